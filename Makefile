@@ -1,0 +1,60 @@
+# TikTickets developer workflow. `make` alone lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+REQS := requirements.txt requirements-dev.txt
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test pytest lint format typecheck imports migrations-check check-deploy demo bench ci messages
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): $(REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed)
+
+run: install ## Run the whole app with a demo tenant (daphne :$(PORT), worker, beat); Ctrl-C stops it
+	PORT=$(PORT) $(BIN)/python scripts/dev_up.py
+
+test: install ## The whole suite: pytest, ruff, mypy, import-linter, migrations check
+	$(MAKE) --no-print-directory pytest lint typecheck imports migrations-check
+
+pytest: install ## Only the pytest suite
+	$(BIN)/pytest
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff formatting and fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy with the Django and DRF plugins
+	$(BIN)/mypy .
+
+imports: install ## import-linter: apps depend one way
+	$(BIN)/lint-imports
+
+migrations-check: install ## Fail if models and migrations differ
+	DJANGO_SETTINGS_MODULE=tiktickets.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: install ## Extract and compile translations (pt-BR)
+	$(BIN)/python manage.py makemessages -l pt_BR --ignore=.venv --ignore=.dev --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+demo: install ## Create the demo tenant and print its credentials (services must be up)
+	$(BIN)/python manage.py seed_demo_tenant
+
+bench: install ## Benchmarks (bounded; prints figures, writes bench/results/)
+	$(BIN)/python bench/tenant_provisioning.py
+	$(BIN)/python bench/inbox.py
+
+ci: ## What CI runs
+	bash .ci/run

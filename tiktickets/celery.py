@@ -1,0 +1,46 @@
+"""The Celery app and the one beat schedule.
+
+``CeleryApp`` from tenant-schemas-celery stamps every task with the schema it was enqueued from
+and runs it in that schema, so tasks never receive tenant ids. Periodic jobs run in public and
+fan out one task per active tenant (tenants.tasks.tenants_fan_out_task).
+"""
+
+import os
+
+from celery.schedules import crontab
+from kombu import Queue
+from tenant_schemas_celery.app import CeleryApp
+
+# Production by default, like wsgi.py and asgi.py: this module is imported (by the package
+# __init__) before either of them sets the variable. manage.py and `make run` choose dev.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiktickets.settings.prod")
+
+app = CeleryApp("tiktickets")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# One routing key per queue: with a shared key, a message routed by exchange and key would be
+# copied into every queue.
+app.conf.task_queues = [
+    Queue(name, routing_key=name) for name in ("inbound", "replies", "default", "bulk")
+]
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every day at 04:10 UTC: drop expired sessions and refresh-token records of each tenant.
+    "auth-expired-credentials-purge": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(hour="4", minute="10"),
+        "args": ("accounts.tasks.auth_expired_credentials_purge_task",),
+    },
+    # Every 15 minutes: close each tenant's tickets idle for longer than its days_to_close.
+    "tickets-auto-close": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/15"),
+        "args": ("tickets.tasks.tickets_auto_close_task",),
+    },
+    # Every minute: hand each tenant's due scheduled messages to the outbound pipeline.
+    "messages-scheduled-dispatch": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("tickets.tasks.messages_scheduled_dispatch_task",),
+    },
+}

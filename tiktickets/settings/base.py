@@ -1,0 +1,288 @@
+"""Settings shared by every environment; dev.py, test.py and prod.py only adjust them.
+
+Everything that differs between machines is read from the environment (see ``.env.example``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import django_stubs_ext
+from django.utils.translation import gettext_lazy as _
+
+from tiktickets.settings.environment import env_bool, env_int, env_list, env_str
+
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# =============================================================================
+# GENERAL
+# =============================================================================
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-insecure-secret-key-change-me-0123456789abcdef")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Tenants live on <slug>.<BASE_DOMAIN>; the platform (super admin, webhooks) on BASE_DOMAIN.
+TIKTICKETS_BASE_DOMAIN = env_str("TIKTICKETS_BASE_DOMAIN", "localhost")
+ALLOWED_HOSTS = [TIKTICKETS_BASE_DOMAIN, f".{TIKTICKETS_BASE_DOMAIN}"] + env_list(
+    "DJANGO_ALLOWED_HOSTS", []
+)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+ROOT_URLCONF = "tiktickets.urls"
+PUBLIC_SCHEMA_URLCONF = "tiktickets.urls_public"
+WSGI_APPLICATION = "tiktickets.wsgi.application"
+ASGI_APPLICATION = "tiktickets.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# =============================================================================
+# TENANCY (django-tenants: one PostgreSQL schema per tenant)
+# =============================================================================
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# Apps whose tables live in the public schema. accounts is in both lists: the public schema holds
+# platform staff, every tenant schema holds that tenant's agents and admins.
+SHARED_APPS = [
+    # Before django_tenants so that our `create_tenant` command (the provisioning service)
+    # replaces the library's.
+    "tenants",
+    "django_tenants",
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "accounts",
+    "core",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
+    "django_htmx",
+]
+# Apps whose tables exist once per tenant schema.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "accounts",
+    "rest_framework_simplejwt.token_blacklist",
+    "contacts",
+    "tickets",
+    "channels_integrations",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+MIDDLEWARE = [
+    # /healthz answers on any host, before the tenant is resolved.
+    "core.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files need no tenant: served before the tenant lookup.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Resolves the tenant from the Host header and refuses suspended tenants; it comes before
+    # anything that touches the database.
+    "tenants.middleware.TenantMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Language and time zone from the user's preference, else the tenant's defaults.
+    "tenants.middleware.TenantLocaleMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.tenant",
+            ],
+        },
+    },
+]
+
+# =============================================================================
+# DATABASES
+# =============================================================================
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": env_str("POSTGRES_DB", "tiktickets"),
+        "USER": env_str("POSTGRES_USER", "postgres"),
+        "PASSWORD": env_str("POSTGRES_PASSWORD", ""),
+        # A directory path selects a Unix socket (the embedded dev server uses one).
+        "HOST": env_str("POSTGRES_HOST", "127.0.0.1"),
+        "PORT": env_str("POSTGRES_PORT", "5432"),
+        # Bounded lifetime: with many schemas every backend's catalog cache grows with each
+        # tenant it touches, so connections are recycled (performance.md §7).
+        "CONN_MAX_AGE": env_int("POSTGRES_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env_int("POSTGRES_CONNECT_TIMEOUT", 5)},
+    }
+}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Issue `SET search_path` only when the schema changes, not before every query (django-tenants
+# forgets the cached value on rollback and on every tenant switch).
+TENANT_LIMIT_SET_CALLS = True
+
+# =============================================================================
+# REDIS: CACHE, CHANNEL LAYER
+# =============================================================================
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tt"),
+        # Prefixes every key with the current schema, so tenants never share a cache entry.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [env_str("CHANNEL_LAYER_URL", REDIS_URL)],
+            "prefix": env_str("CHANNEL_LAYER_PREFIX", "tt-asgi"),
+            "capacity": 1000,
+            "expiry": 30,
+        },
+    }
+}
+
+# =============================================================================
+# CELERY (tenant-schemas-celery: a task runs in the schema it was enqueued from)
+# =============================================================================
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
+# A task is acknowledged only after it ran, and re-delivered if its worker dies mid-way.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Longer than the longest countdown/ETA we schedule plus the longest task, or Redis re-delivers
+# a task that is still waiting or running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Separate queues so bulk work (campaigns, imports) never starves inbound messages and replies.
+CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+
+# =============================================================================
+# AUTHENTICATION
+# =============================================================================
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Failed logins (dashboard and API share the counters): lock an e-mail after this many failures,
+# and an IP address after more, for the window below.
+LOGIN_FAILURES_PER_EMAIL = env_int("LOGIN_FAILURES_PER_EMAIL", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# =============================================================================
+# DRF AND JWT
+# =============================================================================
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TenantJWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TikTickets API",
+    "DESCRIPTION": "Multi-tenant omnichannel helpdesk. Call it on your tenant's host.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# =============================================================================
+# I18N
+# =============================================================================
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+
+# =============================================================================
+# STATIC FILES
+# =============================================================================
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# =============================================================================
+# MEDIA (private: files are served only through views that check access)
+# =============================================================================
+# Tenant files live under MEDIA_ROOT/tenants/<schema>/... (tenants.tenancy.tenant_media_path).
+# No MEDIA_URL route is ever mounted: nothing in this folder is public.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".media")))
+# Uploads above this size are written to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# =============================================================================
+# LOGGING
+# =============================================================================
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

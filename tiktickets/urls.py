@@ -1,0 +1,24 @@
+"""URLs of a tenant host (<slug>.<base domain>): dashboard, tenant admin, REST API."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("", include("accounts.api.urls")),
+    path("", include("contacts.api.urls")),
+    path("", include("tickets.api.urls")),
+    path("", include("channels_integrations.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
