@@ -1,0 +1,18 @@
+"""Error codes of the tenants domain."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from core.exceptions import ApplicationError
+
+
+class TenantSuspended(ApplicationError):
+    code = "tenant_suspended"
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("This account is suspended. Contact the platform administrator.")
+
+
+class TenantNotFound(ApplicationError):
+    code = "tenant_not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("No account is served on this address.")

@@ -1,0 +1,114 @@
+"""Tenants (one PostgreSQL schema each) and the host names that route to them; public schema."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from core.models import BaseModel
+
+# Schema names end up in channel-layer group names, cache keys and file paths, which accept only
+# a narrow alphabet; django-tenants itself would accept spaces and non-ASCII (stack.md §4.5).
+SLUG_REGEX = r"^[a-z][a-z0-9_]{1,39}$"
+slug_validator = RegexValidator(
+    SLUG_REGEX,
+    _(
+        "Use 2 to 40 characters: lower-case letters, digits and underscores, "
+        "starting with a letter."
+    ),
+    code="invalid_slug",
+)
+RESERVED_SLUGS = frozenset(
+    {"public", "www", "admin", "api", "static", "media", "ws", "app", "mail", "pg_catalog"}
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("Unknown time zone: %(tz)s"), code="invalid_time_zone", params={"tz": value}
+        )
+
+
+class Tenant(TenantMixin, BaseModel):
+    """A customer company; its data lives in the PostgreSQL schema named by ``schema_name``."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Language(models.TextChoices):
+        PT_BR = "pt-br", _("Portuguese (Brazil)")
+        EN = "en", _("English")
+
+    name = models.CharField(_("name"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    max_users = models.PositiveIntegerField(
+        _("maximum users"), default=10, validators=[MinValueValidator(1)]
+    )
+    max_channels = models.PositiveIntegerField(
+        _("maximum channel connections"), default=3, validators=[MinValueValidator(0)]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="America/Sao_Paulo", validators=[validate_time_zone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.PT_BR
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    # Typed per-tenant settings (tenants.tenant_settings); only non-default values are stored.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+
+    # Schemas are created by the provisioning service (tenants.services.tenant_provision) inside
+    # its transaction, and never dropped implicitly.
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(schema_name__regex=SLUG_REGEX) | models.Q(schema_name="public"),
+                name="tenant_schema_name_format",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="suspended") | models.Q(suspended_at__isnull=False),
+                name="tenant_suspended_has_timestamp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"
+
+    @property
+    def slug(self) -> str:
+        return self.schema_name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == "public"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin, BaseModel):
+    """A host name that routes requests to a tenant (``<slug>.<base domain>`` by default)."""
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.domain

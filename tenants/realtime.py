@@ -1,0 +1,25 @@
+"""Websocket close codes and the one broadcast that tenancy itself needs: dropping sockets."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+# Close codes of /ws/ (documented in docs/websocket.md).
+CLOSE_UNAUTHENTICATED = 4401  # no, invalid or expired credentials, or another tenant's
+CLOSE_FORBIDDEN = 4403  # the user is deactivated or may not use this socket
+CLOSE_UNKNOWN_TENANT = 4404  # the Host header names no tenant
+CLOSE_TENANT_SUSPENDED = 4423  # the tenant is suspended
+
+# Every socket of a tenant joins group_name(TENANT_SOCKETS_GROUP); each user's sockets also join
+# group_name(USER_SOCKETS_GROUP, user_id).
+TENANT_SOCKETS_GROUP = "sockets"
+USER_SOCKETS_GROUP = "user"
+
+
+def sockets_disconnect(group: str, close_code: int) -> None:
+    """Ask every socket in ``group`` (a name from ``tenancy.group_name``) to close now."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(group, {"type": "sockets.disconnect", "code": close_code})

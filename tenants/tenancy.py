@@ -1,0 +1,106 @@
+"""The one place that knows how tenant context is entered, read and turned into names.
+
+Domain code never passes tenant ids around: the current PostgreSQL schema *is* the tenant. Entry
+points (HTTP middleware, provider webhooks, Celery, Channels) enter a tenant with
+``tenant_scope``; everything tenant-shaped (channel-layer groups, cache keys, file paths) is
+derived from the current schema through a helper here or in django-tenants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from channels.db import database_sync_to_async
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
+
+T = TypeVar("T")
+
+_GROUP_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@contextmanager
+def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
+    """Run the block in ``tenant``'s schema and restore the previous schema afterwards."""
+    with tenant_context(tenant):
+        yield tenant
+
+
+@contextmanager
+def public_scope() -> Iterator[None]:
+    """Run the block in the public schema (tenants, domains, platform staff)."""
+    with schema_context(get_public_schema_name()):
+        yield
+
+
+def current_schema() -> str:
+    """The schema the current database connection works in."""
+    return str(connection.schema_name)  # type: ignore[attr-defined]
+
+
+def current_tenant() -> Tenant:
+    """The tenant the current database connection works in (the public tenant on the platform)."""
+    return connection.tenant  # type: ignore[attr-defined]
+
+
+def in_public_schema() -> bool:
+    return current_schema() == get_public_schema_name()
+
+
+def group_name(*parts: object) -> str:
+    """A channel-layer group name scoped to the current tenant: ``t.<schema>.<part>.<part>``.
+
+    One Redis channel layer serves every tenant, so an unscoped name like ``inbox`` would be
+    shared between them. Channels accepts only ``[A-Za-z0-9._-]`` and fewer than 100 characters.
+    """
+    rendered = [str(part) for part in parts]
+    if not rendered or not all(_GROUP_PART.match(part) for part in rendered):
+        raise ValueError(f"Invalid group name parts: {parts!r}")
+    name = ".".join(["t", current_schema(), *rendered])
+    if len(name) >= 100:
+        raise ValueError(f"Group name too long: {name!r}")
+    return name
+
+
+def tenant_media_path(area: str, name: str) -> str:
+    """A storage path under the current tenant's own prefix: ``tenants/<schema>/<area>/<name>``.
+
+    Every file a tenant uploads or receives is stored through this, so one tenant's files can
+    never be addressed with another tenant's path, and the serving view can check the prefix.
+    """
+    if in_public_schema():
+        raise RuntimeError("Tenant files cannot be stored from the public schema.")
+    if not _GROUP_PART.match(area) or ".." in name or name.startswith("/"):
+        raise ValueError(f"Invalid media path: {area!r}/{name!r}")
+    return f"tenants/{current_schema()}/{area}/{name}"
+
+
+async def run_in_tenant(tenant: Tenant, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call a synchronous (ORM) function from async code inside ``tenant``'s schema.
+
+    ``database_sync_to_async`` runs work on a shared thread whose connection keeps the last
+    ``search_path``; entering the scope inside that thread, and leaving it afterwards, keeps one
+    consumer's schema from leaking into the next call (stack.md §4.3).
+    """
+
+    def scoped() -> T:
+        with tenant_scope(tenant):
+            return func(*args, **kwargs)
+
+    return await database_sync_to_async(scoped)()
+
+
+async def run_in_public(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Like ``run_in_tenant`` for the public schema."""
+
+    def scoped() -> T:
+        with public_scope():
+            return func(*args, **kwargs)
+
+    return await database_sync_to_async(scoped)()

@@ -1,0 +1,108 @@
+"""Typed per-tenant settings: every key, its type, default and bounds, in one table.
+
+Values are stored on the tenant row (public schema), which every request already loads, so
+reading a setting costs no query. Unknown keys and wrong types are refused by
+``tenants.services.tenant_settings_update``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tenants.tenancy import current_tenant
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting: its Python type, default, optional bounds, and whether it may be null."""
+
+    type: type
+    default: Any
+    label: str | Promise
+    minimum: int | None = None
+    maximum: int | None = None
+    nullable: bool = False
+    max_length: int | None = None
+
+
+TENANT_SETTINGS: dict[str, SettingSpec] = {
+    # Inbox visibility for agents (admins always see everything), enforced server-side.
+    "hide_tickets_assigned_to_others": SettingSpec(
+        bool, False, _("Agents do not see tickets assigned to other agents")
+    ),
+    "hide_tickets_without_queue": SettingSpec(
+        bool, False, _("Agents do not see tickets that have no queue yet")
+    ),
+    "hide_tickets_of_other_wallets": SettingSpec(
+        bool, False, _("Agents do not see tickets of contacts in another agent's wallet")
+    ),
+    # Routing of new tickets.
+    "direct_tickets_to_wallet": SettingSpec(
+        bool, False, _("New tickets of a wallet contact go straight to its first owner")
+    ),
+    # Ticket lifecycle.
+    "days_to_close": SettingSpec(
+        int,
+        7,
+        _("Close tickets after this many days without messages (empty: never)"),
+        minimum=1,
+        maximum=365,
+        nullable=True,
+    ),
+    "reopen_window_minutes": SettingSpec(
+        int,
+        0,
+        _("A message this many minutes after a close reopens the ticket (0: new ticket)"),
+        minimum=0,
+        maximum=7 * 24 * 60,
+    ),
+    "farewell_on_close": SettingSpec(bool, True, _("Send the farewell message when closing")),
+    "farewell_on_auto_close": SettingSpec(
+        bool, False, _("Send the farewell message when closing for inactivity")
+    ),
+    # Channel behaviour.
+    "ignore_group_messages": SettingSpec(bool, True, _("Ignore WhatsApp group messages")),
+    "reject_calls": SettingSpec(bool, False, _("Reject WhatsApp voice and video calls")),
+    "call_reject_message": SettingSpec(
+        str,
+        "As chamadas de voz e vídeo estão desabilitadas para este número. "
+        "Por favor, envie uma mensagem de texto.",
+        _("Message sent after rejecting a call"),
+        max_length=1000,
+    ),
+}
+
+
+def setting_validate(key: str, value: Any) -> Any:
+    """The value to store for ``key``, or ValueError/KeyError with a reason."""
+    spec = TENANT_SETTINGS[key]
+    if value is None:
+        if spec.nullable:
+            return None
+        raise ValueError("null")
+    # bool is a subclass of int: refuse True for an integer setting and 1 for a boolean one.
+    if type(value) is not spec.type:
+        raise TypeError(spec.type.__name__)
+    checked: Any = value
+    if spec.minimum is not None and checked < spec.minimum:
+        raise ValueError(f"min:{spec.minimum}")
+    if spec.maximum is not None and checked > spec.maximum:
+        raise ValueError(f"max:{spec.maximum}")
+    if spec.max_length is not None and len(checked) > spec.max_length:
+        raise ValueError(f"max_length:{spec.max_length}")
+    return checked
+
+
+def settings_with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
+    """Every known key, with the stored value or its default (unknown stored keys dropped)."""
+    return {key: stored.get(key, spec.default) for key, spec in TENANT_SETTINGS.items()}
+
+
+def tenant_setting(key: str) -> Any:
+    """The current tenant's value for ``key`` (its default when never set)."""
+    spec = TENANT_SETTINGS[key]
+    return (current_tenant().settings or {}).get(key, spec.default)
