@@ -1,0 +1,83 @@
+"""Integrator API for sign-in and the current user: one view per operation, services decide."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.api.serializers import (
+    LogoutInputSerializer,
+    MeOutputSerializer,
+    TokenObtainInputSerializer,
+    TokenPairOutputSerializer,
+    TokenRefreshInputSerializer,
+)
+from accounts.authentication import TenantJWTAuthentication
+from accounts.models import User
+from accounts.tokens import issue_token_pair
+from core.client_ip import client_ip
+from tenants.tenancy import current_tenant
+
+
+class TokenObtainApi(APIView):
+    """Exchange e-mail and password for a tenant-bound JWT pair."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenObtainInputSerializer, responses={200: TokenPairOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = TokenObtainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_authenticate(
+            request=request._request,
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            ip=client_ip(request._request),
+        )
+        return Response(TokenPairOutputSerializer(issue_token_pair(user)).data)
+
+
+class TokenRefreshApi(APIView):
+    """Rotate a refresh token: a new pair comes back and the old refresh token stops working."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRefreshInputSerializer, responses={200: TokenPairOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = TokenRefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.auth_token_refresh(refresh=data.validated_data["refresh"])
+        return Response(TokenPairOutputSerializer(pair).data)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without authentication classes DRF turns a refused token's 401 into a 403.
+        return TenantJWTAuthentication().authenticate_header(request)
+
+
+class LogoutApi(APIView):
+    """Blacklist the caller's refresh token."""
+
+    @extend_schema(request=LogoutInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = LogoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.auth_logout(user=request.user, refresh=data.validated_data["refresh"])  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    """The signed-in user and the tenant it belongs to."""
+
+    @extend_schema(responses={200: MeOutputSerializer})
+    def get(self, request: Request) -> Response:
+        user = cast(User, request.user)  # IsAuthenticated guarantees a real user
+        return Response(MeOutputSerializer(user, context={"tenant": current_tenant()}).data)

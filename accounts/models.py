@@ -1,0 +1,101 @@
+"""Users. The table exists in every tenant schema (agents and admins of that tenant) and in the
+public schema (platform staff), so a user can only ever sign in on the host of its own schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users after model validation, so bad e-mails never reach the table."""
+
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        user = self.model(email=email.strip().lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", User.Role.AGENT)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """An admin of the current schema: a tenant's admin, or platform staff in public."""
+        extra["role"] = User.Role.ADMIN
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin, BaseModel):
+    """A person who signs in: an agent or admin of one tenant, or platform staff."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        AGENT = "agent", _("Agent")
+
+    class Language(models.TextChoices):
+        TENANT_DEFAULT = "", _("Account default")
+        PT_BR = "pt-br", _("Portuguese (Brazil)")
+        EN = "en", _("English")
+
+    # Stored lower-cased (see save), so the plain unique index is a case-insensitive one.
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive users cannot sign in; they are never deleted."),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default="", blank=True
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_staff(self) -> bool:
+        """Admins of a schema may use that schema's Django admin."""
+        return self.is_active and self.role == self.Role.ADMIN
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email

@@ -1,0 +1,109 @@
+"""Writes on users and sign-in: the only way accounts change state."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import login_throttle
+from accounts.errors import InvalidCredentials, LoginThrottled, UserLimitReached
+from accounts.models import User
+from accounts.tokens import ensure_current_tenant, issue_token_pair
+from core.exceptions import FieldValidationError
+from tenants.tenancy import current_tenant, in_public_schema
+
+
+def user_authenticate(*, request: HttpRequest | None, email: str, password: str, ip: str) -> User:
+    """Check an e-mail and password of the current schema, with lockout after repeated failures.
+
+    Used by the dashboard login and the token API alike, so both share one set of counters. A
+    locked e-mail or IP is refused before the password is even checked, and inactive users get
+    the same answer as a wrong password (no account enumeration).
+    """
+    locked_for = login_throttle.seconds_locked(email=email, ip=ip)
+    if locked_for:
+        raise LoginThrottled(retry_after=locked_for)
+    user = authenticate(request, email=email, password=password)
+    if not isinstance(user, User):
+        login_throttle.record_failure(email=email, ip=ip)
+        raise InvalidCredentials()
+    login_throttle.clear_email_failures(email=email)
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, name: str, password: str | None, role: str = User.Role.AGENT
+) -> User:
+    """Create a user of the current tenant, within the plan's ``max_users`` of active users."""
+    if not in_public_schema():
+        tenant = current_tenant()
+        # Lock the count against concurrent creations: two admins adding the last seat at once.
+        active = User.objects.select_for_update().filter(is_active=True)
+        if len(active.values_list("pk", flat=True)) >= tenant.max_users:
+            raise UserLimitReached(extra={"max_users": tenant.max_users})
+    if password is not None:
+        try:
+            validate_password(password, user=User(email=email, name=name))
+        except ValidationError as exc:
+            raise FieldValidationError({"password": list(exc.messages)}) from exc
+    try:
+        if role == User.Role.ADMIN:
+            return User.objects.create_superuser(email=email, password=password, name=name)
+        return User.objects.create_user(email=email, password=password, name=name, role=role)
+    except ValidationError as exc:
+        raise FieldValidationError(
+            {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        ) from exc
+
+
+def auth_expired_credentials_purge() -> dict[str, int]:
+    """Delete expired sessions and refresh-token records of the current schema."""
+    now = timezone.now()
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    tokens, _ = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    return {"sessions": sessions, "tokens": tokens}
+
+
+def auth_token_refresh(*, refresh: str) -> dict[str, str]:
+    """Exchange a refresh token for a new pair; the old one is blacklisted (rotation).
+
+    A token from another tenant, a blacklisted (already used) token or one of a deactivated user
+    is refused with 401, so a stolen refresh token works at most once.
+    """
+    try:
+        # Verifies signature, expiry and the blacklist. (The stubs type the argument as a Token,
+        # but the class parses the encoded string.)
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise InvalidToken({"detail": str(exc), "code": "token_not_valid"}) from exc
+    ensure_current_tenant(token)
+    user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active:
+        raise AuthenticationFailed(
+            _("No active account found for this token."), code="user_inactive"
+        )
+    token.blacklist()
+    return issue_token_pair(user)
+
+
+def auth_logout(*, user: User, refresh: str) -> None:
+    """Blacklist a refresh token of ``user``; its access tokens expire on their own (minutes)."""
+    try:
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise InvalidToken({"detail": str(exc), "code": "token_not_valid"}) from exc
+    ensure_current_tenant(token)
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise AuthenticationFailed(_("This token belongs to another user."), code="token_not_yours")
+    token.blacklist()
