@@ -1,0 +1,135 @@
+"""Shared fixtures: two real tenants (alpha, beta) in real PostgreSQL schemas, clients bound to
+their hosts, and a clean Redis test database for every test.
+
+The tenants are provisioned once per test session through the same service production uses,
+outside any test transaction (DDL once); each test then runs in a transaction that is rolled back.
+Both tenants' first admins get primary key 1 in their own schema, which is exactly the situation
+in which an unscoped token or session would leak across tenants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tenants.models import Domain, Tenant
+from tenants.services import tenant_provision
+from tenants.tenancy import public_scope
+
+ADMIN_PASSWORD = "Correct-Horse-42"
+
+
+@dataclass(frozen=True)
+class TenantFixture:
+    """A provisioned tenant with its host and first admin's credentials."""
+
+    tenant: Tenant
+    host: str
+    admin_email: str
+    admin_password: str = ADMIN_PASSWORD
+
+
+def _ensure_public() -> None:
+    with public_scope():
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "Platform"}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+
+
+def _ensure_tenant(slug: str) -> TenantFixture:
+    email = f"admin@{slug}.test"
+    with public_scope():
+        tenant = Tenant.objects.filter(schema_name=slug).first()
+    if tenant is None:
+        tenant = tenant_provision(
+            name=slug.title(),
+            slug=slug,
+            admin_email=email,
+            admin_password=ADMIN_PASSWORD,
+            admin_name=f"{slug.title()} Admin",
+        ).tenant
+    return TenantFixture(
+        tenant=tenant, host=f"{slug}.{settings.TIKTICKETS_BASE_DOMAIN}", admin_email=email
+    )
+
+
+@pytest.fixture(scope="session")
+def tenants_provisioned(django_db_setup, django_db_blocker) -> dict[str, TenantFixture]:
+    with django_db_blocker.unblock():
+        _ensure_public()
+        return {slug: _ensure_tenant(slug) for slug in ("alpha", "beta")}
+
+
+@pytest.fixture
+def alpha(tenants_provisioned, db) -> TenantFixture:
+    fixture = tenants_provisioned["alpha"]
+    fixture.tenant.refresh_from_db()
+    return fixture
+
+
+@pytest.fixture
+def beta(tenants_provisioned, db) -> TenantFixture:
+    fixture = tenants_provisioned["beta"]
+    fixture.tenant.refresh_from_db()
+    return fixture
+
+
+def _clear_test_cache() -> None:
+    """Delete this suite's cache keys (``<schema>:<KEY_PREFIX>:…``) and nothing else: the same
+    Redis database also holds the broker's queues and results, which a flush would destroy."""
+    client = cache._cache.get_client(write=True)
+    pattern = f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_clean_redis() -> Iterator[None]:
+    """Every test starts in the public schema with an empty Redis test database."""
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+    _clear_test_cache()
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+def host_client(host: str) -> Client:
+    return Client(HTTP_HOST=host)
+
+
+def host_api_client(host: str) -> APIClient:
+    client = APIClient()
+    client.defaults["HTTP_HOST"] = host
+    return client
+
+
+@pytest.fixture
+def client_alpha(alpha) -> Client:
+    return host_client(alpha.host)
+
+
+@pytest.fixture
+def client_beta(beta) -> Client:
+    return host_client(beta.host)
+
+
+@pytest.fixture
+def api_alpha(alpha) -> APIClient:
+    return host_api_client(alpha.host)
+
+
+@pytest.fixture
+def api_beta(beta) -> APIClient:
+    return host_api_client(beta.host)

@@ -1,0 +1,1 @@
+"""Test-only helpers: a probe task and a real Celery worker process."""
