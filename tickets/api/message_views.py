@@ -1,0 +1,190 @@
+"""Messages API: list and send on a ticket, notes, forward, edit, delete, scheduling, media.
+
+Tickets and messages the caller may not see answer 404; the services decide everything else.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from core.pagination import KeysetPagination
+from tickets.api.message_serializers import (
+    MessageEditInputSerializer,
+    MessageEditOutputSerializer,
+    MessageForwardInputSerializer,
+    MessageListQuerySerializer,
+    MessageOutputSerializer,
+    MessageSendInputSerializer,
+    NoteAddInputSerializer,
+)
+from tickets.media import media_response
+from tickets.message_errors import MessageNotFound, QuotedMessageInvalid
+from tickets.message_selectors import (
+    message_edits_of,
+    message_get_for_agent,
+    message_on_ticket,
+    messages_of_ticket,
+)
+from tickets.selectors import ticket_get_for_agent
+from tickets.services import messages as services
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated guarantees a real user
+
+
+class MessagePagination(KeysetPagination):
+    """Newest first on the (ticket, -created_at, -id) index."""
+
+    ordering = ("-created_at", "-id")
+
+
+class TicketMessagesApi(APIView):
+    """GET: the ticket's messages and notes, newest first. POST: send a message (JSON or
+    multipart with a ``media`` file; ``scheduled_at`` to send later)."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="ticket_messages_list",
+        parameters=[MessageListQuerySerializer],
+        responses={200: MessageOutputSerializer(many=True)},
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        query = MessageListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ticket = ticket_get_for_agent(user=_user(request), public_id=public_id)
+        before = None
+        if "before" in query.validated_data:
+            before = message_on_ticket(ticket=ticket, public_id=query.validated_data["before"])
+            if before is None:
+                raise MessageNotFound()
+        paginator = MessagePagination()
+        page = paginator.paginate_queryset(
+            messages_of_ticket(ticket=ticket, before=before), request, view=self
+        )
+        return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="ticket_messages_send",
+        request={
+            "application/json": MessageSendInputSerializer,
+            "multipart/form-data": MessageSendInputSerializer,
+        },
+        responses={201: MessageOutputSerializer},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = MessageSendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        quoted = None
+        if data.validated_data["quoted"] is not None:
+            quoted = message_on_ticket(ticket=ticket, public_id=data.validated_data["quoted"])
+            if quoted is None:
+                raise QuotedMessageInvalid()
+        message = services.message_send(
+            ticket=ticket,
+            by=user,
+            body=data.validated_data["body"],
+            media=data.validated_data["media"],
+            quoted=quoted,
+            scheduled_at=data.validated_data["scheduled_at"],
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketNoteAddApi(APIView):
+    """Add an internal note (agents only; also on closed tickets)."""
+
+    @extend_schema(request=NoteAddInputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        data = NoteAddInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        note = services.note_add(ticket=ticket, by=user, body=data.validated_data["body"])
+        return Response(MessageOutputSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class MessageForwardApi(APIView):
+    """Forward a message to another ticket (sent as a new message marked forwarded)."""
+
+    @extend_schema(request=MessageForwardInputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        data = MessageForwardInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        message = message_get_for_agent(user=user, public_id=public_id)
+        target = ticket_get_for_agent(user=user, public_id=data.validated_data["ticket"])
+        copy = services.message_forward(message=message, to_ticket=target, by=user)
+        return Response(MessageOutputSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+
+class MessageDetailApi(APIView):
+    """PATCH: edit your own text message (history kept). DELETE: soft-delete it."""
+
+    @extend_schema(
+        operation_id="message_edit",
+        request=MessageEditInputSerializer,
+        responses={200: MessageOutputSerializer},
+    )
+    def patch(self, request: Request, public_id: str) -> Response:
+        data = MessageEditInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        message = message_get_for_agent(user=user, public_id=public_id)
+        message = services.message_edit(message=message, by=user, body=data.validated_data["body"])
+        return Response(MessageOutputSerializer(message).data)
+
+    @extend_schema(operation_id="message_delete", responses={204: None})
+    def delete(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        message = message_get_for_agent(user=user, public_id=public_id)
+        services.message_delete(message=message, by=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageScheduleCancelApi(APIView):
+    """Cancel a scheduled message that was not handed over yet."""
+
+    @extend_schema(request=None, responses={200: MessageOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        message = message_get_for_agent(user=user, public_id=public_id)
+        message = services.message_schedule_cancel(message=message, by=user)
+        return Response(MessageOutputSerializer(message).data)
+
+
+class MessageEditsApi(APIView):
+    """The previous texts of an edited message, oldest first (hidden once it is deleted)."""
+
+    @extend_schema(responses={200: MessageEditOutputSerializer(many=True)})
+    def get(self, request: Request, public_id: str) -> Response:
+        message = message_get_for_agent(user=_user(request), public_id=public_id)
+        edits = [] if message.deleted_at else list(message_edits_of(message=message))
+        return Response(MessageEditOutputSerializer(edits, many=True).data)
+
+
+class MessageMediaApi(APIView):
+    """The message's file, only to agents who may see its ticket (never a public URL)."""
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
+    def get(self, request: Request, public_id: str) -> FileResponse:
+        message = message_get_for_agent(user=_user(request), public_id=public_id)
+        return media_response(message)

@@ -1,0 +1,181 @@
+"""Input and output shapes of the tickets API (no create/update: services decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tickets.models import Ticket
+
+SCOPES = ("mine", "queues", "all")
+
+
+class TicketListQuerySerializer(serializers.Serializer):
+    """Filters of the inbox list; lists are repeated parameters (``status=open&status=pending``)."""
+
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=Ticket.Status.choices), required=False, default=list
+    )
+    scope = serializers.ChoiceField(choices=SCOPES, required=False, default="all")
+    queue = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    tag = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    connection = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    assignee = serializers.CharField(
+        required=False, default=None, help_text='"me", "unassigned" or an agent id'
+    )
+    unread = serializers.BooleanField(required=False, default=False)
+    created_from = serializers.DateField(required=False, default=None)
+    created_to = serializers.DateField(required=False, default=None)
+    search = serializers.CharField(required=False, default="", max_length=200)
+
+    def validate_assignee(self, value: str | None) -> str | int | None:
+        if value is None or value in ("me", "unassigned"):
+            return value
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+        raise serializers.ValidationError(_('Use "me", "unassigned" or an agent id.'))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("created_from"), attrs.get("created_to")
+        if start is not None and end is not None and start > end:
+            raise serializers.ValidationError(
+                {"created_to": [_("The end date is before the start date.")]}
+            )
+        return attrs
+
+
+class TicketCreateInputSerializer(serializers.Serializer):
+    contact = serializers.UUIDField(help_text="public id of the contact")
+    connection = serializers.UUIDField(help_text="public id of the channel connection")
+    queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class TicketTransferInputSerializer(serializers.Serializer):
+    queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    agent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class TicketTagsSetInputSerializer(serializers.Serializer):
+    tag_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=100
+    )
+
+
+class ContactMergeInputSerializer(serializers.Serializer):
+    merged = serializers.UUIDField(help_text="public id of the contact folded into this one")
+
+
+class TicketContactOutputSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class TicketContactDetailOutputSerializer(TicketContactOutputSerializer):
+    email = serializers.CharField()
+    avatar_url = serializers.CharField()
+    is_blocked = serializers.BooleanField()
+    is_group = serializers.BooleanField()
+
+
+class TicketConnectionOutputSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    name = serializers.CharField()
+    provider = serializers.CharField()
+
+
+class TicketQueueOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField()
+
+
+class TicketUserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        return str(user)
+
+
+class TicketTagOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField()
+
+
+class TicketOutputSerializer(serializers.Serializer):
+    """A row of the inbox."""
+
+    public_id = serializers.UUIDField()
+    protocol = serializers.CharField()
+    status = serializers.CharField()
+    contact = TicketContactOutputSerializer()
+    connection = TicketConnectionOutputSerializer()
+    queue = TicketQueueOutputSerializer(allow_null=True)
+    assignee = TicketUserOutputSerializer(allow_null=True)
+    unread_count = serializers.IntegerField()
+    last_message_preview = serializers.CharField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    answered = serializers.BooleanField()
+    is_outbound = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    tags = serializers.SerializerMethodField()
+
+    @extend_schema_field(TicketTagOutputSerializer(many=True))
+    def get_tags(self, ticket: Ticket) -> list[dict[str, Any]]:
+        # Prefetched by the selector: .all() reads the cache, no query per row.
+        return TicketTagOutputSerializer(ticket.contact.tags.all(), many=True).data  # type: ignore[return-value]
+
+
+class TicketPermissionsOutputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    transfer = serializers.BooleanField()
+    return_to_queue = serializers.BooleanField()
+    close = serializers.BooleanField()
+    reopen = serializers.BooleanField()
+    send_message = serializers.BooleanField()
+    delete = serializers.BooleanField()
+    restore = serializers.BooleanField()
+
+
+class TicketDetailOutputSerializer(TicketOutputSerializer):
+    """One ticket with its contact and what the caller may do on it."""
+
+    contact = TicketContactDetailOutputSerializer()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closed_by = TicketUserOutputSerializer(allow_null=True)
+    deleted = serializers.SerializerMethodField()
+    can = serializers.SerializerMethodField()
+
+    def get_deleted(self, ticket: Ticket) -> bool:
+        return ticket.deleted_at is not None
+
+    @extend_schema_field(TicketPermissionsOutputSerializer)
+    def get_can(self, ticket: Ticket) -> dict[str, bool]:
+        permissions: dict[str, bool] = self.context["permissions"]
+        return permissions
+
+
+class TicketEventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = TicketUserOutputSerializer(allow_null=True)
+    details = serializers.JSONField(source="data", help_text="kind-specific facts")
+    created_at = serializers.DateTimeField()
+
+
+class ContactMergeOutputSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()

@@ -1,0 +1,292 @@
+"""Tickets API: the inbox list, detail, outbound create, lifecycle actions, the timeline, and
+merging contacts. Tickets the caller may not see answer 404; the services decide the rest."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import AdminRequired
+from accounts.models import User
+from contacts.selectors import contact_get_for_user
+from core.exceptions import FieldValidationError
+from core.pagination import KeysetPagination
+from tickets.api.ticket_serializers import (
+    ContactMergeInputSerializer,
+    ContactMergeOutputSerializer,
+    TicketCreateInputSerializer,
+    TicketDetailOutputSerializer,
+    TicketEventOutputSerializer,
+    TicketListQuerySerializer,
+    TicketOutputSerializer,
+    TicketTagOutputSerializer,
+    TicketTagsSetInputSerializer,
+    TicketTransferInputSerializer,
+)
+from tickets.models import Queue
+from tickets.selectors import (
+    ticket_detail_for_agent,
+    ticket_events_of,
+    ticket_get_for_agent,
+    ticket_list_for_inbox,
+)
+from tickets.services import tickets as services
+from tickets.services.contact_merge import contact_merge
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated guarantees a real user
+
+
+def _detail(ticket_public_id: Any, user: User) -> Response:
+    ticket = ticket_detail_for_agent(user=user, public_id=ticket_public_id)
+    permissions = services.ticket_permissions(ticket=ticket, user=user)
+    return Response(TicketDetailOutputSerializer(ticket, context={"permissions": permissions}).data)
+
+
+def _queue_or_error(queue_id: int | None, field: str = "queue") -> Queue | None:
+    if queue_id is None:
+        return None
+    queue = Queue.objects.filter(pk=queue_id).first()
+    if queue is None:
+        raise FieldValidationError({field: [str(_("Unknown queue."))]})
+    return queue
+
+
+def _agent_or_error(agent_id: int | None) -> User | None:
+    if agent_id is None:
+        return None
+    agent = User.objects.filter(pk=agent_id).first()
+    if agent is None:
+        raise FieldValidationError({"agent": [str(_("Unknown agent."))]})
+    return agent
+
+
+class TicketPagination(KeysetPagination):
+    """Most recent activity first, on the inbox indexes (…, -last_message_at, -id)."""
+
+    ordering = ("-last_message_at", "-id")
+
+
+class TicketEventPagination(KeysetPagination):
+    """Timeline order (oldest first) on the (ticket, created_at, id) index."""
+
+    ordering = ("created_at", "id")
+
+
+class TicketListApi(APIView):
+    """GET: the inbox, filtered. POST: start an outbound ticket with a contact."""
+
+    @extend_schema(
+        operation_id="tickets_list",
+        parameters=[TicketListQuerySerializer],
+        responses={200: TicketOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = TicketListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        tickets = ticket_list_for_inbox(
+            user=_user(request),
+            status=filters["status"],
+            scope=filters["scope"],
+            queue_ids=filters["queue"],
+            tag_ids=filters["tag"],
+            connection_ids=filters["connection"],
+            assignee=filters["assignee"],
+            unread_only=filters["unread"],
+            created_from=filters["created_from"],
+            created_to=filters["created_to"],
+            search=filters["search"],
+        )
+        paginator = TicketPagination()
+        page = paginator.paginate_queryset(tickets, request, view=self)
+        return paginator.get_paginated_response(TicketOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_create",
+        request=TicketCreateInputSerializer,
+        responses={201: TicketDetailOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = TicketCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        contact = contact_get_for_user(user=user, public_id=data.validated_data["contact"])
+        # The connection model belongs to the channels app, above this one.
+        connection_model = apps.get_model("channels_integrations", "ChannelConnection")
+        connection = connection_model.objects.filter(
+            public_id=data.validated_data["connection"]
+        ).first()
+        if connection is None:
+            raise FieldValidationError({"connection": [str(_("Unknown channel connection."))]})
+        queue = _queue_or_error(data.validated_data["queue"])
+        ticket = services.ticket_create_outbound(
+            contact=contact, connection=connection, by=user, queue=queue
+        )
+        response = _detail(ticket.public_id, user)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class TicketDetailApi(APIView):
+    """One ticket, with its contact and what the caller may do on it."""
+
+    @extend_schema(operation_id="tickets_detail", responses={200: TicketDetailOutputSerializer})
+    def get(self, request: Request, public_id: str) -> Response:
+        return _detail(public_id, _user(request))
+
+
+class TicketAcceptApi(APIView):
+    """Take a pending ticket: it opens, assigned to the caller; 409 if someone was faster."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_accept(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketTransferApi(APIView):
+    """Transfer to a queue and/or an agent, with an optional note for the timeline."""
+
+    @extend_schema(
+        request=TicketTransferInputSerializer, responses={200: TicketDetailOutputSerializer}
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = TicketTransferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_transfer(
+            ticket=ticket,
+            by=user,
+            to_queue=_queue_or_error(data.validated_data["queue"]),
+            to_agent=_agent_or_error(data.validated_data["agent"]),
+            note=data.validated_data["note"],
+        )
+        return _detail(public_id, user)
+
+
+class TicketReturnApi(APIView):
+    """Give an open ticket back to its queue (pending, unassigned)."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_return_to_queue(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketCloseApi(APIView):
+    """Close the ticket; the connection's farewell message is queued when enabled."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_close(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketReopenApi(APIView):
+    """Reopen a closed ticket, assigned to the caller."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_reopen(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketMarkReadApi(APIView):
+    """The caller has read the conversation: its unread counter goes to zero."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_mark_read(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketTagsSetApi(APIView):
+    """Replace the tags of the ticket's contact (recorded on this ticket's timeline)."""
+
+    @extend_schema(
+        request=TicketTagsSetInputSerializer, responses={200: TicketTagOutputSerializer(many=True)}
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = TicketTagsSetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        tags = services.ticket_tags_set(
+            ticket=ticket, by=user, tag_ids=data.validated_data["tag_ids"]
+        )
+        return Response(TicketTagOutputSerializer(tags, many=True).data)
+
+
+class TicketDeleteApi(APIView):
+    """Soft-delete a closed ticket (admins only; restorable)."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_soft_delete(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketRestoreApi(APIView):
+    """Bring back a soft-deleted ticket (admins only)."""
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        if not user.is_admin:
+            raise AdminRequired()
+        ticket = ticket_detail_for_agent(user=user, public_id=public_id)
+        services.ticket_restore(ticket=ticket, by=user)
+        return _detail(public_id, user)
+
+
+class TicketEventsApi(APIView):
+    """The ticket's timeline, oldest first."""
+
+    @extend_schema(
+        operation_id="tickets_events_list", responses={200: TicketEventOutputSerializer(many=True)}
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        ticket = ticket_get_for_agent(user=_user(request), public_id=public_id)
+        paginator = TicketEventPagination()
+        page = paginator.paginate_queryset(ticket_events_of(ticket=ticket), request, view=self)
+        return paginator.get_paginated_response(TicketEventOutputSerializer(page, many=True).data)
+
+
+class ContactMergeApi(APIView):
+    """Fold another contact into this one (admins only)."""
+
+    @extend_schema(
+        request=ContactMergeInputSerializer, responses={200: ContactMergeOutputSerializer}
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        if not user.is_admin:
+            raise AdminRequired()
+        data = ContactMergeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        survivor = contact_get_for_user(user=user, public_id=public_id)
+        merged = contact_get_for_user(user=user, public_id=data.validated_data["merged"])
+        survivor = contact_merge(survivor=survivor, merged=merged, by=user)
+        return Response(ContactMergeOutputSerializer(survivor).data)

@@ -1,0 +1,143 @@
+"""Message media: what agents may upload, and serving stored files to agents who may see them.
+
+Files are stored through ``Message.media`` (``tenants/<schema>/messages/<uuid>/<name>`` under the
+private MEDIA_ROOT, never routed); the only way to read one is ``media_response`` behind the
+authorised API view.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
+from django.utils.text import get_valid_filename
+
+from tenants.tenancy import current_schema
+from tickets.message_errors import MediaNotFound, MediaTooLarge, MediaTypeNotAllowed
+from tickets.models import Message
+
+# WhatsApp accepts at most 16 MB for audio and video; we use one limit for every kind.
+MEDIA_MAX_BYTES = 16 * 1024 * 1024
+
+Kind = Message.Kind
+
+ALLOWED_MIME_TYPES: dict[str, str] = {
+    "image/jpeg": Kind.IMAGE,
+    "image/png": Kind.IMAGE,
+    "image/webp": Kind.IMAGE,
+    "image/gif": Kind.IMAGE,
+    "audio/ogg": Kind.AUDIO,
+    "audio/mpeg": Kind.AUDIO,
+    "audio/mp4": Kind.AUDIO,
+    "audio/aac": Kind.AUDIO,
+    "audio/amr": Kind.AUDIO,
+    "audio/webm": Kind.AUDIO,
+    "audio/wav": Kind.AUDIO,
+    "video/mp4": Kind.VIDEO,
+    "video/3gpp": Kind.VIDEO,
+    "video/webm": Kind.VIDEO,
+    "video/quicktime": Kind.VIDEO,
+    "application/pdf": Kind.DOCUMENT,
+    "application/msword": Kind.DOCUMENT,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Kind.DOCUMENT,
+    "application/vnd.ms-excel": Kind.DOCUMENT,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Kind.DOCUMENT,
+    "application/vnd.ms-powerpoint": Kind.DOCUMENT,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": Kind.DOCUMENT,
+    "application/vnd.oasis.opendocument.text": Kind.DOCUMENT,
+    "application/vnd.oasis.opendocument.spreadsheet": Kind.DOCUMENT,
+    "application/zip": Kind.DOCUMENT,
+    "text/plain": Kind.DOCUMENT,
+    "text/csv": Kind.DOCUMENT,
+}
+
+# Shown inline by the browser; everything else is downloaded.
+_INLINE_KINDS = {Kind.IMAGE, Kind.AUDIO, Kind.VIDEO}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """A checked upload: safe file name, MIME type from the allow-list, message kind, size."""
+
+    name: str
+    mime: str
+    kind: str
+    size: int
+
+
+def media_name_clean(name: str) -> str:
+    """A file name without directories or characters a file system or header would mind."""
+    base = os.path.basename(name.replace("\\", "/")).strip()
+    try:
+        cleaned = get_valid_filename(base)
+    except Exception:  # SuspiciousFileOperation for names like ".." or ""
+        cleaned = ""
+    return cleaned[:200] or "file"
+
+
+def media_validate(*, file: File, name: str = "", mime: str = "") -> MediaInfo:
+    """Check an upload before anything is stored: size limit, MIME type allowed, and a file
+    extension that does not claim another type than the declared one.
+
+    ``mime`` defaults to the upload's declared content type, then to the extension's type.
+    """
+    size = file.size or 0
+    if size > MEDIA_MAX_BYTES:
+        raise MediaTooLarge(extra={"max_bytes": MEDIA_MAX_BYTES, "size": size})
+    clean_name = media_name_clean(name or file.name or "")
+    declared = (mime or getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
+    guessed = (mimetypes.guess_type(clean_name)[0] or "").lower()
+    if declared in {"", "application/octet-stream"}:
+        declared = guessed
+    kind = ALLOWED_MIME_TYPES.get(declared)
+    if kind is None:
+        raise MediaTypeNotAllowed(extra={"mime": declared})
+    # "photo.html" declared as image/png would be downloaded as HTML: refuse the mismatch.
+    if guessed and ALLOWED_MIME_TYPES.get(guessed) != kind:
+        raise MediaTypeNotAllowed(extra={"mime": declared, "extension_mime": guessed})
+    return MediaInfo(name=clean_name, mime=declared, kind=kind, size=size)
+
+
+def media_response(message: Message) -> FileResponse:
+    """Stream a message's file (the caller already checked the agent may see its ticket)."""
+    if message.deleted_at is not None:
+        raise MediaNotFound()
+    return file_response(
+        message.media,
+        filename=message.media_name,
+        mime=message.media_mime,
+        inline=message.kind in _INLINE_KINDS,
+    )
+
+
+def file_response(
+    file: FieldFile, *, filename: str = "", mime: str = "", inline: bool
+) -> FileResponse:
+    """Stream a stored tenant file with headers that keep browsers from executing it.
+
+    The stored path must lie under the current tenant's prefix: a row can never make another
+    tenant's file readable, even if its path were tampered with.
+    """
+    name = file.name if file else ""
+    if not name or not name.startswith(f"tenants/{current_schema()}/"):
+        raise MediaNotFound()
+    try:
+        handle = file.open("rb")
+    except OSError as exc:
+        raise MediaNotFound() from exc
+    basename = os.path.basename(name)
+    mime = mime or mimetypes.guess_type(basename)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=filename or basename,
+        content_type=mime,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,189 @@
+"""Reads of tickets. The visibility rule lives here once and is used by every surface
+(API, dashboard, websocket, search, export)."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import User
+from contacts.models import Contact, Tag
+from tenants.tenancy import current_tenant
+from tenants.tenant_settings import tenant_setting
+from tickets.errors import TicketNotFound
+from tickets.models import Message, Queue, Ticket, TicketEvent
+
+_NON_DIGITS = re.compile(r"\D")
+_MIN_PHONE_DIGITS = 3
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Tickets ``user`` may see: admins all; agents those of their queues, those assigned to
+    them and those of contacts in their wallet, minus what the tenant's settings hide."""
+    tickets = Ticket.objects.filter(deleted_at__isnull=True)
+    if user.is_admin:
+        return tickets
+    in_my_queue = Exists(
+        Queue.members.through.objects.filter(queue_id=OuterRef("queue_id"), user_id=user.pk)
+    )
+    owners = Contact.owners.through.objects.filter(contact_id=OuterRef("contact_id"))
+    in_my_wallet = Exists(owners.filter(user_id=user.pk))
+    rule = Q(in_my_queue) | Q(assignee_id=user.pk) | Q(in_my_wallet)
+    if not tenant_setting("hide_tickets_without_queue"):
+        rule |= Q(queue__isnull=True)
+    tickets = tickets.filter(rule)
+    if tenant_setting("hide_tickets_assigned_to_others"):
+        tickets = tickets.filter(Q(assignee__isnull=True) | Q(assignee_id=user.pk))
+    if tenant_setting("hide_tickets_of_other_wallets"):
+        tickets = tickets.filter(~Exists(owners) | in_my_wallet)
+    return tickets
+
+
+def ticket_get_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
+    """One ticket the user may see; ``TicketNotFound`` both when missing and when not visible."""
+    try:
+        return (
+            tickets_visible_to(user)
+            .select_related("contact", "connection", "queue", "assignee")
+            .get(public_id=public_id)
+        )
+    except (Ticket.DoesNotExist, ValueError) as exc:
+        raise TicketNotFound() from exc
+
+
+def ticket_active_for(*, contact: Contact, connection_id: int) -> Ticket | None:
+    """The contact's not-closed ticket on that connection, if any (there is at most one)."""
+    return (
+        Ticket.objects.filter(contact=contact, connection_id=connection_id)
+        .exclude(status=Ticket.Status.CLOSED)
+        .first()
+    )
+
+
+def _local_day_start(day: date) -> datetime:
+    tz = zoneinfo.ZoneInfo(current_tenant().time_zone)
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def ticket_list_for_inbox(
+    *,
+    user: User,
+    status: Sequence[str] = (),
+    scope: str = "all",
+    queue_ids: Sequence[int] = (),
+    tag_ids: Sequence[int] = (),
+    connection_ids: Sequence[UUID | str] = (),
+    assignee: str | int | None = None,
+    unread_only: bool = False,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    search: str = "",
+) -> QuerySet[Ticket]:
+    """The inbox: tickets ``user`` may see, filtered, newest activity first.
+
+    ``scope``: ``mine`` (assigned to me), ``queues`` (in my queues) or ``all`` (everything I
+    may see: the whole tenant for admins). ``assignee``: ``"me"``, ``"unassigned"`` or an
+    agent id. ``connection_ids`` are connection public ids; dates are the tenant's local days,
+    both inclusive. ``search`` matches the contact's name (also with typos, via trigrams),
+    phone digits, the protocol, and message text (PostgreSQL full-text search, Portuguese, on
+    the ``message_body_fts`` index). Related rows are joined or prefetched, so evaluating a
+    page costs a fixed number of queries.
+    """
+    tickets = tickets_visible_to(user)
+    if scope == "mine":
+        tickets = tickets.filter(assignee_id=user.pk)
+    elif scope == "queues":
+        mine = Queue.members.through.objects.filter(queue_id=OuterRef("queue_id"), user_id=user.pk)
+        tickets = tickets.filter(Exists(mine))
+    if status:
+        tickets = tickets.filter(status__in=status)
+    if queue_ids:
+        tickets = tickets.filter(queue_id__in=queue_ids)
+    if tag_ids:
+        tagged = Contact.tags.through.objects.filter(
+            contact_id=OuterRef("contact_id"), tag_id__in=tag_ids
+        )
+        tickets = tickets.filter(Exists(tagged))
+    if connection_ids:
+        tickets = tickets.filter(connection__public_id__in=connection_ids)
+    if assignee == "me":
+        tickets = tickets.filter(assignee_id=user.pk)
+    elif assignee == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee is not None:
+        tickets = tickets.filter(assignee_id=int(assignee))
+    if unread_only:
+        tickets = tickets.filter(unread_count__gt=0)
+    if created_from is not None:
+        tickets = tickets.filter(created_at__gte=_local_day_start(created_from))
+    if created_to is not None:
+        tickets = tickets.filter(created_at__lt=_local_day_start(created_to + timedelta(days=1)))
+    search = search.strip()
+    if search:
+        tickets = tickets.filter(_search_rule(search))
+    return tickets.select_related("contact", "connection", "queue", "assignee").prefetch_related(
+        _contact_tags()
+    )
+
+
+def _contact_tags() -> Prefetch:
+    return Prefetch("contact__tags", queryset=Tag.objects.order_by("name", "id"))
+
+
+def _search_rule(search: str) -> Q:
+    """Tickets whose contact name contains the text, whose contact phone contains its digits,
+    whose protocol is the text, or that have a message matching it (full-text, Portuguese).
+
+    Each branch is a small indexed lookup (trigram GIN on contact names, the unique protocol,
+    the ``message_body_fts`` GIN index); their ticket ids are united in one subquery, so the
+    inbox never evaluates a per-row OR over joined tables. Similarity (typo-tolerant) matching
+    is deliberately left out: short common names would match most of the tenant.
+    """
+    contacts = Q(name__icontains=search)
+    digits = _NON_DIGITS.sub("", search)
+    if len(digits) >= _MIN_PHONE_DIGITS:
+        contacts |= Q(phone__contains=digits)
+    by_contact = (
+        Ticket.objects.filter(contact_id__in=Contact.objects.filter(contacts).values("pk"))
+        .order_by()
+        .values("pk")
+    )
+    # Same expression as the message_body_fts index, so PostgreSQL can use it.
+    by_message = (
+        Message.objects.annotate(document=SearchVector("body", config="portuguese"))
+        .filter(
+            document=SearchQuery(search, config="portuguese", search_type="plain"),
+            deleted_at__isnull=True,
+        )
+        .order_by()
+        .values("ticket_id")
+    )
+    by_protocol = Ticket.objects.filter(protocol=search.upper()).order_by().values("pk")
+    return Q(pk__in=by_contact.union(by_message, by_protocol))
+
+
+def ticket_events_of(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's timeline, oldest first, with each entry's actor."""
+    return TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+
+
+def ticket_detail_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
+    """Like ``ticket_get_for_agent``, with everything the detail view shows loaded up front.
+
+    Admins also find soft-deleted tickets here (to see and restore them); agents never do.
+    """
+    tickets = Ticket.objects.all() if user.is_admin else tickets_visible_to(user)
+    try:
+        return (
+            tickets.select_related("contact", "connection", "queue", "assignee", "closed_by")
+            .prefetch_related(_contact_tags())
+            .get(public_id=public_id)
+        )
+    except (Ticket.DoesNotExist, ValueError) as exc:
+        raise TicketNotFound() from exc

@@ -1,0 +1,1 @@
+"""Writes of the tickets domain, one module per subdomain; import from the submodules."""

@@ -1,0 +1,486 @@
+"""Messages: inbound from channels, outbound from agents, internal notes, forwards, edits,
+soft deletes, delivery statuses and scheduled sending.
+
+Locking: every change of a ticket's counters happens with the ticket row locked
+(``select_for_update``), so concurrent inbound messages never lose an unread increment. Lock
+order is ticket, then message, everywhere both are taken.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from contacts.models import Contact
+from tickets import events
+from tickets.media import media_name_clean, media_validate
+from tickets.message_errors import (
+    MessageActionForbidden,
+    MessageAlreadyDeleted,
+    MessageAlreadyDispatched,
+    MessageEmpty,
+    MessageNotEditable,
+    MessageNotForwardable,
+    MessageNotScheduled,
+    MessageTooLong,
+    QuotedMessageInvalid,
+    ScheduledAtInPast,
+    TicketNotAssignedToYou,
+    TicketNotOpen,
+)
+from tickets.models import Message, MessageEdit, Ticket
+from tickets.services.tickets import ticket_open_or_reuse
+
+if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
+    from channels_integrations.models import ChannelConnection
+
+Status = Message.Status
+
+# Delivery statuses only move forward along this order; ``failed`` is reachable only from
+# queued or sent, and nothing leaves it.
+_STATUS_RANK: dict[str, int] = {
+    Status.QUEUED: 0,
+    Status.SENT: 1,
+    Status.DELIVERED: 2,
+    Status.READ: 3,
+}
+_STATUS_TIMESTAMP: dict[str, str] = {
+    Status.SENT: "sent_at",
+    Status.DELIVERED: "delivered_at",
+    Status.READ: "read_at",
+}
+
+MESSAGE_BODY_MAX_LENGTH = 4096
+
+
+def _ticket_locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _message_locked(message: Message) -> Message:
+    return Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+
+
+# --------------------------------------------------------------------------- inbound
+
+
+@transaction.atomic
+def message_receive(
+    *,
+    connection: ChannelConnection,
+    contact: Contact,
+    kind: str = Message.Kind.TEXT,
+    body: str = "",
+    provider_message_id: str | None = None,
+    media: File | None = None,
+    media_name: str = "",
+    media_mime: str = "",
+    payload: dict[str, Any] | None = None,
+    quoted_provider_id: str | None = None,
+    at: datetime | None = None,
+) -> tuple[Message, bool]:
+    """Store a customer's message on its ticket (opened or reused); ``(message, created)``.
+
+    Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
+    stored message with ``created=False`` and changes nothing. The ticket is locked while its
+    unread counter and last-message fields change.
+    """
+    at = at or timezone.now()
+    if provider_message_id:
+        existing = _by_provider_id(connection, provider_message_id)
+        if existing is not None:
+            return existing, False
+    ticket, _ = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+    if provider_message_id:
+        # A redelivery racing this one waited for the ticket lock; it has committed by now.
+        existing = _by_provider_id(connection, provider_message_id)
+        if existing is not None:
+            return existing, False
+    quoted = None
+    if quoted_provider_id:
+        quoted = Message.objects.filter(
+            connection=connection, provider_message_id=quoted_provider_id, ticket__contact=contact
+        ).first()
+    message = Message(
+        ticket=ticket,
+        connection=connection,
+        direction=Message.Direction.INBOUND,
+        sender=Message.Sender.CONTACT,
+        sender_contact=contact,
+        kind=kind,
+        body=body,
+        payload=payload or {},
+        quoted=quoted,
+        status=Status.DELIVERED,
+        provider_message_id=provider_message_id or None,
+        delivered_at=at,
+    )
+    if media is not None:
+        message.media_name = media_name_clean(media_name or media.name or "")
+        message.media_mime = media_mime
+        message.media_size = media.size
+        message.media.save(message.media_name, media, save=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        existing = _by_provider_id(connection, provider_message_id) if provider_message_id else None
+        if existing is None:
+            raise
+        return existing, False
+    ticket.unread_count += 1
+    ticket.last_message_preview = message.preview()
+    ticket.last_message_at = max(at, ticket.last_message_at) if ticket.last_message_at else at
+    ticket.last_inbound_at = at
+    ticket.answered = False
+    ticket.save(
+        update_fields=[
+            "unread_count",
+            "last_message_preview",
+            "last_message_at",
+            "last_inbound_at",
+            "answered",
+            "updated_at",
+        ]
+    )
+    events.event_message(message=message)
+    return message, True
+
+
+def _by_provider_id(connection: ChannelConnection, provider_message_id: str) -> Message | None:
+    return Message.objects.filter(
+        connection=connection, provider_message_id=provider_message_id
+    ).first()
+
+
+# --------------------------------------------------------------------------- outbound
+
+
+def _check_can_send(ticket: Ticket, by: User) -> None:
+    if ticket.status != Ticket.Status.OPEN or ticket.deleted_at is not None:
+        raise TicketNotOpen()
+    if not by.is_admin and ticket.assignee_id != by.pk:
+        raise TicketNotAssignedToYou()
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if len(body) > MESSAGE_BODY_MAX_LENGTH:
+        raise MessageTooLong(extra={"max_length": MESSAGE_BODY_MAX_LENGTH})
+    return body
+
+
+def _touch_ticket_outbound(ticket: Ticket, message: Message, at: datetime) -> None:
+    ticket.last_message_preview = message.preview()
+    ticket.last_message_at = at
+    ticket.answered = True
+    ticket.save(update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"])
+
+
+@transaction.atomic
+def message_send(
+    *,
+    ticket: Ticket,
+    by: User,
+    body: str = "",
+    media: File | None = None,
+    quoted: Message | None = None,
+    scheduled_at: datetime | None = None,
+) -> Message:
+    """An agent's message to the customer: stored ``queued``, handed to the outbound pipeline
+    after commit (or when due, for a scheduled one).
+
+    Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
+    admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
+    """
+    ticket = _ticket_locked(ticket)
+    _check_can_send(ticket, by)
+    body = _clean_body(body)
+    info = media_validate(file=media) if media is not None else None
+    if not body and info is None:
+        raise MessageEmpty()
+    if quoted is not None and quoted.ticket_id != ticket.pk:
+        raise QuotedMessageInvalid()
+    now = timezone.now()
+    if scheduled_at is not None and scheduled_at <= now:
+        raise ScheduledAtInPast()
+    message = Message(
+        ticket=ticket,
+        connection_id=ticket.connection_id,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        sender_user=by,
+        kind=info.kind if info else Message.Kind.TEXT,
+        body=body,
+        quoted=quoted,
+        status=Status.QUEUED,
+        scheduled_at=scheduled_at,
+    )
+    if media is not None and info is not None:
+        message.media_name, message.media_mime, message.media_size = info.name, info.mime, info.size
+        message.media.save(info.name, media, save=False)
+    message.save()
+    events.event_message(message=message)
+    if scheduled_at is None:
+        _touch_ticket_outbound(ticket, message, now)
+        transaction.on_commit(partial(message_dispatch, message))
+    return message
+
+
+@transaction.atomic
+def note_add(*, ticket: Ticket, by: User, body: str) -> Message:
+    """An internal note: visible to agents only, never sent, allowed on closed tickets too.
+
+    The caller checked that ``by`` may see the ticket; notes do not change the ticket's
+    unread counter, last message or answered flag (the customer never sees them).
+    """
+    body = _clean_body(body)
+    if not body:
+        raise MessageEmpty()
+    message = Message.objects.create(
+        ticket=ticket,
+        connection_id=ticket.connection_id,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        sender_user=by,
+        kind=Message.Kind.TEXT,
+        body=body,
+        is_note=True,
+        status=Status.SENT,
+    )
+    events.event_message(message=message)
+    return message
+
+
+@transaction.atomic
+def message_forward(*, message: Message, to_ticket: Ticket, by: User) -> Message:
+    """Copy a message (text, media, structured payload) to the customer of ``to_ticket``.
+
+    The same sending rules as ``message_send`` apply to the target ticket; internal notes and
+    deleted messages are never forwarded (a note must not reach a customer).
+    """
+    to_ticket = _ticket_locked(to_ticket)
+    _check_can_send(to_ticket, by)
+    if message.is_note or message.deleted_at is not None:
+        raise MessageNotForwardable()
+    if not message.body and not message.media and not message.payload:
+        raise MessageNotForwardable()
+    copy = Message(
+        ticket=to_ticket,
+        connection_id=to_ticket.connection_id,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        sender_user=by,
+        kind=message.kind,
+        body=message.body,
+        payload=message.payload,
+        media_name=message.media_name,
+        media_mime=message.media_mime,
+        media_size=message.media_size,
+        is_forwarded=True,
+        status=Status.QUEUED,
+    )
+    if message.media:
+        with message.media.open("rb") as source:
+            copy.media.save(message.media_name or "file", ContentFile(source.read()), save=False)
+    copy.save()
+    events.event_message(message=copy)
+    _touch_ticket_outbound(to_ticket, copy, timezone.now())
+    transaction.on_commit(partial(message_dispatch, copy))
+    return copy
+
+
+# --------------------------------------------------------------------------- edit, delete
+
+
+@transaction.atomic
+def message_edit(*, message: Message, by: User, body: str) -> Message:
+    """Change the text of ``by``'s own outbound text message; the previous text is kept as a
+    ``MessageEdit``. Delivering the edit to the channel is the channels work's concern."""
+    message = _message_locked(message)
+    if message.sender_user_id != by.pk:
+        raise MessageActionForbidden()
+    if (
+        message.direction != Message.Direction.OUTBOUND
+        or message.kind != Message.Kind.TEXT
+        or message.deleted_at is not None
+    ):
+        raise MessageNotEditable()
+    body = _clean_body(body)
+    if not body:
+        raise MessageEmpty()
+    if body == message.body:
+        return message
+    MessageEdit.objects.create(message=message, previous_body=message.body, edited_by=by)
+    message.body = body
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at", "updated_at"])
+    events.event_message_edited(message=message, by=by)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message: Message, by: User) -> Message:
+    """Soft-delete: the body stays in the database for audit, lists show "message deleted".
+
+    Allowed to the message's author and to admins. A scheduled message that is deleted before
+    it is due is never sent.
+    """
+    message = _message_locked(message)
+    if message.sender_user_id != by.pk and not by.is_admin:
+        raise MessageActionForbidden()
+    if message.deleted_at is not None:
+        raise MessageAlreadyDeleted()
+    message.deleted_at = timezone.now()
+    message.deleted_by = by
+    message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    events.event_message_deleted(message=message, by=by)
+    return message
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@transaction.atomic
+def message_status_update(
+    *,
+    connection: ChannelConnection,
+    provider_message_id: str,
+    status: str,
+    at: datetime | None = None,
+    error_code: str = "",
+    error_detail: str = "",
+) -> Message | None:
+    """Apply a provider's delivery report; ``None`` when the id is unknown on that connection.
+
+    Monotonic: queued < sent < delivered < read, ``failed`` only from queued or sent; a late or
+    repeated report never moves a message back (a "delivered" after "read" is ignored).
+    """
+    at = at or timezone.now()
+    message = (
+        Message.objects.select_for_update()
+        .filter(connection=connection, provider_message_id=provider_message_id)
+        .first()
+    )
+    if message is None:
+        return None
+    current = message.status
+    changed: list[str] = []
+    if status == Status.FAILED:
+        if current in (Status.QUEUED, Status.SENT):
+            message.status = Status.FAILED
+            message.error_code = error_code[:64]
+            message.error_detail = error_detail[:500]
+            changed = ["status", "error_code", "error_detail"]
+    elif (
+        status in _STATUS_RANK
+        and current in _STATUS_RANK
+        and _STATUS_RANK[status] > _STATUS_RANK[current]
+    ):
+        message.status = status
+        changed = ["status"]
+        # A "read" that arrives without "delivered" implies it: fill the skipped stamps.
+        for step, field in _STATUS_TIMESTAMP.items():
+            if _STATUS_RANK[step] <= _STATUS_RANK[status] and getattr(message, field) is None:
+                setattr(message, field, at)
+                changed.append(field)
+    if changed:
+        message.save(update_fields=[*changed, "updated_at"])
+    return message
+
+
+def message_dispatch(message: Message) -> bool:
+    """Hand an outbound message to the outbound pipeline, exactly once; True if this call did.
+
+    This is the seam the channels work plugs the delivery into (``outbound_message_deliver``:
+    an ``OutboundDelivery`` row and its task, enqueued here on commit). ``dispatched_at`` is set
+    by a conditional UPDATE (``WHERE dispatched_at IS NULL``), so two callers racing for the same
+    message cannot both dispatch it. Internal notes, inbound and deleted messages are never
+    dispatched (False).
+    """
+    if message.is_note or message.direction != Message.Direction.OUTBOUND:
+        return False
+    now = timezone.now()
+    updated = Message.objects.filter(
+        pk=message.pk,
+        dispatched_at__isnull=True,
+        deleted_at__isnull=True,
+        is_note=False,
+        direction=Message.Direction.OUTBOUND,
+    ).update(dispatched_at=now, updated_at=now)
+    if updated:
+        message.dispatched_at = now
+    return bool(updated)
+
+
+@transaction.atomic
+def message_schedule_cancel(*, message: Message, by: User) -> Message:
+    """Cancel a scheduled message before it is handed over (409 ``already_dispatched`` after).
+
+    The message is soft-deleted, so it stays in the history for audit and is never sent.
+    """
+    message = _message_locked(message)
+    if message.sender_user_id != by.pk and not by.is_admin:
+        raise MessageActionForbidden()
+    if message.scheduled_at is None:
+        raise MessageNotScheduled()
+    if message.dispatched_at is not None:
+        raise MessageAlreadyDispatched()
+    if message.deleted_at is not None:
+        raise MessageAlreadyDeleted()
+    message.deleted_at = timezone.now()
+    message.deleted_by = by
+    message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    events.event_message_deleted(message=message, by=by)
+    return message
+
+
+def messages_scheduled_dispatch_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Dispatch the current tenant's scheduled messages that are due; returns how many.
+
+    Safe with several workers: each message is taken with ``SKIP LOCKED`` in its own
+    transaction and dispatched by ``message_dispatch``'s conditional update, so it is handed
+    over exactly once. Late messages are still sent; a message whose ticket is no longer open
+    is marked failed (``ticket_not_open``) instead.
+    """
+    now = now or timezone.now()
+    due = list(
+        Message.objects.filter(
+            scheduled_at__lte=now,
+            dispatched_at__isnull=True,
+            deleted_at__isnull=True,
+            status=Status.QUEUED,
+            is_note=False,
+            direction=Message.Direction.OUTBOUND,
+        )
+        .order_by("scheduled_at", "id")
+        .values_list("pk", "ticket_id")[:limit]
+    )
+    dispatched = 0
+    for pk, ticket_id in due:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+            message = (
+                Message.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, dispatched_at__isnull=True, deleted_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                continue
+            if ticket.status != Ticket.Status.OPEN or ticket.deleted_at is not None:
+                message.status = Status.FAILED
+                message.error_code = TicketNotOpen.code
+                message.error_detail = str(TicketNotOpen.default_message)
+                message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
+                continue
+            if message_dispatch(message):
+                dispatched += 1
+                _touch_ticket_outbound(ticket, message, now)
+    return dispatched

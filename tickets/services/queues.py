@@ -1,0 +1,167 @@
+"""Queues: create, change, set their agents, and delete them without orphaning a ticket.
+
+Every function here is for tenant admins (``by`` must be an admin); the API, the dashboard and
+the Django admin call the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import AdminRequired
+from accounts.models import User
+from core.exceptions import FieldValidationError
+from tickets.agent_errors import QueueExists, QueueHasTickets, QueueInUse
+from tickets.errors import QueueInactive
+from tickets.events import event_ticket_transferred
+from tickets.models import Queue, Ticket
+
+
+def _require_admin(by: User) -> None:
+    if not by.is_admin:
+        raise AdminRequired()
+
+
+def _validated_save(queue: Queue) -> None:
+    """Model validation (colour, lengths) as 400, a taken name as 409, then save."""
+    duplicates = Queue.objects.filter(name__iexact=queue.name).exclude(pk=queue.pk)
+    if duplicates.exists():
+        raise QueueExists(extra={"name": queue.name})
+    try:
+        queue.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise FieldValidationError(
+            {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        ) from exc
+    try:
+        with transaction.atomic():
+            queue.save()
+    except IntegrityError as exc:  # a concurrent create or rename took the name first
+        raise QueueExists(extra={"name": queue.name}) from exc
+
+
+@transaction.atomic
+def queue_create(
+    *,
+    by: User,
+    name: str,
+    color: str | None = None,
+    greeting_message: str = "",
+    is_active: bool = True,
+) -> Queue:
+    """A new queue; names are unique in the tenant regardless of case (409 ``queue_exists``)."""
+    _require_admin(by)
+    queue = Queue(name=name.strip(), greeting_message=greeting_message, is_active=is_active)
+    if color is not None:
+        queue.color = color
+    _validated_save(queue)
+    return queue
+
+
+@transaction.atomic
+def queue_update(
+    *,
+    queue: Queue,
+    by: User,
+    name: str | None = None,
+    color: str | None = None,
+    greeting_message: str | None = None,
+    is_active: bool | None = None,
+) -> Queue:
+    """Change the given fields; ``None`` leaves a field as it is.
+
+    Deactivating hides the queue from pickers (transfers, bots) but keeps its tickets where they
+    are; deleting is ``queue_delete``.
+    """
+    _require_admin(by)
+    if name is not None:
+        queue.name = name.strip()
+    if color is not None:
+        queue.color = color
+    if greeting_message is not None:
+        queue.greeting_message = greeting_message
+    if is_active is not None:
+        queue.is_active = is_active
+    _validated_save(queue)
+    return queue
+
+
+@transaction.atomic
+def queue_members_set(*, queue: Queue, agent_ids: Iterable[int], by: User) -> Queue:
+    """Replace the queue's agents; every id must be an active user of this tenant (else 400 and
+    nothing changes)."""
+    _require_admin(by)
+    wanted = set(agent_ids)
+    found = set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    unknown = sorted(wanted - found)
+    if unknown:
+        raise FieldValidationError(
+            {
+                "agent_ids": [
+                    _("Unknown or inactive users: %(ids)s.")
+                    % {"ids": ", ".join(str(pk) for pk in unknown)}
+                ]
+            }
+        )
+    queue.members.set(found)
+    return queue
+
+
+@transaction.atomic
+def queue_delete(*, queue: Queue, move_to: Queue | None, by: User) -> int:
+    """Delete ``queue``, first moving every ticket of it (any status, soft-deleted ones too) to
+    ``move_to``; returns how many tickets moved.
+
+    Tickets are never orphaned: a queue with tickets and no target is refused with 409
+    ``queue_has_tickets`` (``extra.tickets`` = their number). Each moved ticket gets a
+    ``transferred`` timeline entry by the admin, closed ones included, so a ticket's history always
+    explains why its queue changed. Assignees are kept. Connections whose default queue was this
+    one fall back to no default queue (their foreign key is ``SET_NULL``); memberships go with the
+    queue.
+
+    Both queues are locked first: a ticket being created in or transferred to the queue meanwhile
+    waits (its foreign key check needs the row) and then fails on the missing queue instead of
+    being left pointing at nothing.
+    """
+    _require_admin(by)
+    if move_to is not None and move_to.pk == queue.pk:
+        raise FieldValidationError(
+            {"move_to": [_("Choose a different queue to move the tickets to.")]}
+        )
+    pks = sorted(pk for pk in (queue.pk, move_to.pk if move_to else None) if pk is not None)
+    locked = {q.pk: q for q in Queue.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+    if move_to is not None:
+        if move_to.pk not in locked:
+            raise FieldValidationError({"move_to": [_("This queue does not exist.")]})
+        move_to = locked[move_to.pk]
+        if not move_to.is_active:
+            raise QueueInactive(extra={"move_to": move_to.pk})
+
+    tickets = Ticket.objects.filter(queue_id=queue.pk).select_related("assignee")
+    count = tickets.count()
+    if count and move_to is None:
+        raise QueueHasTickets(extra={"tickets": count})
+    if move_to is not None:
+        for ticket in tickets.order_by("pk").iterator(chunk_size=500):
+            event_ticket_transferred(
+                ticket=ticket,
+                by=by,
+                from_queue=queue,
+                to_queue=move_to,
+                from_agent=ticket.assignee,
+                to_agent=ticket.assignee,
+                note=_("Queue deleted"),
+            )
+        tickets.update(queue=move_to, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            queue.delete()
+    except ProtectedError as exc:  # a model added later protects queues; refuse, do not 500
+        raise QueueInUse() from exc
+    return count

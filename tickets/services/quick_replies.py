@@ -1,0 +1,146 @@
+"""Quick replies: tenant-wide (admins manage them) or personal (their owner manages them), and
+rendering their variables for one ticket."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from accounts.errors import AdminRequired
+from accounts.models import User
+from tenants.tenancy import current_tenant
+from tickets.media import media_validate
+from tickets.message_errors import QuickReplyExists, QuickReplyForbidden
+from tickets.models import QuickReply, Ticket
+
+_VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
+
+
+def _check_can_manage(quick_reply: QuickReply, by: User) -> None:
+    if quick_reply.owner_id is None:
+        if not by.is_admin:
+            raise AdminRequired()
+    elif quick_reply.owner_id != by.pk:
+        raise QuickReplyForbidden()
+
+
+def _check_unique(quick_reply: QuickReply) -> None:
+    duplicates = QuickReply.objects.filter(
+        shortcode=quick_reply.shortcode, owner_id=quick_reply.owner_id
+    ).exclude(pk=quick_reply.pk)
+    if duplicates.exists():
+        raise QuickReplyExists(extra={"shortcode": quick_reply.shortcode})
+
+
+def _save_unique(quick_reply: QuickReply) -> None:
+    try:
+        with transaction.atomic():
+            quick_reply.save()
+    except IntegrityError as exc:  # a concurrent create with the same shortcode won
+        raise QuickReplyExists(extra={"shortcode": quick_reply.shortcode}) from exc
+
+
+@transaction.atomic
+def quick_reply_create(
+    *, by: User, shortcode: str, body: str, shared: bool, media: File | None = None
+) -> QuickReply:
+    """A quick reply; ``shared`` ones (tenant-wide) only by admins. Shortcodes are unique per
+    scope: among the tenant-wide ones, and among each agent's personal ones. ``media`` is
+    checked like a message's file before anything is stored."""
+    if shared and not by.is_admin:
+        raise AdminRequired()
+    quick_reply = QuickReply(shortcode=shortcode, body=body, owner=None if shared else by)
+    _check_unique(quick_reply)
+    _attach(quick_reply, media)
+    _save_unique(quick_reply)
+    return quick_reply
+
+
+def _attach(quick_reply: QuickReply, media: File | None) -> None:
+    if media is not None:
+        info = media_validate(file=media)
+        quick_reply.media.save(info.name, media, save=False)
+
+
+@transaction.atomic
+def quick_reply_update(
+    *,
+    quick_reply: QuickReply,
+    by: User,
+    shortcode: str | None = None,
+    body: str | None = None,
+    media: File | None = None,
+) -> QuickReply:
+    """Change the shortcode, text and/or file; personal ones by their owner, shared ones by
+    admins. A new file replaces the old one (deleted once the change is committed)."""
+    _check_can_manage(quick_reply, by)
+    if shortcode is not None:
+        quick_reply.shortcode = shortcode
+    if body is not None:
+        quick_reply.body = body
+    _check_unique(quick_reply)
+    old = quick_reply.media if media is not None and quick_reply.media else None
+    old_storage, old_name = (old.storage, str(old.name)) if old else (None, "")
+    _attach(quick_reply, media)
+    _save_unique(quick_reply)
+    if old_storage is not None:
+        transaction.on_commit(lambda: old_storage.delete(old_name))
+    return quick_reply
+
+
+@transaction.atomic
+def quick_reply_delete(*, quick_reply: QuickReply, by: User) -> None:
+    """Delete it for real (and its file, once the deletion is committed)."""
+    _check_can_manage(quick_reply, by)
+    media = quick_reply.media
+    quick_reply.delete()
+    if media:
+        storage, name = media.storage, str(media.name)
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def greeting_for(now: datetime) -> str:
+    """ "Good morning" 05:00-11:59, "Good afternoon" 12:00-17:59, "Good evening" otherwise, by
+    the tenant's clock and in the tenant's language (the text goes to the customer)."""
+    tenant = current_tenant()
+    local = timezone.localtime(now, zoneinfo.ZoneInfo(tenant.time_zone))
+    with translation.override(tenant.language or None):
+        if 5 <= local.hour < 12:
+            return gettext("Good morning")
+        if 12 <= local.hour < 18:
+            return gettext("Good afternoon")
+        return gettext("Good evening")
+
+
+def quick_reply_render(
+    *, quick_reply: QuickReply, ticket: Ticket, agent: User, now: datetime | None = None
+) -> str:
+    """The reply's text for ``ticket``: ``{{contact.name}}``, ``{{contact.first_name}}``,
+    ``{{protocol}}``, ``{{agent.name}}`` and ``{{greeting}}`` filled in; unknown variables are
+    left as they are, so a typo is visible instead of silently vanishing."""
+    return text_render(quick_reply.body, ticket=ticket, agent=agent, now=now)
+
+
+def text_render(text: str, *, ticket: Ticket, agent: User, now: datetime | None = None) -> str:
+    """Fill the message variables of ``text`` for ``ticket`` (see ``quick_reply_render``)."""
+    contact_name = ticket.contact.name.strip()
+    values = {
+        "contact.name": contact_name,
+        "contact.first_name": contact_name.split()[0] if contact_name else "",
+        "protocol": ticket.protocol,
+        "agent.name": agent.name or agent.email,
+    }
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "greeting":
+            return greeting_for(now or timezone.now())
+        return values.get(key, match.group(0))
+
+    return _VARIABLE.sub(replace, text)

@@ -1,0 +1,150 @@
+"""Media: checked before storing, private, served only to agents who may see the ticket."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tenants.tenancy import tenant_scope
+from tickets import media as media_module
+from tickets.models import Message, Ticket
+from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, TicketFactory, UserFactory
+
+
+def _login(api, user):
+    response = api.post(
+        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    return api
+
+
+@pytest.fixture
+def world(alpha, api_alpha, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with tenant_scope(alpha.tenant):
+        queue = QueueFactory()
+        agent = UserFactory(queues=[queue])
+        ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent, queue=queue)
+    _login(api_alpha, agent)
+    return alpha, api_alpha, agent, ticket, tmp_path
+
+
+def _send(api, ticket, upload):
+    return api.post(
+        f"/api/v1/tickets/{ticket.public_id}/messages/", {"media": upload}, format="multipart"
+    )
+
+
+def _stored_files(root):
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_an_uploaded_image_is_stored_privately_and_served_to_the_agent(world):
+    alpha, api, _, ticket, root = world
+    upload = SimpleUploadedFile("foto.png", b"\x89PNG-data", content_type="image/png")
+
+    response = _send(api, ticket, upload)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "image"
+    assert body["media"]["url"] == f"/api/v1/messages/{body['id']}/media/"
+    [stored] = _stored_files(root)
+    assert str(stored.relative_to(root)).startswith("tenants/alpha/messages/")
+    served = api.get(body["media"]["url"])
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"\x89PNG-data"
+    assert served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert 'filename="foto.png"' in served["Content-Disposition"]
+
+
+def test_a_document_is_downloaded_as_an_attachment(world):
+    _, api, _, ticket, _ = world
+    upload = SimpleUploadedFile("nota.pdf", b"%PDF", content_type="application/pdf")
+
+    url = _send(api, ticket, upload).json()["media"]["url"]
+
+    assert api.get(url)["Content-Disposition"].startswith("attachment")
+
+
+def test_a_file_over_the_limit_is_400_and_nothing_is_stored(world, monkeypatch):
+    alpha, api, _, ticket, root = world
+    monkeypatch.setattr(media_module, "MEDIA_MAX_BYTES", 10)
+    upload = SimpleUploadedFile("foto.png", b"x" * 11, content_type="image/png")
+
+    response = _send(api, ticket, upload)
+
+    assert (response.status_code, response.json()["code"]) == (400, "media_too_large")
+    assert _stored_files(root) == []
+    with tenant_scope(alpha.tenant):
+        assert not Message.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "mime"),
+    [
+        ("page.html", "text/html"),
+        ("run.exe", "application/x-msdownload"),
+        ("photo.html", "image/png"),  # extension contradicts the declared type
+    ],
+)
+def test_a_disallowed_type_is_400_and_nothing_is_stored(world, name, mime):
+    alpha, api, _, ticket, root = world
+
+    response = _send(api, ticket, SimpleUploadedFile(name, b"<script>", content_type=mime))
+
+    assert (response.status_code, response.json()["code"]) == (400, "media_type_not_allowed")
+    assert _stored_files(root) == []
+    with tenant_scope(alpha.tenant):
+        assert not Message.objects.filter(ticket=ticket).exists()
+
+
+def test_an_agent_who_cannot_see_the_ticket_gets_404(world, api_alpha):
+    alpha, api, _, ticket, _ = world
+    upload = SimpleUploadedFile("foto.png", b"\x89PNG", content_type="image/png")
+    url = _send(api, ticket, upload).json()["media"]["url"]
+    with tenant_scope(alpha.tenant):
+        outsider = UserFactory(queues=[QueueFactory()])
+        admin = AdminFactory()
+
+    assert _login(api, outsider).get(url).status_code == 404
+    assert _login(api, admin).get(url).status_code == 200
+
+
+def test_alphas_media_is_404_at_beta(world, beta, api_beta):
+    _, api, agent, ticket, _ = world
+    upload = SimpleUploadedFile("foto.png", b"\x89PNG", content_type="image/png")
+    url = _send(api, ticket, upload).json()["media"]["url"]
+    with tenant_scope(beta.tenant):
+        beta_admin = AdminFactory(email=agent.email)
+
+    assert _login(api_beta, beta_admin).get(url).status_code == 404
+
+
+def test_a_row_pointing_at_another_tenants_path_is_never_served(world):
+    alpha, api, _, ticket, root = world
+    (root / "tenants/beta/messages/x").mkdir(parents=True)
+    (root / "tenants/beta/messages/x/secret.png").write_bytes(b"beta secret")
+    with tenant_scope(alpha.tenant):
+        message = Message.objects.create(
+            ticket=ticket,
+            connection=ticket.connection,
+            direction="in",
+            sender="contact",
+            kind="image",
+            media="tenants/beta/messages/x/secret.png",
+            media_mime="image/png",
+        )
+
+    response = api.get(f"/api/v1/messages/{message.public_id}/media/")
+
+    assert (response.status_code, response.json()["code"]) == (404, "media_not_found")
+
+
+def test_a_deleted_messages_media_is_404(world):
+    _, api, _, ticket, _ = world
+    upload = SimpleUploadedFile("foto.png", b"\x89PNG", content_type="image/png")
+    body = _send(api, ticket, upload).json()
+    api.delete(f"/api/v1/messages/{body['id']}/")
+
+    assert api.get(body["media"]["url"]).status_code == 404

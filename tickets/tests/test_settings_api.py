@@ -1,0 +1,115 @@
+"""Tenant settings over HTTP: typed keys with defaults; admins change them, all or nothing."""
+
+import pytest
+
+from tenants.models import Tenant
+from tenants.tenancy import public_scope, tenant_scope
+from tenants.tenant_settings import TENANT_SETTINGS
+from tickets.tests.factories import PASSWORD, UserFactory
+
+URL = "/api/v1/settings/"
+
+
+def _login_admin(api, fixture):
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"email": fixture.admin_email, "password": fixture.admin_password},
+        format="json",
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    return api
+
+
+def _stored(fixture):
+    with public_scope():
+        return Tenant.objects.get(pk=fixture.tenant.pk).settings
+
+
+def test_any_user_reads_every_key_with_type_default_and_label(alpha, api_alpha):
+    with tenant_scope(alpha.tenant):
+        agent = UserFactory()
+    token = api_alpha.post(
+        "/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, format="json"
+    ).json()["access"]
+    api_alpha.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api_alpha.get(URL)
+
+    assert response.status_code == 200
+    rows = {row["key"]: row for row in response.json()}
+    assert set(rows) == set(TENANT_SETTINGS)
+    assert rows["days_to_close"]["value"] == 7
+    assert rows["days_to_close"]["type"] == "int"
+    assert rows["days_to_close"]["nullable"] is True
+    assert rows["reject_calls"] == {
+        **rows["reject_calls"],
+        "type": "bool",
+        "default": False,
+        "value": False,
+    }
+    assert rows["reject_calls"]["label"]
+
+
+def test_an_agent_cannot_change_settings(alpha, api_alpha):
+    with tenant_scope(alpha.tenant):
+        agent = UserFactory()
+    token = api_alpha.post(
+        "/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, format="json"
+    ).json()["access"]
+    api_alpha.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api_alpha.patch(URL, {"reject_calls": True}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (403, "admin_required")
+    assert "reject_calls" not in (_stored(alpha) or {})
+
+
+def test_an_admin_changes_some_keys_and_the_rest_keep_their_defaults(alpha, api_alpha):
+    api = _login_admin(api_alpha, alpha)
+
+    response = api.patch(URL, {"reject_calls": True, "days_to_close": None}, format="json")
+
+    assert response.status_code == 200
+    rows = {row["key"]: row["value"] for row in response.json()}
+    assert rows["reject_calls"] is True
+    assert rows["days_to_close"] is None
+    assert rows["ignore_group_messages"] is True
+    assert _stored(alpha)["reject_calls"] is True
+
+
+@pytest.mark.parametrize(
+    ("payload", "bad_keys"),
+    [
+        ({"no_such_key": 1, "reject_calls": True}, {"no_such_key"}),
+        ({"reject_calls": "yes", "days_to_close": 3}, {"reject_calls"}),
+        ({"days_to_close": True}, {"days_to_close"}),
+        ({"days_to_close": 0, "call_reject_message": 5}, {"days_to_close", "call_reject_message"}),
+    ],
+)
+def test_unknown_keys_and_wrong_types_are_400_per_key_and_nothing_is_stored(
+    alpha, api_alpha, payload, bad_keys
+):
+    api = _login_admin(api_alpha, alpha)
+    before = _stored(alpha)
+
+    response = api.patch(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == bad_keys
+    assert _stored(alpha) == before
+
+
+def test_a_body_that_is_not_an_object_is_400(alpha, api_alpha):
+    api = _login_admin(api_alpha, alpha)
+
+    response = api.patch(URL, [1, 2], format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+
+
+def test_a_change_in_alpha_does_not_touch_beta(alpha, beta, api_alpha, api_beta):
+    _login_admin(api_alpha, alpha).patch(URL, {"reject_calls": True}, format="json")
+
+    rows = {r["key"]: r["value"] for r in _login_admin(api_beta, beta).get(URL).json()}
+
+    assert rows["reject_calls"] is False
