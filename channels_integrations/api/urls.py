@@ -1,0 +1,10 @@
+"""Channel connections under /api/v1/ (included by tiktickets/urls.py)."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from channels_integrations.api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("connections/", views.ConnectionListApi.as_view(), name="connections"),
+    path("connections/<uuid:public_id>/", views.ConnectionDetailApi.as_view(), name="connection"),
+]

@@ -1,0 +1,63 @@
+"""Give the demo tenant something to look at: a queue with the demo agent, a web chat connection
+and two customer conversations. Idempotent (does nothing once the tenant has a queue); built on
+the same services as production. For `make run` only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from channels_integrations.models import ChannelConnection
+from contacts.services import contact_upsert_from_identity
+from tenants.models import Tenant
+from tenants.tenancy import public_scope, tenant_scope
+from tickets.models import Queue
+from tickets.services.messages import message_receive
+from tickets.services.queues import queue_create, queue_members_set
+
+CONVERSATIONS = [
+    ("visitor-ana", "Ana Souza", "+5511987650001", "Olá! Meu pedido 4521 ainda não chegou."),
+    ("visitor-joao", "João Lima", "+5521987650002", "Bom dia, vocês aceitam pix?"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create a queue, a web chat connection and sample conversations in the demo tenant."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--slug", default="demo")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with public_scope():
+            tenant = Tenant.objects.filter(schema_name=options["slug"]).first()
+        if tenant is None:
+            raise CommandError(f"No tenant {options['slug']!r}; run seed_demo_tenant first.")
+        with tenant_scope(tenant):
+            if Queue.objects.exists():
+                self.stdout.write("Demo content already there.")
+                return
+            admin = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk")[0]
+            queue = queue_create(by=admin, name="Atendimento", color="#0b7a5c")
+            agents = User.objects.filter(is_active=True).values_list("pk", flat=True)
+            queue_members_set(queue=queue, agent_ids=list(agents), by=admin)
+            # Connections get their own service (credentials validated per provider) with the
+            # channels work; the web chat needs no credentials.
+            connection = ChannelConnection.objects.create(
+                provider=ChannelConnection.Provider.WEBCHAT,
+                name="Site",
+                status=ChannelConnection.Status.CONNECTED,
+                default_queue=queue,
+                greeting_message="Olá! Em que podemos ajudar?",
+                farewell_message="Atendimento {protocol} encerrado. Obrigado, {name}!",
+            )
+            for external_id, name, phone, text in CONVERSATIONS:
+                contact, _ = contact_upsert_from_identity(
+                    provider=connection.provider, external_id=external_id, name=name, phone=phone
+                )
+                message_receive(connection=connection, contact=contact, body=text)
+        self.stdout.write(
+            f"Demo content: queue {queue.name}, connection {connection.name}, "
+            f"{len(CONVERSATIONS)} conversations."
+        )

@@ -1,0 +1,25 @@
+"""Reads of channel connections. Credentials never leave through these for display: the API
+serializers list the fields they show, and credentials is not one of them."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from channels_integrations.models import ChannelConnection
+from tickets.errors import NotFoundInTenant
+
+
+def connections_list() -> QuerySet[ChannelConnection]:
+    """The tenant's connections (active or not) with their default queue."""
+    return ChannelConnection.objects.select_related("default_queue")
+
+
+def connection_get(*, public_id: UUID | str) -> ChannelConnection:
+    """One connection of the tenant by its public id; 404 ``not_found`` otherwise."""
+    try:
+        return connections_list().get(public_id=public_id)
+    except (ChannelConnection.DoesNotExist, ValueError) as exc:
+        raise NotFoundInTenant(str(_("Channel connection not found."))) from exc

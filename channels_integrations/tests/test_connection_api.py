@@ -1,0 +1,114 @@
+"""Channel connections over HTTP: read-only, never the credentials, isolated per tenant."""
+
+import uuid
+
+import pytest
+
+from tenants.tenancy import tenant_scope
+from tickets.tests.factories import PASSWORD, ConnectionFactory, QueueFactory, UserFactory
+
+URL = "/api/v1/connections/"
+SECRET = "s3cr3t-bot-token-123456"
+
+
+def _login(api, email, password=PASSWORD):
+    response = api.post(
+        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    return api
+
+
+@pytest.fixture
+def agent_api(alpha, api_alpha):
+    with tenant_scope(alpha.tenant):
+        agent = UserFactory()
+    return _login(api_alpha, agent.email)
+
+
+def test_an_agent_lists_and_reads_connections_without_credentials(alpha, agent_api):
+    with tenant_scope(alpha.tenant):
+        queue = QueueFactory(name="Sales")
+        bot = ConnectionFactory(
+            name="Bot",
+            provider="telegram",
+            credentials={"bot_token": SECRET, "webhook_secret": SECRET[::-1]},
+            default_queue=queue,
+            greeting_message="Olá",
+            farewell_message="Tchau",
+        )
+        ConnectionFactory(name="Site", is_active=False)
+
+    listed = agent_api.get(URL)
+    fetched = agent_api.get(f"{URL}{bot.public_id}/")
+
+    assert listed.status_code == 200
+    assert [c["name"] for c in listed.json()["results"]] == ["Bot", "Site"]
+    assert fetched.status_code == 200
+    assert fetched.json() == {
+        "id": str(bot.public_id),
+        "provider": "telegram",
+        "name": "Bot",
+        "status": "connected",
+        "status_detail": "",
+        "default_queue": {"id": queue.pk, "name": "Sales"},
+        "greeting_message": "Olá",
+        "farewell_message": "Tchau",
+        "is_active": True,
+        "created_at": fetched.json()["created_at"],
+        "updated_at": fetched.json()["updated_at"],
+    }
+    for response in (listed, fetched):
+        text = response.content.decode()
+        assert "credentials" not in text
+        assert "bot_token" not in text
+        assert SECRET[:6] not in text
+        assert SECRET[-6:] not in text
+
+
+def test_connections_are_read_only(alpha, agent_api):
+    with tenant_scope(alpha.tenant):
+        connection = ConnectionFactory(name="Bot")
+
+    created = agent_api.post(URL, {"name": "New", "provider": "webchat"}, format="json")
+    changed = agent_api.patch(f"{URL}{connection.public_id}/", {"name": "X"}, format="json")
+
+    assert created.status_code == 405
+    assert changed.status_code == 405
+
+
+def test_an_unknown_or_malformed_id_is_404(agent_api):
+    assert agent_api.get(f"{URL}{uuid.uuid4()}/").status_code == 404
+    assert agent_api.get(f"{URL}not-a-uuid/").status_code == 404
+
+
+def test_anonymous_callers_are_refused(alpha, api_alpha):
+    assert api_alpha.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("page_size", [1, 40])
+def test_the_list_costs_the_same_queries_for_any_page_size(
+    alpha, agent_api, page_size, django_assert_num_queries
+):
+    with tenant_scope(alpha.tenant):
+        for n in range(41):
+            ConnectionFactory(name=f"C{n:02d}", default_queue=QueueFactory())
+
+    # Tenant lookup (domain + search_path), the user, the page with its default queues.
+    with django_assert_num_queries(5):
+        response = agent_api.get(URL, {"page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+
+
+def test_alphas_connection_is_invisible_at_beta(alpha, beta, api_beta):
+    with tenant_scope(alpha.tenant):
+        connection = ConnectionFactory(name="Alpha bot")
+    _login(api_beta, beta.admin_email, beta.admin_password)
+
+    listed = api_beta.get(URL)
+    fetched = api_beta.get(f"{URL}{connection.public_id}/")
+
+    assert listed.json()["results"] == []
+    assert (fetched.status_code, fetched.json()["code"]) == (404, "not_found")
