@@ -1,0 +1,682 @@
+"""B6 (performance.md §4): how long it takes to create a tenant and to migrate many tenants.
+
+What is measured
+----------------
+1. **Django start-up**, so it can be subtracted from the CLI figures: wall time of
+   ``python -c "import django; django.setup()"`` and of ``manage.py check`` (median of 3 each).
+2. **Tenant creation**: ``tenants.services.tenant_provision`` (tenant row, ``CREATE SCHEMA``, all
+   tenant migrations, primary domain and first admin, in one transaction), called in this
+   process, i.e. as a warm Celery worker would call it. One untimed-for-statistics *cold* creation
+   comes first (it loads migration modules and password validators); then ``--create K`` timed
+   creations give median / p95 / min / max. Each creation is split into *schema + migrations*
+   (``Tenant.create_schema``), *first admin* (``create_superuser``, dominated by password hashing)
+   and *rest* (validation, rows, commit).
+3. **migrate_schemas over N tenants** (``--migrate N``): N tenant rows are inserted with
+   ``bulk_create`` (so ``save()`` creates no schema) plus an empty ``CREATE SCHEMA`` each; then the
+   real CLI ``manage.py migrate_schemas --tenant --executor=<E> -v 0`` runs as a child process and
+   is timed from spawn to exit (Django start-up included), once on the empty schemas and once
+   more with nothing left to do (the *no-op* re-run every deploy pays). Every schema is then
+   checked to hold as many tables and ``django_migrations`` rows as a provisioned tenant. The
+   schemas are dropped before the next executor, so each executor starts from the same state.
+
+How to read it
+--------------
+* ``per tenant`` = wall / N; ``net/tenant`` = (wall - ``manage.py check`` start-up) / N. The net
+  figure is the marginal cost of one more tenant; multiply by 1,000 for the B6 scale
+  (a linear extrapolation: it ignores catalog growth, see performance.md §6 rows 10-12).
+* ``mp/std`` < 1 means the multiprocessing executor helped. It uses
+  ``TENANT_MULTIPROCESSING_MAX_PROCESSES`` workers (2 by default), so on a 2-core machine the
+  best case is about 0.5, and only while the second core is idle (stack.md §5 noise caveat).
+* Creation and migration cost scale with the number of migrations, not with tables; the script
+  prints both the tenant-app migrations (the ones that run DDL in a tenant schema) and all
+  migrations in the graph (each is also recorded in every tenant's ``django_migrations``).
+* The goal checked is performance.md §6 row 10: tenant creation p95 <= 5 s. The exit status is
+  1 when it is missed (the bench fails, not CI).
+
+Isolation and bounds
+--------------------
+The script uses its own database (``--database``, default ``tiktickets_bench``; the name must
+contain ``bench``), dropped and re-created at start and dropped at the end unless ``--keep``. It
+connects as PostgreSQL's ``postgres`` user on 127.0.0.1:5432 unless ``POSTGRES_HOST``/``PORT``/
+``USER``/``PASSWORD`` say otherwise, and touches no other database. The defaults (K=10, N=50)
+take about a minute on a 2-core machine.
+
+Results are printed and written to ``bench/results/tenant_provisioning-<UTC date>-<commit>.json``.
+
+Usage::
+
+    .venv/bin/python bench/tenant_provisioning.py                 # K=10, N=50
+    .venv/bin/python bench/tenant_provisioning.py --create 3 --migrate 10
+    .venv/bin/python bench/tenant_provisioning.py --executors standard,multiprocessing,subprocess
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+
+from bench.common import (  # noqa: E402
+    TimedRun,
+    check_database_name,
+    drop_database,
+    git_info,
+    machine_info,
+    percentile,
+    recreate_database,
+    run_timed,
+    secs,
+    summarize,
+    table,
+    utc_now,
+    write_result,
+)
+
+PYTHON = sys.executable
+MANAGE = str(ROOT / "manage.py")
+GOAL_CREATE_P95_S = 5.0  # performance.md §6 row 10
+EXECUTOR_CODES = {"standard": "std", "multiprocessing": "mp", "subprocess": "sub"}
+ADMIN_PASSWORD_NOTE = "generated (admin_password=None), as `create_tenant` does without one"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- database (outside Django)
+
+
+# ---------------------------------------------------------------- child processes
+
+
+def manage(*args: str) -> list[str]:
+    return [PYTHON, MANAGE, *args]
+
+
+def median_run(cmd: list[str], env: dict[str, str], times: int, what: str) -> float:
+    return percentile([run_timed(cmd, env=env).check(what).wall_s for _ in range(times)], 50)
+
+
+# ---------------------------------------------------------------- inside Django
+
+
+def count_migrations() -> dict[str, Any]:
+    """Migrations on disk: those of TENANT_APPS (DDL in each tenant schema) and all of them."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.migrations.loader import MigrationLoader
+
+    tenant_labels = {
+        config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
+    }
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    keys = list(loader.disk_migrations)
+    per_app: dict[str, int] = {}
+    for label, _name in keys:
+        if label in tenant_labels:
+            per_app[label] = per_app.get(label, 0) + 1
+    return {
+        "tenant_app_migrations": sum(per_app.values()),
+        "tenant_app_migrations_per_app": dict(sorted(per_app.items())),
+        "all_migrations": len(keys),
+    }
+
+
+def ensure_public_tenant() -> None:
+    from django.conf import settings
+
+    from tenants.models import Domain, Tenant
+    from tenants.tenancy import public_scope
+
+    with public_scope():
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "TikTickets platform"}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+
+
+def schema_facts(schemas: list[str]) -> dict[str, tuple[int, int]]:
+    """Per schema: (tables, rows in its django_migrations); (tables, -1) without that table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p')), "
+            "bool_or(c.relname = 'django_migrations' AND c.relkind = 'r') "
+            "FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid "
+            "WHERE n.nspname = ANY(%s) GROUP BY n.nspname",
+            [schemas],
+        )
+        tables = {name: (count, bool(has_mig)) for name, count, has_mig in cursor.fetchall()}
+        facts: dict[str, tuple[int, int]] = {}
+        with_mig = [s for s in schemas if tables.get(s, (0, False))[1]]
+        for start in range(0, len(with_mig), 200):
+            chunk = with_mig[start : start + 200]
+            query = " UNION ALL ".join(
+                f"SELECT '{s}', count(*) FROM {connection.ops.quote_name(s)}.django_migrations"
+                for s in chunk
+            )
+            cursor.execute(query)
+            for name, rows in cursor.fetchall():
+                facts[name] = (tables[name][0], rows)
+    for s in schemas:
+        if s not in facts:
+            facts[s] = (tables.get(s, (0, False))[0], -1)
+    return facts
+
+
+def drop_tenants(schemas: list[str]) -> None:
+    """Drop the schemas (one transaction each, to stay under the lock table) and their rows."""
+    from django.db import connection
+
+    from tenants.models import Tenant
+    from tenants.tenancy import public_scope
+
+    with public_scope():
+        with connection.cursor() as cursor:
+            for schema in schemas:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(schema)} CASCADE")
+        Tenant.objects.filter(schema_name__in=schemas).delete()
+
+
+def create_empty_tenants(schemas: list[str]) -> None:
+    """Tenant rows whose schemas exist but hold nothing (bulk_create skips save(): no migrate)."""
+    from django.db import connection, transaction
+
+    from tenants.models import Tenant
+    from tenants.tenancy import public_scope
+
+    with public_scope(), transaction.atomic():
+        Tenant.objects.bulk_create([Tenant(schema_name=s, name=f"Bench {s}") for s in schemas])
+        with connection.cursor() as cursor:
+            for schema in schemas:
+                cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema)}")
+
+
+class PhaseTimer:
+    """Times ``Tenant.create_schema`` and the first-admin step inside ``tenant_provision``.
+
+    Both are wrapped for the duration of the bench only (this process, nothing on disk).
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+        self._restore: list[tuple[Any, str, Any]] = []
+
+    def _wrap(self, owner: Any, attr: str, key: str) -> None:
+        original = getattr(owner, attr)
+        self._restore.append((owner, attr, owner.__dict__.get(attr)))
+        last = self.last
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                last[key] = last.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(owner, attr, timed)
+
+    def __enter__(self) -> PhaseTimer:
+        import tenants.services
+        from tenants.models import Tenant
+
+        self._wrap(Tenant, "create_schema", "schema_migrate")
+        self._wrap(tenants.services, "_create_first_admin", "first_admin")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, attr, previous in reversed(self._restore):
+            if previous is None:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, previous)
+
+
+def provision_one(slug: str, timer: PhaseTimer) -> dict[str, float]:
+    from core.exceptions import FieldValidationError
+    from tenants.services import tenant_provision
+
+    timer.last.clear()
+    started = time.perf_counter()
+    try:
+        tenant_provision(name=f"Bench {slug}", slug=slug, admin_email="admin@example.com")
+    except FieldValidationError as exc:
+        raise RuntimeError(f"tenant_provision({slug!r}) refused: {exc.extra}") from exc
+    total = time.perf_counter() - started
+    schema_migrate = timer.last.get("schema_migrate", 0.0)
+    first_admin = timer.last.get("first_admin", 0.0)
+    return {
+        "total": total,
+        "schema_migrate": schema_migrate,
+        "first_admin": first_admin,
+        "rest": total - schema_migrate - first_admin,
+    }
+
+
+def verify_provisioned(schemas: list[str]) -> list[str]:
+    """Problems found: each tenant needs its primary domain and exactly one admin."""
+    from accounts.models import User
+    from tenants.models import Domain, Tenant
+    from tenants.tenancy import public_scope, tenant_scope
+
+    problems = []
+    with public_scope():
+        tenants = list(Tenant.objects.filter(schema_name__in=schemas))
+    if len(tenants) != len(schemas):
+        problems.append(f"{len(schemas) - len(tenants)} tenant rows missing")
+    for tenant in tenants:
+        with public_scope():
+            if not Domain.objects.filter(tenant=tenant, is_primary=True).exists():
+                problems.append(f"{tenant.schema_name}: no primary domain")
+        with tenant_scope(tenant):
+            admins = User.objects.filter(is_superuser=True).count()
+        if admins != 1:
+            problems.append(f"{tenant.schema_name}: {admins} admins")
+    return problems
+
+
+def password_hash_seconds() -> dict[str, Any]:
+    """What one password hash costs with the configured hasher (the first admin pays one)."""
+    from django.contrib.auth.hashers import get_hasher, make_password
+
+    hasher = get_hasher()
+    samples = []
+    for _ in range(3):
+        started = time.perf_counter()
+        make_password("bench-password-not-used")
+        samples.append(time.perf_counter() - started)
+    return {
+        "hasher": hasher.algorithm,
+        "iterations": getattr(hasher, "iterations", None),
+        "median_s": percentile(samples, 50),
+    }
+
+
+# ---------------------------------------------------------------- phases
+
+
+def bench_creation(k: int) -> dict[str, Any]:
+    cold_slug = "bench_cold"
+    slugs = [f"bench_c{i:03d}" for i in range(k)]
+    log(f"creating 1 cold + {k} tenants with tenant_provision ...")
+    with PhaseTimer() as timer:
+        cold = provision_one(cold_slug, timer)
+        runs = [provision_one(slug, timer) for slug in slugs]
+    problems = verify_provisioned([cold_slug, *slugs])
+    facts = schema_facts([cold_slug])[cold_slug]
+    result = {
+        "k": k,
+        "admin_password": ADMIN_PASSWORD_NOTE,
+        "cold_s": cold,
+        "total_s": summarize([r["total"] for r in runs]),
+        "schema_migrate_s": summarize([r["schema_migrate"] for r in runs]),
+        "first_admin_s": summarize([r["first_admin"] for r in runs]),
+        "rest_s": summarize([r["rest"] for r in runs]),
+        "samples_s": [round(r["total"], 4) for r in runs],
+        "tables_per_tenant_schema": facts[0],
+        "django_migrations_rows_per_tenant": facts[1],
+        "verification_problems": problems,
+    }
+    drop_tenants([cold_slug, *slugs])
+    return result
+
+
+def bench_migrate(
+    n: int,
+    executor: str,
+    repeat: int,
+    parallel: int,
+    env: dict[str, str],
+    expected: tuple[int, int],
+) -> dict[str, Any]:
+    code = EXECUTOR_CODES[executor]
+    cmd = manage("migrate_schemas", "--tenant", f"--executor={executor}", "-v", "0")
+    if executor == "subprocess":
+        cmd += ["--parallel", str(parallel)]
+    fulls: list[TimedRun] = []
+    noops: list[TimedRun] = []
+    problems: list[str] = []
+    for r in range(repeat):
+        schemas = [f"bench_{code}{r}_{i:04d}" for i in range(n)]
+        create_empty_tenants(schemas)
+        label = f"{executor} N={n}" + (f" (repeat {r + 1}/{repeat})" if repeat > 1 else "")
+        log(f"migrate_schemas --tenant {label} on empty schemas ...")
+        fulls.append(run_timed(cmd, env=env).check(f"migrate_schemas {executor}"))
+        wrong = {s: f for s, f in schema_facts(schemas).items() if f != expected}
+        if wrong:
+            sample = ", ".join(f"{s}={f}" for s, f in list(wrong.items())[:5])
+            problems.append(
+                f"{len(wrong)} of {n} schemas differ from (tables, rows)={expected}: {sample}"
+            )
+        log(f"migrate_schemas --tenant {label} again (no-op) ...")
+        noops.append(run_timed(cmd, env=env).check(f"migrate_schemas {executor} no-op"))
+        drop_tenants(schemas)
+    return {
+        "executor": executor,
+        "command": " ".join(["manage.py", *cmd[2:]]),
+        "n": n,
+        "repeat": repeat,
+        "migrate_s": percentile([x.wall_s for x in fulls], 50),
+        "noop_s": percentile([x.wall_s for x in noops], 50),
+        "migrate_samples_s": [round(x.wall_s, 3) for x in fulls],
+        "noop_samples_s": [round(x.wall_s, 3) for x in noops],
+        "migrate_peak_rss_mib": max(x.max_rss_mib for x in fulls),
+        "noop_peak_rss_mib": max(x.max_rss_mib for x in noops),
+        "verification_problems": problems,
+    }
+
+
+# ---------------------------------------------------------------- report
+
+
+def print_report(result: dict[str, Any]) -> None:
+    startup = result["startup_s"]
+    check_s = startup["manage_check"]
+    mig = result["migrations"]
+    m = result["machine"]
+    print()
+    print("=" * 78)
+    print("B6 tenant provisioning and migrations")
+    print(
+        f"commit {result['git']['commit']}{' (dirty tree)' if result['git']['dirty'] else ''}, "
+        f"{result['started_utc']}, nproc {m['nproc']}, loadavg {m['loadavg_at_start']}, "
+        f"PostgreSQL {result['postgres']['server_version']} (fsync {result['postgres']['fsync']}), "
+        f"Python {m['python']}, Django {result['versions']['django']}, "
+        f"django-tenants {result['versions']['django_tenants']}"
+    )
+    print(
+        f"database {result['database']}, settings {result['settings']}, "
+        f"TENANT_MULTIPROCESSING_MAX_PROCESSES={result['mp_processes']}"
+    )
+    print(
+        f"tenant schema: {mig['tenant_app_migrations']} tenant-app migrations "
+        f"({', '.join(f'{k} {v}' for k, v in mig['tenant_app_migrations_per_app'].items())}); "
+        f"{mig['all_migrations']} migrations in the graph; "
+        f"{result['creation']['tables_per_tenant_schema']} tables"
+    )
+    print()
+    print(
+        table(
+            [
+                ["python -c 'django.setup()'", secs(startup["django_setup"])],
+                ["manage.py check", secs(check_s)],
+                ["manage.py migrate_schemas --shared (fresh DB)", secs(result["migrate_shared_s"])],
+            ],
+            header=["Django start-up (median of 3)", "seconds"],
+        )
+    )
+    c = result["creation"]
+    print()
+    rows = [
+        [
+            name,
+            secs(c[key]["median"]),
+            secs(c[key]["p95"]),
+            secs(c[key]["min"]),
+            secs(c[key]["max"]),
+        ]
+        for name, key in [
+            ("total", "total_s"),
+            ("  schema + migrations", "schema_migrate_s"),
+            ("  first admin", "first_admin_s"),
+            ("  rest (validation, rows, commit)", "rest_s"),
+        ]
+    ]
+    print(
+        table(
+            rows,
+            header=[f"tenant_provision, K={c['k']} (s)", "median", "p95", "min", "max"],
+        )
+    )
+    ph = result["password_hash"]
+    print(
+        f"cold first creation {secs(c['cold_s']['total'])} s (not in the statistics); "
+        f"one {ph['hasher']} hash ({ph['iterations']} iterations) = {secs(ph['median_s'])} s"
+    )
+    print()
+    rows = []
+    for run in result["migrate"]:
+        n = run["n"]
+        rows.append(
+            [
+                run["executor"],
+                str(n),
+                secs(run["migrate_s"], 2),
+                secs(run["migrate_s"] / n),
+                secs(max(run["migrate_s"] - check_s, 0) / n),
+                secs(run["noop_s"], 2),
+                secs(max(run["noop_s"] - check_s, 0) / n),
+                f"{run['migrate_peak_rss_mib']:.0f}",
+            ]
+        )
+    print(
+        table(
+            rows,
+            header=[
+                "migrate_schemas --tenant",
+                "N",
+                "wall s",
+                "per tenant",
+                "net/tenant",
+                "no-op s",
+                "no-op net/t",
+                "peak RSS MiB",
+            ],
+        )
+    )
+    ratios = result["ratios"]
+    if ratios:
+        print(
+            "multiprocessing / standard: "
+            f"migrate {ratios['migrate_mp_over_std']:.2f}, no-op {ratios['noop_mp_over_std']:.2f}"
+            f" (wall); net of start-up: migrate {ratios['migrate_net_mp_over_std']:.2f}, "
+            f"no-op {ratios['noop_net_mp_over_std']:.2f}"
+        )
+    print()
+    ext = result["extrapolation_1000"]
+    print(
+        "linear extrapolation to 1,000 tenants (ignores catalog growth): "
+        f"create {ext['create_serial_min']:.1f} min serial (goal <= 90 min); "
+        + ", ".join(
+            f"{e} migrate {v['migrate_min']:.1f} min / no-op {v['noop_min']:.1f} min"
+            for e, v in ext["migrate"].items()
+        )
+        + " (goal: no-op <= 5 min)"
+    )
+    goal = result["goal"]
+    print(
+        f"goal (performance.md §6 row 10) tenant creation p95 <= {goal['create_p95_max_s']} s: "
+        f"p95 = {secs(goal['create_p95_s'])} s -> {'MET' if goal['met'] else 'MISSED'}"
+    )
+    problems = result["creation"]["verification_problems"] + [
+        p for run in result["migrate"] for p in run["verification_problems"]
+    ]
+    print("verification: " + ("all tenants complete" if not problems else "; ".join(problems)))
+    print(f"loadavg at end {result['loadavg_at_end']}")
+    print("=" * 78)
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="B6: time tenant creation and migrate_schemas (see the module docstring)."
+    )
+    parser.add_argument("--create", type=int, default=10, metavar="K", help="tenants to create")
+    parser.add_argument("--migrate", type=int, default=50, metavar="N", help="tenants to migrate")
+    parser.add_argument(
+        "--executors",
+        default="standard,multiprocessing",
+        help="comma-separated: standard, multiprocessing, subprocess",
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=2, help="--parallel for the subprocess executor"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="migrate runs per executor; the median is reported"
+    )
+    parser.add_argument("--database", default="tiktickets_bench")
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    args = parser.parse_args(argv)
+    args.executors = [e.strip() for e in args.executors.split(",") if e.strip()]
+    unknown = [e for e in args.executors if e not in EXECUTOR_CODES]
+    if unknown:
+        parser.error(f"unknown executor(s): {', '.join(unknown)}")
+    if not 1 <= args.create <= 1000 or not 1 <= args.migrate <= 2000 or not 1 <= args.repeat <= 5:
+        parser.error("bounds: 1 <= --create <= 1000, 1 <= --migrate <= 2000, 1 <= --repeat <= 5")
+    check_database_name(args.database)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started_utc = utc_now()
+    wall_started = time.perf_counter()
+    machine = machine_info()
+    git = git_info()
+
+    log(f"recreating database {args.database}")
+    postgres = recreate_database(args.database)
+    os.environ["POSTGRES_DB"] = args.database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiktickets.settings.dev")
+    env = dict(os.environ)
+    try:
+        log("timing Django start-up ...")
+        startup = {
+            "django_setup": median_run(
+                [PYTHON, "-c", "import django; django.setup()"], env, 3, "django.setup()"
+            ),
+            "manage_check": median_run(manage("check"), env, 3, "manage.py check"),
+        }
+        log("migrate_schemas --shared ...")
+        shared = run_timed(manage("migrate_schemas", "--shared", "-v", "0"), env=env)
+        shared.check("migrate_schemas --shared")
+
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connections
+
+        ensure_public_tenant()
+        migrations = count_migrations()
+        password_hash = password_hash_seconds()
+
+        creation = bench_creation(args.create)
+        expected = (
+            creation["tables_per_tenant_schema"],
+            creation["django_migrations_rows_per_tenant"],
+        )
+        migrate_runs = [
+            bench_migrate(args.migrate, e, args.repeat, args.parallel, env, expected)
+            for e in args.executors
+        ]
+        connections.close_all()
+    finally:
+        if args.keep:
+            log(f"keeping database {args.database}")
+        else:
+            try:
+                from django.db import connections as conns
+
+                conns.close_all()
+            except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
+                pass
+            drop_database(args.database)
+            log(f"dropped database {args.database}")
+
+    check_s = startup["manage_check"]
+    by_executor = {run["executor"]: run for run in migrate_runs}
+    ratios: dict[str, float] = {}
+    if "standard" in by_executor and "multiprocessing" in by_executor:
+        std, mp = by_executor["standard"], by_executor["multiprocessing"]
+
+        def net(x: float) -> float:
+            return max(x - check_s, 1e-9)
+
+        ratios = {
+            "migrate_mp_over_std": mp["migrate_s"] / std["migrate_s"],
+            "noop_mp_over_std": mp["noop_s"] / std["noop_s"],
+            "migrate_net_mp_over_std": net(mp["migrate_s"]) / net(std["migrate_s"]),
+            "noop_net_mp_over_std": net(mp["noop_s"]) / net(std["noop_s"]),
+        }
+    for run in migrate_runs:
+        run["per_tenant_s"] = run["migrate_s"] / run["n"]
+        run["net_per_tenant_s"] = max(run["migrate_s"] - check_s, 0) / run["n"]
+        run["noop_per_tenant_s"] = run["noop_s"] / run["n"]
+        run["noop_net_per_tenant_s"] = max(run["noop_s"] - check_s, 0) / run["n"]
+    create_p95 = creation["total_s"]["p95"]
+    result: dict[str, Any] = {
+        "bench": "B6 tenant_provisioning",
+        "started_utc": started_utc.isoformat(timespec="seconds"),
+        "git": git,
+        "machine": machine,
+        "postgres": postgres,
+        "versions": {
+            "django": django.get_version(),
+            "django_tenants": _dist_version("django-tenants"),
+        },
+        "database": args.database,
+        "settings": os.environ["DJANGO_SETTINGS_MODULE"],
+        "mp_processes": getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2),
+        "args": {
+            "create": args.create,
+            "migrate": args.migrate,
+            "executors": args.executors,
+            "parallel": args.parallel,
+            "repeat": args.repeat,
+        },
+        "migrations": migrations,
+        "startup_s": startup,
+        "migrate_shared_s": shared.wall_s,
+        "password_hash": password_hash,
+        "creation": creation,
+        "migrate": migrate_runs,
+        "ratios": ratios,
+        "extrapolation_1000": {
+            "create_serial_min": creation["total_s"]["median"] * 1000 / 60,
+            "migrate": {
+                run["executor"]: {
+                    "migrate_min": run["net_per_tenant_s"] * 1000 / 60,
+                    "noop_min": run["noop_net_per_tenant_s"] * 1000 / 60,
+                }
+                for run in migrate_runs
+            },
+        },
+        "goal": {
+            "create_p95_max_s": GOAL_CREATE_P95_S,
+            "create_p95_s": create_p95,
+            "met": create_p95 <= GOAL_CREATE_P95_S,
+        },
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+        "bench_wall_s": time.perf_counter() - wall_started,
+    }
+    print_report(result)
+    path = write_result("tenant_provisioning", result, commit=git["commit"])
+    print(f"bench wall time {result['bench_wall_s']:.1f} s; results: {path.relative_to(ROOT)}")
+    return 0 if result["goal"]["met"] else 1
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
