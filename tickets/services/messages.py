@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Contact
+from core.event_bus import publish
 from tickets import events
+from tickets.domain_events import MessageDispatched
 from tickets.media import media_name_clean, media_validate
 from tickets.message_errors import (
     MessageActionForbidden,
@@ -399,8 +401,8 @@ def message_status_update(
 def message_dispatch(message: Message) -> bool:
     """Hand an outbound message to the outbound pipeline, exactly once; True if this call did.
 
-    This is the seam the channels work plugs the delivery into (``outbound_message_deliver``:
-    an ``OutboundDelivery`` row and its task, enqueued here on commit). ``dispatched_at`` is set
+    The outbound pipeline subscribes to ``MessageDispatched`` (tiktickets/event_handlers.py),
+    published here and delivered after commit. ``dispatched_at`` is set
     by a conditional UPDATE (``WHERE dispatched_at IS NULL``), so two callers racing for the same
     message cannot both dispatch it. Internal notes, inbound and deleted messages are never
     dispatched (False).
@@ -417,6 +419,7 @@ def message_dispatch(message: Message) -> bool:
     ).update(dispatched_at=now, updated_at=now)
     if updated:
         message.dispatched_at = now
+        publish(MessageDispatched(message_id=message.pk))
     return bool(updated)
 
 

@@ -30,6 +30,8 @@ ALLOWED_HOSTS = [TIKTICKETS_BASE_DOMAIN, f".{TIKTICKETS_BASE_DOMAIN}"] + env_lis
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 ROOT_URLCONF = "tiktickets.urls"
+# The one table of domain event subscribers (core/event_bus.py), imported lazily by name.
+DOMAIN_EVENT_SUBSCRIBERS = "tiktickets.event_handlers.SUBSCRIBERS"
 PUBLIC_SCHEMA_URLCONF = "tiktickets.urls_public"
 WSGI_APPLICATION = "tiktickets.wsgi.application"
 ASGI_APPLICATION = "tiktickets.asgi.application"

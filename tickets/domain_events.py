@@ -1,0 +1,78 @@
+"""Domain events of tickets and messages (published through ``core.event_bus``).
+
+Ticket events carry the queue and assignee the ticket had before the change, so subscribers can
+tell who stopped seeing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.event_bus import DomainEvent
+
+
+@dataclass(frozen=True)
+class TicketCreated(DomainEvent):
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class TicketUpdated(DomainEvent):
+    """Status, assignee, unread counter, tags or deletion changed."""
+
+    ticket_id: int
+    previous_queue_id: int | None
+    previous_assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketTransferred(DomainEvent):
+    ticket_id: int
+    previous_queue_id: int | None
+    previous_assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketClosed(DomainEvent):
+    ticket_id: int
+    previous_queue_id: int | None
+    previous_assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class MessageCreated(DomainEvent):
+    """A message in or out, or an internal note."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
+class MessageUpdated(DomainEvent):
+    """The body was edited."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
+class MessageStatusChanged(DomainEvent):
+    message_id: int
+
+
+@dataclass(frozen=True)
+class MessageDeleted(DomainEvent):
+    message_id: int
+
+
+@dataclass(frozen=True)
+class MessageDispatched(DomainEvent):
+    """An outbound message was handed to the outbound pipeline (exactly once per message)."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
+class QueueMembersChanged(DomainEvent):
+    """Agents joined or left a queue: their sockets must change subscriptions."""
+
+    queue_id: int
+    user_ids: tuple[int, ...]
