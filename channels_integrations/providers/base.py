@@ -1,0 +1,150 @@
+"""The provider interface: what every channel adapter implements, and the neutral messages it
+speaks. Adapters translate between a provider's HTTP API and these dataclasses; everything
+shared (contact upsert, tickets, messages, media storage, retries) lives in the services.
+
+An adapter never touches the database: it receives the connection (its decrypted credentials)
+and returns or takes plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from channels_integrations.models import ChannelConnection
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    """A file attached to an inbound message, to be downloaded through the provider."""
+
+    provider_media_id: str  # the provider's file id, or a URL for providers that send URLs
+    mime_type: str = ""
+    filename: str = ""
+    size: int | None = None  # bytes, when the provider says so before the download
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One customer message (or an edit/deletion of one) in neutral form.
+
+    ``kind`` is a ``tickets.Message.Kind`` value; anything the adapter does not understand is
+    ``unsupported`` and keeps the provider's item in ``raw``. ``extra`` holds structured parts
+    (location coordinates, a shared contact card, an interactive reply id, a reaction's emoji).
+    """
+
+    event_id: str  # unique per connection for this delivery item (duplicates are dropped)
+    external_id: str  # the customer's id on the provider (chat id, wa_id, PSID, visitor id)
+    provider_message_id: str
+    kind: str
+    body: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    media: InboundMedia | None = None
+    quoted_provider_message_id: str = ""
+    sent_at: datetime | None = None
+    is_edit: bool = False  # replaces the body of ``provider_message_id``
+    is_deletion: bool = False  # the customer deleted ``provider_message_id``
+    extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundStatus:
+    """A delivery status callback for one of our outbound messages."""
+
+    event_id: str
+    provider_message_id: str
+    status: str  # a tickets.Message.Status value: sent, delivered, read or failed
+    error_code: str = ""
+    error_detail: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+InboundItem = InboundMessage | InboundStatus
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """What to send: built by the outbound pipeline from a queued ``tickets.Message``."""
+
+    idempotency_key: str  # stable per message: providers that accept one get it
+    recipient: str  # the contact's external id on this provider
+    kind: str
+    body: str = ""
+    media_name: str = ""  # private storage name of the file to upload, when any
+    media_mime_type: str = ""
+    media_filename: str = ""
+    quoted_provider_message_id: str = ""
+    template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
+
+
+class ProviderError(Exception):
+    """A provider call failed. ``permanent`` errors are not retried and reach the agent as the
+    message's failure reason; temporary ones are retried with back-off."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        permanent: bool,
+        code: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.permanent = permanent
+        self.code = code
+        self.retry_after = retry_after
+
+
+class WebhookRejected(Exception):
+    """The request is not an authentic delivery for this connection (bad signature/secret)."""
+
+
+class ChannelProvider:
+    """Base class of the adapters; one subclass per provider, registered in ``registry.py``."""
+
+    key: ClassVar[str]  # ChannelConnection.Provider value
+    # Validates ChannelConnection.credentials; its ``validated_data`` is what gets stored.
+    credentials_serializer: ClassVar[type[serializers.Serializer[Any]]]
+    # Credential fields never returned in full by the API nor sent over websockets.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Messages per second the provider allows per connection (outbound rate limit).
+    rate_limit_per_second: ClassVar[float] = 20.0
+
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to
+        keep (bot username, phone display name); raises ``ProviderError`` when they do not."""
+        raise NotImplementedError
+
+    def route_keys(self, credentials: dict[str, Any]) -> list[str]:
+        """External account ids that route shared webhooks to this connection (Meta phone
+        number id / page id); empty for providers with a per-connection URL."""
+        return []
+
+    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
+        """Raise ``WebhookRejected`` unless the request is authentic for this connection."""
+        raise NotImplementedError
+
+    def parse_inbound(self, payload: bytes) -> list[InboundItem]:
+        """Neutral items of one webhook body. Pure: no database, no network."""
+        raise NotImplementedError
+
+    def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
+        """Send and return the provider message id; raise ``ProviderError`` on failure."""
+        raise NotImplementedError
+
+    def download_media(
+        self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """Fetch an inbound file (content, mime type); ``ProviderError`` when it cannot, or when
+        it is larger than ``max_bytes``."""
+        raise NotImplementedError
