@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contacts.csv_io import CsvRow, csv_decode, csv_parse
+from contacts.domain_events import ContactUpdated, TagChanged
 from contacts.errors import (
     AttributeDefinitionExists,
     ContactHasTickets,
@@ -39,6 +40,7 @@ from contacts.models import (
 )
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.tasks import contact_import_run_task
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
 
 logger = logging.getLogger(__name__)
@@ -263,6 +265,7 @@ def contact_update(
         contact.is_blocked = is_blocked
     _full_clean(contact, validate_unique=False, validate_constraints=False)
     _save_contact(contact)
+    publish(ContactUpdated(contact_id=contact.pk))
     return contact
 
 
@@ -283,6 +286,7 @@ def contact_tags_set(*, contact: Contact, tag_ids: Sequence[int]) -> list[Tag]:
     """Replace the contact's tags; every tag must exist."""
     tags = _tags_existing(tag_ids)
     contact.tags.set(tags)
+    publish(ContactUpdated(contact_id=contact.pk))
     return tags
 
 
@@ -291,6 +295,7 @@ def contact_owners_set(*, contact: Contact, owner_ids: Sequence[int]) -> list[Us
     """Replace the contact's wallet owners; every owner must be an active user of the tenant."""
     owners = _owners_existing(owner_ids)
     contact.owners.set(owners)
+    publish(ContactUpdated(contact_id=contact.pk))
     return owners
 
 
@@ -411,6 +416,7 @@ def tag_create(*, name: str, color: str = "#5b6478", is_active: bool = True) -> 
     _full_clean(tag, validate_constraints=False)
     _check_tag_name_free(tag.name)
     _save_tag(tag)
+    publish(TagChanged(tag_id=tag.pk))
     return tag
 
 
@@ -428,14 +434,17 @@ def tag_update(
     _full_clean(tag, validate_constraints=False)
     _check_tag_name_free(tag.name, exclude_pk=tag.pk)
     _save_tag(tag)
+    publish(TagChanged(tag_id=tag.pk))
     return tag
 
 
 @transaction.atomic
 def tag_delete(*, tag: Tag) -> None:
     """Delete a tag and remove it from every contact."""
+    tag_id = tag.pk
     tag.contacts.clear()
     tag.delete()
+    publish(TagChanged(tag_id=tag_id, deleted=True))
 
 
 # ----------------------------------------------------------------------------- attributes

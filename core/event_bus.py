@@ -19,8 +19,9 @@ from functools import cache, partial
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
+from django_tenants.utils import tenant_context
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,20 @@ def _deliver(event: DomainEvent) -> None:
         try:
             subscriber(event)
         except Exception:  # one broken subscriber must not silence the others
+            if getattr(settings, "DOMAIN_EVENTS_STRICT", False):
+                raise  # the test suite: a failing subscriber fails the test
             logger.exception("subscriber %r failed on %s", subscriber, event)
 
 
+def _deliver_in(tenant: Any, event: DomainEvent) -> None:
+    if tenant is None:
+        _deliver(event)
+        return
+    with tenant_context(tenant):
+        _deliver(event)
+
+
 def publish(event: DomainEvent) -> None:
-    """Deliver ``event`` to its subscribers after the current transaction commits."""
-    transaction.on_commit(partial(_deliver, event))
+    """Deliver ``event`` to its subscribers after the current transaction commits, inside the
+    tenant (schema) it was published from, even if the caller has left that tenant by then."""
+    transaction.on_commit(partial(_deliver_in, getattr(connection, "tenant", None), event))

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
@@ -66,6 +67,27 @@ def group_name(*parts: object) -> str:
     if len(name) >= 100:
         raise ValueError(f"Group name too long: {name!r}")
     return name
+
+
+def redis_key(*parts: object) -> str:
+    """A raw Redis key scoped to the current tenant: ``<schema>:<KEY_PREFIX>:<part>:<part>``.
+
+    For the structures the Django cache API cannot express (streams, sorted sets, scripts). It
+    has the same shape as the cache's keys (``django_tenants.cache.make_key``), so one pattern
+    finds every key of a tenant.
+    """
+    rendered = [str(part) for part in parts]
+    if not rendered or not all(_GROUP_PART.match(part) for part in rendered):
+        raise ValueError(f"Invalid key parts: {parts!r}")
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return ":".join([current_schema(), prefix, *rendered])
+
+
+def redis_key_public(*parts: object) -> str:
+    """A raw Redis key of the platform itself (the public schema's prefix), for the few
+    structures that list tenants, never their data (e.g. which tenants have live sockets)."""
+    with schema_context(get_public_schema_name()):
+        return redis_key(*parts)
 
 
 def tenant_media_path(area: str, name: str) -> str:

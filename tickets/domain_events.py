@@ -71,8 +71,8 @@ class MessageDispatched(DomainEvent):
 
 
 @dataclass(frozen=True)
-class QueueMembersChanged(DomainEvent):
-    """Agents joined or left a queue: their sockets must change subscriptions."""
+class AgentAccessChanged(DomainEvent):
+    """What these users may see changed (queue membership, role): their sockets must change
+    subscriptions and their inboxes reload."""
 
-    queue_id: int
     user_ids: tuple[int, ...]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
+from contacts.models import Tag
 from tickets.message_errors import MessageNotFound, QuickReplyNotFound
 from tickets.models import Message, MessageEdit, QuickReply, Ticket
 from tickets.selectors import tickets_visible_to
@@ -64,3 +65,24 @@ def quick_reply_get_for(*, user: User, pk: int) -> QuickReply:
         return quick_replies_for(user).get(pk=pk)
     except QuickReply.DoesNotExist as exc:
         raise QuickReplyNotFound() from exc
+
+
+def message_get_for_event(message_id: int) -> Message | None:
+    """A message as events show it, with its ticket loaded as an inbox row (contact,
+    connection, queue, assignee, contact tags); None if gone. Two queries."""
+    found = list(
+        Message.objects.select_related(
+            "sender_user",
+            "quoted",
+            "ticket__contact",
+            "ticket__connection",
+            "ticket__queue",
+            "ticket__assignee",
+        )
+        .prefetch_related(
+            Prefetch("ticket__contact__tags", queryset=Tag.objects.order_by("name", "id"))
+        )
+        .filter(pk=message_id)
+        .order_by()[:1]
+    )
+    return found[0] if found else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
@@ -20,6 +21,13 @@ from tickets.errors import TicketNotFound
 from tickets.models import Message, Queue, Ticket, TicketEvent
 
 _NON_DIGITS = re.compile(r"\D")
+
+
+class _Current:
+    """Marker: use the ticket's own value."""
+
+
+CURRENT = _Current()
 _MIN_PHONE_DIGITS = 3
 
 
@@ -43,6 +51,81 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if tenant_setting("hide_tickets_of_other_wallets"):
         tickets = tickets.filter(~Exists(owners) | in_my_wallet)
     return tickets
+
+
+@dataclass(frozen=True)
+class TicketAudience:
+    """Who may see a ticket, in the terms sockets subscribe with: admins always; the agents of
+    ``queue_ids``; the agents in ``user_ids``; every agent when ``all_agents``.
+
+    It is ``tickets_visible_to`` turned around (one ticket → its viewers instead of one viewer →
+    tickets); tests hold the two equal for every combination of settings.
+    """
+
+    queue_ids: frozenset[int] = frozenset()
+    user_ids: frozenset[int] = frozenset()
+    all_agents: bool = False
+
+
+NOBODY_BUT_ADMINS = TicketAudience()
+
+
+def audience_agent_ids(audience: TicketAudience) -> set[int]:
+    """The active non-admin users an audience reaches (admins see every ticket anyway)."""
+    agents = User.objects.filter(is_active=True).exclude(role=User.Role.ADMIN)
+    if not audience.all_agents:
+        in_queue = Queue.members.through.objects.filter(
+            queue_id__in=audience.queue_ids, user_id=OuterRef("pk")
+        )
+        agents = agents.filter(Q(pk__in=audience.user_ids) | Exists(in_queue))
+    return set(agents.values_list("pk", flat=True))
+
+
+def ticket_get_for_event(ticket_id: int) -> Ticket | None:
+    """A ticket as events show it (an inbox row), with its relations loaded; None if gone."""
+    return (
+        Ticket.objects.select_related("contact", "connection", "queue", "assignee")
+        .prefetch_related(_contact_tags())
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def ticket_audience(
+    ticket: Ticket,
+    *,
+    queue_id: int | None | _Current = CURRENT,
+    assignee_id: int | None | _Current = CURRENT,
+    ignore_deletion: bool = False,
+) -> TicketAudience:
+    """The audience of ``ticket``; ``queue_id``/``assignee_id`` ask it for another state of the
+    ticket (the one before a transfer, say), ``ignore_deletion`` for the one before a deletion.
+    A soft-deleted ticket is in nobody's inbox (admins restore it from elsewhere)."""
+    if ticket.deleted_at is not None and not ignore_deletion:
+        return NOBODY_BUT_ADMINS
+    queue = ticket.queue_id if isinstance(queue_id, _Current) else queue_id
+    assignee = ticket.assignee_id if isinstance(assignee_id, _Current) else assignee_id
+    owners = frozenset(
+        Contact.owners.through.objects.filter(contact_id=ticket.contact_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    restricted: frozenset[int] | None = None
+    if assignee is not None and tenant_setting("hide_tickets_assigned_to_others"):
+        restricted = frozenset({assignee})
+    if owners and tenant_setting("hide_tickets_of_other_wallets"):
+        restricted = owners if restricted is None else restricted & owners
+    if restricted is not None:
+        # Every restricted viewer also meets the base rule (assignee or wallet owner).
+        return TicketAudience(user_ids=restricted)
+    users = set(owners)
+    if assignee is not None:
+        users.add(assignee)
+    return TicketAudience(
+        queue_ids=frozenset() if queue is None else frozenset({queue}),
+        user_ids=frozenset(users),
+        all_agents=queue is None and not tenant_setting("hide_tickets_without_queue"),
+    )
 
 
 def ticket_get_for_agent(*, user: User, public_id: UUID | str) -> Ticket:

@@ -43,4 +43,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "args": ("tickets.tasks.messages_scheduled_dispatch_task",),
     },
+    # Every 10 seconds: turn offline the agents whose sockets stopped sending heartbeats (with
+    # the 45-second presence TTL, a closed browser shows offline within a minute).
+    "realtime-presence-sweep": {
+        "task": "realtime.tasks.presence_sweep_task",
+        "schedule": 10.0,
+        "options": {"expires": 10},
+    },
 }

@@ -6,6 +6,36 @@ enqueue tasks; they read what they need from the committed state.
 
 from __future__ import annotations
 
+from accounts.domain_events import UserPresenceChanged
+from channels_integrations.domain_events import ConnectionStatusChanged
+from contacts.domain_events import ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
+from realtime import handlers as realtime
+from tickets.domain_events import (
+    AgentAccessChanged,
+    MessageCreated,
+    MessageDeleted,
+    MessageStatusChanged,
+    MessageUpdated,
+    TicketClosed,
+    TicketCreated,
+    TicketTransferred,
+    TicketUpdated,
+)
 
-SUBSCRIBERS: SubscriberTable = {}
+SUBSCRIBERS: SubscriberTable = {
+    # ---------------------------------------------------------------- live updates (/ws/)
+    TicketCreated: [realtime.on_ticket_created],
+    TicketUpdated: [realtime.on_ticket_updated],
+    TicketTransferred: [realtime.on_ticket_transferred],
+    TicketClosed: [realtime.on_ticket_closed],
+    MessageCreated: [realtime.on_message_created],
+    MessageUpdated: [realtime.on_message_updated],
+    MessageStatusChanged: [realtime.on_message_status_changed],
+    MessageDeleted: [realtime.on_message_deleted],
+    ContactUpdated: [realtime.on_contact_updated],
+    TagChanged: [realtime.on_tag_changed],
+    ConnectionStatusChanged: [realtime.on_connection_status_changed],
+    UserPresenceChanged: [realtime.on_user_presence_changed],
+    AgentAccessChanged: [realtime.on_agent_access_changed],
+}

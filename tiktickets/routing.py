@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from accounts.consumers import AgentConsumer
+from realtime.consumers import InboxConsumer
 
-websocket_urlpatterns = [path("ws/", AgentConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/", InboxConsumer.as_asgi())]

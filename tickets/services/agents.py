@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from accounts.errors import AdminRequired, UserLimitReached
 from accounts.models import User
 from accounts.services import user_create
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.realtime import CLOSE_FORBIDDEN, USER_SOCKETS_GROUP, sockets_disconnect
 from tenants.tenancy import current_tenant, group_name
 from tickets.agent_errors import AgentHasActiveTickets, LastAdmin, UserEditForbidden
+from tickets.domain_events import AgentAccessChanged
 from tickets.models import Queue, Ticket
 
 ACTIVE_TICKET_STATUSES = (Ticket.Status.PENDING, Ticket.Status.OPEN)
@@ -106,6 +108,7 @@ def agent_update(
         raise FieldValidationError(errors)
     queues = _queues_checked(queue_ids) if queue_ids is not None else None
 
+    access_changed = role is not None and role != user.role
     if role is not None and role != user.role:
         if user.role == User.Role.ADMIN and user.is_active:
             _ensure_another_active_admin(user)
@@ -118,7 +121,11 @@ def agent_update(
         user.language = language
     user.save()
     if queues is not None:
+        before = set(user.queues.values_list("pk", flat=True))
         user.queues.set(queues)
+        access_changed |= before != {queue.pk for queue in queues}
+    if access_changed:
+        publish(AgentAccessChanged(user_ids=(user.pk,)))
     return user
 
 

@@ -12,7 +12,9 @@ from django.db.models import ForeignObjectRel
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from contacts.domain_events import ContactUpdated
 from contacts.models import Contact
+from core.event_bus import publish
 from tickets import events
 from tickets.errors import MergeConflictActiveTickets, MergeSameContact
 from tickets.models import Ticket
@@ -55,6 +57,7 @@ def contact_merge(*, survivor: Contact, merged: Contact, by: User) -> Contact:
     survivor.save()
     for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
         events.event_contact_merged(ticket=ticket, by=by, merged_contact=summary)
+    publish(ContactUpdated(contact_id=survivor.pk))
     return survivor
 
 

@@ -21,7 +21,13 @@ from accounts.models import User
 from contacts.models import Contact
 from core.event_bus import publish
 from tickets import events
-from tickets.domain_events import MessageDispatched
+from tickets.domain_events import (
+    MessageCreated,
+    MessageDeleted,
+    MessageDispatched,
+    MessageStatusChanged,
+    MessageUpdated,
+)
 from tickets.media import media_name_clean, media_validate
 from tickets.message_errors import (
     MessageActionForbidden,
@@ -153,6 +159,7 @@ def message_receive(
         ]
     )
     events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
     return message, True
 
 
@@ -230,6 +237,7 @@ def message_send(
         message.media.save(info.name, media, save=False)
     message.save()
     events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
     if scheduled_at is None:
         _touch_ticket_outbound(ticket, message, now)
         transaction.on_commit(partial(message_dispatch, message))
@@ -258,6 +266,7 @@ def note_add(*, ticket: Ticket, by: User, body: str) -> Message:
         status=Status.SENT,
     )
     events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
     return message
 
 
@@ -294,6 +303,7 @@ def message_forward(*, message: Message, to_ticket: Ticket, by: User) -> Message
             copy.media.save(message.media_name or "file", ContentFile(source.read()), save=False)
     copy.save()
     events.event_message(message=copy)
+    publish(MessageCreated(message_id=copy.pk))
     _touch_ticket_outbound(to_ticket, copy, timezone.now())
     transaction.on_commit(partial(message_dispatch, copy))
     return copy
@@ -325,6 +335,7 @@ def message_edit(*, message: Message, by: User, body: str) -> Message:
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at", "updated_at"])
     events.event_message_edited(message=message, by=by)
+    publish(MessageUpdated(message_id=message.pk))
     return message
 
 
@@ -344,6 +355,7 @@ def message_delete(*, message: Message, by: User) -> Message:
     message.deleted_by = by
     message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     events.event_message_deleted(message=message, by=by)
+    publish(MessageDeleted(message_id=message.pk))
     return message
 
 
@@ -395,6 +407,7 @@ def message_status_update(
                 changed.append(field)
     if changed:
         message.save(update_fields=[*changed, "updated_at"])
+        publish(MessageStatusChanged(message_id=message.pk))
     return message
 
 
@@ -442,6 +455,7 @@ def message_schedule_cancel(*, message: Message, by: User) -> Message:
     message.deleted_by = by
     message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     events.event_message_deleted(message=message, by=by)
+    publish(MessageDeleted(message_id=message.pk))
     return message
 
 

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tickets.agent_errors import QueueExists, QueueHasTickets, QueueInUse
+from tickets.domain_events import AgentAccessChanged
 from tickets.errors import QueueInactive
 from tickets.events import event_ticket_transferred
 from tickets.models import Queue, Ticket
@@ -109,7 +111,10 @@ def queue_members_set(*, queue: Queue, agent_ids: Iterable[int], by: User) -> Qu
                 ]
             }
         )
+    before = set(queue.members.values_list("pk", flat=True))
     queue.members.set(found)
+    if before != found:
+        publish(AgentAccessChanged(user_ids=tuple(sorted(before ^ found))))
     return queue
 
 
@@ -159,9 +164,15 @@ def queue_delete(*, queue: Queue, move_to: Queue | None, by: User) -> int:
                 note=_("Queue deleted"),
             )
         tickets.update(queue=move_to, updated_at=timezone.now())
+    affected = set(queue.members.values_list("pk", flat=True))
+    if count and move_to is not None:
+        affected |= set(move_to.members.values_list("pk", flat=True))
     try:
         with transaction.atomic():
             queue.delete()
     except ProtectedError as exc:  # a model added later protects queues; refuse, do not 500
         raise QueueInUse() from exc
+    if affected:
+        # Their subscriptions change, and the moved tickets show up in other inboxes.
+        publish(AgentAccessChanged(user_ids=tuple(sorted(affected))))
     return count

@@ -16,8 +16,16 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from contacts.models import Contact, Tag
 from contacts.services import contact_tags_set
+from core.event_bus import publish
 from tenants.tenant_settings import tenant_setting
 from tickets import events
+from tickets.domain_events import (
+    MessageCreated,
+    TicketClosed,
+    TicketCreated,
+    TicketTransferred,
+    TicketUpdated,
+)
 from tickets.errors import (
     ActiveTicketExists,
     AgentInactive,
@@ -77,6 +85,13 @@ def ticket_open_or_reuse(
             recent.closed_by = None
             recent.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
             events.event_ticket_reopened(ticket=recent, by=None, reason="customer_message")
+            publish(
+                TicketUpdated(
+                    ticket_id=recent.pk,
+                    previous_queue_id=recent.queue_id,
+                    previous_assignee_id=recent.assignee_id,
+                )
+            )
             return recent, False
     try:
         with transaction.atomic():
@@ -114,7 +129,17 @@ def _create_pending(*, contact: Contact, connection: ChannelConnection, at: date
         last_message_at=at,
     )
     events.event_ticket_created(ticket=ticket, by=None)
+    publish(TicketCreated(ticket_id=ticket.pk))
     return ticket
+
+
+def _unchanged_audience(ticket: Ticket) -> TicketUpdated:
+    """A change that leaves queue and assignee as they were."""
+    return TicketUpdated(
+        ticket_id=ticket.pk,
+        previous_queue_id=ticket.queue_id,
+        previous_assignee_id=ticket.assignee_id,
+    )
 
 
 # --------------------------------------------------------------------------- who may act
@@ -233,6 +258,7 @@ def ticket_create_outbound(
         _raise_if_active(contact=contact, connection_id=connection.pk)
         raise ActiveTicketExists() from exc
     events.event_ticket_created(ticket=ticket, by=by)
+    publish(TicketCreated(ticket_id=ticket.pk))
     return ticket
 
 
@@ -261,6 +287,7 @@ def ticket_accept(*, ticket: Ticket, by: User) -> Ticket:
     accept tickets visible to them that are unassigned or assigned to them; admins any.
     """
     _check_visible(ticket, by)
+    previous_assignee_id = ticket.assignee_id
     now = timezone.now()
     candidates = Ticket.objects.filter(
         pk=ticket.pk, status=Ticket.Status.PENDING, deleted_at__isnull=True
@@ -279,6 +306,13 @@ def ticket_accept(*, ticket: Ticket, by: User) -> Ticket:
         raise InvalidTicketTransition()
     _refresh_into(ticket, current)
     events.event_ticket_accepted(ticket=ticket, by=by)
+    publish(
+        TicketUpdated(
+            ticket_id=ticket.pk,
+            previous_queue_id=ticket.queue_id,
+            previous_assignee_id=previous_assignee_id,
+        )
+    )
     return ticket
 
 
@@ -342,6 +376,13 @@ def ticket_transfer(
         to_agent=new_assignee,
         note=note.strip(),
     )
+    publish(
+        TicketTransferred(
+            ticket_id=current.pk,
+            previous_queue_id=from_queue.pk if from_queue is not None else None,
+            previous_assignee_id=from_agent.pk if from_agent is not None else None,
+        )
+    )
     return _refresh_into(ticket, current)
 
 
@@ -358,6 +399,13 @@ def ticket_return_to_queue(*, ticket: Ticket, by: User) -> Ticket:
     current.assignee = None
     current.save(update_fields=["status", "assignee", "updated_at"])
     events.event_ticket_returned(ticket=current, by=by, from_agent=from_agent)
+    publish(
+        TicketUpdated(
+            ticket_id=current.pk,
+            previous_queue_id=current.queue_id,
+            previous_assignee_id=from_agent.pk if from_agent is not None else None,
+        )
+    )
     return _refresh_into(ticket, current)
 
 
@@ -381,6 +429,13 @@ def ticket_close(*, ticket: Ticket, by: User | None, automatic: bool = False) ->
     current.closed_by = by
     current.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
     events.event_ticket_closed(ticket=current, by=by, automatic=automatic)
+    publish(
+        TicketClosed(
+            ticket_id=current.pk,
+            previous_queue_id=current.queue_id,
+            previous_assignee_id=current.assignee_id,
+        )
+    )
     setting = "farewell_on_auto_close" if automatic else "farewell_on_close"
     farewell = current.connection.farewell_message.strip()
     if farewell and tenant_setting(setting) and not current.contact.is_group:
@@ -414,6 +469,7 @@ def _farewell_queue(ticket: Ticket, text: str, now: datetime) -> Message:
     ticket.last_message_at = now
     ticket.answered = True
     ticket.save(update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"])
+    publish(MessageCreated(message_id=message.pk))
     transaction.on_commit(partial(message_dispatch, message))
     return message
 
@@ -429,6 +485,7 @@ def ticket_reopen(*, ticket: Ticket, by: User) -> Ticket:
     _raise_if_active(
         contact=current.contact, connection_id=current.connection_id, exclude_pk=current.pk
     )
+    previous_assignee_id = current.assignee_id
     current.status = Ticket.Status.OPEN
     current.assignee = by
     current.closed_at = None
@@ -452,6 +509,13 @@ def ticket_reopen(*, ticket: Ticket, by: User) -> Ticket:
         )
         raise ActiveTicketExists() from exc
     events.event_ticket_reopened(ticket=current, by=by, reason="agent")
+    publish(
+        TicketUpdated(
+            ticket_id=current.pk,
+            previous_queue_id=current.queue_id,
+            previous_assignee_id=previous_assignee_id,
+        )
+    )
     return _refresh_into(ticket, current)
 
 
@@ -461,6 +525,7 @@ def ticket_mark_read(*, ticket: Ticket, by: User) -> Ticket:
     updated = Ticket.objects.filter(pk=ticket.pk).exclude(unread_count=0)
     if updated.update(unread_count=0, updated_at=timezone.now()):
         ticket.unread_count = 0
+        publish(_unchanged_audience(ticket))
     return ticket
 
 
@@ -480,6 +545,8 @@ def ticket_tags_set(*, ticket: Ticket, by: User, tag_ids: Sequence[int]) -> list
         events.event_tag_changed(
             ticket=ticket, by=by, tag_id=pk, tag_name=before[pk].name, added=False
         )
+    if before.keys() != after.keys():
+        publish(_unchanged_audience(ticket))
     return sorted(tags, key=lambda tag: (tag.name, tag.pk))
 
 
@@ -499,6 +566,7 @@ def ticket_soft_delete(*, ticket: Ticket, by: User) -> Ticket:
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at", "updated_at"])
     events.event_ticket_deleted(ticket=current, by=by)
+    publish(_unchanged_audience(current))
     return _refresh_into(ticket, current)
 
 
@@ -513,6 +581,7 @@ def ticket_restore(*, ticket: Ticket, by: User) -> Ticket:
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
     events.event_ticket_restored(ticket=current, by=by)
+    publish(_unchanged_audience(current))
     return _refresh_into(ticket, current)
 
 

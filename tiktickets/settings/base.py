@@ -30,6 +30,12 @@ ALLOWED_HOSTS = [TIKTICKETS_BASE_DOMAIN, f".{TIKTICKETS_BASE_DOMAIN}"] + env_lis
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 ROOT_URLCONF = "tiktickets.urls"
+# Live updates (realtime/): a socket is live while its last heartbeat is younger than the TTL
+# (seconds); reconnecting sockets replay up to REPLAY_LIMIT missed events from a stream trimmed
+# to about STREAM_LENGTH events per tenant.
+REALTIME_PRESENCE_TTL = env_int("REALTIME_PRESENCE_TTL", 45)
+REALTIME_STREAM_LENGTH = env_int("REALTIME_STREAM_LENGTH", 10000)
+REALTIME_REPLAY_LIMIT = env_int("REALTIME_REPLAY_LIMIT", 1000)
 # The one table of domain event subscribers (core/event_bus.py), imported lazily by name.
 DOMAIN_EVENT_SUBSCRIBERS = "tiktickets.event_handlers.SUBSCRIBERS"
 PUBLIC_SCHEMA_URLCONF = "tiktickets.urls_public"
@@ -82,6 +88,7 @@ TENANT_APPS = [
     "contacts",
     "tickets",
     "channels_integrations",
+    "realtime",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

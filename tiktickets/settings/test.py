@@ -23,3 +23,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# A domain event subscriber that fails makes the test fail (production logs and goes on).
+DOMAIN_EVENTS_STRICT = True

@@ -1,0 +1,99 @@
+"""Pushing envelopes ``{type, id, ts, data}`` to channel-layer groups.
+
+``broadcast`` numbers and stores the event (``stream.py``) and relays it; ``ephemeral`` relays
+typing and viewing signals, which have no id and are never replayed. Both are called after
+commit (from domain event handlers) or from a consumer, never inside a transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from realtime.stream import stream_append
+
+EVENT_MESSAGE = "realtime.event"  # consumer method realtime_event
+EPHEMERAL_MESSAGE = "realtime.ephemeral"  # consumer method realtime_ephemeral
+
+
+SEND_TIMEOUT = 5.0  # seconds; the channel layer is local Redis, anything slower is an outage
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, on a daemon thread, for sends from synchronous code.
+
+    ``async_to_sync`` from a plain thread would start a fresh loop, and with it fresh Redis
+    connections, for every event; this loop keeps the channel layer's connections open.
+    Created lazily, so forked workers (gunicorn, Celery) each get their own.
+    """
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+def _send_from_sync(coroutine: Coroutine[Any, Any, None]) -> None:
+    asyncio.run_coroutine_threadsafe(coroutine, _sender_loop()).result(timeout=SEND_TIMEOUT)
+
+
+def _unique(groups: list[str]) -> list[str]:
+    return list(dict.fromkeys(groups))
+
+
+def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> dict[str, Any]:
+    """Number, store and relay one event to ``groups``; returns the envelope."""
+    groups = _unique(groups)
+    encoded = json.dumps(
+        {"type": event_type, "ts": timezone.now().isoformat(), "data": data},
+        cls=DjangoJSONEncoder,
+    )
+    event_id = stream_append(encoded, groups)
+    envelope = {"id": event_id, **json.loads(encoded)}
+    _send_from_sync(group_send_all(groups, {"type": EVENT_MESSAGE, "event": envelope}))
+    return envelope
+
+
+def ephemeral_envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    encoded = json.dumps(
+        {"type": event_type, "id": None, "ts": timezone.now().isoformat(), "data": data},
+        cls=DjangoJSONEncoder,
+    )
+    envelope: dict[str, Any] = json.loads(encoded)
+    return envelope
+
+
+async def group_send_all(groups: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        await layer.group_send(group, message)
+
+
+async def ephemeral(
+    event_type: str, data: dict[str, Any], groups: list[str], *, sender: str = ""
+) -> None:
+    """Relay a signal without id to ``groups`` (``sender``: a channel that must not echo it)."""
+    message = {
+        "type": EPHEMERAL_MESSAGE,
+        "event": ephemeral_envelope(event_type, data),
+        "sender": sender,
+    }
+    await group_send_all(_unique(groups), message)
+
+
+def ephemeral_sync(event_type: str, data: dict[str, Any], groups: list[str]) -> None:
+    _send_from_sync(ephemeral(event_type, data, groups))

@@ -1,0 +1,256 @@
+"""The agents' and integrators' websocket (/ws/): authenticate, subscribe, relay.
+
+The ASGI stack (tenants/asgi.py, accounts/asgi.py) has already resolved the tenant and the user
+by session cookie or tenant-bound JWT; this consumer refuses whoever is not an active user of
+that tenant, joins the groups the user may hear (realtime/groups.py), replays what a reconnecting
+client missed (``?last_event_id=N``), relays events, and handles presence heartbeats, typing and
+viewing. Every database or Redis call runs inside the tenant through ``run_in_tenant``. The
+protocol is documented in docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.models import User
+from realtime import presence
+from realtime.broadcast import ephemeral, ephemeral_envelope
+from realtime.groups import audience_groups, subscriptions_for
+from realtime.stream import events_since, stream_last_id
+from realtime.viewing import viewers_of, viewing_start, viewing_stop
+from tenants.realtime import CLOSE_UNAUTHENTICATED
+from tenants.tenancy import current_schema, run_in_tenant
+from tickets.errors import TicketNotFound
+from tickets.models import Ticket
+from tickets.selectors import ticket_audience, ticket_get_for_agent
+
+RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets through two groups
+TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
+
+
+def _connect(user: User, channel: str) -> tuple[list[str], dict[str, Any]]:
+    """Subscriptions and greeting of a new socket; marks the user present."""
+    groups = subscriptions_for(user)
+    status = presence.presence_touch(user_id=user.pk, channel=channel)
+    hello = {
+        "user": {"id": user.pk, "name": user.name, "email": user.email, "role": user.role},
+        "tenant": current_schema(),
+        "status": status,
+        "last_event_id": stream_last_id(),
+        "heartbeat_interval": max(5, int(presence._ttl() / 3)),
+    }
+    return groups, hello
+
+
+def _ticket_for(user: User, public_id: Any) -> Ticket | None:
+    """The ticket if ``user`` may see it (same selector as the API), else None."""
+    try:
+        return ticket_get_for_agent(user=user, public_id=str(public_id))
+    except TicketNotFound:
+        return None
+
+
+def _viewers_update(user: User, channel: str, public_id: Any, start: bool) -> Any:
+    ticket = _ticket_for(user, public_id)
+    if ticket is None:
+        return None
+    if start:
+        viewing_start(ticket_id=ticket.pk, user_id=user.pk, channel=channel)
+    else:
+        viewing_stop(ticket_id=ticket.pk, user_id=user.pk, channel=channel)
+    data = {"ticket": str(ticket.public_id), "viewers": viewers_of(ticket.pk)}
+    return data, audience_groups(ticket_audience(ticket))
+
+
+def _typing(user: User, public_id: Any, typing: bool) -> Any:
+    ticket = _ticket_for(user, public_id)
+    if ticket is None:
+        return None
+    data = {
+        "ticket": str(ticket.public_id),
+        "user": {"id": user.pk, "name": str(user)},
+        "typing": typing,
+    }
+    return data, audience_groups(ticket_audience(ticket))
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """Accepts only an authenticated, active user of the host's tenant; others are closed with
+    the documented code (docs/realtime.md)."""
+
+    subscribed: list[str]
+    user: User | None = None
+    _expiry: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        self.subscribed = []
+        self._recent: deque[int] = deque(maxlen=RECENT_IDS)
+        self._recent_set: set[int] = set()
+        self._viewing: str | None = None
+        self._typing_at: dict[str, float] = {}
+        user = self.scope.get("user")
+        close_code = self.scope.get("auth_close_code")
+        if close_code is not None or user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=close_code or CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.tenant = self.scope["tenant"]
+        groups, hello = await run_in_tenant(self.tenant, _connect, user, self.channel_name)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.subscribed = groups
+        await self.accept()
+        expires_at = self.scope.get("auth_expires_at")
+        if expires_at is not None:
+            self._expiry = asyncio.create_task(self._close_at(expires_at))
+        await self.send_json(ephemeral_envelope("hello", hello))
+        last_id = self._last_event_id()
+        if last_id is not None:
+            await self._replay(last_id)
+
+    def _last_event_id(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            return int(query["last_event_id"][0])
+        except (KeyError, ValueError, IndexError):
+            return None
+
+    async def _replay(self, last_id: int) -> None:
+        """Send what the client missed since ``last_id``, or tell it to resync."""
+        missed = await run_in_tenant(self.tenant, events_since, last_id, set(self.subscribed))
+        if missed is None:
+            current = await run_in_tenant(self.tenant, stream_last_id)
+            await self.send_json(ephemeral_envelope("resync", {"last_event_id": current}))
+            return
+        for envelope in missed:
+            await self._relay(envelope)
+
+    async def _close_at(self, expires_at: float) -> None:
+        """A socket opened with a JWT lives no longer than the token."""
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def disconnect(self, code: int) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        for group in self.subscribed:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.user is not None:
+            if self._viewing is not None:
+                await self._view(self._viewing, start=False)
+            await run_in_tenant(
+                self.tenant,
+                presence.presence_leave,
+                user_id=self.user.pk,
+                channel=self.channel_name,
+            )
+
+    # ------------------------------------------------------------------ from the client
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self.user is None or not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ping":
+            await self.send_json(ephemeral_envelope("pong", {}))
+        elif kind == "heartbeat":
+            await self._heartbeat(str(content.get("status") or presence.ONLINE))
+        elif kind == "typing":
+            await self._typing(content.get("ticket"), bool(content.get("typing", True)))
+        elif kind == "viewing":
+            await self._switch_viewing(content.get("ticket"))
+        else:
+            error = {"code": "unknown_type", "message": "Unknown message type."}
+            await self.send_json(ephemeral_envelope("error", error))
+
+    async def _heartbeat(self, status: str) -> None:
+        if self.user is None:
+            return
+        await run_in_tenant(
+            self.tenant,
+            presence.presence_touch,
+            user_id=self.user.pk,
+            channel=self.channel_name,
+            status=status,
+        )
+        if self._viewing is not None:  # keep the viewing mark alive with the socket
+            await run_in_tenant(
+                self.tenant, _viewers_update, self.user, self.channel_name, self._viewing, True
+            )
+
+    async def _typing(self, ticket: Any, typing: bool) -> None:
+        if self.user is None:
+            return
+        key = str(ticket)
+        now = time.monotonic()
+        if typing and now - self._typing_at.get(key, 0.0) < TYPING_INTERVAL:
+            return
+        self._typing_at[key] = now
+        found = await run_in_tenant(self.tenant, _typing, self.user, ticket, typing)
+        if found is not None:
+            data, groups = found
+            await ephemeral("typing", data, groups, sender=self.channel_name)
+
+    async def _switch_viewing(self, ticket: Any) -> None:
+        if self._viewing is not None and str(ticket) != self._viewing:
+            await self._view(self._viewing, start=False)
+            self._viewing = None
+        if ticket and await self._view(str(ticket), start=True):
+            self._viewing = str(ticket)
+
+    async def _view(self, ticket: str, *, start: bool) -> bool:
+        if self.user is None:
+            return False
+        found = await run_in_tenant(
+            self.tenant, _viewers_update, self.user, self.channel_name, ticket, start
+        )
+        if found is None:
+            return False
+        data, groups = found
+        await ephemeral("ticket.viewers", data, groups)
+        return True
+
+    # ------------------------------------------------------------------ from the groups
+
+    async def _relay(self, envelope: dict[str, Any]) -> None:
+        event_id = envelope["id"]
+        if event_id in self._recent_set:
+            return
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(event_id)
+        self._recent_set.add(event_id)
+        if envelope["type"] == "access.changed":
+            await self._resubscribe()
+        await self.send_json(envelope)
+
+    async def _resubscribe(self) -> None:
+        """Queue membership or role changed: join and leave groups to match."""
+        if self.user is None:
+            return
+        user = await run_in_tenant(self.tenant, User.objects.get, pk=self.user.pk)
+        groups = await run_in_tenant(self.tenant, subscriptions_for, user)
+        for group in set(self.subscribed) - set(groups):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in set(groups) - set(self.subscribed):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.subscribed = groups
+        self.user = user
+
+    async def realtime_event(self, message: dict[str, Any]) -> None:
+        await self._relay(message["event"])
+
+    async def realtime_ephemeral(self, message: dict[str, Any]) -> None:
+        if message.get("sender") != self.channel_name:
+            await self.send_json(message["event"])
+
+    async def sockets_disconnect(self, event: dict[str, Any]) -> None:
+        """Group message: the tenant was suspended or the user deactivated."""
+        await self.close(code=int(event["code"]))

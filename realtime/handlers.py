@@ -1,0 +1,183 @@
+"""Domain event → websocket event. Each handler reads the committed state once, decides the
+audience with the same rule the API uses (``tickets.selectors.ticket_audience``, the wallet rule
+for contacts) and relays one envelope. Listed in ``tiktickets/event_handlers.py``.
+
+Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
+ticket.hidden, message.created, message.updated, message.status, message.deleted,
+contact.updated, tag.changed, connection.status, presence.changed, access.changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.domain_events import UserPresenceChanged
+from accounts.models import User
+from channels_integrations.domain_events import ConnectionStatusChanged
+from channels_integrations.models import ChannelConnection
+from contacts.api.serializers import ContactOutputSerializer
+from contacts.domain_events import ContactUpdated, TagChanged
+from contacts.models import Contact, Tag
+from realtime.broadcast import broadcast
+from realtime.groups import (
+    admins_group,
+    audience_groups,
+    everyone_group,
+    user_group,
+    user_groups,
+)
+from tickets.api.message_serializers import MessageOutputSerializer
+from tickets.api.ticket_serializers import TicketOutputSerializer
+from tickets.domain_events import (
+    AgentAccessChanged,
+    MessageCreated,
+    MessageDeleted,
+    MessageStatusChanged,
+    MessageUpdated,
+    TicketClosed,
+    TicketCreated,
+    TicketTransferred,
+    TicketUpdated,
+)
+from tickets.message_selectors import message_get_for_event
+from tickets.models import Ticket
+from tickets.selectors import audience_agent_ids, ticket_audience, ticket_get_for_event
+
+
+def _ticket_data(ticket: Ticket) -> dict[str, Any]:
+    data: dict[str, Any] = TicketOutputSerializer(ticket).data
+    return data
+
+
+def on_ticket_created(event: TicketCreated) -> None:
+    ticket = ticket_get_for_event(event.ticket_id)
+    if ticket is None or ticket.deleted_at is not None:
+        return
+    groups = audience_groups(ticket_audience(ticket))
+    broadcast("ticket.created", {"ticket": _ticket_data(ticket)}, groups)
+
+
+def _ticket_changed(
+    event_type: str, event: TicketUpdated | TicketTransferred | TicketClosed
+) -> None:
+    """Relay the new state to its audience, and ``ticket.hidden`` to each user who saw the
+    ticket before the change and may not see it any more (so nobody sees it blink away and
+    back, as they would if whole groups were told)."""
+    ticket = ticket_get_for_event(event.ticket_id)
+    if ticket is None:
+        return
+    before = ticket_audience(
+        ticket,
+        queue_id=event.previous_queue_id,
+        assignee_id=event.previous_assignee_id,
+        ignore_deletion=True,
+    )
+    hidden = {"ticket": {"public_id": str(ticket.public_id)}}
+    if ticket.deleted_at is not None:
+        broadcast("ticket.hidden", hidden, audience_groups(before))
+        return
+    after = ticket_audience(ticket)
+    if before != after:
+        gone = audience_agent_ids(before) - audience_agent_ids(after)
+        if gone:
+            broadcast("ticket.hidden", hidden, user_groups(gone))
+    broadcast(event_type, {"ticket": _ticket_data(ticket)}, audience_groups(after))
+
+
+def on_ticket_updated(event: TicketUpdated) -> None:
+    _ticket_changed("ticket.updated", event)
+
+
+def on_ticket_transferred(event: TicketTransferred) -> None:
+    _ticket_changed("ticket.transferred", event)
+
+
+def on_ticket_closed(event: TicketClosed) -> None:
+    _ticket_changed("ticket.closed", event)
+
+
+def _message_event(event_type: str, message_id: int, *, with_ticket: bool = False) -> None:
+    message = message_get_for_event(message_id)
+    if message is None or message.ticket.deleted_at is not None:
+        return
+    ticket = message.ticket
+    data: dict[str, Any] = {"message": MessageOutputSerializer(message).data}
+    if with_ticket:  # the inbox row changed too (preview, unread counter, order)
+        data["ticket"] = _ticket_data(ticket)
+    broadcast(event_type, data, audience_groups(ticket_audience(ticket)))
+
+
+def on_message_created(event: MessageCreated) -> None:
+    _message_event("message.created", event.message_id, with_ticket=True)
+
+
+def on_message_updated(event: MessageUpdated) -> None:
+    _message_event("message.updated", event.message_id)
+
+
+def on_message_status_changed(event: MessageStatusChanged) -> None:
+    _message_event("message.status", event.message_id)
+
+
+def on_message_deleted(event: MessageDeleted) -> None:
+    _message_event("message.deleted", event.message_id)
+
+
+def on_contact_updated(event: ContactUpdated) -> None:
+    """To whoever may see the contact: its wallet owners (and admins) when it has owners,
+    everyone otherwise (the rule of ``contacts.selectors.contacts_visible_to``)."""
+    contact = (
+        Contact.objects.prefetch_related("tags", "owners", "identities")
+        .filter(pk=event.contact_id)
+        .first()
+    )
+    if contact is None:
+        return
+    owner_ids = [owner.pk for owner in contact.owners.all()]
+    groups = [admins_group(), *user_groups(owner_ids)] if owner_ids else [everyone_group()]
+    broadcast("contact.updated", {"contact": ContactOutputSerializer(contact).data}, groups)
+
+
+def on_tag_changed(event: TagChanged) -> None:
+    tag = None if event.deleted else Tag.objects.filter(pk=event.tag_id).first()
+    if tag is None:
+        data: dict[str, Any] = {"tag": {"id": event.tag_id}, "deleted": True}
+    else:
+        tag_data = {"id": tag.pk, "name": tag.name, "color": tag.color, "is_active": tag.is_active}
+        data = {"tag": tag_data, "deleted": False}
+    broadcast("tag.changed", data, [everyone_group()])
+
+
+def on_connection_status_changed(event: ConnectionStatusChanged) -> None:
+    """Status only: credentials never travel over websockets."""
+    connection = ChannelConnection.objects.filter(pk=event.connection_id).first()
+    if connection is None:
+        return
+    data = {
+        "public_id": str(connection.public_id),
+        "name": connection.name,
+        "provider": connection.provider,
+        "status": connection.status,
+        "status_detail": connection.status_detail,
+        "is_active": connection.is_active,
+    }
+    broadcast("connection.status", {"connection": data}, [everyone_group()])
+
+
+def on_user_presence_changed(event: UserPresenceChanged) -> None:
+    user = User.objects.filter(pk=event.user_id).only("pk", "name", "last_seen_at").first()
+    if user is None:
+        return
+    data = {
+        "id": user.pk,
+        "name": str(user),
+        "status": event.status,
+        "last_seen_at": user.last_seen_at,
+    }
+    broadcast("presence.changed", {"user": data}, [everyone_group()])
+
+
+def on_agent_access_changed(event: AgentAccessChanged) -> None:
+    """Their sockets re-subscribe when they relay this (consumers.py) and their inboxes reload."""
+    for user_id in event.user_ids:
+        broadcast("access.changed", {}, [user_group(user_id)])

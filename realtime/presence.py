@@ -1,0 +1,138 @@
+"""Presence: online / away / offline per user, from sockets and their heartbeats, in Redis.
+
+Every socket is a member of two sorted sets scored by its last heartbeat: the user's (to compute
+their status) and the tenant's (for the sweeper). A socket's own status (online or away) is in a
+hash. A user is online when any live socket says online, away when their live sockets all say
+away, offline when none is live. A socket is live while its last heartbeat is younger than
+``REALTIME_PRESENCE_TTL`` seconds; the sweeper (beat, every few seconds) drops the others, so a
+browser that vanished without closing its socket turns its user offline within
+TTL + sweep interval. Nothing lives in process memory: any number of websocket processes agree.
+
+A change of a user's status is stored atomically (only one process sees the change), persisted
+as ``last_seen_at`` when they go offline, and published as ``UserPresenceChanged``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.domain_events import UserPresenceChanged
+from accounts.models import User
+from core.event_bus import publish
+from core.redis import redis_client
+from tenants.tenancy import current_schema, redis_key, redis_key_public
+
+ONLINE = "online"
+AWAY = "away"
+OFFLINE = "offline"
+SOCKET_STATUSES = (ONLINE, AWAY)
+
+# KEYS: users' status hash. ARGV: user id, new status. Returns the previous status or false.
+_SWAP = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old ~= ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return old
+"""
+
+
+def _user_key(user_id: int) -> str:
+    return redis_key("presence", "user", user_id)
+
+
+def _sockets_key() -> str:
+    return redis_key("presence", "sockets")
+
+
+def _socket_status_key() -> str:
+    return redis_key("presence", "socket-status")
+
+
+def _users_key() -> str:
+    return redis_key("presence", "users")
+
+
+def _tenants_key() -> str:
+    return redis_key_public("presence", "tenants")
+
+
+def _ttl() -> float:
+    return float(settings.REALTIME_PRESENCE_TTL)
+
+
+def presence_touch(*, user_id: int, channel: str, status: str = ONLINE) -> str:
+    """A socket connected or sent a heartbeat; returns the user's status."""
+    if status not in SOCKET_STATUSES:
+        status = ONLINE
+    now = time.time()
+    client = redis_client()
+    pipe = client.pipeline()
+    pipe.zadd(_user_key(user_id), {channel: now})
+    pipe.expire(_user_key(user_id), int(_ttl() * 4) + 60)
+    pipe.zadd(_sockets_key(), {f"{user_id}|{channel}": now})
+    pipe.hset(_socket_status_key(), channel, status)
+    pipe.sadd(_tenants_key(), current_schema())
+    pipe.execute()
+    return _settle(user_id)
+
+
+def presence_leave(*, user_id: int, channel: str) -> str:
+    """A socket closed; returns the user's status."""
+    _forget(user_id, channel)
+    return _settle(user_id)
+
+
+def _forget(user_id: int, channel: str) -> None:
+    pipe = redis_client().pipeline()
+    pipe.zrem(_user_key(user_id), channel)
+    pipe.zrem(_sockets_key(), f"{user_id}|{channel}")
+    pipe.hdel(_socket_status_key(), channel)
+    pipe.execute()
+
+
+def presence_status(user_id: int) -> str:
+    """The user's status from their live sockets."""
+    client = redis_client()
+    live = client.zrangebyscore(_user_key(user_id), time.time() - _ttl(), "+inf")
+    if not live:
+        return OFFLINE
+    statuses = client.hmget(_socket_status_key(), live)
+    return ONLINE if any(s in (None, ONLINE) for s in statuses) else AWAY
+
+
+def presence_statuses(user_ids: list[int]) -> dict[int, str]:
+    return {user_id: presence_status(user_id) for user_id in user_ids}
+
+
+def _settle(user_id: int) -> str:
+    """Store the user's status; on a change, persist last seen and publish it."""
+    status = presence_status(user_id)
+    previous = redis_client().eval(_SWAP, 1, _users_key(), user_id, status) or OFFLINE
+    if previous != status:
+        if status == OFFLINE or previous == OFFLINE:
+            User.objects.filter(pk=user_id).update(last_seen_at=timezone.now())
+        publish(UserPresenceChanged(user_id=user_id, status=status))
+    return status
+
+
+def presence_sweep() -> int:
+    """Drop the current tenant's sockets whose heartbeats stopped; returns how many."""
+    client = redis_client()
+    expired = client.zrangebyscore(_sockets_key(), "-inf", time.time() - _ttl())
+    users: set[int] = set()
+    for member in expired:
+        user_id, channel = member.split("|", 1)
+        _forget(int(user_id), channel)
+        users.add(int(user_id))
+    for user_id in sorted(users):
+        _settle(user_id)
+    if not client.zcard(_sockets_key()):
+        client.srem(_tenants_key(), current_schema())
+    return len(expired)
+
+
+def presence_tenants() -> list[str]:
+    """Schemas that had live sockets at their last heartbeat (what the sweeper visits)."""
+    return sorted(redis_client().smembers(_tenants_key()))
