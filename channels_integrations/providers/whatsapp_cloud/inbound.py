@@ -227,5 +227,5 @@ def _status(item: dict[str, Any]) -> InboundStatus | None:
         error_detail=error_detail,
         at=from_seconds(item.get("timestamp")),
         raw=item,
-        external_id=str(item.get("recipient_id") or ""),
+        external_id=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
     )

@@ -114,11 +114,14 @@ class WhatsAppCloudProvider(ChannelProvider):
         credentials = credentials_of(connection)
         client = GraphClient(str(credentials["access_token"]))
         phone_number_id = str(credentials["phone_number_id"])
-        body: dict[str, Any] = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": message.recipient.lstrip("+"),
-        }
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+        phone = message.recipient.lstrip("+")
+        if phone.isdigit():
+            body["to"] = phone
+        else:
+            # A business-scoped user id (customer with a username and no known phone number)
+            # goes in "recipient" instead of "to".
+            body["recipient"] = message.recipient
         if message.template is not None:
             body.update(type="template", template=message.template)
         elif message.kind == Message.Kind.TEXT:

@@ -77,6 +77,15 @@ def test_a_reply_carries_the_quoted_message_as_context(respx_mock, whatsapp):
     assert body["to"] == "16505551234"
 
 
+def test_a_customer_known_only_by_user_id_is_addressed_as_recipient(respx_mock, whatsapp):
+    # https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
+    route = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
+    WhatsAppCloudProvider().send(whatsapp, outbound(body="Hi", recipient="US.13491208655302741918"))
+    body = sent_json(route)
+    assert body["recipient"] == "US.13491208655302741918"
+    assert "to" not in body
+
+
 def test_a_template_is_sent_as_given(respx_mock, whatsapp):
     route = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
     template = {
