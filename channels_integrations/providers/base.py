@@ -66,6 +66,11 @@ class InboundStatus:
     error_detail: str = ""
     at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The customer the status is about, when the provider says. With an empty
+    # ``provider_message_id`` the status is a watermark (Messenger delivery/read receipts): it
+    # applies to every outbound message of this connection to ``external_id`` sent at or before
+    # ``at``.
+    external_id: str = ""
 
 
 InboundItem = InboundMessage | InboundStatus

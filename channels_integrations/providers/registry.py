@@ -8,7 +8,13 @@ from django.utils.module_loading import import_string
 
 from channels_integrations.providers.base import ChannelProvider
 
-PROVIDERS: dict[str, str] = {}
+PROVIDERS: dict[str, str] = {
+    "whatsapp_cloud": (
+        "channels_integrations.providers.whatsapp_cloud.provider.WhatsAppCloudProvider"
+    ),
+    "messenger": "channels_integrations.providers.messenger.provider.MessengerProvider",
+    "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
+}
 
 
 class UnknownProvider(LookupError):

@@ -284,6 +284,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # =============================================================================
+# PROVIDERS
+# =============================================================================
+# Meta Graph API (WhatsApp Cloud API, Messenger, Instagram), version included. Meta supports each
+# version for about two years: https://developers.facebook.com/docs/graph-api/changelog
+META_GRAPH_API_URL = env_str("META_GRAPH_API_URL", "https://graph.facebook.com/v26.0").rstrip("/")
+
+# =============================================================================
 # LOGGING
 # =============================================================================
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -1,0 +1,41 @@
+"""Instagram messaging adapter (Messenger Platform for Instagram: an Instagram professional
+account linked to a Facebook Page, used with the Page access token).
+
+Webhooks: https://developers.facebook.com/documentation/business-messaging/instagram-messaging/webhooks
+Send a message: https://developers.facebook.com/documentation/business-messaging/instagram-messaging/features/send-message
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
+from channels_integrations.providers.meta.webhooks import INSTAGRAM_OBJECT
+
+
+class InstagramCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
+    """The Instagram professional account, the Page it is linked to, the Page access token and
+    the app's webhook secrets."""
+
+    instagram_account_id = serializers.RegexField(
+        GRAPH_ID, label=gettext_lazy("Instagram professional account ID"), max_length=32
+    )
+    page_id = serializers.RegexField(GRAPH_ID, label=gettext_lazy("Page ID"), max_length=32)
+    page_access_token = serializers.CharField(
+        label=gettext_lazy("Page access token"), max_length=1024
+    )
+    app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
+    verify_token = serializers.CharField(label=gettext_lazy("Verify token"), max_length=256)
+
+
+class InstagramProvider(MetaMessagingProvider):
+    key = "instagram"
+    credentials_serializer = InstagramCredentialsSerializer
+    object_type = INSTAGRAM_OBJECT
+    # Instagram webhooks carry the Instagram professional account id as entry[].id (and as
+    # recipient.id of customer messages), not the Page id.
+    account_id_field = "instagram_account_id"
+    profile_fields = ("name", "username")

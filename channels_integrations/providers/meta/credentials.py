@@ -1,0 +1,17 @@
+"""The one place the Meta adapters read a connection's credentials from.
+
+Today they are the plain ``ChannelConnection.credentials`` JSON; if storage changes (encryption
+at rest), only this function changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from channels_integrations.models import ChannelConnection
+
+
+def credentials_of(connection: ChannelConnection) -> dict[str, Any]:
+    """The connection's validated credentials (see each provider's ``credentials_serializer``)."""
+    return dict(connection.credentials or {})

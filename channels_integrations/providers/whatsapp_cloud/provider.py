@@ -1,0 +1,226 @@
+"""WhatsApp Business Platform, Cloud API adapter.
+
+Send messages: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
+Media: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/media
+Webhooks: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
+Throughput: https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from channels_integrations.providers.base import (
+    ChannelProvider,
+    InboundItem,
+    InboundMedia,
+    OutboundMessage,
+    ProviderError,
+)
+from channels_integrations.providers.meta.credentials import credentials_of
+from channels_integrations.providers.meta.errors import CODE_AUTH
+from channels_integrations.providers.meta.graph import GraphClient, too_large
+from channels_integrations.providers.meta.signatures import verify_signature
+from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
+from tickets.models import Message
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from channels_integrations.models import ChannelConnection
+
+GRAPH_ID = r"^\d{1,32}$"
+_MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
+# WhatsApp shows a caption under images, videos and documents only.
+_CAPTIONED_KINDS = frozenset({"image", "video", "document"})
+
+
+class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
+    """What a WhatsApp Cloud API channel needs: the number, a system user token, and the app's
+    webhook secrets."""
+
+    phone_number_id = serializers.RegexField(
+        GRAPH_ID, label=gettext_lazy("Phone number ID"), max_length=32
+    )
+    access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
+    app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
+    verify_token = serializers.CharField(label=gettext_lazy("Verify token"), max_length=256)
+    waba_id = serializers.RegexField(
+        GRAPH_ID,
+        label=gettext_lazy("WhatsApp Business Account ID"),
+        max_length=32,
+        required=False,
+        allow_blank=True,
+    )
+    display_phone_number = serializers.CharField(
+        label=gettext_lazy("Display phone number"),
+        max_length=32,
+        required=False,
+        allow_blank=True,
+    )
+
+
+class WhatsAppCloudProvider(ChannelProvider):
+    key = "whatsapp_cloud"
+    credentials_serializer = WhatsAppCloudCredentialsSerializer
+    secret_fields = ("access_token", "app_secret", "verify_token")
+    # Cloud API default throughput: 80 messages per second per business phone number.
+    rate_limit_per_second = 80.0
+
+    def route_keys(self, credentials: dict[str, Any]) -> list[str]:
+        # The webhook's entry[].id is the WhatsApp Business Account; the number is in
+        # changes[].value.metadata.phone_number_id (see meta.webhooks.meta_route_keys_of).
+        return [str(credentials["phone_number_id"])]
+
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        phone_number_id = str(credentials["phone_number_id"])
+        client = GraphClient(str(credentials["access_token"]))
+        try:
+            number = client.get(
+                phone_number_id,
+                params={"fields": "display_phone_number,verified_name,quality_rating"},
+            )
+        except ProviderError as exc:
+            if not exc.permanent or exc.code == CODE_AUTH:
+                raise
+            raise ProviderError(
+                _(
+                    "The phone number ID %(id)s was not found, or the access token cannot "
+                    "manage it (%(detail)s)."
+                )
+                % {"id": phone_number_id, "detail": exc.detail},
+                permanent=True,
+                code=exc.code,
+            ) from exc
+        return {
+            key: str(number[key])
+            for key in ("display_phone_number", "verified_name", "quality_rating")
+            if number.get(key) is not None
+        }
+
+    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
+        verify_signature(request, str(credentials_of(connection).get("app_secret") or ""))
+
+    def parse_inbound(self, payload: bytes) -> list[InboundItem]:
+        return parse_payload(payload)
+
+    def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
+        credentials = credentials_of(connection)
+        client = GraphClient(str(credentials["access_token"]))
+        phone_number_id = str(credentials["phone_number_id"])
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+        phone = message.recipient.lstrip("+")
+        if phone.isdigit():
+            body["to"] = phone
+        else:
+            # A business-scoped user id (customer with a username and no known phone number)
+            # goes in "recipient" instead of "to".
+            body["recipient"] = message.recipient
+        if message.template is not None:
+            body.update(type="template", template=message.template)
+        elif message.kind == Message.Kind.TEXT:
+            body.update(type="text", text={"preview_url": False, "body": message.body})
+        elif message.kind == Message.Kind.REACTION:
+            body.update(
+                type="reaction",
+                reaction={"message_id": message.quoted_provider_message_id, "emoji": message.body},
+            )
+        elif message.kind in _MEDIA_KINDS:
+            body.update(
+                type=message.kind,
+                **{message.kind: self._media_object(client, message, phone_number_id)},
+            )
+        else:
+            raise ProviderError(
+                _("WhatsApp cannot send this kind of message (%(kind)s).") % {"kind": message.kind},
+                permanent=True,
+                code="unsupported_kind",
+            )
+        if message.quoted_provider_message_id and message.kind != Message.Kind.REACTION:
+            body["context"] = {"message_id": message.quoted_provider_message_id}
+        answer = client.post(f"{phone_number_id}/messages", json=body)
+        try:
+            return str(answer["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ProviderError(
+                _("WhatsApp accepted the message but returned no message id."),
+                permanent=False,
+                code="provider_unavailable",
+            ) from exc
+
+    def _media_object(
+        self, client: GraphClient, message: OutboundMessage, phone_number_id: str
+    ) -> dict[str, Any]:
+        """Upload the private file and describe it by media id: no URL of ours is exposed."""
+        if message.body and message.kind not in _CAPTIONED_KINDS:
+            raise ProviderError(
+                _("WhatsApp does not show a caption on this kind of message (%(kind)s).")
+                % {"kind": message.kind},
+                permanent=True,
+                code="caption_not_supported",
+            )
+        media_id = upload_media(client, phone_number_id, message)
+        media: dict[str, Any] = {"id": media_id}
+        if message.body:
+            media["caption"] = message.body
+        if message.kind == Message.Kind.DOCUMENT and message.media_filename:
+            media["filename"] = message.media_filename
+        return media
+
+    def download_media(
+        self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
+    ) -> tuple[bytes, str]:
+        credentials = credentials_of(connection)
+        client = GraphClient(str(credentials["access_token"]))
+        # The media URL is short-lived (minutes): it is fetched right before the download.
+        info = client.get(
+            media.provider_media_id,
+            params={"phone_number_id": str(credentials["phone_number_id"])},
+        )
+        size = _int(info.get("file_size"))
+        if size is not None and size > max_bytes:
+            raise too_large(max_bytes)
+        url = str(info.get("url") or "")
+        content, header_mime = client.download(url, max_bytes=max_bytes)
+        return content, str(info.get("mime_type") or header_mime or media.mime_type)
+
+
+def upload_media(client: GraphClient, phone_number_id: str, message: OutboundMessage) -> str:
+    """POST the stored file to ``/{phone_number_id}/media``; returns the media id."""
+    filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
+    mime_type = (
+        message.media_mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+    try:
+        file = default_storage.open(message.media_name, "rb")
+    except FileNotFoundError as exc:
+        raise ProviderError(
+            _("The file to send is missing from storage."), permanent=True, code="media_missing"
+        ) from exc
+    with file:
+        answer = client.post(
+            f"{phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, file, mime_type)},
+        )
+    media_id = str(answer.get("id") or "")
+    if not media_id:
+        raise ProviderError(
+            _("WhatsApp accepted the upload but returned no media id."),
+            permanent=False,
+            code="provider_unavailable",
+        )
+    return media_id
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
