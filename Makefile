@@ -55,6 +55,7 @@ demo: install ## Create the demo tenant and print its credentials (services must
 bench: install ## Benchmarks (bounded; prints figures, writes bench/results/)
 	$(BIN)/python bench/tenant_provisioning.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/realtime.py
 
 ci: ## What CI runs
 	bash .ci/run

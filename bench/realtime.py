@@ -1,0 +1,335 @@
+"""Websocket fan-out of live events (issue "live updates", B4 of performance.md).
+
+Seeds one tenant with N agents, all members of one queue holding one ticket; starts a daphne
+process on loopback (the production websocket server) against a throw-away database; connects N
+websocket clients as those agents (JWT); then creates internal notes on the ticket through the
+service at a fixed rate, each stamped with its creation time. Every client records when each
+``message.created`` arrives. Prints, per N: p50/p99/max latency from creation to receipt over
+every (client, event) pair, delivered events per second, and lost events (expected − received).
+
+    .venv/bin/python bench/realtime.py                      # N = 100 then 500
+    .venv/bin/python bench/realtime.py --clients 100 --rate 20 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    check_database_name,
+    drop_database,
+    git_info,
+    machine_info,
+    percentile,
+    recreate_database,
+    table,
+    utc_now,
+    write_result,
+)
+
+SLUG = "benchrt"
+REDIS_DB = "redis://127.0.0.1:6379/9"
+
+
+def log(message: str) -> None:
+    print(f"[realtime] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="*", default=[100, 500])
+    parser.add_argument("--rate", type=float, default=10.0, help="events created per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each run")
+    parser.add_argument("--database", default="tt_bench_realtime")
+    parser.add_argument("--port", type=int, default=0, help="daphne port (0: a free one)")
+    return parser.parse_args()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def seed(agents: int) -> dict[str, Any]:
+    """The tenant, ``agents`` agents in one queue, one ticket there; returns tokens and ids."""
+    from accounts.models import User
+    from accounts.tokens import issue_token_pair
+    from channels_integrations.models import ChannelConnection
+    from contacts.models import Contact
+    from tenants.services import tenant_provision
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Queue, Ticket
+    from tickets.protocols import protocol_next
+
+    provisioned = tenant_provision(
+        name="Bench realtime",
+        slug=SLUG,
+        admin_email="admin@bench.example",
+        admin_password="Bench-Admin-Password-1",
+        max_users=agents + 10,
+    )
+    tenant = provisioned.tenant
+    with tenant_scope(tenant):
+        queue = Queue.objects.create(name="Bench", color="#336699")
+        users = User.objects.bulk_create(
+            User(email=f"agent{n}@bench.example", name=f"Agent {n}", role=User.Role.AGENT)
+            for n in range(agents)
+        )
+        queue.members.set(users)
+        connection = ChannelConnection.objects.create(
+            provider="webchat", name="Bench", default_queue=queue
+        )
+        contact = Contact.objects.create(name="Cliente Bench")
+        ticket = Ticket.objects.create(
+            protocol=protocol_next(),
+            contact=contact,
+            connection=connection,
+            queue=queue,
+            last_message_at=None,
+        )
+        tokens = [issue_token_pair(user)["access"] for user in users]
+        author = User.objects.get(email="admin@bench.example")
+    return {"tenant": tenant, "ticket": ticket, "author": author, "tokens": tokens}
+
+
+DAPHNE_LOG = Path(tempfile.gettempdir()) / "tiktickets-bench-daphne.log"
+
+
+def start_daphne(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """daphne on loopback; its output goes to DAPHNE_LOG (read it when a run fails)."""
+    log_file = DAPHNE_LOG.open("wb")
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--proxy-headers",
+            "tiktickets.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError as exc:
+            if process.poll() is not None:
+                raise SystemExit(f"daphne died: see {DAPHNE_LOG}") from exc
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("daphne did not start in 30 s")
+
+
+async def client(
+    url: str, host: str, token: str, ready: asyncio.Event, stop: asyncio.Event, sink: list[float]
+) -> int:
+    """One agent: connect, then record the latency of every message.created until ``stop``."""
+    import websockets
+
+    other = 0
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    async with websockets.connect(
+        url.replace("127.0.0.1", host),  # the tenant's host name in the handshake...
+        host="127.0.0.1",  # ...while the TCP connection goes to loopback
+        port=port,
+        additional_headers={"Authorization": f"Bearer {token}"},
+        max_size=2**22,
+        open_timeout=60,
+        ping_interval=None,
+    ) as ws:
+        hello = json.loads(await ws.recv())
+        if hello["type"] != "hello":
+            raise RuntimeError(f"unexpected first frame {hello}")
+        ready.set()
+        while not stop.is_set():
+            try:
+                frame = await asyncio.wait_for(ws.recv(), timeout=0.5)
+            except TimeoutError:
+                continue
+            received = time.time()
+            event = json.loads(frame)
+            if event["type"] == "message.created":
+                created = float(event["data"]["message"]["body"].split()[-1])
+                sink.append((received - created) * 1000)
+            else:
+                other += 1
+    return other
+
+
+def produce(ticket: Any, author: Any, tenant: Any, rate: float, seconds: float) -> int:
+    """Notes at a fixed rate through the service (autocommit: published at once)."""
+    from tenants.tenancy import tenant_scope
+    from tickets.services.messages import note_add
+
+    count = int(rate * seconds)
+    interval = 1.0 / rate
+    start = time.perf_counter()
+    with tenant_scope(tenant):
+        for n in range(count):
+            target = start + n * interval
+            delay = target - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            note_add(ticket=ticket, by=author, body=f"bench {n} {time.time():.6f}")
+    return count
+
+
+async def run_one(
+    n_clients: int, seeded: dict[str, Any], port: int, rate: float, seconds: float
+) -> dict[str, Any]:
+    url = f"ws://127.0.0.1:{port}/ws/"
+    host = f"{SLUG}.localhost"
+    stop = asyncio.Event()
+    sinks: list[list[float]] = [[] for _ in range(n_clients)]
+    readies = [asyncio.Event() for _ in range(n_clients)]
+    connect_started = time.perf_counter()
+    tasks = []
+    for i in range(n_clients):  # connect in waves, as browsers do after a deploy
+        tasks.append(
+            asyncio.create_task(client(url, host, seeded["tokens"][i], readies[i], stop, sinks[i]))
+        )
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=120)
+    connect_seconds = time.perf_counter() - connect_started
+    await asyncio.sleep(3)  # let the presence announcements of the connects settle
+    for sink in sinks:
+        sink.clear()
+    started = time.perf_counter()
+    created = await asyncio.to_thread(
+        produce, seeded["ticket"], seeded["author"], seeded["tenant"], rate, seconds
+    )
+    produced_seconds = time.perf_counter() - started
+    deadline = time.time() + 15
+    while sum(len(s) for s in sinks) < created * n_clients and time.time() < deadline:
+        await asyncio.sleep(0.1)
+    drained_seconds = time.perf_counter() - started
+    stop.set()
+    others = await asyncio.gather(*tasks)
+    latencies = sorted(value for sink in sinks for value in sink)
+    expected = created * n_clients
+    return {
+        "clients": n_clients,
+        "rate": rate,
+        "created": created,
+        "expected": expected,
+        "received": len(latencies),
+        "lost": expected - len(latencies),
+        "connect_seconds": round(connect_seconds, 2),
+        "p50_ms": percentile(latencies, 50) if latencies else None,
+        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "max_ms": latencies[-1] if latencies else None,
+        "delivered_per_second": len(latencies) / drained_seconds,
+        "produce_seconds": round(produced_seconds, 2),
+        "other_frames": sum(others),
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    database = check_database_name(args.database)
+    env = {
+        **os.environ,
+        "POSTGRES_DB": database,
+        "REDIS_URL": REDIS_DB,
+        "CHANNEL_LAYER_PREFIX": "tt-bench-asgi",
+        "CACHE_KEY_PREFIX": "tt-bench",
+        "DJANGO_SETTINGS_MODULE": "tiktickets.settings.dev",
+    }
+    os.environ.update(env)
+    log(f"recreating database {database}")
+    server = recreate_database(database)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    import redis
+
+    redis.Redis.from_url(REDIS_DB).flushdb()
+    call_command("migrate_schemas", "--shared", verbosity=0)
+    most = max(args.clients)
+    log(f"seeding a tenant with {most} agents")
+    seeded = seed(most)
+    port = args.port or _free_port()
+    daphne = start_daphne(port, env)
+    results = []
+    try:
+        for n in args.clients:
+            log(f"{n} clients, {args.rate:g} events/s for {args.seconds:g} s")
+            results.append(asyncio.run(run_one(n, seeded, port, args.rate, args.seconds)))
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=10)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(database)
+        redis.Redis.from_url(REDIS_DB).flushdb()
+
+    rows = [
+        [
+            str(r["clients"]),
+            f"{r['rate']:g}/s",
+            f"{r['p50_ms']:.1f}" if r["p50_ms"] is not None else "-",
+            f"{r['p99_ms']:.1f}" if r["p99_ms"] is not None else "-",
+            f"{r['max_ms']:.1f}" if r["max_ms"] is not None else "-",
+            f"{r['delivered_per_second']:.0f}",
+            f"{r['received']}/{r['expected']}",
+            str(r["lost"]),
+            f"{r['connect_seconds']:.1f}",
+        ]
+        for r in results
+    ]
+    git = git_info()
+    print()
+    stamp = f"{utc_now():%Y-%m-%dT%H:%M:%SZ}"
+    print(f"Websocket fan-out, one daphne process; commit {git.get('commit')}, {stamp}")
+    print(
+        table(
+            rows,
+            header=[
+                "clients",
+                "created",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "delivered/s",
+                "received",
+                "lost",
+                "connect s",
+            ],
+        )
+    )
+    path = write_result(
+        "realtime",
+        {"git": git, "machine": machine_info(), "server": server, "results": results},
+        commit=git.get("commit", "unknown"),
+    )
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
