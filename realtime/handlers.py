@@ -27,7 +27,7 @@ from realtime.groups import (
     user_groups,
 )
 from tickets.api.message_serializers import MessageOutputSerializer
-from tickets.api.ticket_serializers import TicketOutputSerializer
+from tickets.api.ticket_serializers import ticket_row
 from tickets.domain_events import (
     AgentAccessChanged,
     MessageCreated,
@@ -45,8 +45,7 @@ from tickets.selectors import audience_agent_ids, ticket_audience, ticket_get_fo
 
 
 def _ticket_data(ticket: Ticket) -> dict[str, Any]:
-    data: dict[str, Any] = TicketOutputSerializer(ticket).data
-    return data
+    return ticket_row(ticket)
 
 
 def on_ticket_created(event: TicketCreated) -> None:

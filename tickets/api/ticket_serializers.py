@@ -136,6 +136,52 @@ class TicketOutputSerializer(serializers.Serializer):
         return TicketTagOutputSerializer(ticket.contact.tags.all(), many=True).data  # type: ignore[return-value]
 
 
+_datetime = serializers.DateTimeField()
+
+
+def _datetime_out(value: Any) -> Any:
+    return None if value is None else _datetime.to_representation(value)
+
+
+def ticket_row(ticket: Ticket) -> dict[str, Any]:
+    """Exactly ``TicketOutputSerializer(ticket).data``, built directly: the inbox list and the
+    live events render dozens of rows per request, and the generic serializer machinery cost
+    more than the query (bench/inbox.py). A test keeps the two identical."""
+    contact, connection, queue, assignee = (
+        ticket.contact,
+        ticket.connection,
+        ticket.queue,
+        ticket.assignee,
+    )
+    return {
+        "public_id": str(ticket.public_id),
+        "protocol": ticket.protocol,
+        "status": ticket.status,
+        "contact": {
+            "public_id": str(contact.public_id),
+            "name": contact.name,
+            "phone": contact.phone,
+        },
+        "connection": {
+            "public_id": str(connection.public_id),
+            "name": connection.name,
+            "provider": connection.provider,
+        },
+        "queue": None
+        if queue is None
+        else {"id": queue.pk, "name": queue.name, "color": queue.color},
+        "assignee": None if assignee is None else {"id": assignee.pk, "name": str(assignee)},
+        "unread_count": ticket.unread_count,
+        "last_message_preview": ticket.last_message_preview,
+        "last_message_at": _datetime_out(ticket.last_message_at),
+        "answered": ticket.answered,
+        "is_outbound": ticket.is_outbound,
+        "created_at": _datetime_out(ticket.created_at),
+        # Prefetched by the selectors: .all() reads the cache, no query per row.
+        "tags": [{"id": t.pk, "name": t.name, "color": t.color} for t in contact.tags.all()],
+    }
+
+
 class TicketPermissionsOutputSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
     transfer = serializers.BooleanField()

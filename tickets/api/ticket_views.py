@@ -29,6 +29,7 @@ from tickets.api.ticket_serializers import (
     TicketTagOutputSerializer,
     TicketTagsSetInputSerializer,
     TicketTransferInputSerializer,
+    ticket_row,
 )
 from tickets.models import Queue
 from tickets.selectors import (
@@ -108,7 +109,7 @@ class TicketListApi(APIView):
         )
         paginator = TicketPagination()
         page = paginator.paginate_queryset(tickets, request, view=self)
-        return paginator.get_paginated_response(TicketOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response([ticket_row(ticket) for ticket in page])
 
     @extend_schema(
         operation_id="tickets_create",
