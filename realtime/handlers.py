@@ -173,7 +173,10 @@ def on_user_presence_changed(event: UserPresenceChanged) -> None:
         "status": event.status,
         "last_seen_at": user.last_seen_at,
     }
-    broadcast("presence.changed", {"user": data}, [everyone_group()])
+    # To admins only: with every agent's first socket being a change, a tenant-wide broadcast
+    # costs agents² frames whenever everybody reconnects (a deploy); agents read colleagues'
+    # status when they need it (transfer dialog).
+    broadcast("presence.changed", {"user": data}, [admins_group()])
 
 
 def on_agent_access_changed(event: AgentAccessChanged) -> None:

@@ -345,3 +345,28 @@ def test_an_integrator_token_streams_what_its_user_may_see(
         return types
 
     assert async_to_sync(body)() == ["ticket.created", "message.created"]
+
+
+def test_a_socket_idle_longer_than_the_layers_blocking_receive_stays_alive(
+    alpha_desk, django_capture_on_commit_callbacks
+):
+    """The channel layer blocks 5 s per receive; a client read timeout of 5 s (redis-py 8's
+    default) used to crash every socket idle that long with close code 1011."""
+    alpha, sales, member, outsider, admin, ticket = alpha_desk
+    socket = socket_for(alpha, member)
+
+    def produce():
+        with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
+            note_add(ticket=ticket, by=admin, body="ainda aí?")
+
+    async def body():
+        import asyncio
+
+        await open_socket(socket)
+        await asyncio.sleep(6.5)
+        await sync_to_async(produce)()
+        [event] = await receive(socket, 1, keep=domain)
+        await socket.disconnect()
+        return event
+
+    assert async_to_sync(body)()["data"]["message"]["body"] == "ainda aí?"

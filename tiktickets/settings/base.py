@@ -172,7 +172,16 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [env_str("CHANNEL_LAYER_URL", REDIS_URL)],
+            # redis-py 8 reads with a 5-second socket timeout by default, exactly the layer's
+            # 5-second blocking receive (BZPOPMIN): every socket idle for 5 s would crash with
+            # "Timeout reading" (close 1011). The read timeout must outlast the blocking call.
+            "hosts": [
+                {
+                    "address": env_str("CHANNEL_LAYER_URL", REDIS_URL),
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                }
+            ],
             "prefix": env_str("CHANNEL_LAYER_PREFIX", "tt-asgi"),
             "capacity": 1000,
             "expiry": 30,
