@@ -1,7 +1,7 @@
 """The tenant Django admin for channel connections.
 
 Credentials are never shown, not in lists, forms or history: the list says only whether they are
-configured. They are set through the provider's own setup (channels work), which validates them.
+configured. They are set through the connections API, which validates them with the provider.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class ChannelConnectionAdmin(admin.ModelAdmin[ChannelConnection]):
     list_filter = ["provider", "status", "is_active"]
     list_select_related = ["default_queue"]
     search_fields = ["name"]
-    exclude = ["credentials"]
+    exclude = ["credentials_encrypted", "webhook_token"]
     fields = [
         "public_id",
         "provider",
@@ -37,7 +37,7 @@ class ChannelConnectionAdmin(admin.ModelAdmin[ChannelConnection]):
 
     @admin.display(description=_("credentials"))
     def credentials_state(self, connection: ChannelConnection) -> str:
-        return str(_("configured") if connection.credentials else _("empty"))
+        return str(_("configured") if connection.credentials_encrypted else _("empty"))
 
     def has_delete_permission(self, request: object, obj: ChannelConnection | None = None) -> bool:
         return False  # connections are deactivated, never deleted: tickets live on them

@@ -1,0 +1,25 @@
+"""Channel connections: credentials at rest."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from channels_integrations.crypto import credentials_reencrypt
+from channels_integrations.models import ChannelConnection
+
+
+@transaction.atomic
+def connections_credentials_reencrypt() -> int:
+    """Re-encrypt the current tenant's credentials with the newest key; returns how many rows.
+
+    Part of a key rotation: put the new key first in CREDENTIALS_ENCRYPTION_KEY, run this in
+    every tenant (``manage.py credentials_rotate``), then drop the old key.
+    """
+    changed = 0
+    for connection in ChannelConnection.objects.select_for_update().exclude(
+        credentials_encrypted=""
+    ):
+        connection.credentials_encrypted = credentials_reencrypt(connection.credentials_encrypted)
+        connection.save(update_fields=["credentials_encrypted", "updated_at"])
+        changed += 1
+    return changed
