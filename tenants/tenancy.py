@@ -68,6 +68,18 @@ def group_name(*parts: object) -> str:
     return name
 
 
+def redis_key(*parts: object) -> str:
+    """A raw Redis key scoped to the current tenant: ``t:<schema>:<part>:<part>``.
+
+    For Redis used directly (rate limits, counters); the Django cache API is already prefixed by
+    django-tenants' ``make_key``. Parts may not contain the ``:`` separator.
+    """
+    rendered = [str(part) for part in parts]
+    if not rendered or any(not part or ":" in part for part in rendered):
+        raise ValueError(f"Invalid Redis key parts: {parts!r}")
+    return ":".join(["t", current_schema(), *rendered])
+
+
 def tenant_media_path(area: str, name: str) -> str:
     """A storage path under the current tenant's own prefix: ``tenants/<schema>/<area>/<name>``.
 
