@@ -43,4 +43,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "args": ("tickets.tasks.messages_scheduled_dispatch_task",),
     },
+    # Every 2 minutes: re-enqueue each tenant's inbound webhook events whose processing task was
+    # lost (waiting longer than CHANNEL_SWEEP_AFTER_MINUTES).
+    "channels-inbound-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/2"),
+        "args": ("channels_integrations.tasks.inbound_events_sweep_task",),
+    },
 }

@@ -21,7 +21,7 @@ from accounts.models import User
 from contacts.models import Contact
 from core.event_bus import publish
 from tickets import events
-from tickets.domain_events import MessageDispatched
+from tickets.domain_events import MessageDeleted, MessageDispatched, MessageUpdated
 from tickets.media import media_name_clean, media_validate
 from tickets.message_errors import (
     MessageActionForbidden,
@@ -38,7 +38,7 @@ from tickets.message_errors import (
     TicketNotOpen,
 )
 from tickets.models import Message, MessageEdit, Ticket
-from tickets.services.tickets import ticket_open_or_reuse
+from tickets.services.tickets import ticket_greeting_queue, ticket_open_or_reuse
 
 if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
     from channels_integrations.models import ChannelConnection
@@ -84,6 +84,7 @@ def message_receive(
     media: File | None = None,
     media_name: str = "",
     media_mime: str = "",
+    media_error: str = "",
     payload: dict[str, Any] | None = None,
     quoted_provider_id: str | None = None,
     at: datetime | None = None,
@@ -92,14 +93,16 @@ def message_receive(
 
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
-    unread counter and last-message fields change.
+    unread counter and last-message fields change. ``media_error`` records why an announced
+    file is missing (too large, type not allowed, download failed). A ticket opened by this
+    message gets the connection's greeting (``ticket_greeting_queue``).
     """
     at = at or timezone.now()
     if provider_message_id:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
-    ticket, _ = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+    ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
     if provider_message_id:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
         existing = _by_provider_id(connection, provider_message_id)
@@ -123,12 +126,16 @@ def message_receive(
         status=Status.DELIVERED,
         provider_message_id=provider_message_id or None,
         delivered_at=at,
+        media_error=media_error[:255],
     )
     if media is not None:
         message.media_name = media_name_clean(media_name or media.name or "")
         message.media_mime = media_mime
         message.media_size = media.size
         message.media.save(message.media_name, media, save=False)
+    elif media_error:  # the file was announced but not kept: still say what it was
+        message.media_name = media_name_clean(media_name) if media_name else ""
+        message.media_mime = media_mime
     try:
         with transaction.atomic():
             message.save()
@@ -153,7 +160,41 @@ def message_receive(
         ]
     )
     events.event_message(message=message)
+    if ticket_created:
+        ticket_greeting_queue(ticket=ticket, at=at)
     return message, True
+
+
+@transaction.atomic
+def message_edit_by_contact(*, message: Message, body: str, at: datetime | None = None) -> Message:
+    """The customer edited a message on the channel: the new text replaces the body and the
+    previous one is kept as a ``MessageEdit``. Repeating the same edit changes nothing."""
+    message = _message_locked(message)
+    if message.direction != Message.Direction.INBOUND or message.deleted_at is not None:
+        return message
+    if body == message.body:
+        return message
+    MessageEdit.objects.create(message=message, previous_body=message.body, edited_by=None)
+    message.body = body
+    message.edited_at = at or timezone.now()
+    message.save(update_fields=["body", "edited_at", "updated_at"])
+    events.event_message_edited(message=message, by=None)
+    publish(MessageUpdated(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_delete_by_contact(*, message: Message, at: datetime | None = None) -> Message:
+    """The customer deleted a message on the channel: soft-deleted (the body stays for audit).
+    Repeating it changes nothing."""
+    message = _message_locked(message)
+    if message.direction != Message.Direction.INBOUND or message.deleted_at is not None:
+        return message
+    message.deleted_at = at or timezone.now()
+    message.save(update_fields=["deleted_at", "updated_at"])
+    events.event_message_deleted(message=message, by=None)
+    publish(MessageDeleted(message_id=message.pk))
+    return message
 
 
 def _by_provider_id(connection: ChannelConnection, provider_message_id: str) -> Message | None:

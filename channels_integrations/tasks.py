@@ -1,0 +1,35 @@
+"""Celery entry points of the channels pipelines (thin: each calls one service).
+
+Inbound processing runs on the ``inbound`` queue and deliveries on ``replies``, so replies are
+never stuck behind bulk work. The task is published from inside the tenant and runs in its
+schema (tenant-schemas-celery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.inbound_event_process_task",
+    max_retries=None,  # the service bounds the attempts and marks the event failed
+)
+def inbound_event_process_task(self: Any, event_id: int) -> None:
+    """Process one stored webhook item (idempotent; retried later when the service asks)."""
+    from channels_integrations.services.inbound import InboundRetryLater, inbound_event_process
+
+    try:
+        inbound_event_process(event_id=event_id)
+    except InboundRetryLater as exc:
+        raise self.retry(countdown=exc.countdown) from exc
+
+
+@shared_task(name="channels_integrations.tasks.inbound_events_sweep_task")
+def inbound_events_sweep_task() -> int:
+    """Re-enqueue the current tenant's inbound events whose processing task was lost."""
+    from channels_integrations.services.inbound import inbound_events_sweep
+
+    return inbound_events_sweep()

@@ -1,0 +1,44 @@
+"""Fixtures of the channels tests: the sample providers (registered for the test only), the
+tasks a test publishes, a private media folder."""
+
+from __future__ import annotations
+
+import pytest
+from celery.signals import after_task_publish
+
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+
+
+@pytest.fixture
+def sample_providers(monkeypatch):
+    monkeypatch.setitem(
+        PROVIDERS, "sample", "channels_integrations.tests.sample_provider.SampleProvider"
+    )
+    monkeypatch.setitem(
+        PROVIDERS,
+        "sample_shared",
+        "channels_integrations.tests.sample_provider.SharedSampleProvider",
+    )
+    provider_for.cache_clear()
+    yield
+    provider_for.cache_clear()
+
+
+@pytest.fixture
+def published():
+    """Every task this process publishes during the test: ``(task name, args, schema)``."""
+    records = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        headers = headers or {}
+        records.append((sender, tuple(body[0]) if body else (), headers.get("_schema_name")))
+
+    after_task_publish.connect(record, weak=False)
+    yield records
+    after_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
