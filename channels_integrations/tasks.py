@@ -33,3 +33,26 @@ def inbound_events_sweep_task() -> int:
     from channels_integrations.services.inbound import inbound_events_sweep
 
     return inbound_events_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.outbound_message_deliver_task",
+    max_retries=None,  # the service bounds provider attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def outbound_message_deliver_task(self: Any, delivery_id: int) -> str:
+    """Send one outbound delivery; retried after the delay the service asks for."""
+    from channels_integrations.services.outbound import outbound_message_deliver
+
+    outcome = outbound_message_deliver(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="channels_integrations.tasks.outbound_deliveries_sweep_task")
+def outbound_deliveries_sweep_task() -> int:
+    """Re-enqueue the current tenant's deliveries whose task was lost."""
+    from channels_integrations.services.outbound import outbound_deliveries_sweep
+
+    return outbound_deliveries_sweep()

@@ -24,14 +24,22 @@ def sample_providers(monkeypatch):
     provider_for.cache_clear()
 
 
+class PublishedTasks(list):
+    def __init__(self):
+        super().__init__()
+        self.queues = []
+
+
 @pytest.fixture
 def published():
-    """Every task this process publishes during the test: ``(task name, args, schema)``."""
-    records = []
+    """Every task this process publishes during the test: ``(task name, args, schema)``; the
+    queue of each is in ``published.queues``, in the same order."""
+    records = PublishedTasks()
 
-    def record(sender=None, headers=None, body=None, **kwargs):
+    def record(sender=None, headers=None, body=None, routing_key=None, **kwargs):
         headers = headers or {}
         records.append((sender, tuple(body[0]) if body else (), headers.get("_schema_name")))
+        records.queues.append(routing_key)
 
     after_task_publish.connect(record, weak=False)
     yield records

@@ -21,7 +21,12 @@ from accounts.models import User
 from contacts.models import Contact
 from core.event_bus import publish
 from tickets import events
-from tickets.domain_events import MessageDeleted, MessageDispatched, MessageUpdated
+from tickets.domain_events import (
+    MessageDeleted,
+    MessageDispatched,
+    MessageStatusChanged,
+    MessageUpdated,
+)
 from tickets.media import media_name_clean, media_validate
 from tickets.message_errors import (
     MessageActionForbidden,
@@ -436,6 +441,39 @@ def message_status_update(
                 changed.append(field)
     if changed:
         message.save(update_fields=[*changed, "updated_at"])
+    return message
+
+
+@transaction.atomic
+def message_sent_record(
+    *, message: Message, provider_message_id: str, at: datetime | None = None
+) -> Message:
+    """The provider accepted an outbound message: keep its id (later status reports find the
+    message by it) and move the message from queued to sent."""
+    at = at or timezone.now()
+    message = _message_locked(message)
+    message.provider_message_id = provider_message_id[:255]
+    changed = ["provider_message_id"]
+    if message.status == Status.QUEUED:
+        message.status = Status.SENT
+        message.sent_at = at
+        changed += ["status", "sent_at"]
+    message.save(update_fields=[*changed, "updated_at"])
+    publish(MessageStatusChanged(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_delivery_failed(*, message: Message, error_code: str, error_detail: str) -> Message:
+    """The outbound pipeline gave up on a message: it is marked failed with the reason the
+    agent sees. Only a queued or sent message can fail (never one already delivered)."""
+    message = _message_locked(message)
+    if message.status in (Status.QUEUED, Status.SENT):
+        message.status = Status.FAILED
+        message.error_code = error_code[:64]
+        message.error_detail = error_detail[:500]
+        message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
+        publish(MessageStatusChanged(message_id=message.pk))
     return message
 
 
