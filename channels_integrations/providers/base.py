@@ -88,6 +88,9 @@ class OutboundMessage:
     media_filename: str = ""
     quoted_provider_message_id: str = ""
     template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
+    # Structured parts of the message (location coordinates, a contact card) for kinds without
+    # a file, as stored on ``tickets.Message.payload``.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ProviderError(Exception):

@@ -8,7 +8,9 @@ from django.utils.module_loading import import_string
 
 from channels_integrations.providers.base import ChannelProvider
 
-PROVIDERS: dict[str, str] = {}
+PROVIDERS: dict[str, str] = {
+    "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
+}
 
 
 class UnknownProvider(LookupError):

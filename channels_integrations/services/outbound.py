@@ -125,7 +125,10 @@ def _recipient(message: Message, connection: ChannelConnection) -> str:
 
 def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
     message = delivery.message
-    template = message.payload.get("template") if isinstance(message.payload, dict) else None
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    template = payload.get("template")
+    # What came from a provider (its raw item, a media error) is not ours to send back.
+    extra = {k: v for k, v in payload.items() if k not in ("raw", "media_error", "template")}
     return OutboundMessage(
         idempotency_key=delivery.idempotency_key,
         recipient=_recipient(message, delivery.connection),
@@ -138,6 +141,7 @@ def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
         if message.quoted
         else "",
         template=template if isinstance(template, dict) else None,
+        extra=extra,
     )
 
 

@@ -297,6 +297,8 @@ OUTBOUND_RETRY_MAX_SECONDS = env_int("OUTBOUND_RETRY_MAX_SECONDS", 600)
 # The sweeper re-enqueues inbound events and outbound deliveries left waiting this many minutes
 # (their task was lost, e.g. during a broker outage).
 CHANNEL_SWEEP_AFTER_MINUTES = env_int("CHANNEL_SWEEP_AFTER_MINUTES", 5)
+# Telegram Bot API base URL (a local simulator in tests and benchmarks).
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 
 # =============================================================================
 # LOGGING
@@ -308,5 +310,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
