@@ -1,8 +1,9 @@
 """Per-connection outbound rate limit in Redis (a fixed one-second window).
 
 Every worker process shares the counter, so a connection never sends more than its provider's
-documented rate (``ChannelProvider.rate_limit_per_second``), whichever worker sends. Keys are
-tenant-scoped (``tenants.tenancy.redis_key``) and expire on their own.
+documented rate (``ChannelProvider.rate_limit_per_second``; rates below one per second count as
+one), whichever worker sends. Keys are tenant-scoped (``tenants.tenancy.redis_key``) and expire
+on their own. A fixed window allows a burst of twice the rate across a window boundary.
 """
 
 from __future__ import annotations
