@@ -15,6 +15,7 @@ from channels_integrations.tests.support import (
     sample_connection,
     text_item,
 )
+from conftest import host_client
 from contacts.models import Contact
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
@@ -52,6 +53,7 @@ def test_the_same_delivery_ten_times_is_stored_enqueued_and_turned_into_one_mess
     assert responses[-1].json() == {"stored": 0, "duplicates": 1, "ignored": 0}
     assert _events(alpha.tenant) == [("update-1", "processed")]
     assert [(task, schema) for task, _, schema in published if task == TASK] == [(TASK, "alpha")]
+    assert published.queues[[task for task, _, _ in published].index(TASK)] == "inbound"
     assert _messages(alpha.tenant) == [("Quero um orçamento", "Ana")]
 
 
@@ -97,8 +99,6 @@ def test_a_signed_body_that_is_not_a_provider_payload_is_400(alpha, connection):
 
 
 def test_only_post_is_accepted(alpha, connection):
-    from conftest import host_client
-
     response = host_client("localhost").get(f"/webhooks/sample/{connection.webhook_token}/")
 
     assert response.status_code == 405
