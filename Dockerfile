@@ -38,9 +38,11 @@ COPY . .
 
 # Static files are collected at build time into STATIC_ROOT (/app/.static), where WhiteNoise serves
 # them with far-future cache headers. Importing the prod settings needs no database or Redis, only
-# a SECRET_KEY: a throwaway one is given to this command alone and is not kept in the image.
+# a SECRET_KEY and a CREDENTIALS_ENCRYPTION_KEY: throwaway values are given to this command alone
+# and are not kept in the image.
 # Compiled translations (locale/**/*.mo) are committed, so no gettext here.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-not-a-secret \
+    CREDENTIALS_ENCRYPTION_KEY=build-only-collectstatic-not-a-key \
     python manage.py collectstatic --noinput --verbosity 1 \
     && python -m compileall -q -j 0 accounts core tenants tiktickets
 

@@ -1,5 +1,5 @@
-"""Reads of channel connections. Credentials never leave through these for display: the API
-serializers list the fields they show, and credentials is not one of them."""
+"""Reads of channel connections. Credentials are never shown in full: the API serializers list
+the fields they show (agents get no credentials, admins get them masked)."""
 
 from __future__ import annotations
 

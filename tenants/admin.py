@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import FieldValidationError
 from tenants import services
-from tenants.models import Domain, Tenant
+from tenants.models import ChannelRoute, Domain, Tenant
 from tenants.tenancy import in_public_schema
 
 
@@ -173,4 +173,20 @@ class DomainAdmin(admin.ModelAdmin[Domain]):
     readonly_fields = ["tenant"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ChannelRoute, site=platform_admin_site)
+class ChannelRouteAdmin(admin.ModelAdmin[ChannelRoute]):
+    """Read-only: routes are written by the tenants' connection services."""
+
+    list_display = ["provider", "external_account_id", "tenant", "connection_public_id"]
+    list_filter = ["provider"]
+    search_fields = ["external_account_id", "tenant__name", "tenant__schema_name"]
+    list_select_related = ["tenant"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ChannelRoute | None = None) -> bool:
         return False

@@ -16,3 +16,11 @@ class TenantNotFound(ApplicationError):
     code = "tenant_not_found"
     http_status = status.HTTP_404_NOT_FOUND
     default_message = _("No account is served on this address.")
+
+
+class ChannelAccountTaken(ApplicationError):
+    """The provider account (phone number, page) is already connected, here or elsewhere."""
+
+    code = "channel_account_taken"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This account is already connected to another channel connection.")

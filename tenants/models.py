@@ -112,3 +112,39 @@ class Domain(DomainMixin, BaseModel):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class ChannelRoute(BaseModel):
+    """Routes a provider webhook that arrives on the platform host to its tenant and connection.
+
+    Meta posts every event of the app to one URL and names the account inside the body (phone
+    number id, page id); Telegram posts to a per-connection URL whose token is the key. Either
+    way the key is looked up here, in the public schema, before any tenant schema is entered.
+    Written only through ``tenants.channel_routes``.
+    """
+
+    provider = models.CharField(_("provider"), max_length=32)
+    external_account_id = models.CharField(_("external account id"), max_length=255)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="channel_routes")
+    # The connection inside the tenant's schema (its public id: schemas share no foreign keys).
+    connection_public_id = models.UUIDField()
+
+    class Meta:
+        ordering = ["provider", "external_account_id"]
+        verbose_name = _("channel route")
+        verbose_name_plural = _("channel routes")
+        constraints = [
+            # One account (a phone number, a page, a bot URL) belongs to one connection only.
+            models.UniqueConstraint(
+                fields=["provider", "external_account_id"], name="channelroute_account_unique"
+            ),
+        ]
+        indexes = [
+            # Replacing or clearing the routes of one connection.
+            models.Index(
+                fields=["tenant", "connection_public_id"], name="channelroute_connection_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_account_id}"

@@ -50,4 +50,18 @@ app.conf.beat_schedule = {
         "schedule": 10.0,
         "options": {"expires": 10},
     },
+    # Every 2 minutes: re-enqueue each tenant's inbound webhook events whose processing task was
+    # lost (waiting longer than CHANNEL_SWEEP_AFTER_MINUTES).
+    "channels-inbound-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/2"),
+        "args": ("channels_integrations.tasks.inbound_events_sweep_task",),
+    },
+    # Every 2 minutes: re-enqueue each tenant's outbound deliveries whose task was lost, and give
+    # a delivery to dispatched messages that never got one.
+    "channels-outbound-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/2"),
+        "args": ("channels_integrations.tasks.outbound_deliveries_sweep_task",),
+    },
 }

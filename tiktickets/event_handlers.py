@@ -15,6 +15,7 @@ from tickets.domain_events import (
     AgentAccessChanged,
     MessageCreated,
     MessageDeleted,
+    MessageDispatched,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -23,7 +24,18 @@ from tickets.domain_events import (
     TicketUpdated,
 )
 
+
+# --------------------------------------------------------------------------- channels (outbound)
+def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
+    """Store the message's delivery and enqueue it on the ``replies`` queue after commit."""
+    from channels_integrations.services.outbound import outbound_delivery_create
+
+    outbound_delivery_create(message_id=event.message_id)
+
+
 SUBSCRIBERS: SubscriberTable = {
+    # channels: the outbound pipeline sends every dispatched message through its provider.
+    MessageDispatched: [outbound_delivery_on_dispatch],
     # ---------------------------------------------------------------- live updates (/ws/)
     TicketCreated: [realtime.on_ticket_created],
     TicketUpdated: [realtime.on_ticket_updated],

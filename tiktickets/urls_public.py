@@ -1,6 +1,7 @@
-"""URLs of the base domain (public schema): the platform admin for super admins."""
+"""URLs of the base domain (public schema): the platform admin for super admins, and the
+provider webhooks, which find their tenant through tenants.ChannelRoute."""
 
-from django.urls import path
+from django.urls import include, path
 
 from core import views
 from tenants.admin import platform_admin_site
@@ -8,6 +9,7 @@ from tenants.admin import platform_admin_site
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
     path("admin/", platform_admin_site.urls),
+    path("webhooks/", include("channels_integrations.webhook_urls")),
 ]
 
 handler404 = "core.views.page_not_found"

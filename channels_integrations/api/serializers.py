@@ -1,8 +1,18 @@
-"""Output shapes of the channel connections API (read-only here; credentials never appear)."""
+"""Input and output shapes of the channel connections API. Credentials never leave in full:
+agents do not see them at all, admins see secret fields masked (last characters only)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from channels_integrations.crypto import CredentialsUnreadable, credentials_masked
+from channels_integrations.models import ChannelConnection
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+from channels_integrations.services.connections import connection_webhook_url
 
 
 class ConnectionQueueOutputSerializer(serializers.Serializer):
@@ -25,3 +35,50 @@ class ConnectionOutputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class ConnectionAdminOutputSerializer(ConnectionOutputSerializer):
+    """What admins see besides: masked credentials, the provider's facts, the webhook URL."""
+
+    credentials = serializers.SerializerMethodField()
+    details = serializers.JSONField()
+    webhook_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_credentials(self, connection: ChannelConnection) -> dict[str, Any]:
+        try:
+            values = connection.credentials
+        except CredentialsUnreadable:
+            return {}
+        secret_fields: tuple[str, ...] = ()
+        if connection.provider in PROVIDERS:
+            secret_fields = provider_for(connection.provider).secret_fields
+        else:  # no adapter to say which fields are secret: mask them all
+            secret_fields = tuple(values)
+        return credentials_masked(values, secret_fields)
+
+    def get_webhook_url(self, connection: ChannelConnection) -> str:
+        return connection_webhook_url(connection)
+
+
+class ConnectionCreateInputSerializer(serializers.Serializer):
+    provider = serializers.CharField(
+        max_length=32, help_text="a provider installed here: telegram, whatsapp_cloud, ..."
+    )
+    name = serializers.CharField(max_length=80)
+    credentials = serializers.DictField(required=False, default=dict)
+    default_queue = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    greeting_message = serializers.CharField(
+        max_length=4096, required=False, allow_blank=True, default=""
+    )
+    farewell_message = serializers.CharField(
+        max_length=4096, required=False, allow_blank=True, default=""
+    )
+
+
+class ConnectionUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    credentials = serializers.DictField(required=False)
+    default_queue = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    greeting_message = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+    farewell_message = serializers.CharField(max_length=4096, required=False, allow_blank=True)

@@ -7,4 +7,19 @@ from channels_integrations.api import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/", views.ConnectionListApi.as_view(), name="connections"),
     path("connections/<uuid:public_id>/", views.ConnectionDetailApi.as_view(), name="connection"),
+    path(
+        "connections/<uuid:public_id>/enable/",
+        views.ConnectionEnableApi.as_view(),
+        name="connection-enable",
+    ),
+    path(
+        "connections/<uuid:public_id>/disable/",
+        views.ConnectionDisableApi.as_view(),
+        name="connection-disable",
+    ),
+    path(
+        "connections/<uuid:public_id>/check/",
+        views.ConnectionCheckApi.as_view(),
+        name="connection-check",
+    ),
 ]

@@ -53,6 +53,9 @@ class InboundMessage:
     is_deletion: bool = False  # the customer deleted ``provider_message_id``
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Shared-URL providers only: the account the item is addressed to (a Meta phone number id
+    # or page id), looked up in tenants.ChannelRoute; empty when the URL names the connection.
+    route_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class InboundStatus:
     # applies to every outbound message of this connection to ``external_id`` sent at or before
     # ``at``.
     external_id: str = ""
+    route_key: str = ""  # as in InboundMessage
 
 
 InboundItem = InboundMessage | InboundStatus
@@ -89,6 +93,9 @@ class OutboundMessage:
     media_filename: str = ""
     quoted_provider_message_id: str = ""
     template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
+    # Structured parts of the message (location coordinates, a contact card) for kinds without
+    # a file, as stored on ``tickets.Message.payload``.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ProviderError(Exception):
@@ -115,9 +122,25 @@ class WebhookRejected(Exception):
 
 
 class ChannelProvider:
-    """Base class of the adapters; one subclass per provider, registered in ``registry.py``."""
+    """Base class of the adapters; one subclass per provider, registered in ``registry.py``.
+
+    Webhooks reach ``channels_integrations.services.inbound.inbound_webhook_receive`` on the
+    platform host in one of two ways, chosen by ``webhook_routing``:
+
+    - ``"connection"``: a URL per connection, ``/webhooks/<key>/<token>/``; the connection
+      services give each connection an unguessable token and route it (Telegram). The generic
+      view ``channels_integrations.views.connection_webhook`` serves it.
+    - ``"shared"``: one URL for every connection of the provider (Meta's app callback); the
+      adapter's view calls ``channels_integrations.views.shared_webhook_response`` and items
+      are routed by their ``route_key``, which must be one of ``route_keys(credentials)``.
+    - ``""``: no webhooks (the web chat posts to the tenant host itself).
+    """
 
     key: ClassVar[str]  # ChannelConnection.Provider value
+    webhook_routing: ClassVar[str] = ""
+    # For "shared" routing: the path under /webhooks/ that the provider is configured to call
+    # (e.g. "meta/"), shown to admins as the connection's webhook URL.
+    shared_webhook_path: ClassVar[str] = ""
     # Validates ChannelConnection.credentials; its ``validated_data`` is what gets stored.
     credentials_serializer: ClassVar[type[serializers.Serializer[Any]]]
     # Credential fields never returned in full by the API nor sent over websockets.
@@ -129,6 +152,19 @@ class ChannelProvider:
         """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to
         keep (bot username, phone display name); raises ``ProviderError`` when they do not."""
         raise NotImplementedError
+
+    def credentials_complete(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """The credentials to store: validated input plus anything we generate ourselves (a
+        webhook secret). Called on create and whenever the credentials are replaced."""
+        return dict(credentials)
+
+    def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
+        """Point the provider at ``url`` (Telegram setWebhook) when the connection is created or
+        enabled; ``ProviderError`` when it refuses. Nothing to do for providers configured in
+        their own dashboard (Meta)."""
+
+    def webhook_unregister(self, connection: ChannelConnection) -> None:
+        """Stop the provider's webhook calls when the connection is disabled (best effort)."""
 
     def route_keys(self, credentials: dict[str, Any]) -> list[str]:
         """External account ids that route shared webhooks to this connection (Meta phone

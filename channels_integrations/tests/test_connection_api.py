@@ -1,4 +1,5 @@
-"""Channel connections over HTTP: read-only, never the credentials, isolated per tenant."""
+"""Channel connections over HTTP for agents: read-only, never the credentials, isolated per
+tenant."""
 
 import uuid
 
@@ -67,15 +68,15 @@ def test_an_agent_lists_and_reads_connections_without_credentials(alpha, agent_a
         assert SECRET[-6:] not in text
 
 
-def test_connections_are_read_only(alpha, agent_api):
+def test_agents_may_not_create_or_change_connections(alpha, agent_api):
     with tenant_scope(alpha.tenant):
         connection = ConnectionFactory(name="Bot")
 
     created = agent_api.post(URL, {"name": "New", "provider": "webchat"}, format="json")
     changed = agent_api.patch(f"{URL}{connection.public_id}/", {"name": "X"}, format="json")
 
-    assert created.status_code == 405
-    assert changed.status_code == 405
+    assert (created.status_code, created.json()["code"]) == (403, "admin_required")
+    assert (changed.status_code, changed.json()["code"]) == (403, "admin_required")
 
 
 def test_an_unknown_or_malformed_id_is_404(agent_api):

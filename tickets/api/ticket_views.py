@@ -109,7 +109,7 @@ class TicketListApi(APIView):
         )
         paginator = TicketPagination()
         page = paginator.paginate_queryset(tickets, request, view=self)
-        return paginator.get_paginated_response([ticket_row(ticket) for ticket in page])
+        return paginator.get_paginated_response([ticket_row(ticket) for ticket in page or []])
 
     @extend_schema(
         operation_id="tickets_create",

@@ -44,7 +44,7 @@ from tickets.message_errors import (
     TicketNotOpen,
 )
 from tickets.models import Message, MessageEdit, Ticket
-from tickets.services.tickets import ticket_open_or_reuse
+from tickets.services.tickets import ticket_greeting_queue, ticket_open_or_reuse
 
 if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
     from channels_integrations.models import ChannelConnection
@@ -90,6 +90,7 @@ def message_receive(
     media: File | None = None,
     media_name: str = "",
     media_mime: str = "",
+    media_error: str = "",
     payload: dict[str, Any] | None = None,
     quoted_provider_id: str | None = None,
     at: datetime | None = None,
@@ -98,14 +99,16 @@ def message_receive(
 
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
-    unread counter and last-message fields change.
+    unread counter and last-message fields change. ``media_error`` records why an announced
+    file is missing (too large, type not allowed, download failed). A ticket opened by this
+    message gets the connection's greeting (``ticket_greeting_queue``).
     """
     at = at or timezone.now()
     if provider_message_id:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
-    ticket, _ = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+    ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
     if provider_message_id:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
         existing = _by_provider_id(connection, provider_message_id)
@@ -129,12 +132,16 @@ def message_receive(
         status=Status.DELIVERED,
         provider_message_id=provider_message_id or None,
         delivered_at=at,
+        media_error=media_error[:255],
     )
     if media is not None:
         message.media_name = media_name_clean(media_name or media.name or "")
         message.media_mime = media_mime
         message.media_size = media.size
         message.media.save(message.media_name, media, save=False)
+    elif media_error:  # the file was announced but not kept: still say what it was
+        message.media_name = media_name_clean(media_name) if media_name else ""
+        message.media_mime = media_mime
     try:
         with transaction.atomic():
             message.save()
@@ -160,7 +167,41 @@ def message_receive(
     )
     events.event_message(message=message)
     publish(MessageCreated(message_id=message.pk))
+    if ticket_created:
+        ticket_greeting_queue(ticket=ticket, at=at)
     return message, True
+
+
+@transaction.atomic
+def message_edit_by_contact(*, message: Message, body: str, at: datetime | None = None) -> Message:
+    """The customer edited a message on the channel: the new text replaces the body and the
+    previous one is kept as a ``MessageEdit``. Repeating the same edit changes nothing."""
+    message = _message_locked(message)
+    if message.direction != Message.Direction.INBOUND or message.deleted_at is not None:
+        return message
+    if body == message.body:
+        return message
+    MessageEdit.objects.create(message=message, previous_body=message.body, edited_by=None)
+    message.body = body
+    message.edited_at = at or timezone.now()
+    message.save(update_fields=["body", "edited_at", "updated_at"])
+    events.event_message_edited(message=message, by=None)
+    publish(MessageUpdated(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_delete_by_contact(*, message: Message, at: datetime | None = None) -> Message:
+    """The customer deleted a message on the channel: soft-deleted (the body stays for audit).
+    Repeating it changes nothing."""
+    message = _message_locked(message)
+    if message.direction != Message.Direction.INBOUND or message.deleted_at is not None:
+        return message
+    message.deleted_at = at or timezone.now()
+    message.save(update_fields=["deleted_at", "updated_at"])
+    events.event_message_deleted(message=message, by=None)
+    publish(MessageDeleted(message_id=message.pk))
+    return message
 
 
 def _by_provider_id(connection: ChannelConnection, provider_message_id: str) -> Message | None:
@@ -407,6 +448,39 @@ def message_status_update(
                 changed.append(field)
     if changed:
         message.save(update_fields=[*changed, "updated_at"])
+        publish(MessageStatusChanged(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_sent_record(
+    *, message: Message, provider_message_id: str, at: datetime | None = None
+) -> Message:
+    """The provider accepted an outbound message: keep its id (later status reports find the
+    message by it) and move the message from queued to sent."""
+    at = at or timezone.now()
+    message = _message_locked(message)
+    message.provider_message_id = provider_message_id[:255]
+    changed = ["provider_message_id"]
+    if message.status == Status.QUEUED:
+        message.status = Status.SENT
+        message.sent_at = at
+        changed += ["status", "sent_at"]
+    message.save(update_fields=[*changed, "updated_at"])
+    publish(MessageStatusChanged(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_delivery_failed(*, message: Message, error_code: str, error_detail: str) -> Message:
+    """The outbound pipeline gave up on a message: it is marked failed with the reason the
+    agent sees. Only a queued or sent message can fail (never one already delivered)."""
+    message = _message_locked(message)
+    if message.status in (Status.QUEUED, Status.SENT):
+        message.status = Status.FAILED
+        message.error_code = error_code[:64]
+        message.error_detail = error_detail[:500]
+        message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
         publish(MessageStatusChanged(message_id=message.pk))
     return message
 

@@ -443,7 +443,7 @@ def ticket_close(*, ticket: Ticket, by: User | None, automatic: bool = False) ->
     return _refresh_into(ticket, current)
 
 
-def _farewell_render(text: str, ticket: Ticket, now: datetime) -> str:
+def _system_text_render(text: str, ticket: Ticket, now: datetime) -> str:
     return (
         text.replace("{protocol}", ticket.protocol)
         .replace("{name}", ticket.contact.name.strip())
@@ -451,7 +451,8 @@ def _farewell_render(text: str, ticket: Ticket, now: datetime) -> str:
     )
 
 
-def _farewell_queue(ticket: Ticket, text: str, now: datetime) -> Message:
+def _system_message_create(ticket: Ticket, text: str, now: datetime) -> Message:
+    """A queued outbound system message, handed to the outbound pipeline after commit."""
     # Imported here: the messages services import this module (open-or-reuse).
     from tickets.services.messages import message_dispatch
 
@@ -461,17 +462,36 @@ def _farewell_queue(ticket: Ticket, text: str, now: datetime) -> Message:
         direction=Message.Direction.OUTBOUND,
         sender=Message.Sender.SYSTEM,
         kind=Message.Kind.TEXT,
-        body=_farewell_render(text, ticket, now),
+        body=_system_text_render(text, ticket, now),
         status=Message.Status.QUEUED,
     )
     events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
+    transaction.on_commit(partial(message_dispatch, message))
+    return message
+
+
+def _farewell_queue(ticket: Ticket, text: str, now: datetime) -> Message:
+    message = _system_message_create(ticket, text, now)
     ticket.last_message_preview = message.preview()
     ticket.last_message_at = now
     ticket.answered = True
     ticket.save(update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"])
-    publish(MessageCreated(message_id=message.pk))
-    transaction.on_commit(partial(message_dispatch, message))
     return message
+
+
+def ticket_greeting_queue(*, ticket: Ticket, at: datetime | None = None) -> Message | None:
+    """Queue the connection's greeting on a ticket the customer just opened; None when the
+    connection has no greeting or the contact is a group.
+
+    Called by ``message_receive`` after the customer's first message is stored, so the greeting
+    follows it on the timeline. It is an automatic reply: the ticket still counts as not
+    answered and keeps the customer's message as its preview.
+    """
+    greeting = ticket.connection.greeting_message.strip()
+    if not greeting or ticket.contact.is_group:
+        return None
+    return _system_message_create(ticket, greeting, at or timezone.now())
 
 
 @transaction.atomic

@@ -300,6 +300,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 META_GRAPH_API_URL = env_str("META_GRAPH_API_URL", "https://graph.facebook.com/v26.0").rstrip("/")
 
 # =============================================================================
+# CHANNELS (provider connections, webhooks, inbound and outbound pipelines)
+# =============================================================================
+# Fernet keys that encrypt channel credentials at rest, comma-separated, newest first (the first
+# encrypts, all decrypt). Empty: derived from SECRET_KEY (development and tests only; the prod
+# settings require it). channels_integrations/crypto.py.
+CREDENTIALS_ENCRYPTION_KEY = env_str("CREDENTIALS_ENCRYPTION_KEY", "")
+# Public base URL of the platform host, where providers post webhooks (/webhooks/...). Telegram
+# accepts only HTTPS on ports 443, 80, 88 or 8443.
+WEBHOOK_BASE_URL = env_str("WEBHOOK_BASE_URL", f"https://{TIKTICKETS_BASE_DOMAIN}").rstrip("/")
+# Inbound media: files above this size, or of a type outside tickets.media.ALLOWED_MIME_TYPES, are
+# not downloaded; the message is stored with a media error instead.
+CHANNEL_MEDIA_MAX_BYTES = env_int("CHANNEL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+# Outbound delivery: provider attempts before a message is marked failed, and the back-off base
+# and cap in seconds (base * 2^(attempt-1), capped, with jitter).
+OUTBOUND_MAX_ATTEMPTS = env_int("OUTBOUND_MAX_ATTEMPTS", 6)
+OUTBOUND_RETRY_BASE_SECONDS = env_int("OUTBOUND_RETRY_BASE_SECONDS", 5)
+OUTBOUND_RETRY_MAX_SECONDS = env_int("OUTBOUND_RETRY_MAX_SECONDS", 600)
+# The sweeper re-enqueues inbound events and outbound deliveries left waiting this many minutes
+# (their task was lost, e.g. during a broker outage).
+CHANNEL_SWEEP_AFTER_MINUTES = env_int("CHANNEL_SWEEP_AFTER_MINUTES", 5)
+# Telegram Bot API base URL (a local simulator in tests and benchmarks).
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+
+# =============================================================================
 # LOGGING
 # =============================================================================
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -309,5 +333,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,8 @@ from tiktickets.settings.environment import env_bool, env_int, env_str
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")  # required: no default in production
+# Required too: channel credentials must never be encrypted with a key derived from SECRET_KEY.
+CREDENTIALS_ENCRYPTION_KEY = env_str("CREDENTIALS_ENCRYPTION_KEY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # /healthz is probed over plain HTTP by the orchestrator inside the private network.

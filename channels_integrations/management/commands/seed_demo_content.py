@@ -42,8 +42,8 @@ class Command(BaseCommand):
             queue = queue_create(by=admin, name="Atendimento", color="#0b7a5c")
             agents = User.objects.filter(is_active=True).values_list("pk", flat=True)
             queue_members_set(queue=queue, agent_ids=list(agents), by=admin)
-            # Connections get their own service (credentials validated per provider) with the
-            # channels work; the web chat needs no credentials.
+            # Other connections are created through connection_create (credentials checked
+            # with the provider); the web chat needs none, and its provider comes separately.
             connection = ChannelConnection.objects.create(
                 provider=ChannelConnection.Provider.WEBCHAT,
                 name="Site",

@@ -1,7 +1,7 @@
 """The one place the Meta adapters read a connection's credentials from.
 
-Today they are the plain ``ChannelConnection.credentials`` JSON; if storage changes (encryption
-at rest), only this function changes.
+``ChannelConnection.credentials`` decrypts them (they are encrypted at rest,
+channels_integrations/crypto.py); if storage changes again, only this function changes.
 """
 
 from __future__ import annotations

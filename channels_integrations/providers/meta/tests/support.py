@@ -29,7 +29,9 @@ def fixture_json(provider: str, name: str) -> dict[str, Any]:
 
 def connection(provider: str, **credentials: Any) -> ChannelConnection:
     """An unsaved connection: the adapters only read its credentials."""
-    return ChannelConnection(provider=provider, name=f"{provider} test", credentials=credentials)
+    unsaved = ChannelConnection(provider=provider, name=f"{provider} test")
+    unsaved.credentials = credentials  # encrypted on assignment
+    return unsaved
 
 
 def webhook_request(

@@ -1,0 +1,140 @@
+"""Telegram updates → neutral inbound items. Pure functions: no database, no network.
+
+Update: https://core.telegram.org/bots/api#update; Message:
+https://core.telegram.org/bots/api#message. A message id is unique only within its chat, so
+our provider message id is ``"<chat id>:<message id>"``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from channels_integrations.providers.base import InboundItem, InboundMedia, InboundMessage
+from tickets.models import Message
+
+Kind = Message.Kind
+
+# Update kinds that carry a customer message; anything else (callback queries, membership
+# changes, polls' answers...) is acknowledged and ignored: providers re-send what is not a 200.
+MESSAGE_UPDATES = ("message", "edited_message")
+# Helpdesk conversations are private chats; a bot added to a group or channel stays silent there.
+PRIVATE = "private"
+
+
+def message_key(chat_id: object, message_id: object) -> str:
+    return f"{chat_id}:{message_id}"
+
+
+def _name(user: dict[str, Any]) -> str:
+    return " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
+
+
+def _at(timestamp: object) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if isinstance(timestamp, int) else None
+
+
+def _media(obj: dict[str, Any], mime: str = "") -> InboundMedia:
+    return InboundMedia(
+        provider_media_id=str(obj["file_id"]),
+        mime_type=str(obj.get("mime_type") or mime),
+        filename=str(obj.get("file_name") or ""),
+        size=obj.get("file_size") if isinstance(obj.get("file_size"), int) else None,
+    )
+
+
+def _content(message: dict[str, Any]) -> tuple[str, str, InboundMedia | None, dict[str, Any]]:
+    """``(kind, body, media, extra)`` of a Telegram message."""
+    caption = str(message.get("caption") or "")
+    if "text" in message:
+        return Kind.TEXT, str(message["text"]), None, {}
+    if message.get("photo"):
+        largest = message["photo"][-1]  # sizes come smallest first
+        return Kind.IMAGE, caption, _media(largest, "image/jpeg"), {}
+    if "voice" in message:
+        voice = message["voice"]
+        return Kind.AUDIO, caption, _media(voice, "audio/ogg"), {"voice": True}
+    if "audio" in message:
+        audio = message["audio"]
+        extra = {key: audio[key] for key in ("title", "performer", "duration") if key in audio}
+        return Kind.AUDIO, caption, _media(audio, "audio/mpeg"), extra
+    if "video_note" in message:
+        return Kind.VIDEO, "", _media(message["video_note"], "video/mp4"), {"video_note": True}
+    if "animation" in message:  # GIFs arrive as MP4 animations (with a document twin)
+        return Kind.VIDEO, caption, _media(message["animation"], "video/mp4"), {"animation": True}
+    if "video" in message:
+        return Kind.VIDEO, caption, _media(message["video"], "video/mp4"), {}
+    if "document" in message:
+        return Kind.DOCUMENT, caption, _media(message["document"]), {}
+    if "sticker" in message:
+        sticker = message["sticker"]
+        if sticker.get("is_animated"):
+            mime = "application/x-tgsticker"
+        elif sticker.get("is_video"):
+            mime = "video/webm"
+        else:
+            mime = "image/webp"
+        extra = {"emoji": sticker.get("emoji", ""), "set_name": sticker.get("set_name", "")}
+        return Kind.STICKER, str(sticker.get("emoji") or ""), _media(sticker, mime), extra
+    if "venue" in message:
+        venue = message["venue"]
+        location = venue.get("location", {})
+        extra = {
+            "latitude": location.get("latitude"),
+            "longitude": location.get("longitude"),
+            "title": venue.get("title", ""),
+            "address": venue.get("address", ""),
+        }
+        return Kind.LOCATION, str(venue.get("title") or ""), None, extra
+    if "location" in message:
+        location = message["location"]
+        extra = {"latitude": location.get("latitude"), "longitude": location.get("longitude")}
+        return Kind.LOCATION, "", None, extra
+    if "contact" in message:
+        card = message["contact"]
+        extra = {
+            key: card[key]
+            for key in ("phone_number", "first_name", "last_name", "user_id", "vcard")
+            if key in card
+        }
+        return Kind.CONTACT_CARD, _name(card), None, extra
+    return Kind.UNSUPPORTED, caption, None, {}
+
+
+def update_items(update: dict[str, Any]) -> list[InboundItem]:
+    """The items of one update: a message or an edit of one, or nothing."""
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise ValueError("not a Telegram update")
+    kind = next((key for key in MESSAGE_UPDATES if key in update), None)
+    if kind is None:
+        return []
+    message = update[kind]
+    chat = message.get("chat") or {}
+    if chat.get("type") != PRIVATE or "id" not in chat:
+        return []
+    sender = message.get("from") or chat
+    content_kind, body, media, extra = _content(message)
+    card = message.get("contact") or {}
+    # A contact card of the sender themself is their own phone number.
+    own_phone = card.get("phone_number", "") if card.get("user_id") == sender.get("id") else ""
+    reply = message.get("reply_to_message") or {}
+    edited = kind == "edited_message"
+    return [
+        InboundMessage(
+            event_id=str(update["update_id"]),
+            external_id=str(chat["id"]),
+            provider_message_id=message_key(chat["id"], message["message_id"]),
+            kind=content_kind,
+            body=body,
+            contact_name=_name(sender),
+            contact_phone=str(own_phone),
+            media=media,
+            quoted_provider_message_id=message_key(chat["id"], reply["message_id"])
+            if "message_id" in reply
+            else "",
+            sent_at=_at(message.get("edit_date") if edited else message.get("date")),
+            is_edit=edited,
+            extra=extra,
+            raw=update,
+        )
+    ]

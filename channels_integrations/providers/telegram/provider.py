@@ -1,0 +1,184 @@
+"""Telegram Bot API adapter: getMe to check the token, setWebhook with a secret token, updates
+verified by the X-Telegram-Bot-Api-Secret-Token header, sendMessage/sendPhoto/... to answer,
+getFile to download.
+
+Bot API reference: https://core.telegram.org/bots/api (setWebhook:
+https://core.telegram.org/bots/api#setwebhook, sending files:
+https://core.telegram.org/bots/api#sending-files, getFile:
+https://core.telegram.org/bots/api#getfile).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import mimetypes
+import secrets
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core.files.storage import default_storage
+
+from channels_integrations.providers.base import (
+    ChannelProvider,
+    InboundItem,
+    InboundMedia,
+    OutboundMessage,
+    ProviderError,
+    WebhookRejected,
+)
+from channels_integrations.providers.telegram.client import TelegramClient
+from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
+from channels_integrations.providers.telegram.payloads import message_key, update_items
+from tickets.models import Message
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from channels_integrations.models import ChannelConnection
+
+Kind = Message.Kind
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
+# Bot API limits: 4096 characters of text, 1024 of caption.
+CAPTION_MAX = 1024
+# Kinds with a file, and the method and field that upload each.
+_UPLOADS: dict[str, tuple[str, str]] = {
+    Kind.IMAGE: ("sendPhoto", "photo"),
+    Kind.AUDIO: ("sendAudio", "audio"),
+    Kind.VIDEO: ("sendVideo", "video"),
+    Kind.DOCUMENT: ("sendDocument", "document"),
+    Kind.STICKER: ("sendDocument", "document"),
+}
+
+
+class TelegramProvider(ChannelProvider):
+    """One Telegram bot per connection, with its own webhook URL."""
+
+    key = "telegram"
+    webhook_routing = "connection"
+    credentials_serializer = TelegramCredentialsSerializer
+    secret_fields: ClassVar[tuple[str, ...]] = ("bot_token", "webhook_secret")
+    # "no more than 30 messages per second" to different chats:
+    # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
+    rate_limit_per_second = 30.0
+
+    # ------------------------------------------------------------------ setup
+
+    def credentials_complete(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        # Telegram echoes this secret in SECRET_HEADER on every update (1-256 characters of
+        # A-Z, a-z, 0-9, _ and -, which token_urlsafe uses).
+        return {**credentials, "webhook_secret": secrets.token_urlsafe(48)}
+
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        me = TelegramClient(credentials["bot_token"]).call("getMe")
+        if not isinstance(me, dict) or not me.get("is_bot"):
+            raise ProviderError("The token does not belong to a bot.", permanent=True)
+        return {
+            "bot_id": me.get("id"),
+            "bot_username": me.get("username", ""),
+            "bot_name": me.get("first_name", ""),
+        }
+
+    def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
+        credentials = connection.credentials
+        TelegramClient(credentials["bot_token"]).call(
+            "setWebhook",
+            data={
+                "url": url,
+                "secret_token": credentials["webhook_secret"],
+                "allowed_updates": ["message", "edited_message"],
+            },
+        )
+
+    def webhook_unregister(self, connection: ChannelConnection) -> None:
+        TelegramClient(connection.credentials["bot_token"]).call("deleteWebhook")
+
+    # ------------------------------------------------------------------ inbound
+
+    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
+        expected = str(connection.credentials.get("webhook_secret", ""))
+        given = request.headers.get(SECRET_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise WebhookRejected("secret token missing or wrong")
+
+    def parse_inbound(self, payload: bytes) -> list[InboundItem]:
+        return update_items(json.loads(payload))
+
+    def download_media(
+        self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
+    ) -> tuple[bytes, str]:
+        client = TelegramClient(connection.credentials["bot_token"])
+        info = client.call("getFile", data={"file_id": media.provider_media_id})
+        size = info.get("file_size") if isinstance(info, dict) else None
+        if isinstance(size, int) and size > max_bytes:
+            raise ProviderError("file larger than allowed", permanent=True, code="media_too_large")
+        path = str(info.get("file_path") or "") if isinstance(info, dict) else ""
+        if not path:
+            raise ProviderError("the file is no longer available", permanent=True)
+        content = client.download(path, max_bytes=max_bytes)
+        # The file server answers application/octet-stream: the path's extension is the type.
+        mime = media.mime_type or mimetypes.guess_type(path)[0] or ""
+        return content, mime
+
+    # ------------------------------------------------------------------ outbound
+
+    def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
+        client = TelegramClient(connection.credentials["bot_token"])
+        chat_id = message.recipient
+        common: dict[str, Any] = {"chat_id": chat_id}
+        if message.quoted_provider_message_id:
+            _, _, quoted = message.quoted_provider_message_id.rpartition(":")
+            if quoted.isdigit():
+                # The reply still goes out if the quoted message was deleted meanwhile.
+                common["reply_parameters"] = {
+                    "message_id": int(quoted),
+                    "allow_sending_without_reply": True,
+                }
+        if message.media_name:
+            sent = self._send_file(client, common, message)
+        elif message.kind == Kind.LOCATION and "latitude" in message.extra:
+            sent = client.call(
+                "sendLocation",
+                data={
+                    **common,
+                    "latitude": message.extra["latitude"],
+                    "longitude": message.extra["longitude"],
+                },
+            )
+        elif message.kind == Kind.CONTACT_CARD and "phone_number" in message.extra:
+            sent = client.call(
+                "sendContact",
+                data={
+                    **common,
+                    "phone_number": message.extra["phone_number"],
+                    "first_name": message.extra.get("first_name") or message.body or "-",
+                    "last_name": message.extra.get("last_name", ""),
+                },
+            )
+        elif message.body:
+            sent = client.call("sendMessage", data={**common, "text": message.body})
+        else:
+            raise ProviderError(
+                "Telegram cannot send this kind of message.", permanent=True, code="unsupported"
+            )
+        return message_key(chat_id, sent["message_id"])
+
+    def _send_file(
+        self, client: TelegramClient, common: dict[str, Any], message: OutboundMessage
+    ) -> Any:
+        method, field = _UPLOADS.get(message.kind, ("sendDocument", "document"))
+        if message.kind == Kind.AUDIO and message.media_mime_type == "audio/ogg":
+            method, field = "sendVoice", "voice"  # shown as a voice note, like the customer's
+        caption = message.body if len(message.body) <= CAPTION_MAX else ""
+        filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
+        try:
+            with default_storage.open(message.media_name, "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise ProviderError("the file is missing from storage", permanent=True) from exc
+        data = {**common, **({"caption": caption} if caption else {})}
+        mime = message.media_mime_type or "application/octet-stream"
+        sent = client.call(method, data=data, files={field: (filename, content, mime)})
+        if message.body and not caption:  # too long for a caption: the text follows the file
+            client.call("sendMessage", data={"chat_id": common["chat_id"], "text": message.body})
+        return sent

@@ -1,0 +1,315 @@
+"""Channel connections: create with credentials the provider accepts, change, enable, disable,
+delete, and keep their webhook routes and encrypted credentials in step.
+
+Every function here is for tenant admins (``by`` must be an admin). Provider calls (getMe,
+setWebhook) never run inside a database transaction: the row and its routes are committed
+first, so a provider that calls the webhook at once already finds them, and the status is then
+set from the provider's answer (``connected``, or ``error`` with the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.errors import AdminRequired
+from accounts.models import User
+from channels_integrations.crypto import credentials_reencrypt
+from channels_integrations.domain_events import ConnectionStatusChanged
+from channels_integrations.errors import (
+    ConnectionInUse,
+    ConnectionLimitReached,
+    CredentialsRejected,
+    ProviderUnreachable,
+)
+from channels_integrations.models import ChannelConnection, InboundEvent, OutboundDelivery
+from channels_integrations.providers.base import ChannelProvider, ProviderError
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+from core.event_bus import publish
+from core.exceptions import FieldValidationError
+from tenants.channel_routes import channel_routes_clear, channel_routes_set
+from tenants.models import Tenant
+from tenants.tenancy import current_tenant, public_scope
+from tickets.models import Queue
+
+logger = logging.getLogger(__name__)
+
+Status = ChannelConnection.Status
+
+
+class _Unset:
+    """Marks an argument the caller did not give (``None`` means "clear")."""
+
+
+UNSET: Any = _Unset()
+
+
+def _require_admin(by: User) -> None:
+    if not by.is_admin:
+        raise AdminRequired()
+
+
+def _provider(key: str) -> ChannelProvider:
+    if key not in PROVIDERS:
+        raise FieldValidationError({"provider": [_("This kind of channel is not available.")]})
+    return provider_for(key)
+
+
+def connection_webhook_url(connection: ChannelConnection) -> str:
+    """Where the provider posts this connection's webhooks ("" for providers without any)."""
+    provider = provider_for(connection.provider) if connection.provider in PROVIDERS else None
+    if provider is None or not provider.webhook_routing:
+        return ""
+    base = f"{settings.WEBHOOK_BASE_URL}/webhooks/"
+    if provider.webhook_routing == "shared":
+        return base + provider.shared_webhook_path
+    if not connection.webhook_token:
+        return ""
+    return f"{base}{connection.provider}/{connection.webhook_token}/"
+
+
+def _credentials_checked(
+    provider: ChannelProvider, raw: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validated, completed credentials and the facts the provider reported about them."""
+    serializer = provider.credentials_serializer(data=raw)
+    if not serializer.is_valid():
+        raise FieldValidationError({"credentials": serializer.errors})  # type: ignore[dict-item]
+    credentials = provider.credentials_complete(dict(serializer.validated_data))
+    try:
+        facts = provider.check_credentials(credentials)
+    except ProviderError as exc:
+        if exc.permanent:
+            raise CredentialsRejected(
+                extra={"fields": {"credentials": [exc.detail]}, "provider_code": exc.code}
+            ) from exc
+        raise ProviderUnreachable(extra={"reason": exc.detail}) from exc
+    return credentials, facts
+
+
+def _check_limit(*, lock: bool) -> None:
+    """409 ``channel_limit_reached`` when one more active connection exceeds ``max_channels``.
+
+    With ``lock`` (inside a transaction) the tenant row stays locked until commit, so two
+    concurrent creations or enables cannot both take the last slot.
+    """
+    tenant = current_tenant()
+    if lock:
+        with public_scope():
+            Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    if ChannelConnection.objects.filter(is_active=True).count() + 1 > tenant.max_channels:
+        raise ConnectionLimitReached(extra={"max_channels": tenant.max_channels})
+
+
+def _routes_set(provider: ChannelProvider, connection: ChannelConnection) -> None:
+    keys = list(provider.route_keys(connection.credentials))
+    if provider.webhook_routing == "connection":
+        keys.append(connection.webhook_token)
+    channel_routes_set(
+        provider=connection.provider, connection_public_id=connection.public_id, keys=keys
+    )
+
+
+def _status_set(connection: ChannelConnection, status: str, detail: str = "") -> None:
+    changed = (connection.status, connection.status_detail) != (status, detail[:500])
+    connection.status = status
+    connection.status_detail = detail[:500]
+    if changed:
+        ChannelConnection.objects.filter(pk=connection.pk).update(
+            status=connection.status, status_detail=connection.status_detail
+        )
+        publish(ConnectionStatusChanged(connection_id=connection.pk))
+
+
+def _connect(provider: ChannelProvider, connection: ChannelConnection) -> ChannelConnection:
+    """Point the provider's webhook at us (outside any transaction) and record the outcome."""
+    try:
+        provider.webhook_register(connection, url=connection_webhook_url(connection))
+    except ProviderError as exc:
+        _status_set(connection, Status.ERROR, exc.detail)
+        return connection
+    _status_set(connection, Status.CONNECTED)
+    return connection
+
+
+def connection_create(
+    *,
+    by: User,
+    provider: str,
+    name: str,
+    credentials: dict[str, Any],
+    default_queue: Queue | None = None,
+    greeting_message: str = "",
+    farewell_message: str = "",
+) -> ChannelConnection:
+    """A new connection whose credentials the provider accepted, routed and connected.
+
+    400 ``validation_error`` for bad input (credential fields under ``credentials``), 422
+    ``credentials_rejected`` when the provider refuses them, 503 ``provider_unreachable`` when it
+    cannot be asked, 409 ``channel_limit_reached`` beyond the tenant's ``max_channels``, 409
+    ``channel_account_taken`` when the account is connected elsewhere; nothing is stored then.
+    The webhook registration's outcome is the status: ``connected`` or ``error`` with the reason.
+    """
+    _require_admin(by)
+    adapter = _provider(provider)
+    name = name.strip()
+    if not name:
+        raise FieldValidationError({"name": [_("A name is required.")]})
+    _check_limit(lock=False)  # before asking the provider; again under the lock below
+    checked, facts = _credentials_checked(adapter, credentials)
+    with transaction.atomic():
+        _check_limit(lock=True)
+        connection = ChannelConnection(
+            provider=provider,
+            name=name[:80],
+            status=Status.PENDING,
+            details=facts,
+            webhook_token=secrets.token_urlsafe(32)
+            if adapter.webhook_routing == "connection"
+            else "",
+            default_queue=default_queue,
+            greeting_message=greeting_message,
+            farewell_message=farewell_message,
+        )
+        connection.credentials = checked
+        connection.save()
+        _routes_set(adapter, connection)
+    publish(ConnectionStatusChanged(connection_id=connection.pk))
+    return _connect(adapter, connection)
+
+
+def connection_update(
+    *,
+    connection: ChannelConnection,
+    by: User,
+    name: str | None = None,
+    credentials: dict[str, Any] | None = None,
+    default_queue: Queue | None = UNSET,
+    greeting_message: str | None = None,
+    farewell_message: str | None = None,
+) -> ChannelConnection:
+    """Change the given fields (``None``/unset leaves a field as it is; ``default_queue=None``
+    clears it). New credentials are validated and checked with the provider like on create,
+    the routes follow them, and an active connection re-registers its webhook."""
+    _require_admin(by)
+    adapter = provider_for(connection.provider)
+    checked = facts = None
+    if credentials is not None:
+        checked, facts = _credentials_checked(adapter, credentials)
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        if name is not None:
+            if not name.strip():
+                raise FieldValidationError({"name": [_("A name is required.")]})
+            locked.name = name.strip()[:80]
+        if default_queue is not UNSET:
+            locked.default_queue = default_queue
+        if greeting_message is not None:
+            locked.greeting_message = greeting_message
+        if farewell_message is not None:
+            locked.farewell_message = farewell_message
+        if checked is not None:
+            locked.credentials = checked
+            locked.details = facts or {}
+        locked.save()
+        if checked is not None and locked.is_active:
+            _routes_set(adapter, locked)
+    if checked is not None and locked.is_active:
+        _connect(adapter, locked)
+    return locked
+
+
+def connection_enable(*, connection: ChannelConnection, by: User) -> ChannelConnection:
+    """Receive and send again: counts against ``max_channels``; routes and webhook restored."""
+    _require_admin(by)
+    adapter = provider_for(connection.provider)
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.is_active:
+            return locked
+        _check_limit(lock=True)
+        locked.is_active = True
+        locked.save(update_fields=["is_active", "updated_at"])
+        _routes_set(adapter, locked)
+        _status_set(locked, Status.PENDING)
+    return _connect(adapter, locked)
+
+
+def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelConnection:
+    """Stop receiving and sending: routes removed at once (webhooks answer 404), the provider
+    asked to stop calling (best effort), queued messages fail with ``connection_disabled``."""
+    _require_admin(by)
+    adapter = provider_for(connection.provider)
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active", "updated_at"])
+        channel_routes_clear(connection_public_id=locked.public_id)
+        _status_set(locked, Status.DISABLED)
+    _unregister(adapter, locked)
+    return locked
+
+
+def _unregister(adapter: ChannelProvider, connection: ChannelConnection) -> None:
+    try:
+        adapter.webhook_unregister(connection)
+    except ProviderError as exc:  # the route is gone anyway: its calls are refused
+        logger.info("Webhook of %s not unregistered: %s", connection.public_id, exc.detail)
+
+
+def connection_delete(*, connection: ChannelConnection, by: User) -> None:
+    """Delete a connection that never had a ticket (409 ``connection_in_use`` otherwise:
+    disable it instead, tickets live on their connection)."""
+    _require_admin(by)
+    adapter = provider_for(connection.provider) if connection.provider in PROVIDERS else None
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.tickets.exists() or OutboundDelivery.objects.filter(connection=locked).exists():
+            raise ConnectionInUse()
+        channel_routes_clear(connection_public_id=locked.public_id)
+        InboundEvent.objects.filter(connection=locked).delete()
+        was_active = locked.is_active
+        locked.delete()
+    if adapter is not None and was_active:
+        _unregister(adapter, connection)
+
+
+def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConnection:
+    """Ask the provider again (credentials, then webhook) and record the status: how an admin
+    clears an ``error`` after fixing the cause on the provider's side."""
+    _require_admin(by)
+    adapter = provider_for(connection.provider)
+    if not connection.is_active:
+        return connection
+    try:
+        facts = adapter.check_credentials(connection.credentials)
+    except ProviderError as exc:
+        _status_set(connection, Status.ERROR, exc.detail)
+        return connection
+    ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
+    connection.details = facts
+    return _connect(adapter, connection)
+
+
+@transaction.atomic
+def connections_credentials_reencrypt() -> int:
+    """Re-encrypt the current tenant's credentials with the newest key; returns how many rows.
+
+    Part of a key rotation: put the new key first in CREDENTIALS_ENCRYPTION_KEY, run this in
+    every tenant (``manage.py credentials_rotate``), then drop the old key.
+    """
+    changed = 0
+    for connection in ChannelConnection.objects.select_for_update().exclude(
+        credentials_encrypted=""
+    ):
+        connection.credentials_encrypted = credentials_reencrypt(connection.credentials_encrypted)
+        connection.save(update_fields=["credentials_encrypted", "updated_at"])
+        changed += 1
+    return changed

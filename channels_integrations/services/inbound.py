@@ -1,0 +1,523 @@
+"""The inbound pipeline (STYLE §D.12): provider webhook → ``InboundEvent`` rows → messages.
+
+Receiving (the webhook view, platform host): find the route in the public schema, enter the
+tenant, verify the request against the connection, parse it, store one event per item with
+``ON CONFLICT DO NOTHING`` (a redelivery stores nothing), enqueue processing after commit, and
+answer 200. Processing (Celery, ``inbound`` queue): contact upsert through its identity, the
+ticket rules of ``message_receive``, media downloaded into the tenant's private storage within
+the size and type limits, statuses applied monotonically, edits and deletions. Processing an
+event twice creates nothing new. ``inbound_events_sweep`` re-enqueues events whose task was lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection as db
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
+from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.providers.base import (
+    ChannelProvider,
+    InboundItem,
+    InboundMedia,
+    InboundMessage,
+    InboundStatus,
+    ProviderError,
+    WebhookRejected,
+)
+from channels_integrations.providers.registry import UnknownProvider, provider_for
+from contacts.services import contact_upsert_from_identity
+from tenants.channel_routes import channel_route_find
+from tenants.tenancy import tenant_scope
+from tickets.media import media_validate
+from tickets.message_errors import MediaTooLarge, MediaTypeNotAllowed
+from tickets.models import Message
+from tickets.services.messages import (
+    message_delete_by_contact,
+    message_edit_by_contact,
+    message_receive,
+    message_status_update,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+# Processing attempts of one event before it is marked failed (a poison payload, a file the
+# provider keeps refusing to hand over); visible to operators in the admin.
+MAX_PROCESS_ATTEMPTS = 5
+# Seconds before a retried event is processed again: base * 2^(attempt-1), capped.
+RETRY_BASE_SECONDS = 10
+RETRY_MAX_SECONDS = 300
+
+MEDIA_TOO_LARGE = "media_too_large"
+MEDIA_TYPE_NOT_ALLOWED = "media_type_not_allowed"
+MEDIA_DOWNLOAD_FAILED = "media_download_failed"
+
+
+class InboundRetryLater(Exception):
+    """Processing cannot finish now (a provider hiccup, a status ahead of its message); the
+    task retries after ``countdown`` seconds."""
+
+    def __init__(self, reason: str, *, countdown: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.countdown = countdown
+
+
+@dataclass(frozen=True)
+class WebhookReceipt:
+    """What one webhook delivery did: new events stored, redeliveries dropped, and items for
+    accounts that no connection routes (shared URLs only)."""
+
+    stored: int
+    duplicates: int
+    ignored: int = 0
+
+
+# --------------------------------------------------------------------------- item <-> JSON
+
+
+def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
+    """``(kind, data)`` of a neutral item, as stored in ``InboundEvent``."""
+    data = asdict(item)
+    for key in ("sent_at", "at"):
+        if isinstance(data.get(key), datetime):
+            data[key] = data[key].isoformat()
+    kind = (
+        InboundEvent.Kind.STATUS if isinstance(item, InboundStatus) else InboundEvent.Kind.MESSAGE
+    )
+    return kind, data
+
+
+def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
+    """The neutral item stored by ``inbound_item_to_json``."""
+    values = dict(data)
+    for key in ("sent_at", "at"):
+        if isinstance(values.get(key), str):
+            values[key] = parse_datetime(values[key])
+    if kind == InboundEvent.Kind.STATUS:
+        return InboundStatus(**values)
+    media = values.pop("media", None)
+    return InboundMessage(**values, media=InboundMedia(**media) if media else None)
+
+
+# --------------------------------------------------------------------------- receiving
+
+
+def _parse(provider: ChannelProvider, body: bytes) -> list[InboundItem]:
+    try:
+        return provider.parse_inbound(body)
+    except ValueError as exc:  # json.JSONDecodeError included
+        raise WebhookMalformed() from exc
+
+
+def _route_connection(provider_key: str, route_key: str) -> tuple[Tenant, str] | None:
+    route = channel_route_find(provider=provider_key, external_account_id=route_key)
+    if route is None:
+        return None
+    return route.tenant, str(route.connection_public_id)
+
+
+def _active_connection(public_id: str) -> ChannelConnection | None:
+    return ChannelConnection.objects.filter(public_id=public_id, is_active=True).first()
+
+
+def _verify(provider: ChannelProvider, request: HttpRequest, connection: ChannelConnection) -> None:
+    try:
+        provider.verify_request(request, connection)
+    except WebhookRejected as exc:
+        logger.warning("Webhook for connection %s rejected: %s", connection.public_id, exc)
+        raise WebhookForbidden() from exc
+
+
+_INSERT_EVENT = """
+    INSERT INTO {table}
+        (created_at, updated_at, connection_id, provider_event_id, kind, item, status,
+         attempts, last_error)
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')
+    ON CONFLICT (connection_id, provider_event_id) DO NOTHING
+    RETURNING id
+"""
+
+
+def inbound_events_record(
+    *, connection: ChannelConnection, items: Sequence[InboundItem]
+) -> list[int]:
+    """Store one ``InboundEvent`` per item, skipping event ids already stored for the
+    connection; returns the ids of the new rows (in the current tenant's schema)."""
+    sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
+    now = timezone.now()
+    created: list[int] = []
+    with db.cursor() as cursor:
+        for item in items:
+            kind, data = inbound_item_to_json(item)
+            cursor.execute(
+                sql,
+                [
+                    now,
+                    now,
+                    connection.pk,
+                    item.event_id[:255],
+                    kind,
+                    json.dumps(data),
+                    InboundEvent.Status.RECEIVED,
+                ],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                created.append(row[0])
+    return created
+
+
+def _enqueue_processing(tenant: Tenant, event_ids: Sequence[int]) -> None:
+    """Publish the processing tasks inside the tenant (the task runs in that schema).
+
+    A suspended tenant's events stay stored and are picked up by the sweeper once it is
+    resumed; a broker failure here is logged (``robust`` on-commit) and the sweeper catches up.
+    """
+    from channels_integrations.tasks import inbound_event_process_task
+
+    if not tenant.is_active:
+        return
+    with tenant_scope(tenant):
+        for event_id in event_ids:
+            inbound_event_process_task.apply_async(args=(event_id,), queue="inbound")
+
+
+def _record_for(
+    tenant: Tenant,
+    connection: ChannelConnection,
+    items: Sequence[InboundItem],
+) -> int:
+    event_ids = inbound_events_record(connection=connection, items=items)
+    if event_ids:
+        transaction.on_commit(partial(_enqueue_processing, tenant, event_ids), robust=True)
+    return len(event_ids)
+
+
+def inbound_webhook_receive(
+    *, provider_key: str, request: HttpRequest, route_key: str | None = None
+) -> WebhookReceipt:
+    """Verify, store and enqueue one webhook delivery; the caller answers 200.
+
+    ``route_key`` is the token of a per-connection URL; ``None`` for a shared URL, where each
+    item's own ``route_key`` finds its connection. Raises ``WebhookUnknown`` (404) when no
+    connection receives it, ``WebhookForbidden`` (403) when the signature or secret is wrong,
+    ``WebhookMalformed`` (400) for a body the provider would never send; in each case nothing
+    is stored. Items of a shared delivery for accounts nobody routes are counted as ignored.
+    """
+    try:
+        provider = provider_for(provider_key)
+    except UnknownProvider as exc:
+        raise WebhookUnknown() from exc
+    if route_key is not None:
+        return _receive_for_connection(provider, provider_key, request, route_key)
+    return _receive_shared(provider, provider_key, request)
+
+
+def _receive_for_connection(
+    provider: ChannelProvider, provider_key: str, request: HttpRequest, route_key: str
+) -> WebhookReceipt:
+    routed = _route_connection(provider_key, route_key)
+    if routed is None:
+        raise WebhookUnknown()
+    tenant, public_id = routed
+    with tenant_scope(tenant):
+        connection = _active_connection(public_id)
+        if connection is None:
+            raise WebhookUnknown()
+        _verify(provider, request, connection)
+        items = _parse(provider, request.body)
+        with transaction.atomic():
+            stored = _record_for(tenant, connection, items)
+    return WebhookReceipt(stored=stored, duplicates=len(items) - stored)
+
+
+def _receive_shared(
+    provider: ChannelProvider, provider_key: str, request: HttpRequest
+) -> WebhookReceipt:
+    # The body names the accounts, so it is parsed (pure, no database) before the connections
+    # that verify it are known; nothing is stored unless every involved connection verifies it.
+    items = _parse(provider, request.body)
+    if not items:  # an event kind the adapter has nothing to say about: acknowledged
+        return WebhookReceipt(stored=0, duplicates=0)
+    by_key: dict[str, list[InboundItem]] = defaultdict(list)
+    for item in items:
+        by_key[item.route_key].append(item)
+    ignored = len(by_key.pop("", []))
+    targets: list[tuple[Tenant, ChannelConnection, list[InboundItem]]] = []
+    for key, group in by_key.items():
+        routed = _route_connection(provider_key, key)
+        connection = None
+        if routed is not None:
+            with tenant_scope(routed[0]):
+                connection = _active_connection(routed[1])
+        if routed is None or connection is None:
+            logger.info("Webhook items for unrouted %s account %s ignored", provider_key, key)
+            ignored += len(group)
+            continue
+        targets.append((routed[0], connection, group))
+    if not targets:
+        raise WebhookUnknown()
+    stored = 0
+    with transaction.atomic():
+        for tenant, connection, group in targets:
+            with tenant_scope(tenant):
+                _verify(provider, request, connection)
+                stored += _record_for(tenant, connection, group)
+    return WebhookReceipt(stored=stored, duplicates=len(items) - ignored - stored, ignored=ignored)
+
+
+# --------------------------------------------------------------------------- processing
+
+
+def _retry_countdown(attempts: int) -> float:
+    delay: float = min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    return delay * random.uniform(0.8, 1.2)  # jitter: retries of one outage do not align
+
+
+def _lock_received(event: InboundEvent) -> InboundEvent | None:
+    """The event row, locked, if it still waits for processing; None when another worker holds
+    it or it is done."""
+    return (
+        InboundEvent.objects.select_for_update(skip_locked=True)
+        .select_related("connection")
+        .filter(pk=event.pk, status=InboundEvent.Status.RECEIVED)
+        .first()
+    )
+
+
+def _mark_processed(event: InboundEvent, note: str = "") -> None:
+    event.status = InboundEvent.Status.PROCESSED
+    event.processed_at = timezone.now()
+    event.attempts += 1
+    event.last_error = note[:500]
+    event.save(update_fields=["status", "processed_at", "attempts", "last_error", "updated_at"])
+
+
+def inbound_event_process(*, event_id: int) -> InboundEvent | None:
+    """Turn one stored event into its effect (a message, an edit, a deletion, a status).
+
+    Idempotent: an event that is processed, failed, missing, or held by another worker is left
+    alone, and the message services are idempotent on the provider message id. A failure is
+    recorded on the event and raised as ``InboundRetryLater`` until ``MAX_PROCESS_ATTEMPTS``,
+    then the event is marked failed.
+    """
+    event = InboundEvent.objects.select_related("connection").filter(pk=event_id).first()
+    if event is None or event.status != InboundEvent.Status.RECEIVED:
+        return event
+    final = event.attempts + 1 >= MAX_PROCESS_ATTEMPTS
+    try:
+        item = inbound_item_from_json(event.kind, event.item)
+        if isinstance(item, InboundStatus):
+            _process_status(event, item, final=final)
+        else:
+            _process_message(event, item, final=final)
+    except InboundRetryLater as exc:
+        _record_failure(event, exc.reason, final=final)
+        if final:
+            return event
+        raise
+    except Exception as exc:
+        logger.exception("Inbound event %s failed", event.pk)
+        _record_failure(event, f"{type(exc).__name__}: {exc}", final=final)
+        if final:
+            return event
+        raise InboundRetryLater(str(exc), countdown=_retry_countdown(event.attempts)) from exc
+    event.refresh_from_db()
+    return event
+
+
+def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
+    event.attempts += 1
+    event.last_error = reason[:500]
+    if final:
+        event.status = InboundEvent.Status.FAILED
+    InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.RECEIVED).update(
+        attempts=event.attempts,
+        last_error=event.last_error,
+        status=event.status,
+        updated_at=timezone.now(),
+    )
+
+
+def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        message = message_status_update(
+            connection=locked.connection,
+            provider_message_id=item.provider_message_id,
+            status=item.status,
+            at=item.at,
+            error_code=item.error_code,
+            error_detail=item.error_detail,
+        )
+        if message is None and not final:
+            # A status can overtake the send call that stores the provider id: try later.
+            raise InboundRetryLater(
+                "unknown_message", countdown=_retry_countdown(event.attempts + 1)
+            )
+        _mark_processed(locked, "" if message is not None else "unknown_message")
+
+
+@dataclass(frozen=True)
+class _FetchedMedia:
+    file: ContentFile[bytes] | None = None
+    name: str = ""
+    mime: str = ""
+    error: str = ""
+    detail: dict[str, Any] | None = None
+
+
+def _media_extension(mime: str) -> str:
+    if not mime:
+        return ""
+    return mimetypes.guess_extension(mime) or ""
+
+
+def _media_fetch(
+    provider: ChannelProvider,
+    connection: ChannelConnection,
+    item: InboundMessage,
+    media: InboundMedia,
+    *,
+    final: bool,
+) -> _FetchedMedia:
+    """Download a file within the limits; a refused file becomes a media error, never a lost
+    message. A temporary provider error is retried unless this is the final attempt."""
+    max_bytes = settings.CHANNEL_MEDIA_MAX_BYTES
+    declared = media.mime_type.split(";")[0].strip().lower()
+    if media.size is not None and media.size > max_bytes:
+        return _FetchedMedia(
+            mime=declared,
+            error=MEDIA_TOO_LARGE,
+            detail={"size": media.size, "max_bytes": max_bytes},
+        )
+    try:
+        content, mime = provider.download_media(connection, media, max_bytes=max_bytes)
+    except ProviderError as exc:
+        if exc.code == MEDIA_TOO_LARGE:
+            return _FetchedMedia(
+                mime=declared, error=MEDIA_TOO_LARGE, detail={"max_bytes": max_bytes}
+            )
+        if not exc.permanent and not final:
+            raise InboundRetryLater(
+                f"media download: {exc.detail}", countdown=exc.retry_after or 30
+            ) from exc
+        return _FetchedMedia(
+            mime=declared, error=MEDIA_DOWNLOAD_FAILED, detail={"reason": exc.detail}
+        )
+    mime = (mime or declared).split(";")[0].strip().lower()
+    name = media.filename or f"{item.kind}{_media_extension(mime)}"
+    if len(content) > max_bytes:
+        return _FetchedMedia(
+            mime=mime, error=MEDIA_TOO_LARGE, detail={"size": len(content), "max_bytes": max_bytes}
+        )
+    try:
+        info = media_validate(file=ContentFile(content, name=name), name=name, mime=mime)
+    except (MediaTooLarge, MediaTypeNotAllowed) as exc:
+        return _FetchedMedia(mime=mime, error=exc.code, detail=exc.extra)
+    return _FetchedMedia(file=ContentFile(content, name=info.name), name=info.name, mime=info.mime)
+
+
+def _message_by_provider_id(
+    connection: ChannelConnection, provider_message_id: str
+) -> Message | None:
+    if not provider_message_id:
+        return None
+    return Message.objects.filter(
+        connection=connection, provider_message_id=provider_message_id
+    ).first()
+
+
+def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    connection = event.connection
+    existing = _message_by_provider_id(connection, item.provider_message_id)
+    new_message = existing is None and not item.is_deletion
+    fetched = _FetchedMedia()
+    if new_message and item.media is not None:
+        # Downloaded before the transaction: no row lock is held across the network call.
+        fetched = _media_fetch(
+            provider_for(connection.provider), connection, item, item.media, final=final
+        )
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        if item.is_deletion:
+            if existing is not None:
+                message_delete_by_contact(message=existing, at=item.sent_at)
+            _mark_processed(locked, "" if existing is not None else "unknown_message")
+            return
+        if item.is_edit and existing is not None:
+            message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
+            _mark_processed(locked)
+            return
+        contact, _ = contact_upsert_from_identity(
+            provider=connection.provider,
+            external_id=item.external_id,
+            name=item.contact_name,
+            phone=item.contact_phone or None,
+        )
+        payload: dict[str, Any] = dict(item.extra)
+        if item.kind == Message.Kind.UNSUPPORTED:
+            payload["raw"] = item.raw
+        if fetched.error:
+            payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+        message_receive(
+            connection=connection,
+            contact=contact,
+            kind=item.kind,
+            body=item.body,
+            provider_message_id=item.provider_message_id or None,
+            media=fetched.file,
+            media_name=fetched.name or (item.media.filename if item.media else ""),
+            media_mime=fetched.mime,
+            media_error=fetched.error,
+            payload=payload,
+            quoted_provider_id=item.quoted_provider_message_id or None,
+            at=item.sent_at,
+        )
+        _mark_processed(locked)
+
+
+# --------------------------------------------------------------------------- sweeping
+
+
+def inbound_events_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Re-enqueue the current tenant's events still waiting after CHANNEL_SWEEP_AFTER_MINUTES
+    (their task was lost, e.g. in a broker outage); returns how many."""
+    from channels_integrations.tasks import inbound_event_process_task
+
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.CHANNEL_SWEEP_AFTER_MINUTES)
+    waiting = list(
+        InboundEvent.objects.filter(
+            status=InboundEvent.Status.RECEIVED, created_at__lt=cutoff, updated_at__lt=cutoff
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in waiting:
+        inbound_event_process_task.apply_async(args=(event_id,), queue="inbound")
+    return len(waiting)

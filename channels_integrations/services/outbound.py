@@ -1,0 +1,313 @@
+"""The outbound pipeline (STYLE §D.13): a dispatched message → ``OutboundDelivery`` → provider.
+
+``message_dispatch`` (tickets) publishes ``MessageDispatched`` exactly once per message; the
+subscriber calls ``outbound_delivery_create``, which stores the delivery with its idempotency key
+and enqueues ``outbound_message_deliver_task`` on the ``replies`` queue after commit. The task
+calls ``outbound_message_deliver``: it waits for a slot of the connection's rate limit, claims
+the row with a conditional update (so two workers never send the same message), sends through
+the provider, and records the provider message id. Temporary errors come back with a delay for
+the task to retry (exponential back-off, bounded by ``OUTBOUND_MAX_ATTEMPTS``); permanent ones
+mark the message failed with the provider's reason. Internal notes, inbound messages and echoes
+of messages that came from the channel never get a delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from channels_integrations.models import ChannelConnection, OutboundDelivery
+from channels_integrations.providers.base import OutboundMessage, ProviderError
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+from channels_integrations.rate_limits import outbound_slot_wait
+from contacts.models import ContactIdentity
+from tickets.models import Message
+from tickets.services.messages import message_delivery_failed, message_sent_record
+
+logger = logging.getLogger(__name__)
+
+# A claim lasts longer than the slowest provider call (file uploads included); a worker that
+# dies mid-send releases the row when it expires.
+CLAIM_SECONDS = 120
+# Waits for a rate-limit slot shorter than this are slept in the worker (the window is one
+# second); longer ones are retried by the task.
+INLINE_WAIT_SECONDS = 1.0
+INLINE_WAIT_TRIES = 3
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What one delivery attempt did: ``sent``, ``failed``, ``retry`` (after ``retry_in``
+    seconds) or ``skipped`` (already done, gone, or held by another worker)."""
+
+    result: str
+    retry_in: float | None = None
+
+
+SKIPPED = DeliveryOutcome("skipped")
+
+
+def _never_sent(message: Message) -> bool:
+    # An echo of a message that came from the channel already has the provider's id.
+    return (
+        message.is_note
+        or message.direction != Message.Direction.OUTBOUND
+        or message.deleted_at is not None
+        or message.provider_message_id is not None
+    )
+
+
+def _enqueue_delivery(delivery_id: int) -> None:
+    from channels_integrations.tasks import outbound_message_deliver_task
+
+    outbound_message_deliver_task.apply_async(args=(delivery_id,), queue="replies")
+
+
+def outbound_delivery_create(*, message_id: int) -> OutboundDelivery | None:
+    """The delivery of a dispatched outbound message, created once (idempotency key per
+    message) and enqueued after commit; None for a message that is never sent or whose
+    provider is not installed here."""
+    message = Message.objects.select_related("connection").filter(pk=message_id).first()
+    if message is None or _never_sent(message):
+        return None
+    if message.connection.provider not in PROVIDERS:
+        logger.info(
+            "No provider %r installed: message %s stays queued",
+            message.connection.provider,
+            message.pk,
+        )
+        return None
+    with transaction.atomic():
+        delivery, created = OutboundDelivery.objects.get_or_create(
+            message=message,
+            defaults={
+                "connection": message.connection,
+                "idempotency_key": f"msg-{message.public_id}",
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        if created:
+            transaction.on_commit(partial(_enqueue_delivery, delivery.pk), robust=True)
+    return delivery
+
+
+def _backoff(attempts: int) -> float:
+    delay = min(
+        settings.OUTBOUND_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+        settings.OUTBOUND_RETRY_MAX_SECONDS,
+    )
+    return float(delay) * random.uniform(0.8, 1.2)  # jitter: retries of one outage spread out
+
+
+def _recipient(message: Message, connection: ChannelConnection) -> str:
+    """The contact's id on the provider (its identity), else its phone without the plus."""
+    identity = (
+        ContactIdentity.objects.filter(
+            contact_id=message.ticket.contact_id, provider=connection.provider
+        )
+        .order_by("-updated_at")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if identity:
+        return identity
+    return message.ticket.contact.phone.lstrip("+")
+
+
+def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
+    message = delivery.message
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    template = payload.get("template")
+    # What came from a provider (its raw item, a media error) is not ours to send back.
+    extra = {k: v for k, v in payload.items() if k not in ("raw", "media_error", "template")}
+    return OutboundMessage(
+        idempotency_key=delivery.idempotency_key,
+        recipient=_recipient(message, delivery.connection),
+        kind=message.kind,
+        body=message.body,
+        media_name=(message.media.name or "") if message.media else "",
+        media_mime_type=message.media_mime,
+        media_filename=message.media_name,
+        quoted_provider_message_id=(message.quoted.provider_message_id or "")
+        if message.quoted
+        else "",
+        template=template if isinstance(template, dict) else None,
+        extra=extra,
+    )
+
+
+def _claim(delivery: OutboundDelivery, now: datetime) -> bool:
+    """Take the row for one send attempt; False when it is done or another worker holds it."""
+    claimed = (
+        OutboundDelivery.objects.filter(pk=delivery.pk, status=OutboundDelivery.Status.PENDING)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(
+            locked_until=now + timedelta(seconds=CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+    if claimed:
+        delivery.refresh_from_db(fields=["attempts", "locked_until"])
+    return bool(claimed)
+
+
+def _wait_for_slot(connection: ChannelConnection, per_second: float) -> float:
+    """0.0 once a slot is taken; otherwise the delay for the task to retry after."""
+    for _ in range(INLINE_WAIT_TRIES):
+        wait = outbound_slot_wait(connection_key=str(connection.public_id), per_second=per_second)
+        if wait == 0.0:
+            return 0.0
+        if wait > INLINE_WAIT_SECONDS:
+            return wait
+        time.sleep(wait)
+    return INLINE_WAIT_SECONDS
+
+
+def outbound_message_deliver(*, delivery_id: int) -> DeliveryOutcome:
+    """Send one delivery through its provider (one attempt); see the module docstring.
+
+    Safe to call any number of times and from several workers: a sent or failed delivery is
+    left alone, and only the worker whose conditional update claims the row sends.
+    """
+    delivery = (
+        OutboundDelivery.objects.select_related(
+            "connection", "message", "message__quoted", "message__ticket__contact"
+        )
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None or delivery.status != OutboundDelivery.Status.PENDING:
+        return SKIPPED
+    connection, message = delivery.connection, delivery.message
+    if message.deleted_at is not None:  # deleted after it was handed over: never sent
+        return _fail(
+            delivery,
+            ProviderError("The message was deleted.", permanent=True, code="message_deleted"),
+        )
+    if not connection.is_active:
+        return _fail(
+            delivery,
+            ProviderError(
+                "The channel connection is disabled.", permanent=True, code="connection_disabled"
+            ),
+        )
+    provider = provider_for(connection.provider)
+    wait = _wait_for_slot(connection, provider.rate_limit_per_second)
+    if wait:
+        return DeliveryOutcome("retry", retry_in=wait)
+    now = timezone.now()
+    if not _claim(delivery, now):
+        return SKIPPED
+    try:
+        provider_message_id = provider.send(connection, _outbound_message(delivery))
+    except ProviderError as exc:
+        return _after_error(delivery, exc)
+    except Exception as exc:  # a bug or an unexpected network error: bounded retries too
+        logger.exception("Delivery %s: unexpected error from %s", delivery.pk, connection.provider)
+        return _after_error(
+            delivery,
+            ProviderError(f"{type(exc).__name__}: {exc}", permanent=False, code="unexpected_error"),
+        )
+    with transaction.atomic():
+        delivery.status = OutboundDelivery.Status.SENT
+        delivery.provider_message_id = provider_message_id[:255]
+        delivery.sent_at = timezone.now()
+        delivery.locked_until = None
+        delivery.error_code = ""
+        delivery.last_error = ""
+        delivery.save(
+            update_fields=[
+                "status",
+                "provider_message_id",
+                "sent_at",
+                "locked_until",
+                "error_code",
+                "last_error",
+                "updated_at",
+            ]
+        )
+        message_sent_record(
+            message=message, provider_message_id=provider_message_id, at=delivery.sent_at
+        )
+    return DeliveryOutcome("sent")
+
+
+def _after_error(delivery: OutboundDelivery, error: ProviderError) -> DeliveryOutcome:
+    if error.permanent or delivery.attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
+        return _fail(delivery, error)
+    delay = error.retry_after if error.retry_after else _backoff(delivery.attempts)
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    delivery.locked_until = None
+    delivery.error_code = (error.code or "provider_error")[:64]
+    delivery.last_error = error.detail[:500]
+    delivery.save(
+        update_fields=["next_attempt_at", "locked_until", "error_code", "last_error", "updated_at"]
+    )
+    logger.info(
+        "Delivery %s failed (attempt %s), retry in %.0fs: %s",
+        delivery.pk,
+        delivery.attempts,
+        delay,
+        error.detail,
+    )
+    return DeliveryOutcome("retry", retry_in=delay)
+
+
+def _fail(delivery: OutboundDelivery, error: ProviderError) -> DeliveryOutcome:
+    code = (error.code or "provider_error")[:64]
+    with transaction.atomic():
+        delivery.status = OutboundDelivery.Status.FAILED
+        delivery.locked_until = None
+        delivery.error_code = code
+        delivery.last_error = error.detail[:500]
+        delivery.save(
+            update_fields=["status", "locked_until", "error_code", "last_error", "updated_at"]
+        )
+        message_delivery_failed(
+            message=delivery.message, error_code=code, error_detail=error.detail
+        )
+    return DeliveryOutcome("failed")
+
+
+def outbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Hand out again what a lost task left behind in the current tenant; returns how many.
+
+    Pending deliveries whose next attempt is overdue by CHANNEL_SWEEP_AFTER_MINUTES and that no
+    worker holds are re-enqueued; dispatched messages that never got a delivery (the subscriber
+    failed) get one.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CHANNEL_SWEEP_AFTER_MINUTES)
+    overdue = list(
+        OutboundDelivery.objects.filter(
+            status=OutboundDelivery.Status.PENDING, next_attempt_at__lt=cutoff
+        )
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for delivery_id in overdue:
+        _enqueue_delivery(delivery_id)
+    orphans = list(
+        Message.objects.filter(
+            status=Message.Status.QUEUED,
+            dispatched_at__lt=cutoff,
+            delivery__isnull=True,
+            direction=Message.Direction.OUTBOUND,
+            is_note=False,
+            deleted_at__isnull=True,
+            connection__provider__in=list(PROVIDERS),
+        ).values_list("pk", flat=True)[:limit]
+    )
+    created = [outbound_delivery_create(message_id=pk) for pk in orphans]
+    return len(overdue) + sum(1 for delivery in created if delivery is not None)

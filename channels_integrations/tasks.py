@@ -1,0 +1,58 @@
+"""Celery entry points of the channels pipelines (thin: each calls one service).
+
+Inbound processing runs on the ``inbound`` queue and deliveries on ``replies``, so replies are
+never stuck behind bulk work. The task is published from inside the tenant and runs in its
+schema (tenant-schemas-celery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.inbound_event_process_task",
+    max_retries=None,  # the service bounds the attempts and marks the event failed
+)
+def inbound_event_process_task(self: Any, event_id: int) -> None:
+    """Process one stored webhook item (idempotent; retried later when the service asks)."""
+    from channels_integrations.services.inbound import InboundRetryLater, inbound_event_process
+
+    try:
+        inbound_event_process(event_id=event_id)
+    except InboundRetryLater as exc:
+        raise self.retry(countdown=exc.countdown) from exc
+
+
+@shared_task(name="channels_integrations.tasks.inbound_events_sweep_task")
+def inbound_events_sweep_task() -> int:
+    """Re-enqueue the current tenant's inbound events whose processing task was lost."""
+    from channels_integrations.services.inbound import inbound_events_sweep
+
+    return inbound_events_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.outbound_message_deliver_task",
+    max_retries=None,  # the service bounds provider attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def outbound_message_deliver_task(self: Any, delivery_id: int) -> str:
+    """Send one outbound delivery; retried after the delay the service asks for."""
+    from channels_integrations.services.outbound import outbound_message_deliver
+
+    outcome = outbound_message_deliver(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="channels_integrations.tasks.outbound_deliveries_sweep_task")
+def outbound_deliveries_sweep_task() -> int:
+    """Re-enqueue the current tenant's deliveries whose task was lost."""
+    from channels_integrations.services.outbound import outbound_deliveries_sweep
+
+    return outbound_deliveries_sweep()

@@ -1,0 +1,67 @@
+"""Helpers of the channels tests: routed sample connections, signed deliveries, processing."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from channels_integrations.models import InboundEvent
+from channels_integrations.tasks import inbound_event_process_task
+from channels_integrations.tests.sample_provider import sign
+from conftest import host_client
+from tenants.channel_routes import channel_routes_set
+from tenants.tenancy import tenant_scope
+from tickets.tests.factories import ConnectionFactory
+
+PLATFORM_HOST = "localhost"
+SECRET = "sample-secret-0001"
+
+
+def sample_connection(tenant, *, secret=SECRET, account="", shared=False, **fields):
+    """A sample connection of ``tenant`` with its route (token or shared account)."""
+    provider = "sample_shared" if shared else "sample"
+    with tenant_scope(tenant):
+        connection = ConnectionFactory(
+            provider=provider,
+            credentials={"secret": secret, "account": account},
+            webhook_token="" if shared else secrets.token_urlsafe(24),
+            **fields,
+        )
+        channel_routes_set(
+            provider=provider,
+            connection_public_id=connection.public_id,
+            keys=[account] if shared else [connection.webhook_token],
+        )
+    return connection
+
+
+def body_of(*items, account=""):
+    return json.dumps({"account": account, "items": list(items)}).encode()
+
+
+def text_item(event_id="e1", sender="chat-1", text="Olá!", **extra):
+    return {"id": event_id, "from": sender, "name": "Ana", "text": text, **extra}
+
+
+def post_webhook(connection, body, *, secret=SECRET, signature=None, token=None):
+    """POST a delivery to the connection's per-connection URL on the platform host."""
+    headers = {}
+    if signature is None:
+        signature = sign(secret, body)
+    if signature:
+        headers["HTTP_X_SAMPLE_SIGNATURE"] = signature
+    return host_client(PLATFORM_HOST).post(
+        f"/webhooks/{connection.provider}/{token or connection.webhook_token}/",
+        data=body,
+        content_type="application/json",
+        **headers,
+    )
+
+
+def process_all(tenant):
+    """Run the processing task (for real, in this process) for every waiting event."""
+    with tenant_scope(tenant):
+        for event_id in InboundEvent.objects.filter(
+            status=InboundEvent.Status.RECEIVED
+        ).values_list("pk", flat=True):
+            inbound_event_process_task.apply(args=(event_id,))
