@@ -105,6 +105,9 @@ class BenchContext:
     work_dir: str
     deadline: float
     scale: float = 1.0
+    # Keep the seeded databases at the end and reuse them when they hold the same data
+    # (``run_all.py --keep-databases``: for working on one module without re-seeding).
+    reuse_databases: bool = False
     raw_limits: dict[str, float] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
 

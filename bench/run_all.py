@@ -281,6 +281,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
     )
     parser.add_argument("--keep-work", action="store_true", help="keep logs and CSVs")
+    parser.add_argument(
+        "--keep-databases",
+        action="store_true",
+        help="keep the seeded databases and reuse them next time (no re-seeding)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, write no results")
     return parser.parse_args(argv)
 
@@ -320,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         work_dir=str(work),
         deadline=deadline_all,
         scale=args.scale,
+        reuse_databases=args.keep_databases,
     )
     print(f"[bench] run {ctx.run_id}, budget {args.budget:.0f} s, work dir {work}", flush=True)
     raw: list[Figure] = []
@@ -363,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
             modules.append(entry)
     finally:
         for name in sorted(shared):
-            drop_database(name)
+            if not args.keep_databases:
+                drop_database(name)
         if not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
+import redis
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -33,8 +37,39 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+# A dependency that is down or unreachable, not a fault of ours: the same request may succeed
+# once it is back, so the answer is 503 with Retry-After (clients and proxies retry), not 500.
+_DEPENDENCY_DOWN = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def _service_unavailable(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        body = error_body(
+            "service_unavailable",
+            _("The service is temporarily unavailable. Please try again in a moment."),
+            {"retry_after": RETRY_AFTER_SECONDS},
+        )
+        response: HttpResponse = JsonResponse(body, status=503)
+    else:
+        response = render(request, "500.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: never a stack trace; the API's error shape under /api/."""
+    """500: never a stack trace; the API's error shape under /api/.
+
+    Django calls this while handling the uncaught exception, so ``sys.exc_info()`` names it: a
+    database or Redis outage answers 503 ``service_unavailable`` instead.
+    """
+    if isinstance(sys.exc_info()[1], _DEPENDENCY_DOWN):
+        return _service_unavailable(request)
     if _is_api(request):
         body = error_body("server_error", _("Something went wrong on our side."))
         return JsonResponse(body, status=500)
