@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 
 import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from core.exceptions import error_body
 
@@ -35,6 +38,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         body = error_body("not_found", _("Not found."))
         return JsonResponse(body, status=404)
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 for requests Django refuses before any view runs (a suspicious operation); a body
+    over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413. The API's error shape under /api/."""
+    too_big = isinstance(exception, RequestDataTooBig)
+    if _is_api(request):
+        if too_big:
+            body = error_body(
+                "request_too_large",
+                _("The request body is too large."),
+                {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            )
+            return JsonResponse(body, status=413)
+        return JsonResponse(error_body("bad_request", _("The request is invalid.")), status=400)
+    response = defaults.bad_request(request, exception or Exception())
+    if too_big:
+        response.status_code = 413
+    return response
 
 
 # A dependency that is down or unreachable, not a fault of ours: the same request may succeed

@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", platform_admin_site.urls),
 ]
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
