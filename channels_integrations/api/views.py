@@ -21,6 +21,9 @@ class ConnectionPagination(KeysetPagination):
 class ConnectionListApi(APIView):
     """The tenant's channel connections by name, without their credentials."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = ConnectionPagination
+
     @extend_schema(
         operation_id="connections_list", responses={200: ConnectionOutputSerializer(many=True)}
     )

@@ -54,6 +54,9 @@ class TicketMessagesApi(APIView):
     """GET: the ticket's messages and notes, newest first. POST: send a message (JSON or
     multipart with a ``media`` file; ``scheduled_at`` to send later)."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = MessagePagination
+
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(

@@ -41,6 +41,9 @@ class QuickReplyPagination(KeysetPagination):
 class QuickReplyListCreateApi(APIView):
     """GET: tenant-wide and own personal replies by shortcode (``q``: prefix). POST: create."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = QuickReplyPagination
+
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
