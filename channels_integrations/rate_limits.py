@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import math
 import time
-from functools import cache
 
-import redis
-from django.conf import settings
-
+from core.redis import redis_client
 from tenants.tenancy import redis_key
 
 WINDOW_SECONDS = 1.0
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
 
 
 def outbound_slot_wait(
@@ -34,7 +26,7 @@ def outbound_slot_wait(
     window = math.floor(now / WINDOW_SECONDS)
     limit = max(1, math.floor(per_second * WINDOW_SECONDS))
     key = redis_key("outbound-rate", connection_key, window)
-    pipe = _client(settings.REDIS_URL).pipeline()
+    pipe = redis_client().pipeline()
     pipe.incr(key)
     pipe.expire(key, math.ceil(WINDOW_SECONDS) + 1)
     count, _ = pipe.execute()

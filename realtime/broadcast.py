@@ -93,7 +93,3 @@ async def ephemeral(
         "sender": sender,
     }
     await group_send_all(_unique(groups), message)
-
-
-def ephemeral_sync(event_type: str, data: dict[str, Any], groups: list[str]) -> None:
-    _send_from_sync(ephemeral(event_type, data, groups))

@@ -43,7 +43,7 @@ def _connect(user: User, channel: str) -> tuple[list[str], dict[str, Any]]:
         "tenant": current_schema(),
         "status": status,
         "last_event_id": stream_last_id(),
-        "heartbeat_interval": max(5, int(presence._ttl() / 3)),
+        "heartbeat_interval": max(5, int(presence.presence_ttl() / 3)),
     }
     return groups, hello
 

@@ -58,7 +58,7 @@ def _tenants_key() -> str:
     return redis_key_public("presence", "tenants")
 
 
-def _ttl() -> float:
+def presence_ttl() -> float:
     return float(settings.REALTIME_PRESENCE_TTL)
 
 
@@ -70,7 +70,7 @@ def presence_touch(*, user_id: int, channel: str, status: str = ONLINE) -> str:
     client = redis_client()
     pipe = client.pipeline()
     pipe.zadd(_user_key(user_id), {channel: now})
-    pipe.expire(_user_key(user_id), int(_ttl() * 4) + 60)
+    pipe.expire(_user_key(user_id), int(presence_ttl() * 4) + 60)
     pipe.zadd(_sockets_key(), {f"{user_id}|{channel}": now})
     pipe.hset(_socket_status_key(), channel, status)
     pipe.sadd(_tenants_key(), current_schema())
@@ -95,15 +95,11 @@ def _forget(user_id: int, channel: str) -> None:
 def presence_status(user_id: int) -> str:
     """The user's status from their live sockets."""
     client = redis_client()
-    live = client.zrangebyscore(_user_key(user_id), time.time() - _ttl(), "+inf")
+    live = client.zrangebyscore(_user_key(user_id), time.time() - presence_ttl(), "+inf")
     if not live:
         return OFFLINE
     statuses = client.hmget(_socket_status_key(), live)
     return ONLINE if any(s in (None, ONLINE) for s in statuses) else AWAY
-
-
-def presence_statuses(user_ids: list[int]) -> dict[int, str]:
-    return {user_id: presence_status(user_id) for user_id in user_ids}
 
 
 def _settle(user_id: int) -> str:
@@ -120,7 +116,7 @@ def _settle(user_id: int) -> str:
 def presence_sweep() -> int:
     """Drop the current tenant's sockets whose heartbeats stopped; returns how many."""
     client = redis_client()
-    expired = client.zrangebyscore(_sockets_key(), "-inf", time.time() - _ttl())
+    expired = client.zrangebyscore(_sockets_key(), "-inf", time.time() - presence_ttl())
     users: set[int] = set()
     for member in expired:
         user_id, channel = member.split("|", 1)
