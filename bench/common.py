@@ -237,3 +237,24 @@ def drop_database(name: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+# ---------------------------------------------------------------- loopback ports
+
+
+def free_port(low: int = 20000, high: int = 29999) -> int:
+    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (performance.md §1.1:
+    an outgoing connection may hold any port from 32768 up, so a server must not pick one)."""
+    import random
+    import socket
+
+    candidates = list(range(low, high + 1))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{high}")

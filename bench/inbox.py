@@ -19,6 +19,12 @@ into the tenant's schema, then ``ANALYZE``. Defaults: 25,000 contacts x 4 connec
 per (contact, connection) = 100,000 tickets (10% pending, 20% open, 70% closed), 10 messages per
 ticket = 1,000,000 messages, 10 queues, 20 tags, 50 agents.
 
+In ``make bench``
+----------------
+``bench/run_all.py`` calls ``run_seed`` (the seeding step the other modules share: its database is
+kept for B3, this module's ``run`` and B2, and dropped at the end of the run) and ``run`` (the
+measurement above with fewer requests per kind, reported as figures).
+
 Isolation and bounds
 --------------------
 Its own database (``--database``, default ``tiktickets_bench_inbox``; the name must contain
@@ -32,6 +38,7 @@ import argparse
 import logging
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -44,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
+from types import SimpleNamespace  # noqa: E402
+
 from bench.common import (  # noqa: E402
     check_database_name,
     drop_database,
@@ -55,6 +64,7 @@ from bench.common import (  # noqa: E402
     utc_now,
     write_result,
 )
+from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
 
 TARGET_P99_MS = 50.0
 SLUG = "benchinbox"
@@ -375,10 +385,9 @@ def scenarios() -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(requests: int) -> list[dict[str, Any]]:
-    from django.db import connection
+def measure_clients() -> tuple[Any, dict[str, Any], dict[str, str]]:
+    """The seeded tenant, signed-in test clients (admin, agent) and the scenario values."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from contacts.models import Tag
@@ -404,7 +413,14 @@ def measure(requests: int) -> list[dict[str, Any]]:
         with tenant_scope(tenant):
             client.force_login(user)
         clients[name] = client
+    return tenant, clients, values
 
+
+def measure(requests: int) -> list[dict[str, Any]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _tenant, clients, values = measure_clients()
     results = []
     for label, who, template in scenarios():
         path = template.format(**values)
@@ -434,6 +450,124 @@ def measure(requests: int) -> list[dict[str, Any]]:
         )
         log(f"{label}: {status}, p99 {results[-1]['p99_ms']:.1f} ms, {len(queries)} queries")
     return results
+
+
+# ---------------------------------------------------------------- make bench entries
+
+# performance.md §4 B2/B3 data: 100k tickets / 1M messages in one tenant.
+HARNESS_CONTACTS = 25_000
+HARNESS_CONNECTIONS = 4
+HARNESS_MESSAGES_PER_TICKET = 10
+HARNESS_SEED = 20261122
+
+
+def harness_setup(ctx: BenchContext) -> None:
+    """Django on the run's seeded inbox database, answering any Host (the in-process client)."""
+    django_setup(ctx.database("inbox"), redis_url=ctx.redis_url)
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+
+
+def _seeded_tickets(database: str) -> int:
+    """Tickets in a kept database's bench tenant; -1 when there is no such database."""
+    import psycopg
+
+    from bench.common import pg_params
+
+    try:
+        with psycopg.connect(dbname=database, **pg_params()) as conn:
+            row = conn.execute(f"SELECT count(*) FROM {SLUG}.tickets_ticket").fetchone()
+    except psycopg.Error:
+        return -1
+    return int(row[0]) if row else -1
+
+
+def run_seed(ctx: BenchContext) -> list[Figure]:
+    """Create the run's inbox database and seed it; figures say how fast seeding was."""
+    database = check_database_name(ctx.database("inbox"))
+    contacts = max(100, int(HARNESS_CONTACTS * min(ctx.scale, 1.0)))
+    expected_tickets = contacts * HARNESS_CONNECTIONS
+    if ctx.reuse_databases and _seeded_tickets(database) == expected_tickets:
+        log(f"reusing database {database} ({expected_tickets:,} tickets)")
+        harness_setup(ctx)
+        return [
+            ctx.figure(
+                id="SEED.seconds",
+                name="Seeding the inbox tenant (COPY, indexes, ANALYZE)",
+                value=None,
+                unit="s",
+                note=f"reused a kept database with {expected_tickets:,} tickets",
+            )
+        ]
+    log(f"recreating database {database}")
+    recreate_database(database)
+    harness_setup(ctx)
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate_schemas", "--shared", verbosity=0)
+    migrate_s = time.perf_counter() - started
+    args = SimpleNamespace(
+        contacts=contacts,
+        connections=HARNESS_CONNECTIONS,
+        messages_per_ticket=HARNESS_MESSAGES_PER_TICKET,
+        seed=HARNESS_SEED,
+    )
+    log(
+        f"seeding {contacts * HARNESS_CONNECTIONS:,} tickets and "
+        f"{contacts * HARNESS_CONNECTIONS * HARNESS_MESSAGES_PER_TICKET:,} messages (COPY)"
+    )
+    seeded = seed(args)
+    log(f"seeded in {seeded['seconds']:.1f} s")
+    ctx.details.update(seeded=seeded, migrate_shared_s=migrate_s)
+    rows = seeded["contacts"] + seeded["tickets"] + seeded["messages"]
+    note = (
+        f"{seeded['tickets']:,} tickets, {seeded['messages']:,} messages, "
+        f"{seeded['contacts']:,} contacts; seed {HARNESS_SEED}"
+    )
+    return [
+        ctx.figure(
+            id="SEED.seconds",
+            name="Seeding the inbox tenant (COPY, indexes, ANALYZE)",
+            value=seeded["seconds"],
+            unit="s",
+            note=note,
+        ),
+        ctx.figure(
+            id="SEED.rows_per_s",
+            name="Seeding rate",
+            value=rows / seeded["seconds"],
+            unit="rows/s",
+            limit="L.pg_insert_tps_c1",
+            note="ratio: rows per second / single-row INSERT transactions per second",
+        ),
+    ]
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    """Server time of each inbox request kind, in this process (no HTTP server)."""
+    harness_setup(ctx)
+    requests = max(10, int(20 * ctx.scale))
+    results = measure(requests)
+    ctx.details["inbox"] = results
+    figures = []
+    for r in results:
+        slug = re.sub(r"[^a-z0-9]+", "_", r["label"].lower()).strip("_")
+        figures.append(
+            ctx.figure(
+                id=f"INBOX.{slug}.p99",
+                name=f"Inbox server time p99: {r['label']}",
+                value=r["p99_ms"] if r["status"] == 200 else None,
+                unit="ms",
+                goal=("<=", TARGET_P99_MS),
+                limit="L.pg_select_ms",
+                note=f"HTTP {r['status']}; p50 {r['p50_ms']:.1f} ms; {r['queries']} queries; "
+                f"{requests} requests",
+            )
+        )
+    return figures
 
 
 def main() -> int:

@@ -55,6 +55,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ from bench.common import (  # noqa: E402
     utc_now,
     write_result,
 )
+from bench.harness import BenchContext, Figure  # noqa: E402
 
 PYTHON = sys.executable
 MANAGE = str(ROOT / "manage.py")
@@ -377,6 +379,137 @@ def bench_migrate(
     }
 
 
+# ---------------------------------------------------------------- one new column (AddField)
+
+PROBE_APP = "bench_column"
+PROBE_SETTINGS = "bench_column_settings"
+PROBE_MODELS = """from django.db import models
+
+
+class Probe(models.Model):
+    name = models.CharField(max_length=40)
+{extra}
+    class Meta:
+        app_label = "bench_column"
+"""
+PROBE_0001 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Probe",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=40)),
+            ],
+        ),
+    ]
+"""
+PROBE_0002 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("bench_column", "0001_initial")]
+    operations = [
+        migrations.AddField("probe", "extra", models.CharField(max_length=40, null=True)),
+        migrations.AddIndex(
+            "probe", models.Index(fields=["extra"], name="bench_probe_extra_idx")
+        ),
+    ]
+"""
+
+
+def write_probe_app(root: Path, *, with_column: bool, base_settings: str) -> None:
+    """A throw-away tenant app outside the repository: 0001 creates a table, 0002 adds a
+    nullable column and an index to it (what ``makemigrations`` writes for one AddField with
+    ``db_index``). The settings module adds it to TENANT_APPS on top of ``base_settings``."""
+    app = root / PROBE_APP
+    (app / "migrations").mkdir(parents=True, exist_ok=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "migrations" / "__init__.py").write_text("", encoding="utf-8")
+    extra = "    extra = models.CharField(max_length=40, null=True, db_index=True)\n"
+    (app / "models.py").write_text(
+        PROBE_MODELS.format(extra=extra if with_column else ""), encoding="utf-8"
+    )
+    (app / "migrations" / "0001_initial.py").write_text(PROBE_0001, encoding="utf-8")
+    if with_column:
+        (app / "migrations" / "0002_probe_extra.py").write_text(PROBE_0002, encoding="utf-8")
+    (root / f"{PROBE_SETTINGS}.py").write_text(
+        f"from {base_settings} import *  # noqa: F403\n"
+        f"TENANT_APPS = [*TENANT_APPS, {PROBE_APP!r}]  # noqa: F405\n"
+        f"INSTALLED_APPS = [*INSTALLED_APPS, {PROBE_APP!r}]  # noqa: F405\n",
+        encoding="utf-8",
+    )
+
+
+def probe_column_count(schemas: list[str]) -> int:
+    """Schemas whose probe table has the new column and its index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = ANY(%s) "
+            "AND indexname = 'bench_probe_extra_idx'",
+            [schemas],
+        )
+        indexes = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ANY(%s) "
+            "AND table_name = 'bench_column_probe' AND column_name = 'extra'",
+            [schemas],
+        )
+        columns = cursor.fetchone()[0]
+    return min(indexes, columns)
+
+
+def bench_add_column(n: int, executor: str, env: dict[str, str]) -> dict[str, Any]:
+    """``migrate_schemas`` over N tenants when one migration adds a column and an index.
+
+    The N schemas are first migrated with the probe app's 0001 (not the figure); then 0002 is
+    written and the timed run applies only it to every schema; a third run is the no-op. The
+    probe app lives in a temporary directory, so the repository is never touched.
+    """
+    code = EXECUTOR_CODES[executor]
+    cmd = manage("migrate_schemas", "--tenant", f"--executor={executor}", "-v", "0")
+    schemas = [f"bench_col{code}_{i:04d}" for i in range(n)]
+    with tempfile.TemporaryDirectory(prefix="tt-bench-addfield-") as tmp:
+        root = Path(tmp)
+        write_probe_app(root, with_column=False, base_settings=env["DJANGO_SETTINGS_MODULE"])
+        probe_env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join([str(root), str(ROOT)]),
+            "DJANGO_SETTINGS_MODULE": PROBE_SETTINGS,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        create_empty_tenants(schemas)
+        try:
+            log(f"add column: migrating {n} schemas to the probe app's 0001 ({executor}) ...")
+            base = run_timed(cmd, env=probe_env).check("migrate_schemas (probe 0001)")
+            write_probe_app(root, with_column=True, base_settings=env["DJANGO_SETTINGS_MODULE"])
+            log(f"add column: migrate_schemas --tenant with one AddField + index, N={n} ...")
+            added = run_timed(cmd, env=probe_env).check("migrate_schemas (AddField)")
+            log("add column: again (no-op) ...")
+            noop = run_timed(cmd, env=probe_env).check("migrate_schemas (AddField no-op)")
+            complete = probe_column_count(schemas)
+        finally:
+            drop_tenants(schemas)
+    return {
+        "executor": executor,
+        "n": n,
+        "base_migrate_s": base.wall_s,
+        "add_column_s": added.wall_s,
+        "noop_s": noop.wall_s,
+        "peak_rss_mib": max(base.max_rss_mib, added.max_rss_mib, noop.max_rss_mib),
+        "schemas_with_column": complete,
+        "verification_problems": []
+        if complete == n
+        else [f"{n - complete} of {n} schemas lack the new column or its index"],
+    }
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -494,6 +627,15 @@ def print_report(result: dict[str, Any]) -> None:
         )
         + " (goal: no-op <= 5 min)"
     )
+    col = result.get("add_column")
+    if col:
+        ext_col = ext["add_column"]
+        print(
+            f"one AddField + index ({col['executor']}, N={col['n']}): "
+            f"{secs(col['add_column_s'], 2)} s, then no-op {secs(col['noop_s'], 2)} s; "
+            f"{col['schemas_with_column']}/{col['n']} schemas got the column; "
+            f"extrapolated to 1,000: {ext_col['migrate_min']:.1f} min (goal <= 10 min)"
+        )
     goal = result["goal"]
     print(
         f"goal (performance.md §6 row 10) tenant creation p95 <= {goal['create_p95_max_s']} s: "
@@ -502,6 +644,8 @@ def print_report(result: dict[str, Any]) -> None:
     problems = result["creation"]["verification_problems"] + [
         p for run in result["migrate"] for p in run["verification_problems"]
     ]
+    if col:
+        problems += col["verification_problems"]
     print("verification: " + ("all tenants complete" if not problems else "; ".join(problems)))
     print(f"loadavg at end {result['loadavg_at_end']}")
     print("=" * 78)
@@ -527,11 +671,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--repeat", type=int, default=1, help="migrate runs per executor; the median is reported"
     )
+    parser.add_argument(
+        "--add-column",
+        metavar="EXECUTOR",
+        default="",
+        help="also time migrate_schemas when one migration adds a column + index (B6 variant)",
+    )
     parser.add_argument("--database", default="tiktickets_bench")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     args = parser.parse_args(argv)
     args.executors = [e.strip() for e in args.executors.split(",") if e.strip()]
-    unknown = [e for e in args.executors if e not in EXECUTOR_CODES]
+    wanted = [*args.executors, args.add_column or "standard"]
+    unknown = [e for e in wanted if e not in EXECUTOR_CODES]
     if unknown:
         parser.error(f"unknown executor(s): {', '.join(unknown)}")
     if not 1 <= args.create <= 1000 or not 1 <= args.migrate <= 2000 or not 1 <= args.repeat <= 5:
@@ -542,6 +693,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    result = collect(args)
+    print_report(result)
+    path = write_result("tenant_provisioning", result, commit=result["git"]["commit"])
+    print(f"bench wall time {result['bench_wall_s']:.1f} s; results: {path.relative_to(ROOT)}")
+    return 0 if result["goal"]["met"] else 1
+
+
+def collect(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every phase the arguments ask for; the result dict (also what is written)."""
     started_utc = utc_now()
     wall_started = time.perf_counter()
     machine = machine_info()
@@ -583,6 +743,9 @@ def main(argv: list[str] | None = None) -> int:
             bench_migrate(args.migrate, e, args.repeat, args.parallel, env, expected)
             for e in args.executors
         ]
+        add_column = (
+            bench_add_column(args.migrate, args.add_column, env) if args.add_column else None
+        )
         connections.close_all()
     finally:
         if args.keep:
@@ -660,13 +823,130 @@ def main(argv: list[str] | None = None) -> int:
             "create_p95_s": create_p95,
             "met": create_p95 <= GOAL_CREATE_P95_S,
         },
+        "add_column": add_column,
         "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
         "bench_wall_s": time.perf_counter() - wall_started,
     }
+    if add_column is not None:
+        per_tenant = max(add_column["add_column_s"] - check_s, 0) / add_column["n"]
+        noop_per_tenant = max(add_column["noop_s"] - check_s, 0) / add_column["n"]
+        result["extrapolation_1000"]["add_column"] = {
+            "executor": add_column["executor"],
+            "migrate_min": per_tenant * 1000 / 60,
+            "noop_min": noop_per_tenant * 1000 / 60,
+        }
+    return result
+
+
+# ---------------------------------------------------------------- make bench entry
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    """B6 inside ``make bench``: tenant counts bounded by the module's time budget.
+
+    1,000 tenants do not fit a 20-minute run on two cores (about 1-1.5 s of migrations per
+    tenant and executor), so N tenants are migrated for real and the 1,000-tenant figures are
+    linear extrapolations of the net per-tenant cost (they ignore catalog growth).
+    """
+    k = 5
+    # About 4.5 s of wall time per tenant over the three migrate phases, plus fixed costs.
+    n = int(max(10, min(40 * ctx.scale, (ctx.remaining() - 90 - 3 * k) / 4.5)))
+    argv = [
+        "--create", str(k),
+        "--migrate", str(n),
+        "--executors", "standard,multiprocessing",
+        "--add-column", "multiprocessing",
+        "--database", ctx.database("tenants"),
+    ]  # fmt: skip
+    result = collect(parse_args(argv))
     print_report(result)
-    path = write_result("tenant_provisioning", result, commit=git["commit"])
-    print(f"bench wall time {result['bench_wall_s']:.1f} s; results: {path.relative_to(ROOT)}")
-    return 0 if result["goal"]["met"] else 1
+    ctx.details["b6"] = result
+    ext = result["extrapolation_1000"]
+    creation = result["creation"]
+    note_n = f"measured at N={n} tenants, linear extrapolation to 1,000"
+    figures = [
+        ctx.figure(
+            id="B6.create_p95_s",
+            name="Tenant creation p95 (tenant_provision, warm process)",
+            value=creation["total_s"]["p95"],
+            unit="s",
+            goal=("<=", GOAL_CREATE_P95_S),
+            note=f"K={k}; median {creation['total_s']['median']:.2f} s",
+        ),
+        ctx.figure(
+            id="B6.create_1000_min",
+            name="Creating 1,000 tenants one after another (extrapolated)",
+            value=ext["create_serial_min"],
+            unit="min",
+            goal=("<=", 90),
+            note=f"median x 1,000 (K={k})",
+        ),
+    ]
+    for run_ in result["migrate"]:
+        executor = run_["executor"]
+        figures.append(
+            ctx.figure(
+                id=f"B6.migrate_{EXECUTOR_CODES[executor]}_per_tenant_s",
+                name=f"migrate_schemas --tenant ({executor}), all migrations, per tenant",
+                value=run_["net_per_tenant_s"],
+                unit="s",
+                note=f"N={n}; wall {run_['migrate_s']:.1f} s incl. start-up",
+            )
+        )
+        figures.append(
+            ctx.figure(
+                id=f"B6.noop_{EXECUTOR_CODES[executor]}_1000_min",
+                name=f"migrate_schemas no-op ({executor}) at 1,000 tenants (extrapolated)",
+                value=ext["migrate"][executor]["noop_min"],
+                unit="min",
+                goal=("<=", 5),
+                note=note_n,
+            )
+        )
+    if result.get("add_column"):
+        col = result["add_column"]
+        figures.append(
+            ctx.figure(
+                id="B6.add_column_1000_min",
+                name=f"migrate_schemas, one AddField + index ({col['executor']}), "
+                "1,000 tenants (extrapolated)",
+                value=ext["add_column"]["migrate_min"],
+                unit="min",
+                goal=("<=", 10),
+                note=f"{note_n}; wall {col['add_column_s']:.1f} s for N={n}",
+            )
+        )
+    peak = max(
+        [r["migrate_peak_rss_mib"] for r in result["migrate"]]
+        + [r["noop_peak_rss_mib"] for r in result["migrate"]]
+        + ([result["add_column"]["peak_rss_mib"]] if result.get("add_column") else [])
+    )
+    figures.append(
+        ctx.figure(
+            id="B6.peak_rss_mib",
+            name="Peak RSS of one migrate_schemas process",
+            value=peak,
+            unit="MiB",
+            goal=("<=", 2048),
+            note=f"N={n}",
+        )
+    )
+    problems = creation["verification_problems"] + [
+        p for r in result["migrate"] for p in r["verification_problems"]
+    ]
+    if result.get("add_column"):
+        problems += result["add_column"]["verification_problems"]
+    figures.append(
+        ctx.figure(
+            id="B6.incomplete_tenants",
+            name="Tenants left incomplete after provisioning or migrations",
+            value=float(len(problems)),
+            unit="problems",
+            goal=("==", 0),
+            note="; ".join(problems)[:300],
+        )
+    )
+    return figures
 
 
 def _dist_version(name: str) -> str:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("webhooks/", include("channels_integrations.webhook_urls")),
 ]
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"

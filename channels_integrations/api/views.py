@@ -64,6 +64,9 @@ class ConnectionPagination(KeysetPagination):
 class ConnectionListApi(APIView):
     """GET: the tenant's channel connections by name. POST: create one (admins)."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = ConnectionPagination
+
     @extend_schema(
         operation_id="connections_list", responses={200: ConnectionOutputSerializer(many=True)}
     )

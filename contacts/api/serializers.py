@@ -55,6 +55,9 @@ class ContactOutputSerializer(serializers.ModelSerializer[Contact]):
     owners = ContactOwnerOutputSerializer(many=True, read_only=True)
     identities = ContactIdentityOutputSerializer(many=True, read_only=True)
     custom_attributes = serializers.DictField(read_only=True)
+    # Plain strings, not e-mail/URI formats: both are "" when unknown.
+    email = serializers.CharField(read_only=True)
+    avatar_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Contact

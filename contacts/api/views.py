@@ -73,6 +73,9 @@ class ContactPagination(KeysetPagination):
 class ContactListApi(APIView):
     """Contacts the caller may see (agents: their wallet and contacts without one), newest first."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = ContactPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("search", str, description="Name, phone digits or e-mail."),

@@ -44,6 +44,9 @@ class UserListCreateApi(APIView):
     """GET: users by name; admins see everything (``is_active`` filters), agents only the active
     users' id, name and role. POST: create a user (admins, within the plan's ``max_users``)."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = UserPagination
+
     @extend_schema(
         operation_id="users_list",
         parameters=[UserListQuerySerializer],

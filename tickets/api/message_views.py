@@ -11,13 +11,14 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from core.pagination import KeysetPagination
+from core.parsers import JSONParser
 from tickets.api.message_serializers import (
     MessageEditInputSerializer,
     MessageEditOutputSerializer,
@@ -52,6 +53,9 @@ class MessagePagination(KeysetPagination):
 class TicketMessagesApi(APIView):
     """GET: the ticket's messages and notes, newest first. POST: send a message (JSON or
     multipart with a ``media`` file; ``scheduled_at`` to send later)."""
+
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = MessagePagination
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 

@@ -47,6 +47,9 @@ class QueueListCreateApi(APIView):
     """GET: queues by name (agents: active ones only) with their active agents. POST: create
     (admins)."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = QueuePagination
+
     @extend_schema(operation_id="queues_list", responses={200: QueueOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         paginator = QueuePagination()

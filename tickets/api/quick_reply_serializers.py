@@ -51,7 +51,7 @@ class QuickReplyOutputSerializer(serializers.Serializer):
     def get_shared(self, quick_reply: QuickReply) -> bool:
         return quick_reply.owner_id is None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_media_url(self, quick_reply: QuickReply) -> str | None:
         if not quick_reply.media:
             return None

@@ -8,13 +8,14 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from core.pagination import KeysetPagination
+from core.parsers import JSONParser
 from tickets.api.quick_reply_serializers import (
     QuickReplyCreateInputSerializer,
     QuickReplyListQuerySerializer,
@@ -39,6 +40,9 @@ class QuickReplyPagination(KeysetPagination):
 
 class QuickReplyListCreateApi(APIView):
     """GET: tenant-wide and own personal replies by shortcode (``q``: prefix). POST: create."""
+
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = QuickReplyPagination
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 

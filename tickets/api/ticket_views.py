@@ -85,6 +85,9 @@ class TicketEventPagination(KeysetPagination):
 class TicketListApi(APIView):
     """GET: the inbox, filtered. POST: start an outbound ticket with a contact."""
 
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = TicketPagination
+
     @extend_schema(
         operation_id="tickets_list",
         parameters=[TicketListQuerySerializer],
@@ -264,6 +267,9 @@ class TicketRestoreApi(APIView):
 
 class TicketEventsApi(APIView):
     """The ticket's timeline, oldest first."""
+
+    # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
+    pagination_class = TicketEventPagination
 
     @extend_schema(
         operation_id="tickets_events_list", responses={200: TicketEventOutputSerializer(many=True)}
