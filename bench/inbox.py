@@ -519,7 +519,7 @@ def run_seed(ctx: BenchContext) -> list[Figure]:
         f"seeding {contacts * HARNESS_CONNECTIONS:,} tickets and "
         f"{contacts * HARNESS_CONNECTIONS * HARNESS_MESSAGES_PER_TICKET:,} messages (COPY)"
     )
-    seeded = seed(args)
+    seeded = seed(args)  # type: ignore[arg-type]  # a Namespace look-alike
     log(f"seeded in {seeded['seconds']:.1f} s")
     ctx.details.update(seeded=seeded, migrate_shared_s=migrate_s)
     rows = seeded["contacts"] + seeded["tickets"] + seeded["messages"]

@@ -131,7 +131,7 @@ def postgres_limits(database: str, seconds: int) -> list[Figure]:
     facts = recreate_database(database)
     try:
         with psycopg.connect(dbname=database, autocommit=True, **pg_params()) as conn:
-            conn.execute(SCHEMA_SQL)  # type: ignore[arg-type]
+            conn.execute(SCHEMA_SQL)
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "insert.sql"
             script.write_text(INSERT_SQL, encoding="utf-8")

@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
 
-    result = {
+    result: dict[str, Any] = {
         "run": {
             "id": ctx.run_id,
             "date": f"{started_utc:%Y-%m-%d}",
