@@ -200,8 +200,8 @@ class AppProcesses:
                     f"--port={self.ws_port}",
                     "tiktickets.asgi:application",
                 ],
-                # No persistent connections under ASGI (docker-compose.yml, `websockets`).
-                {**self.env, "POSTGRES_CONN_MAX_AGE": "0"},
+                # A pool, no persistent connections under ASGI (docker-compose.yml, `websockets`).
+                {**self.env, "POSTGRES_POOL_SIZE": "4"},
             )
         if self.with_celery:
             self._start(

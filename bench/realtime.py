@@ -125,7 +125,7 @@ def start_daphne(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
             "tiktickets.asgi:application",
         ],
         cwd=ROOT,
-        env=env,
+        env={**env, "POSTGRES_POOL_SIZE": "4"},  # as docker-compose runs it
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )

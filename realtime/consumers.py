@@ -16,6 +16,7 @@ from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import User
@@ -87,6 +88,19 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     subscribed: list[str]
     user: User | None = None
     _expiry: asyncio.Task[None] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its ``aclose_old_connections()`` before every message.
+
+        That call is a hop to the one database thread for each event and each socket (a third
+        of daphne's time at 500 sockets, bench/realtime.py). Relaying touches no database, and
+        every handler that does goes through ``run_in_tenant`` (``database_sync_to_async``),
+        which closes stale connections around its own call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.subscribed = []

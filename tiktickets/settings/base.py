@@ -149,6 +149,19 @@ DATABASES: dict[str, dict[str, Any]] = {
         "OPTIONS": {"connect_timeout": env_int("POSTGRES_CONNECT_TIMEOUT", 5)},
     }
 }
+# The websocket server (ASGI) must not keep persistent connections (Django's advice) but must not
+# open one per call either (5-6 ms each, performance.md §1): POSTGRES_POOL_SIZE=N turns on
+# psycopg's pool instead. django-tenants forgets the schema it set whenever a connection is
+# closed (returned to the pool), so every checkout sets `search_path` again (tested).
+POSTGRES_POOL_SIZE = env_int("POSTGRES_POOL_SIZE", 0)
+if POSTGRES_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": POSTGRES_POOL_SIZE,
+        "max_lifetime": env_int("POSTGRES_POOL_MAX_LIFETIME", 300),  # catalog memory recycling
+        "timeout": env_int("POSTGRES_POOL_TIMEOUT", 10),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Issue `SET search_path` only when the schema changes, not before every query (django-tenants
 # forgets the cached value on rollback and on every tenant switch).
