@@ -40,6 +40,14 @@ class ProviderUnknown(ApplicationError):
     default_message = _("This kind of channel is not available.")
 
 
+class ProviderNotInstalled(ApplicationError):
+    """An existing connection's provider is not shipped by this installation."""
+
+    code = "provider_not_installed"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This channel's provider is not available on this server.")
+
+
 class CredentialsRejected(ApplicationError):
     """The provider refused the credentials (a revoked token, a wrong id)."""
 

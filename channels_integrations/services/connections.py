@@ -25,6 +25,7 @@ from channels_integrations.errors import (
     ConnectionInUse,
     ConnectionLimitReached,
     CredentialsRejected,
+    ProviderNotInstalled,
     ProviderUnreachable,
 )
 from channels_integrations.models import ChannelConnection, InboundEvent, OutboundDelivery
@@ -60,9 +61,21 @@ def _provider(key: str) -> ChannelProvider:
     return provider_for(key)
 
 
+def _adapter_of(connection: ChannelConnection) -> ChannelProvider:
+    """The adapter of an existing connection, or 409 ``provider_not_installed`` when this
+    installation no longer ships its provider (the row stays editable and can be disabled)."""
+    if connection.provider not in PROVIDERS:
+        raise ProviderNotInstalled(extra={"provider": connection.provider})
+    return provider_for(connection.provider)
+
+
+def _adapter_or_none(connection: ChannelConnection) -> ChannelProvider | None:
+    return provider_for(connection.provider) if connection.provider in PROVIDERS else None
+
+
 def connection_webhook_url(connection: ChannelConnection) -> str:
     """Where the provider posts this connection's webhooks ("" for providers without any)."""
-    provider = provider_for(connection.provider) if connection.provider in PROVIDERS else None
+    provider = _adapter_or_none(connection)
     if provider is None or not provider.webhook_routing:
         return ""
     base = f"{settings.WEBHOOK_BASE_URL}/webhooks/"
@@ -197,9 +210,10 @@ def connection_update(
     clears it). New credentials are validated and checked with the provider like on create,
     the routes follow them, and an active connection re-registers its webhook."""
     _require_admin(by)
-    adapter = provider_for(connection.provider)
+    adapter = _adapter_or_none(connection)
     checked = facts = None
     if credentials is not None:
+        adapter = _adapter_of(connection)
         checked, facts = _credentials_checked(adapter, credentials)
     with transaction.atomic():
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
@@ -217,9 +231,9 @@ def connection_update(
             locked.credentials = checked
             locked.details = facts or {}
         locked.save()
-        if checked is not None and locked.is_active:
+        if adapter is not None and checked is not None and locked.is_active:
             _routes_set(adapter, locked)
-    if checked is not None and locked.is_active:
+    if adapter is not None and checked is not None and locked.is_active:
         _connect(adapter, locked)
     return locked
 
@@ -227,7 +241,7 @@ def connection_update(
 def connection_enable(*, connection: ChannelConnection, by: User) -> ChannelConnection:
     """Receive and send again: counts against ``max_channels``; routes and webhook restored."""
     _require_admin(by)
-    adapter = provider_for(connection.provider)
+    adapter = _adapter_of(connection)
     with transaction.atomic():
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.is_active:
@@ -244,7 +258,7 @@ def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelCon
     """Stop receiving and sending: routes removed at once (webhooks answer 404), the provider
     asked to stop calling (best effort), queued messages fail with ``connection_disabled``."""
     _require_admin(by)
-    adapter = provider_for(connection.provider)
+    adapter = _adapter_or_none(connection)
     with transaction.atomic():
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
         if not locked.is_active:
@@ -253,7 +267,8 @@ def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelCon
         locked.save(update_fields=["is_active", "updated_at"])
         channel_routes_clear(connection_public_id=locked.public_id)
         _status_set(locked, Status.DISABLED)
-    _unregister(adapter, locked)
+    if adapter is not None:
+        _unregister(adapter, locked)
     return locked
 
 
@@ -268,7 +283,7 @@ def connection_delete(*, connection: ChannelConnection, by: User) -> None:
     """Delete a connection that never had a ticket (409 ``connection_in_use`` otherwise:
     disable it instead, tickets live on their connection)."""
     _require_admin(by)
-    adapter = provider_for(connection.provider) if connection.provider in PROVIDERS else None
+    adapter = _adapter_or_none(connection)
     with transaction.atomic():
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.tickets.exists() or OutboundDelivery.objects.filter(connection=locked).exists():
@@ -285,7 +300,7 @@ def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConne
     """Ask the provider again (credentials, then webhook) and record the status: how an admin
     clears an ``error`` after fixing the cause on the provider's side."""
     _require_admin(by)
-    adapter = provider_for(connection.provider)
+    adapter = _adapter_of(connection)
     if not connection.is_active:
         return connection
     try:

@@ -1,6 +1,8 @@
 """Admins manage channel connections over the API: credentials checked with the provider,
 encrypted, masked; webhook URL and status shown; the tenant's channel limit respected."""
 
+import json
+
 import httpx
 import pytest
 import respx
@@ -12,7 +14,13 @@ from channels_integrations.tests.sample_provider import API, sign
 from channels_integrations.tests.support import post_webhook, sample_connection
 from tenants.models import ChannelRoute, Tenant
 from tenants.tenancy import public_scope, tenant_scope
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import (
+    PASSWORD,
+    ConnectionFactory,
+    QueueFactory,
+    TicketFactory,
+    UserFactory,
+)
 
 URL = "/api/v1/connections/"
 SECRET = "sample-secret-9876"
@@ -307,3 +315,34 @@ def test_the_webhook_signature_uses_the_stored_secret(alpha, admin_api, provider
 
     assert sign(SECRET, body) != sign("other", body)
     assert post_webhook(connection, body, secret="other").status_code == 403
+
+
+def test_a_connection_whose_provider_is_not_installed_answers_409_and_can_still_be_disabled(
+    alpha, admin_api
+):
+    """A row left by a provider this installation no longer ships: edits that need the
+    provider (credentials, enable, check) are refused with 409, never a 500; plain edits and
+    disabling still work."""
+    with tenant_scope(alpha.tenant):
+        retired = ConnectionFactory(provider="retired_provider", name="Old")
+    path = f"{URL}{retired.public_id}/"
+    for method, suffix, body in [
+        ("PATCH", "", {"credentials": {"token": "x"}}),
+        ("POST", "enable/", {}),
+        ("POST", "check/", {}),
+    ]:
+        response = admin_api.generic(
+            method, path + suffix, json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 409, (method, suffix, response.content)
+        assert response.json()["code"] == "provider_not_installed"
+        assert response.json()["extra"] == {"provider": "retired_provider"}
+
+    renamed = admin_api.patch(path, {"name": "Antigo", "unknown": 1}, format="json")
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Antigo"
+    assert admin_api.post(path + "disable/").json()["is_active"] is False
+    with tenant_scope(alpha.tenant):
+        retired.refresh_from_db()
+        assert retired.credentials == {}
+        assert retired.is_active is False

@@ -8,6 +8,10 @@ tenants and prove every checkout runs in the schema asked for, never the previou
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -56,18 +60,23 @@ def test_every_checkout_of_one_pooled_connection_runs_in_the_requested_schema(
     assert len(set(seen)) == 1, "the pool must hand out the same physical connection"
 
 
-def test_pool_settings_come_from_the_environment(monkeypatch) -> None:
-    import importlib
-
-    import tiktickets.settings.base as base
-
-    monkeypatch.setenv("POSTGRES_POOL_SIZE", "4")
-    try:
-        reloaded = importlib.reload(base)
-        database = reloaded.DATABASES["default"]
-        assert database["OPTIONS"]["pool"]["max_size"] == 4
-        assert database["OPTIONS"]["pool"]["max_lifetime"] == 300
-        assert database["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
-    finally:
-        monkeypatch.delenv("POSTGRES_POOL_SIZE")
-        importlib.reload(base)
+def test_pool_settings_come_from_the_environment() -> None:
+    """POSTGRES_POOL_SIZE=N (how docker-compose runs daphne) turns the pool on, bounded."""
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "db = settings.DATABASES['default']; "
+        "print(json.dumps([db['CONN_MAX_AGE'], db['OPTIONS'].get('pool')]))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tiktickets.settings.dev"}
+    env["POSTGRES_POOL_SIZE"] = "4"
+    pooled = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    max_age, pool = json.loads(pooled.stdout.strip().splitlines()[-1])
+    assert max_age == 0  # Django refuses a pool with persistent connections
+    assert pool == {"min_size": 1, "max_size": 4, "max_lifetime": 300, "timeout": 10}
+    env.pop("POSTGRES_POOL_SIZE")
+    plain = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(plain.stdout.strip().splitlines()[-1])[1] is None
