@@ -52,10 +52,8 @@ messages: install ## Extract and compile translations (pt-BR)
 demo: install ## Create the demo tenant and print its credentials (services must be up)
 	$(BIN)/python manage.py seed_demo_tenant
 
-bench: install ## Benchmarks (bounded; prints figures, writes bench/results/)
-	$(BIN)/python bench/tenant_provisioning.py
-	$(BIN)/python bench/inbox.py
-	$(BIN)/python bench/realtime.py
+bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; writes bench/results/)
+	$(BIN)/python bench/run_all.py
 
 ci: ## What CI runs
 	bash .ci/run

@@ -40,6 +40,7 @@ from bench.common import (  # noqa: E402
     utc_now,
     write_result,
 )
+from bench.harness import BenchContext, Figure  # noqa: E402
 
 SLUG = "benchrt"
 REDIS_DB = "redis://127.0.0.1:6379/9"
@@ -247,42 +248,44 @@ async def run_one(
     }
 
 
-def main() -> int:
-    args = parse_args()
-    database = check_database_name(args.database)
+def measure(
+    database: str, redis_url: str, plan: list[tuple[int, float]], seconds: float, port: int = 0
+) -> list[dict[str, Any]]:
+    """Seed once for the largest N, start daphne, run each (clients, rate) of ``plan``."""
+    database = check_database_name(database)
     env = {
         **os.environ,
         "POSTGRES_DB": database,
-        "REDIS_URL": REDIS_DB,
+        "REDIS_URL": redis_url,
         "CHANNEL_LAYER_PREFIX": "tt-bench-asgi",
         "CACHE_KEY_PREFIX": "tt-bench",
         "DJANGO_SETTINGS_MODULE": "tiktickets.settings.dev",
     }
     os.environ.update(env)
     log(f"recreating database {database}")
-    server = recreate_database(database)
+    recreate_database(database)
     import django
     from django.core.management import call_command
 
     django.setup()
     import redis
 
-    redis.Redis.from_url(REDIS_DB).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
     call_command("migrate_schemas", "--shared", verbosity=0)
-    most = max(args.clients)
+    most = max(n for n, _ in plan)
     log(f"seeding a tenant with {most} agents")
     seeded = seed(most)
-    port = args.port or _free_port()
+    port = port or _free_port()
     daphne = start_daphne(port, env)
     results = []
     try:
-        for n in args.clients:
-            log(f"{n} clients, {args.rate:g} events/s for {args.seconds:g} s")
+        for n, rate in plan:
+            log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
             try:
-                results.append(asyncio.run(run_one(n, seeded, port, args.rate, args.seconds)))
+                results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
             except Exception as exc:  # report the failure, keep the other figures
                 log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
-                results.append({"clients": n, "rate": args.rate, "failed": repr(exc)})
+                results.append({"clients": n, "rate": rate, "failed": repr(exc)})
     finally:
         daphne.terminate()
         daphne.wait(timeout=10)
@@ -290,8 +293,57 @@ def main() -> int:
 
         connections.close_all()
         drop_database(database)
-        redis.Redis.from_url(REDIS_DB).flushdb()
+        redis.Redis.from_url(redis_url).flushdb()
+    return results
 
+
+def run(ctx: BenchContext) -> list[Figure]:
+    """B4 inside ``make bench``: the issue's 100 and 500 agents at 10 events/s, then the goal's
+    200 sockets at 20 events/s (performance.md §6 row 7), one daphne process."""
+    plan = [(100, 10.0), (500, 10.0), (200, 20.0)]
+    results = measure(ctx.database("realtime"), ctx.redis_url, plan, seconds=10.0)
+    ctx.details["b4"] = results
+    figures = []
+    for r in results:
+        tag = f"{r['clients']}x{r['rate']:g}"
+        label = f"{r['clients']} sockets, {r['rate']:g} events/s"
+        failed = r.get("failed")
+        goal_row = r["clients"] == 200
+        figures += [
+            ctx.figure(
+                id=f"B4.{tag}.p99_ms",
+                name=f"Websocket fan-out p99, service -> socket ({label})",
+                value=None if failed else r["p99_ms"],
+                unit="ms",
+                goal=("<=", 250) if goal_row else None,
+                limit="L.ws_fanout_p99_ms",
+                note=failed or f"p50 {r['p50_ms']:.0f} ms, max {r['max_ms']:.0f} ms",
+            ),
+            ctx.figure(
+                id=f"B4.{tag}.deliveries_per_s",
+                name=f"Websocket deliveries per second ({label})",
+                value=None if failed else r["delivered_per_second"],
+                unit="/s",
+                goal=(">=", 4000) if goal_row else None,
+                limit="L.ws_fanout_deliveries",
+                note=failed or f"connect {r['connect_seconds']:.1f} s",
+            ),
+            ctx.figure(
+                id=f"B4.{tag}.lost",
+                name=f"Events lost ({label})",
+                value=None if failed else float(r["lost"]),
+                unit="events",
+                goal=("==", 0),
+                note=failed or f"{r['received']}/{r['expected']} received",
+            ),
+        ]
+    return figures
+
+
+def main() -> int:
+    args = parse_args()
+    plan = [(n, args.rate) for n in args.clients]
+    results = measure(args.database, REDIS_DB, plan, args.seconds, port=args.port)
     rows = [
         [str(r["clients"]), f"{r['rate']:g}/s", "FAILED: " + r["failed"][:60], *[""] * 6]
         if "failed" in r
@@ -330,7 +382,7 @@ def main() -> int:
     )
     path = write_result(
         "realtime",
-        {"git": git, "machine": machine_info(), "server": server, "results": results},
+        {"git": git, "machine": machine_info(), "results": results},
         commit=git.get("commit", "unknown"),
     )
     print(f"\nwritten to {path.relative_to(ROOT)}")
