@@ -44,7 +44,7 @@ def test_r12_lockout_lifetimes_rotation_and_logout(alpha, api_alpha, report_figu
     # Lifetimes and rotation, with another user of the tenant (the admin is locked now).
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    pair = _sign_in(api_alpha, agent.email, PASSWORD, "10.8.8.8").json()
+    pair = _sign_in(api_alpha, str(agent.email), PASSWORD, "10.8.8.8").json()
     access = AccessToken(pair["access"])
     access_minutes = (access["exp"] - access["iat"]) / 60
     assert access_minutes <= 15
