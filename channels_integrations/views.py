@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from channels_integrations.errors import WebhookForbidden
 from channels_integrations.services.inbound import inbound_webhook_receive
+from channels_integrations.services.meta_webhook import (
+    meta_provider_key_of,
+    meta_subscription_challenge,
+)
 from core.exceptions import ApplicationError, error_body
 
 
@@ -24,7 +29,7 @@ def webhook_response(
             provider_key=provider_key, request=request, route_key=route_key
         )
     except ApplicationError as exc:
-        return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.http_status)
+        return _error(exc)
     return JsonResponse(
         {"stored": receipt.stored, "duplicates": receipt.duplicates, "ignored": receipt.ignored}
     )
@@ -40,3 +45,24 @@ def shared_webhook_response(request: HttpRequest, *, provider_key: str) -> HttpR
 def connection_webhook(request: HttpRequest, provider: str, token: str) -> HttpResponse:
     """``POST /webhooks/<provider>/<token>/``: a per-connection webhook URL (Telegram)."""
     return webhook_response(request, provider_key=provider, route_key=token)
+
+
+def _error(exc: ApplicationError) -> JsonResponse:
+    return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.http_status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def meta_webhook(request: HttpRequest) -> HttpResponse:
+    """``/webhooks/meta/``: Meta's subscription handshake (GET) and every delivery of the
+    app's WhatsApp, Messenger and Instagram accounts (POST, routed by account)."""
+    if request.method == "GET":
+        challenge = meta_subscription_challenge(request.GET)
+        if challenge is None:
+            return _error(WebhookForbidden())
+        return HttpResponse(challenge, content_type="text/plain")
+    try:
+        provider_key = meta_provider_key_of(request.body)
+    except ApplicationError as exc:
+        return _error(exc)
+    return shared_webhook_response(request, provider_key=provider_key)

@@ -1,7 +1,7 @@
 """Provider webhooks under /webhooks/ on the platform host (included by tiktickets/urls_public.py).
 
-Shared-URL providers add their own path here (``meta/``) with a view that calls
-``channels_integrations.views.shared_webhook_response``.
+Shared-URL providers have their own path here (``meta/``: WhatsApp Cloud, Messenger, Instagram)
+with a view that calls ``channels_integrations.views.shared_webhook_response``.
 """
 
 from django.urls import URLPattern, URLResolver, path
@@ -9,5 +9,6 @@ from django.urls import URLPattern, URLResolver, path
 from channels_integrations import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("meta/", views.meta_webhook, name="meta-webhook"),
     path("<slug:provider>/<str:token>/", views.connection_webhook, name="connection-webhook"),
 ]

@@ -52,6 +52,7 @@ from tickets.services.messages import (
     message_edit_by_contact,
     message_receive,
     message_status_update,
+    message_status_watermark,
 )
 
 if TYPE_CHECKING:
@@ -364,6 +365,15 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
     with transaction.atomic():
         locked = _lock_received(event)
         if locked is None:
+            return
+        if not item.provider_message_id:  # a watermark: every message up to a moment
+            changed = message_status_watermark(
+                connection=locked.connection,
+                external_id=item.external_id,
+                status=item.status,
+                at=item.at or timezone.now(),
+            )
+            _mark_processed(locked, "" if changed else "nothing_to_update")
             return
         message = message_status_update(
             connection=locked.connection,

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -404,6 +406,41 @@ def message_delete(*, message: Message, by: User) -> Message:
 
 
 @transaction.atomic
+def message_status_watermark(
+    *, connection: ChannelConnection, external_id: str, status: str, at: datetime
+) -> int:
+    """Apply a receipt that names no message (Messenger/Instagram delivery and read
+    watermarks): every outbound message of ``connection`` to the customer known there as
+    ``external_id``, sent at or before ``at``, moves forward to ``status``. Monotonic like
+    ``message_status_update``: messages already at or past ``status`` are left alone, and
+    queued or failed ones are never touched. Returns how many messages changed.
+    """
+    if status not in (Status.DELIVERED, Status.READ) or not external_id:
+        return 0
+    behind = [s for s, rank in _STATUS_RANK.items() if 0 < rank < _STATUS_RANK[status]]
+    candidates = Message.objects.filter(
+        connection=connection,
+        direction=Message.Direction.OUTBOUND,
+        is_note=False,
+        status__in=behind,
+        sent_at__lte=at,
+        ticket__contact__identities__provider=connection.provider,
+        ticket__contact__identities__external_id=external_id,
+    )
+    ids = list(candidates.select_for_update(of=("self",)).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    stamps: dict[str, Any] = {
+        field: Coalesce(field, Value(at))
+        for step, field in _STATUS_TIMESTAMP.items()
+        if _STATUS_RANK[step] <= _STATUS_RANK[status]
+    }
+    Message.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now(), **stamps)
+    for message_id in ids:
+        publish(MessageStatusChanged(message_id=message_id))
+    return len(ids)
+
+
 def message_status_update(
     *,
     connection: ChannelConnection,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.files.storage import default_storage
@@ -28,6 +29,7 @@ from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient, download
 from channels_integrations.providers.meta.messaging_inbound import parse_messaging_payload
 from channels_integrations.providers.meta.signatures import verify_signature
+from channels_integrations.providers.meta.webhooks import meta_parse_routed
 from tickets.models import Message
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ _ATTACHMENT_TYPES: dict[str, str] = {
 class MetaMessagingProvider(ChannelProvider):
     """Messenger/Instagram adapter body; subclasses name the webhook object and the account."""
 
+    webhook_routing = "shared"  # every Meta product of the app posts to /webhooks/meta/
+    shared_webhook_path = "meta/"
     # ``object`` of this product's webhooks.
     object_type: ClassVar[str]
     # Credential holding the id that appears as ``entry[].id`` in this product's webhooks.
@@ -91,7 +95,9 @@ class MetaMessagingProvider(ChannelProvider):
         verify_signature(request, str(credentials_of(connection).get("app_secret") or ""))
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
-        return parse_messaging_payload(payload, object_type=self.object_type)
+        return meta_parse_routed(
+            payload, partial(parse_messaging_payload, object_type=self.object_type)
+        )
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send API call on ``/{page_id}/messages`` with ``messaging_type: RESPONSE``.

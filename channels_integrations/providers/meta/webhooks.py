@@ -10,6 +10,7 @@ Payload envelopes: https://developers.facebook.com/docs/graph-api/webhooks/getti
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from collections.abc import Callable, Mapping
@@ -124,3 +125,21 @@ def meta_split_by_route_key(payload: bytes) -> dict[str, bytes]:
         key: json.dumps({"object": object_type, "entry": key_entries}).encode()
         for key, key_entries in parts.items()
     }
+
+
+def meta_parse_routed(payload: bytes, parse_part: Callable[[bytes], list[Any]]) -> list[Any]:
+    """Items of a Meta delivery, each stamped with the account it is addressed to.
+
+    The body is split by account (``meta_split_by_route_key``) and every part parsed on its
+    own, so each item carries the ``route_key`` (phone number id, page id) that the inbound
+    pipeline looks up in the routing table. A body that is no Meta envelope gives nothing, as
+    the adapters' parsers do (the shared view refuses it with 400 before parsing).
+    """
+    try:
+        parts = meta_split_by_route_key(payload)
+    except MalformedPayload:
+        return []
+    items: list[Any] = []
+    for key, part in parts.items():
+        items.extend(dataclasses.replace(item, route_key=key) for item in parse_part(part))
+    return items

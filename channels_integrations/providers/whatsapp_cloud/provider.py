@@ -27,6 +27,7 @@ from channels_integrations.providers.meta.credentials import credentials_of
 from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.signatures import verify_signature
+from channels_integrations.providers.meta.webhooks import meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
 from tickets.models import Message
 
@@ -68,6 +69,8 @@ class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]])
 
 class WhatsAppCloudProvider(ChannelProvider):
     key = "whatsapp_cloud"
+    webhook_routing = "shared"  # every Meta product of the app posts to /webhooks/meta/
+    shared_webhook_path = "meta/"
     credentials_serializer = WhatsAppCloudCredentialsSerializer
     secret_fields = ("access_token", "app_secret", "verify_token")
     # Cloud API default throughput: 80 messages per second per business phone number.
@@ -108,7 +111,7 @@ class WhatsAppCloudProvider(ChannelProvider):
         verify_signature(request, str(credentials_of(connection).get("app_secret") or ""))
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
-        return parse_payload(payload)
+        return meta_parse_routed(payload, parse_payload)
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         credentials = credentials_of(connection)
