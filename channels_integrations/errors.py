@@ -74,3 +74,23 @@ class ConnectionInUse(ApplicationError):
     code = "connection_in_use"
     http_status = status.HTTP_409_CONFLICT
     default_message = _("This connection has tickets: disable it instead of deleting it.")
+
+
+class WidgetNotFound(ApplicationError):
+    code = "widget_not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("This chat is not available.")
+
+
+class VisitorForbidden(ApplicationError):
+    """No visitor token, or one that is not for this widget (tampered, other connection)."""
+
+    code = "visitor_forbidden"
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("Start the conversation again.")
+
+
+class WidgetThrottled(ApplicationError):
+    code = "throttled"
+    http_status = status.HTTP_429_TOO_MANY_REQUESTS
+    default_message = _("Too many messages. Wait a moment and try again.")

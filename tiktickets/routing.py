@@ -2,6 +2,10 @@
 
 from django.urls import path
 
+from channels_integrations.consumers import VisitorConsumer
 from realtime.consumers import InboxConsumer
 
-websocket_urlpatterns = [path("ws/", InboxConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/", InboxConsumer.as_asgi()),
+    path("ws/widget/<uuid:public_id>/", VisitorConsumer.as_asgi()),
+]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("widget/", include("channels_integrations.widget_urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -15,6 +15,7 @@ PROVIDERS: dict[str, str] = {
     "messenger": "channels_integrations.providers.messenger.provider.MessengerProvider",
     "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
     "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
+    "webchat": "channels_integrations.providers.webchat.provider.WebchatProvider",
 }
 
 

@@ -43,7 +43,7 @@ from channels_integrations.providers.base import (
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from contacts.services import contact_upsert_from_identity
 from tenants.channel_routes import channel_route_find
-from tenants.tenancy import tenant_scope
+from tenants.tenancy import current_tenant, tenant_scope
 from tickets.media import media_validate
 from tickets.message_errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
@@ -213,6 +213,14 @@ def _record_for(
     if event_ids:
         transaction.on_commit(partial(_enqueue_processing, tenant, event_ids), robust=True)
     return len(event_ids)
+
+
+def inbound_items_receive(*, connection: ChannelConnection, items: Sequence[InboundItem]) -> int:
+    """Store items that reached us without a webhook (the web chat widget posts to the tenant
+    host): the same persist-once-then-enqueue path, in the current tenant; returns how many
+    were new."""
+    with transaction.atomic():
+        return _record_for(current_tenant(), connection, items)
 
 
 def inbound_webhook_receive(

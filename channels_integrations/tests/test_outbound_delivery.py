@@ -238,10 +238,12 @@ def test_a_message_on_a_connection_without_an_installed_provider_stays_queued(
     alpha, django_capture_on_commit_callbacks
 ):
     with tenant_scope(alpha.tenant):
-        webchat = TicketFactory(
-            connection=ConnectionFactory(provider="webchat"), status="open", assignee=AdminFactory()
+        retired = TicketFactory(
+            connection=ConnectionFactory(provider="retired_provider"),
+            status="open",
+            assignee=AdminFactory(),
         )
-        message = _send(webchat, "oi", django_capture_on_commit_callbacks)
+        message = _send(retired, "oi", django_capture_on_commit_callbacks)
 
         assert not OutboundDelivery.objects.exists()
         message.refresh_from_db()

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from channels_integrations.models import ChannelConnection
+from channels_integrations.services.connections import connection_create
 from contacts.services import contact_upsert_from_identity
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
@@ -42,12 +42,11 @@ class Command(BaseCommand):
             queue = queue_create(by=admin, name="Atendimento", color="#0b7a5c")
             agents = User.objects.filter(is_active=True).values_list("pk", flat=True)
             queue_members_set(queue=queue, agent_ids=list(agents), by=admin)
-            # Other connections are created through connection_create (credentials checked
-            # with the provider); the web chat needs none, and its provider comes separately.
-            connection = ChannelConnection.objects.create(
-                provider=ChannelConnection.Provider.WEBCHAT,
+            connection = connection_create(
+                by=admin,
+                provider="webchat",
                 name="Site",
-                status=ChannelConnection.Status.CONNECTED,
+                credentials={"title": "Fale com a gente", "welcome": "Olá! Como podemos ajudar?"},
                 default_queue=queue,
                 greeting_message="Olá! Em que podemos ajudar?",
                 farewell_message="Atendimento {protocol} encerrado. Obrigado, {name}!",
@@ -59,5 +58,6 @@ class Command(BaseCommand):
                 message_receive(connection=connection, contact=contact, body=text)
         self.stdout.write(
             f"Demo content: queue {queue.name}, connection {connection.name}, "
-            f"{len(CONVERSATIONS)} conversations."
+            f"{len(CONVERSATIONS)} conversations. Web chat preview: "
+            f"/widget/{connection.public_id}/try/ on the demo host."
         )

@@ -1,0 +1,129 @@
+"""Our own web chat widget as a provider: no external API.
+
+Visitors post to the tenant host (channels_integrations/widget_views.py), which records their
+messages as inbound events like any provider's webhook; agent replies leave through the
+outbound pipeline, whose ``send`` pushes them to the visitor's live group (the widget's
+websocket). The connection's "credentials" are the widget's settings, none of them secret:
+the origins allowed to embed it, its title, colour and welcome text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from channels_integrations.providers.base import (
+    ChannelProvider,
+    InboundItem,
+    InboundMedia,
+    OutboundMessage,
+    ProviderError,
+)
+from tenants.tenancy import current_schema, group_name
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from channels_integrations.models import ChannelConnection
+
+VISITOR_GROUP = "webchat"
+
+
+def visitor_group(connection_id: int, visitor_id: str) -> str:
+    """The channel-layer group of one visitor's widget sockets (schema-prefixed)."""
+    return group_name(VISITOR_GROUP, connection_id, visitor_id)
+
+
+def _origin(value: str) -> str:
+    """``scheme://host[:port]`` of an allowed origin, or a validation error."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
+        raise serializers.ValidationError(
+            gettext_lazy("Use an origin like https://www.example.com (no path).")
+        )
+    if parts.query or parts.fragment or parts.username:
+        raise serializers.ValidationError(gettext_lazy("An origin has no query or credentials."))
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+class OriginField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        return _origin(super().to_internal_value(data))
+
+
+class WebchatSettingsSerializer(serializers.Serializer[Any]):
+    allowed_origins = serializers.ListField(
+        child=OriginField(max_length=255),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Sites allowed to embed the widget, e.g. https://www.example.com",
+    )
+    title = serializers.CharField(max_length=60, required=False, default="")
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default="#1f6feb")
+    welcome = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class WebchatProvider(ChannelProvider):
+    key = "webchat"
+    credentials_serializer = WebchatSettingsSerializer
+    secret_fields = ()
+    rate_limit_per_second = 50.0
+
+    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        return {}  # nothing outside to ask
+
+    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
+        raise NotImplementedError("visitors post to the widget views, not to a webhook")
+
+    def parse_inbound(self, payload: bytes) -> list[InboundItem]:
+        return []
+
+    def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
+        """Push the reply to the visitor's open widgets; the id is the message's own."""
+        layer = get_channel_layer()
+        if layer is None:
+            raise ProviderError("no channel layer", permanent=False)
+        message_id = message.idempotency_key.removeprefix("msg-")
+        event = {
+            "type": "webchat.message",
+            "message": {
+                "id": message_id,
+                "from": "agent",
+                "kind": message.kind,
+                "body": message.body,
+                "has_media": bool(message.media_name),
+                "at": timezone.now().isoformat(),
+            },
+        }
+        try:
+            async_to_sync(layer.group_send)(visitor_group(connection.pk, message.recipient), event)
+        except Exception as exc:  # the channel layer (Redis) is down: retried with back-off
+            raise ProviderError(f"live push failed: {exc}", permanent=False) from exc
+        # Delivered to the conversation even when no widget is open: the visitor reads it in
+        # the history next time the page loads.
+        return f"webchat-{message_id}"
+
+    def download_media(
+        self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """A visitor's upload, kept under this tenant's prefix by the widget view."""
+        name = media.provider_media_id
+        if not name.startswith(f"tenants/{current_schema()}/webchat/"):
+            raise ProviderError("upload outside the tenant's folder", permanent=True)
+        try:
+            with default_storage.open(name, "rb") as handle:
+                content = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise ProviderError("upload not found", permanent=True) from exc
+        if len(content) > max_bytes:
+            raise ProviderError("file too large", permanent=True, code="media_too_large")
+        return content, media.mime_type

@@ -1,0 +1,235 @@
+"""The web chat widget's visitors: who they are, what they send, what they may read.
+
+A visitor starts a conversation with a name (and optionally an e-mail and phone) and receives a
+signed token: ``{connection, visitor id}`` signed with the project key and a salt of the
+tenant's schema, so it is worthless on another widget or another tenant. The widget keeps it in
+a cookie on our origin and in the iframe's own storage (sent back as ``X-Visitor-Token`` when
+the browser withholds third-party cookies).
+
+Messages go through the inbound pipeline exactly like a provider's webhook: one
+``InboundEvent`` per message with the widget's client-side id (a retried POST is stored once),
+processed by Celery into contact, ticket and message. Files are checked before anything is
+stored (tickets.media limits) and kept under the tenant's prefix until processing copies them
+into the message.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from channels_integrations.errors import VisitorForbidden, WidgetNotFound, WidgetThrottled
+from channels_integrations.models import ChannelConnection
+from channels_integrations.providers.base import InboundMedia, InboundMessage
+from channels_integrations.services.inbound import inbound_items_receive
+from contacts.errors import InvalidPhone
+from contacts.models import Contact
+from contacts.phone_numbers import phone_normalize, tenant_phone_region
+from contacts.services import contact_upsert_from_identity
+from core.exceptions import FieldValidationError
+from tenants.tenancy import current_schema, tenant_media_path
+from tickets.media import media_validate
+from tickets.models import Message
+
+PROVIDER = "webchat"
+TOKEN_MAX_AGE = 180 * 24 * 3600  # a visitor keeps the conversation for six months
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
+MESSAGE_MAX_LENGTH = 4096
+# Fixed windows per visitor and per address (cache keys are tenant-scoped by the cache itself).
+LIMITS = {"message": (30, 60), "start": (20, 3600)}
+
+
+@dataclass(frozen=True)
+class Visitor:
+    id: str
+    contact: Contact
+
+
+def webchat_connection_get(public_id: UUID | str) -> ChannelConnection:
+    """The active web chat connection with that public id (404 otherwise)."""
+    connection = ChannelConnection.objects.filter(
+        public_id=public_id, provider=PROVIDER, is_active=True
+    ).first()
+    if connection is None:
+        raise WidgetNotFound()
+    return connection
+
+
+def webchat_settings(connection: ChannelConnection) -> dict[str, Any]:
+    values = connection.credentials
+    return {
+        "allowed_origins": list(values.get("allowed_origins") or []),
+        "title": str(values.get("title") or connection.name),
+        "color": str(values.get("color") or "#1f6feb"),
+        "welcome": str(values.get("welcome") or ""),
+    }
+
+
+def _salt() -> str:
+    return f"webchat-visitor:{current_schema()}"
+
+
+def webchat_throttle(kind: str, key: str) -> None:
+    """429 ``throttled`` (with ``retry_after``) once ``key`` used up its window of ``kind``."""
+    limit, window = LIMITS[kind]
+    bucket = int(time.time() // window)
+    name = f"webchat:{kind}:{key}:{bucket}"
+    cache.add(name, 0, timeout=window)
+    try:
+        used = cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, timeout=window)
+        used = 1
+    if used > limit:
+        retry_after = int(window - time.time() % window) + 1
+        raise WidgetThrottled(extra={"retry_after": retry_after})
+
+
+def webchat_visitor_start(
+    *, connection: ChannelConnection, name: str, email: str = "", phone: str = ""
+) -> tuple[Visitor, str]:
+    """A new visitor and their token; the contact exists at once (agents see the name)."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Tell us your name.")]
+    elif len(name) > 80:
+        errors["name"] = [_("Use at most 80 characters.")]
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    normalized = ""
+    if (phone or "").strip():
+        try:
+            normalized = phone_normalize(phone, region=tenant_phone_region())
+        except InvalidPhone:
+            errors["phone"] = [_("Enter a valid phone number with area code.")]
+    if errors:
+        raise FieldValidationError(errors)
+    visitor_id = uuid.uuid4().hex
+    contact, _created = contact_upsert_from_identity(
+        provider=PROVIDER, external_id=visitor_id, name=name, phone=normalized or None
+    )
+    if email and not contact.email:
+        Contact.objects.filter(pk=contact.pk, email="").update(email=email)
+    token = signing.dumps({"c": str(connection.public_id), "v": visitor_id}, salt=_salt())
+    return Visitor(id=visitor_id, contact=contact), token
+
+
+def webchat_visitor_from_token(*, connection: ChannelConnection, token: str) -> Visitor:
+    """The visitor a token names, if it was issued by this widget of this tenant (403)."""
+    if not token:
+        raise VisitorForbidden()
+    try:
+        data = signing.loads(token, salt=_salt(), max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature as exc:  # SignatureExpired included
+        raise VisitorForbidden() from exc
+    visitor_id = str(data.get("v") or "") if isinstance(data, dict) else ""
+    if data.get("c") != str(connection.public_id) or not _VISITOR_ID.match(visitor_id):
+        raise VisitorForbidden()
+    contact = Contact.objects.filter(
+        identities__provider=PROVIDER, identities__external_id=visitor_id
+    ).first()
+    if contact is None:  # merged away or erased: start again
+        raise VisitorForbidden()
+    return Visitor(id=visitor_id, contact=contact)
+
+
+def webchat_message_post(
+    *,
+    connection: ChannelConnection,
+    visitor: Visitor,
+    client_id: str,
+    text: str = "",
+    upload: UploadedFile | None = None,
+) -> bool:
+    """Record one visitor message for processing; False when ``client_id`` was seen already
+    (a retried POST). Nothing is stored when the input is refused."""
+    if not _CLIENT_ID.match(client_id or ""):
+        raise FieldValidationError({"client_id": [_("A message id is required.")]})
+    text = (text or "").strip()
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise FieldValidationError(
+            {"text": [_("Use at most %(max)d characters.") % {"max": MESSAGE_MAX_LENGTH}]}
+        )
+    if not text and upload is None:
+        raise FieldValidationError({"text": [_("Write a message or attach a file.")]})
+    media = None
+    kind: str = Message.Kind.TEXT
+    if upload is not None:
+        info = media_validate(file=upload, name=upload.name or "")
+        stored = default_storage.save(
+            tenant_media_path("webchat", f"{visitor.id}/{uuid.uuid4().hex}-{info.name}"), upload
+        )
+        media = InboundMedia(
+            provider_media_id=stored, mime_type=info.mime, filename=info.name, size=info.size
+        )
+        kind = info.kind
+    item = InboundMessage(
+        event_id=f"{visitor.id}:{client_id}",
+        external_id=visitor.id,
+        provider_message_id=f"webchat-{visitor.id}-{client_id}",
+        kind=kind,
+        body=text,
+        contact_name=visitor.contact.name,
+        media=media,
+    )
+    return inbound_items_receive(connection=connection, items=[item]) == 1
+
+
+def _visitor_messages(connection: ChannelConnection, visitor: Visitor) -> Any:
+    return Message.objects.filter(
+        ticket__connection=connection,
+        ticket__contact=visitor.contact,
+        is_note=False,
+        deleted_at__isnull=True,
+    ).exclude(sender=Message.Sender.SYSTEM)
+
+
+def webchat_history(
+    *, connection: ChannelConnection, visitor: Visitor, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The visitor's conversation on this widget, oldest first: their messages and the
+    replies; never notes, never other customers'."""
+    rows = list(_visitor_messages(connection, visitor).order_by("-created_at", "-pk")[:limit])
+    rows.reverse()
+    return [
+        {
+            "id": str(message.public_id),
+            "from": "visitor" if message.direction == Message.Direction.INBOUND else "agent",
+            "client_id": (message.provider_message_id or "").removeprefix(f"webchat-{visitor.id}-")
+            if message.direction == Message.Direction.INBOUND
+            else "",
+            "kind": message.kind,
+            "body": message.body,
+            "media_name": message.media_name if message.media else "",
+            "status": message.status,
+            "at": message.created_at.isoformat(),
+        }
+        for message in rows
+    ]
+
+
+def webchat_media_message(
+    *, connection: ChannelConnection, visitor: Visitor, message_id: UUID
+) -> Message:
+    message = _visitor_messages(connection, visitor).filter(public_id=message_id).first()
+    if message is None or not message.media:
+        raise WidgetNotFound()
+    return message
