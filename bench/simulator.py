@@ -1,0 +1,452 @@
+"""Provider simulator: the subset of the Telegram Bot API and Meta Graph API that our adapters
+call, on a local HTTP server, plus a poster of correctly signed inbound webhooks.
+
+Point the app at it with ``TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>`` and
+``META_GRAPH_API_URL=http://127.0.0.1:<port>/v26.0``. Every request is recorded (tests and
+benchmarks count sends, duplicates and the busiest second per account); latency, 5xx and 429
+answers are injected on demand. Answers follow the providers' documentation:
+
+- Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
+  errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
+  getMe, setWebhook, deleteWebhook, send* (a Message), getFile (a File) and
+  ``/file/bot<token>/<file_path>``.
+- Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
+  ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
+  (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages); media upload
+  ``{"id"}``, media URL ``{"url", "mime_type", "sha256", "file_size", "id"}``
+  (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); Messenger and
+  Instagram Send API ``{"recipient_id", "message_id"}``
+  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); errors
+  ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
+
+Run alone (for the demo or by hand): ``.venv/bin/python bench/simulator.py --port 8977``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import itertools
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+GRAPH_VERSION = "v26.0"
+_SEND_METHODS = {
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendAudio",
+    "sendVoice",
+    "sendVideo",
+    "sendSticker",
+    "sendLocation",
+    "sendContact",
+}
+
+
+@dataclass
+class Faults:
+    """What the simulator does to requests: latency (seconds) and error rates (0..1)."""
+
+    latency: float = 0.0
+    error_rate: float = 0.0  # answered 500
+    throttle_rate: float = 0.0  # answered 429 with a retry-after
+    retry_after: int = 1
+
+
+@dataclass
+class Recorded:
+    at: float
+    provider: str  # "telegram" or "graph"
+    account: str  # bot token or Graph object id
+    method: str  # sendMessage, messages, media, getMe, ...
+    body: dict[str, Any]
+    status: int
+
+
+@dataclass
+class Simulator:
+    """The server and what it saw. ``start()`` returns self; ``stop()`` shuts it down."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    faults: Faults = field(default_factory=Faults)
+    requests: list[Recorded] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+    _random: random.Random = field(default_factory=lambda: random.Random(20261123))  # noqa: S311
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> Simulator:
+        simulator = self
+
+        class Handler(_Handler):
+            sim = simulator
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def telegram_base_url(self) -> str:
+        return self.url
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.url}/{GRAPH_VERSION}"
+
+    # ---------------------------------------------------------------- figures
+
+    def next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def record(self, entry: Recorded) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+    def sends(self) -> list[Recorded]:
+        """Accepted sends (2xx), in arrival order."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.status == 200 and (r.method in _SEND_METHODS or r.method == "messages")
+            ]
+
+    def sent_texts(self) -> Counter[str]:
+        """How many times each text was accepted: a count above 1 is a duplicate send."""
+        texts: Counter[str] = Counter()
+        for r in self.sends():
+            body = r.body
+            text = body.get("text")
+            if isinstance(text, dict):  # WhatsApp {"text": {"body": ...}}
+                text = text.get("body")
+            if text is None and isinstance(body.get("message"), dict):  # Messenger
+                text = body["message"].get("text")
+            texts[str(text)] += 1
+        return texts
+
+    def busiest_second(self, account: str | None = None) -> int:
+        """The most sends accepted in any sliding 1-second window (for one account)."""
+        times = sorted(r.at for r in self.sends() if account is None or r.account == account)
+        best = start = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # ---------------------------------------------------------------- decisions
+
+    def fault(self) -> int | None:
+        """The injected failure status for this request, if any (after the latency)."""
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        roll = self._random.random()
+        if roll < self.faults.error_rate:
+            return 500
+        if roll < self.faults.error_rate + self.faults.throttle_rate:
+            return 429
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sim: Simulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: thousands of requests per run
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        kind = self.headers.get("Content-Type", "")
+        if kind.startswith("application/json"):
+            try:
+                data = json.loads(raw or b"{}")
+            except ValueError:
+                return {}
+            return data if isinstance(data, dict) else {}
+        if kind.startswith("application/x-www-form-urlencoded"):
+            return {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if kind.startswith("multipart/form-data"):
+            return _multipart_fields(raw, kind)
+        return {}
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _bytes(self, content: bytes, mime: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", mime)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._route("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._route("POST")
+
+    def _route(self, verb: str) -> None:
+        path = urlsplit(self.path).path
+        body = self._body() if verb == "POST" else {}
+        if path.startswith("/file/bot"):
+            self._telegram_file(path)
+        elif path.startswith("/bot"):
+            self._telegram(path, body)
+        elif path.startswith(f"/{GRAPH_VERSION}/"):
+            self._graph(verb, path, body)
+        elif path.startswith("/graph-media/"):
+            content, mime = self.sim.files.get(path.rsplit("/", 1)[1], (b"", ""))
+            self._bytes(content, mime or "application/octet-stream")
+        else:
+            self._json(404, {"error": "unknown path"})
+
+    # ---------------------------------------------------------------- Telegram
+
+    def _telegram(self, path: str, body: dict[str, Any]) -> None:
+        token, _, method = path[len("/bot") :].partition("/")
+        failure = self.sim.fault()
+        status = failure or 200
+        self.sim.record(Recorded(time.time(), "telegram", token, method, body, status))
+        if failure == 429:
+            self._json(
+                429,
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {self.sim.faults.retry_after}",
+                    "parameters": {"retry_after": self.sim.faults.retry_after},
+                },
+            )
+            return
+        if failure:
+            self._json(
+                500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+            )
+            return
+        bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
+        if method == "getMe":
+            result: Any = {
+                "id": bot_id,
+                "is_bot": True,
+                "first_name": "Simulated Bot",
+                "username": f"sim_{bot_id}_bot",
+            }
+        elif method in {"setWebhook", "deleteWebhook"}:
+            result = True
+        elif method == "getFile":
+            file_id = str(body.get("file_id") or "")
+            content, _mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))
+            result = {
+                "file_id": file_id,
+                "file_unique_id": file_id[-8:],
+                "file_size": len(content),
+                "file_path": f"documents/{file_id}",
+            }
+        elif method in _SEND_METHODS:
+            result = {
+                "message_id": self.sim.next_id(),
+                "date": int(time.time()),
+                "chat": {"id": body.get("chat_id"), "type": "private"},
+                "text": body.get("text", ""),
+            }
+        else:
+            self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self._json(200, {"ok": True, "result": result})
+
+    def _telegram_file(self, path: str) -> None:
+        file_id = path.rsplit("/", 1)[1]
+        content, mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))
+        self._bytes(content, mime)
+
+    # ---------------------------------------------------------------- Graph
+
+    def _graph(self, verb: str, path: str, body: dict[str, Any]) -> None:
+        parts = path[len(f"/{GRAPH_VERSION}/") :].strip("/").split("/")
+        account, method = parts[0], (parts[1] if len(parts) > 1 else verb.lower())
+        failure = self.sim.fault()
+        status = failure or 200
+        self.sim.record(Recorded(time.time(), "graph", account, method, body, status))
+        if failure:
+            code = 4 if failure == 429 else 2  # "Application request limit", "Service unavailable"
+            headers = {"Retry-After": str(self.sim.faults.retry_after)} if failure == 429 else {}
+            self._json(
+                failure,
+                {
+                    "error": {
+                        "message": "Simulated failure",
+                        "type": "OAuthException",
+                        "code": code,
+                        "fbtrace_id": "SIMULATED",
+                    }
+                },
+                headers,
+            )
+            return
+        if verb == "POST" and method == "messages":
+            n = self.sim.next_id()
+            if body.get("messaging_product") == "whatsapp":
+                to = str(body.get("to") or "")
+                self._json(
+                    200,
+                    {
+                        "messaging_product": "whatsapp",
+                        "contacts": [{"input": to, "wa_id": to}],
+                        "messages": [{"id": f"wamid.SIM{n:012d}"}],
+                    },
+                )
+            else:
+                recipient = (body.get("recipient") or {}).get("id", "")
+                self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
+        elif verb == "POST" and method == "media":
+            self._json(200, {"id": f"{self.sim.next_id():016d}"})
+        elif verb == "GET" and account in self.sim.files:
+            content, mime = self.sim.files[account]
+            self._json(
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "url": f"{self.sim.url}/graph-media/{account}",
+                    "mime_type": mime,
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "file_size": len(content),
+                    "id": account,
+                },
+            )
+        elif verb == "GET":  # an account asked for its fields (credential checks)
+            self._json(
+                200,
+                {
+                    "id": account,
+                    "name": "Simulated account",
+                    "username": "simulated",
+                    "display_phone_number": "+55 11 4000-0000",
+                    "verified_name": "Simulated",
+                    "quality_rating": "GREEN",
+                },
+            )
+        else:
+            self._json(404, {"error": {"message": "Unknown path", "code": 100}})
+
+
+def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Text fields of a multipart body (file parts are noted by name only)."""
+    boundary = content_type.split("boundary=", 1)[-1].strip().strip('"').encode()
+    fields: dict[str, Any] = {}
+    for part in raw.split(b"--" + boundary):
+        head, _, value = part.partition(b"\r\n\r\n")
+        if b'name="' not in head:
+            continue
+        name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+        fields[name] = "<file>" if b"filename=" in head else value.rstrip(b"\r\n").decode()
+    return fields
+
+
+# -------------------------------------------------------------------- inbound webhooks
+
+
+def whatsapp_text_webhook(
+    *, phone_number_id: str, sender: str, message_id: str, text: str, name: str = "Cliente"
+) -> bytes:
+    """A WhatsApp Cloud text message notification.
+    https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples#text-messages
+    """
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
+        "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+        "messages": [
+            {
+                "from": sender,
+                "id": message_id,
+                "timestamp": str(int(time.time())),
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    change = {"value": value, "field": "messages"}
+    return json.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+    ).encode()
+
+
+def telegram_text_update(*, update_id: int, chat_id: int, text: str, name: str = "Ana") -> bytes:
+    """A Telegram Update with a private text message. https://core.telegram.org/bots/api#update"""
+    user = {"id": chat_id, "is_bot": False, "first_name": name}
+    message = {
+        "message_id": update_id,
+        "from": user,
+        "chat": {**user, "type": "private"},
+        "date": int(time.time()),
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+def meta_signature(body: bytes, app_secret: str) -> str:
+    """X-Hub-Signature-256 as Meta computes it (HMAC-SHA256 of the raw body)."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8977)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--error-rate", type=float, default=0.0)
+    args = parser.parse_args()
+    sim = Simulator(port=args.port, faults=Faults(latency=args.latency, error_rate=args.error_rate))
+    sim.start()
+    print(f"Provider simulator on {sim.url}")
+    print(f"  TELEGRAM_API_BASE_URL={sim.telegram_base_url}")
+    print(f"  META_GRAPH_API_URL={sim.graph_url}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The provider simulator speaks the subset of the Telegram Bot API and Graph API our adapters
+call: the real adapters run against it over HTTP, and its records count what they sent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.simulator import (
+    Faults,
+    Simulator,
+    meta_signature,
+    telegram_text_update,
+    whatsapp_text_webhook,
+)
+from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.providers.base import InboundMedia, OutboundMessage, ProviderError
+from channels_integrations.providers.registry import provider_for
+from conftest import host_client
+from tenants.channel_routes import channel_routes_set
+from tenants.tenancy import tenant_scope
+from tickets.tests.factories import ConnectionFactory
+
+
+@pytest.fixture
+def sim(settings):
+    simulator = Simulator().start()
+    settings.TELEGRAM_API_BASE_URL = simulator.telegram_base_url
+    settings.META_GRAPH_API_URL = simulator.graph_url
+    yield simulator
+    simulator.stop()
+
+
+def _unsaved(provider: str, **credentials) -> ChannelConnection:
+    connection = ChannelConnection(provider=provider, name="sim")
+    connection.credentials = credentials
+    return connection
+
+
+def _text(n: int, to: str = "5511999990000") -> OutboundMessage:
+    return OutboundMessage(idempotency_key=f"msg-{n}", recipient=to, kind="text", body=f"oi {n}")
+
+
+def test_telegram_adapter_checks_registers_and_sends_through_the_simulator(sim):
+    telegram = provider_for("telegram")
+    facts = telegram.check_credentials({"bot_token": "4242:AAsim"})
+    assert facts["bot_id"] == 4242
+    connection = _unsaved("telegram", bot_token="4242:AAsim", webhook_secret="s")
+    telegram.webhook_register(connection, url="https://example.test/webhooks/telegram/x/")
+    first = telegram.send(connection, _text(1, to="777"))
+    second = telegram.send(connection, _text(2, to="777"))
+    assert first != second
+    assert sim.sent_texts() == {"oi 1": 1, "oi 2": 1}
+    methods = [r.method for r in sim.requests]
+    assert methods == ["getMe", "setWebhook", "sendMessage", "sendMessage"]
+    sim.files["FILE1"] = (b"%PDF-sim", "application/pdf")
+    content, _mime = telegram.download_media(
+        connection, InboundMedia(provider_media_id="FILE1"), max_bytes=1000
+    )
+    assert content == b"%PDF-sim"
+
+
+def test_graph_adapters_check_and_send_through_the_simulator(sim):
+    whatsapp = provider_for("whatsapp_cloud")
+    assert whatsapp.check_credentials({"phone_number_id": "1065", "access_token": "t"})
+    wa = _unsaved("whatsapp_cloud", phone_number_id="1065", access_token="t", app_secret="a")
+    assert whatsapp.send(wa, _text(3)).startswith("wamid.SIM")
+    messenger = provider_for("messenger")
+    fb = _unsaved("messenger", page_id="6824", page_access_token="p", app_secret="a")
+    assert messenger.send(fb, _text(4, to="PSID-1")).startswith("m_SIM")
+    assert sim.sent_texts() == {"oi 3": 1, "oi 4": 1}
+    assert {r.account for r in sim.sends()} == {"1065", "6824"}
+
+
+def test_injected_failures_reach_the_adapters_as_temporary_errors(sim):
+    connection = _unsaved("telegram", bot_token="1:x", webhook_secret="s")
+    sim.faults = Faults(error_rate=1.0)
+    with pytest.raises(ProviderError) as failed:
+        provider_for("telegram").send(connection, _text(5))
+    assert failed.value.permanent is False
+    sim.faults = Faults(throttle_rate=1.0, retry_after=3)
+    with pytest.raises(ProviderError) as throttled:
+        provider_for("telegram").send(connection, _text(6))
+    assert throttled.value.retry_after == 3
+    assert sim.sends() == []  # refused requests are recorded but are not sends
+    assert [r.status for r in sim.requests] == [500, 429]
+
+
+def test_busiest_second_counts_sends_in_any_sliding_window(sim):
+    connection = _unsaved("telegram", bot_token="9:x", webhook_secret="s")
+    for n in range(5):
+        provider_for("telegram").send(connection, _text(n))
+    assert sim.busiest_second("9:x") == 5
+    assert sim.busiest_second("other") == 0
+
+
+def test_the_webhook_builders_make_deliveries_the_app_accepts(alpha):
+    with tenant_scope(alpha.tenant):
+        wa = ConnectionFactory(
+            provider="whatsapp_cloud",
+            credentials={"app_secret": "sim-secret", "phone_number_id": "5550001"},
+        )
+        channel_routes_set(
+            provider="whatsapp_cloud", connection_public_id=wa.public_id, keys=["5550001"]
+        )
+        tg = ConnectionFactory(
+            provider="telegram",
+            credentials={"bot_token": "1:x", "webhook_secret": "tg-secret"},
+            webhook_token="tok-sim-1234567890",
+        )
+        channel_routes_set(
+            provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
+        )
+    client = host_client("localhost")
+    body = whatsapp_text_webhook(
+        phone_number_id="5550001", sender="5511988887777", message_id="wamid.S1", text="oi"
+    )
+    meta = client.post(
+        "/webhooks/meta/",
+        body,
+        "application/json",
+        HTTP_X_HUB_SIGNATURE_256=meta_signature(body, "sim-secret"),
+    )
+    update = telegram_text_update(update_id=10, chat_id=555, text="olá")
+    telegram = client.post(
+        f"/webhooks/telegram/{tg.webhook_token}/",
+        update,
+        "application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="tg-secret",
+    )
+    assert (meta.status_code, telegram.status_code) == (200, 200)
+    with tenant_scope(alpha.tenant):
+        assert InboundEvent.objects.count() == 2
+    assert json.loads(update)["message"]["text"] == "olá"
