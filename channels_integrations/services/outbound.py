@@ -35,9 +35,8 @@ from tickets.services.messages import message_delivery_failed, message_sent_reco
 
 logger = logging.getLogger(__name__)
 
-# A claim lasts longer than the slowest provider call (file uploads included); a worker that
-# dies mid-send releases the row when it expires.
-CLAIM_SECONDS = 120
+# A claim (settings.OUTBOUND_CLAIM_SECONDS) lasts longer than the slowest provider call (file
+# uploads included); a worker that dies mid-send releases the row when it expires.
 # Waits for a rate-limit slot shorter than this are slept in the worker (the window is one
 # second); longer ones are retried by the task.
 INLINE_WAIT_SECONDS = 1.0
@@ -151,7 +150,7 @@ def _claim(delivery: OutboundDelivery, now: datetime) -> bool:
         OutboundDelivery.objects.filter(pk=delivery.pk, status=OutboundDelivery.Status.PENDING)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .update(
-            locked_until=now + timedelta(seconds=CLAIM_SECONDS),
+            locked_until=now + timedelta(seconds=settings.OUTBOUND_CLAIM_SECONDS),
             attempts=F("attempts") + 1,
             updated_at=now,
         )

@@ -338,6 +338,9 @@ OUTBOUND_RETRY_MAX_SECONDS = env_int("OUTBOUND_RETRY_MAX_SECONDS", 600)
 # The sweeper re-enqueues inbound events and outbound deliveries left waiting this many minutes
 # (their task was lost, e.g. during a broker outage).
 CHANNEL_SWEEP_AFTER_MINUTES = env_int("CHANNEL_SWEEP_AFTER_MINUTES", 5)
+# How long a worker holds a delivery it is sending; a worker killed mid-send leaves the row
+# claimed this long before another may take it (longer than any provider call's timeout).
+OUTBOUND_CLAIM_SECONDS = env_int("OUTBOUND_CLAIM_SECONDS", 120)
 # Telegram Bot API base URL (a local simulator in tests and benchmarks).
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 
