@@ -98,10 +98,14 @@ MODULES: list[ModuleSpec] = [
         requires=("seed",),
     ),
     ModuleSpec("B6", "bench.tenant_provisioning", "B6 tenant provisioning and migrations", 420),
-    # Realtime and channel pipelines plug in here, one line each, when they land:
-    # ModuleSpec("B1", "bench.webhook_to_socket", "B1 webhook -> stored -> websocket", 240),
+    # Channel pipelines and realtime (B5, campaigns, plugs in here when it lands):
+    ModuleSpec(
+        "B1",
+        "bench.ingest",
+        "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
+        300,
+    ),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
-    # ModuleSpec("B7", "bench.outbound_send", "B7 outbound send path", 180),
 ]
 
 

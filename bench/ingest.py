@@ -1,0 +1,592 @@
+"""B1 and B7 (performance.md §4): webhooks in, replies out, through production-like processes.
+
+One tenant with a WhatsApp Cloud and a Telegram connection whose APIs are the provider simulator
+(bench/simulator.py), a queue of 20 agents with open websockets, and the docker-compose process
+topology on loopback (gunicorn, daphne, one Celery worker; bench/processes.py).
+
+- **Inbound (B1)**: signed WhatsApp webhooks posted to ``/webhooks/meta/`` at fixed rates (each
+  step ~8 s); prints acknowledgements per second and their p50/p99, and the end-to-end latency
+  from the POST to each agent's ``message.created`` on the websocket; then reconciles: messages
+  stored == distinct webhooks, none lost, none doubled.
+- **Outbound (B7)**: agent replies created through the service at 20/s on the Telegram
+  connection, sent by the worker to the simulator (50 ms per call, 1% answered 500); prints
+  reply -> provider p50/p99, sends per second, retries and duplicates; then a burst of replies
+  checks the per-connection rate limit (Telegram: 30/s) in every 1-second window the simulator
+  saw.
+
+    .venv/bin/python bench/ingest.py               # ~3 minutes
+    .venv/bin/python bench/ingest.py --rates 20 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    check_database_name,
+    drop_database,
+    git_info,
+    machine_info,
+    percentile,
+    recreate_database,
+    table,
+    write_result,
+)
+from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
+from bench.simulator import (  # noqa: E402
+    Faults,
+    Simulator,
+    meta_signature,
+    whatsapp_text_webhook,
+)
+
+SLUG = "benchingest"
+PHONE = "5550000001"
+APP_SECRET = "bench-app-secret"
+BOT_TOKEN = "7000001:BENCH"
+AGENTS = 20
+SENDERS = 400  # distinct customers the webhooks come from (new contacts and tickets at first)
+TELEGRAM_LIMIT = 30  # the adapter's per-connection rate (telegram/provider.py)
+
+
+def log(message: str) -> None:
+    print(f"[ingest] {message}", file=sys.stderr, flush=True)
+
+
+def seed() -> dict[str, Any]:
+    """Tenant, 20 agents in a queue, WhatsApp and Telegram connections routed to it."""
+    from django.conf import settings
+
+    from accounts.models import User
+    from accounts.tokens import issue_token_pair
+    from channels_integrations.models import ChannelConnection
+    from contacts.models import ContactIdentity
+    from contacts.services import contact_upsert_from_identity
+    from tenants.channel_routes import channel_routes_set
+    from tenants.models import Domain, Tenant
+    from tenants.services import tenant_provision
+    from tenants.tenancy import public_scope, tenant_scope
+    from tickets.models import Queue, Ticket
+    from tickets.protocols import protocol_next
+
+    with public_scope():
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "TikTickets platform"}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+    tenant = tenant_provision(
+        name="Bench ingest",
+        slug=SLUG,
+        admin_email="admin@ingest.example",
+        admin_password="Bench-Admin-Password-1",
+        max_users=AGENTS + 10,
+    ).tenant
+    with tenant_scope(tenant):
+        queue = Queue.objects.create(name="Bench", color="#336699")
+        agents = User.objects.bulk_create(
+            User(email=f"agent{n}@ingest.example", name=f"Agent {n}", role=User.Role.AGENT)
+            for n in range(AGENTS)
+        )
+        queue.members.set(agents)
+        whatsapp = ChannelConnection(
+            provider="whatsapp_cloud", name="WhatsApp", status="connected", default_queue=queue
+        )
+        whatsapp.credentials = {
+            "phone_number_id": PHONE,
+            "access_token": "bench",
+            "app_secret": APP_SECRET,
+            "verify_token": "bench",
+        }
+        whatsapp.save()
+        telegram = ChannelConnection(
+            provider="telegram",
+            name="Telegram",
+            status="connected",
+            default_queue=queue,
+            webhook_token=secrets.token_urlsafe(24),
+        )
+        telegram.credentials = {"bot_token": BOT_TOKEN, "webhook_secret": "bench-secret"}
+        telegram.save()
+        channel_routes_set(
+            provider="whatsapp_cloud", connection_public_id=whatsapp.public_id, keys=[PHONE]
+        )
+        channel_routes_set(
+            provider="telegram",
+            connection_public_id=telegram.public_id,
+            keys=[telegram.webhook_token],
+        )
+        contact, _ = contact_upsert_from_identity(
+            provider="telegram", external_id="900001", name="Cliente Telegram"
+        )
+        ContactIdentity.objects.get_or_create(
+            contact=contact, provider="telegram", external_id="900001"
+        )
+        author = User.objects.get(email="admin@ingest.example")
+        reply_ticket = Ticket.objects.create(
+            protocol=protocol_next(),
+            contact=contact,
+            connection=telegram,
+            queue=queue,
+            status=Ticket.Status.OPEN,
+            assignee=author,
+        )
+        tokens = [issue_token_pair(user)["access"] for user in agents]
+    return {
+        "tenant": tenant,
+        "tokens": tokens,
+        "reply_ticket": reply_ticket,
+        "author": author,
+        "whatsapp": whatsapp,
+    }
+
+
+# ------------------------------------------------------------------ inbound (B1)
+
+
+async def agent_socket(
+    url: str, token: str, ready: asyncio.Event, stop: asyncio.Event, sink: list[float]
+) -> None:
+    import websockets
+
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    async with websockets.connect(
+        url.replace("127.0.0.1", f"{SLUG}.localhost"),
+        host="127.0.0.1",
+        port=port,
+        additional_headers={"Authorization": f"Bearer {token}"},
+        max_size=2**22,
+        open_timeout=60,
+        ping_interval=None,
+    ) as ws:
+        await ws.recv()  # hello
+        ready.set()
+        while not stop.is_set():
+            try:
+                frame = await asyncio.wait_for(ws.recv(), timeout=0.5)
+            except TimeoutError:
+                continue
+            received = time.time()
+            event = json.loads(frame)
+            if event["type"] != "message.created":
+                continue
+            body = str(event["data"].get("message", {}).get("body") or "")
+            if body.startswith("b1 "):
+                sink.append((received - float(body.split()[-1])) * 1000)
+
+
+async def post_webhooks(
+    base: str, rate: float, seconds: float, offset: int, tag: str = "b1"
+) -> list[float]:
+    """Signed WhatsApp webhooks at ``rate`` per second; the acknowledgement times in ms."""
+    import httpx
+
+    count = int(rate * seconds)
+    acks: list[float] = []
+    failures = 0
+
+    async def one(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal failures
+        body = whatsapp_text_webhook(
+            phone_number_id=PHONE,
+            sender=f"55119{(offset + n) % SENDERS:08d}",
+            message_id=f"wamid.BENCH.{offset + n}",
+            text=f"{tag} {offset + n} {time.time():.6f}",
+        )
+        started = time.perf_counter()
+        response = await client.post(
+            f"{base}/webhooks/meta/",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": meta_signature(body, APP_SECRET),
+                "Host": "localhost",
+                "X-Forwarded-Proto": "https",
+            },
+        )
+        if response.status_code == 200:
+            acks.append((time.perf_counter() - started) * 1000)
+        else:
+            failures += 1
+
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+        tasks = []
+        for n in range(count):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(client, n)))
+        await asyncio.gather(*tasks)
+    if failures:
+        log(f"{failures} webhooks were not answered 200")
+    return acks
+
+
+async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds: float) -> Any:
+    stop = asyncio.Event()
+    sinks: list[list[float]] = [[] for _ in seeded["tokens"]]
+    readies = [asyncio.Event() for _ in seeded["tokens"]]
+    sockets = [
+        asyncio.create_task(agent_socket(f"{app.ws_url}/ws/", token, ready, stop, sink))
+        for token, ready, sink in zip(seeded["tokens"], readies, sinks, strict=True)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=60)
+    await post_webhooks(app.http_url, 5, 2, 10_000_000, tag="warm")  # warm the processes
+    steps = []
+    offset = 0
+    for rate in rates:
+        for sink in sinks:
+            sink.clear()
+        log(f"inbound: {rate:g} webhooks/s for {seconds:g} s")
+        started = time.perf_counter()
+        acks = await post_webhooks(app.http_url, rate, seconds, offset)
+        elapsed = time.perf_counter() - started
+        posted = int(rate * seconds)
+        offset += posted
+        deadline = time.time() + 30
+        while sum(len(s) for s in sinks) < posted * len(sinks) and time.time() < deadline:
+            await asyncio.sleep(0.2)
+        latencies = sorted(v for sink in sinks for v in sink)
+        steps.append(
+            {
+                "rate": rate,
+                "posted": posted,
+                "acked": len(acks),
+                "acks_per_s": len(acks) / elapsed,
+                "ack_p50_ms": percentile(acks, 50) if acks else None,
+                "ack_p99_ms": percentile(acks, 99) if acks else None,
+                "e2e_p50_ms": percentile(latencies, 50) if latencies else None,
+                "e2e_p99_ms": percentile(latencies, 99) if latencies else None,
+                "socket_events": len(latencies),
+                "socket_expected": posted * len(sinks),
+            }
+        )
+    stop.set()
+    await asyncio.gather(*sockets, return_exceptions=True)
+    return steps, offset
+
+
+def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
+    """Wait for the inbound queue to drain (up to 2 minutes), then count what was stored."""
+    from django.db.models import Count
+
+    from channels_integrations.models import InboundEvent
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Message
+
+    started = time.time()
+    with tenant_scope(tenant):
+        while True:
+            waiting = InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).count()
+            if waiting == 0 or time.time() - started > 120:
+                break
+            time.sleep(0.5)
+        drained_s = time.time() - started
+        rows = Message.objects.filter(body__startswith="b1 ", direction="in")
+        stored = rows.count()
+        distinct = rows.values("provider_message_id").distinct().count()
+        events = dict(InboundEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        stuck = list(
+            InboundEvent.objects.exclude(status=InboundEvent.Status.PROCESSED)
+            .values_list("attempts", "last_error")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:5]
+        )
+    return {
+        "posted": posted,
+        "stored": stored,
+        "lost": posted - distinct,
+        "doubled": stored - distinct,
+        "events": events,
+        "drain_s": round(drained_s, 1),
+        "unprocessed": [list(row) for row in stuck],
+    }
+
+
+# ------------------------------------------------------------------ outbound (B7)
+
+
+def replies(seeded: dict[str, Any], rate: float, count: int, tag: str) -> float:
+    """``count`` agent replies through the service at ``rate`` per second (0: at once)."""
+    from tenants.tenancy import tenant_scope
+    from tickets.services.messages import message_send
+
+    start = time.perf_counter()
+    with tenant_scope(seeded["tenant"]):
+        for n in range(count):
+            if rate:
+                delay = start + n / rate - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            message_send(
+                ticket=seeded["reply_ticket"],
+                by=seeded["author"],
+                body=f"b7 {tag} {n} {time.time():.6f}",
+            )
+    return time.perf_counter() - start
+
+
+def wait_sent(sim: Simulator, tag: str, count: int, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = {t for t in sim.sent_texts() if t.startswith(f"b7 {tag} ")}
+        if len(done) >= count:
+            return
+        time.sleep(0.2)
+
+
+def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str, Any]:
+    rate = 20.0
+    count = int(rate * seconds)
+    sim.faults = Faults(latency=0.05, error_rate=0.01)
+    log(f"outbound: {count} replies at {rate:g}/s")
+    replies(seeded, rate, count, "steady")
+    wait_sent(sim, "steady", count)
+    steady = [r for r in sim.sends() if str(r.body.get("text", "")).startswith("b7 steady ")]
+    latencies = sorted((r.at - float(str(r.body["text"]).split()[-1])) * 1000 for r in steady)
+    first, last = (min(r.at for r in steady), max(r.at for r in steady)) if steady else (0, 0)
+    texts = sim.sent_texts()
+    errors = sum(1 for r in sim.requests if r.status >= 500)
+    burst = 150
+    log(f"outbound: a burst of {burst} replies at once (the limit is {TELEGRAM_LIMIT}/s)")
+    sim.faults = Faults(latency=0.02)
+    sim.reset()
+    started = time.time()
+    replies(seeded, 0, burst, "burst")
+    wait_sent(sim, "burst", burst)
+    burst_sends = sim.sends()
+    burst_texts = sim.sent_texts()
+    return {
+        "count": count,
+        "sent": len({t for t in texts if t.startswith("b7 steady ")}),
+        "p50_ms": percentile(latencies, 50) if latencies else None,
+        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "sends_per_s": len(steady) / (last - first) if last > first else None,
+        "provider_errors_retried": errors,
+        "duplicates": sum(n - 1 for t, n in texts.items() if t.startswith("b7 ") and n > 1)
+        + sum(n - 1 for t, n in burst_texts.items() if n > 1),
+        "burst": burst,
+        "burst_sent": len(burst_sends),
+        "burst_seconds": (max(r.at for r in burst_sends) - started) if burst_sends else None,
+        "busiest_second": sim.busiest_second(BOT_TOKEN),
+        "limit": TELEGRAM_LIMIT,
+    }
+
+
+# ------------------------------------------------------------------ driver
+
+
+def measure(
+    database: str, redis_url: str, rates: list[float], seconds: float, work: Path
+) -> dict[str, Any]:
+    from cryptography.fernet import Fernet
+
+    from bench.processes import AppProcesses
+
+    database = check_database_name(database)
+    keys = {
+        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+    }
+    os.environ.update(keys)
+    log(f"recreating database {database}")
+    recreate_database(database)
+    django_setup(database, redis_url=redis_url)
+    import redis
+    from django.core.management import call_command
+
+    redis.Redis.from_url(redis_url).flushdb()
+    call_command("migrate_schemas", "--shared", verbosity=0)
+    seeded = seed()
+    sim = Simulator().start()
+    env = {
+        **keys,
+        "META_GRAPH_API_URL": sim.graph_url,
+        "TELEGRAM_API_BASE_URL": sim.telegram_base_url,
+    }
+    try:
+        with AppProcesses(database=database, redis_url=redis_url, work_dir=work, env=env) as app:
+            log(f"processes up in {app.startup_s:.1f} s")
+            steps, posted = asyncio.run(inbound(app, seeded, rates, seconds))
+            reconciled = reconcile(seeded["tenant"], posted)
+            broker = redis.Redis.from_url(redis_url)
+            reconciled["broker"] = {
+                "inbound_queued": broker.llen("inbound"),
+                "unacked": broker.hlen("unacked"),
+            }
+            out = outbound(sim, seeded, seconds)
+    finally:
+        sim.stop()
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(database)
+        redis.Redis.from_url(redis_url).flushdb()
+    return {"inbound": steps, "reconciled": reconciled, "outbound": out}
+
+
+def _f(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_report(result: dict[str, Any]) -> None:
+    rows = [
+        [
+            f"{s['rate']:g}/s",
+            f"{s['acked']}/{s['posted']}",
+            _f(s["acks_per_s"], 1),
+            _f(s["ack_p50_ms"], 1),
+            _f(s["ack_p99_ms"], 1),
+            _f(s["e2e_p50_ms"]),
+            _f(s["e2e_p99_ms"]),
+            f"{s['socket_events']}/{s['socket_expected']}",
+        ]
+        for s in result["inbound"]
+    ]
+    print("\nInbound: WhatsApp webhooks -> stored -> 20 agent websockets")
+    print(
+        table(
+            rows,
+            header=[
+                "rate",
+                "acked",
+                "acks/s",
+                "ack p50 ms",
+                "ack p99 ms",
+                "e2e p50 ms",
+                "e2e p99 ms",
+                "socket events",
+            ],
+        )
+    )
+    r = result["reconciled"]
+    print(
+        f"Reconciliation: {r['posted']} webhooks, {r['stored']} messages stored, "
+        f"{r['lost']} lost, {r['doubled']} doubled; inbound events {r['events']}; "
+        f"backlog drained {r['drain_s']} s after the last webhook"
+    )
+    print(f"Broker after the drain: {r.get('broker')}")
+    if r["unprocessed"]:
+        print(f"Unprocessed events (attempts, last error, count): {r['unprocessed']}")
+    o = result["outbound"]
+    print(
+        f"\nOutbound: {o['sent']}/{o['count']} replies at 20/s through the simulator "
+        f"(50 ms, 1% 500): reply -> provider p50 {_f(o['p50_ms'])} ms, p99 {_f(o['p99_ms'])} ms, "
+        f"{_f(o['sends_per_s'], 1)} sends/s, {o['provider_errors_retried']} provider errors "
+        f"retried, {o['duplicates']} duplicates"
+    )
+    print(
+        f"Rate limit: a burst of {o['burst']} replies took {_f(o['burst_seconds'], 1)} s; "
+        f"busiest second {o['busiest_second']} sends (limit {o['limit']}/s)"
+    )
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    """B1 and B7 inside ``make bench``."""
+    result = measure(
+        ctx.database("ingest"),
+        ctx.redis_url,
+        [20.0, 50.0, 100.0],
+        8.0,
+        Path(ctx.work_dir) / "ingest",
+    )
+    print_report(result)
+    ctx.details["ingest"] = result
+    figures = []
+    for s in result["inbound"]:
+        rate = f"{s['rate']:g}"
+        figures += [
+            ctx.figure(
+                id=f"B1.{rate}.ack_p99_ms",
+                name=f"Webhook acknowledgement p99 at {rate}/s",
+                value=s["ack_p99_ms"],
+                unit="ms",
+                goal=("<=", 100) if s["rate"] == 100 else None,
+                note=f"p50 {_f(s['ack_p50_ms'], 1)} ms; {s['acked']}/{s['posted']} acked",
+            ),
+            ctx.figure(
+                id=f"B1.{rate}.e2e_p99_ms",
+                name=f"Webhook -> agent websocket p99 at {rate}/s (20 sockets)",
+                value=s["e2e_p99_ms"],
+                unit="ms",
+                goal=("<=", 500) if s["rate"] == 50 else None,
+                note=f"p50 {_f(s['e2e_p50_ms'])} ms; {s['socket_events']}/{s['socket_expected']}",
+            ),
+        ]
+    r = result["reconciled"]
+    figures.append(
+        ctx.figure(
+            id="B1.lost",
+            name="Webhooks lost or doubled (reconciliation)",
+            value=float(r["lost"] + r["doubled"]),
+            unit="messages",
+            goal=("==", 0),
+            note=f"{r['stored']} stored of {r['posted']}",
+        )
+    )
+    o = result["outbound"]
+    figures += [
+        ctx.figure(
+            id="B7.p99_ms",
+            name="Reply -> provider p99 at 20/s (simulator 50 ms, 1% 500)",
+            value=o["p99_ms"],
+            unit="ms",
+            goal=("<=", 1000),
+            note=f"p50 {_f(o['p50_ms'])} ms; {o['provider_errors_retried']} errors retried",
+        ),
+        ctx.figure(
+            id="B7.duplicates",
+            name="Replies sent twice",
+            value=float(o["duplicates"]),
+            unit="messages",
+            goal=("==", 0),
+        ),
+        ctx.figure(
+            id="B7.busiest_second",
+            name="Most sends in any 1 s window, one Telegram connection",
+            value=float(o["busiest_second"]),
+            unit="sends",
+            goal=("<=", TELEGRAM_LIMIT),
+            note=f"burst of {o['burst']} in {_f(o['burst_seconds'], 1)} s",
+        ),
+    ]
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0, 100.0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--database", default="tt_bench_ingest")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
+    args = parser.parse_args()
+    work = Path("/tmp/tiktickets-bench-ingest")  # noqa: S108 - logs of the app processes
+    result = measure(args.database, args.redis_url, args.rates, args.seconds, work)
+    print_report(result)
+    git = git_info()
+    path = write_result(
+        "ingest",
+        {"git": git, "machine": machine_info(), **result},
+        commit=git.get("commit", "unknown"),
+    )
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
