@@ -441,6 +441,7 @@ def message_status_watermark(
     return len(ids)
 
 
+@transaction.atomic
 def message_status_update(
     *,
     connection: ChannelConnection,
