@@ -435,3 +435,23 @@ def test_a_delivered_callback_arriving_after_read_leaves_the_reply_read(
     assert int(reply.read_at.timestamp()) == 1750263790
     assert reply.delivered_at is not None  # implied by the read
     assert events == ["processed", "processed"]  # the late one was handled, not left waiting
+
+
+def test_a_delivery_refused_while_its_connection_is_disabled_is_stored_when_meta_retries(
+    alpha, meta
+):
+    body = _whatsapp_text(PHONE_ALPHA, "wamid.RETRY", "ainda aqui")
+    with tenant_scope(alpha.tenant):
+        meta["wa_alpha"].is_active = False
+        meta["wa_alpha"].save()
+    refused = _post(body, secret="alpha-app-secret")
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "webhook_unknown"
+    assert _events(alpha.tenant) == 0
+
+    with tenant_scope(alpha.tenant):
+        meta["wa_alpha"].is_active = True
+        meta["wa_alpha"].save()
+    retried = _post(body, secret="alpha-app-secret")  # Meta retries non-200 deliveries
+    assert retried.status_code == 200
+    assert retried.json()["stored"] == 1
