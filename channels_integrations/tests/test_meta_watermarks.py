@@ -49,6 +49,19 @@ def page(alpha):
     )
 
 
+@pytest.fixture
+def instagram(alpha):
+    return meta_connection(
+        alpha.tenant,
+        "instagram",
+        route_key=IG_ACCOUNT,
+        secret=SECRET,
+        instagram_account_id=IG_ACCOUNT,
+        page_id=PAGE,
+        page_access_token="p",
+    )
+
+
 def _customer(tenant, provider: str, external_id: str):
     with tenant_scope(tenant):
         return ContactIdentityFactory(provider=provider, external_id=external_id).contact
@@ -179,7 +192,7 @@ def test_a_delivery_with_mids_delivers_the_named_reply_and_everything_under_its_
 
 
 def test_a_watermark_touches_only_its_connection_in_its_tenant(
-    alpha, beta, page, django_capture_on_commit_callbacks
+    alpha, beta, page, instagram, django_capture_on_commit_callbacks
 ):
     # The same customer id on another tenant's page, and on this tenant's Instagram account.
     page_beta = meta_connection(
@@ -189,15 +202,6 @@ def test_a_watermark_touches_only_its_connection_in_its_tenant(
         secret="beta-app-secret",
         page_id=PAGE_BETA,
         page_access_token="q",
-    )
-    instagram = meta_connection(
-        alpha.tenant,
-        "instagram",
-        route_key=IG_ACCOUNT,
-        secret=SECRET,
-        instagram_account_id=IG_ACCOUNT,
-        page_id=PAGE,
-        page_access_token="p",
     )
     with tenant_scope(alpha.tenant):
         ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
@@ -222,16 +226,9 @@ def test_a_watermark_touches_only_its_connection_in_its_tenant(
     assert _statuses(beta.tenant, beta_reply) == ["sent"]
 
 
-def test_instagram_seen_receipt_reads_the_named_reply(alpha, django_capture_on_commit_callbacks):
-    instagram = meta_connection(
-        alpha.tenant,
-        "instagram",
-        route_key=IG_ACCOUNT,
-        secret=SECRET,
-        instagram_account_id=IG_ACCOUNT,
-        page_id=PAGE,
-        page_access_token="p",
-    )
+def test_instagram_seen_receipt_reads_the_named_reply(
+    alpha, instagram, django_capture_on_commit_callbacks
+):
     payload = fixture_json("instagram", "messaging_seen")
     payload.pop("_doc")
     event = payload["entry"][0]["messaging"][0]

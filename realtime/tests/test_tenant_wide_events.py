@@ -33,6 +33,21 @@ def _types(events, prefix):
     return [e for e in events if e["type"].startswith(prefix)]
 
 
+def _message_events_seen(sockets, produce):
+    """The ``message.*`` events each socket receives while ``produce`` runs."""
+
+    async def body():
+        for socket in sockets:
+            await open_socket(socket)
+        await sync_to_async(produce)()
+        seen = [_types(await drain(s), "message.") for s in sockets]
+        for socket in sockets:
+            await socket.disconnect()
+        return seen
+
+    return async_to_sync(body)()
+
+
 def test_a_wallet_contact_reaches_its_owners_and_admins_only(
     alpha, django_capture_on_commit_callbacks
 ):
@@ -121,16 +136,7 @@ def test_a_delivery_status_reaches_the_tickets_audience_once_per_change(
                     connection=ticket.connection, provider_message_id="wamid.42", status=status
                 )
 
-    async def body():
-        for socket in sockets:
-            await open_socket(socket)
-        await sync_to_async(produce)()
-        seen = [_types(await drain(s), "message.") for s in sockets]
-        for socket in sockets:
-            await socket.disconnect()
-        return seen
-
-    seen_member, seen_outsider = async_to_sync(body)()
+    seen_member, seen_outsider = _message_events_seen(sockets, produce)
 
     assert [(e["type"], e["data"]["message"]["status"]) for e in seen_member] == [
         ("message.status", "read")
@@ -201,16 +207,7 @@ def test_a_read_watermark_pushes_one_status_per_reply_it_reads_in_its_tenant_onl
         with django_capture_on_commit_callbacks(execute=True):
             process_all(alpha.tenant)
 
-    async def body_():
-        for socket in sockets:
-            await open_socket(socket)
-        await sync_to_async(produce)()
-        seen = [_types(await drain(s), "message.") for s in sockets]
-        for socket in sockets:
-            await socket.disconnect()
-        return seen
-
-    seen_member, seen_beta = async_to_sync(body_)()
+    seen_member, seen_beta = _message_events_seen(sockets, produce)
 
     assert sorted((e["type"], e["data"]["message"]["id"], e["data"]["message"]["status"])
                   for e in seen_member) == sorted(
