@@ -10,6 +10,15 @@ Meta connection. The handshake names no account, so the token is compared (in co
 with the verify token of every routed Meta connection; this happens only when an admin saves
 the callback in Meta's dashboard.
 https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
+
+Accounts nobody receives (``inbound._receive_shared``, the same rule as a per-connection URL
+whose token is unknown): a delivery none of whose accounts is routed to an active connection is
+answered 404 ``webhook_unknown`` and nothing is stored; in a batch that also holds routed
+accounts, the stray items are acknowledged with the rest and counted as ``ignored``. The 404 is
+deliberate: Meta keeps retrying a non-200 delivery (for days, with decreasing frequency:
+https://developers.facebook.com/docs/whatsapp/cloud-api/guides/set-up-webhooks), so messages
+sent to a connection an admin disabled for a moment arrive once it is enabled again, and a
+leftover subscription shows up as failing in Meta's dashboard instead of being swallowed.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import secrets
 
 from channels_integrations.models import InboundEvent
+from channels_integrations.providers.meta.signatures import sign as meta_sign
 from channels_integrations.tasks import inbound_event_process_task
 from channels_integrations.tests.sample_provider import sign
 from conftest import host_client
@@ -65,3 +66,32 @@ def process_all(tenant):
             status=InboundEvent.Status.RECEIVED
         ).values_list("pk", flat=True):
             inbound_event_process_task.apply(args=(event_id,))
+
+
+META_URL = "/webhooks/meta/"
+
+
+def meta_connection(tenant, provider, *, route_key, secret, verify_token="", **credentials):  # noqa: S107
+    """A connected WhatsApp Cloud, Messenger or Instagram connection of ``tenant``, routed by
+    ``route_key`` (phone number id, page id, Instagram account id) on /webhooks/meta/."""
+    with tenant_scope(tenant):
+        connection = ConnectionFactory(
+            provider=provider,
+            credentials={"app_secret": secret, "verify_token": verify_token, **credentials},
+            status="connected",
+        )
+        channel_routes_set(
+            provider=provider, connection_public_id=connection.public_id, keys=[route_key]
+        )
+    return connection
+
+
+def post_meta(body, *, secret=None, header=None):
+    """POST ``body`` to /webhooks/meta/ as Meta does: signed with the app ``secret`` (an
+    ``X-Hub-Signature-256`` of the raw body) unless ``header`` is given; unsigned without
+    either."""
+    signature = header if header is not None else (meta_sign(body, secret) if secret else None)
+    headers = {} if signature is None else {"HTTP_X_HUB_SIGNATURE_256": signature}
+    return host_client(PLATFORM_HOST).post(
+        META_URL, data=body, content_type="application/json", **headers
+    )

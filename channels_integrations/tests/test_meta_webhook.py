@@ -6,46 +6,35 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.signatures import sign
 from channels_integrations.providers.meta.tests.support import fixture_json
-from channels_integrations.tests.support import process_all
+from channels_integrations.tests.support import META_URL as URL
+from channels_integrations.tests.support import meta_connection, post_meta, process_all
 from conftest import host_client
 from contacts.models import ContactIdentity
-from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
-from tickets.tests.factories import ConnectionFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
-URL = "/webhooks/meta/"
 PHONE_ALPHA = "106540352242922"  # the fixture's phone_number_id
 PHONE_BETA = "106540352249999"
 PAGE = "682498302938465"  # the Messenger fixture's page id
+PAGE_BETA = "682498302930000"
 IG_ACCOUNT = "17841405822304914"  # the Instagram fixture's account id
-
-
-def _connection(tenant, provider, *, route_key, secret, verify_token="", **creds):  # noqa: S107
-    with tenant_scope(tenant):
-        connection = ConnectionFactory(
-            provider=provider,
-            credentials={"app_secret": secret, "verify_token": verify_token, **creds},
-            status="connected",
-        )
-        channel_routes_set(
-            provider=provider, connection_public_id=connection.public_id, keys=[route_key]
-        )
-    return connection
+IG_BETA = "17841405822300000"
+WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3NjlGQkZGNTI0RkY0RkYyMkYA"  # the status fixtures' id
 
 
 @pytest.fixture
 def meta(alpha, beta):
+    """Both tenants have a WhatsApp number, a Page and an Instagram account, each tenant with
+    its own Meta app (secret, verify token)."""
     return {
-        "wa_alpha": _connection(
+        "wa_alpha": meta_connection(
             alpha.tenant,
             "whatsapp_cloud",
             route_key=PHONE_ALPHA,
@@ -54,7 +43,7 @@ def meta(alpha, beta):
             phone_number_id=PHONE_ALPHA,
             access_token="x",
         ),
-        "wa_beta": _connection(
+        "wa_beta": meta_connection(
             beta.tenant,
             "whatsapp_cloud",
             route_key=PHONE_BETA,
@@ -63,7 +52,7 @@ def meta(alpha, beta):
             phone_number_id=PHONE_BETA,
             access_token="y",
         ),
-        "page": _connection(
+        "page": meta_connection(
             alpha.tenant,
             "messenger",
             route_key=PAGE,
@@ -71,7 +60,15 @@ def meta(alpha, beta):
             page_id=PAGE,
             page_access_token="p",
         ),
-        "ig": _connection(
+        "page_beta": meta_connection(
+            beta.tenant,
+            "messenger",
+            route_key=PAGE_BETA,
+            secret="beta-app-secret",
+            page_id=PAGE_BETA,
+            page_access_token="q",
+        ),
+        "ig": meta_connection(
             alpha.tenant,
             "instagram",
             route_key=IG_ACCOUNT,
@@ -80,15 +77,20 @@ def meta(alpha, beta):
             page_id=PAGE,
             page_access_token="p",
         ),
+        "ig_beta": meta_connection(
+            beta.tenant,
+            "instagram",
+            route_key=IG_BETA,
+            secret="beta-app-secret",
+            instagram_account_id=IG_BETA,
+            page_id=PAGE_BETA,
+            page_access_token="q",
+        ),
     }
 
 
 def _post(body: bytes, *, secret: str | None, header: str | None = None):
-    headers: dict[str, Any] = {}
-    signature = header if header is not None else (sign(body, secret) if secret else None)
-    if signature is not None:
-        headers["HTTP_X_HUB_SIGNATURE_256"] = signature
-    return host_client("localhost").post(URL, data=body, content_type="application/json", **headers)
+    return post_meta(body, secret=secret, header=header)
 
 
 def _whatsapp_text(phone_number_id: str, message_id: str, text: str) -> bytes:
@@ -175,7 +177,105 @@ def test_whatsapp_deliveries_land_in_the_tenant_of_their_number_with_identical_s
             assert ContactIdentity.objects.filter(external_id="16505551234").count() == 1
 
 
-def test_one_post_for_two_tenants_numbers_is_split_and_needs_both_signatures(alpha, beta, meta):
+def _messaging_text(provider: str, account: str, mid: str, text: str) -> bytes:
+    """The documented Messenger/Instagram text message, addressed to ``account``; the sender
+    (PSID / IGSID) is the fixture's in every copy."""
+    payload = fixture_json(provider, "message_text")
+    payload.pop("_doc")
+    entry = payload["entry"][0]
+    entry["id"] = account
+    event = entry["messaging"][0]
+    event["recipient"]["id"] = account
+    event["message"].update(mid=mid, text=text)
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.parametrize(
+    ("provider", "alpha_key", "beta_key", "sender"),
+    [
+        ("messenger", PAGE, PAGE_BETA, "1254477777772919"),
+        ("instagram", IG_ACCOUNT, IG_BETA, "1110866273958297"),
+    ],
+)
+def test_messenger_and_instagram_deliveries_land_in_the_tenant_of_their_account(
+    alpha, beta, meta, django_capture_on_commit_callbacks, provider, alpha_key, beta_key, sender
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        to_alpha = _post(
+            _messaging_text(provider, alpha_key, "m_alpha", "para alpha"),
+            secret="alpha-app-secret",
+        )
+        to_beta = _post(
+            _messaging_text(provider, beta_key, "m_beta", "para beta"), secret="beta-app-secret"
+        )
+    assert to_alpha.status_code == to_beta.status_code == 200, (to_alpha.content, to_beta.content)
+    assert to_alpha.json()["stored"] == to_beta.json()["stored"] == 1
+    process_all(alpha.tenant)
+    process_all(beta.tenant)
+    assert _bodies(alpha.tenant) == ["para alpha"]
+    assert _bodies(beta.tenant) == ["para beta"]
+    name = "page" if provider == "messenger" else "ig"
+    for tenant, key in ((alpha.tenant, name), (beta.tenant, f"{name}_beta")):
+        with tenant_scope(tenant):
+            message = Message.objects.get()
+            assert message.connection_id == meta[key].pk
+            identity = ContactIdentity.objects.get(external_id=sender)  # one per tenant
+            assert (identity.provider, identity.contact_id) == (provider, message.ticket.contact_id)
+
+
+def _shared_app_batch(alpha, beta, meta, provider):
+    """One app (the platform's own) serving a number or Page of each tenant: one secret."""
+    if provider == "whatsapp_cloud":
+        shared_key = "106540352241111"
+        meta_connection(
+            beta.tenant,
+            provider,
+            route_key=shared_key,
+            secret="alpha-app-secret",
+            phone_number_id=shared_key,
+            access_token="z",
+        )
+        payload = json.loads(_whatsapp_text(PHONE_ALPHA, "wamid.A3", "para alpha"))
+        second = copy.deepcopy(payload["entry"][0])
+        second["changes"][0]["value"]["metadata"]["phone_number_id"] = shared_key
+        second["changes"][0]["value"]["messages"][0].update(
+            id="wamid.B3", text={"body": "para beta"}
+        )
+        payload["entry"].append(second)
+        return json.dumps(payload).encode(), "wamid.B3"
+    shared_key = "682498302931111"
+    meta_connection(
+        beta.tenant,
+        provider,
+        route_key=shared_key,
+        secret="alpha-app-secret",
+        page_id=shared_key,
+        page_access_token="z",
+    )
+    payload = json.loads(_messaging_text(provider, PAGE, "m_A3", "para alpha"))
+    second = json.loads(_messaging_text(provider, shared_key, "m_B3", "para beta"))
+    payload["entry"] += second["entry"]
+    return json.dumps(payload).encode(), "m_B3"
+
+
+@pytest.mark.parametrize("provider", ["whatsapp_cloud", "messenger"])
+def test_one_post_for_two_tenants_under_one_app_is_split_between_them(
+    alpha, beta, meta, django_capture_on_commit_callbacks, provider
+):
+    body, beta_mid = _shared_app_batch(alpha, beta, meta, provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(body, secret="alpha-app-secret")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"stored": 2, "duplicates": 0, "ignored": 0}
+    process_all(alpha.tenant)
+    process_all(beta.tenant)
+    assert _bodies(alpha.tenant) == ["para alpha"]
+    assert _bodies(beta.tenant) == ["para beta"]
+    with tenant_scope(alpha.tenant):  # alpha's stored event holds nothing of beta's message
+        assert beta_mid not in json.dumps(list(InboundEvent.objects.values_list("item")))
+
+
+def test_a_batch_signed_with_one_tenants_secret_cannot_reach_the_other_tenant(alpha, beta, meta):
     payload = json.loads(_whatsapp_text(PHONE_ALPHA, "wamid.A2", "a"))
     second = copy.deepcopy(payload["entry"][0])
     second["changes"][0]["value"]["metadata"]["phone_number_id"] = PHONE_BETA
@@ -183,22 +283,22 @@ def test_one_post_for_two_tenants_numbers_is_split_and_needs_both_signatures(alp
     payload["entry"].append(second)
     body = json.dumps(payload).encode()
 
-    # One app secret cannot vouch for the other tenant's number: nothing stored anywhere.
-    refused = _post(body, secret="alpha-app-secret")
-    assert refused.status_code == 403
+    # Each tenant has its own app: neither secret vouches for the other tenant's number.
+    for secret in ("alpha-app-secret", "beta-app-secret"):
+        refused = _post(body, secret=secret)
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "webhook_forbidden"
     assert (_events(alpha.tenant), _events(beta.tenant)) == (0, 0)
 
 
-def test_messenger_and_instagram_bodies_route_by_page_and_account(alpha, meta):
-    for provider, name in (("messenger", "message_text"), ("instagram", "message_text")):
-        payload = fixture_json(provider, name)
-        payload.pop("_doc")
-        response = _post(json.dumps(payload).encode(), secret="alpha-app-secret")
-        assert response.status_code == 200, (provider, response.content)
-        assert response.json()["stored"] == 1
-    with tenant_scope(alpha.tenant):
-        providers = set(InboundEvent.objects.values_list("connection__provider", flat=True))
-    assert providers == {"messenger", "instagram"}
+def test_items_for_an_unrouted_number_in_a_batch_are_acknowledged_and_ignored(alpha, meta):
+    payload = json.loads(_whatsapp_text(PHONE_ALPHA, "wamid.A4", "a"))
+    stray = copy.deepcopy(payload["entry"][0])
+    stray["changes"][0]["value"]["metadata"]["phone_number_id"] = "999999999999"
+    payload["entry"].append(stray)
+    response = _post(json.dumps(payload).encode(), secret="alpha-app-secret")
+    assert response.status_code == 200
+    assert response.json() == {"stored": 1, "duplicates": 0, "ignored": 1}
 
 
 def test_the_same_delivery_ten_times_is_one_event_and_one_message(
@@ -262,91 +362,96 @@ def test_the_connections_webhook_url_is_the_shared_meta_url(alpha, meta, setting
         assert connection_webhook_url(meta["page"]).endswith("/webhooks/meta/")
 
 
-# ------------------------------------------------------------------ watermarks
+# ------------------------------------------------------------------ status callbacks
 
 
-def _messenger_receipt(kind: str, sender: str, watermark_ms: int) -> bytes:
-    """A delivery/read receipt without message ids, as documented for Messenger:
-    https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-reads
-    https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+def _whatsapp_statuses(*steps: tuple[str, str]) -> bytes:
+    """The documented status callback of WAMID with the given ``(status, unix time)`` steps:
+    https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status
     """
-    receipt: dict[str, Any] = {"watermark": watermark_ms}
-    return json.dumps(
-        {
-            "object": "page",
-            "entry": [
-                {
-                    "id": PAGE,
-                    "time": watermark_ms,
-                    "messaging": [
-                        {
-                            "sender": {"id": sender},
-                            "recipient": {"id": PAGE},
-                            "timestamp": watermark_ms,
-                            kind: receipt,
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
+    payload = fixture_json("whatsapp_cloud", "status_delivered_read")
+    payload.pop("_doc")
+    value = payload["entry"][0]["changes"][0]["value"]
+    template = value["statuses"][0]
+    value["statuses"] = [{**template, "status": s, "timestamp": t} for s, t in steps]
+    return json.dumps(payload).encode()
 
 
-def test_read_and_delivery_watermarks_move_every_earlier_outbound_message_forward_only(
+def _reply(tenant, connection, status=Message.Status.QUEUED):
+    with tenant_scope(tenant):
+        return MessageFactory(
+            ticket=TicketFactory(connection=connection),
+            direction=Message.Direction.OUTBOUND,
+            sender=Message.Sender.AGENT,
+            sender_contact=None,
+            status=status,
+            provider_message_id=WAMID,
+        )
+
+
+def _deliver_to_alpha(alpha, body, capture):
+    with capture(execute=True):
+        response = _post(body, secret="alpha-app-secret")
+    assert response.status_code == 200, response.content
+    process_all(alpha.tenant)
+
+
+def test_status_callbacks_move_a_reply_sent_delivered_read_in_its_tenant_only(
+    alpha, beta, meta, django_capture_on_commit_callbacks
+):
+    reply = _reply(alpha.tenant, meta["wa_alpha"])
+    same_id_in_beta = _reply(beta.tenant, meta["wa_beta"], status=Message.Status.SENT)
+    seen = []
+    for steps in ((("sent", "1750263773"),), (("delivered", "1750263775"),),
+                  (("read", "1750263790"),)):  # fmt: skip
+        _deliver_to_alpha(alpha, _whatsapp_statuses(*steps), django_capture_on_commit_callbacks)
+        with tenant_scope(alpha.tenant):
+            reply.refresh_from_db()
+        seen.append(reply.status)
+
+    assert seen == ["sent", "delivered", "read"]
+    assert [int(t.timestamp()) for t in (reply.sent_at, reply.delivered_at, reply.read_at)] == [
+        1750263773,
+        1750263775,
+        1750263790,
+    ]
+    with tenant_scope(beta.tenant):
+        same_id_in_beta.refresh_from_db()
+    assert (same_id_in_beta.status, same_id_in_beta.read_at) == ("sent", None)
+
+
+def test_a_delivered_callback_arriving_after_read_leaves_the_reply_read(
     alpha, meta, django_capture_on_commit_callbacks
 ):
-    from contacts.tests.factories import ContactFactory
-    from tickets.tests.factories import MessageFactory, TicketFactory
-
-    base = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    with tenant_scope(alpha.tenant):
-        page = meta["page"]
-        contact = ContactFactory()
-        ContactIdentity.objects.create(contact=contact, provider="messenger", external_id="PSID-1")
-        other = ContactFactory()
-        ContactIdentity.objects.create(contact=other, provider="messenger", external_id="PSID-2")
-        ticket = TicketFactory(contact=contact, connection=page)
-        other_ticket = TicketFactory(contact=other, connection=page)
-
-        def out(t, minutes, status, **extra):
-            return MessageFactory(
-                ticket=t,
-                connection=page,
-                direction=Message.Direction.OUTBOUND,
-                sender=Message.Sender.AGENT,
-                status=status,
-                sent_at=base + timedelta(minutes=minutes),
-                **extra,
-            )
-
-        early = out(ticket, 0, Message.Status.SENT)
-        already_read = out(ticket, 1, Message.Status.READ, read_at=base)
-        late = out(ticket, 10, Message.Status.SENT)
-        note = out(ticket, 0, Message.Status.SENT, is_note=True)
-        not_this_customer = out(other_ticket, 0, Message.Status.SENT)
-    watermark = int((base + timedelta(minutes=5)).timestamp() * 1000)
-
-    def deliver(body):
-        with django_capture_on_commit_callbacks(execute=True):
-            answer = _post(body, secret="alpha-app-secret")
-        assert answer.status_code == 200, answer.content
-        process_all(alpha.tenant)
-
-    deliver(_messenger_receipt("read", "PSID-1", watermark))
-    deliver(_messenger_receipt("delivery", "PSID-1", watermark))  # late, and lower: ignored
+    reply = _reply(alpha.tenant, meta["wa_alpha"], status=Message.Status.SENT)
+    capture = django_capture_on_commit_callbacks
+    _deliver_to_alpha(alpha, _whatsapp_statuses(("read", "1750263790")), capture)
+    _deliver_to_alpha(alpha, _whatsapp_statuses(("delivered", "1750263775")), capture)
 
     with tenant_scope(alpha.tenant):
-        status = {
-            m.pk: m.status
-            for m in Message.objects.filter(
-                pk__in=[early.pk, already_read.pk, late.pk, note.pk, not_this_customer.pk]
-            )
-        }
-        early.refresh_from_db()
-    assert status[early.pk] == Message.Status.READ
-    assert early.read_at is not None
-    assert early.delivered_at is not None  # a read implies the delivery
-    assert status[already_read.pk] == Message.Status.READ
-    assert status[late.pk] == Message.Status.SENT  # sent after the watermark
-    assert status[note.pk] == Message.Status.SENT  # notes are never sent, never receipted
-    assert status[not_this_customer.pk] == Message.Status.SENT
+        reply.refresh_from_db()
+        events = list(InboundEvent.objects.values_list("status", flat=True))
+    assert reply.status == Message.Status.READ
+    assert int(reply.read_at.timestamp()) == 1750263790
+    assert reply.delivered_at is not None  # implied by the read
+    assert events == ["processed", "processed"]  # the late one was handled, not left waiting
+
+
+def test_a_delivery_refused_while_its_connection_is_disabled_is_stored_when_meta_retries(
+    alpha, meta
+):
+    body = _whatsapp_text(PHONE_ALPHA, "wamid.RETRY", "ainda aqui")
+    with tenant_scope(alpha.tenant):
+        meta["wa_alpha"].is_active = False
+        meta["wa_alpha"].save()
+    refused = _post(body, secret="alpha-app-secret")
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "webhook_unknown"
+    assert _events(alpha.tenant) == 0
+
+    with tenant_scope(alpha.tenant):
+        meta["wa_alpha"].is_active = True
+        meta["wa_alpha"].save()
+    retried = _post(body, secret="alpha-app-secret")  # Meta retries non-200 deliveries
+    assert retried.status_code == 200
+    assert retried.json()["stored"] == 1

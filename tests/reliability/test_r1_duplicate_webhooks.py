@@ -1,18 +1,19 @@
 """R1 (performance.md §5, goal 13): duplicate webhook deliveries, in the three providers' shapes.
 
-N distinct inbound messages per shape (WhatsApp Cloud on /webhooks/meta/, Messenger on the same
-URL, Telegram on its per-connection URL), each delivered 5 times one after another; then M more
-per shape whose 5 copies arrive at the same moment from 5 threads (committed rows, real
-connections). Every copy must be answered 2xx, and processing must leave exactly one message
-per distinct event and one ticket per customer.
+N distinct inbound messages (N = 200, 1,000 under RELIABILITY_SCALE=5), taking turns between
+WhatsApp Cloud and Messenger on /webhooks/meta/ and Telegram on its per-connection URL; every
+event is delivered 5 times: the first half one copy after another, the second half as 5 copies
+arriving at the same moment from 5 threads (committed rows, real connections, a barrier before
+each event). All 5 x N copies must be answered 2xx, and processing must leave exactly N
+messages and one ticket per customer.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import threading
 import uuid
-from functools import partial
 from typing import Any
 
 import redis
@@ -35,7 +36,7 @@ APP_SECRET = "r1-app-secret"
 TG_SECRET = "r1-telegram-secret"
 
 
-def _whatsapp(phone: str, n: int, tag: str) -> bytes:
+def _whatsapp(phone: str, n: int) -> bytes:
     # https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/text
     sender = f"5511{9000_0000 + n % 7}"
     value = {
@@ -45,10 +46,10 @@ def _whatsapp(phone: str, n: int, tag: str) -> bytes:
         "messages": [
             {
                 "from": sender,
-                "id": f"wamid.{tag}.{n}",
+                "id": f"wamid.r1.{n}",
                 "timestamp": "1749416383",
                 "type": "text",
-                "text": {"body": f"wa {tag} {n}"},
+                "text": {"body": f"wa {n}"},
             }
         ],
     }
@@ -59,29 +60,29 @@ def _whatsapp(phone: str, n: int, tag: str) -> bytes:
     return json.dumps(body).encode()
 
 
-def _messenger(page: str, n: int, tag: str) -> bytes:
+def _messenger(page: str, n: int) -> bytes:
     # https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events/messages
     event = {
         "sender": {"id": f"psid-{n % 7}"},
         "recipient": {"id": page},
         "timestamp": 1458692752478 + n,
-        "message": {"mid": f"m_{tag}.{n}", "text": f"fb {tag} {n}"},
+        "message": {"mid": f"m_r1.{n}", "text": f"fb {n}"},
     }
     body = {"object": "page", "entry": [{"id": page, "time": 1458692752478, "messaging": [event]}]}
     return json.dumps(body).encode()
 
 
-def _telegram(n: int, tag: str, base: int) -> bytes:
+def _telegram(n: int) -> bytes:
     # https://core.telegram.org/bots/api#update
     user = {"id": 7000 + n % 7, "is_bot": False, "first_name": f"Ana {n % 7}"}
     message = {
-        "message_id": base + n,
+        "message_id": 100_000 + n,
         "from": user,
         "chat": {**user, "type": "private"},
         "date": 1700000000,
-        "text": f"tg {tag} {n}",
+        "text": f"tg {n}",
     }
-    return json.dumps({"update_id": base + n, "message": message}).encode()
+    return json.dumps({"update_id": 100_000 + n, "message": message}).encode()
 
 
 def _setup(tenant) -> dict[str, Any]:
@@ -116,28 +117,25 @@ def _setup(tenant) -> dict[str, Any]:
     }
 
 
-def _deliveries(world: dict[str, Any], n: int, tag: str) -> list[tuple[str, bytes, dict[str, str]]]:
-    wa = _whatsapp(world["phone"], n, tag)
-    fb = _messenger(world["page"], n, tag)
-    tg = _telegram(n, tag, base=100_000 if tag == "seq" else 200_000)
-    return [
-        ("/webhooks/meta/", wa, {"HTTP_X_HUB_SIGNATURE_256": sign(wa, APP_SECRET)}),
-        ("/webhooks/meta/", fb, {"HTTP_X_HUB_SIGNATURE_256": sign(fb, APP_SECRET)}),
-        (
-            f"/webhooks/telegram/{world['tg_token']}/",
-            tg,
-            {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": TG_SECRET},
-        ),
-    ]
+def _delivery(world: dict[str, Any], n: int) -> tuple[str, bytes, dict[str, str]]:
+    """Event ``n`` in the shape of provider ``n % 3``, signed as that provider signs it."""
+    shape = n % 3
+    if shape == 0:
+        wa = _whatsapp(world["phone"], n)
+        return "/webhooks/meta/", wa, {"HTTP_X_HUB_SIGNATURE_256": sign(wa, APP_SECRET)}
+    if shape == 1:
+        fb = _messenger(world["page"], n)
+        return "/webhooks/meta/", fb, {"HTTP_X_HUB_SIGNATURE_256": sign(fb, APP_SECRET)}
+    return (
+        f"/webhooks/telegram/{world['tg_token']}/",
+        _telegram(n),
+        {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": TG_SECRET},
+    )
 
 
 def _post(path: str, body: bytes, headers: dict[str, str]) -> int:
     client = host_client("localhost")
     return client.post(path, data=body, content_type="application/json", **headers).status_code  # type: ignore[arg-type]
-
-
-def _copy(path: str, body: bytes, headers: dict[str, str], _index: int) -> int:
-    return _post(path, body, headers)
 
 
 def _process_and_count(tenant, connection_ids: list[int]) -> tuple[int, int, int, int]:
@@ -172,37 +170,48 @@ def _cleanup(tenant, connection_ids: list[int]) -> None:
 
 def test_r1_every_duplicate_is_acknowledged_and_stored_once(alpha, report_figure) -> None:
     tenant = alpha.tenant
-    sequential, parallel = scaled(40), scaled(8)
+    distinct = scaled(200)
+    sequential = range(distinct // 2)
+    parallel = range(distinct // 2, distinct)
     world = in_thread(lambda: _setup(tenant))
     statuses: list[int] = []
     try:
 
         def one_after_another() -> list[int]:  # in a thread: committed, like real requests
             answers = []
-            for n in range(sequential):
-                for path, body, headers in _deliveries(world, n, "seq"):
-                    answers += [_post(path, body, headers) for _ in range(COPIES)]
+            for n in sequential:
+                path, body, headers = _delivery(world, n)
+                answers += [_post(path, body, headers) for _ in range(COPIES)]
             return answers
 
         statuses += in_thread(one_after_another)
-        for n in range(parallel):
-            for path, body, headers in _deliveries(world, n, "par"):
-                answers, errors = run_in_threads(COPIES, partial(_copy, path, body, headers))
-                assert errors == []
-                statuses += answers
+        deliveries = [_delivery(world, n) for n in parallel]
+        together = threading.Barrier(COPIES)
+
+        def one_copy_of_each(_copy: int) -> list[int]:
+            answers = []
+            for path, body, headers in deliveries:
+                together.wait(timeout=30)  # the 5 copies of an event leave at the same moment
+                answers.append(_post(path, body, headers))
+            return answers
+
+        answers, errors = run_in_threads(COPIES, one_copy_of_each)
+        assert errors == []
+        statuses += [status for copy_answers in answers for status in copy_answers]
         events, messages, tickets, customers = in_thread(
             lambda: _process_and_count(tenant, world["ids"])
         )
     finally:
         in_thread(lambda: _cleanup(tenant, world["ids"]))
 
-    distinct = 3 * (sequential + parallel)
     refused = sum(1 for status in statuses if not 200 <= status < 300)
     report_figure(
-        f"R1: {len(statuses)} deliveries ({COPIES} copies of {distinct} distinct events, "
-        f"WhatsApp/Messenger/Telegram, sequential and parallel) -> {events} events, "
-        f"{messages} messages, {tickets - customers} duplicate tickets, {refused} non-2xx"
+        f"R1: {len(statuses)} deliveries -> {messages} messages, {tickets - customers} duplicate "
+        f"tickets, {refused} non-2xx ({COPIES} copies of {distinct} distinct WhatsApp/Messenger/"
+        f"Telegram events, {len(sequential)} one copy after another, {len(parallel)} with their "
+        f"copies in parallel; {events} events stored)"
     )
+    assert len(statuses) == COPIES * distinct
     assert refused == 0
     assert events == distinct
     assert messages == distinct

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
+from django.db import connection as db
 from django.utils import timezone
 
 from accounts.models import User
@@ -405,6 +404,13 @@ def message_delete(*, message: Message, by: User) -> Message:
 # --------------------------------------------------------------------------- delivery
 
 
+_WATERMARK_UPDATE = """
+    UPDATE {table} SET {assignments}
+    WHERE {pk} IN ({customer_messages}) AND {status} = ANY(%s)
+    RETURNING {pk}
+"""
+
+
 @transaction.atomic
 def message_status_watermark(
     *, connection: ChannelConnection, external_id: str, status: str, at: datetime
@@ -414,33 +420,55 @@ def message_status_watermark(
     ``external_id``, sent at or before ``at``, moves forward to ``status``. Monotonic like
     ``message_status_update``: messages already at or past ``status`` are left alone, and
     queued or failed ones are never touched. Returns how many messages changed.
+
+    One ``UPDATE ... RETURNING`` whatever the number of messages: the status condition sits
+    on the updated rows themselves, so PostgreSQL re-checks it against a row that a concurrent
+    receipt changed first (a "delivered" can never overwrite a "read" that won the race).
+    Every changed message publishes ``MessageStatusChanged``, as a single receipt does.
     """
     if status not in (Status.DELIVERED, Status.READ) or not external_id:
         return 0
     behind = [s for s, rank in _STATUS_RANK.items() if 0 < rank < _STATUS_RANK[status]]
-    candidates = Message.objects.filter(
+    customer_messages = Message.objects.filter(
         connection=connection,
         direction=Message.Direction.OUTBOUND,
         is_note=False,
-        status__in=behind,
         sent_at__lte=at,
         ticket__contact__identities__provider=connection.provider,
         ticket__contact__identities__external_id=external_id,
-    )
-    ids = list(candidates.select_for_update(of=("self",)).values_list("pk", flat=True))
-    if not ids:
-        return 0
-    stamps: dict[str, Any] = {
-        field: Coalesce(field, Value(at))
+    ).values("pk")
+    subquery, subquery_params = customer_messages.order_by().query.sql_with_params()
+
+    columns = {f.name: f.column for f in Message._meta.concrete_fields if f.column is not None}
+
+    def column(name: str) -> str:
+        return db.ops.quote_name(columns[name])
+
+    # A read implies the delivery: stamps of every step up to ``status`` that are still empty.
+    stamped = [
+        field
         for step, field in _STATUS_TIMESTAMP.items()
         if _STATUS_RANK[step] <= _STATUS_RANK[status]
-    }
-    Message.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now(), **stamps)
-    for message_id in ids:
+    ]
+    assignments = [f"{column('status')} = %s", f"{column('updated_at')} = %s"]
+    assignments += [f"{column(field)} = COALESCE({column(field)}, %s)" for field in stamped]
+    sql = _WATERMARK_UPDATE.format(
+        table=db.ops.quote_name(Message._meta.db_table),
+        assignments=", ".join(assignments),
+        pk=column("id"),
+        customer_messages=subquery,
+        status=column("status"),
+    )
+    params = [status, timezone.now(), *([at] * len(stamped)), *subquery_params, behind]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for message_id in sorted(ids):
         publish(MessageStatusChanged(message_id=message_id))
     return len(ids)
 
 
+@transaction.atomic
 def message_status_update(
     *,
     connection: ChannelConnection,

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from channels_integrations.models import OutboundDelivery
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket, TicketEvent
@@ -160,6 +161,8 @@ def test_two_workers_at_once_dispatch_each_due_message_exactly_once(alpha):
         with tenant_scope(tenant):
             ticket = Ticket.objects.get(pk=ticket_id)
             dispatched = Message.objects.filter(ticket=ticket, dispatched_at__isnull=False).count()
+            # Dispatching handed each message to the outbound pipeline (protected rows).
+            OutboundDelivery.objects.filter(message__ticket=ticket).delete()
             Message.objects.filter(ticket=ticket).delete()
             TicketEvent.objects.filter(ticket=ticket).delete()
             ticket.delete()

@@ -245,22 +245,22 @@ def _reaction(reaction: dict[str, Any], sender: str, timestamp: Any) -> list[Inb
 def _delivery(delivery: dict[str, Any], sender: str, timestamp: Any) -> list[InboundItem]:
     watermark = delivery.get("watermark")
     at = from_millis(watermark) or from_millis(timestamp)
-    mids = [str(mid) for mid in _list(delivery.get("mids")) if mid]
-    if mids:
-        return [
-            InboundStatus(
-                event_id=f"{mid}:delivered",
-                provider_message_id=mid,
-                status=Message.Status.DELIVERED,
-                at=at,
-                raw=delivery,
-                external_id=sender,
-            )
-            for mid in mids
-        ]
-    if watermark is None:
-        return []
-    return [_watermark(Message.Status.DELIVERED, watermark, sender, at, delivery)]
+    # ``mids`` (which "may not be present") names messages just delivered; ``watermark`` says
+    # every message sent before it was delivered, so both are applied.
+    items: list[InboundItem] = [
+        InboundStatus(
+            event_id=f"{mid}:delivered",
+            provider_message_id=mid,
+            status=Message.Status.DELIVERED,
+            at=at,
+            raw=delivery,
+            external_id=sender,
+        )
+        for mid in (str(mid) for mid in _list(delivery.get("mids")) if mid)
+    ]
+    if watermark is not None:
+        items.append(_watermark(Message.Status.DELIVERED, watermark, sender, at, delivery))
+    return items
 
 
 def _read(read: dict[str, Any], sender: str, timestamp: Any) -> list[InboundItem]:

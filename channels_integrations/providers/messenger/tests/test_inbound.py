@@ -98,8 +98,8 @@ def test_a_reaction_points_at_the_reacted_message():
     assert message.provider_message_id == message.event_id != reacted
 
 
-def test_a_delivery_with_mids_marks_each_message_delivered():
-    (status,) = parse("delivery")
+def test_a_delivery_with_mids_marks_each_message_delivered_and_keeps_its_watermark():
+    status, watermark = parse("delivery")
     assert isinstance(status, InboundStatus)
     assert status.provider_message_id == "mid.1458668856218:ed81099e15d3f4f233"
     assert (status.status, status.event_id) == (
@@ -107,6 +107,10 @@ def test_a_delivery_with_mids_marks_each_message_delivered():
         "mid.1458668856218:ed81099e15d3f4f233:delivered",
     )
     assert status.external_id == PSID
+    # "All messages that were sent before this timestamp were delivered" (message-deliveries).
+    assert (watermark.provider_message_id, watermark.status) == ("", "delivered")
+    assert watermark.event_id == f"delivered:{PSID}:1458668856253"
+    assert watermark.at == datetime(2016, 3, 22, 17, 47, 36, 253000, tzinfo=UTC)
 
 
 def test_a_delivery_without_mids_is_a_watermark():
