@@ -74,6 +74,14 @@ class ModuleSpec:
 
 MODULES: list[ModuleSpec] = [
     ModuleSpec("raw", "bench.raw_limits", "Raw limits of this machine", 150),
+    # Realtime and channel pipelines first: their figures are the newest (B5 comes with campaigns).
+    ModuleSpec(
+        "B1",
+        "bench.ingest",
+        "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
+        300,
+    ),
+    ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec(
         "seed",
         "bench.inbox",
@@ -98,14 +106,6 @@ MODULES: list[ModuleSpec] = [
         requires=("seed",),
     ),
     ModuleSpec("B6", "bench.tenant_provisioning", "B6 tenant provisioning and migrations", 420),
-    # Channel pipelines and realtime (B5, campaigns, plugs in here when it lands):
-    ModuleSpec(
-        "B1",
-        "bench.ingest",
-        "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
-        300,
-    ),
-    ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
 ]
 
 
