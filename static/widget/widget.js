@@ -146,7 +146,11 @@
     }
     item.classList.remove("tt-failed");
     return api("messages", options).then(function (result) {
-      if (result.status === 202) { showErrors(composer, null); return; }
+      if (result.status === 202) {  // stored; processed in a moment: show the server's copy
+        showErrors(composer, null);
+        window.setTimeout(loadHistory, 1500);
+        return;
+      }
       if (result.status === 403) { forget(); return; }
       item.parentNode && item.parentNode.removeChild(item);
       delete pending[clientId];
