@@ -31,6 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from cryptography.fernet import Fernet
+
 from bench.common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +137,10 @@ def app_environment(
         "MEDIA_ROOT": str(work_dir / "media"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # Required by the production settings; a module that stores credentials itself passes
+        # the key it encrypted them with in ``extra``.
+        "CREDENTIALS_ENCRYPTION_KEY": os.environ.get("CREDENTIALS_ENCRYPTION_KEY")
+        or Fernet.generate_key().decode(),
     }
     env.update(extra or {})
     return env
