@@ -26,20 +26,13 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
-from tenants.tenancy import current_schema, group_name
+from tenants.realtime import visitor_group
+from tenants.tenancy import current_schema
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from channels_integrations.models import ChannelConnection
-
-VISITOR_GROUP = "webchat"
-
-
-def visitor_group(connection_id: int, visitor_id: str) -> str:
-    """The channel-layer group of one visitor's widget sockets (schema-prefixed)."""
-    return group_name(VISITOR_GROUP, connection_id, visitor_id)
-
 
 def _origin(value: str) -> str:
     """``scheme://host[:port]`` of an allowed origin, or a validation error."""
