@@ -66,6 +66,14 @@
     var body = document.createElement("p");
     body.textContent = message.body || "";
     item.appendChild(body);
+    if (message.from === "visitor" && message.id) {  // stored on the ticket: tick it
+      var tick = document.createElement("span");
+      tick.className = "tt-tick";
+      tick.setAttribute("aria-label", strings.received);
+      tick.setAttribute("data-testid", "tt-webchat-tick");
+      tick.textContent = "\u2713";
+      item.appendChild(tick);
+    }
     if (message.media_name && message.id) {
       var link = document.createElement("a");
       link.href = boot.api + "media/" + message.id;
