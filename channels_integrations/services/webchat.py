@@ -83,9 +83,8 @@ def webchat_connection_get(public_id: UUID | str) -> ChannelConnection:
 def webchat_settings(connection: ChannelConnection) -> dict[str, Any]:
     """The widget's settings, from the connection's ``details`` (the provider's check copies
     the validated settings there; connections made before that keep them only encrypted)."""
-    values = connection.details if "allowed_origins" in connection.details else {}
-    if not values:
-        values = connection.credentials
+    details = connection.details
+    values = details if "allowed_origins" in details else connection.credentials
     return {
         "allowed_origins": list(values.get("allowed_origins") or []),
         "title": str(values.get("title") or connection.name),

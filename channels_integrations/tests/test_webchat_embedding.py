@@ -187,3 +187,11 @@ def test_the_demo_seed_creates_an_embeddable_widget_for_its_own_host(alpha):
         assert widget.details["allowed_origins"] == [f"http://{alpha.host}:8123"]
     policy = host_client(alpha.host).get(base(widget))["Content-Security-Policy"]
     assert f"frame-ancestors 'self' http://{alpha.host}:8123;" in policy
+
+
+def test_a_widget_made_before_settings_were_copied_to_details_still_reads_them(alpha, widget):
+    with tenant_scope(alpha.tenant):
+        ChannelConnection.objects.filter(pk=widget.pk).update(details={})
+    page = host_client(alpha.host).get(base(widget))
+    assert "frame-ancestors 'self' https://loja.example.com;" in page["Content-Security-Policy"]
+    assert "<title>Fale conosco</title>" in page.content.decode()
