@@ -232,3 +232,14 @@ def test_the_greeting_is_in_the_history(alpha, django_capture_on_commit_callback
     process(alpha, django_capture_on_commit_callbacks)
     bodies = [(m["from"], m["body"]) for m in history(alpha, widget, token).json()["messages"]]
     assert bodies == [("visitor", "oi"), ("agent", "Olá Ana! Já vamos atender.")]
+
+
+def test_reading_the_history_too_often_is_throttled(alpha, widget, monkeypatch):
+    from channels_integrations.services import webchat
+
+    monkeypatch.setitem(webchat.LIMITS, "read", (2, 60))
+    token = token_for(alpha, widget)
+    codes = [history(alpha, widget, token).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    other = token_for(alpha, widget, name="Outra")
+    assert history(alpha, widget, other).status_code == 200
