@@ -23,7 +23,7 @@ from channels_integrations.tests.webchat_support import (
     token_for,
     visitor_socket,
 )
-from realtime.groups import visitor_group
+from tenants.realtime import visitor_group
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 from tickets.tests.factories import AdminFactory
