@@ -154,9 +154,11 @@
     }
     item.classList.remove("tt-failed");
     return api("messages", options).then(function (result) {
-      if (result.status === 202) {  // stored; processed in a moment: show the server's copy
+      if (result.status === 202) {  // recorded; the socket brings the stored copy (ticked)
         showErrors(composer, null);
-        window.setTimeout(loadHistory, 1500);
+        window.setTimeout(function () {  // no socket, or a slow worker: read it instead
+          if (pending[clientId]) { loadHistory(); }
+        }, 5000);
         return;
       }
       if (result.status === 403) { forget(); return; }
