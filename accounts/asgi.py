@@ -19,7 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TenantJWTAuthentication
 from accounts.models import User
-from tenants.asgi import SameHostOriginValidator, TenantWebsocketMiddleware
+from tenants.asgi import tenant_stack
 from tenants.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from tenants.tenancy import run_in_tenant
 
@@ -80,6 +80,4 @@ class TenantAuthMiddleware(BaseMiddleware):
 def tenant_auth_stack(inner: Any) -> Any:
     """Same-host Origin, tenant from the Host header, then cookies, session and user, all in
     that tenant."""
-    return SameHostOriginValidator(
-        TenantWebsocketMiddleware(CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner))))
-    )
+    return tenant_stack(CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner))))

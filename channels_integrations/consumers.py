@@ -1,8 +1,10 @@
 """The web chat visitor's websocket (``/ws/widget/<connection id>/?token=...``): thin.
 
-Authenticated only by the visitor token of that widget (never by an agent's session or JWT);
-joins the visitor's own group and relays the replies the webchat provider pushes there. A
-missing, tampered or foreign token is closed with 4403 before anything is sent.
+Authenticated only by the visitor token of that widget: its route skips the session and JWT
+layers (tiktickets/routing.py), so an agent's credentials mean nothing here. Joins the visitor's
+own group (``visitor_group``) and relays what is pushed there: the replies the webchat provider
+sends, and the visitor's own messages once stored. A missing, tampered or foreign token is
+closed with 4403 before anything is sent; the codes are in docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from channels_integrations.providers.webchat.provider import visitor_group
 from channels_integrations.services.webchat import (
     webchat_connection_get,
     webchat_visitor_from_token,
 )
 from core.exceptions import ApplicationError
-from tenants.realtime import CLOSE_FORBIDDEN
+from tenants.realtime import CLOSE_FORBIDDEN, visitor_group
 from tenants.tenancy import run_in_tenant
 
 
@@ -35,13 +36,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        tenant = self.scope.get("tenant")
+        tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = (query.get("token") or [""])[0]
         public_id = str(self.scope["url_route"]["kwargs"]["public_id"])
-        group = None
-        if tenant is not None:
-            group = await run_in_tenant(tenant, _visitor_group_for, public_id, token)
+        group = await run_in_tenant(tenant, _visitor_group_for, public_id, token)
         if group is None:
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)

@@ -46,15 +46,23 @@ def _cookie_name(connection: ChannelConnection) -> str:
 
 
 def _set_token_cookie(response: HttpResponse, connection: ChannelConnection, token: str) -> None:
+    """The token in a cookie of this origin for the framed page: ``SameSite=None; Secure`` to
+    be sent inside a foreign site's iframe at all, ``Partitioned`` (CHIPS) so browsers that
+    block third-party cookies keep it per embedding site, and ``HttpOnly``. Browsers treat
+    ``localhost`` hosts as secure, so ``Secure`` holds in development too."""
+    name = _cookie_name(connection)
     response.set_cookie(
-        _cookie_name(connection),
+        name,
         token,
         max_age=webchat.TOKEN_MAX_AGE,
         path=f"/widget/{connection.public_id}/",
-        secure=not settings.DEBUG or settings.SESSION_COOKIE_SECURE,
+        secure=True,
         httponly=True,
         samesite="None",
     )
+    # Django 5.2 and Python 3.11's cookies have no "Partitioned" flag; the SameSite value is
+    # written as is, so it carries the flag after it.
+    response.cookies[name]["samesite"] = "None; Partitioned"
 
 
 def _connection_or_404(public_id: UUID) -> ChannelConnection:
@@ -127,6 +135,7 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 "welcome": config["welcome"],
                 "strings": {
                     "failed": _("Not sent. Tap to retry."),
+                    "received": _("Received"),
                     "file": _("File"),
                     "offline": _("Connection lost, reconnecting…"),
                     "expired": _("Your conversation expired. Start again."),
@@ -145,7 +154,11 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_GET
 def widget_try(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """``/widget/<id>/try/``: a plain page embedding the widget, to see it work (demo, tests)."""
+    """``/widget/<id>/try/``: a plain page embedding the widget, to see it work: for the
+    tenant's signed-in admins (any visitor in DEBUG, so ``make run`` shows it at once)."""
+    user = request.user
+    if not settings.DEBUG and not (user.is_authenticated and getattr(user, "is_admin", False)):
+        raise Http404()
     connection = _connection_or_404(public_id)
     script = reverse("widget-loader", args=[connection.public_id])
     return render(request, "widget/try.html", {"connection": connection, "script": script})
@@ -178,9 +191,11 @@ def widget_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
         connection = webchat.webchat_connection_get(public_id)
         visitor = _visitor(request, connection)
         if request.method == "GET":
+            _throttle_reads(request, visitor)
             history = webchat.webchat_history(connection=connection, visitor=visitor)
             return JsonResponse({"messages": history, "name": visitor.contact.name})
         webchat.webchat_throttle("message", visitor.id)
+        webchat.webchat_throttle("message_ip", client_ip(request))
         if request.content_type == "multipart/form-data":
             fields: dict[str, Any] = request.POST.dict()
             upload = request.FILES.get("file")
@@ -210,12 +225,18 @@ def widget_media(
             _cookie_name(connection), ""
         )
         visitor = webchat.webchat_visitor_from_token(connection=connection, token=token)
+        _throttle_reads(request, visitor)
         message = webchat.webchat_media_message(
             connection=connection, visitor=visitor, message_id=message_id
         )
     except ApplicationError as exc:
         return _error(exc)
     return media_response(message)
+
+
+def _throttle_reads(request: HttpRequest, visitor: webchat.Visitor) -> None:
+    webchat.webchat_throttle("read", visitor.id)
+    webchat.webchat_throttle("read_ip", client_ip(request))
 
 
 def _json(request: HttpRequest) -> dict[str, Any]:

@@ -4,7 +4,9 @@ prefixed with the tenant's schema), and who joins which.
 - ``sockets``: every socket of the tenant (tenant-wide events; "every agent" audiences);
 - ``user.<id>``: the sockets of one user;
 - ``queue.<id>``: the sockets of the queue's members;
-- ``admins``: the sockets of the tenant's admins.
+- ``admins``: the sockets of the tenant's admins;
+- ``visitor.<connection id>.<visitor id>``: one web chat visitor's sockets, and only those
+  (``visitor_group``, defined in ``tenants.realtime`` so the webchat provider can push to it).
 """
 
 from __future__ import annotations
@@ -12,9 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from accounts.models import User
-from tenants.realtime import TENANT_SOCKETS_GROUP, USER_SOCKETS_GROUP
+from tenants.realtime import TENANT_SOCKETS_GROUP, USER_SOCKETS_GROUP, visitor_group
 from tenants.tenancy import group_name
 from tickets.selectors import TicketAudience
+
+__all__ = [
+    "admins_group",
+    "audience_groups",
+    "everyone_group",
+    "queue_group",
+    "subscriptions_for",
+    "user_group",
+    "user_groups",
+    "visitor_group",
+]
 
 ADMINS_GROUP = "admins"
 QUEUE_GROUP = "queue"

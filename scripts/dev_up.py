@@ -122,7 +122,7 @@ def main() -> int:
     log("migrating tenant schemas")
     manage(env, "migrate_schemas", "--tenant", "-v", "0")
     manage(env, "seed_demo_tenant", "--credentials", str(DEV / "demo-credentials.json"))
-    manage(env, "seed_demo_content")
+    manage(env, "seed_demo_content", "--port", port)
 
     commands = {
         "web": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", port, "tiktickets.asgi:application"],

@@ -81,3 +81,10 @@ class TenantWebsocketMiddleware(BaseMiddleware):
         if not tenant.is_active:
             return await websocket_reject(receive, send, CLOSE_TENANT_SUSPENDED)
         return await super().__call__(dict(scope, tenant=tenant), receive, send)
+
+
+def tenant_stack(inner: Any) -> Any:
+    """Same-host Origin, then the tenant from the Host header: the part of the websocket stack
+    every socket needs. Agent sockets add the session and JWT on top (``accounts.asgi``); the web
+    chat visitor's socket does not, it authenticates with its own token only."""
+    return SameHostOriginValidator(TenantWebsocketMiddleware(inner))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from tenants.tenancy import group_name
+
 # Close codes of /ws/ (documented in docs/websocket.md).
 CLOSE_UNAUTHENTICATED = 4401  # no, invalid or expired credentials, or another tenant's
 CLOSE_FORBIDDEN = 4403  # the user is deactivated or may not use this socket
@@ -15,6 +17,16 @@ CLOSE_TENANT_SUSPENDED = 4423  # the tenant is suspended
 # group_name(USER_SOCKETS_GROUP, user_id).
 TENANT_SOCKETS_GROUP = "sockets"
 USER_SOCKETS_GROUP = "user"
+# A web chat visitor's sockets join visitor_group(...) and nothing else (not the tenant's
+# "sockets": a visitor is not an agent and must not hear the tenant's events).
+VISITOR_SOCKETS_GROUP = "visitor"
+
+
+def visitor_group(connection_id: int, visitor_id: str) -> str:
+    """The group of one web chat visitor's sockets on one widget (schema-prefixed). Here, below
+    every app, because the webchat provider (channels_integrations) pushes to it and may not
+    import ``realtime``; ``realtime.groups`` lists it with the other groups."""
+    return group_name(VISITOR_SOCKETS_GROUP, connection_id, visitor_id)
 
 
 def sockets_disconnect(group: str, close_code: int) -> None:

@@ -1,8 +1,10 @@
 """ASGI entry (daphne): websockets in production; HTTP too in `make run`.
 
-The websocket stack, outermost first: Origin must be the Host → tenant from the Host header →
-cookies → session (read from the tenant's schema) → user from session or tenant-bound JWT →
-routes. Each layer is ours or Channels'; see tenants/asgi.py and accounts/asgi.py.
+Websockets are routed first, then each route has its stack (tiktickets/routing.py). Agents'
+``/ws/``, outermost first: Origin must be the Host → tenant from the Host header → cookies →
+session (read from the tenant's schema) → user from session or tenant-bound JWT. The web chat
+visitor's ``/ws/widget/<id>/`` stops after the tenant: its token is checked by the consumer.
+Each layer is ours or Channels'; see tenants/asgi.py and accounts/asgi.py.
 """
 
 import os
@@ -15,12 +17,11 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: these modules touch models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from accounts.asgi import tenant_auth_stack  # noqa: E402
 from tiktickets.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": tenant_auth_stack(URLRouter(websocket_urlpatterns)),
+        "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -33,15 +33,23 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     outbound_delivery_create(message_id=event.message_id)
 
 
+def webchat_visitor_on_message_created(event: MessageCreated) -> None:
+    """A web chat visitor's message is stored: tick it on the visitor's widget."""
+    from channels_integrations.services.webchat import webchat_visitor_notify
+
+    webchat_visitor_notify(message_id=event.message_id)
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
-    # ---------------------------------------------------------------- live updates (/ws/)
+    # ---------------------------------------------------------------- live updates (/ws/,
+    # and the web chat visitor's /ws/widget/<id>/)
     TicketCreated: [realtime.on_ticket_created],
     TicketUpdated: [realtime.on_ticket_updated],
     TicketTransferred: [realtime.on_ticket_transferred],
     TicketClosed: [realtime.on_ticket_closed],
-    MessageCreated: [realtime.on_message_created],
+    MessageCreated: [realtime.on_message_created, webchat_visitor_on_message_created],
     MessageUpdated: [realtime.on_message_updated],
     MessageStatusChanged: [realtime.on_message_status_changed],
     MessageDeleted: [realtime.on_message_deleted],

@@ -38,11 +38,14 @@ class ConnectionOutputSerializer(serializers.Serializer):
 
 
 class ConnectionAdminOutputSerializer(ConnectionOutputSerializer):
-    """What admins see besides: masked credentials, the provider's facts, the webhook URL."""
+    """What admins see besides: masked credentials, the provider's facts, the webhook URL, and
+    for the web chat the script tag to paste into their site (``context["base_url"]`` is the
+    tenant's ``https://host``)."""
 
     credentials = serializers.SerializerMethodField()
     details = serializers.JSONField()
     webhook_url = serializers.SerializerMethodField()
+    embed_snippet = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_credentials(self, connection: ChannelConnection) -> dict[str, Any]:
@@ -59,6 +62,12 @@ class ConnectionAdminOutputSerializer(ConnectionOutputSerializer):
 
     def get_webhook_url(self, connection: ChannelConnection) -> str:
         return connection_webhook_url(connection)
+
+    def get_embed_snippet(self, connection: ChannelConnection) -> str:
+        if connection.provider not in PROVIDERS or "base_url" not in self.context:
+            return ""
+        adapter = provider_for(connection.provider)
+        return adapter.embed_snippet(connection, base_url=self.context["base_url"])
 
 
 class ConnectionCreateInputSerializer(serializers.Serializer):

@@ -42,10 +42,10 @@ def _admin(request: Request) -> User:
 
 
 def _output(request: Request, connection: ChannelConnection) -> dict[str, Any]:
-    serializer = (
-        ConnectionAdminOutputSerializer if _user(request).is_admin else ConnectionOutputSerializer
-    )
-    return dict(serializer(connection).data)
+    if not _user(request).is_admin:
+        return dict(ConnectionOutputSerializer(connection).data)
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    return dict(ConnectionAdminOutputSerializer(connection, context={"base_url": base_url}).data)
 
 
 def _queue(pk: int | None) -> Queue | None:

@@ -171,6 +171,11 @@ class ChannelProvider:
         number id / page id); empty for providers with a per-connection URL."""
         return []
 
+    def embed_snippet(self, connection: ChannelConnection, *, base_url: str) -> str:
+        """HTML an admin pastes into their own site to use this connection (the web chat's
+        script tag), given the tenant's ``https://host``; "" for providers without one."""
+        return ""
+
     def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
         """Raise ``WebhookRejected`` unless the request is authentic for this connection."""
         raise NotImplementedError

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -31,14 +33,16 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from channels_integrations.errors import VisitorForbidden, WidgetNotFound, WidgetThrottled
-from channels_integrations.models import ChannelConnection
+from channels_integrations.models import ChannelConnection, InboundEvent
 from channels_integrations.providers.base import InboundMedia, InboundMessage
+from channels_integrations.providers.webchat.provider import DEFAULT_COLOR
 from channels_integrations.services.inbound import inbound_items_receive
 from contacts.errors import InvalidPhone
 from contacts.models import Contact
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.services import contact_upsert_from_identity
 from core.exceptions import FieldValidationError
+from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
 from tickets.media import media_validate
 from tickets.models import Message
@@ -48,8 +52,16 @@ TOKEN_MAX_AGE = 180 * 24 * 3600  # a visitor keeps the conversation for six mont
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 MESSAGE_MAX_LENGTH = 4096
-# Fixed windows per visitor and per address (cache keys are tenant-scoped by the cache itself).
-LIMITS = {"message": (30, 60), "start": (20, 3600)}
+# (requests, seconds): fixed windows per visitor token and per address (cache keys are
+# tenant-scoped by the cache itself). An address is shared by many visitors (an office, a mobile
+# carrier), so its message limit is wider than one visitor's.
+LIMITS = {
+    "start": (20, 3600),
+    "message": (30, 60),
+    "message_ip": (120, 60),
+    "read": (60, 60),  # history (on every reconnect) and files
+    "read_ip": (300, 60),
+}
 
 
 @dataclass(frozen=True)
@@ -69,11 +81,14 @@ def webchat_connection_get(public_id: UUID | str) -> ChannelConnection:
 
 
 def webchat_settings(connection: ChannelConnection) -> dict[str, Any]:
-    values = connection.credentials
+    """The widget's settings, from the connection's ``details`` (the provider's check copies
+    the validated settings there; connections made before that keep them only encrypted)."""
+    details = connection.details
+    values = details if "allowed_origins" in details else connection.credentials
     return {
         "allowed_origins": list(values.get("allowed_origins") or []),
         "title": str(values.get("title") or connection.name),
-        "color": str(values.get("color") or "#1f6feb"),
+        "color": str(values.get("color") or DEFAULT_COLOR),
         "welcome": str(values.get("welcome") or ""),
     }
 
@@ -172,8 +187,11 @@ def webchat_message_post(
         raise FieldValidationError({"text": [_("Write a message or attach a file.")]})
     media = None
     kind: str = Message.Kind.TEXT
+    event_id = f"{visitor.id}:{client_id}"
     if upload is not None:
         info = media_validate(file=upload, name=upload.name or "")
+        if InboundEvent.objects.filter(connection=connection, provider_event_id=event_id).exists():
+            return False  # a retried upload: the file was kept the first time
         stored = default_storage.save(
             tenant_media_path("webchat", f"{visitor.id}/{uuid.uuid4().hex}-{info.name}"), upload
         )
@@ -182,9 +200,9 @@ def webchat_message_post(
         )
         kind = info.kind
     item = InboundMessage(
-        event_id=f"{visitor.id}:{client_id}",
+        event_id=event_id,
         external_id=visitor.id,
-        provider_message_id=f"webchat-{visitor.id}-{client_id}",
+        provider_message_id=_provider_id_prefix(visitor.id) + client_id,
         kind=kind,
         body=text,
         contact_name=visitor.contact.name,
@@ -194,12 +212,34 @@ def webchat_message_post(
 
 
 def _visitor_messages(connection: ChannelConnection, visitor: Visitor) -> Any:
+    """What the visitor may read: the public messages of their tickets on this widget, theirs
+    and ours (agents', the bot's, the greeting and farewell); never notes."""
     return Message.objects.filter(
         ticket__connection=connection,
         ticket__contact=visitor.contact,
         is_note=False,
         deleted_at__isnull=True,
-    ).exclude(sender=Message.Sender.SYSTEM)
+    )
+
+
+def _provider_id_prefix(visitor_id: str) -> str:
+    return f"webchat-{visitor_id}-"
+
+
+def _row(message: Message, visitor_id: str) -> dict[str, Any]:
+    """A message as the widget shows it (history and live pushes alike)."""
+    inbound = message.direction == Message.Direction.INBOUND
+    client_id = (message.provider_message_id or "").removeprefix(_provider_id_prefix(visitor_id))
+    return {
+        "id": str(message.public_id),
+        "from": "visitor" if inbound else "agent",
+        "client_id": client_id if inbound else "",
+        "kind": message.kind,
+        "body": message.body,
+        "media_name": message.media_name if message.media else "",
+        "status": message.status,
+        "at": message.created_at.isoformat(),
+    }
 
 
 def webchat_history(
@@ -209,21 +249,7 @@ def webchat_history(
     replies; never notes, never other customers'."""
     rows = list(_visitor_messages(connection, visitor).order_by("-created_at", "-pk")[:limit])
     rows.reverse()
-    return [
-        {
-            "id": str(message.public_id),
-            "from": "visitor" if message.direction == Message.Direction.INBOUND else "agent",
-            "client_id": (message.provider_message_id or "").removeprefix(f"webchat-{visitor.id}-")
-            if message.direction == Message.Direction.INBOUND
-            else "",
-            "kind": message.kind,
-            "body": message.body,
-            "media_name": message.media_name if message.media else "",
-            "status": message.status,
-            "at": message.created_at.isoformat(),
-        }
-        for message in rows
-    ]
+    return [_row(message, visitor.id) for message in rows]
 
 
 def webchat_media_message(
@@ -233,3 +259,23 @@ def webchat_media_message(
     if message is None or not message.media:
         raise WidgetNotFound()
     return message
+
+
+def webchat_visitor_notify(*, message_id: int) -> None:
+    """Tell the visitor's open widgets that their message was received (it is stored on the
+    ticket now): the widget swaps its pending bubble for this one. Agents' replies are pushed by
+    the provider's ``send`` instead, when the outbound pipeline delivers them."""
+    message = Message.objects.filter(
+        pk=message_id,
+        connection__provider=PROVIDER,
+        direction=Message.Direction.INBOUND,
+        is_note=False,
+    ).first()
+    if message is None:
+        return
+    visitor_id = (message.provider_message_id or "").removeprefix("webchat-")[:32]
+    layer = get_channel_layer()
+    if not _VISITOR_ID.match(visitor_id) or layer is None:
+        return
+    event = {"type": "webchat.message", "message": _row(message, visitor_id)}
+    async_to_sync(layer.group_send)(visitor_group(message.connection_id, visitor_id), event)

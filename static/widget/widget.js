@@ -66,6 +66,14 @@
     var body = document.createElement("p");
     body.textContent = message.body || "";
     item.appendChild(body);
+    if (message.from === "visitor" && message.id) {  // stored on the ticket: tick it
+      var tick = document.createElement("span");
+      tick.className = "tt-tick";
+      tick.setAttribute("aria-label", strings.received);
+      tick.setAttribute("data-testid", "tt-webchat-tick");
+      tick.textContent = "\u2713";
+      item.appendChild(tick);
+    }
     if (message.media_name && message.id) {
       var link = document.createElement("a");
       link.href = boot.api + "media/" + message.id;
@@ -146,9 +154,11 @@
     }
     item.classList.remove("tt-failed");
     return api("messages", options).then(function (result) {
-      if (result.status === 202) {  // stored; processed in a moment: show the server's copy
+      if (result.status === 202) {  // recorded; the socket brings the stored copy (ticked)
         showErrors(composer, null);
-        window.setTimeout(loadHistory, 1500);
+        window.setTimeout(function () {  // no socket, or a slow worker: read it instead
+          if (pending[clientId]) { loadHistory(); }
+        }, 5000);
         return;
       }
       if (result.status === 403) { forget(); return; }

@@ -28,11 +28,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--slug", default="demo")
+        parser.add_argument(
+            "--port", default="8000", help="the dev server's port (the widget's allowed origin)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with public_scope():
             tenant = Tenant.objects.filter(schema_name=options["slug"]).first()
-        if tenant is None:
+            domain = tenant.get_primary_domain() if tenant is not None else None
+        if tenant is None or domain is None:
             raise CommandError(f"No tenant {options['slug']!r}; run seed_demo_tenant first.")
         with tenant_scope(tenant):
             if Queue.objects.exists():
@@ -42,11 +46,17 @@ class Command(BaseCommand):
             queue = queue_create(by=admin, name="Atendimento", color="#0b7a5c")
             agents = User.objects.filter(is_active=True).values_list("pk", flat=True)
             queue_members_set(queue=queue, agent_ids=list(agents), by=admin)
+            # The demo host itself may embed the widget (its preview page does).
+            origin = f"http://{domain.domain}:{options['port']}"
             connection = connection_create(
                 by=admin,
                 provider="webchat",
                 name="Site",
-                credentials={"title": "Fale com a gente", "welcome": "Olá! Como podemos ajudar?"},
+                credentials={
+                    "allowed_origins": [origin],
+                    "title": "Fale com a gente",
+                    "welcome": "Olá! Como podemos ajudar?",
+                },
                 default_queue=queue,
                 greeting_message="Olá! Em que podemos ajudar?",
                 farewell_message="Atendimento {protocol} encerrado. Obrigado, {name}!",

@@ -3,8 +3,12 @@
 Visitors post to the tenant host (channels_integrations/widget_views.py), which records their
 messages as inbound events like any provider's webhook; agent replies leave through the
 outbound pipeline, whose ``send`` pushes them to the visitor's live group (the widget's
-websocket). The connection's "credentials" are the widget's settings, none of them secret:
-the origins allowed to embed it, its title, colour and welcome text.
+websocket).
+
+The widget's settings arrive where other providers' credentials do (the connections API's
+``credentials``, validated by ``WebchatSettingsSerializer``), but none of them is secret: the
+check copies them into the connection's ``details``, which the widget reads on every request
+without decrypting anything: the origins allowed to embed it, its title, colour and welcome.
 """
 
 from __future__ import annotations
@@ -26,19 +30,15 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
-from tenants.tenancy import current_schema, group_name
+from tenants.realtime import visitor_group
+from tenants.tenancy import current_schema
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from channels_integrations.models import ChannelConnection
 
-VISITOR_GROUP = "webchat"
-
-
-def visitor_group(connection_id: int, visitor_id: str) -> str:
-    """The channel-layer group of one visitor's widget sockets (schema-prefixed)."""
-    return group_name(VISITOR_GROUP, connection_id, visitor_id)
+DEFAULT_COLOR = "#1f6feb"
 
 
 def _origin(value: str) -> str:
@@ -68,7 +68,7 @@ class WebchatSettingsSerializer(serializers.Serializer[Any]):
         help_text="Sites allowed to embed the widget, e.g. https://www.example.com",
     )
     title = serializers.CharField(max_length=60, required=False, default="")
-    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default="#1f6feb")
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default=DEFAULT_COLOR)
     welcome = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -79,7 +79,16 @@ class WebchatProvider(ChannelProvider):
     rate_limit_per_second = 50.0
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        return {}  # nothing outside to ask
+        """Nothing outside to ask: the validated settings become the connection's details."""
+        return {
+            "allowed_origins": list(credentials.get("allowed_origins") or []),
+            "title": str(credentials.get("title") or ""),
+            "color": str(credentials.get("color") or DEFAULT_COLOR),
+            "welcome": str(credentials.get("welcome") or ""),
+        }
+
+    def embed_snippet(self, connection: ChannelConnection, *, base_url: str) -> str:
+        return f'<script src="{base_url}/widget/{connection.public_id}.js" async></script>'
 
     def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
         raise NotImplementedError("visitors post to the widget views, not to a webhook")
@@ -98,9 +107,11 @@ class WebchatProvider(ChannelProvider):
             "message": {
                 "id": message_id,
                 "from": "agent",
+                "client_id": "",
                 "kind": message.kind,
                 "body": message.body,
                 "has_media": bool(message.media_name),
+                "status": "sent",
                 "at": timezone.now().isoformat(),
             },
         }
