@@ -7,7 +7,7 @@ REQS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test pytest lint format typecheck imports migrations-check check-deploy demo bench ci messages
+.PHONY: help install run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ demo: install ## Create the demo tenant and print its credentials (services must
 
 bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; writes bench/results/)
 	$(BIN)/python bench/run_all.py
+
+reliability: install ## Fault and security suite R1-R14 at scale 5 (figures in test-artifacts/reliability.txt)
+	RELIABILITY_SCALE=5 $(BIN)/pytest tests/reliability
 
 ci: ## What CI runs
 	bash .ci/run
