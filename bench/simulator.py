@@ -92,6 +92,7 @@ class Simulator:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
     _server: ThreadingHTTPServer | None = None
     _random: random.Random = field(default_factory=lambda: random.Random(20261123))  # noqa: S311
 
@@ -241,6 +242,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("POST")
 
     def _route(self, verb: str) -> None:
+        with self.sim._lock:
+            self.sim.in_flight += 1
+        try:
+            self._answer(verb)
+        finally:
+            with self.sim._lock:
+                self.sim.in_flight -= 1
+
+    def _answer(self, verb: str) -> None:
         path = urlsplit(self.path).path
         body = self._body() if verb == "POST" else {}
         if path.startswith("/file/bot"):
