@@ -46,10 +46,11 @@ from bench.common import (  # noqa: E402
 )
 from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
 from bench.simulator import (  # noqa: E402
+    Delivery,
     Faults,
     Simulator,
-    meta_signature,
-    whatsapp_text_webhook,
+    post_at_rate,
+    whatsapp_delivery,
 )
 
 SLUG = "benchingest"
@@ -192,49 +193,26 @@ async def post_webhooks(
     base: str, rate: float, seconds: float, offset: int, tag: str = "b1"
 ) -> list[float]:
     """Signed WhatsApp webhooks at ``rate`` per second; the acknowledgement times in ms."""
-    import httpx
 
-    count = int(rate * seconds)
-    acks: list[float] = []
-    failures = 0
-
-    async def one(client: httpx.AsyncClient, n: int) -> None:
-        nonlocal failures
-        body = whatsapp_text_webhook(
+    def make(n: int) -> Delivery:
+        return whatsapp_delivery(
+            app_secret=APP_SECRET,
             phone_number_id=PHONE,
             sender=f"55119{(offset + n) % SENDERS:08d}",
             message_id=f"wamid.BENCH.{offset + n}",
             text=f"{tag} {offset + n} {time.time():.6f}",
         )
-        started = time.perf_counter()
-        response = await client.post(
-            f"{base}/webhooks/meta/",
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": meta_signature(body, APP_SECRET),
-                "Host": "localhost",
-                "X-Forwarded-Proto": "https",
-            },
-        )
-        if response.status_code == 200:
-            acks.append((time.perf_counter() - started) * 1000)
-        else:
-            failures += 1
 
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        start = time.perf_counter()
-        tasks = []
-        for n in range(count):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, n)))
-        await asyncio.gather(*tasks)
-    if failures:
-        log(f"{failures} webhooks were not answered 200")
-    return acks
+    result = await post_at_rate(
+        base,
+        make,
+        int(rate * seconds),
+        rate,
+        headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
+    )
+    if result.refused:
+        log(f"webhooks not answered 200 (status: count): {dict(result.refused)}")
+    return result.acks_ms
 
 
 async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds: float) -> Any:

@@ -3,23 +3,33 @@ call: the real adapters run against it over HTTP, and its records count what the
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
 
+import httpx
 import pytest
+import redis
+from django.core.asgi import get_asgi_application
 
 from bench.simulator import (
     Faults,
     Simulator,
+    delivery_maker,
     meta_signature,
+    post_at_rate,
+    telegram_document_update,
     telegram_text_update,
+    whatsapp_delivery,
     whatsapp_text_webhook,
 )
 from channels_integrations.models import ChannelConnection, InboundEvent
 from channels_integrations.providers.base import InboundMedia, OutboundMessage, ProviderError
 from channels_integrations.providers.registry import provider_for
 from conftest import host_client
-from tenants.channel_routes import channel_routes_set
+from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.tenancy import tenant_scope
+from tests.support.concurrency import in_thread
 from tickets.tests.factories import ConnectionFactory
 
 
@@ -133,3 +143,93 @@ def test_the_webhook_builders_make_deliveries_the_app_accepts(alpha):
     with tenant_scope(alpha.tenant):
         assert InboundEvent.objects.count() == 2
     assert json.loads(update)["message"]["text"] == "olá"
+
+
+def test_faults_can_target_one_account_and_leave_the_others_alone(sim):
+    sim.account_faults["13:bad"] = Faults(throttle_rate=1.0, retry_after=7)
+    healthy = _unsaved("telegram", bot_token="12:ok", webhook_secret="s")
+    throttled = _unsaved("telegram", bot_token="13:bad", webhook_secret="s")
+    provider_for("telegram").send(healthy, _text(1))
+    with pytest.raises(ProviderError) as refused:
+        provider_for("telegram").send(throttled, _text(2))
+    assert refused.value.retry_after == 7
+    assert [(r.account, r.status) for r in sim.requests] == [("12:ok", 200), ("13:bad", 429)]
+
+
+def test_a_telegram_document_is_fetched_from_the_simulator_with_getfile(sim):
+    sim.files["DOC42"] = (b"%PDF-1.7 sim", "application/pdf")
+    update = telegram_document_update(update_id=1, chat_id=5, file_id="DOC42", caption="nota")
+    [item] = provider_for("telegram").parse_inbound(update)
+    connection = _unsaved("telegram", bot_token="14:x", webhook_secret="s")
+    assert item.media is not None
+    content, _mime = provider_for("telegram").download_media(connection, item.media, max_bytes=99)
+    assert content == b"%PDF-1.7 sim"
+    assert [r.method for r in sim.requests] == ["getFile"]
+
+
+def _committed_connections(tenant) -> dict[str, Any]:
+    with tenant_scope(tenant):
+        wa = ConnectionFactory(
+            provider="whatsapp_cloud",
+            credentials={"app_secret": "poster-secret", "phone_number_id": "5550077"},
+        )
+        channel_routes_set(
+            provider="whatsapp_cloud", connection_public_id=wa.public_id, keys=["5550077"]
+        )
+        tg = ConnectionFactory(
+            provider="telegram",
+            credentials={"bot_token": "15:x", "webhook_secret": "poster-tg"},
+            webhook_token="tok-poster-1234567890",
+        )
+        channel_routes_set(
+            provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
+        )
+        return {"wa": wa, "tg": tg}
+
+
+def _events_and_cleanup(tenant, seeded: dict[str, Any]) -> dict[str, int]:
+    with tenant_scope(tenant):
+        counts = {}
+        for name, connection in seeded.items():
+            events = InboundEvent.objects.filter(connection=connection)
+            counts[name] = events.values("provider_event_id").distinct().count()
+            events.delete()
+            channel_routes_clear(connection_public_id=connection.public_id)
+            connection.delete()
+    return counts
+
+
+def test_the_poster_posts_signed_deliveries_the_running_app_stores(alpha, settings):
+    """The poster against the app's ASGI handler (what daphne or gunicorn run): rows are
+    committed, as a running server would see them, and removed at the end."""
+    tenant = alpha.tenant
+    seeded = in_thread(lambda: _committed_connections(tenant))
+    make_wa = delivery_maker(
+        {"provider": "whatsapp", "secret": "poster-secret", "phone_number_id": "5550077"}
+    )
+    make_tg = delivery_maker(
+        {"provider": "telegram", "secret": "poster-tg", "webhook_token": "tok-poster-1234567890"}
+    )
+    forged = whatsapp_delivery(
+        app_secret="not-the-secret",
+        phone_number_id="5550077",
+        sender="5511900000000",
+        message_id="wamid.FORGED",
+        text="x",
+    )
+    transport = httpx.ASGITransport(app=get_asgi_application())
+    results = []
+    try:
+        for make, count in ((make_wa, 12), (make_tg, 8), (lambda n: forged, 1)):
+            results.append(
+                asyncio.run(
+                    post_at_rate("http://localhost", make, count, 40.0, transport=transport)
+                )
+            )
+    finally:
+        counts = in_thread(lambda: _events_and_cleanup(tenant, seeded))
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("inbound")
+    wa, tg, bad = results
+    assert (len(wa.acks_ms), len(tg.acks_ms), dict(bad.refused)) == (12, 8, {403: 1})
+    assert wa.seconds >= 11 / 40.0  # the rate was held: 12 posts at 40/s take 0.275 s or more
+    assert counts == {"wa": 12, "tg": 8}  # unique ids: one event per delivery
