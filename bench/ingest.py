@@ -14,7 +14,7 @@ topology on loopback (gunicorn, daphne, one Celery worker; bench/processes.py).
   checks the per-connection rate limit (Telegram: 30/s) in every 1-second window the simulator
   saw.
 
-    .venv/bin/python bench/ingest.py               # ~3 minutes
+    .venv/bin/python bench/ingest.py               # 20, 50, 100 and 150/s; ~5 minutes
     .venv/bin/python bench/ingest.py --rates 20 50
 """
 
@@ -548,7 +548,7 @@ def run(ctx: BenchContext) -> list[Figure]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0, 100.0])
+    parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0, 100.0, 150.0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--database", default="tt_bench_ingest")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
