@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 from django.db import connection as db
+from django.utils import translation
 
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.models import ChannelConnection
@@ -181,9 +182,9 @@ def test_an_unavailable_provider_or_bad_queue_is_a_field_error(alpha, admin_api,
     unknown = _create(admin_api, provider="carrier-pigeon")
     no_queue = _create(admin_api, default_queue=999999)
 
-    assert unknown.json()["extra"]["fields"] == {
-        "provider": ["This kind of channel is not available."]
-    }
+    with translation.override(unknown["Content-Language"]):  # the tenant's language
+        expected = translation.gettext("This kind of channel is not available.")
+    assert unknown.json()["extra"]["fields"] == {"provider": [expected]}
     assert "default_queue" in no_queue.json()["extra"]["fields"]
     assert _stored(alpha) == []
 

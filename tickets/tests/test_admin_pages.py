@@ -2,6 +2,7 @@
 read-only, and channel credentials never appear."""
 
 import pytest
+from django.utils import translation
 
 from tenants.tenancy import tenant_scope
 from tickets.events import event_ticket_created
@@ -68,7 +69,8 @@ def test_the_connection_page_says_configured_and_hides_the_credentials(world, si
     page = signed_in.get(f"/admin/channels_integrations/channelconnection/{connection.pk}/change/")
 
     assert page.status_code == 200
-    assert "configured" in listed
+    with translation.override(page.wsgi_request.LANGUAGE_CODE):  # the tenant's language
+        assert translation.gettext("configured") in listed
     assert "credentials" not in page.context["adminform"].form.fields
     assert SECRET not in page.content.decode()
     assert "access_token" not in page.content.decode()
