@@ -4,6 +4,7 @@ Error shape: https://developers.facebook.com/docs/graph-api/guides/error-handlin
 
 import httpx
 import pytest
+from django.utils import translation
 
 from channels_integrations.providers.base import ProviderError
 from channels_integrations.providers.meta.graph import GraphClient
@@ -109,17 +110,18 @@ def test_a_transient_graph_error_is_temporary(respx_mock):
 
 
 def test_the_whatsapp_window_error_is_permanent_with_its_own_code(respx_mock):
-    error = _call(
-        respx_mock,
-        httpx.Response(
-            400,
-            json=_error(
-                131047,
-                "(#131047) Re-engagement message",
-                details="More than 24 hours have passed since the recipient last replied.",
+    with translation.override("en"):  # the agent-facing reason is translated; read it in English
+        error = _call(
+            respx_mock,
+            httpx.Response(
+                400,
+                json=_error(
+                    131047,
+                    "(#131047) Re-engagement message",
+                    details="More than 24 hours have passed since the recipient last replied.",
+                ),
             ),
-        ),
-    )
+        )
     assert (error.permanent, error.code) == (True, "whatsapp_window_closed")
     assert "24 hours" in error.detail
 
