@@ -49,7 +49,7 @@ def test_a_phone_already_anothers_never_opens_that_contacts_conversation(
     with tenant_scope(alpha.tenant):
         ana_contact = Contact.objects.get(name="Ana")
         newcomer = Contact.objects.get(name="Outra pessoa")
-        assert ana_contact.phone == E164
+        assert (ana_contact.phone, ana_contact.notes) == (E164, "")  # free then: hers
         assert (newcomer.phone, newcomer.email) == ("", "x@example.com")
         assert E164 in newcomer.notes
         assert ana_contact.identities.count() == 1
@@ -61,13 +61,6 @@ def test_a_phone_already_anothers_never_opens_that_contacts_conversation(
     assert history(alpha, widget, other).json()["messages"] == []
     bodies = [m["body"] for m in history(alpha, widget, ana).json()["messages"]]
     assert bodies == ["meu pedido 123", "Seu pedido sai hoje", "Chegou?"]
-
-
-def test_a_free_phone_is_the_visitors_own(alpha, widget):
-    token_for(alpha, widget, name="Ana", phone=PHONE)
-    with tenant_scope(alpha.tenant):
-        contact = Contact.objects.get()
-        assert (contact.phone, contact.notes) == (E164, "")
 
 
 def test_a_reply_to_a_contact_who_is_no_visitor_fails_for_good(
