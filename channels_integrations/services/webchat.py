@@ -30,17 +30,22 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from channels_integrations.errors import VisitorForbidden, WidgetNotFound, WidgetThrottled
 from channels_integrations.models import ChannelConnection, InboundEvent
 from channels_integrations.providers.base import InboundMedia, InboundMessage
-from channels_integrations.providers.webchat.provider import DEFAULT_COLOR
+from channels_integrations.providers.webchat.provider import (
+    DEFAULT_COLOR,
+    VISITOR_ID,
+    visitor_message_prefix,
+)
 from channels_integrations.services.inbound import inbound_items_receive
-from contacts.errors import InvalidPhone
+from contacts.errors import ContactPhoneExists, InvalidPhone
 from contacts.models import Contact
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
-from contacts.services import contact_upsert_from_identity
+from contacts.services import contact_update, contact_upsert_from_identity
 from core.exceptions import FieldValidationError
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
@@ -50,7 +55,6 @@ from tickets.models import Message
 PROVIDER = "webchat"
 TOKEN_MAX_AGE = 180 * 24 * 3600  # a visitor keeps the conversation for six months
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 MESSAGE_MAX_LENGTH = 4096
 # (requests, seconds): fixed windows per visitor token and per address (cache keys are
 # tenant-scoped by the cache itself). An address is shared by many visitors (an office, a mobile
@@ -113,10 +117,15 @@ def webchat_throttle(kind: str, key: str) -> None:
         raise WidgetThrottled(extra={"retry_after": retry_after})
 
 
+@transaction.atomic
 def webchat_visitor_start(
     *, connection: ChannelConnection, name: str, email: str = "", phone: str = ""
 ) -> tuple[Visitor, str]:
-    """A new visitor and their token; the contact exists at once (agents see the name)."""
+    """A new visitor and their token; the contact exists at once (agents see the name).
+
+    Every visitor gets a contact of their own: the e-mail and phone are typed by anyone into a
+    public form, so they never join the visitor to an existing contact (whose conversations
+    and replies would then be theirs to read)."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
@@ -139,12 +148,25 @@ def webchat_visitor_start(
         raise FieldValidationError(errors)
     visitor_id = uuid.uuid4().hex
     contact, _created = contact_upsert_from_identity(
-        provider=PROVIDER, external_id=visitor_id, name=name, phone=normalized or None
+        provider=PROVIDER, external_id=visitor_id, name=name
     )
-    if email and not contact.email:
-        Contact.objects.filter(pk=contact.pk, email="").update(email=email)
+    if email or normalized:
+        contact = _visitor_contact_details(contact, email=email, phone=normalized)
     token = signing.dumps({"c": str(connection.public_id), "v": visitor_id}, salt=_salt())
     return Visitor(id=visitor_id, contact=contact), token
+
+
+def _visitor_contact_details(contact: Contact, *, email: str, phone: str) -> Contact:
+    """The visitor's e-mail and phone on their new contact. A phone that is another contact's
+    is written in the notes for agents to compare, not taken from that contact."""
+    try:
+        return contact_update(contact=contact, email=email or None, phone=phone or None)
+    except ContactPhoneExists:
+        contact.refresh_from_db()
+        note = _("Phone given in the web chat, already another contact's: %(phone)s") % {
+            "phone": phone
+        }
+        return contact_update(contact=contact, email=email or None, notes=note)
 
 
 def webchat_visitor_from_token(*, connection: ChannelConnection, token: str) -> Visitor:
@@ -156,7 +178,7 @@ def webchat_visitor_from_token(*, connection: ChannelConnection, token: str) -> 
     except signing.BadSignature as exc:  # SignatureExpired included
         raise VisitorForbidden() from exc
     visitor_id = str(data.get("v") or "") if isinstance(data, dict) else ""
-    if data.get("c") != str(connection.public_id) or not _VISITOR_ID.match(visitor_id):
+    if data.get("c") != str(connection.public_id) or not VISITOR_ID.match(visitor_id):
         raise VisitorForbidden()
     contact = Contact.objects.filter(
         identities__provider=PROVIDER, identities__external_id=visitor_id
@@ -202,7 +224,7 @@ def webchat_message_post(
     item = InboundMessage(
         event_id=event_id,
         external_id=visitor.id,
-        provider_message_id=_provider_id_prefix(visitor.id) + client_id,
+        provider_message_id=visitor_message_prefix(visitor.id) + client_id,
         kind=kind,
         body=text,
         contact_name=visitor.contact.name,
@@ -212,24 +234,23 @@ def webchat_message_post(
 
 
 def _visitor_messages(connection: ChannelConnection, visitor: Visitor) -> Any:
-    """What the visitor may read: the public messages of their tickets on this widget, theirs
-    and ours (agents', the bot's, the greeting and farewell); never notes."""
+    """What the visitor may read: on their tickets of this widget, the messages they sent and
+    those delivered to them (agents', the bot's, the greeting and farewell), both named by
+    their provider message id; never notes, never what went to another visitor of the same
+    contact."""
     return Message.objects.filter(
         ticket__connection=connection,
         ticket__contact=visitor.contact,
+        provider_message_id__startswith=visitor_message_prefix(visitor.id),
         is_note=False,
         deleted_at__isnull=True,
     )
 
 
-def _provider_id_prefix(visitor_id: str) -> str:
-    return f"webchat-{visitor_id}-"
-
-
 def _row(message: Message, visitor_id: str) -> dict[str, Any]:
     """A message as the widget shows it (history and live pushes alike)."""
     inbound = message.direction == Message.Direction.INBOUND
-    client_id = (message.provider_message_id or "").removeprefix(_provider_id_prefix(visitor_id))
+    client_id = (message.provider_message_id or "").removeprefix(visitor_message_prefix(visitor_id))
     return {
         "id": str(message.public_id),
         "from": "visitor" if inbound else "agent",
@@ -275,7 +296,7 @@ def webchat_visitor_notify(*, message_id: int) -> None:
         return
     visitor_id = (message.provider_message_id or "").removeprefix("webchat-")[:32]
     layer = get_channel_layer()
-    if not _VISITOR_ID.match(visitor_id) or layer is None:
+    if not VISITOR_ID.match(visitor_id) or layer is None:
         return
     event = {"type": "webchat.message", "message": _row(message, visitor_id)}
     async_to_sync(layer.group_send)(visitor_group(message.connection_id, visitor_id), event)

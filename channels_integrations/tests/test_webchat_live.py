@@ -23,6 +23,7 @@ from channels_integrations.tests.webchat_support import (
     token_for,
     visitor_socket,
 )
+from contacts.models import ContactIdentity
 from tenants.realtime import visitor_group
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
@@ -83,7 +84,8 @@ def test_an_agent_reply_reaches_only_its_visitors_socket_and_a_note_never_does(
     with tenant_scope(alpha.tenant):
         sent = Message.objects.get(body="Olá Ana, tudo bem?")
         assert sent.status == Message.Status.SENT
-        assert sent.provider_message_id == f"webchat-{sent.public_id}"
+        ana_id = ContactIdentity.objects.get(contact__name="Ana").external_id
+        assert sent.provider_message_id == f"webchat-{ana_id}-out.{sent.public_id}"
         note = Message.objects.get(body="nota interna")
         assert note.is_note
         assert not OutboundDelivery.objects.filter(message=note).exists()

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from channels_integrations.models import InboundEvent
 from channels_integrations.tests.webchat_support import (
     base,
+    deliver,
     history,
     make_widget,
     post,
@@ -214,12 +215,17 @@ def test_history_has_only_the_public_messages_of_the_visitors_own_tickets(
     with tenant_scope(alpha.tenant):
         ana_ticket = Ticket.objects.get(contact__name="Ana", connection=widget).pk
     reply(alpha, ana_ticket, "nota interna", django_capture_on_commit_callbacks, note=True)
-    reply(alpha, ana_ticket, "Olá Ana", django_capture_on_commit_callbacks)
+    answer = reply(alpha, ana_ticket, "Olá Ana", django_capture_on_commit_callbacks)
+    queued = reply(alpha, ana_ticket, "ainda na fila", django_capture_on_commit_callbacks)
     removed = reply(alpha, ana_ticket, "apagada", django_capture_on_commit_callbacks)
+    assert deliver(alpha, answer) == deliver(alpha, removed) == "sent"
     with tenant_scope(alpha.tenant):
         Message.objects.filter(pk=removed.pk).update(deleted_at=removed.created_at)
     bodies = [(m["from"], m["body"]) for m in history(alpha, widget, ana).json()["messages"]]
+    # The reply still queued comes once the outbound pipeline delivers it (live, then here).
     assert bodies == [("visitor", "ana aqui"), ("agent", "Olá Ana")]
+    assert deliver(alpha, queued) == "sent"
+    assert history(alpha, widget, ana).json()["messages"][-1]["body"] == "ainda na fila"
     assert [m["body"] for m in history(alpha, widget, bia).json()["messages"]] == ["bia aqui"]
     elsewhere = history(alpha, other_widget, ana_elsewhere).json()["messages"]
     assert [m["body"] for m in elsewhere] == ["outro site"]
@@ -230,6 +236,9 @@ def test_the_greeting_is_in_the_history(alpha, django_capture_on_commit_callback
     token = token_for(alpha, widget, name="Ana")
     post(alpha, widget, token, client_id="cid-ana-0001", text="oi")
     process(alpha, django_capture_on_commit_callbacks)
+    with tenant_scope(alpha.tenant):
+        greeting = Message.objects.get(sender=Message.Sender.SYSTEM)
+    assert deliver(alpha, greeting) == "sent"
     bodies = [(m["from"], m["body"]) for m in history(alpha, widget, token).json()["messages"]]
     assert bodies == [("visitor", "oi"), ("agent", "Olá Ana! Já vamos atender.")]
 

@@ -13,6 +13,7 @@ without decrypting anything: the origins allowed to embed it, its title, colour 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,16 @@ if TYPE_CHECKING:
     from channels_integrations.models import ChannelConnection
 
 DEFAULT_COLOR = "#1f6feb"
+VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
+# Our replies' ids carry this mark after the visitor's prefix: a character the widget's own
+# message ids never contain, so a reply's id never collides with a visitor's message.
+REPLY_MARK = "out."
+
+
+def visitor_message_prefix(visitor_id: str) -> str:
+    """How the provider message id of every message of one visitor starts, theirs and the
+    replies they were sent: what they may read is selected by it."""
+    return f"webchat-{visitor_id}-"
 
 
 def _origin(value: str) -> str:
@@ -97,7 +108,11 @@ class WebchatProvider(ChannelProvider):
         return []
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
-        """Push the reply to the visitor's open widgets; the id is the message's own."""
+        """Push the reply to the visitor's open widgets; the id names the visitor and the
+        message (the visitor's history is selected by it)."""
+        if not VISITOR_ID.match(message.recipient):
+            # A contact without a web chat identity (only a phone): nobody to deliver to here.
+            raise ProviderError("the contact is not a web chat visitor", permanent=True)
         layer = get_channel_layer()
         if layer is None:
             raise ProviderError("no channel layer", permanent=False)
@@ -121,7 +136,7 @@ class WebchatProvider(ChannelProvider):
             raise ProviderError(f"live push failed: {exc}", permanent=False) from exc
         # Delivered to the conversation even when no widget is open: the visitor reads it in
         # the history next time the page loads.
-        return f"webchat-{message_id}"
+        return f"{visitor_message_prefix(message.recipient)}{REPLY_MARK}{message_id}"
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
