@@ -13,6 +13,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from core.counters import cache_count
+
 
 def _key(kind: str, value: str) -> str:
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
@@ -37,13 +39,7 @@ def record_failure(*, email: str, ip: str) -> None:
     """Count one failure for the e-mail and the IP; lock whichever reached its limit."""
     window = settings.LOGIN_LOCKOUT_SECONDS
     for kind, value in (("email", email), ("ip", ip)):
-        counter = _key(kind, value)
-        cache.add(counter, 0, timeout=window)
-        try:
-            failures = cache.incr(counter)
-        except ValueError:  # expired between add() and incr()
-            cache.set(counter, 1, timeout=window)
-            failures = 1
+        failures = cache_count(_key(kind, value), window=window)
         if failures >= _limits()[kind]:
             cache.set(_key(f"{kind}-lock", value), time.time() + window, timeout=window)
 

@@ -25,7 +25,6 @@ from uuid import UUID
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -46,6 +45,7 @@ from contacts.errors import ContactPhoneExists, InvalidPhone
 from contacts.models import Contact
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.services import contact_update, contact_upsert_from_identity
+from core.counters import cache_count
 from core.exceptions import FieldValidationError
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
@@ -105,13 +105,7 @@ def webchat_throttle(kind: str, key: str) -> None:
     """429 ``throttled`` (with ``retry_after``) once ``key`` used up its window of ``kind``."""
     limit, window = LIMITS[kind]
     bucket = int(time.time() // window)
-    name = f"webchat:{kind}:{key}:{bucket}"
-    cache.add(name, 0, timeout=window)
-    try:
-        used = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, timeout=window)
-        used = 1
+    used = cache_count(f"webchat:{kind}:{key}:{bucket}", window=window)
     if used > limit:
         retry_after = int(window - time.time() % window) + 1
         raise WidgetThrottled(extra={"retry_after": retry_after})
