@@ -1,4 +1,4 @@
-"""Pages that belong to no single domain: the dashboard home and the platform landing page."""
+"""Pages that belong to no single domain: the platform landing page and the error pages."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from core.exceptions import error_body
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in agent's start page on a tenant host."""
-    return render(request, "core/home.html")
+def placeholder(request: HttpRequest, **kwargs: object) -> HttpResponse:
+    """A dashboard page whose screen is being built (removed when every screen exists)."""
+    return render(request, "core/placeholder.html")
 
 
 def platform_home(request: HttpRequest) -> HttpResponse:

@@ -44,7 +44,7 @@ ASGI_APPLICATION = "tiktickets.asgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "tickets:inbox"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # =============================================================================

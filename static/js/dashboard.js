@@ -1,0 +1,36 @@
+// Behaviour shared by every dashboard page: the phone menu, and no request failing silently.
+(function () {
+  "use strict";
+
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+  window.ttToast = toast;
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".nav-toggle");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    document.body.classList.toggle("nav-open", open);
+  });
+
+  // A fragment request that fails shows the server's message ({code, message} bodies, or the
+  // X-Error-Message header a dashboard view sets), else a generic one: never a silent no-op.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = xhr.getResponseHeader("X-Error-Message");
+    if (!text) {
+      try { text = JSON.parse(xhr.responseText).message; } catch (e) { text = null; }
+    }
+    toast(text ? decodeURIComponent(text) : document.body.dataset.errorGeneric || "Error " + xhr.status);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast(document.body.dataset.errorOffline || "Offline");
+  });
+})();
