@@ -1,10 +1,11 @@
-"""The agent's inbox and ticket panel (dashboard)."""
+"""The agent's inbox and ticket panel (dashboard), one `tickets` namespace for both modules."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver
 
-from core.views import placeholder
+from tickets import inbox_urls, panel_urls
 
 app_name = "tickets"
-urlpatterns = [
-    path("", placeholder, name="inbox"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    *inbox_urls.urlpatterns,
+    *panel_urls.urlpatterns,
 ]
