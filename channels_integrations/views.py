@@ -7,6 +7,8 @@ anything that is not a 2xx, so a redelivery or an item we ignore is still answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,19 +16,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 from channels_integrations.errors import WebhookForbidden
 from channels_integrations.services.inbound import inbound_webhook_receive
 from channels_integrations.services.meta_webhook import (
-    meta_provider_key_of,
+    meta_delivery_of,
     meta_subscription_challenge,
 )
 from core.exceptions import ApplicationError, error_body
 
 
 def webhook_response(
-    request: HttpRequest, *, provider_key: str, route_key: str | None
+    request: HttpRequest,
+    *,
+    provider_key: str,
+    route_key: str | None,
+    envelope_keys: Sequence[str] = (),
 ) -> HttpResponse:
     """Receive one delivery and answer it (shared by the per-connection and shared views)."""
     try:
         receipt = inbound_webhook_receive(
-            provider_key=provider_key, request=request, route_key=route_key
+            provider_key=provider_key,
+            request=request,
+            route_key=route_key,
+            envelope_keys=envelope_keys,
         )
     except ApplicationError as exc:
         return _error(exc)
@@ -35,9 +44,13 @@ def webhook_response(
     )
 
 
-def shared_webhook_response(request: HttpRequest, *, provider_key: str) -> HttpResponse:
+def shared_webhook_response(
+    request: HttpRequest, *, provider_key: str, envelope_keys: Sequence[str]
+) -> HttpResponse:
     """For a provider's own view on a shared URL (Meta): route each item by its account."""
-    return webhook_response(request, provider_key=provider_key, route_key=None)
+    return webhook_response(
+        request, provider_key=provider_key, route_key=None, envelope_keys=envelope_keys
+    )
 
 
 @csrf_exempt
@@ -62,7 +75,7 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
             return _error(WebhookForbidden())
         return HttpResponse(challenge, content_type="text/plain")
     try:
-        provider_key = meta_provider_key_of(request.body)
+        provider_key, envelope_keys = meta_delivery_of(request.body)
     except ApplicationError as exc:
         return _error(exc)
-    return shared_webhook_response(request, provider_key=provider_key)
+    return shared_webhook_response(request, provider_key=provider_key, envelope_keys=envelope_keys)

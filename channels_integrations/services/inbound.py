@@ -224,7 +224,11 @@ def inbound_items_receive(*, connection: ChannelConnection, items: Sequence[Inbo
 
 
 def inbound_webhook_receive(
-    *, provider_key: str, request: HttpRequest, route_key: str | None = None
+    *,
+    provider_key: str,
+    request: HttpRequest,
+    route_key: str | None = None,
+    envelope_keys: Sequence[str] = (),
 ) -> WebhookReceipt:
     """Verify, store and enqueue one webhook delivery; the caller answers 200.
 
@@ -233,6 +237,8 @@ def inbound_webhook_receive(
     connection receives it, ``WebhookForbidden`` (403) when the signature or secret is wrong,
     ``WebhookMalformed`` (400) for a body the provider would never send; in each case nothing
     is stored. Items of a shared delivery for accounts nobody routes are counted as ignored.
+    ``envelope_keys`` are the accounts a shared delivery's envelope names: a delivery with no
+    item we store is still acknowledged only when those accounts' connections verify it.
     """
     try:
         provider = provider_for(provider_key)
@@ -240,7 +246,7 @@ def inbound_webhook_receive(
         raise WebhookUnknown() from exc
     if route_key is not None:
         return _receive_for_connection(provider, provider_key, request, route_key)
-    return _receive_shared(provider, provider_key, request)
+    return _receive_shared(provider, provider_key, request, envelope_keys)
 
 
 def _receive_for_connection(
@@ -261,13 +267,36 @@ def _receive_for_connection(
     return WebhookReceipt(stored=stored, duplicates=len(items) - stored)
 
 
+def _verify_envelope(
+    provider: ChannelProvider, provider_key: str, request: HttpRequest, keys: Sequence[str]
+) -> None:
+    """A delivery with nothing to store is acknowledged only when every routed account its
+    envelope names verifies it (a forged empty body gets 403, an unknown account 404)."""
+    verified = False
+    for key in keys:
+        routed = _route_connection(provider_key, key)
+        if routed is None:
+            continue
+        with tenant_scope(routed[0]):
+            connection = _active_connection(routed[1])
+            if connection is not None:
+                _verify(provider, request, connection)
+                verified = True
+    if not verified:
+        raise WebhookUnknown()
+
+
 def _receive_shared(
-    provider: ChannelProvider, provider_key: str, request: HttpRequest
+    provider: ChannelProvider,
+    provider_key: str,
+    request: HttpRequest,
+    envelope_keys: Sequence[str],
 ) -> WebhookReceipt:
     # The body names the accounts, so it is parsed (pure, no database) before the connections
     # that verify it are known; nothing is stored unless every involved connection verifies it.
     items = _parse(provider, request.body)
-    if not items:  # an event kind the adapter has nothing to say about: acknowledged
+    if not items:  # an event kind the adapter has nothing to say about: verified, acknowledged
+        _verify_envelope(provider, provider_key, request, envelope_keys)
         return WebhookReceipt(stored=0, duplicates=0)
     by_key: dict[str, list[InboundItem]] = defaultdict(list)
     for item in items:

@@ -48,17 +48,18 @@ META_PROVIDER_BY_OBJECT: dict[str, str] = {
 }
 
 
-def meta_provider_key_of(body: bytes) -> str:
-    """The provider of a Meta delivery from its ``object``: 400 ``webhook_malformed`` for a
-    body that is no Meta envelope, 404 ``webhook_unknown`` for a product we do not receive."""
+def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
+    """The provider of a Meta delivery (from its ``object``) and the accounts its envelope
+    names: 400 ``webhook_malformed`` for a body that is no Meta envelope, 404
+    ``webhook_unknown`` for a product we do not receive."""
     try:
-        object_type, _keys = meta_route_keys_of(body)
+        object_type, keys = meta_route_keys_of(body)
     except MalformedPayload as exc:
         raise WebhookMalformed() from exc
     provider_key = META_PROVIDER_BY_OBJECT.get(object_type)
     if provider_key is None:
         raise WebhookUnknown()
-    return provider_key
+    return provider_key, keys
 
 
 def _verify_token_known(token: str) -> bool:

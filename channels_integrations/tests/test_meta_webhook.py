@@ -351,6 +351,47 @@ def test_unknown_accounts_products_and_bodies_are_refused_without_storing(alpha,
     assert _events(alpha.tenant) == 0
 
 
+def _whatsapp_without_items(phone_number_id: str) -> bytes:
+    """A change our adapter stores nothing of (a ``field`` other than ``messages``)."""
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "message_template_status_update",
+                            "value": {
+                                "event": "APPROVED",
+                                "metadata": {"phone_number_id": phone_number_id},
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("secret", "status"),
+    [("alpha-app-secret", 200), ("beta-app-secret", 403), (None, 403)],
+)
+def test_a_delivery_with_nothing_to_store_is_acknowledged_only_when_signed(
+    alpha, meta, secret, status
+):
+    response = _post(_whatsapp_without_items(PHONE_ALPHA), secret=secret)
+    assert response.status_code == status
+    assert _events(alpha.tenant) == 0
+
+
+def test_a_delivery_with_nothing_to_store_for_an_unknown_account_is_404(alpha, meta):
+    response = _post(_whatsapp_without_items("999999999999"), secret="alpha-app-secret")
+    assert response.status_code == 404
+    assert response.json()["code"] == "webhook_unknown"
+
+
 def test_the_connections_webhook_url_is_the_shared_meta_url(alpha, meta, settings):
     from channels_integrations.services.connections import connection_webhook_url
 
