@@ -196,9 +196,9 @@ def alpha_pt_beta_en(alpha, beta):
     return alpha, beta
 
 
-def _sign_in(api, fixture):
+def _sign_in(api, fixture, language=""):
     with tenant_scope(fixture.tenant):
-        user = UserFactory(language="")
+        user = UserFactory(language=language)
     response = api.post(
         "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
     )
@@ -253,3 +253,13 @@ def test_signed_in_api_errors_come_out_in_pt_br(alpha_pt_beta_en, api_alpha, api
 
     assert alpha_message == "Ticket não encontrado."
     assert beta_message == "Ticket not found."
+
+
+def test_a_token_users_own_language_wins_over_the_tenants_on_the_api(alpha_pt_beta_en, api_alpha):
+    alpha, _beta = alpha_pt_beta_en
+    _sign_in(api_alpha, alpha, language="en")
+
+    response = api_alpha.get(f"/api/v1/tickets/{uuid.uuid4()}/")
+
+    assert _message(response, 404, "ticket_not_found") == "Ticket not found."
+    assert response["Content-Language"] == "en"
