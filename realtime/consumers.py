@@ -25,7 +25,7 @@ from realtime.broadcast import ephemeral, ephemeral_envelope
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
 from realtime.viewing import viewers_of, viewing_start, viewing_stop
-from tenants.realtime import CLOSE_UNAUTHENTICATED
+from tenants.realtime import CLOSE_UNAUTHENTICATED, session_group
 from tenants.tenancy import current_schema, run_in_tenant
 from tickets.errors import TicketNotFound
 from tickets.models import Ticket
@@ -35,9 +35,14 @@ RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets throu
 TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
 
 
-def _connect(user: User, channel: str) -> tuple[list[str], dict[str, Any]]:
-    """Subscriptions and greeting of a new socket; marks the user present."""
+def _connect(
+    user: User, channel: str, session_key: str | None
+) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Subscriptions, fixed groups and greeting of a new socket; marks the user present. A
+    socket opened with a dashboard session also joins that session's group for its whole life
+    (closed when the session signs out)."""
     groups = subscriptions_for(user)
+    fixed = [session_group(session_key)] if session_key else []
     status = presence.presence_touch(user_id=user.pk, channel=channel)
     hello = {
         "user": {"id": user.pk, "name": user.name, "email": user.email, "role": user.role},
@@ -46,7 +51,7 @@ def _connect(user: User, channel: str) -> tuple[list[str], dict[str, Any]]:
         "last_event_id": stream_last_id(),
         "heartbeat_interval": max(5, int(presence.presence_ttl() / 3)),
     }
-    return groups, hello
+    return groups, fixed, hello
 
 
 def _ticket_for(user: User, public_id: Any) -> Ticket | None:
@@ -104,6 +109,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.subscribed = []
+        self._fixed_groups: list[str] = []
         self._recent: deque[int] = deque(maxlen=RECENT_IDS)
         self._recent_set: set[int] = set()
         self._viewing: str | None = None
@@ -116,8 +122,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.tenant = self.scope["tenant"]
-        groups, hello = await run_in_tenant(self.tenant, _connect, user, self.channel_name)
-        for group in groups:
+        session = self.scope.get("session")
+        by_session = self.scope.get("auth_expires_at") is None and session is not None
+        session_key = session.session_key if by_session else None
+        groups, self._fixed_groups, hello = await run_in_tenant(
+            self.tenant, _connect, user, self.channel_name, session_key
+        )
+        for group in groups + self._fixed_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.subscribed = groups
         await self.accept()
@@ -154,7 +165,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
-        for group in self.subscribed:
+        for group in self.subscribed + self._fixed_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.user is not None:
             if self._viewing is not None:

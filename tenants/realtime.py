@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -17,6 +19,9 @@ CLOSE_TENANT_SUSPENDED = 4423  # the tenant is suspended
 # group_name(USER_SOCKETS_GROUP, user_id).
 TENANT_SOCKETS_GROUP = "sockets"
 USER_SOCKETS_GROUP = "user"
+# A socket signed in with a dashboard session also joins session_group(<session key>), so signing
+# out of that browser closes its sockets (and only them: other devices keep theirs).
+SESSION_SOCKETS_GROUP = "session"
 # A web chat visitor's sockets join visitor_group(...) and nothing else (not the tenant's
 # "sockets": a visitor is not an agent and must not hear the tenant's events).
 VISITOR_SOCKETS_GROUP = "visitor"
@@ -27,6 +32,13 @@ def visitor_group(connection_id: int, visitor_id: str) -> str:
     every app, because the webchat provider (channels_integrations) pushes to it and may not
     import ``realtime``; ``realtime.groups`` lists it with the other groups."""
     return group_name(VISITOR_SOCKETS_GROUP, connection_id, visitor_id)
+
+
+def session_group(session_key: str) -> str:
+    """The group of the sockets opened with one dashboard session (schema-prefixed); the key
+    itself never leaves the server: the name carries a digest of it."""
+    digest = hashlib.sha256(session_key.encode()).hexdigest()[:24]
+    return group_name(SESSION_SOCKETS_GROUP, digest)
 
 
 def sockets_disconnect(group: str, close_code: int) -> None:

@@ -319,6 +319,39 @@ def test_suspending_a_tenant_closes_its_open_sockets_with_4423_only(
     async_to_sync(body)()
 
 
+def test_signing_out_closes_the_sockets_of_that_session_only(
+    alpha, django_capture_on_commit_callbacks
+):
+    # Given the same admin signed in on two browsers, each with an open socket
+    client = Client(HTTP_HOST=alpha.host)
+    signed_in = client.post(
+        "/accounts/login/", {"email": alpha.admin_email, "password": alpha.admin_password}
+    )
+    assert signed_in.status_code == 302
+    other_browser = _session_cookie(alpha)
+
+    def sign_out():
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post("/accounts/logout/").status_code == 302
+
+    async def body():
+        signing_out = _socket(alpha.host, session=client.cookies["sessionid"].value)
+        staying = _socket(alpha.host, session=other_browser)
+        await _open(signing_out)
+        await _open(staying)
+        # When the first browser signs out
+        await sync_to_async(sign_out)()
+        # Then its socket is closed with 4401 and the other browser's stays open
+        closed = await signing_out.receive_output(timeout=TIMEOUT)
+        assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+        await staying.send_json_to({"type": "ping"})
+        assert (await staying.receive_json_from(timeout=TIMEOUT))["type"] == "pong"
+        await signing_out.disconnect()
+        await staying.disconnect()
+
+    async_to_sync(body)()
+
+
 def test_socket_opened_with_a_jwt_is_closed_4401_when_the_token_expires(alpha):
     # "exp" has a one-second resolution: this token expires 1 to 2 seconds from now.
     token = _access_token(alpha, lifetime=timedelta(seconds=2))

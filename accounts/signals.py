@@ -1,0 +1,23 @@
+"""Receivers of Django's auth signals."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from tenants.realtime import CLOSE_UNAUTHENTICATED, session_group, sockets_disconnect
+
+
+def close_session_sockets(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """``user_logged_out``: the sockets opened with this browser's session close at once (4401),
+    whether it signed out of the dashboard or the Django admin; other sessions keep theirs."""
+    session = getattr(request, "session", None)
+    key = session.session_key if session is not None else None
+    if key:
+        group = session_group(key)  # named now, in the request's tenant
+        transaction.on_commit(
+            partial(sockets_disconnect, group, CLOSE_UNAUTHENTICATED), robust=True
+        )
