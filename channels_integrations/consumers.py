@@ -19,40 +19,52 @@ from channels_integrations.services.webchat import (
     webchat_visitor_from_token,
 )
 from core.exceptions import ApplicationError
-from tenants.realtime import CLOSE_FORBIDDEN, visitor_group
-from tenants.tenancy import run_in_tenant
+from tenants.realtime import (
+    CLOSE_FORBIDDEN,
+    VISITORS_GROUP,
+    visitor_group,
+    widget_visitors_group,
+)
+from tenants.tenancy import group_name, run_in_tenant
 
 
-def _visitor_group_for(public_id: str, token: str) -> str | None:
+def _visitor_groups_for(public_id: str, token: str) -> list[str]:
+    """The visitor's own group, its widget's and the tenant's visitors' (the last two exist so
+    that disabling the widget or suspending the tenant closes the socket); [] when refused."""
     try:
         connection = webchat_connection_get(public_id)
         visitor = webchat_visitor_from_token(connection=connection, token=token)
     except ApplicationError:
-        return None
-    return visitor_group(connection.pk, visitor.id)
+        return []
+    return [
+        visitor_group(connection.pk, visitor.id),
+        widget_visitors_group(connection.pk),
+        group_name(VISITORS_GROUP),
+    ]
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
+    groups_joined: list[str] = []
 
     async def connect(self) -> None:
         tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = (query.get("token") or [""])[0]
         public_id = str(self.scope["url_route"]["kwargs"]["public_id"])
-        group = await run_in_tenant(tenant, _visitor_group_for, public_id, token)
-        if group is None:
+        groups = await run_in_tenant(tenant, _visitor_groups_for, public_id, token)
+        if not groups:
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello"})
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -60,3 +72,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def webchat_message(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message", "message": event["message"]})
+
+    async def sockets_disconnect(self, event: dict[str, Any]) -> None:
+        """The tenant was suspended (4423) or the widget disabled (4403)."""
+        await self.close(code=int(event["code"]))

@@ -27,6 +27,16 @@ SESSION_SOCKETS_GROUP = "session"
 VISITOR_SOCKETS_GROUP = "visitor"
 
 
+# Every visitor socket of a tenant also joins group_name(VISITORS_GROUP) and the group of its
+# widget, widget_visitors_group(...), so suspending the tenant or disabling the widget closes them.
+VISITORS_GROUP = "visitors"
+
+
+def widget_visitors_group(connection_id: int) -> str:
+    """The group of every visitor socket of one web chat widget (schema-prefixed)."""
+    return group_name(VISITOR_SOCKETS_GROUP, connection_id)
+
+
 def visitor_group(connection_id: int, visitor_id: str) -> str:
     """The group of one web chat visitor's sockets on one widget (schema-prefixed). Here, below
     every app, because the webchat provider (channels_integrations) pushes to it and may not

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,12 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import FieldValidationError
 from tenants.models import RESERVED_SLUGS, Domain, Tenant, slug_validator, validate_time_zone
-from tenants.realtime import CLOSE_TENANT_SUSPENDED, TENANT_SOCKETS_GROUP, sockets_disconnect
+from tenants.realtime import (
+    CLOSE_TENANT_SUSPENDED,
+    TENANT_SOCKETS_GROUP,
+    VISITORS_GROUP,
+    sockets_disconnect,
+)
 from tenants.tenancy import group_name, public_scope, tenant_scope
 from tenants.tenant_settings import TENANT_SETTINGS, setting_validate, settings_with_defaults
 
@@ -190,9 +196,11 @@ def tenant_suspend(*, tenant: Tenant) -> Tenant:
         tenant.suspended_at = timezone.now()
         tenant.save(update_fields=["status", "suspended_at", "updated_at"])
         with tenant_scope(tenant):
-            sockets_group = group_name(TENANT_SOCKETS_GROUP)
-    # HTTP requests re-read the tenant on every request; open sockets are told to close.
-    transaction.on_commit(lambda: sockets_disconnect(sockets_group, CLOSE_TENANT_SUSPENDED))
+            groups = [group_name(TENANT_SOCKETS_GROUP), group_name(VISITORS_GROUP)]
+    # HTTP requests re-read the tenant on every request; open sockets (agents' and web chat
+    # visitors') are told to close.
+    for group in groups:
+        transaction.on_commit(partial(sockets_disconnect, group, CLOSE_TENANT_SUSPENDED))
     return tenant
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.models import Tenant
+from tenants.realtime import CLOSE_FORBIDDEN, sockets_disconnect, widget_visitors_group
 from tenants.tenancy import current_tenant, public_scope
 from tickets.models import Queue
 
@@ -267,6 +269,11 @@ def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelCon
         locked.save(update_fields=["is_active", "updated_at"])
         channel_routes_clear(connection_public_id=locked.public_id)
         _status_set(locked, Status.DISABLED)
+        # A web chat widget's open visitor sockets close (no other provider has any).
+        transaction.on_commit(
+            partial(sockets_disconnect, widget_visitors_group(locked.pk), CLOSE_FORBIDDEN),
+            robust=True,
+        )
     if adapter is not None:
         _unregister(adapter, locked)
     return locked

@@ -241,3 +241,53 @@ def test_the_same_visitor_id_in_two_tenants_stays_apart(
         await beta_socket.disconnect()
 
     async_to_sync(body)()
+
+
+def test_suspending_the_tenant_or_disabling_the_widget_closes_its_visitors_sockets(
+    alpha, beta, widget, django_capture_on_commit_callbacks
+):
+    from channels_integrations.services.connections import connection_disable
+    from tenants.services import tenant_resume, tenant_suspend
+
+    other_widget = make_widget(alpha.tenant)
+    beta_widget = make_widget(beta.tenant)
+    tokens = {
+        "widget": token_for(alpha, widget),
+        "other": token_for(alpha, other_widget),
+        "beta": token_for(beta, beta_widget),
+    }
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory()
+
+    def disable_widget() -> None:
+        with django_capture_on_commit_callbacks(execute=True), tenant_scope(alpha.tenant):
+            connection_disable(connection=widget, by=admin)
+
+    def suspend_alpha() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            tenant_suspend(tenant=alpha.tenant)
+
+    async def body() -> None:
+        on_widget = visitor_socket(alpha, widget, tokens["widget"])
+        on_other = visitor_socket(alpha, other_widget, tokens["other"])
+        on_beta = visitor_socket(beta, beta_widget, tokens["beta"])
+        for socket in (on_widget, on_other, on_beta):
+            await _open(socket)
+        # Disabling one widget closes its visitors (4403), not the other widget's.
+        await sync_to_async(disable_widget)()
+        closed = await on_widget.receive_output(timeout=TIMEOUT)
+        assert closed == {"type": "websocket.close", "code": 4403}
+        assert await on_other.receive_nothing(timeout=0.2)
+        # Suspending alpha closes its remaining visitors (4423); beta's stay open.
+        await sync_to_async(suspend_alpha)()
+        closed = await on_other.receive_output(timeout=TIMEOUT)
+        assert closed == {"type": "websocket.close", "code": 4423}
+        await on_beta.send_json_to({"type": "ping"})
+        assert await on_beta.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+        for socket in (on_widget, on_other, on_beta):
+            await socket.disconnect()
+
+    try:
+        async_to_sync(body)()
+    finally:
+        tenant_resume(tenant=alpha.tenant)
