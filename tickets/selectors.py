@@ -13,7 +13,16 @@ from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    Lookup,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
@@ -228,6 +237,23 @@ def _contact_tags() -> Prefetch:
     return Prefetch("contact__tags", queryset=Tag.objects.order_by("name", "id"))
 
 
+class _ILikeContains(Lookup):
+    """``<field> ILIKE '%<text>%'`` with the text's wildcards escaped."""
+
+    lookup_name = "ilike_contains"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs}::text ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards and escape character taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _search_rule(search: str) -> Q:
     """Tickets whose contact name contains the text, whose contact phone contains its digits,
     whose protocol is the text, or that have a message matching it (full-text, Portuguese).
@@ -237,7 +263,8 @@ def _search_rule(search: str) -> Q:
     inbox never evaluates a per-row OR over joined tables. Similarity (typo-tolerant) matching
     is deliberately left out: short common names would match most of the tenant.
     """
-    contacts = Q(name__icontains=search)
+    # ILIKE (not icontains' UPPER(name) LIKE UPPER(…)): the trigram index on names serves it.
+    contacts = Q(_ILikeContains(F("name"), Value(_like_pattern(search))))
     digits = _NON_DIGITS.sub("", search)
     if len(digits) >= _MIN_PHONE_DIGITS:
         contacts |= Q(phone__contains=digits)
@@ -257,7 +284,21 @@ def _search_rule(search: str) -> Q:
         .values("ticket_id")
     )
     by_protocol = Ticket.objects.filter(protocol=search.upper()).order_by().values("pk")
-    return Q(pk__in=by_contact.union(by_message, by_protocol))
+    # ``id = ANY(ARRAY(…))``, not ``id IN (…)``: the ids are collected first (each branch on its
+    # index) and the matching tickets fetched by primary key. With ``IN`` the planner hashed the
+    # branches and joined them to a sequential scan of every ticket (bench/sql_plans.py).
+    return Q(_EqualsAny(F("pk"), ArraySubquery(by_contact.union(by_message, by_protocol))))
+
+
+class _EqualsAny(Lookup):
+    """``<field> = ANY(<array>)``."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 def ticket_events_of(*, ticket: Ticket) -> QuerySet[TicketEvent]:
