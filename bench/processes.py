@@ -146,6 +146,16 @@ def app_environment(
     return env
 
 
+# (name, queues, concurrency) of the Celery workers, as docker-compose.yml runs them: ``worker``
+# for inbound and default work, ``worker-replies`` for agents' replies only, so a reply never
+# waits behind a burst of inbound webhooks (B7 at 20/s measured 2.6 s p50 while B1's webhooks
+# filled the one shared pool).
+CELERY_WORKERS = (
+    ("celery", "inbound,default", "2"),
+    ("celery-replies", "replies", "1"),
+)
+
+
 def celery_worker_command(name: str, queues: str, concurrency: str) -> list[str]:
     """A Celery worker as docker-compose.yml runs it, serving ``queues``."""
     return [
@@ -229,13 +239,7 @@ class AppProcesses:
                 {**self.env, "POSTGRES_POOL_SIZE": "4"},
             )
         if self.with_celery:
-            # Two workers as in docker-compose.yml: ``worker`` for inbound and default work, and
-            # ``worker-replies`` for agents' replies only, so a reply never waits behind a burst
-            # of inbound webhooks (B7 at 20/s measured 2.6 s p50 while B1 filled one shared pool).
-            for name, queues, concurrency in (
-                ("celery", "inbound,default", "2"),
-                ("celery-replies", "replies", "1"),
-            ):
+            for name, queues, concurrency in CELERY_WORKERS:
                 self._start(name, celery_worker_command(name, queues, concurrency), self.env)
         try:
             # /healthz is 200 only when PostgreSQL, Redis and a worker answer.
