@@ -2,8 +2,9 @@
 
 The same topology as docker-compose.yml (``web``, ``websockets``, ``worker``, ``worker-replies``),
 with the production settings, started from this checkout against a bench database and a bench
-Redis database, bound to 127.0.0.1 ports below the ephemeral range. No nginx: load generators send the headers nginx
-adds (``X-Forwarded-Proto: https``), so ``SECURE_SSL_REDIRECT`` behaves as behind the proxy.
+Redis database, bound to 127.0.0.1 ports below the ephemeral range. No nginx: load generators
+send the headers nginx adds (``X-Forwarded-Proto: https``), so ``SECURE_SSL_REDIRECT`` behaves
+as behind the proxy.
 
 Usage::
 

@@ -226,7 +226,10 @@ def main() -> int:
             f"{r['ms_median']:.1f}",
             f"{r['ms_mean']:.1f}",
         ]
-        for name, r in (("first_contact", result["first_contact"]), ("follow_up", result["follow_up"]))
+        for name, r in (
+            ("first_contact", result["first_contact"]),
+            ("follow_up", result["follow_up"]),
+        )
     ]
     header = ["inbound event", "events", "queries/event", "ms median", "ms mean"]
     print(table(rows, header=header))

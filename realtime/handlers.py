@@ -1,7 +1,8 @@
 """Domain event → websocket event. Each handler reads the committed state once, decides the
 audience with the same rule the API uses (``tickets.selectors.ticket_audience``, the wallet rule
 for contacts) and relays one envelope. Ticket and message events read the ticket (its inbox
-row, its contact's tags and wallet owners) and the message in one ``values()`` query. Listed in ``tiktickets/event_handlers.py``.
+row, its contact's tags and wallet owners) and the message in one ``values()`` query. Listed
+in ``tiktickets/event_handlers.py``.
 
 Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
 ticket.hidden, message.created, message.updated, message.status, message.deleted,

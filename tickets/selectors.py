@@ -242,10 +242,10 @@ class _ILikeContains(Lookup):
 
     lookup_name = "ilike_contains"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs}::text ILIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs}::text ILIKE {rhs}", (*lhs_params, *rhs_params)
 
 
 def _like_pattern(text: str) -> str:
@@ -295,10 +295,10 @@ class _EqualsAny(Lookup):
 
     lookup_name = "equals_any"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 def ticket_events_of(*, ticket: Ticket) -> QuerySet[TicketEvent]:
@@ -392,7 +392,7 @@ class TicketEventRow:
 def ticket_event_row(ticket_id: int) -> TicketEventRow | None:
     """``ticket_get_for_event`` as values, in one query; None if gone."""
     found = Ticket.objects.filter(pk=ticket_id).order_by().values(**ticket_event_values()).first()
-    return None if found is None else TicketEventRow(found)
+    return None if found is None else TicketEventRow(dict(found))
 
 
 def ticket_event_row_audience(

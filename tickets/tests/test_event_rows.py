@@ -60,9 +60,10 @@ def test_the_ticket_row_from_values_equals_the_serializer(tickets, django_assert
         with django_assert_num_queries(1):
             row = ticket_event_row(ticket.pk)
         assert row is not None
-        assert ticket_row_from_values(row.values) == TicketOutputSerializer(
-            ticket_get_for_event(ticket.pk)
-        ).data
+        assert (
+            ticket_row_from_values(row.values)
+            == TicketOutputSerializer(ticket_get_for_event(ticket.pk)).data
+        )
         assert row.public_id == str(ticket.public_id)
         assert row.is_deleted == (ticket.deleted_at is not None)
     assert ticket_event_row(10**9) is None

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
+from channels_integrations import conftest as channels_fixtures
 from channels_integrations.services.inbound import inbound_event_process, inbound_events_record
 from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection, text_item
@@ -22,12 +23,18 @@ from tickets.domain_events import MessageCreated, TicketCreated
 from tickets.models import Message, Ticket
 from tickets.tests.factories import QueueFactory, UserFactory
 
+# The channels tests' fixtures (sample providers registered, a private media folder).
+sample_providers = channels_fixtures.sample_providers
+media_root = channels_fixtures.media_root
+
 FIRST_CONTACT_QUERIES = 36
 FOLLOW_UP_QUERIES = 25
 
 
 @pytest.fixture
-def connection(alpha, sample_providers, media_root):
+def connection(alpha, request):
+    request.getfixturevalue("sample_providers")
+    request.getfixturevalue("media_root")
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
         UserFactory.create_batch(3, queues=[queue])

@@ -10,7 +10,7 @@ import yaml
 from bench.processes import CELERY_WORKERS, celery_worker_command
 from tiktickets.celery import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _queue_of(task_name: str) -> str:
