@@ -1,9 +1,10 @@
 """Production-like app processes on loopback: gunicorn (HTTP), daphne (websockets), Celery.
 
-The same topology as docker-compose.yml (``web``, ``websockets``, ``worker``), with the production
-settings, started from this checkout against a bench database and a bench Redis database, bound
-to 127.0.0.1 ports below the ephemeral range. No nginx: load generators send the headers nginx
-adds (``X-Forwarded-Proto: https``), so ``SECURE_SSL_REDIRECT`` behaves as behind the proxy.
+The same topology as docker-compose.yml (``web``, ``websockets``, ``worker``, ``worker-replies``),
+with the production settings, started from this checkout against a bench database and a bench
+Redis database, bound to 127.0.0.1 ports below the ephemeral range. No nginx: load generators
+send the headers nginx adds (``X-Forwarded-Proto: https``), so ``SECURE_SSL_REDIRECT`` behaves
+as behind the proxy.
 
 Usage::
 
@@ -146,8 +147,37 @@ def app_environment(
     return env
 
 
+# (name, queues, concurrency) of the Celery workers, as docker-compose.yml runs them: ``worker``
+# for inbound and default work, ``worker-replies`` for agents' replies only, so a reply never
+# waits behind a burst of inbound webhooks (B7 at 20/s measured 2.6 s p50 while B1's webhooks
+# filled the one shared pool).
+CELERY_WORKERS = (
+    ("celery", "inbound,default", "2"),
+    ("celery-replies", "replies", "1"),
+)
+
+
+def celery_worker_command(name: str, queues: str, concurrency: str) -> list[str]:
+    """A Celery worker as docker-compose.yml runs it, serving ``queues``."""
+    return [
+        str(BIN / "celery"),
+        "--app=tiktickets",
+        "worker",
+        f"--hostname=bench-{name}-{os.getpid()}@%h",
+        f"--queues={queues}",
+        f"--concurrency={concurrency}",
+        "--max-tasks-per-child=500",
+        "-O",
+        "fair",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=WARNING",
+    ]
+
+
 class AppProcesses:
-    """gunicorn + daphne + one Celery worker, as docker-compose runs them (see module doc)."""
+    """gunicorn + daphne + the Celery workers (inbound/default, replies), as docker-compose runs
+    them (see module doc)."""
 
     def __init__(
         self,
@@ -210,24 +240,8 @@ class AppProcesses:
                 {**self.env, "POSTGRES_POOL_SIZE": "4"},
             )
         if self.with_celery:
-            self._start(
-                "celery",
-                [
-                    str(BIN / "celery"),
-                    "--app=tiktickets",
-                    "worker",
-                    f"--hostname=bench-{os.getpid()}@%h",
-                    "--queues=inbound,replies,default",
-                    "--concurrency=2",
-                    "--max-tasks-per-child=500",
-                    "-O",
-                    "fair",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=WARNING",
-                ],
-                self.env,
-            )
+            for name, queues, concurrency in CELERY_WORKERS:
+                self._start(name, celery_worker_command(name, queues, concurrency), self.env)
         try:
             # /healthz is 200 only when PostgreSQL, Redis and a worker answer.
             expect = 200 if self.with_celery else 503

@@ -61,7 +61,9 @@ def _deliver(event: DomainEvent) -> None:
 
 
 def _deliver_in(tenant: Any, event: DomainEvent) -> None:
-    if tenant is None:
+    if tenant is None or getattr(connection, "tenant", None) is tenant:
+        # Still in the publishing tenant (the usual case: a request or task that committed):
+        # entering it again would only make the next query re-issue ``SET search_path``.
         _deliver(event)
         return
     with tenant_context(tenant):

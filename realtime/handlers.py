@@ -1,6 +1,8 @@
 """Domain event → websocket event. Each handler reads the committed state once, decides the
 audience with the same rule the API uses (``tickets.selectors.ticket_audience``, the wallet rule
-for contacts) and relays one envelope. Listed in ``tiktickets/event_handlers.py``.
+for contacts) and relays one envelope. Ticket and message events read the ticket (its inbox
+row, its contact's tags and wallet owners) and the message in one ``values()`` query. Listed
+in ``tiktickets/event_handlers.py``.
 
 Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
 ticket.hidden, message.created, message.updated, message.status, message.deleted,
@@ -26,8 +28,8 @@ from realtime.groups import (
     user_group,
     user_groups,
 )
-from tickets.api.message_serializers import MessageOutputSerializer
-from tickets.api.ticket_serializers import ticket_row
+from tickets.api.message_serializers import message_row_from_values
+from tickets.api.ticket_serializers import ticket_row_from_values
 from tickets.domain_events import (
     AgentAccessChanged,
     MessageCreated,
@@ -39,21 +41,16 @@ from tickets.domain_events import (
     TicketTransferred,
     TicketUpdated,
 )
-from tickets.message_selectors import message_get_for_event
-from tickets.models import Ticket
-from tickets.selectors import audience_agent_ids, ticket_audience, ticket_get_for_event
-
-
-def _ticket_data(ticket: Ticket) -> dict[str, Any]:
-    return ticket_row(ticket)
+from tickets.message_selectors import message_event_values
+from tickets.selectors import audience_agent_ids, ticket_event_row, ticket_event_row_audience
 
 
 def on_ticket_created(event: TicketCreated) -> None:
-    ticket = ticket_get_for_event(event.ticket_id)
-    if ticket is None or ticket.deleted_at is not None:
+    row = ticket_event_row(event.ticket_id)
+    if row is None or row.is_deleted:
         return
-    groups = audience_groups(ticket_audience(ticket))
-    broadcast("ticket.created", {"ticket": _ticket_data(ticket)}, groups)
+    groups = audience_groups(ticket_event_row_audience(row))
+    broadcast("ticket.created", {"ticket": ticket_row_from_values(row.values)}, groups)
 
 
 def _ticket_changed(
@@ -62,25 +59,25 @@ def _ticket_changed(
     """Relay the new state to its audience, and ``ticket.hidden`` to each user who saw the
     ticket before the change and may not see it any more (so nobody sees it blink away and
     back, as they would if whole groups were told)."""
-    ticket = ticket_get_for_event(event.ticket_id)
-    if ticket is None:
+    row = ticket_event_row(event.ticket_id)
+    if row is None:
         return
-    before = ticket_audience(
-        ticket,
+    before = ticket_event_row_audience(
+        row,
         queue_id=event.previous_queue_id,
         assignee_id=event.previous_assignee_id,
         ignore_deletion=True,
     )
-    hidden = {"ticket": {"public_id": str(ticket.public_id)}}
-    if ticket.deleted_at is not None:
+    hidden = {"ticket": {"public_id": row.public_id}}
+    if row.is_deleted:
         broadcast("ticket.hidden", hidden, audience_groups(before))
         return
-    after = ticket_audience(ticket)
+    after = ticket_event_row_audience(row)
     if before != after:
         gone = audience_agent_ids(before) - audience_agent_ids(after)
         if gone:
             broadcast("ticket.hidden", hidden, user_groups(gone))
-    broadcast(event_type, {"ticket": _ticket_data(ticket)}, audience_groups(after))
+    broadcast(event_type, {"ticket": ticket_row_from_values(row.values)}, audience_groups(after))
 
 
 def on_ticket_updated(event: TicketUpdated) -> None:
@@ -96,14 +93,14 @@ def on_ticket_closed(event: TicketClosed) -> None:
 
 
 def _message_event(event_type: str, message_id: int, *, with_ticket: bool = False) -> None:
-    message = message_get_for_event(message_id)
-    if message is None or message.ticket.deleted_at is not None:
+    found = message_event_values(message_id)
+    if found is None or found[1].is_deleted:
         return
-    ticket = message.ticket
-    data: dict[str, Any] = {"message": MessageOutputSerializer(message).data}
+    values, ticket = found
+    data: dict[str, Any] = {"message": message_row_from_values(values)}
     if with_ticket:  # the inbox row changed too (preview, unread counter, order)
-        data["ticket"] = _ticket_data(ticket)
-    broadcast(event_type, data, audience_groups(ticket_audience(ticket)))
+        data["ticket"] = ticket_row_from_values(ticket.values)
+    broadcast(event_type, data, audience_groups(ticket_event_row_audience(ticket)))
 
 
 def on_message_created(event: MessageCreated) -> None:

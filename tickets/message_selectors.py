@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Tag
 from tickets.message_errors import MessageNotFound, QuickReplyNotFound
 from tickets.models import Message, MessageEdit, QuickReply, Ticket
-from tickets.selectors import tickets_visible_to
+from tickets.selectors import TicketEventRow, ticket_event_values, tickets_visible_to
 
 
 def message_get_for_agent(*, user: User, public_id: UUID | str) -> Message:
@@ -86,3 +87,56 @@ def message_get_for_event(message_id: int) -> Message | None:
         .order_by()[:1]
     )
     return found[0] if found else None
+
+
+MESSAGE_EVENT_FIELDS = (
+    "public_id",
+    "direction",
+    "sender",
+    "sender_user_id",
+    "kind",
+    "body",
+    "payload",
+    "media",
+    "media_name",
+    "media_mime",
+    "media_size",
+    "quoted_id",
+    "is_forwarded",
+    "is_note",
+    "status",
+    "error_code",
+    "error_detail",
+    "scheduled_at",
+    "dispatched_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "edited_at",
+    "deleted_at",
+    "created_at",
+)
+
+
+def message_event_values(message_id: int) -> tuple[dict[str, Any], TicketEventRow] | None:
+    """``message_get_for_event`` as values, in one query: the message's fields (those of
+    ``MESSAGE_EVENT_FIELDS``, its sender's ``su_…`` and its quoted message's ``q_…``) for
+    ``tickets.api.message_serializers.message_row_from_values``, and its ticket's event row;
+    None if gone."""
+    found = (
+        Message.objects.filter(pk=message_id)
+        .order_by()
+        .values(
+            *MESSAGE_EVENT_FIELDS,
+            su_name=F("sender_user__name"),
+            su_email=F("sender_user__email"),
+            q_public_id=F("quoted__public_id"),
+            q_kind=F("quoted__kind"),
+            q_body=F("quoted__body"),
+            q_media_name=F("quoted__media_name"),
+            q_deleted_at=F("quoted__deleted_at"),
+            **ticket_event_values("ticket__"),
+        )
+        .first()
+    )
+    return None if found is None else (found, TicketEventRow(found))

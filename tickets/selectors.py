@@ -8,10 +8,22 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    Lookup,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from contacts.models import Contact, Tag
@@ -110,6 +122,12 @@ def ticket_audience(
             "user_id", flat=True
         )
     )
+    return _audience(queue, assignee, owners)
+
+
+def _audience(queue: int | None, assignee: int | None, owners: frozenset[int]) -> TicketAudience:
+    """The audience of a ticket in ``queue``, assigned to ``assignee``, whose contact's wallet
+    owners are ``owners`` (no queries: the tenant's settings are cached)."""
     restricted: frozenset[int] | None = None
     if assignee is not None and tenant_setting("hide_tickets_assigned_to_others"):
         restricted = frozenset({assignee})
@@ -219,6 +237,23 @@ def _contact_tags() -> Prefetch:
     return Prefetch("contact__tags", queryset=Tag.objects.order_by("name", "id"))
 
 
+class _ILikeContains(Lookup):
+    """``<field> ILIKE '%<text>%'`` with the text's wildcards escaped."""
+
+    lookup_name = "ilike_contains"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs}::text ILIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards and escape character taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _search_rule(search: str) -> Q:
     """Tickets whose contact name contains the text, whose contact phone contains its digits,
     whose protocol is the text, or that have a message matching it (full-text, Portuguese).
@@ -228,7 +263,8 @@ def _search_rule(search: str) -> Q:
     inbox never evaluates a per-row OR over joined tables. Similarity (typo-tolerant) matching
     is deliberately left out: short common names would match most of the tenant.
     """
-    contacts = Q(name__icontains=search)
+    # ILIKE (not icontains' UPPER(name) LIKE UPPER(…)): the trigram index on names serves it.
+    contacts = Q(_ILikeContains(F("name"), Value(_like_pattern(search))))
     digits = _NON_DIGITS.sub("", search)
     if len(digits) >= _MIN_PHONE_DIGITS:
         contacts |= Q(phone__contains=digits)
@@ -248,7 +284,21 @@ def _search_rule(search: str) -> Q:
         .values("ticket_id")
     )
     by_protocol = Ticket.objects.filter(protocol=search.upper()).order_by().values("pk")
-    return Q(pk__in=by_contact.union(by_message, by_protocol))
+    # ``id = ANY(ARRAY(…))``, not ``id IN (…)``: the ids are collected first (each branch on its
+    # index) and the matching tickets fetched by primary key. With ``IN`` the planner hashed the
+    # branches and joined them to a sequential scan of every ticket (bench/sql_plans.py).
+    return Q(_EqualsAny(F("pk"), ArraySubquery(by_contact.union(by_message, by_protocol))))
+
+
+class _EqualsAny(Lookup):
+    """``<field> = ANY(<array>)``."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 def ticket_events_of(*, ticket: Ticket) -> QuerySet[TicketEvent]:
@@ -270,3 +320,92 @@ def ticket_detail_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
         )
     except (Ticket.DoesNotExist, ValueError) as exc:
         raise TicketNotFound() from exc
+
+
+# --------------------------------------------------------------------------- live-event rows
+#
+# A live event shows a ticket as its inbox row and sends it to the ticket's audience. Loading
+# the model with its relations and prefetches cost three queries and most of the handler's time
+# (bench/profile_inbound.py); these read the same facts as plain values in one query.
+
+
+def ticket_event_values(prefix: str = "") -> dict[str, Any]:
+    """``values()`` expressions of a ticket's inbox row and audience inputs, all keyed ``t_…``;
+    ``prefix`` is the path to the ticket from the queried model (``"ticket__"`` from a
+    message). The contact's tags (ordered as the inbox shows them) and wallet owners come as
+    arrays, so one query holds everything."""
+    contact = OuterRef(f"{prefix}contact_id")
+    tags = (
+        Contact.tags.through.objects.filter(contact_id=contact)
+        .order_by("tag__name", "tag_id")
+        .values(json=JSONObject(id="tag_id", name="tag__name", color="tag__color"))
+    )
+    owners = Contact.owners.through.objects.filter(contact_id=contact).values("user_id")
+    fields = {
+        "t_id": "id",
+        "t_public_id": "public_id",
+        "t_protocol": "protocol",
+        "t_status": "status",
+        "t_contact_id": "contact_id",
+        "t_contact_public_id": "contact__public_id",
+        "t_contact_name": "contact__name",
+        "t_contact_phone": "contact__phone",
+        "t_connection_public_id": "connection__public_id",
+        "t_connection_name": "connection__name",
+        "t_connection_provider": "connection__provider",
+        "t_queue_id": "queue_id",
+        "t_queue_name": "queue__name",
+        "t_queue_color": "queue__color",
+        "t_assignee_id": "assignee_id",
+        "t_assignee_name": "assignee__name",
+        "t_assignee_email": "assignee__email",
+        "t_unread_count": "unread_count",
+        "t_last_message_preview": "last_message_preview",
+        "t_last_message_at": "last_message_at",
+        "t_answered": "answered",
+        "t_is_outbound": "is_outbound",
+        "t_created_at": "created_at",
+        "t_deleted_at": "deleted_at",
+    }
+    expressions: dict[str, Any] = {key: F(f"{prefix}{path}") for key, path in fields.items()}
+    expressions["t_tags"] = ArraySubquery(tags)
+    expressions["t_owner_ids"] = ArraySubquery(owners)
+    return expressions
+
+
+@dataclass(frozen=True)
+class TicketEventRow:
+    """A ticket as a live event shows it: the ``t_…`` values of ``ticket_event_values``
+    (``tickets.api.ticket_serializers.ticket_row_from_values`` turns them into the inbox row)."""
+
+    values: dict[str, Any]
+
+    @property
+    def public_id(self) -> str:
+        return str(self.values["t_public_id"])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.values["t_deleted_at"] is not None
+
+
+def ticket_event_row(ticket_id: int) -> TicketEventRow | None:
+    """``ticket_get_for_event`` as values, in one query; None if gone."""
+    found = Ticket.objects.filter(pk=ticket_id).order_by().values(**ticket_event_values()).first()
+    return None if found is None else TicketEventRow(dict(found))
+
+
+def ticket_event_row_audience(
+    row: TicketEventRow,
+    *,
+    queue_id: int | None | _Current = CURRENT,
+    assignee_id: int | None | _Current = CURRENT,
+    ignore_deletion: bool = False,
+) -> TicketAudience:
+    """``ticket_audience`` of a ticket read by ``ticket_event_row`` (same rule, no queries)."""
+    if row.is_deleted and not ignore_deletion:
+        return NOBODY_BUT_ADMINS
+    values = row.values
+    queue = values["t_queue_id"] if isinstance(queue_id, _Current) else queue_id
+    assignee = values["t_assignee_id"] if isinstance(assignee_id, _Current) else assignee_id
+    return _audience(queue, assignee, frozenset(values["t_owner_ids"]))

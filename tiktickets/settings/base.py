@@ -220,6 +220,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Separate queues so bulk work (campaigns, imports) never starves inbound messages and replies.
 CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
+# Where the pipeline tasks go even when a caller names no queue (their services name it too);
+# `replies` has a worker of its own (docker-compose.yml), so replies never queue behind inbound.
+CELERY_TASK_ROUTES = {
+    "channels_integrations.tasks.inbound_event_process_task": {"queue": "inbound"},
+    "channels_integrations.tasks.outbound_message_deliver_task": {"queue": "replies"},
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

@@ -1,0 +1,242 @@
+"""In-process cost of inbound processing: queries and time per event, first contact and follow-up.
+
+Not a load test: one process, no Celery, no HTTP. It stores WhatsApp-like text items as
+``InboundEvent`` rows (as the webhook view does) and runs ``inbound_event_process`` on each, in
+autocommit like the worker, so the after-commit realtime handlers run too (channel layer on a
+real Redis). Two phases of ``--events`` events each:
+
+- **first contact**: every event comes from a new customer (new contact, identity and ticket,
+  ``ticket.created`` + ``message.created``);
+- **follow-up**: the same customers write again (ticket reused, ``message.created`` only).
+
+It prints, per phase, the queries per event (every SQL statement, counted with Django's
+``CaptureQueriesContext``) and the in-process milliseconds per event (median and mean), and with
+``--profile`` the top functions of a cProfile of the first-contact phase. The tenant has a queue
+of 20 agents, like bench/ingest.py.
+
+    .venv/bin/python bench/profile_inbound.py                  # 100 events per phase, ~20 s
+    .venv/bin/python bench/profile_inbound.py --events 200 --profile
+
+It creates and drops its own database (``--database``, must contain "bench") and uses its own
+Redis database (``--redis-url``; its realtime keys are flushed at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    check_database_name,
+    drop_database,
+    recreate_database,
+    table,
+)
+from bench.harness import django_setup  # noqa: E402
+
+SLUG = "benchprofile"
+AGENTS = 20
+
+
+def log(message: str) -> None:
+    print(f"[profile_inbound] {message}", file=sys.stderr, flush=True)
+
+
+def seed() -> tuple[Any, Any]:
+    """A tenant with a queue of 20 agents and a WhatsApp connection into it."""
+    from django.conf import settings
+
+    from accounts.models import User
+    from channels_integrations.models import ChannelConnection
+    from tenants.models import Domain, Tenant
+    from tenants.services import tenant_provision
+    from tenants.tenancy import public_scope, tenant_scope
+    from tickets.models import Queue
+
+    with public_scope():
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "TikTickets platform"}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+    tenant = tenant_provision(
+        name="Bench profile",
+        slug=SLUG,
+        admin_email="admin@profile.example",
+        admin_password="Bench-Admin-Password-1",
+        max_users=AGENTS + 10,
+    ).tenant
+    with tenant_scope(tenant):
+        queue = Queue.objects.create(name="Bench", color="#336699")
+        agents = User.objects.bulk_create(
+            User(email=f"agent{n}@profile.example", name=f"Agent {n}", role=User.Role.AGENT)
+            for n in range(AGENTS)
+        )
+        queue.members.set(agents)
+        connection = ChannelConnection(
+            provider="whatsapp_cloud", name="WhatsApp", status="connected", default_queue=queue
+        )
+        connection.credentials = {
+            "phone_number_id": "5550000001",
+            "access_token": "bench",
+            "app_secret": "bench",
+            "verify_token": "bench",
+        }
+        connection.save()
+    return tenant, connection
+
+
+def phase(
+    connection: Any,
+    *,
+    tag: str,
+    senders: range,
+    profiler: cProfile.Profile | None = None,
+    show_queries: bool = False,
+) -> dict[str, Any]:
+    """Record one event per sender, then process each; queries and ms per event."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_integrations.models import InboundEvent
+    from channels_integrations.providers.base import InboundMessage
+    from channels_integrations.services.inbound import (
+        inbound_event_process,
+        inbound_events_record,
+    )
+
+    items = [
+        InboundMessage(
+            event_id=f"{tag}-{n}",
+            external_id=f"55119{n:08d}",
+            provider_message_id=f"wamid.{tag}.{n}",
+            kind="text",
+            body=f"Olá, mensagem {tag} número {n}",
+            contact_name=f"Cliente {n}",
+            contact_phone=f"55119{n:08d}",
+        )
+        for n in senders
+    ]
+    event_ids = inbound_events_record(connection=connection, items=items)
+    queries: list[int] = []
+    millis: list[float] = []
+    for event_id in event_ids:
+        with CaptureQueriesContext(db) as captured:
+            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            inbound_event_process(event_id=event_id)
+            if profiler is not None:
+                profiler.disable()
+            millis.append((time.perf_counter() - started) * 1000)
+        queries.append(len(captured.captured_queries))
+        if show_queries and len(queries) == 1:
+            for query in captured.captured_queries:
+                print(query["sql"][:300], file=sys.stderr)
+    processed = InboundEvent.objects.filter(pk__in=event_ids, status="processed").count()
+    if processed != len(event_ids):
+        raise RuntimeError(f"{tag}: {processed} of {len(event_ids)} events processed")
+    return {
+        "events": len(event_ids),
+        "queries_per_event": statistics.mean(queries),
+        "queries_min": min(queries),
+        "queries_max": max(queries),
+        "ms_median": statistics.median(millis),
+        "ms_mean": statistics.mean(millis),
+    }
+
+
+def measure(
+    database: str, redis_url: str, events: int, *, profile: bool, show: bool = False
+) -> dict[str, Any]:
+    database = check_database_name(database)
+    log(f"recreating database {database}")
+    recreate_database(database)
+    os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-profile-asgi"
+    os.environ["CACHE_KEY_PREFIX"] = "tt-bench-profile"
+    django_setup(database, redis_url=redis_url)
+    from django.core.management import call_command
+    from django.db import connections
+
+    from core.redis import redis_client
+    from tenants.tenancy import tenant_scope
+
+    try:
+        call_command("migrate_schemas", "--shared", verbosity=0)
+        tenant, connection = seed()
+        profiler = cProfile.Profile() if profile else None
+        with tenant_scope(tenant):
+            # Warm-up: imports, the tenant's settings cache, Redis connections, the sender loop.
+            phase(connection, tag="warm", senders=range(events, events + 5))
+            log(f"first contact: {events} events")
+            senders = range(events)
+            first = phase(
+                connection, tag="first", senders=senders, profiler=profiler, show_queries=show
+            )
+            log(f"follow-up: {events} events")
+            # The same senders again: their contacts and tickets exist.
+            follow = phase(connection, tag="follow", senders=senders, show_queries=show)
+            for key in redis_client().scan_iter(match=f"{SLUG}:*", count=1000):
+                redis_client().delete(key)
+    finally:
+        connections.close_all()
+        drop_database(database)
+    result: dict[str, Any] = {"first_contact": first, "follow_up": follow}
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        result["profile"] = out.getvalue()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100, help="events per phase")
+    parser.add_argument("--database", default="tiktickets_bench_profile")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the first-contact phase")
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the SQL of one event of each phase"
+    )
+    args = parser.parse_args()
+    result = measure(
+        args.database, args.redis_url, args.events, profile=args.profile, show=args.show_queries
+    )
+    rows = [
+        [
+            name.replace("_", " "),
+            str(r["events"]),
+            f"{r['queries_per_event']:.1f} ({r['queries_min']}-{r['queries_max']})",
+            f"{r['ms_median']:.1f}",
+            f"{r['ms_mean']:.1f}",
+        ]
+        for name, r in (
+            ("first_contact", result["first_contact"]),
+            ("follow_up", result["follow_up"]),
+        )
+    ]
+    header = ["inbound event", "events", "queries/event", "ms median", "ms mean"]
+    print(table(rows, header=header))
+    if "profile" in result:
+        print(result["profile"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

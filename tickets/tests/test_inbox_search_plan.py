@@ -1,0 +1,82 @@
+"""The inbox search's plan reaches tickets through indexes (issue 7; bench/sql_plans.py at 100k
+tickets measured the message-text search as a sequential scan of every ticket).
+
+A test database is too small for the planner to prefer an index on its own, so sequential scans
+are priced out (``enable_seqscan = off``): what remains is what the query shape allows. The old
+``id IN (… UNION …)`` shape joined the ids to a scan of the tickets; ``icontains`` on names
+(``UPPER(name) LIKE …``) could not use the trigram index at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tenants.tenancy import tenant_scope
+from tickets.selectors import ticket_list_for_inbox
+from tickets.tests.factories import AdminFactory, ContactFactory, MessageFactory, TicketFactory
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+@pytest.fixture
+def admin(alpha):
+    with tenant_scope(alpha.tenant):
+        for n in range(5):
+            ticket = TicketFactory(contact=ContactFactory(name=f"Cliente {n}"))
+            MessageFactory(ticket=ticket, body="Quero o estorno da compra")
+            MessageFactory(ticket=ticket, body="Bom dia")
+        yield AdminFactory()
+
+
+def _plan(queryset) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = json.loads(queryset.explain(format="json"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+    return list(_nodes(plan[0]["Plan"]))
+
+
+def test_a_message_text_search_uses_the_full_text_index_and_fetches_tickets_by_key(admin):
+    assert [t.pk for t in ticket_list_for_inbox(user=admin, search="estorno")]  # it matches
+
+    nodes = _plan(ticket_list_for_inbox(user=admin, search="estorno")[:50])
+
+    index_names = {node.get("Index Name") for node in nodes}
+    assert "message_body_fts" in index_names
+    assert "contact_name_trgm" in index_names
+    # The outer tickets: only the matching ids, looked up by primary key.
+    by_key = [
+        node
+        for node in nodes
+        if node.get("Index Name") == "tickets_ticket_pkey" and "ANY" in node.get("Index Cond", "")
+    ]
+    assert by_key
+    seq_scans = [
+        node["Relation Name"]
+        for node in nodes
+        if node["Node Type"] == "Seq Scan"
+        and node.get("Relation Name") in ("tickets_ticket", "tickets_message")
+    ]
+    assert seq_scans == []
+
+
+def test_search_still_finds_names_with_like_wildcards_taken_literally(alpha, admin):
+    with tenant_scope(alpha.tenant):
+        odd = TicketFactory(contact=ContactFactory(name="Loja 100%_certa"))
+        TicketFactory(contact=ContactFactory(name="Loja 1000 certa"))
+
+    found = list(ticket_list_for_inbox(user=admin, search="100%_c"))
+
+    assert found == [odd]
