@@ -11,8 +11,10 @@ from django.core.management import call_command
 from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.webchat_support import base, make_widget
 from conftest import host_api_client, host_client
+from contacts.models import Tag
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
+from tickets.models import Queue, QuickReply
 from tickets.tests.factories import PASSWORD, AdminFactory, UserFactory
 
 
@@ -185,6 +187,14 @@ def test_the_demo_seed_creates_an_embeddable_widget_for_its_own_host(alpha):
         assert widget.is_active
         assert widget.status == ChannelConnection.Status.CONNECTED
         assert widget.details["allowed_origins"] == [f"http://{alpha.host}:8123"]
+        # Something to work with in the dashboard: queues, shared quick replies, tags.
+        assert set(Queue.objects.values_list("name", flat=True)) == {"Atendimento", "Financeiro"}
+        assert set(QuickReply.objects.filter(owner=None).values_list("shortcode", flat=True)) == {
+            "ola",
+            "pix",
+            "prazo",
+        }
+        assert Tag.objects.count() == 3
     policy = host_client(alpha.host).get(base(widget))["Content-Security-Policy"]
     assert f"frame-ancestors 'self' http://{alpha.host}:8123;" in policy
 

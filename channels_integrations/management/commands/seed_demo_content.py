@@ -1,6 +1,6 @@
-"""Give the demo tenant something to look at: a queue with the demo agent, a web chat connection
-and two customer conversations. Idempotent (does nothing once the tenant has a queue); built on
-the same services as production. For `make run` only."""
+"""Give the demo tenant something to look at: two queues with the demo agents, tags, shared quick
+replies, a web chat connection and two customer conversations. Idempotent (does nothing once the
+tenant has a queue); built on the same services as production. For `make run` only."""
 
 from __future__ import annotations
 
@@ -10,12 +10,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
-from contacts.services import contact_upsert_from_identity
+from contacts.services import contact_upsert_from_identity, tag_create
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Queue
 from tickets.services.messages import message_receive
 from tickets.services.queues import queue_create, queue_members_set
+from tickets.services.quick_replies import quick_reply_create
+
+QUICK_REPLIES = [
+    ("ola", "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}. Como posso ajudar?"),
+    ("pix", "Aceitamos pix, cartão e boleto. A chave pix é o nosso CNPJ."),
+    ("prazo", "O prazo de entrega é de 3 a 5 dias úteis após a confirmação do pagamento."),
+]
+TAGS = [("VIP", "#b54708"), ("Reclamação", "#b42318"), ("Novo cliente", "#0b7a5c")]
 
 CONVERSATIONS = [
     ("visitor-ana", "Ana Souza", "+5511987650001", "Olá! Meu pedido 4521 ainda não chegou."),
@@ -46,6 +54,12 @@ class Command(BaseCommand):
             queue = queue_create(by=admin, name="Atendimento", color="#0b7a5c")
             agents = User.objects.filter(is_active=True).values_list("pk", flat=True)
             queue_members_set(queue=queue, agent_ids=list(agents), by=admin)
+            billing = queue_create(by=admin, name="Financeiro", color="#175cd3")
+            queue_members_set(queue=billing, agent_ids=[admin.pk], by=admin)
+            for shortcode, body in QUICK_REPLIES:
+                quick_reply_create(by=admin, shortcode=shortcode, body=body, shared=True)
+            for name, color in TAGS:
+                tag_create(name=name, color=color)
             # The demo host itself may embed the widget (its preview page does).
             origin = f"http://{domain.domain}:{options['port']}"
             connection = connection_create(
