@@ -108,8 +108,9 @@ class LiveApp:
 
 
 def _seed(site_origin: str) -> tuple[Tenant, ChannelConnection, dict[str, str]]:
-    """Tenant ``browser``: an admin, Ana in queue Suporte, Bruno only in Vendas, a shared quick
-    reply and a web chat widget that the customer's site may embed. Idempotent per database."""
+    """Tenant ``browser`` (pt-BR): an admin; Ana (the tenant's language) and Carla (English)
+    in queues Suporte and Pós-venda; Bruno only in Vendas; a shared quick reply; a web chat
+    widget that the customer's site may embed, landing in Suporte. Idempotent per database."""
     with public_scope():
         tenant = Tenant.objects.filter(schema_name=SLUG).first()
     if tenant is None:
@@ -124,6 +125,7 @@ def _seed(site_origin: str) -> tuple[Tenant, ChannelConnection, dict[str, str]]:
     emails = {
         "admin": "admin@browser.test",
         "ana": "ana@browser.test",
+        "carla": "carla@browser.test",
         "bruno": "bruno@browser.test",
     }
     with tenant_scope(tenant):
@@ -131,14 +133,17 @@ def _seed(site_origin: str) -> tuple[Tenant, ChannelConnection, dict[str, str]]:
         widget = ChannelConnection.objects.filter(provider="webchat").first()
         if widget is None:
             support = queue_create(by=admin, name="Suporte", color="#0b7a5c")
+            after_sales = queue_create(by=admin, name="Pós-venda", color="#b54708")
             sales = queue_create(by=admin, name="Vendas", color="#175cd3")
-            agent_create(
-                by=admin,
-                email=emails["ana"],
-                name="Ana Atendente",
-                password=PASSWORD,
-                queue_ids=[support.pk],
-            )
+            for who, name in (("ana", "Ana Atendente"), ("carla", "Carla Agent")):
+                agent = agent_create(
+                    by=admin,
+                    email=emails[who],
+                    name=name,
+                    password=PASSWORD,
+                    queue_ids=[support.pk, after_sales.pk],
+                )
+            User.objects.filter(pk=agent.pk).update(language="en")  # Carla reads English
             agent_create(
                 by=admin,
                 email=emails["bruno"],
