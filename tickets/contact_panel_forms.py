@@ -146,7 +146,9 @@ def _attribute_field(definition: ContactAttributeDefinition) -> forms.Field:
         return forms.FloatField(label=label, required=False)
     if definition.type == kind.DATE:
         return forms.DateField(
-            label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            label=label,
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
     if definition.type == kind.BOOLEAN:
         return forms.ChoiceField(label=label, required=False, choices=_BOOLEAN_CHOICES)
