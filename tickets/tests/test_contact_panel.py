@@ -3,6 +3,7 @@ through the contacts services (errors next to their field, nothing stored on a r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -485,3 +486,12 @@ def test_merging_an_unknown_contact_is_refused_next_to_the_field(alpha, admin_cl
     form = response.context["merge_form"]
     assert list(form.errors) == ["__all__"]
     assert form.non_field_errors()[0] in response.content.decode()
+
+
+def test_the_fragment_has_unique_ids_and_labelled_inputs(admin_client, world, definitions):
+    content = admin_client.get(_url(world["ticket"]), **HTMX).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', content)
+    assert len(ids) == len(set(ids))
+    for input_id in re.findall(r'<(?:input|textarea|select)[^>]*\sid="([^"]+)"', content):
+        assert f'for="{input_id}"' in content, input_id
