@@ -15,11 +15,21 @@ def htmx_partial(request: HttpRequest) -> bool:
     return htmx is not None and bool(htmx) and not htmx.boosted
 
 
+# Conflicts whose code says which input caused them (their ``extra`` carries the value only).
+FIELD_OF_CODE: dict[str, str] = {
+    "queue_exists": "name",
+    "tag_exists": "name",
+    "quick_reply_exists": "shortcode",
+    "contact_attribute_exists": "key",
+    "contact_phone_exists": "phone",
+}
+
+
 def form_add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's error on the form: per field when it names fields the form has
     (``extra["fields"]``, which any error may carry, say ``contact_phone_exists``, or
-    ``extra["field"]``), else above the form. The message is already
-    translated into the request's language by the service."""
+    ``extra["field"]``, or a conflict code of ``FIELD_OF_CODE``), else above the form. The
+    message is already translated into the request's language by the service."""
     fields = error.extra.get("fields")
     if isinstance(error, FieldValidationError) or isinstance(fields, dict):
         fields = fields or {}
@@ -32,6 +42,6 @@ def form_add_service_error(form: forms.BaseForm, error: ApplicationError) -> Non
         if not placed:
             form.add_error(None, error.message)
         return
-    field = error.extra.get("field")
+    field = error.extra.get("field") or FIELD_OF_CODE.get(error.code)
     target = field if isinstance(field, str) and field in form.fields else None
     form.add_error(target, error.message)

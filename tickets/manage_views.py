@@ -65,7 +65,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Queue %(name)s created.") % {"name": queue.name})
             return redirect("manage:queues")
-    queues = queues_for(user).annotate(agents=Count("members")).order_by("name")
+    queues = queues_for(user).prefetch_related(None).annotate(agents=Count("members"))
+    queues = queues.order_by("name")
     context = {"section": "queues", "queues": queues, "form": form}
     return _page(request, "tickets/manage/queues.html", context, form)
 
