@@ -2,8 +2,15 @@
 
 from django.urls import path
 
-from core.views import placeholder
+from channels_integrations import manage_views as views
 
 urlpatterns = [
-    path("connections/", placeholder, name="connections"),
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/new/<slug:provider>/", views.connection_new, name="connection-new"),
+    path("connections/<uuid:public_id>/", views.connection_detail, name="connection"),
+    path(
+        "connections/<uuid:public_id>/<slug:action>/",
+        views.connection_action,
+        name="connection-action",
+    ),
 ]

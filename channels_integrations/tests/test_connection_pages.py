@@ -1,0 +1,92 @@
+"""Admin pages for connections: a web chat created through the page shows its script tag, bad
+input is shown next to its field and stores nothing, enable/disable go through the services,
+agents are refused, and another tenant's connection is not reachable."""
+
+from __future__ import annotations
+
+from channels_integrations.models import ChannelConnection
+from conftest import host_client
+from tenants.tenancy import tenant_scope
+from tickets.tests.factories import PASSWORD, AdminFactory, ConnectionFactory, UserFactory
+
+
+def _signed_in(fixture, user):
+    client = host_client(fixture.host)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _admin(fixture):
+    with tenant_scope(fixture.tenant):
+        return AdminFactory()
+
+
+def test_agents_are_refused(alpha):
+    with tenant_scope(alpha.tenant):
+        agent = UserFactory()
+    client = _signed_in(alpha, agent)
+    assert client.get("/manage/connections/").status_code == 403
+    assert client.get("/manage/connections/new/webchat/").status_code == 403
+
+
+def test_a_web_chat_created_on_the_page_shows_its_script_tag(alpha):
+    client = _signed_in(alpha, _admin(alpha))
+    response = client.post(
+        "/manage/connections/new/webchat/",
+        {"name": "Loja", "allowed_origins": "https://loja.example.com", "title": "Fale conosco"},
+    )
+    assert response.status_code == 302
+    with tenant_scope(alpha.tenant):
+        widget = ChannelConnection.objects.get(name="Loja")
+    assert widget.status == ChannelConnection.Status.CONNECTED
+    page = client.get(response["Location"]).content.decode()
+    assert f"/widget/{widget.public_id}.js" in page
+    assert 'data-testid="connection-snippet"' in page
+    listing = client.get("/manage/connections/").content.decode()
+    assert "Loja" in listing
+
+
+def test_an_invalid_origin_is_shown_next_to_its_field_and_nothing_is_stored(alpha):
+    client = _signed_in(alpha, _admin(alpha))
+    response = client.post(
+        "/manage/connections/new/webchat/", {"name": "Ruim", "allowed_origins": "not a url"}
+    )
+    assert response.status_code == 400
+    assert 'class="form-row has-error"' in response.content.decode()
+    with tenant_scope(alpha.tenant):
+        assert not ChannelConnection.objects.filter(name="Ruim").exists()
+
+
+def test_a_telegram_form_asks_for_the_bot_token(alpha):
+    client = _signed_in(alpha, _admin(alpha))
+    page = client.get("/manage/connections/new/telegram/").content.decode()
+    assert 'name="bot_token"' in page
+    assert 'type="password"' in page
+    assert client.get("/manage/connections/new/fax/").status_code == 404
+
+
+def test_disable_and_enable_go_through_the_services(alpha):
+    client = _signed_in(alpha, _admin(alpha))
+    created = client.post(
+        "/manage/connections/new/webchat/",
+        {"name": "Loja", "allowed_origins": "https://loja.example.com", "title": "Oi"},
+    )
+    assert created.status_code == 302, created.content.decode()[-3000:]
+    with tenant_scope(alpha.tenant):
+        widget = ChannelConnection.objects.get(name="Loja")
+    client.post(f"/manage/connections/{widget.public_id}/disable/")
+    with tenant_scope(alpha.tenant):
+        assert not ChannelConnection.objects.get(pk=widget.pk).is_active
+    client.post(f"/manage/connections/{widget.public_id}/enable/")
+    with tenant_scope(alpha.tenant):
+        assert ChannelConnection.objects.get(pk=widget.pk).is_active
+
+
+def test_another_tenants_connection_is_not_reachable(alpha, beta):
+    with tenant_scope(beta.tenant):
+        theirs = ConnectionFactory(name="Deles")
+    client = _signed_in(alpha, _admin(alpha))
+    assert client.get(f"/manage/connections/{theirs.public_id}/").status_code == 404
+    assert client.post(f"/manage/connections/{theirs.public_id}/disable/").status_code == 404
+    assert "Deles" not in client.get("/manage/connections/").content.decode()
