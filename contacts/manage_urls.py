@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from core.views import placeholder
+from contacts import views
 
 urlpatterns = [
-    path("tags/", placeholder, name="tags"),
+    path("tags/", views.tag_admin, name="tags"),
+    path("tags/<int:pk>/", views.tag_edit, name="tag"),
+    path("tags/<int:pk>/delete/", views.tag_remove, name="tag-delete"),
 ]

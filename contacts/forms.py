@@ -1,0 +1,63 @@
+"""Forms of the contacts pages and the tags admin page (shape only; the services decide)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Tag
+
+
+def _tag_choices() -> list[tuple[int, str]]:
+    return list(Tag.objects.filter(is_active=True).order_by("name").values_list("pk", "name"))
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("With area code, e.g. +55 11 98765-4321"),
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_blocked = forms.BooleanField(label=_("Blocked"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["tags"]).choices = _tag_choices()
+
+
+class ContactImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            'UTF-8, separated by "," or ";", with a header naming the name and phone columns.'
+        ),
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("Tag the imported contacts"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["tags"]).choices = _tag_choices()
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    color = forms.CharField(
+        label=_("Colour"),
+        max_length=7,
+        initial="#5b6478",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
