@@ -44,9 +44,7 @@ def _list_context(filters: InboxFilters, selected: UUID | None) -> dict[str, Any
 
 
 def _counts_context(counts: dict[str, int]) -> list[dict[str, Any]]:
-    return [
-        {"value": tab, "label": Ticket.Status(tab).label, "count": counts[tab]} for tab in TABS
-    ]
+    return [{"value": tab, "label": Ticket.Status(tab).label, "count": counts[tab]} for tab in TABS]
 
 
 def _bad_query(message: str) -> HttpResponse:
@@ -65,7 +63,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     last_event_id = 0 if htmx_partial(request) else realtime_last_event_id()
     filters, form = inbox_query(request.GET, user=user)
     if "cursor" in form.errors:
-        return _bad_query(form.errors["cursor"][0])
+        return _bad_query(str(form.errors["cursor"][0]))
     after = form.cleaned_data.get("cursor")
     selected = form.cleaned_data.get("ticket")
     tickets, next_cursor = inbox_page(inbox_tickets(user=user, filters=filters), after=after)
@@ -92,6 +90,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             scopes=[{"value": scope, "label": SCOPE_LABELS[scope]} for scope in SCOPES],
             open_ticket=open_ticket,
             missing_ticket=selected is not None and open_ticket is None,
+            selected_id=str(open_ticket.public_id) if open_ticket else "",
             last_event_id=last_event_id,
         )
         response = render(request, "tickets/inbox.html", context)
@@ -122,4 +121,3 @@ def inbox_counts_fragment(request: HttpRequest) -> HttpResponse:
     filters, _form = inbox_query(request.GET, user=user)
     tabs = _counts_context(inbox_counts(user=user, filters=filters))
     return render(request, "tickets/partials/_inbox_counts.html", {"tabs": tabs, "oob": True})
-
