@@ -7,5 +7,5 @@ from tickets import inbox_views
 urlpatterns = [
     path("", inbox_views.inbox, name="inbox"),
     path("inbox/rows/<uuid:ticket_id>/", inbox_views.inbox_row, name="inbox-row"),
-    path("inbox/counts/", inbox_views.inbox_counts_fragment, name="inbox-counts"),
+    path("inbox/counts/", inbox_views.inbox_counts, name="inbox-counts"),
 ]

@@ -1,381 +1,199 @@
-// The inbox page: its one websocket (/ws/, docs/realtime.md), live rows and counts, the open
-// ticket, keyboard shortcuts and the optional new-ticket notification.
-//
-// Every server envelope is re-dispatched as a `tt:ws` DOM event, and `window.ttSocket.send(obj)`
-// carries the panel's frames (typing, viewing): the ticket panel never opens a socket of its own.
+// The inbox: one websocket per page (re-dispatched as "tt:ws" DOM events for the panel), live
+// rows, tab counts, optional notifications, keyboard navigation.
 (function () {
   "use strict";
+  var list = document.getElementById("inbox-list");
+  if (!list) return;
+  var lastId = null;
+  var socket = null;
+  var retry = 1000;
+  var status = document.getElementById("live-status");
 
-  var root = document.getElementById("inbox");
-  if (!root) return;
-  var form = document.getElementById("inbox-filters");
-  var rows = document.getElementById("inbox-rows");
-  var panel = document.getElementById("ticket-panel");
-  var search = document.getElementById("inbox-search");
-  var ticketInput = document.getElementById("inbox-ticket");
-  var lang = document.documentElement.lang || "en";
-  var NO_ID = "00000000-0000-0000-0000-000000000000";
-  // The page is marked hx-history="false" (no ticket data in localStorage snapshots), so going
-  // back or forward loads the address afresh: the server renders that state, the socket reopens.
-  if (window.htmx) window.htmx.config.refreshOnHistoryMiss = true;
+  function rows() { return document.getElementById("ticket-rows"); }
+  function query() { var r = rows(); return r ? r.dataset.query || "" : ""; }
 
-  // ------------------------------------------------------------------ query and addresses
-
-  function currentQuery() {
-    var params = new URLSearchParams();
-    new FormData(form).forEach(function (value, key) {
-      if (value !== "") params.append(key, value);
-    });
-    return params.toString();
-  }
-
-  function rowUrl(id) {
-    return root.dataset.rowUrl.replace(NO_ID, id) + "?" + currentQuery();
-  }
-
-  function fetchFragment(url) {
-    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-  }
-
-  function failed(response) {
-    var text = response.headers.get("X-Error-Message");
-    if (window.ttToast) {
-      window.ttToast(text ? decodeURIComponent(text) : document.body.dataset.errorGeneric || "Error");
+  window.ttSocket = {
+    send: function (frame) {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
     }
+  };
+
+  function setLive(online) {
+    if (!status) return;
+    status.textContent = online ? status.dataset.online : status.dataset.offline;
+    status.classList.toggle("offline", !online);
   }
 
-  function offline() {
-    if (window.ttToast) window.ttToast(document.body.dataset.errorOffline || "Offline");
+  function connect() {
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/";
+    if (lastId !== null) url += "?last_event_id=" + lastId;
+    socket = new WebSocket(url);
+    socket.onopen = function () { retry = 1000; setLive(true); };
+    socket.onmessage = function (event) {
+      var envelope;
+      try { envelope = JSON.parse(event.data); } catch (e) { return; }
+      if (envelope.type === "hello") {
+        if (lastId !== null && envelope.data.last_event_id < lastId) reloadList();
+        if (lastId === null) lastId = envelope.data.last_event_id;
+        heartbeat(envelope.data.heartbeat_interval || 15);
+      }
+      if (typeof envelope.id === "number") {
+        if (lastId !== null && envelope.id <= lastId) return;
+        lastId = envelope.id;
+      }
+      handle(envelope);
+      document.dispatchEvent(new CustomEvent("tt:ws", { detail: envelope }));
+    };
+    socket.onclose = function (event) {
+      setLive(false);
+      if (event.code === 4401 || event.code === 4403) { location.reload(); return; }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
   }
 
-  // ------------------------------------------------------------------ rows
-
-  function findRow(id) {
-    return rows.querySelector('[data-testid="inbox-row"][data-ticket-id="' + id + '"]');
+  var beat = null;
+  function heartbeat(seconds) {
+    clearInterval(beat);
+    beat = setInterval(function () {
+      window.ttSocket.send({ type: "heartbeat", status: document.hidden ? "away" : "online" });
+    }, seconds * 1000);
   }
 
-  function allRows() {
-    return Array.prototype.slice.call(rows.querySelectorAll('[data-testid="inbox-row"]'));
-  }
-
-  // Rows are kept in the list's order: newest activity first (sort keys compare as strings).
-  function placeRow(row) {
-    var old = findRow(row.dataset.ticketId);
-    if (old) old.remove();
-    var key = row.dataset.sortKey;
-    var before = allRows().find(function (other) { return other.dataset.sortKey < key; });
-    var more = rows.querySelector(".inbox-more");
-    if (before) {
-      rows.insertBefore(row, before);
-    } else if (more) {
-      return; // it belongs to a page not loaded yet; "load more" will bring it
-    } else {
-      rows.appendChild(row);
-    }
-    var empty = rows.querySelector(".inbox-empty");
-    if (empty) empty.remove();
-    if (window.htmx) window.htmx.process(row);
-  }
-
-  var pendingRows = {};
-  function refreshRow(id) {
-    if (!id || pendingRows[id]) return;
-    // Several events about one ticket in a burst (message + ticket update) cost one request.
-    pendingRows[id] = setTimeout(function () {
-      delete pendingRows[id];
-      fetchFragment(rowUrl(id)).then(function (response) {
-        if (response.status === 204) {
-          var gone = findRow(id);
-          if (gone) gone.remove();
-        } else if (response.ok) {
-          return response.text().then(function (html) {
-            var holder = document.createElement("template");
-            holder.innerHTML = html.trim();
-            var row = holder.content.querySelector('[data-testid="inbox-row"]');
-            if (row) placeRow(row);
-          });
-        } else {
-          failed(response);
-        }
-      }, offline);
-      refreshCounts();
-    }, 150);
-  }
-
-  function removeRow(id) {
-    var row = findRow(id);
-    if (row) row.remove();
-    refreshCounts();
+  function reloadList() {
+    htmx.ajax("GET", "?" + query(), { target: "#inbox-results", swap: "innerHTML" });
   }
 
   var countsTimer = null;
   function refreshCounts() {
     clearTimeout(countsTimer);
     countsTimer = setTimeout(function () {
-      fetchFragment(root.dataset.countsUrl + "?" + currentQuery()).then(function (response) {
-        if (!response.ok) return failed(response);
+      htmx.ajax("GET", list.dataset.countsUrl + "?" + query(), { target: "#inbox-tabs", swap: "outerHTML" });
+    }, 300);
+  }
+
+  function placeRow(li) {
+    var container = rows();
+    if (!container) return;
+    var order = Number(li.dataset.order);
+    var before = null;
+    container.querySelectorAll("[data-testid=inbox-row]").forEach(function (other) {
+      if (!before && Number(other.dataset.order) < order) before = other;
+    });
+    var more = container.querySelector(".load-more");
+    container.insertBefore(li, before || more || null);
+    var empty = document.querySelector("[data-testid=inbox-empty]");
+    if (empty) empty.hidden = true;
+  }
+
+  function findRow(id) { return document.querySelector('[data-testid=inbox-row][data-ticket-id="' + id + '"]'); }
+
+  function refreshRow(id, isNew) {
+    fetch(list.dataset.rowsUrl + id + "/?" + query(), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        var existing = findRow(id);
+        if (response.status === 204) { if (existing) existing.remove(); return null; }
+        if (!response.ok) return null;
         return response.text().then(function (html) {
-          var holder = document.createElement("template");
+          var holder = document.createElement("ol");
           holder.innerHTML = html.trim();
-          holder.content.querySelectorAll("[id]").forEach(function (badge) {
-            var old = document.getElementById(badge.id);
-            if (old) {
-              badge.removeAttribute("hx-swap-oob");
-              old.replaceWith(badge);
-            }
-          });
+          var li = holder.firstElementChild;
+          if (!li) return;
+          if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
+          if (existing) existing.remove();
+          placeRow(li);
+          htmx.process(li);
+          if (isNew && li.dataset.status === "pending") notify(li);
         });
-      }, offline);
-    }, 400);
-  }
-
-  function reloadList() {
-    if (window.htmx) {
-      window.htmx.ajax("GET", root.dataset.listUrl + "?" + currentQuery(), {
-        target: "#inbox-rows",
-        swap: "innerHTML",
       });
-    }
-  }
-
-  // A page loaded by "load more" may repeat a row that moved up live meanwhile: keep the first.
-  document.body.addEventListener("htmx:afterSwap", function () {
-    var seen = {};
-    allRows().forEach(function (row) {
-      if (seen[row.dataset.ticketId]) row.remove();
-      seen[row.dataset.ticketId] = true;
-    });
-  });
-
-  // ------------------------------------------------------------------ the open ticket
-
-  function select(link) {
-    allRows().forEach(function (row) {
-      var other = row.querySelector(".inbox-row-link");
-      if (other && other !== link) other.removeAttribute("aria-current");
-    });
-    link.setAttribute("aria-current", "true");
-    var row = link.closest('[data-testid="inbox-row"]');
-    ticketInput.value = row ? row.dataset.ticketId : "";
-    root.classList.add("inbox--panel-open");
-  }
-
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var link = event.detail.elt;
-    if (link && link.classList && link.classList.contains("inbox-row-link")) select(link);
-  });
-
-  root.querySelector(".inbox-back").addEventListener("click", function () {
-    root.classList.remove("inbox--panel-open");
-    ticketInput.value = "";
-    history.pushState({}, "", root.dataset.listUrl + "?" + currentQuery());
-    var current = rows.querySelector('[aria-current="true"]');
-    if (current) current.focus();
-  });
-
-  function openRelative(step) {
-    var links = allRows().map(function (row) { return row.querySelector(".inbox-row-link"); });
-    if (!links.length) return;
-    var index = links.findIndex(function (link) { return link.getAttribute("aria-current") === "true"; });
-    var next = index === -1 ? (step > 0 ? 0 : links.length - 1) : index + step;
-    if (next < 0 || next >= links.length) return;
-    links[next].focus();
-    links[next].scrollIntoView({ block: "nearest" });
-    links[next].click();
-  }
-
-  // ------------------------------------------------------------------ keyboard
-
-  var help = document.getElementById("inbox-shortcuts");
-  function showHelp() {
-    if (help && !help.open) help.showModal();
-  }
-  document.getElementById("inbox-help").addEventListener("click", showHelp);
-
-  function typingInField(target) {
-    return target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']");
-  }
-
-  document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-    if (typingInField(event.target) || (help && help.open)) return;
-    if (event.key === "j") { event.preventDefault(); openRelative(1); }
-    else if (event.key === "k") { event.preventDefault(); openRelative(-1); }
-    else if (event.key === "/") { event.preventDefault(); search.focus(); search.select(); }
-    else if (event.key === "?") { event.preventDefault(); showHelp(); }
-  });
-
-  // ------------------------------------------------------------------ relative times
-
-  function compact(seconds) {
-    var minutes = Math.floor(seconds / 60);
-    try {
-      if (minutes < 1) return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(0, "second");
-      var unit = "minute", value = minutes;
-      if (minutes >= 60 * 24) { unit = "day"; value = Math.floor(minutes / 1440); }
-      else if (minutes >= 60) { unit = "hour"; value = Math.floor(minutes / 60); }
-      return new Intl.NumberFormat(lang, { style: "unit", unit: unit, unitDisplay: "short" }).format(value);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  setInterval(function () {
-    var now = Date.now();
-    rows.querySelectorAll("time[data-relative]").forEach(function (time) {
-      var at = Date.parse(time.getAttribute("datetime"));
-      var text = isNaN(at) ? null : compact(Math.max(0, (now - at) / 1000));
-      if (text) time.textContent = text;
-    });
-  }, 60000);
-
-  // ------------------------------------------------------------------ notifications
-
-  var STORAGE_KEY = "tt.inbox.notify";
-  var toggle = document.getElementById("inbox-notify-toggle");
-  var audio = null;
-
-  function notifyOn() {
-    try { return localStorage.getItem(STORAGE_KEY) === "1"; } catch (e) { return false; }
-  }
-
-  function renderToggle() {
-    toggle.setAttribute("aria-pressed", String(notifyOn()));
-  }
-
-  toggle.addEventListener("click", function () {
-    var on = !notifyOn();
-    try { localStorage.setItem(STORAGE_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
-    renderToggle();
-    if (!on) return;
-    // Both need a user gesture: this click.
-    if (!audio && window.AudioContext) audio = new window.AudioContext();
-    if ("Notification" in window && Notification.permission === "default") {
-      Notification.requestPermission().catch(function () {});
-    }
-  });
-  renderToggle();
-
-  function beep() {
-    if (!audio && window.AudioContext) audio = new window.AudioContext();
-    if (!audio) return;
-    if (audio.state === "suspended") audio.resume().catch(function () {});
-    var oscillator = audio.createOscillator();
-    var gain = audio.createGain();
-    oscillator.frequency.value = 880;
-    gain.gain.setValueAtTime(0.15, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
-    oscillator.connect(gain).connect(audio.destination);
-    oscillator.start();
-    oscillator.stop(audio.currentTime + 0.25);
-  }
-
-  function notifyNewTicket(ticket) {
-    if (!notifyOn() || !ticket || ticket.status !== "pending") return;
-    beep();
-    if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
-    var contact = ticket.contact || {};
-    var note = new Notification(root.dataset.notifyTitle, {
-      body: (contact.name || contact.phone || "") + (ticket.last_message_preview ? ": " + ticket.last_message_preview : ""),
-      tag: "tt-ticket-" + ticket.public_id,
-    });
-    note.onclick = function () {
-      window.focus();
-      var row = findRow(ticket.public_id);
-      if (row) row.querySelector(".inbox-row-link").click();
-      note.close();
-    };
-  }
-
-  // ------------------------------------------------------------------ the websocket
-
-  var socket = null;
-  var lastEventId = parseInt(root.dataset.lastEventId || "0", 10) || 0;
-  var backoff = 1000;
-  var heartbeat = null;
-  var FINAL_CODES = { 4401: true, 4403: true, 4404: true, 4423: true };
-
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
-  }
-  window.ttSocket = { send: send };
-
-  function sendHeartbeat() {
-    send({ type: "heartbeat", status: document.hidden ? "away" : "online" });
-  }
-  document.addEventListener("visibilitychange", sendHeartbeat);
-
-  function ticketId(data) {
-    return data && data.ticket && data.ticket.public_id;
+    refreshCounts();
   }
 
   function handle(envelope) {
     var data = envelope.data || {};
     switch (envelope.type) {
-      case "hello":
-        backoff = 1000;
-        clearInterval(heartbeat);
-        heartbeat = setInterval(sendHeartbeat, (data.heartbeat_interval || 20) * 1000);
-        if (!lastEventId) lastEventId = data.last_event_id || 0;
-        break;
-      case "resync":
-        lastEventId = data.last_event_id || 0;
-        reloadList();
-        break;
-      case "access.changed":
-      case "tag.changed":
-        reloadList();
-        break;
       case "ticket.created":
-        notifyNewTicket(data.ticket);
-        refreshRow(ticketId(data));
-        break;
-      case "ticket.updated":
-      case "ticket.transferred":
-      case "ticket.closed":
+        refreshRow(data.ticket.public_id, true); break;
+      case "ticket.updated": case "ticket.transferred": case "ticket.closed":
+        refreshRow(data.ticket.public_id, false); break;
       case "message.created":
-        refreshRow(ticketId(data));
-        break;
+        if (data.ticket) refreshRow(data.ticket.public_id, false); break;
       case "ticket.hidden":
-        removeRow(ticketId(data));
-        break;
-      case "contact.updated":
-        if (data.contact) {
-          rows.querySelectorAll('[data-contact-id="' + data.contact.public_id + '"]').forEach(function (row) {
-            refreshRow(row.dataset.ticketId);
-          });
-        }
-        break;
+        var gone = findRow(data.ticket.public_id);
+        if (gone) gone.remove();
+        refreshCounts(); break;
+      case "resync": case "access.changed":
+        reloadList(); refreshCounts(); break;
     }
   }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    var url = scheme + "//" + location.host + "/ws/";
-    if (lastEventId) url += "?last_event_id=" + lastEventId;
-    socket = new WebSocket(url);
-    socket.addEventListener("message", function (message) {
-      var envelope;
-      try { envelope = JSON.parse(message.data); } catch (e) { return; }
-      if (envelope.id != null) {
-        if (envelope.id <= lastEventId) return; // already applied (replay overlap)
-        lastEventId = envelope.id;
-      }
-      handle(envelope);
-      document.dispatchEvent(new CustomEvent("tt:ws", { detail: envelope }));
-    });
-    socket.addEventListener("close", function (event) {
-      clearInterval(heartbeat);
-      socket = null;
-      if (FINAL_CODES[event.code]) {
-        if (event.code === 4401 && window.ttToast) window.ttToast(root.dataset.signedOut);
-        return;
-      }
-      // Network or server failure: back off 1 s doubling to 30 s, with jitter.
-      var delay = backoff * (0.75 + Math.random() / 2);
-      backoff = Math.min(backoff * 2, 30000);
-      setTimeout(connect, delay);
-    });
+  // Notifications for new waiting tickets (opt-in, remembered in this browser).
+  var toggle = document.getElementById("inbox-notify");
+  var notifyOn = localStorage.getItem("tt-notify") === "1";
+  function paintToggle() {
+    if (!toggle) return;
+    toggle.setAttribute("aria-pressed", String(notifyOn));
+    toggle.textContent = notifyOn ? toggle.dataset.on : toggle.dataset.off;
   }
+  paintToggle();
+  if (toggle) toggle.addEventListener("click", function () {
+    notifyOn = !notifyOn;
+    localStorage.setItem("tt-notify", notifyOn ? "1" : "0");
+    if (notifyOn && window.Notification && Notification.permission === "default") Notification.requestPermission();
+    paintToggle();
+  });
+  function notify(li) {
+    if (!notifyOn) return;
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no audio: the visual row is enough */ }
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      var name = li.querySelector("[data-testid=inbox-row-contact]");
+      var preview = li.querySelector("[data-testid=inbox-row-preview]");
+      new Notification(name ? name.textContent : "TikTickets", { body: preview ? preview.textContent.trim() : "" });
+    }
+  }
+
+  // Selection: the open row is marked; j/k move; "/" searches; "?" shows the shortcuts.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".ticket-link");
+    if (!link) return;
+    document.querySelectorAll("[data-testid=inbox-row][aria-current]").forEach(function (row) { row.removeAttribute("aria-current"); });
+    link.closest("[data-testid=inbox-row]").setAttribute("aria-current", "true");
+    document.querySelector("main").classList.add("has-ticket");
+  });
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest(".inbox-tab");
+    if (tab) document.getElementById("inbox-tab-field").value = tab.dataset.tab;
+    if (event.target.closest(".back-to-list")) {
+      event.preventDefault();
+      document.querySelector("main").classList.remove("has-ticket");
+    }
+  });
+  function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "j" || event.key === "k") {
+      var all = Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row]"));
+      if (!all.length) return;
+      var current = all.findIndex(function (row) { return row.hasAttribute("aria-current"); });
+      var next = event.key === "j" ? Math.min(current + 1, all.length - 1) : Math.max(current - 1, 0);
+      var link = all[next].querySelector(".ticket-link");
+      link.click();
+      link.focus();
+      event.preventDefault();
+    } else if (event.key === "/") {
+      document.getElementById("inbox-search").focus();
+      event.preventDefault();
+    } else if (event.key === "?") {
+      document.getElementById("shortcuts-help").showModal();
+    }
+  });
+
   connect();
 })();

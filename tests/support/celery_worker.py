@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,25 +60,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
-    """Start a worker on every queue (plus the probe task) and yield its node name.
-
-    Module-scoped on purpose: it is stopped when the module ends, so tests elsewhere that check
-    behaviour *without* a worker (``/healthz`` answering 503) never see a leftover one.
-    """
+@contextmanager
+def celery_worker_running(log_path: Path) -> Iterator[str]:
+    """Run a worker on every queue (plus the probe task) against the test database and the test
+    Redis database while the block runs; yields its node name. Call after ``django_db_setup``."""
     nodename = f"tt-test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tiktickets.settings.test",
-        # After django_db_setup the connection points at the test database.
-        "POSTGRES_DB": connection.settings_dict["NAME"],
-        "TEST_REDIS_URL": settings.REDIS_URL,
-        # Celery prefers this variable over the settings; pin it to what this process uses.
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONUNBUFFERED": "1",
-    }
     command = [
         sys.executable,
         "-m",
@@ -100,10 +87,40 @@ def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=settings.BASE_DIR,
+            env=test_process_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_it_answers(process, nodename, log_path)
         yield nodename
     finally:
         _stop(process)
+
+
+def test_process_env() -> dict[str, str]:
+    """The environment of an app process (worker, server) bound to this test session's database
+    and Redis database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tiktickets.settings.test",
+        # After django_db_setup the connection points at the test database.
+        "POSTGRES_DB": connection.settings_dict["NAME"],
+        "TEST_REDIS_URL": settings.REDIS_URL,
+        # Celery prefers this variable over the settings; pin it to what this process uses.
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
+    """A worker for the module's tests; yields its node name.
+
+    Module-scoped on purpose: it is stopped when the module ends, so tests elsewhere that check
+    behaviour *without* a worker (``/healthz`` answering 503) never see a leftover one.
+    """
+    with celery_worker_running(tmp_path_factory.mktemp("celery") / "worker.log") as nodename:
+        yield nodename
