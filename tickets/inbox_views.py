@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from contacts.selectors import tag_list
 from core.htmx import htmx_partial
+from tickets.inbox_selectors import realtime_last_event_id
 from tickets.models import Ticket
 from tickets.queue_selectors import queues_for
 from tickets.selectors import ticket_list_for_inbox
@@ -170,6 +171,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The inbox page; with htmx, only the list (a filter change or the next page)."""
     user: User = request.user  # type: ignore[assignment]
     filters = InboxFilters.from_request(request)
+    # Before the list: the page's socket resumes from here, so an event between this read and
+    # the socket's hello is replayed instead of lost.
+    last_event_id = None if htmx_partial(request) else realtime_last_event_id()
     rows, next_query = _page(request, filters)
     context: dict[str, Any] = {"rows": rows, "next_query": next_query, "filters": filters}
     if htmx_partial(request) and request.GET.get("cursor"):
@@ -182,6 +186,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tags=list(tag_list(active_only=True)),
         connections=list(_connections().order_by("name").only("public_id", "name", "provider")),
         open_ticket=request.GET.get("ticket", ""),
+        last_event_id=last_event_id,
     )
     return render(request, "tickets/inbox.html", context)
 

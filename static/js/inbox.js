@@ -4,7 +4,8 @@
   "use strict";
   var list = document.getElementById("inbox-list");
   if (!list) return;
-  var lastId = null;
+  // The tenant's event id when the page read its list: the first connect replays from it.
+  var lastId = /^\d+$/.test(list.dataset.lastEventId || "") ? parseInt(list.dataset.lastEventId, 10) : null;
   var socket = null;
   var retry = 1000;
   var status = document.getElementById("live-status");
