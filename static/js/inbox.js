@@ -4,7 +4,8 @@
   "use strict";
   var list = document.getElementById("inbox-list");
   if (!list) return;
-  var lastId = null;
+  // The tenant's event id when the page read its list: the first connect replays from it.
+  var lastId = /^\d+$/.test(list.dataset.lastEventId || "") ? parseInt(list.dataset.lastEventId, 10) : null;
   var socket = null;
   var retry = 1000;
   var status = document.getElementById("live-status");
@@ -81,10 +82,24 @@
       if (!before && Number(other.dataset.order) < order) before = other;
     });
     var more = container.querySelector(".load-more");
-    container.insertBefore(li, before || more || null);
+    // Older than every loaded row while more pages remain: it belongs to a page "load more"
+    // has not fetched yet, which will bring it (placing it now would show it twice then).
+    if (!before && more) return;
+    container.insertBefore(li, before);
     var empty = document.querySelector("[data-testid=inbox-empty]");
     if (empty) empty.hidden = true;
   }
+
+  // Belt and braces: should a fetched page repeat a row already placed live, keep the first.
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var container = rows();
+    if (!container) return;
+    var seen = {};
+    container.querySelectorAll("[data-testid=inbox-row]").forEach(function (row) {
+      if (seen[row.dataset.ticketId]) row.remove();
+      seen[row.dataset.ticketId] = true;
+    });
+  });
 
   function findRow(id) { return document.querySelector('[data-testid=inbox-row][data-ticket-id="' + id + '"]'); }
 

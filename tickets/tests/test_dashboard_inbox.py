@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from conftest import host_client
-from tenants.tenancy import tenant_scope
+from core.redis import redis_client
+from tenants.tenancy import redis_key, tenant_scope
 from tickets.inbox_views import PAGE_SIZE
 from tickets.models import Ticket
 from tickets.tests.factories import (
@@ -205,3 +206,15 @@ def test_tab_counts_stop_at_the_cap_and_disappear_while_searching(alpha, desk, m
     assert 'data-testid="inbox-count-open">1<' in page
     searching = client.get("/?tab=pending&q=Maria").content.decode()
     assert 'data-testid="inbox-count-pending"' not in searching
+
+
+def test_the_page_carries_the_live_event_id_it_was_read_at(alpha, desk):
+    with tenant_scope(alpha.tenant):
+        redis_client().set(redis_key("realtime", "seq"), 1042)
+    client = _signed_in(alpha, desk["admin"])
+
+    page = client.get("/")
+    fragment = client.get("/", HTTP_HX_REQUEST="true")
+
+    assert 'data-last-event-id="1042"' in page.content.decode()
+    assert "data-last-event-id" not in fragment.content.decode()
