@@ -110,6 +110,7 @@
 
   // Quick replies: "/" at the start of the composer opens the menu, filtered as one types.
   var lastTyping = 0;
+  var menuRequests = 0;
   document.addEventListener("input", function (event) {
     if (event.target.id !== "composer-input") return;
     var now = Date.now();
@@ -121,13 +122,21 @@
     var value = event.target.value;
     var list = menu();
     var match = /^\/(\S*)$/.exec(value);
-    if (!match) { list.hidden = true; return; }
+    if (!match) { menuRequests++; list.hidden = true; return; }
     var url = document.getElementById("composer").dataset.quickRepliesUrl + "?q=" + encodeURIComponent(match[1]);
+    var asked = ++menuRequests;
     fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.text(); })
-      .then(function (html) { list.innerHTML = html; list.hidden = false; });
+      .then(function (html) {
+        // A late answer to an earlier keystroke, or one arriving after a reply was picked or
+        // the text changed, must not reopen the menu (Enter would pick again instead of send).
+        if (asked !== menuRequests || input().value !== value) return;
+        list.innerHTML = html;
+        list.hidden = false;
+      });
   });
   function choose(option) {
+    menuRequests++;  // answers still on their way are stale now
     var field = input();
     field.value = option.dataset.text;
     menu().hidden = true;
