@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,17 +60,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
-    """Start a worker on every queue (plus the probe task) and yield its node name.
-
-    Module-scoped on purpose: it is stopped when the module ends, so tests elsewhere that check
-    behaviour *without* a worker (``/healthz`` answering 503) never see a leftover one.
-    """
-    nodename = f"tt-test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {
-        **os.environ,
+def app_process_env() -> dict[str, str]:
+    """The environment of an app process (worker, server) bound to this session's test database
+    and Redis database. Call it after ``django_db_setup``: only then does the connection name the
+    test database."""
+    # The browser tests lift Django's async-safety check in the test process only
+    # (tests/browser/conftest.py); a server or worker keeps it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "tiktickets.settings.test",
         # After django_db_setup the connection points at the test database.
         "POSTGRES_DB": connection.settings_dict["NAME"],
@@ -78,6 +77,13 @@ def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@contextmanager
+def celery_worker_running(log_path: Path) -> Iterator[str]:
+    """Run a worker on every queue (plus the probe task) while the block runs; yields its node
+    name. The worker's output goes to ``log_path``."""
+    nodename = f"tt-test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
     command = [
         sys.executable,
         "-m",
@@ -100,10 +106,25 @@ def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=settings.BASE_DIR,
+            env=app_process_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_it_answers(process, nodename, log_path)
         yield nodename
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
+    """Start a worker on every queue (plus the probe task) and yield its node name.
+
+    Module-scoped on purpose: it is stopped when the module ends, so tests elsewhere that check
+    behaviour *without* a worker (``/healthz`` answering 503) never see a leftover one.
+    """
+    with celery_worker_running(tmp_path_factory.mktemp("celery") / "worker.log") as nodename:
+        yield nodename
