@@ -12,7 +12,7 @@ from core.exceptions import ApplicationError, FieldValidationError
 def htmx_partial(request: HttpRequest) -> bool:
     """True when htmx asks for a fragment (not a boosted full-page navigation)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return htmx is not None and bool(htmx) and not htmx.boosted
 
 
 def form_add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:

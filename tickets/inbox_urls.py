@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from core.views import placeholder
+from tickets import inbox_views
 
 urlpatterns = [
-    path("", placeholder, name="inbox"),
+    path("", inbox_views.inbox, name="inbox"),
+    path("inbox/rows/<uuid:ticket_id>/", inbox_views.inbox_row, name="inbox-row"),
+    path("inbox/counts/", inbox_views.inbox_counts, name="inbox-counts"),
 ]

@@ -128,20 +128,16 @@ class Person:
     language: str = ""
 
 
-# Two crews that work the same queue, one per language of the dashboard, and for each an agent
-# of another queue who must never see the crew's tickets.
+# Ana (the tenant's pt-BR) and Alice (English) work Suporte, where the widget's tickets land,
+# and Pós-venda; Bruno works only Vendas and must never see their tickets.
 PEOPLE = {
     "admin": Person("admin@browser.test", "Admin Navegador"),
     "ana": Person("ana@browser.test", "Ana Souza"),
-    "carla": Person("carla@browser.test", "Carla Lima"),
-    "bruno": Person("bruno@browser.test", "Bruno Vendas"),
     "alice": Person("alice@browser.test", "Alice Smith", "en"),
-    "carol": Person("carol@browser.test", "Carol Jones", "en"),
-    "bob": Person("bob@browser.test", "Bob Sales", "en"),
+    "bruno": Person("bruno@browser.test", "Bruno Vendas"),
 }
-SUPPORT, SALES = "Suporte", "Vendas"
-QUEUES_OF = {"ana": SUPPORT, "carla": SUPPORT, "alice": SUPPORT, "carol": SUPPORT}
-QUEUES_OF |= {"bruno": SALES, "bob": SALES}
+SUPPORT, AFTER_SALES, SALES = "Suporte", "Pós-venda", "Vendas"
+QUEUES_OF = {"ana": [SUPPORT, AFTER_SALES], "alice": [SUPPORT, AFTER_SALES], "bruno": [SALES]}
 
 
 def _tenant_drop() -> None:
@@ -167,17 +163,17 @@ def _seed(site_origin: str) -> str:
     with tenant_scope(tenant):
         by = User.objects.get(email=admin.email)
         queues = {
-            SUPPORT: queue_create(by=by, name=SUPPORT, color="#0b7a5c"),
-            SALES: queue_create(by=by, name=SALES, color="#175cd3"),
+            name: queue_create(by=by, name=name, color=color)
+            for name, color in ((SUPPORT, "#0b7a5c"), (AFTER_SALES, "#b54708"), (SALES, "#175cd3"))
         }
-        for key, queue_name in QUEUES_OF.items():
+        for key, queue_names in QUEUES_OF.items():
             person = PEOPLE[key]
             user = agent_create(
                 by=by,
                 email=person.email,
                 name=person.name,
                 password=PASSWORD,
-                queue_ids=[queues[queue_name].pk],
+                queue_ids=[queues[name].pk for name in queue_names],
             )
             if person.language:
                 agent_update(user=user, by=by, language=person.language)

@@ -1,0 +1,217 @@
+// The open ticket: composer (Enter sends, "/" quick replies, note mode, reply-to, files by
+// picker or drop), live messages and header from the inbox's "tt:ws" events, typing/viewing.
+(function () {
+  "use strict";
+  function panel() { return document.querySelector("[data-testid=ticket-panel]"); }
+  function input() { return document.getElementById("composer-input"); }
+  function menu() { return document.getElementById("quick-reply-menu"); }
+  function scrollDown() {
+    var history = document.getElementById("ticket-history");
+    if (history) history.scrollTop = history.scrollHeight;
+  }
+
+  var viewing = null;
+  function announceViewing() {
+    var p = panel();
+    var id = p ? p.dataset.ticketId : null;
+    if (id === viewing || !window.ttSocket) return;
+    viewing = id;
+    window.ttSocket.send({ type: "viewing", ticket: id });
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "ticket-panel" || target.classList.contains("ticket-panel"))) {
+      scrollDown();
+      announceViewing();
+    }
+    if (target && target.id === "ticket-messages") {
+      scrollDown();
+      var field = input();
+      if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+        var form = document.getElementById("composer");
+        field.value = "";
+        form.querySelector("[name=quoted]").value = "";
+        form.querySelector("[name=file]").value = "";
+        form.querySelector("[name=scheduled_at]").value = "";
+        document.getElementById("composer-file").textContent = "";
+        document.getElementById("reply-banner").hidden = true;
+        dedupe();
+      }
+    }
+  });
+
+  // Keep one element per message id (the POST answer and the live event can both arrive).
+  function dedupe() {
+    var seen = {};
+    document.querySelectorAll("#ticket-messages [data-message-id]").forEach(function (li) {
+      var id = li.dataset.messageId;
+      if (seen[id]) seen[id].remove();
+      seen[id] = li;
+    });
+  }
+
+  function fetchMessage(id) {
+    var p = panel();
+    if (!p) return;
+    fetch(p.dataset.messageUrl + id + "/", { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var holder = document.createElement("ol");
+        holder.innerHTML = html.trim();
+        var li = holder.firstElementChild;
+        var existing = document.querySelector('#ticket-messages [data-message-id="' + id + '"]');
+        if (existing) { existing.replaceWith(li); } else {
+          document.getElementById("ticket-messages").appendChild(li);
+          scrollDown();
+        }
+        htmx.process(li);
+      });
+  }
+
+  function refreshHeader() {
+    var p = panel();
+    if (!p) return;
+    var dialog = document.getElementById("transfer-dialog");
+    if (dialog && dialog.open) return;
+    htmx.ajax("GET", p.dataset.headerUrl, { target: "#panel-header", swap: "outerHTML" });
+  }
+
+  var typingTimer = null;
+  document.addEventListener("tt:ws", function (event) {
+    var envelope = event.detail;
+    var data = envelope.data || {};
+    var p = panel();
+    if (envelope.type === "hello") { viewing = null; announceViewing(); return; }
+    if (!p) return;
+    var id = p.dataset.ticketId;
+    var ticketId = data.ticket && (data.ticket.public_id || data.ticket);
+    if (data.message && (envelope.type.indexOf("message.") === 0)) {
+      if (String(data.message.ticket || ticketId) === id) fetchMessage(data.message.public_id || data.message.id);
+    } else if (ticketId === id && envelope.type.indexOf("ticket.") === 0) {
+      if (envelope.type === "ticket.hidden") { p.outerHTML = ""; return; }
+      if (envelope.type === "ticket.viewers") {
+        var others = (data.viewers || []).filter(function (v) { return String(v.id) !== p.dataset.userId; });
+        var box = document.getElementById("ticket-viewers");
+        box.hidden = !others.length;
+        box.textContent = others.map(function (v) { return "👁 " + v.name; }).join("  ");
+        return;
+      }
+      refreshHeader();
+    } else if (envelope.type === "typing" && ticketId === id && String(data.user.id) !== p.dataset.userId) {
+      var indicator = document.getElementById("typing-indicator");
+      indicator.hidden = !data.typing;
+      indicator.textContent = data.typing ? data.user.name + " …" : "";
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { indicator.hidden = true; }, 6000);
+    }
+  });
+
+  // Quick replies: "/" at the start of the composer opens the menu, filtered as one types.
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "composer-input") return;
+    var now = Date.now();
+    var p = panel();
+    if (p && window.ttSocket && now - lastTyping > 2000) {
+      lastTyping = now;
+      window.ttSocket.send({ type: "typing", ticket: p.dataset.ticketId, typing: true });
+    }
+    var value = event.target.value;
+    var list = menu();
+    var match = /^\/(\S*)$/.exec(value);
+    if (!match) { list.hidden = true; return; }
+    var url = document.getElementById("composer").dataset.quickRepliesUrl + "?q=" + encodeURIComponent(match[1]);
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) { list.innerHTML = html; list.hidden = false; });
+  });
+  function choose(option) {
+    var field = input();
+    field.value = option.dataset.text;
+    menu().hidden = true;
+    field.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest(".quick-reply-option");
+    if (option) { choose(option); return; }
+    var reply = event.target.closest(".reply-to");
+    if (reply) {
+      document.getElementById("composer-quoted").value = reply.dataset.replyTo;
+      document.getElementById("reply-preview").textContent = reply.dataset.preview;
+      document.getElementById("reply-banner").hidden = false;
+      input().focus();
+      return;
+    }
+    if (event.target.id === "reply-cancel") {
+      document.getElementById("composer-quoted").value = "";
+      document.getElementById("reply-banner").hidden = true;
+      return;
+    }
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) { document.getElementById(opener.dataset.openDialog).showModal(); return; }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) closer.closest("dialog").close();
+  });
+  document.addEventListener("keydown", function (event) {
+    var list = menu();
+    if (event.target.id === "composer-input") {
+      if (list && !list.hidden) {
+        var options = Array.prototype.slice.call(list.querySelectorAll(".quick-reply-option"));
+        var current = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          var next = event.key === "ArrowDown" ? Math.min(current + 1, options.length - 1) : Math.max(current - 1, 0);
+          options.forEach(function (o, i) { o.setAttribute("aria-selected", String(i === next)); });
+          event.preventDefault();
+          return;
+        }
+        if (event.key === "Enter" && options.length) { choose(options[Math.max(current, 0)]); event.preventDefault(); return; }
+        if (event.key === "Escape") { list.hidden = true; return; }
+      }
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        htmx.trigger(document.getElementById("composer"), "submit");
+        return;
+      }
+      if (event.key === "Escape") { event.target.blur(); return; }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    var note = document.getElementById("composer-note");
+    if ((event.key === "r" || event.key === "n") && input()) {
+      if (note) { note.checked = event.key === "n"; note.dispatchEvent(new Event("change", { bubbles: true })); }
+      input().focus();
+      event.preventDefault();
+    } else if (event.key === "c") {
+      var close = document.querySelector("[data-testid=ticket-close]");
+      if (close) close.click();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "composer-note") {
+      var field = input();
+      field.classList.toggle("note-mode", event.target.checked);
+      if (!field.dataset.placeholderReply) field.dataset.placeholderReply = field.placeholder;
+      field.placeholder = event.target.checked ? field.dataset.placeholderNote : field.dataset.placeholderReply;
+    }
+    if (event.target.id === "composer-attach") {
+      var file = event.target.files[0];
+      document.getElementById("composer-file").textContent = file ? file.name : "";
+    }
+  });
+  // Files dropped on the panel go to the composer's file input.
+  document.addEventListener("dragover", function (event) {
+    if (event.target.closest && event.target.closest("[data-testid=ticket-panel]") && document.getElementById("composer-attach")) event.preventDefault();
+  });
+  document.addEventListener("drop", function (event) {
+    var attach = document.getElementById("composer-attach");
+    if (!attach || !event.target.closest || !event.target.closest("[data-testid=ticket-panel]")) return;
+    event.preventDefault();
+    if (event.dataTransfer.files.length) {
+      attach.files = event.dataTransfer.files;
+      attach.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+})();

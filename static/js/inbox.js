@@ -1,0 +1,199 @@
+// The inbox: one websocket per page (re-dispatched as "tt:ws" DOM events for the panel), live
+// rows, tab counts, optional notifications, keyboard navigation.
+(function () {
+  "use strict";
+  var list = document.getElementById("inbox-list");
+  if (!list) return;
+  var lastId = null;
+  var socket = null;
+  var retry = 1000;
+  var status = document.getElementById("live-status");
+
+  function rows() { return document.getElementById("ticket-rows"); }
+  function query() { var r = rows(); return r ? r.dataset.query || "" : ""; }
+
+  window.ttSocket = {
+    send: function (frame) {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    }
+  };
+
+  function setLive(online) {
+    if (!status) return;
+    status.textContent = online ? status.dataset.online : status.dataset.offline;
+    status.classList.toggle("offline", !online);
+  }
+
+  function connect() {
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/";
+    if (lastId !== null) url += "?last_event_id=" + lastId;
+    socket = new WebSocket(url);
+    socket.onopen = function () { retry = 1000; setLive(true); };
+    socket.onmessage = function (event) {
+      var envelope;
+      try { envelope = JSON.parse(event.data); } catch (e) { return; }
+      if (envelope.type === "hello") {
+        if (lastId !== null && envelope.data.last_event_id < lastId) reloadList();
+        if (lastId === null) lastId = envelope.data.last_event_id;
+        heartbeat(envelope.data.heartbeat_interval || 15);
+      }
+      if (typeof envelope.id === "number") {
+        if (lastId !== null && envelope.id <= lastId) return;
+        lastId = envelope.id;
+      }
+      handle(envelope);
+      document.dispatchEvent(new CustomEvent("tt:ws", { detail: envelope }));
+    };
+    socket.onclose = function (event) {
+      setLive(false);
+      if (event.code === 4401 || event.code === 4403) { location.reload(); return; }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+
+  var beat = null;
+  function heartbeat(seconds) {
+    clearInterval(beat);
+    beat = setInterval(function () {
+      window.ttSocket.send({ type: "heartbeat", status: document.hidden ? "away" : "online" });
+    }, seconds * 1000);
+  }
+
+  function reloadList() {
+    htmx.ajax("GET", "?" + query(), { target: "#inbox-results", swap: "innerHTML" });
+  }
+
+  var countsTimer = null;
+  function refreshCounts() {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(function () {
+      htmx.ajax("GET", list.dataset.countsUrl + "?" + query(), { target: "#inbox-tabs", swap: "outerHTML" });
+    }, 300);
+  }
+
+  function placeRow(li) {
+    var container = rows();
+    if (!container) return;
+    var order = Number(li.dataset.order);
+    var before = null;
+    container.querySelectorAll("[data-testid=inbox-row]").forEach(function (other) {
+      if (!before && Number(other.dataset.order) < order) before = other;
+    });
+    var more = container.querySelector(".load-more");
+    container.insertBefore(li, before || more || null);
+    var empty = document.querySelector("[data-testid=inbox-empty]");
+    if (empty) empty.hidden = true;
+  }
+
+  function findRow(id) { return document.querySelector('[data-testid=inbox-row][data-ticket-id="' + id + '"]'); }
+
+  function refreshRow(id, isNew) {
+    fetch(list.dataset.rowsUrl + id + "/?" + query(), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        var existing = findRow(id);
+        if (response.status === 204) { if (existing) existing.remove(); return null; }
+        if (!response.ok) return null;
+        return response.text().then(function (html) {
+          var holder = document.createElement("ol");
+          holder.innerHTML = html.trim();
+          var li = holder.firstElementChild;
+          if (!li) return;
+          if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
+          if (existing) existing.remove();
+          placeRow(li);
+          htmx.process(li);
+          if (isNew && li.dataset.status === "pending") notify(li);
+        });
+      });
+    refreshCounts();
+  }
+
+  function handle(envelope) {
+    var data = envelope.data || {};
+    switch (envelope.type) {
+      case "ticket.created":
+        refreshRow(data.ticket.public_id, true); break;
+      case "ticket.updated": case "ticket.transferred": case "ticket.closed":
+        refreshRow(data.ticket.public_id, false); break;
+      case "message.created":
+        if (data.ticket) refreshRow(data.ticket.public_id, false); break;
+      case "ticket.hidden":
+        var gone = findRow(data.ticket.public_id);
+        if (gone) gone.remove();
+        refreshCounts(); break;
+      case "resync": case "access.changed":
+        reloadList(); refreshCounts(); break;
+    }
+  }
+
+  // Notifications for new waiting tickets (opt-in, remembered in this browser).
+  var toggle = document.getElementById("inbox-notify");
+  var notifyOn = localStorage.getItem("tt-notify") === "1";
+  function paintToggle() {
+    if (!toggle) return;
+    toggle.setAttribute("aria-pressed", String(notifyOn));
+    toggle.textContent = notifyOn ? toggle.dataset.on : toggle.dataset.off;
+  }
+  paintToggle();
+  if (toggle) toggle.addEventListener("click", function () {
+    notifyOn = !notifyOn;
+    localStorage.setItem("tt-notify", notifyOn ? "1" : "0");
+    if (notifyOn && window.Notification && Notification.permission === "default") Notification.requestPermission();
+    paintToggle();
+  });
+  function notify(li) {
+    if (!notifyOn) return;
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no audio: the visual row is enough */ }
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      var name = li.querySelector("[data-testid=inbox-row-contact]");
+      var preview = li.querySelector("[data-testid=inbox-row-preview]");
+      new Notification(name ? name.textContent : "TikTickets", { body: preview ? preview.textContent.trim() : "" });
+    }
+  }
+
+  // Selection: the open row is marked; j/k move; "/" searches; "?" shows the shortcuts.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".ticket-link");
+    if (!link) return;
+    document.querySelectorAll("[data-testid=inbox-row][aria-current]").forEach(function (row) { row.removeAttribute("aria-current"); });
+    link.closest("[data-testid=inbox-row]").setAttribute("aria-current", "true");
+    document.querySelector("main").classList.add("has-ticket");
+  });
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest(".inbox-tab");
+    if (tab) document.getElementById("inbox-tab-field").value = tab.dataset.tab;
+    if (event.target.closest(".back-to-list")) {
+      event.preventDefault();
+      document.querySelector("main").classList.remove("has-ticket");
+    }
+  });
+  function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "j" || event.key === "k") {
+      var all = Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row]"));
+      if (!all.length) return;
+      var current = all.findIndex(function (row) { return row.hasAttribute("aria-current"); });
+      var next = event.key === "j" ? Math.min(current + 1, all.length - 1) : Math.max(current - 1, 0);
+      var link = all[next].querySelector(".ticket-link");
+      link.click();
+      link.focus();
+      event.preventDefault();
+    } else if (event.key === "/") {
+      document.getElementById("inbox-search").focus();
+      event.preventDefault();
+    } else if (event.key === "?") {
+      document.getElementById("shortcuts-help").showModal();
+    }
+  });
+
+  connect();
+})();
