@@ -125,7 +125,14 @@
     var url = document.getElementById("composer").dataset.quickRepliesUrl + "?q=" + encodeURIComponent(match[1]);
     fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.text(); })
-      .then(function (html) { list.innerHTML = html; list.hidden = false; });
+      .then(function (html) {
+        // Typing "/ola" sends four requests whose answers may come back in any order: only the
+        // answer for what the field still holds may (re)open the menu, never a stale one after
+        // a reply was chosen (Enter would then pick again instead of sending).
+        if (event.target.value !== value) return;
+        list.innerHTML = html;
+        list.hidden = false;
+      });
   });
   function choose(option) {
     var field = input();
