@@ -1,9 +1,6 @@
-"""Admin pages for users (mounted under /manage/ in the `manage` namespace)."""
+"""Admin pages of the accounts app (mounted under /manage/); the users pages live in tickets
+(their services manage queue membership too)."""
 
-from django.urls import path
+from django.urls import URLPattern
 
-from core.views import placeholder
-
-urlpatterns = [
-    path("users/", placeholder, name="users"),
-]
+urlpatterns: list[URLPattern] = []

@@ -67,6 +67,15 @@ from bench.common import (  # noqa: E402
 from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
 
 TARGET_P99_MS = 50.0
+# The dashboard's first paint (issue 6): the inbox page's server time with 100k tickets.
+FIRST_PAINT_MS = 200.0
+HTMX_HEADERS = {"HTTP_HX_REQUEST": "true"}
+
+
+def goal_ms(label: str) -> float:
+    return FIRST_PAINT_MS if label.startswith("dashboard") else TARGET_P99_MS
+
+
 SLUG = "benchinbox"
 WORDS = [
     "pedido",
@@ -382,6 +391,17 @@ def scenarios() -> list[tuple[str, str, str]]:
         ),
         ("ticket detail", "agent", "/api/v1/tickets/{ticket}/"),
         ("messages, first page", "agent", "/api/v1/tickets/{ticket}/messages/"),
+        # The server-rendered dashboard (first paint = the whole inbox page)
+        ("dashboard first paint, waiting, all (admin)", "admin", "/?tab=pending"),
+        ("dashboard first paint, open, all (admin)", "admin", "/?tab=open"),
+        (
+            "dashboard first paint, waiting, my queues (agent)",
+            "agent",
+            "/?tab=pending&scope=queues",
+        ),
+        ("dashboard first paint, open, mine (agent)", "agent", "/?tab=open&scope=mine"),
+        ("dashboard list, search message text", "admin", "/?tab=open&q=reembolso"),
+        ("dashboard ticket panel (agent)", "agent", "/tickets/{ticket}/panel/"),
     ]
 
 
@@ -425,16 +445,17 @@ def measure(requests: int) -> list[dict[str, Any]]:
     for label, who, template in scenarios():
         path = template.format(**values)
         client = clients[who]
-        status = client.get(path).status_code
+        headers = HTMX_HEADERS if "/panel/" in path or "&q=" in path else {}
+        status = client.get(path, **headers).status_code
         for _ in range(3):
-            client.get(path)
+            client.get(path, **headers)
         timings = []
         for _ in range(requests):
             started = time.perf_counter()
-            client.get(path)
+            client.get(path, **headers)
             timings.append((time.perf_counter() - started) * 1000)
         with CaptureQueriesContext(connection) as queries:
-            client.get(path)
+            client.get(path, **headers)
         results.append(
             {
                 "label": label,
@@ -561,7 +582,7 @@ def run(ctx: BenchContext) -> list[Figure]:
                 name=f"Inbox server time p99: {r['label']}",
                 value=r["p99_ms"] if r["status"] == 200 else None,
                 unit="ms",
-                goal=("<=", TARGET_P99_MS),
+                goal=("<=", goal_ms(r["label"])),
                 limit="L.pg_select_ms",
                 note=f"HTTP {r['status']}; p50 {r['p50_ms']:.1f} ms; {r['queries']} queries; "
                 f"{requests} requests",
@@ -617,16 +638,18 @@ def main() -> int:
             f"{r['p99_ms']:.1f}",
             f"{r['max_ms']:.1f}",
             str(r["queries"]),
-            "met" if r["p99_ms"] <= TARGET_P99_MS and r["status"] == 200 else "NOT MET",
+            "met" if r["p99_ms"] <= goal_ms(r["label"]) and r["status"] == 200 else "NOT MET",
         ]
         for r in results
     ]
     git = git_info()
     print()
-    print(
-        f"Inbox at scale: {seeded.get('tickets', '?'):,} tickets, {seeded.get('messages', '?'):,} "
-        f"messages; commit {git.get('commit')}, {utc_now():%Y-%m-%dT%H:%M:%SZ}"
+    scale = (
+        f"{seeded['tickets']:,} tickets, {seeded['messages']:,} messages"
+        if seeded
+        else "a reused seeded database"
     )
+    print(f"Inbox at scale: {scale}; commit {git.get('commit')}, {utc_now():%Y-%m-%dT%H:%M:%SZ}")
     print(
         table(
             rows,

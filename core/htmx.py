@@ -17,10 +17,12 @@ def htmx_partial(request: HttpRequest) -> bool:
 
 def form_add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's error on the form: per field when it names fields the form has
-    (``extra["fields"]`` or ``extra["field"]``), else above the form. The message is already
+    (``extra["fields"]``, which any error may carry, say ``contact_phone_exists``, or
+    ``extra["field"]``), else above the form. The message is already
     translated into the request's language by the service."""
-    if isinstance(error, FieldValidationError):
-        fields = error.extra.get("fields") or {}
+    fields = error.extra.get("fields")
+    if isinstance(error, FieldValidationError) or isinstance(fields, dict):
+        fields = fields or {}
         placed = False
         for name, messages in fields.items():
             target = name if name in form.fields else None

@@ -214,6 +214,29 @@ def tenant_resume(*, tenant: Tenant) -> Tenant:
     return tenant
 
 
+@transaction.atomic
+def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -> Tenant:
+    """Change a tenant's plan limits.
+
+    A limit below what the tenant already uses is allowed: nothing is deactivated, the tenant
+    simply cannot add users or connections until it is back under the limit.
+    """
+    errors: dict[str, list[str]] = {}
+    if max_users < 1:
+        errors["max_users"] = [_("A tenant needs room for at least one user.")]
+    if max_channels < 0:
+        errors["max_channels"] = [_("The limit cannot be negative.")]
+    if tenant.is_public:
+        errors["max_users"] = [_("The platform itself has no limits.")]
+    if errors:
+        raise FieldValidationError(errors)
+    with public_scope():
+        tenant.max_users = max_users
+        tenant.max_channels = max_channels
+        tenant.save(update_fields=["max_users", "max_channels", "updated_at"])
+    return tenant
+
+
 def tenant_public_ensure() -> Tenant:
     """Create the public tenant (the platform) on the base domain if missing; idempotent."""
     with public_scope(), transaction.atomic():

@@ -1,4 +1,4 @@
-"""URLs of the base domain (public schema): the platform admin for super admins, and the
+"""URLs of the base domain (public schema): the platform pages and admin for super admins, and the
 provider webhooks, which find their tenant through tenants.ChannelRoute."""
 
 from django.urls import include, path
@@ -8,6 +8,7 @@ from tenants.admin import platform_admin_site
 
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
+    path("platform/", include("tenants.platform_urls")),
     path("admin/", platform_admin_site.urls),
     path("webhooks/", include("channels_integrations.webhook_urls")),
 ]

@@ -182,11 +182,26 @@ def test_the_page_and_the_list_cost_the_same_queries_for_3_or_30_rows(
             )
     client = _signed_in(alpha, desk["ana"])
     client.get("/")  # warm the session
-    # tenant by host (search_path, domain, search_path), session, user, rows, contact tags, tab
-    # counts, then the filter pickers: queues, tags, connections
-    with django_assert_num_queries(11):
+    # tenant by host (search_path, domain, search_path), session, user, rows, contact tags, one
+    # capped count per tab (3), then the filter pickers: queues, tags, connections
+    with django_assert_num_queries(13):
         page = client.get("/?tab=open")
     assert len(_row_ids(page)) == count + 1
-    # tenant by host (3), session, user, rows, contact tags, tab counts
-    with django_assert_num_queries(8):
+    # tenant by host (3), session, user, rows, contact tags, the three tab counts
+    with django_assert_num_queries(10):
         client.get("/?tab=open", **HTMX)
+
+
+def test_tab_counts_stop_at_the_cap_and_disappear_while_searching(alpha, desk, monkeypatch):
+    from tickets import inbox_views
+
+    monkeypatch.setattr(inbox_views, "COUNT_CAP", 2)
+    with tenant_scope(alpha.tenant):
+        for _ in range(3):
+            TicketFactory(queue=desk["support"])
+    client = _signed_in(alpha, desk["ana"])
+    page = client.get("/?tab=pending").content.decode()
+    assert 'data-testid="inbox-count-pending">2+<' in page
+    assert 'data-testid="inbox-count-open">1<' in page
+    searching = client.get("/?tab=pending&q=Maria").content.decode()
+    assert 'data-testid="inbox-count-pending"' not in searching
