@@ -113,6 +113,7 @@ def test_a_web_chat_conversation_from_first_message_to_close(live_app, open_page
     panel = agent_page.get_by_test_id("ticket-panel")
     expect(panel).to_have_attribute("data-ticket-id", ticket_id)
     expect(panel.get_by_test_id("ticket-contact-name")).to_have_text(customer)
+    expect(agent_page.get_by_test_id("contact-panel")).to_contain_text(customer)
     expect(panel.get_by_test_id("ticket-accept")).to_have_text(labels["accept"])
     panel.get_by_test_id("ticket-accept").click()
     expect(agent_page.get_by_test_id("ticket-panel")).to_have_attribute("data-status", "open")
