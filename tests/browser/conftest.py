@@ -1,10 +1,15 @@
-"""The real app in a real browser: daphne (HTTP + websockets) and a Celery worker as
-subprocesses on the test database, Debian's chromium driven by Playwright, a customer's site on
-another origin embedding the web chat widget.
+"""The real app in a real browser: Debian's chromium, driven by Playwright, against daphne
+(HTTP + websockets) and a Celery worker running as subprocesses on the pytest-django test
+database, and a customer's site on another origin that embeds the web chat widget.
 
-The data the browser works with is committed (other processes must see it): tenant ``browser``
-is provisioned once per test database with the project's own services. Every browser test
-collects page errors and console errors of every page and frame and fails on any of them.
+What the browser works with has to be *committed* (the server processes cannot see a test's
+transaction): tenant ``browser`` is provisioned once per session with the project's services and
+dropped at the end. The tests themselves never touch the ORM; they act and look only through the
+browser, as a person would.
+
+Every page of every test is watched: uncaught page errors, console errors (the widget's frame
+included) and HTTP answers of 400 or more fail the test at its end, unless the test announced
+that exact answer beforehand (a refused sign-in is a 400 on purpose).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,64 +29,169 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
 from accounts.models import User
-from channels_integrations.models import ChannelConnection
 from channels_integrations.services.connections import connection_create
 from tenants.models import Tenant
-from tenants.services import tenant_provision
+from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
-from tests.support.celery_worker import celery_worker_running, test_process_env
-from tickets.models import Queue
-from tickets.services.agents import agent_create
+from tests.support.celery_worker import app_process_env, celery_worker_running
+from tickets.services.agents import agent_create, agent_update
 from tickets.services.queues import queue_create
 from tickets.services.quick_replies import quick_reply_create
 
 CHROMIUM = "/usr/bin/chromium"
 SLUG = "browser"
-PASSWORD = "Browser-Pass-2026"
+PASSWORD = "Navegador-2026-ok"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 STARTUP_SECONDS = 30.0
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+# What the customer's site, the widget and the quick reply say; the tests look for these.
+WIDGET_TITLE = "Fale com a Loja"
+FAREWELL = "Obrigado pelo contato!"
+QUICK_REPLY_SHORTCUT = "ola"
+QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
 
 
-def _in_browser_tests(item: pytest.Item) -> bool:
-    return "tests/browser/" in str(item.fspath).replace(os.sep, "/")
+# ---------------------------------------------------------------------------- collection
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests are marked ``browser`` and run last: their session-wide app processes and
-    Playwright's event loop then never overlap the rest of the suite."""
-    for item in items:
-        if _in_browser_tests(item):
-            item.add_marker(pytest.mark.browser)
-            # pytest-django creates the test database only for the tests that ask for it; a
-            # browser test reads committed rows (READ COMMITTED sees the app's commits).
-            item.add_marker(pytest.mark.django_db)
-    items.sort(key=_in_browser_tests)
+    """Browser tests run last: their app processes and Playwright's event loop (which lives in
+    the main thread from the first browser test on) then never overlap the rest of the suite."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's chromium (Playwright may not download its own here); root needs --no-sandbox."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
-
-
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Playwright's sync API keeps an event loop running in this thread, which Django reads as
-    "called from async code" and refuses ORM calls (the test database transaction included).
-    Browser tests only touch the database between browser steps, never concurrently with that
-    loop, so the check is lifted while a browser test runs, and only then."""
-    if _in_browser_tests(item):
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    """Lift Django's async-safety check in this process while a browser test runs, and only then.
+
+    Playwright's sync API keeps an asyncio loop running in the main thread (in a greenlet) from
+    the first browser on. Django then takes every ORM call of this thread for "called from async
+    code" and refuses it, pytest-django's own per-test transaction included. The browser tests
+    never use the ORM while the browser acts (they look only through the page), so the check
+    has nothing to protect here. The server processes never inherit the variable
+    (``app_process_env`` drops it): daphne and the worker keep their checks.
+    """
+    if item.get_closest_marker("browser") is not None:
+        os.environ[ASYNC_UNSAFE] = "true"
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     try:
-        return (yield)  # the fixtures' teardown (the test transaction's rollback) runs here
+        return (yield)  # fixtures' teardown: the test's rollback, after the last test the session's
     finally:
-        if _in_browser_tests(item) and (nextitem is None or not _in_browser_tests(nextitem)):
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        os.environ.pop(ASYNC_UNSAFE, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item, so fixtures can tell a failed test at teardown."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+# ---------------------------------------------------------------------------- chromium
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium: Playwright must not download a browser of its own. As root (CI
+    containers) chromium refuses to start without ``--no-sandbox``."""
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
+
+
+@pytest.fixture(scope="session")
+def browser(browser: Browser) -> Iterator[Browser]:
+    """pytest-playwright's browser; before Playwright stops, the Django connections of this
+    thread are closed: while its loop runs, Django keeps them per context (asgiref's Local) and
+    once it stops they are out of reach, so one would linger and keep the test database from
+    being dropped."""
+    yield browser
+    connections.close_all()
+
+
+# ---------------------------------------------------------------------------- the seeded tenant
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user of tenant ``browser``; ``language`` empty means the tenant's (pt-BR)."""
+
+    email: str
+    name: str
+    language: str = ""
+
+
+# Ana (the tenant's pt-BR) and Alice (English) work Suporte, where the widget's tickets land,
+# and Pós-venda; Bruno works only Vendas and must never see their tickets.
+PEOPLE = {
+    "admin": Person("admin@browser.test", "Admin Navegador"),
+    "ana": Person("ana@browser.test", "Ana Souza"),
+    "alice": Person("alice@browser.test", "Alice Smith", "en"),
+    "bruno": Person("bruno@browser.test", "Bruno Vendas"),
+}
+SUPPORT, AFTER_SALES, SALES = "Suporte", "Pós-venda", "Vendas"
+QUEUES_OF = {"ana": [SUPPORT, AFTER_SALES], "alice": [SUPPORT, AFTER_SALES], "bruno": [SALES]}
+
+
+def _tenant_drop() -> None:
+    with public_scope():
+        tenant = Tenant.objects.filter(schema_name=SLUG).first()
+        if tenant is not None:
+            tenant.delete(force_drop=True)
+
+
+def _seed(site_origin: str) -> str:
+    """Provision tenant ``browser`` (pt-BR) with its people, two queues, a shared quick reply
+    and a web chat widget the customer's site may embed; returns the widget's public id."""
+    tenant_public_ensure()
+    _tenant_drop()  # a database kept from an interrupted run (--reuse-db)
+    admin = PEOPLE["admin"]
+    tenant = tenant_provision(
+        name="Loja Navegador",
+        slug=SLUG,
+        admin_email=admin.email,
+        admin_password=PASSWORD,
+        admin_name=admin.name,
+    ).tenant
+    with tenant_scope(tenant):
+        by = User.objects.get(email=admin.email)
+        queues = {
+            name: queue_create(by=by, name=name, color=color)
+            for name, color in ((SUPPORT, "#0b7a5c"), (AFTER_SALES, "#b54708"), (SALES, "#175cd3"))
+        }
+        for key, queue_names in QUEUES_OF.items():
+            person = PEOPLE[key]
+            user = agent_create(
+                by=by,
+                email=person.email,
+                name=person.name,
+                password=PASSWORD,
+                queue_ids=[queues[name].pk for name in queue_names],
+            )
+            if person.language:
+                agent_update(user=user, by=by, language=person.language)
+        quick_reply_create(
+            by=by, shortcode=QUICK_REPLY_SHORTCUT, body=QUICK_REPLY_BODY, shared=True
+        )
+        widget = connection_create(
+            by=by,
+            provider="webchat",
+            name="Site da loja",
+            credentials={"allowed_origins": [site_origin], "title": WIDGET_TITLE},
+            default_queue=queues[SUPPORT],
+            farewell_message=FAREWELL,
+        )
+        return str(widget.public_id)
+
+
+# ---------------------------------------------------------------------------- the processes
 
 
 def _free_port() -> int:
@@ -90,219 +200,212 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass
-class LiveApp:
-    port: int
-    site_origin: str
-    widget: ChannelConnection
-    tenant: Tenant
-    emails: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def host(self) -> str:
-        return f"{SLUG}.{settings.TIKTICKETS_BASE_DOMAIN}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-
-def _seed(site_origin: str) -> tuple[Tenant, ChannelConnection, dict[str, str]]:
-    """Tenant ``browser`` (pt-BR): an admin; Ana (the tenant's language) and Carla (English)
-    in queues Suporte and Pós-venda; Bruno only in Vendas; a shared quick reply; a web chat
-    widget that the customer's site may embed, landing in Suporte. Idempotent per database."""
-    with public_scope():
-        tenant = Tenant.objects.filter(schema_name=SLUG).first()
-    if tenant is None:
-        tenant = tenant_provision(
-            name="Loja Browser",
-            slug=SLUG,
-            admin_email="admin@browser.test",
-            admin_password=PASSWORD,
-            admin_name="Admin",
-            max_users=20,
-        ).tenant
-    emails = {
-        "admin": "admin@browser.test",
-        "ana": "ana@browser.test",
-        "carla": "carla@browser.test",
-        "bruno": "bruno@browser.test",
-    }
-    with tenant_scope(tenant):
-        admin = User.objects.get(email=emails["admin"])
-        widget = ChannelConnection.objects.filter(provider="webchat").first()
-        if widget is None:
-            support = queue_create(by=admin, name="Suporte", color="#0b7a5c")
-            after_sales = queue_create(by=admin, name="Pós-venda", color="#b54708")
-            sales = queue_create(by=admin, name="Vendas", color="#175cd3")
-            for who, name in (("ana", "Ana Atendente"), ("carla", "Carla Agent")):
-                agent = agent_create(
-                    by=admin,
-                    email=emails[who],
-                    name=name,
-                    password=PASSWORD,
-                    queue_ids=[support.pk, after_sales.pk],
-                )
-            User.objects.filter(pk=agent.pk).update(language="en")  # Carla reads English
-            agent_create(
-                by=admin,
-                email=emails["bruno"],
-                name="Bruno Vendas",
-                password=PASSWORD,
-                queue_ids=[sales.pk],
-            )
-            quick_reply_create(
-                by=admin,
-                shortcode="ola",
-                body="{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}.",
-                shared=True,
-            )
-            widget = connection_create(
-                by=admin,
-                provider="webchat",
-                name="Site",
-                credentials={"allowed_origins": [site_origin], "title": "Fale com a Loja"},
-                default_queue=Queue.objects.get(name="Suporte"),
-            )
-        else:  # a reused database: the site's port changed
-            from channels_integrations.services.connections import connection_update
-
-            connection_update(
-                connection=widget,
-                by=admin,
-                credentials={"allowed_origins": [site_origin], "title": "Fale com a Loja"},
-            )
-    return tenant, widget, emails
+def _log_tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no {path.name})"
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
+    """The customer's own site: one page with the widget's snippet, and a favicon."""
+
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        if self.path.startswith("/favicon"):
+    def do_GET(self) -> None:  # http.server's name
+        if self.path == "/favicon.ico":
             self.send_response(204)
             self.end_headers()
             return
+        if self.path != "/":
+            self.send_error(404)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
         self.end_headers()
         self.wfile.write(self.page)
 
-    def log_message(self, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         return
+
+
+def _site_page(app_url: str, widget_id: str) -> bytes:
+    return (
+        "<!doctype html><html lang='pt-BR'><head><meta charset='utf-8'>"
+        "<title>Loja de Teste</title></head><body><h1>Loja de Teste</h1>"
+        "<p>Produtos, preços e um chat.</p>"
+        f'<script src="{app_url}/widget/{widget_id}.js" async></script>'
+        "</body></html>"
+    ).encode()
 
 
 def _wait_for_http(url: str, host: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"daphne exited:\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(f"daphne exited with {process.returncode}:\n{_log_tail(log)}")
         try:
             request = urllib.request.Request(url, headers={"Host": host})  # noqa: S310 (http)
             with urllib.request.urlopen(request, timeout=1):  # noqa: S310 (loopback)
                 return
-        except Exception:  # noqa: BLE001 (not up yet)
+        except OSError:  # not listening yet
             time.sleep(0.2)
-    pytest.fail(f"daphne did not answer within {STARTUP_SECONDS} s")
+    pytest.fail(f"daphne did not answer within {STARTUP_SECONDS:.0f} s:\n{_log_tail(log)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """Where things are: the tenant's dashboard, the customer's site, the processes' logs."""
+
+    url: str
+    site_url: str
+    widget_id: str
+    logs: Path
+
+    def log_tails(self) -> str:
+        return "\n".join(
+            f"--- {path.name} ---\n{_log_tail(path)}" for path in sorted(self.logs.glob("*.log"))
+        )
 
 
 @pytest.fixture(scope="session")
 def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[LiveApp]:
-    logs = tmp_path_factory.mktemp("live")
-    port, site_port = _free_port(), _free_port()
-    site_origin = f"http://127.0.0.1:{site_port}"
+    """daphne and a Celery worker on the test database, the customer's site, tenant
+    ``browser`` seeded; all stopped (and the tenant dropped) when the session ends."""
+    logs = tmp_path_factory.mktemp("browser-app")
+    port = _free_port()
+    host = f"{tenant_domain_for(SLUG)}:{port}"
+    app_url = f"http://{host}"
+    # The site's server takes its port first: the widget must allow exactly that origin.
+    site = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
+    site_url = f"http://127.0.0.1:{site.server_address[1]}"
     with django_db_blocker.unblock():
-        with public_scope():
-            Tenant.objects.get_or_create(schema_name="public", defaults={"name": "Platform"})
-        tenant, widget, emails = _seed(site_origin)
-    app = LiveApp(port=port, site_origin=site_origin, widget=widget, tenant=tenant, emails=emails)
-
-    class Handler(_SiteHandler):
-        page = (
-            "<!doctype html><html lang='pt-br'><head><meta charset='utf-8'>"
-            "<title>Loja</title></head><body><h1>Loja de teste</h1>"
-            f"<script src='{app.url}/widget/{widget.public_id}.js' async></script>"
-            "</body></html>"
-        ).encode()
-
-    site = ThreadingHTTPServer(("127.0.0.1", site_port), Handler)
+        widget_id = _seed(site_url)
+    _SiteHandler.page = _site_page(app_url, widget_id)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     daphne_log = logs / "daphne.log"
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     with daphne_log.open("wb") as out:
         daphne = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "tiktickets.asgi:application",
-            ],
+            [*command, "tiktickets.asgi:application"],
             cwd=settings.BASE_DIR,
-            env=test_process_env(),
+            env=app_process_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", app.host, daphne, daphne_log)
+        _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", host, daphne, daphne_log)
         with celery_worker_running(logs / "worker.log"):
-            yield app
+            yield LiveApp(url=app_url, site_url=site_url, widget_id=widget_id, logs=logs)
     finally:
+        _stop(daphne)
         site.shutdown()
-        daphne.terminate()
-        try:
-            daphne.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daphne.kill()
+        site.server_close()
+        with django_db_blocker.unblock():
+            _tenant_drop()
 
 
-class ConsoleErrors:
-    """Page errors and console errors of every page (and its frames) of a test. A test that
-    provokes an error status on purpose (a refused sign-in answers 400, which chromium logs as
-    a console error) names it with ``expect_status`` first."""
+# ---------------------------------------------------------------------------- pages and errors
 
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.expected: list[str] = []
 
-    def expect_status(self, status: int) -> None:
-        self.expected.append(f"the server responded with a status of {status}")
+@dataclass
+class BrowserErrors:
+    """Page errors, console errors and HTTP errors of every watched page (frames included)."""
 
-    def _console(self, page: Any, message: Any) -> None:
+    found: list[str] = field(default_factory=list)
+    allowed: list[tuple[int, str]] = field(default_factory=list)
+
+    def allow_status(self, status: int, path: str) -> None:
+        """The next answer ``status`` to a URL containing ``path`` is expected (and so is
+        chromium's console line about it)."""
+        self.allowed.append((status, path))
+
+    def _response(self, name: str, response: Response) -> None:
+        if response.status < 400:
+            return
+        for entry in self.allowed:
+            if entry[0] == response.status and entry[1] in response.url:
+                self.allowed.remove(entry)
+                return
+        self.found.append(
+            f"[{name}] HTTP {response.status} {response.request.method} {response.url}"
+        )
+
+    def _console(self, name: str, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        for expected in self.expected:
-            if expected in message.text:
-                self.expected.remove(expected)
-                return
-        self.errors.append(f"{page.url}: {message.text}")
+        text = message.text
+        # chromium's own line for an HTTP error answer; the answer itself is judged above.
+        if text.startswith("Failed to load resource: the server responded with a status of"):
+            return
+        self.found.append(f"[{name}] console error at {message.location.get('url')}: {text}")
 
-    def watch(self, page: Any) -> Any:
-        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
-        page.on("console", lambda message: self._console(page, message))
+    def watch(self, name: str, page: Page) -> Page:
+        page.on("pageerror", lambda exc: self.found.append(f"[{name}] page error: {exc}"))
+        page.on("console", lambda message: self._console(name, message))
+        page.on("response", lambda response: self._response(name, response))
         return page
 
 
 @pytest.fixture
-def console_errors() -> Iterator[ConsoleErrors]:
-    collected = ConsoleErrors()
-    yield collected
-    assert collected.errors == [], "JavaScript errors in the browser:\n" + "\n".join(
-        collected.errors
-    )
+def browser_errors() -> BrowserErrors:
+    return BrowserErrors()
 
 
-def shot(page: Any, name: str) -> None:
-    """A screenshot for people (test-artifacts/browser/<name>.png)."""
+PageFactory = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(
+    request: pytest.FixtureRequest, live_app: LiveApp, browser: Browser, browser_errors
+) -> Iterator[PageFactory]:
+    """``open_page(name)``: a page in a fresh browser context (its own cookies: one person),
+    watched for errors. At the end: every page is screenshotted if the test failed, every
+    context closed, and any error collected fails the test."""
+    contexts: list[tuple[str, BrowserContext, Page]] = []
+
+    def open_(name: str, **context_args: Any) -> Page:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="pt-BR", **context_args
+        )
+        context.set_default_timeout(10_000)
+        page = browser_errors.watch(name, context.new_page())
+        contexts.append((name, context, page))
+        return page
+
+    yield open_
+
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        for name, _, page in contexts:
+            shot(page, f"{request.node.name}-FAILED-{name}")
+        print(live_app.log_tails())
+    for _, context, _ in contexts:
+        context.close()
+    assert browser_errors.found == [], "Errors in the browser:\n" + "\n".join(browser_errors.found)
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot for people, under test-artifacts/browser/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+    page.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
 
 
-def sign_in(page: Any, app: LiveApp, who: str) -> None:
-    page.goto(f"{app.url}/accounts/login/")
-    page.fill("#id_email", app.emails[who])
-    page.fill("#id_password", PASSWORD)
+def sign_in(page: Page, app: LiveApp, who: str, *, next_path: str = "/") -> None:
+    """Sign ``who`` in through the sign-in form and land on ``next_path``."""
+    page.goto(f"{app.url}/accounts/login/?next={next_path}")
+    page.locator("#id_email").fill(PEOPLE[who].email)
+    page.locator("#id_password").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
-    page.wait_for_url(f"{app.url}/")
+    page.wait_for_url(f"{app.url}{next_path}")

@@ -60,10 +60,29 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def app_process_env() -> dict[str, str]:
+    """The environment of an app process (worker, server) bound to this session's test database
+    and Redis database. Call it after ``django_db_setup``: only then does the connection name the
+    test database."""
+    # The browser tests lift Django's async-safety check in the test process only
+    # (tests/browser/conftest.py); a server or worker keeps it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "tiktickets.settings.test",
+        # After django_db_setup the connection points at the test database.
+        "POSTGRES_DB": connection.settings_dict["NAME"],
+        "TEST_REDIS_URL": settings.REDIS_URL,
+        # Celery prefers this variable over the settings; pin it to what this process uses.
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
 @contextmanager
 def celery_worker_running(log_path: Path) -> Iterator[str]:
-    """Run a worker on every queue (plus the probe task) against the test database and the test
-    Redis database while the block runs; yields its node name. Call after ``django_db_setup``."""
+    """Run a worker on every queue (plus the probe task) while the block runs; yields its node
+    name. The worker's output goes to ``log_path``."""
     nodename = f"tt-test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
     command = [
         sys.executable,
@@ -89,7 +108,7 @@ def celery_worker_running(log_path: Path) -> Iterator[str]:
         process = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=test_process_env(),
+            env=app_process_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -100,24 +119,9 @@ def celery_worker_running(log_path: Path) -> Iterator[str]:
         _stop(process)
 
 
-def test_process_env() -> dict[str, str]:
-    """The environment of an app process (worker, server) bound to this test session's database
-    and Redis database."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tiktickets.settings.test",
-        # After django_db_setup the connection points at the test database.
-        "POSTGRES_DB": connection.settings_dict["NAME"],
-        "TEST_REDIS_URL": settings.REDIS_URL,
-        # Celery prefers this variable over the settings; pin it to what this process uses.
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
 @pytest.fixture(scope="module")
 def celery_worker_process(django_db_setup, tmp_path_factory) -> Iterator[str]:
-    """A worker for the module's tests; yields its node name.
+    """Start a worker on every queue (plus the probe task) and yield its node name.
 
     Module-scoped on purpose: it is stopped when the module ends, so tests elsewhere that check
     behaviour *without* a worker (``/healthz`` answering 503) never see a leftover one.
