@@ -38,7 +38,7 @@ def _ms(moment: datetime) -> int:
 
 
 @pytest.fixture
-def page(alpha):
+def messenger_page(alpha):
     return meta_connection(
         alpha.tenant,
         "messenger",
@@ -116,12 +116,14 @@ def _statuses(tenant, *messages) -> list[str]:
 
 
 def test_a_read_watermark_reads_every_earlier_reply_and_a_late_delivery_changes_nothing(
-    alpha, page, django_capture_on_commit_callbacks
+    alpha, messenger_page, django_capture_on_commit_callbacks
 ):
     with tenant_scope(alpha.tenant):
-        ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
+        ticket = TicketFactory(
+            contact=_customer(alpha.tenant, "messenger", PSID), connection=messenger_page
+        )
         other = TicketFactory(
-            contact=_customer(alpha.tenant, "messenger", "PSID-2"), connection=page
+            contact=_customer(alpha.tenant, "messenger", "PSID-2"), connection=messenger_page
         )
     early = _reply(alpha.tenant, ticket, 0)
     already_read = _reply(alpha.tenant, ticket, 1, status=Message.Status.READ, read_at=BASE)
@@ -151,10 +153,12 @@ def test_a_read_watermark_reads_every_earlier_reply_and_a_late_delivery_changes_
 
 
 def test_a_delivery_watermark_delivers_and_never_reads(
-    alpha, page, django_capture_on_commit_callbacks
+    alpha, messenger_page, django_capture_on_commit_callbacks
 ):
     with tenant_scope(alpha.tenant):
-        ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
+        ticket = TicketFactory(
+            contact=_customer(alpha.tenant, "messenger", PSID), connection=messenger_page
+        )
     sent = _reply(alpha.tenant, ticket, 0)
     delivered = _reply(alpha.tenant, ticket, 1, status=Message.Status.DELIVERED)
     after = _reply(alpha.tenant, ticket, 3)
@@ -171,10 +175,12 @@ def test_a_delivery_watermark_delivers_and_never_reads(
 
 
 def test_a_delivery_with_mids_delivers_the_named_reply_and_everything_under_its_watermark(
-    alpha, page, django_capture_on_commit_callbacks
+    alpha, messenger_page, django_capture_on_commit_callbacks
 ):
     with tenant_scope(alpha.tenant):
-        ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
+        ticket = TicketFactory(
+            contact=_customer(alpha.tenant, "messenger", PSID), connection=messenger_page
+        )
     older = _reply(alpha.tenant, ticket, 0)
     # Named by its mid although our clock stamped it after the watermark.
     named = _reply(alpha.tenant, ticket, 2, provider_message_id="mid.1458668856218:ed81")
@@ -192,7 +198,7 @@ def test_a_delivery_with_mids_delivers_the_named_reply_and_everything_under_its_
 
 
 def test_a_watermark_touches_only_its_connection_in_its_tenant(
-    alpha, beta, page, instagram, django_capture_on_commit_callbacks
+    alpha, beta, messenger_page, instagram, django_capture_on_commit_callbacks
 ):
     # The same customer id on another tenant's page, and on this tenant's Instagram account.
     page_beta = meta_connection(
@@ -204,7 +210,9 @@ def test_a_watermark_touches_only_its_connection_in_its_tenant(
         page_access_token="q",
     )
     with tenant_scope(alpha.tenant):
-        ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
+        ticket = TicketFactory(
+            contact=_customer(alpha.tenant, "messenger", PSID), connection=messenger_page
+        )
         on_instagram = TicketFactory(
             contact=_customer(alpha.tenant, "instagram", PSID), connection=instagram
         )
@@ -245,15 +253,17 @@ def test_instagram_seen_receipt_reads_the_named_reply(
     assert _statuses(alpha.tenant, seen, unseen) == ["read", "sent"]
 
 
-def test_a_watermark_over_many_replies_is_one_update_statement(alpha, page):
+def test_a_watermark_over_many_replies_is_one_update_statement(alpha, messenger_page):
     with tenant_scope(alpha.tenant):
-        ticket = TicketFactory(contact=_customer(alpha.tenant, "messenger", PSID), connection=page)
+        ticket = TicketFactory(
+            contact=_customer(alpha.tenant, "messenger", PSID), connection=messenger_page
+        )
         replies = [_reply(alpha.tenant, ticket, minute) for minute in range(25)]
 
         def apply(status: str) -> tuple[int, list[str]]:
             with CaptureQueriesContext(db) as queries:
                 changed = message_status_watermark(
-                    connection=page,
+                    connection=messenger_page,
                     external_id=PSID,
                     status=status,
                     at=BASE + timedelta(hours=1),

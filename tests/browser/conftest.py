@@ -58,9 +58,11 @@ QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}
 # ---------------------------------------------------------------------------- collection
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: their app processes and Playwright's event loop (which lives in
-    the main thread from the first browser test on) then never overlap the rest of the suite."""
+    """Browser tests run last, after every other plugin ordered the items (pytest-django groups
+    tests by database use): their app processes and Playwright's event loop (which lives in the
+    main thread from the first browser test on) then never overlap the rest of the suite."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 

@@ -55,7 +55,11 @@ def test_a_message_text_search_uses_the_full_text_index_and_fetches_tickets_by_k
 
     index_names = {node.get("Index Name") for node in nodes}
     assert "message_body_fts" in index_names
-    assert "contact_name_trgm" in index_names
+    # The name branch: with the handful of contacts of a test, the planner may walk the primary
+    # key index instead of the trigram one depending on the statistics earlier tests left (it
+    # did, run after the dashboard tests); either way no sequential scan (below). The trigram
+    # index at scale is bench/sql_plans.py's (B3) business.
+    assert index_names & {"contact_name_trgm", "contacts_contact_pkey"}
     # The outer tickets: only the matching ids, looked up by primary key.
     by_key = [
         node
