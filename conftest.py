@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -107,6 +108,17 @@ def _public_schema_and_clean_redis() -> Iterator[None]:
 
 def host_client(host: str) -> Client:
     return Client(HTTP_HOST=host)
+
+
+def signed_in_client(fixture: TenantFixture, user: Any) -> Client:
+    """A browser-like client on the fixture's host, signed in through the dashboard's sign-in
+    form with the factories' password (as a person would, lockout and session included)."""
+    from tickets.tests.factories import PASSWORD
+
+    client = host_client(fixture.host)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    return client
 
 
 def host_api_client(host: str) -> APIClient:

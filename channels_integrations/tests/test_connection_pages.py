@@ -5,16 +5,9 @@ agents are refused, and another tenant's connection is not reachable."""
 from __future__ import annotations
 
 from channels_integrations.models import ChannelConnection
-from conftest import host_client
+from conftest import signed_in_client
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, AdminFactory, ConnectionFactory, UserFactory
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+from tickets.tests.factories import AdminFactory, ConnectionFactory, UserFactory
 
 
 def _admin(fixture):
@@ -25,13 +18,13 @@ def _admin(fixture):
 def test_agents_are_refused(alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    client = _signed_in(alpha, agent)
+    client = signed_in_client(alpha, agent)
     assert client.get("/manage/connections/").status_code == 403
     assert client.get("/manage/connections/new/webchat/").status_code == 403
 
 
 def test_a_web_chat_created_on_the_page_shows_its_script_tag(alpha):
-    client = _signed_in(alpha, _admin(alpha))
+    client = signed_in_client(alpha, _admin(alpha))
     response = client.post(
         "/manage/connections/new/webchat/",
         {"name": "Loja", "allowed_origins": "https://loja.example.com", "title": "Fale conosco"},
@@ -48,7 +41,7 @@ def test_a_web_chat_created_on_the_page_shows_its_script_tag(alpha):
 
 
 def test_an_invalid_origin_is_shown_next_to_its_field_and_nothing_is_stored(alpha):
-    client = _signed_in(alpha, _admin(alpha))
+    client = signed_in_client(alpha, _admin(alpha))
     response = client.post(
         "/manage/connections/new/webchat/", {"name": "Ruim", "allowed_origins": "not a url"}
     )
@@ -59,7 +52,7 @@ def test_an_invalid_origin_is_shown_next_to_its_field_and_nothing_is_stored(alph
 
 
 def test_a_telegram_form_asks_for_the_bot_token(alpha):
-    client = _signed_in(alpha, _admin(alpha))
+    client = signed_in_client(alpha, _admin(alpha))
     page = client.get("/manage/connections/new/telegram/").content.decode()
     assert 'name="bot_token"' in page
     assert 'type="password"' in page
@@ -67,7 +60,7 @@ def test_a_telegram_form_asks_for_the_bot_token(alpha):
 
 
 def test_disable_and_enable_go_through_the_services(alpha):
-    client = _signed_in(alpha, _admin(alpha))
+    client = signed_in_client(alpha, _admin(alpha))
     created = client.post(
         "/manage/connections/new/webchat/",
         {"name": "Loja", "allowed_origins": "https://loja.example.com", "title": "Oi"},
@@ -86,7 +79,7 @@ def test_disable_and_enable_go_through_the_services(alpha):
 def test_another_tenants_connection_is_not_reachable(alpha, beta):
     with tenant_scope(beta.tenant):
         theirs = ConnectionFactory(name="Deles")
-    client = _signed_in(alpha, _admin(alpha))
+    client = signed_in_client(alpha, _admin(alpha))
     assert client.get(f"/manage/connections/{theirs.public_id}/").status_code == 404
     assert client.post(f"/manage/connections/{theirs.public_id}/disable/").status_code == 404
     assert "Deles" not in client.get("/manage/connections/").content.decode()

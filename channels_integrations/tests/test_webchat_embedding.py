@@ -10,12 +10,12 @@ from django.core.management import call_command
 
 from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.webchat_support import base, make_widget
-from conftest import host_api_client, host_client
+from conftest import host_api_client, host_client, signed_in_client
 from contacts.models import Tag
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Queue, QuickReply
-from tickets.tests.factories import PASSWORD, AdminFactory, UserFactory
+from tickets.tests.factories import AdminFactory, UserFactory
 
 
 @pytest.fixture
@@ -23,13 +23,6 @@ def widget(alpha):
     return make_widget(
         alpha.tenant, allowed_origins=["https://loja.example.com"], title="Fale conosco"
     )
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return client
 
 
 def _api(fixture, user):
@@ -169,13 +162,13 @@ def test_the_preview_page_is_for_the_tenants_admins(alpha, beta, widget, setting
     assert host_client(alpha.host).get(url).status_code == 404
     with tenant_scope(alpha.tenant):
         admin, agent = AdminFactory(), UserFactory()
-    assert _signed_in(alpha, agent).get(url).status_code == 404
-    page = _signed_in(alpha, admin).get(url)
+    assert signed_in_client(alpha, agent).get(url).status_code == 404
+    page = signed_in_client(alpha, admin).get(url)
     assert page.status_code == 200
     assert f'<script src="/widget/{widget.public_id}.js" async></script>' in page.content.decode()
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
-    assert _signed_in(beta, beta_admin).get(url).status_code == 404  # not beta's widget
+    assert signed_in_client(beta, beta_admin).get(url).status_code == 404  # not beta's widget
     settings.DEBUG = True
     assert host_client(alpha.host).get(url).status_code == 200
 

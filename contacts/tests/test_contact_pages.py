@@ -9,21 +9,14 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import host_client
+from conftest import signed_in_client
 from contacts.models import Contact, ContactImport, Tag
 from contacts.tasks import contact_import_run_task
 from contacts.views import PAGE_SIZE
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, AdminFactory, ContactFactory, TagFactory, UserFactory
+from tickets.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def test_search_and_load_more_walk_the_visible_contacts_once(alpha, admin):
         for i in range(PAGE_SIZE + 7):
             ContactFactory(name=f"Cliente {i:03d}")
         ContactFactory(name="Zuleica Prado", email="zu@example.com")
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     seen: list[str] = []
     response = client.get("/contacts/")
     html = response.content.decode()
@@ -61,7 +54,7 @@ def test_a_contact_is_created_and_a_taken_phone_is_shown_next_to_the_phone(alpha
     with tenant_scope(alpha.tenant):
         ContactFactory(name="Primeira", phone="+5511987650001")
         vip = TagFactory(name="VIP")
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     created = client.post(
         "/contacts/new/", {"name": "Nova", "phone": "(11) 98765-0002", "tags": [vip.pk]}
     )
@@ -77,7 +70,7 @@ def test_a_contact_is_created_and_a_taken_phone_is_shown_next_to_the_phone(alpha
 
 
 def test_an_import_runs_shows_its_progress_and_reports_bad_rows(alpha, admin):
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     csv_file = SimpleUploadedFile(
         "clientes.csv",
         "nome;telefone\nAna;11987650010\nBruno;não é telefone\nCarla;11987650011\n".encode(),
@@ -101,7 +94,7 @@ def test_an_import_runs_shows_its_progress_and_reports_bad_rows(alpha, admin):
 
 
 def test_a_file_that_is_not_csv_is_refused_next_to_the_file_field(alpha, admin):
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     bad = SimpleUploadedFile("fotos.zip", b"PK\x03\x04", content_type="application/zip")
     response = client.post("/contacts/import/", {"file": bad})
     assert response.status_code == 400
@@ -113,8 +106,8 @@ def test_a_file_that_is_not_csv_is_refused_next_to_the_file_field(alpha, admin):
 def test_tags_are_admin_only_and_a_duplicate_name_is_refused(alpha, admin):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    assert _signed_in(alpha, agent).get("/manage/tags/").status_code == 403
-    client = _signed_in(alpha, admin)
+    assert signed_in_client(alpha, agent).get("/manage/tags/").status_code == 403
+    client = signed_in_client(alpha, admin)
     assert client.post("/manage/tags/", {"name": "VIP", "color": "#b54708"}).status_code == 302
     duplicate = client.post("/manage/tags/", {"name": "vip", "color": "#b54708"})
     assert duplicate.status_code == 400
@@ -126,7 +119,7 @@ def test_tags_are_admin_only_and_a_duplicate_name_is_refused(alpha, admin):
 def test_another_tenants_contacts_are_not_listed_nor_reachable(alpha, beta, admin):
     with tenant_scope(beta.tenant):
         theirs = ContactFactory(name="Só Beta")
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     assert "Só Beta" not in client.get("/contacts/").content.decode()
     assert client.get(f"/contacts/{theirs.public_id}/").status_code == 404
 
@@ -139,7 +132,7 @@ def test_the_list_costs_the_same_queries_for_few_or_many_contacts(
         tags = [TagFactory(), TagFactory()]
         for _ in range(count):
             ContactFactory().tags.set(tags)
-    client = _signed_in(alpha, admin)
+    client = signed_in_client(alpha, admin)
     client.get("/")
     # tenant by host (3), session, user, contacts, their tags, owners and identities, the tag
     # filter's choices

@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import host_client
+from conftest import host_client, signed_in_client
 from core.redis import redis_client
 from tenants.tenancy import redis_key, tenant_scope
 from tickets.inbox_views import PAGE_SIZE
 from tickets.models import Ticket
 from tickets.tests.factories import (
-    PASSWORD,
     AdminFactory,
     ContactFactory,
     QueueFactory,
@@ -24,15 +23,6 @@ from tickets.tests.factories import (
 )
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    assert (
-        client.post("/accounts/login/", {"email": user.email, "password": PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 def _row_ids(response) -> list[str]:
@@ -71,7 +61,7 @@ def test_the_inbox_needs_a_signed_in_user(alpha):
 
 
 def test_tabs_show_each_status_with_counts_and_an_agent_sees_only_their_queues(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
 
     pending = client.get("/?tab=pending")
     opened = client.get("/?tab=open")
@@ -85,13 +75,13 @@ def test_tabs_show_each_status_with_counts_and_an_agent_sees_only_their_queues(a
 
 
 def test_an_admin_sees_every_queue_and_scopes_narrow_it(alpha, desk):
-    client = _signed_in(alpha, desk["admin"])
+    client = signed_in_client(alpha, desk["admin"])
     assert set(_row_ids(client.get("/?tab=pending"))) == {
         str(desk["waiting"].public_id),
         str(desk["sales"].public_id),
     }
     assert _row_ids(client.get("/?tab=pending&scope=mine")) == []
-    ana = _signed_in(alpha, desk["ana"])
+    ana = signed_in_client(alpha, desk["ana"])
     assert _row_ids(ana.get("/?tab=open&scope=mine")) == [str(desk["mine"].public_id)]
 
 
@@ -101,7 +91,7 @@ def test_filters_and_search_narrow_the_list(alpha, desk):
         maria = ContactFactory(name="Maria Quitéria")
         maria.tags.add(vip)
         tagged = TicketFactory(queue=desk["support"], contact=maria, unread_count=2)
-    client = _signed_in(alpha, desk["admin"])
+    client = signed_in_client(alpha, desk["admin"])
 
     assert _row_ids(client.get(f"/?tab=pending&tag={vip.pk}")) == [str(tagged.public_id)]
     assert _row_ids(client.get("/?tab=pending&q=Quitéria")) == [str(tagged.public_id)]
@@ -125,7 +115,7 @@ def test_load_more_walks_the_whole_list_once_in_inbox_order(alpha, desk):
         same = start + timedelta(seconds=3)
         extra += [TicketFactory(queue=desk["support"], last_message_at=same)]
         extra += [TicketFactory(queue=desk["support"], last_message_at=None)]
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     seen: list[str] = []
     response = client.get("/?tab=pending")
     while True:
@@ -142,8 +132,8 @@ def test_load_more_walks_the_whole_list_once_in_inbox_order(alpha, desk):
 
 
 def test_the_row_fragment_follows_the_filters_and_the_agents_visibility(alpha, desk):
-    ana = _signed_in(alpha, desk["ana"])
-    bruno = _signed_in(alpha, desk["bruno"])
+    ana = signed_in_client(alpha, desk["ana"])
+    bruno = signed_in_client(alpha, desk["bruno"])
     waiting = desk["waiting"].public_id
 
     row = ana.get(f"/inbox/rows/{waiting}/?tab=pending", **HTMX)
@@ -157,8 +147,8 @@ def test_another_tenants_tickets_never_appear(alpha, beta, desk):
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
         beta_ticket = TicketFactory()
-    alpha_client = _signed_in(alpha, desk["admin"])
-    beta_client = _signed_in(beta, beta_admin)
+    alpha_client = signed_in_client(alpha, desk["admin"])
+    beta_client = signed_in_client(beta, beta_admin)
 
     assert str(beta_ticket.public_id) not in alpha_client.get("/?tab=pending").content.decode()
     assert alpha_client.get(f"/inbox/rows/{beta_ticket.public_id}/", **HTMX).status_code == 204
@@ -181,7 +171,7 @@ def test_the_page_and_the_list_cost_the_same_queries_for_3_or_30_rows(
                 assignee=desk["ana"],
                 unread_count=1,
             )
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     client.get("/")  # warm the session
     # tenant by host (search_path, domain, search_path), session, user, rows, contact tags, one
     # capped count per tab (3), then the filter pickers: queues, tags, connections
@@ -200,7 +190,7 @@ def test_tab_counts_stop_at_the_cap_and_disappear_while_searching(alpha, desk, m
     with tenant_scope(alpha.tenant):
         for _ in range(3):
             TicketFactory(queue=desk["support"])
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     page = client.get("/?tab=pending").content.decode()
     assert 'data-testid="inbox-count-pending">2+<' in page
     assert 'data-testid="inbox-count-open">1<' in page
@@ -211,7 +201,7 @@ def test_tab_counts_stop_at_the_cap_and_disappear_while_searching(alpha, desk, m
 def test_the_page_carries_the_live_event_id_it_was_read_at(alpha, desk):
     with tenant_scope(alpha.tenant):
         redis_client().set(redis_key("realtime", "seq"), 1042)
-    client = _signed_in(alpha, desk["admin"])
+    client = signed_in_client(alpha, desk["admin"])
 
     page = client.get("/")
     fragment = client.get("/", HTTP_HX_REQUEST="true")

@@ -9,11 +9,10 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import host_client
+from conftest import signed_in_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
 from tickets.tests.factories import (
-    PASSWORD,
     AdminFactory,
     MessageFactory,
     QueueFactory,
@@ -23,15 +22,6 @@ from tickets.tests.factories import (
 )
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    assert (
-        client.post("/accounts/login/", {"email": user.email, "password": PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 @pytest.fixture
@@ -50,7 +40,7 @@ def _panel(client, ticket, **extra):
 
 
 def test_opening_the_panel_shows_the_history_and_marks_it_read(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     response = _panel(client, desk["ticket"])
     html = response.content.decode()
     assert response.status_code == 200
@@ -62,17 +52,17 @@ def test_opening_the_panel_shows_the_history_and_marks_it_read(alpha, desk):
 
 
 def test_a_plain_visit_goes_to_the_inbox_with_the_ticket_open(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     response = client.get(f"/tickets/{desk['ticket'].public_id}/panel/")
     assert response.status_code == 302
     assert response["Location"] == f"/?ticket={desk['ticket'].public_id}"
 
 
 def test_an_agent_outside_the_queue_and_another_tenant_get_nothing_of_it(alpha, beta, desk):
-    bruno = _signed_in(alpha, desk["bruno"])
+    bruno = signed_in_client(alpha, desk["bruno"])
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
-    beta_client = _signed_in(beta, beta_admin)
+    beta_client = signed_in_client(beta, beta_admin)
     for client in (bruno, beta_client):
         html = _panel(client, desk["ticket"]).content.decode()
         assert 'data-testid="panel-gone"' in html
@@ -84,7 +74,7 @@ def test_an_agent_outside_the_queue_and_another_tenant_get_nothing_of_it(alpha, 
 
 
 def test_accept_reply_note_and_close_go_through_the_services(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     ticket = desk["ticket"]
     accepted = client.post(f"/tickets/{ticket.public_id}/accept/", **HTMX)
     assert 'data-status="open"' in accepted.content.decode()
@@ -111,7 +101,7 @@ def test_accept_reply_note_and_close_go_through_the_services(alpha, desk):
 
 
 def test_a_refused_action_answers_its_status_and_message_and_changes_nothing(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     ticket = desk["ticket"]
     # Sending on a pending ticket: the service refuses (409), the message is in the header.
     refused = client.post(f"/tickets/{ticket.public_id}/messages/", {"body": "oi"}, **HTMX)
@@ -126,7 +116,7 @@ def test_a_refused_action_answers_its_status_and_message_and_changes_nothing(alp
 
 
 def test_a_file_the_service_refuses_stores_nothing(alpha, desk):
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     ticket = desk["ticket"]
     client.post(f"/tickets/{ticket.public_id}/accept/", **HTMX)
     bad = SimpleUploadedFile("run.exe", b"MZ\x90\x00" * 10, content_type="application/x-msdownload")
@@ -146,7 +136,7 @@ def test_quick_replies_are_rendered_for_the_ticket_and_quoting_keeps_the_quote(a
         QuickReplyFactory(shortcode="ola", body="Olá {{contact.first_name}}, aqui é {{agent.name}}")
         QuickReplyFactory(shortcode="pix", body="Chave pix")
         first = Message.objects.get(ticket=desk["ticket"])
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     ticket = desk["ticket"]
     options = client.get(f"/tickets/{ticket.public_id}/quick-replies/?q=ol", **HTMX)
     html = options.content.decode()
@@ -165,7 +155,7 @@ def test_quick_replies_are_rendered_for_the_ticket_and_quoting_keeps_the_quote(a
 def test_transfer_to_a_queue_and_agent_with_the_services_rules(alpha, desk):
     with tenant_scope(alpha.tenant):
         carla = UserFactory(queues=[desk["support"], desk["sales"]], name="Carla")
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     ticket = desk["ticket"]
     client.post(f"/tickets/{ticket.public_id}/accept/", **HTMX)
     nothing = client.post(f"/tickets/{ticket.public_id}/transfer/", {}, **HTMX)
@@ -193,7 +183,7 @@ def test_the_panel_costs_the_same_queries_with_few_or_many_messages(
         previous = None
         for i in range(count):
             previous = MessageFactory(ticket=ticket, body=f"m{i}", quoted=previous)
-    client = _signed_in(alpha, desk["ana"])
+    client = signed_in_client(alpha, desk["ana"])
     client.get("/")
     # tenant by host (3), session, user, ticket (+ contact tags), messages, timeline events,
     # agents and queues for the transfer dialog

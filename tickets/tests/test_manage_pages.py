@@ -7,25 +7,17 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from conftest import host_client
+from conftest import host_client, signed_in_client
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Queue, QuickReply, Ticket
 from tickets.tests.factories import (
-    PASSWORD,
     AdminFactory,
     QueueFactory,
     QuickReplyFactory,
     TicketFactory,
     UserFactory,
 )
-
-
-def _signed_in(fixture, user):
-    client = host_client(fixture.host)
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -37,13 +29,13 @@ def people(alpha):
 
 @pytest.mark.parametrize("path", ["/manage/users/", "/manage/queues/", "/manage/settings/"])
 def test_agents_get_403_and_admins_get_the_page(alpha, people, path):
-    assert _signed_in(alpha, people["agent"]).get(path).status_code == 403
-    assert _signed_in(alpha, people["admin"]).get(path).status_code == 200
+    assert signed_in_client(alpha, people["agent"]).get(path).status_code == 403
+    assert signed_in_client(alpha, people["admin"]).get(path).status_code == 200
     assert host_client(alpha.host).get(path).status_code == 302  # to the sign-in page
 
 
 def test_an_admin_creates_a_queue_with_its_agents(alpha, people):
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     response = client.post(
         "/manage/queues/",
         {
@@ -60,7 +52,7 @@ def test_an_admin_creates_a_queue_with_its_agents(alpha, people):
 
 
 def test_a_duplicate_queue_name_is_shown_next_to_the_name_and_nothing_is_stored(alpha, people):
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     response = client.post("/manage/queues/", {"name": "suporte", "color": "#175cd3"})
     assert response.status_code == 400
     html = response.content.decode()
@@ -73,7 +65,7 @@ def test_deleting_a_queue_with_tickets_needs_a_target_and_moves_them(alpha, peop
     with tenant_scope(alpha.tenant):
         other = QueueFactory(name="Outra")
         ticket = TicketFactory(queue=people["support"])
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     refused = client.post(f"/manage/queues/{people['support'].pk}/delete/", {"move_to": ""})
     assert refused.status_code == 400
     moved = client.post(f"/manage/queues/{people['support'].pk}/delete/", {"move_to": other.pk})
@@ -84,7 +76,7 @@ def test_deleting_a_queue_with_tickets_needs_a_target_and_moves_them(alpha, peop
 
 
 def test_an_admin_creates_and_deactivates_a_user(alpha, people):
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     created = client.post(
         "/manage/users/",
         {
@@ -106,7 +98,7 @@ def test_an_admin_creates_and_deactivates_a_user(alpha, people):
 
 
 def test_a_weak_password_or_a_taken_email_is_refused_next_to_the_field(alpha, people):
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     data = {"name": "X", "role": "agent", "password": "123", "email": "x@example.com"}
     weak = client.post("/manage/users/", data)
     taken = client.post(
@@ -125,7 +117,7 @@ def test_the_last_admin_cannot_be_deactivated(alpha, people):
         User.objects.filter(role=User.Role.ADMIN).exclude(pk=people["admin"].pk).update(
             is_active=False
         )
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     response = client.post(f"/manage/users/{people['admin'].pk}/active/", follow=True)
     assert response.status_code == 200
     with tenant_scope(alpha.tenant):
@@ -135,7 +127,7 @@ def test_the_last_admin_cannot_be_deactivated(alpha, people):
 def test_agents_manage_their_own_quick_replies_and_only_admins_share(alpha, people):
     with tenant_scope(alpha.tenant):
         shared = QuickReplyFactory(shortcode="pix", owner=None)
-    agent = _signed_in(alpha, people["agent"])
+    agent = signed_in_client(alpha, people["agent"])
     assert agent.get("/manage/quick-replies/").status_code == 200
     created = agent.post(
         "/manage/quick-replies/", {"shortcode": "oi", "body": "Oi!", "shared": "on"}
@@ -151,7 +143,7 @@ def test_agents_manage_their_own_quick_replies_and_only_admins_share(alpha, peop
 
 
 def test_settings_are_saved_typed_and_refused_whole(alpha, people):
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     saved = client.post(
         "/manage/settings/",
         {"days_to_close": "3", "reopen_window_minutes": "10", "reject_calls": "on"},
@@ -170,7 +162,7 @@ def test_another_tenants_queues_and_users_are_not_reachable(alpha, beta, people)
     with tenant_scope(beta.tenant):
         beta_queue = QueueFactory(name="Beta queue")
         beta_user = UserFactory(email="beta-only@example.com")
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     assert "Beta queue" not in client.get("/manage/queues/").content.decode()
     assert "beta-only@example.com" not in client.get("/manage/users/").content.decode()
     assert client.get(f"/manage/queues/{beta_queue.pk + 1000}/").status_code == 404
@@ -186,7 +178,7 @@ def test_the_lists_cost_the_same_queries_for_few_or_many_rows(
             queue = QueueFactory()
             UserFactory(queues=[queue])
             QuickReplyFactory(owner=None)
-    client = _signed_in(alpha, people["admin"])
+    client = signed_in_client(alpha, people["admin"])
     client.get("/")
     # tenant by host (3), session, user, then the list and the form's agents
     with django_assert_num_queries(7):
