@@ -147,7 +147,10 @@ def _tabs(user: User, filters: InboxFilters) -> list[dict[str, Any]]:
     if not filters.search:
         tickets = filters.tickets(user, with_status=False).order_by()
         for tab in TABS:
-            totals[tab] = tickets.filter(status=tab)[: COUNT_CAP + 1].count()
+            # In inbox order, so the plan walks the (status, -last_message_at) index and stops
+            # after COUNT_CAP + 1 rows (unordered, the planner may scan the table instead).
+            newest = tickets.filter(status=tab).order_by("-last_message_at", "-id")
+            totals[tab] = newest[: COUNT_CAP + 1].count()
     labels = {
         Ticket.Status.PENDING: _("Waiting"),
         Ticket.Status.OPEN: _("Open"),
