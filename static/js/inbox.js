@@ -47,7 +47,16 @@
     };
     socket.onclose = function (event) {
       setLive(false);
-      if (event.code === 4401 || event.code === 4403) { location.reload(); return; }
+      if (event.code === 4401 || event.code === 4403) {
+        // Signed out or refused: reload once (to the sign-in page); if the refusal repeats within
+        // 30 s (a proxy dropping the Origin, say), keep retrying with back-off instead of looping.
+        var last = Number(sessionStorage.getItem("tt-auth-reload") || 0);
+        if (Date.now() - last > 30000) {
+          sessionStorage.setItem("tt-auth-reload", String(Date.now()));
+          location.reload();
+          return;
+        }
+      }
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };

@@ -124,6 +124,7 @@ def test_load_more_walks_the_whole_list_once_in_inbox_order(alpha, desk):
         if 'class="load-more"' not in html:
             break
         next_url = html.split('class="load-more" hx-get="', 1)[1].split('"', 1)[0]
+        assert 'data-testid="inbox-load-more"' in html  # a button: reachable by keyboard too
         response = client.get(next_url.replace("&amp;", "&"), **HTMX)
     expected = {str(t.public_id) for t in extra} | {str(desk["waiting"].public_id)}
     assert len(seen) == len(expected)
