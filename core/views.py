@@ -1,4 +1,5 @@
-"""Pages that belong to no single domain: the platform landing page and the error pages."""
+"""The error pages and answers of every host (HTML for pages, the API's JSON error body for
+/api/ paths)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import sys
 
 import redis
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,17 +15,6 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from core.exceptions import error_body
-
-
-@login_required
-def placeholder(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    """A dashboard page whose screen is being built (removed when every screen exists)."""
-    return render(request, "core/placeholder.html")
-
-
-def platform_home(request: HttpRequest) -> HttpResponse:
-    """The base domain's landing page, pointing platform staff at their admin."""
-    return render(request, "core/platform_home.html")
 
 
 def _is_api(request: HttpRequest) -> bool:

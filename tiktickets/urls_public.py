@@ -3,12 +3,12 @@ provider webhooks, which find their tenant through tenants.ChannelRoute."""
 
 from django.urls import include, path
 
-from core import views
+from dashboard import views
 from tenants.admin import platform_admin_site
 
 urlpatterns = [
     path("", views.platform_home, name="platform-home"),
-    path("platform/", include("tenants.platform_urls")),
+    path("platform/", include("dashboard.platform.urls")),
     path("admin/", platform_admin_site.urls),
     path("webhooks/", include("channels_integrations.webhook_urls")),
 ]

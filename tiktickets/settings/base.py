@@ -89,6 +89,8 @@ TENANT_APPS = [
     "tickets",
     "channels_integrations",
     "realtime",
+    # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
+    "dashboard",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,16 @@
+"""The contacts pages of the dashboard: list, edit, import, export."""
+
+from django.urls import path
+
+from dashboard.contacts import views
+
+app_name = "contacts"
+urlpatterns = [
+    path("", views.contact_list, name="list"),
+    path("new/", views.contact_new, name="new"),
+    path("import/", views.contact_import, name="import-start"),
+    path("import/<uuid:public_id>/", views.contact_import_status, name="import"),
+    path("import/<uuid:public_id>/errors.csv", views.contact_import_errors, name="import-errors"),
+    path("<uuid:public_id>/", views.contact_edit, name="edit"),
+    path("<uuid:public_id>/delete/", views.contact_remove, name="delete"),
+]

@@ -1,0 +1,272 @@
+"""The contacts pages: list with search and tag filter (keyset "load more"), create, edit,
+delete (admins), CSV import with a live progress bar and error report, and export. Tags'
+admin page is here too. Visibility is the API's (``contacts_visible_to``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from contacts.errors import ContactNotFound, TagNotFound
+from contacts.models import Contact, ContactImport, Tag
+from contacts.selectors import (
+    contact_get_for_user,
+    contact_import_get_for_user,
+    contact_list_for_user,
+    tag_get,
+    tag_list,
+)
+from contacts.services import (
+    contact_create,
+    contact_delete,
+    contact_import_start,
+    contact_tags_set,
+    contact_update,
+    tag_create,
+    tag_delete,
+    tag_update,
+)
+from core.exceptions import ApplicationError
+from dashboard.contacts.forms import ContactForm, ContactImportForm, TagForm
+from dashboard.decorators import admin_required
+from dashboard.htmx import form_add_service_error, htmx_partial
+
+PAGE_SIZE = 50
+
+
+def _after(contacts: QuerySet[Contact], cursor: str) -> QuerySet[Contact]:
+    """Keyset on (name, id): the contacts after ``<id>`` in name order."""
+    if not cursor.isdigit():
+        return contacts
+    last = Contact.objects.filter(pk=int(cursor)).values_list("name", flat=True).first()
+    if last is None:
+        return contacts
+    return contacts.filter(Q(name__gt=last) | Q(name=last, pk__gt=int(cursor)))
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    search = request.GET.get("q", "").strip()[:100]
+    tag_ids = [int(t) for t in request.GET.getlist("tag") if t.isdigit()]
+    contacts = contact_list_for_user(user=user, search=search, tag_ids=tag_ids).order_by(
+        "name", "pk"
+    )
+    contacts = _after(contacts, request.GET.get("after", ""))
+    rows = list(contacts[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    query = request.GET.copy()
+    query.pop("after", None)
+    if more:
+        query["after"] = str(rows[-1].pk)
+    context: dict[str, Any] = {
+        "contacts": rows,
+        "next_query": query.urlencode() if more else "",
+        "search": search,
+        "tag_ids": tag_ids,
+    }
+    if htmx_partial(request):
+        return render(request, "contacts/partials/_contact_rows.html", context)
+    context.update(tags=list(tag_list(active_only=True)), section="contacts")
+    return render(request, "contacts/list.html", context)
+
+
+def _save_contact(
+    request: HttpRequest, form: ContactForm, contact: Contact | None
+) -> Contact | None:
+    data = form.cleaned_data
+    tag_ids = [int(pk) for pk in data["tags"]]
+    try:
+        if contact is None:
+            return contact_create(
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                notes=data["notes"],
+                tag_ids=tag_ids,
+                is_blocked=data["is_blocked"],
+            )
+        contact_update(
+            contact=contact,
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            notes=data["notes"],
+            is_blocked=data["is_blocked"],
+        )
+        contact_tags_set(contact=contact, tag_ids=tag_ids)
+        return contact
+    except ApplicationError as exc:
+        form_add_service_error(form, exc)
+        return None
+
+
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = _save_contact(request, form, None)
+        if contact is not None:
+            messages.success(request, _("Contact %(name)s created.") % {"name": contact.name})
+            return redirect("contacts:list")
+    status = 400 if form.errors else 200
+    return render(request, "contacts/edit.html", {"form": form, "contact": None}, status=status)
+
+
+def _contact(request: HttpRequest, public_id: UUID) -> Contact:
+    try:
+        return contact_get_for_user(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+    except ContactNotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    contact = _contact(request, public_id)
+    initial = {
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "notes": contact.notes,
+        "is_blocked": contact.is_blocked,
+        "tags": [str(tag.pk) for tag in contact.tags.all()],
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_contact(request, form, contact):
+        messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
+        return redirect("contacts:list")
+    status = 400 if form.errors else 200
+    return render(request, "contacts/edit.html", {"form": form, "contact": contact}, status=status)
+
+
+@admin_required
+@require_POST
+def contact_remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    contact = _contact(request, public_id)
+    try:
+        contact_delete(contact=contact)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("contacts:edit", public_id=public_id)
+    messages.success(request, _("Contact %(name)s deleted.") % {"name": contact.name})
+    return redirect("contacts:list")
+
+
+@login_required
+def contact_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV; the import runs in the background and its page shows the progress."""
+    form = ContactImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            started = contact_import_start(
+                file=form.cleaned_data["file"],
+                created_by=request.user,  # type: ignore[arg-type]
+                tag_ids=[int(pk) for pk in form.cleaned_data["tags"]],
+            )
+        except ApplicationError as exc:
+            exc.extra.setdefault("field", "file")
+            form_add_service_error(form, exc)
+        else:
+            return redirect("contacts:import", public_id=started.public_id)
+    status = 400 if form.errors else 200
+    return render(request, "contacts/import.html", {"form": form}, status=status)
+
+
+def _import(request: HttpRequest, public_id: UUID) -> ContactImport:
+    try:
+        return contact_import_get_for_user(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        raise Http404 from exc
+
+
+@login_required
+def contact_import_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The import's progress (the fragment polls itself every second until it is finished)."""
+    contact_import = _import(request, public_id)
+    finished = contact_import.status in (ContactImport.Status.DONE, ContactImport.Status.FAILED)
+    context = {"job": contact_import, "finished": finished, "errors": contact_import.errors[:50]}
+    if htmx_partial(request):
+        return render(request, "contacts/partials/_import_progress.html", context)
+    return render(request, "contacts/import_status.html", context)
+
+
+@login_required
+def contact_import_errors(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The import's error report as CSV (row, field, message)."""
+    contact_import = _import(request, public_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("row"), _("field"), _("message")])
+    for error in contact_import.errors:
+        writer.writerow([error.get("row", ""), error.get("field", ""), error.get("message", "")])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-errors-{public_id}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------- tags (admin)
+
+
+@admin_required
+def tag_admin(request: HttpRequest) -> HttpResponse:
+    form = TagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tag = tag_create(name=data["name"], color=data["color"], is_active=data["is_active"])
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Tag %(name)s created.") % {"name": tag.name})
+            return redirect("manage:tags")
+    context = {"section": "tags", "tags": tag_list(), "form": form}
+    return render(request, "contacts/manage/tags.html", context, status=400 if form.errors else 200)
+
+
+def _tag(pk: int) -> Tag:
+    try:
+        return tag_get(tag_id=pk)
+    except TagNotFound as exc:
+        raise Http404 from exc
+
+
+@admin_required
+def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = _tag(pk)
+    initial = {"name": tag.name, "color": tag.color, "is_active": tag.is_active}
+    form = TagForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tag_update(tag=tag, name=data["name"], color=data["color"], is_active=data["is_active"])
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Tag %(name)s saved.") % {"name": data["name"]})
+            return redirect("manage:tags")
+    context = {"section": "tags", "tag": tag, "form": form}
+    return render(
+        request, "contacts/manage/tag_edit.html", context, status=400 if form.errors else 200
+    )
+
+
+@admin_required
+@require_POST
+def tag_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = _tag(pk)
+    tag_delete(tag=tag)
+    messages.success(request, _("Tag %(name)s deleted.") % {"name": tag.name})
+    return redirect(reverse("manage:tags"))

@@ -1,0 +1,11 @@
+"""The inbox list: tabs, scopes, filters, search, rows (in the `tickets` namespace)."""
+
+from django.urls import path
+
+from dashboard.inbox import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("inbox/rows/<uuid:ticket_id>/", views.inbox_row, name="inbox-row"),
+    path("inbox/counts/", views.inbox_counts, name="inbox-counts"),
+]

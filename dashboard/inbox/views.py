@@ -1,0 +1,213 @@
+"""The agent's inbox at ``/``: tabs, scopes, filters, search, keyset "load more", and the row
+fragment the live updates fetch. The list rule is ``ticket_list_for_inbox`` (the API's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from channels_integrations.models import ChannelConnection
+from contacts.selectors import tag_list
+from dashboard.htmx import htmx_partial
+from realtime.stream import stream_last_id
+from tickets.models import Ticket
+from tickets.queue_selectors import queues_for
+from tickets.selectors import ticket_list_for_inbox
+
+PAGE_SIZE = 40
+COUNT_CAP = 99
+TABS = (Ticket.Status.PENDING, Ticket.Status.OPEN, Ticket.Status.CLOSED)
+SCOPES = ("mine", "queues", "all")
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@dataclass
+class InboxFilters:
+    """The inbox state, read from (and written back to) the query string."""
+
+    tab: str = Ticket.Status.OPEN
+    scope: str = "all"
+    search: str = ""
+    queue_ids: list[int] = field(default_factory=list)
+    tag_ids: list[int] = field(default_factory=list)
+    connection_ids: list[str] = field(default_factory=list)
+    unread: bool = False
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> InboxFilters:
+        get = request.GET
+        tab = get.get("tab", Ticket.Status.OPEN)
+        scope = get.get("scope", "all")
+        return cls(
+            tab=tab if tab in TABS else Ticket.Status.OPEN,
+            scope=scope if scope in SCOPES else "all",
+            search=get.get("q", "").strip()[:100],
+            queue_ids=_ints(get.getlist("queue")),
+            tag_ids=_ints(get.getlist("tag")),
+            connection_ids=[c for c in get.getlist("connection") if c][:10],
+            unread=get.get("unread") == "1",
+        )
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this state with ``changes`` applied (for links)."""
+        params: dict[str, Any] = {"tab": self.tab, "scope": self.scope}
+        if self.search:
+            params["q"] = self.search
+        if self.queue_ids:
+            params["queue"] = self.queue_ids
+        if self.tag_ids:
+            params["tag"] = self.tag_ids
+        if self.connection_ids:
+            params["connection"] = self.connection_ids
+        if self.unread:
+            params["unread"] = "1"
+        params.update(changes)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)}, doseq=True)
+
+    def tickets(self, user: User, *, with_status: bool = True) -> QuerySet[Ticket]:
+        return ticket_list_for_inbox(
+            user=user,
+            status=[self.tab] if with_status else [],
+            scope=self.scope,
+            queue_ids=self.queue_ids,
+            tag_ids=self.tag_ids,
+            connection_ids=self.connection_ids,
+            unread_only=self.unread,
+            search=self.search,
+        )
+
+
+def _after_cursor(tickets: QuerySet[Ticket], cursor: str) -> QuerySet[Ticket]:
+    """Keyset: the tickets after ``<last_message_at ISO or ->|<id>`` in inbox order (newest
+    activity first, tickets without messages first, as PostgreSQL sorts NULLs in DESC)."""
+    stamp, _, raw_id = cursor.partition("|")
+    if not raw_id.isdigit():
+        return tickets
+    last_id = int(raw_id)
+    at: datetime | None = parse_datetime(stamp) if stamp != "-" else None
+    if at is None:
+        return tickets.filter(
+            Q(last_message_at__isnull=True, id__lt=last_id) | Q(last_message_at__isnull=False)
+        )
+    # A row comparison, not ``lm < at OR (lm = at AND id < last)``: PostgreSQL answers it as a
+    # bound of the inbox indexes (…, -last_message_at, -id), where the OR form was a filter over
+    # every ticket of the tab before the cursor, so page n cost what OFFSET would.
+    return tickets.filter(TupleLessThan(Tuple("last_message_at", "id"), (at, last_id)))
+
+
+def _cursor_of(ticket: Ticket) -> str:
+    stamp = ticket.last_message_at.isoformat() if ticket.last_message_at else "-"
+    return f"{stamp}|{ticket.pk}"
+
+
+def _page(request: HttpRequest, filters: InboxFilters) -> tuple[list[Ticket], str]:
+    tickets = filters.tickets(request.user)  # type: ignore[arg-type]
+    cursor = request.GET.get("cursor", "")
+    if cursor:
+        tickets = _after_cursor(tickets, cursor)
+    rows = list(tickets[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_query = filters.query(cursor=_cursor_of(rows[-1])) if more and rows else ""
+    return rows, next_query
+
+
+def _shown(count: int | None) -> str | None:
+    return None if count is None else (f"{COUNT_CAP}+" if count > COUNT_CAP else str(count))
+
+
+def _tabs(user: User, filters: InboxFilters) -> list[dict[str, Any]]:
+    """The three tabs with their counts under the current scope and filters and the query
+    string that opens each. Counts stop at ``COUNT_CAP`` + 1 (shown "99+"): an exact count of
+    an agent's visible tickets costs a scan of the whole tenant (200 ms at 100k tickets, see
+    bench/inbox.py), a capped one a few index probes. While searching there are no counts:
+    each would repeat the search."""
+    totals: dict[str, int | None] = dict.fromkeys(TABS)
+    if not filters.search:
+        tickets = filters.tickets(user, with_status=False).order_by()
+        for tab in TABS:
+            # In inbox order, so the plan walks the (status, -last_message_at) index and stops
+            # after COUNT_CAP + 1 rows (unordered, the planner may scan the table instead).
+            newest = tickets.filter(status=tab).order_by("-last_message_at", "-id")
+            totals[tab] = newest[: COUNT_CAP + 1].count()
+    labels = {
+        Ticket.Status.PENDING: _("Waiting"),
+        Ticket.Status.OPEN: _("Open"),
+        Ticket.Status.CLOSED: _("Closed"),
+    }
+    return [
+        {
+            "tab": tab,
+            "label": labels[tab],
+            "count": _shown(totals[tab]),
+            "query": filters.query(tab=tab),
+            "current": tab == filters.tab,
+        }
+        for tab in TABS
+    ]
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox page; with htmx, only the list (a filter change or the next page)."""
+    user: User = request.user  # type: ignore[assignment]
+    filters = InboxFilters.from_request(request)
+    # Before the list: the page's socket resumes from here, so an event between this read and
+    # the socket's hello is replayed instead of lost.
+    last_event_id = None if htmx_partial(request) else stream_last_id()
+    rows, next_query = _page(request, filters)
+    context: dict[str, Any] = {"rows": rows, "next_query": next_query, "filters": filters}
+    if htmx_partial(request) and request.GET.get("cursor"):
+        return render(request, "tickets/partials/_inbox_rows.html", context)
+    context["tabs"] = _tabs(user, filters)
+    if htmx_partial(request):
+        return render(request, "tickets/partials/_inbox_list.html", context)
+    context.update(
+        queues=list(queues_for(user).prefetch_related(None).order_by("name")),
+        tags=list(tag_list(active_only=True)),
+        connections=list(
+            ChannelConnection.objects.order_by("name").only("public_id", "name", "provider")
+        ),
+        open_ticket=request.GET.get("ticket", ""),
+        last_event_id=last_event_id,
+    )
+    return render(request, "tickets/inbox.html", context)
+
+
+@login_required
+@require_GET
+def inbox_row(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """One row under the current filters, for the live updates; 204 when the ticket is not (or
+    no longer) in this list or not visible to the user: the page removes the row."""
+    filters = InboxFilters.from_request(request)
+    ticket = filters.tickets(request.user).filter(public_id=ticket_id).first()  # type: ignore[arg-type]
+    if ticket is None:
+        return HttpResponse(status=204)
+    return render(
+        request, "tickets/partials/_ticket_row.html", {"ticket": ticket, "filters": filters}
+    )
+
+
+@login_required
+@require_GET
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    """The tabs with their counts (refreshed after live changes)."""
+    filters = InboxFilters.from_request(request)
+    tabs = _tabs(request.user, filters)  # type: ignore[arg-type]
+    return render(request, "tickets/partials/_inbox_tabs.html", {"tabs": tabs})

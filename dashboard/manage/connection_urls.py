@@ -1,0 +1,16 @@
+"""Admin pages for channel connections (under /manage/)."""
+
+from django.urls import path
+
+from dashboard.manage import connection_views as views
+
+urlpatterns = [
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/new/<slug:provider>/", views.connection_new, name="connection-new"),
+    path("connections/<uuid:public_id>/", views.connection_detail, name="connection"),
+    path(
+        "connections/<uuid:public_id>/<slug:action>/",
+        views.connection_action,
+        name="connection-action",
+    ),
+]

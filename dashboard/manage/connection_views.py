@@ -1,0 +1,186 @@
+"""Admin pages for channel connections: list with status, create per provider (credentials
+checked by the provider), a page with what to paste elsewhere (webhook URL, the web chat's
+script tag), check, enable, disable, delete. Credentials are write-only here."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from channels_integrations.models import ChannelConnection
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+from channels_integrations.selectors import connection_get, connections_list
+from channels_integrations.services.connections import (
+    connection_check,
+    connection_create,
+    connection_delete,
+    connection_disable,
+    connection_enable,
+    connection_update,
+    connection_webhook_url,
+)
+from core.exceptions import ApplicationError
+from dashboard.decorators import admin_required
+from dashboard.htmx import form_add_service_error
+from dashboard.manage.connection_forms import PROVIDER_FIELDS, ConnectionForm
+from tickets.errors import NotFoundInTenant
+from tickets.models import Queue
+
+
+def _add_error(form: ConnectionForm, exc: ApplicationError) -> None:
+    """Credential errors come under ``extra.fields.credentials``: put them on their inputs."""
+    fields = exc.extra.get("fields")
+    nested = fields.get("credentials") if isinstance(fields, dict) else None
+    if isinstance(nested, dict):
+        for key, errors in nested.items():
+            target = key if key in form.fields else None
+            for error in errors if isinstance(errors, list) else [errors]:
+                form.add_error(target, str(error))
+        return
+    form_add_service_error(form, exc)
+
+
+@admin_required
+def connection_list(request: HttpRequest) -> HttpResponse:
+    connections = connections_list().order_by("name")
+    providers = [
+        (key, ChannelConnection.Provider(key).label) for key in PROVIDER_FIELDS if key in PROVIDERS
+    ]
+    context = {"section": "connections", "connections": connections, "providers": providers}
+    return render(request, "channels_integrations/manage/connections.html", context)
+
+
+@admin_required
+def connection_new(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in PROVIDER_FIELDS or provider not in PROVIDERS:
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    form = ConnectionForm(request.POST or None, provider=provider)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            connection = connection_create(
+                by=user,
+                provider=provider,
+                name=data["name"],
+                credentials=form.credentials(),
+                default_queue=Queue.objects.filter(pk=data["default_queue"]).first(),
+                greeting_message=data["greeting_message"],
+                farewell_message=data["farewell_message"],
+            )
+        except ApplicationError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Connection %(name)s created.") % {"name": connection.name})
+            return redirect("manage:connection", public_id=connection.public_id)
+    context = {
+        "section": "connections",
+        "form": form,
+        "provider_label": ChannelConnection.Provider(provider).label,
+    }
+    status = 400 if form.errors else 200
+    return render(
+        request, "channels_integrations/manage/connection_form.html", context, status=status
+    )
+
+
+def _connection(public_id: UUID) -> ChannelConnection:
+    try:
+        return connection_get(public_id=public_id)
+    except NotFoundInTenant as exc:
+        raise Http404 from exc
+
+
+@admin_required
+def connection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The connection's status, what to paste elsewhere, and its settings form."""
+    user: User = request.user  # type: ignore[assignment]
+    connection = _connection(public_id)
+    initial: dict[str, Any] = {
+        "name": connection.name,
+        "default_queue": connection.default_queue_id,
+        "greeting_message": connection.greeting_message,
+        "farewell_message": connection.farewell_message,
+    }
+    if connection.provider == "webchat":
+        details = connection.details or {}
+        initial.update(
+            allowed_origins="\n".join(details.get("allowed_origins") or []),
+            title=details.get("title", ""),
+            welcome=details.get("welcome", ""),
+        )
+    form = ConnectionForm(
+        request.POST or None, initial=initial, provider=connection.provider, editing=True
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        credentials = form.credentials()
+        try:
+            connection_update(
+                connection=connection,
+                by=user,
+                name=data["name"],
+                credentials=credentials or None,
+                default_queue=Queue.objects.filter(pk=data["default_queue"]).first(),
+                greeting_message=data["greeting_message"],
+                farewell_message=data["farewell_message"],
+            )
+        except ApplicationError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Connection %(name)s saved.") % {"name": data["name"]})
+            return redirect("manage:connection", public_id=connection.public_id)
+    snippet = ""
+    if connection.provider in PROVIDERS:
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        snippet = provider_for(connection.provider).embed_snippet(connection, base_url=base_url)
+    context = {
+        "section": "connections",
+        "connection": connection,
+        "form": form,
+        "webhook_url": connection_webhook_url(connection)
+        if connection.provider != "webchat"
+        else "",
+        "snippet": snippet,
+    }
+    status = 400 if form.errors else 200
+    return render(
+        request, "channels_integrations/manage/connection_detail.html", context, status=status
+    )
+
+
+ACTIONS = {
+    "check": connection_check,
+    "enable": connection_enable,
+    "disable": connection_disable,
+}
+
+
+@admin_required
+@require_POST
+def connection_action(request: HttpRequest, public_id: UUID, action: str) -> HttpResponse:
+    """Check with the provider, enable, disable or delete; the outcome is a message."""
+    connection = _connection(public_id)
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        if action == "delete":
+            connection_delete(connection=connection, by=user)
+            messages.success(request, _("Connection %(name)s deleted.") % {"name": connection.name})
+            return redirect("manage:connections")
+        if action not in ACTIONS:
+            raise Http404
+        updated = ACTIONS[action](connection=connection, by=user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Status: %(status)s") % {"status": updated.get_status_display()}
+        )
+    return redirect("manage:connection", public_id=connection.public_id)

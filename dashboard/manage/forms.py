@@ -1,0 +1,126 @@
+"""Forms of the admin pages for users, queues, quick replies and settings: shape only; the
+services decide (their errors are put next to the fields by ``dashboard.htmx``)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from tenants.tenant_settings import TENANT_SETTINGS
+from tickets.models import Queue
+
+COLOR = forms.TextInput(attrs={"type": "color"})
+
+
+def _queue_choices() -> list[tuple[int, str]]:
+    return list(Queue.objects.order_by("name").values_list("pk", "name"))
+
+
+class QueueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    color = forms.CharField(label=_("Colour"), max_length=7, widget=COLOR, initial="#0b7a5c")
+    greeting_message = forms.CharField(
+        label=_("Greeting message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the customer when a ticket lands in this queue (optional)."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    members = forms.MultipleChoiceField(
+        label=_("Agents"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        users = User.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+        cast(forms.ChoiceField, self.fields["members"]).choices = list(users)
+
+
+class QueueDeleteForm(forms.Form):
+    move_to = forms.TypedChoiceField(
+        label=_("Move its tickets to"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, queue: Queue, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = [(pk, name) for pk, name in _queue_choices() if pk != queue.pk]
+        cast(forms.ChoiceField, self.fields["move_to"]).choices = [("", _("No queue")), *others]
+
+
+class QuickReplyForm(forms.Form):
+    shortcode = forms.SlugField(
+        label=_("Shortcut"), max_length=32, help_text=_("Typed after / in the composer.")
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4096,
+        help_text=_(
+            "Variables: {{contact.name}}, {{contact.first_name}}, {{agent.name}}, "
+            "{{protocol}}, {{greeting}}."
+        ),
+    )
+    shared = forms.BooleanField(
+        label=_("Shared with the whole team"), required=False, initial=False
+    )
+
+    def __init__(self, *args: Any, can_share: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_share:
+            del self.fields["shared"]
+
+
+class UserForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices, required=False)
+    queues = forms.MultipleChoiceField(
+        label=_("Queues"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_("At least 10 characters. Leave empty to keep the current one."),
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["queues"]).choices = _queue_choices()
+        if editing:
+            del self.fields["email"]
+            del self.fields["password"]
+        else:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = _("At least 10 characters.")
+
+
+class SettingsForm(forms.Form):
+    """One field per tenant setting, typed by its spec (tenants/tenant_settings.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, spec in TENANT_SETTINGS.items():
+            label: Any = spec.label
+            field: forms.Field
+            if spec.type is bool:
+                field = forms.BooleanField(label=label, required=False)
+            elif spec.type is int:
+                field = forms.IntegerField(
+                    label=label,
+                    required=not spec.nullable,
+                    min_value=spec.minimum,
+                    max_value=spec.maximum,
+                )
+            else:
+                field = forms.CharField(
+                    label=label,
+                    required=False,
+                    max_length=spec.max_length,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+            self.fields[key] = field

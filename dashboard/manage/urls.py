@@ -1,0 +1,18 @@
+"""Admin pages for users, queues, quick replies and the tenant's settings (under /manage/)."""
+
+from django.urls import path
+
+from dashboard.manage import views
+
+urlpatterns = [
+    path("users/", views.user_list, name="users"),
+    path("users/<int:pk>/", views.user_edit, name="user"),
+    path("users/<int:pk>/active/", views.user_active, name="user-active"),
+    path("queues/", views.queue_list, name="queues"),
+    path("queues/<int:pk>/", views.queue_edit, name="queue"),
+    path("queues/<int:pk>/delete/", views.queue_remove, name="queue-delete"),
+    path("quick-replies/", views.quick_reply_list, name="quick-replies"),
+    path("quick-replies/<int:pk>/", views.quick_reply_edit, name="quick-reply"),
+    path("quick-replies/<int:pk>/delete/", views.quick_reply_remove, name="quick-reply-delete"),
+    path("settings/", views.tenant_settings, name="settings"),
+]

@@ -1,0 +1,331 @@
+"""Admin pages for users, queues, quick replies and the tenant's settings. Short views: a
+selector, a form for the shape, the service for the rules; a service's refusal is shown next to
+the field it names (``form_add_service_error``) with status 400, and nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from core.exceptions import ApplicationError
+from dashboard.decorators import admin_required
+from dashboard.htmx import form_add_service_error
+from dashboard.manage.forms import (
+    QueueDeleteForm,
+    QueueForm,
+    QuickReplyForm,
+    SettingsForm,
+    UserForm,
+)
+from tenants.services import tenant_settings_update
+from tenants.tenancy import current_tenant
+from tenants.tenant_settings import settings_with_defaults
+from tickets.agent_errors import QueueNotFound, UserNotFound
+from tickets.message_errors import QuickReplyNotFound
+from tickets.message_selectors import quick_replies_for, quick_reply_get_for
+from tickets.models import Queue
+from tickets.queue_selectors import queue_get_for, queues_for, user_get, users_for_admin
+from tickets.services.agents import agent_create, agent_deactivate, agent_reactivate, agent_update
+from tickets.services.queues import queue_create, queue_delete, queue_members_set, queue_update
+from tickets.services.quick_replies import (
+    quick_reply_create,
+    quick_reply_delete,
+    quick_reply_update,
+)
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], form: Any) -> HttpResponse:
+    status = 400 if request.method == "POST" and form is not None and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+# ---------------------------------------------------------------- queues
+
+
+@admin_required
+def queue_list(request: HttpRequest) -> HttpResponse:
+    """Queues with their agents; a form to add one."""
+    user: User = request.user  # type: ignore[assignment]
+    form = QueueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            queue = queue_create(
+                by=user,
+                name=data["name"],
+                color=data["color"],
+                greeting_message=data["greeting_message"],
+                is_active=data["is_active"],
+            )
+            queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=user)
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Queue %(name)s created.") % {"name": queue.name})
+            return redirect("manage:queues")
+    queues = queues_for(user).prefetch_related(None).annotate(agents=Count("members"))
+    queues = queues.order_by("name")
+    context = {"section": "queues", "queues": queues, "form": form}
+    return _page(request, "tickets/manage/queues.html", context, form)
+
+
+def _queue(request: HttpRequest, pk: int) -> Queue:
+    try:
+        return queue_get_for(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except QueueNotFound as exc:
+        raise Http404 from exc
+
+
+@admin_required
+def queue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    queue = _queue(request, pk)
+    initial = {
+        "name": queue.name,
+        "color": queue.color,
+        "greeting_message": queue.greeting_message,
+        "is_active": queue.is_active,
+        "members": [str(member.pk) for member in queue.members.all()],
+    }
+    form = QueueForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            queue_update(
+                queue=queue,
+                by=user,
+                name=data["name"],
+                color=data["color"],
+                greeting_message=data["greeting_message"],
+                is_active=data["is_active"],
+            )
+            queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=user)
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Queue %(name)s saved.") % {"name": queue.name})
+            return redirect("manage:queues")
+    context = {
+        "section": "queues",
+        "queue": queue,
+        "form": form,
+        "delete_form": QueueDeleteForm(queue=queue),
+    }
+    return _page(request, "tickets/manage/queue_edit.html", context, form)
+
+
+@admin_required
+@require_POST
+def queue_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    queue = _queue(request, pk)
+    form = QueueDeleteForm(request.POST, queue=queue)
+    if form.is_valid():
+        move_to = Queue.objects.filter(pk=form.cleaned_data["move_to"]).first()
+        try:
+            moved = queue_delete(queue=queue, move_to=move_to, by=user)
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Queue %(name)s deleted; %(count)s tickets moved.")
+                % {"name": queue.name, "count": moved},
+            )
+            return redirect("manage:queues")
+    context = {
+        "section": "queues",
+        "queue": queue,
+        "form": QueueForm(initial={"name": queue.name, "color": queue.color}),
+        "delete_form": form,
+    }
+    return render(request, "tickets/manage/queue_edit.html", context, status=400)
+
+
+# ---------------------------------------------------------------- quick replies
+
+
+@login_required
+def quick_reply_list(request: HttpRequest) -> HttpResponse:
+    """Everyone's shared replies and one's own; admins also create shared ones."""
+    user: User = request.user  # type: ignore[assignment]
+    form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            quick_reply_create(
+                by=user,
+                shortcode=data["shortcode"],
+                body=data["body"],
+                shared=bool(data.get("shared")),
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(
+                request, _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
+            )
+            return redirect("manage:quick-replies")
+    replies = quick_replies_for(user).select_related("owner")
+    context = {"section": "quick-replies", "replies": replies, "form": form}
+    return _page(request, "tickets/manage/quick_replies.html", context, form)
+
+
+def _quick_reply(request: HttpRequest, pk: int) -> Any:
+    try:
+        return quick_reply_get_for(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except QuickReplyNotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def quick_reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    reply = _quick_reply(request, pk)
+    initial = {"shortcode": reply.shortcode, "body": reply.body}
+    form = QuickReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            quick_reply_update(
+                quick_reply=reply,
+                by=user,
+                shortcode=form.cleaned_data["shortcode"],
+                body=form.cleaned_data["body"],
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Quick reply /%(code)s saved.") % {"code": reply.shortcode})
+            return redirect("manage:quick-replies")
+    context = {"section": "quick-replies", "reply": reply, "form": form}
+    return _page(request, "tickets/manage/quick_reply_edit.html", context, form)
+
+
+@login_required
+@require_POST
+def quick_reply_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = _quick_reply(request, pk)
+    try:
+        quick_reply_delete(quick_reply=reply, by=request.user)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Quick reply /%(code)s deleted.") % {"code": reply.shortcode})
+    return redirect("manage:quick-replies")
+
+
+# ---------------------------------------------------------------- users
+
+
+@admin_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    """The tenant's users, active or not; a form to add one."""
+    admin: User = request.user  # type: ignore[assignment]
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = agent_create(
+                by=admin,
+                email=data["email"],
+                name=data["name"],
+                password=data["password"],
+                role=data["role"],
+                queue_ids=[int(pk) for pk in data["queues"]],
+            )
+            if data["language"]:
+                agent_update(user=created, by=admin, language=data["language"])
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": created.name})
+            return redirect("manage:users")
+    users = users_for_admin().order_by("-is_active", "name")
+    context = {"section": "users", "users": users, "form": form}
+    return _page(request, "tickets/manage/users.html", context, form)
+
+
+def _user(pk: int) -> User:
+    try:
+        return user_get(pk=pk)
+    except UserNotFound as exc:
+        raise Http404 from exc
+
+
+@admin_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    admin: User = request.user  # type: ignore[assignment]
+    member = _user(pk)
+    initial = {
+        "name": member.name,
+        "role": member.role,
+        "language": member.language,
+        "queues": [str(queue.pk) for queue in member.queues.all()],
+    }
+    form = UserForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agent_update(
+                user=member,
+                by=admin,
+                name=data["name"],
+                role=data["role"],
+                language=data["language"],
+                queue_ids=[int(pk) for pk in data["queues"]],
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("User %(name)s saved.") % {"name": data["name"]})
+            return redirect("manage:users")
+    context = {"section": "users", "member": member, "form": form}
+    return _page(request, "tickets/manage/user_edit.html", context, form)
+
+
+@admin_required
+@require_POST
+def user_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate or reactivate (the services refuse the last admin, open tickets, the limit)."""
+    admin: User = request.user  # type: ignore[assignment]
+    member = _user(pk)
+    try:
+        if member.is_active:
+            agent_deactivate(user=member, by=admin)
+            messages.success(request, _("%(name)s can no longer sign in.") % {"name": member.name})
+        else:
+            agent_reactivate(user=member, by=admin)
+            messages.success(request, _("%(name)s can sign in again.") % {"name": member.name})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("manage:user", pk=member.pk)
+    return redirect("manage:users")
+
+
+# ---------------------------------------------------------------- settings
+
+
+@admin_required
+def tenant_settings(request: HttpRequest) -> HttpResponse:
+    """Every tenant setting, typed; all stored or none."""
+    tenant = current_tenant()
+    form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_settings_update(tenant=tenant, values=dict(form.cleaned_data))
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("manage:settings")
+    return _page(
+        request, "tickets/manage/settings.html", {"section": "settings", "form": form}, form
+    )

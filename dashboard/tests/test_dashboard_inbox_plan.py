@@ -1,0 +1,73 @@
+"""The inbox's "load more" is a keyset page the index answers: the cursor bounds the index scan
+(``ROW(last_message_at, id) < ROW(…)`` in its Index Cond), so a deep page costs what the first
+one does. With ``lm < at OR (lm = at AND id < last)`` the cursor was only a Filter: the scan
+walked every ticket of the tab before it, as OFFSET would.
+
+A test database is too small for the planner to prefer an index on its own, so sequential scans
+are priced out (``enable_seqscan = off``), as in test_inbox_search_plan.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from dashboard.inbox.views import _after_cursor, _cursor_of
+from tenants.tenancy import tenant_scope
+from tickets.selectors import ticket_list_for_inbox
+from tickets.tests.factories import AdminFactory, TicketFactory
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _plan(queryset) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = json.loads(queryset.explain(format="json"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+    return list(_nodes(plan[0]["Plan"]))
+
+
+@pytest.fixture
+def in_alpha(alpha):
+    with tenant_scope(alpha.tenant):
+        yield alpha
+
+
+def test_the_cursor_bounds_the_inbox_index_scan(in_alpha):
+    admin = AdminFactory()
+    tickets = [TicketFactory(last_message_at=timezone.now()) for _ in range(3)]
+    pending = ticket_list_for_inbox(user=admin, status=["pending"])
+
+    nodes = _plan(_after_cursor(pending, _cursor_of(tickets[0]))[:41])
+
+    scans = [node for node in nodes if node.get("Index Name") == "ticket_inbox_status_idx"]
+    assert len(scans) == 1
+    assert "ROW(last_message_at, id) < ROW(" in scans[0]["Index Cond"]
+    assert "last_message_at" not in scans[0].get("Filter", "")
+
+
+def test_the_cursor_pages_past_equal_times_and_missing_ones(in_alpha):
+    admin = AdminFactory()
+    now = timezone.now()
+    same = [TicketFactory(last_message_at=now) for _ in range(3)]
+    silent = [TicketFactory(last_message_at=None) for _ in range(2)]
+    pending = ticket_list_for_inbox(user=admin, status=["pending"])
+
+    after_first_same = _after_cursor(pending, _cursor_of(same[2]))
+    after_a_silent = _after_cursor(pending, _cursor_of(silent[1]))
+
+    assert [t.pk for t in after_first_same] == [same[1].pk, same[0].pk]
+    assert [t.pk for t in after_a_silent] == [silent[0].pk, same[2].pk, same[1].pk, same[0].pk]

@@ -1,0 +1,19 @@
+"""The ticket panel: history, composer, actions (in the `tickets` namespace)."""
+
+from django.urls import path
+
+from dashboard.ticket_panel import views
+
+urlpatterns = [
+    path("tickets/<uuid:ticket_id>/panel/", views.panel, name="panel"),
+    path("tickets/<uuid:ticket_id>/header/", views.panel_header, name="panel-header"),
+    path("tickets/<uuid:ticket_id>/history/", views.history, name="history"),
+    path("tickets/<uuid:ticket_id>/messages/", views.message_create, name="message-create"),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/",
+        views.message_fragment,
+        name="message",
+    ),
+    path("tickets/<uuid:ticket_id>/quick-replies/", views.quick_replies, name="quick-replies"),
+    path("tickets/<uuid:ticket_id>/<slug:action>/", views.ticket_action, name="action"),
+]

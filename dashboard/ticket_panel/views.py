@@ -1,0 +1,257 @@
+"""The ticket panel next to the inbox: history, composer, actions. Each view fetches through a
+selector and calls a service; an ``ApplicationError`` answers its status with the message in
+``X-Error-Message`` (dashboard.js shows it), so nothing fails silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from core.exceptions import ApplicationError
+from dashboard.htmx import htmx_partial
+from tickets.errors import TicketNotFound
+from tickets.message_selectors import (
+    message_on_ticket,
+    messages_of_ticket,
+    quick_replies_for,
+)
+from tickets.models import Message, Ticket, TicketEvent
+from tickets.queue_selectors import queues_for, users_active
+from tickets.selectors import ticket_detail_for_agent, ticket_events_of
+from tickets.services.messages import message_send, note_add
+from tickets.services.quick_replies import quick_reply_render
+from tickets.services.tickets import (
+    ticket_accept,
+    ticket_close,
+    ticket_mark_read,
+    ticket_permissions,
+    ticket_reopen,
+    ticket_return_to_queue,
+    ticket_transfer,
+)
+
+HISTORY_PAGE = 40
+TIMELINE_KINDS = (
+    TicketEvent.Kind.ACCEPTED,
+    TicketEvent.Kind.TRANSFERRED,
+    TicketEvent.Kind.RETURNED,
+    TicketEvent.Kind.CLOSED,
+    TicketEvent.Kind.AUTO_CLOSED,
+    TicketEvent.Kind.REOPENED,
+)
+
+
+def _error(exc: ApplicationError) -> HttpResponse:
+    response = HttpResponse(exc.message, status=exc.http_status, content_type="text/plain")
+    response["X-Error-Message"] = quote(exc.message)
+    return response
+
+
+def _ticket(request: HttpRequest, ticket_id: str) -> Ticket:
+    try:
+        return ticket_detail_for_agent(user=request.user, public_id=ticket_id)  # type: ignore[arg-type]
+    except TicketNotFound as exc:
+        raise Http404 from exc
+
+
+def _history(ticket: Ticket, before: Message | None = None) -> tuple[list[Any], bool]:
+    """Messages (oldest first) and the timeline events of the same period, merged; whether older
+    messages exist."""
+    page = list(messages_of_ticket(ticket=ticket, before=before)[: HISTORY_PAGE + 1])
+    more = len(page) > HISTORY_PAGE
+    messages = list(reversed(page[:HISTORY_PAGE]))
+    events = ticket_events_of(ticket=ticket).filter(kind__in=TIMELINE_KINDS).select_related("actor")
+    if messages and more:
+        events = events.filter(created_at__gte=messages[0].created_at)
+    if before is not None:
+        events = events.filter(created_at__lt=before.created_at)
+    items: list[Any] = [*messages, *events]
+    items.sort(key=lambda item: (item.created_at, isinstance(item, Message)))
+    return items, more
+
+
+def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    items, more = _history(ticket)
+    permissions = ticket_permissions(ticket=ticket, user=user)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "items": items,
+        "more": more,
+        "oldest": next((i for i in items if isinstance(i, Message)), None),
+        "can": permissions,
+        "now": timezone.now(),
+    }
+    if permissions["transfer"]:
+        context["agents"] = list(users_active().order_by("name"))
+        context["queues"] = list(queues_for(user).prefetch_related(None).order_by("name"))
+    return context
+
+
+@login_required
+@require_GET
+def panel(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """The panel fragment; a plain visit goes to the inbox with the ticket open."""
+    if not htmx_partial(request):
+        return redirect(f"{reverse('tickets:inbox')}?ticket={ticket_id}")
+    try:
+        ticket = _ticket(request, ticket_id)
+    except Http404:  # missing or not visible: the same answer, and nothing of the ticket
+        return render(request, "tickets/partials/_panel_gone.html", {})
+    if ticket.unread_count:
+        ticket_mark_read(ticket=ticket, by=request.user)  # type: ignore[arg-type]
+    return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
+
+
+@login_required
+@require_GET
+def panel_header(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """The header (status, assignee, actions) alone: refreshed on live ticket changes without
+    touching what the agent is typing."""
+    ticket = _ticket(request, ticket_id)
+    return render(request, "tickets/partials/_panel_header.html", _panel_context(request, ticket))
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """Older messages (infinite scroll upward): ``?before=<message id>``."""
+    ticket = _ticket(request, ticket_id)
+    before = message_on_ticket(ticket=ticket, public_id=request.GET.get("before", ""))
+    if before is None:
+        raise Http404
+    items, more = _history(ticket, before)
+    oldest = next((i for i in items if isinstance(i, Message)), None)
+    return render(
+        request,
+        "tickets/partials/_history_page.html",
+        {"ticket": ticket, "items": items, "more": more, "oldest": oldest},
+    )
+
+
+@login_required
+@require_GET
+def message_fragment(request: HttpRequest, ticket_id: str, message_id: str) -> HttpResponse:
+    """One message as the panel shows it (live updates fetch it)."""
+    ticket = _ticket(request, ticket_id)
+    message = message_on_ticket(ticket=ticket, public_id=message_id)
+    if message is None:
+        raise Http404
+    return render(request, "tickets/partials/_message.html", {"message": message, "ticket": ticket})
+
+
+class ComposerForm(forms.Form):
+    body = forms.CharField(required=False, max_length=4096, strip=False)
+    note = forms.BooleanField(required=False)
+    quoted = forms.UUIDField(required=False)
+    scheduled_at = forms.DateTimeField(
+        required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+    )
+    file = forms.FileField(required=False)
+
+
+@login_required
+@require_POST
+def message_create(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """Send a reply (text, file, quoting a message, now or later) or add an internal note;
+    answers the stored message's fragment (the live event later replaces it in place)."""
+    ticket = _ticket(request, ticket_id)
+    user: User = request.user  # type: ignore[assignment]
+    form = ComposerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        reason = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _error(ApplicationError(reason, code="validation_error"))
+    data = form.cleaned_data
+    try:
+        if data["note"]:
+            message = note_add(ticket=ticket, by=user, body=data["body"])
+        else:
+            quoted = (
+                message_on_ticket(ticket=ticket, public_id=data["quoted"])
+                if data["quoted"]
+                else None
+            )
+            scheduled: datetime | None = data["scheduled_at"]
+            message = message_send(
+                ticket=ticket,
+                by=user,
+                body=data["body"],
+                media=data["file"],
+                quoted=quoted,
+                scheduled_at=scheduled,
+            )
+    except ApplicationError as exc:
+        return _error(exc)
+    return render(request, "tickets/partials/_message.html", {"message": message, "ticket": ticket})
+
+
+@login_required
+@require_GET
+def quick_replies(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """The quick replies whose shortcode starts with what follows "/" in the composer, each
+    already rendered for this ticket and agent."""
+    ticket = _ticket(request, ticket_id)
+    user: User = request.user  # type: ignore[assignment]
+    replies = list(quick_replies_for(user, prefix=request.GET.get("q", "").strip())[:8])
+    options = [
+        {"reply": reply, "text": quick_reply_render(quick_reply=reply, ticket=ticket, agent=user)}
+        for reply in replies
+    ]
+    return render(request, "tickets/partials/_quick_replies.html", {"options": options})
+
+
+def _transfer(request: HttpRequest, ticket: Ticket) -> Ticket:
+    user: User = request.user  # type: ignore[assignment]
+    queue_id, agent_id = request.POST.get("queue", ""), request.POST.get("agent", "")
+    to_queue = queues_for(user).filter(pk=queue_id).first() if queue_id.isdigit() else None
+    to_agent = users_active().filter(pk=agent_id).first() if agent_id.isdigit() else None
+    if to_queue is None and to_agent is None:
+        from django.utils.translation import gettext as _
+
+        raise ApplicationError(_("Choose a queue or an agent."), code="transfer_target_required")
+    return ticket_transfer(
+        ticket=ticket,
+        by=user,
+        to_queue=to_queue,
+        to_agent=to_agent,
+        note=request.POST.get("note", ""),
+    )
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Ticket], Ticket]] = {
+    "accept": lambda request, ticket: ticket_accept(ticket=ticket, by=request.user),  # type: ignore[arg-type]
+    "close": lambda request, ticket: ticket_close(ticket=ticket, by=request.user),  # type: ignore[arg-type]
+    "reopen": lambda request, ticket: ticket_reopen(ticket=ticket, by=request.user),  # type: ignore[arg-type]
+    "return": lambda request, ticket: ticket_return_to_queue(ticket=ticket, by=request.user),  # type: ignore[arg-type]
+    "transfer": _transfer,
+}
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, ticket_id: str, action: str) -> HttpResponse:
+    """Accept, close, reopen, return to the queue or transfer; answers the re-rendered panel
+    (404 when the agent may no longer see the ticket afterwards: the page clears it)."""
+    if action not in ACTIONS:
+        raise Http404
+    ticket = _ticket(request, ticket_id)
+    try:
+        ACTIONS[action](request, ticket)
+    except ApplicationError as exc:
+        return _error(exc)
+    try:
+        ticket = _ticket(request, ticket_id)
+    except Http404:
+        return render(request, "tickets/partials/_panel_gone.html", {})
+    return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
