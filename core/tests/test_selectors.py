@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import translation
+from rest_framework import status
 
 from core.exceptions import ApplicationError, NotFound, api_exception_handler
 from core.selectors import get_visible_or_404
@@ -11,7 +12,7 @@ from tenants.tenancy import public_scope
 
 class WidgetGone(ApplicationError):
     code = "widget_gone"
-    http_status = 404
+    http_status = status.HTTP_404_NOT_FOUND
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_missing_and_malformed_ids_are_not_found(tenants, pk):
 
     response = api_exception_handler(raised.value, {})
     assert response is not None
-    assert response.status_code == 404
+    assert response.status_code == status.HTTP_404_NOT_FOUND
     assert response.data == {"code": "not_found", "message": "Not found.", "extra": {}}
 
 
