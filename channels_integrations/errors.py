@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 
 
 class WebhookUnknown(ApplicationError):
@@ -64,9 +64,9 @@ class ProviderUnreachable(ApplicationError):
     default_message = _("The provider could not be reached. Try again in a moment.")
 
 
-class ConnectionNotFound(ApplicationError):
-    code = "not_found"
-    http_status = status.HTTP_404_NOT_FOUND
+class ConnectionNotFound(NotFound):
+    """No connection of this tenant has that id (404 ``not_found``, like other references)."""
+
     default_message = _("Channel connection not found.")
 
 

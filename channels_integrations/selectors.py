@@ -6,10 +6,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
+from channels_integrations.errors import ConnectionNotFound
 from channels_integrations.models import ChannelConnection
-from tickets.errors import NotFoundInTenant
+from core.selectors import get_visible_or_404
 
 
 def connections_list() -> QuerySet[ChannelConnection]:
@@ -19,7 +19,4 @@ def connections_list() -> QuerySet[ChannelConnection]:
 
 def connection_get(*, public_id: UUID | str) -> ChannelConnection:
     """One connection of the tenant by its public id; 404 ``not_found`` otherwise."""
-    try:
-        return connections_list().get(public_id=public_id)
-    except (ChannelConnection.DoesNotExist, ValueError) as exc:
-        raise NotFoundInTenant(str(_("Channel connection not found."))) from exc
+    return get_visible_or_404(connections_list(), ConnectionNotFound, public_id=public_id)

@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
@@ -18,6 +17,7 @@ from contacts.errors import (
     TagNotFound,
 )
 from contacts.models import Contact, ContactAttributeDefinition, ContactImport, Tag
+from core.selectors import get_visible_or_404
 
 _NON_DIGITS = re.compile(r"\D")
 _MIN_PHONE_DIGITS = 3
@@ -54,14 +54,8 @@ def contact_list_for_user(
 
 def contact_get_for_user(*, user: User, public_id: UUID | str) -> Contact:
     """One contact the user may see; ``ContactNotFound`` both when missing and when not visible."""
-    try:
-        return (
-            contacts_visible_to(user)
-            .prefetch_related("tags", "owners", "identities")
-            .get(public_id=public_id)
-        )
-    except (Contact.DoesNotExist, ValueError, ValidationError) as exc:
-        raise ContactNotFound() from exc
+    contacts = contacts_visible_to(user).prefetch_related("tags", "owners", "identities")
+    return get_visible_or_404(contacts, ContactNotFound, public_id=public_id)
 
 
 def contacts_for_export(*, user: User) -> QuerySet[Contact]:
@@ -78,10 +72,7 @@ def tag_list(*, active_only: bool = False) -> QuerySet[Tag]:
 
 
 def tag_get(*, tag_id: int) -> Tag:
-    try:
-        return Tag.objects.get(pk=tag_id)
-    except Tag.DoesNotExist as exc:
-        raise TagNotFound() from exc
+    return get_visible_or_404(Tag.objects.all(), TagNotFound, pk=tag_id)
 
 
 def contact_attribute_definition_list() -> QuerySet[ContactAttributeDefinition]:
@@ -89,10 +80,8 @@ def contact_attribute_definition_list() -> QuerySet[ContactAttributeDefinition]:
 
 
 def contact_attribute_definition_get(*, definition_id: int) -> ContactAttributeDefinition:
-    try:
-        return ContactAttributeDefinition.objects.get(pk=definition_id)
-    except ContactAttributeDefinition.DoesNotExist as exc:
-        raise AttributeDefinitionNotFound() from exc
+    definitions = ContactAttributeDefinition.objects.all()
+    return get_visible_or_404(definitions, AttributeDefinitionNotFound, pk=definition_id)
 
 
 def contact_import_get_for_user(*, user: User, public_id: UUID | str) -> ContactImport:
@@ -100,7 +89,4 @@ def contact_import_get_for_user(*, user: User, public_id: UUID | str) -> Contact
     imports = ContactImport.objects.all()
     if not user.is_admin:
         imports = imports.filter(created_by_id=user.pk)
-    try:
-        return imports.get(public_id=public_id)
-    except (ContactImport.DoesNotExist, ValueError, ValidationError) as exc:
-        raise ContactImportNotFound() from exc
+    return get_visible_or_404(imports, ContactImportNotFound, public_id=public_id)

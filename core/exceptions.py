@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -43,6 +44,14 @@ class ApplicationError(Exception):
             self.http_status = http_status
         self.extra: dict[str, Any] = extra or {}
         super().__init__(self.message)
+
+
+class NotFound(ApplicationError):
+    """Nothing the caller may see answers to that id (missing, hidden or malformed alike)."""
+
+    code = "not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = gettext_lazy("Not found.")
 
 
 class FieldValidationError(ApplicationError):

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.requests import request_user
 from tickets.models import Message, MessageEdit, Queue, QuickReply, Ticket, TicketEvent
 from tickets.services import queues as queue_services
 
@@ -63,7 +64,7 @@ class QueueAdmin(admin.ModelAdmin[Queue]):
 
     def save_model(self, request: HttpRequest, obj: Queue, form: Any, change: bool) -> None:
         # The same services as the API; the form already refused what they would refuse.
-        by: User = request.user  # type: ignore[assignment]
+        by = request_user(request)
         if change:
             queue_services.queue_update(queue=obj, by=by)
         else:
@@ -80,7 +81,7 @@ class QueueAdmin(admin.ModelAdmin[Queue]):
 
     def delete_model(self, request: HttpRequest, obj: Queue) -> None:
         # Only reached for a queue without tickets: the admin refuses protected deletions first.
-        queue_services.queue_delete(queue=obj, move_to=None, by=request.user)  # type: ignore[arg-type]
+        queue_services.queue_delete(queue=obj, move_to=None, by=request_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Queue]) -> None:
         for queue in queryset:

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 
 
 class TicketNotFound(ApplicationError):
@@ -80,12 +80,9 @@ class TicketNotClosed(ApplicationError):
     default_message = _("Close the ticket before deleting it.")
 
 
-class NotFoundInTenant(ApplicationError):
-    """A referenced queue, agent, connection or contact that does not exist here."""
-
-    code = "not_found"
-    http_status = status.HTTP_404_NOT_FOUND
-    default_message = _("Not found.")
+# A referenced queue, agent, connection or contact that does not exist here: the shared 404
+# ``not_found`` error, under the name the dashboard's connection pages catch.
+NotFoundInTenant = NotFound
 
 
 class MergeSameContact(ApplicationError):

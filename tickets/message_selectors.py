@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Tag
+from core.selectors import get_visible_or_404
 from tickets.message_errors import MessageNotFound, QuickReplyNotFound
 from tickets.models import Message, MessageEdit, QuickReply, Ticket
 from tickets.selectors import TicketEventRow, ticket_event_values, tickets_visible_to
@@ -16,14 +17,10 @@ from tickets.selectors import TicketEventRow, ticket_event_values, tickets_visib
 
 def message_get_for_agent(*, user: User, public_id: UUID | str) -> Message:
     """One message of a ticket ``user`` may see; ``MessageNotFound`` when missing or not."""
-    try:
-        return (
-            Message.objects.select_related("ticket", "ticket__contact", "sender_user")
-            .filter(ticket__in=tickets_visible_to(user).values("pk"))
-            .get(public_id=public_id)
-        )
-    except (Message.DoesNotExist, ValueError) as exc:
-        raise MessageNotFound() from exc
+    messages = Message.objects.select_related("ticket", "ticket__contact", "sender_user").filter(
+        ticket__in=tickets_visible_to(user).values("pk")
+    )
+    return get_visible_or_404(messages, MessageNotFound, public_id=public_id)
 
 
 def message_on_ticket(*, ticket: Ticket, public_id: UUID | str) -> Message | None:
@@ -62,10 +59,7 @@ def quick_replies_for(user: User, *, prefix: str = "") -> QuerySet[QuickReply]:
 
 
 def quick_reply_get_for(*, user: User, pk: int) -> QuickReply:
-    try:
-        return quick_replies_for(user).get(pk=pk)
-    except QuickReply.DoesNotExist as exc:
-        raise QuickReplyNotFound() from exc
+    return get_visible_or_404(quick_replies_for(user), QuickReplyNotFound, pk=pk)
 
 
 def message_get_for_event(message_id: int) -> Message | None:

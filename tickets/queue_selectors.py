@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
+from core.selectors import get_visible_or_404
 from tickets.agent_errors import QueueNotFound, UserNotFound
 from tickets.models import Queue
 
@@ -20,10 +21,7 @@ def queues_for(user: User) -> QuerySet[Queue]:
 
 def queue_get_for(*, user: User, pk: int) -> Queue:
     """One queue ``user`` may see; ``QueueNotFound`` when missing or hidden."""
-    try:
-        return queues_for(user).get(pk=pk)
-    except Queue.DoesNotExist as exc:
-        raise QueueNotFound() from exc
+    return get_visible_or_404(queues_for(user), QueueNotFound, pk=pk)
 
 
 def users_for_admin() -> QuerySet[User]:
@@ -38,7 +36,4 @@ def users_active() -> QuerySet[User]:
 
 def user_get(*, pk: int) -> User:
     """One user of the tenant, active or not; ``UserNotFound`` otherwise."""
-    try:
-        return users_for_admin().get(pk=pk)
-    except User.DoesNotExist as exc:
-        raise UserNotFound() from exc
+    return get_visible_or_404(users_for_admin(), UserNotFound, pk=pk)

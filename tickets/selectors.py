@@ -27,6 +27,7 @@ from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from contacts.models import Contact, Tag
+from core.selectors import get_visible_or_404
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import tenant_setting
 from tickets.errors import TicketNotFound
@@ -148,14 +149,8 @@ def _audience(queue: int | None, assignee: int | None, owners: frozenset[int]) -
 
 def ticket_get_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
     """One ticket the user may see; ``TicketNotFound`` both when missing and when not visible."""
-    try:
-        return (
-            tickets_visible_to(user)
-            .select_related("contact", "connection", "queue", "assignee")
-            .get(public_id=public_id)
-        )
-    except (Ticket.DoesNotExist, ValueError) as exc:
-        raise TicketNotFound() from exc
+    tickets = tickets_visible_to(user).select_related("contact", "connection", "queue", "assignee")
+    return get_visible_or_404(tickets, TicketNotFound, public_id=public_id)
 
 
 def ticket_active_for(*, contact: Contact, connection_id: int) -> Ticket | None:
@@ -312,14 +307,10 @@ def ticket_detail_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
     Admins also find soft-deleted tickets here (to see and restore them); agents never do.
     """
     tickets = Ticket.objects.all() if user.is_admin else tickets_visible_to(user)
-    try:
-        return (
-            tickets.select_related("contact", "connection", "queue", "assignee", "closed_by")
-            .prefetch_related(_contact_tags())
-            .get(public_id=public_id)
-        )
-    except (Ticket.DoesNotExist, ValueError) as exc:
-        raise TicketNotFound() from exc
+    tickets = tickets.select_related(
+        "contact", "connection", "queue", "assignee", "closed_by"
+    ).prefetch_related(_contact_tags())
+    return get_visible_or_404(tickets, TicketNotFound, public_id=public_id)
 
 
 # --------------------------------------------------------------------------- live-event rows

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -20,7 +18,7 @@ from accounts.api.serializers import (
     TokenRefreshInputSerializer,
 )
 from accounts.authentication import TenantJWTAuthentication
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
 from accounts.tokens import issue_token_pair
 from core.client_ip import client_ip
 from tenants.tenancy import current_tenant
@@ -67,10 +65,10 @@ class LogoutApi(APIView):
     """Blacklist the caller's refresh token."""
 
     @extend_schema(request=LogoutInputSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = LogoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.auth_logout(user=request.user, refresh=data.validated_data["refresh"])  # type: ignore[arg-type]
+        services.auth_logout(user=request.user, refresh=data.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,6 +76,5 @@ class MeApi(APIView):
     """The signed-in user and the tenant it belongs to."""
 
     @extend_schema(responses={200: MeOutputSerializer})
-    def get(self, request: Request) -> Response:
-        user = cast(User, request.user)  # IsAuthenticated guarantees a real user
-        return Response(MeOutputSerializer(user, context={"tenant": current_tenant()}).data)
+    def get(self, request: AuthenticatedRequest) -> Response:
+        return Response(MeOutputSerializer(request.user, context={"tenant": current_tenant()}).data)

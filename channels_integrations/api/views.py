@@ -4,18 +4,17 @@ URL."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AdminRequired
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from channels_integrations.api.serializers import (
     ConnectionAdminOutputSerializer,
     ConnectionCreateInputSerializer,
@@ -30,19 +29,8 @@ from core.pagination import KeysetPagination
 from tickets.models import Queue
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _admin(request: Request) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise AdminRequired()
-    return user
-
-
-def _output(request: Request, connection: ChannelConnection) -> dict[str, Any]:
-    if not _user(request).is_admin:
+def _output(request: AuthenticatedRequest, connection: ChannelConnection) -> dict[str, Any]:
+    if not request.user.is_admin:
         return dict(ConnectionOutputSerializer(connection).data)
     base_url = request.build_absolute_uri("/").rstrip("/")
     return dict(ConnectionAdminOutputSerializer(connection, context={"base_url": base_url}).data)
@@ -70,7 +58,7 @@ class ConnectionListApi(APIView):
     @extend_schema(
         operation_id="connections_list", responses={200: ConnectionOutputSerializer(many=True)}
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = ConnectionPagination()
         page = paginator.paginate_queryset(connections_list(), request, view=self)
         rows = [_output(request, connection) for connection in page or []]
@@ -81,8 +69,8 @@ class ConnectionListApi(APIView):
         request=ConnectionCreateInputSerializer,
         responses={201: ConnectionAdminOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        admin = require_admin(request.user)
         data = ConnectionCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -98,7 +86,7 @@ class ConnectionDetailApi(APIView):
     DELETE it (admins; only without tickets, otherwise disable it)."""
 
     @extend_schema(operation_id="connections_get", responses={200: ConnectionOutputSerializer})
-    def get(self, request: Request, public_id: UUID) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         return Response(_output(request, connection_get(public_id=public_id)))
 
     @extend_schema(
@@ -106,8 +94,8 @@ class ConnectionDetailApi(APIView):
         request=ConnectionUpdateInputSerializer,
         responses={200: ConnectionAdminOutputSerializer},
     )
-    def patch(self, request: Request, public_id: UUID) -> Response:
-        admin = _admin(request)
+    def patch(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        admin = require_admin(request.user)
         data = ConnectionUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -118,8 +106,8 @@ class ConnectionDetailApi(APIView):
         return Response(_output(request, connection_get(public_id=public_id)))
 
     @extend_schema(operation_id="connections_delete", responses={204: None})
-    def delete(self, request: Request, public_id: UUID) -> Response:
-        admin = _admin(request)
+    def delete(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        admin = require_admin(request.user)
         services.connection_delete(connection=connection_get(public_id=public_id), by=admin)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -132,8 +120,8 @@ class ConnectionEnableApi(APIView):
         request=None,
         responses={200: ConnectionAdminOutputSerializer},
     )
-    def post(self, request: Request, public_id: UUID) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        admin = require_admin(request.user)
         services.connection_enable(connection=connection_get(public_id=public_id), by=admin)
         return Response(_output(request, connection_get(public_id=public_id)))
 
@@ -146,8 +134,8 @@ class ConnectionDisableApi(APIView):
         request=None,
         responses={200: ConnectionAdminOutputSerializer},
     )
-    def post(self, request: Request, public_id: UUID) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        admin = require_admin(request.user)
         services.connection_disable(connection=connection_get(public_id=public_id), by=admin)
         return Response(_output(request, connection_get(public_id=public_id)))
 
@@ -160,7 +148,7 @@ class ConnectionCheckApi(APIView):
         request=None,
         responses={200: ConnectionAdminOutputSerializer},
     )
-    def post(self, request: Request, public_id: UUID) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        admin = require_admin(request.user)
         services.connection_check(connection=connection_get(public_id=public_id), by=admin)
         return Response(_output(request, connection_get(public_id=public_id)))

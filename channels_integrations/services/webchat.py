@@ -47,6 +47,7 @@ from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.services import contact_update, contact_upsert_from_identity
 from core.counters import cache_count
 from core.exceptions import FieldValidationError
+from core.selectors import get_visible_or_404
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
 from tickets.media import media_validate
@@ -76,12 +77,8 @@ class Visitor:
 
 def webchat_connection_get(public_id: UUID | str) -> ChannelConnection:
     """The active web chat connection with that public id (404 otherwise)."""
-    connection = ChannelConnection.objects.filter(
-        public_id=public_id, provider=PROVIDER, is_active=True
-    ).first()
-    if connection is None:
-        raise WidgetNotFound()
-    return connection
+    connections = ChannelConnection.objects.filter(provider=PROVIDER, is_active=True)
+    return get_visible_or_404(connections, WidgetNotFound, public_id=public_id)
 
 
 def webchat_settings(connection: ChannelConnection) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,12 +16,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AdminRequired
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from contacts import selectors, services
 from contacts.api.serializers import (
     ContactAttributeDefinitionCreateInputSerializer,
@@ -44,17 +43,6 @@ from contacts.csv_io import csv_lines
 from contacts.models import Contact
 from core.pagination import KeysetPagination
 from tenants.tenancy import current_tenant, tenant_scope
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)  # IsAuthenticated guarantees a real user
-
-
-def _admin(request: Request) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise AdminRequired()
-    return user
 
 
 def _contact_output(contact: Contact) -> dict[str, Any]:
@@ -87,7 +75,7 @@ class ContactListApi(APIView):
         ],
         responses={200: ContactOutputSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = ContactListFilterSerializer(
             data={
                 "search": request.query_params.get("search", ""),
@@ -95,7 +83,7 @@ class ContactListApi(APIView):
             }
         )
         filters.is_valid(raise_exception=True)
-        contacts = selectors.contact_list_for_user(user=_user(request), **filters.validated_data)
+        contacts = selectors.contact_list_for_user(user=request.user, **filters.validated_data)
         paginator = ContactPagination()
         page = paginator.paginate_queryset(contacts, request, view=self) or []
         return paginator.get_paginated_response(ContactOutputSerializer(page, many=True).data)
@@ -105,7 +93,7 @@ class ContactCreateApi(APIView):
     """Create a contact (phone normalised to E.164, unique)."""
 
     @extend_schema(request=ContactCreateInputSerializer, responses={201: ContactOutputSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = ContactCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_create(**data.validated_data)
@@ -116,8 +104,8 @@ class ContactDetailApi(APIView):
     """One contact with its tags, wallet owners and channel identities."""
 
     @extend_schema(responses={200: ContactOutputSerializer})
-    def get(self, request: Request, public_id: UUID) -> Response:
-        contact = selectors.contact_get_for_user(user=_user(request), public_id=public_id)
+    def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         return Response(_contact_output(contact))
 
 
@@ -125,8 +113,8 @@ class ContactUpdateApi(APIView):
     """Change some fields of a contact; absent fields are kept."""
 
     @extend_schema(request=ContactUpdateInputSerializer, responses={200: ContactOutputSerializer})
-    def post(self, request: Request, public_id: UUID) -> Response:
-        contact = selectors.contact_get_for_user(user=_user(request), public_id=public_id)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         data = ContactUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.contact_update(contact=contact, **data.validated_data)
@@ -137,8 +125,8 @@ class ContactDeleteApi(APIView):
     """Delete a contact that never had a ticket (admins only)."""
 
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request, public_id: UUID) -> Response:
-        user = _admin(request)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        user = require_admin(request.user)
         contact = selectors.contact_get_for_user(user=user, public_id=public_id)
         services.contact_delete(contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -148,8 +136,8 @@ class ContactBlockApi(APIView):
     """Block a contact."""
 
     @extend_schema(request=None, responses={200: ContactOutputSerializer})
-    def post(self, request: Request, public_id: UUID) -> Response:
-        contact = selectors.contact_get_for_user(user=_user(request), public_id=public_id)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         services.contact_block(contact=contact)
         return Response(_contact_output(contact))
 
@@ -158,8 +146,8 @@ class ContactUnblockApi(APIView):
     """Unblock a contact."""
 
     @extend_schema(request=None, responses={200: ContactOutputSerializer})
-    def post(self, request: Request, public_id: UUID) -> Response:
-        contact = selectors.contact_get_for_user(user=_user(request), public_id=public_id)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         services.contact_unblock(contact=contact)
         return Response(_contact_output(contact))
 
@@ -168,8 +156,8 @@ class ContactTagsSetApi(APIView):
     """Replace the tags of a contact."""
 
     @extend_schema(request=ContactTagsSetInputSerializer, responses={200: ContactOutputSerializer})
-    def post(self, request: Request, public_id: UUID) -> Response:
-        contact = selectors.contact_get_for_user(user=_user(request), public_id=public_id)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         data = ContactTagsSetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.contact_tags_set(contact=contact, tag_ids=data.validated_data["tag_ids"])
@@ -182,8 +170,8 @@ class ContactOwnersSetApi(APIView):
     @extend_schema(
         request=ContactOwnersSetInputSerializer, responses={200: ContactOutputSerializer}
     )
-    def post(self, request: Request, public_id: UUID) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+        user = request.user
         contact = selectors.contact_get_for_user(user=user, public_id=public_id)
         data = ContactOwnersSetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -213,8 +201,8 @@ class ContactExportApi(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
-    def get(self, request: Request) -> StreamingHttpResponse:
-        user = _user(request)
+    def get(self, request: AuthenticatedRequest) -> StreamingHttpResponse:
+        user = request.user
         tenant = current_tenant()
 
         def rows() -> Iterator[list[str]]:
@@ -251,14 +239,14 @@ class ContactImportStartApi(APIView):
         request={"multipart/form-data": ContactImportStartInputSerializer},
         responses={202: ContactImportOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = ContactImportStartInputSerializer(
             data={"file": request.FILES.get("file"), "tag_ids": request.POST.getlist("tag_ids")}
         )
         data.is_valid(raise_exception=True)
         contact_import = services.contact_import_start(
             file=data.validated_data["file"],
-            created_by=_user(request),
+            created_by=request.user,
             tag_ids=data.validated_data["tag_ids"],
         )
         return Response(
@@ -270,9 +258,9 @@ class ContactImportDetailApi(APIView):
     """Progress and error report of an import (admins: any; agents: their own)."""
 
     @extend_schema(responses={200: ContactImportOutputSerializer})
-    def get(self, request: Request, public_id: UUID) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         contact_import = selectors.contact_import_get_for_user(
-            user=_user(request), public_id=public_id
+            user=request.user, public_id=public_id
         )
         return Response(ContactImportOutputSerializer(contact_import).data)
 
@@ -287,7 +275,7 @@ class TagListApi(APIView):
         parameters=[OpenApiParameter("active", bool)],
         responses={200: TagOutputSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = TagListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         tags = selectors.tag_list(active_only=filters.validated_data["active"])
@@ -298,8 +286,8 @@ class TagCreateApi(APIView):
     """Create a tag (admins only)."""
 
     @extend_schema(request=TagCreateInputSerializer, responses={201: TagOutputSerializer})
-    def post(self, request: Request) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        require_admin(request.user)
         data = TagCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tag = services.tag_create(**data.validated_data)
@@ -310,8 +298,8 @@ class TagUpdateApi(APIView):
     """Change a tag (admins only)."""
 
     @extend_schema(request=TagUpdateInputSerializer, responses={200: TagOutputSerializer})
-    def post(self, request: Request, tag_id: int) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest, tag_id: int) -> Response:
+        require_admin(request.user)
         tag = selectors.tag_get(tag_id=tag_id)
         data = TagUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -323,8 +311,8 @@ class TagDeleteApi(APIView):
     """Delete a tag and remove it from its contacts (admins only)."""
 
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request, tag_id: int) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest, tag_id: int) -> Response:
+        require_admin(request.user)
         services.tag_delete(tag=selectors.tag_get(tag_id=tag_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -336,7 +324,7 @@ class ContactAttributeDefinitionListApi(APIView):
     """The custom contact attributes the tenant defined."""
 
     @extend_schema(responses={200: ContactAttributeDefinitionOutputSerializer(many=True)})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         definitions = selectors.contact_attribute_definition_list()
         return Response(ContactAttributeDefinitionOutputSerializer(definitions, many=True).data)
 
@@ -348,8 +336,8 @@ class ContactAttributeDefinitionCreateApi(APIView):
         request=ContactAttributeDefinitionCreateInputSerializer,
         responses={201: ContactAttributeDefinitionOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        require_admin(request.user)
         data = ContactAttributeDefinitionCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         definition = services.contact_attribute_definition_create(**data.validated_data)
@@ -366,8 +354,8 @@ class ContactAttributeDefinitionUpdateApi(APIView):
         request=ContactAttributeDefinitionUpdateInputSerializer,
         responses={200: ContactAttributeDefinitionOutputSerializer},
     )
-    def post(self, request: Request, definition_id: int) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest, definition_id: int) -> Response:
+        require_admin(request.user)
         definition = selectors.contact_attribute_definition_get(definition_id=definition_id)
         data = ContactAttributeDefinitionUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -381,8 +369,8 @@ class ContactAttributeDefinitionDeleteApi(APIView):
     """Delete a custom attribute and its values on every contact (admins only)."""
 
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request, definition_id: int) -> Response:
-        _admin(request)
+    def post(self, request: AuthenticatedRequest, definition_id: int) -> Response:
+        require_admin(request.user)
         definition = selectors.contact_attribute_definition_get(definition_id=definition_id)
         services.contact_attribute_definition_delete(definition=definition)
         return Response(status=status.HTTP_204_NO_CONTENT)

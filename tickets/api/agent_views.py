@@ -3,16 +3,14 @@ reactivate); agents only list their active colleagues (transfer targets)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AdminRequired
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from core.pagination import KeysetPagination
 from tickets.api.agent_serializers import (
     UserCreateInputSerializer,
@@ -23,17 +21,6 @@ from tickets.api.agent_serializers import (
 )
 from tickets.queue_selectors import user_get, users_active, users_for_admin
 from tickets.services import agents as services
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _admin(request: Request) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise AdminRequired()
-    return user
 
 
 class UserPagination(KeysetPagination):
@@ -53,8 +40,8 @@ class UserListCreateApi(APIView):
         responses={200: UserOutputSerializer(many=True)},
         description="Agents receive only `id`, `name` and `role` of active users.",
     )
-    def get(self, request: Request) -> Response:
-        user = _user(request)
+    def get(self, request: AuthenticatedRequest) -> Response:
+        user = request.user
         paginator = UserPagination()
         if not user.is_admin:
             page = paginator.paginate_queryset(users_active(), request, view=self)
@@ -74,8 +61,8 @@ class UserListCreateApi(APIView):
         request=UserCreateInputSerializer,
         responses={201: UserOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        admin = require_admin(request.user)
         data = UserCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.agent_create(by=admin, **data.validated_data)
@@ -89,8 +76,8 @@ class UserDetailApi(APIView):
     language."""
 
     @extend_schema(operation_id="users_get", responses={200: UserOutputSerializer})
-    def get(self, request: Request, pk: int) -> Response:
-        _admin(request)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        require_admin(request.user)
         return Response(UserOutputSerializer(user_get(pk=pk)).data)
 
     @extend_schema(
@@ -98,8 +85,8 @@ class UserDetailApi(APIView):
         request=UserUpdateInputSerializer,
         responses={200: UserOutputSerializer},
     )
-    def patch(self, request: Request, pk: int) -> Response:
-        by = _user(request)
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
+        by = request.user
         if not by.is_admin and pk != by.pk:
             raise AdminRequired()
         data = UserUpdateInputSerializer(data=request.data)
@@ -114,8 +101,8 @@ class UserDeactivateApi(APIView):
     @extend_schema(
         operation_id="users_deactivate", request=None, responses={200: UserOutputSerializer}
     )
-    def post(self, request: Request, pk: int) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        admin = require_admin(request.user)
         services.agent_deactivate(user=user_get(pk=pk), by=admin)
         return Response(UserOutputSerializer(user_get(pk=pk)).data)
 
@@ -126,7 +113,7 @@ class UserReactivateApi(APIView):
     @extend_schema(
         operation_id="users_reactivate", request=None, responses={200: UserOutputSerializer}
     )
-    def post(self, request: Request, pk: int) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        admin = require_admin(request.user)
         services.agent_reactivate(user=user_get(pk=pk), by=admin)
         return Response(UserOutputSerializer(user_get(pk=pk)).data)

@@ -5,18 +5,15 @@ Tickets and messages the caller may not see answer 404; the services decide ever
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
 from core.pagination import KeysetPagination
 from core.parsers import JSONParser
 from tickets.api.message_serializers import (
@@ -40,10 +37,6 @@ from tickets.selectors import ticket_get_for_agent
 from tickets.services import messages as services
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)  # IsAuthenticated guarantees a real user
-
-
 class MessagePagination(KeysetPagination):
     """Newest first on the (ticket, -created_at, -id) index."""
 
@@ -64,10 +57,10 @@ class TicketMessagesApi(APIView):
         parameters=[MessageListQuerySerializer],
         responses={200: MessageOutputSerializer(many=True)},
     )
-    def get(self, request: Request, public_id: str) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
         query = MessageListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        ticket = ticket_get_for_agent(user=_user(request), public_id=public_id)
+        ticket = ticket_get_for_agent(user=request.user, public_id=public_id)
         before = None
         if "before" in query.validated_data:
             before = message_on_ticket(ticket=ticket, public_id=query.validated_data["before"])
@@ -87,10 +80,10 @@ class TicketMessagesApi(APIView):
         },
         responses={201: MessageOutputSerializer},
     )
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = MessageSendInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         quoted = None
         if data.validated_data["quoted"] is not None:
@@ -112,10 +105,10 @@ class TicketNoteAddApi(APIView):
     """Add an internal note (agents only; also on closed tickets)."""
 
     @extend_schema(request=NoteAddInputSerializer, responses={201: MessageOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = NoteAddInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         note = services.note_add(ticket=ticket, by=user, body=data.validated_data["body"])
         return Response(MessageOutputSerializer(note).data, status=status.HTTP_201_CREATED)
@@ -125,10 +118,10 @@ class MessageForwardApi(APIView):
     """Forward a message to another ticket (sent as a new message marked forwarded)."""
 
     @extend_schema(request=MessageForwardInputSerializer, responses={201: MessageOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = MessageForwardInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         message = message_get_for_agent(user=user, public_id=public_id)
         target = ticket_get_for_agent(user=user, public_id=data.validated_data["ticket"])
         copy = services.message_forward(message=message, to_ticket=target, by=user)
@@ -143,17 +136,17 @@ class MessageDetailApi(APIView):
         request=MessageEditInputSerializer,
         responses={200: MessageOutputSerializer},
     )
-    def patch(self, request: Request, public_id: str) -> Response:
+    def patch(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = MessageEditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         message = message_get_for_agent(user=user, public_id=public_id)
         message = services.message_edit(message=message, by=user, body=data.validated_data["body"])
         return Response(MessageOutputSerializer(message).data)
 
     @extend_schema(operation_id="message_delete", responses={204: None})
-    def delete(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def delete(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         message = message_get_for_agent(user=user, public_id=public_id)
         services.message_delete(message=message, by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -163,8 +156,8 @@ class MessageScheduleCancelApi(APIView):
     """Cancel a scheduled message that was not handed over yet."""
 
     @extend_schema(request=None, responses={200: MessageOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         message = message_get_for_agent(user=user, public_id=public_id)
         message = services.message_schedule_cancel(message=message, by=user)
         return Response(MessageOutputSerializer(message).data)
@@ -174,8 +167,8 @@ class MessageEditsApi(APIView):
     """The previous texts of an edited message, oldest first (hidden once it is deleted)."""
 
     @extend_schema(responses={200: MessageEditOutputSerializer(many=True)})
-    def get(self, request: Request, public_id: str) -> Response:
-        message = message_get_for_agent(user=_user(request), public_id=public_id)
+    def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        message = message_get_for_agent(user=request.user, public_id=public_id)
         edits = [] if message.deleted_at else list(message_edits_of(message=message))
         return Response(MessageEditOutputSerializer(edits, many=True).data)
 
@@ -189,6 +182,6 @@ class MessageMediaApi(APIView):
         },
         parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
-    def get(self, request: Request, public_id: str) -> FileResponse:
-        message = message_get_for_agent(user=_user(request), public_id=public_id)
+    def get(self, request: AuthenticatedRequest, public_id: str) -> FileResponse:
+        message = message_get_for_agent(user=request.user, public_id=public_id)
         return media_response(message)

@@ -3,16 +3,13 @@ and delete (moving the tickets to another queue)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AdminRequired
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
 from tickets.agent_errors import QueueNotFound
@@ -28,17 +25,6 @@ from tickets.queue_selectors import queue_get_for, queues_for
 from tickets.services import queues as services
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
-def _admin(request: Request) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise AdminRequired()
-    return user
-
-
 class QueuePagination(KeysetPagination):
     ordering = ("name", "id")
 
@@ -51,9 +37,9 @@ class QueueListCreateApi(APIView):
     pagination_class = QueuePagination
 
     @extend_schema(operation_id="queues_list", responses={200: QueueOutputSerializer(many=True)})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = QueuePagination()
-        page = paginator.paginate_queryset(queues_for(_user(request)), request, view=self)
+        page = paginator.paginate_queryset(queues_for(request.user), request, view=self)
         return paginator.get_paginated_response(QueueOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -61,8 +47,8 @@ class QueueListCreateApi(APIView):
         request=QueueCreateInputSerializer,
         responses={201: QueueOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
-        admin = _admin(request)
+    def post(self, request: AuthenticatedRequest) -> Response:
+        admin = require_admin(request.user)
         data = QueueCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         queue = services.queue_create(by=admin, **data.validated_data)
@@ -74,16 +60,16 @@ class QueueDetailApi(APIView):
     """GET one queue; PATCH it (admins); DELETE it (admins), moving its tickets to ``move_to``."""
 
     @extend_schema(operation_id="queues_get", responses={200: QueueOutputSerializer})
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(QueueOutputSerializer(queue_get_for(user=_user(request), pk=pk)).data)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return Response(QueueOutputSerializer(queue_get_for(user=request.user, pk=pk)).data)
 
     @extend_schema(
         operation_id="queues_update",
         request=QueueUpdateInputSerializer,
         responses={200: QueueOutputSerializer},
     )
-    def patch(self, request: Request, pk: int) -> Response:
-        admin = _admin(request)
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
+        admin = require_admin(request.user)
         data = QueueUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         queue = queue_get_for(user=admin, pk=pk)
@@ -95,8 +81,8 @@ class QueueDetailApi(APIView):
         request=QueueDeleteInputSerializer,
         responses={200: QueueDeleteOutputSerializer},
     )
-    def delete(self, request: Request, pk: int) -> Response:
-        admin = _admin(request)
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
+        admin = require_admin(request.user)
         data = QueueDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         queue = queue_get_for(user=admin, pk=pk)
@@ -118,8 +104,8 @@ class QueueMembersApi(APIView):
         request=QueueMembersInputSerializer,
         responses={200: QueueOutputSerializer},
     )
-    def put(self, request: Request, pk: int) -> Response:
-        admin = _admin(request)
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
+        admin = require_admin(request.user)
         data = QueueMembersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         queue = queue_get_for(user=admin, pk=pk)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
 from core.pagination import KeysetPagination
 from core.parsers import JSONParser
 from tickets.api.quick_reply_serializers import (
@@ -28,10 +25,6 @@ from tickets.media import file_response
 from tickets.message_selectors import quick_replies_for, quick_reply_get_for
 from tickets.selectors import ticket_get_for_agent
 from tickets.services import quick_replies as services
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 class QuickReplyPagination(KeysetPagination):
@@ -51,12 +44,12 @@ class QuickReplyListCreateApi(APIView):
         parameters=[QuickReplyListQuerySerializer],
         responses={200: QuickReplyOutputSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = QuickReplyListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         paginator = QuickReplyPagination()
         page = paginator.paginate_queryset(
-            quick_replies_for(_user(request), prefix=query.validated_data["q"]), request, view=self
+            quick_replies_for(request.user, prefix=query.validated_data["q"]), request, view=self
         )
         return paginator.get_paginated_response(QuickReplyOutputSerializer(page, many=True).data)
 
@@ -68,10 +61,10 @@ class QuickReplyListCreateApi(APIView):
         },
         responses={201: QuickReplyOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = QuickReplyCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        quick_reply = services.quick_reply_create(by=_user(request), **data.validated_data)
+        quick_reply = services.quick_reply_create(by=request.user, **data.validated_data)
         return Response(
             QuickReplyOutputSerializer(quick_reply).data, status=status.HTTP_201_CREATED
         )
@@ -83,8 +76,8 @@ class QuickReplyDetailApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(operation_id="quick_replies_get", responses={200: QuickReplyOutputSerializer})
-    def get(self, request: Request, pk: int) -> Response:
-        quick_reply = quick_reply_get_for(user=_user(request), pk=pk)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        quick_reply = quick_reply_get_for(user=request.user, pk=pk)
         return Response(QuickReplyOutputSerializer(quick_reply).data)
 
     @extend_schema(
@@ -95,10 +88,10 @@ class QuickReplyDetailApi(APIView):
         },
         responses={200: QuickReplyOutputSerializer},
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = QuickReplyUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         quick_reply = quick_reply_get_for(user=user, pk=pk)
         quick_reply = services.quick_reply_update(
             quick_reply=quick_reply, by=user, **data.validated_data
@@ -106,8 +99,8 @@ class QuickReplyDetailApi(APIView):
         return Response(QuickReplyOutputSerializer(quick_reply).data)
 
     @extend_schema(operation_id="quick_replies_delete", responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
-        user = _user(request)
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
+        user = request.user
         services.quick_reply_delete(quick_reply=quick_reply_get_for(user=user, pk=pk), by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -119,10 +112,10 @@ class QuickReplyRenderApi(APIView):
         parameters=[QuickReplyRenderQuerySerializer],
         responses={200: QuickReplyRenderOutputSerializer},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         query = QuickReplyRenderQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         quick_reply = quick_reply_get_for(user=user, pk=pk)
         ticket = ticket_get_for_agent(user=user, public_id=query.validated_data["ticket"])
         text = services.quick_reply_render(quick_reply=quick_reply, ticket=ticket, agent=user)
@@ -135,6 +128,6 @@ class QuickReplyMediaApi(APIView):
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
-        quick_reply = quick_reply_get_for(user=_user(request), pk=pk)
+    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
+        quick_reply = quick_reply_get_for(user=request.user, pk=pk)
         return file_response(quick_reply.media, inline=False)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AdminRequired
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from core.exceptions import FieldValidationError
 from tenants.services import tenant_settings_update
 from tenants.tenancy import current_tenant
@@ -44,7 +43,7 @@ class TenantSettingsApi(APIView):
     @extend_schema(
         operation_id="settings_list", responses={200: TenantSettingOutputSerializer(many=True)}
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         values = settings_with_defaults(current_tenant().settings or {})
         return Response(TenantSettingOutputSerializer(_settings_rows(values), many=True).data)
 
@@ -53,9 +52,8 @@ class TenantSettingsApi(APIView):
         request=OpenApiTypes.OBJECT,
         responses={200: TenantSettingOutputSerializer(many=True)},
     )
-    def patch(self, request: Request) -> Response:
-        if not cast(User, request.user).is_admin:
-            raise AdminRequired()
+    def patch(self, request: AuthenticatedRequest) -> Response:
+        require_admin(request.user)
         if not isinstance(request.data, dict) or not request.data:
             raise FieldValidationError(
                 {"non_field_errors": [_("Send an object of setting keys and values.")]}

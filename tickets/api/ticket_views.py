@@ -3,18 +3,18 @@ merging contacts. Tickets the caller may not see answer 404; the services decide
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AdminRequired
 from accounts.models import User
+from accounts.requests import AuthenticatedRequest
+from accounts.roles import require_admin
 from contacts.selectors import contact_get_for_user
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
@@ -40,10 +40,6 @@ from tickets.selectors import (
 )
 from tickets.services import tickets as services
 from tickets.services.contact_merge import contact_merge
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)  # IsAuthenticated guarantees a real user
 
 
 def _detail(ticket_public_id: Any, user: User) -> Response:
@@ -93,12 +89,12 @@ class TicketListApi(APIView):
         parameters=[TicketListQuerySerializer],
         responses={200: TicketOutputSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = TicketListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         tickets = ticket_list_for_inbox(
-            user=_user(request),
+            user=request.user,
             status=filters["status"],
             scope=filters["scope"],
             queue_ids=filters["queue"],
@@ -119,10 +115,10 @@ class TicketListApi(APIView):
         request=TicketCreateInputSerializer,
         responses={201: TicketDetailOutputSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = TicketCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         contact = contact_get_for_user(user=user, public_id=data.validated_data["contact"])
         # The connection model belongs to the channels app, above this one.
         connection_model = apps.get_model("channels_integrations", "ChannelConnection")
@@ -144,16 +140,16 @@ class TicketDetailApi(APIView):
     """One ticket, with its contact and what the caller may do on it."""
 
     @extend_schema(operation_id="tickets_detail", responses={200: TicketDetailOutputSerializer})
-    def get(self, request: Request, public_id: str) -> Response:
-        return _detail(public_id, _user(request))
+    def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        return _detail(public_id, request.user)
 
 
 class TicketAcceptApi(APIView):
     """Take a pending ticket: it opens, assigned to the caller; 409 if someone was faster."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_accept(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -165,10 +161,10 @@ class TicketTransferApi(APIView):
     @extend_schema(
         request=TicketTransferInputSerializer, responses={200: TicketDetailOutputSerializer}
     )
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = TicketTransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_transfer(
             ticket=ticket,
@@ -184,8 +180,8 @@ class TicketReturnApi(APIView):
     """Give an open ticket back to its queue (pending, unassigned)."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_return_to_queue(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -195,8 +191,8 @@ class TicketCloseApi(APIView):
     """Close the ticket; the connection's farewell message is queued when enabled."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_close(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -206,8 +202,8 @@ class TicketReopenApi(APIView):
     """Reopen a closed ticket, assigned to the caller."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_reopen(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -217,8 +213,8 @@ class TicketMarkReadApi(APIView):
     """The caller has read the conversation: its unread counter goes to zero."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_mark_read(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -230,10 +226,10 @@ class TicketTagsSetApi(APIView):
     @extend_schema(
         request=TicketTagsSetInputSerializer, responses={200: TicketTagOutputSerializer(many=True)}
     )
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         data = TicketTagsSetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _user(request)
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         tags = services.ticket_tags_set(
             ticket=ticket, by=user, tag_ids=data.validated_data["tag_ids"]
@@ -245,8 +241,8 @@ class TicketDeleteApi(APIView):
     """Soft-delete a closed ticket (admins only; restorable)."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         services.ticket_soft_delete(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -256,10 +252,8 @@ class TicketRestoreApi(APIView):
     """Bring back a soft-deleted ticket (admins only)."""
 
     @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
-        if not user.is_admin:
-            raise AdminRequired()
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = require_admin(request.user)
         ticket = ticket_detail_for_agent(user=user, public_id=public_id)
         services.ticket_restore(ticket=ticket, by=user)
         return _detail(public_id, user)
@@ -274,8 +268,8 @@ class TicketEventsApi(APIView):
     @extend_schema(
         operation_id="tickets_events_list", responses={200: TicketEventOutputSerializer(many=True)}
     )
-    def get(self, request: Request, public_id: str) -> Response:
-        ticket = ticket_get_for_agent(user=_user(request), public_id=public_id)
+    def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        ticket = ticket_get_for_agent(user=request.user, public_id=public_id)
         paginator = TicketEventPagination()
         page = paginator.paginate_queryset(ticket_events_of(ticket=ticket), request, view=self)
         return paginator.get_paginated_response(TicketEventOutputSerializer(page, many=True).data)
@@ -287,10 +281,8 @@ class ContactMergeApi(APIView):
     @extend_schema(
         request=ContactMergeInputSerializer, responses={200: ContactMergeOutputSerializer}
     )
-    def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
-        if not user.is_admin:
-            raise AdminRequired()
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = require_admin(request.user)
         data = ContactMergeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         survivor = contact_get_for_user(user=user, public_id=public_id)
