@@ -10,18 +10,19 @@ its field (``X-Form-Invalid`` tells contact_panel.js to swap it in).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from contacts import services as contact_services
 from contacts.errors import ContactNotFound
 from contacts.models import Contact
@@ -53,14 +54,10 @@ MERGE_CANDIDATES_SHOWN = 8
 # ----------------------------------------------------------------------------- helpers
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # login_required guarantees a real user
-
-
-def _ticket(request: HttpRequest, ticket_id: UUID) -> Ticket:
+def _ticket(request: AuthenticatedHttpRequest, ticket_id: UUID) -> Ticket:
     """The ticket (its contact joined) if the agent may see it; 404 otherwise."""
     try:
-        return ticket_get_for_agent(user=_user(request), public_id=ticket_id)
+        return ticket_get_for_agent(user=request.user, public_id=ticket_id)
     except TicketNotFound as exc:
         raise Http404 from exc
 
@@ -154,7 +151,7 @@ def _context(user: User, ticket: Ticket, **extra: Any) -> dict[str, Any]:
 
 
 def _section(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ticket: Ticket,
     name: str,
     form: forms.Form | None = None,
@@ -162,7 +159,7 @@ def _section(
 ) -> HttpResponse:
     """One section of the panel; 400 (marked ``X-Form-Invalid``) when a POSTed ``form`` has
     errors."""
-    user = _user(request)
+    user = request.user
     context = _context(user, ticket, **_SECTIONS[name](user, ticket, form))
     context.update(extra)
     invalid = form is not None and bool(form.errors) and request.method == "POST"
@@ -178,7 +175,7 @@ def _section(
 
 
 def _save(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ticket_id: UUID,
     section: str,
     form_class: type[forms.Form],
@@ -202,8 +199,8 @@ def _save(
 # ----------------------------------------------------------------------------- views
 
 
-def _panel(request: HttpRequest, ticket: Ticket, template: str) -> HttpResponse:
-    user = _user(request)
+def _panel(request: AuthenticatedHttpRequest, ticket: Ticket, template: str) -> HttpResponse:
+    user = request.user
     _contact(ticket)
     context = _context(user, ticket)
     for build in _SECTIONS.values():
@@ -213,7 +210,7 @@ def _panel(request: HttpRequest, ticket: Ticket, template: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_panel_show(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_show(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """The whole panel: a fragment for htmx (the ticket panel loads it), else a page."""
     ticket = _ticket(request, ticket_id)
     if htmx_partial(request):
@@ -223,7 +220,7 @@ def contact_panel_show(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_details(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_details(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Change the contact's name, phone and e-mail (``contact_update``)."""
     return _save(
         request,
@@ -238,7 +235,7 @@ def contact_panel_details(request: HttpRequest, ticket_id: UUID) -> HttpResponse
 
 @login_required
 @require_POST
-def contact_panel_notes(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_notes(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Replace the contact's notes."""
     return _save(
         request,
@@ -251,7 +248,7 @@ def contact_panel_notes(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_tags(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_tags(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Replace the contact's tags (``contact_tags_set``)."""
     return _save(
         request,
@@ -266,7 +263,7 @@ def contact_panel_tags(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_owners(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_owners(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Replace the contact's wallet owners (``contact_owners_set``)."""
     return _save(
         request,
@@ -281,7 +278,7 @@ def contact_panel_owners(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_attributes(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_attributes(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Set the contact's custom attribute values, each typed by its definition."""
     ticket = _ticket(request, ticket_id)
     definitions = list(contact_attribute_definition_list())
@@ -301,7 +298,7 @@ def contact_panel_attributes(request: HttpRequest, ticket_id: UUID) -> HttpRespo
 
 @login_required
 @require_POST
-def contact_panel_block(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_block(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Block the contact: their messages no longer open tickets."""
     ticket = _ticket(request, ticket_id)
     contact_services.contact_block(contact=ticket.contact)
@@ -310,15 +307,15 @@ def contact_panel_block(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_unblock(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_unblock(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Unblock the contact."""
     ticket = _ticket(request, ticket_id)
     contact_services.contact_unblock(contact=ticket.contact)
     return _section(request, ticket, "blocked")
 
 
-def _merge_admin(request: HttpRequest, ticket_id: UUID) -> tuple[User, Ticket]:
-    user = _user(request)
+def _merge_admin(request: AuthenticatedHttpRequest, ticket_id: UUID) -> tuple[User, Ticket]:
+    user = request.user
     ticket = _ticket(request, ticket_id)
     if not user.is_admin:  # contact_merge would refuse too; the panel does not offer it
         raise PermissionDenied
@@ -327,7 +324,7 @@ def _merge_admin(request: HttpRequest, ticket_id: UUID) -> tuple[User, Ticket]:
 
 @login_required
 @require_GET
-def contact_panel_merge_search(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_merge_search(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Contacts matching ``q`` (name, phone, e-mail) that could be merged into this one."""
     user, ticket = _merge_admin(request, ticket_id)
     query = request.GET.get("q", "").strip()
@@ -345,7 +342,7 @@ def contact_panel_merge_search(request: HttpRequest, ticket_id: UUID) -> HttpRes
 
 @login_required
 @require_GET
-def contact_panel_merge(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_merge(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """The merge section: the search, or with ``?merged=<contact>`` the confirmation of
     folding that contact into this one."""
     user, ticket = _merge_admin(request, ticket_id)
@@ -363,7 +360,7 @@ def contact_panel_merge(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_panel_merge_confirm(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+def contact_panel_merge_confirm(request: AuthenticatedHttpRequest, ticket_id: UUID) -> HttpResponse:
     """Fold the chosen contact into the ticket's contact (``contact_merge``) and show the whole
     panel again; a refusal (say, both have an active ticket on one connection) is shown in the
     merge section."""

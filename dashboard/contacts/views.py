@@ -12,13 +12,13 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from contacts.errors import ContactNotFound, TagNotFound
 from contacts.models import Contact, ContactImport, Tag
 from contacts.selectors import (
@@ -57,8 +57,8 @@ def _after(contacts: QuerySet[Contact], cursor: str) -> QuerySet[Contact]:
 
 
 @login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     search = request.GET.get("q", "").strip()[:100]
     tag_ids = [int(t) for t in request.GET.getlist("tag") if t.isdigit()]
     contacts = contact_list_for_user(user=user, search=search, tag_ids=tag_ids).order_by(
@@ -85,7 +85,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 def _save_contact(
-    request: HttpRequest, form: ContactForm, contact: Contact | None
+    request: AuthenticatedHttpRequest, form: ContactForm, contact: Contact | None
 ) -> Contact | None:
     data = form.cleaned_data
     tag_ids = [int(pk) for pk in data["tags"]]
@@ -115,7 +115,7 @@ def _save_contact(
 
 
 @login_required
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact = _save_contact(request, form, None)
@@ -126,15 +126,15 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/edit.html", {"form": form, "contact": None}, status=status)
 
 
-def _contact(request: HttpRequest, public_id: UUID) -> Contact:
+def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
     try:
-        return contact_get_for_user(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+        return contact_get_for_user(user=request.user, public_id=public_id)
     except ContactNotFound as exc:
         raise Http404 from exc
 
 
 @login_required
-def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     contact = _contact(request, public_id)
     initial = {
         "name": contact.name,
@@ -154,7 +154,7 @@ def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @admin_required
 @require_POST
-def contact_remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def contact_remove(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     contact = _contact(request, public_id)
     try:
         contact_delete(contact=contact)
@@ -166,14 +166,14 @@ def contact_remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def contact_import(request: HttpRequest) -> HttpResponse:
+def contact_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a CSV; the import runs in the background and its page shows the progress."""
     form = ContactImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             started = contact_import_start(
                 file=form.cleaned_data["file"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
                 tag_ids=[int(pk) for pk in form.cleaned_data["tags"]],
             )
         except ApplicationError as exc:
@@ -185,15 +185,15 @@ def contact_import(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/import.html", {"form": form}, status=status)
 
 
-def _import(request: HttpRequest, public_id: UUID) -> ContactImport:
+def _import(request: AuthenticatedHttpRequest, public_id: UUID) -> ContactImport:
     try:
-        return contact_import_get_for_user(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+        return contact_import_get_for_user(user=request.user, public_id=public_id)
     except ApplicationError as exc:
         raise Http404 from exc
 
 
 @login_required
-def contact_import_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def contact_import_status(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """The import's progress (the fragment polls itself every second until it is finished)."""
     contact_import = _import(request, public_id)
     finished = contact_import.status in (ContactImport.Status.DONE, ContactImport.Status.FAILED)
@@ -204,7 +204,7 @@ def contact_import_status(request: HttpRequest, public_id: UUID) -> HttpResponse
 
 
 @login_required
-def contact_import_errors(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def contact_import_errors(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """The import's error report as CSV (row, field, message)."""
     contact_import = _import(request, public_id)
     out = io.StringIO()
@@ -221,7 +221,7 @@ def contact_import_errors(request: HttpRequest, public_id: UUID) -> HttpResponse
 
 
 @admin_required
-def tag_admin(request: HttpRequest) -> HttpResponse:
+def tag_admin(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -244,7 +244,7 @@ def _tag(pk: int) -> Tag:
 
 
 @admin_required
-def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def tag_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     tag = _tag(pk)
     initial = {"name": tag.name, "color": tag.color, "is_active": tag.is_active}
     form = TagForm(request.POST or None, initial=initial)
@@ -265,7 +265,7 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def tag_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def tag_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     tag = _tag(pk)
     tag_delete(tag=tag)
     messages.success(request, _("Tag %(name)s deleted.") % {"name": tag.name})

@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from channels_integrations.models import ChannelConnection
 from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
@@ -49,7 +50,7 @@ class InboxFilters:
     unread: bool = False
 
     @classmethod
-    def from_request(cls, request: HttpRequest) -> InboxFilters:
+    def from_request(cls, request: AuthenticatedHttpRequest) -> InboxFilters:
         get = request.GET
         tab = get.get("tab", Ticket.Status.OPEN)
         scope = get.get("scope", "all")
@@ -115,8 +116,8 @@ def _cursor_of(ticket: Ticket) -> str:
     return f"{stamp}|{ticket.pk}"
 
 
-def _page(request: HttpRequest, filters: InboxFilters) -> tuple[list[Ticket], str]:
-    tickets = filters.tickets(request.user)  # type: ignore[arg-type]
+def _page(request: AuthenticatedHttpRequest, filters: InboxFilters) -> tuple[list[Ticket], str]:
+    tickets = filters.tickets(request.user)
     cursor = request.GET.get("cursor", "")
     if cursor:
         tickets = _after_cursor(tickets, cursor)
@@ -164,9 +165,9 @@ def _tabs(user: User, filters: InboxFilters) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The inbox page; with htmx, only the list (a filter change or the next page)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     filters = InboxFilters.from_request(request)
     # Before the list: the page's socket resumes from here, so an event between this read and
     # the socket's hello is replayed instead of lost.
@@ -192,11 +193,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def inbox_row(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def inbox_row(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """One row under the current filters, for the live updates; 204 when the ticket is not (or
     no longer) in this list or not visible to the user: the page removes the row."""
     filters = InboxFilters.from_request(request)
-    ticket = filters.tickets(request.user).filter(public_id=ticket_id).first()  # type: ignore[arg-type]
+    ticket = filters.tickets(request.user).filter(public_id=ticket_id).first()
     if ticket is None:
         return HttpResponse(status=204)
     return render(
@@ -206,8 +207,8 @@ def inbox_row(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def inbox_counts(request: HttpRequest) -> HttpResponse:
+def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The tabs with their counts (refreshed after live changes)."""
     filters = InboxFilters.from_request(request)
-    tabs = _tabs(request.user, filters)  # type: ignore[arg-type]
+    tabs = _tabs(request.user, filters)
     return render(request, "tickets/partials/_inbox_tabs.html", {"tabs": tabs})

@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.selectors import connection_get, connections_list
@@ -48,7 +48,7 @@ def _add_error(form: ConnectionForm, exc: ApplicationError) -> None:
 
 
 @admin_required
-def connection_list(request: HttpRequest) -> HttpResponse:
+def connection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     connections = connections_list().order_by("name")
     providers = [
         (key, ChannelConnection.Provider(key).label) for key in PROVIDER_FIELDS if key in PROVIDERS
@@ -58,10 +58,10 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def connection_new(request: HttpRequest, provider: str) -> HttpResponse:
+def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResponse:
     if provider not in PROVIDER_FIELDS or provider not in PROVIDERS:
         raise Http404
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = ConnectionForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -99,9 +99,9 @@ def _connection(public_id: UUID) -> ChannelConnection:
 
 
 @admin_required
-def connection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     """The connection's status, what to paste elsewhere, and its settings form."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     connection = _connection(public_id)
     initial: dict[str, Any] = {
         "name": connection.name,
@@ -165,10 +165,12 @@ ACTIONS = {
 
 @admin_required
 @require_POST
-def connection_action(request: HttpRequest, public_id: UUID, action: str) -> HttpResponse:
+def connection_action(
+    request: AuthenticatedHttpRequest, public_id: UUID, action: str
+) -> HttpResponse:
     """Check with the provider, enable, disable or delete; the outcome is a message."""
     connection = _connection(public_id)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     try:
         if action == "delete":
             connection_delete(connection=connection, by=user)

@@ -9,12 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error
@@ -42,7 +43,9 @@ from tickets.services.quick_replies import (
 )
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], form: Any) -> HttpResponse:
+def _page(
+    request: AuthenticatedHttpRequest, template: str, context: dict[str, Any], form: Any
+) -> HttpResponse:
     status = 400 if request.method == "POST" and form is not None and form.errors else 200
     return render(request, template, context, status=status)
 
@@ -51,9 +54,9 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], form: An
 
 
 @admin_required
-def queue_list(request: HttpRequest) -> HttpResponse:
+def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queues with their agents; a form to add one."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = QueueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -77,16 +80,16 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     return _page(request, "tickets/manage/queues.html", context, form)
 
 
-def _queue(request: HttpRequest, pk: int) -> Queue:
+def _queue(request: AuthenticatedHttpRequest, pk: int) -> Queue:
     try:
-        return queue_get_for(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return queue_get_for(user=request.user, pk=pk)
     except QueueNotFound as exc:
         raise Http404 from exc
 
 
 @admin_required
-def queue_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     queue = _queue(request, pk)
     initial = {
         "name": queue.name,
@@ -124,8 +127,8 @@ def queue_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def queue_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def queue_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     queue = _queue(request, pk)
     form = QueueDeleteForm(request.POST, queue=queue)
     if form.is_valid():
@@ -154,9 +157,9 @@ def queue_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def quick_reply_list(request: HttpRequest) -> HttpResponse:
+def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's shared replies and one's own; admins also create shared ones."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -179,16 +182,16 @@ def quick_reply_list(request: HttpRequest) -> HttpResponse:
     return _page(request, "tickets/manage/quick_replies.html", context, form)
 
 
-def _quick_reply(request: HttpRequest, pk: int) -> Any:
+def _quick_reply(request: AuthenticatedHttpRequest, pk: int) -> Any:
     try:
-        return quick_reply_get_for(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return quick_reply_get_for(user=request.user, pk=pk)
     except QuickReplyNotFound as exc:
         raise Http404 from exc
 
 
 @login_required
-def quick_reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     reply = _quick_reply(request, pk)
     initial = {"shortcode": reply.shortcode, "body": reply.body}
     form = QuickReplyForm(request.POST or None, initial=initial)
@@ -211,10 +214,10 @@ def quick_reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quick_reply_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def quick_reply_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reply = _quick_reply(request, pk)
     try:
-        quick_reply_delete(quick_reply=reply, by=request.user)  # type: ignore[arg-type]
+        quick_reply_delete(quick_reply=reply, by=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -226,9 +229,9 @@ def quick_reply_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The tenant's users, active or not; a form to add one."""
-    admin: User = request.user  # type: ignore[assignment]
+    admin = request.user
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -261,8 +264,8 @@ def _user(pk: int) -> User:
 
 
 @admin_required
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    admin: User = request.user  # type: ignore[assignment]
+def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    admin = request.user
     member = _user(pk)
     initial = {
         "name": member.name,
@@ -293,9 +296,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def user_active(request: HttpRequest, pk: int) -> HttpResponse:
+def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Deactivate or reactivate (the services refuse the last admin, open tickets, the limit)."""
-    admin: User = request.user  # type: ignore[assignment]
+    admin = request.user
     member = _user(pk)
     try:
         if member.is_active:
@@ -314,7 +317,7 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def tenant_settings(request: HttpRequest) -> HttpResponse:
+def tenant_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every tenant setting, typed; all stored or none."""
     tenant = current_tenant()
     form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))

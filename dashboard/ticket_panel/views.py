@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
 from tickets.errors import TicketNotFound
@@ -58,9 +58,9 @@ def _error(exc: ApplicationError) -> HttpResponse:
     return response
 
 
-def _ticket(request: HttpRequest, ticket_id: str) -> Ticket:
+def _ticket(request: AuthenticatedHttpRequest, ticket_id: str) -> Ticket:
     try:
-        return ticket_detail_for_agent(user=request.user, public_id=ticket_id)  # type: ignore[arg-type]
+        return ticket_detail_for_agent(user=request.user, public_id=ticket_id)
     except TicketNotFound as exc:
         raise Http404 from exc
 
@@ -81,8 +81,8 @@ def _history(ticket: Ticket, before: Message | None = None) -> tuple[list[Any], 
     return items, more
 
 
-def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[str, Any]:
+    user = request.user
     items, more = _history(ticket)
     permissions = ticket_permissions(ticket=ticket, user=user)
     context: dict[str, Any] = {
@@ -101,7 +101,7 @@ def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def panel(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def panel(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """The panel fragment; a plain visit goes to the inbox with the ticket open."""
     if not htmx_partial(request):
         return redirect(f"{reverse('tickets:inbox')}?ticket={ticket_id}")
@@ -110,13 +110,13 @@ def panel(request: HttpRequest, ticket_id: str) -> HttpResponse:
     except Http404:  # missing or not visible: the same answer, and nothing of the ticket
         return render(request, "tickets/partials/_panel_gone.html", {})
     if ticket.unread_count:
-        ticket_mark_read(ticket=ticket, by=request.user)  # type: ignore[arg-type]
+        ticket_mark_read(ticket=ticket, by=request.user)
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 
 @login_required
 @require_GET
-def panel_header(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def panel_header(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """The header (status, assignee, actions) alone: refreshed on live ticket changes without
     touching what the agent is typing."""
     ticket = _ticket(request, ticket_id)
@@ -125,7 +125,7 @@ def panel_header(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def history(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """Older messages (infinite scroll upward): ``?before=<message id>``."""
     ticket = _ticket(request, ticket_id)
     before = message_on_ticket(ticket=ticket, public_id=request.GET.get("before", ""))
@@ -142,7 +142,9 @@ def history(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def message_fragment(request: HttpRequest, ticket_id: str, message_id: str) -> HttpResponse:
+def message_fragment(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
     """One message as the panel shows it (live updates fetch it)."""
     ticket = _ticket(request, ticket_id)
     message = message_on_ticket(ticket=ticket, public_id=message_id)
@@ -163,11 +165,11 @@ class ComposerForm(forms.Form):
 
 @login_required
 @require_POST
-def message_create(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """Send a reply (text, file, quoting a message, now or later) or add an internal note;
     answers the stored message's fragment (the live event later replaces it in place)."""
     ticket = _ticket(request, ticket_id)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = ComposerForm(request.POST, request.FILES)
     if not form.is_valid():
         reason = "; ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -198,11 +200,11 @@ def message_create(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def quick_replies(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def quick_replies(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
     """The quick replies whose shortcode starts with what follows "/" in the composer, each
     already rendered for this ticket and agent."""
     ticket = _ticket(request, ticket_id)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     replies = list(quick_replies_for(user, prefix=request.GET.get("q", "").strip())[:8])
     options = [
         {"reply": reply, "text": quick_reply_render(quick_reply=reply, ticket=ticket, agent=user)}
@@ -211,8 +213,8 @@ def quick_replies(request: HttpRequest, ticket_id: str) -> HttpResponse:
     return render(request, "tickets/partials/_quick_replies.html", {"options": options})
 
 
-def _transfer(request: HttpRequest, ticket: Ticket) -> Ticket:
-    user: User = request.user  # type: ignore[assignment]
+def _transfer(request: AuthenticatedHttpRequest, ticket: Ticket) -> Ticket:
+    user = request.user
     queue_id, agent_id = request.POST.get("queue", ""), request.POST.get("agent", "")
     to_queue = queues_for(user).filter(pk=queue_id).first() if queue_id.isdigit() else None
     to_agent = users_active().filter(pk=agent_id).first() if agent_id.isdigit() else None
@@ -229,18 +231,18 @@ def _transfer(request: HttpRequest, ticket: Ticket) -> Ticket:
     )
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Ticket], Ticket]] = {
-    "accept": lambda request, ticket: ticket_accept(ticket=ticket, by=request.user),  # type: ignore[arg-type]
-    "close": lambda request, ticket: ticket_close(ticket=ticket, by=request.user),  # type: ignore[arg-type]
-    "reopen": lambda request, ticket: ticket_reopen(ticket=ticket, by=request.user),  # type: ignore[arg-type]
-    "return": lambda request, ticket: ticket_return_to_queue(ticket=ticket, by=request.user),  # type: ignore[arg-type]
+ACTIONS: dict[str, Callable[[AuthenticatedHttpRequest, Ticket], Ticket]] = {
+    "accept": lambda request, ticket: ticket_accept(ticket=ticket, by=request.user),
+    "close": lambda request, ticket: ticket_close(ticket=ticket, by=request.user),
+    "reopen": lambda request, ticket: ticket_reopen(ticket=ticket, by=request.user),
+    "return": lambda request, ticket: ticket_return_to_queue(ticket=ticket, by=request.user),
     "transfer": _transfer,
 }
 
 
 @login_required
 @require_POST
-def ticket_action(request: HttpRequest, ticket_id: str, action: str) -> HttpResponse:
+def ticket_action(request: AuthenticatedHttpRequest, ticket_id: str, action: str) -> HttpResponse:
     """Accept, close, reopen, return to the queue or transfer; answers the re-rendered panel
     (404 when the agent may no longer see the ticket afterwards: the page clears it)."""
     if action not in ACTIONS:
