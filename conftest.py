@@ -113,7 +113,7 @@ def host_client(host: str) -> Client:
 def signed_in_client(fixture: TenantFixture, user: Any) -> Client:
     """A browser-like client on the fixture's host, signed in through the dashboard's sign-in
     form with the factories' password (as a person would, lockout and session included)."""
-    from tickets.tests.factories import PASSWORD
+    from accounts.tests.factories import PASSWORD
 
     client = host_client(fixture.host)
     response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, UserFactory
 
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")

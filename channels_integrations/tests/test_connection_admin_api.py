@@ -9,19 +9,14 @@ import respx
 from django.db import connection as db
 from django.utils import translation
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.sample_provider import API, sign
 from channels_integrations.tests.support import post_webhook, sample_connection
 from tenants.models import ChannelRoute, Tenant
 from tenants.tenancy import public_scope, tenant_scope
-from tickets.tests.factories import (
-    PASSWORD,
-    ConnectionFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 URL = "/api/v1/connections/"
 SECRET = "sample-secret-9876"

@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, ConnectionFactory, QueueFactory, UserFactory
+from tickets.tests.factories import ConnectionFactory, QueueFactory
 
 URL = "/api/v1/connections/"
 SECRET = "s3cr3t-bot-token-123456"

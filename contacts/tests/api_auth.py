@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from contacts.tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 
 def bearer(api: APIClient, email: str, password: str = PASSWORD) -> APIClient:

@@ -4,15 +4,10 @@ import uuid
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.models import Contact, ContactAttributeDefinition
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import (
-    AdminFactory,
-    AttributeDefinitionFactory,
-    ContactFactory,
-    TagFactory,
-    UserFactory,
-)
+from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 
 

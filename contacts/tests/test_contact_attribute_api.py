@@ -2,9 +2,10 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.models import ContactAttributeDefinition
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, AttributeDefinitionFactory, UserFactory
+from contacts.tests.factories import AttributeDefinitionFactory
 
 
 @pytest.fixture

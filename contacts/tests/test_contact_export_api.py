@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 def _rows(response) -> list[dict[str, str]]:

@@ -3,11 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.models import Contact, ContactImport
 from contacts.services import IMPORT_MAX_BYTES
 from contacts.tasks import contact_import_run_task
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, TagFactory, UserFactory
+from contacts.tests.factories import TagFactory
 
 
 @pytest.fixture

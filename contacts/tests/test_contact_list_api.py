@@ -2,8 +2,9 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Contacts, tags and imports of one tenant are invisible from another, even by identifier."""
 
+from accounts.tests.factories import AdminFactory
 from contacts.models import Contact, ContactImport, Tag
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 
 

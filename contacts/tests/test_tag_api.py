@@ -2,9 +2,10 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.models import Tag
 from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 @pytest.fixture

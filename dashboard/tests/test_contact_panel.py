@@ -10,20 +10,14 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from conftest import host_client
 from contacts.models import Contact, ContactAttributeDefinition
+from contacts.tests.factories import ContactFactory, ContactIdentityFactory, TagFactory
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import (
-    ConnectionFactory,
-    ContactFactory,
-    ContactIdentityFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -12,12 +12,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from conftest import host_client
 from dashboard.platform.selectors import tenant_usage
 from tenants.models import Domain, Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import ConnectionFactory, TicketFactory, UserFactory
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 PLATFORM_HOST = "localhost"
 ROOT_EMAIL = "root@platform.test"

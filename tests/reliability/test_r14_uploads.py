@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from tenants.tenancy import tenant_scope
 from tickets.media import MEDIA_MAX_BYTES
 from tickets.models import Message, Ticket
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

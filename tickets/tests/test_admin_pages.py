@@ -4,6 +4,7 @@ read-only, and channel credentials never appear."""
 import pytest
 from django.utils import translation
 
+from accounts.tests.factories import UserFactory
 from tenants.tenancy import tenant_scope
 from tickets.events import event_ticket_created
 from tickets.models import Queue, Ticket
@@ -13,7 +14,6 @@ from tickets.tests.factories import (
     QueueFactory,
     QuickReplyFactory,
     TicketFactory,
-    UserFactory,
 )
 
 SECRET = "s3cr3t-whatsapp-token-987"

@@ -3,10 +3,11 @@
 import pytest
 
 from accounts.models import User
+from accounts.tests.factories import PASSWORD, UserFactory
 from conftest import host_api_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 URL = "/api/v1/users/"
 

@@ -3,10 +3,11 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from tenants.tenancy import tenant_scope
 from tickets import media as media_module
 from tickets.models import Message, Ticket
-from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 def _login(api, user):

@@ -6,17 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.messages import message_delete, message_send, note_add
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    MessageFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 def _login(api, user):

@@ -2,9 +2,10 @@
 
 import pytest
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Queue, Ticket
-from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 URL = "/api/v1/queues/"
 

@@ -2,16 +2,11 @@
 
 import pytest
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import QuickReply
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ContactFactory,
-    QuickReplyFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import QuickReplyFactory, TicketFactory
 
 URL = "/api/v1/quick-replies/"
 

@@ -2,10 +2,10 @@
 
 import pytest
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tenants.tenant_settings import TENANT_SETTINGS
-from tickets.tests.factories import PASSWORD, UserFactory
 
 URL = "/api/v1/settings/"
 

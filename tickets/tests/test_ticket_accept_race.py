@@ -9,12 +9,13 @@ import threading
 from django.db import connection as db_connection
 
 from accounts.models import User
+from accounts.tests.factories import PASSWORD, UserFactory
 from conftest import host_api_client
 from tenants.tenancy import tenant_scope
 from tickets.errors import TicketAlreadyAccepted
 from tickets.models import Queue, Ticket, TicketEvent
 from tickets.services.tickets import ticket_accept
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 def _in_thread(func):

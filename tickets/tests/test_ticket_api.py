@@ -7,21 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from conftest import host_api_client
 from contacts.models import Contact
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket, TicketEvent
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, MessageFactory, QueueFactory, TicketFactory
 
 
 def _login(api, user):

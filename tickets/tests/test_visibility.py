@@ -3,20 +3,14 @@ same rule for the detail (404), the list and the search."""
 
 import pytest
 
+from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from conftest import host_api_client
+from contacts.tests.factories import ContactFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.selectors import ticket_list_for_inbox, tickets_visible_to
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture

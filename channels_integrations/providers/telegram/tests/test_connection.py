@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from accounts.tests.factories import AdminFactory
 from channels_integrations.errors import CredentialsRejected, ProviderUnreachable
 from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.telegram.tests.support import (
@@ -24,7 +25,6 @@ from channels_integrations.services.connections import (
 from core.exceptions import FieldValidationError
 from tenants.models import ChannelRoute
 from tenants.tenancy import public_scope, tenant_scope
-from tickets.tests.factories import AdminFactory
 
 
 @pytest.fixture
