@@ -29,10 +29,10 @@ def test_r14_hostile_uploads_are_refused_and_stored_files_are_inert(
     settings.MEDIA_ROOT = tmp_path
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
-        agent = UserFactory(queues=[queue])
+        agent = UserFactory.create(queues=[queue])
         ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent, queue=queue)
     with tenant_scope(beta.tenant):
-        outsider = UserFactory()
+        outsider = UserFactory.create()
     sign_in_api(api_alpha, agent.email)
     sign_in_api(api_beta, outsider.email)
     url = f"/api/v1/tickets/{ticket.public_id}/messages/"
