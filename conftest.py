@@ -1,5 +1,7 @@
 """Shared fixtures: two real tenants (alpha, beta) in real PostgreSQL schemas, clients bound to
-their hosts, and a clean Redis test database for every test.
+their hosts, and a clean Redis test database for every test; plus the one way tests sign in: a
+dashboard session (``sign_in``, ``signed_in_client``) or an API token (``token_pair``,
+``sign_in_api``), both obtained through the real sign-in form and token endpoint.
 
 The tenants are provisioned once per test session through the same service production uses,
 outside any test transaction (DDL once); each test then runs in a transaction that is rolled back.
@@ -20,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import PASSWORD
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_provision
 from tenants.tenancy import public_scope
@@ -110,21 +113,41 @@ def host_client(host: str) -> Client:
     return Client(HTTP_HOST=host)
 
 
-def signed_in_client(fixture: TenantFixture, user: Any) -> Client:
-    """A browser-like client on the fixture's host, signed in through the dashboard's sign-in
-    form with the factories' password (as a person would, lockout and session included)."""
-    from tickets.tests.factories import PASSWORD
-
-    client = host_client(fixture.host)
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+def sign_in(client: Client, email: str, password: str = PASSWORD) -> Client:
+    """Sign ``client`` in through the dashboard's sign-in form, as a person would (lockout,
+    tenant check and session included); returns the client. The password defaults to the one
+    every factory-made user has; a tenant's first admin signs in with ``admin_password``."""
+    response = client.post("/accounts/login/", {"email": email, "password": password})
     assert response.status_code == 302, response.content
     return client
+
+
+def signed_in_client(fixture: TenantFixture, user: Any, password: str = PASSWORD) -> Client:
+    """A browser-like client on the fixture's host with ``user`` signed in (``sign_in``)."""
+    return sign_in(host_client(fixture.host), user.email, password)
 
 
 def host_api_client(host: str) -> APIClient:
     client = APIClient()
     client.defaults["HTTP_HOST"] = host
     return client
+
+
+def token_pair(api: APIClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """The access and refresh tokens the API's own token endpoint issues for these credentials
+    on ``api``'s host (the password defaults as in ``sign_in``)."""
+    response = api.post(
+        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def sign_in_api(api: APIClient, email: str, password: str = PASSWORD) -> APIClient:
+    """Authenticate every later request of ``api`` with an access token from ``token_pair``;
+    returns the client."""
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair(api, email, password)['access']}")
+    return api
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import User
 from accounts.services import user_create
+from conftest import sign_in, token_pair
 from tenants.tenancy import public_scope, tenant_scope
 
 SECRET_EMAIL = "only-in-alpha@example.com"
@@ -16,21 +17,6 @@ PASSWORD = "Harbor-Lilac-65"
 def alpha_agent(alpha) -> User:
     with tenant_scope(alpha.tenant):
         return user_create(email=SECRET_EMAIL, name="Alpha Only", password=PASSWORD)
-
-
-def _sign_in(client, fixture) -> None:
-    response = client.post(
-        "/accounts/login/", {"email": fixture.admin_email, "password": fixture.admin_password}
-    )
-    assert response.status_code == 302
-
-
-def _token(api, email: str, password: str) -> str:
-    response = api.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access"]
 
 
 def test_the_orm_in_beta_does_not_see_alphas_user(alpha, beta, alpha_agent):
@@ -61,8 +47,8 @@ def test_user_number_one_is_a_different_person_in_each_tenant(alpha, beta):
 def test_betas_admin_does_not_see_alphas_user_in_the_tenant_admin(
     alpha, beta, alpha_agent, client_alpha, client_beta
 ):
-    _sign_in(client_beta, beta)
-    _sign_in(client_alpha, alpha)
+    sign_in(client_beta, beta.admin_email, beta.admin_password)
+    sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
 
     beta_list = client_beta.get("/admin/accounts/user/")
     alpha_list = client_alpha.get("/admin/accounts/user/")
@@ -77,7 +63,7 @@ def test_betas_admin_does_not_see_alphas_user_in_the_tenant_admin(
 
 
 def test_betas_admin_cannot_open_alphas_user_by_its_id(alpha, beta, alpha_agent, client_beta):
-    _sign_in(client_beta, beta)
+    sign_in(client_beta, beta.admin_email, beta.admin_password)
 
     response = client_beta.get(f"/admin/accounts/user/{alpha_agent.pk}/change/", follow=True)
 
@@ -85,7 +71,7 @@ def test_betas_admin_cannot_open_alphas_user_by_its_id(alpha, beta, alpha_agent,
 
 
 def test_betas_admin_search_does_not_find_alphas_user(alpha, beta, alpha_agent, client_beta):
-    _sign_in(client_beta, beta)
+    sign_in(client_beta, beta.admin_email, beta.admin_password)
 
     response = client_beta.get("/admin/accounts/user/", {"q": "only-in-alpha"})
 
@@ -94,7 +80,7 @@ def test_betas_admin_search_does_not_find_alphas_user(alpha, beta, alpha_agent, 
 
 
 def test_alphas_user_signs_in_at_alpha_but_not_at_beta(alpha, alpha_agent, api_alpha, api_beta):
-    access = _token(api_alpha, SECRET_EMAIL, PASSWORD)
+    access = token_pair(api_alpha, SECRET_EMAIL, PASSWORD)["access"]
     me = api_alpha.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert me.status_code == 200
     assert me.json()["email"] == SECRET_EMAIL
@@ -110,7 +96,7 @@ def test_alphas_user_signs_in_at_alpha_but_not_at_beta(alpha, alpha_agent, api_a
 def test_alphas_user_token_does_not_reveal_anything_at_beta(
     alpha, beta, alpha_agent, api_alpha, api_beta
 ):
-    access = _token(api_alpha, SECRET_EMAIL, PASSWORD)
+    access = token_pair(api_alpha, SECRET_EMAIL, PASSWORD)["access"]
 
     response = api_beta.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
 
@@ -119,7 +105,7 @@ def test_alphas_user_token_does_not_reveal_anything_at_beta(
 
 
 def test_me_at_beta_shows_betas_admin_and_tenant_only(alpha, beta, alpha_agent, api_beta):
-    access = _token(api_beta, beta.admin_email, beta.admin_password)
+    access = token_pair(api_beta, beta.admin_email, beta.admin_password)["access"]
 
     response = api_beta.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
 
@@ -134,8 +120,7 @@ def test_me_at_beta_shows_betas_admin_and_tenant_only(alpha, beta, alpha_agent, 
 def test_a_session_at_alpha_reads_the_api_as_alphas_user_only(
     alpha, beta, alpha_agent, client_alpha
 ):
-    response = client_alpha.post("/accounts/login/", {"email": SECRET_EMAIL, "password": PASSWORD})
-    assert response.status_code == 302
+    sign_in(client_alpha, SECRET_EMAIL, PASSWORD)
 
     me = client_alpha.get("/api/v1/me/")
 

@@ -17,8 +17,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from accounts.tests.factories import UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, UserFactory
 
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
@@ -199,11 +200,7 @@ def alpha_pt_beta_en(alpha, beta):
 def _sign_in(api, fixture, language=""):
     with tenant_scope(fixture.tenant):
         user = UserFactory(language=language)
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    sign_in_api(api, user.email)
 
 
 def _message(response, status: int, code: str) -> str:

@@ -6,17 +6,12 @@ import pytest
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
+from conftest import token_pair
 from tenants.tenancy import tenant_scope
 
 
 def _pair(api, fixture) -> dict[str, str]:
-    response = api.post(
-        "/api/v1/auth/token/",
-        {"email": fixture.admin_email, "password": fixture.admin_password},
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
+    return token_pair(api, fixture.admin_email, fixture.admin_password)
 
 
 def _assert_error_shape(body) -> None:

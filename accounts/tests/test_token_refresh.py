@@ -6,18 +6,11 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from accounts.services import user_create
+from conftest import token_pair
 from tenants.tenancy import tenant_scope
 
 REFRESH_URL = "/api/v1/auth/token/refresh/"
 LOGOUT_URL = "/api/v1/auth/logout/"
-
-
-def _pair(api, email: str, password: str) -> dict[str, str]:
-    response = api.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def _refresh(api, refresh: str):
@@ -30,7 +23,7 @@ def _logout(api, access: str | None, refresh: str):
 
 
 def test_a_refresh_returns_a_new_working_pair(alpha, api_alpha):
-    old = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    old = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = _refresh(api_alpha, old["refresh"])
 
@@ -53,7 +46,7 @@ def test_a_refresh_returns_a_new_working_pair(alpha, api_alpha):
 
 def test_a_used_refresh_token_is_refused(alpha, api_alpha):
     # given: a refresh token that was already exchanged once
-    old = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    old = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
     assert _refresh(api_alpha, old["refresh"]).status_code == 200
 
     # when: it is presented again (a replayed, stolen token)
@@ -68,7 +61,7 @@ def test_a_used_refresh_token_is_refused(alpha, api_alpha):
 
 
 def test_the_rotated_refresh_token_keeps_working_once(alpha, api_alpha):
-    first = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    first = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
     second = _refresh(api_alpha, first["refresh"]).json()
 
     third = _refresh(api_alpha, second["refresh"])
@@ -81,7 +74,7 @@ def test_the_refresh_token_of_a_deactivated_user_is_refused(alpha, api_alpha):
     # given: an agent with a valid pair
     with tenant_scope(alpha.tenant):
         agent = user_create(email="leaving@alpha.test", name="Leaving", password="Maple-Comet-83")
-    pair = _pair(api_alpha, "leaving@alpha.test", "Maple-Comet-83")
+    pair = token_pair(api_alpha, "leaving@alpha.test", "Maple-Comet-83")
 
     # when: the agent is deactivated
     with tenant_scope(alpha.tenant):
@@ -104,7 +97,7 @@ def test_a_garbage_refresh_token_is_refused(alpha, api_alpha):
 
 
 def test_an_access_token_is_not_accepted_as_a_refresh_token(alpha, api_alpha):
-    pair = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    pair = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = _refresh(api_alpha, pair["access"])
 
@@ -122,7 +115,7 @@ def test_a_missing_refresh_token_is_a_validation_error(alpha, api_alpha):
 
 
 def test_logout_blacklists_the_refresh_token(alpha, api_alpha):
-    pair = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    pair = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = _logout(api_alpha, pair["access"], pair["refresh"])
 
@@ -133,8 +126,8 @@ def test_logout_blacklists_the_refresh_token(alpha, api_alpha):
 
 
 def test_logout_of_one_session_leaves_the_others_working(alpha, api_alpha):
-    phone = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
-    laptop = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    phone = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    laptop = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     assert _logout(api_alpha, phone["access"], phone["refresh"]).status_code == 204
 
@@ -145,8 +138,8 @@ def test_logout_with_another_users_refresh_token_is_refused(alpha, api_alpha):
     # given: an agent's refresh token, and the admin's own access token
     with tenant_scope(alpha.tenant):
         user_create(email="victim@alpha.test", name="Victim", password="Walnut-River-26")
-    victim = _pair(api_alpha, "victim@alpha.test", "Walnut-River-26")
-    admin = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    victim = token_pair(api_alpha, "victim@alpha.test", "Walnut-River-26")
+    admin = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     # when: the admin tries to log the agent out with it
     response = _logout(api_alpha, admin["access"], victim["refresh"])
@@ -158,7 +151,7 @@ def test_logout_with_another_users_refresh_token_is_refused(alpha, api_alpha):
 
 
 def test_logout_without_authentication_is_refused(alpha, api_alpha):
-    pair = _pair(api_alpha, alpha.admin_email, alpha.admin_password)
+    pair = token_pair(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = _logout(api_alpha, None, pair["refresh"])
 

@@ -21,11 +21,11 @@ from channels.db import database_sync_to_async
 from channels.routing import get_default_application
 from channels.testing import WebsocketCommunicator
 from django.db import connection
-from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from accounts.tokens import TENANT_CLAIM, issue_token_pair
+from conftest import host_client, sign_in
 from tenants.realtime import (
     CLOSE_FORBIDDEN,
     CLOSE_TENANT_SUSPENDED,
@@ -114,11 +114,7 @@ def _identity(hello: dict[str, Any]) -> dict[str, Any]:
 
 def _session_cookie(fixture) -> str:
     """Sign in through the dashboard's login view on the tenant's host; returns the session id."""
-    client = Client(HTTP_HOST=fixture.host)
-    response = client.post(
-        "/accounts/login/", {"email": fixture.admin_email, "password": fixture.admin_password}
-    )
-    assert response.status_code == 302
+    client = sign_in(host_client(fixture.host), fixture.admin_email, fixture.admin_password)
     return client.cookies["sessionid"].value
 
 
@@ -323,11 +319,7 @@ def test_signing_out_closes_the_sockets_of_that_session_only(
     alpha, django_capture_on_commit_callbacks
 ):
     # Given the same admin signed in on two browsers, each with an open socket
-    client = Client(HTTP_HOST=alpha.host)
-    signed_in = client.post(
-        "/accounts/login/", {"email": alpha.admin_email, "password": alpha.admin_password}
-    )
-    assert signed_in.status_code == 302
+    client = sign_in(host_client(alpha.host), alpha.admin_email, alpha.admin_password)
     other_browser = _session_cookie(alpha)
 
     def sign_out():

@@ -7,17 +7,14 @@ from channels_integrations.models import OutboundDelivery
 from channels_integrations.services.inbound import inbound_events_record
 from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection, text_item
+from conftest import sign_in
 from tenants.tenancy import tenant_scope
 from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 @pytest.fixture
 def signed_in(alpha, client_alpha):
-    response = client_alpha.post(
-        "/accounts/login/", {"email": alpha.admin_email, "password": alpha.admin_password}
-    )
-    assert response.status_code == 302
-    return client_alpha
+    return sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
 
 
 @pytest.fixture

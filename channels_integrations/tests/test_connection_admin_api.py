@@ -9,19 +9,15 @@ import respx
 from django.db import connection as db
 from django.utils import translation
 
+from accounts.tests.factories import UserFactory
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.sample_provider import API, sign
 from channels_integrations.tests.support import post_webhook, sample_connection
+from conftest import sign_in_api
 from tenants.models import ChannelRoute, Tenant
 from tenants.tenancy import public_scope, tenant_scope
-from tickets.tests.factories import (
-    PASSWORD,
-    ConnectionFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 URL = "/api/v1/connections/"
 SECRET = "sample-secret-9876"
@@ -29,25 +25,16 @@ STATUS_EVENTS: list[ConnectionStatusChanged] = []
 RECORDING_SUBSCRIBERS = {ConnectionStatusChanged: [STATUS_EVENTS.append]}
 
 
-def _login(api, email, password):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
-
-
 @pytest.fixture
 def admin_api(alpha, api_alpha, sample_providers):
-    return _login(api_alpha, alpha.admin_email, alpha.admin_password)
+    return sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
 
 @pytest.fixture
 def agent_api(alpha, api_alpha, sample_providers):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    return _login(api_alpha, agent.email, PASSWORD)
+    return sign_in_api(api_alpha, agent.email)
 
 
 @pytest.fixture

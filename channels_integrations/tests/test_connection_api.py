@@ -5,27 +5,20 @@ import uuid
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, ConnectionFactory, QueueFactory, UserFactory
+from tickets.tests.factories import ConnectionFactory, QueueFactory
 
 URL = "/api/v1/connections/"
 SECRET = "s3cr3t-bot-token-123456"
-
-
-def _login(api, email, password=PASSWORD):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
 
 
 @pytest.fixture
 def agent_api(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    return _login(api_alpha, agent.email)
+    return sign_in_api(api_alpha, agent.email)
 
 
 def test_an_agent_lists_and_reads_connections_without_credentials(alpha, agent_api):
@@ -106,7 +99,7 @@ def test_the_list_costs_the_same_queries_for_any_page_size(
 def test_alphas_connection_is_invisible_at_beta(alpha, beta, api_beta):
     with tenant_scope(alpha.tenant):
         connection = ConnectionFactory(name="Alpha bot")
-    _login(api_beta, beta.admin_email, beta.admin_password)
+    sign_in_api(api_beta, beta.admin_email, beta.admin_password)
 
     listed = api_beta.get(URL)
     fetched = api_beta.get(f"{URL}{connection.public_id}/")

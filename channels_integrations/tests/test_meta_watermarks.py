@@ -20,10 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.tests.support import fixture_json
 from channels_integrations.tests.support import meta_connection, post_meta, process_all
+from contacts.tests.factories import ContactIdentityFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 from tickets.services.messages import message_status_watermark
-from tickets.tests.factories import ContactIdentityFactory, MessageFactory, TicketFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 PAGE = "682498302938465"  # the Messenger fixtures' page id
 PAGE_BETA = "682498302930000"

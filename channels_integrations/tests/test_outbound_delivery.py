@@ -10,6 +10,7 @@ import pytest
 import respx
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.services.outbound import (
     outbound_deliveries_sweep,
@@ -19,17 +20,12 @@ from channels_integrations.services.outbound import (
 from channels_integrations.tasks import outbound_message_deliver_task
 from channels_integrations.tests.sample_provider import API, SampleProvider
 from channels_integrations.tests.support import sample_connection
+from contacts.tests.factories import ContactFactory, ContactIdentityFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
 from tickets.services.messages import message_receive, message_send, note_add
 from tickets.services.tickets import ticket_close
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    ContactIdentityFactory,
-    TicketFactory,
-)
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 TASK = "channels_integrations.tasks.outbound_message_deliver_task"
 SEND = f"{API}/send"

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.management import call_command
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.webchat_support import base, make_widget
 from conftest import host_api_client, host_client, signed_in_client
@@ -15,7 +16,6 @@ from contacts.models import Tag
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Queue, QuickReply
-from tickets.tests.factories import AdminFactory, UserFactory
 
 
 @pytest.fixture

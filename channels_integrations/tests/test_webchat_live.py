@@ -9,6 +9,7 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
+from accounts.tests.factories import AdminFactory
 from accounts.tokens import issue_token_pair
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.tests.webchat_support import (
@@ -27,7 +28,6 @@ from contacts.models import ContactIdentity
 from tenants.realtime import visitor_group
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
-from tickets.tests.factories import AdminFactory
 
 
 @pytest.fixture(autouse=True)

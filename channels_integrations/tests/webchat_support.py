@@ -10,6 +10,7 @@ from channels.routing import get_default_application
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import User
+from accounts.tests.factories import AdminFactory
 from channels_integrations.models import ChannelConnection
 from channels_integrations.services.connections import connection_create
 from channels_integrations.tasks import outbound_message_deliver_task
@@ -18,7 +19,6 @@ from conftest import host_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.services.messages import message_send, note_add
-from tickets.tests.factories import AdminFactory
 
 application = get_default_application()
 TIMEOUT = 2

@@ -1,35 +1,18 @@
-"""factory_boy factories of the contacts tests (users included: accounts is below contacts)."""
+"""factory_boy factories of contacts, their identities, tags and attribute definitions; call
+them inside a tenant scope. Users come from accounts/tests/factories.py."""
 
 from __future__ import annotations
 
 import factory
 
-from accounts.models import User
 from contacts.models import Contact, ContactAttributeDefinition, ContactIdentity, Tag
-
-PASSWORD = "Agent-Password-42"
-
-
-class UserFactory(factory.django.DjangoModelFactory[User]):
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"contacts-agent{n}@example.com")
-    name = factory.Faker("name", locale="pt_BR")
-    role = User.Role.AGENT
-    password = factory.django.Password(PASSWORD)
-
-
-class AdminFactory(UserFactory):
-    role = User.Role.ADMIN
-    is_superuser = True
 
 
 class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
 
-    name = factory.Sequence(lambda n: f"label-{n}")
+    name = factory.Sequence(lambda n: f"tag-{n}")
     color = "#aa3355"
 
 
@@ -38,7 +21,7 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
         model = Contact
 
     name = factory.Faker("name", locale="pt_BR")
-    phone = factory.Sequence(lambda n: f"+55219{n:08d}")
+    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
 
 
 class ContactIdentityFactory(factory.django.DjangoModelFactory[ContactIdentity]):

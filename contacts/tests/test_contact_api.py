@@ -4,15 +4,10 @@ import uuid
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from contacts.models import Contact, ContactAttributeDefinition
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import (
-    AdminFactory,
-    AttributeDefinitionFactory,
-    ContactFactory,
-    TagFactory,
-    UserFactory,
-)
+from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 
 
@@ -28,12 +23,12 @@ def agent(in_alpha):
 
 @pytest.fixture
 def as_admin(api_alpha, admin):
-    return bearer(api_alpha, admin.email)
+    return sign_in_api(api_alpha, admin.email)
 
 
 @pytest.fixture
 def as_agent(api_alpha, agent):
-    return bearer(api_alpha, agent.email)
+    return sign_in_api(api_alpha, agent.email)
 
 
 def test_create_returns_the_contact_with_its_phone_in_e164(as_admin, agent):

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 def _rows(response) -> list[dict[str, str]]:
@@ -32,7 +33,7 @@ def test_the_export_has_every_column(api_alpha, in_alpha):
     contact.tags.add(TagFactory(name="VIP"), TagFactory(name="Lead"))
     contact.owners.add(owner)
 
-    rows = _rows(bearer(api_alpha, admin.email).get("/api/v1/contacts/export/"))
+    rows = _rows(sign_in_api(api_alpha, admin.email).get("/api/v1/contacts/export/"))
 
     assert len(rows) == 1
     row = rows[0]
@@ -49,7 +50,7 @@ def test_an_agent_exports_only_the_contacts_they_may_see(api_alpha, agent):
     ContactFactory(name="Mine").owners.add(agent)
     ContactFactory(name="Others").owners.add(UserFactory())
 
-    rows = _rows(bearer(api_alpha, agent.email).get("/api/v1/contacts/export/"))
+    rows = _rows(sign_in_api(api_alpha, agent.email).get("/api/v1/contacts/export/"))
 
     assert [row["name"] for row in rows] == ["Free", "Mine"]
 
@@ -57,7 +58,7 @@ def test_an_agent_exports_only_the_contacts_they_may_see(api_alpha, agent):
 def test_formulas_are_neutralised_but_phones_are_kept(api_alpha, agent):
     ContactFactory(name='=HYPERLINK("http://evil")', phone="+5511987654321")
 
-    rows = _rows(bearer(api_alpha, agent.email).get("/api/v1/contacts/export/"))
+    rows = _rows(sign_in_api(api_alpha, agent.email).get("/api/v1/contacts/export/"))
 
     assert rows[0]["name"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["phone"] == "+5511987654321"
@@ -65,7 +66,7 @@ def test_formulas_are_neutralised_but_phones_are_kept(api_alpha, agent):
 
 def test_asking_for_csv_explicitly_works(api_alpha, agent):
     ContactFactory(name="Ana")
-    api = bearer(api_alpha, agent.email)
+    api = sign_in_api(api_alpha, agent.email)
 
     rows = _rows(api.get("/api/v1/contacts/export/", HTTP_ACCEPT="text/csv"))
 

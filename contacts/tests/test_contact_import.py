@@ -4,11 +4,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
+from accounts.tests.factories import AdminFactory
 from contacts.errors import ImportFileInvalid, ImportFileTooLarge
 from contacts.models import Contact, ContactImport
 from contacts.services import IMPORT_MAX_BYTES, contact_import_start
 from contacts.tasks import contact_import_run_task
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from core.exceptions import FieldValidationError
 
 

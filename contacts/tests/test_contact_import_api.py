@@ -3,11 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from contacts.models import Contact, ContactImport
 from contacts.services import IMPORT_MAX_BYTES
 from contacts.tasks import contact_import_run_task
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, TagFactory, UserFactory
+from contacts.tests.factories import TagFactory
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def admin(in_alpha):
 
 @pytest.fixture
 def as_admin(api_alpha, admin):
-    return bearer(api_alpha, admin.email)
+    return sign_in_api(api_alpha, admin.email)
 
 
 def _upload(text: str | bytes, name: str = "contatos.csv") -> SimpleUploadedFile:
@@ -97,7 +98,7 @@ def test_an_agent_cannot_follow_someone_elses_import(api_alpha, admin):
     contact_import = ContactImport.objects.create(created_by=admin, file="x.csv")
     agent = UserFactory()
 
-    response = bearer(api_alpha, agent.email).get(
+    response = sign_in_api(api_alpha, agent.email).get(
         f"/api/v1/contacts/imports/{contact_import.public_id}/"
     )
 

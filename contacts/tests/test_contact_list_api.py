@@ -2,8 +2,9 @@
 
 import pytest
 
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 @pytest.fixture
@@ -13,7 +14,7 @@ def agent(in_alpha):
 
 @pytest.fixture
 def as_agent(api_alpha, agent):
-    return bearer(api_alpha, agent.email)
+    return sign_in_api(api_alpha, agent.email)
 
 
 def _names(response) -> set[str]:
@@ -38,7 +39,7 @@ def test_an_admin_sees_every_contact(api_alpha, in_alpha):
     ContactFactory(name="Free")
     ContactFactory(name="Others").owners.add(UserFactory())
 
-    names = _names(bearer(api_alpha, admin.email).get("/api/v1/contacts/"))
+    names = _names(sign_in_api(api_alpha, admin.email).get("/api/v1/contacts/"))
 
     assert names == {"Free", "Others"}
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from contacts.services import contact_owners_set, contact_tags_set
-from contacts.tests.factories import ContactFactory, TagFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from core.exceptions import FieldValidationError
 
 

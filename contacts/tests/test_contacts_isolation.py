@@ -1,8 +1,9 @@
 """Contacts, tags and imports of one tenant are invisible from another, even by identifier."""
 
+from accounts.tests.factories import AdminFactory
+from conftest import sign_in_api
 from contacts.models import Contact, ContactImport, Tag
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 
 
@@ -16,7 +17,7 @@ def test_alphas_contact_is_404_and_unlisted_at_beta(alpha, beta, api_alpha, api_
         beta_admin = AdminFactory()
         # beta's tag gets the same integer id as alpha's
         TagFactory(name="beta-tag")
-    as_beta = bearer(api_beta, beta_admin.email)
+    as_beta = sign_in_api(api_beta, beta_admin.email)
 
     detail = as_beta.get(f"/api/v1/contacts/{contact.public_id}/")
     update = as_beta.post(f"/api/v1/contacts/{contact.public_id}/update/", {"name": "Stolen"})
@@ -40,5 +41,5 @@ def test_alphas_contact_is_404_and_unlisted_at_beta(alpha, beta, api_alpha, api_
         assert not Contact.objects.exists()
 
     # and alpha itself still sees it
-    as_alpha = bearer(api_alpha, alpha_admin.email)
+    as_alpha = sign_in_api(api_alpha, alpha_admin.email)
     assert as_alpha.get(f"/api/v1/contacts/{contact.public_id}/").status_code == 200

@@ -2,19 +2,20 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from contacts.models import Tag
-from contacts.tests.api_auth import bearer
-from contacts.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 
 
 @pytest.fixture
 def as_admin(api_alpha, in_alpha):
-    return bearer(api_alpha, AdminFactory().email)
+    return sign_in_api(api_alpha, AdminFactory().email)
 
 
 @pytest.fixture
 def as_agent(api_alpha, in_alpha):
-    return bearer(api_alpha, UserFactory().email)
+    return sign_in_api(api_alpha, UserFactory().email)
 
 
 def test_everyone_lists_tags_by_name_and_may_ask_for_active_ones(as_agent):

@@ -9,12 +9,13 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import signed_in_client
 from contacts.models import Contact, ContactImport, Tag
 from contacts.tasks import contact_import_run_task
+from contacts.tests.factories import ContactFactory, TagFactory
 from dashboard.contacts.views import PAGE_SIZE
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import AdminFactory, ContactFactory, TagFactory, UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -10,29 +10,16 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from conftest import host_client
+from accounts.tests.factories import UserFactory
+from conftest import signed_in_client
 from contacts.models import Contact, ContactAttributeDefinition
+from contacts.tests.factories import ContactFactory, ContactIdentityFactory, TagFactory
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import (
-    ConnectionFactory,
-    ContactFactory,
-    ContactIdentityFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _signed_in(fixture, user: User) -> Client:
-    client = host_client(fixture.host)
-    with tenant_scope(fixture.tenant):
-        client.force_login(user)
-    return client
 
 
 def _url(ticket: Ticket, action: str = "") -> str:
@@ -75,12 +62,12 @@ def world(alpha):
 
 @pytest.fixture
 def agent_client(alpha, world) -> Client:
-    return _signed_in(alpha, world["agent"])
+    return signed_in_client(alpha, world["agent"])
 
 
 @pytest.fixture
 def admin_client(alpha, world) -> Client:
-    return _signed_in(alpha, world["admin"])
+    return signed_in_client(alpha, world["admin"], alpha.admin_password)
 
 
 def _contact(alpha, world) -> Contact:
@@ -112,7 +99,7 @@ def test_without_htmx_the_panel_is_a_page(agent_client, world):
 
 
 def test_an_agent_who_may_not_see_the_ticket_gets_404_everywhere(alpha, world):
-    client = _signed_in(alpha, world["outsider"])
+    client = signed_in_client(alpha, world["outsider"])
 
     assert client.get(_url(world["ticket"]), **HTMX).status_code == 404
     response = client.post(_url(world["ticket"], "notes"), {"notes": "sneaky"}, **HTMX)
@@ -132,7 +119,7 @@ def test_a_ticket_of_another_tenant_is_not_found(alpha, beta, world):
     # given: a ticket in tenant beta, and alpha's admin signed in on alpha
     with tenant_scope(beta.tenant):
         foreign = TicketFactory(contact=ContactFactory(name="Beto de Beta"))
-    client = _signed_in(alpha, world["admin"])
+    client = signed_in_client(alpha, world["admin"], alpha.admin_password)
 
     # then: alpha's panel neither shows it nor finds beta's contacts to merge
     assert client.get(_url(foreign), **HTMX).status_code == 404

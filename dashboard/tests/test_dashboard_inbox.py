@@ -8,19 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import host_client, signed_in_client
+from contacts.tests.factories import ContactFactory, TagFactory
 from core.redis import redis_client
 from dashboard.inbox.views import PAGE_SIZE
 from tenants.tenancy import redis_key, tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import (
-    AdminFactory,
-    ContactFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -17,10 +17,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory
 from dashboard.inbox.views import _after_cursor, _cursor_of
 from tenants.tenancy import tenant_scope
 from tickets.selectors import ticket_list_for_inbox
-from tickets.tests.factories import AdminFactory, TicketFactory
+from tickets.tests.factories import TicketFactory
 
 
 def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -9,17 +9,11 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import signed_in_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
-from tickets.tests.factories import (
-    AdminFactory,
-    MessageFactory,
-    QueueFactory,
-    QuickReplyFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, QuickReplyFactory, TicketFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

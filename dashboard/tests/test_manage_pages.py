@@ -7,17 +7,12 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
+from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import host_client, signed_in_client
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Queue, QuickReply, Ticket
-from tickets.tests.factories import (
-    AdminFactory,
-    QueueFactory,
-    QuickReplyFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import QueueFactory, QuickReplyFactory, TicketFactory
 
 
 @pytest.fixture

@@ -12,12 +12,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from conftest import host_client
+from accounts.tests.factories import UserFactory
+from conftest import host_client, sign_in
 from dashboard.platform.selectors import tenant_usage
 from tenants.models import Domain, Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import ConnectionFactory, TicketFactory, UserFactory
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 PLATFORM_HOST = "localhost"
 ROOT_EMAIL = "root@platform.test"
@@ -84,8 +85,7 @@ def test_a_platform_user_who_is_not_a_superuser_is_refused(alpha):
 
 def test_tenant_users_cannot_reach_the_platform_pages_at_all(alpha, client_alpha):
     # given: alpha's first admin (a superuser of alpha's schema), signed in on alpha's host
-    with tenant_scope(alpha.tenant):
-        client_alpha.force_login(User.objects.get(email=alpha.admin_email))
+    sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
 
     # then: the platform pages do not exist there
     assert client_alpha.get("/platform/").status_code == 404
@@ -260,8 +260,7 @@ def test_a_refused_tenant_shows_the_error_next_to_its_field_and_creates_nothing(
 def test_suspending_refuses_the_tenants_users_at_once_and_resuming_lets_them_back(
     platform_client, alpha, beta, client_alpha
 ):
-    with tenant_scope(alpha.tenant):
-        client_alpha.force_login(User.objects.get(email=alpha.admin_email))
+    sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
 
     response = platform_client.post(f"/platform/tenants/{alpha.tenant.pk}/suspend/")
 

@@ -11,19 +11,14 @@ import itertools
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from contacts.tests.factories import ContactFactory
 from realtime.groups import audience_groups, subscriptions_for
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.selectors import ticket_audience, tickets_visible_to
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 SETTINGS = (
     "hide_tickets_assigned_to_others",

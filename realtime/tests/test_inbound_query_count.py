@@ -13,6 +13,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.factories import UserFactory
 from channels_integrations import conftest as channels_fixtures
 from channels_integrations.services.inbound import inbound_event_process, inbound_events_record
 from channels_integrations.tests.sample_provider import SampleProvider
@@ -21,7 +22,7 @@ from realtime.handlers import on_message_created, on_ticket_created
 from tenants.tenancy import tenant_scope
 from tickets.domain_events import MessageCreated, TicketCreated
 from tickets.models import Message, Ticket
-from tickets.tests.factories import QueueFactory, UserFactory
+from tickets.tests.factories import QueueFactory
 
 # The channels tests' fixtures (sample providers registered, a private media folder).
 sample_providers = channels_fixtures.sample_providers

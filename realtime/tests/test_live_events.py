@@ -7,20 +7,15 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from contacts.tests.factories import ContactFactory
 from realtime.tests.conftest import domain, drain, open_socket, receive, socket_for
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.services.messages import message_receive, note_add
 from tickets.services.queues import queue_members_set
 from tickets.services.tickets import ticket_accept, ticket_transfer
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture

@@ -8,25 +8,18 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.tests.support import meta_connection, post_meta, process_all
 from contacts.models import ContactIdentity
 from contacts.services import contact_owners_set, contact_update, tag_update
+from contacts.tests.factories import ContactFactory, TagFactory
 from core.event_bus import publish
 from realtime.tests.conftest import drain, open_socket, socket_for
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 from tickets.services.messages import message_status_update
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, MessageFactory, QueueFactory, TicketFactory
 
 
 def _types(events, prefix):

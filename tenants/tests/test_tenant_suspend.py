@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import host_api_client, host_client
+from conftest import host_api_client, host_client, sign_in, token_pair
 from core.exceptions import FieldValidationError
 from tenants.models import Tenant
 from tenants.services import tenant_resume, tenant_suspend
@@ -12,13 +12,7 @@ from tenants.tenancy import public_scope
 
 
 def _token(api, fixture) -> str:
-    response = api.post(
-        "/api/v1/auth/token/",
-        {"email": fixture.admin_email, "password": fixture.admin_password},
-        format="json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access"]
+    return token_pair(api, fixture.admin_email, fixture.admin_password)["access"]
 
 
 def _assert_suspended_json(response) -> None:
@@ -92,10 +86,7 @@ def test_a_token_issued_before_the_suspension_is_refused_after_it(alpha, api_alp
 
 
 def test_a_signed_in_dashboard_session_is_refused_after_the_suspension(alpha, client_alpha):
-    response = client_alpha.post(
-        "/accounts/login/", {"email": alpha.admin_email, "password": alpha.admin_password}
-    )
-    assert response.status_code == 302
+    sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
     assert client_alpha.get("/").status_code == 200
 
     tenant_suspend(tenant=alpha.tenant)

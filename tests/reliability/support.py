@@ -57,18 +57,16 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
     keyed by kind (see ``fill_path``). Call inside the test's transaction (rolled back)."""
     from django.core.files.base import ContentFile
 
+    from accounts.tests.factories import UserFactory
     from contacts.models import ContactImport
-    from contacts.tests.factories import AttributeDefinitionFactory
+    from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
     from tickets.models import Message
     from tickets.tests.factories import (
         ConnectionFactory,
-        ContactFactory,
         MessageFactory,
         QueueFactory,
         QuickReplyFactory,
-        TagFactory,
         TicketFactory,
-        UserFactory,
     )
 
     with tenant_scope(fixture.tenant):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tests.factories import PASSWORD, UserFactory
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import PASSWORD, UserFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
 REFRESH_URL = "/api/v1/auth/token/refresh/"

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets.media import MEDIA_MAX_BYTES
 from tickets.models import Message, Ticket
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def _login(api, user) -> None:
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
 
 
 def _files(root) -> list:
@@ -34,12 +29,12 @@ def test_r14_hostile_uploads_are_refused_and_stored_files_are_inert(
     settings.MEDIA_ROOT = tmp_path
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
-        agent = UserFactory(queues=[queue])
+        agent = UserFactory.create(queues=[queue])
         ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent, queue=queue)
     with tenant_scope(beta.tenant):
-        outsider = UserFactory()
-    _login(api_alpha, agent)
-    _login(api_beta, outsider)
+        outsider = UserFactory.create()
+    sign_in_api(api_alpha, agent.email)
+    sign_in_api(api_beta, outsider.email)
     url = f"/api/v1/tickets/{ticket.public_id}/messages/"
 
     hostile = {

@@ -23,6 +23,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory
 from bench.simulator import Faults, Simulator
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.services.outbound import outbound_deliveries_sweep
@@ -37,7 +38,7 @@ from tests.reliability.workers import (
 )
 from tests.support.concurrency import in_thread
 from tickets.services.messages import message_send
-from tickets.tests.factories import AdminFactory, ConnectionFactory, TicketFactory
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 SEND_LATENCY = 0.08
 CLAIM_SECONDS = 2

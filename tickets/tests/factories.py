@@ -1,63 +1,15 @@
-"""factory_boy factories for the helpdesk core; call them inside a tenant scope."""
+"""factory_boy factories of queues, connections, tickets, messages and quick replies; call them
+inside a tenant scope. Users and contacts come from their own apps' factories."""
 
 from __future__ import annotations
 
 import factory
 from django.utils import timezone
 
-from accounts.models import User
 from channels_integrations.models import ChannelConnection
-from contacts.models import Contact, ContactIdentity, Tag
+from contacts.tests.factories import ContactFactory
 from tickets.models import Message, Queue, QuickReply, Ticket
 from tickets.protocols import protocol_next
-
-PASSWORD = "Agent-Password-42"
-
-
-class UserFactory(factory.django.DjangoModelFactory[User]):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"agent{n}@example.com")
-    name = factory.Faker("name", locale="pt_BR")
-    role = User.Role.AGENT
-    password = factory.django.Password(PASSWORD)
-
-    @factory.post_generation
-    def queues(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.queues.set(extracted)
-
-
-class AdminFactory(UserFactory):
-    role = User.Role.ADMIN
-    is_superuser = True
-
-
-class TagFactory(factory.django.DjangoModelFactory[Tag]):
-    class Meta:
-        model = Tag
-
-    name = factory.Sequence(lambda n: f"tag-{n}")
-    color = "#aa3355"
-
-
-class ContactFactory(factory.django.DjangoModelFactory[Contact]):
-    class Meta:
-        model = Contact
-
-    name = factory.Faker("name", locale="pt_BR")
-    phone = factory.Sequence(lambda n: f"+55119{n:08d}")
-
-
-class ContactIdentityFactory(factory.django.DjangoModelFactory[ContactIdentity]):
-    class Meta:
-        model = ContactIdentity
-
-    contact = factory.SubFactory(ContactFactory)
-    provider = "webchat"
-    external_id = factory.Sequence(lambda n: f"visitor-{n}")
 
 
 class QueueFactory(factory.django.DjangoModelFactory[Queue]):

@@ -4,6 +4,8 @@ read-only, and channel credentials never appear."""
 import pytest
 from django.utils import translation
 
+from accounts.tests.factories import UserFactory
+from conftest import sign_in
 from tenants.tenancy import tenant_scope
 from tickets.events import event_ticket_created
 from tickets.models import Queue, Ticket
@@ -13,7 +15,6 @@ from tickets.tests.factories import (
     QueueFactory,
     QuickReplyFactory,
     TicketFactory,
-    UserFactory,
 )
 
 SECRET = "s3cr3t-whatsapp-token-987"
@@ -46,11 +47,7 @@ def world(alpha):
 
 @pytest.fixture
 def signed_in(alpha, client_alpha):
-    response = client_alpha.post(
-        "/accounts/login/", {"email": alpha.admin_email, "password": alpha.admin_password}
-    )
-    assert response.status_code == 302
-    return client_alpha
+    return sign_in(client_alpha, alpha.admin_email, alpha.admin_password)
 
 
 @pytest.mark.parametrize("url", CHANGELISTS)

@@ -3,33 +3,25 @@
 import pytest
 
 from accounts.models import User
-from conftest import host_api_client
+from accounts.tests.factories import PASSWORD, UserFactory
+from conftest import host_api_client, sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 URL = "/api/v1/users/"
 
 
-def _login(api, email, password=PASSWORD):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
-
-
 @pytest.fixture
 def admin_api(alpha, api_alpha):
-    return _login(api_alpha, alpha.admin_email, alpha.admin_password)
+    return sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
 
 @pytest.fixture
 def agent_and_api(alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory(name="Zé Agent")
-    return agent, _login(host_api_client(alpha.host), agent.email)
+    return agent, sign_in_api(host_api_client(alpha.host), agent.email)
 
 
 def test_an_admin_creates_a_user_with_queues_and_never_sees_secrets(alpha, admin_api):
@@ -57,7 +49,7 @@ def test_an_admin_creates_a_user_with_queues_and_never_sees_secrets(alpha, admin
     )
     assert "password" not in body
     assert PASSWORD not in response.content.decode()
-    _login(host_api_client(alpha.host), "nova@example.com")  # the new user can sign in
+    sign_in_api(host_api_client(alpha.host), "nova@example.com")  # the new user can sign in
 
 
 def test_creating_over_max_users_is_409_and_stores_nothing(alpha, admin_api):
@@ -194,7 +186,7 @@ def test_deactivate_is_refused_with_active_tickets_then_allowed_after_handover(a
 def test_a_deactivated_user_can_no_longer_use_the_api(alpha, admin_api):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    agent_api = _login(host_api_client(alpha.host), agent.email)
+    agent_api = sign_in_api(host_api_client(alpha.host), agent.email)
 
     admin_api.post(f"{URL}{agent.pk}/deactivate/")
 
@@ -220,7 +212,7 @@ def test_the_admin_list_costs_the_same_queries_for_any_page_size(
 def test_alphas_users_are_invisible_at_beta(alpha, beta, api_beta):
     with tenant_scope(alpha.tenant):
         alpha_agent = UserFactory(name="Alpha Only")
-    _login(api_beta, beta.admin_email, beta.admin_password)
+    sign_in_api(api_beta, beta.admin_email, beta.admin_password)
 
     listed = api_beta.get(URL).json()["results"]
     fetched = api_beta.get(f"{URL}{alpha_agent.pk}/")

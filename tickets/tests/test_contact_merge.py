@@ -3,20 +3,14 @@
 import pytest
 
 from accounts.errors import AdminRequired
+from accounts.tests.factories import AdminFactory, UserFactory
 from contacts.models import Contact, ContactIdentity
+from contacts.tests.factories import ContactFactory, ContactIdentityFactory, TagFactory
 from tenants.tenancy import tenant_scope
 from tickets.errors import MergeConflictActiveTickets, MergeSameContact
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.contact_merge import contact_merge
-from tickets.tests.factories import (
-    AdminFactory,
-    ContactFactory,
-    ContactIdentityFactory,
-    MessageFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.api.message_serializers import MessageOutputSerializer, message_row_from_values
@@ -21,14 +23,7 @@ from tickets.selectors import (
     ticket_event_row_audience,
     ticket_get_for_event,
 )
-from tickets.tests.factories import (
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture

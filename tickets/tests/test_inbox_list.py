@@ -5,18 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.selectors import ticket_list_for_inbox
-from tickets.tests.factories import (
-    AdminFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture

@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from accounts.tests.factories import AdminFactory
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.selectors import ticket_list_for_inbox
-from tickets.tests.factories import AdminFactory, ContactFactory, MessageFactory, TicketFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -3,18 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets import media as media_module
 from tickets.models import Message, Ticket
-from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, TicketFactory, UserFactory
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 @pytest.fixture
@@ -24,7 +18,7 @@ def world(alpha, api_alpha, settings, tmp_path):
         queue = QueueFactory()
         agent = UserFactory(queues=[queue])
         ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent, queue=queue)
-    _login(api_alpha, agent)
+    sign_in_api(api_alpha, agent.email)
     return alpha, api_alpha, agent, ticket, tmp_path
 
 
@@ -107,8 +101,8 @@ def test_an_agent_who_cannot_see_the_ticket_gets_404(world, api_alpha):
         outsider = UserFactory(queues=[QueueFactory()])
         admin = AdminFactory()
 
-    assert _login(api, outsider).get(url).status_code == 404
-    assert _login(api, admin).get(url).status_code == 200
+    assert sign_in_api(api, outsider.email).get(url).status_code == 404
+    assert sign_in_api(api, admin.email).get(url).status_code == 200
 
 
 def test_alphas_media_is_404_at_beta(world, beta, api_beta):
@@ -118,7 +112,7 @@ def test_alphas_media_is_404_at_beta(world, beta, api_beta):
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory(email=agent.email)
 
-    assert _login(api_beta, beta_admin).get(url).status_code == 404
+    assert sign_in_api(api_beta, beta_admin.email).get(url).status_code == 404
 
 
 def test_a_row_pointing_at_another_tenants_path_is_never_served(world):

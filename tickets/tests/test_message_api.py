@@ -6,26 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.messages import message_delete, message_send, note_add
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    MessageFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture
@@ -33,7 +19,7 @@ def world(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
         ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent)
-    _login(api_alpha, agent)
+    sign_in_api(api_alpha, agent.email)
     return alpha, api_alpha, agent, ticket
 
 
@@ -163,7 +149,7 @@ def test_sending_on_someone_elses_ticket_is_403_and_on_an_invisible_one_404(worl
         hidden = TicketFactory(
             status=Ticket.Status.OPEN, assignee=UserFactory(), queue=QueueFactory()
         )
-    _login(api, agent2)
+    sign_in_api(api, agent2.email)
     api2 = api
 
     assert api2.post(_url(hidden), {"body": "x"}, format="json").status_code == 404
@@ -261,7 +247,7 @@ def test_alphas_messages_are_404_at_beta(world, beta, api_beta):
         message = message_send(ticket=ticket, by=agent, body="segredo")
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory(email=agent.email)
-    _login(api_beta, beta_admin)
+    sign_in_api(api_beta, beta_admin.email)
 
     assert api_beta.get(_url(ticket)).status_code == 404
     assert api_beta.get(f"/api/v1/messages/{message.public_id}/edits/").status_code == 404

@@ -2,6 +2,7 @@
 
 import pytest
 
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import MessageEdit, TicketEvent
 from tickets.services.messages import (
@@ -9,7 +10,7 @@ from tickets.services.messages import (
     message_edit_by_contact,
     message_receive,
 )
-from tickets.tests.factories import ConnectionFactory, ContactFactory, MessageFactory
+from tickets.tests.factories import ConnectionFactory, MessageFactory
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, MessageEdit, Ticket, TicketEvent
 from tickets.services.messages import message_delete, message_edit, message_send
-from tickets.tests.factories import AdminFactory, MessageFactory, TicketFactory, UserFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 import pytest
 from django.core.files.base import ContentFile
 
+from accounts.tests.factories import UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
 from tickets.services.messages import message_forward, message_receive
-from tickets.tests.factories import MessageFactory, TicketFactory, UserFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.messages import message_dispatch, message_forward, note_add
-from tickets.tests.factories import TicketFactory, UserFactory
+from tickets.tests.factories import TicketFactory
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection as db_connection
 
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.messages import message_receive
-from tickets.tests.factories import ConnectionFactory, ContactFactory, TicketFactory
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 
 @pytest.fixture

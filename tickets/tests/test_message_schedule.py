@@ -7,6 +7,7 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from channels_integrations.models import OutboundDelivery
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
@@ -18,7 +19,7 @@ from tickets.services.messages import (
     messages_scheduled_dispatch_due,
 )
 from tickets.tasks import messages_scheduled_dispatch_task
-from tickets.tests.factories import TicketFactory, UserFactory
+from tickets.tests.factories import TicketFactory
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.domain_events import MessageCreated
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.messages import message_send
-from tickets.tests.factories import AdminFactory, MessageFactory, TicketFactory, UserFactory
+from tickets.tests.factories import MessageFactory, TicketFactory
 
 
 @pytest.fixture

@@ -2,27 +2,20 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets.models import Queue, Ticket
-from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 URL = "/api/v1/queues/"
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
 
 
 @pytest.fixture
 def admin_api(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         admin = AdminFactory()
-    return _login(api_alpha, admin)
+    return sign_in_api(api_alpha, admin.email)
 
 
 @pytest.fixture
@@ -31,7 +24,7 @@ def agent_and_api(alpha):
 
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    return agent, _login(host_api_client(alpha.host), agent)
+    return agent, sign_in_api(host_api_client(alpha.host), agent.email)
 
 
 def test_agents_list_active_queues_with_their_active_members(alpha, agent_and_api):
@@ -173,7 +166,7 @@ def test_alphas_queue_is_invisible_at_beta(alpha, beta, admin_api, api_beta):
         queue = QueueFactory(name="Alpha only")
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
-    _login(api_beta, beta_admin)
+    sign_in_api(api_beta, beta_admin.email)
 
     listed = api_beta.get(URL)
     fetched = api_beta.get(f"{URL}{queue.pk}/")

@@ -3,19 +3,14 @@
 import pytest
 
 from accounts.errors import AdminRequired
+from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
 from tickets.agent_errors import QueueHasTickets
 from tickets.errors import QueueInactive
 from tickets.models import Queue, Ticket, TicketEvent
 from tickets.services.queues import queue_delete
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 
 def test_tickets_of_every_status_move_with_a_transfer_event_each(alpha):

@@ -2,33 +2,21 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import sign_in_api
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import QuickReply
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ContactFactory,
-    QuickReplyFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import QuickReplyFactory, TicketFactory
 
 URL = "/api/v1/quick-replies/"
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
 
 
 @pytest.fixture
 def agent_api(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory(name="Ana")
-    return _login(api_alpha, agent), agent
+    return sign_in_api(api_alpha, agent.email), agent
 
 
 def test_an_agent_creates_a_personal_reply_and_lists_it_with_shared_ones(alpha, agent_api):
@@ -112,7 +100,7 @@ def test_alphas_shared_reply_is_not_listed_at_beta(alpha, beta, api_beta):
         reply = QuickReplyFactory(shortcode="so-alpha")
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
-    _login(api_beta, beta_admin)
+    sign_in_api(api_beta, beta_admin.email)
 
     assert api_beta.get(URL).json()["results"] == []
     assert api_beta.get(f"{URL}{reply.pk}/").status_code == 404

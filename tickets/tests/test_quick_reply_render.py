@@ -4,9 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.services.quick_replies import quick_reply_render
-from tickets.tests.factories import ContactFactory, QuickReplyFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QuickReplyFactory, TicketFactory
 
 
 @pytest.fixture

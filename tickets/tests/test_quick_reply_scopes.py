@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.message_selectors import quick_replies_for
@@ -10,7 +11,6 @@ from tickets.services.quick_replies import (
     quick_reply_delete,
     quick_reply_update,
 )
-from tickets.tests.factories import AdminFactory, UserFactory
 
 
 @pytest.fixture

@@ -2,22 +2,13 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from conftest import sign_in_api
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tenants.tenant_settings import TENANT_SETTINGS
-from tickets.tests.factories import PASSWORD, UserFactory
 
 URL = "/api/v1/settings/"
-
-
-def _login_admin(api, fixture):
-    response = api.post(
-        "/api/v1/auth/token/",
-        {"email": fixture.admin_email, "password": fixture.admin_password},
-        format="json",
-    )
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
 
 
 def _stored(fixture):
@@ -28,10 +19,7 @@ def _stored(fixture):
 def test_any_user_reads_every_key_with_type_default_and_label(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    token = api_alpha.post(
-        "/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, format="json"
-    ).json()["access"]
-    api_alpha.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    sign_in_api(api_alpha, agent.email)
 
     response = api_alpha.get(URL)
 
@@ -53,10 +41,7 @@ def test_any_user_reads_every_key_with_type_default_and_label(alpha, api_alpha):
 def test_an_agent_cannot_change_settings(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         agent = UserFactory()
-    token = api_alpha.post(
-        "/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, format="json"
-    ).json()["access"]
-    api_alpha.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    sign_in_api(api_alpha, agent.email)
 
     response = api_alpha.patch(URL, {"reject_calls": True}, format="json")
 
@@ -65,7 +50,7 @@ def test_an_agent_cannot_change_settings(alpha, api_alpha):
 
 
 def test_an_admin_changes_some_keys_and_the_rest_keep_their_defaults(alpha, api_alpha):
-    api = _login_admin(api_alpha, alpha)
+    api = sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = api.patch(URL, {"reject_calls": True, "days_to_close": None}, format="json")
 
@@ -89,7 +74,7 @@ def test_an_admin_changes_some_keys_and_the_rest_keep_their_defaults(alpha, api_
 def test_unknown_keys_and_wrong_types_are_400_per_key_and_nothing_is_stored(
     alpha, api_alpha, payload, bad_keys
 ):
-    api = _login_admin(api_alpha, alpha)
+    api = sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
     before = _stored(alpha)
 
     response = api.patch(URL, payload, format="json")
@@ -100,7 +85,7 @@ def test_unknown_keys_and_wrong_types_are_400_per_key_and_nothing_is_stored(
 
 
 def test_a_body_that_is_not_an_object_is_400(alpha, api_alpha):
-    api = _login_admin(api_alpha, alpha)
+    api = sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = api.patch(URL, [1, 2], format="json")
 
@@ -108,8 +93,10 @@ def test_a_body_that_is_not_an_object_is_400(alpha, api_alpha):
 
 
 def test_a_change_in_alpha_does_not_touch_beta(alpha, beta, api_alpha, api_beta):
-    _login_admin(api_alpha, alpha).patch(URL, {"reject_calls": True}, format="json")
+    sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
+    api_alpha.patch(URL, {"reject_calls": True}, format="json")
 
-    rows = {r["key"]: r["value"] for r in _login_admin(api_beta, beta).get(URL).json()}
+    sign_in_api(api_beta, beta.admin_email, beta.admin_password)
+    rows = {r["key"]: r["value"] for r in api_beta.get(URL).json()}
 
     assert rows["reject_calls"] is False

@@ -9,12 +9,13 @@ import threading
 from django.db import connection as db_connection
 
 from accounts.models import User
-from conftest import host_api_client
+from accounts.tests.factories import UserFactory
+from conftest import host_api_client, sign_in_api
 from tenants.tenancy import tenant_scope
 from tickets.errors import TicketAlreadyAccepted
 from tickets.models import Queue, Ticket, TicketEvent
 from tickets.services.tickets import ticket_accept
-from tickets.tests.factories import PASSWORD, QueueFactory, TicketFactory, UserFactory
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 def _in_thread(func):
@@ -127,13 +128,7 @@ def test_of_two_simultaneous_http_accepts_one_gets_200_and_the_other_409(alpha):
     public_id, emails = _in_thread(public_id_and_emails)
 
     def client_for(email):
-        api = host_api_client(alpha.host)
-        response = api.post(
-            "/api/v1/auth/token/", {"email": email, "password": PASSWORD}, format="json"
-        )
-        assert response.status_code == 200, response.content
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-        return api
+        return sign_in_api(host_api_client(alpha.host), email)
 
     clients = [_in_thread(lambda e=email: client_for(e)) for email in emails]
 

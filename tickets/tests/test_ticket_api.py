@@ -7,30 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import host_api_client
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import host_api_client, sign_in_api
 from contacts.models import Contact
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket, TicketEvent
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
+from tickets.tests.factories import ConnectionFactory, MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture
@@ -38,7 +21,7 @@ def world(alpha, api_alpha):
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
         agent = UserFactory(queues=[queue])
-    _login(api_alpha, agent)
+    sign_in_api(api_alpha, agent.email)
     return alpha, api_alpha, agent, queue
 
 
@@ -293,7 +276,7 @@ def test_delete_and_restore_are_for_admins(world, alpha):
     with tenant_scope(alpha.tenant):
         admin = AdminFactory()
         ticket = TicketFactory(queue=queue, status=Ticket.Status.CLOSED)
-    admin_api = _login(host_api_client(alpha.host), admin)
+    admin_api = sign_in_api(host_api_client(alpha.host), admin.email)
 
     refused = api.post(_url(ticket, "delete"))
     deleted = admin_api.post(_url(ticket, "delete"))
@@ -314,7 +297,7 @@ def test_merge_over_http_is_admin_only(world, alpha):
         admin = AdminFactory()
         survivor, merged = ContactFactory(), ContactFactory()
         TicketFactory(contact=merged)
-    admin_api = _login(host_api_client(alpha.host), admin)
+    admin_api = sign_in_api(host_api_client(alpha.host), admin.email)
     url = f"/api/v1/contacts/{survivor.public_id}/merge/"
 
     refused = api.post(url, {"merged": str(merged.public_id)}, format="json")
@@ -337,7 +320,7 @@ def test_a_ticket_of_alpha_is_404_at_beta_and_never_listed_there(alpha, beta, ap
         MessageFactory(ticket=ticket, body="fatura atrasada")
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory()
-    _login(api_beta, beta_admin)
+    sign_in_api(api_beta, beta_admin.email)
 
     assert api_beta.get(_url(ticket)).status_code == 404
     assert api_beta.post(_url(ticket, "reopen")).status_code == 404

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket, TicketEvent
 from tickets.services.tickets import tickets_auto_close_due
 from tickets.tasks import tickets_auto_close_task
-from tickets.tests.factories import TicketFactory, UserFactory
+from tickets.tests.factories import TicketFactory
 
 
 @pytest.fixture

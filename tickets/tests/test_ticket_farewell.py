@@ -2,17 +2,14 @@
 
 import pytest
 
+from accounts.tests.factories import AdminFactory
+from contacts.tests.factories import ContactFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.errors import InvalidTicketTransition
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.tickets import ticket_close
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    TicketFactory,
-)
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 
 @pytest.fixture

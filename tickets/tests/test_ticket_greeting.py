@@ -2,10 +2,11 @@
 
 import pytest
 
+from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, TicketEvent
 from tickets.services.messages import message_receive
-from tickets.tests.factories import ConnectionFactory, ContactFactory
+from tickets.tests.factories import ConnectionFactory
 
 
 @pytest.fixture

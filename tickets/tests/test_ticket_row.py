@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from tenants.tenancy import tenant_scope
 from tickets.api.ticket_serializers import TicketOutputSerializer, ticket_row
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_for_event
-from tickets.tests.factories import (
-    ContactFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 def test_ticket_row_equals_the_serializer_output(alpha):

@@ -5,6 +5,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.errors import AdminRequired
+from accounts.tests.factories import AdminFactory, UserFactory
+from contacts.tests.factories import ContactFactory, TagFactory
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
 from tickets.errors import (
@@ -32,15 +34,7 @@ from tickets.services.tickets import (
     ticket_tags_set,
     ticket_transfer,
 )
-from tickets.tests.factories import (
-    AdminFactory,
-    ConnectionFactory,
-    ContactFactory,
-    QueueFactory,
-    TagFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
 
 Kind = TicketEvent.Kind
 

@@ -3,35 +3,20 @@ same rule for the detail (404), the list and the search."""
 
 import pytest
 
-from conftest import host_api_client
+from accounts.tests.factories import AdminFactory, UserFactory
+from conftest import host_api_client, sign_in_api
+from contacts.tests.factories import ContactFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.selectors import ticket_list_for_inbox, tickets_visible_to
-from tickets.tests.factories import (
-    PASSWORD,
-    AdminFactory,
-    ContactFactory,
-    MessageFactory,
-    QueueFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
 
 
 @pytest.fixture
 def in_alpha(alpha):
     with tenant_scope(alpha.tenant):
         yield alpha
-
-
-def _login(api, user):
-    response = api.post(
-        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return api
 
 
 def _visible(user):
@@ -43,7 +28,7 @@ def test_an_agent_outside_the_queue_never_sees_the_ticket(alpha):
         outsider = UserFactory(queues=[QueueFactory()])
         ticket = TicketFactory(queue=QueueFactory(), contact=ContactFactory(name="Secreta"))
         MessageFactory(ticket=ticket, body="contrato confidencial")
-    api = _login(host_api_client(alpha.host), outsider)
+    api = sign_in_api(host_api_client(alpha.host), outsider.email)
 
     detail = api.get(f"/api/v1/tickets/{ticket.public_id}/")
     listed = api.get("/api/v1/tickets/")

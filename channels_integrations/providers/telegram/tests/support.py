@@ -9,10 +9,10 @@ import httpx
 import respx
 from django.conf import settings
 
+from accounts.tests.factories import AdminFactory
 from channels_integrations.services.connections import connection_create
 from conftest import host_client
 from tenants.tenancy import tenant_scope
-from tickets.tests.factories import AdminFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "5555555555:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"

@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from accounts.tests.factories import AdminFactory
 from channels_integrations.errors import CredentialsRejected, ProviderUnreachable
 from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.telegram.tests.support import (
@@ -21,10 +22,10 @@ from channels_integrations.services.connections import (
     connection_disable,
     connection_webhook_url,
 )
+from conftest import sign_in_api
 from core.exceptions import FieldValidationError
 from tenants.models import ChannelRoute
 from tenants.tenancy import public_scope, tenant_scope
-from tickets.tests.factories import AdminFactory
 
 
 @pytest.fixture
@@ -123,12 +124,7 @@ def test_a_network_error_while_checking_is_temporary(in_alpha):
 def test_over_the_api_the_token_and_secret_come_back_masked(alpha, api_alpha, settings):
     respx.post(api_url("getMe")).mock(return_value=ok("getMe.json"))
     respx.post(api_url("setWebhook")).mock(return_value=ok("setWebhook.json"))
-    token = api_alpha.post(
-        "/api/v1/auth/token/",
-        {"email": alpha.admin_email, "password": alpha.admin_password},
-        format="json",
-    ).json()["access"]
-    api_alpha.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
     response = api_alpha.post(
         "/api/v1/connections/",

@@ -8,6 +8,7 @@ import pytest
 import respx
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tests.factories import AdminFactory
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.telegram.provider import TelegramProvider
@@ -23,7 +24,6 @@ from contacts.services import contact_upsert_from_identity
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
 from tickets.services.messages import message_receive, message_send
-from tickets.tests.factories import AdminFactory
 
 send = TelegramProvider().send
 
