@@ -8,13 +8,13 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from tickets.errors import NotFoundInTenant
 
 
 def connections_list() -> QuerySet[ChannelConnection]:
-    """The tenant's connections (active or not) with their default queue."""
-    return ChannelConnection.objects.select_related("default_queue")
+    """The tenant's connections (active or not) with their routing and its default queue."""
+    return ChannelConnection.objects.select_related("routing__default_queue")
 
 
 def connection_get(*, public_id: UUID | str) -> ChannelConnection:

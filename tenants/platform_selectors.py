@@ -66,7 +66,7 @@ def tenant_usage(tenant: Tenant) -> TenantUsage:
     tenants costs N such queries plus a search-path switch each.
     """
     user = apps.get_model("accounts", "User")
-    connection = apps.get_model("channels_integrations", "ChannelConnection")
+    connection = apps.get_model("connections", "ChannelConnection")
     ticket = apps.get_model("tickets", "Ticket")
     with tenant_scope(tenant):
         row = (

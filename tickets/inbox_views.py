@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from connections.models import ChannelConnection
 from contacts.selectors import tag_list
 from core.htmx import htmx_partial
 from tickets.inbox_selectors import realtime_last_event_id
@@ -31,11 +32,9 @@ TABS = (Ticket.Status.PENDING, Ticket.Status.OPEN, Ticket.Status.CLOSED)
 SCOPES = ("mine", "queues", "all")
 
 
-def _connections() -> QuerySet[Any]:
-    """The tenant's channel connections (their model lives in a higher app: reached through the
-    ticket's foreign key, not imported)."""
-    model = Ticket._meta.get_field("connection").related_model
-    return model._default_manager.all()
+def _connections() -> QuerySet[ChannelConnection]:
+    """The tenant's channel connections."""
+    return ChannelConnection.objects.all()
 
 
 def _ints(values: list[str]) -> list[int]:

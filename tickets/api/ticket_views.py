@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from connections.models import ChannelConnection
 from contacts.selectors import contact_get_for_user
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
@@ -124,9 +124,7 @@ class TicketListApi(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         contact = contact_get_for_user(user=user, public_id=data.validated_data["contact"])
-        # The connection model belongs to the channels app, above this one.
-        connection_model = apps.get_model("channels_integrations", "ChannelConnection")
-        connection = connection_model.objects.filter(
+        connection = ChannelConnection.objects.filter(
             public_id=data.validated_data["connection"]
         ).first()
         if connection is None:

@@ -7,8 +7,6 @@ import httpx
 import pytest
 import respx
 
-from channels_integrations.errors import CredentialsRejected, ProviderUnreachable
-from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.telegram.tests.support import (
     TOKEN,
     api_url,
@@ -21,6 +19,8 @@ from channels_integrations.services.connections import (
     connection_disable,
     connection_webhook_url,
 )
+from connections.errors import CredentialsRejected, ProviderUnreachable
+from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
 from tenants.models import ChannelRoute
 from tenants.tenancy import public_scope, tenant_scope
