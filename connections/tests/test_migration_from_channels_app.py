@@ -11,6 +11,7 @@ moment, never today's classes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -43,17 +44,28 @@ def _migrate(schema, *, before_the_move):
     return executor.migrate(targets).apps
 
 
+def _models(apps, *, connection_app):
+    """The historical models both moments share; the connection model in ``connection_app``."""
+    names = [
+        ("tickets", "Queue"),
+        ("tickets", "Ticket"),
+        ("tickets", "Message"),
+        ("contacts", "Contact"),
+        ("channels_integrations", "InboundEvent"),
+        ("channels_integrations", "OutboundDelivery"),
+        ("contenttypes", "ContentType"),
+        ("auth", "Permission"),
+        (connection_app, "ChannelConnection"),
+    ]
+    return SimpleNamespace(**{name: apps.get_model(app, name) for app, name in names})
+
+
 def _fill(apps, label):
     """One tenant's data at the old schema; returns what must survive."""
-    Queue = apps.get_model("tickets", "Queue")
-    Contact = apps.get_model("contacts", "Contact")
-    Connection = apps.get_model("channels_integrations", "ChannelConnection")
-    Ticket = apps.get_model("tickets", "Ticket")
-    Message = apps.get_model("tickets", "Message")
-    InboundEvent = apps.get_model("channels_integrations", "InboundEvent")
-    OutboundDelivery = apps.get_model("channels_integrations", "OutboundDelivery")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
+    m = _models(apps, connection_app="channels_integrations")
+    Queue, Contact, Connection = m.Queue, m.Contact, m.ChannelConnection
+    Ticket, Message, ContentType, Permission = m.Ticket, m.Message, m.ContentType, m.Permission
+    InboundEvent, OutboundDelivery = m.InboundEvent, m.OutboundDelivery
 
     queue = Queue.objects.create(name=f"Vendas {label}")
     contact = Contact.objects.create(name=f"Ana {label}")
@@ -104,14 +116,10 @@ def _fill(apps, label):
 
 
 def _check(apps, label, kept):
-    Connection = apps.get_model("connections", "ChannelConnection")
-    Routing = apps.get_model("tickets", "ConnectionRouting")
-    Ticket = apps.get_model("tickets", "Ticket")
-    Message = apps.get_model("tickets", "Message")
-    InboundEvent = apps.get_model("channels_integrations", "InboundEvent")
-    OutboundDelivery = apps.get_model("channels_integrations", "OutboundDelivery")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
+    m = _models(apps, connection_app="connections")
+    Connection, Routing = m.ChannelConnection, apps.get_model("tickets", "ConnectionRouting")
+    Ticket, Message, ContentType, Permission = m.Ticket, m.Message, m.ContentType, m.Permission
+    InboundEvent, OutboundDelivery = m.InboundEvent, m.OutboundDelivery
 
     routed = Connection.objects.get(pk=kept["routed"])
     assert (routed.name, routed.provider, routed.status, routed.webhook_token) == (
@@ -153,7 +161,6 @@ def _tables(schema):
         return {row[0] for row in cursor.fetchall()}
 
 
-@pytest.mark.slow  # migrates two schemas from nothing and forward: about 20 s
 @pytest.mark.django_db
 def test_two_tenants_from_before_the_move_keep_every_row_and_link():
     with connection.cursor() as cursor:
