@@ -150,7 +150,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
 
     from accounts.models import User
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
     from contacts.models import Tag
     from tenants.services import tenant_provision, tenant_public_ensure
     from tenants.tenancy import tenant_scope

@@ -72,14 +72,14 @@ def seed() -> dict[str, Any]:
 
     from accounts.models import User
     from accounts.tokens import issue_token_pair
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
     from contacts.models import ContactIdentity
     from contacts.services import contact_upsert_from_identity
     from tenants.channel_routes import channel_routes_set
     from tenants.models import Domain, Tenant
     from tenants.services import tenant_provision
     from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import Queue, Ticket
+    from tickets.models import ConnectionRouting, Queue, Ticket
     from tickets.protocols import protocol_next
 
     with public_scope():
@@ -103,9 +103,7 @@ def seed() -> dict[str, Any]:
             for n in range(AGENTS)
         )
         queue.members.set(agents)
-        whatsapp = ChannelConnection(
-            provider="whatsapp_cloud", name="WhatsApp", status="connected", default_queue=queue
-        )
+        whatsapp = ChannelConnection(provider="whatsapp_cloud", name="WhatsApp", status="connected")
         whatsapp.credentials = {
             "phone_number_id": PHONE,
             "access_token": "bench",
@@ -113,15 +111,16 @@ def seed() -> dict[str, Any]:
             "verify_token": "bench",
         }
         whatsapp.save()
+        ConnectionRouting.objects.create(connection=whatsapp, default_queue=queue)
         telegram = ChannelConnection(
             provider="telegram",
             name="Telegram",
             status="connected",
-            default_queue=queue,
             webhook_token=secrets.token_urlsafe(24),
         )
         telegram.credentials = {"bot_token": BOT_TOKEN, "webhook_secret": "bench-secret"}
         telegram.save()
+        ConnectionRouting.objects.create(connection=telegram, default_queue=queue)
         channel_routes_set(
             provider="whatsapp_cloud", connection_public_id=whatsapp.public_id, keys=[PHONE]
         )

@@ -59,11 +59,11 @@ def seed() -> tuple[Any, Any]:
     from django.conf import settings
 
     from accounts.models import User
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
     from tenants.models import Domain, Tenant
     from tenants.services import tenant_provision
     from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import Queue
+    from tickets.models import ConnectionRouting, Queue
 
     with public_scope():
         public, _ = Tenant.objects.get_or_create(
@@ -87,7 +87,7 @@ def seed() -> tuple[Any, Any]:
         )
         queue.members.set(agents)
         connection = ChannelConnection(
-            provider="whatsapp_cloud", name="WhatsApp", status="connected", default_queue=queue
+            provider="whatsapp_cloud", name="WhatsApp", status="connected"
         )
         connection.credentials = {
             "phone_number_id": "5550000001",
@@ -96,6 +96,7 @@ def seed() -> tuple[Any, Any]:
             "verify_token": "bench",
         }
         connection.save()
+        ConnectionRouting.objects.create(connection=connection, default_queue=queue)
     return tenant, connection
 
 

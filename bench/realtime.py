@@ -71,11 +71,11 @@ def seed(agents: int) -> dict[str, Any]:
     """The tenant, ``agents`` agents in one queue, one ticket there; returns tokens and ids."""
     from accounts.models import User
     from accounts.tokens import issue_token_pair
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
     from contacts.models import Contact
     from tenants.services import tenant_provision
     from tenants.tenancy import tenant_scope
-    from tickets.models import Queue, Ticket
+    from tickets.models import ConnectionRouting, Queue, Ticket
     from tickets.protocols import protocol_next
 
     provisioned = tenant_provision(
@@ -93,9 +93,8 @@ def seed(agents: int) -> dict[str, Any]:
             for n in range(agents)
         )
         queue.members.set(users)
-        connection = ChannelConnection.objects.create(
-            provider="webchat", name="Bench", default_queue=queue
-        )
+        connection = ChannelConnection.objects.create(provider="webchat", name="Bench")
+        ConnectionRouting.objects.create(connection=connection, default_queue=queue)
         contact = Contact.objects.create(name="Cliente Bench")
         ticket = Ticket.objects.create(
             protocol=protocol_next(),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from celery.signals import after_task_publish
 
-from channels_integrations.providers.registry import PROVIDERS, provider_for
+from connections.providers.registry import PROVIDERS, provider_for
 
 
 @pytest.fixture

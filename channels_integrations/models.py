@@ -1,90 +1,15 @@
-"""Channel connections (a configured WhatsApp number, Telegram bot, page, or web chat widget), the
-inbound events their webhooks deliver, and the outbound deliveries of our messages.
-
-Nothing here is provider-specific: providers keep their configuration in the encrypted
-``credentials`` (validated by their own serializer) and non-secret facts in ``details``.
+"""The pipelines' records: the inbound events that connections' webhooks deliver, and the
+outbound deliveries of our messages. The connections themselves live in connections/models.py.
 """
 
 from __future__ import annotations
-
-import uuid
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from channels_integrations.crypto import credentials_decrypt, credentials_encrypt
+from connections.models import ChannelConnection
 from core.models import BaseModel
-
-
-class ChannelConnection(BaseModel):
-    """One configured channel of the tenant; tickets live on a connection."""
-
-    class Provider(models.TextChoices):
-        WEBCHAT = "webchat", _("Web chat")
-        WHATSAPP_CLOUD = "whatsapp_cloud", _("WhatsApp (Cloud API)")
-        TELEGRAM = "telegram", _("Telegram")
-        MESSENGER = "messenger", _("Messenger")
-        INSTAGRAM = "instagram", _("Instagram")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Not connected yet")
-        CONNECTED = "connected", _("Connected")
-        ERROR = "error", _("Error")
-        DISABLED = "disabled", _("Disabled")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    provider = models.CharField(_("provider"), max_length=32, choices=Provider.choices)
-    name = models.CharField(_("name"), max_length=80)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
-    )
-    status_detail = models.CharField(_("status detail"), max_length=500, blank=True, default="")
-    # The provider's configuration (tokens, secrets, account ids) as a Fernet token: read and
-    # write it through ``credentials`` (channels_integrations/crypto.py). Never shown in full.
-    credentials_encrypted = models.TextField(blank=True, default="", editable=False)
-    # Non-secret facts the provider reported when the credentials were checked (bot username,
-    # phone display name), shown to admins.
-    details = models.JSONField(_("details"), default=dict, blank=True)
-    # Unguessable path part of a per-connection webhook URL (/webhooks/<provider>/<token>/),
-    # routed to this tenant through tenants.ChannelRoute; empty for shared-URL providers.
-    webhook_token = models.CharField(max_length=64, blank=True, default="", editable=False)
-    default_queue = models.ForeignKey(
-        "tickets.Queue",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("default queue"),
-    )
-    greeting_message = models.TextField(_("greeting message"), blank=True, default="")
-    farewell_message = models.TextField(_("farewell message"), blank=True, default="")
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("channel connection")
-        verbose_name_plural = _("channel connections")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["webhook_token"],
-                condition=~Q(webhook_token=""),
-                name="connection_webhook_token_unique",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_provider_display()})"
-
-    @property
-    def credentials(self) -> dict[str, Any]:
-        """The decrypted credentials (a fresh dict: change it and assign it back to store)."""
-        return credentials_decrypt(self.credentials_encrypted)
-
-    @credentials.setter
-    def credentials(self, values: dict[str, Any]) -> None:
-        self.credentials_encrypted = credentials_encrypt(dict(values or {}))
 
 
 class InboundEvent(BaseModel):

@@ -7,14 +7,14 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from channels_integrations.errors import ConnectionNotFound
-from channels_integrations.models import ChannelConnection
+from connections.errors import ConnectionNotFound
+from connections.models import ChannelConnection
 from core.selectors import get_visible_or_404
 
 
 def connections_list() -> QuerySet[ChannelConnection]:
-    """The tenant's connections (active or not) with their default queue."""
-    return ChannelConnection.objects.select_related("default_queue")
+    """The tenant's connections (active or not) with their routing and its default queue."""
+    return ChannelConnection.objects.select_related("routing__default_queue")
 
 
 def connection_get(*, public_id: UUID | str) -> ChannelConnection:

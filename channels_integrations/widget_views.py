@@ -24,8 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channels_integrations.errors import VisitorForbidden
-from channels_integrations.models import ChannelConnection
 from channels_integrations.services import webchat
+from connections.models import ChannelConnection
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
 from tickets.media import media_response

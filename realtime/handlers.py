@@ -16,7 +16,7 @@ from typing import Any
 from accounts.domain_events import UserPresenceChanged
 from accounts.models import User
 from channels_integrations.domain_events import ConnectionStatusChanged
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from contacts.api.serializers import ContactOutputSerializer
 from contacts.domain_events import ContactUpdated, TagChanged
 from contacts.models import Contact, Tag

@@ -23,10 +23,11 @@ from bench.simulator import (
     whatsapp_delivery,
     whatsapp_text_webhook,
 )
-from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import InboundMedia, OutboundMessage, ProviderError
 from channels_integrations.providers.registry import provider_for
 from conftest import host_client
+from connections.models import ChannelConnection
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.tenancy import tenant_scope
 from tests.support.concurrency import in_thread

@@ -1,4 +1,5 @@
-"""The tenant Django admin for queues, tickets, their timeline, messages and quick replies.
+"""The tenant Django admin for queues, connection routing, tickets, their timeline, messages and
+quick replies.
 
 Tickets, their events and messages are read-only here: they change through the ticket and
 message services (which write the timeline and notify the inbox), never through a form.
@@ -16,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.requests import request_user
-from tickets.models import Message, MessageEdit, Queue, QuickReply, Ticket, TicketEvent
+from tickets.models import (
+    ConnectionRouting,
+    Message,
+    MessageEdit,
+    Queue,
+    QuickReply,
+    Ticket,
+    TicketEvent,
+)
 from tickets.services import queues as queue_services
 
 
@@ -141,3 +150,21 @@ class QuickReplyAdmin(admin.ModelAdmin[QuickReply]):
     list_filter = [("owner", admin.EmptyFieldListFilter)]
     list_select_related = ["owner"]
     search_fields = ["shortcode", "body"]
+
+
+@admin.register(ConnectionRouting)
+class ConnectionRoutingAdmin(admin.ModelAdmin[ConnectionRouting]):
+    """Where a connection's new tickets go, its greeting and farewell. Rows are created by the
+    connection services; here they are only changed."""
+
+    list_display = ["connection", "default_queue"]
+    list_select_related = ["connection", "default_queue"]
+    search_fields = ["connection__name"]
+    fields = ["connection", "default_queue", "greeting_message", "farewell_message"]
+    readonly_fields = ["connection"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

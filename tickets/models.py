@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from connections.models import ChannelConnection
 from contacts.models import Contact, color_validator
 from core.models import BaseModel
 from tenants.tenancy import tenant_media_path
@@ -38,6 +39,40 @@ class Queue(BaseModel):
         return self.name
 
 
+class ConnectionRouting(BaseModel):
+    """Where a connection's new tickets go and what the customer is told on opening and closing.
+
+    At most one per connection, read through ``connection.routing``. Written by the connection
+    services whenever a connection is created or its routing changed; a connection without one
+    (created elsewhere) routes to no queue and sends no greeting nor farewell.
+    """
+
+    connection = models.OneToOneField(
+        ChannelConnection,
+        on_delete=models.CASCADE,
+        related_name="routing",
+        verbose_name=_("channel connection"),
+    )
+    default_queue = models.ForeignKey(
+        Queue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default queue"),
+    )
+    greeting_message = models.TextField(_("greeting message"), blank=True, default="")
+    farewell_message = models.TextField(_("farewell message"), blank=True, default="")
+
+    class Meta:
+        ordering = ["connection_id"]
+        verbose_name = _("connection routing")
+        verbose_name_plural = _("connection routings")
+
+    def __str__(self) -> str:
+        return f"routing of {self.connection_id}"
+
+
 class Ticket(BaseModel):
     """One attendance: a conversation between a contact and the tenant on one channel connection.
 
@@ -57,10 +92,9 @@ class Ticket(BaseModel):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
-    # String reference: connections belong to the (higher) channels app, and are deactivated,
-    # never deleted, so a ticket never loses its channel.
+    # Connections are deactivated, never deleted, so a ticket never loses its channel.
     connection = models.ForeignKey(
-        "channels_integrations.ChannelConnection", on_delete=models.PROTECT, related_name="tickets"
+        ChannelConnection, on_delete=models.PROTECT, related_name="tickets"
     )
     queue = models.ForeignKey(
         Queue, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
@@ -231,9 +265,7 @@ class Message(BaseModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
     # Denormalised from the ticket so provider ids can be unique per connection.
-    connection = models.ForeignKey(
-        "channels_integrations.ChannelConnection", on_delete=models.PROTECT, related_name="+"
-    )
+    connection = models.ForeignKey(ChannelConnection, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     sender = models.CharField(max_length=16, choices=Sender.choices)
     sender_contact = models.ForeignKey(

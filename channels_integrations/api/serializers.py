@@ -9,15 +9,34 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from channels_integrations.crypto import CredentialsUnreadable, credentials_masked
-from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.services.connections import connection_webhook_url
+from connections.crypto import CredentialsUnreadable, credentials_masked
+from connections.models import ChannelConnection
+from tickets.routing_selectors import connection_routing_get
 
 
 class ConnectionQueueOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class _FromRouting:
+    """Read from the connection's routing (a tickets model), whose absence means its defaults:
+    no queue, no greeting, no farewell."""
+
+    field_name: str | None
+
+    def get_attribute(self, instance: ChannelConnection) -> Any:
+        return getattr(connection_routing_get(connection=instance), str(self.field_name))
+
+
+class RoutingTextOutputField(_FromRouting, serializers.CharField):
+    pass
+
+
+class RoutingQueueOutputSerializer(_FromRouting, ConnectionQueueOutputSerializer):
+    pass
 
 
 class ConnectionOutputSerializer(serializers.Serializer):
@@ -29,9 +48,9 @@ class ConnectionOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.CharField()
     status_detail = serializers.CharField()
-    default_queue = ConnectionQueueOutputSerializer(allow_null=True)
-    greeting_message = serializers.CharField()
-    farewell_message = serializers.CharField()
+    default_queue = RoutingQueueOutputSerializer(allow_null=True)
+    greeting_message = RoutingTextOutputField()
+    farewell_message = RoutingTextOutputField()
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -21,9 +21,9 @@ from channels_integrations.api.serializers import (
     ConnectionOutputSerializer,
     ConnectionUpdateInputSerializer,
 )
-from channels_integrations.models import ChannelConnection
 from channels_integrations.selectors import connection_get, connections_list
 from channels_integrations.services import connections as services
+from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
 from tickets.models import Queue

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from channels_integrations.crypto import credentials_decrypt, credentials_encrypt
+from connections.crypto import credentials_decrypt, credentials_encrypt
 
 
 def encrypt_credentials(apps, schema_editor):

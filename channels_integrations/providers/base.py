@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from rest_framework import serializers
+from connections.providers.base import ConnectionProvider
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,11 @@ class WebhookRejected(Exception):
     """The request is not an authentic delivery for this connection (bad signature/secret)."""
 
 
-class ChannelProvider:
-    """Base class of the adapters; one subclass per provider, registered in ``registry.py``.
+class ChannelProvider(ConnectionProvider):
+    """Base class of the adapters; one subclass per provider, registered with one line in
+    ``connections.providers.registry``. What a provider declares (key, label, credentials,
+    secret fields, routing, rate) is the ``ConnectionProvider`` part; this class adds what the
+    pipelines call.
 
     Webhooks reach ``channels_integrations.services.inbound.inbound_webhook_receive`` on the
     platform host in one of two ways, chosen by ``webhook_routing``:
@@ -135,18 +138,6 @@ class ChannelProvider:
       are routed by their ``route_key``, which must be one of ``route_keys(credentials)``.
     - ``""``: no webhooks (the web chat posts to the tenant host itself).
     """
-
-    key: ClassVar[str]  # ChannelConnection.Provider value
-    webhook_routing: ClassVar[str] = ""
-    # For "shared" routing: the path under /webhooks/ that the provider is configured to call
-    # (e.g. "meta/"), shown to admins as the connection's webhook URL.
-    shared_webhook_path: ClassVar[str] = ""
-    # Validates ChannelConnection.credentials; its ``validated_data`` is what gets stored.
-    credentials_serializer: ClassVar[type[serializers.Serializer[Any]]]
-    # Credential fields never returned in full by the API nor sent over websockets.
-    secret_fields: ClassVar[tuple[str, ...]] = ()
-    # Messages per second the provider allows per connection (outbound rate limit).
-    rate_limit_per_second: ClassVar[float] = 20.0
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to

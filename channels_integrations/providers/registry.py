@@ -1,34 +1,19 @@
-"""Provider key → adapter class, imported lazily. Adding a provider is one line here."""
+"""The pipelines' view of the provider registry (``connections.providers.registry``, where a
+provider is registered with one line): the same adapters, typed as ``ChannelProvider``."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from django.utils.module_loading import import_string
-
 from channels_integrations.providers.base import ChannelProvider
+from connections.providers import registry
+from connections.providers.registry import PROVIDERS, UnknownProvider
 
-PROVIDERS: dict[str, str] = {
-    "whatsapp_cloud": (
-        "channels_integrations.providers.whatsapp_cloud.provider.WhatsAppCloudProvider"
-    ),
-    "messenger": "channels_integrations.providers.messenger.provider.MessengerProvider",
-    "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
-    "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
-    "webchat": "channels_integrations.providers.webchat.provider.WebchatProvider",
-}
+__all__ = ["PROVIDERS", "UnknownProvider", "provider_for"]
 
 
-class UnknownProvider(LookupError):
-    pass
-
-
-@cache
 def provider_for(key: str) -> ChannelProvider:
-    """The adapter of a provider key (one shared, stateless instance)."""
-    try:
-        path = PROVIDERS[key]
-    except KeyError as exc:
-        raise UnknownProvider(key) from exc
-    provider: ChannelProvider = import_string(path)()
+    """The adapter of a provider key (one shared, stateless instance, cached by the registry);
+    ``UnknownProvider`` when the key is not registered or names no pipeline adapter."""
+    provider = registry.provider_for(key)
+    if not isinstance(provider, ChannelProvider):
+        raise UnknownProvider(key)
     return provider

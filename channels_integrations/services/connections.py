@@ -20,18 +20,18 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
-from channels_integrations.crypto import credentials_reencrypt
 from channels_integrations.domain_events import ConnectionStatusChanged
-from channels_integrations.errors import (
+from channels_integrations.models import InboundEvent, OutboundDelivery
+from channels_integrations.providers.base import ChannelProvider, ProviderError
+from channels_integrations.providers.registry import PROVIDERS, provider_for
+from connections.errors import (
     ConnectionInUse,
     ConnectionLimitReached,
     CredentialsRejected,
     ProviderNotInstalled,
     ProviderUnreachable,
 )
-from channels_integrations.models import ChannelConnection, InboundEvent, OutboundDelivery
-from channels_integrations.providers.base import ChannelProvider, ProviderError
-from channels_integrations.providers.registry import PROVIDERS, provider_for
+from connections.models import ChannelConnection
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
@@ -39,17 +39,11 @@ from tenants.models import Tenant
 from tenants.realtime import CLOSE_FORBIDDEN, sockets_disconnect, widget_visitors_group
 from tenants.tenancy import current_tenant, public_scope
 from tickets.models import Queue
+from tickets.services.routing import UNSET, connection_routing_set
 
 logger = logging.getLogger(__name__)
 
 Status = ChannelConnection.Status
-
-
-class _Unset:
-    """Marks an argument the caller did not give (``None`` means "clear")."""
-
-
-UNSET: Any = _Unset()
 
 
 def _require_admin(by: User) -> None:
@@ -187,12 +181,15 @@ def connection_create(
             webhook_token=secrets.token_urlsafe(32)
             if adapter.webhook_routing == "connection"
             else "",
+        )
+        connection.credentials = checked
+        connection.save()
+        connection_routing_set(
+            connection=connection,
             default_queue=default_queue,
             greeting_message=greeting_message,
             farewell_message=farewell_message,
         )
-        connection.credentials = checked
-        connection.save()
         _routes_set(adapter, connection)
     publish(ConnectionStatusChanged(connection_id=connection.pk))
     return _connect(adapter, connection)
@@ -223,16 +220,17 @@ def connection_update(
             if not name.strip():
                 raise FieldValidationError({"name": [_("A name is required.")]})
             locked.name = name.strip()[:80]
-        if default_queue is not UNSET:
-            locked.default_queue = default_queue
-        if greeting_message is not None:
-            locked.greeting_message = greeting_message
-        if farewell_message is not None:
-            locked.farewell_message = farewell_message
         if checked is not None:
             locked.credentials = checked
             locked.details = facts or {}
         locked.save()
+        if default_queue is not UNSET or (greeting_message, farewell_message) != (None, None):
+            connection_routing_set(
+                connection=locked,
+                default_queue=default_queue,
+                greeting_message=greeting_message,
+                farewell_message=farewell_message,
+            )
         if adapter is not None and checked is not None and locked.is_active:
             _routes_set(adapter, locked)
     if adapter is not None and checked is not None and locked.is_active:
@@ -318,20 +316,3 @@ def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConne
     ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
     connection.details = facts
     return _connect(adapter, connection)
-
-
-@transaction.atomic
-def connections_credentials_reencrypt() -> int:
-    """Re-encrypt the current tenant's credentials with the newest key; returns how many rows.
-
-    Part of a key rotation: put the new key first in CREDENTIALS_ENCRYPTION_KEY, run this in
-    every tenant (``manage.py credentials_rotate``), then drop the old key.
-    """
-    changed = 0
-    for connection in ChannelConnection.objects.select_for_update().exclude(
-        credentials_encrypted=""
-    ):
-        connection.credentials_encrypted = credentials_reencrypt(connection.credentials_encrypted)
-        connection.save(update_fields=["credentials_encrypted", "updated_at"])
-        changed += 1
-    return changed

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import (
     ChannelProvider,
     InboundItem,
@@ -41,6 +41,7 @@ from channels_integrations.providers.base import (
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
+from connections.models import ChannelConnection
 from contacts.services import contact_upsert_from_identity
 from tenants.channel_routes import channel_route_find
 from tenants.tenancy import current_tenant, tenant_scope
@@ -363,7 +364,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     recorded on the event and raised as ``InboundRetryLater`` until ``MAX_PROCESS_ATTEMPTS``,
     then the event is marked failed.
     """
-    event = InboundEvent.objects.select_related("connection").filter(pk=event_id).first()
+    # The connection's routing rides along: a first message reads its queue and greeting.
+    event = InboundEvent.objects.select_related("connection__routing").filter(pk=event_id).first()
     if event is None or event.status != InboundEvent.Status.RECEIVED:
         return event
     final = event.attempts + 1 >= MAX_PROCESS_ATTEMPTS

@@ -29,23 +29,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from channels_integrations.errors import WebhookMalformed, WebhookUnknown
-from channels_integrations.models import ChannelConnection
+from channels_integrations.providers.meta.provider import meta_providers_by_object
 from channels_integrations.providers.meta.webhooks import (
-    INSTAGRAM_OBJECT,
-    MESSENGER_OBJECT,
-    WHATSAPP_OBJECT,
     MalformedPayload,
     meta_route_keys_of,
     meta_verify_subscription,
 )
+from connections.models import ChannelConnection
 from tenants.channel_routes import channel_routes_of_providers
 from tenants.tenancy import tenant_scope
-
-META_PROVIDER_BY_OBJECT: dict[str, str] = {
-    WHATSAPP_OBJECT: "whatsapp_cloud",
-    MESSENGER_OBJECT: "messenger",
-    INSTAGRAM_OBJECT: "instagram",
-}
 
 
 def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
@@ -56,7 +48,7 @@ def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
         object_type, keys = meta_route_keys_of(body)
     except MalformedPayload as exc:
         raise WebhookMalformed() from exc
-    provider_key = META_PROVIDER_BY_OBJECT.get(object_type)
+    provider_key = meta_providers_by_object().get(object_type)
     if provider_key is None:
         raise WebhookUnknown()
     return provider_key, keys
@@ -65,7 +57,7 @@ def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
 def _verify_token_known(token: str) -> bool:
     by_tenant: dict[Any, set[Any]] = defaultdict(set)
     tenants = {}
-    for route in channel_routes_of_providers(META_PROVIDER_BY_OBJECT.values()):
+    for route in channel_routes_of_providers(meta_providers_by_object().values()):
         if route.tenant.is_active:
             by_tenant[route.tenant.pk].add(route.connection_public_id)
             tenants[route.tenant.pk] = route.tenant

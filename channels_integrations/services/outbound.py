@@ -25,10 +25,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from channels_integrations.models import ChannelConnection, OutboundDelivery
+from channels_integrations.models import OutboundDelivery
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.rate_limits import outbound_slot_wait
+from connections.models import ChannelConnection
 from contacts.models import ContactIdentity
 from tickets.models import Message
 from tickets.services.messages import message_delivery_failed, message_sent_record

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from channels_integrations.errors import VisitorForbidden, WidgetNotFound, WidgetThrottled
-from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import InboundMedia, InboundMessage
 from channels_integrations.providers.webchat.provider import (
     DEFAULT_COLOR,
@@ -41,6 +41,7 @@ from channels_integrations.providers.webchat.provider import (
     visitor_message_prefix,
 )
 from channels_integrations.services.inbound import inbound_items_receive
+from connections.models import ChannelConnection
 from contacts.errors import ContactPhoneExists, InvalidPhone
 from contacts.models import Contact
 from contacts.phone_numbers import phone_normalize, tenant_phone_region

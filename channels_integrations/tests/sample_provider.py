@@ -42,6 +42,7 @@ def sign(secret: str, body: bytes) -> str:
 
 class SampleProvider(ChannelProvider):
     key = "sample"
+    label = "Sample"
     webhook_routing = "connection"
     credentials_serializer = SampleCredentialsSerializer
     secret_fields = ("secret",)
@@ -156,5 +157,6 @@ class SampleProvider(ChannelProvider):
 
 class SharedSampleProvider(SampleProvider):
     key = "sample_shared"
+    label = "Sample (shared URL)"
     webhook_routing = "shared"
     shared_webhook_path = "sample-shared/"

@@ -48,7 +48,7 @@ def test_pipeline_records_are_listed_and_read_only(records, signed_in, url, show
 
 
 def test_status_and_activation_are_not_editable_in_the_admin(alpha, records, signed_in):
-    page = signed_in.get(f"/admin/channels_integrations/channelconnection/{records.pk}/change/")
+    page = signed_in.get(f"/admin/connections/channelconnection/{records.pk}/change/")
 
     fields = page.context["adminform"].form.fields
     assert "name" in fields

@@ -11,10 +11,10 @@ from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from channels_integrations.domain_events import ConnectionStatusChanged
-from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.sample_provider import API, sign
 from channels_integrations.tests.support import post_webhook, sample_connection
 from conftest import sign_in_api
+from connections.models import ChannelConnection
 from tenants.models import ChannelRoute, Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
@@ -101,7 +101,7 @@ def test_an_admin_creates_a_connection_checked_routed_and_connected(
     )
     assert {event.connection_id for event in status_events} == {connection.pk}
     with tenant_scope(alpha.tenant), db.cursor() as cursor:
-        cursor.execute("SELECT credentials_encrypted FROM channels_integrations_channelconnection")
+        cursor.execute("SELECT credentials_encrypted FROM connections_channelconnection")
         assert SECRET not in cursor.fetchone()[0]
 
 

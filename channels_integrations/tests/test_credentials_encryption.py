@@ -10,12 +10,12 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.db import connection as db
 
-from channels_integrations.crypto import (
+from connections.crypto import (
     CredentialsUnreadable,
     credentials_masked,
     secret_mask,
 )
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from tenants.tenancy import tenant_scope
 from tickets.tests.factories import ConnectionFactory
 
@@ -29,8 +29,7 @@ def _key():
 def _raw_column(connection):
     with db.cursor() as cursor:
         cursor.execute(
-            "SELECT credentials_encrypted FROM channels_integrations_channelconnection "
-            "WHERE id = %s",
+            "SELECT credentials_encrypted FROM connections_channelconnection WHERE id = %s",
             [connection.pk],
         )
         return cursor.fetchone()[0]

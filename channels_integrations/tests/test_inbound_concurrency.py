@@ -8,13 +8,14 @@ from typing import Any
 
 from django.db import transaction
 
-from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import InboundMessage
 from channels_integrations.services.inbound import (
     _lock_received,
     inbound_event_process,
     inbound_events_record,
 )
+from connections.models import ChannelConnection
 from contacts.models import Contact
 from tenants.tenancy import tenant_scope
 from tests.support.concurrency import in_thread, run_in_threads

@@ -16,7 +16,7 @@ from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection, text_item
 from contacts.models import ContactIdentity
 from tenants.tenancy import tenant_scope
-from tickets.models import Message, MessageEdit, Ticket
+from tickets.models import ConnectionRouting, Message, MessageEdit, Ticket
 from tickets.tests.factories import MessageFactory, TicketFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -276,8 +276,10 @@ def test_an_unsupported_item_is_kept_with_its_raw_payload(connection):
 def test_a_new_ticket_gets_the_connections_greeting_after_the_customers_message(
     connection, django_capture_on_commit_callbacks
 ):
-    connection.greeting_message = "{greeting} {name}! Protocolo {protocol}."
-    connection.save()
+    ConnectionRouting.objects.update_or_create(
+        connection=connection,
+        defaults={"greeting_message": "{greeting} {name}! Protocolo {protocol}."},
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         _process(_record(connection, text_item("e1", text="oi")))

@@ -22,7 +22,7 @@ from channels_integrations.tests.sample_provider import API, SampleProvider
 from channels_integrations.tests.support import sample_connection
 from contacts.tests.factories import ContactFactory, ContactIdentityFactory
 from tenants.tenancy import tenant_scope
-from tickets.models import Message, Ticket
+from tickets.models import ConnectionRouting, Message, Ticket
 from tickets.services.messages import message_receive, message_send, note_add
 from tickets.services.tickets import ticket_close
 from tickets.tests.factories import ConnectionFactory, TicketFactory
@@ -217,8 +217,9 @@ def test_the_farewell_goes_out_through_the_same_pipeline(
     ticket, connection, django_capture_on_commit_callbacks
 ):
     route = respx.post(SEND).mock(return_value=httpx.Response(200, json={"id": "bye-1"}))
-    connection.farewell_message = "Até logo, {name}!"
-    connection.save()
+    ConnectionRouting.objects.update_or_create(
+        connection=connection, defaults={"farewell_message": "Até logo, {name}!"}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         ticket_close(ticket=ticket, by=ticket.assignee)

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.tests.factories import AdminFactory, UserFactory
-from channels_integrations.models import ChannelConnection
 from channels_integrations.tests.webchat_support import base, make_widget
 from conftest import host_api_client, host_client, signed_in_client
+from connections.models import ChannelConnection
 from contacts.models import Tag
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope

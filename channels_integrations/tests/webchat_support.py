@@ -11,11 +11,11 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.models import User
 from accounts.tests.factories import AdminFactory
-from channels_integrations.models import ChannelConnection
 from channels_integrations.services.connections import connection_create
 from channels_integrations.tasks import outbound_message_deliver_task
 from channels_integrations.tests.support import process_all
 from conftest import host_client
+from connections.models import ChannelConnection
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.services.messages import message_send, note_add

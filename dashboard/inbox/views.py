@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
 from realtime.stream import stream_last_id

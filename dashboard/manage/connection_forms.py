@@ -1,46 +1,71 @@
 """The connection form of the admin pages: common fields plus the credential fields of the
-chosen provider (shape only; the provider checks the credentials)."""
+chosen provider, built from the credentials serializer the provider declares (shape only; the
+provider's serializer and the provider itself check the credentials)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.forms.utils import pretty_name
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
+from connections.providers.base import ConnectionProvider
+from connections.providers.registry import provider_for, provider_installed
 from tickets.models import Queue
 
 SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
-APP_SECRET = ("app_secret", _("App secret"), True)
-VERIFY_TOKEN = (
-    "verify_token",
-    _("Verify token (you choose it; type the same in Meta's webhook settings)"),
-    True,
-)
-# provider → (credential key, label, secret)
-PROVIDER_FIELDS: dict[str, list[tuple[str, Any, bool]]] = {
-    "webchat": [],
-    "telegram": [("bot_token", _("Bot token (from @BotFather)"), True)],
-    "whatsapp_cloud": [
-        ("phone_number_id", _("Phone number ID"), False),
-        ("access_token", _("Access token"), True),
-        APP_SECRET,
-        VERIFY_TOKEN,
-    ],
-    "messenger": [
-        ("page_id", _("Page ID"), False),
-        ("page_access_token", _("Page access token"), True),
-        APP_SECRET,
-        VERIFY_TOKEN,
-    ],
-    "instagram": [
-        ("instagram_account_id", _("Instagram account ID"), False),
-        ("page_id", _("Page ID"), False),
-        ("page_access_token", _("Page access token"), True),
-        APP_SECRET,
-        VERIFY_TOKEN,
-    ],
-}
+KEEP_CURRENT = _("Leave empty to keep the current value.")
+
+
+class LinesField(forms.CharField):
+    """A list of short values, one per line (a serializer's ``ListField``)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(str(item) for item in value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _secret(
+    provider: ConnectionProvider, name: str, declared: serializers.Field[Any, Any, Any, Any]
+) -> bool:
+    return bool(declared.write_only) or name in provider.secret_fields
+
+
+def credential_form_fields(
+    provider: ConnectionProvider, *, editing: bool = False
+) -> dict[str, forms.Field]:
+    """Form fields of the provider's credentials, from its declared serializer: label, help
+    text, required, and a password input that never shows the value for secret (write-only)
+    fields. When editing, nothing is required: an empty field keeps the current value."""
+    fields: dict[str, forms.Field] = {}
+    for name, declared in provider.credential_fields().items():
+        if declared.read_only:
+            continue
+        secret = _secret(provider, name, declared)
+        help_texts = [str(declared.help_text or "")]
+        if editing and secret:
+            help_texts.append(str(KEEP_CURRENT))
+        options: dict[str, Any] = {
+            "label": declared.label or pretty_name(name),
+            "required": declared.required and not editing,
+            "help_text": " ".join(text for text in help_texts if text),
+        }
+        if isinstance(declared, serializers.ListField):
+            fields[name] = LinesField(**options)
+        elif isinstance(declared, serializers.BooleanField):
+            fields[name] = forms.BooleanField(**{**options, "required": False})
+        else:
+            max_length = getattr(declared, "max_length", None)
+            widget = SECRET if secret else forms.TextInput
+            fields[name] = forms.CharField(max_length=max_length, widget=widget, **options)
+    return fields
 
 
 class ConnectionForm(forms.Form):
@@ -58,42 +83,51 @@ class ConnectionForm(forms.Form):
         help_text=_("{protocol} and {name} are filled in."),
     )
 
-    def __init__(self, *args: Any, provider: str, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        provider: str,
+        current_credentials: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``current_credentials`` (editing an existing connection) fill in the non-secret
+        credential fields; secret ones stay empty."""
         super().__init__(*args, **kwargs)
         self.provider = provider
+        self.editing = current_credentials is not None
+        self.current_credentials = dict(current_credentials or {})
         queues = Queue.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
         self.fields["default_queue"].choices = [("", _("No queue")), *queues]  # type: ignore[attr-defined]
-        for key, label, secret in PROVIDER_FIELDS.get(provider, []):
-            self.fields[key] = forms.CharField(
-                label=label,
-                max_length=500,
-                required=not editing,
-                widget=SECRET if secret else forms.TextInput,
-                help_text=_("Leave empty to keep the current value.") if editing else "",
-            )
-        if provider == "webchat":
-            self.fields["allowed_origins"] = forms.CharField(
-                label=_("Sites allowed to embed the chat"),
-                widget=forms.Textarea(attrs={"rows": 3}),
-                help_text=_("One origin per line, such as https://www.example.com"),
-            )
-            self.fields["title"] = forms.CharField(label=_("Title"), max_length=80)
-            self.fields["welcome"] = forms.CharField(
-                label=_("Welcome text"), max_length=500, required=False
-            )
+        self.credential_names: list[str] = []
+        self.secret_names: set[str] = set()
+        if not provider_installed(provider):  # no adapter left to say what it takes
+            return
+        adapter = provider_for(provider)
+        declared = adapter.credential_fields()
+        for name, field in credential_form_fields(adapter, editing=self.editing).items():
+            self.fields[name] = field
+            self.credential_names.append(name)
+            if _secret(adapter, name, declared[name]):
+                self.secret_names.add(name)
+            elif name in self.current_credentials:
+                self.initial.setdefault(name, self.current_credentials[name])
 
     def credentials(self) -> dict[str, Any]:
-        """The credential fields that were filled in."""
-        data = self.cleaned_data
-        values: dict[str, Any] = {
-            key: data[key]
-            for key, _label, _secret in PROVIDER_FIELDS[self.provider]
-            if data.get(key)
+        """The credentials to send to the services: the fields filled in (on a new connection),
+        or the current credentials with the changes over them (an emptied secret keeps its
+        value, an emptied plain field goes back to its default); empty when editing changed
+        none."""
+        filled = {
+            name: self.cleaned_data[name]
+            for name in self.credential_names
+            if self.cleaned_data.get(name) not in (None, "", [])
         }
-        if self.provider == "webchat":
-            values["allowed_origins"] = [
-                line.strip() for line in data["allowed_origins"].splitlines() if line.strip()
-            ]
-            values["title"] = data["title"]
-            values["welcome"] = data["welcome"]
-        return values
+        if not self.editing:
+            return filled
+        if not any(name in self.changed_data for name in self.credential_names):
+            return {}
+        merged = {**self.current_credentials, **filled}
+        for name in self.credential_names:
+            if name not in filled and name not in self.secret_names:
+                merged.pop(name, None)
+        return merged

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
-from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.selectors import connection_get, connections_list
 from channels_integrations.services.connections import (
@@ -26,12 +25,16 @@ from channels_integrations.services.connections import (
     connection_update,
     connection_webhook_url,
 )
+from connections.crypto import CredentialsUnreadable
+from connections.models import ChannelConnection
+from connections.providers.registry import provider_installed, provider_label, providers_installed
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error
-from dashboard.manage.connection_forms import PROVIDER_FIELDS, ConnectionForm
+from dashboard.manage.connection_forms import ConnectionForm
 from tickets.errors import NotFoundInTenant
 from tickets.models import Queue
+from tickets.routing_selectors import connection_routing_get
 
 
 def _add_error(form: ConnectionForm, exc: ApplicationError) -> None:
@@ -50,16 +53,17 @@ def _add_error(form: ConnectionForm, exc: ApplicationError) -> None:
 @admin_required
 def connection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     connections = connections_list().order_by("name")
-    providers = [
-        (key, ChannelConnection.Provider(key).label) for key in PROVIDER_FIELDS if key in PROVIDERS
-    ]
-    context = {"section": "connections", "connections": connections, "providers": providers}
+    context = {
+        "section": "connections",
+        "connections": connections,
+        "providers": providers_installed(),
+    }
     return render(request, "channels_integrations/manage/connections.html", context)
 
 
 @admin_required
 def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResponse:
-    if provider not in PROVIDER_FIELDS or provider not in PROVIDERS:
+    if not provider_installed(provider):
         raise Http404
     user = request.user
     form = ConnectionForm(request.POST or None, provider=provider)
@@ -83,7 +87,7 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
     context = {
         "section": "connections",
         "form": form,
-        "provider_label": ChannelConnection.Provider(provider).label,
+        "provider_label": provider_label(provider),
     }
     status = 400 if form.errors else 200
     return render(
@@ -103,21 +107,22 @@ def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
     """The connection's status, what to paste elsewhere, and its settings form."""
     user = request.user
     connection = _connection(public_id)
+    routing = connection_routing_get(connection=connection)
     initial: dict[str, Any] = {
         "name": connection.name,
-        "default_queue": connection.default_queue_id,
-        "greeting_message": connection.greeting_message,
-        "farewell_message": connection.farewell_message,
+        "default_queue": routing.default_queue_id,
+        "greeting_message": routing.greeting_message,
+        "farewell_message": routing.farewell_message,
     }
-    if connection.provider == "webchat":
-        details = connection.details or {}
-        initial.update(
-            allowed_origins="\n".join(details.get("allowed_origins") or []),
-            title=details.get("title", ""),
-            welcome=details.get("welcome", ""),
-        )
+    try:
+        current = connection.credentials
+    except CredentialsUnreadable:  # a lost key: the admin types them again
+        current = {}
     form = ConnectionForm(
-        request.POST or None, initial=initial, provider=connection.provider, editing=True
+        request.POST or None,
+        initial=initial,
+        provider=connection.provider,
+        current_credentials=current,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

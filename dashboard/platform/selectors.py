@@ -14,7 +14,7 @@ from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket

@@ -5,8 +5,8 @@ agents are refused, and another tenant's connection is not reachable."""
 from __future__ import annotations
 
 from accounts.tests.factories import AdminFactory, UserFactory
-from channels_integrations.models import ChannelConnection
 from conftest import signed_in_client
+from connections.models import ChannelConnection
 from tenants.tenancy import tenant_scope
 from tickets.tests.factories import ConnectionFactory
 

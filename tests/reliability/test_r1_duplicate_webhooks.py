@@ -19,10 +19,11 @@ from typing import Any
 import redis
 from django.conf import settings
 
-from channels_integrations.models import ChannelConnection, InboundEvent
+from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.signatures import sign
 from channels_integrations.tasks import inbound_event_process_task
 from conftest import host_client
+from connections.models import ChannelConnection
 from contacts.models import Contact
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.tenancy import tenant_scope

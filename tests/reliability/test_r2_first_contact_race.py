@@ -30,7 +30,7 @@ def test_racing_first_messages_of_a_new_contact_make_one_contact_and_one_ticket(
 
     def first_message(i: int) -> int:
         def work() -> int:
-            from channels_integrations.models import ChannelConnection
+            from connections.models import ChannelConnection
 
             contact, _ = contact_upsert_from_identity(
                 provider="telegram", external_id=external_id, name="Primeiro Contato"
@@ -65,7 +65,7 @@ def test_racing_first_messages_of_a_new_contact_make_one_contact_and_one_ticket(
             TicketEvent.objects.filter(ticket__in=tickets).delete()
             tickets.delete()
             contacts.delete()
-            from channels_integrations.models import ChannelConnection
+            from connections.models import ChannelConnection
 
             ChannelConnection.objects.filter(pk=connection_id).delete()
             return counted

@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db
 
-from channels_integrations.models import ChannelConnection, InboundEvent, OutboundDelivery
+from channels_integrations.models import InboundEvent, OutboundDelivery
+from connections.models import ChannelConnection
 from contacts.models import Contact
 from tenants.channel_routes import channel_routes_clear
 from tenants.tenancy import tenant_scope

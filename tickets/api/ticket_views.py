@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
+from connections.models import ChannelConnection
 from contacts.selectors import contact_get_for_user
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
@@ -120,9 +120,7 @@ class TicketListApi(APIView):
         data.is_valid(raise_exception=True)
         user = request.user
         contact = contact_get_for_user(user=user, public_id=data.validated_data["contact"])
-        # The connection model belongs to the channels app, above this one.
-        connection_model = apps.get_model("channels_integrations", "ChannelConnection")
-        connection = connection_model.objects.filter(
+        connection = ChannelConnection.objects.filter(
             public_id=data.validated_data["connection"]
         ).first()
         if connection is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -19,6 +19,7 @@ from django.db import connection as db
 from django.utils import timezone
 
 from accounts.models import User
+from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.event_bus import publish
 from tickets import events
@@ -46,9 +47,6 @@ from tickets.message_errors import (
 )
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.tickets import ticket_greeting_queue, ticket_open_or_reuse
-
-if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
-    from channels_integrations.models import ChannelConnection
 
 Status = Message.Status
 

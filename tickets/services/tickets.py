@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from connections.models import ChannelConnection
 from contacts.models import Contact, Tag
 from contacts.services import contact_tags_set
 from core.event_bus import publish
@@ -42,11 +42,9 @@ from tickets.errors import (
 )
 from tickets.models import Message, Queue, Ticket
 from tickets.protocols import protocol_next
+from tickets.routing_selectors import connection_routing_get
 from tickets.selectors import tickets_visible_to
 from tickets.services.quick_replies import greeting_for
-
-if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
-    from channels_integrations.models import ChannelConnection
 
 
 @transaction.atomic
@@ -123,7 +121,7 @@ def _create_pending(*, contact: Contact, connection: ChannelConnection, at: date
         status=Ticket.Status.PENDING,
         contact=contact,
         connection=connection,
-        queue=connection.default_queue,
+        queue=connection_routing_get(connection=connection).default_queue,
         assignee=assignee,
         # Never null, so the inbox's keyset ordering on it always has a position.
         last_message_at=at,
@@ -196,7 +194,8 @@ def ticket_permissions(*, ticket: Ticket, user: User) -> dict[str, bool]:
 def _locked(ticket: Ticket) -> Ticket:
     return (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("contact", "connection", "queue", "assignee")
+        # The routing rides along for the farewell a close may send.
+        .select_related("contact", "connection__routing", "queue", "assignee")
         .get(pk=ticket.pk)
     )
 
@@ -437,7 +436,7 @@ def ticket_close(*, ticket: Ticket, by: User | None, automatic: bool = False) ->
         )
     )
     setting = "farewell_on_auto_close" if automatic else "farewell_on_close"
-    farewell = current.connection.farewell_message.strip()
+    farewell = connection_routing_get(connection=current.connection).farewell_message.strip()
     if farewell and tenant_setting(setting) and not current.contact.is_group:
         _farewell_queue(current, farewell, now)
     return _refresh_into(ticket, current)
@@ -488,7 +487,7 @@ def ticket_greeting_queue(*, ticket: Ticket, at: datetime | None = None) -> Mess
     follows it on the timeline. It is an automatic reply: the ticket still counts as not
     answered and keeps the customer's message as its preview.
     """
-    greeting = ticket.connection.greeting_message.strip()
+    greeting = connection_routing_get(connection=ticket.connection).greeting_message.strip()
     if not greeting or ticket.contact.is_group:
         return None
     return _system_message_create(ticket, greeting, at or timezone.now())

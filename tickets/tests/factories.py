@@ -6,9 +6,9 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from channels_integrations.models import ChannelConnection
+from connections.tests.factories import ChannelConnectionFactory
 from contacts.tests.factories import ContactFactory
-from tickets.models import Message, Queue, QuickReply, Ticket
+from tickets.models import ConnectionRouting, Message, Queue, QuickReply, Ticket
 from tickets.protocols import protocol_next
 
 
@@ -19,13 +19,20 @@ class QueueFactory(factory.django.DjangoModelFactory[Queue]):
     name = factory.Sequence(lambda n: f"Queue {n}")
 
 
-class ConnectionFactory(factory.django.DjangoModelFactory[ChannelConnection]):
-    class Meta:
-        model = ChannelConnection
+ROUTING_FIELDS = ("default_queue", "greeting_message", "farewell_message")
 
-    provider = ChannelConnection.Provider.WEBCHAT
-    name = factory.Sequence(lambda n: f"Site {n}")
-    status = ChannelConnection.Status.CONNECTED
+
+class ConnectionFactory(ChannelConnectionFactory):
+    """A connection; ``default_queue=``, ``greeting_message=`` and ``farewell_message=`` go to
+    its routing (stored only when one of them is given, as a connection made elsewhere)."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        routing = {name: kwargs.pop(name) for name in ROUTING_FIELDS if name in kwargs}
+        connection = super()._create(model_class, *args, **kwargs)
+        if routing:
+            connection.routing = ConnectionRouting.objects.create(connection=connection, **routing)
+        return connection
 
 
 class TicketFactory(factory.django.DjangoModelFactory[Ticket]):

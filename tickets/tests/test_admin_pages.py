@@ -26,7 +26,7 @@ CHANGELISTS = [
     "/admin/tickets/message/",
     "/admin/tickets/messageedit/",
     "/admin/tickets/quickreply/",
-    "/admin/channels_integrations/channelconnection/",
+    "/admin/connections/channelconnection/",
 ]
 
 
@@ -62,8 +62,8 @@ def test_each_changelist_renders_without_credentials(world, signed_in, url):
 def test_the_connection_page_says_configured_and_hides_the_credentials(world, signed_in):
     connection = world["connection"]
 
-    listed = signed_in.get("/admin/channels_integrations/channelconnection/").content.decode()
-    page = signed_in.get(f"/admin/channels_integrations/channelconnection/{connection.pk}/change/")
+    listed = signed_in.get("/admin/connections/channelconnection/").content.decode()
+    page = signed_in.get(f"/admin/connections/channelconnection/{connection.pk}/change/")
 
     assert page.status_code == 200
     with translation.override(page.wsgi_request.LANGUAGE_CODE):  # the tenant's language
@@ -77,7 +77,7 @@ def test_saving_a_connection_in_the_admin_keeps_its_credentials(alpha, world, si
     connection = world["connection"]
 
     response = signed_in.post(
-        f"/admin/channels_integrations/channelconnection/{connection.pk}/change/",
+        f"/admin/connections/channelconnection/{connection.pk}/change/",
         {
             "provider": "whatsapp_cloud",
             "name": "Zap 2",

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from channels_integrations.models import ChannelConnection
+from connections.models import ChannelConnection
 from contacts.models import Contact
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope

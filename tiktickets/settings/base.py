@@ -86,6 +86,7 @@ TENANT_APPS = [
     "accounts",
     "rest_framework_simplejwt.token_blacklist",
     "contacts",
+    "connections",
     "tickets",
     "channels_integrations",
     "realtime",
@@ -330,7 +331,7 @@ META_GRAPH_API_URL = env_str("META_GRAPH_API_URL", "https://graph.facebook.com/v
 # =============================================================================
 # Fernet keys that encrypt channel credentials at rest, comma-separated, newest first (the first
 # encrypts, all decrypt). Empty: derived from SECRET_KEY (development and tests only; the prod
-# settings require it). channels_integrations/crypto.py.
+# settings require it). connections/crypto.py.
 CREDENTIALS_ENCRYPTION_KEY = env_str("CREDENTIALS_ENCRYPTION_KEY", "")
 # Public base URL of the platform host, where providers post webhooks (/webhooks/...). Telegram
 # accepts only HTTPS on ports 443, 80, 88 or 8443.

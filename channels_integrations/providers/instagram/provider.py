@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP
 from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
 from channels_integrations.providers.meta.webhooks import INSTAGRAM_OBJECT
 
@@ -28,11 +29,14 @@ class InstagramCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
         label=gettext_lazy("Page access token"), max_length=1024
     )
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(label=gettext_lazy("Verify token"), max_length=256)
+    verify_token = serializers.CharField(
+        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
+    )
 
 
 class InstagramProvider(MetaMessagingProvider):
     key = "instagram"
+    label = gettext_lazy("Instagram")
     credentials_serializer = InstagramCredentialsSerializer
     object_type = INSTAGRAM_OBJECT
     # Instagram webhooks carry the Instagram professional account id as entry[].id (and as

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP
 from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
 from channels_integrations.providers.meta.webhooks import MESSENGER_OBJECT
 
@@ -23,11 +24,14 @@ class MessengerCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
         label=gettext_lazy("Page access token"), max_length=1024
     )
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(label=gettext_lazy("Verify token"), max_length=256)
+    verify_token = serializers.CharField(
+        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
+    )
 
 
 class MessengerProvider(MetaMessagingProvider):
     key = "messenger"
+    label = gettext_lazy("Messenger")
     credentials_serializer = MessengerCredentialsSerializer
     object_type = MESSENGER_OBJECT
     # Messenger webhooks carry the Page id as entry[].id.

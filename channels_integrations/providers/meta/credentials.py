@@ -1,17 +1,23 @@
 """The one place the Meta adapters read a connection's credentials from.
 
 ``ChannelConnection.credentials`` decrypts them (they are encrypted at rest,
-channels_integrations/crypto.py); if storage changes again, only this function changes.
+connections/crypto.py); if storage changes again, only this function changes.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy
+
 if TYPE_CHECKING:
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 
 def credentials_of(connection: ChannelConnection) -> dict[str, Any]:
     """The connection's validated credentials (see each provider's ``credentials_serializer``)."""
     return dict(connection.credentials or {})
+
+
+# Shown under the verify token on the admin pages (every Meta product's credentials have one).
+VERIFY_TOKEN_HELP = gettext_lazy("You choose it; type the same in Meta's webhook settings.")

@@ -18,7 +18,6 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from channels_integrations.providers.base import (
-    ChannelProvider,
     InboundItem,
     InboundMedia,
     OutboundMessage,
@@ -28,6 +27,7 @@ from channels_integrations.providers.meta.credentials import credentials_of
 from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient, download
 from channels_integrations.providers.meta.messaging_inbound import parse_messaging_payload
+from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.signatures import verify_signature
 from channels_integrations.providers.meta.webhooks import meta_parse_routed
 from tickets.models import Message
@@ -35,7 +35,7 @@ from tickets.models import Message
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 GRAPH_ID = r"^\d{1,32}$"
 # Our kinds → Send API attachment types.
@@ -48,13 +48,9 @@ _ATTACHMENT_TYPES: dict[str, str] = {
 }
 
 
-class MetaMessagingProvider(ChannelProvider):
+class MetaMessagingProvider(MetaWebhookProvider):
     """Messenger/Instagram adapter body; subclasses name the webhook object and the account."""
 
-    webhook_routing = "shared"  # every Meta product of the app posts to /webhooks/meta/
-    shared_webhook_path = "meta/"
-    # ``object`` of this product's webhooks.
-    object_type: ClassVar[str]
     # Credential holding the id that appears as ``entry[].id`` in this product's webhooks.
     account_id_field: ClassVar[str]
     # Fields asked of the account by ``check_credentials``.

@@ -14,5 +14,6 @@ class TelegramCredentialsSerializer(serializers.Serializer):
     bot_token = serializers.RegexField(
         BOT_TOKEN_REGEX,
         max_length=100,
+        label=_("Bot token (from @BotFather)"),
         error_messages={"invalid": _("This is not a bot token (<digits>:<35 characters>).")},
     )

@@ -17,6 +17,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy
 
 from channels_integrations.providers.base import (
     ChannelProvider,
@@ -34,7 +35,7 @@ from tickets.models import Message
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 Kind = Message.Kind
 
@@ -55,6 +56,7 @@ class TelegramProvider(ChannelProvider):
     """One Telegram bot per connection, with its own webhook URL."""
 
     key = "telegram"
+    label = gettext_lazy("Telegram")
     webhook_routing = "connection"
     credentials_serializer = TelegramCredentialsSerializer
     secret_fields: ClassVar[tuple[str, ...]] = ("bot_token", "webhook_secret")

@@ -37,7 +37,7 @@ from tenants.tenancy import current_schema
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 DEFAULT_COLOR = "#1f6feb"
 VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -76,15 +76,27 @@ class WebchatSettingsSerializer(serializers.Serializer[Any]):
         required=False,
         default=list,
         max_length=20,
-        help_text="Sites allowed to embed the widget, e.g. https://www.example.com",
+        label=gettext_lazy("Sites allowed to embed the chat"),
+        help_text=gettext_lazy("One origin per line, such as https://www.example.com"),
     )
-    title = serializers.CharField(max_length=60, required=False, default="")
-    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default=DEFAULT_COLOR)
-    welcome = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    title = serializers.CharField(
+        max_length=60, required=False, default="", label=gettext_lazy("Title")
+    )
+    color = serializers.RegexField(
+        r"^#[0-9a-fA-F]{6}$", required=False, default=DEFAULT_COLOR, label=gettext_lazy("Colour")
+    )
+    welcome = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=gettext_lazy("Welcome text"),
+    )
 
 
 class WebchatProvider(ChannelProvider):
     key = "webchat"
+    label = gettext_lazy("Web chat")
     credentials_serializer = WebchatSettingsSerializer
     secret_fields = ()
     rate_limit_per_second = 50.0

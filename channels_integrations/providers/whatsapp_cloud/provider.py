@@ -17,24 +17,24 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from channels_integrations.providers.base import (
-    ChannelProvider,
     InboundItem,
     InboundMedia,
     OutboundMessage,
     ProviderError,
 )
-from channels_integrations.providers.meta.credentials import credentials_of
+from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP, credentials_of
 from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient, too_large
+from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.signatures import verify_signature
-from channels_integrations.providers.meta.webhooks import meta_parse_routed
+from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
 from tickets.models import Message
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from channels_integrations.models import ChannelConnection
+    from connections.models import ChannelConnection
 
 GRAPH_ID = r"^\d{1,32}$"
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
@@ -51,7 +51,9 @@ class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]])
     )
     access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(label=gettext_lazy("Verify token"), max_length=256)
+    verify_token = serializers.CharField(
+        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
+    )
     waba_id = serializers.RegexField(
         GRAPH_ID,
         label=gettext_lazy("WhatsApp Business Account ID"),
@@ -67,10 +69,10 @@ class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]])
     )
 
 
-class WhatsAppCloudProvider(ChannelProvider):
+class WhatsAppCloudProvider(MetaWebhookProvider):
     key = "whatsapp_cloud"
-    webhook_routing = "shared"  # every Meta product of the app posts to /webhooks/meta/
-    shared_webhook_path = "meta/"
+    label = gettext_lazy("WhatsApp (Cloud API)")
+    object_type = WHATSAPP_OBJECT
     credentials_serializer = WhatsAppCloudCredentialsSerializer
     secret_fields = ("access_token", "app_secret", "verify_token")
     # Cloud API default throughput: 80 messages per second per business phone number.

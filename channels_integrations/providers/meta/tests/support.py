@@ -11,8 +11,8 @@ import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
 
-from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.meta.signatures import sign
+from connections.models import ChannelConnection
 
 PROVIDERS_DIR = Path(__file__).resolve().parents[2]
 GRAPH = "https://graph.test/v26.0"

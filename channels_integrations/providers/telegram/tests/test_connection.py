@@ -8,8 +8,6 @@ import pytest
 import respx
 
 from accounts.tests.factories import AdminFactory
-from channels_integrations.errors import CredentialsRejected, ProviderUnreachable
-from channels_integrations.models import ChannelConnection
 from channels_integrations.providers.telegram.tests.support import (
     TOKEN,
     api_url,
@@ -23,6 +21,8 @@ from channels_integrations.services.connections import (
     connection_webhook_url,
 )
 from conftest import sign_in_api
+from connections.errors import CredentialsRejected, ProviderUnreachable
+from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
 from tenants.models import ChannelRoute
 from tenants.tenancy import public_scope, tenant_scope

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from channels_integrations.services.connections import connections_credentials_reencrypt
+from connections.services import connections_credentials_reencrypt
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 

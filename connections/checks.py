@@ -1,4 +1,8 @@
-"""System checks of the channels app: the credentials encryption key must be usable."""
+"""System checks of the connections app: the credentials encryption key must be usable.
+
+The check ids keep the prefix they had when this lived in the channels app: deployments may
+silence or monitor them by id.
+"""
 
 from __future__ import annotations
 

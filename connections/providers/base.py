@@ -1,0 +1,44 @@
+"""What a provider declares about itself: the part of the provider interface a channel
+connection needs (its key, its name for people, the credentials it takes and what it can do).
+
+The pipeline side of the interface (webhooks, parsing, sending, media) extends this class in
+``channels_integrations.providers.base.ChannelProvider``; the adapters live there, one folder
+each, and are found through ``connections.providers.registry``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.utils.functional import Promise
+from rest_framework import serializers
+
+
+class ConnectionProvider:
+    """The declaration every provider makes; one subclass (through ``ChannelProvider``) per
+    provider, registered with one line in ``registry.PROVIDERS``."""
+
+    key: ClassVar[str]  # the value stored in ChannelConnection.provider
+    # The provider's name for people (admin pages, the inbox's channel icon); translated.
+    label: ClassVar[str | Promise]
+    # Validates ChannelConnection.credentials; its ``validated_data`` is what gets stored, and
+    # the admin pages build the connection form from its fields (label, help text, required).
+    credentials_serializer: ClassVar[type[serializers.Serializer[Any]]]
+    # Credential fields never returned in full by the API nor shown again on the admin pages.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    # How webhooks reach us: "connection" (a URL per connection), "shared" (one URL for every
+    # connection of the provider) or "" (none); ChannelProvider says more.
+    webhook_routing: ClassVar[str] = ""
+    # For "shared" routing: the path under /webhooks/ that the provider is configured to call
+    # (e.g. "meta/"), shown to admins as the connection's webhook URL.
+    shared_webhook_path: ClassVar[str] = ""
+    # Messages per second the provider allows per connection (outbound rate limit).
+    rate_limit_per_second: ClassVar[float] = 20.0
+
+    @classmethod
+    def credential_fields(cls) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        """The credential fields a person fills in, in declaration order."""
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = dict(
+            cls.credentials_serializer().fields
+        )
+        return fields
