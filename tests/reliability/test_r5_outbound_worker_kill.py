@@ -23,10 +23,10 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from bench.simulator import Faults, Simulator
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.services.outbound import outbound_deliveries_sweep
 from contacts.models import ContactIdentity
+from simulator import Faults, Simulator
 from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (
