@@ -73,7 +73,6 @@ SHARED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
-    "django_filters",
     "django_htmx",
 ]
 # Apps whose tables exist once per tenant schema.
