@@ -39,7 +39,7 @@ format: install ## Apply ruff formatting and fixes
 typecheck: install ## mypy with the Django and DRF plugins
 	$(BIN)/mypy .
 
-imports: install ## import-linter: apps depend one way
+imports: install ## import-linter: apps depend one way, escape hatches included (scripts/layer_escape_hatches.py)
 	$(BIN)/lint-imports
 
 migrations-check: install ## Fail if models and migrations differ
