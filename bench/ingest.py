@@ -1,4 +1,4 @@
-"""B1 and B7 (performance.md §4): webhooks in, replies out, through production-like processes.
+"""B1 and B7: webhooks in, replies out, through production-like processes.
 
 One tenant with a WhatsApp Cloud and a Telegram connection whose APIs are the provider simulator
 (the ``simulator`` package), a queue of 20 agents with open websockets, and the docker-compose

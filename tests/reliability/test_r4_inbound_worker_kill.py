@@ -1,4 +1,4 @@
-"""R4 (performance.md §5): a Celery worker whose pool child is SIGKILLed again and again while
+"""R4: a Celery worker whose pool child is SIGKILLed again and again while
 inbound events are processed loses and doubles nothing.
 
 N Telegram updates with a document are posted to the connection's webhook (committed, as from

@@ -1,4 +1,4 @@
-"""R5 (performance.md §5, goal 14): a Celery worker killed mid-send loses nothing.
+"""R5: a Celery worker killed mid-send loses nothing.
 
 K agent replies are queued on a Telegram connection whose Bot API is the provider simulator
 (every send takes 80 ms). A real worker process (the ``replies`` queue, production task
