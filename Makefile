@@ -7,7 +7,7 @@ REQS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
+.PHONY: help install hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ $(STAMP): $(REQS)
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed)
+
+hooks: install ## Check each commit: ruff, ruff format, mypy on the changed files, migrations
+	$(BIN)/pre-commit install
 
 run: install ## Run the whole app with a demo tenant (daphne :$(PORT), worker, beat); Ctrl-C stops it
 	PORT=$(PORT) $(BIN)/python scripts/dev_up.py
@@ -39,7 +42,7 @@ format: install ## Apply ruff formatting and fixes
 typecheck: install ## mypy with the Django and DRF plugins
 	$(BIN)/mypy .
 
-imports: install ## import-linter: apps depend one way
+imports: install ## import-linter: apps depend one way, escape hatches included (scripts/layer_escape_hatches.py)
 	$(BIN)/lint-imports
 
 migrations-check: install ## Fail if models and migrations differ

@@ -1,7 +1,7 @@
 """Websocket authentication inside the tenant resolved by ``tenants.asgi``.
 
 Channels' own ``AuthMiddlewareStack`` reads the session in whatever schema its shared DB thread
-was last left in, so a cookie from tenant A could sign in at tenant B (stack.md §4.4). Here the
+was last left in, so a cookie from tenant A could sign in at tenant B. Here the
 session and the JWT are both resolved inside ``tenant_scope(scope["tenant"])``.
 """
 

@@ -1,5 +1,5 @@
 """DRF authentication classes. Kept in their own module: DRF imports them from settings, and
-defining them beside views that import DRF settings causes a circular import (stack.md §4.1)."""
+defining them beside views that import DRF settings causes a circular import."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """JWTs bound to the tenant that issued them.
 
 SimpleJWT's tokens carry only ``user_id``, and every tenant schema numbers its users from 1, so
-an unbound token from tenant A would sign in as user 1 of tenant B (stack.md §4.1). Every token
+an unbound token from tenant A would sign in as user 1 of tenant B. Every token
 we issue carries the schema it was issued in, and every check compares it to the current one.
 """
 

@@ -1,1 +1,2 @@
-"""Benchmark scripts (performance.md §4). They print figures; they are not tests."""
+"""Benchmark scripts B1-B7 (docs/performance.md lists them). They print figures; they are not
+tests."""

@@ -1,4 +1,4 @@
-"""B2 (performance.md §4): the agent REST API under concurrency, over real HTTP.
+"""B2: the agent REST API under concurrency, over real HTTP.
 
 Against the seeded inbox tenant (100k tickets / 1M messages, ``bench/inbox.py``), through the
 production process topology (``bench/processes.py``: gunicorn with ``deploy/gunicorn.conf.py``,
@@ -41,7 +41,7 @@ ENDPOINTS = {
 }
 MIX_USERS = 50
 SATURATION_STEPS = (8, 16, 32)
-# performance.md §6 rows 4 and 5.
+# The API goals, in ms: inbox list p50 and every listed endpoint's p99.
 GOALS_P50 = {"inbox list": 50.0}
 GOALS_P99 = {
     "inbox list": 200.0,

@@ -243,8 +243,8 @@ def drop_database(name: str) -> None:
 
 
 def free_port(low: int = 20000, high: int = 29999) -> int:
-    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (performance.md §1.1:
-    an outgoing connection may hold any port from 32768 up, so a server must not pick one)."""
+    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range (an
+    outgoing connection may hold any port from 32768 up, so a server must not pick one)."""
     import random
     import socket
 

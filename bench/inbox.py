@@ -480,7 +480,7 @@ def measure(requests: int) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- make bench entries
 
-# performance.md §4 B2/B3 data: 100k tickets / 1M messages in one tenant.
+# The B2/B3 data: 100k tickets / 1M messages in one tenant.
 HARNESS_CONTACTS = 25_000
 HARNESS_CONNECTIONS = 4
 HARNESS_MESSAGES_PER_TICKET = 10

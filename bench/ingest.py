@@ -1,8 +1,8 @@
-"""B1 and B7 (performance.md §4): webhooks in, replies out, through production-like processes.
+"""B1 and B7: webhooks in, replies out, through production-like processes.
 
 One tenant with a WhatsApp Cloud and a Telegram connection whose APIs are the provider simulator
-(bench/simulator.py), a queue of 20 agents with open websockets, and the docker-compose process
-topology on loopback (gunicorn, daphne, one Celery worker; bench/processes.py).
+(the ``simulator`` package), a queue of 20 agents with open websockets, and the docker-compose
+process topology on loopback (gunicorn, daphne, one Celery worker; bench/processes.py).
 
 - **Inbound (B1)**: signed WhatsApp webhooks posted to ``/webhooks/meta/`` at fixed rates (each
   step ~8 s); prints acknowledgements per second and their p50/p99, and the end-to-end latency
@@ -45,7 +45,7 @@ from bench.common import (  # noqa: E402
     write_result,
 )
 from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
-from bench.simulator import (  # noqa: E402
+from simulator import (  # noqa: E402
     Delivery,
     Faults,
     Simulator,

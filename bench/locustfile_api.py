@@ -4,7 +4,7 @@
 per agent, an access token and public ids of tickets that agent may see. ``BENCH_LOCUST_THINK``
 is ``1`` for the B2 mix with 1-5 s think time, ``0`` for saturation (no think time).
 
-The mix (performance.md §4 B2): inbox list 40%, open a ticket 25% (detail 12, messages 13),
+The B2 mix: inbox list 40%, open a ticket 25% (detail 12, messages 13),
 send (a note) 15%, search 5%. The B2 "counters" share is not included: the API has no counters
 endpoint yet, so its 15% goes to the inbox list's neighbours proportionally.
 """

@@ -1,4 +1,4 @@
-"""Raw limits of the machine the bench runs on (performance.md §1), measured at every run.
+"""Raw limits of the machine the bench runs on, measured at every run.
 
 Each app figure of ``make bench`` is reported next to its ratio to one of these, so a slower or
 busier machine moves both and the ratio stays comparable between runs.

@@ -2,7 +2,7 @@
 
 Each module in ``MODULES`` runs in a child process of its own (``run_all.py --child NAME``) with
 the run's context as JSON; it returns its figures and this process collects them. Figures carry
-their goal (performance.md §6), whether it is met, and their ratio to a raw limit measured a few
+their goal, whether it is met, and their ratio to a raw limit measured a few
 seconds earlier on the same machine (``bench/raw_limits.py``).
 
 Results: ``bench/results/<YYYY-MM-DD>-<commit>.json`` and ``.md`` (the same table as printed).

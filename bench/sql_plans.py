@@ -1,11 +1,11 @@
-"""B3 (performance.md §4): the inbox's SQL plans at 100k tickets / 1M messages.
+"""B3: the inbox's SQL plans at 100k tickets / 1M messages.
 
 The SQL is not written here: each inbox request of ``bench/inbox.py``'s scenarios (list tabs,
 scopes, filters, searches, ticket detail, messages page) goes through the real API in this
 process under ``CaptureQueriesContext``, and every captured SELECT that reads ``tickets_ticket``
 or ``tickets_message`` is run again as ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` in the tenant's
 schema (twice; the second, warm plan is reported). A plan passes when none of its nodes is a
-sequential scan of either table (performance.md §6 row 6), and its execution time is within
+sequential scan of either table, and its execution time is within
 5 ms (50 ms for searches).
 
 Figures: per request kind the slowest of its queries, and the number of sequential scans found.

@@ -1,4 +1,4 @@
-"""B6 (performance.md §4): how long it takes to create a tenant and to migrate many tenants.
+"""B6: how long it takes to create a tenant and to migrate many tenants.
 
 What is measured
 ----------------
@@ -23,14 +23,15 @@ How to read it
 --------------
 * ``per tenant`` = wall / N; ``net/tenant`` = (wall - ``manage.py check`` start-up) / N. The net
   figure is the marginal cost of one more tenant; multiply by 1,000 for the B6 scale
-  (a linear extrapolation: it ignores catalog growth, see performance.md §6 rows 10-12).
+  (a linear extrapolation: it ignores how each backend's catalog cache grows with tenants).
 * ``mp/std`` < 1 means the multiprocessing executor helped. It uses
   ``TENANT_MULTIPROCESSING_MAX_PROCESSES`` workers (2 by default), so on a 2-core machine the
-  best case is about 0.5, and only while the second core is idle (stack.md §5 noise caveat).
+  best case is about 0.5, and only while the second core is idle (on a busy machine it can
+  exceed 1).
 * Creation and migration cost scale with the number of migrations, not with tables; the script
   prints both the tenant-app migrations (the ones that run DDL in a tenant schema) and all
   migrations in the graph (each is also recorded in every tenant's ``django_migrations``).
-* The goal checked is performance.md §6 row 10: tenant creation p95 <= 5 s. The exit status is
+* The goal checked is tenant creation p95 <= 5 s. The exit status is
   1 when it is missed (the bench fails, not CI).
 
 Isolation and bounds
@@ -84,7 +85,7 @@ from bench.harness import BenchContext, Figure  # noqa: E402
 
 PYTHON = sys.executable
 MANAGE = str(ROOT / "manage.py")
-GOAL_CREATE_P95_S = 5.0  # performance.md §6 row 10
+GOAL_CREATE_P95_S = 5.0
 EXECUTOR_CODES = {"standard": "std", "multiprocessing": "mp", "subprocess": "sub"}
 ADMIN_PASSWORD_NOTE = "generated (admin_password=None), as `create_tenant` does without one"
 
@@ -638,7 +639,7 @@ def print_report(result: dict[str, Any]) -> None:
         )
     goal = result["goal"]
     print(
-        f"goal (performance.md §6 row 10) tenant creation p95 <= {goal['create_p95_max_s']} s: "
+        f"goal: tenant creation p95 <= {goal['create_p95_max_s']} s: "
         f"p95 = {secs(goal['create_p95_s'])} s -> {'MET' if goal['met'] else 'MISSED'}"
     )
     problems = result["creation"]["verification_problems"] + [

@@ -1,5 +1,5 @@
 """Reads of contacts, tags, attribute definitions and imports. The wallet visibility rule for
-contacts lives here once (spec §9.2) and is used by the list, the detail and the export."""
+contacts lives here once and is used by the list, the detail and the export."""
 
 from __future__ import annotations
 

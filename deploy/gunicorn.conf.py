@@ -23,13 +23,13 @@ def _cpu_count() -> int:
 
 
 # --- Workers ------------------------------------------------------------------------------------
-# Sync workers, 2 x cores + 1 capped at 4, never fewer than 2 (performance.md §7: "sync, 2-4
-# workers"). The target is a 2-core machine that also runs daphne, two Celery workers, PostgreSQL
-# and Redis, so more HTTP processes would only compete for the same two cores. Each worker also
-# holds one PostgreSQL connection (CONN_MAX_AGE) whose backend caches the catalog of every tenant
-# schema it touches, so the worker count is also the number of large backends. Requests are short
-# (realtime is on daphne; slow work goes to Celery), which is what sync workers handle best. Two
-# at least, so one slow request never takes the whole site down.
+# Sync workers, 2 x cores + 1 capped at 4, never fewer than 2. The target is a 2-core machine
+# that also runs daphne, two Celery workers, PostgreSQL and Redis, so more HTTP processes would
+# only compete for the same two cores. Each worker also holds one PostgreSQL connection
+# (CONN_MAX_AGE) whose backend caches the catalog of every tenant schema it touches, so the worker
+# count is also the number of large backends. Requests are short (realtime is on daphne; slow work
+# goes to Celery), which is what sync workers handle best. Two at least, so one slow request never
+# takes the whole site down.
 workers = _env_int("GUNICORN_WORKERS", max(2, min(2 * _cpu_count() + 1, 4)))
 worker_class = "sync"
 

@@ -13,7 +13,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from core.models import BaseModel
 
 # Schema names end up in channel-layer group names, cache keys and file paths, which accept only
-# a narrow alphabet; django-tenants itself would accept spaces and non-ASCII (stack.md §4.5).
+# a narrow alphabet; django-tenants itself would accept spaces and non-ASCII.
 SLUG_REGEX = r"^[a-z][a-z0-9_]{1,39}$"
 slug_validator = RegexValidator(
     SLUG_REGEX,

@@ -108,7 +108,7 @@ async def run_in_tenant(tenant: Tenant, func: Callable[..., T], /, *args: Any, *
 
     ``database_sync_to_async`` runs work on a shared thread whose connection keeps the last
     ``search_path``; entering the scope inside that thread, and leaving it afterwards, keeps one
-    consumer's schema from leaking into the next call (stack.md §4.3).
+    consumer's schema from leaking into the next call.
     """
 
     def scoped() -> T:

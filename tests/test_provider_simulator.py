@@ -12,7 +12,12 @@ import pytest
 import redis
 from django.core.asgi import get_asgi_application
 
-from bench.simulator import (
+from channels_integrations.models import InboundEvent
+from channels_integrations.providers.base import InboundMedia, OutboundMessage, ProviderError
+from channels_integrations.providers.registry import provider_for
+from conftest import host_client
+from connections.models import ChannelConnection
+from simulator import (
     Faults,
     Simulator,
     delivery_maker,
@@ -23,11 +28,6 @@ from bench.simulator import (
     whatsapp_delivery,
     whatsapp_text_webhook,
 )
-from channels_integrations.models import InboundEvent
-from channels_integrations.providers.base import InboundMedia, OutboundMessage, ProviderError
-from channels_integrations.providers.registry import provider_for
-from conftest import host_client
-from connections.models import ChannelConnection
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.tenancy import tenant_scope
 from tests.support.concurrency import in_thread

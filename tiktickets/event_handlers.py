@@ -1,4 +1,4 @@
-"""Who reacts to which domain event: the one table of subscriptions (STYLE §B.9).
+"""Who reacts to which domain event: the one table of subscriptions.
 
 ``core.event_bus.publish`` calls these after commit. Handlers only push to the channel layer or
 enqueue tasks; they read what they need from the committed state.

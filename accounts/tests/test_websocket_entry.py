@@ -1,11 +1,12 @@
 """The /ws/ entry through the full production ASGI stack and the real Redis channel layer.
 
 Who gets a socket, and which close code (tenants/realtime.py, docs/websocket.md) everyone else
-gets. The tests are sync functions that run an async body through ``async_to_sync`` (stack.md
-§4.6): the stack's thread-sensitive DB calls then run on this test's thread and connection, see
-its uncommitted rows (sessions, suspensions, deactivations) and roll back with it. That same
-thread plays the part of the one shared ``database_sync_to_async`` thread of production, which is
-what lets the cross-tenant tests below put it in the "wrong" schema on purpose.
+gets. The tests are sync functions that run an async body through ``async_to_sync`` (a native
+async test would need a transactional database): the stack's thread-sensitive DB calls then run
+on this test's thread and connection, see its uncommitted rows (sessions, suspensions,
+deactivations) and roll back with it. That same thread plays the part of the one shared
+``database_sync_to_async`` thread of production, which is what lets the cross-tenant tests below
+put it in the "wrong" schema on purpose.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def _access_token(fixture, *, lifetime: timedelta | None = None) -> str:
 
 
 def _carelessly_enter(tenant) -> None:
-    """Switch the calling thread's connection to ``tenant`` and leave it there (stack.md §4.3).
+    """Switch the calling thread's connection to ``tenant`` and leave it there, as a careless
+    ``database_sync_to_async`` call would on the shared thread.
 
     ``connection`` must be looked up in the thread that runs this: it is a per-thread proxy, and
     ``database_sync_to_async(connection.set_tenant)`` would bind the event loop thread's one."""
@@ -212,7 +214,7 @@ def test_alphas_token_at_betas_host_is_closed_4401(alpha, beta):
 
 
 def test_alphas_session_cookie_at_betas_host_is_closed_4401_never_as_alphas_user(alpha, beta):
-    """The leak of stack.md §4.4: a session read in the schema the shared DB thread was last
+    """The cross-tenant session leak: a session read in the schema the shared DB thread was last
     left in. Checked against Channels' stock AuthMiddlewareStack: under these exact conditions it
     signed alpha's admin in at beta's host."""
     assert _admin(alpha).pk == _admin(beta).pk
@@ -364,10 +366,10 @@ def test_socket_opened_with_a_jwt_is_closed_4401_when_the_token_expires(alpha):
 
 
 def test_run_in_tenant_leaves_the_shared_db_thread_where_it_found_it(alpha, beta):
-    """stack.md §4.3. Observed: ``run_in_tenant`` restores the thread's previous schema (public
-    here), so a plain ``database_sync_to_async`` call right after it does not see alpha. A
-    careless call that sets a tenant without restoring does leak into the next plain call, and
-    ``run_in_tenant`` is immune to that too."""
+    """The shared DB thread keeps the last ``search_path``. Observed: ``run_in_tenant`` restores
+    the thread's previous schema (public here), so a plain ``database_sync_to_async`` call right
+    after it does not see alpha. A careless call that sets a tenant without restoring does leak
+    into the next plain call, and ``run_in_tenant`` is immune to that too."""
 
     def schema() -> tuple[int, str, str]:
         with connection.cursor() as cursor:

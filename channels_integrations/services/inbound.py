@@ -1,4 +1,4 @@
-"""The inbound pipeline (STYLE §D.12): provider webhook → ``InboundEvent`` rows → messages.
+"""The inbound pipeline: provider webhook → ``InboundEvent`` rows → messages.
 
 Receiving (the webhook view, platform host): find the route in the public schema, enter the
 tenant, verify the request against the connection, parse it, store one event per item with

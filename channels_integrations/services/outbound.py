@@ -1,4 +1,4 @@
-"""The outbound pipeline (STYLE §D.13): a dispatched message → ``OutboundDelivery`` → provider.
+"""The outbound pipeline: a dispatched message → ``OutboundDelivery`` → provider.
 
 ``message_dispatch`` (tickets) publishes ``MessageDispatched`` exactly once per message; the
 subscriber calls ``outbound_delivery_create``, which stores the delivery with its idempotency key

@@ -1,6 +1,6 @@
-"""Fault and security tests (performance.md §5). Each test reports one figure line, e.g.
-"R10: 1000/1000 refused, 0 canary bytes": they are printed in pytest's terminal summary (with or
-without ``-s``) and written to ``test-artifacts/reliability.txt``.
+"""Fault and security tests, one module per case (R1, R2, ...). Each test reports one figure
+line, e.g. "R10: 1000/1000 refused, 0 canary bytes": they are printed in pytest's terminal
+summary (with or without ``-s``) and written to ``test-artifacts/reliability.txt``.
 
 ``RELIABILITY_SCALE`` (default 1) multiplies the counts; ``make reliability`` runs this folder
 with a bigger scale. At scale 1 the folder stays within about two minutes.

@@ -1,4 +1,4 @@
-"""R12 (performance.md §5, goal 18): brute force and token hygiene, measured as one set.
+"""R12: brute force and token hygiene, measured as one set.
 
 Counts how many wrong passwords an e-mail takes before sign-in is refused even with the right
 password, reads the lifetimes the API really issues, and replays refresh tokens after rotation

@@ -1,4 +1,4 @@
-"""R13 (goal 19): Django's deployment checklist on the production settings, 0 warnings."""
+"""R13: Django's deployment checklist on the production settings, 0 warnings."""
 
 from __future__ import annotations
 

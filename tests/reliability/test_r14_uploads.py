@@ -1,4 +1,4 @@
-"""R14 (performance.md §5): hostile uploads through the agents' message API, as one set.
+"""R14: hostile uploads through the agents' message API, as one set.
 
 Each hostile file must be refused with a 4xx in the error shape, leave no row and no file; what
 is accepted must be stored under the tenant's private prefix with a clean name and served with

@@ -1,4 +1,4 @@
-"""R1 (performance.md §5, goal 13): duplicate webhook deliveries, in the three providers' shapes.
+"""R1: duplicate webhook deliveries, in the three providers' shapes.
 
 N distinct inbound messages (N = 200, 1,000 under RELIABILITY_SCALE=5), taking turns between
 WhatsApp Cloud and Messenger on /webhooks/meta/ and Telegram on its per-connection URL; every

@@ -1,4 +1,4 @@
-"""R4 (performance.md §5): a Celery worker whose pool child is SIGKILLed again and again while
+"""R4: a Celery worker whose pool child is SIGKILLed again and again while
 inbound events are processed loses and doubles nothing.
 
 N Telegram updates with a document are posted to the connection's webhook (committed, as from
@@ -27,10 +27,10 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from bench.simulator import Faults, Simulator, telegram_delivery, telegram_document_update
 from channels_integrations.models import InboundEvent
 from channels_integrations.services.inbound import inbound_events_sweep
 from conftest import host_client
+from simulator import Faults, Simulator, telegram_delivery, telegram_document_update
 from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled

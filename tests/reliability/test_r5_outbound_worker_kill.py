@@ -1,4 +1,4 @@
-"""R5 (performance.md §5, goal 14): a Celery worker killed mid-send loses nothing.
+"""R5: a Celery worker killed mid-send loses nothing.
 
 K agent replies are queued on a Telegram connection whose Bot API is the provider simulator
 (every send takes 80 ms). A real worker process (the ``replies`` queue, production task
@@ -24,10 +24,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory
-from bench.simulator import Faults, Simulator
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.services.outbound import outbound_deliveries_sweep
 from contacts.models import ContactIdentity
+from simulator import Faults, Simulator
 from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (

@@ -1,4 +1,4 @@
-"""R9 (performance.md §5): webhook authentication, every way of getting it wrong.
+"""R9: webhook authentication, every way of getting it wrong.
 
 Meta (X-Hub-Signature-256 over the raw body with the connection's app secret; WhatsApp and
 Messenger bodies) and Telegram (X-Telegram-Bot-Api-Secret-Token equal to the secret given in

@@ -73,7 +73,6 @@ SHARED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
-    "django_filters",
     "django_htmx",
 ]
 # Apps whose tables exist once per tenant schema.
@@ -146,14 +145,14 @@ DATABASES: dict[str, dict[str, Any]] = {
         "HOST": env_str("POSTGRES_HOST", "127.0.0.1"),
         "PORT": env_str("POSTGRES_PORT", "5432"),
         # Bounded lifetime: with many schemas every backend's catalog cache grows with each
-        # tenant it touches, so connections are recycled (performance.md §7).
+        # tenant it touches, so connections are recycled.
         "CONN_MAX_AGE": env_int("POSTGRES_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {"connect_timeout": env_int("POSTGRES_CONNECT_TIMEOUT", 5)},
     }
 }
 # The websocket server (ASGI) must not keep persistent connections (Django's advice) but must not
-# open one per call either (5-6 ms each, performance.md §1): POSTGRES_POOL_SIZE=N turns on
+# open one per call either (a new PostgreSQL connection costs 5-6 ms): POSTGRES_POOL_SIZE=N turns on
 # psycopg's pool instead. django-tenants forgets the schema it set whenever a connection is
 # closed (returned to the pool), so every checkout sets `search_path` again (tested).
 POSTGRES_POOL_SIZE = env_int("POSTGRES_POOL_SIZE", 0)

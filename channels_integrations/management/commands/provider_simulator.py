@@ -1,12 +1,14 @@
-"""``manage.py provider_simulator``: the local Telegram Bot API / Graph API simulator of
-bench/simulator.py (demo and load tests), or its webhook poster with ``--post``."""
+"""``manage.py provider_simulator``: the local Telegram Bot API / Graph API simulator of the
+``simulator`` package (demo, support and load tests), or its webhook poster with ``--post``."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+
+from simulator import add_arguments, run_from_options
 
 
 class Command(BaseCommand):
@@ -16,17 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        try:
-            from bench.simulator import add_arguments
-        except ImportError:  # not in the image: handle() says so
-            return
         add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            from bench.simulator import run_from_options
-        except ImportError as exc:
-            raise CommandError(
-                "The provider simulator ships with the source checkout (bench/), not the image."
-            ) from exc
         run_from_options(options, write=self.stdout.write)

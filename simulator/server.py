@@ -1,10 +1,9 @@
-"""Provider simulator: the subset of the Telegram Bot API and Meta Graph API that our adapters
-call, on a local HTTP server, plus a poster of correctly signed inbound webhooks.
+"""The simulated provider APIs: the subset of the Telegram Bot API and Meta Graph API that our
+adapters call, on a local HTTP server.
 
-Point the app at it with ``TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>`` and
-``META_GRAPH_API_URL=http://127.0.0.1:<port>/v26.0``. Every request is recorded (tests and
-benchmarks count sends, duplicates and the busiest second per account); latency, 5xx and 429
-answers are injected on demand. Answers follow the providers' documentation:
+Every request is recorded (tests and benchmarks count sends, duplicates and the busiest second per
+account); latency, 5xx and 429 answers are injected on demand. Answers follow the providers'
+documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
@@ -18,32 +17,21 @@ answers are injected on demand. Answers follow the providers' documentation:
   Instagram Send API ``{"recipient_id", "message_id"}``
   (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
-
-Run alone (for the demo or by hand): ``.venv/bin/python manage.py provider_simulator --port 8977``
-(or ``bench/simulator.py`` with the same options); ``--post http://localhost:8000 --provider
-telegram --webhook-token T --secret S --rate 5 --count 20`` posts signed webhooks instead.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import hashlib
-import hmac
 import itertools
 import json
 import random
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import httpx
 
 GRAPH_VERSION = "v26.0"
 _SEND_METHODS = {
@@ -407,267 +395,3 @@ def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:
         name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
         fields[name] = "<file>" if b"filename=" in head else value.rstrip(b"\r\n").decode()
     return fields
-
-
-# -------------------------------------------------------------------- inbound webhooks
-
-
-def whatsapp_text_webhook(
-    *, phone_number_id: str, sender: str, message_id: str, text: str, name: str = "Cliente"
-) -> bytes:
-    """A WhatsApp Cloud text message notification.
-    https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples#text-messages
-    """
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
-        "contacts": [{"profile": {"name": name}, "wa_id": sender}],
-        "messages": [
-            {
-                "from": sender,
-                "id": message_id,
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": text},
-            }
-        ],
-    }
-    change = {"value": value, "field": "messages"}
-    return json.dumps(
-        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
-    ).encode()
-
-
-def telegram_text_update(*, update_id: int, chat_id: int, text: str, name: str = "Ana") -> bytes:
-    """A Telegram Update with a private text message. https://core.telegram.org/bots/api#update"""
-    user = {"id": chat_id, "is_bot": False, "first_name": name}
-    message = {
-        "message_id": update_id,
-        "from": user,
-        "chat": {**user, "type": "private"},
-        "date": int(time.time()),
-        "text": text,
-    }
-    return json.dumps({"update_id": update_id, "message": message}).encode()
-
-
-def telegram_document_update(
-    *, update_id: int, chat_id: int, file_id: str, file_name: str = "nota.pdf", caption: str = ""
-) -> bytes:
-    """A Telegram Update whose message carries a Document (downloaded with getFile).
-    https://core.telegram.org/bots/api#document"""
-    user = {"id": chat_id, "is_bot": False, "first_name": "Ana"}
-    message = {
-        "message_id": update_id,
-        "from": user,
-        "chat": {**user, "type": "private"},
-        "date": int(time.time()),
-        "caption": caption,
-        "document": {
-            "file_id": file_id,
-            "file_unique_id": file_id[-8:],
-            "file_name": file_name,
-            "mime_type": "application/pdf",
-            "file_size": 1024,
-        },
-    }
-    return json.dumps({"update_id": update_id, "message": message}).encode()
-
-
-def meta_signature(body: bytes, app_secret: str) -> str:
-    """X-Hub-Signature-256 as Meta computes it (HMAC-SHA256 of the raw body)."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-# -------------------------------------------------------------------- the webhook poster
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One webhook POST to the app: path, raw body and the provider's headers."""
-
-    path: str
-    body: bytes
-    headers: dict[str, str]
-
-
-def whatsapp_delivery(
-    *, app_secret: str, phone_number_id: str, sender: str, message_id: str, text: str
-) -> Delivery:
-    """A WhatsApp Cloud text delivery to Meta's shared callback, signed with the app secret
-    (https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications)."""
-    body = whatsapp_text_webhook(
-        phone_number_id=phone_number_id, sender=sender, message_id=message_id, text=text
-    )
-    return Delivery(
-        "/webhooks/meta/",
-        body,
-        {
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": meta_signature(body, app_secret),
-        },
-    )
-
-
-def telegram_delivery(*, webhook_token: str, secret: str, update: bytes) -> Delivery:
-    """A Telegram update to the connection's webhook URL with the secret_token given to
-    setWebhook (https://core.telegram.org/bots/api#setwebhook)."""
-    return Delivery(
-        f"/webhooks/telegram/{webhook_token}/",
-        update,
-        {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
-    )
-
-
-@dataclass
-class PostResult:
-    """What the poster saw: acknowledgement times (ms) of the 200s, other statuses counted
-    (0: no answer), and how long the whole run took."""
-
-    acks_ms: list[float] = field(default_factory=list)
-    refused: Counter[int] = field(default_factory=Counter)
-    seconds: float = 0.0
-
-
-async def post_at_rate(
-    base_url: str,
-    make: Callable[[int], Delivery],
-    count: int,
-    rate: float,
-    *,
-    headers: dict[str, str] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    max_connections: int = 64,
-) -> PostResult:
-    """POST ``make(0)`` .. ``make(count - 1)`` to ``base_url`` at ``rate`` per second (open
-    loop: a slow answer does not delay the next POST). Each delivery is built at its sending
-    moment, so a timestamp in its text is the time it was posted. ``headers`` are added to
-    every request (Host, or the X-Forwarded-Proto a proxy would add)."""
-    result = PostResult()
-
-    async def one(client: httpx.AsyncClient, delivery: Delivery) -> None:
-        started = time.perf_counter()
-        try:
-            response = await client.post(
-                delivery.path,
-                content=delivery.body,
-                headers={**delivery.headers, **(headers or {})},
-            )
-        except httpx.HTTPError:
-            result.refused[0] += 1
-            return
-        if response.status_code == 200:
-            result.acks_ms.append((time.perf_counter() - started) * 1000)
-        else:
-            result.refused[response.status_code] += 1
-
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
-    )
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=60, limits=limits, transport=transport
-    ) as client:
-        start = time.perf_counter()
-        tasks = []
-        for n in range(count):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, make(n))))
-        await asyncio.gather(*tasks)
-        result.seconds = time.perf_counter() - start
-    return result
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``bench/simulator.py`` and ``manage.py provider_simulator``."""
-    parser.add_argument("--port", type=int, default=8977, help="port of the simulated APIs")
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per API call")
-    parser.add_argument("--error-rate", type=float, default=0.0, help="share answered 500")
-    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share answered 429")
-    poster = parser.add_argument_group("posting webhooks instead of serving")
-    poster.add_argument("--post", metavar="APP_URL", help="e.g. http://localhost:8000")
-    poster.add_argument("--provider", choices=["telegram", "whatsapp"], default="telegram")
-    poster.add_argument("--rate", type=float, default=5.0, help="webhooks per second")
-    poster.add_argument("--count", type=int, default=20)
-    poster.add_argument("--webhook-token", help="Telegram: the connection's webhook token")
-    poster.add_argument("--secret", help="Telegram webhook secret or Meta app secret")
-    poster.add_argument("--phone-number-id", help="WhatsApp: the connection's phone number id")
-
-
-def delivery_maker(options: dict[str, Any]) -> Callable[[int], Delivery]:
-    """Text messages from distinct senders, each with a unique id and its send time in the text
-    (so a receiver can measure the delay)."""
-    stamp = int(time.time())
-
-    def make(n: int) -> Delivery:
-        text = f"sim {n} {time.time():.6f}"
-        if options["provider"] == "whatsapp":
-            return whatsapp_delivery(
-                app_secret=options["secret"],
-                phone_number_id=options["phone_number_id"],
-                sender=f"55119{n % 1000:08d}",
-                message_id=f"wamid.SIMPOST.{stamp}.{n}",
-                text=text,
-            )
-        update = telegram_text_update(
-            update_id=stamp * 1000 + n, chat_id=900_000 + n % 1000, text=text
-        )
-        return telegram_delivery(
-            webhook_token=options["webhook_token"], secret=options["secret"], update=update
-        )
-
-    return make
-
-
-def run_from_options(options: dict[str, Any], write: Any = print) -> None:
-    """Serve the simulated APIs until Ctrl-C, or post webhooks when ``--post`` is given."""
-    if options.get("post"):
-        needed = [
-            "secret",
-            "phone_number_id" if options["provider"] == "whatsapp" else "webhook_token",
-        ]
-        missing = [name for name in needed if not options.get(name)]
-        if missing:
-            raise SystemExit(f"--post {options['provider']} needs --{missing[0].replace('_', '-')}")
-        result = asyncio.run(
-            post_at_rate(
-                options["post"],
-                delivery_maker(options),
-                options["count"],
-                options["rate"],
-                headers={"X-Forwarded-Proto": "https"},
-            )
-        )
-        acks = sorted(result.acks_ms)
-        p50 = acks[len(acks) // 2] if acks else 0.0
-        write(
-            f"{len(acks)}/{options['count']} acknowledged in {result.seconds:.1f} s "
-            f"(p50 {p50:.0f} ms); refused {dict(result.refused)}"
-        )
-        return
-    faults = Faults(
-        latency=options["latency"],
-        error_rate=options["error_rate"],
-        throttle_rate=options["throttle_rate"],
-    )
-    sim = Simulator(port=options["port"], faults=faults).start()
-    write(f"Provider simulator on {sim.url}")
-    write(f"  TELEGRAM_API_BASE_URL={sim.telegram_base_url}")
-    write(f"  META_GRAPH_API_URL={sim.graph_url}")
-    sys.stdout.flush()  # the server runs until Ctrl-C: show the addresses now
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sim.stop()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    run_from_options(vars(parser.parse_args()))
-
-
-if __name__ == "__main__":
-    main()

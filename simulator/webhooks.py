@@ -1,0 +1,183 @@
+"""Inbound webhooks as the providers send them: payload builders (WhatsApp Cloud text, Telegram
+text and document updates), Meta's signature, signed deliveries, and a poster that sends them to
+the app at a steady rate."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+
+def whatsapp_text_webhook(
+    *, phone_number_id: str, sender: str, message_id: str, text: str, name: str = "Cliente"
+) -> bytes:
+    """A WhatsApp Cloud text message notification.
+    https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples#text-messages
+    """
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
+        "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+        "messages": [
+            {
+                "from": sender,
+                "id": message_id,
+                "timestamp": str(int(time.time())),
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    change = {"value": value, "field": "messages"}
+    return json.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+    ).encode()
+
+
+def telegram_text_update(*, update_id: int, chat_id: int, text: str, name: str = "Ana") -> bytes:
+    """A Telegram Update with a private text message. https://core.telegram.org/bots/api#update"""
+    user = {"id": chat_id, "is_bot": False, "first_name": name}
+    message = {
+        "message_id": update_id,
+        "from": user,
+        "chat": {**user, "type": "private"},
+        "date": int(time.time()),
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+def telegram_document_update(
+    *, update_id: int, chat_id: int, file_id: str, file_name: str = "nota.pdf", caption: str = ""
+) -> bytes:
+    """A Telegram Update whose message carries a Document (downloaded with getFile).
+    https://core.telegram.org/bots/api#document"""
+    user = {"id": chat_id, "is_bot": False, "first_name": "Ana"}
+    message = {
+        "message_id": update_id,
+        "from": user,
+        "chat": {**user, "type": "private"},
+        "date": int(time.time()),
+        "caption": caption,
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": file_id[-8:],
+            "file_name": file_name,
+            "mime_type": "application/pdf",
+            "file_size": 1024,
+        },
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+def meta_signature(body: bytes, app_secret: str) -> str:
+    """X-Hub-Signature-256 as Meta computes it (HMAC-SHA256 of the raw body)."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# -------------------------------------------------------------------- the webhook poster
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook POST to the app: path, raw body and the provider's headers."""
+
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def whatsapp_delivery(
+    *, app_secret: str, phone_number_id: str, sender: str, message_id: str, text: str
+) -> Delivery:
+    """A WhatsApp Cloud text delivery to Meta's shared callback, signed with the app secret
+    (https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications)."""
+    body = whatsapp_text_webhook(
+        phone_number_id=phone_number_id, sender=sender, message_id=message_id, text=text
+    )
+    return Delivery(
+        "/webhooks/meta/",
+        body,
+        {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": meta_signature(body, app_secret),
+        },
+    )
+
+
+def telegram_delivery(*, webhook_token: str, secret: str, update: bytes) -> Delivery:
+    """A Telegram update to the connection's webhook URL with the secret_token given to
+    setWebhook (https://core.telegram.org/bots/api#setwebhook)."""
+    return Delivery(
+        f"/webhooks/telegram/{webhook_token}/",
+        update,
+        {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )
+
+
+@dataclass
+class PostResult:
+    """What the poster saw: acknowledgement times (ms) of the 200s, other statuses counted
+    (0: no answer), and how long the whole run took."""
+
+    acks_ms: list[float] = field(default_factory=list)
+    refused: Counter[int] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+async def post_at_rate(
+    base_url: str,
+    make: Callable[[int], Delivery],
+    count: int,
+    rate: float,
+    *,
+    headers: dict[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_connections: int = 64,
+) -> PostResult:
+    """POST ``make(0)`` .. ``make(count - 1)`` to ``base_url`` at ``rate`` per second (open
+    loop: a slow answer does not delay the next POST). Each delivery is built at its sending
+    moment, so a timestamp in its text is the time it was posted. ``headers`` are added to
+    every request (Host, or the X-Forwarded-Proto a proxy would add)."""
+    result = PostResult()
+
+    async def one(client: httpx.AsyncClient, delivery: Delivery) -> None:
+        started = time.perf_counter()
+        try:
+            response = await client.post(
+                delivery.path,
+                content=delivery.body,
+                headers={**delivery.headers, **(headers or {})},
+            )
+        except httpx.HTTPError:
+            result.refused[0] += 1
+            return
+        if response.status_code == 200:
+            result.acks_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            result.refused[response.status_code] += 1
+
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=60, limits=limits, transport=transport
+    ) as client:
+        start = time.perf_counter()
+        tasks = []
+        for n in range(count):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(client, make(n))))
+        await asyncio.gather(*tasks)
+        result.seconds = time.perf_counter() - start
+    return result
