@@ -25,7 +25,6 @@ from tickets import events
 from tickets.domain_events import (
     MessageCreated,
     MessageDeleted,
-    MessageDispatched,
     MessageStatusChanged,
     MessageUpdated,
 )
@@ -45,7 +44,9 @@ from tickets.message_errors import (
     TicketNotOpen,
 )
 from tickets.models import Message, MessageEdit, Ticket
-from tickets.services.tickets import ticket_greeting_queue, ticket_open_or_reuse
+from tickets.services.dispatch import message_dispatch
+from tickets.services.greetings import ticket_greeting_queue
+from tickets.services.tickets import ticket_open_or_reuse
 
 if TYPE_CHECKING:  # the connection model belongs to the channels app, above this one
     from channels_integrations.models import ChannelConnection
@@ -548,31 +549,6 @@ def message_delivery_failed(*, message: Message, error_code: str, error_detail: 
         message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
         publish(MessageStatusChanged(message_id=message.pk))
     return message
-
-
-def message_dispatch(message: Message) -> bool:
-    """Hand an outbound message to the outbound pipeline, exactly once; True if this call did.
-
-    The outbound pipeline subscribes to ``MessageDispatched`` (tiktickets/event_handlers.py),
-    published here and delivered after commit. ``dispatched_at`` is set
-    by a conditional UPDATE (``WHERE dispatched_at IS NULL``), so two callers racing for the same
-    message cannot both dispatch it. Internal notes, inbound and deleted messages are never
-    dispatched (False).
-    """
-    if message.is_note or message.direction != Message.Direction.OUTBOUND:
-        return False
-    now = timezone.now()
-    updated = Message.objects.filter(
-        pk=message.pk,
-        dispatched_at__isnull=True,
-        deleted_at__isnull=True,
-        is_note=False,
-        direction=Message.Direction.OUTBOUND,
-    ).update(dispatched_at=now, updated_at=now)
-    if updated:
-        message.dispatched_at = now
-        publish(MessageDispatched(message_id=message.pk))
-    return bool(updated)
 
 
 @transaction.atomic
