@@ -8,6 +8,7 @@ order is ticket, then message, everywhere both are taken.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -81,31 +82,43 @@ def _message_locked(message: Message) -> Message:
 # --------------------------------------------------------------------------- inbound
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReceivedMessage:
+    """A customer's message as a channel delivered it: what ``message_receive`` stores.
+
+    ``provider_message_id`` identifies it on ``connection`` (redeliveries carry the same id);
+    ``media`` is the file already fetched, ``media_name``/``media_mime`` describe it (or the
+    announced file when ``media_error`` says why it is missing: too large, type not allowed,
+    download failed); ``quoted_provider_id`` is the provider id of the message it replies to;
+    ``at`` is when the channel says it was sent (now when it does not say).
+    """
+
+    connection: ChannelConnection
+    contact: Contact
+    kind: str = Message.Kind.TEXT
+    body: str = ""
+    provider_message_id: str | None = None
+    media: File | None = None
+    media_name: str = ""
+    media_mime: str = ""
+    media_error: str = ""
+    payload: dict[str, Any] | None = None
+    quoted_provider_id: str | None = None
+    at: datetime | None = None
+
+
 @transaction.atomic
-def message_receive(
-    *,
-    connection: ChannelConnection,
-    contact: Contact,
-    kind: str = Message.Kind.TEXT,
-    body: str = "",
-    provider_message_id: str | None = None,
-    media: File | None = None,
-    media_name: str = "",
-    media_mime: str = "",
-    media_error: str = "",
-    payload: dict[str, Any] | None = None,
-    quoted_provider_id: str | None = None,
-    at: datetime | None = None,
-) -> tuple[Message, bool]:
+def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     """Store a customer's message on its ticket (opened or reused); ``(message, created)``.
 
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
-    unread counter and last-message fields change. ``media_error`` records why an announced
-    file is missing (too large, type not allowed, download failed). A ticket opened by this
-    message gets the connection's greeting (``ticket_greeting_queue``).
+    unread counter and last-message fields change. A ticket opened by this message gets the
+    connection's greeting (``ticket_greeting_queue``).
     """
-    at = at or timezone.now()
+    connection, contact = received.connection, received.contact
+    provider_message_id = received.provider_message_id
+    at = received.at or timezone.now()
     if provider_message_id:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
@@ -117,9 +130,11 @@ def message_receive(
         if existing is not None:
             return existing, False
     quoted = None
-    if quoted_provider_id:
+    if received.quoted_provider_id:
         quoted = Message.objects.filter(
-            connection=connection, provider_message_id=quoted_provider_id, ticket__contact=contact
+            connection=connection,
+            provider_message_id=received.quoted_provider_id,
+            ticket__contact=contact,
         ).first()
     message = Message(
         ticket=ticket,
@@ -127,23 +142,16 @@ def message_receive(
         direction=Message.Direction.INBOUND,
         sender=Message.Sender.CONTACT,
         sender_contact=contact,
-        kind=kind,
-        body=body,
-        payload=payload or {},
+        kind=received.kind,
+        body=received.body,
+        payload=received.payload or {},
         quoted=quoted,
         status=Status.DELIVERED,
         provider_message_id=provider_message_id or None,
         delivered_at=at,
-        media_error=media_error[:255],
+        media_error=received.media_error[:255],
     )
-    if media is not None:
-        message.media_name = media_name_clean(media_name or media.name or "")
-        message.media_mime = media_mime
-        message.media_size = media.size
-        message.media.save(message.media_name, media, save=False)
-    elif media_error:  # the file was announced but not kept: still say what it was
-        message.media_name = media_name_clean(media_name) if media_name else ""
-        message.media_mime = media_mime
+    _media_attach(message, received)
     try:
         with transaction.atomic():
             message.save()
@@ -172,6 +180,19 @@ def message_receive(
     if ticket_created:
         ticket_greeting_queue(ticket=ticket, at=at)
     return message, True
+
+
+def _media_attach(message: Message, received: ReceivedMessage) -> None:
+    """Store the received file on ``message``, or describe the announced one that is missing."""
+    media = received.media
+    if media is not None:
+        message.media_name = media_name_clean(received.media_name or media.name or "")
+        message.media_mime = received.media_mime
+        message.media_size = media.size
+        message.media.save(message.media_name, media, save=False)
+    elif received.media_error:  # the file was announced but not kept: still say what it was
+        message.media_name = media_name_clean(received.media_name) if received.media_name else ""
+        message.media_mime = received.media_mime
 
 
 @transaction.atomic
