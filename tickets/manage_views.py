@@ -21,9 +21,8 @@ from core.htmx import form_add_service_error
 from tenants.services import tenant_settings_update
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
-from tickets.agent_errors import QueueNotFound, UserNotFound
+from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
 from tickets.manage_forms import QueueDeleteForm, QueueForm, QuickReplyForm, SettingsForm, UserForm
-from tickets.message_errors import QuickReplyNotFound
 from tickets.message_selectors import quick_replies_for, quick_reply_get_for
 from tickets.models import Queue
 from tickets.queue_selectors import queue_get_for, queues_for, user_get, users_for_admin

@@ -9,7 +9,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Tag
-from tickets.message_errors import MessageNotFound, QuickReplyNotFound
+from tickets.errors import MessageNotFound, QuickReplyNotFound
 from tickets.models import Message, MessageEdit, QuickReply, Ticket
 from tickets.selectors import TicketEventRow, ticket_event_values, tickets_visible_to
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from tickets.agent_errors import QueueNotFound, UserNotFound
+from tickets.errors import QueueNotFound, UserNotFound
 from tickets.models import Queue
 
 

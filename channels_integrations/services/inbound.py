@@ -44,8 +44,8 @@ from channels_integrations.providers.registry import UnknownProvider, provider_f
 from contacts.services import contact_upsert_from_identity
 from tenants.channel_routes import channel_route_find
 from tenants.tenancy import current_tenant, tenant_scope
+from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import media_validate
-from tickets.message_errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
 from tickets.services.messages import (
     ReceivedMessage,

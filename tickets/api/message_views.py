@@ -28,8 +28,8 @@ from tickets.api.message_serializers import (
     MessageSendInputSerializer,
     NoteAddInputSerializer,
 )
+from tickets.errors import MessageNotFound, QuotedMessageInvalid
 from tickets.media import media_response
-from tickets.message_errors import MessageNotFound, QuotedMessageInvalid
 from tickets.message_selectors import (
     message_edits_of,
     message_get_for_agent,

@@ -15,7 +15,6 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
-from tickets.agent_errors import QueueNotFound
 from tickets.api.queue_serializers import (
     QueueCreateInputSerializer,
     QueueDeleteInputSerializer,
@@ -24,6 +23,7 @@ from tickets.api.queue_serializers import (
     QueueOutputSerializer,
     QueueUpdateInputSerializer,
 )
+from tickets.errors import QueueNotFound
 from tickets.queue_selectors import queue_get_for, queues_for
 from tickets.services import queues as services
 

@@ -29,8 +29,7 @@ from tickets.domain_events import (
     MessageStatusChanged,
     MessageUpdated,
 )
-from tickets.media import media_name_clean, media_validate
-from tickets.message_errors import (
+from tickets.errors import (
     MessageActionForbidden,
     MessageAlreadyDeleted,
     MessageAlreadyDispatched,
@@ -44,6 +43,7 @@ from tickets.message_errors import (
     TicketNotAssignedToYou,
     TicketNotOpen,
 )
+from tickets.media import media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
 from tickets.services.greetings import ticket_greeting_queue

@@ -6,7 +6,7 @@ from accounts.errors import AdminRequired, UserLimitReached
 from accounts.models import User
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import LastAdmin, UserEditForbidden
+from tickets.errors import LastAdmin, UserEditForbidden
 from tickets.services.agents import agent_create, agent_update
 from tickets.tests.factories import PASSWORD, AdminFactory, QueueFactory, UserFactory
 

@@ -5,8 +5,7 @@ import pytest
 from accounts.errors import AdminRequired
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import QueueHasTickets
-from tickets.errors import QueueInactive
+from tickets.errors import QueueHasTickets, QueueInactive
 from tickets.models import Queue, Ticket, TicketEvent
 from tickets.services.queues import queue_delete
 from tickets.tests.factories import (

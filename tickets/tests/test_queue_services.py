@@ -6,7 +6,7 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import QueueExists
+from tickets.errors import QueueExists
 from tickets.models import Queue
 from tickets.services.queues import queue_create, queue_members_set, queue_update
 from tickets.tests.factories import AdminFactory, QueueFactory, UserFactory
