@@ -22,8 +22,7 @@ from contacts.selectors import tag_list
 from core.htmx import htmx_partial
 from tickets.inbox_selectors import realtime_last_event_id
 from tickets.models import Ticket
-from tickets.queue_selectors import queues_for
-from tickets.selectors import ticket_list_for_inbox
+from tickets.selectors import queues_for, ticket_list_for_inbox
 
 PAGE_SIZE = 40
 COUNT_CAP = 99

@@ -23,9 +23,15 @@ from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
 from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
 from tickets.manage_forms import QueueDeleteForm, QueueForm, QuickReplyForm, SettingsForm, UserForm
-from tickets.message_selectors import quick_replies_for, quick_reply_get_for
 from tickets.models import Queue
-from tickets.queue_selectors import queue_get_for, queues_for, user_get, users_for_admin
+from tickets.selectors import (
+    queue_get_for,
+    queues_for,
+    quick_replies_for,
+    quick_reply_get_for,
+    user_get,
+    users_for_admin,
+)
 from tickets.services.agents import agent_create, agent_deactivate, agent_reactivate, agent_update
 from tickets.services.queues import queue_create, queue_delete, queue_members_set, queue_update
 from tickets.services.quick_replies import (

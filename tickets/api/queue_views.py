@@ -24,7 +24,7 @@ from tickets.api.queue_serializers import (
     QueueUpdateInputSerializer,
 )
 from tickets.errors import QueueNotFound
-from tickets.queue_selectors import queue_get_for, queues_for
+from tickets.selectors import queue_get_for, queues_for
 from tickets.services import queues as services
 
 

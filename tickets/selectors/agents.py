@@ -1,0 +1,22 @@
+"""Reads of the tenant's users as their administrators manage them (with their queues)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from tickets.errors import UserNotFound
+from tickets.models import Queue
+
+
+def users_for_admin() -> QuerySet[User]:
+    """Every user of the tenant, active or not, with their queue ids prefetched."""
+    return User.objects.prefetch_related(Prefetch("queues", queryset=Queue.objects.only("pk")))
+
+
+def user_get(*, pk: int) -> User:
+    """One user of the tenant, active or not; ``UserNotFound`` otherwise."""
+    try:
+        return users_for_admin().get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise UserNotFound() from exc
