@@ -73,7 +73,7 @@ def ticket_farewell_queue(*, ticket: Ticket, automatic: bool, at: datetime) -> M
     """
     setting = "farewell_on_auto_close" if automatic else "farewell_on_close"
     farewell = ticket.connection.farewell_message.strip()
-    if not (farewell and tenant_setting(setting) and not ticket.contact.is_group):
+    if not farewell or not tenant_setting(setting) or ticket.contact.is_group:
         return None
     message = _system_message_create(ticket, farewell, at)
     ticket.last_message_preview = message.preview()
