@@ -8,6 +8,7 @@ from celery import shared_task
 @shared_task(name="contacts.tasks.contact_import_run_task")
 def contact_import_run_task(import_id: int) -> None:
     """Process a queued contact import of the current tenant."""
-    from contacts.services import contact_import_run
+    # Imported here: the service module enqueues this task, so it imports this module.
+    from contacts.services.imports import contact_import_run
 
     contact_import_run(import_id=import_id)

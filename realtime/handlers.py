@@ -41,8 +41,12 @@ from tickets.domain_events import (
     TicketTransferred,
     TicketUpdated,
 )
-from tickets.message_selectors import message_event_values
-from tickets.selectors import audience_agent_ids, ticket_event_row, ticket_event_row_audience
+from tickets.selectors import (
+    audience_agent_ids,
+    message_event_values,
+    ticket_event_row,
+    ticket_event_row_audience,
+)
 
 
 def on_ticket_created(event: TicketCreated) -> None:

@@ -17,7 +17,7 @@ from django.http import FileResponse
 from django.utils.text import get_valid_filename
 
 from tenants.tenancy import current_schema
-from tickets.message_errors import MediaNotFound, MediaTooLarge, MediaTypeNotAllowed
+from tickets.errors import MediaNotFound, MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
 
 # WhatsApp accepts at most 16 MB for audio and video; we use one limit for every kind.

@@ -13,7 +13,7 @@ from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.services.connections import connection_webhook_url
 from connections.crypto import CredentialsUnreadable, credentials_masked
 from connections.models import ChannelConnection
-from tickets.routing_selectors import connection_routing_get
+from tickets.selectors.routing import connection_routing_get
 
 
 class ConnectionQueueOutputSerializer(serializers.Serializer):

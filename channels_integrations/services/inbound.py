@@ -45,10 +45,11 @@ from connections.models import ChannelConnection
 from contacts.services import contact_upsert_from_identity
 from tenants.channel_routes import channel_route_find
 from tenants.tenancy import current_tenant, tenant_scope
+from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import media_validate
-from tickets.message_errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
 from tickets.services.messages import (
+    ReceivedMessage,
     message_delete_by_contact,
     message_edit_by_contact,
     message_receive,
@@ -538,18 +539,20 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
         if fetched.error:
             payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
         message_receive(
-            connection=connection,
-            contact=contact,
-            kind=item.kind,
-            body=item.body,
-            provider_message_id=item.provider_message_id or None,
-            media=fetched.file,
-            media_name=fetched.name or (item.media.filename if item.media else ""),
-            media_mime=fetched.mime,
-            media_error=fetched.error,
-            payload=payload,
-            quoted_provider_id=item.quoted_provider_message_id or None,
-            at=item.sent_at,
+            received=ReceivedMessage(
+                connection=connection,
+                contact=contact,
+                kind=item.kind,
+                body=item.body,
+                provider_message_id=item.provider_message_id or None,
+                media=fetched.file,
+                media_name=fetched.name or (item.media.filename if item.media else ""),
+                media_mime=fetched.mime,
+                media_error=fetched.error,
+                payload=payload,
+                quoted_provider_id=item.quoted_provider_message_id or None,
+                at=item.sent_at,
+            )
         )
         _mark_processed(locked)
 

@@ -23,7 +23,7 @@ from channels_integrations.tests.support import sample_connection
 from contacts.tests.factories import ContactFactory, ContactIdentityFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import ConnectionRouting, Message, Ticket
-from tickets.services.messages import message_receive, message_send, note_add
+from tickets.services.messages import ReceivedMessage, message_receive, message_send, note_add
 from tickets.services.tickets import ticket_close
 from tickets.tests.factories import ConnectionFactory, TicketFactory
 
@@ -196,7 +196,9 @@ def test_notes_inbound_messages_and_echoes_never_get_a_delivery(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         note = note_add(ticket=ticket, by=ticket.assignee, body="cliente difícil")
-        inbound, _ = message_receive(connection=connection, contact=ticket.contact, body="oi")
+        inbound, _ = message_receive(
+            received=ReceivedMessage(connection=connection, contact=ticket.contact, body="oi")
+        )
     echo = Message.objects.create(
         ticket=ticket,
         connection=connection,

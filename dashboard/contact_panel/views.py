@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.selectors import users_active
 from contacts import services as contact_services
 from contacts.errors import ContactNotFound
 from contacts.models import Contact
@@ -42,10 +43,9 @@ from dashboard.contact_panel.forms import (
     ContactTagsForm,
 )
 from dashboard.htmx import form_add_service_error, htmx_partial
-from tickets.contact_panel_selectors import ticket_list_for_contact, user_list_active
 from tickets.errors import TicketNotFound
 from tickets.models import Ticket
-from tickets.selectors import ticket_get_for_agent
+from tickets.selectors import ticket_get_for_agent, ticket_list_for_contact
 from tickets.services.contact_merge import contact_merge
 
 MERGE_SEARCH_MIN_CHARS = 2
@@ -112,7 +112,7 @@ def _owners(user: User, ticket: Ticket, form: Any = None) -> dict[str, Any]:
         selected = set(form.cleaned_data["owner_ids"])
     return {
         "contact_owners": current,
-        "owner_choices": list(user_list_active()),
+        "owner_choices": list(users_active()),
         "selected_owner_ids": selected,
         "owners_form": form or ContactOwnersForm(),
     }

@@ -24,8 +24,7 @@ from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
 from realtime.stream import stream_last_id
 from tickets.models import Ticket
-from tickets.queue_selectors import queues_for
-from tickets.selectors import ticket_list_for_inbox
+from tickets.selectors import queues_for, ticket_list_for_inbox
 
 PAGE_SIZE = 40
 COUNT_CAP = 99

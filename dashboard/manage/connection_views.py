@@ -34,7 +34,7 @@ from dashboard.htmx import form_add_service_error
 from dashboard.manage.connection_forms import ConnectionForm
 from tickets.errors import NotFoundInTenant
 from tickets.models import Queue
-from tickets.routing_selectors import connection_routing_get
+from tickets.selectors.routing import connection_routing_get
 
 
 def _add_error(form: ConnectionForm, exc: ApplicationError) -> None:

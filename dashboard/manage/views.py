@@ -29,11 +29,16 @@ from dashboard.manage.forms import (
 from tenants.services import tenant_settings_update
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
-from tickets.agent_errors import QueueNotFound, UserNotFound
-from tickets.message_errors import QuickReplyNotFound
-from tickets.message_selectors import quick_replies_for, quick_reply_get_for
+from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
 from tickets.models import Queue
-from tickets.queue_selectors import queue_get_for, queues_for, user_get, users_for_admin
+from tickets.selectors import (
+    queue_get_for,
+    queues_for,
+    quick_replies_for,
+    quick_reply_get_for,
+    user_get,
+    users_for_admin,
+)
 from tickets.services.agents import agent_create, agent_deactivate, agent_reactivate, agent_update
 from tickets.services.queues import queue_create, queue_delete, queue_members_set, queue_update
 from tickets.services.quick_replies import (

@@ -18,17 +18,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.selectors import users_active
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
 from tickets.errors import TicketNotFound
-from tickets.message_selectors import (
+from tickets.models import Message, Ticket, TicketEvent
+from tickets.selectors import (
     message_on_ticket,
     messages_of_ticket,
+    queues_for,
     quick_replies_for,
+    ticket_detail_for_agent,
+    ticket_events_of,
 )
-from tickets.models import Message, Ticket, TicketEvent
-from tickets.queue_selectors import queues_for, users_active
-from tickets.selectors import ticket_detail_for_agent, ticket_events_of
 from tickets.services.messages import message_send, note_add
 from tickets.services.quick_replies import quick_reply_render
 from tickets.services.tickets import (

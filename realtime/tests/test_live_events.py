@@ -12,7 +12,7 @@ from contacts.tests.factories import ContactFactory
 from realtime.tests.conftest import domain, drain, open_socket, receive, socket_for
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
-from tickets.services.messages import message_receive, note_add
+from tickets.services.messages import ReceivedMessage, message_receive, note_add
 from tickets.services.queues import queue_members_set
 from tickets.services.tickets import ticket_accept, ticket_transfer
 from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
@@ -84,10 +84,12 @@ def test_an_envelope_carries_type_id_ts_and_the_inbox_row(
     def produce():
         with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
             message_receive(
-                connection=ticket.connection,
-                contact=ticket.contact,
-                body="Oi, tudo bem?",
-                provider_message_id="wamid.1",
+                received=ReceivedMessage(
+                    connection=ticket.connection,
+                    contact=ticket.contact,
+                    body="Oi, tudo bem?",
+                    provider_message_id="wamid.1",
+                )
             )
 
     socket = socket_for(alpha, member)
@@ -328,7 +330,11 @@ def test_an_integrator_token_streams_what_its_user_may_see(
 
     def produce():
         with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
-            message_receive(connection=ticket.connection, contact=contact, body="novo cliente")
+            message_receive(
+                received=ReceivedMessage(
+                    connection=ticket.connection, contact=contact, body="novo cliente"
+                )
+            )
 
     socket = socket_for(alpha, member)
 

@@ -16,7 +16,7 @@ from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.support.concurrency import in_thread, run_in_threads
 from tickets.models import Message, Ticket, TicketEvent
-from tickets.services.messages import message_receive
+from tickets.services.messages import ReceivedMessage, message_receive
 from tickets.tests.factories import ConnectionFactory
 
 
@@ -36,10 +36,12 @@ def test_racing_first_messages_of_a_new_contact_make_one_contact_and_one_ticket(
                 provider="telegram", external_id=external_id, name="Primeiro Contato"
             )
             message, created = message_receive(
-                connection=ChannelConnection.objects.get(pk=connection_id),
-                contact=contact,
-                body=f"mensagem {i}",
-                provider_message_id=f"{external_id}-{i}",
+                received=ReceivedMessage(
+                    connection=ChannelConnection.objects.get(pk=connection_id),
+                    contact=contact,
+                    body=f"mensagem {i}",
+                    provider_message_id=f"{external_id}-{i}",
+                )
             )
             assert created
             return message.ticket_id

@@ -47,7 +47,7 @@ class UserOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_queue_ids(self, user: User) -> list[int]:
-        # Reads the prefetched queues (tickets.queue_selectors.users_for_admin).
+        # Reads the prefetched queues (tickets.selectors.agents.users_for_admin).
         return sorted(queue.pk for queue in user.queues.all())
 
 

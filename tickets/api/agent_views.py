@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.errors import AdminRequired
 from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
+from accounts.selectors import users_active
 from core.pagination import KeysetPagination
 from tickets.api.agent_serializers import (
     UserCreateInputSerializer,
@@ -19,7 +20,7 @@ from tickets.api.agent_serializers import (
     UserPublicOutputSerializer,
     UserUpdateInputSerializer,
 )
-from tickets.queue_selectors import user_get, users_active, users_for_admin
+from tickets.selectors import user_get, users_for_admin
 from tickets.services import agents as services
 
 

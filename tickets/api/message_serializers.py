@@ -145,7 +145,7 @@ def _datetime_out(value: Any) -> Any:
 
 def message_row_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Exactly ``MessageOutputSerializer(message).data`` of a message read by
-    ``tickets.message_selectors.message_event_values`` (one ``values()`` query, no model
+    ``tickets.selectors.messages.message_event_values`` (one ``values()`` query, no model
     instances; live events send one per message). A test keeps the two identical."""
     deleted = values["deleted_at"] is not None
     sender_user_id = values["sender_user_id"]

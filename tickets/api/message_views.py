@@ -25,15 +25,15 @@ from tickets.api.message_serializers import (
     MessageSendInputSerializer,
     NoteAddInputSerializer,
 )
+from tickets.errors import MessageNotFound, QuotedMessageInvalid
 from tickets.media import media_response
-from tickets.message_errors import MessageNotFound, QuotedMessageInvalid
-from tickets.message_selectors import (
+from tickets.selectors import (
     message_edits_of,
     message_get_for_agent,
     message_on_ticket,
     messages_of_ticket,
+    ticket_get_for_agent,
 )
-from tickets.selectors import ticket_get_for_agent
 from tickets.services import messages as services
 
 

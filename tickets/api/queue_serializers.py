@@ -56,5 +56,5 @@ class QueueOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_member_ids(self, queue: Queue) -> list[int]:
-        # Reads the prefetched active members (tickets.queue_selectors.queues_for).
+        # Reads the prefetched active members (tickets.selectors.queues.queues_for).
         return sorted(member.pk for member in queue.members.all())

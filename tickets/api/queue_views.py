@@ -12,7 +12,6 @@ from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
-from tickets.agent_errors import QueueNotFound
 from tickets.api.queue_serializers import (
     QueueCreateInputSerializer,
     QueueDeleteInputSerializer,
@@ -21,7 +20,8 @@ from tickets.api.queue_serializers import (
     QueueOutputSerializer,
     QueueUpdateInputSerializer,
 )
-from tickets.queue_selectors import queue_get_for, queues_for
+from tickets.errors import QueueNotFound
+from tickets.selectors import queue_get_for, queues_for
 from tickets.services import queues as services
 
 

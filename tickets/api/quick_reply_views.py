@@ -22,8 +22,7 @@ from tickets.api.quick_reply_serializers import (
     QuickReplyUpdateInputSerializer,
 )
 from tickets.media import file_response
-from tickets.message_selectors import quick_replies_for, quick_reply_get_for
-from tickets.selectors import ticket_get_for_agent
+from tickets.selectors import quick_replies_for, quick_reply_get_for, ticket_get_for_agent
 from tickets.services import quick_replies as services
 
 

@@ -16,8 +16,8 @@ from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.realtime import CLOSE_FORBIDDEN, USER_SOCKETS_GROUP, sockets_disconnect
 from tenants.tenancy import current_tenant, group_name
-from tickets.agent_errors import AgentHasActiveTickets, LastAdmin, UserEditForbidden
 from tickets.domain_events import AgentAccessChanged
+from tickets.errors import AgentHasActiveTickets, LastAdmin, UserEditForbidden
 from tickets.models import Queue, Ticket
 
 ACTIVE_TICKET_STATUSES = (Ticket.Status.PENDING, Ticket.Status.OPEN)

@@ -8,6 +8,7 @@ order is ticket, then message, everywhere both are taken.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -26,12 +27,10 @@ from tickets import events
 from tickets.domain_events import (
     MessageCreated,
     MessageDeleted,
-    MessageDispatched,
     MessageStatusChanged,
     MessageUpdated,
 )
-from tickets.media import media_name_clean, media_validate
-from tickets.message_errors import (
+from tickets.errors import (
     MessageActionForbidden,
     MessageAlreadyDeleted,
     MessageAlreadyDispatched,
@@ -45,8 +44,11 @@ from tickets.message_errors import (
     TicketNotAssignedToYou,
     TicketNotOpen,
 )
+from tickets.media import media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
-from tickets.services.tickets import ticket_greeting_queue, ticket_open_or_reuse
+from tickets.services.dispatch import message_dispatch
+from tickets.services.greetings import ticket_greeting_queue
+from tickets.services.tickets import ticket_open_or_reuse
 
 Status = Message.Status
 
@@ -78,31 +80,43 @@ def _message_locked(message: Message) -> Message:
 # --------------------------------------------------------------------------- inbound
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReceivedMessage:
+    """A customer's message as a channel delivered it: what ``message_receive`` stores.
+
+    ``provider_message_id`` identifies it on ``connection`` (redeliveries carry the same id);
+    ``media`` is the file already fetched, ``media_name``/``media_mime`` describe it (or the
+    announced file when ``media_error`` says why it is missing: too large, type not allowed,
+    download failed); ``quoted_provider_id`` is the provider id of the message it replies to;
+    ``at`` is when the channel says it was sent (now when it does not say).
+    """
+
+    connection: ChannelConnection
+    contact: Contact
+    kind: str = Message.Kind.TEXT
+    body: str = ""
+    provider_message_id: str | None = None
+    media: File | None = None
+    media_name: str = ""
+    media_mime: str = ""
+    media_error: str = ""
+    payload: dict[str, Any] | None = None
+    quoted_provider_id: str | None = None
+    at: datetime | None = None
+
+
 @transaction.atomic
-def message_receive(
-    *,
-    connection: ChannelConnection,
-    contact: Contact,
-    kind: str = Message.Kind.TEXT,
-    body: str = "",
-    provider_message_id: str | None = None,
-    media: File | None = None,
-    media_name: str = "",
-    media_mime: str = "",
-    media_error: str = "",
-    payload: dict[str, Any] | None = None,
-    quoted_provider_id: str | None = None,
-    at: datetime | None = None,
-) -> tuple[Message, bool]:
+def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     """Store a customer's message on its ticket (opened or reused); ``(message, created)``.
 
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
-    unread counter and last-message fields change. ``media_error`` records why an announced
-    file is missing (too large, type not allowed, download failed). A ticket opened by this
-    message gets the connection's greeting (``ticket_greeting_queue``).
+    unread counter and last-message fields change. A ticket opened by this message gets the
+    connection's greeting (``ticket_greeting_queue``).
     """
-    at = at or timezone.now()
+    connection, contact = received.connection, received.contact
+    provider_message_id = received.provider_message_id
+    at = received.at or timezone.now()
     if provider_message_id:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
@@ -114,9 +128,11 @@ def message_receive(
         if existing is not None:
             return existing, False
     quoted = None
-    if quoted_provider_id:
+    if received.quoted_provider_id:
         quoted = Message.objects.filter(
-            connection=connection, provider_message_id=quoted_provider_id, ticket__contact=contact
+            connection=connection,
+            provider_message_id=received.quoted_provider_id,
+            ticket__contact=contact,
         ).first()
     message = Message(
         ticket=ticket,
@@ -124,23 +140,16 @@ def message_receive(
         direction=Message.Direction.INBOUND,
         sender=Message.Sender.CONTACT,
         sender_contact=contact,
-        kind=kind,
-        body=body,
-        payload=payload or {},
+        kind=received.kind,
+        body=received.body,
+        payload=received.payload or {},
         quoted=quoted,
         status=Status.DELIVERED,
         provider_message_id=provider_message_id or None,
         delivered_at=at,
-        media_error=media_error[:255],
+        media_error=received.media_error[:255],
     )
-    if media is not None:
-        message.media_name = media_name_clean(media_name or media.name or "")
-        message.media_mime = media_mime
-        message.media_size = media.size
-        message.media.save(message.media_name, media, save=False)
-    elif media_error:  # the file was announced but not kept: still say what it was
-        message.media_name = media_name_clean(media_name) if media_name else ""
-        message.media_mime = media_mime
+    _media_attach(message, received)
     try:
         with transaction.atomic():
             message.save()
@@ -169,6 +178,19 @@ def message_receive(
     if ticket_created:
         ticket_greeting_queue(ticket=ticket, at=at)
     return message, True
+
+
+def _media_attach(message: Message, received: ReceivedMessage) -> None:
+    """Store the received file on ``message``, or describe the announced one that is missing."""
+    media = received.media
+    if media is not None:
+        message.media_name = media_name_clean(received.media_name or media.name or "")
+        message.media_mime = received.media_mime
+        message.media_size = media.size
+        message.media.save(message.media_name, media, save=False)
+    elif received.media_error:  # the file was announced but not kept: still say what it was
+        message.media_name = media_name_clean(received.media_name) if received.media_name else ""
+        message.media_mime = received.media_mime
 
 
 @transaction.atomic
@@ -546,31 +568,6 @@ def message_delivery_failed(*, message: Message, error_code: str, error_detail: 
         message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
         publish(MessageStatusChanged(message_id=message.pk))
     return message
-
-
-def message_dispatch(message: Message) -> bool:
-    """Hand an outbound message to the outbound pipeline, exactly once; True if this call did.
-
-    The outbound pipeline subscribes to ``MessageDispatched`` (tiktickets/event_handlers.py),
-    published here and delivered after commit. ``dispatched_at`` is set
-    by a conditional UPDATE (``WHERE dispatched_at IS NULL``), so two callers racing for the same
-    message cannot both dispatch it. Internal notes, inbound and deleted messages are never
-    dispatched (False).
-    """
-    if message.is_note or message.direction != Message.Direction.OUTBOUND:
-        return False
-    now = timezone.now()
-    updated = Message.objects.filter(
-        pk=message.pk,
-        dispatched_at__isnull=True,
-        deleted_at__isnull=True,
-        is_note=False,
-        direction=Message.Direction.OUTBOUND,
-    ).update(dispatched_at=now, updated_at=now)
-    if updated:
-        message.dispatched_at = now
-        publish(MessageDispatched(message_id=message.pk))
-    return bool(updated)
 
 
 @transaction.atomic

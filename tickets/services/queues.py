@@ -18,9 +18,8 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
-from tickets.agent_errors import QueueExists, QueueHasTickets, QueueInUse
 from tickets.domain_events import AgentAccessChanged
-from tickets.errors import QueueInactive
+from tickets.errors import QueueExists, QueueHasTickets, QueueInactive, QueueInUse
 from tickets.events import event_ticket_transferred
 from tickets.models import Queue, Ticket
 

@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from accounts.errors import AdminRequired
 from accounts.models import User
 from tenants.tenancy import current_tenant
+from tickets.errors import QuickReplyExists, QuickReplyForbidden
 from tickets.media import media_validate
-from tickets.message_errors import QuickReplyExists, QuickReplyForbidden
 from tickets.models import QuickReply, Ticket
 
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")

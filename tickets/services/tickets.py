@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,7 +19,6 @@ from core.event_bus import publish
 from tenants.tenant_settings import tenant_setting
 from tickets import events
 from tickets.domain_events import (
-    MessageCreated,
     TicketClosed,
     TicketCreated,
     TicketTransferred,
@@ -40,11 +38,11 @@ from tickets.errors import (
     TicketNotClosed,
     TicketNotFound,
 )
-from tickets.models import Message, Queue, Ticket
+from tickets.models import Queue, Ticket
 from tickets.protocols import protocol_next
-from tickets.routing_selectors import connection_routing_get
 from tickets.selectors import tickets_visible_to
-from tickets.services.quick_replies import greeting_for
+from tickets.selectors.routing import connection_routing_get
+from tickets.services.greetings import ticket_farewell_queue
 
 
 @transaction.atomic
@@ -435,62 +433,8 @@ def ticket_close(*, ticket: Ticket, by: User | None, automatic: bool = False) ->
             previous_assignee_id=current.assignee_id,
         )
     )
-    setting = "farewell_on_auto_close" if automatic else "farewell_on_close"
-    farewell = connection_routing_get(connection=current.connection).farewell_message.strip()
-    if farewell and tenant_setting(setting) and not current.contact.is_group:
-        _farewell_queue(current, farewell, now)
+    ticket_farewell_queue(ticket=current, automatic=automatic, at=now)
     return _refresh_into(ticket, current)
-
-
-def _system_text_render(text: str, ticket: Ticket, now: datetime) -> str:
-    return (
-        text.replace("{protocol}", ticket.protocol)
-        .replace("{name}", ticket.contact.name.strip())
-        .replace("{greeting}", greeting_for(now))
-    )
-
-
-def _system_message_create(ticket: Ticket, text: str, now: datetime) -> Message:
-    """A queued outbound system message, handed to the outbound pipeline after commit."""
-    # Imported here: the messages services import this module (open-or-reuse).
-    from tickets.services.messages import message_dispatch
-
-    message = Message.objects.create(
-        ticket=ticket,
-        connection=ticket.connection,
-        direction=Message.Direction.OUTBOUND,
-        sender=Message.Sender.SYSTEM,
-        kind=Message.Kind.TEXT,
-        body=_system_text_render(text, ticket, now),
-        status=Message.Status.QUEUED,
-    )
-    events.event_message(message=message)
-    publish(MessageCreated(message_id=message.pk))
-    transaction.on_commit(partial(message_dispatch, message))
-    return message
-
-
-def _farewell_queue(ticket: Ticket, text: str, now: datetime) -> Message:
-    message = _system_message_create(ticket, text, now)
-    ticket.last_message_preview = message.preview()
-    ticket.last_message_at = now
-    ticket.answered = True
-    ticket.save(update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"])
-    return message
-
-
-def ticket_greeting_queue(*, ticket: Ticket, at: datetime | None = None) -> Message | None:
-    """Queue the connection's greeting on a ticket the customer just opened; None when the
-    connection has no greeting or the contact is a group.
-
-    Called by ``message_receive`` after the customer's first message is stored, so the greeting
-    follows it on the timeline. It is an automatic reply: the ticket still counts as not
-    answered and keeps the customer's message as its preview.
-    """
-    greeting = connection_routing_get(connection=ticket.connection).greeting_message.strip()
-    if not greeting or ticket.contact.is_group:
-        return None
-    return _system_message_create(ticket, greeting, at or timezone.now())
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.tests.factories import AdminFactory, UserFactory
 from tenants.realtime import CLOSE_FORBIDDEN, USER_SOCKETS_GROUP
 from tenants.tenancy import group_name, tenant_scope
-from tickets.agent_errors import AgentHasActiveTickets, LastAdmin
+from tickets.errors import AgentHasActiveTickets, LastAdmin
 from tickets.models import Ticket
 from tickets.services.agents import agent_deactivate, agent_reactivate
 from tickets.tests.factories import QueueFactory, TicketFactory

@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import LastAdmin, UserEditForbidden
+from tickets.errors import LastAdmin, UserEditForbidden
 from tickets.services.agents import agent_create, agent_update
 from tickets.tests.factories import QueueFactory
 

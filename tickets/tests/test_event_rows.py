@@ -15,9 +15,10 @@ from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.api.message_serializers import MessageOutputSerializer, message_row_from_values
 from tickets.api.ticket_serializers import TicketOutputSerializer, ticket_row_from_values
-from tickets.message_selectors import message_event_values, message_get_for_event
 from tickets.models import Message, Ticket
 from tickets.selectors import (
+    message_event_values,
+    message_get_for_event,
     ticket_audience,
     ticket_event_row,
     ticket_event_row_audience,

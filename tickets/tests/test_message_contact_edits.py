@@ -6,6 +6,7 @@ from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import MessageEdit, TicketEvent
 from tickets.services.messages import (
+    ReceivedMessage,
     message_delete_by_contact,
     message_edit_by_contact,
     message_receive,
@@ -22,7 +23,9 @@ def in_alpha(alpha):
 @pytest.fixture
 def received(in_alpha):
     message, _ = message_receive(
-        connection=ConnectionFactory(), contact=ContactFactory(), body="2 pizzas"
+        received=ReceivedMessage(
+            connection=ConnectionFactory(), contact=ContactFactory(), body="2 pizzas"
+        )
     )
     return message
 
@@ -62,12 +65,14 @@ def test_our_own_messages_cannot_be_changed_by_the_customer(in_alpha):
 
 def test_a_file_that_could_not_be_kept_is_named_with_its_error(in_alpha):
     message, _ = message_receive(
-        connection=ConnectionFactory(),
-        contact=ContactFactory(),
-        kind="video",
-        media_name="../big video.mp4",
-        media_mime="video/mp4",
-        media_error="media_too_large",
+        received=ReceivedMessage(
+            connection=ConnectionFactory(),
+            contact=ContactFactory(),
+            kind="video",
+            media_name="../big video.mp4",
+            media_mime="video/mp4",
+            media_error="media_too_large",
+        )
     )
 
     assert (message.media_name, message.media_mime, message.media_error) == (

@@ -7,7 +7,7 @@ from accounts.tests.factories import UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
-from tickets.services.messages import message_forward, message_receive
+from tickets.services.messages import ReceivedMessage, message_forward, message_receive
 from tickets.tests.factories import MessageFactory, TicketFactory
 
 
@@ -24,13 +24,15 @@ def test_forwarding_copies_text_and_media_into_a_new_file(
     agent = UserFactory()
     source = TicketFactory()
     original, _ = message_receive(
-        connection=source.connection,
-        contact=source.contact,
-        kind=Message.Kind.IMAGE,
-        body="veja",
-        media=ContentFile(b"imagem", name="a.png"),
-        media_name="a.png",
-        media_mime="image/png",
+        received=ReceivedMessage(
+            connection=source.connection,
+            contact=source.contact,
+            kind=Message.Kind.IMAGE,
+            body="veja",
+            media=ContentFile(b"imagem", name="a.png"),
+            media_name="a.png",
+            media_mime="image/png",
+        )
     )
     target = TicketFactory(status=Ticket.Status.OPEN, assignee=agent)
 

@@ -9,7 +9,7 @@ from django.db import connection as db_connection
 from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket, TicketEvent
-from tickets.services.messages import message_receive
+from tickets.services.messages import ReceivedMessage, message_receive
 from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 
@@ -25,10 +25,12 @@ def test_a_new_contacts_first_message_opens_a_pending_ticket(in_alpha):
     connection = ConnectionFactory()
 
     message, created = message_receive(
-        connection=connection,
-        contact=contact,
-        body="Olá, preciso de ajuda",
-        provider_message_id="p1",
+        received=ReceivedMessage(
+            connection=connection,
+            contact=contact,
+            body="Olá, preciso de ajuda",
+            provider_message_id="p1",
+        )
     )
 
     assert created
@@ -53,11 +55,15 @@ def test_a_redelivered_provider_id_returns_the_stored_message_and_changes_nothin
     contact = ContactFactory()
     connection = ConnectionFactory()
     first, _ = message_receive(
-        connection=connection, contact=contact, body="oi", provider_message_id="wamid.1"
+        received=ReceivedMessage(
+            connection=connection, contact=contact, body="oi", provider_message_id="wamid.1"
+        )
     )
 
     again, created = message_receive(
-        connection=connection, contact=contact, body="oi", provider_message_id="wamid.1"
+        received=ReceivedMessage(
+            connection=connection, contact=contact, body="oi", provider_message_id="wamid.1"
+        )
     )
 
     assert not created
@@ -72,10 +78,14 @@ def test_the_same_provider_id_on_another_connection_is_another_message(in_alpha)
     contact = ContactFactory()
 
     one, _ = message_receive(
-        connection=ConnectionFactory(), contact=contact, provider_message_id="1"
+        received=ReceivedMessage(
+            connection=ConnectionFactory(), contact=contact, provider_message_id="1"
+        )
     )
     two, created = message_receive(
-        connection=ConnectionFactory(), contact=contact, provider_message_id="1"
+        received=ReceivedMessage(
+            connection=ConnectionFactory(), contact=contact, provider_message_id="1"
+        )
     )
 
     assert created
@@ -85,7 +95,11 @@ def test_the_same_provider_id_on_another_connection_is_another_message(in_alpha)
 def test_a_message_on_an_answered_ticket_makes_it_unanswered_again(in_alpha):
     ticket = TicketFactory(answered=True, unread_count=3)
 
-    message_receive(connection=ticket.connection, contact=ticket.contact, body="de novo")
+    message_receive(
+        received=ReceivedMessage(
+            connection=ticket.connection, contact=ticket.contact, body="de novo"
+        )
+    )
 
     ticket.refresh_from_db()
     assert ticket.answered is False
@@ -96,15 +110,19 @@ def test_a_quoted_provider_id_links_the_quoted_message(in_alpha):
     contact = ContactFactory()
     connection = ConnectionFactory()
     original, _ = message_receive(
-        connection=connection, contact=contact, body="a", provider_message_id="q1"
+        received=ReceivedMessage(
+            connection=connection, contact=contact, body="a", provider_message_id="q1"
+        )
     )
 
     reply, _ = message_receive(
-        connection=connection,
-        contact=contact,
-        body="b",
-        provider_message_id="q2",
-        quoted_provider_id="q1",
+        received=ReceivedMessage(
+            connection=connection,
+            contact=contact,
+            body="b",
+            provider_message_id="q2",
+            quoted_provider_id="q1",
+        )
     )
 
     assert reply.quoted == original
@@ -114,12 +132,14 @@ def test_received_media_is_stored_under_the_tenants_prefix(in_alpha, tmp_path):
     contact = ContactFactory()
 
     message, _ = message_receive(
-        connection=ConnectionFactory(),
-        contact=contact,
-        kind=Message.Kind.IMAGE,
-        media=ContentFile(b"\x89PNG....", name="foto.png"),
-        media_name="../../foto.png",
-        media_mime="image/png",
+        received=ReceivedMessage(
+            connection=ConnectionFactory(),
+            contact=contact,
+            kind=Message.Kind.IMAGE,
+            media=ContentFile(b"\x89PNG....", name="foto.png"),
+            media_name="../../foto.png",
+            media_mime="image/png",
+        )
     )
 
     assert message.media.name.startswith("tenants/alpha/messages/")
@@ -173,10 +193,12 @@ def test_twenty_concurrent_messages_on_one_ticket_lose_no_unread_increment(alpha
         with tenant_scope(tenant):
             ticket = Ticket.objects.select_related("contact", "connection").get(pk=ticket_id)
             message_receive(
-                connection=ticket.connection,
-                contact=ticket.contact,
-                body=f"mensagem {i}",
-                provider_message_id=f"race-{i}",
+                received=ReceivedMessage(
+                    connection=ticket.connection,
+                    contact=ticket.contact,
+                    body=f"mensagem {i}",
+                    provider_message_id=f"race-{i}",
+                )
             )
 
     def read_and_clean():

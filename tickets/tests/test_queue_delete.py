@@ -6,8 +6,7 @@ from accounts.errors import AdminRequired
 from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import QueueHasTickets
-from tickets.errors import QueueInactive
+from tickets.errors import QueueHasTickets, QueueInactive
 from tickets.models import ConnectionRouting, Queue, Ticket, TicketEvent
 from tickets.services.queues import queue_delete
 from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory

@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import FieldValidationError
 from tenants.tenancy import tenant_scope
-from tickets.agent_errors import QueueExists
+from tickets.errors import QueueExists
 from tickets.models import Queue
 from tickets.services.queues import queue_create, queue_members_set, queue_update
 from tickets.tests.factories import QueueFactory

@@ -5,7 +5,7 @@ import pytest
 from accounts.tests.factories import AdminFactory, UserFactory
 from core.exceptions import ApplicationError
 from tenants.tenancy import tenant_scope
-from tickets.message_selectors import quick_replies_for
+from tickets.selectors import quick_replies_for
 from tickets.services.quick_replies import (
     quick_reply_create,
     quick_reply_delete,

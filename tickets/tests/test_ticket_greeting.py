@@ -5,7 +5,7 @@ import pytest
 from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, TicketEvent
-from tickets.services.messages import message_receive
+from tickets.services.messages import ReceivedMessage, message_receive
 from tickets.tests.factories import ConnectionFactory
 
 
@@ -26,8 +26,12 @@ def test_the_first_message_opens_a_ticket_and_queues_the_rendered_greeting(
     contact = ContactFactory(name="Ana Souza")
 
     with django_capture_on_commit_callbacks(execute=True):
-        first, _ = message_receive(connection=connection, contact=contact, body="oi")
-        message_receive(connection=connection, contact=contact, body="alguém?")
+        first, _ = message_receive(
+            received=ReceivedMessage(connection=connection, contact=contact, body="oi")
+        )
+        message_receive(
+            received=ReceivedMessage(connection=connection, contact=contact, body="alguém?")
+        )
 
     ticket = first.ticket
     greeting = _greetings(ticket).get()
@@ -49,9 +53,13 @@ def test_no_greeting_without_text_or_for_groups(in_alpha):
     silent = ConnectionFactory(greeting_message="   ")
     greeting = ConnectionFactory(greeting_message="Olá!")
 
-    quiet, _ = message_receive(connection=silent, contact=ContactFactory(), body="oi")
+    quiet, _ = message_receive(
+        received=ReceivedMessage(connection=silent, contact=ContactFactory(), body="oi")
+    )
     group, _ = message_receive(
-        connection=greeting, contact=ContactFactory(is_group=True), body="oi"
+        received=ReceivedMessage(
+            connection=greeting, contact=ContactFactory(is_group=True), body="oi"
+        )
     )
 
     assert not _greetings(quiet.ticket).exists()
@@ -63,8 +71,14 @@ def test_a_redelivered_first_message_does_not_greet_twice(in_alpha):
     contact = ContactFactory()
 
     first, _ = message_receive(
-        connection=connection, contact=contact, body="oi", provider_message_id="p1"
+        received=ReceivedMessage(
+            connection=connection, contact=contact, body="oi", provider_message_id="p1"
+        )
     )
-    message_receive(connection=connection, contact=contact, body="oi", provider_message_id="p1")
+    message_receive(
+        received=ReceivedMessage(
+            connection=connection, contact=contact, body="oi", provider_message_id="p1"
+        )
+    )
 
     assert _greetings(first.ticket).count() == 1

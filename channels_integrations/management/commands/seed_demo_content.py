@@ -14,7 +14,7 @@ from contacts.services import contact_upsert_from_identity, tag_create
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Queue
-from tickets.services.messages import message_receive
+from tickets.services.messages import ReceivedMessage, message_receive
 from tickets.services.queues import queue_create, queue_members_set
 from tickets.services.quick_replies import quick_reply_create
 
@@ -79,7 +79,9 @@ class Command(BaseCommand):
                 contact, _ = contact_upsert_from_identity(
                     provider=connection.provider, external_id=external_id, name=name, phone=phone
                 )
-                message_receive(connection=connection, contact=contact, body=text)
+                message_receive(
+                    received=ReceivedMessage(connection=connection, contact=contact, body=text)
+                )
         self.stdout.write(
             f"Demo content: queue {queue.name}, connection {connection.name}, "
             f"{len(CONVERSATIONS)} conversations. Web chat preview: "

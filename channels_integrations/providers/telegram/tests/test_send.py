@@ -23,7 +23,7 @@ from channels_integrations.tasks import outbound_message_deliver_task
 from contacts.services import contact_upsert_from_identity
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
-from tickets.services.messages import message_receive, message_send
+from tickets.services.messages import ReceivedMessage, message_receive, message_send
 
 send = TelegramProvider().send
 
@@ -161,7 +161,9 @@ def test_an_agents_reply_goes_out_through_the_pipeline_quoting_the_customer(
         provider="telegram", external_id="1111111", name="Ana"
     )
     question, _ = message_receive(
-        connection=bot, contact=contact, body="Cadê?", provider_message_id="1111111:1365"
+        received=ReceivedMessage(
+            connection=bot, contact=contact, body="Cadê?", provider_message_id="1111111:1365"
+        )
     )
     ticket = question.ticket
     admin = AdminFactory()
@@ -187,7 +189,7 @@ def test_a_blocked_bot_fails_the_message_with_telegrams_reason(
     contact, _ = contact_upsert_from_identity(
         provider="telegram", external_id="1111111", name="Ana"
     )
-    first, _ = message_receive(connection=bot, contact=contact, body="oi")
+    first, _ = message_receive(received=ReceivedMessage(connection=bot, contact=contact, body="oi"))
     admin = AdminFactory()
     Ticket.objects.filter(pk=first.ticket_id).update(status="open", assignee=admin)
     ticket = Ticket.objects.get(pk=first.ticket_id)

@@ -1,4 +1,4 @@
-"""Reads of messages and quick replies; visibility follows the ticket's (tickets.selectors)."""
+"""Reads of messages; visibility follows the ticket's (``tickets_visible_to``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from accounts.models import User
 from contacts.models import Tag
 from core.selectors import get_visible_or_404
-from tickets.message_errors import MessageNotFound, QuickReplyNotFound
-from tickets.models import Message, MessageEdit, QuickReply, Ticket
-from tickets.selectors import TicketEventRow, ticket_event_values, tickets_visible_to
+from tickets.errors import MessageNotFound
+from tickets.models import Message, MessageEdit, Ticket
+from tickets.selectors.tickets import TicketEventRow, ticket_event_values, tickets_visible_to
 
 
 def message_get_for_agent(*, user: User, public_id: UUID | str) -> Message:
@@ -47,19 +47,6 @@ def messages_of_ticket(*, ticket: Ticket, before: Message | None = None) -> Quer
 def message_edits_of(*, message: Message) -> QuerySet[MessageEdit]:
     """A message's previous texts, oldest first."""
     return MessageEdit.objects.filter(message=message).select_related("edited_by")
-
-
-def quick_replies_for(user: User, *, prefix: str = "") -> QuerySet[QuickReply]:
-    """The tenant-wide quick replies and ``user``'s personal ones, by shortcode; ``prefix``
-    narrows them to shortcodes starting with it (what the agent typed after "/")."""
-    replies = QuickReply.objects.filter(Q(owner__isnull=True) | Q(owner=user))
-    if prefix:
-        replies = replies.filter(shortcode__istartswith=prefix.lstrip("/"))
-    return replies.order_by("shortcode", "id")
-
-
-def quick_reply_get_for(*, user: User, pk: int) -> QuickReply:
-    return get_visible_or_404(quick_replies_for(user), QuickReplyNotFound, pk=pk)
 
 
 def message_get_for_event(message_id: int) -> Message | None:

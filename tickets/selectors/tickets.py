@@ -400,3 +400,20 @@ def ticket_event_row_audience(
     queue = values["t_queue_id"] if isinstance(queue_id, _Current) else queue_id
     assignee = values["t_assignee_id"] if isinstance(assignee_id, _Current) else assignee_id
     return _audience(queue, assignee, frozenset(values["t_owner_ids"]))
+
+
+PREVIOUS_TICKETS_SHOWN = 10
+
+
+def ticket_list_for_contact(
+    *, user: User, contact: Contact, exclude: Ticket | None = None
+) -> QuerySet[Ticket]:
+    """The contact's latest tickets that ``user`` may see, newest first (at most
+    ``PREVIOUS_TICKETS_SHOWN``), with queue and assignee joined; served by the
+    ``ticket_contact_history_idx`` index. The contact side panel lists them."""
+    tickets = tickets_visible_to(user).filter(contact=contact)
+    if exclude is not None:
+        tickets = tickets.exclude(pk=exclude.pk)
+    return tickets.select_related("queue", "assignee").order_by("-created_at", "-id")[
+        :PREVIOUS_TICKETS_SHOWN
+    ]

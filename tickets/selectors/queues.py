@@ -1,4 +1,4 @@
-"""Reads of queues and of the tenant's users, for the management API and pickers."""
+"""Reads of queues, for the management API and pickers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from core.selectors import get_visible_or_404
-from tickets.agent_errors import QueueNotFound, UserNotFound
+from tickets.errors import QueueNotFound
 from tickets.models import Queue
 
 
@@ -22,18 +22,3 @@ def queues_for(user: User) -> QuerySet[Queue]:
 def queue_get_for(*, user: User, pk: int) -> Queue:
     """One queue ``user`` may see; ``QueueNotFound`` when missing or hidden."""
     return get_visible_or_404(queues_for(user), QueueNotFound, pk=pk)
-
-
-def users_for_admin() -> QuerySet[User]:
-    """Every user of the tenant, active or not, with their queue ids prefetched."""
-    return User.objects.prefetch_related(Prefetch("queues", queryset=Queue.objects.only("pk")))
-
-
-def users_active() -> QuerySet[User]:
-    """Active users of the tenant (transfer targets); only what any agent may know of them."""
-    return User.objects.filter(is_active=True).only("pk", "name", "email", "role")
-
-
-def user_get(*, pk: int) -> User:
-    """One user of the tenant, active or not; ``UserNotFound`` otherwise."""
-    return get_visible_or_404(users_for_admin(), UserNotFound, pk=pk)

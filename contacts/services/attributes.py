@@ -1,0 +1,150 @@
+"""Custom contact attributes: their definitions, and values checked against them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Func, JSONField, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.errors import AttributeDefinitionExists
+from contacts.models import Contact, ContactAttributeDefinition
+from contacts.services._validation import full_clean
+from core.exceptions import FieldValidationError
+
+_TEXT_ATTRIBUTE_MAX = 1000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _attribute_value(definition: ContactAttributeDefinition, value: Any) -> Any:
+    """``value`` checked against the definition's type, in its stored form; ValueError if not."""
+    kind = ContactAttributeDefinition.Type
+    if definition.type == kind.TEXT:
+        if not isinstance(value, str):
+            raise ValueError(_("Enter a text."))
+        if len(value) > _TEXT_ATTRIBUTE_MAX:
+            raise ValueError(_("Use at most 1000 characters."))
+        return value.strip()
+    if definition.type == kind.NUMBER:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(_("Enter a number."))
+        return value
+    if definition.type == kind.DATE:
+        if not isinstance(value, str) or not _ISO_DATE.match(value):
+            raise ValueError(_("Enter a date as YYYY-MM-DD."))
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if definition.type == kind.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueError(_("Enter true or false."))
+        return value
+    if not isinstance(value, str) or value not in definition.choices:
+        raise ValueError(_("Choose one of the allowed values."))
+    return value
+
+
+def contact_attributes_clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom attribute values checked against the tenant's definitions.
+
+    Unknown keys are refused; ``None`` or "" removes a value. Errors are reported per key as
+    ``custom_attributes.<key>``.
+    """
+    definitions = {
+        definition.key: definition
+        for definition in ContactAttributeDefinition.objects.filter(key__in=list(values))
+    }
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[f"custom_attributes.{key}"] = [_("Unknown attribute.")]
+            continue
+        if value is None or value == "":
+            continue
+        try:
+            cleaned[key] = _attribute_value(definition, value)
+        except ValueError as exc:
+            errors[f"custom_attributes.{key}"] = [str(exc)]
+    if errors:
+        raise FieldValidationError(errors)
+    return cleaned
+
+
+def _choices_clean(kind: str, choices: Sequence[Any]) -> list[str]:
+    if kind != ContactAttributeDefinition.Type.CHOICE:
+        if choices:
+            raise FieldValidationError({"choices": [_("Only choice attributes have choices.")]})
+        return []
+    cleaned = [str(choice).strip() for choice in choices if str(choice).strip()]
+    if not cleaned or not all(isinstance(choice, str) for choice in choices):
+        raise FieldValidationError({"choices": [_("List at least one choice (texts).")]})
+    if len(set(cleaned)) != len(cleaned):
+        raise FieldValidationError({"choices": [_("Choices must not repeat.")]})
+    return cleaned
+
+
+@transaction.atomic
+def contact_attribute_definition_create(
+    *, key: str, label: str, type: str, choices: Sequence[Any] = ()
+) -> ContactAttributeDefinition:
+    """Define a custom contact attribute; the key is what API clients send values under."""
+    definition = ContactAttributeDefinition(
+        key=key.strip(), label=label.strip(), type=type, choices=_choices_clean(type, choices)
+    )
+    full_clean(definition, validate_unique=False)
+    if ContactAttributeDefinition.objects.filter(key=definition.key).exists():
+        raise AttributeDefinitionExists(
+            extra={"fields": {"key": [str(AttributeDefinitionExists.default_message)]}}
+        )
+    try:
+        with transaction.atomic():
+            definition.save()
+    except IntegrityError as exc:
+        raise AttributeDefinitionExists() from exc
+    return definition
+
+
+@transaction.atomic
+def contact_attribute_definition_update(
+    *,
+    definition: ContactAttributeDefinition,
+    label: str | None = None,
+    choices: Sequence[Any] | None = None,
+) -> ContactAttributeDefinition:
+    """Rename an attribute or change its choices; key and type are fixed once values exist."""
+    if label is not None:
+        definition.label = label.strip()
+    if choices is not None:
+        definition.choices = _choices_clean(definition.type, choices)
+    full_clean(definition, validate_unique=False)
+    definition.save()
+    return definition
+
+
+@transaction.atomic
+def contact_attribute_definition_delete(*, definition: ContactAttributeDefinition) -> None:
+    """Delete an attribute definition and its value on every contact."""
+    Contact.objects.filter(custom_attributes__has_key=definition.key).update(
+        custom_attributes=Func(
+            F("custom_attributes"),
+            Value(definition.key, output_field=CharField()),
+            arg_joiner=" - ",
+            template="(%(expressions)s)",
+            output_field=JSONField(),
+        ),
+        updated_at=timezone.now(),
+    )
+    definition.delete()
