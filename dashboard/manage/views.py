@@ -58,22 +58,27 @@ def _page(
 # ---------------------------------------------------------------- queues
 
 
+def _queue_save(form: QueueForm, *, by: User, queue: Queue | None = None) -> Queue:
+    """Create the queue (``queue`` None) or update it from the valid form, then set its
+    members; the services refuse what breaks their rules."""
+    data = form.cleaned_data
+    fields = {name: data[name] for name in ("name", "color", "greeting_message", "is_active")}
+    if queue is None:
+        queue = queue_create(by=by, **fields)
+    else:
+        queue_update(queue=queue, by=by, **fields)
+    queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=by)
+    return queue
+
+
 @admin_required
 def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queues with their agents; a form to add one."""
     user = request.user
     form = QueueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            queue = queue_create(
-                by=user,
-                name=data["name"],
-                color=data["color"],
-                greeting_message=data["greeting_message"],
-                is_active=data["is_active"],
-            )
-            queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=user)
+            queue = _queue_save(form, by=user)
         except ApplicationError as exc:
             form_add_service_error(form, exc)
         else:
@@ -105,17 +110,8 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     form = QueueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            queue_update(
-                queue=queue,
-                by=user,
-                name=data["name"],
-                color=data["color"],
-                greeting_message=data["greeting_message"],
-                is_active=data["is_active"],
-            )
-            queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=user)
+            _queue_save(form, by=user, queue=queue)
         except ApplicationError as exc:
             form_add_service_error(form, exc)
         else:
