@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: tenants.models imports this module (same app)
     from tenants.models import Tenant
 
 T = TypeVar("T")

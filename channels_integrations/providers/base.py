@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.http import HttpRequest
+
+from connections.models import ChannelConnection
 from connections.providers.base import ConnectionProvider
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from connections.models import ChannelConnection
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection as db
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -44,6 +45,7 @@ from channels_integrations.providers.registry import UnknownProvider, provider_f
 from connections.models import ChannelConnection
 from contacts.services import contact_upsert_from_identity
 from tenants.channel_routes import channel_route_find
+from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import media_validate
@@ -56,11 +58,6 @@ from tickets.services.messages import (
     message_status_update,
     message_status_watermark,
 )
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -6,12 +6,11 @@ connections/crypto.py); if storage changes again, only this function changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-if TYPE_CHECKING:
-    from connections.models import ChannelConnection
+from connections.models import ChannelConnection
 
 
 def credentials_of(connection: ChannelConnection) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import mimetypes
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.core.files.storage import default_storage
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from channels_integrations.providers.base import (
@@ -30,12 +31,8 @@ from channels_integrations.providers.meta.messaging_inbound import parse_messagi
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.signatures import verify_signature
 from channels_integrations.providers.meta.webhooks import meta_parse_routed
+from connections.models import ChannelConnection
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from connections.models import ChannelConnection
 
 GRAPH_ID = r"^\d{1,32}$"
 # Our kinds → Send API attachment types.

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
 
 from channels_integrations.providers.base import WebhookRejected
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="

@@ -14,9 +14,10 @@ import hmac
 import json
 import mimetypes
 import secrets
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.core.files.storage import default_storage
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from channels_integrations.providers.base import (
@@ -30,12 +31,8 @@ from channels_integrations.providers.base import (
 from channels_integrations.providers.telegram.client import TelegramClient
 from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
 from channels_integrations.providers.telegram.payloads import message_key, update_items
+from connections.models import ChannelConnection
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from connections.models import ChannelConnection
 
 Kind = Message.Kind
 

@@ -14,12 +14,13 @@ without decrypting anything: the origins allowed to embed it, its title, colour 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.files.storage import default_storage
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -31,13 +32,9 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
+from connections.models import ChannelConnection
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from connections.models import ChannelConnection
 
 DEFAULT_COLOR = "#1f6feb"
 VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -9,9 +9,10 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 from __future__ import annotations
 
 import mimetypes
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.storage import default_storage
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -29,12 +30,8 @@ from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.signatures import verify_signature
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
+from connections.models import ChannelConnection
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-
-    from connections.models import ChannelConnection
 
 GRAPH_ID = r"^\d{1,32}$"
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
