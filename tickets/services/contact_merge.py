@@ -88,6 +88,7 @@ def _move_references(survivor: Contact, merged: Contact) -> None:
         if isinstance(field, ForeignObjectRel)
     ]
     for relation in relations:
+        # Whichever app declares the reference (any floor): the merge names no model of theirs.
         related_model: Any = relation.related_model
         field = relation.field
         if relation.many_to_many:
