@@ -68,41 +68,23 @@ def log(message: str) -> None:
 
 def seed() -> dict[str, Any]:
     """Tenant, 20 agents in a queue, WhatsApp and Telegram connections routed to it."""
-    from django.conf import settings
-
     from accounts.models import User
     from accounts.tokens import issue_token_pair
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
     from contacts.models import ContactIdentity
     from contacts.services import contact_upsert_from_identity
     from tenants.channel_routes import channel_routes_set
-    from tenants.models import Domain, Tenant
-    from tenants.services import tenant_provision
-    from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import ConnectionRouting, Queue, Ticket
+    from tenants.services import tenant_public_ensure
+    from tenants.tenancy import tenant_scope
+    from tickets.models import ConnectionRouting, Ticket
     from tickets.protocols import protocol_next
 
-    with public_scope():
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public", defaults={"name": "TikTickets platform"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
-        )
-    tenant = tenant_provision(
-        name="Bench ingest",
-        slug=SLUG,
-        admin_email="admin@ingest.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=AGENTS + 10,
-    ).tenant
+    tenant_public_ensure()
+    tenant, queue, agents = tenant_with_agents(
+        name="Bench ingest", slug=SLUG, email_domain="ingest.example", agents=AGENTS
+    )
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        agents = User.objects.bulk_create(
-            User(email=f"agent{n}@ingest.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(AGENTS)
-        )
-        queue.members.set(agents)
         whatsapp = ChannelConnection(provider="whatsapp_cloud", name="WhatsApp", status="connected")
         whatsapp.credentials = {
             "phone_number_id": PHONE,

@@ -56,36 +56,17 @@ def log(message: str) -> None:
 
 def seed() -> tuple[Any, Any]:
     """A tenant with a queue of 20 agents and a WhatsApp connection into it."""
-    from django.conf import settings
-
-    from accounts.models import User
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
-    from tenants.models import Domain, Tenant
-    from tenants.services import tenant_provision
-    from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import ConnectionRouting, Queue
+    from tenants.services import tenant_public_ensure
+    from tenants.tenancy import tenant_scope
+    from tickets.models import ConnectionRouting
 
-    with public_scope():
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public", defaults={"name": "TikTickets platform"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
-        )
-    tenant = tenant_provision(
-        name="Bench profile",
-        slug=SLUG,
-        admin_email="admin@profile.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=AGENTS + 10,
-    ).tenant
+    tenant_public_ensure()
+    tenant, queue, _agents = tenant_with_agents(
+        name="Bench profile", slug=SLUG, email_domain="profile.example", agents=AGENTS
+    )
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        agents = User.objects.bulk_create(
-            User(email=f"agent{n}@profile.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(AGENTS)
-        )
-        queue.members.set(agents)
         connection = ChannelConnection(
             provider="whatsapp_cloud", name="WhatsApp", status="connected"
         )

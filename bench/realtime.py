@@ -71,28 +71,17 @@ def seed(agents: int) -> dict[str, Any]:
     """The tenant, ``agents`` agents in one queue, one ticket there; returns tokens and ids."""
     from accounts.models import User
     from accounts.tokens import issue_token_pair
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
     from contacts.models import Contact
-    from tenants.services import tenant_provision
     from tenants.tenancy import tenant_scope
-    from tickets.models import ConnectionRouting, Queue, Ticket
+    from tickets.models import ConnectionRouting, Ticket
     from tickets.protocols import protocol_next
 
-    provisioned = tenant_provision(
-        name="Bench realtime",
-        slug=SLUG,
-        admin_email="admin@bench.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=agents + 10,
+    tenant, queue, users = tenant_with_agents(
+        name="Bench realtime", slug=SLUG, email_domain="bench.example", agents=agents
     )
-    tenant = provisioned.tenant
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        users = User.objects.bulk_create(
-            User(email=f"agent{n}@bench.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(agents)
-        )
-        queue.members.set(users)
         connection = ChannelConnection.objects.create(provider="webchat", name="Bench")
         ConnectionRouting.objects.create(connection=connection, default_queue=queue)
         contact = Contact.objects.create(name="Cliente Bench")
