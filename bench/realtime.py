@@ -31,16 +31,13 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 
 from bench.common import (  # noqa: E402
     check_database_name,
-    drop_database,
     git_info,
-    machine_info,
     percentile,
-    recreate_database,
     table,
     utc_now,
-    write_result,
+    write_run_result,
 )
-from bench.harness import BenchContext, Figure  # noqa: E402
+from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
 
 SLUG = "benchrt"
 REDIS_DB = "redis://127.0.0.1:6379/9"
@@ -250,38 +247,24 @@ def measure(
         "DJANGO_SETTINGS_MODULE": "tiktickets.settings.dev",
     }
     os.environ.update(env)
-    log(f"recreating database {database}")
-    recreate_database(database)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    call_command("migrate_schemas", "--shared", verbosity=0)
-    most = max(n for n, _ in plan)
-    log(f"seeding a tenant with {most} agents")
-    seeded = seed(most)
-    port = port or _free_port()
-    daphne = start_daphne(port, env)
-    results = []
-    try:
-        for n, rate in plan:
-            log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
-            try:
-                results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
-            except Exception as exc:  # report the failure, keep the other figures
-                log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
-                results.append({"clients": n, "rate": rate, "failed": repr(exc)})
-    finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(database)
-        redis.Redis.from_url(redis_url).flushdb()
+    with bench_database(database, redis_url=redis_url, log=log):
+        most = max(n for n, _ in plan)
+        log(f"seeding a tenant with {most} agents")
+        seeded = seed(most)
+        port = port or _free_port()
+        daphne = start_daphne(port, env)
+        results = []
+        try:
+            for n, rate in plan:
+                log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
+                try:
+                    results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
+                except Exception as exc:  # report the failure, keep the other figures
+                    log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
+                    results.append({"clients": n, "rate": rate, "failed": repr(exc)})
+        finally:
+            daphne.terminate()
+            daphne.wait(timeout=10)
     return results
 
 
@@ -368,11 +351,7 @@ def main() -> int:
             ],
         )
     )
-    path = write_result(
-        "realtime",
-        {"git": git, "machine": machine_info(), "results": results},
-        commit=git.get("commit", "unknown"),
-    )
+    path = write_run_result("realtime", {"results": results}, git=git)
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 
