@@ -14,7 +14,6 @@ import mimetypes
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -33,6 +32,7 @@ from channels_integrations.providers.meta.credentials import (
 from channels_integrations.providers.meta.graph import GraphClient, download
 from channels_integrations.providers.meta.messaging_inbound import parse_messaging_payload
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
+from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import meta_parse_routed
 from tickets.models import Message
 
@@ -133,21 +133,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
         message: OutboundMessage,
     ) -> dict[str, Any]:
         attachment = {"type": _ATTACHMENT_TYPES[message.kind], "payload": {"is_reusable": False}}
-        filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
-        mime_type = (
-            message.media_mime_type
-            or mimetypes.guess_type(filename)[0]
-            or "application/octet-stream"
-        )
-        try:
-            file = default_storage.open(message.media_name, "rb")
-        except FileNotFoundError as exc:
-            raise ProviderError(
-                _("The file to send is missing from storage."),
-                permanent=True,
-                code="media_missing",
-            ) from exc
-        with file:
+        with outbound_file(message) as (filename, file, mime_type):
             return client.post(
                 path,
                 data={

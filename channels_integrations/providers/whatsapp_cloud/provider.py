@@ -8,10 +8,8 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 
 from __future__ import annotations
 
-import mimetypes
 from typing import TYPE_CHECKING, Any
 
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -29,6 +27,7 @@ from channels_integrations.providers.meta.credentials import (
 )
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
+from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
 from tickets.models import Message
@@ -172,17 +171,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
 
 def upload_media(client: GraphClient, phone_number_id: str, message: OutboundMessage) -> str:
     """POST the stored file to ``/{phone_number_id}/media``; returns the media id."""
-    filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
-    mime_type = (
-        message.media_mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    )
-    try:
-        file = default_storage.open(message.media_name, "rb")
-    except FileNotFoundError as exc:
-        raise ProviderError(
-            _("The file to send is missing from storage."), permanent=True, code="media_missing"
-        ) from exc
-    with file:
+    with outbound_file(message) as (filename, file, mime_type):
         answer = client.post(
             f"{phone_number_id}/media",
             data={"messaging_product": "whatsapp", "type": mime_type},
