@@ -10,7 +10,10 @@ names it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from channels_integrations.providers.base import ChannelProvider, ProviderError
 from channels_integrations.providers.meta.credentials import credentials_of
@@ -18,12 +21,7 @@ from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient
 from channels_integrations.providers.meta.signatures import verify_signature
 from channels_integrations.providers.registry import PROVIDERS, provider_for
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
-    from django.utils.functional import Promise
-
-    from connections.models import ChannelConnection
+from connections.models import ChannelConnection
 
 META_WEBHOOK_PATH = "meta/"
 
