@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,10 +34,8 @@ from channels_integrations.providers.meta.messaging_inbound import parse_messagi
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import meta_parse_routed
+from connections.models import ChannelConnection
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from connections.models import ChannelConnection
 
 # Our kinds → Send API attachment types.
 _ATTACHMENT_TYPES: dict[str, str] = {

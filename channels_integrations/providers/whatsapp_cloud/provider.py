@@ -8,7 +8,7 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,10 +30,8 @@ from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
+from connections.models import ChannelConnection
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from connections.models import ChannelConnection
 
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 # WhatsApp shows a caption under images, videos and documents only.
