@@ -169,6 +169,19 @@ def write_result(name: str, payload: dict[str, Any], *, commit: str) -> Path:
     return path
 
 
+def write_run_result(
+    name: str, payload: dict[str, Any], *, git: dict[str, Any] | None = None
+) -> Path:
+    """``write_result`` with what every run records first: the commit under test (``git``, or
+    read now) and the machine."""
+    git = git or git_info()
+    return write_result(
+        name,
+        {"git": git, "machine": machine_info(), **payload},
+        commit=str(git.get("commit", "unknown")),
+    )
+
+
 # ---------------------------------------------------------------- printing
 
 

@@ -15,9 +15,13 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.common import check_database_name, drop_database, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,6 +168,35 @@ def django_setup(
     import django
 
     django.setup()
+
+
+@contextmanager
+def bench_database(
+    database: str, *, redis_url: str, log: Callable[[str], None], empty_redis: bool = True
+) -> Iterator[str]:
+    """A measurement's own database, for the ``with`` block: ``database`` (refused unless a
+    bench name) dropped and re-created, Django set up on it (and on ``redis_url``), its shared
+    schema migrated and, with ``empty_redis``, that Redis database emptied. On the way out,
+    Django's connections are closed, the database dropped and Redis emptied again. Yields the
+    checked name."""
+    database = check_database_name(database)
+    log(f"recreating database {database}")
+    recreate_database(database)
+    django_setup(database, redis_url=redis_url)
+    import redis
+    from django.core.management import call_command
+    from django.db import connections
+
+    try:
+        if empty_redis:
+            redis.Redis.from_url(redis_url).flushdb()
+        call_command("migrate_schemas", "--shared", verbosity=0)
+        yield database
+    finally:
+        connections.close_all()
+        drop_database(database)
+        if empty_redis:
+            redis.Redis.from_url(redis_url).flushdb()
 
 
 def log(module: str, message: str) -> None:

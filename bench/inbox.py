@@ -57,12 +57,11 @@ from bench.common import (  # noqa: E402
     check_database_name,
     drop_database,
     git_info,
-    machine_info,
     percentile,
     recreate_database,
     table,
     utc_now,
-    write_result,
+    write_run_result,
 )
 from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
 
@@ -670,18 +669,16 @@ def main() -> int:
             ],
         )
     )
-    path = write_result(
+    path = write_run_result(
         "inbox",
         {
-            "git": git,
-            "machine": machine_info(),
             "server": server,
             "seeded": seeded,
             "requests_per_kind": args.requests,
             "target_p99_ms": TARGET_P99_MS,
             "results": results,
         },
-        commit=str(git.get("commit", "unknown")),
+        git=git,
     )
     print(f"results: {path.relative_to(ROOT)}")
     return 0 if all(r["status"] == 200 for r in results) else 1

@@ -34,17 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import (  # noqa: E402
-    check_database_name,
-    drop_database,
-    git_info,
-    machine_info,
-    percentile,
-    recreate_database,
-    table,
-    write_result,
-)
-from bench.harness import BenchContext, Figure, django_setup  # noqa: E402
+from bench.common import percentile, table, write_run_result  # noqa: E402
+from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
 from simulator import (  # noqa: E402
     Delivery,
     Faults,
@@ -68,41 +59,23 @@ def log(message: str) -> None:
 
 def seed() -> dict[str, Any]:
     """Tenant, 20 agents in a queue, WhatsApp and Telegram connections routed to it."""
-    from django.conf import settings
-
     from accounts.models import User
     from accounts.tokens import issue_token_pair
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
     from contacts.models import ContactIdentity
     from contacts.services import contact_upsert_from_identity
     from tenants.channel_routes import channel_routes_set
-    from tenants.models import Domain, Tenant
-    from tenants.services import tenant_provision
-    from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import ConnectionRouting, Queue, Ticket
+    from tenants.services import tenant_public_ensure
+    from tenants.tenancy import tenant_scope
+    from tickets.models import ConnectionRouting, Ticket
     from tickets.protocols import protocol_next
 
-    with public_scope():
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public", defaults={"name": "TikTickets platform"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
-        )
-    tenant = tenant_provision(
-        name="Bench ingest",
-        slug=SLUG,
-        admin_email="admin@ingest.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=AGENTS + 10,
-    ).tenant
+    tenant_public_ensure()
+    tenant, queue, agents = tenant_with_agents(
+        name="Bench ingest", slug=SLUG, email_domain="ingest.example", agents=AGENTS
+    )
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        agents = User.objects.bulk_create(
-            User(email=f"agent{n}@ingest.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(AGENTS)
-        )
-        queue.members.set(agents)
         whatsapp = ChannelConnection(provider="whatsapp_cloud", name="WhatsApp", status="connected")
         whatsapp.credentials = {
             "phone_number_id": PHONE,
@@ -375,45 +348,36 @@ def measure(
 
     from bench.processes import AppProcesses
 
-    database = check_database_name(database)
     keys = {
         "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
     }
     os.environ.update(keys)
-    log(f"recreating database {database}")
-    recreate_database(database)
-    django_setup(database, redis_url=redis_url)
-    import redis
-    from django.core.management import call_command
+    with bench_database(database, redis_url=redis_url, log=log) as database:
+        import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
-    call_command("migrate_schemas", "--shared", verbosity=0)
-    seeded = seed()
-    sim = Simulator().start()
-    env = {
-        **keys,
-        "META_GRAPH_API_URL": sim.graph_url,
-        "TELEGRAM_API_BASE_URL": sim.telegram_base_url,
-    }
-    try:
-        with AppProcesses(database=database, redis_url=redis_url, work_dir=work, env=env) as app:
-            log(f"processes up in {app.startup_s:.1f} s")
-            steps, posted = asyncio.run(inbound(app, seeded, rates, seconds))
-            reconciled = reconcile(seeded["tenant"], posted)
-            broker = redis.Redis.from_url(redis_url)
-            reconciled["broker"] = {
-                "inbound_queued": broker.llen("inbound"),
-                "unacked": broker.hlen("unacked"),
-            }
-            out = outbound(sim, seeded, seconds)
-    finally:
-        sim.stop()
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(database)
-        redis.Redis.from_url(redis_url).flushdb()
+        seeded = seed()
+        sim = Simulator().start()
+        env = {
+            **keys,
+            "META_GRAPH_API_URL": sim.graph_url,
+            "TELEGRAM_API_BASE_URL": sim.telegram_base_url,
+        }
+        try:
+            with AppProcesses(
+                database=database, redis_url=redis_url, work_dir=work, env=env
+            ) as app:
+                log(f"processes up in {app.startup_s:.1f} s")
+                steps, posted = asyncio.run(inbound(app, seeded, rates, seconds))
+                reconciled = reconcile(seeded["tenant"], posted)
+                broker = redis.Redis.from_url(redis_url)
+                reconciled["broker"] = {
+                    "inbound_queued": broker.llen("inbound"),
+                    "unacked": broker.hlen("unacked"),
+                }
+                out = outbound(sim, seeded, seconds)
+        finally:
+            sim.stop()
     return {"inbound": steps, "reconciled": reconciled, "outbound": out}
 
 
@@ -555,12 +519,7 @@ def main() -> int:
     work = Path("/tmp/tiktickets-bench-ingest")  # noqa: S108 - logs of the app processes
     result = measure(args.database, args.redis_url, args.rates, args.seconds, work)
     print_report(result)
-    git = git_info()
-    path = write_result(
-        "ingest",
-        {"git": git, "machine": machine_info(), **result},
-        commit=git.get("commit", "unknown"),
-    )
+    path = write_run_result("ingest", result)
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 

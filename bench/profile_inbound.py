@@ -38,13 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import (  # noqa: E402
-    check_database_name,
-    drop_database,
-    recreate_database,
-    table,
-)
-from bench.harness import django_setup  # noqa: E402
+from bench.common import table  # noqa: E402
+from bench.harness import bench_database  # noqa: E402
 
 SLUG = "benchprofile"
 AGENTS = 20
@@ -56,36 +51,17 @@ def log(message: str) -> None:
 
 def seed() -> tuple[Any, Any]:
     """A tenant with a queue of 20 agents and a WhatsApp connection into it."""
-    from django.conf import settings
-
-    from accounts.models import User
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
-    from tenants.models import Domain, Tenant
-    from tenants.services import tenant_provision
-    from tenants.tenancy import public_scope, tenant_scope
-    from tickets.models import ConnectionRouting, Queue
+    from tenants.services import tenant_public_ensure
+    from tenants.tenancy import tenant_scope
+    from tickets.models import ConnectionRouting
 
-    with public_scope():
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public", defaults={"name": "TikTickets platform"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
-        )
-    tenant = tenant_provision(
-        name="Bench profile",
-        slug=SLUG,
-        admin_email="admin@profile.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=AGENTS + 10,
-    ).tenant
+    tenant_public_ensure()
+    tenant, queue, _agents = tenant_with_agents(
+        name="Bench profile", slug=SLUG, email_domain="profile.example", agents=AGENTS
+    )
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        agents = User.objects.bulk_create(
-            User(email=f"agent{n}@profile.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(AGENTS)
-        )
-        queue.members.set(agents)
         connection = ChannelConnection(
             provider="whatsapp_cloud", name="WhatsApp", status="connected"
         )
@@ -163,20 +139,13 @@ def phase(
 def measure(
     database: str, redis_url: str, events: int, *, profile: bool, show: bool = False
 ) -> dict[str, Any]:
-    database = check_database_name(database)
-    log(f"recreating database {database}")
-    recreate_database(database)
     os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-profile-asgi"
     os.environ["CACHE_KEY_PREFIX"] = "tt-bench-profile"
-    django_setup(database, redis_url=redis_url)
-    from django.core.management import call_command
-    from django.db import connections
+    # Only this module's keys are deleted from Redis (at the end): the database is not emptied.
+    with bench_database(database, redis_url=redis_url, log=log, empty_redis=False):
+        from core.redis import redis_client
+        from tenants.tenancy import tenant_scope
 
-    from core.redis import redis_client
-    from tenants.tenancy import tenant_scope
-
-    try:
-        call_command("migrate_schemas", "--shared", verbosity=0)
         tenant, connection = seed()
         profiler = cProfile.Profile() if profile else None
         with tenant_scope(tenant):
@@ -192,9 +161,6 @@ def measure(
             follow = phase(connection, tag="follow", senders=senders, show_queries=show)
             for key in redis_client().scan_iter(match=f"{SLUG}:*", count=1000):
                 redis_client().delete(key)
-    finally:
-        connections.close_all()
-        drop_database(database)
     result: dict[str, Any] = {"first_contact": first, "follow_up": follow}
     if profiler is not None:
         out = io.StringIO()

@@ -31,16 +31,13 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 
 from bench.common import (  # noqa: E402
     check_database_name,
-    drop_database,
     git_info,
-    machine_info,
     percentile,
-    recreate_database,
     table,
     utc_now,
-    write_result,
+    write_run_result,
 )
-from bench.harness import BenchContext, Figure  # noqa: E402
+from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
 
 SLUG = "benchrt"
 REDIS_DB = "redis://127.0.0.1:6379/9"
@@ -71,28 +68,17 @@ def seed(agents: int) -> dict[str, Any]:
     """The tenant, ``agents`` agents in one queue, one ticket there; returns tokens and ids."""
     from accounts.models import User
     from accounts.tokens import issue_token_pair
+    from bench.seeding import tenant_with_agents
     from connections.models import ChannelConnection
     from contacts.models import Contact
-    from tenants.services import tenant_provision
     from tenants.tenancy import tenant_scope
-    from tickets.models import ConnectionRouting, Queue, Ticket
+    from tickets.models import ConnectionRouting, Ticket
     from tickets.protocols import protocol_next
 
-    provisioned = tenant_provision(
-        name="Bench realtime",
-        slug=SLUG,
-        admin_email="admin@bench.example",
-        admin_password="Bench-Admin-Password-1",
-        max_users=agents + 10,
+    tenant, queue, users = tenant_with_agents(
+        name="Bench realtime", slug=SLUG, email_domain="bench.example", agents=agents
     )
-    tenant = provisioned.tenant
     with tenant_scope(tenant):
-        queue = Queue.objects.create(name="Bench", color="#336699")
-        users = User.objects.bulk_create(
-            User(email=f"agent{n}@bench.example", name=f"Agent {n}", role=User.Role.AGENT)
-            for n in range(agents)
-        )
-        queue.members.set(users)
         connection = ChannelConnection.objects.create(provider="webchat", name="Bench")
         ConnectionRouting.objects.create(connection=connection, default_queue=queue)
         contact = Contact.objects.create(name="Cliente Bench")
@@ -261,38 +247,24 @@ def measure(
         "DJANGO_SETTINGS_MODULE": "tiktickets.settings.dev",
     }
     os.environ.update(env)
-    log(f"recreating database {database}")
-    recreate_database(database)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    call_command("migrate_schemas", "--shared", verbosity=0)
-    most = max(n for n, _ in plan)
-    log(f"seeding a tenant with {most} agents")
-    seeded = seed(most)
-    port = port or _free_port()
-    daphne = start_daphne(port, env)
-    results = []
-    try:
-        for n, rate in plan:
-            log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
-            try:
-                results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
-            except Exception as exc:  # report the failure, keep the other figures
-                log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
-                results.append({"clients": n, "rate": rate, "failed": repr(exc)})
-    finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(database)
-        redis.Redis.from_url(redis_url).flushdb()
+    with bench_database(database, redis_url=redis_url, log=log):
+        most = max(n for n, _ in plan)
+        log(f"seeding a tenant with {most} agents")
+        seeded = seed(most)
+        port = port or _free_port()
+        daphne = start_daphne(port, env)
+        results = []
+        try:
+            for n, rate in plan:
+                log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
+                try:
+                    results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
+                except Exception as exc:  # report the failure, keep the other figures
+                    log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
+                    results.append({"clients": n, "rate": rate, "failed": repr(exc)})
+        finally:
+            daphne.terminate()
+            daphne.wait(timeout=10)
     return results
 
 
@@ -379,11 +351,7 @@ def main() -> int:
             ],
         )
     )
-    path = write_result(
-        "realtime",
-        {"git": git, "machine": machine_info(), "results": results},
-        commit=git.get("commit", "unknown"),
-    )
+    path = write_run_result("realtime", {"results": results}, git=git)
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 

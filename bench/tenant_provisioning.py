@@ -133,21 +133,6 @@ def count_migrations() -> dict[str, Any]:
     }
 
 
-def ensure_public_tenant() -> None:
-    from django.conf import settings
-
-    from tenants.models import Domain, Tenant
-    from tenants.tenancy import public_scope
-
-    with public_scope():
-        public, _ = Tenant.objects.get_or_create(
-            schema_name="public", defaults={"name": "TikTickets platform"}
-        )
-        Domain.objects.get_or_create(
-            domain=settings.TIKTICKETS_BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
-        )
-
-
 def schema_facts(schemas: list[str]) -> dict[str, tuple[int, int]]:
     """Per schema: (tables, rows in its django_migrations); (tables, -1) without that table."""
     from django.db import connection
@@ -731,7 +716,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         from django.conf import settings
         from django.db import connections
 
-        ensure_public_tenant()
+        from tenants.services import tenant_public_ensure
+
+        tenant_public_ensure()
         migrations = count_migrations()
         password_hash = password_hash_seconds()
 

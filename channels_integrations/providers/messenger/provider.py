@@ -6,33 +6,19 @@ Send API: https://developers.facebook.com/documentation/business-messaging/messe
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers
 
-from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP
-from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
+from channels_integrations.providers.meta.messaging_provider import (
+    MetaMessagingProvider,
+    PageCredentialsSerializer,
+)
 from channels_integrations.providers.meta.webhooks import MESSENGER_OBJECT
-
-
-class MessengerCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
-    """A Facebook Page, its Page access token and the app's webhook secrets."""
-
-    page_id = serializers.RegexField(GRAPH_ID, label=gettext_lazy("Page ID"), max_length=32)
-    page_access_token = serializers.CharField(
-        label=gettext_lazy("Page access token"), max_length=1024
-    )
-    app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
 
 
 class MessengerProvider(MetaMessagingProvider):
     key = "messenger"
     label = gettext_lazy("Messenger")
-    credentials_serializer = MessengerCredentialsSerializer
+    credentials_serializer = PageCredentialsSerializer
     object_type = MESSENGER_OBJECT
     # Messenger webhooks carry the Page id as entry[].id.
     account_id_field = "page_id"

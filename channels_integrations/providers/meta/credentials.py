@@ -18,5 +18,7 @@ def credentials_of(connection: ChannelConnection) -> dict[str, Any]:
     return dict(connection.credentials or {})
 
 
+# A Graph object id (phone number, Page, Instagram account, WhatsApp Business Account).
+GRAPH_ID = r"^\d{1,32}$"
 # Shown under the verify token on the admin pages (every Meta product's credentials have one).
 VERIFY_TOKEN_HELP = gettext_lazy("You choose it; type the same in Meta's webhook settings.")

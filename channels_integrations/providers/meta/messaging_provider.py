@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import mimetypes
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
-from django.core.files.storage import default_storage
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 
 from channels_integrations.providers.base import (
     InboundItem,
@@ -24,17 +24,19 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
-from channels_integrations.providers.meta.credentials import credentials_of
-from channels_integrations.providers.meta.errors import CODE_AUTH
+from channels_integrations.providers.meta.credentials import (
+    GRAPH_ID,
+    VERIFY_TOKEN_HELP,
+    credentials_of,
+)
 from channels_integrations.providers.meta.graph import GraphClient, download
 from channels_integrations.providers.meta.messaging_inbound import parse_messaging_payload
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
-from channels_integrations.providers.meta.signatures import verify_signature
+from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import meta_parse_routed
 from connections.models import ChannelConnection
 from tickets.models import Message
 
-GRAPH_ID = r"^\d{1,32}$"
 # Our kinds → Send API attachment types.
 _ATTACHMENT_TYPES: dict[str, str] = {
     Message.Kind.IMAGE: "image",
@@ -45,47 +47,31 @@ _ATTACHMENT_TYPES: dict[str, str] = {
 }
 
 
+class PageCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
+    """A Facebook Page, its Page access token and the app's webhook secrets."""
+
+    page_id = serializers.RegexField(GRAPH_ID, label=gettext_lazy("Page ID"), max_length=32)
+    page_access_token = serializers.CharField(
+        label=gettext_lazy("Page access token"), max_length=1024
+    )
+    app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
+    verify_token = serializers.CharField(
+        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
+    )
+
+
 class MetaMessagingProvider(MetaWebhookProvider):
     """Messenger/Instagram adapter body; subclasses name the webhook object and the account."""
 
-    # Credential holding the id that appears as ``entry[].id`` in this product's webhooks.
-    account_id_field: ClassVar[str]
-    # Fields asked of the account by ``check_credentials``.
-    profile_fields: ClassVar[tuple[str, ...]]
+    access_token_field = "page_access_token"  # noqa: S105  (a field name)
     secret_fields = ("page_access_token", "app_secret", "verify_token")
+    account_not_found = gettext_lazy(
+        "The account %(id)s was not found, or the Page access token cannot manage it (%(detail)s)."
+    )
     # Send API: 300 calls per second per Page / Instagram professional account for text, links,
     # reactions and stickers (audio and video: 10 per second; going over those is answered with
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
-
-    def route_keys(self, credentials: dict[str, Any]) -> list[str]:
-        return [str(credentials[self.account_id_field])]
-
-    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        account_id = str(credentials[self.account_id_field])
-        client = GraphClient(str(credentials["page_access_token"]))
-        try:
-            account = client.get(account_id, params={"fields": ",".join(self.profile_fields)})
-        except ProviderError as exc:
-            if not exc.permanent or exc.code == CODE_AUTH:
-                raise
-            raise ProviderError(
-                _(
-                    "The account %(id)s was not found, or the Page access token cannot manage "
-                    "it (%(detail)s)."
-                )
-                % {"id": account_id, "detail": exc.detail},
-                permanent=True,
-                code=exc.code,
-            ) from exc
-        return {
-            field: str(account[field])
-            for field in self.profile_fields
-            if account.get(field) is not None
-        }
-
-    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
-        verify_signature(request, str(credentials_of(connection).get("app_secret") or ""))
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(
@@ -101,7 +87,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
         is sent. Quoting a message is not offered by the Send API; the quote is dropped.
         """
         credentials = credentials_of(connection)
-        client = GraphClient(str(credentials["page_access_token"]))
+        client = self.graph_client(credentials)
         path = f"{credentials['page_id']}/messages"
         recipient = {"id": message.recipient}
         if message.kind == Message.Kind.TEXT:
@@ -145,21 +131,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
         message: OutboundMessage,
     ) -> dict[str, Any]:
         attachment = {"type": _ATTACHMENT_TYPES[message.kind], "payload": {"is_reusable": False}}
-        filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
-        mime_type = (
-            message.media_mime_type
-            or mimetypes.guess_type(filename)[0]
-            or "application/octet-stream"
-        )
-        try:
-            file = default_storage.open(message.media_name, "rb")
-        except FileNotFoundError as exc:
-            raise ProviderError(
-                _("The file to send is missing from storage."),
-                permanent=True,
-                code="media_missing",
-            ) from exc
-        with file:
+        with outbound_file(message) as (filename, file, mime_type):
             return client.post(
                 path,
                 data={

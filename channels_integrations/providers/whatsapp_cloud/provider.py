@@ -8,11 +8,8 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
-from django.core.files.storage import default_storage
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -23,17 +20,19 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
-from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP, credentials_of
-from channels_integrations.providers.meta.errors import CODE_AUTH
+from channels_integrations.providers.meta.credentials import (
+    GRAPH_ID,
+    VERIFY_TOKEN_HELP,
+    credentials_of,
+)
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
-from channels_integrations.providers.meta.signatures import verify_signature
+from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
 from connections.models import ChannelConnection
 from tickets.models import Message
 
-GRAPH_ID = r"^\d{1,32}$"
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 # WhatsApp shows a caption under images, videos and documents only.
 _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
@@ -72,49 +71,24 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     object_type = WHATSAPP_OBJECT
     credentials_serializer = WhatsAppCloudCredentialsSerializer
     secret_fields = ("access_token", "app_secret", "verify_token")
+    # The webhook's entry[].id is the WhatsApp Business Account; the number is in
+    # changes[].value.metadata.phone_number_id (see meta.webhooks.meta_route_keys_of).
+    account_id_field = "phone_number_id"
+    access_token_field = "access_token"  # noqa: S105  (a field name)
+    profile_fields = ("display_phone_number", "verified_name", "quality_rating")
+    account_not_found = gettext_lazy(
+        "The phone number ID %(id)s was not found, or the access token cannot manage it "
+        "(%(detail)s)."
+    )
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
-
-    def route_keys(self, credentials: dict[str, Any]) -> list[str]:
-        # The webhook's entry[].id is the WhatsApp Business Account; the number is in
-        # changes[].value.metadata.phone_number_id (see meta.webhooks.meta_route_keys_of).
-        return [str(credentials["phone_number_id"])]
-
-    def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        phone_number_id = str(credentials["phone_number_id"])
-        client = GraphClient(str(credentials["access_token"]))
-        try:
-            number = client.get(
-                phone_number_id,
-                params={"fields": "display_phone_number,verified_name,quality_rating"},
-            )
-        except ProviderError as exc:
-            if not exc.permanent or exc.code == CODE_AUTH:
-                raise
-            raise ProviderError(
-                _(
-                    "The phone number ID %(id)s was not found, or the access token cannot "
-                    "manage it (%(detail)s)."
-                )
-                % {"id": phone_number_id, "detail": exc.detail},
-                permanent=True,
-                code=exc.code,
-            ) from exc
-        return {
-            key: str(number[key])
-            for key in ("display_phone_number", "verified_name", "quality_rating")
-            if number.get(key) is not None
-        }
-
-    def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
-        verify_signature(request, str(credentials_of(connection).get("app_secret") or ""))
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         credentials = credentials_of(connection)
-        client = GraphClient(str(credentials["access_token"]))
+        client = self.graph_client(credentials)
         phone_number_id = str(credentials["phone_number_id"])
         body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
         phone = message.recipient.lstrip("+")
@@ -179,7 +153,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
     ) -> tuple[bytes, str]:
         credentials = credentials_of(connection)
-        client = GraphClient(str(credentials["access_token"]))
+        client = self.graph_client(credentials)
         # The media URL is short-lived (minutes): it is fetched right before the download.
         info = client.get(
             media.provider_media_id,
@@ -195,17 +169,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
 
 def upload_media(client: GraphClient, phone_number_id: str, message: OutboundMessage) -> str:
     """POST the stored file to ``/{phone_number_id}/media``; returns the media id."""
-    filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
-    mime_type = (
-        message.media_mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    )
-    try:
-        file = default_storage.open(message.media_name, "rb")
-    except FileNotFoundError as exc:
-        raise ProviderError(
-            _("The file to send is missing from storage."), permanent=True, code="media_missing"
-        ) from exc
-    with file:
+    with outbound_file(message) as (filename, file, mime_type):
         answer = client.post(
             f"{phone_number_id}/media",
             data={"messaging_product": "whatsapp", "type": mime_type},
