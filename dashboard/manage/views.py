@@ -4,8 +4,10 @@ the field it names (``form_add_service_error``) with status 400, and nothing is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -48,6 +50,26 @@ from tickets.services.quick_replies import (
 )
 
 
+def _submit(
+    request: AuthenticatedHttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], str],
+    done: str,
+) -> HttpResponse | None:
+    """For a valid POSTed form: ``save`` its cleaned data through the services and redirect to
+    ``done`` with the message ``save`` returns; a service's refusal goes next to the field it
+    names instead (then None: the caller renders the form again, with status 400)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message = save(form.cleaned_data)
+    except ApplicationError as exc:
+        form_add_service_error(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(done)
+
+
 def _page(
     request: AuthenticatedHttpRequest, template: str, context: dict[str, Any], form: Any
 ) -> HttpResponse:
@@ -58,10 +80,9 @@ def _page(
 # ---------------------------------------------------------------- queues
 
 
-def _queue_save(form: QueueForm, *, by: User, queue: Queue | None = None) -> Queue:
-    """Create the queue (``queue`` None) or update it from the valid form, then set its
+def _queue_save(data: dict[str, Any], *, by: User, queue: Queue | None = None) -> Queue:
+    """Create the queue (``queue`` None) or update it from the form's data, then set its
     members; the services refuse what breaks their rules."""
-    data = form.cleaned_data
     fields = {name: data[name] for name in ("name", "color", "greeting_message", "is_active")}
     if queue is None:
         queue = queue_create(by=by, **fields)
@@ -76,14 +97,13 @@ def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queues with their agents; a form to add one."""
     user = request.user
     form = QueueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            queue = _queue_save(form, by=user)
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("Queue %(name)s created.") % {"name": queue.name})
-            return redirect("manage:queues")
+
+    def save(data: dict[str, Any]) -> str:
+        queue = _queue_save(data, by=user)
+        return _("Queue %(name)s created.") % {"name": queue.name}
+
+    if saved := _submit(request, form, save, "manage:queues"):
+        return saved
     queues = queues_for(user).prefetch_related(None).annotate(agents=Count("members"))
     queues = queues.order_by("name")
     context = {"section": "queues", "queues": queues, "form": form}
@@ -109,14 +129,13 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "members": [str(member.pk) for member in queue.members.all()],
     }
     form = QueueForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            _queue_save(form, by=user, queue=queue)
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("Queue %(name)s saved.") % {"name": queue.name})
-            return redirect("manage:queues")
+
+    def save(data: dict[str, Any]) -> str:
+        _queue_save(data, by=user, queue=queue)
+        return _("Queue %(name)s saved.") % {"name": queue.name}
+
+    if saved := _submit(request, form, save, "manage:queues"):
+        return saved
     context = {
         "section": "queues",
         "queue": queue,
@@ -162,22 +181,18 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's shared replies and one's own; admins also create shared ones."""
     user = request.user
     form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            quick_reply_create(
-                by=user,
-                shortcode=data["shortcode"],
-                body=data["body"],
-                shared=bool(data.get("shared")),
-            )
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(
-                request, _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
-            )
-            return redirect("manage:quick-replies")
+
+    def save(data: dict[str, Any]) -> str:
+        quick_reply_create(
+            by=user,
+            shortcode=data["shortcode"],
+            body=data["body"],
+            shared=bool(data.get("shared")),
+        )
+        return _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
+
+    if saved := _submit(request, form, save, "manage:quick-replies"):
+        return saved
     replies = quick_replies_for(user).select_related("owner")
     context = {"section": "quick-replies", "replies": replies, "form": form}
     return _page(request, "tickets/manage/quick_replies.html", context, form)
@@ -196,19 +211,15 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     reply = _quick_reply(request, pk)
     initial = {"shortcode": reply.shortcode, "body": reply.body}
     form = QuickReplyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            quick_reply_update(
-                quick_reply=reply,
-                by=user,
-                shortcode=form.cleaned_data["shortcode"],
-                body=form.cleaned_data["body"],
-            )
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("Quick reply /%(code)s saved.") % {"code": reply.shortcode})
-            return redirect("manage:quick-replies")
+
+    def save(data: dict[str, Any]) -> str:
+        quick_reply_update(
+            quick_reply=reply, by=user, shortcode=data["shortcode"], body=data["body"]
+        )
+        return _("Quick reply /%(code)s saved.") % {"code": reply.shortcode}
+
+    if saved := _submit(request, form, save, "manage:quick-replies"):
+        return saved
     context = {"section": "quick-replies", "reply": reply, "form": form}
     return _page(request, "tickets/manage/quick_reply_edit.html", context, form)
 
@@ -234,24 +245,22 @@ def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The tenant's users, active or not; a form to add one."""
     admin = request.user
     form = UserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = agent_create(
-                by=admin,
-                email=data["email"],
-                name=data["name"],
-                password=data["password"],
-                role=data["role"],
-                queue_ids=[int(pk) for pk in data["queues"]],
-            )
-            if data["language"]:
-                agent_update(user=created, by=admin, language=data["language"])
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("User %(name)s created.") % {"name": created.name})
-            return redirect("manage:users")
+
+    def save(data: dict[str, Any]) -> str:
+        created = agent_create(
+            by=admin,
+            email=data["email"],
+            name=data["name"],
+            password=data["password"],
+            role=data["role"],
+            queue_ids=[int(pk) for pk in data["queues"]],
+        )
+        if data["language"]:
+            agent_update(user=created, by=admin, language=data["language"])
+        return _("User %(name)s created.") % {"name": created.name}
+
+    if saved := _submit(request, form, save, "manage:users"):
+        return saved
     users = users_for_admin().order_by("-is_active", "name")
     context = {"section": "users", "users": users, "form": form}
     return _page(request, "tickets/manage/users.html", context, form)
@@ -275,22 +284,20 @@ def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "queues": [str(queue.pk) for queue in member.queues.all()],
     }
     form = UserForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            agent_update(
-                user=member,
-                by=admin,
-                name=data["name"],
-                role=data["role"],
-                language=data["language"],
-                queue_ids=[int(pk) for pk in data["queues"]],
-            )
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("User %(name)s saved.") % {"name": data["name"]})
-            return redirect("manage:users")
+
+    def save(data: dict[str, Any]) -> str:
+        agent_update(
+            user=member,
+            by=admin,
+            name=data["name"],
+            role=data["role"],
+            language=data["language"],
+            queue_ids=[int(pk) for pk in data["queues"]],
+        )
+        return _("User %(name)s saved.") % {"name": data["name"]}
+
+    if saved := _submit(request, form, save, "manage:users"):
+        return saved
     context = {"section": "users", "member": member, "form": form}
     return _page(request, "tickets/manage/user_edit.html", context, form)
 
@@ -322,14 +329,13 @@ def tenant_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every tenant setting, typed; all stored or none."""
     tenant = current_tenant()
     form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))
-    if request.method == "POST" and form.is_valid():
-        try:
-            tenant_settings_update(tenant=tenant, values=dict(form.cleaned_data))
-        except ApplicationError as exc:
-            form_add_service_error(form, exc)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect("manage:settings")
+
+    def save(data: dict[str, Any]) -> str:
+        tenant_settings_update(tenant=tenant, values=dict(data))
+        return _("Settings saved.")
+
+    if saved := _submit(request, form, save, "manage:settings"):
+        return saved
     return _page(
         request, "tickets/manage/settings.html", {"section": "settings", "form": form}, form
     )
