@@ -5,7 +5,7 @@ the field it names (``form_add_service_error``) with status 400, and nothing is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -49,6 +49,8 @@ from tickets.services.quick_replies import (
     quick_reply_update,
 )
 
+T = TypeVar("T")
+
 
 def _submit(
     request: AuthenticatedHttpRequest,
@@ -68,6 +70,15 @@ def _submit(
         return None
     messages.success(request, message)
     return redirect(done)
+
+
+def _or_404(fetch: Callable[[], T]) -> T:
+    """The row a selector reads, or the page's 404 when it answers "not found" (missing, or
+    not the caller's to see)."""
+    try:
+        return fetch()
+    except (QueueNotFound, QuickReplyNotFound, UserNotFound) as exc:
+        raise Http404 from exc
 
 
 def _page(
@@ -110,17 +121,10 @@ def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, "tickets/manage/queues.html", context, form)
 
 
-def _queue(request: AuthenticatedHttpRequest, pk: int) -> Queue:
-    try:
-        return queue_get_for(user=request.user, pk=pk)
-    except QueueNotFound as exc:
-        raise Http404 from exc
-
-
 @admin_required
 def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    queue = _queue(request, pk)
+    queue = _or_404(lambda: queue_get_for(user=request.user, pk=pk))
     initial = {
         "name": queue.name,
         "color": queue.color,
@@ -149,7 +153,7 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def queue_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    queue = _queue(request, pk)
+    queue = _or_404(lambda: queue_get_for(user=request.user, pk=pk))
     form = QueueDeleteForm(request.POST, queue=queue)
     if form.is_valid():
         move_to = Queue.objects.filter(pk=form.cleaned_data["move_to"]).first()
@@ -198,17 +202,10 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, "tickets/manage/quick_replies.html", context, form)
 
 
-def _quick_reply(request: AuthenticatedHttpRequest, pk: int) -> Any:
-    try:
-        return quick_reply_get_for(user=request.user, pk=pk)
-    except QuickReplyNotFound as exc:
-        raise Http404 from exc
-
-
 @login_required
 def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    reply = _quick_reply(request, pk)
+    reply = _or_404(lambda: quick_reply_get_for(user=request.user, pk=pk))
     initial = {"shortcode": reply.shortcode, "body": reply.body}
     form = QuickReplyForm(request.POST or None, initial=initial)
 
@@ -227,7 +224,7 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @login_required
 @require_POST
 def quick_reply_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    reply = _quick_reply(request, pk)
+    reply = _or_404(lambda: quick_reply_get_for(user=request.user, pk=pk))
     try:
         quick_reply_delete(quick_reply=reply, by=request.user)
     except ApplicationError as exc:
@@ -266,17 +263,10 @@ def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, "tickets/manage/users.html", context, form)
 
 
-def _user(pk: int) -> User:
-    try:
-        return user_get(pk=pk)
-    except UserNotFound as exc:
-        raise Http404 from exc
-
-
 @admin_required
 def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     admin = request.user
-    member = _user(pk)
+    member = _or_404(lambda: user_get(pk=pk))
     initial = {
         "name": member.name,
         "role": member.role,
@@ -307,7 +297,7 @@ def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Deactivate or reactivate (the services refuse the last admin, open tickets, the limit)."""
     admin = request.user
-    member = _user(pk)
+    member = _or_404(lambda: user_get(pk=pk))
     try:
         if member.is_active:
             agent_deactivate(user=member, by=admin)
