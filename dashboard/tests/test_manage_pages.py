@@ -137,6 +137,16 @@ def test_agents_manage_their_own_quick_replies_and_only_admins_share(alpha, peop
         assert QuickReply.objects.filter(pk=shared.pk).exists()
 
 
+def test_another_agents_own_quick_reply_is_not_found(alpha, people):
+    with tenant_scope(alpha.tenant):
+        theirs = QuickReplyFactory(shortcode="meu", owner=people["admin"])
+    agent = signed_in_client(alpha, people["agent"])
+    assert agent.get(f"/manage/quick-replies/{theirs.pk}/").status_code == 404
+    assert agent.post(f"/manage/quick-replies/{theirs.pk}/delete/").status_code == 404
+    with tenant_scope(alpha.tenant):
+        assert QuickReply.objects.filter(pk=theirs.pk).exists()
+
+
 def test_settings_are_saved_typed_and_refused_whole(alpha, people):
     client = signed_in_client(alpha, people["admin"])
     saved = client.post(
