@@ -46,6 +46,28 @@ def data_clean(value: Any) -> Any:
     return value
 
 
+def unstorable_path(value: Any) -> str | None:
+    """The dotted path (``custom_attributes.plan``, ``choices.1``) of the first string of a
+    decoded document, key or value, that ``text_is_storable`` refuses; None when all are
+    storable. Iterative: the document may be deep. Segments are shown cleaned."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if not text_is_storable(node):
+                return path or "non_field_errors"
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                child = f"{path}.{text_clean(str(key))}" if path else text_clean(str(key))
+                if isinstance(key, str) and not text_is_storable(key):
+                    return child
+                stack.append((item, child))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                stack.append((item, f"{path}.{index}" if path else str(index)))
+    return None
+
+
 def text_truncate(value: str, max_chars: int) -> str:
     """``value`` cut to ``max_chars`` characters followed by ``TRUNCATION_MARKER`` when it is
     longer; unchanged otherwise."""
