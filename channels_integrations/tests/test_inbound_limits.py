@@ -8,22 +8,19 @@ are answered (not raised), as in production.
 from __future__ import annotations
 
 import json
-import secrets
 
 import pytest
 from django.test import Client
 
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.signatures import sign
-from channels_integrations.tests.support import process_all
+from channels_integrations.tests.support import process_all, whatsapp_and_telegram
 from channels_integrations.tests.webchat_support import base, make_widget, token_for
 from channels_integrations.views import META_WEBHOOK_MAX_BYTES, WEBHOOK_MAX_BYTES
 from channels_integrations.widget_views import WIDGET_JSON_MAX_BYTES
 from conftest import host_client
-from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
-from tickets.tests.factories import ConnectionFactory
 
 PHONE = "551100000077"
 APP_SECRET = "limits-app-secret"
@@ -80,23 +77,7 @@ def _telegram(text: str) -> bytes:
 
 
 def _connections(tenant):
-    with tenant_scope(tenant):
-        wa = ConnectionFactory(
-            provider="whatsapp_cloud",
-            credentials={"app_secret": APP_SECRET, "phone_number_id": PHONE, "access_token": "x"},
-        )
-        tg = ConnectionFactory(
-            provider="telegram",
-            credentials={"bot_token": "1:x", "webhook_secret": TG_SECRET},
-            webhook_token=secrets.token_urlsafe(24),
-        )
-        channel_routes_set(
-            provider="whatsapp_cloud", connection_public_id=wa.public_id, keys=[PHONE]
-        )
-        channel_routes_set(
-            provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
-        )
-    return wa, tg
+    return whatsapp_and_telegram(tenant, phone=PHONE, app_secret=APP_SECRET, tg_secret=TG_SECRET)
 
 
 def _meta(body: bytes, *, signed: bool = True):
