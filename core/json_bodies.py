@@ -65,11 +65,11 @@ def json_loads_safe(raw: bytes | str, *, max_depth: int = JSON_MAX_DEPTH) -> Any
     try:
         data = json.loads(raw)
     except RecursionError as exc:
-        raise MalformedJSON(_("The request body is nested too deeply.")) from exc
+        raise MalformedJSON(str(_("The request body is nested too deeply."))) from exc
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise MalformedJSON() from exc
     if _depth(data) > max_depth:
-        raise MalformedJSON(_("The request body is nested too deeply."))
+        raise MalformedJSON(str(_("The request body is nested too deeply.")))
     return data
 
 

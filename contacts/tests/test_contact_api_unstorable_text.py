@@ -23,7 +23,7 @@ def _production(settings) -> None:
 
 
 @pytest.fixture
-def as_admin(api_alpha: APIClient, in_alpha) -> APIClient:
+def as_admin(api_alpha, in_alpha):
     api = sign_in_api(api_alpha, AdminFactory().email)
     api.raise_request_exception = False  # a crash is a 500 answer, as in production
     return api
