@@ -1,8 +1,15 @@
 """Provider webhook endpoints on the platform host (public schema).
 
 Each view only hands the request to ``inbound_webhook_receive`` and renders its outcome: 200
-with the counts, or the error's ``{code, message, extra}`` (403, 404, 400). Providers re-send
-anything that is not a 2xx, so a redelivery or an item we ignore is still answered 200.
+with the counts, or the error's ``{code, message, extra}`` (403, 404, 400, 413). Providers
+re-send anything that is not a 2xx, so a redelivery or an item we ignore is still answered 200.
+
+Bodies we refuse (docs/inbound.md): over the endpoint's byte limit (413, checked before the
+body is read), not JSON or nested deeper than ``core.json_bodies.JSON_MAX_DEPTH`` (400
+``malformed_json``), in both cases with nothing stored. A correctly signed body is refused
+the same way rather than acknowledged and quarantined: providers never send such a body, so it
+can only be forged with a leaked secret or broken in transit, and a provider that gets a 4xx
+retries a few times and gives up, which loses nothing legitimate.
 """
 
 from __future__ import annotations
@@ -20,6 +27,14 @@ from channels_integrations.services.meta_webhook import (
     meta_subscription_challenge,
 )
 from core.exceptions import ApplicationError, error_body
+from core.json_bodies import body_within
+
+# Meta documents webhook payloads of up to 3 MB (batched events of one app):
+# https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components
+META_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024
+# Per-connection URLs (Telegram): one update each, a few kilobytes (a text is at most 4,096
+# characters); 1 MiB leaves room for any documented update.
+WEBHOOK_MAX_BYTES = 1024 * 1024
 
 
 def webhook_response(
@@ -56,7 +71,12 @@ def shared_webhook_response(
 @csrf_exempt
 @require_POST
 def connection_webhook(request: HttpRequest, provider: str, token: str) -> HttpResponse:
-    """``POST /webhooks/<provider>/<token>/``: a per-connection webhook URL (Telegram)."""
+    """``POST /webhooks/<provider>/<token>/``: a per-connection webhook URL (Telegram). The
+    provider checks the secret on the raw body before parsing it."""
+    try:
+        body_within(request, max_bytes=WEBHOOK_MAX_BYTES)
+    except ApplicationError as exc:
+        return _error(exc)
     return webhook_response(request, provider_key=provider, route_key=token)
 
 
@@ -68,14 +88,20 @@ def _error(exc: ApplicationError) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def meta_webhook(request: HttpRequest) -> HttpResponse:
     """``/webhooks/meta/``: Meta's subscription handshake (GET) and every delivery of the
-    app's WhatsApp, Messenger and Instagram accounts (POST, routed by account)."""
+    app's WhatsApp, Messenger and Instagram accounts (POST, routed by account).
+
+    The signature's key is the app secret of the account the body names, so the envelope is
+    parsed (size-capped, depth-limited, no database) before the signature is checked; nothing
+    is stored before it is."""
     if request.method == "GET":
         challenge = meta_subscription_challenge(request.GET)
         if challenge is None:
             return _error(WebhookForbidden())
         return HttpResponse(challenge, content_type="text/plain")
     try:
-        provider_key, envelope_keys = meta_delivery_of(request.body)
+        provider_key, envelope_keys = meta_delivery_of(
+            body_within(request, max_bytes=META_WEBHOOK_MAX_BYTES)
+        )
     except ApplicationError as exc:
         return _error(exc)
     return shared_webhook_response(request, provider_key=provider_key, envelope_keys=envelope_keys)

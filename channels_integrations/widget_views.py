@@ -28,10 +28,16 @@ from channels_integrations.services import webchat
 from connections.models import ChannelConnection
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
+from core.json_bodies import MalformedJSON, body_within, json_loads_safe
+from core.text import data_clean
 from tickets.media import media_response
 
 COOKIE_PREFIX = "tt_wc_"
 TOKEN_HEADER = "X-Visitor-Token"  # noqa: S105 (a header name)
+# The visitor's JSON calls carry a name, an e-mail, a phone or one text of at most
+# webchat.MESSAGE_MAX_LENGTH characters; files go as multipart under their own size limit.
+WIDGET_JSON_MAX_BYTES = 64 * 1024
+INVALID_JSON = "invalid_json"  # the widget's code for a body that is no JSON object
 
 
 def _error(exc: ApplicationError) -> JsonResponse:
@@ -197,7 +203,7 @@ def widget_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
         webchat.webchat_throttle("message", visitor.id)
         webchat.webchat_throttle("message_ip", client_ip(request))
         if request.content_type == "multipart/form-data":
-            fields: dict[str, Any] = request.POST.dict()
+            fields: dict[str, Any] = data_clean(request.POST.dict())
             upload = request.FILES.get("file")
         else:
             fields, upload = _json(request), None
@@ -240,10 +246,13 @@ def _throttle_reads(request: HttpRequest, visitor: webchat.Visitor) -> None:
 
 
 def _json(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object of the body: at most ``WIDGET_JSON_MAX_BYTES`` (413), depth-limited
+    (400, under the widget's own code ``invalid_json``), every string made storable
+    (``core.text.data_clean``)."""
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApplicationError(code="invalid_json", http_status=400) from exc
+        data = json_loads_safe(body_within(request, max_bytes=WIDGET_JSON_MAX_BYTES) or b"{}")
+    except MalformedJSON as exc:
+        raise MalformedJSON(exc.message, code=INVALID_JSON) from exc
     if not isinstance(data, dict):
-        raise ApplicationError(code="invalid_json", http_status=400)
-    return data
+        raise MalformedJSON(code=INVALID_JSON)
+    return dict(data_clean(data))

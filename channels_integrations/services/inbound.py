@@ -44,6 +44,7 @@ from channels_integrations.providers.base import (
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from connections.models import ChannelConnection
 from contacts.services import contact_upsert_from_identity
+from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
@@ -71,6 +72,10 @@ RETRY_MAX_SECONDS = 300
 MEDIA_TOO_LARGE = "media_too_large"
 MEDIA_TYPE_NOT_ALLOWED = "media_type_not_allowed"
 MEDIA_DOWNLOAD_FAILED = "media_download_failed"
+# A customer's text longer than this is stored cut, with core.text.TRUNCATION_MARKER after it
+# (never refused: the message must not be lost). Providers send far less (WhatsApp and Telegram
+# 4,096 characters, Messenger 2,000, Instagram 1,000), so only a forged or broken body hits it.
+MESSAGE_TEXT_MAX_CHARS = 16_384
 
 
 class InboundRetryLater(Exception):
@@ -97,8 +102,12 @@ class WebhookReceipt:
 
 
 def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
-    """``(kind, data)`` of a neutral item, as stored in ``InboundEvent``."""
-    data = asdict(item)
+    """``(kind, data)`` of a neutral item, as stored in ``InboundEvent``: every string made
+    storable (``core.text.text_clean``) and a message's text capped at
+    ``MESSAGE_TEXT_MAX_CHARS``."""
+    data = data_clean(asdict(item))
+    if isinstance(data.get("body"), str) and isinstance(item, InboundMessage):
+        data["body"] = text_truncate(data["body"], MESSAGE_TEXT_MAX_CHARS)
     for key in ("sent_at", "at"):
         if isinstance(data.get(key), datetime):
             data[key] = data[key].isoformat()
@@ -124,9 +133,12 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
 
 
 def _parse(provider: ChannelProvider, body: bytes) -> list[InboundItem]:
+    """The provider's items, or 400 ``webhook_malformed`` for a body it cannot read: not
+    JSON, or nested too deeply (adapters parse with ``core.json_bodies.json_loads_safe``;
+    ``RecursionError`` covers one that does not)."""
     try:
         return provider.parse_inbound(body)
-    except ValueError as exc:  # json.JSONDecodeError included
+    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError included
         raise WebhookMalformed() from exc
 
 
@@ -176,7 +188,7 @@ def inbound_events_record(
                     now,
                     now,
                     connection.pk,
-                    item.event_id[:255],
+                    data["event_id"][:255],
                     kind,
                     json.dumps(data),
                     InboundEvent.Status.RECEIVED,

@@ -95,3 +95,25 @@ def post_meta(body, *, secret=None, header=None):
     return host_client(PLATFORM_HOST).post(
         META_URL, data=body, content_type="application/json", **headers
     )
+
+
+def whatsapp_and_telegram(tenant, *, phone: str, app_secret: str, tg_secret: str):
+    """A routed WhatsApp Cloud connection (number ``phone``, signed with ``app_secret``) and a
+    routed Telegram one (secret token ``tg_secret``) of ``tenant``."""
+    with tenant_scope(tenant):
+        wa = ConnectionFactory(
+            provider="whatsapp_cloud",
+            credentials={"app_secret": app_secret, "phone_number_id": phone, "access_token": "x"},
+        )
+        tg = ConnectionFactory(
+            provider="telegram",
+            credentials={"bot_token": "1:x", "webhook_secret": tg_secret},
+            webhook_token=secrets.token_urlsafe(24),
+        )
+        channel_routes_set(
+            provider="whatsapp_cloud", connection_public_id=wa.public_id, keys=[phone]
+        )
+        channel_routes_set(
+            provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
+        )
+    return wa, tg

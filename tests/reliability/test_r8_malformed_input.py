@@ -3,9 +3,12 @@
 The write endpoints are read from the served OpenAPI schema (every POST/PUT/PATCH that takes a
 request body), so an endpoint added later is covered without touching this file. Each gets:
 malformed JSON, a JSON array instead of an object, deeply nested JSON, invalid UTF-8, every field
-with a wrong type, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a text/plain body, and a body of
-unknown fields only. Every refused request must be a 4xx in the API's ``{code, message, extra}``
-shape with nothing written to the tenant's tables; no request may end in a 5xx.
+with a wrong type, NUL and lone surrogates (JSON escapes PostgreSQL cannot store) in every field
+and in an object key, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a text/plain body, and a body
+of unknown fields only. The public, unauthenticated endpoints get the same shapes in
+``test_r8_public_endpoints.py``. Every refused request must be a 4xx in the API's
+``{code, message, extra}`` shape with nothing written to the tenant's tables; no request may end
+in a 5xx.
 
 Unknown fields are ignored by the API (DRF's default), so the unknown-fields case is reported
 as refused or ignored, and an ignored one must still change no row because of those fields.
@@ -80,6 +83,13 @@ def _cases(schema: dict[str, Any], operation: dict[str, Any]) -> list[tuple[str,
     if properties:
         wrong = {name: _wrong_value(prop) for name, prop in properties.items()}
         cases.append(("every field a wrong type", json.dumps(wrong).encode(), json_type))
+    # Strings PostgreSQL cannot store, as JSON escapes: in every field, and as an object key.
+    names = list(properties) or ["body"]
+    for label, bad in (("NUL", "r8\u0000nul"), ("lone surrogate", "r8\ud800")):
+        every = json.dumps(dict.fromkeys(names, bad)).encode()
+        cases.append((f"{label} in every field", every, json_type))
+        keyed = {name: {bad: bad} for name in names}
+        cases.append((f"{label} in an object key", json.dumps(keyed).encode(), json_type))
     if json_type not in content:  # multipart-only endpoints: the JSON cases are wrong types too
         cases = [(label, body, ctype) for label, body, ctype in cases]
     return cases

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.signatures import sign
+from channels_integrations.tests.support import whatsapp_and_telegram
 from conftest import host_client
 from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
@@ -76,23 +76,7 @@ def _telegram() -> bytes:
 
 
 def _connections(tenant, phone: str, app_secret: str, tg_secret: str):
-    with tenant_scope(tenant):
-        wa = ConnectionFactory(
-            provider="whatsapp_cloud",
-            credentials={"app_secret": app_secret, "phone_number_id": phone, "access_token": "x"},
-        )
-        tg = ConnectionFactory(
-            provider="telegram",
-            credentials={"bot_token": "1:x", "webhook_secret": tg_secret},
-            webhook_token=secrets.token_urlsafe(24),
-        )
-        channel_routes_set(
-            provider="whatsapp_cloud", connection_public_id=wa.public_id, keys=[phone]
-        )
-        channel_routes_set(
-            provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
-        )
-    return wa, tg
+    return whatsapp_and_telegram(tenant, phone=phone, app_secret=app_secret, tg_secret=tg_secret)
 
 
 def _page(tenant, page_id: str, app_secret: str) -> None:

@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from core.json_bodies import MalformedJSON, json_loads_safe
+
 WHATSAPP_OBJECT = "whatsapp_business_account"
 MESSENGER_OBJECT = "page"
 INSTAGRAM_OBJECT = "instagram"
@@ -56,9 +58,9 @@ def meta_verify_subscription(
 
 def _envelope(payload: bytes) -> tuple[str, list[dict[str, Any]]]:
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedPayload("body is not JSON") from exc
+        data = json_loads_safe(payload)
+    except MalformedJSON as exc:  # not JSON, or nested deeper than any Meta payload
+        raise MalformedPayload(exc.message) from exc
     if not isinstance(data, dict):
         raise MalformedPayload("body is not a JSON object")
     object_type = data.get("object")

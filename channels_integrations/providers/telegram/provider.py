@@ -11,7 +11,6 @@ https://core.telegram.org/bots/api#getfile).
 from __future__ import annotations
 
 import hmac
-import json
 import mimetypes
 import secrets
 from typing import Any, ClassVar
@@ -32,6 +31,7 @@ from channels_integrations.providers.telegram.client import TelegramClient
 from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
 from channels_integrations.providers.telegram.payloads import message_key, update_items
 from connections.models import ChannelConnection
+from core.json_bodies import MalformedJSON, json_loads_safe
 from tickets.models import Message
 
 Kind = Message.Kind
@@ -101,7 +101,11 @@ class TelegramProvider(ChannelProvider):
             raise WebhookRejected("secret token missing or wrong")
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
-        return update_items(json.loads(payload))
+        try:
+            update = json_loads_safe(payload)
+        except MalformedJSON as exc:  # not JSON, or nested deeper than any update
+            raise ValueError(exc.message) from exc
+        return update_items(update)
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
