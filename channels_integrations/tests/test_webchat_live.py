@@ -167,6 +167,7 @@ def test_the_socket_refuses_missing_bad_and_foreign_tokens_with_4403(alpha, beta
             assert connected
             closed = await socket.receive_output(timeout=TIMEOUT)
             assert closed == {"type": "websocket.close", "code": 4403}
+            await socket.disconnect()  # end the consumer cleanly, not by cancelling its task
 
     async_to_sync(body)()
 
@@ -183,6 +184,7 @@ def test_an_agents_credentials_do_not_open_a_visitors_socket(alpha, widget):
             "type": "websocket.close",
             "code": 4403,
         }
+        await socket.disconnect()
 
     async_to_sync(body)()
 
