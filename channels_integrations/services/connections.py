@@ -34,6 +34,7 @@ from connections.errors import (
 from connections.models import ChannelConnection
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from tenants.audit import audit_hash, audit_warning
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.errors import ChannelAccountTaken
 from tenants.models import Tenant
@@ -124,16 +125,26 @@ def _account_keys(provider: ChannelProvider, connection: ChannelConnection) -> l
     ]
 
 
-def _routes_set(provider: ChannelProvider, connection: ChannelConnection) -> None:
+def _routes_set(provider: ChannelProvider, connection: ChannelConnection, *, by: User) -> None:
     """Route and claim the connection's accounts (and its webhook URL token): 409
-    ``channel_account_taken`` when another connection, in any tenant, holds one of them. Always
-    before any webhook call, so the provider is never pointed at us for someone else's account."""
+    ``channel_account_taken`` when another connection, in any tenant, holds one of them, and
+    the attempt goes to the audit log. Always before any webhook call, so the provider is never
+    pointed at us for someone else's account."""
     keys = _account_keys(provider, connection)
     if provider.webhook_routing == "connection":
         keys.append(connection.webhook_token)
-    channel_routes_set(
-        provider=connection.provider, connection_public_id=connection.public_id, keys=keys
-    )
+    try:
+        channel_routes_set(
+            provider=connection.provider, connection_public_id=connection.public_id, keys=keys
+        )
+    except ChannelAccountTaken as exc:
+        audit_warning(
+            exc.code,
+            user_id=by.pk,
+            provider=connection.provider,
+            account_hash=audit_hash(exc.account_id),
+        )
+        raise
 
 
 def _routes_keep_accounts(provider: ChannelProvider, connection: ChannelConnection) -> bool:
@@ -228,7 +239,7 @@ def connection_create(
             greeting_message=greeting_message,
             farewell_message=farewell_message,
         )
-        _routes_set(adapter, connection)
+        _routes_set(adapter, connection, by=by)
     publish(ConnectionStatusChanged(connection_id=connection.pk))
     return _connect(adapter, connection)
 
@@ -270,7 +281,7 @@ def connection_update(
                 farewell_message=farewell_message,
             )
         if adapter is not None and checked is not None and locked.is_active:
-            _routes_set(adapter, locked)
+            _routes_set(adapter, locked, by=by)
     if adapter is not None and checked is not None and locked.is_active:
         _connect(adapter, locked)
     return locked
@@ -287,7 +298,7 @@ def connection_enable(*, connection: ChannelConnection, by: User) -> ChannelConn
         _check_limit(lock=True)
         locked.is_active = True
         locked.save(update_fields=["is_active", "updated_at"])
-        _routes_set(adapter, locked)
+        _routes_set(adapter, locked, by=by)
         _status_set(locked, Status.PENDING)
     return _connect(adapter, locked)
 
@@ -360,5 +371,5 @@ def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConne
     ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
     connection.details = facts
     with transaction.atomic():  # a connection older than the claims claims its accounts now
-        _routes_set(adapter, connection)
+        _routes_set(adapter, connection, by=by)
     return _connect(adapter, connection)

@@ -367,5 +367,8 @@ LOGGING = {
         # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # Refused security-relevant attempts (tenants/audit.py), kept whatever LOG_LEVEL says;
+        # they reach the root's handlers.
+        "tiktickets.audit": {"level": "INFO"},
     },
 }
