@@ -77,12 +77,3 @@ def channel_route_find(*, provider: str, external_account_id: str) -> ChannelRou
             .filter(provider=provider, external_account_id=external_account_id)
             .first()
         )
-
-
-def channel_routes_of_providers(providers: Iterable[str]) -> list[ChannelRoute]:
-    """Every route of the given providers with its tenant (public schema): for the rare
-    lookups that name no account, like Meta's subscription handshake."""
-    with public_scope():
-        return list(
-            ChannelRoute.objects.filter(provider__in=list(providers)).select_related("tenant")
-        )

@@ -324,6 +324,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Meta Graph API (WhatsApp Cloud API, Messenger, Instagram), version included. Meta supports each
 # version for about two years: https://developers.facebook.com/docs/graph-api/changelog
 META_GRAPH_API_URL = env_str("META_GRAPH_API_URL", "https://graph.facebook.com/v26.0").rstrip("/")
+# The verify token of the platform's Meta callback (/webhooks/meta/): Meta's subscription
+# handshake must name it (docs/meta-webhooks.md). Empty: every handshake is refused.
+META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "")
 
 # =============================================================================
 # CHANNELS (provider connections, webhooks, inbound and outbound pipelines)

@@ -12,14 +12,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP
 from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
 from channels_integrations.providers.meta.webhooks import INSTAGRAM_OBJECT
 
 
 class InstagramCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
     """The Instagram professional account, the Page it is linked to, the Page access token and
-    the app's webhook secrets."""
+    the app's secret (webhook signatures; the verify token is the platform's,
+    docs/meta-webhooks.md)."""
 
     instagram_account_id = serializers.RegexField(
         GRAPH_ID, label=gettext_lazy("Instagram professional account ID"), max_length=32
@@ -29,9 +29,6 @@ class InstagramCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
         label=gettext_lazy("Page access token"), max_length=1024
     )
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
 
 
 class InstagramProvider(MetaMessagingProvider):

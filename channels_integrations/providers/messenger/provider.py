@@ -11,22 +11,19 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP
 from channels_integrations.providers.meta.messaging_provider import GRAPH_ID, MetaMessagingProvider
 from channels_integrations.providers.meta.webhooks import MESSENGER_OBJECT
 
 
 class MessengerCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
-    """A Facebook Page, its Page access token and the app's webhook secrets."""
+    """A Facebook Page, its Page access token and the app's secret (webhook signatures; the
+    verify token is the platform's, docs/meta-webhooks.md)."""
 
     page_id = serializers.RegexField(GRAPH_ID, label=gettext_lazy("Page ID"), max_length=32)
     page_access_token = serializers.CharField(
         label=gettext_lazy("Page access token"), max_length=1024
     )
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
 
 
 class MessengerProvider(MetaMessagingProvider):

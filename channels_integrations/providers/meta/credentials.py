@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy
-
 from connections.models import ChannelConnection
 
 
 def credentials_of(connection: ChannelConnection) -> dict[str, Any]:
     """The connection's validated credentials (see each provider's ``credentials_serializer``)."""
     return dict(connection.credentials or {})
-
-
-# Shown under the verify token on the admin pages (every Meta product's credentials have one).
-VERIFY_TOKEN_HELP = gettext_lazy("You choose it; type the same in Meta's webhook settings.")

@@ -52,6 +52,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
     account_id_field: ClassVar[str]
     # Fields asked of the account by ``check_credentials``.
     profile_fields: ClassVar[tuple[str, ...]]
+    # verify_token: connections saved before the callback had its platform token still store one.
     secret_fields = ("page_access_token", "app_secret", "verify_token")
     # Send API: 300 calls per second per Page / Instagram professional account for text, links,
     # reactions and stickers (audio and video: 10 per second; going over those is answered with

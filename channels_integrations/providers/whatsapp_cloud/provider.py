@@ -23,7 +23,7 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
-from channels_integrations.providers.meta.credentials import VERIFY_TOKEN_HELP, credentials_of
+from channels_integrations.providers.meta.credentials import credentials_of
 from channels_integrations.providers.meta.errors import CODE_AUTH
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
@@ -41,16 +41,14 @@ _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
 
 class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
     """What a WhatsApp Cloud API channel needs: the number, a system user token, and the app's
-    webhook secrets."""
+    secret (webhook signatures). The callback's verify token is the platform's
+    (``META_VERIFY_TOKEN``, docs/meta-webhooks.md), not the connection's."""
 
     phone_number_id = serializers.RegexField(
         GRAPH_ID, label=gettext_lazy("Phone number ID"), max_length=32
     )
     access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
     waba_id = serializers.RegexField(
         GRAPH_ID,
         label=gettext_lazy("WhatsApp Business Account ID"),
@@ -71,6 +69,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     label = gettext_lazy("WhatsApp (Cloud API)")
     object_type = WHATSAPP_OBJECT
     credentials_serializer = WhatsAppCloudCredentialsSerializer
+    # verify_token: connections saved before the callback had its platform token still store one.
     secret_fields = ("access_token", "app_secret", "verify_token")
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
