@@ -235,7 +235,7 @@ def test_two_tenants_connecting_one_bot_at_once_leave_it_to_one(alpha, beta, bot
 
     def connect(index: int) -> str:
         with tenant_scope(tenants[index]):
-            admin = AdminFactory()
+            admin = AdminFactory.create()
             admins[index] = admin.pk
             try:
                 connection_create(
@@ -254,7 +254,7 @@ def test_two_tenants_connecting_one_bot_at_once_leave_it_to_one(alpha, beta, bot
                             connection_public_id=connection.public_id
                         ).delete()
                     connection.delete()
-                User.objects.filter(pk=admins.get(index)).delete()
+                User.objects.filter(pk__in=[admins.get(index)]).delete()
 
     try:
         results, errors = run_in_threads(2, connect)
