@@ -81,7 +81,6 @@ def seed() -> dict[str, Any]:
             "phone_number_id": PHONE,
             "access_token": "bench",
             "app_secret": APP_SECRET,
-            "verify_token": "bench",
         }
         whatsapp.save()
         ConnectionRouting.objects.create(connection=whatsapp, default_queue=queue)

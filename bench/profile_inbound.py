@@ -69,7 +69,6 @@ def seed() -> tuple[Any, Any]:
             "phone_number_id": "5550000001",
             "access_token": "bench",
             "app_secret": "bench",
-            "verify_token": "bench",
         }
         connection.save()
         ConnectionRouting.objects.create(connection=connection, default_queue=queue)

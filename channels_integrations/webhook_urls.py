@@ -10,5 +10,7 @@ from channels_integrations import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("meta/", views.meta_webhook, name="meta-webhook"),
-    path("<slug:provider>/<str:token>/", views.connection_webhook, name="connection-webhook"),
+    # Tokens are URL-safe slugs (secrets.token_urlsafe); the routing table's other keys
+    # (``bot:<id>``) are not, so no URL reaches them.
+    path("<slug:provider>/<slug:token>/", views.connection_webhook, name="connection-webhook"),
 ]

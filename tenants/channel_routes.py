@@ -21,7 +21,7 @@ def channel_routes_set(*, provider: str, connection_public_id: UUID, keys: Itera
     """Make ``keys`` exactly the routes of the connection (in the current tenant).
 
     409 ``channel_account_taken`` when a key already routes to another connection, of this
-    tenant or another one; then nothing changes.
+    tenant or another one (the same answer for both); then nothing changes.
     """
     if in_public_schema():
         raise RuntimeError("Channel routes belong to a tenant: call this inside tenant_scope.")
@@ -32,10 +32,9 @@ def channel_routes_set(*, provider: str, connection_public_id: UUID, keys: Itera
             ChannelRoute.objects.filter(provider=provider, external_account_id__in=wanted)
             .exclude(tenant=tenant, connection_public_id=connection_public_id)
             .values_list("external_account_id", flat=True)
-            .first()
         )
-        if taken is not None:
-            raise ChannelAccountTaken(extra={"external_account_id": taken})
+        if (first_taken := taken.first()) is not None:
+            raise ChannelAccountTaken(account_id=first_taken)
         mine = ChannelRoute.objects.filter(tenant=tenant, connection_public_id=connection_public_id)
         mine.exclude(provider=provider, external_account_id__in=wanted).delete()
         existing = set(mine.values_list("external_account_id", flat=True))
@@ -53,7 +52,7 @@ def channel_routes_set(*, provider: str, connection_public_id: UUID, keys: Itera
                     ]
                 )
         except IntegrityError as exc:  # another connection took a key concurrently
-            raise ChannelAccountTaken() from exc
+            raise ChannelAccountTaken(account_id=taken.first() or "") from exc
 
 
 def channel_routes_clear(*, connection_public_id: UUID) -> int:
@@ -77,13 +76,4 @@ def channel_route_find(*, provider: str, external_account_id: str) -> ChannelRou
             ChannelRoute.objects.select_related("tenant")
             .filter(provider=provider, external_account_id=external_account_id)
             .first()
-        )
-
-
-def channel_routes_of_providers(providers: Iterable[str]) -> list[ChannelRoute]:
-    """Every route of the given providers with its tenant (public schema): for the rare
-    lookups that name no account, like Meta's subscription handshake."""
-    with public_scope():
-        return list(
-            ChannelRoute.objects.filter(provider__in=list(providers)).select_related("tenant")
         )

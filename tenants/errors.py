@@ -19,8 +19,17 @@ class TenantNotFound(ApplicationError):
 
 
 class ChannelAccountTaken(ApplicationError):
-    """The provider account (phone number, page) is already connected, here or elsewhere."""
+    """The provider account (phone number, page, bot) is already connected, here or elsewhere.
+
+    The answer is the same wherever it is connected and names nothing, so that it does not
+    tell one tenant's admin which accounts another tenant has; ``account_id`` (never shown) is
+    for the audit log.
+    """
 
     code = "channel_account_taken"
     http_status = status.HTTP_409_CONFLICT
-    default_message = _("This account is already connected to another channel connection.")
+    default_message = _("This account cannot be connected here.")
+
+    def __init__(self, *, account_id: str = "") -> None:
+        super().__init__()
+        self.account_id = account_id

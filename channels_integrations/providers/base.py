@@ -160,6 +160,14 @@ class ChannelProvider(ConnectionProvider):
         number id / page id); empty for providers with a per-connection URL."""
         return []
 
+    def account_keys(self, details: dict[str, Any]) -> list[str]:
+        """Provider accounts the connection holds besides its ``route_keys``, named from the
+        ``details`` that ``check_credentials`` reported (Telegram: ``bot:<bot id>``). They go
+        in the routing table with the route keys, whose uniqueness then lets one connection in
+        the whole platform hold an account; they are never slugs, so no webhook URL reaches
+        them."""
+        return []
+
     def embed_snippet(self, connection: ChannelConnection, *, base_url: str) -> str:
         """HTML an admin pastes into their own site to use this connection (the web chat's
         script tag), given the tenant's ``https://host``; "" for providers without one."""

@@ -34,7 +34,9 @@ from connections.errors import (
 from connections.models import ChannelConnection
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from tenants.audit import audit_hash, audit_warning
 from tenants.channel_routes import channel_routes_clear, channel_routes_set
+from tenants.errors import ChannelAccountTaken
 from tenants.models import Tenant
 from tenants.realtime import CLOSE_FORBIDDEN, sockets_disconnect, widget_visitors_group
 from tenants.tenancy import current_tenant, public_scope
@@ -115,13 +117,60 @@ def _check_limit(*, lock: bool) -> None:
         raise ConnectionLimitReached(extra={"max_channels": tenant.max_channels})
 
 
-def _routes_set(provider: ChannelProvider, connection: ChannelConnection) -> None:
-    keys = list(provider.route_keys(connection.credentials))
+def _account_keys(provider: ChannelProvider, connection: ChannelConnection) -> list[str]:
+    """The provider accounts the connection holds (Meta phone number or page, Telegram bot)."""
+    return [
+        *provider.route_keys(connection.credentials),
+        *provider.account_keys(connection.details),
+    ]
+
+
+def _routes_set(provider: ChannelProvider, connection: ChannelConnection, *, by: User) -> None:
+    """Route and claim the connection's accounts (and its webhook URL token): 409
+    ``channel_account_taken`` when another connection, in any tenant, holds one of them, and
+    the attempt goes to the audit log. Always before any webhook call, so the provider is never
+    pointed at us for someone else's account."""
+    keys = _account_keys(provider, connection)
     if provider.webhook_routing == "connection":
         keys.append(connection.webhook_token)
-    channel_routes_set(
-        provider=connection.provider, connection_public_id=connection.public_id, keys=keys
-    )
+    try:
+        channel_routes_set(
+            provider=connection.provider, connection_public_id=connection.public_id, keys=keys
+        )
+    except ChannelAccountTaken as exc:
+        audit_warning(
+            exc.code,
+            user_id=by.pk,
+            provider=connection.provider,
+            account_hash=audit_hash(exc.account_id),
+        )
+        raise
+
+
+def _routes_keep_accounts(provider: ChannelProvider, connection: ChannelConnection) -> bool:
+    """Stop routing the connection's webhooks but keep holding its accounts, so that nobody
+    connects them before the provider has been asked to stop calling us (``_unregister``, then
+    ``channel_routes_clear``). False, with no route left, when another connection holds an
+    account already (a connection older than the claims): its webhook is not ours to delete."""
+    try:
+        channel_routes_set(
+            provider=connection.provider,
+            connection_public_id=connection.public_id,
+            keys=_account_keys(provider, connection),
+        )
+    except ChannelAccountTaken:
+        channel_routes_clear(connection_public_id=connection.public_id)
+        return False
+    return True
+
+
+def _routes_stop(provider: ChannelProvider | None, connection: ChannelConnection) -> bool:
+    """Routes of an active connection that stops receiving; True when the provider is to be
+    asked to stop calling (then the routes left are cleared after asking)."""
+    if provider is None:  # no adapter to ask: nothing to hold
+        channel_routes_clear(connection_public_id=connection.public_id)
+        return False
+    return _routes_keep_accounts(provider, connection)
 
 
 def _status_set(connection: ChannelConnection, status: str, detail: str = "") -> None:
@@ -190,7 +239,7 @@ def connection_create(
             greeting_message=greeting_message,
             farewell_message=farewell_message,
         )
-        _routes_set(adapter, connection)
+        _routes_set(adapter, connection, by=by)
     publish(ConnectionStatusChanged(connection_id=connection.pk))
     return _connect(adapter, connection)
 
@@ -232,7 +281,7 @@ def connection_update(
                 farewell_message=farewell_message,
             )
         if adapter is not None and checked is not None and locked.is_active:
-            _routes_set(adapter, locked)
+            _routes_set(adapter, locked, by=by)
     if adapter is not None and checked is not None and locked.is_active:
         _connect(adapter, locked)
     return locked
@@ -249,14 +298,15 @@ def connection_enable(*, connection: ChannelConnection, by: User) -> ChannelConn
         _check_limit(lock=True)
         locked.is_active = True
         locked.save(update_fields=["is_active", "updated_at"])
-        _routes_set(adapter, locked)
+        _routes_set(adapter, locked, by=by)
         _status_set(locked, Status.PENDING)
     return _connect(adapter, locked)
 
 
 def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelConnection:
     """Stop receiving and sending: routes removed at once (webhooks answer 404), the provider
-    asked to stop calling (best effort), queued messages fail with ``connection_disabled``."""
+    asked to stop calling (best effort, only for accounts the connection still holds), queued
+    messages fail with ``connection_disabled``."""
     _require_admin(by)
     adapter = _adapter_or_none(connection)
     with transaction.atomic():
@@ -265,15 +315,16 @@ def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelCon
             return locked
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])
-        channel_routes_clear(connection_public_id=locked.public_id)
+        holds = _routes_stop(adapter, locked)
         _status_set(locked, Status.DISABLED)
         # A web chat widget's open visitor sockets close (no other provider has any).
         transaction.on_commit(
             partial(sockets_disconnect, widget_visitors_group(locked.pk), CLOSE_FORBIDDEN),
             robust=True,
         )
-    if adapter is not None:
+    if adapter is not None and holds:
         _unregister(adapter, locked)
+        channel_routes_clear(connection_public_id=locked.public_id)
     return locked
 
 
@@ -293,12 +344,16 @@ def connection_delete(*, connection: ChannelConnection, by: User) -> None:
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.tickets.exists() or OutboundDelivery.objects.filter(connection=locked).exists():
             raise ConnectionInUse()
-        channel_routes_clear(connection_public_id=locked.public_id)
+        if locked.is_active:
+            holds = _routes_stop(adapter, locked)
+        else:
+            holds = False
+            channel_routes_clear(connection_public_id=locked.public_id)
         InboundEvent.objects.filter(connection=locked).delete()
-        was_active = locked.is_active
         locked.delete()
-    if adapter is not None and was_active:
+    if adapter is not None and holds:
         _unregister(adapter, connection)
+        channel_routes_clear(connection_public_id=connection.public_id)
 
 
 def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConnection:
@@ -315,4 +370,6 @@ def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConne
         return connection
     ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
     connection.details = facts
+    with transaction.atomic():  # a connection older than the claims claims its accounts now
+        _routes_set(adapter, connection, by=by)
     return _connect(adapter, connection)

@@ -5,10 +5,9 @@ product (so the adapter), and the ids inside name the accounts, which the inboun
 routes through the public ChannelRoute table and verifies with each connection's app secret.
 
 GET is Meta's subscription handshake: ``hub.mode=subscribe``, ``hub.verify_token`` and
-``hub.challenge``; the challenge is echoed when the token is the verify token of an active
-Meta connection. The handshake names no account, so the token is compared (in constant time)
-with the verify token of every routed Meta connection; this happens only when an admin saves
-the callback in Meta's dashboard.
+``hub.challenge``; the challenge is echoed when the token is the platform's
+``META_VERIFY_TOKEN``. The callback belongs to the platform, so only its operator subscribes a
+Meta app to it; a token a tenant admin chose never does (docs/meta-webhooks.md).
 https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
 
 Accounts nobody receives (``inbound._receive_shared``, the same rule as a per-connection URL
@@ -23,21 +22,18 @@ leftover subscription shows up as failing in Meta's dashboard instead of being s
 
 from __future__ import annotations
 
-import hmac
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
+
+from django.conf import settings
 
 from channels_integrations.errors import WebhookMalformed, WebhookUnknown
 from channels_integrations.providers.meta.provider import meta_providers_by_object
 from channels_integrations.providers.meta.webhooks import (
     MalformedPayload,
     meta_route_keys_of,
-    meta_verify_subscription,
+    verify_subscription,
 )
-from connections.models import ChannelConnection
-from tenants.channel_routes import channel_routes_of_providers
-from tenants.tenancy import tenant_scope
 
 
 def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
@@ -54,25 +50,6 @@ def meta_delivery_of(body: bytes) -> tuple[str, list[str]]:
     return provider_key, keys
 
 
-def _verify_token_known(token: str) -> bool:
-    by_tenant: dict[Any, set[Any]] = defaultdict(set)
-    tenants = {}
-    for route in channel_routes_of_providers(meta_providers_by_object().values()):
-        if route.tenant.is_active:
-            by_tenant[route.tenant.pk].add(route.connection_public_id)
-            tenants[route.tenant.pk] = route.tenant
-    found = False
-    for tenant_pk, public_ids in by_tenant.items():
-        with tenant_scope(tenants[tenant_pk]):
-            connections = ChannelConnection.objects.filter(public_id__in=public_ids, is_active=True)
-            for connection in connections:
-                candidate = str(connection.credentials.get("verify_token") or "")
-                # No early exit: the time taken does not tell which tenant matched.
-                if candidate and hmac.compare_digest(candidate.encode(), token.encode()):
-                    found = True
-    return found
-
-
 def meta_subscription_challenge(params: Mapping[str, Any]) -> str | None:
     """The ``hub.challenge`` to echo, or None (answer 403)."""
-    return meta_verify_subscription(params, _verify_token_known)
+    return verify_subscription(params, settings.META_VERIFY_TOKEN)

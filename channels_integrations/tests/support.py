@@ -71,13 +71,13 @@ def process_all(tenant):
 META_URL = "/webhooks/meta/"
 
 
-def meta_connection(tenant, provider, *, route_key, secret, verify_token="", **credentials):  # noqa: S107
+def meta_connection(tenant, provider, *, route_key, secret, **credentials):
     """A connected WhatsApp Cloud, Messenger or Instagram connection of ``tenant``, routed by
     ``route_key`` (phone number id, page id, Instagram account id) on /webhooks/meta/."""
     with tenant_scope(tenant):
         connection = ConnectionFactory(
             provider=provider,
-            credentials={"app_secret": secret, "verify_token": verify_token, **credentials},
+            credentials={"app_secret": secret, **credentials},
             status="connected",
         )
         channel_routes_set(

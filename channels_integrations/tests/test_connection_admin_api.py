@@ -2,19 +2,23 @@
 encrypted, masked; webhook URL and status shown; the tenant's channel limit respected."""
 
 import json
+import logging
 
 import httpx
 import pytest
 import respx
 from django.db import connection as db
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.tests.sample_provider import API, sign
 from channels_integrations.tests.support import post_webhook, sample_connection
 from conftest import sign_in_api
 from connections.models import ChannelConnection
+from tenants.errors import ChannelAccountTaken
 from tenants.models import ChannelRoute, Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.tests.factories import ConnectionFactory, QueueFactory, TicketFactory
@@ -281,6 +285,73 @@ def test_an_account_connected_at_another_tenant_is_refused(alpha, beta, admin_ap
 
     assert (response.status_code, response.json()["code"]) == (409, "channel_account_taken")
     assert _stored(alpha) == []
+
+
+# An account connected elsewhere gets one generic refusal, whoever holds it (this tenant,
+# another one), so a tenant admin learns nothing about other tenants; each refusal is written
+# to the audit logger with a keyed hash of the account id.
+GENERIC = "This account cannot be connected here."
+GENERIC_PT_BR = "Esta conta não pode ser conectada aqui."  # the tenants' language
+
+
+def _connect_page(api, account: str):
+    body = {
+        "provider": "sample_shared",
+        "name": "Página",
+        "credentials": {"secret": "sample-secret-9876", "account": account},
+    }
+    return api.post(URL, body, format="json")
+
+
+def test_an_account_held_elsewhere_and_one_held_here_get_the_same_generic_refusal(
+    alpha, beta, admin_api, provider_api
+):
+    sample_connection(beta.tenant, shared=True, account="page-beta")
+    assert _connect_page(admin_api, "page-alpha").status_code == 201
+
+    elsewhere = _connect_page(admin_api, "page-beta")
+    here = _connect_page(admin_api, "page-alpha")
+
+    for response in (elsewhere, here):
+        assert response.status_code == 409
+        assert response.json() == {
+            "code": "channel_account_taken",
+            "message": GENERIC_PT_BR,
+            "extra": {},
+        }
+
+
+def test_each_refusal_is_audit_logged_without_the_raw_account_id(
+    alpha, beta, admin_api, provider_api, caplog
+):
+    sample_connection(beta.tenant, shared=True, account="page-beta")
+    with tenant_scope(alpha.tenant):
+        admin_id = User.objects.get(email=alpha.admin_email).pk
+
+    with caplog.at_level(logging.WARNING, logger="tiktickets.audit"):
+        _connect_page(admin_api, "page-beta")
+
+    [record] = [r for r in caplog.records if r.name == "tiktickets.audit"]
+    assert record.levelno == logging.WARNING
+    assert record.audit_event == "channel_account_taken"
+    assert record.tenant_schema == "alpha"
+    assert record.user_id == admin_id
+    assert record.provider == "sample_shared"
+    assert (
+        record.account_hash
+        == salted_hmac("tiktickets.audit", "page-beta", algorithm="sha256").hexdigest()
+    )
+    assert "page-beta" not in record.getMessage()
+    assert "page-beta" not in str(vars(record))
+
+
+def test_the_message_names_nobody():
+    with translation.override("en"):
+        assert ChannelAccountTaken().message == GENERIC
+
+
+def test_the_audit_logger_is_configured_to_keep_warnings(settings):
+    assert settings.LOGGING["loggers"]["tiktickets.audit"]["level"] in ("INFO", "WARNING")
 
 
 def test_a_shared_url_connection_shows_the_shared_webhook_url(

@@ -324,6 +324,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Meta Graph API (WhatsApp Cloud API, Messenger, Instagram), version included. Meta supports each
 # version for about two years: https://developers.facebook.com/docs/graph-api/changelog
 META_GRAPH_API_URL = env_str("META_GRAPH_API_URL", "https://graph.facebook.com/v26.0").rstrip("/")
+# The verify token of the platform's Meta callback (/webhooks/meta/): Meta's subscription
+# handshake must name it (docs/meta-webhooks.md). Empty: every handshake is refused.
+META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "")
 
 # =============================================================================
 # CHANNELS (provider connections, webhooks, inbound and outbound pipelines)
@@ -367,5 +370,8 @@ LOGGING = {
         # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # Refused security-relevant attempts (tenants/audit.py), kept whatever LOG_LEVEL says;
+        # they reach the root's handlers.
+        "tiktickets.audit": {"level": "INFO"},
     },
 }

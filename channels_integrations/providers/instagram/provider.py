@@ -30,7 +30,8 @@ class InstagramAccountSerializer(serializers.Serializer[dict[str, Any]]):
 # on the connection form, then the Page fields.
 class InstagramCredentialsSerializer(InstagramAccountSerializer, PageCredentialsSerializer):
     """The Instagram professional account, the Page it is linked to, the Page access token and
-    the app's webhook secrets."""
+    the app's secret (webhook signatures; the verify token is the platform's,
+    docs/meta-webhooks.md)."""
 
 
 class InstagramProvider(MetaMessagingProvider):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy
-
 from connections.models import ChannelConnection
 
 
@@ -20,5 +18,3 @@ def credentials_of(connection: ChannelConnection) -> dict[str, Any]:
 
 # A Graph object id (phone number, Page, Instagram account, WhatsApp Business Account).
 GRAPH_ID = r"^\d{1,32}$"
-# Shown under the verify token on the admin pages (every Meta product's credentials have one).
-VERIFY_TOKEN_HELP = gettext_lazy("You choose it; type the same in Meta's webhook settings.")

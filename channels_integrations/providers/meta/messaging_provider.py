@@ -26,7 +26,6 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.meta.credentials import (
     GRAPH_ID,
-    VERIFY_TOKEN_HELP,
     credentials_of,
 )
 from channels_integrations.providers.meta.graph import GraphClient, download
@@ -48,22 +47,21 @@ _ATTACHMENT_TYPES: dict[str, str] = {
 
 
 class PageCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
-    """A Facebook Page, its Page access token and the app's webhook secrets."""
+    """A Facebook Page, its Page access token and the app's secret (webhook signatures; the
+    verify token is the platform's, docs/meta-webhooks.md)."""
 
     page_id = serializers.RegexField(GRAPH_ID, label=gettext_lazy("Page ID"), max_length=32)
     page_access_token = serializers.CharField(
         label=gettext_lazy("Page access token"), max_length=1024
     )
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
 
 
 class MetaMessagingProvider(MetaWebhookProvider):
     """Messenger/Instagram adapter body; subclasses name the webhook object and the account."""
 
     access_token_field = "page_access_token"  # noqa: S105  (a field name)
+    # verify_token: connections saved before the callback had its platform token still store one.
     secret_fields = ("page_access_token", "app_secret", "verify_token")
     account_not_found = gettext_lazy(
         "The account %(id)s was not found, or the Page access token cannot manage it (%(detail)s)."

@@ -44,9 +44,9 @@ def meta_verify_subscription(
     """The ``hub.challenge`` when ``hub.mode`` is ``subscribe`` and ``verify_tokens_lookup``
     accepts ``hub.verify_token``; None otherwise.
 
-    The handshake carries no account id, so the shared endpoint cannot know which connection is
-    being subscribed: ``verify_tokens_lookup(token)`` says whether any configured connection (or
-    platform setting) uses that token, comparing in constant time.
+    The handshake carries no account id, so it cannot name a connection:
+    ``verify_tokens_lookup(token)`` says whether the token is the one expected (the platform's,
+    on the shared callback), comparing in constant time.
     """
     mode = str(query_params.get("hub.mode") or "")
     token = str(query_params.get("hub.verify_token") or "")

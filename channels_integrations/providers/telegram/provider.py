@@ -78,6 +78,12 @@ class TelegramProvider(ChannelProvider):
             "bot_name": me.get("first_name", ""),
         }
 
+    def account_keys(self, details: dict[str, Any]) -> list[str]:
+        # The bot id from getMe, not the token's prefix: tokens are revoked and replaced, the
+        # bot stays. setWebhook on a bot held elsewhere would take its updates from its owner.
+        bot_id = details.get("bot_id")
+        return [f"bot:{bot_id}"] if bot_id else []
+
     def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
         credentials = connection.credentials
         TelegramClient(credentials["bot_token"]).call(

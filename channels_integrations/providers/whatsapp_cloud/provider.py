@@ -22,7 +22,6 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.meta.credentials import (
     GRAPH_ID,
-    VERIFY_TOKEN_HELP,
     credentials_of,
 )
 from channels_integrations.providers.meta.graph import GraphClient, too_large
@@ -40,16 +39,14 @@ _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
 
 class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
     """What a WhatsApp Cloud API channel needs: the number, a system user token, and the app's
-    webhook secrets."""
+    secret (webhook signatures). The callback's verify token is the platform's
+    (``META_VERIFY_TOKEN``, docs/meta-webhooks.md), not the connection's."""
 
     phone_number_id = serializers.RegexField(
         GRAPH_ID, label=gettext_lazy("Phone number ID"), max_length=32
     )
     access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    verify_token = serializers.CharField(
-        label=gettext_lazy("Verify token"), max_length=256, help_text=VERIFY_TOKEN_HELP
-    )
     waba_id = serializers.RegexField(
         GRAPH_ID,
         label=gettext_lazy("WhatsApp Business Account ID"),
@@ -70,6 +67,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     label = gettext_lazy("WhatsApp (Cloud API)")
     object_type = WHATSAPP_OBJECT
     credentials_serializer = WhatsAppCloudCredentialsSerializer
+    # verify_token: connections saved before the callback had its platform token still store one.
     secret_fields = ("access_token", "app_secret", "verify_token")
     # The webhook's entry[].id is the WhatsApp Business Account; the number is in
     # changes[].value.metadata.phone_number_id (see meta.webhooks.meta_route_keys_of).

@@ -19,7 +19,6 @@ VALID = {
     "page_id": "101205488901234",
     "page_access_token": "EAAPage-token",
     "app_secret": "e4b1d3f2a9c84f6b8d7e6a5b4c3d2e1f",
-    "verify_token": "meatyhamhock",
 }
 IGSID = "1110866273958297"
 SENT = {"recipient_id": IGSID, "message_id": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx"}

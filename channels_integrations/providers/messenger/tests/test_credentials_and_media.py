@@ -12,7 +12,6 @@ VALID = {
     "page_id": "682498302938465",
     "page_access_token": "EAAPage-token",
     "app_secret": "e4b1d3f2a9c84f6b8d7e6a5b4c3d2e1f",
-    "verify_token": "meatyhamhock",
 }
 CDN = "https://scontent.xx.fbcdn.net/v/t1.15752-9/488888888_1_n.jpg?_nc_cat=100&oh=00_AYA"
 

@@ -32,7 +32,6 @@ def messenger():
         page_id=PAGE_ID,
         page_access_token="EAAPage-token",
         app_secret="e4b1d3f2a9c84f6b8d7e6a5b4c3d2e1f",
-        verify_token="meatyhamhock",
     )
 
 

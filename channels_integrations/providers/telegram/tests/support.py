@@ -43,11 +43,18 @@ def error(name: str) -> httpx.Response:
     return httpx.Response(body["error_code"], json=body)
 
 
+def get_me(token: str = TOKEN) -> httpx.Response:
+    """getMe's answer for the bot of ``token`` (a token starts with its bot's id)."""
+    body = fixture("getMe.json")
+    body["result"]["id"] = int(token.partition(":")[0])
+    return httpx.Response(200, json=body)
+
+
 def telegram_connection(tenant, *, token=TOKEN, name="Loja Bot"):
     """A Telegram connection created through the service, as an admin would, with getMe and
     setWebhook answered by the simulated Bot API."""
     with respx.mock(assert_all_called=False) as api, tenant_scope(tenant):
-        api.post(api_url("getMe", token)).mock(return_value=ok("getMe.json"))
+        api.post(api_url("getMe", token)).mock(return_value=get_me(token))
         api.post(api_url("setWebhook", token)).mock(return_value=ok("setWebhook.json"))
         return connection_create(
             by=AdminFactory(), provider="telegram", name=name, credentials={"bot_token": token}

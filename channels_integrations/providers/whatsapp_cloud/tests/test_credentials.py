@@ -15,7 +15,6 @@ VALID = {
     "phone_number_id": "106540352242922",
     "access_token": "EAAJB-system-user-token",
     "app_secret": "e4b1d3f2a9c84f6b8d7e6a5b4c3d2e1f",
-    "verify_token": "meatyhamhock",
 }
 
 
@@ -39,7 +38,7 @@ def test_missing_and_malformed_credentials_are_named():
     assert set(serializer.errors) == {"phone_number_id", "access_token"}
     missing = WhatsAppCloudProvider.credentials_serializer(data={})
     assert not missing.is_valid()
-    assert set(missing.errors) == {"phone_number_id", "access_token", "app_secret", "verify_token"}
+    assert set(missing.errors) == {"phone_number_id", "access_token", "app_secret"}
 
 
 def test_secrets_and_limits_are_declared():

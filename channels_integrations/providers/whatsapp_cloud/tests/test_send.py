@@ -32,7 +32,6 @@ def whatsapp():
         phone_number_id=PHONE_ID,
         access_token="EAAJB-system-user-token",
         app_secret="e4b1d3f2a9c84f6b8d7e6a5b4c3d2e1f",
-        verify_token="meatyhamhock",
     )
 
 
