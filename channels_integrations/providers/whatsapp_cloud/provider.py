@@ -47,19 +47,9 @@ class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]])
     )
     access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
-    waba_id = serializers.RegexField(
-        GRAPH_ID,
-        label=gettext_lazy("WhatsApp Business Account ID"),
-        max_length=32,
-        required=False,
-        allow_blank=True,
-    )
-    display_phone_number = serializers.CharField(
-        label=gettext_lazy("Display phone number"),
-        max_length=32,
-        required=False,
-        allow_blank=True,
-    )
+    # Nothing else: the number's display form and name come from Graph when the credentials
+    # are checked (``profile_fields``, kept in the connection's details), and webhooks are
+    # routed by the phone number id, so a field for them would be one that nothing reads.
 
 
 class WhatsAppCloudProvider(MetaWebhookProvider):

@@ -22,12 +22,21 @@ def test_the_registry_knows_the_provider():
     assert isinstance(provider_for("whatsapp_cloud"), WhatsAppCloudProvider)
 
 
-def test_valid_credentials_are_kept_as_given():
+def test_valid_credentials_are_kept_as_given_and_nothing_else_is():
     serializer = WhatsAppCloudProvider.credentials_serializer(
         data={**VALID, "waba_id": "102290129340398", "display_phone_number": "+1 555-078-3881"}
     )
     assert serializer.is_valid(), serializer.errors
-    assert serializer.validated_data["waba_id"] == "102290129340398"
+    assert serializer.validated_data == VALID
+
+
+def test_the_connection_form_asks_only_for_what_the_provider_reads():
+    # The display number comes from Graph (details); a form field for it would do nothing.
+    assert list(WhatsAppCloudProvider.credential_fields()) == [
+        "phone_number_id",
+        "access_token",
+        "app_secret",
+    ]
 
 
 def test_missing_and_malformed_credentials_are_named():
