@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
-from connections.models import ChannelConnection
+from connections.selectors import connection_choices
 from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
 from realtime.stream import stream_last_id
@@ -181,9 +181,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     context.update(
         queues=list(queues_for(user).prefetch_related(None).order_by("name")),
         tags=list(tag_list(active_only=True)),
-        connections=list(
-            ChannelConnection.objects.order_by("name").only("public_id", "name", "provider")
-        ),
+        connections=list(connection_choices()),
         open_ticket=request.GET.get("ticket", ""),
         last_event_id=last_event_id,
     )
