@@ -88,6 +88,7 @@ TENANT_APPS = [
     "connections",
     "tickets",
     "channels_integrations",
+    "integrations",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # X-RateLimit-* headers on the answers to API-key requests (integrations/rate_limits.py).
+    "integrations.rate_limits.RateLimitHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -257,6 +260,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # =============================================================================
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrators' keys ("Bearer tt_..."/X-Api-Key) first: a JWT is not a key and falls through.
+        "integrations.authentication.ApiKeyAuthentication",
         "accounts.authentication.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -289,7 +294,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # x-required-scope: the API-key scope of each operation (integrations/scopes.py).
+        "integrations.schema.mark_required_scopes",
+    ],
 }
+
+# =============================================================================
+# INTEGRATIONS (API keys, send APIs, outbound webhooks)
+# =============================================================================
+# Requests per minute of one API key (unless the key sets its own) and of all the keys of a
+# tenant together (unless the platform admin set the tenant's own).
+API_KEY_RATE_LIMIT_PER_MINUTE = env_int("API_KEY_RATE_LIMIT_PER_MINUTE", 600)
+API_TENANT_RATE_LIMIT_PER_MINUTE = env_int("API_TENANT_RATE_LIMIT_PER_MINUTE", 3000)
 
 # =============================================================================
 # I18N

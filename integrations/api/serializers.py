@@ -1,0 +1,41 @@
+"""Input and output shapes of the integrations API (no logic: services decide)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from integrations.scopes import ALL_SCOPES
+
+
+class ApiKeyCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_SCOPES), allow_empty=False, max_length=100
+    )
+    connection = serializers.UUIDField(required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+    )
+    rate_limit_per_minute = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=100_000
+    )
+
+
+class ApiKeyOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    connection = serializers.UUIDField(source="connection.public_id", allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    allowed_ips = serializers.ListField(child=serializers.CharField())
+    rate_limit_per_minute = serializers.IntegerField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    last_used_ip = serializers.IPAddressField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
+    secret = serializers.CharField(help_text="Shown once; only its hash is stored.")
