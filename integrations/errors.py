@@ -48,6 +48,12 @@ class ApiKeyNotAllowedHere(ApplicationError):
     default_message = _("API keys cannot be used for this operation; sign in instead.")
 
 
+class ApiKeyRequired(ApplicationError):
+    code = "api_key_required"
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("This operation is for API keys; create one at /manage/api-keys/.")
+
+
 class ApiKeyConnectionMismatch(ApplicationError):
     code = "api_key_connection_mismatch"
     http_status = status.HTTP_403_FORBIDDEN

@@ -74,7 +74,7 @@ class ApiKey(BaseModel):
 
 
 class IdempotencyRecord(BaseModel):
-    """The answer to a send request carrying an idempotency key, kept for 24 hours.
+    """The message a send request carrying an idempotency key made, kept for 24 hours.
 
     Unique per (key, API key): a retried request gets the stored answer instead of a second
     message; a concurrent duplicate waits on the unique index until the first commits.
@@ -88,8 +88,6 @@ class IdempotencyRecord(BaseModel):
     message = models.ForeignKey(
         "tickets.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    response_status = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -43,7 +43,11 @@ def test_an_admin_creates_a_send_only_key_and_sees_its_secret_once(alpha, admin)
     assert secret[:11] in listed.content.decode()
     with tenant_scope(alpha.tenant):
         key = ApiKey.objects.get()
-        assert (key.name, key.scopes, key.connection_id) == ("Loja Virtual", ["send:write"], shop.pk)
+        assert (key.name, key.scopes, key.connection_id) == (
+            "Loja Virtual",
+            ["send:write"],
+            shop.pk,
+        )
         assert key.allowed_ips == ["203.0.113.0/24"]
 
 
@@ -66,9 +70,9 @@ def test_a_refused_key_shows_the_error_next_to_the_field_and_stores_nothing(alph
     bad_ip = client.post(URL, {"name": "CRM", "preset": "send", "allowed_ips": "nope"})
 
     assert response.status_code == 400
-    assert "Choose at least one scope." in response.content.decode() or response.context[
-        "form"
-    ].errors
+    assert (
+        "Choose at least one scope." in response.content.decode() or response.context["form"].errors
+    )
     assert bad_ip.status_code == 400
     assert bad_ip.context["form"].errors["allowed_ips"]
     with tenant_scope(alpha.tenant):

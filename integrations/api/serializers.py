@@ -39,3 +39,24 @@ class ApiKeyOutputSerializer(serializers.Serializer):
 
 class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
     secret = serializers.CharField(help_text="Shown once; only its hash is stored.")
+
+
+class MessageSendInputSerializer(serializers.Serializer):
+    contact = serializers.UUIDField(required=False, allow_null=True, default=None)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    connection = serializers.UUIDField(required=False, allow_null=True, default=None)
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=4096, trim_whitespace=False
+    )
+    media = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class MessageSendOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    kind = serializers.CharField()
+    body = serializers.CharField()
+    ticket = serializers.UUIDField(source="ticket.public_id")
+    contact = serializers.UUIDField(source="ticket.contact.public_id")
+    connection = serializers.UUIDField(source="connection.public_id")
+    created_at = serializers.DateTimeField()
