@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -57,9 +57,7 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field = self.fields["connection"]
-        assert isinstance(choice_field, forms.ChoiceField)
-        choice_field.choices = _connection_choices()
+        cast(forms.ChoiceField, self.fields["connection"]).choices = _connection_choices()
         for family, label in FAMILIES.items():
             self.fields[f"scope_{family}"] = forms.ChoiceField(
                 label=label, choices=ACCESS_CHOICES, required=False

@@ -17,6 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -97,8 +98,7 @@ def _connection_for(key: ApiKey, requested: ChannelConnection | None) -> Channel
     if key.connection_id is not None:
         if requested is not None and requested.pk != key.connection_id:
             raise ApiKeyConnectionMismatch()
-        connection = key.connection
-        assert connection is not None
+        connection = cast(ChannelConnection, key.connection)
     elif requested is None:
         raise ConnectionRequired()
     else:
@@ -168,8 +168,8 @@ def api_message_send(
         )
         if earlier.request_hash != fingerprint:
             raise IdempotencyKeyReused() from None
-        assert earlier.message is not None
-        return SendOutcome(earlier.message, replayed=True)
+        # The first request stored its message before committing the record.
+        return SendOutcome(cast(Message, earlier.message), replayed=True)
     message = _send(key=key, by=by, request=request)
     record.message = message
     record.save(update_fields=["message", "updated_at"])

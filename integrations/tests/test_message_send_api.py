@@ -93,7 +93,8 @@ def test_a_key_sends_a_file_to_a_contact_reusing_the_open_ticket(alpha, shop):
         format="multipart",
     )
 
-    assert first.status_code == 201 and second.status_code == 201, second.content
+    assert first.status_code == 201
+    assert second.status_code == 201, second.content
     assert second.json()["kind"] == "document"
     assert first.json()["ticket"] == second.json()["ticket"]
 
@@ -108,9 +109,11 @@ def test_the_same_idempotency_key_answers_the_first_message(alpha, shop):
     other = api.post(URL, {**payload, "text": "Outro"}, format="json")
 
     assert first.status_code == 201
-    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
-    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
     with tenant_scope(alpha.tenant):
         assert Message.objects.count() == 1
 
@@ -125,7 +128,8 @@ def test_an_idempotency_key_older_than_a_day_sends_again(alpha, shop):
 
     later = api.post(URL, payload, format="json")
 
-    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+    assert later.status_code == 201
+    assert later.json()["id"] != first.json()["id"]
 
 
 def test_a_bound_key_sends_only_through_its_connection(alpha):
@@ -143,8 +147,10 @@ def test_a_bound_key_sends_only_through_its_connection(alpha):
 
     assert implicit.status_code == 201
     assert implicit.json()["connection"] == str(own.public_id)
-    assert mismatch.status_code == 403 and mismatch.json()["code"] == "api_key_connection_mismatch"
-    assert missing.status_code == 400 and missing.json()["code"] == "connection_required"
+    assert mismatch.status_code == 403
+    assert mismatch.json()["code"] == "api_key_connection_mismatch"
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "connection_required"
 
 
 @pytest.mark.parametrize(
