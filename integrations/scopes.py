@@ -78,6 +78,9 @@ ENDPOINT_SCOPES: dict[str, str] = {
     "message-edits": "messages",
     "message-media": "messages",
     "messages-send": "send",
+    "external-send": "send",
+    "external-send-slash": "send",
+    "external-start-session": "send",
     # administration
     "queues": "queues",
     "queue": "queues",

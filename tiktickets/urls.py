@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("widget/", include("channels_integrations.widget_urls")),
+    # The compatible external send API (docs/integrations.md).
+    path("v1/api/external/", include("integrations.external_urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -60,3 +60,27 @@ class MessageSendOutputSerializer(serializers.Serializer):
     contact = serializers.UUIDField(source="ticket.contact.public_id")
     connection = serializers.UUIDField(source="connection.public_id")
     created_at = serializers.DateTimeField()
+
+
+class ExternalSendInputSerializer(serializers.Serializer):
+    """The compatible API's request, field for field (spec §7.5)."""
+
+    body = serializers.CharField(max_length=4096, trim_whitespace=False, allow_blank=True)
+    number = serializers.CharField(max_length=40)
+    externalKey = serializers.CharField(max_length=255)  # noqa: N815 - the original's field name
+    mediaUrl = serializers.URLField(  # noqa: N815
+        required=False, allow_blank=True, default="", max_length=2000
+    )
+    media = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class ExternalSendOutputSerializer(serializers.Serializer):
+    message = serializers.CharField(help_text='Always "Message add queue", as the original.')
+    messageId = serializers.UUIDField(help_text="Ours: the stored message's id.")  # noqa: N815
+
+
+class ExternalSessionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    status = serializers.CharField()
+    status_detail = serializers.CharField(allow_blank=True)

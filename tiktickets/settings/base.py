@@ -308,6 +308,13 @@ SPECTACULAR_SETTINGS = {
 # tenant together (unless the platform admin set the tenant's own).
 API_KEY_RATE_LIMIT_PER_MINUTE = env_int("API_KEY_RATE_LIMIT_PER_MINUTE", 600)
 API_TENANT_RATE_LIMIT_PER_MINUTE = env_int("API_TENANT_RATE_LIMIT_PER_MINUTE", 3000)
+# URLs integrators give us (media to download, webhook targets) may not reach internal
+# addresses (integrations/safe_http.py); these networks (CIDR, comma-separated) are trusted
+# anyway, e.g. an integrator's server on the same private network. Empty: none.
+OUTBOUND_HTTP_ALLOWED_NETWORKS = env_list("OUTBOUND_HTTP_ALLOWED_NETWORKS", [])
+# The compatible API's mediaUrl: largest file downloaded and the time allowed for it.
+EXTERNAL_MEDIA_MAX_BYTES = env_int("EXTERNAL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+EXTERNAL_MEDIA_TIMEOUT_SECONDS = env_int("EXTERNAL_MEDIA_TIMEOUT_SECONDS", 15)
 
 # =============================================================================
 # I18N
