@@ -119,8 +119,10 @@ class WebhookSubscription(BaseModel):
     )
     # Sent back verbatim in the Authorization header (what the compatible callbacks did).
     auth_header = models.CharField(_("authorization header"), max_length=500, blank=True)
-    secret = models.CharField(max_length=100)
-    previous_secret = models.CharField(max_length=100, blank=True, default="")
+    # Signing secrets, encrypted at rest like channel credentials (connections.crypto); the
+    # previous one still signs until it expires, so integrators can rotate without a gap.
+    secret_encrypted = models.TextField()
+    previous_secret_encrypted = models.TextField(blank=True, default="")
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # Deliveries of one ticket go out one at a time, in the order the events happened.
     ordered = models.BooleanField(_("ordered per ticket"), default=False)

@@ -84,3 +84,87 @@ class ExternalSessionOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.CharField()
     status_detail = serializers.CharField(allow_blank=True)
+
+
+class WebhookCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    url = serializers.URLField(max_length=1000)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=60), allow_empty=False, max_length=50
+    )
+    format = serializers.ChoiceField(
+        choices=["standard", "compatible"], required=False, default="standard"
+    )
+    auth_header = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+    ordered = serializers.BooleanField(required=False, default=False)
+
+
+class WebhookUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    url = serializers.URLField(max_length=1000, required=False)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=60), allow_empty=False, max_length=50, required=False
+    )
+    auth_header = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    ordered = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class WebhookOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    url = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.CharField())
+    format = serializers.CharField()
+    has_auth_header = serializers.SerializerMethodField()
+    ordered = serializers.BooleanField()
+    is_active = serializers.BooleanField()
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    disabled_reason = serializers.CharField()
+    failing_since = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_has_auth_header(self, subscription: object) -> bool:
+        return bool(getattr(subscription, "auth_header", ""))
+
+
+class WebhookSecretOutputSerializer(WebhookOutputSerializer):
+    secret = serializers.CharField(help_text="The signing secret; keep it on your side.")
+
+
+class WebhookAttemptOutputSerializer(serializers.Serializer):
+    status_code = serializers.IntegerField(allow_null=True)
+    latency_ms = serializers.IntegerField()
+    response_excerpt = serializers.CharField()
+    error = serializers.CharField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class WebhookDeliveryOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    event_id = serializers.UUIDField()
+    event_type = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    is_test = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    log = WebhookAttemptOutputSerializer(many=True)
+
+
+class WebhookRedeliverInputSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+
+
+class WebhookRedeliverOutputSerializer(serializers.Serializer):
+    redelivered = serializers.IntegerField()
+
+
+class WebhookEventTypeOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    format = serializers.CharField()
+    description = serializers.CharField()

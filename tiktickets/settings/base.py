@@ -315,6 +315,13 @@ OUTBOUND_HTTP_ALLOWED_NETWORKS = env_list("OUTBOUND_HTTP_ALLOWED_NETWORKS", [])
 # The compatible API's mediaUrl: largest file downloaded and the time allowed for it.
 EXTERNAL_MEDIA_MAX_BYTES = env_int("EXTERNAL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
 EXTERNAL_MEDIA_TIMEOUT_SECONDS = env_int("EXTERNAL_MEDIA_TIMEOUT_SECONDS", 15)
+# Outbound webhooks: time allowed per attempt, and the back-off (base * 2^(attempt-1), capped,
+# with jitter) between attempts for 24 hours. Waits up to WEBHOOK_TASK_RETRY_MAX_SECONDS are
+# scheduled on the task; longer ones are picked up by the minute sweep.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_TASK_RETRY_MAX_SECONDS = env_int("WEBHOOK_TASK_RETRY_MAX_SECONDS", 300)
 
 # =============================================================================
 # I18N
