@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import ChannelConnection
+from integrations.models import WebhookSubscription
 from integrations.scopes import FAMILIES, PRESET_FULL, PRESET_SEND_ONLY, READ, WRITE
+from integrations.webhook_events import EVENT_TYPES
 
 ACCESS_CHOICES = [("", _("No access")), (READ, _("Read")), (WRITE, _("Read and write"))]
 
@@ -80,3 +82,40 @@ class ApiKeyForm(forms.Form):
 
     def ip_lines(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["allowed_ips"].splitlines()]
+
+
+def _event_type_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} — {event.description}") for name, event in EVENT_TYPES.items()]
+
+
+class WebhookForm(forms.Form):
+    """A new subscription: where, which events, in which format."""
+
+    name = forms.CharField(label=_("Name"), max_length=80)
+    url = forms.URLField(label=_("URL"), max_length=1000, assume_scheme="https")
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=WebhookSubscription.Format.choices,
+        initial=WebhookSubscription.Format.STANDARD,
+    )
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"), choices=_event_type_choices, widget=forms.CheckboxSelectMultiple
+    )
+    auth_header = forms.CharField(
+        label=_("Authorization header"),
+        required=False,
+        max_length=500,
+        help_text=_("Sent as is in the Authorization header of every delivery (optional)."),
+    )
+    ordered = forms.BooleanField(
+        label=_("Deliver each ticket's events in order, one at a time"), required=False
+    )
+
+
+class RedeliverRangeForm(forms.Form):
+    since = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
