@@ -94,7 +94,7 @@ EVENT_TYPES: dict[str, EventType] = {
 TEST_EVENT = "ping"
 
 # whatsapp-web.js acknowledgement numbers, which the compatible callbacks carry.
-ACK_OF_STATUS = {
+ACK_OF_STATUS: dict[str, int] = {
     Message.Status.FAILED: -1,
     Message.Status.QUEUED: 0,
     Message.Status.SENT: 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import ChannelConnection
@@ -12,10 +13,14 @@ from integrations.models import WebhookSubscription
 from integrations.scopes import FAMILIES, PRESET_FULL, PRESET_SEND_ONLY, READ, WRITE
 from integrations.webhook_events import EVENT_TYPES
 
-ACCESS_CHOICES = [("", _("No access")), (READ, _("Read")), (WRITE, _("Read and write"))]
+ACCESS_CHOICES: list[tuple[str, str | Promise]] = [
+    ("", _("No access")),
+    (READ, _("Read")),
+    (WRITE, _("Read and write")),
+]
 
 
-def _connection_choices() -> list[tuple[str, str]]:
+def _connection_choices() -> list[tuple[str, str | Promise]]:
     rows = ChannelConnection.objects.filter(is_active=True).order_by("name")
     return [("", _("Any connection")), *((str(c.public_id), c.name) for c in rows)]
 
@@ -62,7 +67,7 @@ class ApiKeyForm(forms.Form):
         cast(forms.ChoiceField, self.fields["connection"]).choices = _connection_choices()
         for family, label in FAMILIES.items():
             self.fields[f"scope_{family}"] = forms.ChoiceField(
-                label=label, choices=ACCESS_CHOICES, required=False
+                label=str(label), choices=ACCESS_CHOICES, required=False
             )
 
     def scope_fields(self) -> list[forms.BoundField]:

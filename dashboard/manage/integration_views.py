@@ -71,8 +71,8 @@ def api_key_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_add_service_error(form, exc)
         else:
-            context = {"section": "api-keys", "key": key, "secret": secret}
-            return render(request, "integrations/manage/api_key_created.html", context)
+            created = {"section": "api-keys", "key": key, "secret": secret}
+            return render(request, "integrations/manage/api_key_created.html", created)
     context: dict[str, Any] = {"section": "api-keys", "keys": api_keys_list(), "form": form}
     status = 400 if request.method == "POST" else 200
     return render(request, "integrations/manage/api_keys.html", context, status=status)

@@ -15,4 +15,5 @@ def api_key_make(
 ) -> tuple[ApiKey, str]:
     """A key made by ``by`` (a new admin when None) and its secret."""
     kwargs.setdefault("name", "Loja Virtual")
-    return api_key_create(by=by or AdminFactory(), scopes=list(scopes), **kwargs)
+    owner: User = by or AdminFactory.create()
+    return api_key_create(by=owner, scopes=list(scopes), **kwargs)
