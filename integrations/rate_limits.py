@@ -35,7 +35,7 @@ class RateLimitState:
 def tenant_limit_per_minute() -> int:
     """The current tenant's limit over all its keys (set by the platform admin), else the
     installation's default."""
-    own = getattr(current_tenant(), "api_rate_limit_per_minute", None)
+    own = current_tenant().api_rate_limit_per_minute
     return int(own or settings.API_TENANT_RATE_LIMIT_PER_MINUTE)
 
 
