@@ -60,9 +60,9 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
     from accounts.tests.factories import UserFactory
     from connections.crypto import credentials_encrypt
     from contacts.models import ContactImport
+    from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
     from integrations.models import WebhookDelivery, WebhookSubscription
     from integrations.services.api_keys import api_key_create
-    from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
     from tickets.models import Message
     from tickets.tests.factories import (
         ConnectionFactory,
