@@ -82,6 +82,7 @@ MODULES: list[ModuleSpec] = [
         300,
     ),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
+    ModuleSpec("B8", "bench.webhooks", "B8 webhook fan-out and added event-path latency", 180),
     ModuleSpec(
         "seed",
         "bench.inbox",

@@ -13,11 +13,10 @@ integrator's server on the same private network; the tests' loopback receiver).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -104,10 +103,11 @@ class ResponseTooLarge(Exception):
     """The answer's body passed the allowed size."""
 
 
-@contextmanager
-def _client(timeout: float) -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client:
-        yield client
+@functools.cache
+def _client() -> httpx.Client:
+    """One client per process (thread-safe, keeps connections): building one loads the CA
+    bundle, which costs more than a webhook's request."""
+    return httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=200))
 
 
 def safe_request(
@@ -126,16 +126,14 @@ def safe_request(
     target = url_check(url)
     started = time.monotonic()
     request_headers = {**(headers or {}), "Host": target.host}
-    with (
-        _client(timeout) as client,
-        client.stream(
-            method,
-            target.url,
-            headers=request_headers,
-            content=content,
-            extensions={"sni_hostname": target.server_name},
-        ) as response,
-    ):
+    with _client().stream(
+        method,
+        target.url,
+        headers=request_headers,
+        content=content,
+        timeout=httpx.Timeout(timeout),
+        extensions={"sni_hostname": target.server_name},
+    ) as response:
         body = bytearray()
         truncated = False
         for chunk in response.iter_bytes():

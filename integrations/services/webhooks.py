@@ -235,6 +235,15 @@ def _is_first_pending(delivery: WebhookDelivery) -> bool:
     ).exists()
 
 
+def _enqueue_many(delivery_ids: list[int]) -> None:
+    """One broker connection for all the tasks of an event (a fan-out to many subscriptions)."""
+    from integrations.tasks import webhook_deliver_task
+
+    with webhook_deliver_task.app.producer_or_acquire() as producer:
+        for delivery_id in delivery_ids:
+            webhook_deliver_task.apply_async(args=(delivery_id,), producer=producer)
+
+
 def _deliveries_create(
     subscriptions: Sequence[WebhookSubscription],
     event_type: str,
@@ -244,23 +253,26 @@ def _deliveries_create(
 ) -> list[WebhookDelivery]:
     now = timezone.now()
     event_id = uuid.uuid4()
-    created: list[WebhookDelivery] = []
+    rows: list[WebhookDelivery] = []
     for subscription in subscriptions:
         body = body_for(subscription, event_id, now)
         if body is None:
             continue
-        delivery = WebhookDelivery.objects.create(
-            subscription=subscription,
-            event_id=event_id,
-            event_type=event_type,
-            body=_serialise(body),
-            ordering_key=ordering_key if subscription.ordered else "",
-            next_attempt_at=now,
-            is_test=is_test,
+        rows.append(
+            WebhookDelivery(
+                subscription=subscription,
+                event_id=event_id,
+                event_type=event_type,
+                body=_serialise(body),
+                ordering_key=ordering_key if subscription.ordered else "",
+                next_attempt_at=now,
+                is_test=is_test,
+            )
         )
-        created.append(delivery)
-        if not subscription.ordered or _is_first_pending(delivery):
-            transaction.on_commit(partial(_enqueue, delivery.pk), robust=True)
+    created = WebhookDelivery.objects.bulk_create(rows)
+    ready = [d.pk for d in created if not d.ordering_key or _is_first_pending(d)]
+    if ready:
+        transaction.on_commit(partial(_enqueue_many, ready), robust=True)
     return created
 
 
