@@ -35,6 +35,14 @@ from tickets.domain_events import (
 from tickets.models import Message, Ticket
 
 
+def _wanted(*event_types: str) -> bool:
+    """Whether an active subscription wants any of these types: the one query an event costs
+    when nobody subscribed."""
+    return WebhookSubscription.objects.filter(
+        is_active=True, event_types__overlap=list(event_types)
+    ).exists()
+
+
 def _message(message_id: int) -> Message | None:
     return (
         Message.objects.select_related("ticket__contact", "connection")
@@ -52,6 +60,8 @@ def _ticket(ticket_id: int) -> Ticket | None:
 
 
 def _message_event(event_type: str, message_id: int, hook: str = "") -> None:
+    if not _wanted(event_type, *([hook] if hook else [])):
+        return
     message = _message(message_id)
     if message is None:
         return
@@ -75,6 +85,8 @@ def _message_event(event_type: str, message_id: int, hook: str = "") -> None:
 
 
 def webhooks_on_message_created(event: MessageCreated) -> None:
+    if not _wanted("message.created", "hookMessage"):
+        return
     message = _message(event.message_id)
     inbound = message is not None and message.direction == Message.Direction.INBOUND
     _message_event("message.created", event.message_id, "hookMessage" if inbound else "")
@@ -89,6 +101,8 @@ def webhooks_on_message_status_changed(event: MessageStatusChanged) -> None:
 
 
 def _ticket_event(event_type: str, ticket_id: int) -> Ticket | None:
+    if not _wanted(event_type):
+        return None
     ticket = _ticket(ticket_id)
     if ticket is not None:
         webhook_fan_out(
@@ -103,16 +117,21 @@ def webhooks_on_ticket_created(event: TicketCreated) -> None:
     _ticket_event("ticket.created", event.ticket_id)
 
 
+def _ticket_changed(event_type: str, ticket_id: int, previous_assignee_id: int | None) -> None:
+    if not _wanted(event_type, "ticket.assigned"):
+        return
+    _ticket_event(event_type, ticket_id)
+    assignee_id = Ticket.objects.filter(pk=ticket_id).values_list("assignee_id", flat=True).first()
+    if assignee_id != previous_assignee_id:
+        _ticket_event("ticket.assigned", ticket_id)
+
+
 def webhooks_on_ticket_updated(event: TicketUpdated) -> None:
-    ticket = _ticket_event("ticket.updated", event.ticket_id)
-    if ticket is not None and ticket.assignee_id != event.previous_assignee_id:
-        _ticket_event("ticket.assigned", event.ticket_id)
+    _ticket_changed("ticket.updated", event.ticket_id, event.previous_assignee_id)
 
 
 def webhooks_on_ticket_transferred(event: TicketTransferred) -> None:
-    ticket = _ticket_event("ticket.transferred", event.ticket_id)
-    if ticket is not None and ticket.assignee_id != event.previous_assignee_id:
-        _ticket_event("ticket.assigned", event.ticket_id)
+    _ticket_changed("ticket.transferred", event.ticket_id, event.previous_assignee_id)
 
 
 def webhooks_on_ticket_closed(event: TicketClosed) -> None:
@@ -120,6 +139,8 @@ def webhooks_on_ticket_closed(event: TicketClosed) -> None:
 
 
 def _contact_event(event_type: str, contact_id: int) -> None:
+    if not _wanted(event_type):
+        return
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is not None:
         webhook_fan_out(event_type=event_type, data=lambda: contact_data(contact))
@@ -134,6 +155,8 @@ def webhooks_on_contact_updated(event: ContactUpdated) -> None:
 
 
 def webhooks_on_connection_status_changed(event: ConnectionStatusChanged) -> None:
+    if not _wanted("connection.status", "hookSessionStatus"):
+        return
     connection = ChannelConnection.objects.filter(pk=event.connection_id).first()
     if connection is None:
         return
