@@ -59,6 +59,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
 
     from accounts.tests.factories import UserFactory
     from connections.crypto import credentials_encrypt
+    from connections.models import ChannelConnection
     from contacts.models import ContactImport
     from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
     from integrations.models import WebhookDelivery, WebhookSubscription
@@ -104,7 +105,10 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             created_by=admin,
         )
         api_key, _secret = api_key_create(
-            by=admin, name=f"{canary} key", scopes=["send:write"], connection=connection
+            by=admin,
+            name=f"{canary} key",
+            scopes=["send:write"],
+            connection=ChannelConnection.objects.get(pk=connection.pk),
         )
         webhook = WebhookSubscription.objects.create(
             name=f"{canary} webhook",
