@@ -110,6 +110,9 @@ class WebhookSubscription(BaseModel):
             _("Compatible (hookMessage / hookMessageStatus / hookSessionStatus)"),
         )
 
+    # ``disabled_reason`` of a subscription switched off after a day of failures.
+    AUTO_DISABLED_REASON = "failing for 24 hours"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=80)
     url = models.URLField(_("URL"), max_length=1000)
@@ -142,6 +145,10 @@ class WebhookSubscription(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def was_auto_disabled(self) -> bool:
+        return not self.is_active and self.disabled_reason == self.AUTO_DISABLED_REASON
 
 
 class WebhookDelivery(BaseModel):

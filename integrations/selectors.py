@@ -26,7 +26,9 @@ def webhooks_list() -> QuerySet[WebhookSubscription]:
 
 def webhooks_disabled() -> QuerySet[WebhookSubscription]:
     """Subscriptions switched off after a day of failures (the dashboard's notice)."""
-    return WebhookSubscription.objects.filter(is_active=False, disabled_at__isnull=False)
+    return WebhookSubscription.objects.filter(
+        is_active=False, disabled_reason=WebhookSubscription.AUTO_DISABLED_REASON
+    )
 
 
 def webhook_get(*, public_id: UUID | str) -> WebhookSubscription:

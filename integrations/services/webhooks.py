@@ -449,7 +449,7 @@ def _record_failure_streak(subscription: WebhookSubscription, now: datetime) -> 
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             is_active=False,
             disabled_at=now,
-            disabled_reason="failing for 24 hours",
+            disabled_reason=WebhookSubscription.AUTO_DISABLED_REASON,
             updated_at=now,
         )
 
