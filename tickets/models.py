@@ -217,7 +217,13 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         indexes = [
-            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx")
+            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx"),
+            # Reports: the entries in which agents take tickets, by period (reports.selectors).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=["accepted", "transferred", "reopened", "created"]),
+                name="ticketevent_taken_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,61 @@
+"""Reads of the reports domain: the per-attendance definitions (``rollup``), the period and
+filters a report is asked for (``periods``), and the figures themselves (``figures``).
+
+The public names are re-exported here; callers may import from either.
+"""
+
+from reports.selectors.figures import (
+    DURATIONS,
+    AgentRow,
+    Cards,
+    Duration,
+    QueueRow,
+    Report,
+    Share,
+    attendances_for,
+    backlog_for,
+    report_agents,
+    report_build,
+    report_cards,
+    report_channels,
+    report_daily,
+    report_queues,
+    report_week_hours,
+    taken_events_for,
+)
+from reports.selectors.periods import MAX_DAYS, Period, Preset, ReportFilters, period_resolve
+from reports.selectors.rollup import (
+    ATTENDANCE_COLUMNS,
+    TAKEN_BY_AGENT,
+    attendance_rows_raw,
+    attendance_values_raw,
+)
+
+__all__ = [
+    "ATTENDANCE_COLUMNS",
+    "DURATIONS",
+    "MAX_DAYS",
+    "TAKEN_BY_AGENT",
+    "AgentRow",
+    "Cards",
+    "Duration",
+    "Period",
+    "Preset",
+    "QueueRow",
+    "Report",
+    "ReportFilters",
+    "Share",
+    "attendance_rows_raw",
+    "attendance_values_raw",
+    "attendances_for",
+    "backlog_for",
+    "period_resolve",
+    "report_agents",
+    "report_build",
+    "report_cards",
+    "report_channels",
+    "report_daily",
+    "report_queues",
+    "report_week_hours",
+    "taken_events_for",
+]

@@ -1,0 +1,46 @@
+"""Writes of the reports domain: the attendance rollup, recomputed from the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from reports.models import Attendance
+from reports.selectors.rollup import ATTENDANCE_COLUMNS, attendance_rows_raw, attendance_values_raw
+from tickets.models import Message
+
+
+@transaction.atomic
+def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
+    """Recompute the Attendance rows of ``ticket_ids`` (every ticket when None); returns how many.
+
+    One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` whose SELECT is ``attendance_values_raw``:
+    the rollup holds exactly what the raw definitions give, and running it again (a retried
+    task, two handlers for one change) writes the same values. Idempotent and safe to run
+    concurrently with itself: the upsert settles races on the primary key.
+    """
+    rows = attendance_rows_raw()
+    if ticket_ids is not None:
+        rows = rows.filter(pk__in=list(ticket_ids))
+    select_sql, params = attendance_values_raw(rows).query.sql_with_params()
+    table = Attendance._meta.db_table
+    columns = ", ".join(f'"{column}"' for column in ATTENDANCE_COLUMNS)
+    updates = ", ".join(
+        f'"{column}" = EXCLUDED."{column}"' for column in ATTENDANCE_COLUMNS[1:]
+    )
+    sql = (
+        f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({select_sql}) AS raw '
+        f'ON CONFLICT ("ticket_id") DO UPDATE SET {updates}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def attendance_refresh_for_message(*, message_id: int) -> int:
+    """Refresh the attendance of a message's ticket (messages set the response timestamps)."""
+    ticket_id = Message.objects.filter(pk=message_id).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        return 0
+    return attendances_refresh(ticket_ids=[ticket_id])
