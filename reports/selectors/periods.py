@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import TextChoices
@@ -37,13 +37,15 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        """The first instant of ``first`` in the zone (aware; DST-safe: local midnight)."""
-        return datetime.combine(self.first, time.min, tzinfo=self.zone)
+        """The first instant of ``first`` in the zone: its local midnight, in UTC (so that
+        differences between bounds are real durations across a DST change too)."""
+        return datetime.combine(self.first, time.min, tzinfo=self.zone).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
-        """The first instant after ``last`` (exclusive bound)."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=self.zone)
+        """The first instant after ``last`` (exclusive bound), in UTC."""
+        next_day = self.last + timedelta(days=1)
+        return datetime.combine(next_day, time.min, tzinfo=self.zone).astimezone(UTC)
 
     def previous(self) -> Period:
         """The period of the same number of days just before this one."""
