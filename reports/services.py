@@ -26,11 +26,10 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
     select_sql, params = attendance_values_raw(rows).query.sql_with_params()
     table = Attendance._meta.db_table
     columns = ", ".join(f'"{column}"' for column in ATTENDANCE_COLUMNS)
-    updates = ", ".join(
-        f'"{column}" = EXCLUDED."{column}"' for column in ATTENDANCE_COLUMNS[1:]
-    )
+    updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in ATTENDANCE_COLUMNS[1:])
+    # Identifiers are the model's own; every value is a bound parameter of the compiled SELECT.
     sql = (
-        f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({select_sql}) AS raw '
+        f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({select_sql}) AS raw '  # noqa: S608
         f'ON CONFLICT ("ticket_id") DO UPDATE SET {updates}'
     )
     with connection.cursor() as cursor:

@@ -59,3 +59,8 @@ __all__ = [
     "report_week_hours",
     "taken_events_for",
 ]
+
+from reports.selectors.choices import FilterChoices, report_filter_choices  # noqa: E402
+from reports.selectors.tables import TABLES, report_table  # noqa: E402
+
+__all__ += ["TABLES", "FilterChoices", "report_filter_choices", "report_table"]

@@ -489,9 +489,7 @@ def taken_events_for(*, user: User, filters: ReportFilters) -> QuerySet[TicketEv
         .annotate(taker=taker)
     )
     if not user.is_admin:
-        events = events.filter(
-            taker=user.pk, ticket_id__in=tickets_visible_to(user).values("pk")
-        )
+        events = events.filter(taker=user.pk, ticket_id__in=tickets_visible_to(user).values("pk"))
     return events.filter(_ticket_filters(filters, prefix="ticket__", agent_field="taker"))
 
 

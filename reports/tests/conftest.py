@@ -1,13 +1,3 @@
-"""Fixtures of the reports tests."""
+"""Fixtures of the reports tests (shared with the report pages' tests)."""
 
-from __future__ import annotations
-
-import pytest
-
-from tenants.tenancy import tenant_scope
-
-
-@pytest.fixture
-def in_alpha(alpha):
-    with tenant_scope(alpha.tenant):
-        yield alpha
+from reports.tests.fixtures import in_alpha, stories, team  # noqa: F401

@@ -65,7 +65,10 @@ class Story:
 
     def bot(self, when: datetime) -> Story:
         self._message(
-            when, direction=Message.Direction.OUTBOUND, sender=Message.Sender.BOT, sender_contact=None
+            when,
+            direction=Message.Direction.OUTBOUND,
+            sender=Message.Sender.BOT,
+            sender_contact=None,
         )
         return self
 

@@ -63,11 +63,11 @@ def test_each_change_refreshes_its_row_to_the_raw_values(
         published.clear()
         with django_capture_on_commit_callbacks(execute=True):
             result = change()
-        refreshes = [(name, args) for name, args, schema in published if name.startswith("reports.")]
+        refreshes = [
+            (name, args) for name, args, schema in published if name.startswith("reports.")
+        ]
         assert refreshes, "the change enqueued no refresh of its attendance"
-        assert {schema for name, _, schema in published if name.startswith("reports.")} == {
-            "alpha"
-        }
+        assert {schema for name, _, schema in published if name.startswith("reports.")} == {"alpha"}
         for name, args in refreshes:
             app.tasks[name].apply(args=args).get()
         return result

@@ -1,0 +1,11 @@
+"""The reports pages: /reports/ and its CSV exports."""
+
+from django.urls import path
+
+from dashboard.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.report_dashboard, name="dashboard"),
+    path("export/<slug:table>.csv", views.report_export, name="export"),
+]

@@ -1,0 +1,174 @@
+"""The reports dashboard (/reports/) and its CSV exports: figures from ``reports.selectors``,
+for admins the tenant's, for agents their own."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.requests import AuthenticatedHttpRequest
+from contacts.csv_io import csv_safe_cell
+from dashboard.reports.forms import ReportForm
+from reports.selectors import (
+    TABLES,
+    Cards,
+    Duration,
+    Report,
+    report_build,
+    report_filter_choices,
+    report_table,
+)
+from tenants.tenancy import current_tenant
+
+WEEKDAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
+
+
+def _form(request: AuthenticatedHttpRequest) -> ReportForm:
+    zone = ZoneInfo(current_tenant().time_zone)
+    data = request.GET if "period" in request.GET else {"period": "7d"}
+    return ReportForm(
+        data,
+        choices=report_filter_choices(user=request.user),
+        zone=zone,
+        today=timezone.now().astimezone(zone).date(),
+    )
+
+
+def _count_card(key: str, label: str, current: int, previous: int) -> dict[str, Any]:
+    return {"key": key, "label": label, "value": current, "previous": previous}
+
+
+def _duration_card(key: str, label: str, current: Duration, previous: Duration) -> dict[str, Any]:
+    return {"key": key, "label": label, "duration": current, "previous_duration": previous}
+
+
+def _cards(cards: Cards, previous: Cards) -> list[dict[str, Any]]:
+    return [
+        _count_card("attendances", _("Attendances"), cards.attendances, previous.attendances),
+        _count_card("active", _("Active demand"), cards.active, previous.active),
+        _count_card("receptive", _("Receptive demand"), cards.receptive, previous.receptive),
+        _count_card("new_contacts", _("New contacts"), cards.new_contacts, previous.new_contacts),
+        _duration_card(
+            "first_response",
+            _("First response time"),
+            cards.first_response,
+            previous.first_response,
+        ),
+        _duration_card("wait", _("Waiting time (TME)"), cards.wait, previous.wait),
+        _duration_card("bot", _("Time with the bot"), cards.bot, previous.bot),
+        _duration_card("handling", _("Handling time (TMA)"), cards.handling, previous.handling),
+        _duration_card("resolution", _("Resolution time"), cards.resolution, previous.resolution),
+        {
+            "key": "reopen_rate",
+            "label": _("Reopen rate"),
+            "value": f"{cards.reopen_rate:.1f}%",
+            "previous": f"{previous.reopen_rate:.1f}%",
+        },
+    ]
+
+
+def _charts(report: Report) -> dict[str, Any]:
+    """The chart data the page's script draws (the same numbers as the table views)."""
+    return {
+        "daily": {
+            "labels": [day.strftime("%d/%m") for day, _n in report.daily],
+            "values": [n for _day, n in report.daily],
+        },
+        "channels": {
+            "labels": [share.label for share in report.channels],
+            "values": [share.count for share in report.channels],
+        },
+        "queues": {
+            "labels": [row.name or _("No queue") for row in report.queues],
+            "values": [row.attendances for row in report.queues],
+        },
+        "agents": {
+            "labels": [row.name or _("Unassigned") for row in report.agents],
+            "values": [row.taken for row in report.agents],
+            "closed": [row.closed for row in report.agents],
+        },
+        "labels": {
+            "attendances": _("Attendances"),
+            "taken": _("Taken"),
+            "closed": _("Closed"),
+        },
+    }
+
+
+def _heat(report: Report) -> list[dict[str, Any]]:
+    peak = max((max(row) for row in report.week_hours), default=0) or 1
+    return [
+        {
+            "weekday": WEEKDAYS[index],
+            "cells": [{"n": n, "level": round(4 * n / peak)} for n in row],
+        }
+        for index, row in enumerate(report.week_hours)
+    ]
+
+
+@login_required
+def report_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The dashboard for the chosen period and filters (400 with the form's errors)."""
+    form = _form(request)
+    if not form.is_valid() or form.resolved is None:
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    report = report_build(user=request.user, filters=form.filters, period=form.resolved)
+    query = request.GET.urlencode() if "period" in request.GET else "period=7d"
+    context = {
+        "form": form,
+        "report": report,
+        "cards": _cards(report.cards, report.previous),
+        "previous_period": report.period.previous(),
+        "charts": _charts(report),
+        "heat": _heat(report),
+        "hours": range(24),
+        "query": query,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield "\ufeff" + str(writer.writerow(header))
+    for row in rows:
+        yield str(writer.writerow([csv_safe_cell(str(cell)) for cell in row]))
+
+
+@login_required
+def report_export(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    """One table of the dashboard as CSV, for the same period and filters."""
+    if table not in TABLES:
+        raise Http404
+    form = _form(request)
+    if not form.is_valid() or form.resolved is None:
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    report = report_build(user=request.user, filters=form.filters, period=form.resolved)
+    header, rows = report_table(report, table)
+    period = report.period
+    response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
+    filename = f"{table}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
