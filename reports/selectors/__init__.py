@@ -5,10 +5,12 @@ The public names are re-exported here; callers may import from either.
 """
 
 from reports.selectors.figures import (
+    COUNTS,
     DURATIONS,
     AgentRow,
     Cards,
     Duration,
+    TimeFigure,
     QueueRow,
     Report,
     Share,
@@ -33,6 +35,7 @@ from reports.selectors.rollup import (
 
 __all__ = [
     "ATTENDANCE_COLUMNS",
+    "COUNTS",
     "DURATIONS",
     "MAX_DAYS",
     "TAKEN_BY_AGENT",
@@ -45,6 +48,7 @@ __all__ = [
     "Report",
     "ReportFilters",
     "Share",
+    "TimeFigure",
     "attendance_rows_raw",
     "attendance_values_raw",
     "attendances_for",

@@ -13,7 +13,7 @@ The number of queries does not depend on the period: each figure is one aggregat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -125,39 +125,65 @@ def _touching(rows: QuerySet[Attendance], *periods: Period) -> QuerySet[Attendan
 
 # ----------------------------------------------------------------------------- durations
 
-# Each time figure: (seconds expression, which attendances of the period it is measured over).
-# first_response  first agent message to the customer − the customer's first message, over
-#                 attendances opened in the period that have both.
-# wait (TME)      first acceptance − opening, over attendances started by the customer
-#                 (receptive) opened in the period and accepted; bot time included.
-# bot             bot hand-over − opening, over attendances opened in the period in which the
-#                 bot spoke before an agent took them.
-# handling (TMA)  close − first acceptance, over attendances closed in the period that an agent
-#                 took (attendances closed from the queue unanswered have no handling time).
-# resolution      close − opening, over attendances closed in the period.
-DURATIONS: dict[str, tuple[Seconds, Any]] = {
-    "first_response": (
+
+@dataclass(frozen=True)
+class TimeFigure:
+    """A time figure: the seconds it measures, over which attendances of a period, and its
+    definition in words (shown by the API schema)."""
+
+    seconds: Seconds
+    over: Callable[[Period], Q]
+    definition: str
+
+
+DURATIONS: dict[str, TimeFigure] = {
+    "first_response": TimeFigure(
         Seconds("first_response_at", "first_inbound_at"),
         lambda p: _opened_in(p) & Q(first_response_at__isnull=False),
+        "First response time: the first message an agent sent to the customer (notes excluded) "
+        "minus the customer's first message, over attendances opened in the period that have "
+        "both.",
     ),
-    "wait": (
+    "wait": TimeFigure(
         Seconds("first_accepted_at", "opened_at"),
         lambda p: _opened_in(p) & Q(is_outbound=False, first_accepted_at__isnull=False),
+        "Waiting time (TME): the first time an agent took the attendance (accepted it, received "
+        "it by transfer, reopened it) minus its opening, over attendances started by the "
+        "customer, opened in the period and taken; time with the bot included.",
     ),
-    "bot": (
+    "bot": TimeFigure(
         Seconds("bot_handover_at", "opened_at"),
         lambda p: _opened_in(p) & Q(bot_handover_at__isnull=False),
+        "Time with the bot: the bot's last message before an agent took the attendance minus "
+        "its opening, over attendances opened in the period in which the bot spoke first.",
     ),
-    "handling": (
+    "handling": TimeFigure(
         Seconds("closed_at", "first_accepted_at"),
         lambda p: _closed_in(p) & Q(first_accepted_at__isnull=False),
+        "Handling time (TMA): the close minus the first time an agent took the attendance, "
+        "over attendances closed in the period that an agent took.",
     ),
-    "resolution": (Seconds("closed_at", "opened_at"), _closed_in),
+    "resolution": TimeFigure(
+        Seconds("closed_at", "opened_at"),
+        _closed_in,
+        "Resolution time: the close minus the opening, over attendances closed in the period.",
+    ),
+}
+
+# The counts, defined by report_cards' query.
+COUNTS: dict[str, str] = {
+    "attendances": "Attendances opened in the period (started by the customer or by an agent).",
+    "active": "Of those, started by an agent (outbound, active demand).",
+    "receptive": "Of those, started by the customer (receptive demand).",
+    "new_contacts": "Contacts created in the period; when the report is narrowed (filters, an "
+    "agent's own figures), only those with an attendance in that scope.",
+    "reopened": "Attendances opened in the period that were reopened at least once.",
+    "reopen_rate": "reopened / attendances, in percent (one decimal; 0 when there are none).",
 }
 
 
 def _duration_aggregates(prefix: str, name: str, condition: Q) -> dict[str, Aggregate]:
-    expression, _ = DURATIONS[name]
+    expression = DURATIONS[name].seconds
     return {
         f"{prefix}{name}_count": Count("pk", filter=condition),
         f"{prefix}{name}_mean": Avg(expression, filter=condition),
@@ -210,7 +236,9 @@ def report_cards(
     * reopened: of those, reopened at least once (``reopen_count > 0``);
     * new contacts: contacts created in the period; when the report is narrowed (filters, or an
       agent's own figures) only those with an attendance in the scope;
-    * the durations of ``DURATIONS``.
+    * the time figures of ``DURATIONS``.
+
+    ``COUNTS`` and ``DURATIONS`` hold each definition in words (the API schema shows them).
     """
     previous = period.previous()
     aggregates: dict[str, Aggregate] = {}
@@ -219,8 +247,8 @@ def report_cards(
         aggregates[f"{prefix}attendances"] = Count("pk", filter=opened)
         aggregates[f"{prefix}active"] = Count("pk", filter=opened & Q(is_outbound=True))
         aggregates[f"{prefix}reopened"] = Count("pk", filter=opened & Q(reopen_count__gt=0))
-        for name, (_, condition) in DURATIONS.items():
-            aggregates.update(_duration_aggregates(prefix, name, condition(each)))
+        for name, figure in DURATIONS.items():
+            aggregates.update(_duration_aggregates(prefix, name, figure.over(each)))
     values = _touching(rows, period, previous).aggregate(**aggregates)
     contacts = _new_contacts(rows=rows, period=period, previous=previous, narrowed=narrowed)
     return tuple(  # type: ignore[return-value]
@@ -346,7 +374,7 @@ def report_queues(
         "closed": Count("pk", filter=_closed_in(period)),
     }
     for name in ("wait", "handling"):
-        aggregates.update(_duration_aggregates("", name, DURATIONS[name][1](period)))
+        aggregates.update(_duration_aggregates("", name, DURATIONS[name].over(period)))
     grouped = {
         values["queue_id"]: values
         for values in _touching(rows, period)
@@ -403,7 +431,7 @@ def report_agents(
     agent holding it at close) with their handling time (TMA), and pending and open tickets they
     hold now. Four queries (the last reads the agents' names)."""
     aggregates = {"closed": Count("pk", filter=_closed_in(period))}
-    aggregates.update(_duration_aggregates("", "handling", DURATIONS["handling"][1](period)))
+    aggregates.update(_duration_aggregates("", "handling", DURATIONS["handling"].over(period)))
     closed = {
         values["agent_id"]: values
         for values in rows.filter(_closed_in(period))
