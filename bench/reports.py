@@ -29,8 +29,8 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import percentile
-from bench.harness import BenchContext, Figure, log
-from bench.inbox import SLUG, harness_setup, measure_clients
+from bench.harness import BenchContext, Figure
+from bench.inbox import SLUG, harness_setup, log, measure_clients
 
 GOAL_30D_MS = 300.0
 GOAL_YEAR_MS = 1000.0
