@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, FloatField, Func, Q, When
 
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from tickets.models import Queue, Ticket
+
+
+class EpochSeconds(Func):
+    """``date_part('epoch', end - start)``: the seconds between two timestamps (double precision;
+    ``EXTRACT`` would give a slower numeric). Null when either is null."""
+
+    template = "date_part('epoch', %(expressions)s)"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str) -> None:
+        super().__init__(F(end), F(start))
+
+
+def _seconds(expression: Func | Case) -> models.GeneratedField:
+    return models.GeneratedField(expression=expression, output_field=FloatField(), db_persist=True)
 
 
 class Attendance(models.Model):
@@ -48,6 +64,20 @@ class Attendance(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     is_deleted = models.BooleanField(default=False)
+    # The time figures of each attendance, derived by PostgreSQL from the timestamps above (null
+    # where a figure does not apply); reports.selectors.figures.DURATIONS says which period
+    # each is counted in.
+    first_response_seconds = _seconds(EpochSeconds("first_response_at", "first_inbound_at"))
+    # Only attendances the customer started wait: an agent's own outbound one never does.
+    wait_seconds = _seconds(
+        Case(
+            When(is_outbound=False, then=EpochSeconds("first_accepted_at", "opened_at")),
+            output_field=FloatField(),
+        )
+    )
+    bot_seconds = _seconds(EpochSeconds("bot_handover_at", "opened_at"))
+    handling_seconds = _seconds(EpochSeconds("closed_at", "first_accepted_at"))
+    resolution_seconds = _seconds(EpochSeconds("closed_at", "opened_at"))
 
     class Meta:
         ordering = ["opened_at", "ticket_id"]
@@ -65,6 +95,12 @@ class Attendance(models.Model):
             ),
             # An agent's own figures.
             models.Index(fields=["agent", "opened_at"], name="attendance_agent_idx"),
+            # The backlog now: pending and open attendances per queue and agent.
+            models.Index(
+                fields=["queue", "agent", "status"],
+                condition=Q(status__in=["pending", "open"], is_deleted=False),
+                name="attendance_backlog_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -170,6 +170,10 @@ class Ticket(BaseModel):
                 name="ticket_active_activity_idx",
             ),
             models.Index(fields=["contact", "-created_at"], name="ticket_contact_history_idx"),
+            # Reports leave out soft-deleted tickets without joining every ticket.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="ticket_deleted_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,12 +26,13 @@ from reports.selectors import (
     Period,
     ReportFilters,
     attendances_for,
-    backlog_for,
+    backlog_now,
     period_resolve,
     report_agents,
     report_cards,
     report_channels,
     report_daily,
+    report_local_hours,
     report_queues,
     report_week_hours,
     taken_events_for,
@@ -100,12 +101,12 @@ class ReportSeriesApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         period, filters = _query(request)
         rows = attendances_for(user=request.user, filters=filters)
+        hours = report_local_hours(rows=rows, period=period)
+        daily = report_daily(hours=hours, period=period)
         body = {
             "period": period_data(period),
-            "daily": [
-                {"date": day, "attendances": n} for day, n in report_daily(rows=rows, period=period)
-            ],
-            "week_hours": report_week_hours(rows=rows, period=period),
+            "daily": [{"date": day, "attendances": n} for day, n in daily],
+            "week_hours": report_week_hours(hours=hours, period=period),
             "channels": [asdict(share) for share in report_channels(rows=rows, period=period)],
         }
         return Response(SeriesOutputSerializer(body).data)
@@ -122,11 +123,8 @@ class ReportQueuesApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         period, filters = _query(request)
         user = request.user
-        lines = report_queues(
-            rows=attendances_for(user=user, filters=filters),
-            period=period,
-            backlog=backlog_for(user=user, filters=filters),
-        )
+        rows = attendances_for(user=user, filters=filters)
+        lines = report_queues(rows=rows, period=period, now=backlog_now(rows))
         body = {"period": period_data(period), "results": [asdict(line) for line in lines]}
         return Response(QueueTableOutputSerializer(body).data)
 
@@ -142,11 +140,12 @@ class ReportAgentsApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         period, filters = _query(request)
         user = request.user
+        rows = attendances_for(user=user, filters=filters)
         lines = report_agents(
-            rows=attendances_for(user=user, filters=filters),
+            rows=rows,
             period=period,
             taken=taken_events_for(user=user, filters=filters),
-            backlog=backlog_for(user=user, filters=filters),
+            now=backlog_now(rows),
         )
         body = {"period": period_data(period), "results": [asdict(line) for line in lines]}
         return Response(AgentTableOutputSerializer(body).data)

@@ -38,9 +38,7 @@ def _customer_writes(page: Page, app) -> None:
     expect(chat.get_by_test_id("tt-webchat-tick")).to_have_count(1)
 
 
-def test_an_admin_reads_the_dashboard_changes_the_period_and_downloads_a_table(
-    live_app, open_page
-):
+def test_an_admin_reads_the_dashboard_changes_the_period_and_downloads_a_table(live_app, open_page):
     page = open_page("admin")
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_app, "admin")

@@ -96,7 +96,7 @@ def test_each_table_downloads_as_csv(in_alpha, team, stories):
     assert "agents-2026-03-10-2026-03-11.csv" in agents["Content-Disposition"]
     rows = _csv(agents)
     assert len(rows[0]) == 8  # agent, taken, closed, handling mean/median/p90, pending, open
-    assert ["Ana", "5", "3", "3400", "3000"] == rows[1][:5]
+    assert rows[1][:5] == ["Ana", "5", "3", "3400", "3000"]
     daily = _csv(client.get(f"/reports/export/daily.csv?{PERIOD}"))
     assert daily[1:] == [["2026-03-10", "2"], ["2026-03-11", "4"]]
     queues = _csv(client.get(f"/reports/export/queues.csv?{PERIOD}"))
@@ -112,13 +112,11 @@ def test_another_tenants_admin_sees_none_of_it(in_alpha, team, stories, beta):
     assert "Ana" not in response.content.decode()
 
 
-def test_the_page_is_a_fixed_number_of_queries(
-    in_alpha, team, stories, django_assert_num_queries
-):
+def test_the_page_is_a_fixed_number_of_queries(in_alpha, team, stories, django_assert_num_queries):
     client = signed_in_client(in_alpha, team["admin"])
     counts = []
     for query in (PERIOD, "period=custom&start=2025-03-01&end=2026-03-31"):
-        with django_assert_num_queries(20) as captured:
+        with django_assert_num_queries(19) as captured:
             assert client.get(f"/reports/?{query}").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
