@@ -102,7 +102,7 @@ MODULES: list[ModuleSpec] = [
         "reports",
         "bench.reports",
         "Reports dashboard at 30 days and a year (100k tickets)",
-        240,
+        420,
         requires=("seed",),
     ),
     ModuleSpec(

@@ -52,7 +52,7 @@ class ReportForm(forms.Form):
         self.filters = ReportFilters()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if "period" not in data:
             return data
         try:

@@ -17,12 +17,17 @@ from django.utils.translation import gettext_lazy
 
 from accounts.requests import AuthenticatedHttpRequest
 from contacts.csv_io import csv_safe_cell
+from dashboard.decorators import admin_required
+from dashboard.htmx import htmx_partial
 from dashboard.reports.forms import ReportForm
+from realtime.presence import presence_statuses
 from reports.selectors import (
     TABLES,
     Cards,
     Duration,
     Report,
+    live_agents,
+    live_queues,
     report_build,
     report_filter_choices,
     report_table,
@@ -157,7 +162,9 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
 
 
 @login_required
-def report_export(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+def report_export(
+    request: AuthenticatedHttpRequest, table: str
+) -> HttpResponse | StreamingHttpResponse:
     """One table of the dashboard as CSV, for the same period and filters."""
     if table not in TABLES:
         raise Http404
@@ -172,3 +179,18 @@ def report_export(request: AuthenticatedHttpRequest, table: str) -> HttpResponse
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@admin_required
+def report_live(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The live panel (admins): the backlog per queue and per agent with their presence, right
+    now. Its script re-reads the panel (this view, as an htmx fragment) when the socket says a
+    ticket or a presence changed: no polling."""
+    context = {
+        "queues": live_queues(),
+        "agents": live_agents(statuses=presence_statuses()),
+        "generated_at": timezone.now(),
+    }
+    if htmx_partial(request):
+        return render(request, "reports/partials/_live.html", context)
+    return render(request, "reports/live.html", context)

@@ -82,7 +82,7 @@ class DayOutputSerializer(serializers.Serializer):
 
 class ShareOutputSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    name = serializers.CharField(source="label")
     count = serializers.IntegerField()
     percent = serializers.FloatField()
 

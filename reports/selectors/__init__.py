@@ -69,6 +69,16 @@ __all__ = [
 ]
 
 from reports.selectors.choices import FilterChoices, report_filter_choices  # noqa: E402
+from reports.selectors.live import LiveAgent, LiveQueue, live_agents, live_queues  # noqa: E402
 from reports.selectors.tables import TABLES, report_table  # noqa: E402
 
-__all__ += ["TABLES", "FilterChoices", "report_filter_choices", "report_table"]
+__all__ += [
+    "TABLES",
+    "FilterChoices",
+    "LiveAgent",
+    "LiveQueue",
+    "live_agents",
+    "live_queues",
+    "report_filter_choices",
+    "report_table",
+]

@@ -241,8 +241,8 @@ def report_cards(
     closed: dict[str, Aggregate] = {}
     for name, figure in DURATIONS.items():
         (opened if figure.basis == "opened" else closed).update(_duration_aggregates(name))
-    by_opening = {
-        values["current"]: values
+    by_opening: dict[bool, dict[str, Any]] = {
+        values["current"]: dict(values)
         for values in rows.filter(opened_at__gte=previous.start, opened_at__lt=period.end)
         .annotate(current=current)
         .order_by()
@@ -250,8 +250,8 @@ def report_cards(
         .annotate(**opened)
     }
     current = Case(When(Q(closed_at__gte=period.start), then=True), default=False)
-    by_close = {
-        values["current"]: values
+    by_close: dict[bool, dict[str, Any]] = {
+        values["current"]: dict(values)
         for values in rows.filter(closed_at__gte=previous.start, closed_at__lt=period.end)
         .annotate(current=current)
         .order_by()
@@ -261,7 +261,7 @@ def report_cards(
     contacts = _new_contacts(rows=rows, period=period, previous=previous, narrowed=narrowed)
 
     def cards(key: bool, prefix: str) -> Cards:
-        counts = by_opening.get(key, {})
+        counts: dict[str, Any] = by_opening.get(key, {})
         values = {**counts, **by_close.get(key, {})}
         attendances = counts.get("attendances", 0)
         active = counts.get("active", 0)
@@ -387,8 +387,8 @@ def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -
     }
     for name in ("wait", "handling"):
         aggregates.update(_duration_aggregates(name, DURATIONS[name].over(period)))
-    grouped = {
-        values["queue_id"]: values
+    grouped: dict[int | None, dict[str, Any]] = {
+        values["queue_id"]: dict(values)
         for values in _touching(rows, period)
         .order_by()
         .values("queue_id", "queue__name")
@@ -398,7 +398,7 @@ def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -
     total = sum(values["attendances"] for values in grouped.values())
     lines = []
     for queue_id in grouped.keys() | by_queue.keys():
-        values = grouped.get(queue_id, {})
+        values: dict[str, Any] = grouped.get(queue_id, {})
         name = values.get("queue__name") or by_queue.get(queue_id, {}).get("name") or ""
         attendances = values.get("attendances", 0)
         lines.append(
@@ -442,23 +442,23 @@ def report_agents(
     taken twice by the same agent counts twice), attendances they closed in the period (the
     agent holding it at close) with their handling time (TMA), and pending and open tickets they
     hold now (``now``). Three queries (the last reads the agents' names)."""
-    closed = {
-        values["agent_id"]: values
+    closed: dict[int | None, dict[str, Any]] = {
+        values["agent_id"]: dict(values)
         for values in rows.filter(_closed_in(period))
         .order_by()
         .values("agent_id")
         .annotate(closed=Count("pk"), **_duration_aggregates("handling"))
     }
-    taken_counts = dict(
+    taken_counts: dict[int | None, int] = dict(
         taken.filter(created_at__gte=period.start, created_at__lt=period.end)
         .order_by()
-        .values_list("taker")
+        .values_list("taker")  # type: ignore[misc]  # an annotation the stubs cannot see
         .annotate(n=Count("pk"))
         .values_list("taker", "n")
     )
     by_agent = now.by_agent()
     ids = closed.keys() | taken_counts.keys() | by_agent.keys()
-    names = {
+    names: dict[int | None, str] = {
         pk: name or email
         for pk, name, email in User.objects.filter(pk__in=[i for i in ids if i is not None])
         .order_by()
@@ -507,15 +507,16 @@ def backlog_now(rows: QuerySet[Attendance]) -> Backlog:
     filters as every other figure), per queue and agent, in one query. Read from the rollup, so
     a change shows once its refresh task has run (seconds)."""
     return Backlog(
-        cells=list(
-            rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
+        cells=[
+            dict(cell)
+            for cell in rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
             .order_by()
             .values("queue_id", "queue__name", assignee_id=F("agent_id"))
             .annotate(
                 pending=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
                 open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
             )
-        )
+        ]
     )
 
 

@@ -5,6 +5,7 @@ so each test can work out its expected figures by hand."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
@@ -42,19 +43,22 @@ class Story:
         contact = ContactFactory()
         if contact_created is not None:
             type(contact).objects.filter(pk=contact.pk).update(created_at=contact_created)
-        self.ticket = TicketFactory(
-            contact=contact,
-            connection=connection,
-            queue=queue,
-            is_outbound=outbound_by is not None,
-            status=Ticket.Status.OPEN if outbound_by else Ticket.Status.PENDING,
-            assignee=outbound_by,
+        self.ticket = cast(
+            Ticket,
+            TicketFactory(
+                contact=contact,
+                connection=connection,
+                queue=queue,
+                is_outbound=outbound_by is not None,
+                status=Ticket.Status.OPEN if outbound_by else Ticket.Status.PENDING,
+                assignee=outbound_by,
+            ),
         )
         Ticket.objects.filter(pk=self.ticket.pk).update(created_at=opened)
         _dated(events.event_ticket_created(ticket=self.ticket, by=outbound_by), opened)
 
     def _message(self, when: datetime, **fields: object) -> Message:
-        message = MessageFactory(ticket=self.ticket, **fields)
+        message = cast(Message, MessageFactory(ticket=self.ticket, **fields))
         Message.objects.filter(pk=message.pk).update(created_at=when)
         _dated(events.event_message(message=message), when)
         return message

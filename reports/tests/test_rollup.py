@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
 from contacts.tests.factories import ContactFactory
+from reports import tasks
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
 from tenants.services import tenant_settings_update
@@ -24,7 +25,6 @@ from tickets.services.tickets import (
     ticket_transfer,
 )
 from tickets.tests.factories import ConnectionFactory, QueueFactory
-from tiktickets.celery import app
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_each_change_refreshes_its_row_to_the_raw_values(
         assert refreshes, "the change enqueued no refresh of its attendance"
         assert {schema for name, _, schema in published if name.startswith("reports.")} == {"alpha"}
         for name, args in refreshes:
-            app.tasks[name].apply(args=args).get()
+            getattr(tasks, name.rsplit(".", 1)[-1]).apply(args=args).get()
         return result
 
     def received():

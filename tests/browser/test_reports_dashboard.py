@@ -92,3 +92,31 @@ def test_on_a_phone_the_dashboard_fits_the_screen(live_app, open_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert len(_charts_drawn(page)) == 4
     shot(page, "reports-390")
+
+
+def test_the_live_panel_moves_when_a_ticket_is_accepted_in_another_browser(live_app, open_page):
+    admin = open_page("admin")
+    sign_in(admin, live_app, "admin", next_path="/reports/live/")
+    expect(admin.locator("#live-status")).to_have_text("Ao vivo")
+    ana_row = admin.get_by_test_id("live-agent").filter(has_text="Ana Souza")
+    ana_open = int(ana_row.get_by_test_id("live-agent-open").inner_text())
+
+    # A customer writes: the support queue's waiting count moves without a reload.
+    support = admin.locator("[data-testid=live-queue][data-queue=Suporte]")
+    waiting = int(support.get_by_test_id("live-waiting").inner_text())
+    admin.evaluate("window.__ttSameDocument = true")
+    _customer_writes(open_page("customer"), live_app)
+    expect(support.get_by_test_id("live-waiting")).to_have_text(str(waiting + 1))
+
+    # Ana, in her own browser, accepts it: her open count moves on the admin's panel.
+    ana = open_page("ana")
+    sign_in(ana, live_app, "ana")
+    ana.get_by_test_id("inbox-tab-pending").click()
+    row = ana.get_by_test_id("inbox-row").filter(has_text="Quero acompanhar meu pedido").first
+    row.locator(".ticket-link").click()
+    ana.get_by_test_id("ticket-accept").click()
+    expect(ana.get_by_test_id("ticket-panel")).to_have_attribute("data-status", "open")
+    expect(ana_row.get_by_test_id("live-agent-open")).to_have_text(str(ana_open + 1))
+    expect(ana_row.get_by_test_id("live-presence")).to_have_text("Online")
+    assert admin.evaluate("window.__ttSameDocument === true"), "the panel was reloaded"
+    shot(admin, "reports-live")
