@@ -38,8 +38,21 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
 
 
 def attendance_refresh_for_message(*, message_id: int) -> int:
-    """Refresh the attendance of a message's ticket (messages set the response timestamps)."""
+    """Refresh the attendance of a message's ticket (messages set the response timestamps).
+
+    Skipped (0) once the attendance has its first inbound message, its first response and its
+    first acceptance: a later message changes none of its values (the bot hand-over is the bot's
+    last message *before* the first acceptance), so a long conversation costs one read each.
+    """
     ticket_id = Message.objects.filter(pk=message_id).values_list("ticket_id", flat=True).first()
     if ticket_id is None:
+        return 0
+    settled = Attendance.objects.filter(
+        ticket_id=ticket_id,
+        first_inbound_at__isnull=False,
+        first_response_at__isnull=False,
+        first_accepted_at__isnull=False,
+    )
+    if settled.exists():
         return 0
     return attendances_refresh(ticket_ids=[ticket_id])

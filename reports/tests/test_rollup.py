@@ -84,6 +84,11 @@ def test_each_change_refreshes_its_row_to_the_raw_values(
     assert _rollup(ticket)["first_accepted_at"] is not None
     reply = step(lambda: message_send(ticket=ticket, by=agent, body="Olá"))
     assert _rollup(ticket)["first_response_at"] == reply.created_at
+    # Once accepted, answered and with a first inbound message, more messages change nothing:
+    # their refresh is skipped, and the row still equals the raw values.
+    later = step(lambda: message_send(ticket=ticket, by=agent, body="Mais uma"))
+    assert tasks.attendance_refresh_for_message_task.apply(args=(later.pk,)).get() == 0
+    assert _rollup(ticket) == _raw(ticket)
     step(lambda: ticket_transfer(ticket=ticket, by=agent, to_agent=other))
     assert _rollup(ticket)["agent_id"] == other.pk
     step(lambda: ticket_close(ticket=ticket, by=other))
