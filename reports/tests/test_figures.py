@@ -160,3 +160,21 @@ def test_the_whole_dashboard_is_a_fixed_number_of_queries(team, stories, django_
         for period in (PERIOD, year):
             with django_assert_num_queries(10):
                 report_build(user=user, filters=ReportFilters(), period=period)
+
+
+def test_a_transfer_to_a_queue_is_not_taking_the_attendance(team, stories):
+    # T10 opens 10:00 on the 11th, A returns it to Q2 (a transfer without an agent) at 10:05,
+    # B accepts at 10:30: the wait is 30 minutes, and A took nothing.
+    ticket = (
+        Story(connection=team["telegram"], queue=team["q1"], opened=local("2026-03-11 10:00"))
+        .transfer(team["a"], local("2026-03-11 10:05"))
+        .accept(team["b"], local("2026-03-11 10:30"))
+        .done()
+    )
+    attendances_refresh(ticket_ids=[ticket.pk])
+    report = _admin_report(team, queue_ids=[team["q1"].pk], agent_ids=[team["b"].pk])
+    # B's attendances in Q1 opened in the period: T2 (wait 1200), T3 (closed by B; its wait runs
+    # to A's acceptance, 600) and T10 (1800): mean 3600 / 3 = 1200.
+    assert (report.cards.attendances, report.cards.wait.mean) == (3, 1200)
+    taken = {row.agent_id: row.taken for row in _admin_report(team).agents}
+    assert (taken[team["a"].pk], taken[team["b"].pk]) == (5, 3)
