@@ -1,4 +1,4 @@
-"""The reports pages: /reports/, its CSV exports and the live panel."""
+"""The reports pages: /reports/, its CSV and XLSX exports and the live panel."""
 
 from django.urls import path
 
@@ -8,5 +8,11 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report_dashboard, name="dashboard"),
     path("export/<slug:table>.csv", views.report_export, name="export"),
+    path(
+        "export/<slug:table>.xlsx",
+        views.report_export,
+        {"extension": "xlsx"},
+        name="export-xlsx",
+    ),
     path("live/", views.report_live, name="live"),
 ]

@@ -20,6 +20,8 @@ from contacts.csv_io import csv_safe_cell
 from dashboard.decorators import admin_required
 from dashboard.htmx import htmx_partial
 from dashboard.reports.forms import ReportForm
+from dashboard.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from dashboard.reports.xlsx import xlsx_table
 from realtime.presence import presence_statuses
 from reports.selectors import (
     TABLES,
@@ -163,10 +165,10 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
 
 @login_required
 def report_export(
-    request: AuthenticatedHttpRequest, table: str
+    request: AuthenticatedHttpRequest, table: str, extension: str = "csv"
 ) -> HttpResponse | StreamingHttpResponse:
-    """One table of the dashboard as CSV, for the same period and filters."""
-    if table not in TABLES:
+    """One table of the dashboard as CSV (streamed) or XLSX, for the same period and filters."""
+    if table not in TABLES or extension not in ("csv", "xlsx"):
         raise Http404
     form = _form(request)
     if not form.is_valid() or form.resolved is None:
@@ -174,8 +176,13 @@ def report_export(
     report = report_build(user=request.user, filters=form.filters, period=form.resolved)
     header, rows = report_table(report, table)
     period = report.period
-    response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
-    filename = f"{table}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    response: HttpResponse | StreamingHttpResponse
+    if extension == "xlsx":
+        body = xlsx_table(sheet=table, header=header, rows=rows)
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    else:
+        response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
+    filename = f"{table}-{period.first.isoformat()}-{period.last.isoformat()}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

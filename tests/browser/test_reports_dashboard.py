@@ -1,11 +1,13 @@
 """The reports dashboard in chromium: an admin opens it, the charts draw without a console
 error, a customer's web chat message becomes an attendance on it (through the worker: the
-ticket's events refresh the rollup), the period changes, a table downloads as CSV; and on a
-390 px phone nothing overflows the page sideways. In the tenant's pt-BR."""
+ticket's events refresh the rollup), the period changes, a table downloads as CSV and XLSX; on a
+390 px phone nothing overflows the page sideways; the live panel moves when an agent accepts a
+ticket in another browser. In the tenant's pt-BR."""
 
 from __future__ import annotations
 
 import uuid
+import zipfile
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -78,6 +80,11 @@ def test_an_admin_reads_the_dashboard_changes_the_period_and_downloads_a_table(l
         page.get_by_test_id("export-agents").click()
     assert download.value.suggested_filename.startswith("agents-")
     assert download.value.suggested_filename.endswith(".csv")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-agents-xlsx").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with zipfile.ZipFile(download.value.path()) as workbook:
+        assert "xl/worksheets/sheet1.xml" in workbook.namelist()
 
 
 def test_on_a_phone_the_dashboard_fits_the_screen(live_app, open_page):

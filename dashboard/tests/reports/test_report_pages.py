@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from xml.etree import ElementTree
 
 import pytest
 
@@ -120,3 +122,39 @@ def test_the_page_is_a_fixed_number_of_queries(in_alpha, team, stories, django_a
             assert client.get(f"/reports/?{query}").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def _xlsx_rows(content: bytes) -> list[list[str]]:
+    """The cell texts of the workbook's one sheet, read back with the standard library."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert "[Content_Types].xml" in archive.namelist()
+        # Our own output, in a test.
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+    data = sheet.find("m:sheetData", ns)
+    assert data is not None
+    return [
+        ["".join(cell.itertext()) for cell in row.findall("m:c", ns)]
+        for row in data.findall("m:row", ns)
+    ]
+
+
+def test_each_table_downloads_as_xlsx(in_alpha, team, stories):
+    client = signed_in_client(in_alpha, team["admin"])
+    response = client.get(f"/reports/export/queues.xlsx?{PERIOD}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "queues-2026-03-10-2026-03-11.xlsx" in response["Content-Disposition"]
+    rows = _xlsx_rows(response.content)
+    assert [row[:4] for row in rows[1:]] == [["Q1", "4", "66.67", "4"], ["Q2", "2", "33.33", "0"]]
+    daily = _xlsx_rows(client.get(f"/reports/export/daily.xlsx?{PERIOD}").content)
+    assert daily[1:] == [["2026-03-10", "2"], ["2026-03-11", "4"]]
+    assert client.get(f"/reports/export/secrets.xlsx?{PERIOD}").status_code == 404
+
+
+def test_an_agents_export_holds_only_their_own_figures(in_alpha, team, stories):
+    client = signed_in_client(in_alpha, team["a"])
+    rows = _xlsx_rows(client.get(f"/reports/export/agents.xlsx?{PERIOD}").content)
+    assert [row[0] for row in rows[1:]] == ["Ana"]
