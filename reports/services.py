@@ -13,7 +13,8 @@ from tickets.models import Message
 
 @transaction.atomic
 def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
-    """Recompute the Attendance rows of ``ticket_ids`` (every ticket when None); returns how many.
+    """Recompute the Attendance rows of ``ticket_ids`` (every ticket when None); returns how many
+    were written (new or changed).
 
     One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` whose SELECT is ``attendance_values_raw``:
     the rollup holds exactly what the raw definitions give, and running it again (a retried
@@ -27,10 +28,14 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
     table = Attendance._meta.db_table
     columns = ", ".join(f'"{column}"' for column in ATTENDANCE_COLUMNS)
     updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in ATTENDANCE_COLUMNS[1:])
+    # A row whose values did not change is not rewritten (no dead tuple, no WAL).
+    mine = ", ".join(f'"{table}"."{column}"' for column in ATTENDANCE_COLUMNS[1:])
+    theirs = ", ".join(f'EXCLUDED."{column}"' for column in ATTENDANCE_COLUMNS[1:])
     # Identifiers are the model's own; every value is a bound parameter of the compiled SELECT.
     sql = (
         f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM ({select_sql}) AS raw '  # noqa: S608
-        f'ON CONFLICT ("ticket_id") DO UPDATE SET {updates}'
+        f'ON CONFLICT ("ticket_id") DO UPDATE SET {updates} '
+        f"WHERE ({mine}) IS DISTINCT FROM ({theirs})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -15,6 +15,7 @@ from contacts.tests.factories import ContactFactory
 from reports import tasks
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
+from reports.services import attendances_refresh
 from tenants.services import tenant_settings_update
 from tickets.models import Ticket
 from tickets.services.messages import ReceivedMessage, message_receive, message_send
@@ -121,3 +122,5 @@ def test_the_rebuild_command_recomputes_every_row(in_alpha):
     rollup = list(Attendance.objects.order_by("ticket_id").values(*ATTENDANCE_COLUMNS))
     raw = list(attendance_values_raw().order_by("pk"))
     assert rollup == raw
+    # Nothing changed since: a second rebuild rewrites no row.
+    assert attendances_refresh() == 0

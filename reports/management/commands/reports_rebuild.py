@@ -24,4 +24,4 @@ class Command(BaseCommand):
         for tenant in tenants:
             with tenant_scope(tenant):
                 count = attendances_refresh()
-            self.stdout.write(f"{tenant.schema_name}: {count} attendances")
+            self.stdout.write(f"{tenant.schema_name}: {count} attendances written")
