@@ -79,3 +79,31 @@ class ReportForm(forms.Form):
             tag_ids=one("tag"),
         )
         return data
+
+
+class ContactReportForm(forms.Form):
+    """The contacts report's filters: creation dates (optional), a tag, a state, a search."""
+
+    start = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    tag = forms.TypedChoiceField(label=_("Tag"), coerce=int, required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, data: Any, *, tags: list[tuple[int, str]], states: list[str]) -> None:
+        super().__init__(data)
+        self.fields["tag"].choices = _optional(tags, _("All tags"))  # type: ignore[attr-defined]
+        self.fields["state"].choices = _optional(  # type: ignore[attr-defined]
+            [(state, state) for state in states], _("All states")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        return data

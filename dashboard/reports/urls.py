@@ -15,4 +15,6 @@ urlpatterns = [
         name="export-xlsx",
     ),
     path("live/", views.report_live, name="live"),
+    path("contacts/", views.report_contacts, name="contacts"),
+    path("contacts.csv", views.report_contacts_export, name="contacts-export"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from accounts.requests import AuthenticatedHttpRequest
 from contacts.csv_io import csv_safe_cell
 from dashboard.decorators import admin_required
 from dashboard.htmx import htmx_partial
-from dashboard.reports.forms import ReportForm
+from dashboard.reports.forms import ContactReportForm, ReportForm
 from dashboard.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from dashboard.reports.xlsx import xlsx_table
 from realtime.presence import presence_statuses
@@ -34,6 +35,7 @@ from reports.selectors import (
     report_filter_choices,
     report_table,
 )
+from reports.selectors.contacts import AREA_CODES, contacts_per_state, contacts_report
 from tenants.tenancy import current_tenant
 
 WEEKDAYS = (
@@ -201,3 +203,68 @@ def report_live(request: AuthenticatedHttpRequest) -> HttpResponse:
     if htmx_partial(request):
         return render(request, "reports/partials/_live.html", context)
     return render(request, "reports/live.html", context)
+
+
+CONTACTS_SHOWN = 500
+
+
+def _contacts(request: AuthenticatedHttpRequest) -> tuple[ContactReportForm, Any]:
+    """The form and, when it is valid, the contacts it selects (else None)."""
+    choices = report_filter_choices(user=request.user)
+    form = ContactReportForm(request.GET, tags=choices.tags, states=sorted(AREA_CODES))
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    zone = ZoneInfo(current_tenant().time_zone)
+
+    def local_midnight(day: Any) -> Any:
+        return None if day is None else datetime.combine(day, time.min, tzinfo=zone)
+
+    contacts = contacts_report(
+        user=request.user,
+        created_from=local_midnight(data.get("start")),
+        created_before=local_midnight(data["end"] + timedelta(days=1)) if data.get("end") else None,
+        tag_ids=[data["tag"]] if data.get("tag") else [],
+        states=[data["state"]] if data.get("state") else [],
+        search=data.get("q") or "",
+    )
+    return form, contacts
+
+
+@login_required
+def report_contacts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The contacts report: a printable list (the first ``CONTACTS_SHOWN``; the CSV has all)
+    and the count per state, of the contacts the user may see."""
+    form, contacts = _contacts(request)
+    if contacts is None:
+        return render(request, "reports/contacts.html", {"form": form}, status=400)
+    rows = list(contacts[: CONTACTS_SHOWN + 1])
+    context = {
+        "form": form,
+        "contacts": rows[:CONTACTS_SHOWN],
+        "more": len(rows) > CONTACTS_SHOWN,
+        "total": contacts.count(),
+        "per_state": contacts_per_state(contacts),
+        "query": request.GET.urlencode(),
+        "generated_at": timezone.now(),
+    }
+    return render(request, "reports/contacts.html", context)
+
+
+@login_required
+def report_contacts_export(
+    request: AuthenticatedHttpRequest,
+) -> HttpResponse | StreamingHttpResponse:
+    """Every contact of the contacts report as CSV, streamed."""
+    form, contacts = _contacts(request)
+    if contacts is None:
+        return render(request, "reports/contacts.html", {"form": form}, status=400)
+    header = [_("Name"), _("Phone"), _("E-mail"), _("Tags")]
+    rows = (
+        [contact.name, contact.phone, contact.email, ", ".join(t.name for t in contact.tags.all())]
+        for contact in contacts.iterator(chunk_size=500)
+    )
+    response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts-report.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -54,7 +54,7 @@ def test_an_admin_reads_the_dashboard_changes_the_period_and_downloads_a_table(l
     # The period picker: today (the custom dates stay hidden unless "Personalizado").
     expect(page.get_by_label("De", exact=True)).to_be_hidden()
     page.get_by_label("Período", exact=True).select_option("today")
-    page.get_by_test_id("report-apply").click()
+    page.get_by_test_id("report-filters-apply").click()
     page.wait_for_url("**/reports/?period=today*")
     before = _attendances(page)
 
