@@ -102,13 +102,6 @@ def presence_status(user_id: int) -> str:
     return ONLINE if any(s in (None, ONLINE) for s in statuses) else AWAY
 
 
-def presence_statuses() -> dict[int, str]:
-    """Every user's settled status in the current tenant (one read); absent users are offline."""
-    return {
-        int(user_id): status for user_id, status in redis_client().hgetall(_users_key()).items()
-    }
-
-
 def _settle(user_id: int) -> str:
     """Store the user's status; on a change, persist last seen and publish it."""
     status = presence_status(user_id)

@@ -23,7 +23,7 @@ from dashboard.htmx import htmx_partial
 from dashboard.reports.forms import ContactReportForm, ReportForm
 from dashboard.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from dashboard.reports.xlsx import xlsx_table
-from realtime.presence import presence_statuses
+from realtime.presence import presence_status
 from reports.selectors import (
     TABLES,
     Cards,
@@ -197,7 +197,7 @@ def report_live(request: AuthenticatedHttpRequest) -> HttpResponse:
     ticket or a presence changed: no polling."""
     context = {
         "queues": live_queues(),
-        "agents": live_agents(statuses=presence_statuses()),
+        "agents": live_agents(status_of=presence_status),
         "generated_at": timezone.now(),
     }
     if htmx_partial(request):

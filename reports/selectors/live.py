@@ -3,6 +3,7 @@ rollup, which follows a few seconds behind)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,9 +78,9 @@ def live_queues(*, now: datetime | None = None) -> list[LiveQueue]:
     return lines
 
 
-def live_agents(*, statuses: dict[int, str]) -> list[LiveAgent]:
-    """Every active user with their presence (``statuses``: user id → status; absent means
-    offline) and the open and pending tickets assigned to them. Two queries."""
+def live_agents(*, status_of: Callable[[int], str]) -> list[LiveAgent]:
+    """Every active user with their presence (``status_of(user id)``, realtime's presence) and
+    the open and pending tickets assigned to them. Two queries."""
     held: dict[int | None, dict[str, Any]] = {
         values["assignee_id"]: dict(values)
         for values in _active_tickets()
@@ -95,7 +96,7 @@ def live_agents(*, statuses: dict[int, str]) -> list[LiveAgent]:
         LiveAgent(
             agent_id=pk,
             name=name or email,
-            status=statuses.get(pk, "offline"),
+            status=status_of(pk),
             open=held.get(pk, {}).get("open", 0),
             pending=held.get(pk, {}).get("pending", 0),
         )
