@@ -260,6 +260,9 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         if key not in TENANT_SETTINGS:
             errors[key] = [_("Unknown setting.")]
             continue
+        if not TENANT_SETTINGS[key].available:
+            errors[key] = [_("No channel supports this setting yet.")]
+            continue
         try:
             cleaned[key] = setting_validate(key, value)
         except TypeError as exc:

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from tenants.tenant_settings import TENANT_SETTINGS
+from tenants.tenant_settings import settings_available
 from tickets.models import Queue
 
 COLOR = forms.TextInput(attrs={"type": "color"})
@@ -104,7 +104,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for key, spec in TENANT_SETTINGS.items():
+        for key, spec in settings_available().items():
             label: Any = spec.label
             field: forms.Field
             if spec.type is bool:
