@@ -237,6 +237,27 @@ def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -
     return tenant
 
 
+@transaction.atomic
+def tenant_locale_update(*, tenant: Tenant, time_zone: str, language: str) -> Tenant:
+    """Change the tenant's time zone and default language (the one of users who chose none)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = _messages(exc)
+    if language not in Tenant.Language.values:
+        errors["language"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tenant.Language.values)}
+        ]
+    if errors:
+        raise FieldValidationError(errors)
+    with public_scope():
+        tenant.time_zone = time_zone
+        tenant.language = language
+        tenant.save(update_fields=["time_zone", "language", "updated_at"])
+    return tenant
+
+
 def tenant_public_ensure() -> Tenant:
     """Create the public tenant (the platform) on the base domain if missing; idempotent."""
     with public_scope(), transaction.atomic():

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +29,7 @@ from dashboard.manage.forms import (
     SettingsForm,
     UserForm,
 )
-from tenants.services import tenant_settings_update
+from tenants.services import tenant_locale_update, tenant_settings_update
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
 from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
@@ -316,12 +317,21 @@ def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def tenant_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every tenant setting, typed; all stored or none."""
+    """The tenant's time zone, language and every available setting, typed; all or none."""
     tenant = current_tenant()
-    form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))
+    initial = {
+        **settings_with_defaults(tenant.settings or {}),
+        "time_zone": tenant.time_zone,
+        "language": tenant.language,
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
 
     def save(data: dict[str, Any]) -> str:
-        tenant_settings_update(tenant=tenant, values=dict(data))
+        values = dict(data)
+        time_zone, language = values.pop("time_zone"), values.pop("language")
+        with transaction.atomic():
+            tenant_settings_update(tenant=tenant, values=values)
+            tenant_locale_update(tenant=tenant, time_zone=time_zone, language=language)
         return _("Settings saved.")
 
     if saved := _submit(request, form, save, "manage:settings"):

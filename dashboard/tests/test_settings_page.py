@@ -11,7 +11,8 @@ from django.conf import settings
 
 from accounts.tests.factories import AdminFactory
 from conftest import signed_in_client
-from tenants.tenancy import tenant_scope
+from tenants.models import Tenant
+from tenants.tenancy import public_scope, tenant_scope
 from tenants.tenant_settings import TENANT_SETTINGS
 
 ROOT = Path(settings.BASE_DIR)
@@ -65,3 +66,54 @@ def test_group_and_call_settings_are_not_shown_until_a_channel_supports_them(alp
     shown = _settings_on_the_page(alpha)
 
     assert not shown & {"ignore_group_messages", "reject_calls", "call_reject_message"}
+
+
+def _form_values(alpha, **changes):
+    with public_scope():
+        tenant = Tenant.objects.get(pk=alpha.tenant.pk)
+    values = {
+        "time_zone": tenant.time_zone,
+        "language": tenant.language,
+        "days_to_close": "7",
+        "reopen_window_minutes": "0",
+        "farewell_on_close": "on",
+    }
+    return {**values, **changes}
+
+
+def test_an_admin_changes_the_tenants_time_zone_and_language(alpha, beta):
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory(language="")
+    client = signed_in_client(alpha, admin)
+
+    saved = client.post(
+        "/manage/settings/", _form_values(alpha, time_zone="Europe/Lisbon", language="en")
+    )
+
+    assert saved.status_code == 302
+    with public_scope():
+        changed = Tenant.objects.get(pk=alpha.tenant.pk)
+        untouched = Tenant.objects.get(pk=beta.tenant.pk)
+    assert (changed.time_zone, changed.language) == ("Europe/Lisbon", "en")
+    assert (untouched.time_zone, untouched.language) == ("America/Sao_Paulo", "pt-br")
+    page = client.get("/manage/settings/")
+    assert page["Content-Language"] == "en"
+    assert 'value="Europe/Lisbon" selected' in page.content.decode()
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_is_stored(alpha):
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory()
+    client = signed_in_client(alpha, admin)
+
+    refused = client.post(
+        "/manage/settings/",
+        _form_values(alpha, time_zone="Mars/Olympus", language="en", days_to_close="3"),
+    )
+
+    assert refused.status_code == 400
+    assert "has-error" in refused.content.decode()
+    with public_scope():
+        tenant = Tenant.objects.get(pk=alpha.tenant.pk)
+    assert (tenant.time_zone, tenant.language) == ("America/Sao_Paulo", "pt-br")
+    assert "days_to_close" not in (tenant.settings or {})
