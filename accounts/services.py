@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,8 +17,10 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import login_throttle
+from accounts.avatars import AVATAR_MAX_BYTES, avatar_kind
 from accounts.errors import InvalidCredentials, LoginThrottled, UserLimitReached
 from accounts.models import User
+from accounts.sessions import user_sessions_end
 from accounts.tokens import ensure_current_tenant, issue_token_pair
 from core.exceptions import FieldValidationError
 from tenants.tenancy import current_tenant, in_public_schema
@@ -107,3 +110,105 @@ def auth_logout(*, user: User, refresh: str) -> None:
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise AuthenticationFailed(_("This token belongs to another user."), code="token_not_yours")
     token.blacklist()
+
+
+# --------------------------------------------------------------------------- the profile
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    name: str,
+    language: str,
+    signature: str,
+    sign_messages: bool,
+    notify_sound: bool,
+    notify_desktop: bool,
+) -> User:
+    """What a user chooses for themselves: name, language, signature, notifications."""
+    errors: dict[str, list[str]] = {}
+    name, signature = name.strip(), signature.strip()
+    if not name:
+        errors["name"] = [_("A name is required.")]
+    if language not in User.Language.values:
+        errors["language"] = [_("Choose a language from the list.")]
+    if sign_messages and not signature:
+        errors["signature"] = [_("Write the signature to add to your messages.")]
+    if len(signature) > User._meta.get_field("signature").max_length:  # type: ignore[operator]
+        errors["signature"] = [_("The signature is too long.")]
+    if errors:
+        raise FieldValidationError(errors)
+    user.name, user.language, user.signature = name, language, signature
+    user.sign_messages, user.notify_sound, user.notify_desktop = (
+        sign_messages,
+        notify_sound,
+        notify_desktop,
+    )
+    user.save(
+        update_fields=[
+            "name",
+            "language",
+            "signature",
+            "sign_messages",
+            "notify_sound",
+            "notify_desktop",
+            "updated_at",
+        ]
+    )
+    return user
+
+
+@transaction.atomic
+def user_avatar_set(*, user: User, file: File) -> User:
+    """Store a new profile photo (PNG, JPEG, WebP or GIF up to 2 MB) and drop the old file."""
+    if (file.size or 0) > AVATAR_MAX_BYTES:
+        raise FieldValidationError(
+            {"avatar": [_("The photo may be at most %(mb)s MB.") % {"mb": AVATAR_MAX_BYTES >> 20}]}
+        )
+    kind = avatar_kind(file)
+    if kind is None:
+        raise FieldValidationError({"avatar": [_("Use a PNG, JPEG, WebP or GIF image.")]})
+    old = user.avatar.name or ""
+    user.avatar.save(f"avatar.{kind[1]}", file, save=False)
+    user.save(update_fields=["avatar", "updated_at"])
+    if old:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def user_avatar_remove(*, user: User) -> User:
+    """Remove the profile photo (the file goes once the change is committed)."""
+    old, storage = user.avatar.name or "", user.avatar.storage
+    if old:
+        user.avatar = ""
+        user.save(update_fields=["avatar", "updated_at"])
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def user_password_change(
+    *, user: User, current_password: str, new_password: str, request: HttpRequest, ip: str
+) -> int:
+    """Change one's own password after proving the current one (failures count towards the
+    sign-in lockout of the e-mail and address). This browser stays signed in; every other
+    session and refresh token of the user is ended. Returns how many sessions ended."""
+    locked_for = login_throttle.seconds_locked(email=user.email, ip=ip)
+    if locked_for:
+        raise LoginThrottled(retry_after=locked_for)
+    if not user.check_password(current_password):
+        login_throttle.record_failure(email=user.email, ip=ip)
+        raise FieldValidationError(
+            {"current_password": [_("The current password is not correct.")]}
+        )
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise FieldValidationError({"new_password": list(exc.messages)}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    update_session_auth_hash(request, user)  # this session keeps working (with a new key)
+    return user_sessions_end(user=user, keep_key=request.session.session_key, tokens=True)

@@ -116,7 +116,7 @@ class SettingsForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"),
         choices=Tenant.Language.choices,
-        help_text=_("For users whose language is \"Account default\"."),
+        help_text=_('For users whose language is "Account default".'),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

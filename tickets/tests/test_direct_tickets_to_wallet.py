@@ -126,9 +126,7 @@ def test_on_the_next_ticket_after_a_close_goes_to_the_owner(in_alpha, support):
     assert second.assignee_id == owner.pk
 
 
-def test_two_agents_each_get_their_own_wallets_ticket_and_cannot_take_the_others(
-    in_alpha, support
-):
+def test_two_agents_each_get_their_own_wallets_ticket_and_cannot_take_the_others(in_alpha, support):
     # given two agents of the same queue, each with one contact in their wallet
     _wallet_on(in_alpha)
     ana, bruno = UserFactory(queues=[support["queue"]]), UserFactory(queues=[support["queue"]])
@@ -149,9 +147,7 @@ def test_two_agents_each_get_their_own_wallets_ticket_and_cannot_take_the_others
     assert ticket_accept(ticket=Ticket.objects.get(pk=for_ana.pk), by=ana).assignee_id == ana.pk
     assert ticket_accept(ticket=Ticket.objects.get(pk=for_bruno.pk), by=bruno).status == "open"
     # and when the tenant hides others' tickets, each sees only their own
-    tenant_settings_update(
-        tenant=in_alpha.tenant, values={"hide_tickets_assigned_to_others": True}
-    )
+    tenant_settings_update(tenant=in_alpha.tenant, values={"hide_tickets_assigned_to_others": True})
     assert set(tickets_visible_to(ana).values_list("pk", flat=True)) == {for_ana.pk}
     assert set(tickets_visible_to(bruno).values_list("pk", flat=True)) == {for_bruno.pk}
 

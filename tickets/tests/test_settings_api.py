@@ -45,9 +45,7 @@ def test_settings_no_channel_acts_on_are_neither_listed_nor_accepted(alpha, api_
     listed = {row["key"] for row in api.get(URL).json()}
     response = api.patch(URL, {"reject_calls": True}, format="json")
 
-    assert {"ignore_group_messages", "reject_calls", "call_reject_message"} <= set(
-        TENANT_SETTINGS
-    )
+    assert {"ignore_group_messages", "reject_calls", "call_reject_message"} <= set(TENANT_SETTINGS)
     assert not listed & {"ignore_group_messages", "reject_calls", "call_reject_message"}
     assert response.status_code == 400
     assert set(response.json()["extra"]["fields"]) == {"reject_calls"}
