@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import login_throttle
+from accounts import login_throttle, password_reset
 from accounts.avatars import AVATAR_MAX_BYTES, avatar_kind
-from accounts.errors import InvalidCredentials, LoginThrottled, UserLimitReached
+from accounts.errors import AdminRequired, InvalidCredentials, LoginThrottled, UserLimitReached
 from accounts.models import User
 from accounts.sessions import user_sessions_end
+from accounts.tasks import password_reset_mail_send_task
 from accounts.tokens import ensure_current_tenant, issue_token_pair
 from core.exceptions import FieldValidationError
+from tenants.services import generate_password
 from tenants.tenancy import current_tenant, in_public_schema
 
 
@@ -212,3 +219,82 @@ def user_password_change(
     user.save(update_fields=["password", "updated_at"])
     update_session_auth_hash(request, user)  # this session keeps working (with a new key)
     return user_sessions_end(user=user, keep_key=request.session.session_key, tokens=True)
+
+
+# --------------------------------------------------------------------------- password resets
+
+
+def password_reset_request(*, email: str, ip: str, link_base: str) -> None:
+    """ "Forgot password": mail a one-time link to ``email`` when it is an active user's.
+
+    The caller answers the same whether or not the address is known, and the mail goes out in a
+    task after commit, so neither the answer nor its timing tells who has an account. An IP
+    locked by the sign-in rules is refused (429); each request counts towards the IP's limit,
+    and an address gets at most ``PASSWORD_RESET_REQUESTS_PER_EMAIL`` mails per window.
+    """
+    email = email.strip().lower()
+    locked_for = login_throttle.seconds_locked(email=None, ip=ip)
+    if locked_for:
+        raise LoginThrottled(retry_after=locked_for)
+    login_throttle.record_failure(email=None, ip=ip)
+    if not password_reset.reset_requests_allowed(email=email, ip=ip):
+        return
+    user = User.objects.filter(email=email, is_active=True).only("pk").first()
+    if user is None:
+        return
+    transaction.on_commit(
+        partial(
+            password_reset_mail_send_task.apply_async, args=(user.pk, link_base), queue="default"
+        )
+    )
+
+
+def password_reset_mail_send(*, user_id: int, link_base: str) -> bool:
+    """Mail the user a fresh one-time link (in their language); False when they are gone."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    tenant = current_tenant()
+    with translation.override(user.language or tenant.language or None):
+        context = {
+            "user": user,
+            "tenant_name": tenant.name,
+            "link": f"{link_base.rstrip('/')}{password_reset.reset_link_path(user)}",
+            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+        subject = _("Choose a new password for %(tenant)s") % {"tenant": tenant.name}
+        body = render_to_string("accounts/password_reset_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, new_password: str) -> User:
+    """Set the password a one-time link was opened for; the link then stops working (its token
+    signs the old password), and every session and refresh token of the user ends."""
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise FieldValidationError({"new_password": list(exc.messages)}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    user_sessions_end(user=user, keep_key=None, tokens=True)
+    password_reset.reset_request_clear(email=user.email)
+    return user
+
+
+@transaction.atomic
+def user_password_reset_by_admin(*, user: User, by: User) -> str:
+    """An admin gives a user a generated password (returned to be shown once, never stored in
+    clear); every session and refresh token of that user ends."""
+    if not by.is_admin:
+        raise AdminRequired()
+    if user.pk == by.pk:
+        raise FieldValidationError(
+            {"password": [_("Change your own password on your profile page.")]}
+        )
+    password = generate_password()
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    user_sessions_end(user=user, keep_key=None, tokens=True)
+    return password

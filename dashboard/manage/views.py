@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.services import user_password_reset_by_admin
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
-from dashboard.htmx import form_add_service_error
+from dashboard.htmx import form_add_service_error, htmx_partial
 from dashboard.manage.forms import (
     QueueDeleteForm,
     QueueForm,
@@ -310,6 +311,34 @@ def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("manage:user", pk=member.pk)
     return redirect("manage:users")
+
+
+@admin_required
+@require_POST
+def user_password_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Give a user a generated password, shown once in this answer and never again; their
+    sessions end. htmx asks for the result fragment only."""
+    member = _or_404(lambda: user_get(pk=pk))
+    context: dict[str, Any] = {"member": member}
+    status = 200
+    try:
+        context["new_password"] = user_password_reset_by_admin(user=member, by=request.user)
+    except ApplicationError as exc:
+        context["reset_error"] = exc.message
+        status = 400
+    if htmx_partial(request):
+        response = render(request, "tickets/manage/_password_reset.html", context, status=status)
+    else:
+        initial = {
+            "name": member.name,
+            "role": member.role,
+            "language": member.language,
+            "queues": [str(queue.pk) for queue in member.queues.all()],
+        }
+        context |= {"section": "users", "form": UserForm(initial=initial, editing=True)}
+        response = render(request, "tickets/manage/user_edit.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- settings
