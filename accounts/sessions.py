@@ -37,9 +37,36 @@ class UserSession:
     id: str
     ip: str
     user_agent: str
+    device: str
     signed_in_at: datetime | None
     expires_at: datetime
     current: bool
+
+
+# (token in the User-Agent, name shown), first match wins: Edge and Opera also say "Chrome",
+# Chrome also says "Safari", Android also says "Linux".
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A short "browser · system" name for a User-Agent (empty when it names neither)."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)
 
 
 def session_id(session_key: str) -> str:
@@ -73,6 +100,7 @@ def user_sessions(*, user: User, current_key: str | None) -> list[UserSession]:
                 id=session_id(session.session_key),
                 ip=str(data.get(DEVICE_IP, "")),
                 user_agent=str(data.get(DEVICE_AGENT, "")),
+                device=device_label(str(data.get(DEVICE_AGENT, ""))),
                 signed_in_at=datetime.fromisoformat(since) if isinstance(since, str) else None,
                 expires_at=session.expire_date,
                 current=session.session_key == current_key,

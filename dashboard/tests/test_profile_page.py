@@ -202,7 +202,10 @@ def test_the_sessions_list_shows_each_device_and_marks_this_one(alpha, beta):
     agent = _agent(alpha)
     here = sign_in(host_client(alpha.host), agent.email)
     phone = host_client(alpha.host)
-    phone.defaults["HTTP_USER_AGENT"] = "Mozilla/5.0 (iPhone) Safari"
+    phone.defaults["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    )
     sign_in(phone, agent.email)
     # beta's user with the same id signs in too: never listed in alpha
     with tenant_scope(beta.tenant):
@@ -213,7 +216,7 @@ def test_the_sessions_list_shows_each_device_and_marks_this_one(alpha, beta):
 
     assert html.count('data-testid="session-row"') == 2
     assert html.count('data-current="true"') == 1
-    assert "iPhone" in html
+    assert "Safari · iPhone" in html
 
 
 def test_signing_out_one_other_device(alpha):
