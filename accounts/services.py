@@ -51,6 +51,20 @@ def user_authenticate(*, request: HttpRequest | None, email: str, password: str,
     return user
 
 
+def _password_validate(password: str, *, user: User, field: str) -> None:
+    """Django's password rules (settings ``AUTH_PASSWORD_VALIDATORS``), refused per field."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise FieldValidationError({field: list(exc.messages)}) from exc
+
+
+def _password_set(user: User, password: str) -> None:
+    _password_validate(password, user=user, field="new_password")
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+
+
 @transaction.atomic
 def user_create(
     *, email: str, name: str, password: str | None, role: str = User.Role.AGENT
@@ -63,10 +77,7 @@ def user_create(
         if len(active.values_list("pk", flat=True)) >= tenant.max_users:
             raise UserLimitReached(extra={"max_users": tenant.max_users})
     if password is not None:
-        try:
-            validate_password(password, user=User(email=email, name=name))
-        except ValidationError as exc:
-            raise FieldValidationError({"password": list(exc.messages)}) from exc
+        _password_validate(password, user=User(email=email, name=name), field="password")
     try:
         if role == User.Role.ADMIN:
             return User.objects.create_superuser(email=email, password=password, name=name)
@@ -211,12 +222,7 @@ def user_password_change(
         raise FieldValidationError(
             {"current_password": [_("The current password is not correct.")]}
         )
-    try:
-        validate_password(new_password, user=user)
-    except ValidationError as exc:
-        raise FieldValidationError({"new_password": list(exc.messages)}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
+    _password_set(user, new_password)
     update_session_auth_hash(request, user)  # this session keeps working (with a new key)
     return user_sessions_end(user=user, keep_key=request.session.session_key, tokens=True)
 
@@ -272,12 +278,7 @@ def password_reset_mail_send(*, user_id: int, link_base: str) -> bool:
 def password_reset_complete(*, user: User, new_password: str) -> User:
     """Set the password a one-time link was opened for; the link then stops working (its token
     signs the old password), and every session and refresh token of the user ends."""
-    try:
-        validate_password(new_password, user=user)
-    except ValidationError as exc:
-        raise FieldValidationError({"new_password": list(exc.messages)}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
+    _password_set(user, new_password)
     user_sessions_end(user=user, keep_key=None, tokens=True)
     password_reset.reset_request_clear(email=user.email)
     return user
