@@ -271,3 +271,18 @@ def test_signing_out_everywhere_else_closes_the_other_devices_sockets(
     async_to_sync(body)()
     assert here.get("/").status_code == 200
     assert elsewhere.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("devices", [1, 6])
+def test_the_profile_costs_the_same_queries_for_few_or_many_devices(
+    alpha, devices, django_assert_num_queries
+):
+    agent = _agent(alpha)
+    here = signed_in_client(alpha, agent)
+    for _ in range(devices - 1):
+        signed_in_client(alpha, agent)
+    here.get("/")
+    # tenant by host (3), session, user, the schema's live sessions
+    with django_assert_num_queries(6):
+        page = here.get("/accounts/profile/")
+    assert page.content.decode().count('data-testid="session-row"') == devices

@@ -178,7 +178,7 @@
   }
   function notifyMessage(data) {
     var message = data.message || {}, ticket = data.ticket || {};
-    if (message.direction !== "inbound" || message.is_note) return;
+    if (message.direction !== "in" || message.is_note) return;
     if (!ticket.assignee || String(ticket.assignee.id) !== me) return;
     notify(ticket.contact ? ticket.contact.name : "", message.body || "");
   }

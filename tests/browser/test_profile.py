@@ -1,6 +1,7 @@
 """The profile page in chromium at a desktop's and a phone's width: the preferences, the photo
 and the devices, usable by label and without sideways scrolling; the sound preference set there
-is what the inbox plays for a new waiting ticket. In the tenant's pt-BR."""
+is what the inbox plays for a new waiting ticket and a new message in one's ticket. In the
+tenant's pt-BR."""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ def test_an_agent_sets_up_her_profile(live_app, open_page, width, height):
     expect(inbox).to_have_attribute("data-notify-desktop", "1")
 
 
-def test_the_sound_set_in_the_profile_plays_for_a_new_waiting_ticket(live_app, open_page):
+def test_the_sound_set_in_the_profile_plays_for_new_tickets_and_messages(live_app, open_page):
     agent_page = open_page("ana-sound")
     agent_page.add_init_script(COUNT_TONES)
     customer_page = open_page("customer-sound")
@@ -133,8 +134,20 @@ def test_the_sound_set_in_the_profile_plays_for_a_new_waiting_ticket(live_app, o
     expect(agent_page.get_by_role("status")).to_contain_text("Perfil salvo.")
     _waiting_tab(live_app, agent_page)
     customer = _customer_writes(live_app, customer_page)
-    expect(_rows(agent_page).filter(has_text=customer)).to_be_visible()
+    row = _rows(agent_page).filter(has_text=customer)
+    expect(row).to_be_visible()
     agent_page.wait_for_function("window.__ttTones >= 1")
+
+    # and so does a new message of the customer once the ticket is hers
+    row.locator(".ticket-link").click()
+    agent_page.get_by_test_id("ticket-accept").click()
+    expect(agent_page.get_by_test_id("ticket-panel")).to_have_attribute("data-status", "open")
+    tones = agent_page.evaluate("window.__ttTones")
+    chat = customer_page.frame_locator("[data-testid=tt-webchat-frame]")
+    chat.get_by_test_id("tt-webchat-text").fill("Ainda está aí?")
+    chat.get_by_test_id("tt-webchat-send").click()
+    expect(agent_page.get_by_test_id("ticket-panel")).to_contain_text("Ainda está aí?")
+    agent_page.wait_for_function(f"window.__ttTones > {tones}")
 
     # and off again, as the other tests expect Ana's inbox
     agent_page.goto(f"{live_app.url}/accounts/profile/")
