@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from core.models import BaseModel
 from tenants.tenancy import tenant_media_path
 
+SIGNATURE_MAX_LENGTH = 200
+
 
 def user_avatar_path(instance: User, filename: str) -> str:
     """Avatars live under the tenant's private prefix with an unguessable name (served only
@@ -76,7 +78,9 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     # The profile: what the user chooses for themselves (accounts.services.user_profile_update).
     avatar = models.FileField(_("photo"), upload_to=user_avatar_path, blank=True, max_length=255)
-    signature = models.CharField(_("signature"), max_length=200, blank=True, default="")
+    signature = models.CharField(
+        _("signature"), max_length=SIGNATURE_MAX_LENGTH, blank=True, default=""
+    )
     sign_messages = models.BooleanField(_("sign my messages"), default=False)
     notify_sound = models.BooleanField(_("notification sound"), default=False)
     notify_desktop = models.BooleanField(_("desktop notifications"), default=False)

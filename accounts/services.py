@@ -24,7 +24,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import login_throttle, password_reset
 from accounts.avatars import AVATAR_MAX_BYTES, avatar_kind
 from accounts.errors import AdminRequired, InvalidCredentials, LoginThrottled, UserLimitReached
-from accounts.models import User
+from accounts.models import SIGNATURE_MAX_LENGTH, User
 from accounts.sessions import user_sessions_end
 from accounts.tasks import password_reset_mail_send_task
 from accounts.tokens import ensure_current_tenant, issue_token_pair
@@ -153,7 +153,7 @@ def user_profile_update(
         errors["language"] = [_("Choose a language from the list.")]
     if sign_messages and not signature:
         errors["signature"] = [_("Write the signature to add to your messages.")]
-    if len(signature) > User._meta.get_field("signature").max_length:  # type: ignore[operator]
+    if len(signature) > SIGNATURE_MAX_LENGTH:
         errors["signature"] = [_("The signature is too long.")]
     if errors:
         raise FieldValidationError(errors)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -70,19 +71,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            user_profile_update(
-                user=user,
-                name=data["name"],
-                language=data["language"],
-                signature=data["signature"],
-                sign_messages=data["sign_messages"],
-                notify_sound=data["notify_sound"],
-                notify_desktop=data["notify_desktop"],
-            )
-            if data["avatar"] is not None:
-                user_avatar_set(user=user, file=data["avatar"])
-            elif data["remove_avatar"]:
-                user_avatar_remove(user=user)
+            _profile_save(user, data)
         except ApplicationError as exc:
             form_add_service_error(form, exc)
         else:
@@ -90,6 +79,24 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     user.refresh_from_db()
     return _render(request, form=form, status=400)
+
+
+@transaction.atomic
+def _profile_save(user: User, data: dict[str, Any]) -> None:
+    """The preferences and the photo, all or nothing."""
+    user_profile_update(
+        user=user,
+        name=data["name"],
+        language=data["language"],
+        signature=data["signature"],
+        sign_messages=data["sign_messages"],
+        notify_sound=data["notify_sound"],
+        notify_desktop=data["notify_desktop"],
+    )
+    if data["avatar"] is not None:
+        user_avatar_set(user=user, file=data["avatar"])
+    elif data["remove_avatar"]:
+        user_avatar_remove(user=user)
 
 
 @login_required

@@ -127,14 +127,16 @@ def test_a_photo_is_stored_privately_and_shown_to_colleagues_only(alpha, beta):
 
 
 def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(alpha):
-    agent = _agent(alpha)
+    agent = _agent(alpha, name="Before")
     client = signed_in_client(alpha, agent)
     upload = _upload("me.png", b"<html><script>alert(1)</script></html>", "image/png")
 
-    refused = client.post("/accounts/profile/", {"name": "Ana", "language": "", "avatar": upload})
+    refused = client.post("/accounts/profile/", {"name": "After", "language": "", "avatar": upload})
 
     assert refused.status_code == 400
-    assert not _reload(alpha, agent).avatar
+    assert 'id="id_avatar-error"' in refused.content.decode()
+    stored = _reload(alpha, agent)
+    assert (stored.name, stored.avatar.name) == ("Before", "")
 
 
 def test_removing_the_photo(alpha):
