@@ -5,6 +5,8 @@ from __future__ import annotations
 import factory
 
 from accounts.models import User
+from tenants.models import Tenant
+from tenants.tenancy import tenant_scope
 
 # Every factory-made user signs in with this password (see conftest's sign-in helpers).
 PASSWORD = "Agent-Password-42"
@@ -33,3 +35,18 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_superuser = True
+
+
+def users_with_the_same_id(first: Tenant, second: Tenant) -> tuple[User, User]:
+    """A user in each tenant with the same primary key (each schema has its own sequence, so
+    one of them gets fillers until they meet): the case where an unscoped id would leak."""
+    with tenant_scope(first):
+        mine = UserFactory()
+    with tenant_scope(second):
+        twin = UserFactory()
+    while mine.pk != twin.pk:
+        behind = first if mine.pk < twin.pk else second
+        with tenant_scope(behind):
+            made = UserFactory()
+        mine, twin = (made, twin) if behind is first else (mine, made)
+    return mine, twin

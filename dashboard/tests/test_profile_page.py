@@ -14,7 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory, users_with_the_same_id
 from conftest import host_api_client, host_client, sign_in, signed_in_client, token_pair
 from tenants.realtime import CLOSE_UNAUTHENTICATED
 from tenants.tenancy import tenant_scope
@@ -105,7 +105,8 @@ def test_signing_without_a_signature_is_refused_next_to_the_field_and_nothing_is
 
 
 def test_a_photo_is_stored_privately_and_shown_to_colleagues_only(alpha, beta):
-    agent, colleague = _agent(alpha), _agent(alpha)
+    agent, beta_user = users_with_the_same_id(alpha.tenant, beta.tenant)
+    colleague = _agent(alpha)
     client = signed_in_client(alpha, agent)
     upload = _upload("me.png", PNG, "image/png")
 
@@ -122,7 +123,6 @@ def test_a_photo_is_stored_privately_and_shown_to_colleagues_only(alpha, beta):
     assert served["Content-Type"] == "image/png"
     assert host_client(alpha.host).get(url).status_code == 302  # to the sign-in page
     # the same user id in another tenant is another person, without this photo
-    beta_user = _agent(beta)
     assert signed_in_client(beta, beta_user).get(url).status_code == 404
 
 
@@ -201,7 +201,7 @@ def test_changing_the_password_keeps_this_device_and_signs_the_others_out(alpha)
 
 
 def test_the_sessions_list_shows_each_device_and_marks_this_one(alpha, beta):
-    agent = _agent(alpha)
+    agent, twin = users_with_the_same_id(alpha.tenant, beta.tenant)
     here = sign_in(host_client(alpha.host), agent.email)
     phone = host_client(alpha.host)
     phone.defaults["HTTP_USER_AGENT"] = (
@@ -210,8 +210,6 @@ def test_the_sessions_list_shows_each_device_and_marks_this_one(alpha, beta):
     )
     sign_in(phone, agent.email)
     # beta's user with the same id signs in too: never listed in alpha
-    with tenant_scope(beta.tenant):
-        twin = UserFactory()
     sign_in(host_client(beta.host), twin.email)
 
     html = here.get("/accounts/profile/").content.decode()
