@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import factory
 
 from accounts.models import User
@@ -40,13 +42,14 @@ class AdminFactory(UserFactory):
 def users_with_the_same_id(first: Tenant, second: Tenant) -> tuple[User, User]:
     """A user in each tenant with the same primary key (each schema has its own sequence, so
     one of them gets fillers until they meet): the case where an unscoped id would leak."""
-    with tenant_scope(first):
-        mine = UserFactory()
-    with tenant_scope(second):
-        twin = UserFactory()
+
+    def made_in(tenant: Tenant) -> User:
+        with tenant_scope(tenant):
+            return cast(User, UserFactory())
+
+    mine, twin = made_in(first), made_in(second)
     while mine.pk != twin.pk:
         behind = first if mine.pk < twin.pk else second
-        with tenant_scope(behind):
-            made = UserFactory()
+        made = made_in(behind)
         mine, twin = (made, twin) if behind is first else (mine, made)
     return mine, twin
