@@ -70,6 +70,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
     # reactions and stickers (audio and video: 10 per second; going over those is answered with
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
+    caption_kinds = frozenset()  # an attachment of the Send API carries no text
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(

@@ -1,0 +1,7 @@
+"""The automation API under /api/v1/."""
+
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("automation.api.flow_urls")),
+]
