@@ -13,7 +13,10 @@ from automation.models import Flow, FlowVersion
 class FlowCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     graph = serializers.JSONField(
-        required=False, default=None, help_text="the graph (see docs/automation.md)"
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="the graph (see docs/automation.md)",
     )
     is_active = serializers.BooleanField(required=False, default=True)
     is_default = serializers.BooleanField(required=False, default=False)
@@ -56,14 +59,22 @@ class FlowDuplicateInputSerializer(serializers.Serializer):
 
 class FlowTestRunInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(
-        min_value=1, required=False, default=None, help_text="default: the current version"
+        min_value=1,
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="default: the current version",
     )
     graph = serializers.JSONField(
-        required=False, default=None, help_text="an unsaved graph to try instead of a version"
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="an unsaved graph to try instead of a version",
     )
     state = serializers.JSONField(
         required=False,
         default=None,
+        allow_null=True,
         help_text='null starts the flow; else {"node": id, "retries": n} from the last answer',
     )
     text = serializers.CharField(max_length=4096, required=False, default="", allow_blank=True)

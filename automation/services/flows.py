@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from automation.errors import (
     TestContactInvalid,
 )
 from automation.flows.engine import RunState, flow_answer, flow_start
-from automation.flows.graph import graph_empty, graph_references
+from automation.flows.graph import graph_empty, graph_references, nodes_by_id
 from automation.flows.legacy import legacy_export, legacy_import
 from automation.flows.validation import GraphError, flow_graph_errors
 from automation.models import ConnectionFlow, Flow, FlowMedia, FlowVersion
@@ -228,9 +229,10 @@ def flow_test_run(
     if state is None:
         outcome = flow_start(graph)
     else:
-        outcome = flow_answer(
-            graph, RunState(str(state.get("node")), int(state.get("retries") or 0)), text
-        )
+        node, retries = state.get("node"), state.get("retries", 0)
+        if node not in nodes_by_id(graph) or not isinstance(retries, int) or retries < 0:
+            raise FieldValidationError({"state": [_("Not a step of this flow.")]})
+        outcome = flow_answer(graph, RunState(str(node), retries), text)
     return {
         "state": (
             {"node": outcome.state.node_id, "retries": outcome.state.retries}
@@ -298,7 +300,7 @@ def flow_import(
         "graph": graph,
     }
     if not confirm:
-        preview["errors"] = [e.as_dict() for e in flow_graph_validate(graph=_without_files(graph))]
+        preview["errors"] = [e.as_dict() for e in _preview_errors(graph)]
         return preview, None
     if preview["unmapped_queues"] or preview["unmapped_users"]:
         raise FlowImportUnmapped(
@@ -308,14 +310,19 @@ def flow_import(
     return preview, flow
 
 
-def _without_files(graph: dict[str, Any]) -> dict[str, Any]:
-    """The graph as it will be once its embedded files are stored (for the preview)."""
+_EMBEDDED = "embedded-file"
+
+
+def _preview_errors(graph: dict[str, Any]) -> list[GraphError]:
+    """The problems the graph will have once the files that came inside it are stored."""
     preview = copy.deepcopy(graph)
     for node in preview.get("nodes", []):
         for interaction in node.get("interactions", []):
             if interaction.get("type") == "media" and interaction.pop("file_base64", None):
-                interaction["media"] = str(interaction.get("media") or "embedded")
-    return preview
+                interaction["media"] = _EMBEDDED
+    refs = flow_references(preview)
+    refs = replace(refs, media_ids=refs.media_ids | {_EMBEDDED})
+    return flow_graph_errors(preview, refs)
 
 
 def _files_store(graph: dict[str, Any], by: User) -> dict[str, Any]:
