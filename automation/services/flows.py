@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.core.files import File

@@ -60,11 +60,13 @@ def test_an_admin_creates_lists_and_reads_a_flow(api, world):
 
 def test_the_list_runs_a_fixed_number_of_queries(api, world, alpha, django_assert_num_queries):
     _, _, graph, _ = world
-    for n in range(3):
+    for _ in range(3):
         _create(api, graph, connection_ids=[])
     with tenant_scope(alpha.tenant):
         connections = [ConnectionFactory() for _ in range(3)]
-    for flow, connection in zip(api.get("/api/v1/flows/").json()["results"], connections):
+    for flow, connection in zip(
+        api.get("/api/v1/flows/").json()["results"], connections, strict=True
+    ):
         api.patch(
             f"/api/v1/flows/{flow['id']}/",
             {"connection_ids": [str(connection.public_id)]},
