@@ -6,12 +6,18 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory
 from automation.models import FlowRun
 from automation.services.flow_runs import flow_runs_inactive_process
-from automation.services.flows import flow_graph_save, flow_update
+from automation.services.flows import (
+    flow_graph_save,
+    flow_graph_validate,
+    flow_media_upload,
+    flow_update,
+)
 from automation.tests.support import (
     after_commit,
     bot_texts,
@@ -326,3 +332,34 @@ def test_a_delay_is_scheduled_on_celery_not_slept(
             lambda: flow_run_send_delayed_task.apply(args=(run_id, step, sends)),
         )
     assert bot_texts(ticket).count("Ainda está aí?") == 1
+
+
+def test_flows_files_and_runs_never_cross_tenants(
+    alpha, beta, connection, setup, sample_providers, django_capture_on_commit_callbacks
+):
+    # given a flow file of beta and a connection of beta without any flow
+    with tenant_scope(beta.tenant):
+        image = ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name="b.png")
+        image.content_type = "image/png"
+        beta_media = flow_media_upload(by=AdminFactory(), file=image)
+    beta_connection = sample_connection(beta.tenant)
+
+    customer_writes(beta.tenant, beta_connection, django_capture_on_commit_callbacks, "oi")
+    customer_writes(alpha.tenant, connection, django_capture_on_commit_callbacks, "oi")
+
+    with tenant_scope(beta.tenant):
+        assert not FlowRun.objects.exists()
+        assert not Message.objects.filter(sender="bot").exists()
+    assert FlowRun.objects.count() == 1
+    graph = menu_graph(sales_queue=setup[1].pk, support_queue=setup[2].pk)
+    graph["nodes"][0]["interactions"].append(
+        {
+            "id": "x",
+            "type": "media",
+            "media": str(beta_media.public_id),
+            "caption": "",
+            "delay_ms": 0,
+        }
+    )
+    problems = {(e.node, e.field, e.code) for e in flow_graph_validate(graph=graph)}
+    assert problems == {("menu", "interactions[1].media", "media_missing")}
