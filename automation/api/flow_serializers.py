@@ -47,7 +47,7 @@ class FlowGraphInputSerializer(serializers.Serializer):
 
 class FlowValidateOutputSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    errors = serializers.ListField(
+    problems = serializers.ListField(
         child=serializers.DictField(),
         help_text="each problem: {node, field, code, message}; node is null for the settings",
     )
@@ -113,7 +113,7 @@ class FlowImportPreviewOutputSerializer(serializers.Serializer):
     unmapped_queues = serializers.ListField(child=serializers.CharField())
     unmapped_users = serializers.ListField(child=serializers.CharField())
     graph = serializers.JSONField()
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    problems = serializers.ListField(child=serializers.DictField(), required=False)
 
 
 class FlowMediaOutputSerializer(serializers.Serializer):

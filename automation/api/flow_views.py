@@ -42,7 +42,7 @@ class FlowPagination(KeysetPagination):
 
 
 class FlowVersionPagination(KeysetPagination):
-    ordering = ("-number",)
+    ordering = ("-number", "-id")
 
 
 def _detail(public_id: Any) -> dict[str, Any]:
@@ -176,7 +176,7 @@ class FlowValidateApi(APIView):
         data = FlowGraphInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         errors = services.flow_graph_validate(graph=data.validated_data["graph"])
-        body = {"valid": not errors, "errors": [e.as_dict() for e in errors]}
+        body = {"valid": not errors, "problems": [e.as_dict() for e in errors]}
         return Response(FlowValidateOutputSerializer(body).data)
 
 

@@ -102,13 +102,13 @@ def flow_answer(graph: dict[str, Any], state: RunState, text: str) -> Outcome:
     answer = answer_normalise(text)
     keywords = {answer_normalise(k) for k in settings.get("close_keywords") or []}
     if answer and answer in keywords:
-        steps = [{"step": "close_keyword", "node": state.node_id, "answer": text[:200]}]
-        return Outcome(state=None, steps=steps, handoff={"type": "close"}, end_reason="closed")
+        closing = [{"step": "close_keyword", "node": state.node_id, "answer": text[:200]}]
+        return Outcome(state=None, steps=closing, handoff={"type": "close"}, end_reason="closed")
     node = nodes_by_id(graph).get(state.node_id)
     match = option_match(node, text) if node is not None else None
     if match is not None:
         index, option = match
-        steps = [
+        steps: list[dict[str, Any]] = [
             {
                 "step": "answer_matched",
                 "node": state.node_id,

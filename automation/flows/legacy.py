@@ -155,7 +155,8 @@ def legacy_import(
     mapping leaves the action's target empty, which validation reports)."""
     if not isinstance(data, dict) or not isinstance(data.get("nodeList"), list):
         raise FlowImportMalformed()
-    lines = data.get("lineList") if isinstance(data.get("lineList"), list) else []
+    raw_lines = data.get("lineList")
+    lines: list[Any] = raw_lines if isinstance(raw_lines, list) else []
     mapper = _Mapper(queues, users)
     start = next(
         (
@@ -212,7 +213,7 @@ def _destiny_export(action: dict[str, Any] | None) -> tuple[int, int | None]:
 
 def _condition_export(option: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     action = option.get("action") or {}
-    kind = action.get("type")
+    kind = str(action.get("type") or "")
     condition: dict[str, Any] = {
         "id": option.get("id"),
         "type": "US" if option.get("any") else "R",

@@ -7,7 +7,7 @@ Pure: the queues, agents and files that exist are passed in (``FlowReferences``)
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +71,7 @@ def _check_action(
     where: str,
     action: Any,
     *,
-    allowed: Iterable[str],
+    allowed: Collection[str],
     node_ids: set[str],
     refs: FlowReferences,
 ) -> None:

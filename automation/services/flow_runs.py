@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -258,13 +259,13 @@ def _handoff(ticket: Ticket, action: dict[str, Any]) -> None:
     kind = action.get("type")
     try:
         if kind == "queue":
-            queue = Queue.objects.filter(pk=action.get("queue"), is_active=True).first()
+            queue = Queue.objects.filter(pk=int(action.get("queue") or 0), is_active=True).first()
             if queue is None:
                 raise ApplicationError(code="queue_missing")
             if queue.pk != ticket.queue_id:
                 ticket_transfer(ticket=ticket, by=None, to_queue=queue)
         elif kind == "agent":
-            agent = User.objects.filter(pk=action.get("agent"), is_active=True).first()
+            agent = User.objects.filter(pk=int(action.get("agent") or 0), is_active=True).first()
             if agent is None:
                 raise ApplicationError(code="agent_missing")
             ticket_transfer(ticket=ticket, by=None, to_agent=agent)
@@ -323,6 +324,14 @@ def _render(text: str, ticket: Ticket) -> str:
     return _VARIABLE.sub(replace, text)
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _caption_allowed(ticket: Ticket, kind: str) -> bool:
     try:
         return kind in provider_for(ticket.connection.provider).caption_kinds
@@ -336,7 +345,8 @@ def _interaction_send(ticket: Ticket, interaction: dict[str, Any]) -> None:
         if text:
             message_send_automated(ticket=ticket, body=text)
         return
-    media = FlowMedia.objects.filter(public_id=interaction.get("media")).first()
+    media_id = str(interaction.get("media") or "")
+    media = FlowMedia.objects.filter(public_id=media_id).first() if _is_uuid(media_id) else None
     caption = _render(str(interaction.get("caption") or ""), ticket).strip()
     if media is None:  # validated at save; a file removed since is skipped, its caption kept
         if caption:

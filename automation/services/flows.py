@@ -257,15 +257,21 @@ def _names_map(
     missing: list[str] = []
     for original_id, name in given.items():
         wanted = (name or "").strip()
+        found_pk: int | None
         if model is Queue:
-            found = Queue.objects.filter(name__iexact=wanted, is_active=True).first()
-        else:
-            found = (
-                User.objects.filter(is_active=True, email__iexact=wanted).first()
-                or User.objects.filter(is_active=True, name__iexact=wanted).first()
+            found_pk = (
+                Queue.objects.filter(name__iexact=wanted, is_active=True)
+                .values_list("pk", flat=True)
+                .first()
             )
-        if wanted and found is not None:
-            resolved[str(original_id)] = found.pk
+        else:
+            users = User.objects.filter(is_active=True)
+            found_pk = (
+                users.filter(email__iexact=wanted).values_list("pk", flat=True).first()
+                or users.filter(name__iexact=wanted).values_list("pk", flat=True).first()
+            )
+        if wanted and found_pk is not None:
+            resolved[str(original_id)] = found_pk
         else:
             missing.append(str(original_id))
     return resolved, missing
@@ -300,7 +306,7 @@ def flow_import(
         "graph": graph,
     }
     if not confirm:
-        preview["errors"] = [e.as_dict() for e in _preview_errors(graph)]
+        preview["problems"] = [e.as_dict() for e in _preview_errors(graph)]
         return preview, None
     if preview["unmapped_queues"] or preview["unmapped_users"]:
         raise FlowImportUnmapped(

@@ -112,9 +112,9 @@ def test_validate_checks_without_saving(api, world):
     _, _, graph, _ = world
     ok = api.post("/api/v1/flows/validate/", {"graph": graph}, format="json").json()
     broken = api.post("/api/v1/flows/validate/", {"graph": {"nodes": []}}, format="json").json()
-    assert ok == {"valid": True, "errors": []}
+    assert ok == {"valid": True, "problems": []}
     assert broken["valid"] is False
-    assert broken["errors"][0]["code"] == "nodes_empty"
+    assert broken["problems"][0]["code"] == "nodes_empty"
     assert not Flow.objects.exists()
 
 

@@ -52,7 +52,7 @@ def test_the_preview_maps_ids_by_name_and_stores_nothing(local):
     assert preview["queues"] == {k: queues[v].pk for k, v in QUEUE_NAMES.items()}
     assert preview["users"] == {"5": users["5"].pk, "7": users["7"].pk}
     assert preview["unmapped_queues"] == preview["unmapped_users"] == []
-    assert preview["errors"] == []
+    assert preview["problems"] == []
 
 
 def test_an_unmapped_queue_is_refused_on_confirm(local):

@@ -51,6 +51,7 @@ TIMELINE_KINDS = (
     TicketEvent.Kind.CLOSED,
     TicketEvent.Kind.AUTO_CLOSED,
     TicketEvent.Kind.REOPENED,
+    TicketEvent.Kind.BOT,
 )
 
 
