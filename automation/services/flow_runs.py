@@ -76,8 +76,8 @@ def flow_message_received(*, message_id: int) -> FlowRun | None:
         )
         if run is None:
             return _attach(ticket, message)
-        if run.ended_at is not None:
-            return run
+        if run.ended_at is not None or message.kind == Message.Kind.REACTION:
+            return run  # a reaction to one of the bot's messages is not an answer
         if not _still_in_bot(ticket, run):
             _end(run, ticket, FlowRun.EndReason.TAKEN)
             return run
