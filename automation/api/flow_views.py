@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -34,6 +35,7 @@ from automation.api.flow_serializers import (
 )
 from automation.models import FlowVersion
 from automation.selectors import flow_get, flow_version_get, flows_list
+from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
 
 
@@ -218,9 +220,11 @@ class FlowTestRunApi(APIView):
             graph = version.graph if version else None
         services.flow_graph_validate_or_raise(graph=graph)
         state = data.validated_data["state"]
+        if state is not None and not isinstance(state, dict):
+            raise FieldValidationError({"state": [_("Not a step of this flow.")]})
         result = services.flow_test_run(
             graph=graph,
-            state=state if isinstance(state, dict) else None,
+            state=state,
             text=data.validated_data["text"],
         )
         return Response(FlowTestRunOutputSerializer(result).data)

@@ -86,22 +86,31 @@ def graph_references(graph: dict[str, Any]) -> dict[str, set[Any]]:
     """The queue ids, agent ids and media ids a graph names (to check they exist)."""
     found: dict[str, set[Any]] = {"queue": set(), "agent": set(), "media": set()}
 
+    def scalar(value: Any) -> bool:
+        return isinstance(value, str | int) and not isinstance(value, bool)
+
     def action(value: Any) -> None:
-        if isinstance(value, dict) and value.get("type") in ("queue", "agent"):
-            found[value["type"]].add(value.get(value["type"]))
+        kind = value.get("type") if isinstance(value, dict) else None
+        if kind in ("queue", "agent") and scalar(value.get(kind)):
+            found[value["type"]].add(value[value["type"]])
 
     settings = graph.get("settings") if isinstance(graph, dict) else None
     if isinstance(settings, dict):
         for key in ("retry_limit", "inactivity"):
             if isinstance(settings.get(key), dict):
                 action(settings[key].get("action"))
-    for node in (graph.get("nodes") if isinstance(graph, dict) else None) or []:
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict):
             continue
-        for option in node.get("options") or []:
+        options, interactions = node.get("options"), node.get("interactions")
+        for option in options if isinstance(options, list) else []:
             if isinstance(option, dict):
                 action(option.get("action"))
-        for interaction in node.get("interactions") or []:
-            if isinstance(interaction, dict) and interaction.get("type") == "media":
-                found["media"].add(interaction.get("media"))
+        for interaction in interactions if isinstance(interactions, list) else []:
+            if not isinstance(interaction, dict):
+                continue
+            media = interaction.get("media")
+            if interaction.get("type") == "media" and scalar(media):
+                found["media"].add(media)
     return found

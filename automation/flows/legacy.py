@@ -63,20 +63,24 @@ class _Mapper:
         return self.target("agent" if str(kind) == "2" else "queue", destiny)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _settings_import(config: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
     settings = default_settings()
-    handoff = str((config.get("welcomeMessage") or {}).get("message") or "")
-    not_understood = config.get("notOptionsSelectMessage") or {}
+    handoff = str(_dict(config.get("welcomeMessage")).get("message") or "")
+    not_understood = _dict(config.get("notOptionsSelectMessage"))
     settings["handoff_message"] = handoff
     settings["not_understood_message"] = str(not_understood.get("message") or "")
     settings["step_return"] = "start" if not_understood.get("stepReturn") == "S" else "current"
-    retry = config.get("maxRetryBotMessage") or {}
+    retry = _dict(config.get("maxRetryBotMessage"))
     if _int_or_none(retry.get("number")):
         settings["retry_limit"] = {
             "count": _int_or_none(retry.get("number")),
             "action": mapper.destiny(retry.get("type"), retry.get("destiny")),
         }
-    silence = config.get("notResponseMessage") or {}
+    silence = _dict(config.get("notResponseMessage"))
     if _int_or_none(silence.get("time")) and _int_or_none(silence.get("destiny")) is not None:
         settings["inactivity"] = {
             "minutes": _int_or_none(silence.get("time")),
@@ -85,13 +89,14 @@ def _settings_import(config: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
             or _("We have not heard from you, so your conversation was passed to our team."),
             "action": mapper.destiny(silence.get("type"), silence.get("destiny")),
         }
-    keywords = config.get("answerCloseTicket") or []
+    keywords = config.get("answerCloseTicket")
+    keywords = keywords if isinstance(keywords, list) else []
     settings["close_keywords"] = [str(k) for k in keywords if str(k).strip()]
     return settings
 
 
 def _interaction_import(raw: dict[str, Any]) -> dict[str, Any] | None:
-    data = raw.get("data") or {}
+    data = _dict(raw.get("data"))
     kind = raw.get("type")
     ident = str(raw.get("id") or uuid.uuid4())
     delay = _int_or_none(data.get("delay")) or 0
@@ -125,7 +130,8 @@ def _label(answers: list[str]) -> str:
 
 
 def _option_import(raw: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
-    answers = [str(a) for a in raw.get("condition") or [] if str(a).strip()]
+    condition = raw.get("condition")
+    answers = [str(a) for a in condition if str(a).strip()] if isinstance(condition, list) else []
     special = raw.get("tiktickets_action")
     action_code = str(raw.get("action"))
     if special in ("close", "waiting"):
@@ -172,13 +178,16 @@ def legacy_import(
         if not isinstance(raw, dict):
             raise FlowImportMalformed()
         if raw.get("type") == "configurations":
-            settings = _settings_import(raw.get("configurations") or {}, mapper)
+            settings = _settings_import(_dict(raw.get("configurations")), mapper)
         if raw.get("type") != "node":
             continue
+        raw_interactions = raw.get("interactions")
         interactions = [
             i
             for i in (
-                _interaction_import(x) for x in raw.get("interactions") or [] if isinstance(x, dict)
+                _interaction_import(x)
+                for x in (raw_interactions if isinstance(raw_interactions, list) else [])
+                if isinstance(x, dict)
             )
             if i
         ]
@@ -190,7 +199,9 @@ def legacy_import(
                 "interactions": interactions,
                 "options": [
                     _option_import(c, mapper)
-                    for c in raw.get("conditions") or []
+                    for c in (
+                        raw.get("conditions") if isinstance(raw.get("conditions"), list) else []
+                    )
                     if isinstance(c, dict)
                 ],
             }
