@@ -181,7 +181,8 @@ def legacy_import(
             settings = _settings_import(_dict(raw.get("configurations")), mapper)
         if raw.get("type") != "node":
             continue
-        raw_interactions = raw.get("interactions")
+        raw_interactions, raw_conditions = raw.get("interactions"), raw.get("conditions")
+        conditions: list[Any] = raw_conditions if isinstance(raw_conditions, list) else []
         interactions = [
             i
             for i in (
@@ -197,13 +198,7 @@ def legacy_import(
                 "name": str(raw.get("name") or ""),
                 "position": {"x": _px(raw.get("left")), "y": _px(raw.get("top"))},
                 "interactions": interactions,
-                "options": [
-                    _option_import(c, mapper)
-                    for c in (
-                        raw.get("conditions") if isinstance(raw.get("conditions"), list) else []
-                    )
-                    if isinstance(c, dict)
-                ],
+                "options": [_option_import(c, mapper) for c in conditions if isinstance(c, dict)],
             }
         )
     return {"start": start, "settings": settings, "nodes": nodes}, mapper.needed

@@ -155,7 +155,7 @@ def test_duplicate_really_duplicates(api, world):
 
     assert copy["id"] != flow["id"]
     assert copy["graph"] == graph
-    assert copy["name"] == "Menu (copy)"
+    assert copy["name"] == "Menu (cópia)"  # in the admin's language
     assert (copy["is_active"], copy["is_default"], copy["connection_ids"]) == (False, False, [])
 
 
