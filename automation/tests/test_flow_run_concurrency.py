@@ -3,6 +3,8 @@ the other (the ticket row is locked): no step is lost (committed rows, threads).
 
 from __future__ import annotations
 
+from typing import cast
+
 from accounts.models import User
 from accounts.tests.factories import AdminFactory
 from automation.models import Flow, FlowRun, FlowVersion
@@ -22,7 +24,7 @@ def test_two_answers_at_once_are_two_steps(alpha):
 
     def seed() -> dict[str, int]:
         with tenant_scope(tenant):
-            admin = AdminFactory()
+            admin = cast(User, AdminFactory())
             sales, support = QueueFactory(name="C Vendas"), QueueFactory(name="C Suporte")
             make_flow(admin, menu_graph(sales_queue=sales.pk, support_queue=support.pk))
             ticket = TicketFactory(connection=ConnectionFactory(provider="telegram"))
