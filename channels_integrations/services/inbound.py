@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import InboundEvent
+from channels_integrations.models import BlockedMessage, InboundEvent
 from channels_integrations.providers.base import (
     ChannelProvider,
     InboundItem,
@@ -43,6 +43,7 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from contacts.services import contact_upsert_from_identity
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
@@ -542,6 +543,10 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
             name=item.contact_name,
             phone=item.contact_phone or None,
         )
+        if contact.is_blocked:
+            _blocked_message_keep(locked, contact, item)
+            _mark_processed(locked, "contact_blocked")
+            return
         payload: dict[str, Any] = dict(item.extra)
         if item.kind == Message.Kind.UNSUPPORTED:
             payload["raw"] = item.raw
@@ -564,6 +569,22 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
             )
         )
         _mark_processed(locked)
+
+
+def _blocked_message_keep(event: InboundEvent, contact: Contact, item: InboundMessage) -> None:
+    """A blocked contact's message: kept for audit on the contact, on no ticket (so no
+    greeting, bot or notification follows)."""
+    BlockedMessage.objects.get_or_create(
+        event=event,
+        defaults={
+            "contact": contact,
+            "connection": event.connection,
+            "kind": item.kind,
+            "body": item.body,
+            "media_name": (item.media.filename if item.media else "")[:255],
+            "received_at": item.sent_at or timezone.now(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- sweeping

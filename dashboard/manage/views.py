@@ -94,7 +94,8 @@ def _page(
 def _queue_save(data: dict[str, Any], *, by: User, queue: Queue | None = None) -> Queue:
     """Create the queue (``queue`` None) or update it from the form's data, then set its
     members; the services refuse what breaks their rules."""
-    fields = {name: data[name] for name in ("name", "color", "greeting_message", "is_active")}
+    names = ("name", "color", "greeting_message", "is_active", "distribution", "agent_capacity")
+    fields = {name: data[name] for name in names}
     if queue is None:
         queue = queue_create(by=by, **fields)
     else:
@@ -130,6 +131,8 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "color": queue.color,
         "greeting_message": queue.greeting_message,
         "is_active": queue.is_active,
+        "distribution": queue.distribution,
+        "agent_capacity": queue.agent_capacity,
         "members": [str(member.pk) for member in queue.members.all()],
     }
     form = QueueForm(request.POST or None, initial=initial)

@@ -47,6 +47,8 @@ def test_agents_list_active_queues_with_their_active_members(alpha, agent_and_ap
         "color",
         "greeting_message",
         "is_active",
+        "distribution",
+        "agent_capacity",
         "member_ids",
         "created_at",
         "updated_at",
