@@ -23,15 +23,15 @@ AUTOMATION_TASKS = {
 }
 
 
-def run_automation_tasks(published: Any, capture: Any) -> list[tuple[str, Any]]:
+def run_automation_tasks(tasks: Any, capture: Any) -> list[tuple[str, Any]]:
     """Run (in this process, with the task's own code) the automation tasks published so far,
     and the ones those publish; returns ``(task name, result)`` in order."""
     from celery import current_app
 
     results = []
     seen = 0
-    while seen < len(published):
-        name, args, _schema = published[seen]
+    while seen < len(tasks):
+        name, args, _schema = tasks[seen]
         seen += 1
         if name in AUTOMATION_TASKS:
             with capture(execute=True):
