@@ -43,7 +43,7 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from connections.models import ChannelConnection
-from contacts.models import Contact
+from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
@@ -519,7 +519,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
     existing = _message_by_provider_id(connection, item.provider_message_id)
     new_message = existing is None and not item.is_deletion
     fetched = _FetchedMedia()
-    if new_message and item.media is not None:
+    if new_message and item.media is not None and not _sender_blocked(connection, item):
         # Downloaded before the transaction: no row lock is held across the network call.
         fetched = _media_fetch(
             provider_for(connection.provider), connection, item, item.media, final=final
@@ -569,6 +569,13 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
             )
         )
         _mark_processed(locked)
+
+
+def _sender_blocked(connection: ChannelConnection, item: InboundMessage) -> bool:
+    """The sender is a known, blocked contact (their files are described, not downloaded)."""
+    return ContactIdentity.objects.filter(
+        provider=connection.provider, external_id=item.external_id, contact__is_blocked=True
+    ).exists()
 
 
 def _blocked_message_keep(event: InboundEvent, contact: Contact, item: InboundMessage) -> None:
