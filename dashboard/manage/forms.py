@@ -31,6 +31,7 @@ class QueueForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     distribution = forms.ChoiceField(
         label=_("Automatic distribution"),
+        required=False,
         choices=Queue.Distribution.choices,
         initial=Queue.Distribution.NONE,
         help_text=_(
