@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from automation.services.business_hours import MESSAGE_MAX_LENGTH
+from automation.services.business_hours import (
+    MAX_HOLIDAYS,
+    MAX_INTERVALS_PER_DAY,
+    MESSAGE_MAX_LENGTH,
+)
+
+MAX_INTERVALS = 7 * MAX_INTERVALS_PER_DAY
 
 WEEKDAY_HELP = "0 = Monday ... 6 = Sunday"
 
@@ -31,8 +39,18 @@ class BusinessHoursInputSerializer(serializers.Serializer):
         default="",
         help_text="sent once per closed period; {name}, {protocol} and {greeting} are replaced",
     )
-    intervals = IntervalSerializer(many=True, max_length=7 * 6)
-    holidays = HolidaySerializer(many=True, required=False, default=list, max_length=200)
+    intervals = IntervalSerializer(many=True)
+    holidays = HolidaySerializer(many=True, required=False, default=list)
+
+    def validate_intervals(self, value: list[Any]) -> list[Any]:
+        if len(value) > MAX_INTERVALS:
+            raise serializers.ValidationError(f"At most {MAX_INTERVALS} intervals.")
+        return value
+
+    def validate_holidays(self, value: list[Any]) -> list[Any]:
+        if len(value) > MAX_HOLIDAYS:
+            raise serializers.ValidationError(f"At most {MAX_HOLIDAYS} holidays.")
+        return value
 
 
 class BusinessHoursOutputSerializer(serializers.Serializer):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
+
 from automation.models import BusinessHours
 from tenants.tenancy import current_tenant
 
@@ -104,8 +106,5 @@ def queues_open_at(*, queue_ids: list[int], at: datetime) -> dict[int, bool]:
 
 def business_hours_get(*, queue_id: int | None = None) -> BusinessHours | None:
     """The tenant's schedule (``queue_id`` None) or a queue's own, with its rows."""
-    return (
-        BusinessHours.objects.prefetch_related("intervals", "holidays")
-        .filter(queue_id=queue_id)
-        .first()
-    )
+    scope = Q(queue__isnull=True) if queue_id is None else Q(queue_id=queue_id)
+    return BusinessHours.objects.prefetch_related("intervals", "holidays").filter(scope).first()

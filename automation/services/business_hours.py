@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
@@ -106,14 +107,14 @@ def business_hours_set(
     dates = [holiday.date for holiday in holidays]
     if len(set(dates)) != len(dates):
         raise FieldValidationError({"holidays": [_("A date is listed twice.")]})
-    queue_id = queue.pk if queue is not None else None
+    scope = Q(queue__isnull=True) if queue is None else Q(queue=queue)
     try:
         with transaction.atomic():
-            row, _created = BusinessHours.objects.select_for_update().get_or_create(
-                queue_id=queue_id
-            )
+            row = BusinessHours.objects.select_for_update().filter(scope).first()
+            if row is None:
+                row = BusinessHours.objects.create(queue=queue)
     except IntegrityError:  # a concurrent first save created it
-        row = BusinessHours.objects.select_for_update().get(queue_id=queue_id)
+        row = BusinessHours.objects.select_for_update().get(scope)
     row.is_enabled = is_enabled
     row.out_of_hours_message = message
     row.save()

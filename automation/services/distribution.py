@@ -86,9 +86,10 @@ def ticket_distribute(*, ticket_id: int) -> User | None:
     agent holding that many pending or open tickets is skipped.
     """
     ticket = _waiting(ticket_id)
-    if ticket is None or ticket.queue is None:
+    queue_id = ticket.queue_id if ticket is not None else None
+    if queue_id is None:
         return None
-    queue = Queue.objects.select_for_update().get(pk=ticket.queue_id)
+    queue = Queue.objects.select_for_update().get(pk=queue_id)
     if queue.distribution == Mode.NONE or not queue.is_active:
         return None
     # Re-read under the queue lock: the previous holder may just have given this ticket away.

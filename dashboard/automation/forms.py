@@ -84,7 +84,8 @@ class BusinessHoursForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         intervals: list[IntervalInput] = []
         for weekday, _label in Weekday.choices:
             name = day_field(weekday)

@@ -4,7 +4,7 @@ the field it names (``form_add_service_error``) with status 400, and nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
@@ -108,7 +108,7 @@ def _queue_save(data: dict[str, Any], *, by: User, queue: Queue | None = None) -
     return queue
 
 
-def _queues_presence(queues: list[Queue]) -> None:
+def _queues_presence(queues: Sequence[Queue]) -> None:
     """Each queue's members with their status (``queue.people``: online first) and whether its
     business hours are open now (``queue.open_now``), in one Redis round trip and three
     queries whatever the number of queues."""

@@ -394,13 +394,16 @@ def ticket_assign_automatically(*, ticket: Ticket, agent: User, mode: str) -> bo
     UPDATE decides: a ticket picked or moved meanwhile is left alone (False). The timeline says
     it was assigned automatically; ``TicketTransferred`` tells the agent's inbox live.
     """
+    queue_id = ticket.queue_id
+    if queue_id is None:
+        return False
     now = timezone.now()
     updated = Ticket.objects.filter(
         pk=ticket.pk,
         status=Ticket.Status.PENDING,
         assignee__isnull=True,
         deleted_at__isnull=True,
-        queue_id=ticket.queue_id,
+        queue_id=queue_id,
     ).update(assignee=agent, updated_at=now)
     if not updated:
         return False
