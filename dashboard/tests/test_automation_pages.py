@@ -164,9 +164,11 @@ def test_the_inbox_tells_which_queues_are_out_of_hours(alpha, people):
     page = signed_in_client(alpha, people["agent"]).get("/").content.decode()
 
     closed = re.search(r'data-testid="inbox-queues-closed">([^<]*)</span>', page)
-    assert closed is not None and closed.group(1).strip().endswith("Suporte")
-    option = re.search(r'<option value="%d"[^>]*>([^<]*)</option>' % people["support"].pk, page)
-    assert option is not None and option.group(1).startswith("Suporte (")
+    assert closed is not None
+    assert closed.group(1).strip().endswith("Suporte")
+    option = re.search(rf'<option value="{people["support"].pk}"[^>]*>([^<]*)</option>', page)
+    assert option is not None
+    assert option.group(1).startswith("Suporte (")
 
 
 def test_the_header_control_sets_away_and_available(alpha, people):
