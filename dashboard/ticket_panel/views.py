@@ -51,6 +51,9 @@ TIMELINE_KINDS = (
     TicketEvent.Kind.CLOSED,
     TicketEvent.Kind.AUTO_CLOSED,
     TicketEvent.Kind.REOPENED,
+    TicketEvent.Kind.TAG_ADDED,
+    TicketEvent.Kind.TAG_REMOVED,
+    TicketEvent.Kind.CONTACT_MERGED,
 )
 
 
