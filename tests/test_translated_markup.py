@@ -28,9 +28,7 @@ ANGLED = re.compile(r"<[^<>]+>")
 
 def _catalogue_strings_with_angles() -> list[str]:
     """Every msgid and msgstr of the pt-BR catalogue that has ``<…>`` in it."""
-    entries = re.findall(
-        r'^msg(?:id|str) ((?:".*"\n)+)', PO.read_text() + "\n", flags=re.MULTILINE
-    )
+    entries = re.findall(r'^msg(?:id|str) ((?:".*"\n)+)', PO.read_text() + "\n", flags=re.MULTILINE)
     found = []
     for entry in entries:
         text = "".join(re.findall(r'"(.*)"', entry)).replace('\\"', '"')
@@ -92,7 +90,8 @@ def test_no_page_of_a_tenant_host_loses_angle_bracketed_text(alpha, language):
 
 def test_the_platform_home_shows_the_tenant_address_pattern(alpha):
     html = host_client("localhost").get("/").content.decode()
-    assert escape("https://<company>.<this domain>/") in html or escape(
-        "https://<empresa>.<este domínio>/"
-    ) in html
+    assert (
+        escape("https://<company>.<this domain>/") in html
+        or escape("https://<empresa>.<este domínio>/") in html
+    )
     assert _losses(html, _catalogue_strings_with_angles()) == []
