@@ -96,6 +96,8 @@
       if (String(data.message.ticket || ticketId) === id) fetchMessage(data.message.public_id || data.message.id);
     } else if (ticketId === id && envelope.type.indexOf("ticket.") === 0) {
       if (envelope.type === "ticket.hidden") {
+        // This agent's own action (a transfer away) is on its way: its answer explains it.
+        if (p.querySelector(".htmx-request")) return;
         var gone = document.createElement("p");
         gone.className = "empty-panel muted";
         gone.dataset.testid = "panel-gone";

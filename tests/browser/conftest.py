@@ -34,6 +34,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
+from contacts.services.tags import tag_create
 from tenants.models import Tenant
 from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
@@ -53,6 +54,7 @@ WIDGET_TITLE = "Fale com a Loja"
 FAREWELL = "Obrigado pelo contato!"
 QUICK_REPLY_SHORTCUT = "ola"
 QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
+TAG = "Cliente VIP"
 
 
 # ---------------------------------------------------------------------------- collection
@@ -182,6 +184,7 @@ def _seed(site_origin: str) -> str:
         quick_reply_create(
             by=by, shortcode=QUICK_REPLY_SHORTCUT, body=QUICK_REPLY_BODY, shared=True
         )
+        tag_create(name=TAG, color="#b42318")
         widget = connection_create(
             by=by,
             provider="webchat",
@@ -377,9 +380,8 @@ def open_page(
     contexts: list[tuple[str, BrowserContext, Page]] = []
 
     def open_(name: str, **context_args: Any) -> Page:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="pt-BR", **context_args
-        )
+        options = {"viewport": {"width": 1280, "height": 800}, "locale": "pt-BR", **context_args}
+        context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         page = browser_errors.watch(name, context.new_page())
         contexts.append((name, context, page))
