@@ -43,7 +43,8 @@ from tickets.services.agents import agent_create, agent_update
 from tickets.services.queues import queue_create
 from tickets.services.quick_replies import quick_reply_create
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium; without it, the one `make chromium` had Playwright install.
+CHROMIUM = Path("/usr/bin/chromium")
 SLUG = "browser"
 PASSWORD = "Navegador-2026-ok"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
@@ -104,10 +105,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's chromium: Playwright must not download a browser of its own. As root (CI
+    """Debian's chromium when it is there (CI installs it: Playwright may not download a browser
+    there), else Playwright's own build (``make chromium`` installs it). As root (CI
     containers) chromium refuses to start without ``--no-sandbox``."""
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
+    executable = {"executable_path": str(CHROMIUM)} if CHROMIUM.exists() else {}
+    return {**browser_type_launch_args, **executable, "args": args}
 
 
 @pytest.fixture(scope="session")
