@@ -20,7 +20,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 Kind = TicketEvent.Kind
 
 
-def _events_of_every_kind(ticket, support, sales, ana, bruno) -> dict[str, TicketEvent]:
+def _events_of_every_kind(ticket, support, sales, ana, bruno):
     """One event of each kind, written by tickets.events as the services write them."""
     message = MessageFactory(ticket=ticket, body="Oi")
     written = [
