@@ -27,31 +27,27 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 import psycopg
 import redis
 from django.conf import settings
 from django.db import connection as db
-from django.db.models import Count
 from django.test import Client
-from django.utils import timezone
 
-from channels_integrations.models import InboundEvent
-from channels_integrations.services.inbound import inbound_events_sweep
 from simulator import telegram_delivery, telegram_text_update
 from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (
     connection_data_remove,
+    inbound_outcome,
+    inbound_sweep_as_beat,
     worker_env,
     worker_kill,
     worker_start,
 )
 from tests.support.concurrency import in_thread
-from tickets.models import Message
 from tickets.tests.factories import ConnectionFactory
 
 TOKEN = "tok-r7-postgresql-restart-01"
@@ -165,25 +161,6 @@ def _restart_the_cluster() -> None:
     )
 
 
-def _outcome(tenant: Any, connection_id: int) -> dict[str, Any]:
-    with tenant_scope(tenant):
-        events = InboundEvent.objects.filter(connection_id=connection_id)
-        messages = Message.objects.filter(connection_id=connection_id, direction="in")
-        per_id = messages.values("provider_message_id").annotate(n=Count("pk"))
-        return {
-            "events": dict(events.values_list("status").annotate(n=Count("pk")).order_by()),
-            "stored": events.count(),
-            "waiting": events.filter(status=InboundEvent.Status.RECEIVED).count(),
-            "distinct": per_id.count(),
-            "doubled": sum(row["n"] - 1 for row in per_id if row["n"] > 1),
-        }
-
-
-def _sweep(tenant: Any) -> int:
-    with tenant_scope(tenant):  # as the beat would, once the events are old enough
-        return inbound_events_sweep(now=timezone.now() + timedelta(minutes=30))
-
-
 def _retrying(func: Any) -> Any:
     """``func`` on a thread, again while the database is still coming back."""
     deadline = time.monotonic() + 30
@@ -234,7 +211,7 @@ def test_r7_postgresql_restarted_under_inbound_load_loses_and_doubles_nothing(
         last_processed, last_change = -1, time.monotonic()
         while time.monotonic() < deadline:
             assert worker.poll() is None, log.read_text(errors="replace")[-2000:]
-            outcome = _retrying(lambda: _outcome(tenant, connection_id))
+            outcome = _retrying(lambda: inbound_outcome(tenant, connection_id))
             if outcome["waiting"] == 0 and outcome["stored"] == count:
                 break
             processed = outcome["events"].get("processed", 0)
@@ -244,7 +221,7 @@ def test_r7_postgresql_restarted_under_inbound_load_loses_and_doubles_nothing(
                 broker.llen("inbound") or broker.hlen("unacked")
             ):
                 # Events wait but no task for them is queued or held: the beat's sweep.
-                swept += _retrying(lambda: _sweep(tenant))
+                swept += _retrying(lambda: inbound_sweep_as_beat(tenant))
                 last_change = time.monotonic()
             time.sleep(0.25)
     finally:
