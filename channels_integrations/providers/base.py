@@ -49,6 +49,9 @@ class InboundMessage:
     sent_at: datetime | None = None
     is_edit: bool = False  # replaces the body of ``provider_message_id``
     is_deletion: bool = False  # the customer deleted ``provider_message_id``
+    # An echo: a message the business sent to ``external_id`` (from this platform or another
+    # tool, e.g. the Page inbox), stored as outbound unless ``provider_message_id`` is ours.
+    is_echo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     # Shared-URL providers only: the account the item is addressed to (a Meta phone number id

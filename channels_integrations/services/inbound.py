@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import InboundEvent
+from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
     InboundItem,
@@ -43,6 +43,7 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from contacts.services import contact_upsert_from_identity
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
@@ -56,6 +57,7 @@ from tickets.services.messages import (
     message_delete_by_contact,
     message_edit_by_contact,
     message_receive,
+    message_record_sent_elsewhere,
     message_status_update,
     message_status_watermark,
 )
@@ -513,7 +515,85 @@ def _message_by_provider_id(
     ).first()
 
 
+def _send_in_flight(connection: ChannelConnection, external_id: str) -> bool:
+    """Whether one of our messages to this customer is being sent right now (its delivery is
+    claimed by a worker): its provider id is not stored yet, so its echo is not recognisable."""
+    return OutboundDelivery.objects.filter(
+        connection=connection,
+        status=OutboundDelivery.Status.PENDING,
+        locked_until__gt=timezone.now(),
+        message__ticket__contact__identities__provider=connection.provider,
+        message__ticket__contact__identities__external_id=external_id,
+    ).exists()
+
+
+def _process_echo(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    """A message the business sent to the customer: ours (recognised by its provider id) or
+    sent from another tool, then stored as an outbound message of the business."""
+    connection = event.connection
+    # In-flight first: a send that commits its provider id between the two checks is then
+    # found by the second. A send still in flight after every attempt is most likely the one
+    # echoed: nothing is stored rather than a second copy of it.
+    in_flight = _send_in_flight(connection, item.external_id)
+    if in_flight and not final:
+        raise InboundRetryLater("echo_of_a_send_in_flight", countdown=_retry_countdown(1))
+    if in_flight or _message_by_provider_id(connection, item.provider_message_id) is not None:
+        with transaction.atomic():
+            locked = _lock_received(event)
+            if locked is not None:
+                _mark_processed(locked, "echo_of_a_send_in_flight" if in_flight else "own_message")
+        return
+    fetched = _FetchedMedia()
+    if item.media is not None:
+        fetched = _media_fetch(
+            provider_for(connection.provider), connection, item, item.media, final=final
+        )
+    contact = Contact.objects.filter(
+        identities__provider=connection.provider, identities__external_id=item.external_id
+    ).first()
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        message = None
+        if contact is not None:
+            message, _ = message_record_sent_elsewhere(
+                sent=_received(connection, contact, item, fetched)
+            )
+        _mark_processed(locked, "" if message is not None else "no_ticket")
+
+
+def _received(
+    connection: ChannelConnection,
+    contact: Contact,
+    item: InboundMessage,
+    fetched: _FetchedMedia,
+) -> ReceivedMessage:
+    payload: dict[str, Any] = dict(item.extra)
+    if item.kind == Message.Kind.UNSUPPORTED:
+        payload["raw"] = item.raw
+    if fetched.error:
+        payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+    return ReceivedMessage(
+        connection=connection,
+        contact=contact,
+        kind=item.kind,
+        body=item.body,
+        provider_message_id=item.provider_message_id or None,
+        media=fetched.file,
+        media_name=fetched.name or (item.media.filename if item.media else ""),
+        media_mime=fetched.mime,
+        media_error=fetched.error,
+        payload=payload,
+        quoted_provider_id=item.quoted_provider_message_id or None,
+        at=item.sent_at,
+    )
+
+
 def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    if item.is_echo:
+        _process_echo(event, item, final=final)
+        return
     connection = event.connection
     existing = _message_by_provider_id(connection, item.provider_message_id)
     new_message = existing is None and not item.is_deletion
@@ -542,27 +622,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
             name=item.contact_name,
             phone=item.contact_phone or None,
         )
-        payload: dict[str, Any] = dict(item.extra)
-        if item.kind == Message.Kind.UNSUPPORTED:
-            payload["raw"] = item.raw
-        if fetched.error:
-            payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
-        message_receive(
-            received=ReceivedMessage(
-                connection=connection,
-                contact=contact,
-                kind=item.kind,
-                body=item.body,
-                provider_message_id=item.provider_message_id or None,
-                media=fetched.file,
-                media_name=fetched.name or (item.media.filename if item.media else ""),
-                media_mime=fetched.mime,
-                media_error=fetched.error,
-                payload=payload,
-                quoted_provider_id=item.quoted_provider_message_id or None,
-                at=item.sent_at,
-            )
-        )
+        message_receive(received=_received(connection, contact, item, fetched))
         _mark_processed(locked)
 
 

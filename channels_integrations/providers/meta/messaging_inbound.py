@@ -10,6 +10,7 @@ Instagram events: https://developers.facebook.com/documentation/business-messagi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -54,9 +55,10 @@ def _list(value: Any) -> list[Any]:
 def parse_messaging_payload(payload: bytes, *, object_type: str) -> list[InboundItem]:
     """Every customer message, edit, deletion, reaction and receipt of one webhook body.
 
-    Echoes (``message.is_echo``, or any event sent by the account itself) are dropped: they are
-    copies of what the business sent, including our own API sends, and must never come back as
-    customer messages. ``standby`` events (another app of the page is in control of the thread)
+    Echoes (``message.is_echo``: a message the account itself sent, from our API or another
+    tool such as the Page inbox or the Instagram app) become ``is_echo`` items addressed to the
+    recipient, never customer messages; other events sent by the account are dropped.
+    ``standby`` events (another app of the page is in control of the thread)
     are not read either. Bodies of another object type give an empty list.
     """
     try:
@@ -75,9 +77,12 @@ def parse_messaging_payload(payload: bytes, *, object_type: str) -> list[Inbound
 
 def _event(event: dict[str, Any], account_id: str) -> list[InboundItem]:
     sender = str(_dict(event.get("sender")).get("id") or "")
-    if not sender or sender == account_id:
-        return []
     timestamp = event.get("timestamp")
+    message = _dict(event.get("message"))
+    if message.get("is_echo") or (sender and sender == account_id):
+        return _echo(message, str(_dict(event.get("recipient")).get("id") or ""), timestamp)
+    if not sender:
+        return []
     if "message" in event:
         return _message(_dict(event["message"]), sender, timestamp)
     if "message_edit" in event:
@@ -95,7 +100,7 @@ def _event(event: dict[str, Any], account_id: str) -> list[InboundItem]:
 
 def _message(message: dict[str, Any], sender: str, timestamp: Any) -> list[InboundItem]:
     mid = str(message.get("mid") or "")
-    if not mid or message.get("is_echo"):
+    if not mid:
         return []
     sent_at = from_millis(timestamp)
     if message.get("is_deleted"):
@@ -167,6 +172,19 @@ def _message(message: dict[str, Any], sender: str, timestamp: Any) -> list[Inbou
             )
         )
     return items
+
+
+def _echo(message: dict[str, Any], recipient: str, timestamp: Any) -> list[InboundItem]:
+    """A message the business sent to ``recipient``: the same items as a customer's message,
+    marked ``is_echo`` (an echo of our own send is recognised by its id when processed)."""
+    if not message.get("is_echo") or not recipient or message.get("is_deleted"):
+        return []
+    app = {"app_id": str(message["app_id"])} if message.get("app_id") else {}
+    return [
+        dataclasses.replace(item, is_echo=True, extra={**item.extra, **app})
+        for item in _message(message, recipient, timestamp)
+        if isinstance(item, InboundMessage)
+    ]
 
 
 def _filename_from_url(url: str) -> str:
