@@ -184,6 +184,11 @@ class ChannelProvider(ConnectionProvider):
         """Neutral items of one webhook body. Pure: no database, no network."""
         raise NotImplementedError
 
+    def inbound_acknowledge(self, connection: ChannelConnection, item: InboundItem) -> None:
+        """Tell the provider an item was received, when it waits for that (Telegram's
+        answerCallbackQuery); called once per processing of the item, before its effect.
+        ``ProviderError`` is logged, never retried. Nothing to do for most providers."""
+
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""
         raise NotImplementedError

@@ -383,6 +383,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     final = event.attempts + 1 >= MAX_PROCESS_ATTEMPTS
     try:
         item = inbound_item_from_json(event.kind, event.item)
+        if event.attempts == 0:
+            _acknowledge(event.connection, item)
         if isinstance(item, InboundStatus):
             _process_status(event, item, final=final)
         else:
@@ -400,6 +402,15 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
         raise InboundRetryLater(str(exc), countdown=_retry_countdown(event.attempts)) from exc
     event.refresh_from_db()
     return event
+
+
+def _acknowledge(connection: ChannelConnection, item: InboundItem) -> None:
+    """The provider's receipt of the item, if it waits for one (best effort, never retried:
+    Telegram refuses to answer a callback query twice or late)."""
+    try:
+        provider_for(connection.provider).inbound_acknowledge(connection, item)
+    except ProviderError as exc:
+        logger.warning("Acknowledging an item of connection %s failed: %s", connection.pk, exc)
 
 
 def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:

@@ -15,9 +15,12 @@ from tickets.models import Message
 
 Kind = Message.Kind
 
-# Update kinds that carry a customer message; anything else (callback queries, membership
-# changes, polls' answers...) is acknowledged and ignored: providers re-send what is not a 200.
+# Update kinds that carry a customer message; anything else (membership changes, polls'
+# answers...) is acknowledged and ignored: providers re-send what is not a 200.
 MESSAGE_UPDATES = ("message", "edited_message")
+# Every update kind we handle: what setWebhook's ``allowed_updates`` subscribes to. A
+# ``callback_query`` is a tap on an inline keyboard button of one of our messages.
+HANDLED_UPDATES = (*MESSAGE_UPDATES, "callback_query")
 # Helpdesk conversations are private chats; a bot added to a group or channel stays silent there.
 PRIVATE = "private"
 
@@ -105,6 +108,8 @@ def update_items(update: dict[str, Any]) -> list[InboundItem]:
     """The items of one update: a message or an edit of one, or nothing."""
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise ValueError("not a Telegram update")
+    if isinstance(update.get("callback_query"), dict):
+        return _callback_query(update)
     kind = next((key for key in MESSAGE_UPDATES if key in update), None)
     if kind is None:
         return []
@@ -136,5 +141,50 @@ def update_items(update: dict[str, Any]) -> list[InboundItem]:
             is_edit=edited,
             extra=extra,
             raw=update,
+        )
+    ]
+
+
+def _button_text(message: dict[str, Any], data: str) -> str:
+    """The text of the inline keyboard button of ``message`` that carries ``data``."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                return str(button.get("text") or "")
+    return ""
+
+
+def _callback_query(update: dict[str, Any]) -> list[InboundItem]:
+    """A tap on an inline keyboard button: the customer's answer, as a text message with the
+    button's text (its ``data`` when the button is no longer known) and the data in ``extra``
+    for the bot; ``callback_query_id`` is answered when the item is processed (the customer's
+    button spins until then). https://core.telegram.org/bots/api#callbackquery
+    """
+    query = update["callback_query"]
+    query_id = str(query.get("id") or "")
+    sender = query.get("from") if isinstance(query.get("from"), dict) else {}
+    message = query.get("message") if isinstance(query.get("message"), dict) else {}
+    # An old message comes as an InaccessibleMessage (chat, message_id, date 0); in a private
+    # chat the chat id is the user's id. Inline-mode messages name no chat: not ours.
+    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    if not chat and "id" in sender and not query.get("inline_message_id"):
+        chat = {"id": sender["id"], "type": PRIVATE}
+    if not query_id or chat.get("type") != PRIVATE or "id" not in chat:
+        return []
+    data = str(query.get("data") or query.get("game_short_name") or "")
+    return [
+        InboundMessage(
+            event_id=str(update["update_id"]),
+            external_id=str(chat["id"]),
+            provider_message_id=f"callback:{query_id}",
+            kind=Kind.TEXT,
+            body=_button_text(message, data) or data,
+            contact_name=_name(sender),
+            quoted_provider_message_id=message_key(chat["id"], message["message_id"])
+            if "message_id" in message
+            else "",
+            extra={"callback_query_id": query_id, "callback_data": data},
         )
     ]
