@@ -8,6 +8,8 @@ and returns or takes plain values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,7 +80,41 @@ class InboundStatus:
     route_key: str = ""  # as in InboundMessage
 
 
-InboundItem = InboundMessage | InboundStatus
+@dataclass(frozen=True)
+class InboundAccountError:
+    """An error the provider reports about the connection's account rather than about one
+    message (WhatsApp's ``errors`` on a webhook's value: throughput limit, payment problem,
+    account locked): shown on the connection. ``error_code`` is ours (``meta_130429``),
+    ``error_detail`` the provider's own words."""
+
+    event_id: str
+    error_code: str
+    error_detail: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+@dataclass(frozen=True)
+class InboundMalformed:
+    """A part of a webhook body that should be an item but cannot be read (a message without
+    its id or sender): quarantined with ``reason`` instead of dropped. ``raw`` is a complete
+    body holding only that part, which ``parse_inbound`` reads again when an admin replays it;
+    ``event_id`` is derived from it, so a redelivery is quarantined once."""
+
+    event_id: str
+    reason: str
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:
+    """The quarantine item of ``raw`` (a body of one unreadable part) for ``reason``."""
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return InboundMalformed(event_id=f"malformed:{digest[:40]}", reason=reason, raw=raw)
+
+
+InboundItem = InboundMessage | InboundStatus | InboundAccountError | InboundMalformed
 
 
 @dataclass(frozen=True)
@@ -188,6 +224,12 @@ class ChannelProvider(ConnectionProvider):
         """Tell the provider an item was received, when it waits for that (Telegram's
         answerCallbackQuery); called once per processing of the item, before its effect.
         ``ProviderError`` is logged, never retried. Nothing to do for most providers."""
+
+    def error_reason(self, code: str, detail: str) -> str:
+        """A readable reason, in the active language, for an error the provider reported in a
+        webhook (a failed status, an account error): ``code`` is ours, ``detail`` the
+        provider's words, which are the reason when the provider declares nothing better."""
+        return detail or code
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""

@@ -27,14 +27,16 @@ from django.core.files.base import ContentFile
 from django.db import connection as db
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
 from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
+    InboundAccountError,
     InboundItem,
+    InboundMalformed,
     InboundMedia,
     InboundMessage,
     InboundStatus,
@@ -42,6 +44,7 @@ from channels_integrations.providers.base import (
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
+from channels_integrations.services.connections import connection_error_report
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from contacts.services import contact_upsert_from_identity
@@ -113,10 +116,15 @@ def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
     for key in ("sent_at", "at"):
         if isinstance(data.get(key), datetime):
             data[key] = data[key].isoformat()
-    kind = (
-        InboundEvent.Kind.STATUS if isinstance(item, InboundStatus) else InboundEvent.Kind.MESSAGE
-    )
-    return kind, data
+    return _ITEM_KINDS[type(item)], data
+
+
+_ITEM_KINDS: dict[type[Any], str] = {
+    InboundMessage: InboundEvent.Kind.MESSAGE,
+    InboundStatus: InboundEvent.Kind.STATUS,
+    InboundAccountError: InboundEvent.Kind.ERROR,
+    InboundMalformed: InboundEvent.Kind.MALFORMED,
+}
 
 
 def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
@@ -127,6 +135,10 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
             values[key] = parse_datetime(values[key])
     if kind == InboundEvent.Kind.STATUS:
         return InboundStatus(**values)
+    if kind == InboundEvent.Kind.ERROR:
+        return InboundAccountError(**values)
+    if kind == InboundEvent.Kind.MALFORMED:
+        return InboundMalformed(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -167,7 +179,7 @@ _INSERT_EVENT = """
     INSERT INTO {table}
         (created_at, updated_at, connection_id, provider_event_id, kind, item, status,
          attempts, last_error)
-    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, %s)
     ON CONFLICT (connection_id, provider_event_id) DO NOTHING
     RETURNING id
 """
@@ -177,13 +189,18 @@ def inbound_events_record(
     *, connection: ChannelConnection, items: Sequence[InboundItem]
 ) -> list[int]:
     """Store one ``InboundEvent`` per item, skipping event ids already stored for the
-    connection; returns the ids of the new rows (in the current tenant's schema)."""
+    connection; returns the ids of the new rows to process (in the current tenant's schema).
+    Unreadable parts (``InboundMalformed``) are stored quarantined, logged, and not returned."""
     sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
     now = timezone.now()
     created: list[int] = []
     with db.cursor() as cursor:
         for item in items:
             kind, data = inbound_item_to_json(item)
+            quarantined = isinstance(item, InboundMalformed)
+            status = InboundEvent.Status.RECEIVED
+            if quarantined:
+                status = InboundEvent.Status.QUARANTINED
             cursor.execute(
                 sql,
                 [
@@ -193,11 +210,21 @@ def inbound_events_record(
                     data["event_id"][:255],
                     kind,
                     json.dumps(data),
-                    InboundEvent.Status.RECEIVED,
+                    status,
+                    data["reason"][:500] if quarantined else "",
                 ],
             )
             row = cursor.fetchone()
-            if row is not None:
+            if row is None:
+                continue
+            if quarantined:
+                logger.warning(
+                    "Inbound item of connection %s quarantined (event %s): %s",
+                    connection.public_id,
+                    row[0],
+                    data["reason"],
+                )
+            else:
                 created.append(row[0])
     return created
 
@@ -387,7 +414,9 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
             _acknowledge(event.connection, item)
         if isinstance(item, InboundStatus):
             _process_status(event, item, final=final)
-        else:
+        elif isinstance(item, InboundAccountError):
+            _process_account_error(event, item)
+        elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
         _record_failure(event, exc.reason, final=final)
@@ -426,6 +455,25 @@ def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
     )
 
 
+def _error_reason(connection: ChannelConnection, code: str, detail: str) -> str:
+    """The provider's readable reason for an error it reported, in the platform's language
+    (stored, as the outbound pipeline stores the reasons of the errors it meets)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return provider_for(connection.provider).error_reason(code, detail)
+
+
+def _process_account_error(event: InboundEvent, item: InboundAccountError) -> None:
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        connection_error_report(
+            connection=locked.connection,
+            detail=_error_reason(locked.connection, item.error_code, item.error_detail),
+        )
+        _mark_processed(locked)
+
+
 def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
     with transaction.atomic():
         locked = _lock_received(event)
@@ -440,13 +488,16 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
             )
             _mark_processed(locked, "" if changed else "nothing_to_update")
             return
+        error_detail = item.error_detail
+        if item.status == Message.Status.FAILED and item.error_code:
+            error_detail = _error_reason(locked.connection, item.error_code, error_detail)
         message = message_status_update(
             connection=locked.connection,
             provider_message_id=item.provider_message_id,
             status=item.status,
             at=item.at,
             error_code=item.error_code,
-            error_detail=item.error_detail,
+            error_detail=error_detail,
         )
         if message is None and not final:
             # A status can overtake the send call that stores the provider id: try later.

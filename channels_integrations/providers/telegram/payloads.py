@@ -145,6 +145,10 @@ def update_items(update: dict[str, Any]) -> list[InboundItem]:
     ]
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _button_text(message: dict[str, Any], data: str) -> str:
     """The text of the inline keyboard button of ``message`` that carries ``data``."""
     markup = message.get("reply_markup")
@@ -164,11 +168,11 @@ def _callback_query(update: dict[str, Any]) -> list[InboundItem]:
     """
     query = update["callback_query"]
     query_id = str(query.get("id") or "")
-    sender = query.get("from") if isinstance(query.get("from"), dict) else {}
-    message = query.get("message") if isinstance(query.get("message"), dict) else {}
+    sender = _dict(query.get("from"))
+    message = _dict(query.get("message"))
     # An old message comes as an InaccessibleMessage (chat, message_id, date 0); in a private
     # chat the chat id is the user's id. Inline-mode messages name no chat: not ours.
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    chat = _dict(message.get("chat"))
     if not chat and "id" in sender and not query.get("inline_message_id"):
         chat = {"id": sender["id"], "type": PRIVATE}
     if not query_id or chat.get("type") != PRIVATE or "id" not in chat:

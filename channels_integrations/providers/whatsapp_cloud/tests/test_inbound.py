@@ -204,8 +204,14 @@ def test_a_voice_message_played_counts_as_read():
     assert (status.status, status.event_id) == ("read", f"{OUR_MESSAGE}:played")
 
 
-def test_errors_without_a_message_and_foreign_bodies_give_nothing():
-    assert parse("errors") == []
+def test_errors_without_a_message_are_an_account_error_of_the_number():
+    (error,) = parse("errors")
+    assert (error.error_code, error.route_key) == ("meta_130429", "106540352242922")
+    assert error.error_detail.startswith("Rate limit hit: Message failed to send")
+    assert error.event_id.startswith("error:130429:")
+
+
+def test_foreign_bodies_give_nothing():
     assert WhatsAppCloudProvider().parse_inbound(load_fixture("messenger", "message_text")) == []
     assert WhatsAppCloudProvider().parse_inbound(b"not json") == []
 
