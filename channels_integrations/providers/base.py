@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from connections.models import ChannelConnection
 from connections.providers.base import ConnectionProvider
@@ -106,6 +108,21 @@ class InboundMalformed:
     reason: str
     raw: dict[str, Any] = field(default_factory=dict)
     route_key: str = ""  # as in InboundMessage
+
+
+# Why a part was quarantined: the reason codes adapters use, with what admins read.
+MALFORMED_REASONS: dict[str, str | Promise] = {
+    "message_without_id": gettext_lazy("A message without its id"),
+    "message_without_sender": gettext_lazy("A message without its sender"),
+    "message_without_chat": gettext_lazy("A message without its chat"),
+    "status_without_id": gettext_lazy("A delivery status without the id of its message"),
+    "not_an_object": gettext_lazy("A part that is not a JSON object"),
+}
+
+
+def malformed_reason_label(reason: str) -> str:
+    """What a quarantine reason code means, in the active language (the code if unknown)."""
+    return str(MALFORMED_REASONS.get(reason, reason))
 
 
 def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:

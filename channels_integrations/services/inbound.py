@@ -101,6 +101,7 @@ class WebhookReceipt:
     stored: int
     duplicates: int
     ignored: int = 0
+    quarantined: int = 0  # unreadable parts, stored aside (a redelivered one counts again)
 
 
 # --------------------------------------------------------------------------- item <-> JSON
@@ -229,7 +230,7 @@ def inbound_events_record(
     return created
 
 
-def _enqueue_processing(tenant: Tenant, event_ids: Sequence[int]) -> None:
+def inbound_events_enqueue(tenant: Tenant, event_ids: Sequence[int]) -> None:
     """Publish the processing tasks inside the tenant (the task runs in that schema).
 
     A suspended tenant's events stay stored and are picked up by the sweeper once it is
@@ -251,7 +252,7 @@ def _record_for(
 ) -> int:
     event_ids = inbound_events_record(connection=connection, items=items)
     if event_ids:
-        transaction.on_commit(partial(_enqueue_processing, tenant, event_ids), robust=True)
+        transaction.on_commit(partial(inbound_events_enqueue, tenant, event_ids), robust=True)
     return len(event_ids)
 
 
@@ -304,7 +305,14 @@ def _receive_for_connection(
         items = _parse(provider, request.body)
         with transaction.atomic():
             stored = _record_for(tenant, connection, items)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - stored)
+    quarantined = _malformed_count(items)
+    return WebhookReceipt(
+        stored=stored, duplicates=len(items) - stored - quarantined, quarantined=quarantined
+    )
+
+
+def _malformed_count(items: Sequence[InboundItem]) -> int:
+    return sum(isinstance(item, InboundMalformed) for item in items)
 
 
 def _verify_envelope(
@@ -362,7 +370,13 @@ def _receive_shared(
             with tenant_scope(tenant):
                 _verify(provider, request, connection)
                 stored += _record_for(tenant, connection, group)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - ignored - stored, ignored=ignored)
+    quarantined = sum(_malformed_count(group) for _, _, group in targets)
+    return WebhookReceipt(
+        stored=stored,
+        duplicates=len(items) - ignored - stored - quarantined,
+        ignored=ignored,
+        quarantined=quarantined,
+    )
 
 
 # --------------------------------------------------------------------------- processing

@@ -10,7 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from channels_integrations.providers.base import InboundItem, InboundMedia, InboundMessage
+from channels_integrations.providers.base import (
+    InboundItem,
+    InboundMedia,
+    InboundMessage,
+    malformed_item,
+)
 from tickets.models import Message
 
 Kind = Message.Kind
@@ -114,9 +119,15 @@ def update_items(update: dict[str, Any]) -> list[InboundItem]:
     if kind is None:
         return []
     message = update[kind]
+    if not isinstance(message, dict):
+        return [malformed_item("not_an_object", update)]
     chat = message.get("chat") or {}
-    if chat.get("type") != PRIVATE or "id" not in chat:
+    if not isinstance(chat, dict) or "id" not in chat:
+        return [malformed_item("message_without_chat", update)]
+    if chat.get("type") != PRIVATE:
         return []
+    if "message_id" not in message:
+        return [malformed_item("message_without_id", update)]
     sender = message.get("from") or chat
     content_kind, body, media, extra = _content(message)
     card = message.get("contact") or {}

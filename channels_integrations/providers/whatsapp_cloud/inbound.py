@@ -18,6 +18,7 @@ from channels_integrations.providers.base import (
     InboundMedia,
     InboundMessage,
     InboundStatus,
+    malformed_item,
 )
 from channels_integrations.providers.meta.errors import (
     CODE_WHATSAPP_WINDOW_CLOSED,
@@ -84,12 +85,16 @@ def parse_payload(payload: bytes) -> list[InboundItem]:
                 continue
             value = _dict(change.get("value"))
             contacts = [_dict(contact) for contact in _list(value.get("contacts"))]
-            for item in map(_dict, _list(value.get("messages"))):
-                message = _message(item, contacts)
-                if message is not None:
-                    items.append(message)
-            for item in map(_dict, _list(value.get("statuses"))):
-                items.extend(_status(item))
+            for item in _list(value.get("messages")):
+                try:
+                    items.append(_message(_readable(item), contacts))
+                except _Unreadable as exc:
+                    items.append(_quarantined(exc.reason, entry, value, "messages", item))
+            for item in _list(value.get("statuses")):
+                try:
+                    items.extend(_status(_readable(item)))
+                except _Unreadable as exc:
+                    items.append(_quarantined(exc.reason, entry, value, "statuses", item))
             for error in map(_dict, _list(value.get("errors"))):
                 # Errors not tied to any message (throttling, payment, app problems): shown on
                 # the connection.
@@ -98,6 +103,38 @@ def parse_payload(payload: bytes) -> list[InboundItem]:
                 )
                 items.append(_account_error(error))
     return items
+
+
+class _Unreadable(Exception):
+    """A message or status that cannot be read (a reason of ``MALFORMED_REASONS``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _readable(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _Unreadable("not_an_object")
+    return item
+
+
+def _quarantined(
+    reason: str, entry: Any, value: dict[str, Any], key: str, item: Any
+) -> InboundItem:
+    """The unreadable ``item`` of ``value[key]`` as a body of its own (same entry, metadata
+    and contacts), which ``parse_payload`` reads again when it is replayed."""
+    part = {k: v for k, v in value.items() if k not in ("messages", "statuses", "errors")}
+    raw = {
+        "object": WHATSAPP_OBJECT,
+        "entry": [
+            {
+                "id": _dict(entry).get("id"),
+                "changes": [{"field": "messages", "value": {**part, key: [item]}}],
+            }
+        ],
+    }
+    return malformed_item(reason, raw)
 
 
 def _error_detail(error: dict[str, Any]) -> str:
@@ -148,11 +185,13 @@ def _sender(
     return wa_id, user_id or str(contact.get("user_id") or ""), contact
 
 
-def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMessage | None:
+def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMessage:
     wamid = str(item.get("id") or "")
     wa_id, user_id, contact = _sender(item, contacts)
-    if not wamid or not (wa_id or user_id):
-        return None
+    if not wamid:
+        raise _Unreadable("message_without_id")
+    if not (wa_id or user_id):
+        raise _Unreadable("message_without_sender")
     profile = _dict(contact.get("profile"))
     message_type = str(item.get("type") or "")
     content = item.get(message_type)
@@ -241,7 +280,9 @@ def _status(item: dict[str, Any]) -> list[InboundItem]:
     wamid = str(item.get("id") or "")
     raw_status = str(item.get("status") or "")
     status = _STATUSES.get(raw_status)
-    if not wamid or status is None:
+    if not wamid:
+        raise _Unreadable("status_without_id")
+    if status is None:  # a status we do not track (e.g. "deleted"): nothing to show
         return []
     error = _dict(next(iter(_list(item.get("errors"))), None))
     error_code = status_error_code(error.get("code")) if error else ""
