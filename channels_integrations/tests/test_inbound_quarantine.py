@@ -104,9 +104,7 @@ def test_a_whatsapp_message_without_id_is_quarantined_in_its_tenant_and_logged(
     assert _events(beta.tenant) == []
 
 
-def test_a_messenger_message_without_mid_and_a_status_without_id_are_quarantined(
-    alpha, numbers
-):
+def test_a_messenger_message_without_mid_and_a_status_without_id_are_quarantined(alpha, numbers):
     page = fixture_json("messenger", "message_text")
     page.pop("_doc")
     del page["entry"][0]["messaging"][0]["message"]["mid"]
@@ -117,9 +115,7 @@ def test_a_messenger_message_without_mid_and_a_status_without_id_are_quarantined
     del status["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
     assert post_meta(json.dumps(status).encode(), secret="alpha-app-secret").status_code == 200
 
-    reasons = [
-        (e.connection_id, e.last_error) for e in _events(alpha.tenant, status="quarantined")
-    ]
+    reasons = [(e.connection_id, e.last_error) for e in _events(alpha.tenant, status="quarantined")]
     assert reasons == [
         (numbers["page"].pk, "message_without_id"),
         (numbers["alpha"].pk, "status_without_id"),
