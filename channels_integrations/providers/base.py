@@ -117,6 +117,7 @@ MALFORMED_REASONS: dict[str, str | Promise] = {
     "message_without_chat": gettext_lazy("A message without its chat"),
     "status_without_id": gettext_lazy("A delivery status without the id of its message"),
     "not_an_object": gettext_lazy("A part that is not a JSON object"),
+    "unreadable_content": gettext_lazy("A message whose parts have unexpected types"),
 }
 
 

@@ -150,3 +150,31 @@ def test_quarantined_parts_are_shown_to_their_tenants_admins_only(alpha, beta, n
     assert signed_in_client(alpha, agent).get("/manage/inbound/").status_code == 403
     beta_page = signed_in_client(beta, beta_admin).get("/manage/inbound/").content.decode()
     assert 'data-testid="inbound-empty"' in beta_page
+
+
+def test_a_telegram_update_whose_parts_have_unexpected_types_is_quarantined(alpha, media_root):
+    bot = telegram_connection(alpha.tenant)
+    update = fixture("message_photo.json")
+    update["message"]["photo"] = "not a list of sizes"
+
+    response = post_update(bot, json.dumps(update).encode())
+
+    assert response.status_code == 200
+    (event,) = _events(alpha.tenant)
+    assert (event.status, event.last_error) == ("quarantined", "unreadable_content")
+
+
+@pytest.mark.parametrize("changes", [1, "x", {"value": {}}])
+def test_a_meta_body_whose_changes_are_not_a_list_is_refused_not_a_500(
+    alpha, beta, numbers, changes
+):
+    body = json.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": changes}]}
+    ).encode()
+
+    for secret in (None, "alpha-app-secret"):
+        response = post_meta(body, secret=secret)
+        assert 400 <= response.status_code < 500
+        assert set(response.json()) == {"code", "message", "extra"}
+    assert _events(alpha.tenant) == []
+    assert _events(beta.tenant) == []

@@ -27,6 +27,7 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
     WebhookRejected,
+    malformed_item,
 )
 from channels_integrations.providers.telegram.client import TelegramClient
 from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
@@ -116,7 +117,12 @@ class TelegramProvider(ChannelProvider):
             update = json_loads_safe(payload)
         except MalformedJSON as exc:  # not JSON, or nested deeper than any update
             raise ValueError(exc.message) from exc
-        return update_items(update)
+        try:
+            return update_items(update)
+        except (KeyError, TypeError, AttributeError, IndexError):
+            # An update whose parts have unexpected shapes (a photo that is not a list, a
+            # sender that is not an object): quarantined, never a 500.
+            return [malformed_item("unreadable_content", update)]
 
     def inbound_acknowledge(self, connection: ChannelConnection, item: InboundItem) -> None:
         # The customer's button spins until its callback query is answered (in time or not).
