@@ -34,6 +34,7 @@ from tenants.audit import audit_info, audit_warning
 from tenants.tenancy import current_tenant
 
 REPLAYABLE = (InboundEvent.Status.FAILED, InboundEvent.Status.QUARANTINED)
+MAX_EVENT_ID = 2**63 - 1  # a bigint: a larger id names no event (and PostgreSQL refuses it)
 
 
 @dataclass
@@ -88,6 +89,8 @@ def inbound_event_replay(*, event_id: int, by: User | None, via: str = "dashboar
         .select_related("connection")
         .filter(pk=event_id)
         .first()
+        if 0 < event_id <= MAX_EVENT_ID
+        else None
     )
     if event is None or event.status not in REPLAYABLE:
         audit_warning(

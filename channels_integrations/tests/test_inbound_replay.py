@@ -190,6 +190,22 @@ def test_nobody_retries_another_tenants_events_nor_agents_any(alpha, beta, numbe
     assert refused.tenant_schema == "beta"
 
 
+@pytest.mark.parametrize(
+    "values", [{}, {"only": "abc"}, {"only": "²"}, {"event": ["9" * 30, "-1", "0"]}]
+)
+def test_a_retry_naming_no_event_changes_nothing_and_says_so(alpha, numbers, values):
+    event = _failed_event(alpha.tenant, "wamid.F1", "Quero remarcar")
+
+    response = _admin(alpha).post("/manage/inbound/retry/", values, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Selecione pelo menos um evento" in html or "não foi reprocessado" in html
+    with tenant_scope(alpha.tenant):
+        event.refresh_from_db()
+        assert event.status == "failed"
+
+
 def test_the_command_retries_every_failed_event_of_one_tenant(alpha, beta, numbers, caplog):
     _failed_event(alpha.tenant, "wamid.F1", "Primeira")
     _failed_event(alpha.tenant, "wamid.F2", "Segunda")

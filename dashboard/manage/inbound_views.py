@@ -59,7 +59,7 @@ def inbound_retry(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Retry the selected events (``event``, repeated), or only the one of a row's own button
     (``only``)."""
     values = [request.POST["only"]] if "only" in request.POST else request.POST.getlist("event")
-    event_ids = [int(value) for value in values if value.isdigit()]
+    event_ids = [int(value) for value in values if value.isascii() and value.isdigit()]
     status = request.POST.get("status", "")
     target = reverse("manage:inbound")
     if status in STATUS_FILTERS:
