@@ -636,6 +636,9 @@ def _receive(
     payload: dict[str, Any] = dict(item.extra)
     if item.kind == Message.Kind.UNSUPPORTED:
         payload["raw"] = item.raw
+    if item.kind == Message.Kind.REACTION and item.quoted_provider_message_id:
+        # Kept even when the reacted message is not stored here: its removal finds it by this.
+        payload["reacted_provider_message_id"] = item.quoted_provider_message_id
     if fetched.error:
         payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
     message_receive(

@@ -132,9 +132,7 @@ def test_the_panel_shows_what_every_kind_is(alpha, beta, kind, media_root):
         beta_message = _store(TicketFactory(), kind)
     client = signed_in_client(alpha, admin)
 
-    response = client.get(
-        f"/tickets/{ticket.public_id}/messages/{message.public_id}/", **HTMX
-    )
+    response = client.get(f"/tickets/{ticket.public_id}/messages/{message.public_id}/", **HTMX)
 
     fragment = response.content.decode()
     assert response.status_code == 200

@@ -17,6 +17,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db import connection as db
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -269,9 +270,11 @@ def message_reaction_remove_by_contact(
             kind=Message.Kind.REACTION,
             direction=Message.Direction.INBOUND,
             sender_contact=contact,
-            quoted__provider_message_id=reacted_provider_id,
-            quoted__connection=connection,
             deleted_at__isnull=True,
+        )
+        .filter(
+            Q(quoted__provider_message_id=reacted_provider_id)
+            | Q(payload__reacted_provider_message_id=reacted_provider_id)
         )
         .order_by("-created_at", "-id")
         .first()
