@@ -1,6 +1,7 @@
 """A file the provider does not hand over at once: the message is shown at the first attempt
 with "loading", the file fills in live (a ``message.updated`` event on the agents' socket) when a
-retry gets it, and a file never had says "unavailable" with the reason (issue 20, item 13)."""
+retry gets it, and a file never had says "unavailable" with the reason (issue 20, item 13).
+Through the Telegram webhook URL, the real processing service and the agents' /ws/ socket."""
 
 from __future__ import annotations
 
@@ -38,14 +39,9 @@ UNAVAILABLE = httpx.Response(
 )
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection_open(monkeypatch):
-    """As in realtime/tests: channels would close the test's database connection."""
-    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
-
-
 @pytest.fixture
-def bot(alpha, beta, media_root):
+def bot(alpha, beta, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     return telegram_connection(alpha.tenant)
 
 
