@@ -27,7 +27,7 @@ from conftest import signed_in_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 PHONE_ALPHA = "106540352242922"  # the WhatsApp fixtures' phone_number_id
 PHONE_BETA = "106540352249999"
 IG_ACCOUNT = "17841405822304914"  # the Instagram fixtures' account id
@@ -79,7 +79,7 @@ def _panel(fixture, message: Message) -> str:
     with tenant_scope(fixture.tenant):
         admin = AdminFactory()
     response = signed_in_client(fixture, admin).get(
-        f"/tickets/{message.ticket.public_id}/messages/{message.public_id}/", **HTMX
+        f"/tickets/{message.ticket.public_id}/messages/{message.public_id}/", headers=HTMX
     )
     assert response.status_code == 200
     return html.unescape(response.content.decode())

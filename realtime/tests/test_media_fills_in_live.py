@@ -32,7 +32,7 @@ from realtime.tests.conftest import open_socket, receive, socket_for
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 UNAVAILABLE = httpx.Response(
     502, json={"ok": False, "error_code": 502, "description": "Bad Gateway"}
@@ -58,7 +58,7 @@ def _attempt(tenant) -> bool:
 
 def _fragment(fixture, admin, message: Message) -> str:
     response = signed_in_client(fixture, admin).get(
-        f"/tickets/{message.ticket.public_id}/messages/{message.public_id}/", **HTMX
+        f"/tickets/{message.ticket.public_id}/messages/{message.public_id}/", headers=HTMX
     )
     assert response.status_code == 200
     return html.unescape(response.content.decode())

@@ -65,7 +65,9 @@
     item.setAttribute("data-from", message.from);
     // The text, or what a message without text says it is (a location, a file still loading...).
     var body = document.createElement("p");
-    body.textContent = (message.kind === "reaction" ? "" : message.body) || message.label || message.summary || "";
+    var shown = message.kind === "reaction" ? message.label : message.body;
+    if (!shown && !message.media_name) { shown = message.label || message.summary; }
+    body.textContent = shown || "";
     item.appendChild(body);
     if (message.media_note) {
       var note = document.createElement("p");
