@@ -192,3 +192,22 @@ def test_the_widget_says_what_every_kind_is(alpha, widget, kind):
             assert row["media_name"] == "sticker.png"
             continue
         assert html.unescape(expected) in shown, (kind, expected, row)
+
+
+def test_the_panel_with_every_kind_costs_what_a_text_only_panel_costs(
+    alpha, media_root, django_assert_num_queries
+):
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory()
+        every_kind = TicketFactory()
+        previous = None
+        for kind in [*Message.Kind.values, *Message.Kind.values]:
+            previous = _store(every_kind, kind, quoted=previous)
+    client = signed_in_client(alpha, admin)
+    client.get("/")
+
+    # As test_dashboard_panel's pinned figure: showing what each kind is reads nothing more.
+    with django_assert_num_queries(11):
+        response = client.get(f"/tickets/{every_kind.public_id}/panel/", **HTMX)
+
+    assert response.content.decode().count('data-testid="message"') == 2 * len(Message.Kind.values)

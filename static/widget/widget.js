@@ -147,7 +147,8 @@
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "message") {
-        if (data.message.has_media) { loadHistory(); } else { add(data.message); }
+        // A file, or a message without text (a location...): the history says what it is.
+        if (data.message.has_media || !(data.message.body || data.message.summary)) { loadHistory(); } else { add(data.message); }
       }
     };
     socket.onclose = function (event) {
