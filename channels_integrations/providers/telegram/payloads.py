@@ -18,6 +18,8 @@ Kind = Message.Kind
 # Update kinds that carry a customer message; anything else (callback queries, membership
 # changes, polls' answers...) is acknowledged and ignored: providers re-send what is not a 200.
 MESSAGE_UPDATES = ("message", "edited_message")
+# Message contents we do not handle, named on the placeholder agents see.
+UNSUPPORTED_CONTENT = ("poll", "dice", "game", "story", "invoice", "paid_media", "checklist")
 # Helpdesk conversations are private chats; a bot added to a group or channel stays silent there.
 PRIVATE = "private"
 
@@ -98,7 +100,8 @@ def _content(message: dict[str, Any]) -> tuple[str, str, InboundMedia | None, di
             if key in card
         }
         return Kind.CONTACT_CARD, _name(card), None, extra
-    return Kind.UNSUPPORTED, caption, None, {}
+    shown_as = next((key for key in UNSUPPORTED_CONTENT if key in message), "")
+    return Kind.UNSUPPORTED, caption, None, {"unsupported_type": shown_as}
 
 
 def update_items(update: dict[str, Any]) -> list[InboundItem]:
