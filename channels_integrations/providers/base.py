@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
@@ -136,6 +136,15 @@ InboundItem = InboundMessage | InboundStatus | InboundAccountError | InboundMalf
 
 
 @dataclass(frozen=True)
+class ContactProfile:
+    """A customer's public profile as a provider's profile API gives it (Messenger and
+    Instagram webhooks carry only an id)."""
+
+    name: str = ""
+    avatar_url: str = ""
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """What to send: built by the outbound pipeline from a queued ``tickets.Message``."""
 
@@ -193,6 +202,18 @@ class ChannelProvider(ConnectionProvider):
       are routed by their ``route_key``, which must be one of ``route_keys(credentials)``.
     - ``""``: no webhooks (the web chat posts to the tenant host itself).
     """
+
+    # Providers whose webhooks carry no customer name: how such a contact is named until its
+    # profile is known ("Instagram user %(id)s", given the id's last four characters).
+    unnamed_contact: ClassVar[str | Promise] = ""
+
+    def contact_profile(
+        self, connection: ChannelConnection, external_id: str
+    ) -> ContactProfile | None:
+        """The customer's name and picture from the provider's profile API, for providers whose
+        webhooks do not carry them (None for the others); ``ProviderError`` when the provider
+        refuses (no consent, no permission) or cannot answer."""
+        return None
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to

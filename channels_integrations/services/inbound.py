@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection as db
 from django.db import transaction
@@ -34,6 +35,7 @@ from channels_integrations.errors import WebhookForbidden, WebhookMalformed, Web
 from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
+    ContactProfile,
     InboundAccountError,
     InboundItem,
     InboundMalformed,
@@ -53,12 +55,14 @@ from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
-from tickets.media import media_validate
+from tickets.media import MEDIA_LOADING, media_validate
 from tickets.models import Message
 from tickets.services.messages import (
     ReceivedMessage,
     message_delete_by_contact,
     message_edit_by_contact,
+    message_media_fill,
+    message_reaction_remove_by_contact,
     message_receive,
     message_record_sent_elsewhere,
     message_status_update,
@@ -81,6 +85,8 @@ MEDIA_DOWNLOAD_FAILED = "media_download_failed"
 # (never refused: the message must not be lost). Providers send far less (WhatsApp and Telegram
 # 4,096 characters, Messenger 2,000, Instagram 1,000), so only a forged or broken body hits it.
 MESSAGE_TEXT_MAX_CHARS = 16_384
+# A customer's profile (Messenger, Instagram) is asked of the provider at most this often.
+CONTACT_PROFILE_REFRESH_SECONDS = 24 * 60 * 60
 
 
 class InboundRetryLater(Exception):
@@ -578,7 +584,9 @@ def _media_fetch(
         info = media_validate(file=ContentFile(content, name=name), name=name, mime=mime)
     except (MediaTooLarge, MediaTypeNotAllowed) as exc:
         return _FetchedMedia(mime=mime, error=exc.code, detail=exc.extra)
-    return _FetchedMedia(file=ContentFile(content, name=info.name), name=info.name, mime=info.mime)
+    # The sender's own file name is kept for display and download; the stored path is made
+    # safe when the file is saved (tickets.services.messages).
+    return _FetchedMedia(file=ContentFile(content, name=info.name), name=name, mime=info.mime)
 
 
 def _message_by_provider_id(
@@ -648,6 +656,9 @@ def _received(
     payload: dict[str, Any] = dict(item.extra)
     if item.kind == Message.Kind.UNSUPPORTED:
         payload["raw"] = item.raw
+    if item.kind == Message.Kind.REACTION and item.quoted_provider_message_id:
+        # Kept even when the reacted message is not stored here: its removal finds it by this.
+        payload["reacted_provider_message_id"] = item.quoted_provider_message_id
     if fetched.error:
         payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
     return ReceivedMessage(
@@ -666,40 +677,115 @@ def _received(
     )
 
 
+def _contact_profile(
+    provider: ChannelProvider, connection: ChannelConnection, item: InboundMessage
+) -> ContactProfile | None:
+    """The customer's profile from the provider's profile API, for providers whose webhooks
+    carry no name (Messenger, Instagram): asked at most once per customer and connection in
+    ``CONTACT_PROFILE_REFRESH_SECONDS`` (a day), whatever the answer; None when not asked or
+    refused (the contact keeps its readable placeholder name)."""
+    if not provider.unnamed_contact or item.contact_name:
+        return None
+    key = f"contact-profile:{connection.pk}:{item.external_id}"
+    if not cache.add(key, 1, CONTACT_PROFILE_REFRESH_SECONDS):
+        return None
+    try:
+        return provider.contact_profile(connection, item.external_id)
+    except ProviderError as exc:
+        logger.info("No profile for %s contact %s: %s", connection.provider, item.external_id, exc)
+        return None
+
+
+def _unnamed_contact(provider: ChannelProvider, external_id: str) -> str:
+    """The readable name of a customer the provider does not name ("Instagram user 1234"), in
+    the tenant's language: it is stored as the contact's name until the profile is known."""
+    if not provider.unnamed_contact:
+        return ""
+    with translation.override(getattr(current_tenant(), "language", settings.LANGUAGE_CODE)):
+        return str(provider.unnamed_contact) % {"id": external_id[-4:]}
+
+
 def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
     if item.is_echo:
         _process_echo(event, item, final=final)
         return
     connection = event.connection
+    provider = provider_for(connection.provider)
     existing = _message_by_provider_id(connection, item.provider_message_id)
     new_message = existing is None and not item.is_deletion
+    # A message stored while its file was still downloading: this attempt fetches the file.
+    waiting = (
+        existing is not None
+        and existing.media_error == MEDIA_LOADING
+        and item.media is not None
+        and not item.is_deletion
+    )
     fetched = _FetchedMedia()
-    if new_message and item.media is not None:
+    retry: InboundRetryLater | None = None
+    if (new_message or waiting) and item.media is not None:
         # Downloaded before the transaction: no row lock is held across the network call.
-        fetched = _media_fetch(
-            provider_for(connection.provider), connection, item, item.media, final=final
-        )
+        try:
+            fetched = _media_fetch(provider, connection, item, item.media, final=final)
+        except InboundRetryLater as exc:
+            # The message is shown now, "loading", and the file fills in on a later attempt.
+            retry = exc
+            fetched = _FetchedMedia(
+                mime=item.media.mime_type.split(";")[0].strip().lower(),
+                error=MEDIA_LOADING,
+                detail={"reason": exc.reason},
+            )
+    profile = _contact_profile(provider, connection, item) if new_message else None
     with transaction.atomic():
         locked = _lock_received(event)
         if locked is None:
             return
-        if item.is_deletion:
+        if waiting and existing is not None:
+            if retry is None:
+                message_media_fill(
+                    message=existing,
+                    media=fetched.file,
+                    media_name=fetched.name or (item.media.filename if item.media else ""),
+                    media_mime=fetched.mime,
+                    media_error=fetched.error,
+                    media_error_detail=fetched.detail,
+                )
+                _mark_processed(locked)
+        elif item.is_deletion:
             if existing is not None:
                 message_delete_by_contact(message=existing, at=item.sent_at)
             _mark_processed(locked, "" if existing is not None else "unknown_message")
-            return
-        if item.is_edit and existing is not None:
+        elif item.is_edit and existing is not None:
             message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
             _mark_processed(locked)
-            return
-        contact, _ = contact_upsert_from_identity(
-            provider=connection.provider,
-            external_id=item.external_id,
-            name=item.contact_name,
-            phone=item.contact_phone or None,
-        )
-        message_receive(received=_received(connection, contact, item, fetched))
-        _mark_processed(locked)
+        else:
+            contact, _ = contact_upsert_from_identity(
+                provider=connection.provider,
+                external_id=item.external_id,
+                name=item.contact_name or (profile.name if profile else ""),
+                phone=item.contact_phone or None,
+                avatar_url=profile.avatar_url if profile else "",
+                unnamed=_unnamed_contact(provider, item.external_id),
+            )
+            if _is_reaction_removal(item):
+                removed = message_reaction_remove_by_contact(
+                    connection=connection,
+                    contact=contact,
+                    reacted_provider_id=item.quoted_provider_message_id,
+                    at=item.sent_at,
+                )
+                _mark_processed(locked, "" if removed is not None else "unknown_message")
+                return
+            message_receive(received=_received(connection, contact, item, fetched))
+            if retry is None:
+                _mark_processed(locked)
+    if retry is not None:
+        raise retry
+
+
+def _is_reaction_removal(item: InboundMessage) -> bool:
+    """WhatsApp removes a reaction with an empty emoji, Messenger and Instagram with
+    ``unreact``: nothing to show, the earlier reaction goes."""
+    return item.kind == Message.Kind.REACTION and item.extra.get("action") == "unreact"
 
 
 # --------------------------------------------------------------------------- sweeping

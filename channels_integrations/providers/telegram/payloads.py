@@ -26,6 +26,8 @@ MESSAGE_UPDATES = ("message", "edited_message")
 # Every update kind we handle: what setWebhook's ``allowed_updates`` subscribes to. A
 # ``callback_query`` is a tap on an inline keyboard button of one of our messages.
 HANDLED_UPDATES = (*MESSAGE_UPDATES, "callback_query")
+# Message contents we do not handle, named on the placeholder agents see.
+UNSUPPORTED_CONTENT = ("poll", "dice", "game", "story", "invoice", "paid_media", "checklist")
 # Helpdesk conversations are private chats; a bot added to a group or channel stays silent there.
 PRIVATE = "private"
 
@@ -106,7 +108,8 @@ def _content(message: dict[str, Any]) -> tuple[str, str, InboundMedia | None, di
             if key in card
         }
         return Kind.CONTACT_CARD, _name(card), None, extra
-    return Kind.UNSUPPORTED, caption, None, {}
+    shown_as = next((key for key in UNSUPPORTED_CONTENT if key in message), "")
+    return Kind.UNSUPPORTED, caption, None, {"unsupported_type": shown_as}
 
 
 def update_items(update: dict[str, Any]) -> list[InboundItem]:

@@ -271,6 +271,8 @@ def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMes
         extra["button_payload"] = str(content_dict.get("payload") or "")
 
     raw = item if kind == Kind.UNSUPPORTED else {}
+    if kind == Kind.UNSUPPORTED:  # what it was, for the placeholder agents see
+        extra["unsupported_type"] = str(content_dict.get("type") or message_type or "")
     return InboundMessage(kind=kind, body=body, media=media, extra=extra, raw=raw, **common)
 
 
