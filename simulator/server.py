@@ -7,7 +7,7 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
   ``/file/bot<token>/<file_path>``.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
@@ -291,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "first_name": "Simulated Bot",
                 "username": f"sim_{bot_id}_bot",
             }
-        elif method in {"setWebhook", "deleteWebhook"}:
+        elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")

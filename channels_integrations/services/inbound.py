@@ -32,11 +32,13 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import InboundEvent
+from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
     ContactProfile,
+    InboundAccountError,
     InboundItem,
+    InboundMalformed,
     InboundMedia,
     InboundMessage,
     InboundStatus,
@@ -44,6 +46,7 @@ from channels_integrations.providers.base import (
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
+from channels_integrations.services.connections import connection_error_report
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from contacts.services import contact_upsert_from_identity
@@ -61,6 +64,7 @@ from tickets.services.messages import (
     message_media_fill,
     message_reaction_remove_by_contact,
     message_receive,
+    message_record_sent_elsewhere,
     message_status_update,
     message_status_watermark,
 )
@@ -103,6 +107,7 @@ class WebhookReceipt:
     stored: int
     duplicates: int
     ignored: int = 0
+    quarantined: int = 0  # unreadable parts, stored aside (a redelivered one counts again)
 
 
 # --------------------------------------------------------------------------- item <-> JSON
@@ -118,10 +123,15 @@ def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
     for key in ("sent_at", "at"):
         if isinstance(data.get(key), datetime):
             data[key] = data[key].isoformat()
-    kind = (
-        InboundEvent.Kind.STATUS if isinstance(item, InboundStatus) else InboundEvent.Kind.MESSAGE
-    )
-    return kind, data
+    return _ITEM_KINDS[type(item)], data
+
+
+_ITEM_KINDS: dict[type[Any], str] = {
+    InboundMessage: InboundEvent.Kind.MESSAGE,
+    InboundStatus: InboundEvent.Kind.STATUS,
+    InboundAccountError: InboundEvent.Kind.ERROR,
+    InboundMalformed: InboundEvent.Kind.MALFORMED,
+}
 
 
 def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
@@ -132,6 +142,10 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
             values[key] = parse_datetime(values[key])
     if kind == InboundEvent.Kind.STATUS:
         return InboundStatus(**values)
+    if kind == InboundEvent.Kind.ERROR:
+        return InboundAccountError(**values)
+    if kind == InboundEvent.Kind.MALFORMED:
+        return InboundMalformed(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -172,7 +186,7 @@ _INSERT_EVENT = """
     INSERT INTO {table}
         (created_at, updated_at, connection_id, provider_event_id, kind, item, status,
          attempts, last_error)
-    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, %s)
     ON CONFLICT (connection_id, provider_event_id) DO NOTHING
     RETURNING id
 """
@@ -182,13 +196,18 @@ def inbound_events_record(
     *, connection: ChannelConnection, items: Sequence[InboundItem]
 ) -> list[int]:
     """Store one ``InboundEvent`` per item, skipping event ids already stored for the
-    connection; returns the ids of the new rows (in the current tenant's schema)."""
+    connection; returns the ids of the new rows to process (in the current tenant's schema).
+    Unreadable parts (``InboundMalformed``) are stored quarantined, logged, and not returned."""
     sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
     now = timezone.now()
     created: list[int] = []
     with db.cursor() as cursor:
         for item in items:
             kind, data = inbound_item_to_json(item)
+            quarantined = isinstance(item, InboundMalformed)
+            status = InboundEvent.Status.RECEIVED
+            if quarantined:
+                status = InboundEvent.Status.QUARANTINED
             cursor.execute(
                 sql,
                 [
@@ -198,16 +217,26 @@ def inbound_events_record(
                     data["event_id"][:255],
                     kind,
                     json.dumps(data),
-                    InboundEvent.Status.RECEIVED,
+                    status,
+                    data["reason"][:500] if quarantined else "",
                 ],
             )
             row = cursor.fetchone()
-            if row is not None:
+            if row is None:
+                continue
+            if quarantined:
+                logger.warning(
+                    "Inbound item of connection %s quarantined (event %s): %s",
+                    connection.public_id,
+                    row[0],
+                    data["reason"],
+                )
+            else:
                 created.append(row[0])
     return created
 
 
-def _enqueue_processing(tenant: Tenant, event_ids: Sequence[int]) -> None:
+def inbound_events_enqueue(tenant: Tenant, event_ids: Sequence[int]) -> None:
     """Publish the processing tasks inside the tenant (the task runs in that schema).
 
     A suspended tenant's events stay stored and are picked up by the sweeper once it is
@@ -229,7 +258,7 @@ def _record_for(
 ) -> int:
     event_ids = inbound_events_record(connection=connection, items=items)
     if event_ids:
-        transaction.on_commit(partial(_enqueue_processing, tenant, event_ids), robust=True)
+        transaction.on_commit(partial(inbound_events_enqueue, tenant, event_ids), robust=True)
     return len(event_ids)
 
 
@@ -282,7 +311,14 @@ def _receive_for_connection(
         items = _parse(provider, request.body)
         with transaction.atomic():
             stored = _record_for(tenant, connection, items)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - stored)
+    quarantined = _malformed_count(items)
+    return WebhookReceipt(
+        stored=stored, duplicates=len(items) - stored - quarantined, quarantined=quarantined
+    )
+
+
+def _malformed_count(items: Sequence[InboundItem]) -> int:
+    return sum(isinstance(item, InboundMalformed) for item in items)
 
 
 def _verify_envelope(
@@ -340,7 +376,13 @@ def _receive_shared(
             with tenant_scope(tenant):
                 _verify(provider, request, connection)
                 stored += _record_for(tenant, connection, group)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - ignored - stored, ignored=ignored)
+    quarantined = sum(_malformed_count(group) for _, _, group in targets)
+    return WebhookReceipt(
+        stored=stored,
+        duplicates=len(items) - ignored - stored - quarantined,
+        ignored=ignored,
+        quarantined=quarantined,
+    )
 
 
 # --------------------------------------------------------------------------- processing
@@ -388,9 +430,13 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     final = event.attempts + 1 >= MAX_PROCESS_ATTEMPTS
     try:
         item = inbound_item_from_json(event.kind, event.item)
+        if event.attempts == 0:
+            _acknowledge(event.connection, item)
         if isinstance(item, InboundStatus):
             _process_status(event, item, final=final)
-        else:
+        elif isinstance(item, InboundAccountError):
+            _process_account_error(event, item)
+        elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
         _record_failure(event, exc.reason, final=final)
@@ -407,6 +453,15 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     return event
 
 
+def _acknowledge(connection: ChannelConnection, item: InboundItem) -> None:
+    """The provider's receipt of the item, if it waits for one (best effort, never retried:
+    Telegram refuses to answer a callback query twice or late)."""
+    try:
+        provider_for(connection.provider).inbound_acknowledge(connection, item)
+    except ProviderError as exc:
+        logger.warning("Acknowledging an item of connection %s failed: %s", connection.pk, exc)
+
+
 def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
     event.attempts += 1
     event.last_error = reason[:500]
@@ -418,6 +473,25 @@ def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
         status=event.status,
         updated_at=timezone.now(),
     )
+
+
+def _error_reason(connection: ChannelConnection, code: str, detail: str) -> str:
+    """The provider's readable reason for an error it reported, in the platform's language
+    (stored, as the outbound pipeline stores the reasons of the errors it meets)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return provider_for(connection.provider).error_reason(code, detail)
+
+
+def _process_account_error(event: InboundEvent, item: InboundAccountError) -> None:
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        connection_error_report(
+            connection=locked.connection,
+            detail=_error_reason(locked.connection, item.error_code, item.error_detail),
+        )
+        _mark_processed(locked)
 
 
 def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
@@ -434,13 +508,16 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
             )
             _mark_processed(locked, "" if changed else "nothing_to_update")
             return
+        error_detail = item.error_detail
+        if item.status == Message.Status.FAILED and item.error_code:
+            error_detail = _error_reason(locked.connection, item.error_code, error_detail)
         message = message_status_update(
             connection=locked.connection,
             provider_message_id=item.provider_message_id,
             status=item.status,
             at=item.at,
             error_code=item.error_code,
-            error_detail=item.error_detail,
+            error_detail=error_detail,
         )
         if message is None and not final:
             # A status can overtake the send call that stores the provider id: try later.
@@ -522,6 +599,84 @@ def _message_by_provider_id(
     ).first()
 
 
+def _send_in_flight(connection: ChannelConnection, external_id: str) -> bool:
+    """Whether one of our messages to this customer is being sent right now (its delivery is
+    claimed by a worker): its provider id is not stored yet, so its echo is not recognisable."""
+    return OutboundDelivery.objects.filter(
+        connection=connection,
+        status=OutboundDelivery.Status.PENDING,
+        locked_until__gt=timezone.now(),
+        message__ticket__contact__identities__provider=connection.provider,
+        message__ticket__contact__identities__external_id=external_id,
+    ).exists()
+
+
+def _process_echo(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    """A message the business sent to the customer: ours (recognised by its provider id) or
+    sent from another tool, then stored as an outbound message of the business."""
+    connection = event.connection
+    # In-flight first: a send that commits its provider id between the two checks is then
+    # found by the second. A send still in flight after every attempt is most likely the one
+    # echoed: nothing is stored rather than a second copy of it.
+    in_flight = _send_in_flight(connection, item.external_id)
+    if in_flight and not final:
+        raise InboundRetryLater("echo_of_a_send_in_flight", countdown=_retry_countdown(1))
+    if in_flight or _message_by_provider_id(connection, item.provider_message_id) is not None:
+        with transaction.atomic():
+            locked = _lock_received(event)
+            if locked is not None:
+                _mark_processed(locked, "echo_of_a_send_in_flight" if in_flight else "own_message")
+        return
+    fetched = _FetchedMedia()
+    if item.media is not None:
+        fetched = _media_fetch(
+            provider_for(connection.provider), connection, item, item.media, final=final
+        )
+    contact = Contact.objects.filter(
+        identities__provider=connection.provider, identities__external_id=item.external_id
+    ).first()
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        message = None
+        if contact is not None:
+            message, _ = message_record_sent_elsewhere(
+                sent=_received(connection, contact, item, fetched)
+            )
+        _mark_processed(locked, "" if message is not None else "no_ticket")
+
+
+def _received(
+    connection: ChannelConnection,
+    contact: Contact,
+    item: InboundMessage,
+    fetched: _FetchedMedia,
+) -> ReceivedMessage:
+    payload: dict[str, Any] = dict(item.extra)
+    if item.kind == Message.Kind.UNSUPPORTED:
+        payload["raw"] = item.raw
+    if item.kind == Message.Kind.REACTION and item.quoted_provider_message_id:
+        # Kept even when the reacted message is not stored here: its removal finds it by this.
+        payload["reacted_provider_message_id"] = item.quoted_provider_message_id
+    if fetched.error:
+        payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+    return ReceivedMessage(
+        connection=connection,
+        contact=contact,
+        kind=item.kind,
+        body=item.body,
+        provider_message_id=item.provider_message_id or None,
+        media=fetched.file,
+        media_name=fetched.name or (item.media.filename if item.media else ""),
+        media_mime=fetched.mime,
+        media_error=fetched.error,
+        payload=payload,
+        quoted_provider_id=item.quoted_provider_message_id or None,
+        at=item.sent_at,
+    )
+
+
 def _contact_profile(
     provider: ChannelProvider, connection: ChannelConnection, item: InboundMessage
 ) -> ContactProfile | None:
@@ -551,6 +706,9 @@ def _unnamed_contact(provider: ChannelProvider, external_id: str) -> str:
 
 
 def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    if item.is_echo:
+        _process_echo(event, item, final=final)
+        return
     connection = event.connection
     provider = provider_for(connection.provider)
     existing = _message_by_provider_id(connection, item.provider_message_id)
@@ -617,7 +775,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 )
                 _mark_processed(locked, "" if removed is not None else "unknown_message")
                 return
-            _receive(connection, contact, item, fetched)
+            message_receive(received=_received(connection, contact, item, fetched))
             if retry is None:
                 _mark_processed(locked)
     if retry is not None:
@@ -628,35 +786,6 @@ def _is_reaction_removal(item: InboundMessage) -> bool:
     """WhatsApp removes a reaction with an empty emoji, Messenger and Instagram with
     ``unreact``: nothing to show, the earlier reaction goes."""
     return item.kind == Message.Kind.REACTION and item.extra.get("action") == "unreact"
-
-
-def _receive(
-    connection: ChannelConnection, contact: Contact, item: InboundMessage, fetched: _FetchedMedia
-) -> None:
-    payload: dict[str, Any] = dict(item.extra)
-    if item.kind == Message.Kind.UNSUPPORTED:
-        payload["raw"] = item.raw
-    if item.kind == Message.Kind.REACTION and item.quoted_provider_message_id:
-        # Kept even when the reacted message is not stored here: its removal finds it by this.
-        payload["reacted_provider_message_id"] = item.quoted_provider_message_id
-    if fetched.error:
-        payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
-    message_receive(
-        received=ReceivedMessage(
-            connection=connection,
-            contact=contact,
-            kind=item.kind,
-            body=item.body,
-            provider_message_id=item.provider_message_id or None,
-            media=fetched.file,
-            media_name=fetched.name or (item.media.filename if item.media else ""),
-            media_mime=fetched.mime,
-            media_error=fetched.error,
-            payload=payload,
-            quoted_provider_id=item.quoted_provider_message_id or None,
-            at=item.sent_at,
-        )
-    )
 
 
 # --------------------------------------------------------------------------- sweeping

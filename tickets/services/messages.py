@@ -17,7 +17,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db import connection as db
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -187,6 +187,82 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     publish(MessageCreated(message_id=message.pk))
     if ticket_created:
         ticket_greeting_queue(ticket=ticket, at=at)
+    return message, True
+
+
+def _ticket_for_echo(connection: ChannelConnection, contact: Contact) -> Ticket | None:
+    """The ticket a message sent to ``contact`` from elsewhere belongs to: their active ticket
+    on the connection, else their latest one; locked."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(connection=connection, contact=contact, deleted_at__isnull=True)
+        .annotate(
+            closed_last=Case(When(status=Ticket.Status.CLOSED, then=1), default=0),
+        )
+        .order_by("closed_last", "-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def message_record_sent_elsewhere(*, sent: ReceivedMessage) -> tuple[Message | None, bool]:
+    """Store a message the business sent to ``sent.contact`` outside TikTickets (the Page
+    inbox, the Instagram app), as the channel echoed it; ``(message, created)``.
+
+    It is an outbound message by the business (no agent), already sent, on the customer's
+    active ticket or else their latest one: an echo never opens or reopens a ticket, and
+    ``(None, False)`` means the customer has no ticket here. Idempotent on
+    ``provider_message_id``: the echo of a message we sent ourselves returns that message.
+    """
+    connection = sent.connection
+    at = sent.at or timezone.now()
+    if sent.provider_message_id:
+        existing = _by_provider_id(connection, sent.provider_message_id)
+        if existing is not None:
+            return existing, False
+    ticket = _ticket_for_echo(connection, sent.contact)
+    if ticket is None:
+        return None, False
+    message = Message(
+        ticket=ticket,
+        connection=connection,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        kind=sent.kind,
+        body=sent.body,
+        payload={**(sent.payload or {}), "sent_elsewhere": True},
+        status=Status.SENT,
+        provider_message_id=sent.provider_message_id or None,
+        sent_at=at,
+        dispatched_at=at,
+        media_error=sent.media_error[:255],
+    )
+    if sent.quoted_provider_id:
+        message.quoted = _by_provider_id(connection, sent.quoted_provider_id)
+    _media_attach(
+        message,
+        media=sent.media,
+        name=sent.media_name,
+        mime=sent.media_mime,
+        error=sent.media_error,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        existing = _by_provider_id(connection, sent.provider_message_id or "")
+        if existing is None:
+            raise
+        return existing, False
+    if ticket.last_message_at is None or at >= ticket.last_message_at:
+        ticket.last_message_preview = message.preview()
+        ticket.last_message_at = at
+        ticket.answered = True
+        ticket.save(
+            update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"]
+        )
+    events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
     return message, True
 
 
