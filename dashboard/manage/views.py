@@ -91,6 +91,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:inbound",
+        "title": gettext_lazy("Inbound events"),
+        "text": gettext_lazy(
+            "Messages the channels sent that failed or could not be read: why, and retry."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:settings",
         "title": gettext_lazy("Settings"),
         "text": gettext_lazy("How tickets open and close, and the company's defaults."),
