@@ -86,7 +86,8 @@ class Ticket(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        # "Waiting" everywhere (inbox tab, header, filters): one word for the state.
+        PENDING = "pending", _("Waiting")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
