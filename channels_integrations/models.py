@@ -14,8 +14,11 @@ from core.models import BaseModel
 
 
 class InboundEvent(BaseModel):
-    """One item of a provider webhook (a customer message, an edit or a delivery status),
-    stored before it is processed so that nothing acknowledged is ever lost.
+    """One item of a provider webhook (a customer message, an edit, a delivery status or an
+    error the provider reports about the account), stored before it is processed so that
+    nothing acknowledged is ever lost. A part of a body that cannot be read as an item is
+    stored too, ``quarantined`` with its reason in ``last_error``, for a tenant admin to see
+    and replay; so is an event whose processing ``failed``.
 
     ``item`` is the neutral item the adapter parsed, including the provider's own raw piece of
     the body for that item: a webhook body may carry items of several connections (and so of
@@ -26,11 +29,14 @@ class InboundEvent(BaseModel):
     class Kind(models.TextChoices):
         MESSAGE = "message", _("Message")
         STATUS = "status", _("Status")
+        ERROR = "error", _("Provider error")
+        MALFORMED = "malformed", _("Unreadable item")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         PROCESSED = "processed", _("Processed")
         FAILED = "failed", _("Failed")
+        QUARANTINED = "quarantined", _("Quarantined")
 
     connection = models.ForeignKey(
         ChannelConnection, on_delete=models.PROTECT, related_name="inbound_events"
@@ -58,6 +64,12 @@ class InboundEvent(BaseModel):
                 fields=["created_at"],
                 condition=Q(status="received"),
                 name="inboundevent_waiting_idx",
+            ),
+            # The admins' review page: failed and quarantined events, newest first.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(status__in=["failed", "quarantined"]),
+                name="inboundevent_review_idx",
             ),
         ]
 

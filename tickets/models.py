@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -16,6 +18,9 @@ from connections.models import ChannelConnection
 from contacts.models import Contact, color_validator
 from core.models import BaseModel
 from tenants.tenancy import tenant_media_path
+
+if TYPE_CHECKING:
+    from tickets.message_display import MessageDisplay
 
 
 class Queue(BaseModel):
@@ -115,7 +120,8 @@ class Ticket(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        # "Waiting" everywhere (inbox tab, header, filters): one word for the state.
+        PENDING = "pending", _("Waiting")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
@@ -374,6 +380,14 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.public_id}"
+
+    @cached_property
+    def display(self) -> MessageDisplay:
+        """How the message is shown (``tickets.message_display``): never empty, whatever its
+        kind."""
+        from tickets.message_display import message_display
+
+        return message_display(self)
 
     def preview(self, length: int = 80) -> str:
         text = self.body or self.media_name or self.get_kind_display()

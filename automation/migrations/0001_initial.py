@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tickets', '0005_queue_distribution'),
+        ('tickets', '0006_queue_distribution'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

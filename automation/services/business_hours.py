@@ -166,7 +166,7 @@ def out_of_hours_notice_send(*, message_id: int) -> Message | None:
     if contact.is_group or contact.is_blocked:
         return None
     schedule = schedule_for_queue(queue_id=ticket.queue_id)
-    at = message.delivered_at or message.created_at
+    at = message.sent_at or message.delivered_at or message.created_at
     if schedule is None or not schedule.message or schedule.is_open(at):
         return None
     opening = schedule.next_opening(at)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -53,6 +54,67 @@ from tickets.services.quick_replies import (
 )
 
 T = TypeVar("T")
+
+
+# The /manage/ index: one card per page, in the order of the menu; ``admin`` pages are shown to
+# admins only. A page is listed here only once it exists.
+MANAGE_PAGES: list[dict[str, Any]] = [
+    {
+        "url": "manage:users",
+        "title": gettext_lazy("Users"),
+        "text": gettext_lazy(
+            "Invite agents, choose their queues and roles, let them sign in or not."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:queues",
+        "title": gettext_lazy("Queues"),
+        "text": gettext_lazy("Where tickets wait: names, colours, greetings and members."),
+        "admin": True,
+    },
+    {
+        "url": "manage:tags",
+        "title": gettext_lazy("Tags"),
+        "text": gettext_lazy("Labels for contacts, used to filter the inbox."),
+        "admin": True,
+    },
+    {
+        "url": "manage:quick-replies",
+        "title": gettext_lazy("Quick replies"),
+        "text": gettext_lazy("Ready answers typed with / in the composer."),
+        "admin": False,
+    },
+    {
+        "url": "manage:connections",
+        "title": gettext_lazy("Connections"),
+        "text": gettext_lazy(
+            "WhatsApp, Telegram, Instagram, Messenger and the web chat of your site."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:inbound",
+        "title": gettext_lazy("Inbound events"),
+        "text": gettext_lazy(
+            "Messages the channels sent that failed or could not be read: why, and retry."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:settings",
+        "title": gettext_lazy("Settings"),
+        "text": gettext_lazy("How tickets open and close, and the company's defaults."),
+        "admin": True,
+    },
+]
+
+
+@login_required
+def manage_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Cards to each administration page the user may open."""
+    pages = [page for page in MANAGE_PAGES if request.user.is_admin or not page["admin"]]
+    return render(request, "manage/index.html", {"section": "index", "pages": pages})
 
 
 def _submit(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_connectionrouting'),
+        ('tickets', '0005_ticket_status_waiting_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_integrations', '0004_channelconnection_moved'),
+        ('channels_integrations', '0005_inbound_event_errors_and_quarantine'),
         ('connections', '0002_routing_moved_to_tickets'),
         ('contacts', '0002_contactimport'),
     ]
