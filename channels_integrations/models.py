@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from core.models import BaseModel
 
 
@@ -74,6 +75,35 @@ class InboundEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.provider_event_id}"
+
+
+class BlockedMessage(BaseModel):
+    """A message of a blocked contact: kept for audit (admins read it on the contact), never
+    put on a ticket, so it opens none, greets nobody, runs no bot and notifies nobody.
+
+    Its text and what it carried are kept; an attached file is described, not downloaded.
+    One per inbound event, so processing an event twice keeps it once.
+    """
+
+    event = models.OneToOneField(InboundEvent, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="blocked_messages")
+    connection = models.ForeignKey(ChannelConnection, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16)
+    body = models.TextField(blank=True, default="")
+    media_name = models.CharField(max_length=255, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("message of a blocked contact")
+        verbose_name_plural = _("messages of blocked contacts")
+        indexes = [
+            # The contact page's list, newest first.
+            models.Index(fields=["contact", "-received_at"], name="blockedmessage_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"blocked message of {self.contact_id}"
 
 
 class OutboundDelivery(BaseModel):

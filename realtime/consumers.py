@@ -19,8 +19,8 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts import presence
 from accounts.models import User
-from realtime import presence
 from realtime.broadcast import ephemeral, ephemeral_envelope
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
 
 
 class Queue(BaseModel):
-    """A team inbox (e.g. "Sales"); agents see the tickets of the queues they belong to."""
+    """A team inbox (e.g. "Sales"); agents see the tickets of the queues they belong to.
+
+    ``distribution`` says how its waiting tickets are handed to its online agents without
+    anybody picking them (automation.services.distribution); ``agent_capacity`` is the most
+    tickets (pending or open, in any queue) an agent may hold for this queue to give them one.
+    """
+
+    class Distribution(models.TextChoices):
+        NONE = "none", _("None: agents pick tickets")
+        ROUND_ROBIN = "round_robin", _("Round-robin")
+        LEAST_BUSY = "least_busy", _("Least busy")
+        CAPACITY = "capacity", _("By capacity")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     color = models.CharField(
@@ -34,11 +46,33 @@ class Queue(BaseModel):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="queues", blank=True, verbose_name=_("agents")
     )
+    distribution = models.CharField(
+        _("automatic distribution"),
+        max_length=16,
+        choices=Distribution.choices,
+        default=Distribution.NONE,
+    )
+    agent_capacity = models.PositiveSmallIntegerField(
+        _("tickets per agent"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_(
+            "Most pending or open tickets an agent may hold to receive one from this queue "
+            "(required for distribution by capacity; empty: no limit)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(distribution="capacity") | Q(agent_capacity__isnull=False),
+                name="queue_capacity_distribution_has_capacity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -194,6 +228,7 @@ class TicketEvent(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         TRANSFERRED = "transferred", _("Transferred")
         RETURNED = "returned", _("Returned to the queue")
+        AUTO_ASSIGNED = "auto_assigned", _("Assigned automatically")
         CLOSED = "closed", _("Closed")
         AUTO_CLOSED = "auto_closed", _("Closed for inactivity")
         REOPENED = "reopened", _("Reopened")

@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import InboundEvent, OutboundDelivery
+from channels_integrations.models import BlockedMessage, InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
     ContactProfile,
@@ -48,7 +48,7 @@ from channels_integrations.providers.base import (
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from channels_integrations.services.connections import connection_error_report
 from connections.models import ChannelConnection
-from contacts.models import Contact
+from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
@@ -722,7 +722,11 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
     )
     fetched = _FetchedMedia()
     retry: InboundRetryLater | None = None
-    if (new_message or waiting) and item.media is not None:
+    if (
+        (new_message or waiting)
+        and item.media is not None
+        and not _sender_blocked(connection, item)
+    ):
         # Downloaded before the transaction: no row lock is held across the network call.
         try:
             fetched = _media_fetch(provider, connection, item, item.media, final=final)
@@ -766,6 +770,10 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 avatar_url=profile.avatar_url if profile else "",
                 unnamed=_unnamed_contact(provider, item.external_id),
             )
+            if contact.is_blocked:
+                _blocked_message_keep(locked, contact, item)
+                _mark_processed(locked, "contact_blocked")
+                return
             if _is_reaction_removal(item):
                 removed = message_reaction_remove_by_contact(
                     connection=connection,
@@ -786,6 +794,29 @@ def _is_reaction_removal(item: InboundMessage) -> bool:
     """WhatsApp removes a reaction with an empty emoji, Messenger and Instagram with
     ``unreact``: nothing to show, the earlier reaction goes."""
     return item.kind == Message.Kind.REACTION and item.extra.get("action") == "unreact"
+
+
+def _sender_blocked(connection: ChannelConnection, item: InboundMessage) -> bool:
+    """The sender is a known, blocked contact (their files are described, not downloaded)."""
+    return ContactIdentity.objects.filter(
+        provider=connection.provider, external_id=item.external_id, contact__is_blocked=True
+    ).exists()
+
+
+def _blocked_message_keep(event: InboundEvent, contact: Contact, item: InboundMessage) -> None:
+    """A blocked contact's message: kept for audit on the contact, on no ticket (so no
+    greeting, bot or notification follows)."""
+    BlockedMessage.objects.get_or_create(
+        event=event,
+        defaults={
+            "contact": contact,
+            "connection": event.connection,
+            "kind": item.kind,
+            "body": item.body,
+            "media_name": (item.media.filename if item.media else "")[:255],
+            "received_at": item.sent_at or timezone.now(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- sweeping

@@ -13,11 +13,13 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from automation.selectors.business_hours import queues_open_at
 from connections.selectors import connection_choices
 from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
@@ -197,8 +199,11 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     if htmx_partial(request):
         return render(request, "tickets/partials/_inbox_list.html", context)
+    queues = list(queues_for(user).prefetch_related(None).order_by("name"))
+    opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
     context.update(
-        queues=list(queues_for(user).prefetch_related(None).order_by("name")),
+        queues=queues,
+        queues_closed=[queue for queue in queues if not opened[queue.pk]],
         tags=list(tag_list(active_only=True)),
         connections=list(connection_choices()),
         open_ticket=request.GET.get("ticket", ""),

@@ -55,6 +55,9 @@ def _events_of_every_kind(ticket, support, sales, ana, bruno):
         ),
         events.event_ticket_deleted(ticket=ticket, by=ana),
         events.event_ticket_restored(ticket=ticket, by=ana),
+        events.event_ticket_auto_assigned(
+            ticket=ticket, agent=bruno, queue=sales, mode="round_robin"
+        ),
     ]
     return {event.kind: event for event in written}
 
@@ -69,6 +72,7 @@ DETAILS = {
     Kind.TAG_ADDED: ["VIP"],
     Kind.TAG_REMOVED: ["Atacado"],
     Kind.CONTACT_MERGED: ["Joana Duplicada"],
+    Kind.AUTO_ASSIGNED: ["Bruno Vendas", "Vendas"],
 }
 
 

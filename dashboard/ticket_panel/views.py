@@ -50,6 +50,7 @@ TIMELINE_KINDS = (
     TicketEvent.Kind.ACCEPTED,
     TicketEvent.Kind.TRANSFERRED,
     TicketEvent.Kind.RETURNED,
+    TicketEvent.Kind.AUTO_ASSIGNED,
     TicketEvent.Kind.CLOSED,
     TicketEvent.Kind.AUTO_CLOSED,
     TicketEvent.Kind.REOPENED,

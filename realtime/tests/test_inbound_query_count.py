@@ -59,10 +59,14 @@ def test_a_first_contact_and_a_follow_up_cost_a_pinned_number_of_queries(
 
     with django_assert_num_queries(FIRST_CONTACT_QUERIES):
         run = _process(connection, "e1", "chat-1", django_capture_on_commit_callbacks)
-    assert [type(c.args[1]).__name__ for c in run] == ["TicketCreated", "MessageCreated"]
+    assert [type(c.args[1]).__name__ for c in run] == [
+        "TicketCreated",
+        "MessageCreated",
+        "MessageReceived",
+    ]
     with django_assert_num_queries(FOLLOW_UP_QUERIES):
         run = _process(connection, "e2", "chat-1", django_capture_on_commit_callbacks)
-    assert [type(c.args[1]).__name__ for c in run] == ["MessageCreated"]
+    assert [type(c.args[1]).__name__ for c in run] == ["MessageCreated", "MessageReceived"]
 
     assert Ticket.objects.count() == 2
     assert Message.objects.count() == 3

@@ -5,8 +5,8 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync, sync_to_async
 
 from accounts.models import User
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_status
 from accounts.tests.factories import AdminFactory, UserFactory
-from realtime.presence import AWAY, OFFLINE, ONLINE, presence_status
 from realtime.tasks import presence_sweep_task
 from realtime.tests.conftest import drain, open_socket, receive, socket_for
 from tenants.tenancy import tenant_scope

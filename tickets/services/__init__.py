@@ -18,6 +18,8 @@ from tickets.services.dispatch import message_dispatch
 from tickets.services.greetings import (
     ticket_farewell_queue,
     ticket_greeting_queue,
+    ticket_queue_greeting_queue,
+    ticket_system_message_queue,
 )
 from tickets.services.messages import (
     ReceivedMessage,
@@ -55,6 +57,7 @@ from tickets.services.quick_replies import (
 )
 from tickets.services.tickets import (
     ticket_accept,
+    ticket_assign_automatically,
     ticket_can_accept,
     ticket_can_close,
     ticket_can_reopen,
@@ -110,6 +113,7 @@ __all__ = [
     "quick_reply_update",
     "text_render",
     "ticket_accept",
+    "ticket_assign_automatically",
     "ticket_can_accept",
     "ticket_can_close",
     "ticket_can_reopen",
@@ -121,11 +125,13 @@ __all__ = [
     "ticket_greeting_queue",
     "ticket_mark_read",
     "ticket_open_or_reuse",
+    "ticket_queue_greeting_queue",
     "ticket_permissions",
     "ticket_reopen",
     "ticket_restore",
     "ticket_return_to_queue",
     "ticket_soft_delete",
+    "ticket_system_message_queue",
     "ticket_tags_set",
     "ticket_transfer",
     "tickets_auto_close_due",

@@ -28,6 +28,7 @@ from tickets import events
 from tickets.domain_events import (
     MessageCreated,
     MessageDeleted,
+    MessageReceived,
     MessageStatusChanged,
     MessageUpdated,
 )
@@ -48,7 +49,7 @@ from tickets.errors import (
 from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
-from tickets.services.greetings import ticket_greeting_queue
+from tickets.services.greetings import ticket_greeting_queue, ticket_queue_greeting_queue
 from tickets.services.tickets import ticket_open_or_reuse
 
 Status = Message.Status
@@ -113,7 +114,8 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
     unread counter and last-message fields change. A ticket opened by this message gets the
-    connection's greeting (``ticket_greeting_queue``).
+    connection's greeting (``ticket_greeting_queue``), then its queue's
+    (``ticket_queue_greeting_queue``).
     """
     connection, contact = received.connection, received.contact
     provider_message_id = received.provider_message_id
@@ -185,8 +187,10 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     )
     events.event_message(message=message)
     publish(MessageCreated(message_id=message.pk))
+    publish(MessageReceived(message_id=message.pk))
     if ticket_created:
         ticket_greeting_queue(ticket=ticket, at=at)
+        ticket_queue_greeting_queue(ticket=ticket, at=at)
     return message, True
 
 

@@ -89,6 +89,7 @@ TENANT_APPS = [
     "connections",
     "tickets",
     "channels_integrations",
+    "automation",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
