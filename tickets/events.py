@@ -69,6 +69,21 @@ def event_ticket_returned(
     return _record(ticket, Kind.RETURNED, by, from_agent=_user_ref(from_agent))
 
 
+def event_ticket_auto_assigned(
+    *, ticket: Ticket, agent: User, queue: Queue | None, mode: str
+) -> TicketEvent:
+    """Distribution gave the ticket to ``agent`` (no actor: nobody picked it)."""
+    return _record(
+        ticket,
+        Kind.AUTO_ASSIGNED,
+        None,
+        to_agent=_user_ref(agent),
+        to_agent_name=str(agent),
+        queue=_queue_ref(queue),
+        mode=mode,
+    )
+
+
 def event_ticket_closed(*, ticket: Ticket, by: User | None, automatic: bool = False) -> TicketEvent:
     kind = Kind.AUTO_CLOSED if automatic else Kind.CLOSED
     return _record(ticket, kind, by, protocol=ticket.protocol)

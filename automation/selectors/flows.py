@@ -4,18 +4,20 @@ what a graph may point to."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from automation.errors import FlowNotFound, FlowVersionNotFound
 from automation.flows.graph import graph_references
 from automation.flows.validation import FlowReferences
-from automation.models import ConnectionFlow, Flow, FlowMedia, FlowVersion
+from automation.models import ConnectionFlow, Flow, FlowMedia, FlowRun, FlowVersion
 from connections.models import ChannelConnection
 from core.selectors import get_visible_or_404
-from tickets.models import Queue
+from tickets.models import Queue, Ticket
 
 
 def flows_list() -> QuerySet[Flow]:
@@ -53,6 +55,37 @@ def flow_for_connection(*, connection: ChannelConnection) -> Flow | None:
     if ConnectionFlow.objects.filter(connection=connection).exists():
         return None  # the connection's own flow is paused: it does not fall back
     return usable.filter(is_default=True).first()
+
+
+# A new ticket without a run yet is left to the bot this long: its first message is processed
+# (and the bot attached) right after the ticket is committed, in the same worker.
+BOT_ATTACH_GRACE = timedelta(minutes=1)
+
+
+def flow_runs_for_contact(*, flow: Flow, phone: str) -> bool:
+    """Whether ``flow`` runs for a contact with this E.164 ``phone``: a flow with test
+    contacts runs only for them (compared exactly, on every channel; no number is not one)."""
+    if not flow.test_contacts:
+        return True
+    return bool(phone) and phone in flow.test_contacts
+
+
+def flow_holds_ticket(*, ticket: Ticket) -> bool:
+    """Whether the bot has this ticket, or is about to take it: its run is still going, or it
+    is a new ticket (under ``BOT_ATTACH_GRACE`` old, no run yet) that its connection's flow
+    will take with its first message. Distribution and the out-of-hours notice leave such
+    tickets to the bot, whose hand-over distributes them."""
+    run = FlowRun.objects.filter(ticket_id=ticket.pk).only("ended_at").first()
+    if run is not None:
+        return run.ended_at is None
+    if ticket.created_at < timezone.now() - BOT_ATTACH_GRACE or ticket.connection_id is None:
+        return False
+    flow = flow_for_connection(connection=ticket.connection)
+    return (
+        flow is not None
+        and not ticket.contact.is_group
+        and flow_runs_for_contact(flow=flow, phone=ticket.contact.phone or "")
+    )
 
 
 def flow_references(graph: Any = None) -> FlowReferences:

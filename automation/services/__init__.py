@@ -1,5 +1,7 @@
 """Writes of the automation domain: flows (and their versions, files, import and export) and
-flow runs (the bot on tickets). Public names are re-exported here."""
+flow runs (the bot on tickets), re-exported here; business hours (schedules and the
+out-of-hours notice) and distribution (waiting tickets handed to online agents) are imported
+from their modules."""
 
 from automation.services.flow_runs import (
     flow_message_received,

@@ -20,13 +20,14 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from automation.flows.engine import Outcome, RunState, flow_answer, flow_inactive, flow_start
 from automation.flows.engine import inactivity_minutes as _inactivity_minutes
 from automation.models import Flow, FlowMedia, FlowRun
-from automation.selectors.flows import flow_for_connection
+from automation.selectors.flows import flow_for_connection, flow_runs_for_contact
 from connections.providers.registry import UnknownProvider, provider_for
 from core.exceptions import ApplicationError
 from tickets import events
@@ -54,7 +55,25 @@ _VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 
 def flow_message_received(*, message_id: int) -> FlowRun | None:
     """A message was stored: when it is a customer's, attach the bot to a new ticket or read
-    the answer of a ticket inside it. Returns the ticket's run, if any."""
+    the answer of a ticket inside it. Returns the ticket's run, if any.
+
+    Every customer message of every tenant comes here: one query answers the common case of a
+    tenant without a usable flow and a ticket without a run."""
+    gate = (
+        Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND)
+        .annotate(
+            has_flow=Exists(
+                Flow.objects.filter(
+                    deleted_at__isnull=True, is_active=True, current_version__isnull=False
+                )
+            ),
+            has_run=Exists(FlowRun.objects.filter(ticket_id=OuterRef("ticket_id"))),
+        )
+        .values_list("has_flow", "has_run")
+        .first()
+    )
+    if gate is None or not any(gate):
+        return None
     message = (
         Message.objects.select_related("ticket")
         .filter(pk=message_id, direction=Message.Direction.INBOUND, deleted_at__isnull=True)
@@ -168,11 +187,7 @@ def _first_inbound(ticket: Ticket, message: Message) -> bool:
 
 
 def _is_test_contact(flow: Flow, ticket: Ticket) -> bool:
-    """A flow with test contacts runs only for them (E.164 numbers compared exactly, on every
-    channel; a contact without a number is not one of them)."""
-    if not flow.test_contacts:
-        return True
-    return bool(ticket.contact.phone) and ticket.contact.phone in flow.test_contacts
+    return flow_runs_for_contact(flow=flow, phone=ticket.contact.phone or "")
 
 
 def _attach(ticket: Ticket, message: Message) -> FlowRun | None:
@@ -264,6 +279,8 @@ def _handoff(ticket: Ticket, action: dict[str, Any]) -> None:
                 raise ApplicationError(code="queue_missing")
             if queue.pk != ticket.queue_id:
                 ticket_transfer(ticket=ticket, by=None, to_queue=queue)
+            else:
+                _distribute_after_commit(ticket)
         elif kind == "agent":
             agent = User.objects.filter(pk=int(action.get("agent") or 0), is_active=True).first()
             if agent is None:
@@ -271,11 +288,22 @@ def _handoff(ticket: Ticket, action: dict[str, Any]) -> None:
             ticket_transfer(ticket=ticket, by=None, to_agent=agent)
         elif kind == "close":
             ticket_close(ticket=ticket, by=None)
+        else:  # "waiting for an agent": in its queue, as the bot found it
+            _distribute_after_commit(ticket)
         events.event_bot_step(ticket=ticket, step="handed_over", action=action)
     except ApplicationError as exc:
         # The destination went away after the flow was saved: the ticket waits for a person.
         logger.warning("Bot hand-over of ticket %s failed: %s", ticket.pk, exc.code)
         events.event_bot_step(ticket=ticket, step="handoff_failed", action=action, code=exc.code)
+
+
+def _distribute_after_commit(ticket: Ticket) -> None:
+    """The bot let go of a ticket without moving it (a transfer distributes by itself): hand
+    it to an online agent of its queue when the queue distributes."""
+    from automation.tasks import ticket_distribute_task
+
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: ticket_distribute_task.delay(ticket_id))
 
 
 # --------------------------------------------------------------------------- sending

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
+from channels_integrations.selectors import blocked_messages_of
 from contacts.errors import ContactNotFound, TagNotFound
 from contacts.models import Contact, ContactImport, Tag
 from contacts.selectors import (
@@ -149,7 +150,12 @@ def contact_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResp
         messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
         return redirect("contacts:list")
     status = 400 if form.errors else 200
-    return render(request, "contacts/edit.html", {"form": form, "contact": contact}, status=status)
+    context = {
+        "form": form,
+        "contact": contact,
+        "blocked_messages": blocked_messages_of(contact=contact, user=request.user),
+    }
+    return render(request, "contacts/edit.html", context, status=status)
 
 
 @admin_required

@@ -9,11 +9,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         ('connections', '0002_routing_moved_to_tickets'),
-        ('tickets', '0005_ticketevent_kind_bot'),
+        ('automation', '0001_initial'),
+        ('tickets', '0007_ticketevent_kind_bot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
