@@ -1,6 +1,7 @@
-"""The tenant Django admin for business hours (with their intervals and holidays), the
-out-of-hours notices sent and the distribution turns. The pages (/manage/business-hours/) and
-the API go through the services; here admins mostly look."""
+"""The tenant Django admin for the chatbot's models (read-mostly: flows are edited through the
+API and its services, which validate graphs and keep versions immutable), business hours (with
+their intervals and holidays), the out-of-hours notices sent and the distribution turns. The
+pages and the API go through the services; here admins mostly look."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from automation.models import (
     BusinessHours,
     BusinessHoursHoliday,
     BusinessHoursInterval,
+    ConnectionFlow,
     DistributionTurn,
+    Flow,
+    FlowMedia,
+    FlowRun,
+    FlowVersion,
     OutOfHoursNotice,
 )
 
@@ -54,3 +60,45 @@ class OutOfHoursNoticeAdmin(_ReadOnlyAdmin):
 class DistributionTurnAdmin(_ReadOnlyAdmin):
     list_display = ["queue", "agent", "last_assigned_at"]
     list_select_related = ["queue", "agent"]
+
+
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin[Flow]):
+    list_display = ("name", "is_active", "is_default", "current_version", "deleted_at")
+    list_filter = ("is_active", "is_default")
+    search_fields = ("name",)
+    readonly_fields = ("public_id", "current_version", "deleted_at")
+
+
+@admin.register(FlowVersion)
+class FlowVersionAdmin(admin.ModelAdmin[FlowVersion]):
+    list_display = ("flow", "number", "created_by", "created_at", "note")
+    readonly_fields = ("flow", "number", "graph", "created_by", "note")
+
+
+@admin.register(FlowMedia)
+class FlowMediaAdmin(admin.ModelAdmin[FlowMedia]):
+    list_display = ("name", "mime", "size", "created_at")
+    readonly_fields = ("public_id", "file", "name", "mime", "size", "kind")
+
+
+@admin.register(ConnectionFlow)
+class ConnectionFlowAdmin(admin.ModelAdmin[ConnectionFlow]):
+    list_display = ("connection", "flow")
+
+
+@admin.register(FlowRun)
+class FlowRunAdmin(admin.ModelAdmin[FlowRun]):
+    list_display = ("ticket", "version", "node_id", "retries", "ended_at", "end_reason")
+    list_filter = ("end_reason",)
+    readonly_fields = (
+        "ticket",
+        "version",
+        "node_id",
+        "retries",
+        "step",
+        "last_interaction_at",
+        "inactive_at",
+        "ended_at",
+        "end_reason",
+    )

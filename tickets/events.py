@@ -132,6 +132,12 @@ def event_contact_merged(
     return _record(ticket, Kind.CONTACT_MERGED, by, merged_contact=merged_contact)
 
 
+def event_bot_step(*, ticket: Ticket, step: str, **data: Any) -> TicketEvent:
+    """A step of the chatbot on this ticket (``step``: entered_node, answer_matched,
+    not_understood, retry_limit, close_keyword, inactivity, handed_over...)."""
+    return _record(ticket, Kind.BOT, None, step=step, **data)
+
+
 def event_ticket_deleted(*, ticket: Ticket, by: User) -> TicketEvent:
     return _record(ticket, Kind.DELETED, by)
 

@@ -242,6 +242,8 @@ class TicketEvent(models.Model):
         CONTACT_MERGED = "contact_merged", _("Contact merged")
         DELETED = "deleted", _("Deleted")
         RESTORED = "restored", _("Restored")
+        # A step of the chatbot (automation): node entered, answer matched, retry, hand-over.
+        BOT = "bot", _("Bot")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

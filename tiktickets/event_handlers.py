@@ -66,6 +66,16 @@ def distribution_on_agent_online(event: UserPresenceChanged) -> None:
     agent_backlog_distribute_task.delay(event.user_id)
 
 
+def flow_on_message_created(event: MessageCreated) -> None:
+    """A customer's message is committed: the chatbot attaches to a new ticket or reads the
+    answer. Runs right here, in the worker that stored the message (the inbound worker for
+    every channel), so the bot adds no second path and no queue hop; its own messages go out
+    through the outbound pipeline."""
+    from automation.services.flow_runs import flow_message_received
+
+    flow_message_received(message_id=event.message_id)
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
@@ -75,7 +85,11 @@ SUBSCRIBERS: SubscriberTable = {
     TicketUpdated: [realtime.on_ticket_updated],
     TicketTransferred: [realtime.on_ticket_transferred, distribution_on_ticket_entered_queue],
     TicketClosed: [realtime.on_ticket_closed],
-    MessageCreated: [realtime.on_message_created, webchat_visitor_on_message_created],
+    MessageCreated: [
+        realtime.on_message_created,
+        webchat_visitor_on_message_created,
+        flow_on_message_created,
+    ],
     MessageUpdated: [realtime.on_message_updated],
     MessageStatusChanged: [realtime.on_message_status_changed],
     MessageDeleted: [realtime.on_message_deleted],

@@ -10,7 +10,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("contacts.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("channels_integrations.api.urls")),
-    path("", include("automation.api.business_hours_urls")),
+    path("", include("automation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

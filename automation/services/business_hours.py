@@ -21,6 +21,7 @@ from automation.models import (
     OutOfHoursNotice,
 )
 from automation.selectors.business_hours import MIDNIGHT, schedule_for_queue
+from automation.selectors.flows import flow_holds_ticket
 from core.exceptions import FieldValidationError
 from tickets.models import Message, Queue, Ticket
 from tickets.services.greetings import ticket_system_message_queue
@@ -165,6 +166,8 @@ def out_of_hours_notice_send(*, message_id: int) -> Message | None:
         return None
     if contact.is_group or contact.is_blocked:
         return None
+    if flow_holds_ticket(ticket=ticket):
+        return None  # the bot answers (it runs out of hours too); the notice waits for a person
     schedule = schedule_for_queue(queue_id=ticket.queue_id)
     at = message.sent_at or message.delivered_at or message.created_at
     if schedule is None or not schedule.message or schedule.is_open(at):

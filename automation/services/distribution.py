@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.presence import ONLINE, presence_statuses
 from automation.models import DistributionTurn
+from automation.selectors.flows import flow_holds_ticket
 from tickets.models import Queue, Ticket
 from tickets.services.tickets import ticket_assign_automatically
 
@@ -96,6 +97,8 @@ def ticket_distribute(*, ticket_id: int) -> User | None:
     ticket = _waiting(ticket_id)
     if ticket is None or ticket.queue_id != queue.pk:
         return None
+    if flow_holds_ticket(ticket=ticket):
+        return None  # the bot's hand-over distributes it
     members = list(queue.members.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     statuses = presence_statuses(members)
     online = [pk for pk in members if statuses.get(pk) == ONLINE]

@@ -58,6 +58,9 @@ def _events_of_every_kind(ticket, support, sales, ana, bruno):
         events.event_ticket_auto_assigned(
             ticket=ticket, agent=bruno, queue=sales, mode="round_robin"
         ),
+        events.event_bot_step(
+            ticket=ticket, step="attached", flow={"id": "f1", "name": "Menu"}, version=3
+        ),
     ]
     return {event.kind: event for event in written}
 
@@ -73,6 +76,7 @@ DETAILS = {
     Kind.TAG_REMOVED: ["Atacado"],
     Kind.CONTACT_MERGED: ["Joana Duplicada"],
     Kind.AUTO_ASSIGNED: ["Bruno Vendas", "Vendas"],
+    Kind.BOT: ["Menu", "3"],
 }
 
 

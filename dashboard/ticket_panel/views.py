@@ -57,6 +57,7 @@ TIMELINE_KINDS = (
     TicketEvent.Kind.TAG_ADDED,
     TicketEvent.Kind.TAG_REMOVED,
     TicketEvent.Kind.CONTACT_MERGED,
+    TicketEvent.Kind.BOT,
 )
 
 

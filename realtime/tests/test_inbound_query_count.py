@@ -28,8 +28,9 @@ from tickets.tests.factories import QueueFactory
 sample_providers = channels_fixtures.sample_providers
 media_root = channels_fixtures.media_root
 
-FIRST_CONTACT_QUERIES = 36
-FOLLOW_UP_QUERIES = 25
+# The chatbot's subscriber adds one query per message in a tenant without flows (its gate).
+FIRST_CONTACT_QUERIES = 37
+FOLLOW_UP_QUERIES = 26
 
 
 @pytest.fixture
@@ -87,8 +88,9 @@ def test_each_live_event_of_an_inbound_message_reads_the_database_once(
 def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     connection, django_capture_on_commit_callbacks
 ):
-    """ticket.created, message.created and the web chat visitor check: one query each, no
-    ``SET search_path`` (the subscribers run in the tenant that published)."""
+    """ticket.created, message.created, the web chat visitor check and the chatbot's gate (no
+    usable flow, no run): one query each, no ``SET search_path`` (the subscribers run in the
+    tenant that published)."""
     items = SampleProvider().parse_inbound(body_of(text_item("e1", "chat-1", "Olá")))
     [stored] = inbound_events_record(connection=connection, items=items)
     with CaptureQueriesContext(db) as processing, django_capture_on_commit_callbacks() as run:
@@ -96,5 +98,5 @@ def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     with CaptureQueriesContext(db) as after_commit:
         for callback in run:
             callback()
-    assert len(after_commit) == 3  # one per handler: ticket row, message row, web chat check
+    assert len(after_commit) == 4  # ticket row, message row, web chat check, chatbot gate
     assert len(processing) > len(after_commit)

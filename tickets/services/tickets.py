@@ -317,7 +317,7 @@ def ticket_accept(*, ticket: Ticket, by: User) -> Ticket:
 def ticket_transfer(
     *,
     ticket: Ticket,
-    by: User,
+    by: User | None,
     to_queue: Queue | None = None,
     to_agent: User | None = None,
     note: str = "",
@@ -327,12 +327,13 @@ def ticket_transfer(
     To an agent: open, assigned to them (they must be active and, when the ticket has or gets a
     queue, a member of it). To a queue only: pending and unassigned, waiting there. Closed
     tickets and transfers that change nothing are refused. Agents transfer their own tickets;
-    admins any. A ticket entering another queue gets that queue's greeting (once per ticket).
+    admins any; ``by=None`` is the system (the chatbot handing a ticket over). A ticket entering
+    another queue gets that queue's greeting (once per ticket).
     """
     current = _locked(ticket)
     if current.status == Ticket.Status.CLOSED or current.deleted_at is not None:
         raise InvalidTicketTransition()
-    if not _owns(current, by):
+    if by is not None and not _owns(current, by):
         raise TicketActionForbidden()
     if to_queue is None and to_agent is None:
         raise NothingToTransfer()

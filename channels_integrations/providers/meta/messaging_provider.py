@@ -72,6 +72,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
     # reactions and stickers (audio and video: 10 per second; going over those is answered with
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
+    caption_kinds = frozenset()  # an attachment of the Send API carries no text
     # User Profile API fields asked of a customer (``contact_profile``).
     contact_profile_fields: tuple[str, ...]
 

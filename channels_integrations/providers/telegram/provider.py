@@ -66,6 +66,7 @@ class TelegramProvider(ChannelProvider):
     # "no more than 30 messages per second" to different chats:
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
+    caption_kinds = frozenset({"image", "video", "audio", "document"})
 
     # ------------------------------------------------------------------ setup
 
