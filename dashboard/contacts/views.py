@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
+from channels_integrations.selectors import blocked_messages_of
 from contacts.errors import ContactNotFound, TagNotFound
 from contacts.models import Contact, ContactImport, Tag
 from contacts.selectors import (
@@ -162,7 +163,14 @@ def _edit_page(
     attributes: ContactAttributesForm,
 ) -> HttpResponse:
     status = 400 if form.errors or attributes.errors else 200
-    context = {"form": form, "attributes_form": attributes, "contact": contact}
+    context = {
+        "form": form,
+        "attributes_form": attributes,
+        "contact": contact,
+        "blocked_messages": (
+            blocked_messages_of(contact=contact, user=request.user) if contact is not None else []
+        ),
+    }
     return render(request, "contacts/edit.html", context, status=status)
 
 

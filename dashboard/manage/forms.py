@@ -31,6 +31,26 @@ class QueueForm(forms.Form):
         help_text=_("Sent to the customer when a ticket lands in this queue (optional)."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    distribution = forms.ChoiceField(
+        label=_("Automatic distribution"),
+        required=False,
+        choices=Queue.Distribution.choices,
+        initial=Queue.Distribution.NONE,
+        help_text=_(
+            "How waiting tickets are handed to the queue's online agents without anybody "
+            "picking them."
+        ),
+    )
+    agent_capacity = forms.IntegerField(
+        label=_("Tickets per agent"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text=_(
+            "Most pending or open tickets an agent may hold to receive one from this queue "
+            "(required for distribution by capacity; empty: no limit)."
+        ),
+    )
     members = forms.MultipleChoiceField(
         label=_("Agents"), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -5,6 +5,7 @@ from django.urls import path
 from dashboard.manage import views
 
 urlpatterns = [
+    path("", views.manage_index, name="index"),
     path("users/", views.user_list, name="users"),
     path("users/<int:pk>/", views.user_edit, name="user"),
     path("users/<int:pk>/active/", views.user_active, name="user-active"),

@@ -4,22 +4,26 @@ the field it names (``form_add_service_error``) with status 400, and nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_password_reset_by_admin
+from automation.selectors.business_hours import queues_open_at
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error, htmx_partial
@@ -52,6 +56,83 @@ from tickets.services.quick_replies import (
 )
 
 T = TypeVar("T")
+
+
+# The /manage/ index: one card per page, in the order of the menu; ``admin`` pages are shown to
+# admins only. A page is listed here only once it exists.
+MANAGE_PAGES: list[dict[str, Any]] = [
+    {
+        "url": "manage:users",
+        "title": gettext_lazy("Users"),
+        "text": gettext_lazy(
+            "Invite agents, choose their queues and roles, let them sign in or not."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:queues",
+        "title": gettext_lazy("Queues"),
+        "text": gettext_lazy("Where tickets wait: names, colours, greetings and members."),
+        "admin": True,
+    },
+    {
+        "url": "manage:tags",
+        "title": gettext_lazy("Tags"),
+        "text": gettext_lazy("Labels for contacts, used to filter the inbox."),
+        "admin": True,
+    },
+    {
+        "url": "manage:contact-attributes",
+        "title": gettext_lazy("Contact attributes"),
+        "text": gettext_lazy(
+            "Fields of your own on every contact: what they are and their choices."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:business-hours",
+        "title": gettext_lazy("Business hours"),
+        "text": gettext_lazy(
+            "When the team answers, holidays, and the message customers get out of hours."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:quick-replies",
+        "title": gettext_lazy("Quick replies"),
+        "text": gettext_lazy("Ready answers typed with / in the composer."),
+        "admin": False,
+    },
+    {
+        "url": "manage:connections",
+        "title": gettext_lazy("Connections"),
+        "text": gettext_lazy(
+            "WhatsApp, Telegram, Instagram, Messenger and the web chat of your site."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:inbound",
+        "title": gettext_lazy("Inbound events"),
+        "text": gettext_lazy(
+            "Messages the channels sent that failed or could not be read: why, and retry."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:settings",
+        "title": gettext_lazy("Settings"),
+        "text": gettext_lazy("How tickets open and close, and the company's defaults."),
+        "admin": True,
+    },
+]
+
+
+@login_required
+def manage_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Cards to each administration page the user may open."""
+    pages = [page for page in MANAGE_PAGES if request.user.is_admin or not page["admin"]]
+    return render(request, "manage/index.html", {"section": "index", "pages": pages})
 
 
 def _submit(
@@ -96,13 +177,29 @@ def _page(
 def _queue_save(data: dict[str, Any], *, by: User, queue: Queue | None = None) -> Queue:
     """Create the queue (``queue`` None) or update it from the form's data, then set its
     members; the services refuse what breaks their rules."""
-    fields = {name: data[name] for name in ("name", "color", "greeting_message", "is_active")}
+    names = ("name", "color", "greeting_message", "is_active", "distribution", "agent_capacity")
+    fields = {name: data[name] for name in names}
+    fields["distribution"] = fields["distribution"] or Queue.Distribution.NONE
     if queue is None:
         queue = queue_create(by=by, **fields)
     else:
         queue_update(queue=queue, by=by, **fields)
     queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=by)
     return queue
+
+
+def _queues_presence(queues: Sequence[Queue]) -> None:
+    """Each queue's members with their status (``queue.people``: online first) and whether its
+    business hours are open now (``queue.open_now``), in one Redis round trip and three
+    queries whatever the number of queues."""
+    members = {member.pk for queue in queues for member in queue.members.all()}
+    statuses = presence_statuses(sorted(members))
+    opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
+    rank = {ONLINE: 0, AWAY: 1}
+    for queue in queues:
+        people = [(member, statuses.get(member.pk, OFFLINE)) for member in queue.members.all()]
+        queue.people = sorted(people, key=lambda pair: rank.get(pair[1], 2))  # type: ignore[attr-defined]
+        queue.open_now = opened[queue.pk]  # type: ignore[attr-defined]
 
 
 @admin_required
@@ -117,8 +214,16 @@ def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     if saved := _submit(request, form, save, "manage:queues"):
         return saved
-    queues = queues_for(user).prefetch_related(None).annotate(agents=Count("members"))
-    queues = queues.order_by("name")
+    queues = list(
+        queues_for(user)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("name"))
+        )
+        .annotate(agents=Count("members"))
+        .order_by("name")
+    )
+    _queues_presence(queues)
     context = {"section": "queues", "queues": queues, "form": form}
     return _page(request, "tickets/manage/queues.html", context, form)
 
@@ -132,6 +237,8 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "color": queue.color,
         "greeting_message": queue.greeting_message,
         "is_active": queue.is_active,
+        "distribution": queue.distribution,
+        "agent_capacity": queue.agent_capacity,
         "members": [str(member.pk) for member in queue.members.all()],
     }
     form = QueueForm(request.POST or None, initial=initial)

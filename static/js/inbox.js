@@ -142,6 +142,14 @@
         refreshRow(data.ticket.public_id, false); break;
       case "message.created":
         if (data.ticket) { refreshRow(data.ticket.public_id, false); notifyMessage(data); } break;
+      case "contact.updated":  // its name or tags show on each of its rows
+        var contactId = data.contact && data.contact.public_id;
+        document.querySelectorAll("[data-testid=inbox-row]").forEach(function (row) {
+          if (row.dataset.contactId === contactId) refreshRow(row.dataset.ticketId, false);
+        });
+        break;
+      case "tag.changed":  // renamed, recoloured or deleted: on any row
+        reloadList(); break;
       case "ticket.hidden":
         var gone = findRow(data.ticket.public_id);
         if (gone) gone.remove();

@@ -73,6 +73,7 @@ SHARED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
 ]
 # Apps whose tables exist once per tenant schema.
@@ -88,6 +89,7 @@ TENANT_APPS = [
     "connections",
     "tickets",
     "channels_integrations",
+    "automation",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -304,6 +306,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's pinned copy in our static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No "valid" badge: Swagger UI would fetch it from the public validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # =============================================================================
