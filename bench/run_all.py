@@ -82,6 +82,7 @@ MODULES: list[ModuleSpec] = [
         300,
     ),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
+    ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),
     ModuleSpec(
         "seed",
         "bench.inbox",

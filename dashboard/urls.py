@@ -4,6 +4,8 @@ pages of every domain) and `accounts` (sign-in)."""
 
 from django.urls import URLPattern, URLResolver, include, path
 
+from dashboard.automation import urls as automation_urls
+from dashboard.automation.views import presence_set
 from dashboard.contact_panel import urls as contact_panel_urls
 from dashboard.contacts import manage_urls as contacts_manage_urls
 from dashboard.contacts import urls as contacts_urls
@@ -23,6 +25,7 @@ manage: list[URLPattern | URLResolver] = [
     *manage_urls.urlpatterns,
     *contacts_manage_urls.urlpatterns,
     *connection_urls.urlpatterns,
+    *automation_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -32,4 +35,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/", include((manage, "manage"))),
     path("reports/", include(reports_urls)),
     path("accounts/", include("dashboard.accounts.urls")),
+    path("presence/", presence_set, name="presence-set"),
 ]

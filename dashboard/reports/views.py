@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.presence import presence_status
 from accounts.requests import AuthenticatedHttpRequest
 from contacts.csv_io import csv_safe_cell
 from dashboard.decorators import admin_required
@@ -23,7 +24,6 @@ from dashboard.htmx import htmx_partial
 from dashboard.reports.forms import ContactReportForm, ReportForm
 from dashboard.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from dashboard.reports.xlsx import xlsx_table
-from realtime.presence import presence_status
 from reports.selectors import (
     TABLES,
     Cards,

@@ -28,8 +28,9 @@ from tickets.tests.factories import QueueFactory
 sample_providers = channels_fixtures.sample_providers
 media_root = channels_fixtures.media_root
 
-FIRST_CONTACT_QUERIES = 36
-FOLLOW_UP_QUERIES = 25
+# The chatbot's subscriber adds one query per message in a tenant without flows (its gate).
+FIRST_CONTACT_QUERIES = 37
+FOLLOW_UP_QUERIES = 26
 
 
 @pytest.fixture
@@ -59,10 +60,14 @@ def test_a_first_contact_and_a_follow_up_cost_a_pinned_number_of_queries(
 
     with django_assert_num_queries(FIRST_CONTACT_QUERIES):
         run = _process(connection, "e1", "chat-1", django_capture_on_commit_callbacks)
-    assert [type(c.args[1]).__name__ for c in run] == ["TicketCreated", "MessageCreated"]
+    assert [type(c.args[1]).__name__ for c in run] == [
+        "TicketCreated",
+        "MessageCreated",
+        "MessageReceived",
+    ]
     with django_assert_num_queries(FOLLOW_UP_QUERIES):
         run = _process(connection, "e2", "chat-1", django_capture_on_commit_callbacks)
-    assert [type(c.args[1]).__name__ for c in run] == ["MessageCreated"]
+    assert [type(c.args[1]).__name__ for c in run] == ["MessageCreated", "MessageReceived"]
 
     assert Ticket.objects.count() == 2
     assert Message.objects.count() == 3
@@ -83,8 +88,9 @@ def test_each_live_event_of_an_inbound_message_reads_the_database_once(
 def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     connection, django_capture_on_commit_callbacks
 ):
-    """ticket.created, message.created and the web chat visitor check: one query each, no
-    ``SET search_path`` (the subscribers run in the tenant that published)."""
+    """ticket.created, message.created, the web chat visitor check and the chatbot's gate (no
+    usable flow, no run): one query each, no ``SET search_path`` (the subscribers run in the
+    tenant that published)."""
     items = SampleProvider().parse_inbound(body_of(text_item("e1", "chat-1", "Olá")))
     [stored] = inbound_events_record(connection=connection, items=items)
     with CaptureQueriesContext(db) as processing, django_capture_on_commit_callbacks() as run:
@@ -92,5 +98,5 @@ def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     with CaptureQueriesContext(db) as after_commit:
         for callback in run:
             callback()
-    assert len(after_commit) == 3  # one per handler: ticket row, message row, web chat check
+    assert len(after_commit) == 4  # ticket row, message row, web chat check, chatbot gate
     assert len(processing) > len(after_commit)

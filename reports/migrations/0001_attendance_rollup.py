@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('connections', '0002_routing_moved_to_tickets'),
         ('contacts', '0002_contactimport'),
-        ('tickets', '0005_report_indexes'),
+        ('tickets', '0008_report_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

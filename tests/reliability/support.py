@@ -122,6 +122,7 @@ _PATH_KINDS = {
     ("messages", "public_id"): "message",
     ("connections", "public_id"): "connection",
     ("queues", "id"): "queue",
+    ("business-hours/queues", "id"): "queue",
     ("users", "id"): "user",
     ("quick-replies", "id"): "quick_reply",
     ("tags", "tag_id"): "tag",

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.presence import AWAY, presence_leave, presence_touch
 from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import signed_in_client
-from realtime.presence import AWAY, presence_leave, presence_touch
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.tests.factories import QueueFactory, TicketFactory

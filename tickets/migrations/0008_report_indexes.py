@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('connections', '0002_routing_moved_to_tickets'),
         ('contacts', '0002_contactimport'),
-        ('tickets', '0004_connectionrouting'),
+        ('tickets', '0007_ticketevent_kind_bot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
