@@ -100,6 +100,13 @@ MODULES: list[ModuleSpec] = [
         requires=("seed",),
     ),
     ModuleSpec(
+        "reports",
+        "bench.reports",
+        "Reports dashboard at 30 days and a year (100k tickets)",
+        420,
+        requires=("seed",),
+    ),
+    ModuleSpec(
         "B2",
         "bench.api_load",
         "B2 agent API under concurrency (gunicorn + locust)",

@@ -76,19 +76,46 @@ def flow_on_message_created(event: MessageCreated) -> None:
     flow_message_received(message_id=event.message_id)
 
 
+# --------------------------------------------------------------------------- reports
+def attendance_on_ticket_changed(
+    event: TicketCreated | TicketUpdated | TicketTransferred | TicketClosed,
+) -> None:
+    """Recompute the ticket's row of the reports' attendance rollup."""
+    from reports.tasks import attendances_refresh_task
+
+    attendances_refresh_task.apply_async(args=(event.ticket_id,))
+
+
+def attendance_on_message_created(event: MessageCreated) -> None:
+    """A message may be the first inbound, the first response or a bot hand-over."""
+    from reports.tasks import attendance_refresh_for_message_task
+
+    attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
-    TicketCreated: [realtime.on_ticket_created, distribution_on_ticket_entered_queue],
-    TicketUpdated: [realtime.on_ticket_updated],
-    TicketTransferred: [realtime.on_ticket_transferred, distribution_on_ticket_entered_queue],
-    TicketClosed: [realtime.on_ticket_closed],
+    # Reports: each change of a ticket refreshes its attendance row (reports.tasks).
+    TicketCreated: [
+        realtime.on_ticket_created,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+    ],
+    TicketUpdated: [realtime.on_ticket_updated, attendance_on_ticket_changed],
+    TicketTransferred: [
+        realtime.on_ticket_transferred,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+    ],
+    TicketClosed: [realtime.on_ticket_closed, attendance_on_ticket_changed],
     MessageCreated: [
         realtime.on_message_created,
         webchat_visitor_on_message_created,
         flow_on_message_created,
+        attendance_on_message_created,
     ],
     MessageUpdated: [realtime.on_message_updated],
     MessageStatusChanged: [realtime.on_message_status_changed],

@@ -90,6 +90,7 @@ TENANT_APPS = [
     "tickets",
     "channels_integrations",
     "automation",
+    "reports",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
