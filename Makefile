@@ -7,7 +7,7 @@ REQS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
+.PHONY: help install chromium hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -19,16 +19,19 @@ $(STAMP): $(REQS)
 
 install: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed)
 
+chromium: install ## A chromium for the browser tests: Debian's (apt-get) when missing, else Playwright's
+	@bash scripts/ensure_chromium.sh
+
 hooks: install ## Check each commit: ruff, ruff format, mypy on the changed files, migrations
 	$(BIN)/pre-commit install
 
 run: install ## Run the whole app with a demo tenant (daphne :$(PORT), worker, beat); Ctrl-C stops it
 	PORT=$(PORT) $(BIN)/python scripts/dev_up.py
 
-test: install ## The whole suite: pytest, ruff, mypy, import-linter, migrations check
+test: install chromium ## The whole suite: pytest, ruff, mypy, import-linter, migrations check
 	$(MAKE) --no-print-directory pytest lint typecheck imports migrations-check
 
-pytest: install ## Only the pytest suite
+pytest: install chromium ## Only the pytest suite
 	$(BIN)/pytest
 
 lint: install ## ruff lint and format check

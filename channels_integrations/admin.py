@@ -1,4 +1,5 @@
-"""The tenant Django admin for the pipelines' records (inbound events, outbound deliveries)."""
+"""The tenant Django admin for the pipelines' records (inbound events, outbound deliveries,
+blocked contacts' messages)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from channels_integrations.models import InboundEvent, OutboundDelivery
+from channels_integrations.models import BlockedMessage, InboundEvent, OutboundDelivery
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -48,3 +49,13 @@ class OutboundDeliveryAdmin(_ReadOnlyAdmin):
     list_filter = ["status", "connection"]
     list_select_related = ["connection", "message"]
     search_fields = ["idempotency_key", "provider_message_id"]
+
+
+@admin.register(BlockedMessage)
+class BlockedMessageAdmin(_ReadOnlyAdmin):
+    """Messages of blocked contacts, kept for audit; they never reached a ticket."""
+
+    list_display = ["contact", "connection", "kind", "received_at"]
+    list_filter = ["connection"]
+    list_select_related = ["contact", "connection"]
+    search_fields = ["body", "contact__name"]

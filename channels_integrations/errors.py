@@ -47,3 +47,19 @@ class WidgetThrottled(ApplicationError):
     code = "throttled"
     http_status = status.HTTP_429_TOO_MANY_REQUESTS
     default_message = _("Too many messages. Wait a moment and try again.")
+
+
+class InboundEventNotReplayable(ApplicationError):
+    """Only events whose processing failed and quarantined parts can be retried."""
+
+    code = "inbound_event_not_replayable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Only failed or quarantined inbound events can be retried.")
+
+
+class InboundItemStillMalformed(ApplicationError):
+    """Replaying a quarantined part: the provider's parser still cannot read it."""
+
+    code = "inbound_item_still_malformed"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("The item still cannot be read.")

@@ -9,12 +9,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from core.models import BaseModel
 
 
 class InboundEvent(BaseModel):
-    """One item of a provider webhook (a customer message, an edit or a delivery status),
-    stored before it is processed so that nothing acknowledged is ever lost.
+    """One item of a provider webhook (a customer message, an edit, a delivery status or an
+    error the provider reports about the account), stored before it is processed so that
+    nothing acknowledged is ever lost. A part of a body that cannot be read as an item is
+    stored too, ``quarantined`` with its reason in ``last_error``, for a tenant admin to see
+    and replay; so is an event whose processing ``failed``.
 
     ``item`` is the neutral item the adapter parsed, including the provider's own raw piece of
     the body for that item: a webhook body may carry items of several connections (and so of
@@ -25,11 +29,14 @@ class InboundEvent(BaseModel):
     class Kind(models.TextChoices):
         MESSAGE = "message", _("Message")
         STATUS = "status", _("Status")
+        ERROR = "error", _("Provider error")
+        MALFORMED = "malformed", _("Unreadable item")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         PROCESSED = "processed", _("Processed")
         FAILED = "failed", _("Failed")
+        QUARANTINED = "quarantined", _("Quarantined")
 
     connection = models.ForeignKey(
         ChannelConnection, on_delete=models.PROTECT, related_name="inbound_events"
@@ -58,10 +65,45 @@ class InboundEvent(BaseModel):
                 condition=Q(status="received"),
                 name="inboundevent_waiting_idx",
             ),
+            # The admins' review page: failed and quarantined events, newest first.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(status__in=["failed", "quarantined"]),
+                name="inboundevent_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.provider_event_id}"
+
+
+class BlockedMessage(BaseModel):
+    """A message of a blocked contact: kept for audit (admins read it on the contact), never
+    put on a ticket, so it opens none, greets nobody, runs no bot and notifies nobody.
+
+    Its text and what it carried are kept; an attached file is described, not downloaded.
+    One per inbound event, so processing an event twice keeps it once.
+    """
+
+    event = models.OneToOneField(InboundEvent, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="blocked_messages")
+    connection = models.ForeignKey(ChannelConnection, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16)
+    body = models.TextField(blank=True, default="")
+    media_name = models.CharField(max_length=255, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("message of a blocked contact")
+        verbose_name_plural = _("messages of blocked contacts")
+        indexes = [
+            # The contact page's list, newest first.
+            models.Index(fields=["contact", "-received_at"], name="blockedmessage_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"blocked message of {self.contact_id}"
 
 
 class OutboundDelivery(BaseModel):

@@ -7,8 +7,11 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from accounts.models import User
+from channels_integrations.models import BlockedMessage, InboundEvent
 from connections.errors import ConnectionNotFound
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from core.selectors import get_visible_or_404
 
 
@@ -20,3 +23,36 @@ def connections_list() -> QuerySet[ChannelConnection]:
 def connection_get(*, public_id: UUID | str) -> ChannelConnection:
     """One connection of the tenant by its public id; 404 ``not_found`` otherwise."""
     return get_visible_or_404(connections_list(), ConnectionNotFound, public_id=public_id)
+
+
+BLOCKED_MESSAGES_SHOWN = 50
+
+
+def blocked_messages_of(*, contact: Contact, user: User) -> list[BlockedMessage]:
+    """The latest messages a blocked contact sent (admins only: agents get none), with their
+    connection, in one query."""
+    if not user.is_admin:
+        return []
+    return list(
+        BlockedMessage.objects.filter(contact=contact).select_related("connection")[
+            :BLOCKED_MESSAGES_SHOWN
+        ]
+    )
+
+
+# The review page shows at most this many events (newest first); the rest wait their turn.
+INBOUND_REVIEW_LIMIT = 200
+
+
+def inbound_events_for_review(*, status: str = "") -> QuerySet[InboundEvent]:
+    """The tenant's inbound events an admin may retry: ``failed`` and ``quarantined`` ones (or
+    only those of ``status``), newest first, with their connection; at most
+    ``INBOUND_REVIEW_LIMIT``."""
+    statuses: list[str] = [InboundEvent.Status.FAILED, InboundEvent.Status.QUARANTINED]
+    if status in statuses:
+        statuses = [status]
+    return (
+        InboundEvent.objects.filter(status__in=statuses)
+        .select_related("connection")
+        .order_by("-created_at", "-id")[:INBOUND_REVIEW_LIMIT]
+    )

@@ -29,6 +29,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403: the API's error shape under /api/, a styled page elsewhere."""
+    if _is_api(request):
+        body = error_body("permission_denied", _("You do not have permission to do this."))
+        return JsonResponse(body, status=403)
+    return render(request, "403.html", status=403)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """400 for requests Django refuses before any view runs (a suspicious operation); a body
     over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413. The API's error shape under /api/."""

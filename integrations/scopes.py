@@ -30,6 +30,7 @@ FAMILIES: dict[str, str | Promise] = {
     "settings": _("Account settings"),
     "webhooks": _("Webhooks"),
     "reports": _("Reports"),
+    "automation": _("Chatbot flows and business hours"),
 }
 
 ENDPOINT_SCOPES: dict[str, str] = {
@@ -99,6 +100,25 @@ ENDPOINT_SCOPES: dict[str, str] = {
     "connection-enable": "connections",
     "connection-disable": "connections",
     "connection-check": "connections",
+    # automation
+    "business-hours": "automation",
+    "business-hours-queue": "automation",
+    "flows": "automation",
+    "flow": "automation",
+    "flow-duplicate": "automation",
+    "flow-export": "automation",
+    "flow-rollback": "automation",
+    "flow-test-run": "automation",
+    "flow-version": "automation",
+    "flow-versions": "automation",
+    "flows-import": "automation",
+    "flows-media": "automation",
+    "flows-validate": "automation",
+    # reports
+    "reports-summary": "reports",
+    "reports-series": "reports",
+    "reports-queues": "reports",
+    "reports-agents": "reports",
     # webhooks
     "webhook-list": "webhooks",
     "webhook-detail": "webhooks",
@@ -117,6 +137,8 @@ KEY_REFUSED: frozenset[str] = frozenset(
         "token-obtain",
         "token-refresh",
         "logout",
+        # An agent's own availability belongs to the person, not to a system.
+        "me-status",
         "api-key-list",
         "api-key-detail",
         "api-key-revoke",

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts import presence
 from accounts.models import User
-from realtime import presence
 from realtime.broadcast import ephemeral, ephemeral_envelope
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
@@ -29,7 +29,7 @@ from tenants.realtime import CLOSE_UNAUTHENTICATED, session_group
 from tenants.tenancy import current_schema, run_in_tenant
 from tickets.errors import TicketNotFound
 from tickets.models import Ticket
-from tickets.selectors import ticket_audience, ticket_get_for_agent
+from tickets.selectors import ticket_audience, ticket_by_public_id, ticket_get_for_agent
 
 RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets through two groups
 TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
@@ -63,7 +63,9 @@ def _ticket_for(user: User, public_id: Any) -> Ticket | None:
 
 
 def _viewers_update(user: User, channel: str, public_id: Any, start: bool) -> Any:
-    ticket = _ticket_for(user, public_id)
+    # Stopping needs no visibility: a ticket transferred out of the viewer's queues must drop
+    # them from its viewers, or its new agent keeps seeing them "on" it.
+    ticket = _ticket_for(user, public_id) if start else ticket_by_public_id(str(public_id))
     if ticket is None:
         return None
     if start:

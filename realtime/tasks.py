@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from realtime.presence import presence_sweep, presence_tenants
+from accounts.presence import presence_sweep, presence_tenants
 from tenants.models import Tenant
 from tenants.tenancy import tenant_scope
 

@@ -7,7 +7,7 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
   ``/file/bot<token>/<file_path>``.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
@@ -15,7 +15,10 @@ documentation:
   ``{"id"}``, media URL ``{"url", "mime_type", "sha256", "file_size", "id"}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); Messenger and
   Instagram Send API ``{"recipient_id", "message_id"}``
-  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); errors
+  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); the User
+  Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
+  ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
+  Instagram), or error 230 (no consent); errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
 """
 
@@ -78,6 +81,9 @@ class Simulator:
     account_faults: dict[str, Faults] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
+    # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
+    profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
@@ -285,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "first_name": "Simulated Bot",
                 "username": f"sim_{bot_id}_bot",
             }
-        elif method in {"setWebhook", "deleteWebhook"}:
+        elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")
@@ -368,6 +374,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "id": account,
                 },
             )
+        elif verb == "GET" and account in self.sim.profiles:
+            self._profile(account)
         elif verb == "GET":  # an account asked for its fields (credential checks)
             self._json(
                 200,
@@ -382,6 +390,27 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             self._json(404, {"error": {"message": "Unknown path", "code": 100}})
+
+    def _profile(self, user_id: str) -> None:
+        """The User Profile API: the asked ``fields`` of a customer, or Meta's consent error."""
+        profile = self.sim.profiles[user_id]
+        if profile is None:
+            self._json(
+                400,
+                {
+                    "error": {
+                        "message": "(#230) User consent is required to access user profile",
+                        "type": "OAuthException",
+                        "code": 230,
+                        "fbtrace_id": "SIMULATED",
+                    }
+                },
+            )
+            return
+        query = parse_qs(urlsplit(self.path).query)
+        asked = ",".join(query.get("fields", [])).split(",")
+        answer = {key: value for key, value in profile.items() if key in asked}
+        self._json(200, {**answer, "id": user_id})
 
 
 def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:

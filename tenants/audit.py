@@ -1,5 +1,5 @@
-"""The audit trail of security-relevant attempts, as structured records on the
-``tiktickets.audit`` logger (configured in settings ``LOGGING``).
+"""The audit trail of security-relevant attempts and of operators' interventions, as
+structured records on the ``tiktickets.audit`` logger (configured in settings ``LOGGING``).
 
 Each record's message says what happened; its fields (``audit_event``, ``tenant_schema``,
 ``user_id`` and the event's own) are attributes of the log record, for a log shipper to index.
@@ -25,14 +25,28 @@ def audit_hash(value: str) -> str:
     return salted_hmac("tiktickets.audit", value, algorithm="sha256").hexdigest()
 
 
-def audit_warning(event: str, *, user_id: int | None, **fields: Any) -> None:
-    """Log a refused attempt (``event``) by ``user_id`` in the current tenant."""
+def _audit(level: int, event: str, user_id: int | None, fields: dict[str, Any]) -> None:
     record = {
         "audit_event": event,
         "tenant_schema": current_tenant().schema_name,
         "user_id": user_id,
         **fields,
     }
-    logger.warning(
-        "%s %s", event, " ".join(f"{key}={value}" for key, value in record.items()), extra=record
+    logger.log(
+        level,
+        "%s %s",
+        event,
+        " ".join(f"{key}={value}" for key, value in record.items()),
+        extra=record,
     )
+
+
+def audit_warning(event: str, *, user_id: int | None, **fields: Any) -> None:
+    """Log a refused attempt (``event``) by ``user_id`` in the current tenant."""
+    _audit(logging.WARNING, event, user_id, fields)
+
+
+def audit_info(event: str, *, user_id: int | None, **fields: Any) -> None:
+    """Log an intervention (``event``) done by ``user_id`` in the current tenant (``None``: an
+    operator at the command line, whose ``via`` field says so)."""
+    _audit(logging.INFO, event, user_id, fields)

@@ -12,14 +12,18 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from core.models import BaseModel
 
-# Schema names end up in channel-layer group names, cache keys and file paths, which accept only
-# a narrow alphabet; django-tenants itself would accept spaces and non-ASCII.
-SLUG_REGEX = r"^[a-z][a-z0-9_]{1,39}$"
+# Schema names end up in host names, channel-layer group names, cache keys and file paths, which
+# accept only a narrow alphabet; django-tenants itself would accept spaces and non-ASCII. A new
+# slug is a DNS label: letters, digits and hyphens ("_" is not valid in a host name, and Django
+# refuses such a Host), starting with a letter and not ending with a hyphen.
+SLUG_REGEX = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+# What the table accepts: also the underscores of tenants created before hyphens were allowed.
+SCHEMA_NAME_REGEX = r"^[a-z][a-z0-9_-]{1,39}$"
 slug_validator = RegexValidator(
     SLUG_REGEX,
     _(
-        "Use 2 to 40 characters: lower-case letters, digits and underscores, "
-        "starting with a letter."
+        "Use 2 to 40 characters: lower-case letters, digits and hyphens, starting with a "
+        "letter and not ending with a hyphen."
     ),
     code="invalid_slug",
 )
@@ -82,7 +86,8 @@ class Tenant(TenantMixin, BaseModel):
         verbose_name_plural = _("tenants")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(schema_name__regex=SLUG_REGEX) | models.Q(schema_name="public"),
+                condition=models.Q(schema_name__regex=SCHEMA_NAME_REGEX)
+                | models.Q(schema_name="public"),
                 name="tenant_schema_name_format",
             ),
             models.CheckConstraint(

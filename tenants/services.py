@@ -56,6 +56,20 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
 
 
+def _locale_errors(*, time_zone: str, language: str) -> dict[str, list[str]]:
+    """What is wrong with a tenant's time zone and language, per field (empty: nothing)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = _messages(exc)
+    if language not in Tenant.Language.values:
+        errors["language"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tenant.Language.values)}
+        ]
+    return errors
+
+
 def _validate_provisioning(
     *,
     name: str,
@@ -92,14 +106,7 @@ def _validate_provisioning(
             validate_password(admin_password, user=probe)
         except ValidationError as exc:
             errors["admin_password"] = _messages(exc)
-    try:
-        validate_time_zone(time_zone)
-    except ValidationError as exc:
-        errors["time_zone"] = _messages(exc)
-    if language not in Tenant.Language.values:
-        errors["language"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tenant.Language.values)}
-        ]
+    errors.update(_locale_errors(time_zone=time_zone, language=language))
     if max_users < 1:
         errors["max_users"] = [_("A tenant needs room for at least one user.")]
     if max_channels < 0:
@@ -248,6 +255,19 @@ def tenant_limits_update(
     return tenant
 
 
+@transaction.atomic
+def tenant_locale_update(*, tenant: Tenant, time_zone: str, language: str) -> Tenant:
+    """Change the tenant's time zone and default language (the one of users who chose none)."""
+    errors = _locale_errors(time_zone=time_zone, language=language)
+    if errors:
+        raise FieldValidationError(errors)
+    with public_scope():
+        tenant.time_zone = time_zone
+        tenant.language = language
+        tenant.save(update_fields=["time_zone", "language", "updated_at"])
+    return tenant
+
+
 def tenant_public_ensure() -> Tenant:
     """Create the public tenant (the platform) on the base domain if missing; idempotent."""
     with public_scope(), transaction.atomic():
@@ -270,6 +290,9 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
     for key, value in values.items():
         if key not in TENANT_SETTINGS:
             errors[key] = [_("Unknown setting.")]
+            continue
+        if not TENANT_SETTINGS[key].available:
+            errors[key] = [_("No channel supports this setting yet.")]
             continue
         try:
             cleaned[key] = setting_validate(key, value)

@@ -47,6 +47,14 @@ class MessageCreated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class MessageReceived(DomainEvent):
+    """A customer's message was stored (published with its ``MessageCreated``): what reacts to
+    customers (business hours) subscribes here instead of to every message."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
 class MessageUpdated(DomainEvent):
     """The body was edited."""
 

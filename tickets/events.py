@@ -71,6 +71,21 @@ def event_ticket_returned(
     return _record(ticket, Kind.RETURNED, by, from_agent=_user_ref(from_agent))
 
 
+def event_ticket_auto_assigned(
+    *, ticket: Ticket, agent: User, queue: Queue | None, mode: str
+) -> TicketEvent:
+    """Distribution gave the ticket to ``agent`` (no actor: nobody picked it)."""
+    return _record(
+        ticket,
+        Kind.AUTO_ASSIGNED,
+        None,
+        to_agent=_user_ref(agent),
+        to_agent_name=str(agent),
+        queue=_queue_ref(queue),
+        mode=mode,
+    )
+
+
 def event_ticket_closed(*, ticket: Ticket, by: User | None, automatic: bool = False) -> TicketEvent:
     kind = Kind.AUTO_CLOSED if automatic else Kind.CLOSED
     return _record(ticket, kind, by, protocol=ticket.protocol)
@@ -117,6 +132,12 @@ def event_contact_merged(
     *, ticket: Ticket, by: User | None, merged_contact: dict[str, Any]
 ) -> TicketEvent:
     return _record(ticket, Kind.CONTACT_MERGED, by, merged_contact=merged_contact)
+
+
+def event_bot_step(*, ticket: Ticket, step: str, **data: Any) -> TicketEvent:
+    """A step of the chatbot on this ticket (``step``: entered_node, answer_matched,
+    not_understood, retry_limit, close_keyword, inactivity, handed_over...)."""
+    return _record(ticket, Kind.BOT, None, step=step, **data)
 
 
 def event_ticket_deleted(*, ticket: Ticket, by: User) -> TicketEvent:

@@ -55,6 +55,10 @@ ALLOWED_MIME_TYPES: dict[str, str] = {
     "text/csv": Kind.DOCUMENT,
 }
 
+# ``Message.media_error`` while an announced file is still being downloaded (retries run); the
+# message is shown at once and the file fills in when it arrives.
+MEDIA_LOADING = "media_loading"
+
 # Shown inline by the browser; everything else is downloaded.
 _INLINE_KINDS = {Kind.IMAGE, Kind.AUDIO, Kind.VIDEO}
 
@@ -77,6 +81,16 @@ def media_name_clean(name: str) -> str:
     except Exception:  # SuspiciousFileOperation for names like ".." or ""
         cleaned = ""
     return cleaned[:200] or "file"
+
+
+def media_display_name(name: str) -> str:
+    """The name a file is shown and downloaded under: the sender's own name (spaces, accents
+    and all) without directories and without control or formatting characters (a right-to-left
+    override could disguise ``gpj.exe`` as ``exe.jpg``). The stored path uses
+    ``media_name_clean`` instead; ``Content-Disposition`` encodes this one (RFC 6266)."""
+    base = os.path.basename(name.replace("\\", "/"))
+    shown = "".join(char for char in base if char.isprintable()).strip()
+    return shown[:255] or "file"
 
 
 def media_validate(*, file: File, name: str = "", mime: str = "") -> MediaInfo:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +19,23 @@ from contacts.models import Contact, color_validator
 from core.models import BaseModel
 from tenants.tenancy import tenant_media_path
 
+if TYPE_CHECKING:
+    from tickets.message_display import MessageDisplay
+
 
 class Queue(BaseModel):
-    """A team inbox (e.g. "Sales"); agents see the tickets of the queues they belong to."""
+    """A team inbox (e.g. "Sales"); agents see the tickets of the queues they belong to.
+
+    ``distribution`` says how its waiting tickets are handed to its online agents without
+    anybody picking them (automation.services.distribution); ``agent_capacity`` is the most
+    tickets (pending or open, in any queue) an agent may hold for this queue to give them one.
+    """
+
+    class Distribution(models.TextChoices):
+        NONE = "none", _("None: agents pick tickets")
+        ROUND_ROBIN = "round_robin", _("Round-robin")
+        LEAST_BUSY = "least_busy", _("Least busy")
+        CAPACITY = "capacity", _("By capacity")
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     color = models.CharField(
@@ -29,11 +46,33 @@ class Queue(BaseModel):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="queues", blank=True, verbose_name=_("agents")
     )
+    distribution = models.CharField(
+        _("automatic distribution"),
+        max_length=16,
+        choices=Distribution.choices,
+        default=Distribution.NONE,
+    )
+    agent_capacity = models.PositiveSmallIntegerField(
+        _("tickets per agent"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_(
+            "Most pending or open tickets an agent may hold to receive one from this queue "
+            "(required for distribution by capacity; empty: no limit)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(distribution="capacity") | Q(agent_capacity__isnull=False),
+                name="queue_capacity_distribution_has_capacity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -81,7 +120,8 @@ class Ticket(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        # "Waiting" everywhere (inbox tab, header, filters): one word for the state.
+        PENDING = "pending", _("Waiting")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
@@ -170,6 +210,10 @@ class Ticket(BaseModel):
                 name="ticket_active_activity_idx",
             ),
             models.Index(fields=["contact", "-created_at"], name="ticket_contact_history_idx"),
+            # Reports leave out soft-deleted tickets without joining every ticket.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="ticket_deleted_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +232,7 @@ class TicketEvent(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         TRANSFERRED = "transferred", _("Transferred")
         RETURNED = "returned", _("Returned to the queue")
+        AUTO_ASSIGNED = "auto_assigned", _("Assigned automatically")
         CLOSED = "closed", _("Closed")
         AUTO_CLOSED = "auto_closed", _("Closed for inactivity")
         REOPENED = "reopened", _("Reopened")
@@ -201,6 +246,8 @@ class TicketEvent(models.Model):
         CONTACT_MERGED = "contact_merged", _("Contact merged")
         DELETED = "deleted", _("Deleted")
         RESTORED = "restored", _("Restored")
+        # A step of the chatbot (automation): node entered, answer matched, retry, hand-over.
+        BOT = "bot", _("Bot")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -217,7 +264,13 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         indexes = [
-            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx")
+            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx"),
+            # Reports: the entries in which agents take tickets, by period (reports.selectors).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=["accepted", "transferred", "reopened", "created"]),
+                name="ticketevent_taken_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,6 +392,14 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.public_id}"
+
+    @cached_property
+    def display(self) -> MessageDisplay:
+        """How the message is shown (``tickets.message_display``): never empty, whatever its
+        kind."""
+        from tickets.message_display import message_display
+
+        return message_display(self)
 
     def preview(self, length: int = 80) -> str:
         text = self.body or self.media_name or self.get_kind_display()

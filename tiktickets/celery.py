@@ -57,6 +57,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/2"),
         "args": ("channels_integrations.tasks.inbound_events_sweep_task",),
     },
+    # Every minute: move each tenant's tickets that stayed silent inside the chatbot past their
+    # flow's inactivity rule, telling the customer.
+    "automation-flows-inactivity": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("automation.tasks.flow_runs_inactive_task",),
+    },
     # Every 2 minutes: re-enqueue each tenant's outbound deliveries whose task was lost, and give
     # a delivery to dispatched messages that never got one.
     "channels-outbound-sweep": {

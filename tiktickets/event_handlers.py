@@ -17,6 +17,7 @@ from tickets.domain_events import (
     MessageCreated,
     MessageDeleted,
     MessageDispatched,
+    MessageReceived,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -41,19 +42,92 @@ def webchat_visitor_on_message_created(event: MessageCreated) -> None:
     webchat_visitor_notify(message_id=event.message_id)
 
 
+# --------------------------------------------------------------------------- automation
+def out_of_hours_on_message_received(event: MessageReceived) -> None:
+    """A customer wrote: the out-of-hours notice, when the ticket's schedule is closed."""
+    from automation.tasks import out_of_hours_notice_send_task
+
+    out_of_hours_notice_send_task.delay(event.message_id)
+
+
+def distribution_on_ticket_entered_queue(event: TicketCreated | TicketTransferred) -> None:
+    """A ticket entered a queue (new from a connection, or transferred): distribute it when
+    the queue does (the task checks that it is waiting, unassigned, in such a queue)."""
+    from automation.tasks import ticket_distribute_task
+
+    ticket_distribute_task.delay(event.ticket_id)
+
+
+def distribution_on_agent_online(event: UserPresenceChanged) -> None:
+    """An agent came online (or back from away): the tickets waiting in their queues."""
+    if event.status != "online":
+        return
+    from automation.tasks import agent_backlog_distribute_task
+
+    agent_backlog_distribute_task.delay(event.user_id)
+
+
+def flow_on_message_created(event: MessageCreated) -> None:
+    """A customer's message is committed: the chatbot attaches to a new ticket or reads the
+    answer. Runs right here, in the worker that stored the message (the inbound worker for
+    every channel), so the bot adds no second path and no queue hop; its own messages go out
+    through the outbound pipeline."""
+    from automation.services.flow_runs import flow_message_received
+
+    flow_message_received(message_id=event.message_id)
+
+
+# --------------------------------------------------------------------------- reports
+def attendance_on_ticket_changed(
+    event: TicketCreated | TicketUpdated | TicketTransferred | TicketClosed,
+) -> None:
+    """Recompute the ticket's row of the reports' attendance rollup."""
+    from reports.tasks import attendances_refresh_task
+
+    attendances_refresh_task.apply_async(args=(event.ticket_id,))
+
+
+def attendance_on_message_created(event: MessageCreated) -> None:
+    """A message may be the first inbound, the first response or a bot hand-over."""
+    from reports.tasks import attendance_refresh_for_message_task
+
+    attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
-    # (and outbound webhooks: integrations/handlers.py stores deliveries for subscribers)
-    TicketCreated: [realtime.on_ticket_created, webhooks.webhooks_on_ticket_created],
-    TicketUpdated: [realtime.on_ticket_updated, webhooks.webhooks_on_ticket_updated],
-    TicketTransferred: [realtime.on_ticket_transferred, webhooks.webhooks_on_ticket_transferred],
-    TicketClosed: [realtime.on_ticket_closed, webhooks.webhooks_on_ticket_closed],
+    # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
+    # webhooks: integrations/handlers.py stores deliveries for subscribers.
+    TicketCreated: [
+        realtime.on_ticket_created,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_created,
+    ],
+    TicketUpdated: [
+        realtime.on_ticket_updated,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_updated,
+    ],
+    TicketTransferred: [
+        realtime.on_ticket_transferred,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_transferred,
+    ],
+    TicketClosed: [
+        realtime.on_ticket_closed,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_closed,
+    ],
     MessageCreated: [
         realtime.on_message_created,
         webchat_visitor_on_message_created,
+        flow_on_message_created,
+        attendance_on_message_created,
         webhooks.webhooks_on_message_created,
     ],
     MessageUpdated: [realtime.on_message_updated, webhooks.webhooks_on_message_updated],
@@ -69,6 +143,8 @@ SUBSCRIBERS: SubscriberTable = {
         realtime.on_connection_status_changed,
         webhooks.webhooks_on_connection_status_changed,
     ],
-    UserPresenceChanged: [realtime.on_user_presence_changed],
+    UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
+    # automation: out-of-hours notices (business hours).
+    MessageReceived: [out_of_hours_on_message_received],
     AgentAccessChanged: [realtime.on_agent_access_changed],
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.presence import AWAY, ONLINE, presence_chosen_away, presence_status
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
@@ -32,13 +33,43 @@ class TenantOutputSerializer(serializers.Serializer):
     language = serializers.CharField()
 
 
+class MeStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[(ONLINE, "available"), (AWAY, "away")],
+        help_text="online: available for tickets; away: out of automatic distribution",
+    )
+
+
 class MeOutputSerializer(serializers.ModelSerializer[User]):
     tenant = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(
+        help_text="presence: online, away or offline (no live socket)"
+    )
+    chosen_away = serializers.SerializerMethodField(
+        help_text='the user set themselves "away" (PUT me/status/)'
+    )
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "role", "language", "is_active", "last_seen_at", "tenant"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "language",
+            "is_active",
+            "last_seen_at",
+            "status",
+            "chosen_away",
+            "tenant",
+        ]
         read_only_fields = fields
+
+    def get_status(self, user: User) -> str:
+        return presence_status(user.pk)
+
+    def get_chosen_away(self, user: User) -> bool:
+        return presence_chosen_away(user.pk)
 
     def get_tenant(self, user: User) -> dict[str, str]:
         return dict(TenantOutputSerializer(self.context["tenant"]).data)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="token-refresh"),
     path("auth/logout/", views.LogoutApi.as_view(), name="logout"),
     path("me/", views.MeApi.as_view(), name="me"),
+    path("me/status/", views.MeStatusApi.as_view(), name="me-status"),
 ]

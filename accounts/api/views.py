@@ -13,11 +13,13 @@ from accounts import services
 from accounts.api.serializers import (
     LogoutInputSerializer,
     MeOutputSerializer,
+    MeStatusInputSerializer,
     TokenObtainInputSerializer,
     TokenPairOutputSerializer,
     TokenRefreshInputSerializer,
 )
 from accounts.authentication import TenantJWTAuthentication
+from accounts.presence import presence_choose
 from accounts.requests import AuthenticatedRequest
 from accounts.tokens import issue_token_pair
 from core.client_ip import client_ip
@@ -77,4 +79,19 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request: AuthenticatedRequest) -> Response:
+        return Response(MeOutputSerializer(request.user, context={"tenant": current_tenant()}).data)
+
+
+class MeStatusApi(APIView):
+    """PUT: the signed-in user sets themselves away or available (``online``)."""
+
+    @extend_schema(
+        operation_id="me_status_set",
+        request=MeStatusInputSerializer,
+        responses={200: MeOutputSerializer},
+    )
+    def put(self, request: AuthenticatedRequest) -> Response:
+        data = MeStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        presence_choose(user_id=request.user.pk, status=data.validated_data["status"])
         return Response(MeOutputSerializer(request.user, context={"tenant": current_tenant()}).data)

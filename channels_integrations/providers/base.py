@@ -8,11 +8,15 @@ and returns or takes plain values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from connections.models import ChannelConnection
 from connections.providers.base import ConnectionProvider
@@ -49,6 +53,9 @@ class InboundMessage:
     sent_at: datetime | None = None
     is_edit: bool = False  # replaces the body of ``provider_message_id``
     is_deletion: bool = False  # the customer deleted ``provider_message_id``
+    # An echo: a message the business sent to ``external_id`` (from this platform or another
+    # tool, e.g. the Page inbox), stored as outbound unless ``provider_message_id`` is ours.
+    is_echo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     # Shared-URL providers only: the account the item is addressed to (a Meta phone number id
@@ -75,7 +82,66 @@ class InboundStatus:
     route_key: str = ""  # as in InboundMessage
 
 
-InboundItem = InboundMessage | InboundStatus
+@dataclass(frozen=True)
+class InboundAccountError:
+    """An error the provider reports about the connection's account rather than about one
+    message (WhatsApp's ``errors`` on a webhook's value: throughput limit, payment problem,
+    account locked): shown on the connection. ``error_code`` is ours (``meta_130429``),
+    ``error_detail`` the provider's own words."""
+
+    event_id: str
+    error_code: str
+    error_detail: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+@dataclass(frozen=True)
+class InboundMalformed:
+    """A part of a webhook body that should be an item but cannot be read (a message without
+    its id or sender): quarantined with ``reason`` instead of dropped. ``raw`` is a complete
+    body holding only that part, which ``parse_inbound`` reads again when an admin replays it;
+    ``event_id`` is derived from it, so a redelivery is quarantined once."""
+
+    event_id: str
+    reason: str
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+# Why a part was quarantined: the reason codes adapters use, with what admins read.
+MALFORMED_REASONS: dict[str, str | Promise] = {
+    "message_without_id": gettext_lazy("A message without its id"),
+    "message_without_sender": gettext_lazy("A message without its sender"),
+    "message_without_chat": gettext_lazy("A message without its chat"),
+    "status_without_id": gettext_lazy("A delivery status without the id of its message"),
+    "not_an_object": gettext_lazy("A part that is not a JSON object"),
+    "unreadable_content": gettext_lazy("A message whose parts have unexpected types"),
+}
+
+
+def malformed_reason_label(reason: str) -> str:
+    """What a quarantine reason code means, in the active language (the code if unknown)."""
+    return str(MALFORMED_REASONS.get(reason, reason))
+
+
+def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:
+    """The quarantine item of ``raw`` (a body of one unreadable part) for ``reason``."""
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return InboundMalformed(event_id=f"malformed:{digest[:40]}", reason=reason, raw=raw)
+
+
+InboundItem = InboundMessage | InboundStatus | InboundAccountError | InboundMalformed
+
+
+@dataclass(frozen=True)
+class ContactProfile:
+    """A customer's public profile as a provider's profile API gives it (Messenger and
+    Instagram webhooks carry only an id)."""
+
+    name: str = ""
+    avatar_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +203,18 @@ class ChannelProvider(ConnectionProvider):
     - ``""``: no webhooks (the web chat posts to the tenant host itself).
     """
 
+    # Providers whose webhooks carry no customer name: how such a contact is named until its
+    # profile is known ("Instagram user %(id)s", given the id's last four characters).
+    unnamed_contact: ClassVar[str | Promise] = ""
+
+    def contact_profile(
+        self, connection: ChannelConnection, external_id: str
+    ) -> ContactProfile | None:
+        """The customer's name and picture from the provider's profile API, for providers whose
+        webhooks do not carry them (None for the others); ``ProviderError`` when the provider
+        refuses (no consent, no permission) or cannot answer."""
+        return None
+
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to
         keep (bot username, phone display name); raises ``ProviderError`` when they do not."""
@@ -180,6 +258,17 @@ class ChannelProvider(ConnectionProvider):
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         """Neutral items of one webhook body. Pure: no database, no network."""
         raise NotImplementedError
+
+    def inbound_acknowledge(self, connection: ChannelConnection, item: InboundItem) -> None:
+        """Tell the provider an item was received, when it waits for that (Telegram's
+        answerCallbackQuery); called once per processing of the item, before its effect.
+        ``ProviderError`` is logged, never retried. Nothing to do for most providers."""
+
+    def error_reason(self, code: str, detail: str) -> str:
+        """A readable reason, in the active language, for an error the provider reported in a
+        webhook (a failed status, an account error): ``code`` is ours, ``detail`` the
+        provider's words, which are the reason when the provider declares nothing better."""
+        return detail or code
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""

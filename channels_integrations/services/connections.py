@@ -356,6 +356,15 @@ def connection_delete(*, connection: ChannelConnection, by: User) -> None:
         channel_routes_clear(connection_public_id=connection.public_id)
 
 
+def connection_error_report(*, connection: ChannelConnection, detail: str) -> ChannelConnection:
+    """The provider reported an error about the connection's account in a webhook (a
+    throughput limit, a payment problem): the connection shows it as its error until an admin
+    checks it again (``connection_check``). A disabled connection keeps its status."""
+    if connection.is_active:
+        _status_set(connection, Status.ERROR, detail)
+    return connection
+
+
 def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConnection:
     """Ask the provider again (credentials, then webhook) and record the status: how an admin
     clears an ``error`` after fixing the cause on the provider's side."""

@@ -23,18 +23,22 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection as db
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
-from channels_integrations.models import InboundEvent
+from channels_integrations.models import BlockedMessage, InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
     ChannelProvider,
+    ContactProfile,
+    InboundAccountError,
     InboundItem,
+    InboundMalformed,
     InboundMedia,
     InboundMessage,
     InboundStatus,
@@ -42,20 +46,25 @@ from channels_integrations.providers.base import (
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
+from channels_integrations.services.connections import connection_error_report
 from connections.models import ChannelConnection
+from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
-from tickets.media import media_validate
+from tickets.media import MEDIA_LOADING, media_validate
 from tickets.models import Message
 from tickets.services.messages import (
     ReceivedMessage,
     message_delete_by_contact,
     message_edit_by_contact,
+    message_media_fill,
+    message_reaction_remove_by_contact,
     message_receive,
+    message_record_sent_elsewhere,
     message_status_update,
     message_status_watermark,
 )
@@ -76,6 +85,8 @@ MEDIA_DOWNLOAD_FAILED = "media_download_failed"
 # (never refused: the message must not be lost). Providers send far less (WhatsApp and Telegram
 # 4,096 characters, Messenger 2,000, Instagram 1,000), so only a forged or broken body hits it.
 MESSAGE_TEXT_MAX_CHARS = 16_384
+# A customer's profile (Messenger, Instagram) is asked of the provider at most this often.
+CONTACT_PROFILE_REFRESH_SECONDS = 24 * 60 * 60
 
 
 class InboundRetryLater(Exception):
@@ -96,6 +107,7 @@ class WebhookReceipt:
     stored: int
     duplicates: int
     ignored: int = 0
+    quarantined: int = 0  # unreadable parts, stored aside (a redelivered one counts again)
 
 
 # --------------------------------------------------------------------------- item <-> JSON
@@ -111,10 +123,15 @@ def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
     for key in ("sent_at", "at"):
         if isinstance(data.get(key), datetime):
             data[key] = data[key].isoformat()
-    kind = (
-        InboundEvent.Kind.STATUS if isinstance(item, InboundStatus) else InboundEvent.Kind.MESSAGE
-    )
-    return kind, data
+    return _ITEM_KINDS[type(item)], data
+
+
+_ITEM_KINDS: dict[type[Any], str] = {
+    InboundMessage: InboundEvent.Kind.MESSAGE,
+    InboundStatus: InboundEvent.Kind.STATUS,
+    InboundAccountError: InboundEvent.Kind.ERROR,
+    InboundMalformed: InboundEvent.Kind.MALFORMED,
+}
 
 
 def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
@@ -125,6 +142,10 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
             values[key] = parse_datetime(values[key])
     if kind == InboundEvent.Kind.STATUS:
         return InboundStatus(**values)
+    if kind == InboundEvent.Kind.ERROR:
+        return InboundAccountError(**values)
+    if kind == InboundEvent.Kind.MALFORMED:
+        return InboundMalformed(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -165,7 +186,7 @@ _INSERT_EVENT = """
     INSERT INTO {table}
         (created_at, updated_at, connection_id, provider_event_id, kind, item, status,
          attempts, last_error)
-    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, 0, %s)
     ON CONFLICT (connection_id, provider_event_id) DO NOTHING
     RETURNING id
 """
@@ -175,13 +196,18 @@ def inbound_events_record(
     *, connection: ChannelConnection, items: Sequence[InboundItem]
 ) -> list[int]:
     """Store one ``InboundEvent`` per item, skipping event ids already stored for the
-    connection; returns the ids of the new rows (in the current tenant's schema)."""
+    connection; returns the ids of the new rows to process (in the current tenant's schema).
+    Unreadable parts (``InboundMalformed``) are stored quarantined, logged, and not returned."""
     sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
     now = timezone.now()
     created: list[int] = []
     with db.cursor() as cursor:
         for item in items:
             kind, data = inbound_item_to_json(item)
+            quarantined = isinstance(item, InboundMalformed)
+            status = InboundEvent.Status.RECEIVED
+            if quarantined:
+                status = InboundEvent.Status.QUARANTINED
             cursor.execute(
                 sql,
                 [
@@ -191,16 +217,26 @@ def inbound_events_record(
                     data["event_id"][:255],
                     kind,
                     json.dumps(data),
-                    InboundEvent.Status.RECEIVED,
+                    status,
+                    data["reason"][:500] if quarantined else "",
                 ],
             )
             row = cursor.fetchone()
-            if row is not None:
+            if row is None:
+                continue
+            if quarantined:
+                logger.warning(
+                    "Inbound item of connection %s quarantined (event %s): %s",
+                    connection.public_id,
+                    row[0],
+                    data["reason"],
+                )
+            else:
                 created.append(row[0])
     return created
 
 
-def _enqueue_processing(tenant: Tenant, event_ids: Sequence[int]) -> None:
+def inbound_events_enqueue(tenant: Tenant, event_ids: Sequence[int]) -> None:
     """Publish the processing tasks inside the tenant (the task runs in that schema).
 
     A suspended tenant's events stay stored and are picked up by the sweeper once it is
@@ -222,7 +258,7 @@ def _record_for(
 ) -> int:
     event_ids = inbound_events_record(connection=connection, items=items)
     if event_ids:
-        transaction.on_commit(partial(_enqueue_processing, tenant, event_ids), robust=True)
+        transaction.on_commit(partial(inbound_events_enqueue, tenant, event_ids), robust=True)
     return len(event_ids)
 
 
@@ -275,7 +311,14 @@ def _receive_for_connection(
         items = _parse(provider, request.body)
         with transaction.atomic():
             stored = _record_for(tenant, connection, items)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - stored)
+    quarantined = _malformed_count(items)
+    return WebhookReceipt(
+        stored=stored, duplicates=len(items) - stored - quarantined, quarantined=quarantined
+    )
+
+
+def _malformed_count(items: Sequence[InboundItem]) -> int:
+    return sum(isinstance(item, InboundMalformed) for item in items)
 
 
 def _verify_envelope(
@@ -333,7 +376,13 @@ def _receive_shared(
             with tenant_scope(tenant):
                 _verify(provider, request, connection)
                 stored += _record_for(tenant, connection, group)
-    return WebhookReceipt(stored=stored, duplicates=len(items) - ignored - stored, ignored=ignored)
+    quarantined = sum(_malformed_count(group) for _, _, group in targets)
+    return WebhookReceipt(
+        stored=stored,
+        duplicates=len(items) - ignored - stored - quarantined,
+        ignored=ignored,
+        quarantined=quarantined,
+    )
 
 
 # --------------------------------------------------------------------------- processing
@@ -381,9 +430,13 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     final = event.attempts + 1 >= MAX_PROCESS_ATTEMPTS
     try:
         item = inbound_item_from_json(event.kind, event.item)
+        if event.attempts == 0:
+            _acknowledge(event.connection, item)
         if isinstance(item, InboundStatus):
             _process_status(event, item, final=final)
-        else:
+        elif isinstance(item, InboundAccountError):
+            _process_account_error(event, item)
+        elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
         _record_failure(event, exc.reason, final=final)
@@ -400,6 +453,15 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     return event
 
 
+def _acknowledge(connection: ChannelConnection, item: InboundItem) -> None:
+    """The provider's receipt of the item, if it waits for one (best effort, never retried:
+    Telegram refuses to answer a callback query twice or late)."""
+    try:
+        provider_for(connection.provider).inbound_acknowledge(connection, item)
+    except ProviderError as exc:
+        logger.warning("Acknowledging an item of connection %s failed: %s", connection.pk, exc)
+
+
 def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
     event.attempts += 1
     event.last_error = reason[:500]
@@ -411,6 +473,25 @@ def _record_failure(event: InboundEvent, reason: str, *, final: bool) -> None:
         status=event.status,
         updated_at=timezone.now(),
     )
+
+
+def _error_reason(connection: ChannelConnection, code: str, detail: str) -> str:
+    """The provider's readable reason for an error it reported, in the platform's language
+    (stored, as the outbound pipeline stores the reasons of the errors it meets)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return provider_for(connection.provider).error_reason(code, detail)
+
+
+def _process_account_error(event: InboundEvent, item: InboundAccountError) -> None:
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        connection_error_report(
+            connection=locked.connection,
+            detail=_error_reason(locked.connection, item.error_code, item.error_detail),
+        )
+        _mark_processed(locked)
 
 
 def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
@@ -427,13 +508,16 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
             )
             _mark_processed(locked, "" if changed else "nothing_to_update")
             return
+        error_detail = item.error_detail
+        if item.status == Message.Status.FAILED and item.error_code:
+            error_detail = _error_reason(locked.connection, item.error_code, error_detail)
         message = message_status_update(
             connection=locked.connection,
             provider_message_id=item.provider_message_id,
             status=item.status,
             at=item.at,
             error_code=item.error_code,
-            error_detail=item.error_detail,
+            error_detail=error_detail,
         )
         if message is None and not final:
             # A status can overtake the send call that stores the provider id: try later.
@@ -500,7 +584,9 @@ def _media_fetch(
         info = media_validate(file=ContentFile(content, name=name), name=name, mime=mime)
     except (MediaTooLarge, MediaTypeNotAllowed) as exc:
         return _FetchedMedia(mime=mime, error=exc.code, detail=exc.extra)
-    return _FetchedMedia(file=ContentFile(content, name=info.name), name=info.name, mime=info.mime)
+    # The sender's own file name is kept for display and download; the stored path is made
+    # safe when the file is saved (tickets.services.messages).
+    return _FetchedMedia(file=ContentFile(content, name=info.name), name=name, mime=info.mime)
 
 
 def _message_by_provider_id(
@@ -513,57 +599,224 @@ def _message_by_provider_id(
     ).first()
 
 
-def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+def _send_in_flight(connection: ChannelConnection, external_id: str) -> bool:
+    """Whether one of our messages to this customer is being sent right now (its delivery is
+    claimed by a worker): its provider id is not stored yet, so its echo is not recognisable."""
+    return OutboundDelivery.objects.filter(
+        connection=connection,
+        status=OutboundDelivery.Status.PENDING,
+        locked_until__gt=timezone.now(),
+        message__ticket__contact__identities__provider=connection.provider,
+        message__ticket__contact__identities__external_id=external_id,
+    ).exists()
+
+
+def _process_echo(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    """A message the business sent to the customer: ours (recognised by its provider id) or
+    sent from another tool, then stored as an outbound message of the business."""
     connection = event.connection
-    existing = _message_by_provider_id(connection, item.provider_message_id)
-    new_message = existing is None and not item.is_deletion
+    # In-flight first: a send that commits its provider id between the two checks is then
+    # found by the second. A send still in flight after every attempt is most likely the one
+    # echoed: nothing is stored rather than a second copy of it.
+    in_flight = _send_in_flight(connection, item.external_id)
+    if in_flight and not final:
+        raise InboundRetryLater("echo_of_a_send_in_flight", countdown=_retry_countdown(1))
+    if in_flight or _message_by_provider_id(connection, item.provider_message_id) is not None:
+        with transaction.atomic():
+            locked = _lock_received(event)
+            if locked is not None:
+                _mark_processed(locked, "echo_of_a_send_in_flight" if in_flight else "own_message")
+        return
     fetched = _FetchedMedia()
-    if new_message and item.media is not None:
-        # Downloaded before the transaction: no row lock is held across the network call.
+    if item.media is not None:
         fetched = _media_fetch(
             provider_for(connection.provider), connection, item, item.media, final=final
         )
+    contact = Contact.objects.filter(
+        identities__provider=connection.provider, identities__external_id=item.external_id
+    ).first()
     with transaction.atomic():
         locked = _lock_received(event)
         if locked is None:
             return
-        if item.is_deletion:
+        message = None
+        if contact is not None:
+            message, _ = message_record_sent_elsewhere(
+                sent=_received(connection, contact, item, fetched)
+            )
+        _mark_processed(locked, "" if message is not None else "no_ticket")
+
+
+def _received(
+    connection: ChannelConnection,
+    contact: Contact,
+    item: InboundMessage,
+    fetched: _FetchedMedia,
+) -> ReceivedMessage:
+    payload: dict[str, Any] = dict(item.extra)
+    if item.kind == Message.Kind.UNSUPPORTED:
+        payload["raw"] = item.raw
+    if item.kind == Message.Kind.REACTION and item.quoted_provider_message_id:
+        # Kept even when the reacted message is not stored here: its removal finds it by this.
+        payload["reacted_provider_message_id"] = item.quoted_provider_message_id
+    if fetched.error:
+        payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+    return ReceivedMessage(
+        connection=connection,
+        contact=contact,
+        kind=item.kind,
+        body=item.body,
+        provider_message_id=item.provider_message_id or None,
+        media=fetched.file,
+        media_name=fetched.name or (item.media.filename if item.media else ""),
+        media_mime=fetched.mime,
+        media_error=fetched.error,
+        payload=payload,
+        quoted_provider_id=item.quoted_provider_message_id or None,
+        at=item.sent_at,
+    )
+
+
+def _contact_profile(
+    provider: ChannelProvider, connection: ChannelConnection, item: InboundMessage
+) -> ContactProfile | None:
+    """The customer's profile from the provider's profile API, for providers whose webhooks
+    carry no name (Messenger, Instagram): asked at most once per customer and connection in
+    ``CONTACT_PROFILE_REFRESH_SECONDS`` (a day), whatever the answer; None when not asked or
+    refused (the contact keeps its readable placeholder name)."""
+    if not provider.unnamed_contact or item.contact_name:
+        return None
+    key = f"contact-profile:{connection.pk}:{item.external_id}"
+    if not cache.add(key, 1, CONTACT_PROFILE_REFRESH_SECONDS):
+        return None
+    try:
+        return provider.contact_profile(connection, item.external_id)
+    except ProviderError as exc:
+        logger.info("No profile for %s contact %s: %s", connection.provider, item.external_id, exc)
+        return None
+
+
+def _unnamed_contact(provider: ChannelProvider, external_id: str) -> str:
+    """The readable name of a customer the provider does not name ("Instagram user 1234"), in
+    the tenant's language: it is stored as the contact's name until the profile is known."""
+    if not provider.unnamed_contact:
+        return ""
+    with translation.override(getattr(current_tenant(), "language", settings.LANGUAGE_CODE)):
+        return str(provider.unnamed_contact) % {"id": external_id[-4:]}
+
+
+def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    if item.is_echo:
+        _process_echo(event, item, final=final)
+        return
+    connection = event.connection
+    provider = provider_for(connection.provider)
+    existing = _message_by_provider_id(connection, item.provider_message_id)
+    new_message = existing is None and not item.is_deletion
+    # A message stored while its file was still downloading: this attempt fetches the file.
+    waiting = (
+        existing is not None
+        and existing.media_error == MEDIA_LOADING
+        and item.media is not None
+        and not item.is_deletion
+    )
+    fetched = _FetchedMedia()
+    retry: InboundRetryLater | None = None
+    if (
+        (new_message or waiting)
+        and item.media is not None
+        and not _sender_blocked(connection, item)
+    ):
+        # Downloaded before the transaction: no row lock is held across the network call.
+        try:
+            fetched = _media_fetch(provider, connection, item, item.media, final=final)
+        except InboundRetryLater as exc:
+            # The message is shown now, "loading", and the file fills in on a later attempt.
+            retry = exc
+            fetched = _FetchedMedia(
+                mime=item.media.mime_type.split(";")[0].strip().lower(),
+                error=MEDIA_LOADING,
+                detail={"reason": exc.reason},
+            )
+    profile = _contact_profile(provider, connection, item) if new_message else None
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        if waiting and existing is not None:
+            if retry is None:
+                message_media_fill(
+                    message=existing,
+                    media=fetched.file,
+                    media_name=fetched.name or (item.media.filename if item.media else ""),
+                    media_mime=fetched.mime,
+                    media_error=fetched.error,
+                    media_error_detail=fetched.detail,
+                )
+                _mark_processed(locked)
+        elif item.is_deletion:
             if existing is not None:
                 message_delete_by_contact(message=existing, at=item.sent_at)
             _mark_processed(locked, "" if existing is not None else "unknown_message")
-            return
-        if item.is_edit and existing is not None:
+        elif item.is_edit and existing is not None:
             message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
             _mark_processed(locked)
-            return
-        contact, _ = contact_upsert_from_identity(
-            provider=connection.provider,
-            external_id=item.external_id,
-            name=item.contact_name,
-            phone=item.contact_phone or None,
-        )
-        payload: dict[str, Any] = dict(item.extra)
-        if item.kind == Message.Kind.UNSUPPORTED:
-            payload["raw"] = item.raw
-        if fetched.error:
-            payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
-        message_receive(
-            received=ReceivedMessage(
-                connection=connection,
-                contact=contact,
-                kind=item.kind,
-                body=item.body,
-                provider_message_id=item.provider_message_id or None,
-                media=fetched.file,
-                media_name=fetched.name or (item.media.filename if item.media else ""),
-                media_mime=fetched.mime,
-                media_error=fetched.error,
-                payload=payload,
-                quoted_provider_id=item.quoted_provider_message_id or None,
-                at=item.sent_at,
+        else:
+            contact, _ = contact_upsert_from_identity(
+                provider=connection.provider,
+                external_id=item.external_id,
+                name=item.contact_name or (profile.name if profile else ""),
+                phone=item.contact_phone or None,
+                avatar_url=profile.avatar_url if profile else "",
+                unnamed=_unnamed_contact(provider, item.external_id),
             )
-        )
-        _mark_processed(locked)
+            if contact.is_blocked:
+                _blocked_message_keep(locked, contact, item)
+                _mark_processed(locked, "contact_blocked")
+                return
+            if _is_reaction_removal(item):
+                removed = message_reaction_remove_by_contact(
+                    connection=connection,
+                    contact=contact,
+                    reacted_provider_id=item.quoted_provider_message_id,
+                    at=item.sent_at,
+                )
+                _mark_processed(locked, "" if removed is not None else "unknown_message")
+                return
+            message_receive(received=_received(connection, contact, item, fetched))
+            if retry is None:
+                _mark_processed(locked)
+    if retry is not None:
+        raise retry
+
+
+def _is_reaction_removal(item: InboundMessage) -> bool:
+    """WhatsApp removes a reaction with an empty emoji, Messenger and Instagram with
+    ``unreact``: nothing to show, the earlier reaction goes."""
+    return item.kind == Message.Kind.REACTION and item.extra.get("action") == "unreact"
+
+
+def _sender_blocked(connection: ChannelConnection, item: InboundMessage) -> bool:
+    """The sender is a known, blocked contact (their files are described, not downloaded)."""
+    return ContactIdentity.objects.filter(
+        provider=connection.provider, external_id=item.external_id, contact__is_blocked=True
+    ).exists()
+
+
+def _blocked_message_keep(event: InboundEvent, contact: Contact, item: InboundMessage) -> None:
+    """A blocked contact's message: kept for audit on the contact, on no ticket (so no
+    greeting, bot or notification follows)."""
+    BlockedMessage.objects.get_or_create(
+        event=event,
+        defaults={
+            "contact": contact,
+            "connection": event.connection,
+            "kind": item.kind,
+            "body": item.body,
+            "media_name": (item.media.filename if item.media else "")[:255],
+            "received_at": item.sent_at or timezone.now(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- sweeping

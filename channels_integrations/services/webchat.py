@@ -243,6 +243,7 @@ def _row(message: Message, visitor_id: str) -> dict[str, Any]:
     """A message as the widget shows it (history and live pushes alike)."""
     inbound = message.direction == Message.Direction.INBOUND
     client_id = (message.provider_message_id or "").removeprefix(visitor_message_prefix(visitor_id))
+    display = message.display  # what a message without text of its own says (every kind)
     return {
         "id": str(message.public_id),
         "from": "visitor" if inbound else "agent",
@@ -250,6 +251,13 @@ def _row(message: Message, visitor_id: str) -> dict[str, Any]:
         "kind": message.kind,
         "body": message.body,
         "media_name": message.media_name if message.media else "",
+        "summary": display.summary,
+        "label": display.label,
+        "details": list(display.details),
+        "link_url": display.link_url,
+        "link_text": display.link_text,
+        "media_state": display.media_state,
+        "media_note": display.media_note,
         "status": message.status,
         "at": message.created_at.isoformat(),
     }

@@ -46,7 +46,8 @@ def test_a_text_message_creates_contact_identity_ticket_and_message(connection):
     message = Message.objects.get()
     assert (message.body, message.direction, message.kind) == ("Bom dia", "in", "text")
     assert message.provider_message_id == "e1"
-    assert message.delivered_at.timestamp() == 1700000000
+    assert message.sent_at.timestamp() == 1700000000  # the customer's time, as the channel says
+    assert message.delivered_at > message.sent_at  # ours: when it reached us
     assert message.ticket.status == Ticket.Status.PENDING
     assert message.ticket.connection == connection
     identity = ContactIdentity.objects.get()

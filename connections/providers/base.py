@@ -34,6 +34,9 @@ class ConnectionProvider:
     shared_webhook_path: ClassVar[str] = ""
     # Messages per second the provider allows per connection (outbound rate limit).
     rate_limit_per_second: ClassVar[float] = 20.0
+    # Message kinds whose file can carry the text as a caption; for other kinds, senders that
+    # have a caption (the chatbot) send the text as its own message after the file.
+    caption_kinds: ClassVar[frozenset[str]] = frozenset({"image", "video", "document"})
 
     @classmethod
     def credential_fields(cls) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

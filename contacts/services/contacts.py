@@ -187,10 +187,13 @@ def contact_delete(*, contact: Contact) -> None:
     contact.delete()
 
 
-def _fill_empty(contact: Contact, *, name: str, phone: str, avatar_url: str) -> None:
-    """Complete what the contact lacks from the channel's data; never overwrite what is there."""
+def _fill_empty(
+    contact: Contact, *, name: str, phone: str, avatar_url: str, placeholders: set[str]
+) -> None:
+    """Complete what the contact lacks from the channel's data; never overwrite what is there,
+    except a name that is only a placeholder (the channel id, "Instagram user 1234")."""
     changed: list[str] = []
-    if not contact.name and name:
+    if name and name != contact.name and (not contact.name or contact.name in placeholders):
         contact.name = name
         changed.append("name")
     if not contact.avatar_url and avatar_url:
@@ -215,12 +218,15 @@ def contact_upsert_from_identity(
     name: str,
     phone: str | None = None,
     avatar_url: str = "",
+    unnamed: str = "",
 ) -> tuple[Contact, bool]:
     """The contact a channel identity belongs to, creating it on first contact.
 
     Found through ``ContactIdentity(provider, external_id)``; else through the phone (a new
     identity is attached); else a new contact and identity are created. Fields an agent set are
-    kept; only empty ones are filled. A phone the numbering plan refuses is ignored, so a message
+    kept; only empty ones are filled, and a name that is only a placeholder (``unnamed``, the
+    readable name of a customer the channel does not name, or the bare channel id) is replaced
+    once the channel names them. A phone the numbering plan refuses is ignored, so a message
     is never lost because of it. Safe under concurrency: the unique constraints decide which of
     simultaneous callers creates the rows, and the others read the winner's after a retry.
     Returns ``(contact, created)``.
@@ -233,6 +239,7 @@ def contact_upsert_from_identity(
             logger.info("Ignoring invalid phone from %s identity %s", provider, external_id)
     name = name.strip()[:150]
     avatar_url = avatar_url.strip()[:1000]
+    placeholders = {external_id[:150], unnamed.strip()[:150]} - {""}
     for attempt in range(_UPSERT_ATTEMPTS):
         identity = (
             ContactIdentity.objects.select_related("contact")
@@ -243,7 +250,13 @@ def contact_upsert_from_identity(
             if name and identity.display_name != name:
                 identity.display_name = name
                 identity.save(update_fields=["display_name", "updated_at"])
-            _fill_empty(identity.contact, name=name, phone=normalized, avatar_url=avatar_url)
+            _fill_empty(
+                identity.contact,
+                name=name,
+                phone=normalized,
+                avatar_url=avatar_url,
+                placeholders=placeholders,
+            )
             return identity.contact, False
         try:
             with transaction.atomic():
@@ -251,12 +264,14 @@ def contact_upsert_from_identity(
                 created = contact is None
                 if contact is None:
                     contact = Contact.objects.create(
-                        name=name or normalized or external_id[:150],
+                        name=name or normalized or unnamed.strip()[:150] or external_id[:150],
                         phone=normalized,
                         avatar_url=avatar_url,
                     )
                 else:
-                    _fill_empty(contact, name=name, phone="", avatar_url=avatar_url)
+                    _fill_empty(
+                        contact, name=name, phone="", avatar_url=avatar_url, placeholders=set()
+                    )
                 ContactIdentity.objects.create(
                     contact=contact, provider=provider, external_id=external_id, display_name=name
                 )

@@ -13,12 +13,13 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from automation.selectors.business_hours import queues_open_at
 from connections.selectors import connection_choices
 from contacts.selectors import tag_list
 from dashboard.htmx import htmx_partial
@@ -131,12 +132,11 @@ def _shown(count: int | None) -> str | None:
     return None if count is None else (f"{COUNT_CAP}+" if count > COUNT_CAP else str(count))
 
 
-def _tabs(user: User, filters: InboxFilters) -> list[dict[str, Any]]:
-    """The three tabs with their counts under the current scope and filters and the query
-    string that opens each. Counts stop at ``COUNT_CAP`` + 1 (shown "99+"): an exact count of
-    an agent's visible tickets costs a scan of the whole tenant (200 ms at 100k tickets, see
-    bench/inbox.py), a capped one a few index probes. While searching there are no counts:
-    each would repeat the search."""
+def _tab_totals(user: User, filters: InboxFilters) -> dict[str, int | None]:
+    """Each tab's ticket count under the current scope and filters. Counts stop at
+    ``COUNT_CAP`` + 1 (shown "99+"): an exact count of an agent's visible tickets costs a scan
+    of the whole tenant (200 ms at 100k tickets, see bench/inbox.py), a capped one a few index
+    probes. While searching there are no counts: each would repeat the search."""
     totals: dict[str, int | None] = dict.fromkeys(TABS)
     if not filters.search:
         tickets = filters.tickets(user, with_status=False).order_by()
@@ -145,11 +145,21 @@ def _tabs(user: User, filters: InboxFilters) -> list[dict[str, Any]]:
             # after COUNT_CAP + 1 rows (unordered, the planner may scan the table instead).
             newest = tickets.filter(status=tab).order_by("-last_message_at", "-id")
             totals[tab] = newest[: COUNT_CAP + 1].count()
-    labels = {
-        Ticket.Status.PENDING: _("Waiting"),
-        Ticket.Status.OPEN: _("Open"),
-        Ticket.Status.CLOSED: _("Closed"),
-    }
+    return totals
+
+
+def _tab_with_work(totals: dict[str, int | None]) -> str:
+    """Where a visit without a chosen tab lands: the agent's open tickets if any, else the
+    waiting ones if any, else the open tab (empty)."""
+    for tab in (Ticket.Status.OPEN, Ticket.Status.PENDING):
+        if totals[tab]:
+            return tab
+    return Ticket.Status.OPEN
+
+
+def _tabs(filters: InboxFilters, totals: dict[str, int | None]) -> list[dict[str, Any]]:
+    """The three tabs with their counts and the query string that opens each."""
+    labels = dict(Ticket.Status.choices)
     return [
         {
             "tab": tab,
@@ -171,15 +181,29 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Before the list: the page's socket resumes from here, so an event between this read and
     # the socket's hello is replayed instead of lost.
     last_event_id = None if htmx_partial(request) else stream_last_id()
-    rows, next_query = _page(request, filters)
-    context: dict[str, Any] = {"rows": rows, "next_query": next_query, "filters": filters}
     if htmx_partial(request) and request.GET.get("cursor"):
+        rows, next_query = _page(request, filters)
+        context: dict[str, Any] = {"rows": rows, "next_query": next_query, "filters": filters}
         return render(request, "tickets/partials/_inbox_rows.html", context)
-    context["tabs"] = _tabs(user, filters)
+    totals = _tab_totals(user, filters)
+    if "tab" not in request.GET:
+        filters.tab = _tab_with_work(totals)
+    rows, next_query = _page(request, filters)
+    context = {"rows": rows, "next_query": next_query, "filters": filters}
+    context["tabs"] = _tabs(filters, totals)
+    # An empty tab says where the work is: the other tabs with tickets to act on.
+    context["elsewhere"] = [
+        tab
+        for tab in context["tabs"]
+        if tab["tab"] not in (filters.tab, Ticket.Status.CLOSED) and tab["count"] not in (None, "0")
+    ]
     if htmx_partial(request):
         return render(request, "tickets/partials/_inbox_list.html", context)
+    queues = list(queues_for(user).prefetch_related(None).order_by("name"))
+    opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
     context.update(
-        queues=list(queues_for(user).prefetch_related(None).order_by("name")),
+        queues=queues,
+        queues_closed=[queue for queue in queues if not opened[queue.pk]],
         tags=list(tag_list(active_only=True)),
         connections=list(connection_choices()),
         open_ticket=request.GET.get("ticket", ""),
@@ -207,5 +231,5 @@ def inbox_row(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse
 def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The tabs with their counts (refreshed after live changes)."""
     filters = InboxFilters.from_request(request)
-    tabs = _tabs(request.user, filters)
+    tabs = _tabs(filters, _tab_totals(request.user, filters))
     return render(request, "tickets/partials/_inbox_tabs.html", {"tabs": tabs})

@@ -61,6 +61,13 @@ def credential_form_fields(
             fields[name] = LinesField(**options)
         elif isinstance(declared, serializers.BooleanField):
             fields[name] = forms.BooleanField(**{**options, "required": False})
+        elif declared.style.get("input_type") == "color":
+            # A picker starts on the default colour; its value is always a "#rrggbb".
+            fields[name] = forms.CharField(
+                widget=forms.TextInput(attrs={"type": "color"}),
+                initial=declared.default,
+                **options,
+            )
         else:
             max_length = getattr(declared, "max_length", None)
             widget = SECRET if secret else forms.TextInput

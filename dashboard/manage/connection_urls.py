@@ -1,8 +1,9 @@
-"""Admin pages for channel connections (under /manage/)."""
+"""Admin pages for channel connections and their inbound events (under /manage/)."""
 
 from django.urls import path
 
 from dashboard.manage import connection_views as views
+from dashboard.manage import inbound_views
 
 urlpatterns = [
     path("connections/", views.connection_list, name="connections"),
@@ -13,4 +14,6 @@ urlpatterns = [
         views.connection_action,
         name="connection-action",
     ),
+    path("inbound/", inbound_views.inbound_review, name="inbound"),
+    path("inbound/retry/", inbound_views.inbound_retry, name="inbound-retry"),
 ]

@@ -4,23 +4,29 @@ the field it names (``form_add_service_error``) with status 400, and nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.services import user_password_reset_by_admin
+from automation.selectors.business_hours import queues_open_at
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
-from dashboard.htmx import form_add_service_error
+from dashboard.htmx import form_add_service_error, htmx_partial
 from dashboard.manage.forms import (
     QueueDeleteForm,
     QueueForm,
@@ -28,7 +34,7 @@ from dashboard.manage.forms import (
     SettingsForm,
     UserForm,
 )
-from tenants.services import tenant_settings_update
+from tenants.services import tenant_locale_update, tenant_settings_update
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
 from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
@@ -50,6 +56,95 @@ from tickets.services.quick_replies import (
 )
 
 T = TypeVar("T")
+
+
+# The /manage/ index: one card per page, in the order of the menu; ``admin`` pages are shown to
+# admins only. A page is listed here only once it exists.
+MANAGE_PAGES: list[dict[str, Any]] = [
+    {
+        "url": "manage:users",
+        "title": gettext_lazy("Users"),
+        "text": gettext_lazy(
+            "Invite agents, choose their queues and roles, let them sign in or not."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:queues",
+        "title": gettext_lazy("Queues"),
+        "text": gettext_lazy("Where tickets wait: names, colours, greetings and members."),
+        "admin": True,
+    },
+    {
+        "url": "manage:tags",
+        "title": gettext_lazy("Tags"),
+        "text": gettext_lazy("Labels for contacts, used to filter the inbox."),
+        "admin": True,
+    },
+    {
+        "url": "manage:contact-attributes",
+        "title": gettext_lazy("Contact attributes"),
+        "text": gettext_lazy(
+            "Fields of your own on every contact: what they are and their choices."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:business-hours",
+        "title": gettext_lazy("Business hours"),
+        "text": gettext_lazy(
+            "When the team answers, holidays, and the message customers get out of hours."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:quick-replies",
+        "title": gettext_lazy("Quick replies"),
+        "text": gettext_lazy("Ready answers typed with / in the composer."),
+        "admin": False,
+    },
+    {
+        "url": "manage:connections",
+        "title": gettext_lazy("Connections"),
+        "text": gettext_lazy(
+            "WhatsApp, Telegram, Instagram, Messenger and the web chat of your site."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:inbound",
+        "title": gettext_lazy("Inbound events"),
+        "text": gettext_lazy(
+            "Messages the channels sent that failed or could not be read: why, and retry."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:api-keys",
+        "title": gettext_lazy("API keys"),
+        "text": gettext_lazy("Keys for your systems to use the API, each with its scopes."),
+        "admin": True,
+    },
+    {
+        "url": "manage:webhooks",
+        "title": gettext_lazy("Webhooks"),
+        "text": gettext_lazy("Signed notices to your systems when things happen, with their log."),
+        "admin": True,
+    },
+    {
+        "url": "manage:settings",
+        "title": gettext_lazy("Settings"),
+        "text": gettext_lazy("How tickets open and close, and the company's defaults."),
+        "admin": True,
+    },
+]
+
+
+@login_required
+def manage_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Cards to each administration page the user may open."""
+    pages = [page for page in MANAGE_PAGES if request.user.is_admin or not page["admin"]]
+    return render(request, "manage/index.html", {"section": "index", "pages": pages})
 
 
 def _submit(
@@ -94,13 +189,29 @@ def _page(
 def _queue_save(data: dict[str, Any], *, by: User, queue: Queue | None = None) -> Queue:
     """Create the queue (``queue`` None) or update it from the form's data, then set its
     members; the services refuse what breaks their rules."""
-    fields = {name: data[name] for name in ("name", "color", "greeting_message", "is_active")}
+    names = ("name", "color", "greeting_message", "is_active", "distribution", "agent_capacity")
+    fields = {name: data[name] for name in names}
+    fields["distribution"] = fields["distribution"] or Queue.Distribution.NONE
     if queue is None:
         queue = queue_create(by=by, **fields)
     else:
         queue_update(queue=queue, by=by, **fields)
     queue_members_set(queue=queue, agent_ids=[int(pk) for pk in data["members"]], by=by)
     return queue
+
+
+def _queues_presence(queues: Sequence[Queue]) -> None:
+    """Each queue's members with their status (``queue.people``: online first) and whether its
+    business hours are open now (``queue.open_now``), in one Redis round trip and three
+    queries whatever the number of queues."""
+    members = {member.pk for queue in queues for member in queue.members.all()}
+    statuses = presence_statuses(sorted(members))
+    opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
+    rank = {ONLINE: 0, AWAY: 1}
+    for queue in queues:
+        people = [(member, statuses.get(member.pk, OFFLINE)) for member in queue.members.all()]
+        queue.people = sorted(people, key=lambda pair: rank.get(pair[1], 2))  # type: ignore[attr-defined]
+        queue.open_now = opened[queue.pk]  # type: ignore[attr-defined]
 
 
 @admin_required
@@ -115,8 +226,16 @@ def queue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     if saved := _submit(request, form, save, "manage:queues"):
         return saved
-    queues = queues_for(user).prefetch_related(None).annotate(agents=Count("members"))
-    queues = queues.order_by("name")
+    queues = list(
+        queues_for(user)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("name"))
+        )
+        .annotate(agents=Count("members"))
+        .order_by("name")
+    )
+    _queues_presence(queues)
     context = {"section": "queues", "queues": queues, "form": form}
     return _page(request, "tickets/manage/queues.html", context, form)
 
@@ -130,6 +249,8 @@ def queue_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "color": queue.color,
         "greeting_message": queue.greeting_message,
         "is_active": queue.is_active,
+        "distribution": queue.distribution,
+        "agent_capacity": queue.agent_capacity,
         "members": [str(member.pk) for member in queue.members.all()],
     }
     form = QueueForm(request.POST or None, initial=initial)
@@ -311,17 +432,54 @@ def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("manage:users")
 
 
+@admin_required
+@require_POST
+def user_password_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Give a user a generated password, shown once in this answer and never again; their
+    sessions end. htmx asks for the result fragment only."""
+    member = _or_404(lambda: user_get(pk=pk))
+    context: dict[str, Any] = {"member": member}
+    status = 200
+    try:
+        context["new_password"] = user_password_reset_by_admin(user=member, by=request.user)
+    except ApplicationError as exc:
+        context["reset_error"] = exc.message
+        status = 400
+    if htmx_partial(request):
+        response = render(request, "tickets/manage/_password_reset.html", context, status=status)
+    else:
+        initial = {
+            "name": member.name,
+            "role": member.role,
+            "language": member.language,
+            "queues": [str(queue.pk) for queue in member.queues.all()],
+        }
+        context |= {"section": "users", "form": UserForm(initial=initial, editing=True)}
+        response = render(request, "tickets/manage/user_edit.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # ---------------------------------------------------------------- settings
 
 
 @admin_required
 def tenant_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every tenant setting, typed; all stored or none."""
+    """The tenant's time zone, language and every available setting, typed; all or none."""
     tenant = current_tenant()
-    form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))
+    initial = {
+        **settings_with_defaults(tenant.settings or {}),
+        "time_zone": tenant.time_zone,
+        "language": tenant.language,
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
 
     def save(data: dict[str, Any]) -> str:
-        tenant_settings_update(tenant=tenant, values=dict(data))
+        values = dict(data)
+        time_zone, language = values.pop("time_zone"), values.pop("language")
+        with transaction.atomic():
+            tenant_settings_update(tenant=tenant, values=values)
+            tenant_locale_update(tenant=tenant, time_zone=time_zone, language=language)
         return _("Settings saved.")
 
     if saved := _submit(request, form, save, "manage:settings"):

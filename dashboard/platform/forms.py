@@ -26,7 +26,7 @@ class TenantCreateForm(PlatformForm):
         label=_("Address (slug)"),
         max_length=40,
         help_text=_(
-            "Lower-case letters, digits and underscores; the company's address will be "
+            "Lower-case letters, digits and hyphens; the company's address will be "
             "https://<slug>.<this domain>/."
         ),
     )

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -68,6 +69,14 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
     return render(request, "platform/tenant_list.html", {"rows": tenant_list_with_usage()})
 
 
+def _tenant_url(request: HttpRequest, domain: str) -> str:
+    """The new tenant's address as this request reached the platform: same scheme, and the same
+    port when it is not the scheme's default (``make run`` serves on :8000)."""
+    _, port = split_domain_port(request.get_host())
+    default = "443" if request.is_secure() else "80"
+    return f"{request.scheme}://{domain}{'' if port in ('', default) else ':' + port}/"
+
+
 @platform_staff_required
 def tenant_create(request: HttpRequest) -> HttpResponse:
     """Provision a tenant (``tenant_provision``): schema, domain and first admin, atomically."""
@@ -92,10 +101,8 @@ def tenant_create(request: HttpRequest) -> HttpResponse:
             else:
                 # Rendered, not redirected: a generated password is shown this once and is
                 # never stored anywhere (not even in the session).
-                context = {
-                    "provisioned": provisioned,
-                    "domain": services.tenant_domain_for(provisioned.tenant.schema_name),
-                }
+                domain = services.tenant_domain_for(provisioned.tenant.schema_name)
+                context = {"provisioned": provisioned, "tenant_url": _tenant_url(request, domain)}
                 return render(request, "platform/tenant_created.html", context, status=201)
         return render(request, "platform/tenant_form.html", {"form": form}, status=400)
     return render(request, "platform/tenant_form.html", {"form": form})

@@ -84,3 +84,30 @@ def test_another_tenants_connection_is_not_reachable(alpha, beta):
     assert client.get(f"/manage/connections/{theirs.public_id}/").status_code == 404
     assert client.post(f"/manage/connections/{theirs.public_id}/disable/").status_code == 404
     assert "Deles" not in client.get("/manage/connections/").content.decode()
+
+
+def test_the_web_chat_form_needs_only_a_name_and_picks_its_colour(alpha):
+    client = signed_in_client(alpha, _admin(alpha))
+    page = client.get("/manage/connections/new/webchat/").content.decode()
+    assert 'type="color" name="color"' in page
+
+    response = client.post(
+        "/manage/connections/new/webchat/", {"name": "Só o nome", "color": "#aa3366"}
+    )
+
+    assert response.status_code == 302
+    with tenant_scope(alpha.tenant):
+        widget = ChannelConnection.objects.get(name="Só o nome")
+    assert widget.credentials["color"] == "#aa3366"
+    assert widget.credentials["allowed_origins"] == []
+
+
+def test_the_web_chat_preview_page_fits_a_phone(alpha):
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory()
+        widget = ConnectionFactory(provider="webchat", credentials={"allowed_origins": []})
+    page = signed_in_client(alpha, admin).get(f"/widget/{widget.public_id}/try/")
+    assert page.status_code == 200
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
+        page.content.decode()
+    )

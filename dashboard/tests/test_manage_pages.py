@@ -151,13 +151,27 @@ def test_settings_are_saved_typed_and_refused_whole(alpha, people):
     client = signed_in_client(alpha, people["admin"])
     saved = client.post(
         "/manage/settings/",
-        {"days_to_close": "3", "reopen_window_minutes": "10", "reject_calls": "on"},
+        {
+            "time_zone": "America/Sao_Paulo",
+            "language": "pt-br",
+            "days_to_close": "3",
+            "reopen_window_minutes": "10",
+            "farewell_on_auto_close": "on",
+        },
     )
     assert saved.status_code == 302
     with public_scope():
         settings = Tenant.objects.get(pk=alpha.tenant.pk).settings
-    assert (settings["days_to_close"], settings["reject_calls"]) == (3, True)
-    refused = client.post("/manage/settings/", {"days_to_close": "0", "reopen_window_minutes": "1"})
+    assert (settings["days_to_close"], settings["farewell_on_auto_close"]) == (3, True)
+    refused = client.post(
+        "/manage/settings/",
+        {
+            "time_zone": "America/Sao_Paulo",
+            "language": "pt-br",
+            "days_to_close": "0",
+            "reopen_window_minutes": "1",
+        },
+    )
     assert refused.status_code == 400
     with public_scope():
         assert Tenant.objects.get(pk=alpha.tenant.pk).settings["days_to_close"] == 3
@@ -185,8 +199,9 @@ def test_the_lists_cost_the_same_queries_for_few_or_many_rows(
             QuickReplyFactory(owner=None)
     client = signed_in_client(alpha, people["admin"])
     client.get("/")
-    # tenant by host (3), session, user, then the list and the form's agents
-    with django_assert_num_queries(7):
+    # tenant by host (3), session, user, then the list, its members (with their presence from
+    # Redis), the business hours, and the form's agents
+    with django_assert_num_queries(9):
         client.get("/manage/queues/")
     with django_assert_num_queries(8):
         client.get("/manage/users/")

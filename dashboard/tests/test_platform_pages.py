@@ -230,6 +230,7 @@ def test_creating_a_tenant_provisions_it_and_shows_the_generated_password_once(
     ("overrides", "field"),
     [
         ({"slug": "1abc"}, "slug"),
+        ({"slug": "padaria_centro"}, "slug"),
         ({"slug": "alpha"}, "slug"),
         ({"slug": "admin"}, "slug"),
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
@@ -252,6 +253,21 @@ def test_a_refused_tenant_shows_the_error_next_to_its_field_and_creates_nothing(
     with public_scope():
         assert (Tenant.objects.count(), Domain.objects.count()) == before
     assert not _schema_exists("padaria")
+
+
+def test_a_created_tenants_link_keeps_the_scheme_and_port_the_platform_was_reached_on(alpha):
+    """``make run`` serves on :8000: the new tenant's link must too (it also takes a hyphen)."""
+    with public_scope():
+        root = User.objects.create_superuser(email=ROOT_EMAIL, password=ROOT_PASSWORD, name="R")
+    client = host_client("localhost:8000")
+    with public_scope():
+        client.force_login(root)
+
+    response = client.post("/platform/tenants/new/", _tenant_form(slug="padaria-centro"))
+
+    assert response.status_code == 201, response.content.decode()[:2000]
+    html = response.content.decode()
+    assert 'href="http://padaria-centro.localhost:8000/"' in html, html[html.find("<dl") :][:600]
 
 
 # ----------------------------------------------------------------------------- suspend, resume

@@ -4,6 +4,7 @@ selector and calls a service; an ``ApplicationError`` answers its status with th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
@@ -48,9 +50,14 @@ TIMELINE_KINDS = (
     TicketEvent.Kind.ACCEPTED,
     TicketEvent.Kind.TRANSFERRED,
     TicketEvent.Kind.RETURNED,
+    TicketEvent.Kind.AUTO_ASSIGNED,
     TicketEvent.Kind.CLOSED,
     TicketEvent.Kind.AUTO_CLOSED,
     TicketEvent.Kind.REOPENED,
+    TicketEvent.Kind.TAG_ADDED,
+    TicketEvent.Kind.TAG_REMOVED,
+    TicketEvent.Kind.CONTACT_MERGED,
+    TicketEvent.Kind.BOT,
 )
 
 
@@ -221,8 +228,6 @@ def _transfer(request: AuthenticatedHttpRequest, ticket: Ticket) -> Ticket:
     to_queue = queues_for(user).filter(pk=queue_id).first() if queue_id.isdigit() else None
     to_agent = users_active().filter(pk=agent_id).first() if agent_id.isdigit() else None
     if to_queue is None and to_agent is None:
-        from django.utils.translation import gettext as _
-
         raise ApplicationError(_("Choose a queue or an agent."), code="transfer_target_required")
     return ticket_transfer(
         ticket=ticket,
@@ -257,5 +262,26 @@ def ticket_action(request: AuthenticatedHttpRequest, ticket_id: str, action: str
     try:
         ticket = _ticket(request, ticket_id)
     except Http404:
-        return render(request, "tickets/partials/_panel_gone.html", {})
+        return _gone_after(action, ticket, ticket_id, request)
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
+
+
+def _gone_after(
+    action: str, ticket: Ticket, ticket_id: str, request: AuthenticatedHttpRequest
+) -> HttpResponse:
+    """The panel after an action took the ticket out of the agent's sight (a transfer to a
+    queue they are not in): an explanation, and an ``HX-Trigger`` the page answers with a toast,
+    the row's removal and the end of the viewing mark."""
+    if action == "transfer":
+        ticket.refresh_from_db(fields=["queue", "assignee"])
+        target = ticket.assignee or ticket.queue
+        text = _("Ticket transferred to %(target)s. It left your inbox.") % {
+            "target": str(target) if target is not None else "—"
+        }
+    else:
+        text = _("This ticket is no longer in your inbox.")
+    response = render(request, "tickets/partials/_panel_gone.html", {"text": text})
+    response["HX-Trigger"] = json.dumps(
+        {"tt:ticket-gone": {"ticket": str(ticket_id), "message": text}}
+    )
+    return response

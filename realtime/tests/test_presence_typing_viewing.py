@@ -5,8 +5,8 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync, sync_to_async
 
 from accounts.models import User
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_status
 from accounts.tests.factories import AdminFactory, UserFactory
-from realtime.presence import AWAY, OFFLINE, ONLINE, presence_status
 from realtime.tasks import presence_sweep_task
 from realtime.tests.conftest import drain, open_socket, receive, socket_for
 from tenants.tenancy import tenant_scope
@@ -125,3 +125,42 @@ def test_typing_and_viewing_reach_the_tickets_audience_only(alpha):
     )
     assert seen["out"] == []
     assert left[-1]["data"]["viewers"] == [{"id": ana.pk, "name": str(ana)}]
+
+
+def test_a_viewer_whose_ticket_is_transferred_away_leaves_its_viewers(
+    alpha, django_capture_on_commit_callbacks
+):
+    """Ana views a ticket, transfers it to a queue she is not in and moves on: Bruno, its new
+    agent, must not keep seeing her as a viewer."""
+    from tickets.services.tickets import ticket_transfer
+
+    with tenant_scope(alpha.tenant):
+        support, sales = QueueFactory(), QueueFactory()
+        ana, bruno = UserFactory(queues=[support]), UserFactory(queues=[sales])
+        ticket = TicketFactory(queue=support, status="open", assignee=ana)
+    ana_socket, bruno_socket = socket_for(alpha, ana), socket_for(alpha, bruno)
+    public_id = str(ticket.public_id)
+
+    def transfer():
+        with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
+            ticket_transfer(ticket=ticket, by=ana, to_queue=sales)
+
+    async def body():
+        await open_socket(ana_socket)
+        await open_socket(bruno_socket)
+        await ana_socket.send_json_to({"type": "viewing", "ticket": public_id})
+        await drain(ana_socket, wait=0.3)
+        await sync_to_async(transfer)()
+        await drain(bruno_socket, wait=0.3)
+        await bruno_socket.send_json_to({"type": "viewing", "ticket": public_id})
+        await drain(bruno_socket, wait=0.3)
+        await ana_socket.send_json_to({"type": "viewing", "ticket": None})  # the panel closed
+        left = [e for e in await drain(bruno_socket, wait=0.3) if e["type"] == "ticket.viewers"]
+        await ana_socket.disconnect()
+        await bruno_socket.disconnect()
+        return left
+
+    left = async_to_sync(body)()
+
+    assert left, "Bruno was not told that Ana left"
+    assert left[-1]["data"]["viewers"] == [{"id": bruno.pk, "name": str(bruno)}]

@@ -85,12 +85,26 @@
     var p = panel();
     if (envelope.type === "hello") { viewing = null; announceViewing(); return; }
     if (!p) return;
+    if (envelope.type === "contact.updated" || envelope.type === "tag.changed") {
+      // The header shows the contact's name and tags (edited in the side panel, say).
+      if (envelope.type === "tag.changed" || (data.contact && data.contact.public_id === p.dataset.contactId)) refreshHeader();
+      return;
+    }
     var id = p.dataset.ticketId;
     var ticketId = data.ticket && (data.ticket.public_id || data.ticket);
     if (data.message && (envelope.type.indexOf("message.") === 0)) {
       if (String(data.message.ticket || ticketId) === id) fetchMessage(data.message.public_id || data.message.id);
     } else if (ticketId === id && envelope.type.indexOf("ticket.") === 0) {
-      if (envelope.type === "ticket.hidden") { p.outerHTML = ""; return; }
+      if (envelope.type === "ticket.hidden") {
+        // This agent's own action (a transfer away) is on its way: its answer explains it.
+        if (p.querySelector(".htmx-request")) return;
+        var gone = document.createElement("p");
+        gone.className = "empty-panel muted";
+        gone.dataset.testid = "panel-gone";
+        gone.textContent = document.getElementById("ticket-panel").dataset.goneText || "";
+        p.replaceWith(gone);
+        return;
+      }
       if (envelope.type === "ticket.viewers") {
         var others = (data.viewers || []).filter(function (v) { return String(v.id) !== p.dataset.userId; });
         var box = document.getElementById("ticket-viewers");
@@ -105,6 +119,57 @@
       indicator.textContent = data.typing ? data.user.name + " …" : "";
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { indicator.hidden = true; }, 6000);
+    }
+  });
+
+  // An action took the ticket out of sight (transferred away): say so, drop its row, stop
+  // viewing it, and on a phone go back to the list.
+  document.addEventListener("tt:ticket-gone", function (event) {
+    var detail = event.detail || {};
+    if (window.ttToast && detail.message) window.ttToast(detail.message);
+    if (window.ttSocket) window.ttSocket.send({ type: "viewing", ticket: null });
+    viewing = null;
+    var row = document.querySelector('[data-testid=inbox-row][data-ticket-id="' + detail.ticket + '"]');
+    if (row) row.remove();
+    var main = document.querySelector("main");
+    if (main) main.classList.remove("has-ticket");
+    var url = new URL(location.href);
+    if (url.searchParams.get("ticket") === detail.ticket) {
+      url.searchParams.delete("ticket");
+      history.replaceState(history.state, "", url.pathname + url.search);
+    }
+  });
+
+  // Below 1100 px the contact panel is a drawer, opened from the header's "Contact" button.
+  function setContactDrawer(open) {
+    var p = panel();
+    if (!p) return;
+    p.classList.toggle("contact-open", open);
+    document.querySelectorAll("[data-contact-toggle]").forEach(function (button) {
+      button.setAttribute("aria-expanded", String(open));
+    });
+    var target = open ? document.querySelector(".contact-drawer-close") : document.querySelector(".contact-toggle");
+    if (target && target.offsetParent !== null) target.focus();
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-contact-toggle]")) {
+      var p = panel();
+      setContactDrawer(!(p && p.classList.contains("contact-open")));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var p = panel();
+    if (event.key === "Escape" && p && p.classList.contains("contact-open") && !document.querySelector("dialog[open]")) {
+      setContactDrawer(false);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var p = panel();
+    if (p && event.detail.target && event.detail.target.id === "panel-header") {
+      var open = p.classList.contains("contact-open");
+      document.querySelectorAll("[data-contact-toggle]").forEach(function (button) {
+        button.setAttribute("aria-expanded", String(open));
+      });
     }
   });
 

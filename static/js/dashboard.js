@@ -1,4 +1,5 @@
-// Behaviour shared by every dashboard page: the phone menu, and no request failing silently.
+// Behaviour shared by every dashboard page: the phone menu, confirmations before deletions,
+// and no request failing silently.
 (function () {
   "use strict";
 
@@ -19,6 +20,15 @@
     button.setAttribute("aria-expanded", String(open));
     document.body.classList.toggle("nav-open", open);
   });
+
+  // Forms marked data-confirm (deletions) ask first, naming what will be lost.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 
   // A fragment request that fails shows the server's message ({code, message} bodies, or the
   // X-Error-Message header a dashboard view sets), else a generic one: never a silent no-op.

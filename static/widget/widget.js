@@ -63,9 +63,34 @@
     item.className = "tt-msg tt-" + message.from;
     item.setAttribute("data-testid", "tt-webchat-message");
     item.setAttribute("data-from", message.from);
+    // The text, or what a message without text says it is (a location, a file still loading...).
     var body = document.createElement("p");
-    body.textContent = message.body || "";
+    var shown = message.kind === "reaction" ? message.label : message.body;
+    if (!shown && !message.media_name) { shown = message.label || message.summary; }
+    body.textContent = shown || "";
     item.appendChild(body);
+    if (message.media_note) {
+      var note = document.createElement("p");
+      note.className = "tt-note tt-media-" + message.media_state;
+      note.setAttribute("role", "status");
+      note.setAttribute("data-testid", "tt-webchat-media-state");
+      note.textContent = message.media_note;
+      item.appendChild(note);
+    }
+    (message.details || []).forEach(function (line) {
+      var detail = document.createElement("p");
+      detail.className = "tt-note";
+      detail.textContent = line;
+      item.appendChild(detail);
+    });
+    if (message.link_url && message.link_url.indexOf("https://") === 0) {
+      var outside = document.createElement("a");
+      outside.href = message.link_url;
+      outside.target = "_blank";
+      outside.rel = "noopener noreferrer";
+      outside.textContent = message.link_text || message.link_url;
+      item.appendChild(outside);
+    }
     if (message.from === "visitor" && message.id) {  // stored on the ticket: tick it
       var tick = document.createElement("span");
       tick.className = "tt-tick";
@@ -122,7 +147,8 @@
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "message") {
-        if (data.message.has_media) { loadHistory(); } else { add(data.message); }
+        // A file, or a message without text (a location...): the history says what it is.
+        if (data.message.has_media || !(data.message.body || data.message.summary)) { loadHistory(); } else { add(data.message); }
       }
     };
     socket.onclose = function (event) {

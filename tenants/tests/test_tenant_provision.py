@@ -113,6 +113,23 @@ def test_a_generated_password_is_returned_and_signs_in(alpha):
     assert me.json()["tenant"]["slug"] == "genpass"
 
 
+def test_a_slug_with_a_hyphen_is_a_host_that_answers(alpha):
+    """Host names take hyphens (an underscore makes Django refuse the Host header)."""
+    result = _provision(slug="loja-centro", admin_email="dona@loja-centro.test")
+
+    api = host_api_client("loja-centro.localhost")
+    response = api.post(
+        "/api/v1/auth/token/",
+        {"email": "dona@loja-centro.test", "password": PASSWORD},
+        format="json",
+    )
+
+    assert _schema_exists("loja-centro")
+    assert response.status_code == 200, response.content
+    with tenant_scope(result.tenant):
+        assert User.objects.filter(email="dona@loja-centro.test").exists()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "slug"),
     [
@@ -120,7 +137,8 @@ def test_a_generated_password_is_returned_and_signs_in(alpha):
         pytest.param({"slug": "Has Space"}, "slug", "has space", id="slug-with-a-space"),
         pytest.param({"slug": "a"}, "slug", "a", id="slug-too-short"),
         pytest.param({"slug": "x" * 41}, "slug", "x" * 41, id="slug-too-long"),
-        pytest.param({"slug": "acme-co"}, "slug", "acme-co", id="slug-with-a-hyphen"),
+        pytest.param({"slug": "acme_co"}, "slug", "acme_co", id="slug-with-an-underscore"),
+        pytest.param({"slug": "acme-"}, "slug", "acme-", id="slug-ending-with-a-hyphen"),
         pytest.param({"slug": "public"}, "slug", "public", id="reserved-public"),
         pytest.param({"slug": "www"}, "slug", "www", id="reserved-www"),
         pytest.param({"slug": "pg_temp1"}, "slug", "pg_temp1", id="postgres-prefix"),

@@ -34,6 +34,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
+from contacts.services.tags import tag_create
 from tenants.models import Tenant
 from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
@@ -42,7 +43,8 @@ from tickets.services.agents import agent_create, agent_update
 from tickets.services.queues import queue_create
 from tickets.services.quick_replies import quick_reply_create
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium; without it, the one `make chromium` had Playwright install.
+CHROMIUM = Path("/usr/bin/chromium")
 SLUG = "browser"
 PASSWORD = "Navegador-2026-ok"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
@@ -53,6 +55,7 @@ WIDGET_TITLE = "Fale com a Loja"
 FAREWELL = "Obrigado pelo contato!"
 QUICK_REPLY_SHORTCUT = "ola"
 QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
+TAG = "Cliente VIP"
 
 
 # ---------------------------------------------------------------------------- collection
@@ -102,10 +105,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's chromium: Playwright must not download a browser of its own. As root (CI
+    """Debian's chromium when it is there (CI installs it: Playwright may not download a browser
+    there), else Playwright's own build (``make chromium`` installs it). As root (CI
     containers) chromium refuses to start without ``--no-sandbox``."""
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
+    executable = {"executable_path": str(CHROMIUM)} if CHROMIUM.exists() else {}
+    return {**browser_type_launch_args, **executable, "args": args}
 
 
 @pytest.fixture(scope="session")
@@ -182,6 +187,7 @@ def _seed(site_origin: str) -> str:
         quick_reply_create(
             by=by, shortcode=QUICK_REPLY_SHORTCUT, body=QUICK_REPLY_BODY, shared=True
         )
+        tag_create(name=TAG, color="#b42318")
         widget = connection_create(
             by=by,
             provider="webchat",
@@ -377,9 +383,8 @@ def open_page(
     contexts: list[tuple[str, BrowserContext, Page]] = []
 
     def open_(name: str, **context_args: Any) -> Page:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="pt-BR", **context_args
-        )
+        options = {"viewport": {"width": 1280, "height": 800}, "locale": "pt-BR", **context_args}
+        context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         page = browser_errors.watch(name, context.new_page())
         contexts.append((name, context, page))

@@ -58,6 +58,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
     from django.core.files.base import ContentFile
 
     from accounts.tests.factories import UserFactory
+    from automation.tests.support import make_flow, menu_graph
     from connections.crypto import credentials_encrypt
     from connections.models import ChannelConnection
     from contacts.models import ContactImport
@@ -119,7 +120,15 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
         delivery = WebhookDelivery.objects.create(
             subscription=webhook, event_type="ticket.closed", body=f'{{"canary": "{canary}"}}'
         )
+        flow_queue = QueueFactory(name=f"{canary} flow queue")
+        flow = make_flow(
+            admin,
+            menu_graph(sales_queue=flow_queue.pk, support_queue=flow_queue.pk),
+            name=f"{canary} flow",
+        )
         return {
+            "flow": str(flow.public_id),
+            "flow_version": str(flow.current_version.number),
             "api_key": str(api_key.public_id),
             "webhook": str(webhook.public_id),
             "webhook_delivery": str(delivery.public_id),
@@ -144,6 +153,7 @@ _PATH_KINDS = {
     ("messages", "public_id"): "message",
     ("connections", "public_id"): "connection",
     ("queues", "id"): "queue",
+    ("business-hours/queues", "id"): "queue",
     ("users", "id"): "user",
     ("quick-replies", "id"): "quick_reply",
     ("tags", "tag_id"): "tag",
@@ -152,6 +162,8 @@ _PATH_KINDS = {
     ("webhooks", "public_id"): "webhook",
     ("webhooks", "delivery_id"): "webhook_delivery",
     ("/v1/api/external", "api_id"): "api_key",
+    ("flows", "public_id"): "flow",
+    ("flows", "number"): "flow_version",
 }
 
 

@@ -12,9 +12,10 @@ in every text field and file. Then, as B:
 * A's contact-import task id is run as a task enqueued from B (refused, A's import untouched).
 
 The figure counts refused attempts and the bytes of A's canary found in anything B received.
-API keys do not exist yet (nothing to attempt); websocket subscriptions to another tenant's
-groups are covered by accounts/tests/test_websocket_entry.py and join here when the realtime
-module lands.
+API keys do not exist yet (nothing to attempt). Websockets are covered elsewhere: A's JWT or
+session cookie at B's host is closed 4401 (accounts/tests/test_websocket_entry.py), and live
+events, replays included, reach only their own tenant's sockets
+(realtime/tests/test_live_events.py, realtime/tests/test_tenant_wide_events.py).
 """
 
 from __future__ import annotations

@@ -19,16 +19,11 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import timedelta
 from typing import Any
 
 import redis
 from django.conf import settings
-from django.db.models import Count
-from django.utils import timezone
 
-from channels_integrations.models import InboundEvent
-from channels_integrations.services.inbound import inbound_events_sweep
 from conftest import host_client
 from simulator import Faults, Simulator, telegram_delivery, telegram_document_update
 from tenants.channel_routes import channel_routes_set
@@ -36,13 +31,14 @@ from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (
     connection_data_remove,
+    inbound_outcome,
+    inbound_sweep_as_beat,
     pool_children,
     worker_env,
     worker_kill,
     worker_start,
 )
 from tests.support.concurrency import in_thread
-from tickets.models import Message
 from tickets.tests.factories import ConnectionFactory
 
 FILE_LATENCY = 0.15
@@ -77,28 +73,9 @@ def _seed_and_post(tenant: Any, count: int) -> int:
     return int(connection.pk)
 
 
-def _outcome(tenant: Any, connection_id: int) -> dict[str, Any]:
-    with tenant_scope(tenant):
-        events = InboundEvent.objects.filter(connection_id=connection_id)
-        messages = Message.objects.filter(connection_id=connection_id, direction="in")
-        per_id = messages.values("provider_message_id").annotate(n=Count("pk"))
-        return {
-            "events": dict(events.values_list("status").annotate(n=Count("pk")).order_by()),
-            "waiting": events.filter(status=InboundEvent.Status.RECEIVED).count(),
-            "messages": messages.count(),
-            "distinct": per_id.count(),
-            "doubled": sum(row["n"] - 1 for row in per_id if row["n"] > 1),
-        }
-
-
 def _in_broker(broker: redis.Redis) -> int:
     """Tasks queued or delivered and not yet acknowledged."""
     return int(broker.llen("inbound")) + int(broker.hlen("unacked"))
-
-
-def _sweep(tenant: Any) -> int:
-    with tenant_scope(tenant):  # as the beat would, once the events are old enough
-        return inbound_events_sweep(now=timezone.now() + timedelta(minutes=30))
 
 
 def test_r4_pool_children_killed_during_inbound_processing_lose_and_double_nothing(
@@ -134,14 +111,14 @@ def test_r4_pool_children_killed_during_inbound_processing_lose_and_double_nothi
                 next_kill = now + KILL_EVERY
             if now >= next_check:
                 next_check = now + 0.5
-                outcome = in_thread(lambda: _outcome(tenant, connection_id))
+                outcome = in_thread(lambda: inbound_outcome(tenant, connection_id))
                 if outcome["waiting"] == 0:
                     break
                 if len(sim.requests) != last_fetches:
                     last_progress, last_fetches = now, len(sim.requests)
                 elif not swept and now - last_progress > 3 and not _in_broker(broker):
                     # Events wait but no task for them is queued or held: the beat's sweep.
-                    swept = in_thread(lambda: _sweep(tenant))
+                    swept = in_thread(lambda: inbound_sweep_as_beat(tenant))
             time.sleep(0.01)
     finally:
         if worker is not None and worker.poll() is None:

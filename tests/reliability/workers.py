@@ -9,13 +9,17 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection as db
+from django.db.models import Count
+from django.utils import timezone
 
 from channels_integrations.models import InboundEvent, OutboundDelivery
+from channels_integrations.services.inbound import inbound_events_sweep
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from tenants.channel_routes import channel_routes_clear
@@ -97,3 +101,26 @@ def connection_data_remove(tenant: Any, connection_id: int, user_ids: tuple[int,
             channel_routes_clear(connection_public_id=connection.public_id)
             connection.delete()
         User.objects.filter(pk__in=user_ids).delete()
+
+
+def inbound_outcome(tenant: Any, connection_id: int) -> dict[str, Any]:
+    """What became of a connection's inbound events: their statuses, how many were stored and
+    still wait, and the distinct and doubled messages they made."""
+    with tenant_scope(tenant):
+        events = InboundEvent.objects.filter(connection_id=connection_id)
+        messages = Message.objects.filter(connection_id=connection_id, direction="in")
+        per_id = messages.values("provider_message_id").annotate(n=Count("pk"))
+        return {
+            "events": dict(events.values_list("status").annotate(n=Count("pk")).order_by()),
+            "stored": events.count(),
+            "waiting": events.filter(status=InboundEvent.Status.RECEIVED).count(),
+            "messages": messages.count(),
+            "distinct": per_id.count(),
+            "doubled": sum(row["n"] - 1 for row in per_id if row["n"] > 1),
+        }
+
+
+def inbound_sweep_as_beat(tenant: Any) -> int:
+    """The beat's sweep of waiting inbound events, run as if they were old enough."""
+    with tenant_scope(tenant):
+        return inbound_events_sweep(now=timezone.now() + timedelta(minutes=30))

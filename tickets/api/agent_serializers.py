@@ -5,6 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.presence import presence_status
+
+
+def _status_of(serializer: serializers.Serializer, user: User) -> str:
+    """The statuses a list read at once (``context["statuses"]``), else this user's."""
+    statuses = serializer.context.get("statuses") or {}
+    return statuses.get(user.pk) or presence_status(user.pk)
 
 
 class UserCreateInputSerializer(serializers.Serializer):
@@ -43,8 +50,12 @@ class UserOutputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
     last_seen_at = serializers.DateTimeField(allow_null=True)
     queue_ids = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="presence: online, away or offline")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_status(self, user: User) -> str:
+        return _status_of(self, user)
 
     def get_queue_ids(self, user: User) -> list[int]:
         # Reads the prefetched queues (tickets.selectors.agents.users_for_admin).
@@ -57,3 +68,7 @@ class UserPublicOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     role = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text="presence: online, away or offline")
+
+    def get_status(self, user: User) -> str:
+        return _status_of(self, user)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AdminRequired
+from accounts.presence import presence_statuses
 from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
 from accounts.selectors import users_active
@@ -46,8 +47,9 @@ class UserListCreateApi(APIView):
         paginator = UserPagination()
         if not user.is_admin:
             page = paginator.paginate_queryset(users_active(), request, view=self)
+            context = {"statuses": presence_statuses([u.pk for u in page or []])}
             return paginator.get_paginated_response(
-                UserPublicOutputSerializer(page, many=True).data
+                UserPublicOutputSerializer(page, many=True, context=context).data
             )
         query = UserListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -55,7 +57,10 @@ class UserListCreateApi(APIView):
         if query.validated_data["is_active"] is not None:
             users = users.filter(is_active=query.validated_data["is_active"])
         page = paginator.paginate_queryset(users, request, view=self)
-        return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
+        context = {"statuses": presence_statuses([u.pk for u in page or []])}
+        return paginator.get_paginated_response(
+            UserOutputSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(
         operation_id="users_create",

@@ -15,6 +15,12 @@ class QueueCreateInputSerializer(serializers.Serializer):
         max_length=4096, required=False, allow_blank=True, default=""
     )
     is_active = serializers.BooleanField(required=False, default=True)
+    distribution = serializers.ChoiceField(
+        choices=Queue.Distribution.choices, required=False, default=Queue.Distribution.NONE
+    )
+    agent_capacity = serializers.IntegerField(
+        min_value=1, max_value=500, required=False, allow_null=True, default=None
+    )
 
 
 class QueueUpdateInputSerializer(serializers.Serializer):
@@ -22,6 +28,10 @@ class QueueUpdateInputSerializer(serializers.Serializer):
     color = serializers.CharField(max_length=7, required=False)
     greeting_message = serializers.CharField(max_length=4096, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
+    distribution = serializers.ChoiceField(choices=Queue.Distribution.choices, required=False)
+    agent_capacity = serializers.IntegerField(
+        min_value=1, max_value=500, required=False, allow_null=True
+    )
 
 
 class QueueMembersInputSerializer(serializers.Serializer):
@@ -50,6 +60,12 @@ class QueueOutputSerializer(serializers.Serializer):
     color = serializers.CharField()
     greeting_message = serializers.CharField()
     is_active = serializers.BooleanField()
+    distribution = serializers.CharField(
+        help_text="how waiting tickets reach online agents: none, round_robin, least_busy, capacity"
+    )
+    agent_capacity = serializers.IntegerField(
+        allow_null=True, help_text="most pending or open tickets per agent (null: no limit)"
+    )
     member_ids = serializers.SerializerMethodField(help_text="active agents of the queue")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Exists,
     F,
@@ -151,6 +152,15 @@ def ticket_get_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
     """One ticket the user may see; ``TicketNotFound`` both when missing and when not visible."""
     tickets = tickets_visible_to(user).select_related("contact", "connection", "queue", "assignee")
     return get_visible_or_404(tickets, TicketNotFound, public_id=public_id)
+
+
+def ticket_by_public_id(public_id: UUID | str) -> Ticket | None:
+    """Any ticket by its public id, visible to the caller or not; only for clean-ups that
+    concern the caller alone (ending one's own viewing mark on a ticket transferred away)."""
+    try:
+        return Ticket.objects.filter(public_id=public_id).first()
+    except ValidationError:  # not a UUID
+        return None
 
 
 def ticket_active_for(*, contact: Contact, connection_id: int) -> Ticket | None:

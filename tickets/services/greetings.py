@@ -1,5 +1,6 @@
 """A ticket's automatic system messages: the connection's greeting when a customer opens a
-ticket, and its farewell when the ticket closes. Both are outbound messages from the system,
+ticket, the queue's greeting when the ticket enters a queue, and the connection's farewell when
+the ticket closes. Both are outbound messages from the system,
 handed to the outbound pipeline after commit.
 
 Above ``dispatch`` and below the ticket and message services, which call it (``ticket_close``
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,9 +34,12 @@ def _system_text_render(text: str, ticket: Ticket, now: datetime) -> str:
     )
 
 
-def _system_message_create(ticket: Ticket, text: str, now: datetime) -> Message:
+def _system_message_create(
+    ticket: Ticket, text: str, now: datetime, payload: dict[str, Any] | None = None
+) -> Message:
     """A queued outbound system message, handed to the outbound pipeline after commit."""
     message = Message.objects.create(
+        payload=payload or {},
         ticket=ticket,
         connection=ticket.connection,
         direction=Message.Direction.OUTBOUND,
@@ -61,6 +66,45 @@ def ticket_greeting_queue(*, ticket: Ticket, at: datetime | None = None) -> Mess
     if not greeting or ticket.contact.is_group:
         return None
     return _system_message_create(ticket, greeting, at or timezone.now())
+
+
+def ticket_system_message_queue(
+    *, ticket: Ticket, text: str, at: datetime | None = None, payload: dict[str, Any] | None = None
+) -> Message:
+    """Queue another automatic message of the system on the ticket (automation's
+    out-of-hours notice), rendered with the same variables as the greetings; the caller has
+    decided that it is due."""
+    return _system_message_create(ticket, text, at or timezone.now(), payload=payload)
+
+
+QUEUE_GREETING_MARK = "queue_greeting"
+
+
+def ticket_queue_greeting_queue(*, ticket: Ticket, at: datetime | None = None) -> Message | None:
+    """Queue the greeting of the queue the ticket has just entered; None when the ticket has no
+    queue, the queue no greeting, the contact is a group or blocked, or this ticket already got
+    this queue's greeting (once per attendance: a ticket sent back to a queue it was in is not
+    greeted again).
+
+    Called with the ticket row locked (a new ticket inside ``message_receive``, a transfer
+    inside ``ticket_transfer``), so two callers cannot both see "not greeted yet". The message
+    carries ``{"queue_greeting": <queue id>}`` in its payload, which is what "already got it"
+    reads.
+    """
+    queue = ticket.queue
+    if queue is None or ticket.contact.is_group or ticket.contact.is_blocked:
+        return None
+    greeting = queue.greeting_message.strip()
+    if not greeting:
+        return None
+    already = Message.objects.filter(
+        ticket=ticket, sender=Message.Sender.SYSTEM, **{f"payload__{QUEUE_GREETING_MARK}": queue.pk}
+    )
+    if already.exists():
+        return None
+    return _system_message_create(
+        ticket, greeting, at or timezone.now(), payload={QUEUE_GREETING_MARK: queue.pk}
+    )
 
 
 def ticket_farewell_queue(*, ticket: Ticket, automatic: bool, at: datetime) -> Message | None:

@@ -17,6 +17,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db import connection as db
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,6 +28,7 @@ from tickets import events
 from tickets.domain_events import (
     MessageCreated,
     MessageDeleted,
+    MessageReceived,
     MessageStatusChanged,
     MessageUpdated,
 )
@@ -44,10 +46,10 @@ from tickets.errors import (
     TicketNotAssignedToYou,
     TicketNotOpen,
 )
-from tickets.media import media_name_clean, media_validate
+from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
-from tickets.services.greetings import ticket_greeting_queue
+from tickets.services.greetings import ticket_greeting_queue, ticket_queue_greeting_queue
 from tickets.services.tickets import ticket_open_or_reuse
 
 Status = Message.Status
@@ -112,11 +114,13 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     Idempotent on ``provider_message_id`` per connection: a provider's redelivery returns the
     stored message with ``created=False`` and changes nothing. The ticket is locked while its
     unread counter and last-message fields change. A ticket opened by this message gets the
-    connection's greeting (``ticket_greeting_queue``).
+    connection's greeting (``ticket_greeting_queue``), then its queue's
+    (``ticket_queue_greeting_queue``).
     """
     connection, contact = received.connection, received.contact
     provider_message_id = received.provider_message_id
-    at = received.at or timezone.now()
+    now = timezone.now()
+    at = received.at or now
     if provider_message_id:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
@@ -146,10 +150,18 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
         quoted=quoted,
         status=Status.DELIVERED,
         provider_message_id=provider_message_id or None,
-        delivered_at=at,
+        # The customer's sending time as the channel states it; ours is when it reached us.
+        sent_at=at,
+        delivered_at=now,
         media_error=received.media_error[:255],
     )
-    _media_attach(message, received)
+    _media_attach(
+        message,
+        media=received.media,
+        name=received.media_name,
+        mime=received.media_mime,
+        error=received.media_error,
+    )
     try:
         with transaction.atomic():
             message.save()
@@ -175,22 +187,181 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     )
     events.event_message(message=message)
     publish(MessageCreated(message_id=message.pk))
+    publish(MessageReceived(message_id=message.pk))
     if ticket_created:
         ticket_greeting_queue(ticket=ticket, at=at)
+        ticket_queue_greeting_queue(ticket=ticket, at=at)
     return message, True
 
 
-def _media_attach(message: Message, received: ReceivedMessage) -> None:
-    """Store the received file on ``message``, or describe the announced one that is missing."""
-    media = received.media
+def _ticket_for_echo(connection: ChannelConnection, contact: Contact) -> Ticket | None:
+    """The ticket a message sent to ``contact`` from elsewhere belongs to: their active ticket
+    on the connection, else their latest one; locked."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(connection=connection, contact=contact, deleted_at__isnull=True)
+        .annotate(
+            closed_last=Case(When(status=Ticket.Status.CLOSED, then=1), default=0),
+        )
+        .order_by("closed_last", "-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def message_record_sent_elsewhere(*, sent: ReceivedMessage) -> tuple[Message | None, bool]:
+    """Store a message the business sent to ``sent.contact`` outside TikTickets (the Page
+    inbox, the Instagram app), as the channel echoed it; ``(message, created)``.
+
+    It is an outbound message by the business (no agent), already sent, on the customer's
+    active ticket or else their latest one: an echo never opens or reopens a ticket, and
+    ``(None, False)`` means the customer has no ticket here. Idempotent on
+    ``provider_message_id``: the echo of a message we sent ourselves returns that message.
+    """
+    connection = sent.connection
+    at = sent.at or timezone.now()
+    if sent.provider_message_id:
+        existing = _by_provider_id(connection, sent.provider_message_id)
+        if existing is not None:
+            return existing, False
+    ticket = _ticket_for_echo(connection, sent.contact)
+    if ticket is None:
+        return None, False
+    message = Message(
+        ticket=ticket,
+        connection=connection,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        kind=sent.kind,
+        body=sent.body,
+        payload={**(sent.payload or {}), "sent_elsewhere": True},
+        status=Status.SENT,
+        provider_message_id=sent.provider_message_id or None,
+        sent_at=at,
+        dispatched_at=at,
+        media_error=sent.media_error[:255],
+    )
+    if sent.quoted_provider_id:
+        message.quoted = _by_provider_id(connection, sent.quoted_provider_id)
+    _media_attach(
+        message,
+        media=sent.media,
+        name=sent.media_name,
+        mime=sent.media_mime,
+        error=sent.media_error,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        existing = _by_provider_id(connection, sent.provider_message_id or "")
+        if existing is None:
+            raise
+        return existing, False
+    if ticket.last_message_at is None or at >= ticket.last_message_at:
+        ticket.last_message_preview = message.preview()
+        ticket.last_message_at = at
+        ticket.answered = True
+        ticket.save(
+            update_fields=["last_message_preview", "last_message_at", "answered", "updated_at"]
+        )
+    events.event_message(message=message)
+    publish(MessageCreated(message_id=message.pk))
+    return message, True
+
+
+def _media_attach(
+    message: Message, *, media: File | None, name: str, mime: str, error: str
+) -> None:
+    """Store the received file on ``message``, or describe the announced one that is missing.
+
+    The file keeps the sender's name for display and download (``media_display_name``); the
+    stored path uses a safe form of it (``media_name_clean``)."""
     if media is not None:
-        message.media_name = media_name_clean(received.media_name or media.name or "")
-        message.media_mime = received.media_mime
+        message.media_name = media_display_name(name or media.name or "")
+        message.media_mime = mime
         message.media_size = media.size
-        message.media.save(message.media_name, media, save=False)
-    elif received.media_error:  # the file was announced but not kept: still say what it was
-        message.media_name = media_name_clean(received.media_name) if received.media_name else ""
-        message.media_mime = received.media_mime
+        message.media.save(media_name_clean(message.media_name), media, save=False)
+    elif error:  # the file was announced but not kept: still say what it was
+        message.media_name = media_display_name(name) if name else ""
+        message.media_mime = mime
+
+
+@transaction.atomic
+def message_media_fill(
+    *,
+    message: Message,
+    media: File | None,
+    media_name: str = "",
+    media_mime: str = "",
+    media_error: str = "",
+    media_error_detail: dict[str, Any] | None = None,
+) -> Message:
+    """The file of a message shown while it was still downloading (``media_error`` was
+    ``MEDIA_LOADING``) arrived, or finally could not be had (``media_error`` says why): the
+    message is updated and every open panel re-reads it (``MessageUpdated``). A message not
+    waiting for its file is left as it is (a repeated or late attempt)."""
+    message = _message_locked(message)
+    if message.media_error != MEDIA_LOADING or message.media:
+        return message
+    message.media_error = media_error[:255]
+    _media_attach(
+        message,
+        media=media,
+        name=media_name or message.media_name,
+        mime=media_mime or message.media_mime,
+        error=media_error,
+    )
+    payload = dict(message.payload or {})
+    payload.pop("media_error", None)
+    if media_error:
+        payload["media_error"] = {"code": media_error, **(media_error_detail or {})}
+    message.payload = payload
+    message.save(
+        update_fields=[
+            "media",
+            "media_name",
+            "media_mime",
+            "media_size",
+            "media_error",
+            "payload",
+            "updated_at",
+        ]
+    )
+    publish(MessageUpdated(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_reaction_remove_by_contact(
+    *,
+    connection: ChannelConnection,
+    contact: Contact,
+    reacted_provider_id: str,
+    at: datetime | None = None,
+) -> Message | None:
+    """The customer took back their reaction to the message ``reacted_provider_id`` (WhatsApp
+    sends an empty emoji, Messenger ``unreact``): their latest reaction to it is removed
+    (soft-deleted, shown as "reaction removed"); None when there is none to remove. Nothing
+    new is stored."""
+    reaction = (
+        Message.objects.filter(
+            connection=connection,
+            kind=Message.Kind.REACTION,
+            direction=Message.Direction.INBOUND,
+            sender_contact=contact,
+            deleted_at__isnull=True,
+        )
+        .filter(
+            Q(quoted__provider_message_id=reacted_provider_id)
+            | Q(payload__reacted_provider_message_id=reacted_provider_id)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if reaction is None:
+        return None
+    return message_delete_by_contact(message=reaction, at=at)
 
 
 @transaction.atomic
@@ -248,6 +419,15 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _signed(body: str, by: User) -> str:
+    """The agent's signature under the text, when their profile asks for it (a file sent
+    without a caption stays without one)."""
+    body = (body or "").strip()
+    if body and by.sign_messages and by.signature:
+        return f"{body}\n\n{by.signature}"
+    return body
+
+
 def _touch_ticket_outbound(ticket: Ticket, message: Message, at: datetime) -> None:
     ticket.last_message_preview = message.preview()
     ticket.last_message_at = at
@@ -266,14 +446,15 @@ def message_send(
     scheduled_at: datetime | None = None,
 ) -> Message:
     """An agent's message to the customer: stored ``queued``, handed to the outbound pipeline
-    after commit (or when due, for a scheduled one).
+    after commit (or when due, for a scheduled one). The agent's signature is added under the
+    text when their profile turns it on.
 
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
-    body = _clean_body(body)
+    body = _clean_body(_signed(body, by))
     info = media_validate(file=media) if media is not None else None
     if not body and info is None:
         raise MessageEmpty()

@@ -29,6 +29,23 @@ def _require_admin(by: User) -> None:
         raise AdminRequired()
 
 
+class _Keep:
+    """Marks an argument the caller did not give (``None`` means "clear")."""
+
+
+KEEP = _Keep()
+
+
+def _check_distribution(queue: Queue) -> None:
+    """Distribution by capacity needs the capacity (400 on the field, nothing stored)."""
+    if queue.distribution not in Queue.Distribution.values:
+        raise FieldValidationError({"distribution": [_("Unknown distribution mode.")]})
+    if queue.distribution == Queue.Distribution.CAPACITY and not queue.agent_capacity:
+        raise FieldValidationError(
+            {"agent_capacity": [_("Distribution by capacity needs the tickets per agent.")]}
+        )
+
+
 def _validated_save(queue: Queue) -> None:
     """Model validation (colour, lengths) as 400, a taken name as 409, then save."""
     duplicates = Queue.objects.filter(name__iexact=queue.name).exclude(pk=queue.pk)
@@ -55,12 +72,21 @@ def queue_create(
     color: str | None = None,
     greeting_message: str = "",
     is_active: bool = True,
+    distribution: str = Queue.Distribution.NONE,
+    agent_capacity: int | None = None,
 ) -> Queue:
     """A new queue; names are unique in the tenant regardless of case (409 ``queue_exists``)."""
     _require_admin(by)
-    queue = Queue(name=name.strip(), greeting_message=greeting_message, is_active=is_active)
+    queue = Queue(
+        name=name.strip(),
+        greeting_message=greeting_message,
+        is_active=is_active,
+        distribution=distribution,
+        agent_capacity=agent_capacity,
+    )
     if color is not None:
         queue.color = color
+    _check_distribution(queue)
     _validated_save(queue)
     return queue
 
@@ -74,8 +100,11 @@ def queue_update(
     color: str | None = None,
     greeting_message: str | None = None,
     is_active: bool | None = None,
+    distribution: str | None = None,
+    agent_capacity: int | None | _Keep = KEEP,
 ) -> Queue:
-    """Change the given fields; ``None`` leaves a field as it is.
+    """Change the given fields; ``None`` leaves a field as it is (``agent_capacity=None``
+    clears the limit; leave it out to keep it).
 
     Deactivating hides the queue from pickers (transfers, bots) but keeps its tickets where they
     are; deleting is ``queue_delete``.
@@ -89,6 +118,11 @@ def queue_update(
         queue.greeting_message = greeting_message
     if is_active is not None:
         queue.is_active = is_active
+    if distribution is not None:
+        queue.distribution = distribution
+    if not isinstance(agent_capacity, _Keep):
+        queue.agent_capacity = agent_capacity
+    _check_distribution(queue)
     _validated_save(queue)
     return queue
 

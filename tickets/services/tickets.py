@@ -42,7 +42,7 @@ from tickets.models import Queue, Ticket
 from tickets.protocols import protocol_next
 from tickets.selectors import tickets_visible_to
 from tickets.selectors.routing import connection_routing_get
-from tickets.services.greetings import ticket_farewell_queue
+from tickets.services.greetings import ticket_farewell_queue, ticket_queue_greeting_queue
 
 
 @transaction.atomic
@@ -317,7 +317,7 @@ def ticket_accept(*, ticket: Ticket, by: User) -> Ticket:
 def ticket_transfer(
     *,
     ticket: Ticket,
-    by: User,
+    by: User | None,
     to_queue: Queue | None = None,
     to_agent: User | None = None,
     note: str = "",
@@ -327,12 +327,13 @@ def ticket_transfer(
     To an agent: open, assigned to them (they must be active and, when the ticket has or gets a
     queue, a member of it). To a queue only: pending and unassigned, waiting there. Closed
     tickets and transfers that change nothing are refused. Agents transfer their own tickets;
-    admins any.
+    admins any; ``by=None`` is the system (the chatbot handing a ticket over). A ticket entering
+    another queue gets that queue's greeting (once per ticket).
     """
     current = _locked(ticket)
     if current.status == Ticket.Status.CLOSED or current.deleted_at is not None:
         raise InvalidTicketTransition()
-    if not _owns(current, by):
+    if by is not None and not _owns(current, by):
         raise TicketActionForbidden()
     if to_queue is None and to_agent is None:
         raise NothingToTransfer()
@@ -380,7 +381,41 @@ def ticket_transfer(
             previous_assignee_id=from_agent.pk if from_agent is not None else None,
         )
     )
+    if target_queue is not None and target_queue != from_queue:
+        ticket_queue_greeting_queue(ticket=current)
     return _refresh_into(ticket, current)
+
+
+@transaction.atomic
+def ticket_assign_automatically(*, ticket: Ticket, agent: User, mode: str) -> bool:
+    """Distribution's hand-over: a waiting ticket (pending, nobody's, not deleted, still in the
+    queue it was distributed from) becomes ``agent``'s; True if this call did it.
+
+    The ticket stays pending, reserved for the agent, who accepts it as usual. A conditional
+    UPDATE decides: a ticket picked or moved meanwhile is left alone (False). The timeline says
+    it was assigned automatically; ``TicketTransferred`` tells the agent's inbox live.
+    """
+    queue_id = ticket.queue_id
+    if queue_id is None:
+        return False
+    now = timezone.now()
+    updated = Ticket.objects.filter(
+        pk=ticket.pk,
+        status=Ticket.Status.PENDING,
+        assignee__isnull=True,
+        deleted_at__isnull=True,
+        queue_id=queue_id,
+    ).update(assignee=agent, updated_at=now)
+    if not updated:
+        return False
+    ticket.assignee = agent
+    events.event_ticket_auto_assigned(ticket=ticket, agent=agent, queue=ticket.queue, mode=mode)
+    publish(
+        TicketTransferred(
+            ticket_id=ticket.pk, previous_queue_id=ticket.queue_id, previous_assignee_id=None
+        )
+    )
+    return True
 
 
 @transaction.atomic

@@ -102,7 +102,7 @@ def test_agents_list_only_active_colleagues_id_name_and_role(alpha, agent_and_ap
     assert response.status_code == 200
     results = response.json()["results"]
     assert {r["name"] for r in results} == {"Alpha Admin", "Zé Agent"}
-    assert all(set(r) == {"id", "name", "role"} for r in results)
+    assert all(set(r) == {"id", "name", "role", "status"} for r in results)
 
 
 def test_admins_list_everyone_and_filter_by_state(alpha, admin_api):

@@ -75,8 +75,9 @@ def test_a_file_that_could_not_be_kept_is_named_with_its_error(in_alpha):
         )
     )
 
+    # The sender's name as they gave it, without its directories (docs/inbound.md).
     assert (message.media_name, message.media_mime, message.media_error) == (
-        "big_video.mp4",
+        "big video.mp4",
         "video/mp4",
         "media_too_large",
     )

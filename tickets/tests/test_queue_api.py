@@ -47,6 +47,8 @@ def test_agents_list_active_queues_with_their_active_members(alpha, agent_and_ap
         "color",
         "greeting_message",
         "is_active",
+        "distribution",
+        "agent_capacity",
         "member_ids",
         "created_at",
         "updated_at",
@@ -177,3 +179,36 @@ def test_alphas_queue_is_invisible_at_beta(alpha, beta, admin_api, api_beta):
     assert deleted.status_code == 404
     with tenant_scope(alpha.tenant):
         assert Queue.objects.filter(pk=queue.pk).exists()
+
+
+def test_distribution_settings_are_set_through_the_api_and_checked(alpha, admin_api):
+    created = admin_api.post(
+        URL,
+        {"name": "Round", "distribution": "round_robin", "agent_capacity": 5},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert (created.json()["distribution"], created.json()["agent_capacity"]) == ("round_robin", 5)
+    queue_id = created.json()["id"]
+
+    no_capacity = admin_api.patch(
+        f"{URL}{queue_id}/", {"distribution": "capacity", "agent_capacity": None}, format="json"
+    )
+    unknown = admin_api.patch(f"{URL}{queue_id}/", {"distribution": "random"}, format="json")
+    too_many = admin_api.patch(f"{URL}{queue_id}/", {"agent_capacity": 0}, format="json")
+
+    assert no_capacity.status_code == 400
+    assert "agent_capacity" in no_capacity.json()["extra"]["fields"]
+    assert unknown.status_code == 400
+    assert "distribution" in unknown.json()["extra"]["fields"]
+    assert too_many.status_code == 400
+    with tenant_scope(alpha.tenant):
+        queue = Queue.objects.get(pk=queue_id)
+        assert (queue.distribution, queue.agent_capacity) == ("round_robin", 5)
+
+    capacity = admin_api.patch(
+        f"{URL}{queue_id}/", {"distribution": "capacity", "agent_capacity": 3}, format="json"
+    )
+    assert (capacity.json()["distribution"], capacity.json()["agent_capacity"]) == ("capacity", 3)
+    kept = admin_api.patch(f"{URL}{queue_id}/", {"name": "Round 2"}, format="json")
+    assert kept.json()["agent_capacity"] == 3  # left out: kept

@@ -43,3 +43,6 @@ class InstagramProvider(MetaMessagingProvider):
     # recipient.id of customer messages), not the Page id.
     account_id_field = "instagram_account_id"
     profile_fields = ("name", "username")
+    # https://developers.facebook.com/documentation/business-messaging/instagram-messaging/features/user-profile
+    contact_profile_fields = ("name", "username", "profile_pic")
+    unnamed_contact = gettext_lazy("Instagram user %(id)s")

@@ -23,3 +23,6 @@ class MessengerProvider(MetaMessagingProvider):
     # Messenger webhooks carry the Page id as entry[].id.
     account_id_field = "page_id"
     profile_fields = ("name",)
+    # https://developers.facebook.com/documentation/business-messaging/messenger-platform/identity/user-profile
+    contact_profile_fields = ("first_name", "last_name", "profile_pic")
+    unnamed_contact = gettext_lazy("Messenger user %(id)s")

@@ -14,7 +14,9 @@ import json
 from typing import Any
 
 import httpx
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_integrations.providers.base import ProviderError
 
@@ -172,3 +174,86 @@ def network_error(exc: Exception) -> ProviderError:
         permanent=False,
         code=CODE_NETWORK,
     )
+
+
+# Errors about the WhatsApp number or business account rather than one message: a webhook
+# reporting one marks the connection as in error (131056 is about one customer, not here).
+WHATSAPP_ACCOUNT_CODES = frozenset(
+    (RATE_LIMIT_CODES - {131056}) | AUTH_CODES | {131042, 131031, 133010}
+)
+_TEMPLATE_REFUSED = gettext_lazy(
+    "The template message was refused (it does not exist, is paused, or its parameters do not "
+    "match)."
+)
+# Readable reasons for the WhatsApp errors agents and admins meet most; the others show Meta's
+# own words. https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
+WHATSAPP_ERROR_REASONS: dict[int, str | Promise] = {
+    130429: gettext_lazy(
+        "WhatsApp is limiting how fast this number can send (throughput limit). Send fewer "
+        "messages at once and try again."
+    ),
+    131047: gettext_lazy(
+        "More than 24 hours have passed since the customer's last message: WhatsApp only "
+        "accepts an approved template message now."
+    ),
+    131026: gettext_lazy(
+        "WhatsApp could not deliver the message to this number (it may not use WhatsApp, or "
+        "its app must be updated)."
+    ),
+    131048: gettext_lazy(
+        "WhatsApp is limiting this number because too many of its messages were blocked or "
+        "reported. Check the number's quality rating."
+    ),
+    131049: gettext_lazy(
+        "WhatsApp chose not to deliver this marketing message to keep the customer's experience "
+        "healthy. Try again later."
+    ),
+    131056: gettext_lazy(
+        "Too many messages were sent to this customer in a short time. Wait before sending again."
+    ),
+    131042: gettext_lazy(
+        "WhatsApp refused to send because of a payment problem on the business account. Check "
+        "its payment method in Meta Business Manager."
+    ),
+    131031: gettext_lazy(
+        "The WhatsApp business account is locked. Check its status in Meta Business Manager."
+    ),
+    131051: gettext_lazy("WhatsApp does not support this kind of message."),
+    131053: gettext_lazy("WhatsApp could not process the attached file."),
+    131000: gettext_lazy("WhatsApp had an internal problem. Try again."),
+    133010: gettext_lazy("This number is not registered on the WhatsApp Cloud API."),
+    368: gettext_lazy(
+        "The business account is temporarily blocked for breaking WhatsApp's policies."
+    ),
+    190: gettext_lazy(
+        "Meta refused the access token (expired or revoked). Update the channel's credentials."
+    ),
+    132000: _TEMPLATE_REFUSED,
+    132001: _TEMPLATE_REFUSED,
+    132012: _TEMPLATE_REFUSED,
+    132015: _TEMPLATE_REFUSED,
+    132016: _TEMPLATE_REFUSED,
+}
+
+
+def whatsapp_error_number(code: str) -> int | None:
+    """The WhatsApp error number behind one of our codes (``meta_130429``,
+    ``whatsapp_window_closed``)."""
+    if code == CODE_WHATSAPP_WINDOW_CLOSED:
+        return WHATSAPP_WINDOW_CLOSED
+    return _int(code.removeprefix("meta_")) if code.startswith("meta_") else None
+
+
+def whatsapp_error_reason(code: str, detail: str) -> str:
+    """What a WhatsApp error means for the people who see it, in the active language, with
+    its number; Meta's own words for the numbers we have no reason for."""
+    number = whatsapp_error_number(code)
+    reason = WHATSAPP_ERROR_REASONS.get(number) if number is not None else None
+    if reason is not None:
+        return _("%(reason)s (WhatsApp error %(code)s)") % {"reason": reason, "code": number}
+    if number is not None:
+        return _("WhatsApp error %(code)s: %(detail)s") % {
+            "code": number,
+            "detail": detail or _("no error message"),
+        }
+    return detail or code

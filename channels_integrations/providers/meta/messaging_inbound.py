@@ -10,6 +10,7 @@ Instagram events: https://developers.facebook.com/documentation/business-messagi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,7 @@ from channels_integrations.providers.base import (
     InboundMedia,
     InboundMessage,
     InboundStatus,
+    malformed_item,
 )
 from channels_integrations.providers.meta.timestamps import from_millis
 from tickets.models import Message
@@ -54,9 +56,10 @@ def _list(value: Any) -> list[Any]:
 def parse_messaging_payload(payload: bytes, *, object_type: str) -> list[InboundItem]:
     """Every customer message, edit, deletion, reaction and receipt of one webhook body.
 
-    Echoes (``message.is_echo``, or any event sent by the account itself) are dropped: they are
-    copies of what the business sent, including our own API sends, and must never come back as
-    customer messages. ``standby`` events (another app of the page is in control of the thread)
+    Echoes (``message.is_echo``: a message the account itself sent, from our API or another
+    tool such as the Page inbox or the Instagram app) become ``is_echo`` items addressed to the
+    recipient, never customer messages; other events sent by the account are dropped.
+    ``standby`` events (another app of the page is in control of the thread)
     are not read either. Bodies of another object type give an empty list.
     """
     try:
@@ -68,16 +71,41 @@ def parse_messaging_payload(payload: bytes, *, object_type: str) -> list[Inbound
     items: list[InboundItem] = []
     for entry in map(_dict, _list(data.get("entry"))):
         account_id = str(entry.get("id") or "")
-        for event in map(_dict, _list(entry.get("messaging"))):
-            items.extend(_event(event, account_id))
+        for event in _list(entry.get("messaging")):
+            try:
+                items.extend(_event(_readable(event), account_id))
+            except _Unreadable as exc:
+                # Quarantined as a body of its own, which this function reads again on replay.
+                envelope = {key: value for key, value in entry.items() if key != "messaging"}
+                raw = {"object": object_type, "entry": [{**envelope, "messaging": [event]}]}
+                items.append(malformed_item(exc.reason, raw))
     return items
+
+
+class _Unreadable(Exception):
+    """An event that cannot be read (a reason of ``MALFORMED_REASONS``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _readable(event: Any) -> dict[str, Any]:
+    if not isinstance(event, dict):
+        raise _Unreadable("not_an_object")
+    return event
 
 
 def _event(event: dict[str, Any], account_id: str) -> list[InboundItem]:
     sender = str(_dict(event.get("sender")).get("id") or "")
-    if not sender or sender == account_id:
-        return []
     timestamp = event.get("timestamp")
+    message = _dict(event.get("message"))
+    if message.get("is_echo") or (sender and sender == account_id):
+        return _echo(message, str(_dict(event.get("recipient")).get("id") or ""), timestamp)
+    if not sender:
+        if "message" in event:
+            raise _Unreadable("message_without_sender")
+        return []
     if "message" in event:
         return _message(_dict(event["message"]), sender, timestamp)
     if "message_edit" in event:
@@ -95,8 +123,8 @@ def _event(event: dict[str, Any], account_id: str) -> list[InboundItem]:
 
 def _message(message: dict[str, Any], sender: str, timestamp: Any) -> list[InboundItem]:
     mid = str(message.get("mid") or "")
-    if not mid or message.get("is_echo"):
-        return []
+    if not mid:
+        raise _Unreadable("message_without_id")
     sent_at = from_millis(timestamp)
     if message.get("is_deleted"):
         return [
@@ -167,6 +195,19 @@ def _message(message: dict[str, Any], sender: str, timestamp: Any) -> list[Inbou
             )
         )
     return items
+
+
+def _echo(message: dict[str, Any], recipient: str, timestamp: Any) -> list[InboundItem]:
+    """A message the business sent to ``recipient``: the same items as a customer's message,
+    marked ``is_echo`` (an echo of our own send is recognised by its id when processed)."""
+    if not message.get("is_echo") or not recipient or message.get("is_deleted"):
+        return []
+    app = {"app_id": str(message["app_id"])} if message.get("app_id") else {}
+    return [
+        dataclasses.replace(item, is_echo=True, extra={**item.extra, **app})
+        for item in _message(message, recipient, timestamp)
+        if isinstance(item, InboundMessage)
+    ]
 
 
 def _filename_from_url(url: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from functools import partial
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from channels_integrations.providers.base import (
+    ContactProfile,
     InboundItem,
     InboundMedia,
     OutboundMessage,
@@ -70,6 +72,9 @@ class MetaMessagingProvider(MetaWebhookProvider):
     # reactions and stickers (audio and video: 10 per second; going over those is answered with
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
+    caption_kinds = frozenset()  # an attachment of the Send API carries no text
+    # User Profile API fields asked of a customer (``contact_profile``).
+    contact_profile_fields: tuple[str, ...]
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(
@@ -139,6 +144,27 @@ class MetaMessagingProvider(MetaWebhookProvider):
                 },
                 files={"filedata": (filename, file, mime_type)},
             )
+
+    def contact_profile(
+        self, connection: ChannelConnection, external_id: str
+    ) -> ContactProfile | None:
+        """The User Profile API: ``GET /<PSID or IGSID>?fields=...`` with the Page token.
+        Meta answers only for customers who wrote to the business (their consent), and only
+        with the fields the app may read; what is missing stays empty."""
+        if not re.match(GRAPH_ID, external_id):  # a path segment: digits only
+            return None
+        credentials = credentials_of(connection)
+        answer = self.graph_client(credentials).get(
+            external_id, params={"fields": ",".join(self.contact_profile_fields)}
+        )
+        full_name = " ".join(
+            str(answer[key]) for key in ("first_name", "last_name") if answer.get(key)
+        )
+        name = str(answer.get("name") or "") or full_name or str(answer.get("username") or "")
+        picture = str(answer.get("profile_pic") or "")
+        return ContactProfile(
+            name=name, avatar_url=picture if picture.startswith("https://") else ""
+        )
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

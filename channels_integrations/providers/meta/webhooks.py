@@ -70,6 +70,11 @@ def _envelope(payload: bytes) -> tuple[str, list[dict[str, Any]]]:
     return object_type, [entry for entry in entries if isinstance(entry, dict)]
 
 
+def _changes(entry: dict[str, Any]) -> list[Any]:
+    changes = entry.get("changes")
+    return changes if isinstance(changes, list) else []
+
+
 def _whatsapp_phone_number_id(change: Any) -> str:
     if not isinstance(change, dict):
         return ""
@@ -92,8 +97,7 @@ def meta_route_keys_of(payload: bytes) -> tuple[str, list[str]]:
     keys: list[str] = []
     for entry in entries:
         if object_type == WHATSAPP_OBJECT:
-            changes = entry.get("changes")
-            candidates = [_whatsapp_phone_number_id(c) for c in changes or []]
+            candidates = [_whatsapp_phone_number_id(c) for c in _changes(entry)]
         else:
             candidates = [str(entry.get("id") or "")]
         keys.extend(key for key in candidates if key and key not in keys)
@@ -113,7 +117,7 @@ def meta_split_by_route_key(payload: bytes) -> dict[str, bytes]:
     for entry in entries:
         if object_type == WHATSAPP_OBJECT:
             by_number: dict[str, list[Any]] = {}
-            for change in entry.get("changes") or []:
+            for change in _changes(entry):
                 key = _whatsapp_phone_number_id(change)
                 if key:
                     by_number.setdefault(key, []).append(change)

@@ -10,14 +10,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from channels_integrations.providers.base import InboundItem, InboundMedia, InboundMessage
+from channels_integrations.providers.base import (
+    InboundItem,
+    InboundMedia,
+    InboundMessage,
+    malformed_item,
+)
 from tickets.models import Message
 
 Kind = Message.Kind
 
-# Update kinds that carry a customer message; anything else (callback queries, membership
-# changes, polls' answers...) is acknowledged and ignored: providers re-send what is not a 200.
+# Update kinds that carry a customer message; anything else (membership changes, polls'
+# answers...) is acknowledged and ignored: providers re-send what is not a 200.
 MESSAGE_UPDATES = ("message", "edited_message")
+# Every update kind we handle: what setWebhook's ``allowed_updates`` subscribes to. A
+# ``callback_query`` is a tap on an inline keyboard button of one of our messages.
+HANDLED_UPDATES = (*MESSAGE_UPDATES, "callback_query")
+# Message contents we do not handle, named on the placeholder agents see.
+UNSUPPORTED_CONTENT = ("poll", "dice", "game", "story", "invoice", "paid_media", "checklist")
 # Helpdesk conversations are private chats; a bot added to a group or channel stays silent there.
 PRIVATE = "private"
 
@@ -98,20 +108,29 @@ def _content(message: dict[str, Any]) -> tuple[str, str, InboundMedia | None, di
             if key in card
         }
         return Kind.CONTACT_CARD, _name(card), None, extra
-    return Kind.UNSUPPORTED, caption, None, {}
+    shown_as = next((key for key in UNSUPPORTED_CONTENT if key in message), "")
+    return Kind.UNSUPPORTED, caption, None, {"unsupported_type": shown_as}
 
 
 def update_items(update: dict[str, Any]) -> list[InboundItem]:
     """The items of one update: a message or an edit of one, or nothing."""
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise ValueError("not a Telegram update")
+    if isinstance(update.get("callback_query"), dict):
+        return _callback_query(update)
     kind = next((key for key in MESSAGE_UPDATES if key in update), None)
     if kind is None:
         return []
     message = update[kind]
+    if not isinstance(message, dict):
+        return [malformed_item("not_an_object", update)]
     chat = message.get("chat") or {}
-    if chat.get("type") != PRIVATE or "id" not in chat:
+    if not isinstance(chat, dict) or "id" not in chat:
+        return [malformed_item("message_without_chat", update)]
+    if chat.get("type") != PRIVATE:
         return []
+    if "message_id" not in message:
+        return [malformed_item("message_without_id", update)]
     sender = message.get("from") or chat
     content_kind, body, media, extra = _content(message)
     card = message.get("contact") or {}
@@ -136,5 +155,54 @@ def update_items(update: dict[str, Any]) -> list[InboundItem]:
             is_edit=edited,
             extra=extra,
             raw=update,
+        )
+    ]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _button_text(message: dict[str, Any], data: str) -> str:
+    """The text of the inline keyboard button of ``message`` that carries ``data``."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                return str(button.get("text") or "")
+    return ""
+
+
+def _callback_query(update: dict[str, Any]) -> list[InboundItem]:
+    """A tap on an inline keyboard button: the customer's answer, as a text message with the
+    button's text (its ``data`` when the button is no longer known) and the data in ``extra``
+    for the bot; ``callback_query_id`` is answered when the item is processed (the customer's
+    button spins until then). https://core.telegram.org/bots/api#callbackquery
+    """
+    query = update["callback_query"]
+    query_id = str(query.get("id") or "")
+    sender = _dict(query.get("from"))
+    message = _dict(query.get("message"))
+    # An old message comes as an InaccessibleMessage (chat, message_id, date 0); in a private
+    # chat the chat id is the user's id. Inline-mode messages name no chat: not ours.
+    chat = _dict(message.get("chat"))
+    if not chat and "id" in sender and not query.get("inline_message_id"):
+        chat = {"id": sender["id"], "type": PRIVATE}
+    if not query_id or chat.get("type") != PRIVATE or "id" not in chat:
+        return []
+    data = str(query.get("data") or query.get("game_short_name") or "")
+    return [
+        InboundMessage(
+            event_id=str(update["update_id"]),
+            external_id=str(chat["id"]),
+            provider_message_id=f"callback:{query_id}",
+            kind=Kind.TEXT,
+            body=_button_text(message, data) or data,
+            contact_name=_name(sender),
+            quoted_provider_message_id=message_key(chat["id"], message["message_id"])
+            if "message_id" in message
+            else "",
+            extra={"callback_query_id": query_id, "callback_data": data},
         )
     ]

@@ -23,13 +23,19 @@ from channels_integrations.providers.base import (
     ChannelProvider,
     InboundItem,
     InboundMedia,
+    InboundMessage,
     OutboundMessage,
     ProviderError,
     WebhookRejected,
+    malformed_item,
 )
 from channels_integrations.providers.telegram.client import TelegramClient
 from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
-from channels_integrations.providers.telegram.payloads import message_key, update_items
+from channels_integrations.providers.telegram.payloads import (
+    HANDLED_UPDATES,
+    message_key,
+    update_items,
+)
 from connections.models import ChannelConnection
 from core.json_bodies import MalformedJSON, json_loads_safe
 from tickets.models import Message
@@ -60,6 +66,7 @@ class TelegramProvider(ChannelProvider):
     # "no more than 30 messages per second" to different chats:
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
+    caption_kinds = frozenset({"image", "video", "audio", "document"})
 
     # ------------------------------------------------------------------ setup
 
@@ -91,7 +98,7 @@ class TelegramProvider(ChannelProvider):
             data={
                 "url": url,
                 "secret_token": credentials["webhook_secret"],
-                "allowed_updates": ["message", "edited_message"],
+                "allowed_updates": list(HANDLED_UPDATES),
             },
         )
 
@@ -111,7 +118,20 @@ class TelegramProvider(ChannelProvider):
             update = json_loads_safe(payload)
         except MalformedJSON as exc:  # not JSON, or nested deeper than any update
             raise ValueError(exc.message) from exc
-        return update_items(update)
+        try:
+            return update_items(update)
+        except (KeyError, TypeError, AttributeError, IndexError):
+            # An update whose parts have unexpected shapes (a photo that is not a list, a
+            # sender that is not an object): quarantined, never a 500.
+            return [malformed_item("unreadable_content", update)]
+
+    def inbound_acknowledge(self, connection: ChannelConnection, item: InboundItem) -> None:
+        # The customer's button spins until its callback query is answered (in time or not).
+        query_id = item.extra.get("callback_query_id") if isinstance(item, InboundMessage) else ""
+        if query_id:
+            TelegramClient(connection.credentials["bot_token"]).call(
+                "answerCallbackQuery", data={"callback_query_id": query_id}
+            )
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

@@ -80,7 +80,11 @@ class WebchatSettingsSerializer(serializers.Serializer[Any]):
         max_length=60, required=False, default="", label=gettext_lazy("Title")
     )
     color = serializers.RegexField(
-        r"^#[0-9a-fA-F]{6}$", required=False, default=DEFAULT_COLOR, label=gettext_lazy("Colour")
+        r"^#[0-9a-fA-F]{6}$",
+        required=False,
+        default=DEFAULT_COLOR,
+        label=gettext_lazy("Colour"),
+        style={"input_type": "color"},  # the dashboard's form shows a colour picker
     )
     welcome = serializers.CharField(
         max_length=500,

@@ -6,19 +6,25 @@ Statuses: https://developers.facebook.com/documentation/business-messaging/whats
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
 from typing import Any
 
 from channels_integrations.providers.base import (
+    InboundAccountError,
     InboundItem,
     InboundMedia,
     InboundMessage,
     InboundStatus,
+    malformed_item,
 )
 from channels_integrations.providers.meta.errors import (
     CODE_WHATSAPP_WINDOW_CLOSED,
+    WHATSAPP_ACCOUNT_CODES,
     WHATSAPP_WINDOW_CLOSED,
+    whatsapp_error_number,
 )
 from channels_integrations.providers.meta.timestamps import from_seconds
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT
@@ -79,21 +85,81 @@ def parse_payload(payload: bytes) -> list[InboundItem]:
                 continue
             value = _dict(change.get("value"))
             contacts = [_dict(contact) for contact in _list(value.get("contacts"))]
-            for item in map(_dict, _list(value.get("messages"))):
-                message = _message(item, contacts)
-                if message is not None:
-                    items.append(message)
-            for item in map(_dict, _list(value.get("statuses"))):
-                status = _status(item)
-                if status is not None:
-                    items.append(status)
+            for item in _list(value.get("messages")):
+                try:
+                    items.append(_message(_readable(item), contacts))
+                except _Unreadable as exc:
+                    items.append(_quarantined(exc.reason, entry, value, "messages", item))
+            for item in _list(value.get("statuses")):
+                try:
+                    items.extend(_status(_readable(item)))
+                except _Unreadable as exc:
+                    items.append(_quarantined(exc.reason, entry, value, "statuses", item))
             for error in map(_dict, _list(value.get("errors"))):
-                # Errors not tied to any message (throttling, app problems): nothing to store on
-                # a ticket, but worth an operator's attention.
+                # Errors not tied to any message (throttling, payment, app problems): shown on
+                # the connection.
                 logger.warning(
                     "WhatsApp webhook error %s: %s", error.get("code"), error.get("title")
                 )
+                items.append(_account_error(error))
     return items
+
+
+class _Unreadable(Exception):
+    """A message or status that cannot be read (a reason of ``MALFORMED_REASONS``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _readable(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _Unreadable("not_an_object")
+    return item
+
+
+def _quarantined(
+    reason: str, entry: Any, value: dict[str, Any], key: str, item: Any
+) -> InboundItem:
+    """The unreadable ``item`` of ``value[key]`` as a body of its own (same entry, metadata
+    and contacts), which ``parse_payload`` reads again when it is replayed."""
+    part = {k: v for k, v in value.items() if k not in ("messages", "statuses", "errors")}
+    raw = {
+        "object": WHATSAPP_OBJECT,
+        "entry": [
+            {
+                "id": _dict(entry).get("id"),
+                "changes": [{"field": "messages", "value": {**part, key: [item]}}],
+            }
+        ],
+    }
+    return malformed_item(reason, raw)
+
+
+def _error_detail(error: dict[str, Any]) -> str:
+    detail_parts = [
+        str(error.get("title") or error.get("message") or ""),
+        str(_dict(error.get("error_data")).get("details") or ""),
+    ]
+    return ": ".join(part for part in detail_parts if part)[:500]
+
+
+def _account_error(error: dict[str, Any], *, event_id: str = "", at: Any = None) -> InboundItem:
+    """An error about the number or account. It has no id of its own: one reported on a
+    status takes the status's; one on the webhook's value is named by its content and the
+    minute it arrived (a redelivery within the minute is dropped; processing it twice sets the
+    same connection error anyway)."""
+    if not event_id:
+        digest = hashlib.sha256(json.dumps(error, sort_keys=True).encode()).hexdigest()[:24]
+        event_id = f"error:{error.get('code')}:{digest}:{int(time.time()) // 60}"
+    return InboundAccountError(
+        event_id=event_id,
+        error_code=status_error_code(error.get("code")),
+        error_detail=_error_detail(error),
+        at=from_seconds(at),
+        raw=error,
+    )
 
 
 def _sender(
@@ -119,11 +185,13 @@ def _sender(
     return wa_id, user_id or str(contact.get("user_id") or ""), contact
 
 
-def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMessage | None:
+def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMessage:
     wamid = str(item.get("id") or "")
     wa_id, user_id, contact = _sender(item, contacts)
-    if not wamid or not (wa_id or user_id):
-        return None
+    if not wamid:
+        raise _Unreadable("message_without_id")
+    if not (wa_id or user_id):
+        raise _Unreadable("message_without_sender")
     profile = _dict(contact.get("profile"))
     message_type = str(item.get("type") or "")
     content = item.get(message_type)
@@ -203,29 +271,37 @@ def _message(item: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMes
         extra["button_payload"] = str(content_dict.get("payload") or "")
 
     raw = item if kind == Kind.UNSUPPORTED else {}
+    if kind == Kind.UNSUPPORTED:  # what it was, for the placeholder agents see
+        extra["unsupported_type"] = str(content_dict.get("type") or message_type or "")
     return InboundMessage(kind=kind, body=body, media=media, extra=extra, raw=raw, **common)
 
 
-def _status(item: dict[str, Any]) -> InboundStatus | None:
+def _status(item: dict[str, Any]) -> list[InboundItem]:
+    """A status, and for a failure whose error is about the account (a throughput limit, a
+    payment problem) that error too."""
     wamid = str(item.get("id") or "")
     raw_status = str(item.get("status") or "")
     status = _STATUSES.get(raw_status)
-    if not wamid or status is None:
-        return None
+    if not wamid:
+        raise _Unreadable("status_without_id")
+    if status is None:  # a status we do not track (e.g. "deleted"): nothing to show
+        return []
     error = _dict(next(iter(_list(item.get("errors"))), None))
     error_code = status_error_code(error.get("code")) if error else ""
-    detail_parts = [
-        str(error.get("title") or error.get("message") or ""),
-        str(_dict(error.get("error_data")).get("details") or ""),
+    items: list[InboundItem] = [
+        InboundStatus(
+            event_id=f"{wamid}:{raw_status}",
+            provider_message_id=wamid,
+            status=status,
+            error_code=error_code,
+            error_detail=_error_detail(error),
+            at=from_seconds(item.get("timestamp")),
+            raw=item,
+            external_id=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
+        )
     ]
-    error_detail = ": ".join(part for part in detail_parts if part)[:500]
-    return InboundStatus(
-        event_id=f"{wamid}:{raw_status}",
-        provider_message_id=wamid,
-        status=status,
-        error_code=error_code,
-        error_detail=error_detail,
-        at=from_seconds(item.get("timestamp")),
-        raw=item,
-        external_id=str(item.get("recipient_id") or item.get("recipient_user_id") or ""),
-    )
+    number = whatsapp_error_number(error_code)
+    if status == Message.Status.FAILED and number in WHATSAPP_ACCOUNT_CODES:
+        account_event = f"{wamid}:{raw_status}:account"
+        items.append(_account_error(error, event_id=account_event, at=item.get("timestamp")))
+    return items

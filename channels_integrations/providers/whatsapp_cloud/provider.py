@@ -24,6 +24,7 @@ from channels_integrations.providers.meta.credentials import (
     GRAPH_ID,
     credentials_of,
 )
+from channels_integrations.providers.meta.errors import whatsapp_error_reason
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
@@ -73,6 +74,9 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)
+
+    def error_reason(self, code: str, detail: str) -> str:
+        return whatsapp_error_reason(code, detail)
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         credentials = credentials_of(connection)

@@ -94,8 +94,11 @@ def test_a_deleted_message_is_a_deletion_of_that_message():
     assert message.body == ""
 
 
-def test_an_echo_of_what_the_account_sent_is_dropped():
-    assert parse("message_echo") == []
+def test_an_echo_is_a_message_of_the_business_to_the_recipient():
+    (echo,) = parse("message_echo")
+    assert echo.is_echo is True
+    assert echo.external_id == "1110866273958297"
+    assert (echo.kind, echo.body) == ("text", "Yes, we ship to Portugal.")
 
 
 def test_messenger_bodies_give_nothing():

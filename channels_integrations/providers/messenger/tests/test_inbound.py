@@ -68,8 +68,15 @@ def test_a_link_fallback_is_unsupported_but_keeps_text_and_url():
     assert message.raw["type"] == "fallback"
 
 
-def test_an_echo_of_our_own_message_is_dropped():
-    assert parse("message_echo") == []
+def test_an_echo_is_a_message_of_the_business_to_the_recipient():
+    (echo,) = parse("message_echo")
+    assert echo.is_echo is True
+    assert (echo.external_id, echo.provider_message_id) == (
+        PSID,
+        "mid.1457764197618:41d102a3e1ae206a38",
+    )
+    assert (echo.kind, echo.body) == ("text", "Thanks, we are on it.")
+    assert echo.extra == {"app_id": "1517776481860111"}
 
 
 def test_any_event_sent_by_the_page_itself_is_dropped():

@@ -49,7 +49,7 @@ def test_a_bot_is_checked_and_its_webhook_set_with_a_secret_token(in_alpha, sett
     assert sent == {
         "url": url,
         "secret_token": connection.credentials["webhook_secret"],
-        "allowed_updates": ["message", "edited_message"],
+        "allowed_updates": ["message", "edited_message", "callback_query"],
     }
     assert len(sent["secret_token"]) >= 32
     assert connection_webhook_url(connection) == url

@@ -5,7 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from channels_integrations.providers.base import InboundMedia, InboundMessage, InboundStatus
+from channels_integrations.providers.base import (
+    InboundMalformed,
+    InboundMedia,
+    InboundMessage,
+    InboundStatus,
+)
 from channels_integrations.providers.meta.tests.support import load_fixture
 from channels_integrations.providers.whatsapp_cloud.provider import WhatsAppCloudProvider
 
@@ -204,8 +209,14 @@ def test_a_voice_message_played_counts_as_read():
     assert (status.status, status.event_id) == ("read", f"{OUR_MESSAGE}:played")
 
 
-def test_errors_without_a_message_and_foreign_bodies_give_nothing():
-    assert parse("errors") == []
+def test_errors_without_a_message_are_an_account_error_of_the_number():
+    (error,) = parse("errors")
+    assert (error.error_code, error.route_key) == ("meta_130429", "106540352242922")
+    assert error.error_detail.startswith("Rate limit hit: Message failed to send")
+    assert error.event_id.startswith("error:130429:")
+
+
+def test_foreign_bodies_give_nothing():
     assert WhatsAppCloudProvider().parse_inbound(load_fixture("messenger", "message_text")) == []
     assert WhatsAppCloudProvider().parse_inbound(b"not json") == []
 
@@ -229,8 +240,13 @@ def test_a_customer_with_a_username_and_no_phone_is_identified_by_user_id():
     assert message.extra == {"user_id": "US.13491208655302741918", "username": "@sheena"}
 
 
-def test_a_message_without_any_sender_id_is_skipped():
+def test_a_message_without_any_sender_id_is_quarantined_not_read():
     body = json.loads(load_fixture("whatsapp_cloud", "text"))
     del body["entry"][0]["changes"][0]["value"]["messages"][0]["from"]
     body["entry"][0]["changes"][0]["value"]["contacts"] = []
-    assert WhatsAppCloudProvider().parse_inbound(json.dumps(body).encode()) == []
+    (item,) = WhatsAppCloudProvider().parse_inbound(json.dumps(body).encode())
+    assert isinstance(item, InboundMalformed)
+    assert (item.reason, item.route_key) == ("message_without_sender", "106540352242922")
+    # Its raw body reads the same again (what a replay does).
+    (again,) = WhatsAppCloudProvider().parse_inbound(json.dumps(item.raw).encode())
+    assert again.event_id == item.event_id

@@ -3,7 +3,9 @@
 Every socket is a member of two sorted sets scored by its last heartbeat: the user's (to compute
 their status) and the tenant's (for the sweeper). A socket's own status (online or away) is in a
 hash. A user is online when any live socket says online, away when their live sockets all say
-away, offline when none is live. A socket is live while its last heartbeat is younger than
+away or when they chose "away" themselves (``presence_choose``, the header control and
+``PATCH /api/v1/me/``; the choice outlives their sockets until they choose "available"),
+offline when none is live. A socket is live while its last heartbeat is younger than
 ``REALTIME_PRESENCE_TTL`` seconds; the sweeper (beat, every few seconds) drops the others, so a
 browser that vanished without closing its socket turns its user offline within
 TTL + sweep interval. Nothing lives in process memory: any number of websocket processes agree.
@@ -54,6 +56,10 @@ def _users_key() -> str:
     return redis_key("presence", "users")
 
 
+def _chosen_key() -> str:
+    return redis_key("presence", "chosen-away")
+
+
 def _tenants_key() -> str:
     return redis_key_public("presence", "tenants")
 
@@ -93,13 +99,63 @@ def _forget(user_id: int, channel: str) -> None:
 
 
 def presence_status(user_id: int) -> str:
-    """The user's status from their live sockets."""
+    """The user's status from their live sockets and their own choice."""
     client = redis_client()
     live = client.zrangebyscore(_user_key(user_id), time.time() - presence_ttl(), "+inf")
     if not live:
         return OFFLINE
+    if client.sismember(_chosen_key(), user_id):
+        return AWAY
     statuses = client.hmget(_socket_status_key(), live)
     return ONLINE if any(s in (None, ONLINE) for s in statuses) else AWAY
+
+
+def presence_statuses(user_ids: list[int]) -> dict[int, str]:
+    """Each user's status, in two Redis round trips whatever the number of users (lists of
+    agents show them)."""
+    if not user_ids:
+        return {}
+    client = redis_client()
+    floor = time.time() - presence_ttl()
+    pipe = client.pipeline()
+    for user_id in user_ids:
+        pipe.zrangebyscore(_user_key(user_id), floor, "+inf")
+    pipe.smembers(_chosen_key())
+    *lives, chosen = pipe.execute()
+    sockets = [channel for live in lives for channel in live]
+    found = client.hmget(_socket_status_key(), sockets) if sockets else []
+    socket_statuses = dict(zip(sockets, found, strict=True))
+    result: dict[int, str] = {}
+    for user_id, live in zip(user_ids, lives, strict=True):
+        if not live:
+            result[user_id] = OFFLINE
+        elif str(user_id) in chosen:
+            result[user_id] = AWAY
+        else:
+            online = any(socket_statuses.get(c) in (None, ONLINE) for c in live)
+            result[user_id] = ONLINE if online else AWAY
+    return result
+
+
+def presence_chosen_away(user_id: int) -> bool:
+    """Whether the user chose "away" (whatever their sockets say)."""
+    return bool(redis_client().sismember(_chosen_key(), user_id))
+
+
+def presence_choose(*, user_id: int, status: str) -> str:
+    """The user sets themselves "away" or "available" (``online``); returns their status.
+
+    Away keeps them out of automatic distribution while their sockets stay connected; back to
+    available, the change is published like any other (and distribution hands them the tickets
+    waiting in their queues).
+    """
+    if status not in SOCKET_STATUSES:
+        raise ValueError(status)
+    if status == AWAY:
+        redis_client().sadd(_chosen_key(), user_id)
+    else:
+        redis_client().srem(_chosen_key(), user_id)
+    return _settle(user_id)
 
 
 def _settle(user_id: int) -> str:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_channel_route'),
+        ('tenants', '0005_tenant_slug_allows_hyphens'),
     ]
 
     operations = [
