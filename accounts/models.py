@@ -87,6 +87,10 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
 
     objects = UserManager()
 
+    # Not a column: set on the request's user instance when an integrator's API key acts as
+    # this user (integrations.authentication), so the timeline entries it causes name the key.
+    acting_via_api_key: str = ""
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["name"]

@@ -10,7 +10,7 @@ from dashboard.contact_panel import urls as contact_panel_urls
 from dashboard.contacts import manage_urls as contacts_manage_urls
 from dashboard.contacts import urls as contacts_urls
 from dashboard.inbox import urls as inbox_urls
-from dashboard.manage import connection_urls
+from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.ticket_panel import urls as ticket_panel_urls
@@ -26,6 +26,7 @@ manage: list[URLPattern | URLResolver] = [
     *contacts_manage_urls.urlpatterns,
     *connection_urls.urlpatterns,
     *automation_urls.urlpatterns,
+    *integration_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -222,8 +222,14 @@ def tenant_resume(*, tenant: Tenant) -> Tenant:
 
 
 @transaction.atomic
-def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -> Tenant:
-    """Change a tenant's plan limits.
+def tenant_limits_update(
+    *,
+    tenant: Tenant,
+    max_users: int,
+    max_channels: int,
+    api_rate_limit_per_minute: int | None = None,
+) -> Tenant:
+    """Change a tenant's plan limits (``api_rate_limit_per_minute`` None: the default).
 
     A limit below what the tenant already uses is allowed: nothing is deactivated, the tenant
     simply cannot add users or connections until it is back under the limit.
@@ -233,6 +239,8 @@ def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -
         errors["max_users"] = [_("A tenant needs room for at least one user.")]
     if max_channels < 0:
         errors["max_channels"] = [_("The limit cannot be negative.")]
+    if api_rate_limit_per_minute is not None and api_rate_limit_per_minute < 1:
+        errors["api_rate_limit_per_minute"] = [_("At least one request per minute.")]
     if tenant.is_public:
         errors["max_users"] = [_("The platform itself has no limits.")]
     if errors:
@@ -240,7 +248,10 @@ def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -
     with public_scope():
         tenant.max_users = max_users
         tenant.max_channels = max_channels
-        tenant.save(update_fields=["max_users", "max_channels", "updated_at"])
+        tenant.api_rate_limit_per_minute = api_rate_limit_per_minute
+        tenant.save(
+            update_fields=["max_users", "max_channels", "api_rate_limit_per_minute", "updated_at"]
+        )
     return tenant
 
 

@@ -120,6 +120,18 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:api-keys",
+        "title": gettext_lazy("API keys"),
+        "text": gettext_lazy("Keys for your systems to use the API, each with its scopes."),
+        "admin": True,
+    },
+    {
+        "url": "manage:webhooks",
+        "title": gettext_lazy("Webhooks"),
+        "text": gettext_lazy("Signed notices to your systems when things happen, with their log."),
+        "admin": True,
+    },
+    {
         "url": "manage:settings",
         "title": gettext_lazy("Settings"),
         "text": gettext_lazy("How tickets open and close, and the company's defaults."),

@@ -91,6 +91,7 @@ TENANT_APPS = [
     "channels_integrations",
     "automation",
     "reports",
+    "integrations",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -115,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # X-RateLimit-* headers on the answers to API-key requests (integrations/rate_limits.py).
+    "integrations.rate_limits.RateLimitHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -275,6 +278,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TikTickets <no-reply@localho
 # =============================================================================
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrators' keys ("Bearer tt_..."/X-Api-Key) first: a JWT is not a key and falls through.
+        "integrations.authentication.ApiKeyAuthentication",
         "accounts.authentication.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -313,7 +318,34 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No "valid" badge: Swagger UI would fetch it from the public validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # x-required-scope: the API-key scope of each operation (integrations/scopes.py).
+        "integrations.schema.mark_required_scopes",
+    ],
 }
+
+# =============================================================================
+# INTEGRATIONS (API keys, send APIs, outbound webhooks)
+# =============================================================================
+# Requests per minute of one API key (unless the key sets its own) and of all the keys of a
+# tenant together (unless the platform admin set the tenant's own).
+API_KEY_RATE_LIMIT_PER_MINUTE = env_int("API_KEY_RATE_LIMIT_PER_MINUTE", 600)
+API_TENANT_RATE_LIMIT_PER_MINUTE = env_int("API_TENANT_RATE_LIMIT_PER_MINUTE", 3000)
+# URLs integrators give us (media to download, webhook targets) may not reach internal
+# addresses (integrations/safe_http.py); these networks (CIDR, comma-separated) are trusted
+# anyway, e.g. an integrator's server on the same private network. Empty: none.
+OUTBOUND_HTTP_ALLOWED_NETWORKS = env_list("OUTBOUND_HTTP_ALLOWED_NETWORKS", [])
+# The compatible API's mediaUrl: largest file downloaded and the time allowed for it.
+EXTERNAL_MEDIA_MAX_BYTES = env_int("EXTERNAL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+EXTERNAL_MEDIA_TIMEOUT_SECONDS = env_int("EXTERNAL_MEDIA_TIMEOUT_SECONDS", 15)
+# Outbound webhooks: time allowed per attempt, and the back-off (base * 2^(attempt-1), capped,
+# with jitter) between attempts for 24 hours. Waits up to WEBHOOK_TASK_RETRY_MAX_SECONDS are
+# scheduled on the task; longer ones are picked up by the minute sweep.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_TASK_RETRY_MAX_SECONDS = env_int("WEBHOOK_TASK_RETRY_MAX_SECONDS", 300)
 
 # =============================================================================
 # I18N
