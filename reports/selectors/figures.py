@@ -8,6 +8,10 @@ the mean, the median and the 90th percentile come from PostgreSQL (``avg``,
 ``percentile_cont(0.5)``, ``percentile_cont(0.9)``), over the attendances the figure names. An
 empty period gives zeros, never nulls.
 
+Each time figure has a business-hours variant (``business=True``): the same spans counting only
+the seconds during which the attendance's queue was open (``reports.selectors.business_time``),
+read from its own rollup column; the attendances it is measured over are the same.
+
 The number of queries does not depend on the period: each figure is one aggregate query.
 """
 
@@ -122,6 +126,11 @@ class TimeFigure:
     basis: str  # "opened" | "closed"
     definition: str
 
+    @property
+    def business_column(self) -> str:
+        """The column of its business-hours variant."""
+        return self.column.replace("_seconds", "_business_seconds")
+
     def over(self, period: Period) -> Q:
         return _opened_in(period) if self.basis == "opened" else _closed_in(period)
 
@@ -172,9 +181,13 @@ COUNTS: dict[str, str] = {
 }
 
 
-def _duration_aggregates(name: str, condition: Q | None = None) -> dict[str, Aggregate]:
-    """Count, mean and [median, p90] of a time figure (of the rows matching ``condition``)."""
-    column = DURATIONS[name].column
+def _duration_aggregates(
+    name: str, condition: Q | None = None, *, business: bool = False
+) -> dict[str, Aggregate]:
+    """Count, mean and [median, p90] of a time figure (of the rows matching ``condition``), in
+    calendar time or, ``business``, in business hours."""
+    figure = DURATIONS[name]
+    column = figure.business_column if business else figure.column
     return {
         f"{name}_count": Count(column, filter=condition),
         f"{name}_mean": Avg(column, filter=condition),
@@ -216,7 +229,7 @@ class Cards:
 
 
 def report_cards(
-    *, rows: QuerySet[Attendance], period: Period, narrowed: bool
+    *, rows: QuerySet[Attendance], period: Period, narrowed: bool, business: bool = False
 ) -> tuple[Cards, Cards]:
     """The cards of ``period`` and of the period just before it, in three queries: the
     figures counted by opening, those counted by close (``TimeFigure.basis``), new contacts.
@@ -240,7 +253,8 @@ def report_cards(
     }
     closed: dict[str, Aggregate] = {}
     for name, figure in DURATIONS.items():
-        (opened if figure.basis == "opened" else closed).update(_duration_aggregates(name))
+        aggregates = _duration_aggregates(name, business=business)
+        (opened if figure.basis == "opened" else closed).update(aggregates)
     by_opening: dict[bool, dict[str, Any]] = {
         values["current"]: dict(values)
         for values in rows.filter(opened_at__gte=previous.start, opened_at__lt=period.end)
@@ -377,7 +391,9 @@ class QueueRow:
     open_now: int
 
 
-def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -> list[QueueRow]:
+def report_queues(
+    *, rows: QuerySet[Attendance], period: Period, now: Backlog, business: bool = False
+) -> list[QueueRow]:
     """Per queue (the queue now, i.e. at close for closed attendances): attendances opened in
     the period and their share, attendances closed in the period, wait (TME) and handling (TMA)
     as in ``DURATIONS``; and the backlog ``now``. One query."""
@@ -386,7 +402,9 @@ def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -
         "closed": Count("pk", filter=_closed_in(period)),
     }
     for name in ("wait", "handling"):
-        aggregates.update(_duration_aggregates(name, DURATIONS[name].over(period)))
+        aggregates.update(
+            _duration_aggregates(name, DURATIONS[name].over(period), business=business)
+        )
     grouped: dict[int | None, dict[str, Any]] = {
         values["queue_id"]: dict(values)
         for values in _touching(rows, period)
@@ -436,6 +454,7 @@ def report_agents(
     period: Period,
     taken: QuerySet[TicketEvent],
     now: Backlog,
+    business: bool = False,
 ) -> list[AgentRow]:
     """Per agent: attendances taken in the period (acceptances, transfers received, reopens and
     outbound starts: the timeline entries of ``TAKEN_BY_AGENT`` dated in the period, so a ticket
@@ -447,7 +466,7 @@ def report_agents(
         for values in rows.filter(_closed_in(period))
         .order_by()
         .values("agent_id")
-        .annotate(closed=Count("pk"), **_duration_aggregates("handling"))
+        .annotate(closed=Count("pk"), **_duration_aggregates("handling", business=business))
     }
     taken_counts: dict[int | None, int] = dict(
         taken.filter(created_at__gte=period.start, created_at__lt=period.end)
@@ -584,14 +603,18 @@ class Report:
     queues: list[QueueRow]
     agents: list[AgentRow]
     generated_at: datetime | None = None
+    business: bool = False
 
 
-def report_build(*, user: User, filters: ReportFilters, period: Period) -> Report:
-    """The whole dashboard of ``period`` for ``user``: ten queries whatever the range."""
+def report_build(
+    *, user: User, filters: ReportFilters, period: Period, business: bool = False
+) -> Report:
+    """The whole dashboard of ``period`` for ``user``: ten queries whatever the range; its time
+    figures in business hours when ``business``."""
     rows = attendances_for(user=user, filters=filters)
     now = backlog_now(rows)
     narrowed = not user.is_admin or filters.narrows
-    cards, previous = report_cards(rows=rows, period=period, narrowed=narrowed)
+    cards, previous = report_cards(rows=rows, period=period, narrowed=narrowed, business=business)
     hours = report_local_hours(rows=rows, period=period)
     return Report(
         period=period,
@@ -600,11 +623,13 @@ def report_build(*, user: User, filters: ReportFilters, period: Period) -> Repor
         daily=report_daily(hours=hours, period=period),
         week_hours=report_week_hours(hours=hours, period=period),
         channels=report_channels(rows=rows, period=period),
-        queues=report_queues(rows=rows, period=period, now=now),
+        queues=report_queues(rows=rows, period=period, now=now, business=business),
         agents=report_agents(
             rows=rows,
             period=period,
             taken=taken_events_for(user=user, filters=filters),
             now=now,
+            business=business,
         ),
+        business=business,
     )

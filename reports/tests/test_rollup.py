@@ -11,11 +11,13 @@ from celery.signals import after_task_publish
 from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
+from automation.tests.factories import business_hours_create
 from contacts.tests.factories import ContactFactory
 from reports import tasks
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
-from reports.services import attendances_refresh
+from reports.selectors.business_time import BUSINESS_COLUMNS, QueueSchedules, business_seconds
+from reports.services import attendances_business_refresh, attendances_refresh
 from tenants.services import tenant_settings_update
 from tickets.models import Ticket
 from tickets.services.messages import ReceivedMessage, message_receive, message_send
@@ -124,3 +126,19 @@ def test_the_rebuild_command_recomputes_every_row(in_alpha):
     assert rollup == raw
     # Nothing changed since: a second rebuild rewrites no row.
     assert attendances_refresh() == 0
+    # With no schedule, business time is calendar time.
+    row = Attendance.objects.get(ticket_id=tickets[0].pk)
+    assert (row.resolution_business_seconds, row.wait_business_seconds) == (None, None)
+    # Under a schedule (closed all week but Monday 08:00-09:00), the rebuild recomputes the
+    # business-hours columns to what the raw values give.
+    business_hours_create(intervals={0: [("08:00", "09:00")]})
+    for ticket in tickets:
+        ticket_accept(ticket=ticket, by=UserFactory(queues=[ticket.queue] if ticket.queue else []))
+    call_command("reports_rebuild", tenant="alpha", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    schedules = QueueSchedules()
+    for values in attendance_values_raw().order_by("pk"):
+        stored = Attendance.objects.filter(ticket_id=values["ticket_id"]).values().get()
+        expected = business_seconds(values, schedules(values["queue_id"]))
+        assert {column: stored[column] for column in BUSINESS_COLUMNS} == expected
+        assert expected["wait_business_seconds"] is not None
+    assert attendances_business_refresh() == 0
