@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.exceptions import ApplicationError
 from reports.selectors import FilterChoices, Period, Preset, ReportFilters, period_resolve
@@ -35,7 +36,10 @@ class ReportForm(forms.Form):
     tag = forms.TypedChoiceField(label=_("Tag"), coerce=int, required=False)
     time = forms.ChoiceField(
         label=_("Time counted"),
-        choices=[("calendar", _("Calendar time")), ("business", _("Business hours"))],
+        choices=[
+            ("calendar", _("Calendar time")),
+            ("business", pgettext_lazy("time counted", "Business hours")),
+        ],
         required=False,
     )
 

@@ -8,7 +8,6 @@ from rest_framework import serializers
 
 from reports.selectors import COUNTS, DURATIONS, MAX_DAYS, Preset
 
-
 TIME_CHOICES = [("calendar", "Calendar time"), ("business", "Business hours")]
 
 
