@@ -54,19 +54,25 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
 _CALENDAR_OF = {column: column.replace("_business", "") for column in BUSINESS_COLUMNS}
 
 
-def attendances_business_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
-    """Recompute the business-hours columns of the attendances of ``ticket_ids`` (all when
-    None) from their rollup timestamps and the schedules now; returns how many rows changed.
+def attendances_business_refresh(
+    *, ticket_ids: Sequence[int] | None = None, queue_id: int | None = None
+) -> int:
+    """Recompute the business-hours columns of the attendances of ``ticket_ids`` (or of the
+    queue ``queue_id``; all when both are None) from their rollup timestamps and the schedules
+    now; returns how many rows changed.
 
     Without any enabled schedule, one UPDATE copies the calendar figures. Otherwise each row's
     spans are measured in Python (``business_seconds``) under its queue's schedule and only the
-    rows whose values differ are written. Also run after a schedule changes (every row).
+    rows whose values differ are written. Runs after each schedule change
+    (``attendances_business_refresh_task``) as well as with every refresh of a row.
     """
     table = Attendance._meta.db_table
     schedules = QueueSchedules()
     rows = Attendance.objects.all()
     if ticket_ids is not None:
         rows = rows.filter(ticket_id__in=list(ticket_ids))
+    if queue_id is not None:
+        rows = rows.filter(queue_id=queue_id)
     if not schedules.any_enabled:
         mine = ", ".join(f'"{column}"' for column in BUSINESS_COLUMNS)
         theirs = ", ".join(f'"{_CALENDAR_OF[column]}"' for column in BUSINESS_COLUMNS)
@@ -74,6 +80,8 @@ def attendances_business_refresh(*, ticket_ids: Sequence[int] | None = None) -> 
         where, params = "TRUE", []
         if ticket_ids is not None:
             where, params = '"ticket_id" = ANY(%s)', [list(ticket_ids)]
+        if queue_id is not None:
+            where, params = f'{where} AND "queue_id" = %s', [*params, queue_id]
         # Identifiers are the model's own; the ids are a bound parameter.
         sql = (
             f'UPDATE "{table}" SET {assignments} WHERE {where} '  # noqa: S608
