@@ -77,14 +77,10 @@ def attendances_business_refresh(
         mine = ", ".join(f'"{column}"' for column in BUSINESS_COLUMNS)
         theirs = ", ".join(f'"{_CALENDAR_OF[column]}"' for column in BUSINESS_COLUMNS)
         assignments = ", ".join(f'"{b}" = "{c}"' for b, c in _CALENDAR_OF.items())
-        where, params = "TRUE", []
-        if ticket_ids is not None:
-            where, params = '"ticket_id" = ANY(%s)', [list(ticket_ids)]
-        if queue_id is not None:
-            where, params = f'{where} AND "queue_id" = %s', [*params, queue_id]
-        # Identifiers are the model's own; the ids are a bound parameter.
+        scope_sql, params = rows.order_by().values("ticket_id").query.sql_with_params()
+        # Identifiers are the model's own; values are bound parameters of the compiled scope.
         sql = (
-            f'UPDATE "{table}" SET {assignments} WHERE {where} '  # noqa: S608
+            f'UPDATE "{table}" SET {assignments} WHERE "ticket_id" IN ({scope_sql}) '  # noqa: S608
             f"AND ({mine}) IS DISTINCT FROM ({theirs})"
         )
         with connection.cursor() as cursor:
