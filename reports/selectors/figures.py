@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
@@ -46,7 +47,7 @@ from contacts.models import Contact
 from reports.models import Attendance
 from reports.selectors.periods import Period, ReportFilters
 from reports.selectors.rollup import TAKEN_BY_AGENT
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Queue, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to
 
 
@@ -111,6 +112,28 @@ def _touching(rows: QuerySet[Attendance], *periods: Period) -> QuerySet[Attendan
     for period in periods:
         condition |= _opened_in(period) | _closed_in(period)
     return rows.filter(condition)
+
+
+def _named_by_queue(groups: QuerySet[Any, Any]) -> list[dict[str, Any]]:
+    """The rows of an aggregate grouped by ``queue_id`` (among other keys), each with its
+    queue's name as ``queue__name``, in one query.
+
+    The aggregate runs first over the rollup alone and the few groups it gives are then joined
+    to the queues: joining every attendance to its queue before grouping would stop PostgreSQL
+    from aggregating in index order (the backlog reads ``attendance_backlog_idx`` alone) and
+    would carry the name through the sort.
+    """
+    inner, params = groups.query.sql_with_params()
+    queue_table = Queue._meta.db_table
+    # Identifiers are the models' own; every value is a bound parameter of the compiled query.
+    sql = (
+        f'SELECT grouped.*, queue."name" FROM ({inner}) AS grouped '  # noqa: S608
+        f'LEFT JOIN "{queue_table}" AS queue ON queue."id" = grouped."queue_id"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description][:-1] + ["queue__name"]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # ----------------------------------------------------------------------------- durations
@@ -406,11 +429,10 @@ def report_queues(
             _duration_aggregates(name, DURATIONS[name].over(period), business=business)
         )
     grouped: dict[int | None, dict[str, Any]] = {
-        values["queue_id"]: dict(values)
-        for values in _touching(rows, period)
-        .order_by()
-        .values("queue_id", "queue__name")
-        .annotate(**aggregates)
+        values["queue_id"]: values
+        for values in _named_by_queue(
+            _touching(rows, period).order_by().values("queue_id").annotate(**aggregates)
+        )
     }
     by_queue = now.by_queue()
     total = sum(values["attendances"] for values in grouped.values())
@@ -526,16 +548,15 @@ def backlog_now(rows: QuerySet[Attendance]) -> Backlog:
     filters as every other figure), per queue and agent, in one query. Read from the rollup, so
     a change shows once its refresh task has run (seconds)."""
     return Backlog(
-        cells=[
-            dict(cell)
-            for cell in rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
+        cells=_named_by_queue(
+            rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
             .order_by()
-            .values("queue_id", "queue__name", assignee_id=F("agent_id"))
+            .values("queue_id", assignee_id=F("agent_id"))
             .annotate(
                 pending=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
                 open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
             )
-        ]
+        )
     )
 
 
