@@ -102,6 +102,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:flows",
+        "title": gettext_lazy("Chatbot flows"),
+        "text": gettext_lazy(
+            "Build the bot that greets customers, shows menus and hands tickets over."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:settings",
         "title": gettext_lazy("Settings"),
         "text": gettext_lazy("How tickets open and close, and the company's defaults."),
