@@ -3,7 +3,7 @@ graph itself is edited in the browser and posted as JSON)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +35,7 @@ class FlowSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, connections: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connections"].choices = connections
+        cast(forms.MultipleChoiceField, self.fields["connections"]).choices = connections
 
     def clean_test_contacts(self) -> list[str]:
         text = self.cleaned_data.get("test_contacts") or ""

@@ -292,24 +292,31 @@
     settingsBox.appendChild(row(T.step_return, select([["current", T.step_return_current], ["start", T.step_return_start]], s.step_return || "current", function (v) { s.step_return = v; }), "settings.step_return"));
     settingsBox.appendChild(row(T.close_keywords, input((s.close_keywords || []).join(", "), function (v) { s.close_keywords = splitList(v); }), "settings.close_keywords"));
     var handoff = ["queue", "agent", "close", "waiting"];
-    var retry = s.retry_limit;
-    settingsBox.appendChild(row(T.retry_count, input(retry ? retry.count : "", function (v) {
-      if (!v) s.retry_limit = null;
-      else s.retry_limit = { count: Number(v), action: (s.retry_limit && s.retry_limit.action) || { type: "waiting" } };
-    }, { type: "number", min: "1", max: "20" }), "settings.retry_limit.count"));
-    settingsBox.appendChild(actionEditor(retry ? retry.action : { type: "waiting" }, handoff, "settings.retry_limit.action", function (action) {
-      if (s.retry_limit) s.retry_limit.action = action;
+    // The rules' fields are kept while the number is empty (no rule), so filling the number
+    // afterwards keeps what was chosen.
+    var retry = { count: "", action: { type: "waiting" } };
+    if (s.retry_limit) retry = { count: s.retry_limit.count, action: s.retry_limit.action };
+    function retrySet() {
+      s.retry_limit = retry.count ? { count: Number(retry.count), action: retry.action } : null;
+    }
+    settingsBox.appendChild(row(T.retry_count, input(retry.count, function (v) { retry.count = v; retrySet(); },
+      { type: "number", min: "1", max: "20" }), "settings.retry_limit.count"));
+    settingsBox.appendChild(actionEditor(retry.action, handoff, "settings.retry_limit.action", function (action) {
+      retry.action = action;
+      retrySet();
     }));
-    var idle = s.inactivity;
-    settingsBox.appendChild(row(T.inactivity_minutes, input(idle ? idle.minutes : "", function (v) {
-      if (!v) s.inactivity = null;
-      else s.inactivity = Object.assign({ message: "", action: { type: "waiting" } }, s.inactivity || {}, { minutes: Number(v) });
-    }, { type: "number", min: "1", max: "10080" }), "settings.inactivity.minutes"));
-    settingsBox.appendChild(row(T.inactivity_message, textarea(idle ? idle.message : "", function (v) {
-      if (s.inactivity) s.inactivity.message = v;
-    }), "settings.inactivity.message"));
-    settingsBox.appendChild(actionEditor(idle ? idle.action : { type: "waiting" }, handoff, "settings.inactivity.action", function (action) {
-      if (s.inactivity) s.inactivity.action = action;
+    var idle = { minutes: "", message: "", action: { type: "waiting" } };
+    if (s.inactivity) idle = { minutes: s.inactivity.minutes, message: s.inactivity.message, action: s.inactivity.action };
+    function idleSet() {
+      s.inactivity = idle.minutes ? { minutes: Number(idle.minutes), message: idle.message, action: idle.action } : null;
+    }
+    settingsBox.appendChild(row(T.inactivity_minutes, input(idle.minutes, function (v) { idle.minutes = v; idleSet(); },
+      { type: "number", min: "1", max: "10080" }), "settings.inactivity.minutes"));
+    settingsBox.appendChild(row(T.inactivity_message, textarea(idle.message, function (v) { idle.message = v; idleSet(); }),
+      "settings.inactivity.message"));
+    settingsBox.appendChild(actionEditor(idle.action, handoff, "settings.inactivity.action", function (action) {
+      idle.action = action;
+      idleSet();
     }));
     var own = problems.filter(function (p) { return p.node === null && String(p.field || "").indexOf("settings") === 0; });
     placeProblems(settingsBox, own);
