@@ -358,6 +358,7 @@
         tabindex: "0",
         role: "button",
         "aria-label": T.edit + ": " + (node.name || node.id),
+        "aria-describedby": "fb-hint",
         style: "left:" + node.position.x + "px;top:" + node.position.y + "px",
       }, [
         el("div", { class: "fb-node-head" }, [
@@ -378,7 +379,19 @@
         if (event.key === "Enter" || event.key === " ") {
           event.preventDefault();
           select_(node.id);
+          return;
         }
+        // Arrow keys move the card (Shift: by a bigger step), as dragging does.
+        var step = event.shiftKey ? 100 : 20;
+        var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+        var move = moves[event.key];
+        if (!move) return;
+        event.preventDefault();
+        node.position = { x: Math.max(0, node.position.x + move[0]), y: Math.max(0, node.position.y + move[1]) };
+        card.style.left = node.position.x + "px";
+        card.style.top = node.position.y + "px";
+        drawLines();
+        dirty();
       });
       world.appendChild(card);
     });
@@ -521,6 +534,7 @@
   function setView(name) {
     view = name;
     stage.hidden = name !== "canvas";
+    document.getElementById("fb-hint").hidden = name !== "canvas";
     list.hidden = name !== "list";
     root.querySelectorAll("[data-view]").forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.view === name)); });
     if (name === "canvas") drawLines();

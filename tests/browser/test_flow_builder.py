@@ -107,6 +107,13 @@ def test_an_admin_builds_a_two_level_menu_saves_it_and_tries_it(
     page.mouse.move(x + 20, y + 160, steps=8)
     page.mouse.up()
     expect(canvas.locator(".fb-line")).to_have_count(1)
+    # And with the keyboard: arrows move the focused card.
+    menu_card = canvas.locator('.fb-node[data-node="node-1"]')
+    menu_card.focus()
+    menu_card.press("ArrowDown")
+    menu_card.press("ArrowRight")
+    expect(menu_card).to_have_css("top", "60px")
+    expect(menu_card).to_have_css("left", "60px")
 
     page.locator("#fb-note").fill("menu de dois níveis")
     builder.get_by_role("button", name="Salvar como nova versão").click()
