@@ -239,7 +239,8 @@ def test_duplicate_copies_the_graph_and_delete_asks_and_removes(alpha, world):
     client = signed_in_client(alpha, world["admin"])
     flow = world["flow"]
     listing = client.get("/manage/flows/").content.decode()
-    assert "data-confirm=" in listing
+    confirms = [part.split('"', 1)[0] for part in listing.split('data-confirm="')[1:]]
+    assert any("Bot Alpha" in text for text in confirms)  # names what will be lost
     assert client.post(_url(flow, "duplicate/")).status_code == 302
     with tenant_scope(alpha.tenant):
         copy = Flow.objects.exclude(pk=flow.pk).get()
