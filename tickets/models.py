@@ -456,4 +456,4 @@ class QuickReply(BaseModel):
     @property
     def media_name(self) -> str:
         """The file's name as uploaded (the stored path adds a random directory)."""
-        return os.path.basename(self.media.name) if self.media else ""
+        return os.path.basename(str(self.media.name)) if self.media else ""

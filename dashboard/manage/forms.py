@@ -86,7 +86,7 @@ class QuickReplyForm(forms.Form):
     shared = forms.BooleanField(
         label=_("Shared with the whole team"), required=False, initial=False
     )
-    media = forms.FileField(
+    file = forms.FileField(
         label=_("File"),
         required=False,
         help_text=_("Sent with the text as its caption (image, audio, video or document)."),
@@ -100,7 +100,7 @@ class QuickReplyForm(forms.Form):
         if not can_share:
             del self.fields["shared"]
         if has_media:
-            self.fields["media"].label = _("Replace the file")
+            self.fields["file"].label = _("Replace the file")
         else:
             del self.fields["remove_media"]
 

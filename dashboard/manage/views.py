@@ -283,7 +283,7 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             shortcode=data["shortcode"],
             body=data["body"],
             shared=bool(data.get("shared")),
-            media=data["media"],
+            media=data["file"],
         )
         return _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
 
@@ -309,7 +309,7 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             by=user,
             shortcode=data["shortcode"],
             body=data["body"],
-            media=data["media"],
+            media=data["file"],
             remove_media=bool(data.get("remove_media")),
         )
         return _("Quick reply /%(code)s saved.") % {"code": reply.shortcode}

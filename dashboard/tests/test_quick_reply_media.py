@@ -33,7 +33,7 @@ def test_the_manage_form_uploads_replaces_and_removes_the_file(
     client = signed_in_client(alpha, agent)
 
     created = client.post(
-        "/manage/quick-replies/", {"shortcode": "cat", "body": "Nosso catálogo", "media": _png()}
+        "/manage/quick-replies/", {"shortcode": "cat", "body": "Nosso catálogo", "file": _png()}
     )
     with tenant_scope(alpha.tenant):
         reply = QuickReply.objects.get(shortcode="cat")
@@ -42,7 +42,7 @@ def test_the_manage_form_uploads_replaces_and_removes_the_file(
     with django_capture_on_commit_callbacks(execute=True):
         replaced = client.post(
             f"/manage/quick-replies/{reply.pk}/",
-            {"shortcode": "cat", "body": "Catálogo novo", "media": _png("novo.png")},
+            {"shortcode": "cat", "body": "Catálogo novo", "file": _png("novo.png")},
         )
     with tenant_scope(alpha.tenant):
         reply.refresh_from_db()
@@ -80,9 +80,7 @@ def test_a_file_the_media_rules_refuse_is_a_form_error_and_stores_nothing(alpha)
     client = signed_in_client(alpha, agent)
     bad = SimpleUploadedFile("page.html", b"<script>x</script>", content_type="text/html")
 
-    response = client.post(
-        "/manage/quick-replies/", {"shortcode": "bad", "body": "x", "media": bad}
-    )
+    response = client.post("/manage/quick-replies/", {"shortcode": "bad", "body": "x", "file": bad})
 
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()

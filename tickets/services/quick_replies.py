@@ -91,7 +91,7 @@ def quick_reply_update(
     old = quick_reply.media if (media is not None or remove_media) and quick_reply.media else None
     old_storage, old_name = (old.storage, str(old.name)) if old else (None, "")
     if remove_media and media is None:
-        quick_reply.media = None  # type: ignore[assignment]
+        quick_reply.media = None
     _attach(quick_reply, media)
     _save_unique(quick_reply)
     if old_storage is not None:
