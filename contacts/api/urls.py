@@ -48,34 +48,50 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # Deprecated: answered for one more release, with a Deprecation header and a Link to the route
-# above that replaces each (tests/test_api_rest_routes.py lists them).
+# above that replaces each (tests/test_api_rest_routes.py lists them). They keep their names,
+# so what refers to them (API key scopes) still finds them.
 _DEPRECATED = [
-    ("contacts/create/", views.ContactListApi, "post", "contact-list"),
-    ("contacts/<uuid:public_id>/update/", views.ContactDetailApi, "patch", "contact-detail"),
-    ("contacts/<uuid:public_id>/delete/", views.ContactDetailApi, "delete", "contact-detail"),
-    ("tags/create/", views.TagListApi, "post", "tag-list"),
-    ("tags/<int:tag_id>/update/", views.TagDetailApi, "patch", "tag-detail"),
-    ("tags/<int:tag_id>/delete/", views.TagDetailApi, "delete", "tag-detail"),
+    ("contacts/create/", views.ContactListApi, "post", "contact-list", "contact-create"),
+    (
+        "contacts/<uuid:public_id>/update/",
+        views.ContactDetailApi,
+        "patch",
+        "contact-detail",
+        "contact-update",
+    ),
+    (
+        "contacts/<uuid:public_id>/delete/",
+        views.ContactDetailApi,
+        "delete",
+        "contact-detail",
+        "contact-delete",
+    ),
+    ("tags/create/", views.TagListApi, "post", "tag-list", "tag-create"),
+    ("tags/<int:tag_id>/update/", views.TagDetailApi, "patch", "tag-detail", "tag-update"),
+    ("tags/<int:tag_id>/delete/", views.TagDetailApi, "delete", "tag-detail", "tag-delete"),
     (
         "contact-attributes/create/",
         views.ContactAttributeDefinitionListApi,
         "post",
         "contact-attribute-list",
+        "contact-attribute-create",
     ),
     (
         "contact-attributes/<int:definition_id>/update/",
         views.ContactAttributeDefinitionDetailApi,
         "patch",
         "contact-attribute-detail",
+        "contact-attribute-update",
     ),
     (
         "contact-attributes/<int:definition_id>/delete/",
         views.ContactAttributeDefinitionDetailApi,
         "delete",
         "contact-attribute-detail",
+        "contact-attribute-delete",
     ),
 ]
 urlpatterns += [
-    path(route, deprecated_route(view, method=method, successor=successor).as_view())
-    for route, view, method, successor in _DEPRECATED
+    path(route, deprecated_route(view, method=method, successor=successor).as_view(), name=name)
+    for route, view, method, successor, name in _DEPRECATED
 ]

@@ -31,5 +31,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         deprecated_route(
             views.TicketDetailApi, method="delete", successor="ticket-detail"
         ).as_view(),
+        name="ticket-delete",
     ),
 ]
