@@ -217,6 +217,8 @@
       document.getElementById("composer-attach").value = "";
       document.getElementById("composer-quick-reply").value = option.dataset.id;
       showFile("📎 " + option.dataset.file);
+    } else if (document.getElementById("composer-quick-reply").value) {
+      clearFile();  // the file of a reply picked before does not go with this one
     }
     menu().hidden = true;
     field.focus();
