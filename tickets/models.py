@@ -211,6 +211,10 @@ class Ticket(BaseModel):
                 name="ticket_active_activity_idx",
             ),
             models.Index(fields=["contact", "-created_at"], name="ticket_contact_history_idx"),
+            # Reports leave out soft-deleted tickets without joining every ticket.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="ticket_deleted_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -261,7 +265,13 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         indexes = [
-            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx")
+            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_idx"),
+            # Reports: the entries in which agents take tickets, by period (reports.selectors).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=["accepted", "transferred", "reopened", "created"]),
+                name="ticketevent_taken_idx",
+            ),
         ]
 
     def __str__(self) -> str:
