@@ -88,11 +88,23 @@ class QuickReplyForm(forms.Form):
     shared = forms.BooleanField(
         label=_("Shared with the whole team"), required=False, initial=False
     )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Sent with the text as its caption (image, audio, video or document)."),
+    )
+    remove_media = forms.BooleanField(label=_("Remove the file"), required=False)
 
-    def __init__(self, *args: Any, can_share: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, can_share: bool = False, has_media: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not can_share:
             del self.fields["shared"]
+        if has_media:
+            self.fields["file"].label = _("Replace the file")
+        else:
+            del self.fields["remove_media"]
 
 
 class UserForm(forms.Form):

@@ -305,7 +305,7 @@ def queue_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's shared replies and one's own; admins also create shared ones."""
     user = request.user
-    form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
+    form = QuickReplyForm(request.POST or None, request.FILES or None, can_share=user.is_admin)
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_create(
@@ -313,6 +313,7 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             shortcode=data["shortcode"],
             body=data["body"],
             shared=bool(data.get("shared")),
+            media=data["file"],
         )
         return _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
 
@@ -328,11 +329,18 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     user = request.user
     reply = _or_404(lambda: quick_reply_get_for(user=request.user, pk=pk))
     initial = {"shortcode": reply.shortcode, "body": reply.body}
-    form = QuickReplyForm(request.POST or None, initial=initial)
+    form = QuickReplyForm(
+        request.POST or None, request.FILES or None, initial=initial, has_media=bool(reply.media)
+    )
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_update(
-            quick_reply=reply, by=user, shortcode=data["shortcode"], body=data["body"]
+            quick_reply=reply,
+            by=user,
+            shortcode=data["shortcode"],
+            body=data["body"],
+            media=data["file"],
+            remove_media=bool(data.get("remove_media")),
         )
         return _("Quick reply /%(code)s saved.") % {"code": reply.shortcode}
 
