@@ -120,6 +120,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:flows",
+        "title": gettext_lazy("Chatbot flows"),
+        "text": gettext_lazy(
+            "Build the bot that greets customers, shows menus and hands tickets over."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:api-keys",
         "title": gettext_lazy("API keys"),
         "text": gettext_lazy("Keys for your systems to use the API, each with its scopes."),
