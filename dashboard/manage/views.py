@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_password_reset_by_admin
 from automation.selectors.business_hours import queues_open_at
@@ -213,7 +213,7 @@ def _queues_presence(queues: Sequence[Queue]) -> None:
     business hours are open now (``queue.open_now``), in one Redis round trip and three
     queries whatever the number of queues."""
     members = {member.pk for queue in queues for member in queue.members.all()}
-    statuses = presence_statuses(sorted(members))
+    statuses = presence_statuses_shown(sorted(members))
     opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
     rank = {ONLINE: 0, AWAY: 1}
     for queue in queues:
