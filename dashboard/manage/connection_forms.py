@@ -15,7 +15,10 @@ from connections.providers.base import ConnectionProvider
 from connections.providers.registry import provider_for, provider_installed
 from tickets.models import Queue
 
-SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+# A secret is never read back from storage into the page (secret fields have no initial
+# value); what the admin just typed is kept when the form comes back with an error (a token
+# the provider refused is corrected, not typed again).
+SECRET = forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"})
 KEEP_CURRENT = _("Leave empty to keep the current value.")
 
 
