@@ -32,6 +32,7 @@ QUICK_REPLIES = [
     ("pix", "Aceitamos pix, cartão e boleto. A chave pix é o nosso CNPJ."),
     ("prazo", "O prazo de entrega é de 3 a 5 dias úteis após a confirmação do pagamento."),
 ]
+FAREWELL = "Atendimento {{protocol}} encerrado. Obrigado, {{contact.first_name}}!"
 TAGS = [("VIP", "#b54708"), ("Reclamação", "#b42318"), ("Novo cliente", "#0b7a5c")]
 
 CONVERSATIONS = [
@@ -92,7 +93,7 @@ class Command(BaseCommand):
             },
             default_queue=queue,
             greeting_message="Olá! Em que podemos ajudar?",
-            farewell_message="Atendimento {protocol} encerrado. Obrigado, {name}!",
+            farewell_message=FAREWELL,
         )
         for client_id, name, phone, text in CONVERSATIONS:
             # A real visitor of the widget, so replies have somewhere to go.
