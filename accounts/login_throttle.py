@@ -21,24 +21,31 @@ def _key(kind: str, value: str) -> str:
     return f"login:{kind}:{digest}"
 
 
+def counter_key(kind: str, value: str) -> str:
+    """The cache key of another counter of these sign-in rules (password-reset requests)."""
+    return _key(kind, value)
+
+
 def _limits() -> dict[str, int]:
     return {"email": settings.LOGIN_FAILURES_PER_EMAIL, "ip": settings.LOGIN_FAILURES_PER_IP}
 
 
-def seconds_locked(*, email: str, ip: str) -> int:
-    """Seconds until a sign-in for this e-mail from this IP may be tried again (0: now)."""
+def seconds_locked(*, email: str | None, ip: str) -> int:
+    """Seconds until a sign-in for this e-mail (None: any) from this IP may be tried again
+    (0: now)."""
     now = time.time()
-    unlock_times = cache.get_many(
-        [_key(f"{kind}-lock", value) for kind, value in (("email", email), ("ip", ip))]
-    )
+    watched = (("email", email), ("ip", ip)) if email is not None else (("ip", ip),)
+    unlock_times = cache.get_many([_key(f"{kind}-lock", value) for kind, value in watched])
     remaining = [float(until) - now for until in unlock_times.values()]
     return max([0, *[int(r) + 1 for r in remaining if r > 0]])
 
 
-def record_failure(*, email: str, ip: str) -> None:
-    """Count one failure for the e-mail and the IP; lock whichever reached its limit."""
+def record_failure(*, email: str | None, ip: str) -> None:
+    """Count one failure for the e-mail (None: none named) and the IP; lock whichever reached
+    its limit."""
     window = settings.LOGIN_LOCKOUT_SECONDS
-    for kind, value in (("email", email), ("ip", ip)):
+    counted = (("email", email), ("ip", ip)) if email is not None else (("ip", ip),)
+    for kind, value in counted:
         failures = cache_count(_key(kind, value), window=window)
         if failures >= _limits()[kind]:
             cache.set(_key(f"{kind}-lock", value), time.time() + window, timeout=window)

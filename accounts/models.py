@@ -3,6 +3,7 @@ public schema (platform staff), so a user can only ever sign in on the host of i
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -11,6 +12,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
+from tenants.tenancy import tenant_media_path
+
+SIGNATURE_MAX_LENGTH = 200
+
+
+def user_avatar_path(instance: User, filename: str) -> str:
+    """Avatars live under the tenant's private prefix with an unguessable name (served only
+    through the signed-in avatar view)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return tenant_media_path("avatars", f"{uuid.uuid4().hex}.{extension}")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -65,8 +76,20 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
         _("language"), max_length=8, choices=Language.choices, default="", blank=True
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # The profile: what the user chooses for themselves (accounts.services.user_profile_update).
+    avatar = models.FileField(_("photo"), upload_to=user_avatar_path, blank=True, max_length=255)
+    signature = models.CharField(
+        _("signature"), max_length=SIGNATURE_MAX_LENGTH, blank=True, default=""
+    )
+    sign_messages = models.BooleanField(_("sign my messages"), default=False)
+    notify_sound = models.BooleanField(_("notification sound"), default=False)
+    notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
 
     objects = UserManager()
+
+    # Not a column: set on the request's user instance when an integrator's API key acts as
+    # this user (integrations.authentication), so the timeline entries it causes name the key.
+    acting_via_api_key: str = ""
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

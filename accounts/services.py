@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import login_throttle
-from accounts.errors import InvalidCredentials, LoginThrottled, UserLimitReached
-from accounts.models import User
+from accounts import login_throttle, password_reset
+from accounts.avatars import AVATAR_MAX_BYTES, avatar_kind
+from accounts.errors import AdminRequired, InvalidCredentials, LoginThrottled, UserLimitReached
+from accounts.models import SIGNATURE_MAX_LENGTH, User
+from accounts.sessions import user_sessions_end
+from accounts.tasks import password_reset_mail_send_task
 from accounts.tokens import ensure_current_tenant, issue_token_pair
 from core.exceptions import FieldValidationError
+from tenants.services import generate_password
 from tenants.tenancy import current_tenant, in_public_schema
 
 
@@ -41,6 +51,20 @@ def user_authenticate(*, request: HttpRequest | None, email: str, password: str,
     return user
 
 
+def _password_validate(password: str, *, user: User, field: str) -> None:
+    """Django's password rules (settings ``AUTH_PASSWORD_VALIDATORS``), refused per field."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise FieldValidationError({field: list(exc.messages)}) from exc
+
+
+def _password_set(user: User, password: str) -> None:
+    _password_validate(password, user=user, field="new_password")
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+
+
 @transaction.atomic
 def user_create(
     *, email: str, name: str, password: str | None, role: str = User.Role.AGENT
@@ -53,10 +77,7 @@ def user_create(
         if len(active.values_list("pk", flat=True)) >= tenant.max_users:
             raise UserLimitReached(extra={"max_users": tenant.max_users})
     if password is not None:
-        try:
-            validate_password(password, user=User(email=email, name=name))
-        except ValidationError as exc:
-            raise FieldValidationError({"password": list(exc.messages)}) from exc
+        _password_validate(password, user=User(email=email, name=name), field="password")
     try:
         if role == User.Role.ADMIN:
             return User.objects.create_superuser(email=email, password=password, name=name)
@@ -107,3 +128,174 @@ def auth_logout(*, user: User, refresh: str) -> None:
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise AuthenticationFailed(_("This token belongs to another user."), code="token_not_yours")
     token.blacklist()
+
+
+# --------------------------------------------------------------------------- the profile
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    name: str,
+    language: str,
+    signature: str,
+    sign_messages: bool,
+    notify_sound: bool,
+    notify_desktop: bool,
+) -> User:
+    """What a user chooses for themselves: name, language, signature, notifications."""
+    errors: dict[str, list[str]] = {}
+    name, signature = name.strip(), signature.strip()
+    if not name:
+        errors["name"] = [_("A name is required.")]
+    if language not in User.Language.values:
+        errors["language"] = [_("Choose a language from the list.")]
+    if sign_messages and not signature:
+        errors["signature"] = [_("Write the signature to add to your messages.")]
+    if len(signature) > SIGNATURE_MAX_LENGTH:
+        errors["signature"] = [_("The signature is too long.")]
+    if errors:
+        raise FieldValidationError(errors)
+    user.name, user.language, user.signature = name, language, signature
+    user.sign_messages, user.notify_sound, user.notify_desktop = (
+        sign_messages,
+        notify_sound,
+        notify_desktop,
+    )
+    user.save(
+        update_fields=[
+            "name",
+            "language",
+            "signature",
+            "sign_messages",
+            "notify_sound",
+            "notify_desktop",
+            "updated_at",
+        ]
+    )
+    return user
+
+
+@transaction.atomic
+def user_avatar_set(*, user: User, file: File) -> User:
+    """Store a new profile photo (PNG, JPEG, WebP or GIF up to 2 MB) and drop the old file."""
+    if (file.size or 0) > AVATAR_MAX_BYTES:
+        raise FieldValidationError(
+            {"avatar": [_("The photo may be at most %(mb)s MB.") % {"mb": AVATAR_MAX_BYTES >> 20}]}
+        )
+    kind = avatar_kind(file)
+    if kind is None:
+        raise FieldValidationError({"avatar": [_("Use a PNG, JPEG, WebP or GIF image.")]})
+    old = user.avatar.name or ""
+    user.avatar.save(f"avatar.{kind[1]}", file, save=False)
+    user.save(update_fields=["avatar", "updated_at"])
+    if old:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def user_avatar_remove(*, user: User) -> User:
+    """Remove the profile photo (the file goes once the change is committed)."""
+    old, storage = user.avatar.name or "", user.avatar.storage
+    if old:
+        user.avatar = ""
+        user.save(update_fields=["avatar", "updated_at"])
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def user_password_change(
+    *, user: User, current_password: str, new_password: str, request: HttpRequest, ip: str
+) -> int:
+    """Change one's own password after proving the current one (failures count towards the
+    sign-in lockout of the e-mail and address). This browser stays signed in; every other
+    session and refresh token of the user is ended. Returns how many sessions ended."""
+    locked_for = login_throttle.seconds_locked(email=user.email, ip=ip)
+    if locked_for:
+        raise LoginThrottled(retry_after=locked_for)
+    if not user.check_password(current_password):
+        login_throttle.record_failure(email=user.email, ip=ip)
+        raise FieldValidationError(
+            {"current_password": [_("The current password is not correct.")]}
+        )
+    _password_set(user, new_password)
+    update_session_auth_hash(request, user)  # this session keeps working (with a new key)
+    return user_sessions_end(user=user, keep_key=request.session.session_key, tokens=True)
+
+
+# --------------------------------------------------------------------------- password resets
+
+
+def password_reset_request(*, email: str, ip: str, link_base: str) -> None:
+    """ "Forgot password": mail a one-time link to ``email`` when it is an active user's.
+
+    The caller answers the same whether or not the address is known, and the mail goes out in a
+    task after commit, so neither the answer nor its timing tells who has an account. An IP
+    locked by the sign-in rules is refused (429); each request counts towards the IP's limit,
+    and an address gets at most ``PASSWORD_RESET_REQUESTS_PER_EMAIL`` mails per window.
+    """
+    email = email.strip().lower()
+    locked_for = login_throttle.seconds_locked(email=None, ip=ip)
+    if locked_for:
+        raise LoginThrottled(retry_after=locked_for)
+    login_throttle.record_failure(email=None, ip=ip)
+    if not password_reset.reset_requests_allowed(email=email, ip=ip):
+        return
+    user = User.objects.filter(email=email, is_active=True).only("pk").first()
+    if user is None:
+        return
+    transaction.on_commit(
+        partial(
+            password_reset_mail_send_task.apply_async, args=(user.pk, link_base), queue="default"
+        )
+    )
+
+
+def password_reset_mail_send(*, user_id: int, link_base: str) -> bool:
+    """Mail the user a fresh one-time link (in their language); False when they are gone."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    tenant = current_tenant()
+    with translation.override(user.language or tenant.language or None):
+        context = {
+            "user": user,
+            "tenant_name": tenant.name,
+            "link": f"{link_base.rstrip('/')}{password_reset.reset_link_path(user)}",
+            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+        subject = _("Choose a new password for %(tenant)s") % {"tenant": tenant.name}
+        body = render_to_string("accounts/password_reset_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, new_password: str) -> User:
+    """Set the password a one-time link was opened for; the link then stops working (its token
+    signs the old password), and every session and refresh token of the user ends."""
+    _password_set(user, new_password)
+    user_sessions_end(user=user, keep_key=None, tokens=True)
+    password_reset.reset_request_clear(email=user.email)
+    return user
+
+
+@transaction.atomic
+def user_password_reset_by_admin(*, user: User, by: User) -> str:
+    """An admin gives a user a generated password (returned to be shown once, never stored in
+    clear); every session and refresh token of that user ends."""
+    if not by.is_admin:
+        raise AdminRequired()
+    if user.pk == by.pk:
+        raise FieldValidationError(
+            {"password": [_("Change your own password on your profile page.")]}
+        )
+    password = generate_password()
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    user_sessions_end(user=user, keep_key=None, tokens=True)
+    return password

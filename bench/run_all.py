@@ -83,6 +83,7 @@ MODULES: list[ModuleSpec] = [
     ),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),
+    ModuleSpec("B9", "bench.webhooks", "B9 webhook fan-out and added event-path latency", 180),
     ModuleSpec(
         "seed",
         "bench.inbox",
@@ -97,6 +98,13 @@ MODULES: list[ModuleSpec] = [
         "bench.inbox",
         "Inbox API server time, in-process, one client",
         150,
+        requires=("seed",),
+    ),
+    ModuleSpec(
+        "reports",
+        "bench.reports",
+        "Reports dashboard at 30 days and a year (100k tickets)",
+        420,
         requires=("seed",),
     ),
     ModuleSpec(

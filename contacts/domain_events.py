@@ -8,6 +8,13 @@ from core.event_bus import DomainEvent
 
 
 @dataclass(frozen=True)
+class ContactCreated(DomainEvent):
+    """A contact was created (by hand, by an import, or by a first message)."""
+
+    contact_id: int
+
+
+@dataclass(frozen=True)
 class ContactUpdated(DomainEvent):
     """Fields, tags, owners or the blocked flag of a contact changed."""
 

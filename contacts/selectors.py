@@ -90,3 +90,8 @@ def contact_import_get_for_user(*, user: User, public_id: UUID | str) -> Contact
     if not user.is_admin:
         imports = imports.filter(created_by_id=user.pk)
     return get_visible_or_404(imports, ContactImportNotFound, public_id=public_id)
+
+
+def contact_attribute_values_count(*, definition: ContactAttributeDefinition) -> int:
+    """How many contacts hold a value of this attribute (what deleting it would erase)."""
+    return Contact.objects.filter(custom_attributes__has_key=definition.key).count()

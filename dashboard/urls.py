@@ -9,9 +9,11 @@ from dashboard.automation.views import presence_set
 from dashboard.contact_panel import urls as contact_panel_urls
 from dashboard.contacts import manage_urls as contacts_manage_urls
 from dashboard.contacts import urls as contacts_urls
+from dashboard.flows import urls as flows_urls
 from dashboard.inbox import urls as inbox_urls
-from dashboard.manage import connection_urls
+from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
+from dashboard.reports import urls as reports_urls
 from dashboard.ticket_panel import urls as ticket_panel_urls
 
 tickets: list[URLPattern | URLResolver] = [
@@ -25,6 +27,8 @@ manage: list[URLPattern | URLResolver] = [
     *contacts_manage_urls.urlpatterns,
     *connection_urls.urlpatterns,
     *automation_urls.urlpatterns,
+    *integration_urls.urlpatterns,
+    *flows_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -32,6 +36,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contacts/", include(contacts_urls)),
     path("contact-panel/", include(contact_panel_urls)),
     path("manage/", include((manage, "manage"))),
+    path("reports/", include(reports_urls)),
     path("accounts/", include("dashboard.accounts.urls")),
     path("presence/", presence_set, name="presence-set"),
 ]

@@ -60,6 +60,11 @@ class Tenant(TenantMixin, BaseModel):
     max_channels = models.PositiveIntegerField(
         _("maximum channel connections"), default=3, validators=[MinValueValidator(0)]
     )
+    # Requests per minute of all the tenant's API keys together (integrations); null: the
+    # installation's default (API_TENANT_RATE_LIMIT_PER_MINUTE).
+    api_rate_limit_per_minute = models.PositiveIntegerField(
+        _("API requests per minute"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="America/Sao_Paulo", validators=[validate_time_zone]
     )

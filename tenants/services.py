@@ -56,6 +56,20 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
 
 
+def _locale_errors(*, time_zone: str, language: str) -> dict[str, list[str]]:
+    """What is wrong with a tenant's time zone and language, per field (empty: nothing)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = _messages(exc)
+    if language not in Tenant.Language.values:
+        errors["language"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tenant.Language.values)}
+        ]
+    return errors
+
+
 def _validate_provisioning(
     *,
     name: str,
@@ -92,14 +106,7 @@ def _validate_provisioning(
             validate_password(admin_password, user=probe)
         except ValidationError as exc:
             errors["admin_password"] = _messages(exc)
-    try:
-        validate_time_zone(time_zone)
-    except ValidationError as exc:
-        errors["time_zone"] = _messages(exc)
-    if language not in Tenant.Language.values:
-        errors["language"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Tenant.Language.values)}
-        ]
+    errors.update(_locale_errors(time_zone=time_zone, language=language))
     if max_users < 1:
         errors["max_users"] = [_("A tenant needs room for at least one user.")]
     if max_channels < 0:
@@ -215,8 +222,14 @@ def tenant_resume(*, tenant: Tenant) -> Tenant:
 
 
 @transaction.atomic
-def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -> Tenant:
-    """Change a tenant's plan limits.
+def tenant_limits_update(
+    *,
+    tenant: Tenant,
+    max_users: int,
+    max_channels: int,
+    api_rate_limit_per_minute: int | None = None,
+) -> Tenant:
+    """Change a tenant's plan limits (``api_rate_limit_per_minute`` None: the default).
 
     A limit below what the tenant already uses is allowed: nothing is deactivated, the tenant
     simply cannot add users or connections until it is back under the limit.
@@ -226,6 +239,8 @@ def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -
         errors["max_users"] = [_("A tenant needs room for at least one user.")]
     if max_channels < 0:
         errors["max_channels"] = [_("The limit cannot be negative.")]
+    if api_rate_limit_per_minute is not None and api_rate_limit_per_minute < 1:
+        errors["api_rate_limit_per_minute"] = [_("At least one request per minute.")]
     if tenant.is_public:
         errors["max_users"] = [_("The platform itself has no limits.")]
     if errors:
@@ -233,7 +248,23 @@ def tenant_limits_update(*, tenant: Tenant, max_users: int, max_channels: int) -
     with public_scope():
         tenant.max_users = max_users
         tenant.max_channels = max_channels
-        tenant.save(update_fields=["max_users", "max_channels", "updated_at"])
+        tenant.api_rate_limit_per_minute = api_rate_limit_per_minute
+        tenant.save(
+            update_fields=["max_users", "max_channels", "api_rate_limit_per_minute", "updated_at"]
+        )
+    return tenant
+
+
+@transaction.atomic
+def tenant_locale_update(*, tenant: Tenant, time_zone: str, language: str) -> Tenant:
+    """Change the tenant's time zone and default language (the one of users who chose none)."""
+    errors = _locale_errors(time_zone=time_zone, language=language)
+    if errors:
+        raise FieldValidationError(errors)
+    with public_scope():
+        tenant.time_zone = time_zone
+        tenant.language = language
+        tenant.save(update_fields=["time_zone", "language", "updated_at"])
     return tenant
 
 
@@ -259,6 +290,9 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
     for key, value in values.items():
         if key not in TENANT_SETTINGS:
             errors[key] = [_("Unknown setting.")]
+            continue
+        if not TENANT_SETTINGS[key].available:
+            errors[key] = [_("No channel supports this setting yet.")]
             continue
         try:
             cleaned[key] = setting_validate(key, value)

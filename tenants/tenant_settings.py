@@ -27,6 +27,9 @@ class SettingSpec:
     maximum: int | None = None
     nullable: bool = False
     max_length: int | None = None
+    # False while no channel acts on the setting: it stays in the table (its stored value is
+    # kept for the channel that will read it) but is neither listed nor accepted.
+    available: bool = True
 
 
 TENANT_SETTINGS: dict[str, SettingSpec] = {
@@ -64,17 +67,28 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "farewell_on_auto_close": SettingSpec(
         bool, False, _("Send the farewell message when closing for inactivity")
     ),
-    # Channel behaviour.
-    "ignore_group_messages": SettingSpec(bool, True, _("Ignore WhatsApp group messages")),
-    "reject_calls": SettingSpec(bool, False, _("Reject WhatsApp voice and video calls")),
+    # Channel behaviour for groups and calls, which only the WhatsApp QR channel will have: no
+    # channel today receives group messages or calls, so nothing reads these yet (docs/settings.md).
+    "ignore_group_messages": SettingSpec(
+        bool, True, _("Ignore WhatsApp group messages"), available=False
+    ),
+    "reject_calls": SettingSpec(
+        bool, False, _("Reject WhatsApp voice and video calls"), available=False
+    ),
     "call_reject_message": SettingSpec(
         str,
         "As chamadas de voz e vídeo estão desabilitadas para este número. "
         "Por favor, envie uma mensagem de texto.",
         _("Message sent after rejecting a call"),
         max_length=1000,
+        available=False,
     ),
 }
+
+
+def settings_available() -> dict[str, SettingSpec]:
+    """The settings some code acts on: the ones the settings page and the API list and accept."""
+    return {key: spec for key, spec in TENANT_SETTINGS.items() if spec.available}
 
 
 def setting_validate(key: str, value: Any) -> Any:
@@ -98,8 +112,8 @@ def setting_validate(key: str, value: Any) -> Any:
 
 
 def settings_with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
-    """Every known key, with the stored value or its default (unknown stored keys dropped)."""
-    return {key: stored.get(key, spec.default) for key, spec in TENANT_SETTINGS.items()}
+    """Every available key, with the stored value or its default (other stored keys dropped)."""
+    return {key: stored.get(key, spec.default) for key, spec in settings_available().items()}
 
 
 def tenant_setting(key: str) -> Any:

@@ -23,6 +23,8 @@ def _queue_ref(queue: Queue | None) -> dict[str, Any] | None:
 
 
 def _record(ticket: Ticket, kind: str, actor: User | None, **data: Any) -> TicketEvent:
+    if actor is not None and actor.acting_via_api_key:
+        data["via_api_key"] = actor.acting_via_api_key  # "via API key <name>" on the timeline
     return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, data=data)
 
 

@@ -71,4 +71,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/2"),
         "args": ("channels_integrations.tasks.outbound_deliveries_sweep_task",),
     },
+    # Every minute: enqueue each tenant's webhook deliveries whose back-off has passed.
+    "webhook-deliveries-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("integrations.tasks.webhook_deliveries_sweep_task",),
+    },
 }

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from channels_integrations.domain_events import ConnectionStatusChanged
-from contacts.domain_events import ContactUpdated, TagChanged
+from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
+from integrations import handlers as webhooks
 from realtime import handlers as realtime
 from tickets.domain_events import (
     AgentAccessChanged,
@@ -76,26 +77,72 @@ def flow_on_message_created(event: MessageCreated) -> None:
     flow_message_received(message_id=event.message_id)
 
 
+# --------------------------------------------------------------------------- reports
+def attendance_on_ticket_changed(
+    event: TicketCreated | TicketUpdated | TicketTransferred | TicketClosed,
+) -> None:
+    """Recompute the ticket's row of the reports' attendance rollup."""
+    from reports.tasks import attendances_refresh_task
+
+    attendances_refresh_task.apply_async(args=(event.ticket_id,))
+
+
+def attendance_on_message_created(event: MessageCreated) -> None:
+    """A message may be the first inbound, the first response or a bot hand-over."""
+    from reports.tasks import attendance_refresh_for_message_task
+
+    attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
-    TicketCreated: [realtime.on_ticket_created, distribution_on_ticket_entered_queue],
-    TicketUpdated: [realtime.on_ticket_updated],
-    TicketTransferred: [realtime.on_ticket_transferred, distribution_on_ticket_entered_queue],
-    TicketClosed: [realtime.on_ticket_closed],
+    # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
+    # webhooks: integrations/handlers.py stores deliveries for subscribers.
+    TicketCreated: [
+        realtime.on_ticket_created,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_created,
+    ],
+    TicketUpdated: [
+        realtime.on_ticket_updated,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_updated,
+    ],
+    TicketTransferred: [
+        realtime.on_ticket_transferred,
+        distribution_on_ticket_entered_queue,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_transferred,
+    ],
+    TicketClosed: [
+        realtime.on_ticket_closed,
+        attendance_on_ticket_changed,
+        webhooks.webhooks_on_ticket_closed,
+    ],
     MessageCreated: [
         realtime.on_message_created,
         webchat_visitor_on_message_created,
         flow_on_message_created,
+        attendance_on_message_created,
+        webhooks.webhooks_on_message_created,
     ],
-    MessageUpdated: [realtime.on_message_updated],
-    MessageStatusChanged: [realtime.on_message_status_changed],
+    MessageUpdated: [realtime.on_message_updated, webhooks.webhooks_on_message_updated],
+    MessageStatusChanged: [
+        realtime.on_message_status_changed,
+        webhooks.webhooks_on_message_status_changed,
+    ],
     MessageDeleted: [realtime.on_message_deleted],
-    ContactUpdated: [realtime.on_contact_updated],
+    ContactCreated: [webhooks.webhooks_on_contact_created],
+    ContactUpdated: [realtime.on_contact_updated, webhooks.webhooks_on_contact_updated],
     TagChanged: [realtime.on_tag_changed],
-    ConnectionStatusChanged: [realtime.on_connection_status_changed],
+    ConnectionStatusChanged: [
+        realtime.on_connection_status_changed,
+        webhooks.webhooks_on_connection_status_changed,
+    ],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours_on_message_received],

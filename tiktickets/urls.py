@@ -11,6 +11,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tickets.api.urls")),
     path("", include("channels_integrations.api.urls")),
     path("", include("automation.api.urls")),
+    path("", include("reports.api.urls")),
+    path("", include("integrations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,6 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("widget/", include("channels_integrations.widget_urls")),
+    # The compatible external send API (docs/integrations.md).
+    path("v1/api/external/", include("integrations.external_urls")),
 ]
 
 handler400 = "core.views.bad_request"

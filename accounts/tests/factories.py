@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import factory
 
 from accounts.models import User
+from tenants.models import Tenant
+from tenants.tenancy import tenant_scope
 
 # Every factory-made user signs in with this password (see conftest's sign-in helpers).
 PASSWORD = "Agent-Password-42"
@@ -33,3 +37,19 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_superuser = True
+
+
+def users_with_the_same_id(first: Tenant, second: Tenant) -> tuple[User, User]:
+    """A user in each tenant with the same primary key (each schema has its own sequence, so
+    one of them gets fillers until they meet): the case where an unscoped id would leak."""
+
+    def made_in(tenant: Tenant) -> User:
+        with tenant_scope(tenant):
+            return cast(User, UserFactory())
+
+    mine, twin = made_in(first), made_in(second)
+    while mine.pk != twin.pk:
+        behind = first if mine.pk < twin.pk else second
+        made = made_in(behind)
+        mine, twin = (made, twin) if behind is first else (mine, made)
+    return mine, twin

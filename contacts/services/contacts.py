@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from contacts.domain_events import ContactUpdated
+from contacts.domain_events import ContactCreated, ContactUpdated
 from contacts.errors import ContactHasTickets, ContactPhoneExists, InvalidPhone
 from contacts.models import Contact, ContactIdentity, Tag
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
@@ -108,6 +108,7 @@ def contact_create(
         contact.tags.set(tags)
     if owners:
         contact.owners.set(owners)
+    publish(ContactCreated(contact_id=contact.pk))
     return contact
 
 
@@ -280,5 +281,7 @@ def contact_upsert_from_identity(
             if attempt == _UPSERT_ATTEMPTS - 1:
                 raise
             continue
+        if created:
+            publish(ContactCreated(contact_id=contact.pk))
         return contact, created
     raise AssertionError("unreachable")  # pragma: no cover

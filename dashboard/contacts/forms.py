@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import users_active
 from contacts.models import Tag
 
 
@@ -29,11 +30,20 @@ class ContactForm(forms.Form):
     tags = forms.MultipleChoiceField(
         label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    owners = forms.MultipleChoiceField(
+        label=_("Wallet (owners)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The agents this contact belongs to."),
+    )
     is_blocked = forms.BooleanField(label=_("Blocked"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["tags"]).choices = _tag_choices()
+        cast(forms.ChoiceField, self.fields["owners"]).choices = [
+            (user.pk, str(user)) for user in users_active()
+        ]
 
 
 class ContactImportForm(forms.Form):

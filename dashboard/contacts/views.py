@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from channels_integrations.selectors import blocked_messages_of
 from contacts.errors import ContactNotFound, TagNotFound
 from contacts.models import Contact, ContactImport, Tag
 from contacts.selectors import (
+    contact_attribute_definition_list,
     contact_get_for_user,
     contact_import_get_for_user,
     contact_list_for_user,
@@ -33,6 +35,7 @@ from contacts.services import (
     contact_create,
     contact_delete,
     contact_import_start,
+    contact_owners_set,
     contact_tags_set,
     contact_update,
     tag_create,
@@ -40,6 +43,7 @@ from contacts.services import (
     tag_update,
 )
 from core.exceptions import ApplicationError
+from dashboard.contact_panel.forms import ContactAttributesForm
 from dashboard.contacts.forms import ContactForm, ContactImportForm, TagForm
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error, htmx_partial
@@ -85,46 +89,100 @@ def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "contacts/list.html", context)
 
 
+def _forms(
+    request: AuthenticatedHttpRequest, contact: Contact | None
+) -> tuple[ContactForm, ContactAttributesForm]:
+    """The contact's fields, tags and owners, and one input per custom attribute."""
+    definitions = list(contact_attribute_definition_list())
+    data = request.POST or None
+    if contact is None:
+        return ContactForm(data), ContactAttributesForm(
+            data, definitions=definitions, auto_id="attr-%s"
+        )
+    initial = {
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "notes": contact.notes,
+        "is_blocked": contact.is_blocked,
+        "tags": [str(tag.pk) for tag in contact.tags.all()],
+        "owners": [str(owner.pk) for owner in contact.owners.all()],
+    }
+    attributes = ContactAttributesForm.for_contact(contact, definitions)
+    return ContactForm(data, initial=initial), ContactAttributesForm(
+        data, initial=attributes.initial, definitions=definitions, auto_id="attr-%s"
+    )
+
+
 def _save_contact(
-    request: AuthenticatedHttpRequest, form: ContactForm, contact: Contact | None
+    form: ContactForm, attributes: ContactAttributesForm, contact: Contact | None
 ) -> Contact | None:
+    """Create or update the contact with its tags, owners and attributes, all or nothing; a
+    service's refusal goes next to the field it names (in either form)."""
     data = form.cleaned_data
     tag_ids = [int(pk) for pk in data["tags"]]
+    owner_ids = [int(pk) for pk in data["owners"]]
     try:
-        if contact is None:
-            return contact_create(
+        with transaction.atomic():
+            if contact is None:
+                return contact_create(
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    notes=data["notes"],
+                    tag_ids=tag_ids,
+                    owner_ids=owner_ids,
+                    custom_attributes=attributes.custom_attributes(),
+                    is_blocked=data["is_blocked"],
+                )
+            contact_update(
+                contact=contact,
                 name=data["name"],
                 phone=data["phone"],
                 email=data["email"],
                 notes=data["notes"],
-                tag_ids=tag_ids,
+                custom_attributes=attributes.custom_attributes(),
                 is_blocked=data["is_blocked"],
             )
-        contact_update(
-            contact=contact,
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            notes=data["notes"],
-            is_blocked=data["is_blocked"],
-        )
-        contact_tags_set(contact=contact, tag_ids=tag_ids)
-        return contact
+            contact_tags_set(contact=contact, tag_ids=tag_ids)
+            contact_owners_set(contact=contact, owner_ids=owner_ids)
+            return contact
     except ApplicationError as exc:
-        form_add_service_error(form, exc)
+        fields = exc.extra.get("fields")
+        on_attributes = isinstance(fields, dict) and all(
+            name in attributes.fields for name in fields
+        )
+        form_add_service_error(attributes if on_attributes else form, exc)
         return None
+
+
+def _edit_page(
+    request: AuthenticatedHttpRequest,
+    contact: Contact | None,
+    form: ContactForm,
+    attributes: ContactAttributesForm,
+) -> HttpResponse:
+    status = 400 if form.errors or attributes.errors else 200
+    context = {
+        "form": form,
+        "attributes_form": attributes,
+        "contact": contact,
+        "blocked_messages": (
+            blocked_messages_of(contact=contact, user=request.user) if contact is not None else []
+        ),
+    }
+    return render(request, "contacts/edit.html", context, status=status)
 
 
 @login_required
 def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        contact = _save_contact(request, form, None)
+    form, attributes = _forms(request, None)
+    if request.method == "POST" and form.is_valid() and attributes.is_valid():
+        contact = _save_contact(form, attributes, None)
         if contact is not None:
             messages.success(request, _("Contact %(name)s created.") % {"name": contact.name})
             return redirect("contacts:list")
-    status = 400 if form.errors else 200
-    return render(request, "contacts/edit.html", {"form": form, "contact": None}, status=status)
+    return _edit_page(request, None, form, attributes)
 
 
 def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
@@ -137,25 +195,16 @@ def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
 @login_required
 def contact_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     contact = _contact(request, public_id)
-    initial = {
-        "name": contact.name,
-        "phone": contact.phone,
-        "email": contact.email,
-        "notes": contact.notes,
-        "is_blocked": contact.is_blocked,
-        "tags": [str(tag.pk) for tag in contact.tags.all()],
-    }
-    form = ContactForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save_contact(request, form, contact):
+    form, attributes = _forms(request, contact)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attributes.is_valid()
+        and _save_contact(form, attributes, contact)
+    ):
         messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
         return redirect("contacts:list")
-    status = 400 if form.errors else 200
-    context = {
-        "form": form,
-        "contact": contact,
-        "blocked_messages": blocked_messages_of(contact=contact, user=request.user),
-    }
-    return render(request, "contacts/edit.html", context, status=status)
+    return _edit_page(request, contact, form, attributes)
 
 
 @admin_required

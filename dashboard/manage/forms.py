@@ -3,6 +3,7 @@ services decide (their errors are put next to the fields by ``dashboard.htmx``).
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any, cast
 
 from django import forms
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from dashboard.variable_picker import PICKER_HELP, variable_picker_attach
-from tenants.tenant_settings import TENANT_SETTINGS
+from tenants.models import Tenant
+from tenants.tenant_settings import settings_available
 from tickets.message_variables import AGENT_TEXT, SYSTEM_TEXT
 from tickets.models import Queue
 
@@ -91,11 +93,23 @@ class QuickReplyForm(forms.Form):
     shared = forms.BooleanField(
         label=_("Shared with the whole team"), required=False, initial=False
     )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Sent with the text as its caption (image, audio, video or document)."),
+    )
+    remove_media = forms.BooleanField(label=_("Remove the file"), required=False)
 
-    def __init__(self, *args: Any, can_share: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, can_share: bool = False, has_media: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not can_share:
             del self.fields["shared"]
+        if has_media:
+            self.fields["file"].label = _("Replace the file")
+        else:
+            del self.fields["remove_media"]
 
 
 class UserForm(forms.Form):
@@ -124,12 +138,28 @@ class UserForm(forms.Form):
             self.fields["password"].help_text = _("At least 10 characters.")
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
+
+
 class SettingsForm(forms.Form):
-    """One field per tenant setting, typed by its spec (tenants/tenant_settings.py)."""
+    """The tenant's time zone and language, then one field per available tenant setting, typed
+    by its spec (tenants/tenant_settings.py)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Dates on every page and protocol numbers follow it."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=Tenant.Language.choices,
+        help_text=_('For users whose language is "Account default".'),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for key, spec in TENANT_SETTINGS.items():
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
+        for key, spec in settings_available().items():
             label: Any = spec.label
             field: forms.Field
             if spec.type is bool:

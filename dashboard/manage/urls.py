@@ -9,6 +9,7 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/<int:pk>/", views.user_edit, name="user"),
     path("users/<int:pk>/active/", views.user_active, name="user-active"),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user-password-reset"),
     path("queues/", views.queue_list, name="queues"),
     path("queues/<int:pk>/", views.queue_edit, name="queue"),
     path("queues/<int:pk>/delete/", views.queue_remove, name="queue-delete"),

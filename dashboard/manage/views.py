@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,10 +22,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.services import user_password_reset_by_admin
 from automation.selectors.business_hours import queues_open_at
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
-from dashboard.htmx import form_add_service_error
+from dashboard.htmx import form_add_service_error, htmx_partial
 from dashboard.manage.forms import (
     QueueDeleteForm,
     QueueForm,
@@ -32,7 +34,7 @@ from dashboard.manage.forms import (
     SettingsForm,
     UserForm,
 )
-from tenants.services import tenant_settings_update
+from tenants.services import tenant_locale_update, tenant_settings_update
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import settings_with_defaults
 from tickets.errors import QueueNotFound, QuickReplyNotFound, UserNotFound
@@ -80,6 +82,22 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:contact-attributes",
+        "title": gettext_lazy("Contact attributes"),
+        "text": gettext_lazy(
+            "Fields of your own on every contact: what they are and their choices."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:business-hours",
+        "title": gettext_lazy("Business hours"),
+        "text": gettext_lazy(
+            "When the team answers, holidays, and the message customers get out of hours."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:quick-replies",
         "title": gettext_lazy("Quick replies"),
         "text": gettext_lazy("Ready answers typed with / in the composer."),
@@ -99,6 +117,26 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "text": gettext_lazy(
             "Messages the channels sent that failed or could not be read: why, and retry."
         ),
+        "admin": True,
+    },
+    {
+        "url": "manage:flows",
+        "title": gettext_lazy("Chatbot flows"),
+        "text": gettext_lazy(
+            "Build the bot that greets customers, shows menus and hands tickets over."
+        ),
+        "admin": True,
+    },
+    {
+        "url": "manage:api-keys",
+        "title": gettext_lazy("API keys"),
+        "text": gettext_lazy("Keys for your systems to use the API, each with its scopes."),
+        "admin": True,
+    },
+    {
+        "url": "manage:webhooks",
+        "title": gettext_lazy("Webhooks"),
+        "text": gettext_lazy("Signed notices to your systems when things happen, with their log."),
         "admin": True,
     },
     {
@@ -275,7 +313,7 @@ def queue_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's shared replies and one's own; admins also create shared ones."""
     user = request.user
-    form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
+    form = QuickReplyForm(request.POST or None, request.FILES or None, can_share=user.is_admin)
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_create(
@@ -283,6 +321,7 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             shortcode=data["shortcode"],
             body=data["body"],
             shared=bool(data.get("shared")),
+            media=data["file"],
         )
         return _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
 
@@ -298,11 +337,18 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     user = request.user
     reply = _or_404(lambda: quick_reply_get_for(user=request.user, pk=pk))
     initial = {"shortcode": reply.shortcode, "body": reply.body}
-    form = QuickReplyForm(request.POST or None, initial=initial)
+    form = QuickReplyForm(
+        request.POST or None, request.FILES or None, initial=initial, has_media=bool(reply.media)
+    )
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_update(
-            quick_reply=reply, by=user, shortcode=data["shortcode"], body=data["body"]
+            quick_reply=reply,
+            by=user,
+            shortcode=data["shortcode"],
+            body=data["body"],
+            media=data["file"],
+            remove_media=bool(data.get("remove_media")),
         )
         return _("Quick reply /%(code)s saved.") % {"code": reply.shortcode}
 
@@ -402,17 +448,54 @@ def user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("manage:users")
 
 
+@admin_required
+@require_POST
+def user_password_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Give a user a generated password, shown once in this answer and never again; their
+    sessions end. htmx asks for the result fragment only."""
+    member = _or_404(lambda: user_get(pk=pk))
+    context: dict[str, Any] = {"member": member}
+    status = 200
+    try:
+        context["new_password"] = user_password_reset_by_admin(user=member, by=request.user)
+    except ApplicationError as exc:
+        context["reset_error"] = exc.message
+        status = 400
+    if htmx_partial(request):
+        response = render(request, "tickets/manage/_password_reset.html", context, status=status)
+    else:
+        initial = {
+            "name": member.name,
+            "role": member.role,
+            "language": member.language,
+            "queues": [str(queue.pk) for queue in member.queues.all()],
+        }
+        context |= {"section": "users", "form": UserForm(initial=initial, editing=True)}
+        response = render(request, "tickets/manage/user_edit.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # ---------------------------------------------------------------- settings
 
 
 @admin_required
 def tenant_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every tenant setting, typed; all stored or none."""
+    """The tenant's time zone, language and every available setting, typed; all or none."""
     tenant = current_tenant()
-    form = SettingsForm(request.POST or None, initial=settings_with_defaults(tenant.settings or {}))
+    initial = {
+        **settings_with_defaults(tenant.settings or {}),
+        "time_zone": tenant.time_zone,
+        "language": tenant.language,
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
 
     def save(data: dict[str, Any]) -> str:
-        tenant_settings_update(tenant=tenant, values=dict(data))
+        values = dict(data)
+        time_zone, language = values.pop("time_zone"), values.pop("language")
+        with transaction.atomic():
+            tenant_settings_update(tenant=tenant, values=values)
+            tenant_locale_update(tenant=tenant, time_zone=time_zone, language=language)
         return _("Settings saved.")
 
     if saved := _submit(request, form, save, "manage:settings"):

@@ -50,3 +50,8 @@ class TenantCreateForm(PlatformForm):
 class TenantLimitsForm(PlatformForm):
     max_users = forms.IntegerField(label=_("Maximum users"))
     max_channels = forms.IntegerField(label=_("Maximum channel connections"))
+    api_rate_limit_per_minute = forms.IntegerField(
+        label=_("API requests per minute (all keys)"),
+        required=False,
+        help_text=_("Empty: the installation's default."),
+    )

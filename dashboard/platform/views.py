@@ -112,7 +112,11 @@ def tenant_create(request: HttpRequest) -> HttpResponse:
 def tenant_limits(request: HttpRequest, tenant_id: int) -> HttpResponse:
     """Change a tenant's limits (``tenant_limits_update``), next to what it uses now."""
     tenant = _tenant(tenant_id)
-    initial = {"max_users": tenant.max_users, "max_channels": tenant.max_channels}
+    initial = {
+        "max_users": tenant.max_users,
+        "max_channels": tenant.max_channels,
+        "api_rate_limit_per_minute": tenant.api_rate_limit_per_minute,
+    }
     form = TenantLimitsForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":

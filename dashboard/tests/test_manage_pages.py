@@ -151,13 +151,27 @@ def test_settings_are_saved_typed_and_refused_whole(alpha, people):
     client = signed_in_client(alpha, people["admin"])
     saved = client.post(
         "/manage/settings/",
-        {"days_to_close": "3", "reopen_window_minutes": "10", "reject_calls": "on"},
+        {
+            "time_zone": "America/Sao_Paulo",
+            "language": "pt-br",
+            "days_to_close": "3",
+            "reopen_window_minutes": "10",
+            "farewell_on_auto_close": "on",
+        },
     )
     assert saved.status_code == 302
     with public_scope():
         settings = Tenant.objects.get(pk=alpha.tenant.pk).settings
-    assert (settings["days_to_close"], settings["reject_calls"]) == (3, True)
-    refused = client.post("/manage/settings/", {"days_to_close": "0", "reopen_window_minutes": "1"})
+    assert (settings["days_to_close"], settings["farewell_on_auto_close"]) == (3, True)
+    refused = client.post(
+        "/manage/settings/",
+        {
+            "time_zone": "America/Sao_Paulo",
+            "language": "pt-br",
+            "days_to_close": "0",
+            "reopen_window_minutes": "1",
+        },
+    )
     assert refused.status_code == 400
     with public_scope():
         assert Tenant.objects.get(pk=alpha.tenant.pk).settings["days_to_close"] == 3

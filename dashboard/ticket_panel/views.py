@@ -31,11 +31,12 @@ from tickets.selectors import (
     messages_of_ticket,
     queues_for,
     quick_replies_for,
+    quick_reply_get_for,
     ticket_detail_for_agent,
     ticket_events_of,
 )
 from tickets.services.messages import message_send, note_add
-from tickets.services.quick_replies import quick_reply_render
+from tickets.services.quick_replies import quick_reply_file, quick_reply_render
 from tickets.services.tickets import (
     ticket_accept,
     ticket_close,
@@ -194,6 +195,8 @@ class ComposerForm(forms.Form):
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
     )
     file = forms.FileField(required=False)
+    # A quick reply picked in the composer: its file goes with the text unless a file is attached.
+    quick_reply = forms.IntegerField(required=False, min_value=1)
 
 
 @login_required
@@ -218,11 +221,15 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
                 else None
             )
             scheduled: datetime | None = data["scheduled_at"]
+            media = data["file"]
+            if media is None and data["quick_reply"]:
+                reply = quick_reply_get_for(user=user, pk=data["quick_reply"])
+                media = quick_reply_file(quick_reply=reply)
             message = message_send(
                 ticket=ticket,
                 by=user,
                 body=data["body"],
-                media=data["file"],
+                media=media,
                 quoted=quoted,
                 scheduled_at=scheduled,
             )

@@ -28,9 +28,11 @@ from tickets.tests.factories import QueueFactory
 sample_providers = channels_fixtures.sample_providers
 media_root = channels_fixtures.media_root
 
-# The chatbot's subscriber adds one query per message in a tenant without flows (its gate).
-FIRST_CONTACT_QUERIES = 37
-FOLLOW_UP_QUERIES = 26
+# The chatbot's subscriber adds one query per message in a tenant without flows (its gate);
+# each domain event also asks once whether a webhook subscription wants it (integrations):
+# ContactCreated, TicketCreated and MessageCreated for a first contact, MessageCreated after.
+FIRST_CONTACT_QUERIES = 40
+FOLLOW_UP_QUERIES = 27
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def test_a_first_contact_and_a_follow_up_cost_a_pinned_number_of_queries(
     with django_assert_num_queries(FIRST_CONTACT_QUERIES):
         run = _process(connection, "e1", "chat-1", django_capture_on_commit_callbacks)
     assert [type(c.args[1]).__name__ for c in run] == [
+        "ContactCreated",
         "TicketCreated",
         "MessageCreated",
         "MessageReceived",
@@ -88,9 +91,9 @@ def test_each_live_event_of_an_inbound_message_reads_the_database_once(
 def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     connection, django_capture_on_commit_callbacks
 ):
-    """ticket.created, message.created, the web chat visitor check and the chatbot's gate (no
-    usable flow, no run): one query each, no ``SET search_path`` (the subscribers run in the
-    tenant that published)."""
+    """ticket.created, message.created, the web chat visitor check, the chatbot's gate (no
+    usable flow, no run) and the webhooks' checks: one query each, no ``SET search_path`` (the
+    subscribers run in the tenant that published)."""
     items = SampleProvider().parse_inbound(body_of(text_item("e1", "chat-1", "Olá")))
     [stored] = inbound_events_record(connection=connection, items=items)
     with CaptureQueriesContext(db) as processing, django_capture_on_commit_callbacks() as run:
@@ -98,5 +101,8 @@ def test_after_commit_a_first_contact_costs_one_query_per_subscriber(
     with CaptureQueriesContext(db) as after_commit:
         for callback in run:
             callback()
-    assert len(after_commit) == 4  # ticket row, message row, web chat check, chatbot gate
+    # One per handler: ticket row, message row, web chat check, the chatbot's gate, and the
+    # webhooks' question "does a subscription want it?" for ContactCreated, TicketCreated and
+    # MessageCreated.
+    assert len(after_commit) == 7
     assert len(processing) > len(after_commit)

@@ -1,5 +1,5 @@
 // The inbox: one websocket per page (re-dispatched as "tt:ws" DOM events for the panel), live
-// rows, tab counts, optional notifications, keyboard navigation.
+// rows, tab counts, notifications as the user's profile sets them, keyboard navigation.
 (function () {
   "use strict";
   var list = document.getElementById("inbox-list");
@@ -127,7 +127,7 @@
           if (existing) existing.remove();
           placeRow(li);
           htmx.process(li);
-          if (isNew && li.dataset.status === "pending") notify(li);
+          if (isNew && li.dataset.status === "pending") notifyRow(li);
         });
       });
     refreshCounts();
@@ -141,7 +141,7 @@
       case "ticket.updated": case "ticket.transferred": case "ticket.closed":
         refreshRow(data.ticket.public_id, false); break;
       case "message.created":
-        if (data.ticket) refreshRow(data.ticket.public_id, false); break;
+        if (data.ticket) { refreshRow(data.ticket.public_id, false); notifyMessage(data); } break;
       case "contact.updated":  // its name or tags show on each of its rows
         var contactId = data.contact && data.contact.public_id;
         document.querySelectorAll("[data-testid=inbox-row]").forEach(function (row) {
@@ -159,36 +159,36 @@
     }
   }
 
-  // Notifications for new waiting tickets (opt-in, remembered in this browser).
-  var toggle = document.getElementById("inbox-notify");
-  var notifyOn = localStorage.getItem("tt-notify") === "1";
-  function paintToggle() {
-    if (!toggle) return;
-    toggle.setAttribute("aria-pressed", String(notifyOn));
-    toggle.textContent = notifyOn ? toggle.dataset.on : toggle.dataset.off;
-  }
-  paintToggle();
-  if (toggle) toggle.addEventListener("click", function () {
-    notifyOn = !notifyOn;
-    localStorage.setItem("tt-notify", notifyOn ? "1" : "0");
-    if (notifyOn && window.Notification && Notification.permission === "default") Notification.requestPermission();
-    paintToggle();
-  });
-  function notify(li) {
-    if (!notifyOn) return;
-    try {
-      var audio = new (window.AudioContext || window.webkitAudioContext)();
-      var tone = audio.createOscillator();
-      tone.frequency.value = 880;
-      tone.connect(audio.destination);
-      tone.start();
-      tone.stop(audio.currentTime + 0.15);
-    } catch (e) { /* no audio: the visual row is enough */ }
-    if (window.Notification && Notification.permission === "granted" && document.hidden) {
-      var name = li.querySelector("[data-testid=inbox-row-contact]");
-      var preview = li.querySelector("[data-testid=inbox-row-preview]");
-      new Notification(name ? name.textContent : "TikTickets", { body: preview ? preview.textContent.trim() : "" });
+  // Notifications for new waiting tickets and new customer messages in my tickets: the sound
+  // and the desktop notification are each turned on in the user's profile (off by default).
+  var soundOn = list.dataset.notifySound === "1";
+  var desktopOn = list.dataset.notifyDesktop === "1";
+  var me = document.body.dataset.userId;
+  function notify(title, body) {
+    if (soundOn) {
+      try {
+        var audio = new (window.AudioContext || window.webkitAudioContext)();
+        var tone = audio.createOscillator();
+        tone.frequency.value = 880;
+        tone.connect(audio.destination);
+        tone.start();
+        tone.stop(audio.currentTime + 0.15);
+      } catch (e) { /* no audio: the visual row is enough */ }
     }
+    if (desktopOn && window.Notification && Notification.permission === "granted" && document.hidden) {
+      new Notification(title || "TikTickets", { body: body || "" });
+    }
+  }
+  function notifyRow(li) {
+    var name = li.querySelector("[data-testid=inbox-row-contact]");
+    var preview = li.querySelector("[data-testid=inbox-row-preview]");
+    notify(name ? name.textContent : "", preview ? preview.textContent.trim() : "");
+  }
+  function notifyMessage(data) {
+    var message = data.message || {}, ticket = data.ticket || {};
+    if (message.direction !== "in" || message.is_note) return;
+    if (!ticket.assignee || String(ticket.assignee.id) !== me) return;
+    notify(ticket.contact ? ticket.contact.name : "", message.body || "");
   }
 
   // Selection: the open row is marked; j/k move; "/" searches; "?" shows the shortcuts.

@@ -58,8 +58,13 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
     from django.core.files.base import ContentFile
 
     from accounts.tests.factories import UserFactory
+    from automation.tests.support import make_flow, menu_graph
+    from connections.crypto import credentials_encrypt
+    from connections.models import ChannelConnection
     from contacts.models import ContactImport
     from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
+    from integrations.models import WebhookDelivery, WebhookSubscription
+    from integrations.services.api_keys import api_key_create
     from tickets.models import Message
     from tickets.tests.factories import (
         ConnectionFactory,
@@ -100,7 +105,33 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             original_name=f"{canary}.csv",
             created_by=admin,
         )
+        api_key, _secret = api_key_create(
+            by=admin,
+            name=f"{canary} key",
+            scopes=["send:write"],
+            connection=ChannelConnection.objects.get(pk=connection.pk),
+        )
+        webhook = WebhookSubscription.objects.create(
+            name=f"{canary} webhook",
+            url="https://93.184.215.14/hooks",
+            event_types=["ticket.closed"],
+            secret_encrypted=credentials_encrypt({"secret": canary}),
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=webhook, event_type="ticket.closed", body=f'{{"canary": "{canary}"}}'
+        )
+        flow_queue = QueueFactory(name=f"{canary} flow queue")
+        flow = make_flow(
+            admin,
+            menu_graph(sales_queue=flow_queue.pk, support_queue=flow_queue.pk),
+            name=f"{canary} flow",
+        )
         return {
+            "flow": str(flow.public_id),
+            "flow_version": str(flow.current_version.number),
+            "api_key": str(api_key.public_id),
+            "webhook": str(webhook.public_id),
+            "webhook_delivery": str(delivery.public_id),
             "ticket": str(ticket.public_id),
             "contact": str(contact.public_id),
             "message": str(message.public_id),
@@ -127,6 +158,12 @@ _PATH_KINDS = {
     ("quick-replies", "id"): "quick_reply",
     ("tags", "tag_id"): "tag",
     ("contact-attributes", "definition_id"): "attribute",
+    ("api-keys", "public_id"): "api_key",
+    ("webhooks", "public_id"): "webhook",
+    ("webhooks", "delivery_id"): "webhook_delivery",
+    ("/v1/api/external", "api_id"): "api_key",
+    ("flows", "public_id"): "flow",
+    ("flows", "number"): "flow_version",
 }
 
 
@@ -146,6 +183,16 @@ def fill_path(template: str, ids: dict[str, str]) -> str:
             raise LookupError(f"map path parameter {name!r} of {template} in _PATH_KINDS")
         template = template.replace(f"{{{name}}}", ids[kind])
     return template
+
+
+def full_api_key(fixture: Any) -> str:
+    """The secret of an API key of the tenant's first admin holding every scope."""
+    from integrations.scopes import PRESET_FULL
+    from integrations.services.api_keys import api_key_create
+
+    with tenant_scope(fixture.tenant):
+        user = User.objects.get(email=fixture.admin_email)
+        return api_key_create(by=user, name="R11", scopes=list(PRESET_FULL))[1]
 
 
 def openapi_schema(host: str, token: str) -> dict[str, Any]:

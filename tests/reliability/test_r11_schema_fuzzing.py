@@ -26,7 +26,13 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from tests.reliability.conftest import scaled
-from tests.reliability.support import admin_token, fill_path, openapi_schema, seed_objects
+from tests.reliability.support import (
+    admin_token,
+    fill_path,
+    full_api_key,
+    openapi_schema,
+    seed_objects,
+)
 
 R11_EXAMPLES = 6
 
@@ -81,12 +87,25 @@ def test_fuzzing_every_operation_as_both_tenants_finds_no_5xx_and_no_leak(
         "alpha": seed_objects(alpha, canaries["alpha"]),
         "beta": seed_objects(beta, canaries["beta"]),
     }
-    tokens = {"alpha": admin_token(alpha), "beta": admin_token(beta)}
-    hosts = {"alpha": alpha.host, "beta": beta.host}
+    # "alpha_key": alpha's API key with every scope, the integrators' way in (integrations).
+    tokens = {
+        "alpha": admin_token(alpha),
+        "beta": admin_token(beta),
+        "alpha_key": full_api_key(alpha),
+    }
+    hosts = {"alpha": alpha.host, "beta": beta.host, "alpha_key": alpha.host}
+    tenant_of = {"alpha": "alpha", "beta": "beta", "alpha_key": "alpha"}
     schema = schemathesis.openapi.from_dict(openapi_schema(alpha.host, tokens["alpha"]))
     app = get_wsgi_application()
     # (credentials' tenant, tenant whose ids are used): both tenants, then crossed.
-    pairs = [("alpha", "alpha"), ("beta", "beta"), ("alpha", "beta"), ("beta", "alpha")]
+    pairs = [
+        ("alpha", "alpha"),
+        ("beta", "beta"),
+        ("alpha", "beta"),
+        ("beta", "alpha"),
+        ("alpha_key", "alpha"),
+        ("alpha_key", "beta"),
+    ]
     stats = {"requests": 0, "operations": 0, "server_errors": 0, "leaks": 0}
     failures: list[str] = []
 
@@ -111,7 +130,7 @@ def test_fuzzing_every_operation_as_both_tenants_finds_no_5xx_and_no_leak(
             headers = {"Host": hosts[who], "Authorization": f"Bearer {tokens[who]}"}
             response = case.call(app=app, headers=headers)
             stats["requests"] += 1
-            other = "beta" if who == "alpha" else "alpha"
+            other = "beta" if tenant_of[who] == "alpha" else "alpha"
             body = response.get_data() if hasattr(response, "get_data") else response.content
             if canaries[other].encode() in body:
                 stats["leaks"] += 1

@@ -15,7 +15,7 @@ from accounts.roles import require_admin
 from core.exceptions import FieldValidationError
 from tenants.services import tenant_settings_update
 from tenants.tenancy import current_tenant
-from tenants.tenant_settings import TENANT_SETTINGS, settings_with_defaults
+from tenants.tenant_settings import settings_available, settings_with_defaults
 from tickets.api.settings_serializers import TenantSettingOutputSerializer
 
 
@@ -32,12 +32,12 @@ def _settings_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
             "maximum": spec.maximum,
             "max_length": spec.max_length,
         }
-        for key, spec in TENANT_SETTINGS.items()
+        for key, spec in settings_available().items()
     ]
 
 
 class TenantSettingsApi(APIView):
-    """GET: every setting of the tenant (any signed-in user). PATCH: change some (admins);
+    """GET: every available setting of the tenant (any signed-in user). PATCH: change some (admins);
     unknown keys or wrong types → 400 with one error per key, and nothing is stored."""
 
     @extend_schema(

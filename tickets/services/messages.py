@@ -420,6 +420,15 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _signed(body: str, by: User) -> str:
+    """The agent's signature under the text, when their profile asks for it (a file sent
+    without a caption stays without one)."""
+    body = (body or "").strip()
+    if body and by.sign_messages and by.signature:
+        return f"{body}\n\n{by.signature}"
+    return body
+
+
 def _touch_ticket_outbound(ticket: Ticket, message: Message, at: datetime) -> None:
     ticket.last_message_preview = message.preview()
     ticket.last_message_at = at
@@ -438,14 +447,15 @@ def message_send(
     scheduled_at: datetime | None = None,
 ) -> Message:
     """An agent's message to the customer: stored ``queued``, handed to the outbound pipeline
-    after commit (or when due, for a scheduled one).
+    after commit (or when due, for a scheduled one). The agent's signature is added under the
+    text when their profile turns it on.
 
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
-    body = _clean_body(body)
+    body = _clean_body(_signed(body, by))
     info = media_validate(file=media) if media is not None else None
     if not body and info is None:
         raise MessageEmpty()

@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import datetime
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -15,7 +16,7 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from tenants.tenancy import current_tenant
 from tickets.errors import QuickReplyExists, QuickReplyForbidden
-from tickets.media import media_validate
+from tickets.media import media_display_name, media_validate
 from tickets.message_variables import AGENT_TEXT, Value, variables_check, variables_render
 from tickets.models import QuickReply, Ticket
 
@@ -75,9 +76,11 @@ def quick_reply_update(
     shortcode: str | None = None,
     body: str | None = None,
     media: File | None = None,
+    remove_media: bool = False,
 ) -> QuickReply:
     """Change the shortcode, text and/or file; personal ones by their owner, shared ones by
-    admins. A new file replaces the old one (deleted once the change is committed)."""
+    admins. A new file replaces the old one, ``remove_media`` drops it (the old file is deleted
+    once the change is committed)."""
     _check_can_manage(quick_reply, by)
     variables_check({"body": body}, allowed=AGENT_TEXT)
     if shortcode is not None:
@@ -85,8 +88,10 @@ def quick_reply_update(
     if body is not None:
         quick_reply.body = body
     _check_unique(quick_reply)
-    old = quick_reply.media if media is not None and quick_reply.media else None
+    old = quick_reply.media if (media is not None or remove_media) and quick_reply.media else None
     old_storage, old_name = (old.storage, str(old.name)) if old else (None, "")
+    if remove_media and media is None:
+        quick_reply.media = None
     _attach(quick_reply, media)
     _save_unique(quick_reply)
     if old_storage is not None:
@@ -103,6 +108,15 @@ def quick_reply_delete(*, quick_reply: QuickReply, by: User) -> None:
     if media:
         storage, name = media.storage, str(media.name)
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def quick_reply_file(*, quick_reply: QuickReply) -> File | None:
+    """The reply's file, opened, named as the agent uploaded it: what the composer sends with
+    the reply's text as caption (``message_send`` stores its own copy on the message)."""
+    if not quick_reply.media:
+        return None
+    with quick_reply.media.open("rb") as stored:
+        return ContentFile(stored.read(), name=media_display_name(str(quick_reply.media.name)))
 
 
 def greeting_for(now: datetime) -> str:

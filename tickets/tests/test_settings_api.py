@@ -6,7 +6,7 @@ from accounts.tests.factories import UserFactory
 from conftest import sign_in_api
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
-from tenants.tenant_settings import TENANT_SETTINGS
+from tenants.tenant_settings import TENANT_SETTINGS, settings_available
 
 URL = "/api/v1/settings/"
 
@@ -25,17 +25,31 @@ def test_any_user_reads_every_key_with_type_default_and_label(alpha, api_alpha):
 
     assert response.status_code == 200
     rows = {row["key"]: row for row in response.json()}
-    assert set(rows) == set(TENANT_SETTINGS)
+    assert set(rows) == set(settings_available())
     assert rows["days_to_close"]["value"] == 7
     assert rows["days_to_close"]["type"] == "int"
     assert rows["days_to_close"]["nullable"] is True
-    assert rows["reject_calls"] == {
-        **rows["reject_calls"],
+    assert rows["farewell_on_auto_close"] == {
+        **rows["farewell_on_auto_close"],
         "type": "bool",
         "default": False,
         "value": False,
     }
-    assert rows["reject_calls"]["label"]
+    assert rows["farewell_on_auto_close"]["label"]
+
+
+def test_settings_no_channel_acts_on_are_neither_listed_nor_accepted(alpha, api_alpha):
+    api = sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
+    before = _stored(alpha)
+
+    listed = {row["key"] for row in api.get(URL).json()}
+    response = api.patch(URL, {"reject_calls": True}, format="json")
+
+    assert {"ignore_group_messages", "reject_calls", "call_reject_message"} <= set(TENANT_SETTINGS)
+    assert not listed & {"ignore_group_messages", "reject_calls", "call_reject_message"}
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {"reject_calls"}
+    assert _stored(alpha) == before
 
 
 def test_an_agent_cannot_change_settings(alpha, api_alpha):
@@ -43,32 +57,37 @@ def test_an_agent_cannot_change_settings(alpha, api_alpha):
         agent = UserFactory()
     sign_in_api(api_alpha, agent.email)
 
-    response = api_alpha.patch(URL, {"reject_calls": True}, format="json")
+    response = api_alpha.patch(URL, {"farewell_on_auto_close": True}, format="json")
 
     assert (response.status_code, response.json()["code"]) == (403, "admin_required")
-    assert "reject_calls" not in (_stored(alpha) or {})
+    assert "farewell_on_auto_close" not in (_stored(alpha) or {})
 
 
 def test_an_admin_changes_some_keys_and_the_rest_keep_their_defaults(alpha, api_alpha):
     api = sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
 
-    response = api.patch(URL, {"reject_calls": True, "days_to_close": None}, format="json")
+    response = api.patch(
+        URL, {"farewell_on_auto_close": True, "days_to_close": None}, format="json"
+    )
 
     assert response.status_code == 200
     rows = {row["key"]: row["value"] for row in response.json()}
-    assert rows["reject_calls"] is True
+    assert rows["farewell_on_auto_close"] is True
     assert rows["days_to_close"] is None
-    assert rows["ignore_group_messages"] is True
-    assert _stored(alpha)["reject_calls"] is True
+    assert rows["farewell_on_close"] is True
+    assert _stored(alpha)["farewell_on_auto_close"] is True
 
 
 @pytest.mark.parametrize(
     ("payload", "bad_keys"),
     [
-        ({"no_such_key": 1, "reject_calls": True}, {"no_such_key"}),
-        ({"reject_calls": "yes", "days_to_close": 3}, {"reject_calls"}),
+        ({"no_such_key": 1, "farewell_on_close": True}, {"no_such_key"}),
+        ({"farewell_on_close": "yes", "days_to_close": 3}, {"farewell_on_close"}),
         ({"days_to_close": True}, {"days_to_close"}),
-        ({"days_to_close": 0, "call_reject_message": 5}, {"days_to_close", "call_reject_message"}),
+        (
+            {"days_to_close": 0, "reopen_window_minutes": "5"},
+            {"days_to_close", "reopen_window_minutes"},
+        ),
     ],
 )
 def test_unknown_keys_and_wrong_types_are_400_per_key_and_nothing_is_stored(
@@ -94,9 +113,9 @@ def test_a_body_that_is_not_an_object_is_400(alpha, api_alpha):
 
 def test_a_change_in_alpha_does_not_touch_beta(alpha, beta, api_alpha, api_beta):
     sign_in_api(api_alpha, alpha.admin_email, alpha.admin_password)
-    api_alpha.patch(URL, {"reject_calls": True}, format="json")
+    api_alpha.patch(URL, {"farewell_on_auto_close": True}, format="json")
 
     sign_in_api(api_beta, beta.admin_email, beta.admin_password)
     rows = {r["key"]: r["value"] for r in api_beta.get(URL).json()}
 
-    assert rows["reject_calls"] is False
+    assert rows["farewell_on_auto_close"] is False

@@ -90,6 +90,8 @@ TENANT_APPS = [
     "tickets",
     "channels_integrations",
     "automation",
+    "reports",
+    "integrations",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -114,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # X-RateLimit-* headers on the answers to API-key requests (integrations/rate_limits.py).
+    "integrations.rate_limits.RateLimitHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -248,6 +252,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURES_PER_EMAIL = env_int("LOGIN_FAILURES_PER_EMAIL", 5)
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# "Forgot password" links: valid this long, single use; at most this many mails per e-mail
+# address in the lockout window above (more requests get the same answer and no mail).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+PASSWORD_RESET_REQUESTS_PER_EMAIL = env_int("PASSWORD_RESET_REQUESTS_PER_EMAIL", 3)
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -255,10 +263,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # =============================================================================
+# E-MAIL (password-reset links); development prints mails on the console (dev.py)
+# =============================================================================
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TikTickets <no-reply@localhost>")
+
+# =============================================================================
 # DRF AND JWT
 # =============================================================================
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrators' keys ("Bearer tt_..."/X-Api-Key) first: a JWT is not a key and falls through.
+        "integrations.authentication.ApiKeyAuthentication",
         "accounts.authentication.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -297,7 +318,34 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No "valid" badge: Swagger UI would fetch it from the public validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # x-required-scope: the API-key scope of each operation (integrations/scopes.py).
+        "integrations.schema.mark_required_scopes",
+    ],
 }
+
+# =============================================================================
+# INTEGRATIONS (API keys, send APIs, outbound webhooks)
+# =============================================================================
+# Requests per minute of one API key (unless the key sets its own) and of all the keys of a
+# tenant together (unless the platform admin set the tenant's own).
+API_KEY_RATE_LIMIT_PER_MINUTE = env_int("API_KEY_RATE_LIMIT_PER_MINUTE", 600)
+API_TENANT_RATE_LIMIT_PER_MINUTE = env_int("API_TENANT_RATE_LIMIT_PER_MINUTE", 3000)
+# URLs integrators give us (media to download, webhook targets) may not reach internal
+# addresses (integrations/safe_http.py); these networks (CIDR, comma-separated) are trusted
+# anyway, e.g. an integrator's server on the same private network. Empty: none.
+OUTBOUND_HTTP_ALLOWED_NETWORKS = env_list("OUTBOUND_HTTP_ALLOWED_NETWORKS", [])
+# The compatible API's mediaUrl: largest file downloaded and the time allowed for it.
+EXTERNAL_MEDIA_MAX_BYTES = env_int("EXTERNAL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+EXTERNAL_MEDIA_TIMEOUT_SECONDS = env_int("EXTERNAL_MEDIA_TIMEOUT_SECONDS", 15)
+# Outbound webhooks: time allowed per attempt, and the back-off (base * 2^(attempt-1), capped,
+# with jitter) between attempts for 24 hours. Waits up to WEBHOOK_TASK_RETRY_MAX_SECONDS are
+# scheduled on the task; longer ones are picked up by the minute sweep.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_TASK_RETRY_MAX_SECONDS = env_int("WEBHOOK_TASK_RETRY_MAX_SECONDS", 300)
 
 # =============================================================================
 # I18N

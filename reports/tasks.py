@@ -1,0 +1,21 @@
+"""Celery entry points of the reports domain (thin: call one service each)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="reports.tasks.attendances_refresh_task")
+def attendances_refresh_task(ticket_id: int) -> int:
+    """Recompute one ticket's attendance row after a change of the ticket."""
+    from reports.services import attendances_refresh
+
+    return attendances_refresh(ticket_ids=[ticket_id])
+
+
+@shared_task(name="reports.tasks.attendance_refresh_for_message_task")
+def attendance_refresh_for_message_task(message_id: int) -> int:
+    """Recompute the attendance row of a new message's ticket."""
+    from reports.services import attendance_refresh_for_message
+
+    return attendance_refresh_for_message(message_id=message_id)

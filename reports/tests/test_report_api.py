@@ -1,0 +1,127 @@
+"""/api/v1/reports/...: the same figures as the dashboard, as JSON, over the hand-built
+attendances of fixtures.py (figures worked out in test_figures.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.tests.factories import AdminFactory
+from conftest import sign_in_api
+from reports.selectors import DURATIONS
+from tenants.tenancy import tenant_scope
+
+PERIOD = {"period": "custom", "start": "2026-03-10", "end": "2026-03-11"}
+
+
+@pytest.fixture
+def admin_api(api_alpha, team):
+    return sign_in_api(api_alpha, team["admin"].email)
+
+
+def test_the_summary(admin_api, stories):
+    body = admin_api.get("/api/v1/reports/summary/", PERIOD).json()
+    assert body["period"] == {
+        "first": "2026-03-10",
+        "last": "2026-03-11",
+        "time_zone": "America/Sao_Paulo",
+        "previous_first": "2026-03-08",
+        "previous_last": "2026-03-09",
+    }
+    current = body["current"]
+    assert (current["attendances"], current["active"], current["receptive"]) == (6, 1, 5)
+    assert current["reopen_rate"] == 16.7
+    assert current["handling"] == {"count": 4, "mean": 3450.0, "median": 3300.0, "p90": 4860.0}
+    assert current["bot"] == {"count": 1, "mean": 300.0, "median": 300.0, "p90": 300.0}
+    assert body["previous"]["attendances"] == 2
+
+
+def test_the_series(admin_api, stories):
+    body = admin_api.get("/api/v1/reports/series/", PERIOD).json()
+    assert body["daily"] == [
+        {"date": "2026-03-10", "attendances": 2},
+        {"date": "2026-03-11", "attendances": 4},
+    ]
+    assert body["week_hours"][1][23] == 1  # T1, Tuesday 23h in Sao Paulo
+    assert [(c["key"], c["count"], c["percent"]) for c in body["channels"]] == [
+        ("telegram", 4, 66.67),
+        ("webchat", 2, 33.33),
+    ]
+
+
+def test_the_queue_and_agent_tables(admin_api, team, stories):
+    queues = admin_api.get("/api/v1/reports/queues/", PERIOD).json()["results"]
+    assert [(q["name"], q["attendances"], q["closed"]) for q in queues] == [
+        ("Q1", 4, 4),
+        ("Q2", 2, 0),
+    ]
+    agents = {
+        row["agent_id"]: row
+        for row in admin_api.get("/api/v1/reports/agents/", PERIOD).json()["results"]
+    }
+    ana = agents[team["a"].pk]
+    assert (ana["taken"], ana["closed"], ana["handling"]["mean"]) == (5, 3, 3400.0)
+
+
+def test_an_agent_gets_their_own_figures(api_alpha, team, stories):
+    api = sign_in_api(api_alpha, team["b"].email)
+    assert api.get("/api/v1/reports/summary/", PERIOD).json()["current"]["attendances"] == 2
+    agents = api.get("/api/v1/reports/agents/", PERIOD).json()["results"]
+    assert [row["agent_id"] for row in agents] == [team["b"].pk]
+    # Asking for another agent's figures gives nothing of theirs.
+    other = api.get("/api/v1/reports/summary/", {**PERIOD, "agent": team["a"].pk}).json()
+    assert other["current"]["attendances"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"period": "custom", "start": "2026-03-11", "end": "2026-03-10"}, "invalid_period"),
+        ({"period": "custom"}, "invalid_period"),
+        ({"period": "custom", "start": "2024-01-01", "end": "2026-01-01"}, "period_too_long"),
+        ({"period": "decade"}, "validation_error"),
+        ({"period": "7d", "queue": "x"}, "validation_error"),
+        ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "validation_error"),
+    ],
+)
+def test_bad_queries_are_400_with_a_code(admin_api, query, code):
+    for name in ("summary", "series", "queues", "agents"):
+        response = admin_api.get(f"/api/v1/reports/{name}/", query)
+        assert response.status_code == 400
+        assert response.json()["code"] == code
+
+
+def test_anonymous_callers_are_refused(api_alpha):
+    response = api_alpha.get("/api/v1/reports/summary/")
+    assert response.status_code == 401
+
+
+def test_another_tenant_sees_none_of_it(api_beta, beta, stories):
+    with tenant_scope(beta.tenant):
+        admin = AdminFactory()
+    api = sign_in_api(api_beta, admin.email)
+    assert api.get("/api/v1/reports/summary/", PERIOD).json()["current"]["attendances"] == 0
+    assert api.get("/api/v1/reports/agents/", PERIOD).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"), [("summary", 3), ("series", 2), ("queues", 2), ("agents", 4)]
+)
+def test_each_endpoint_is_a_fixed_number_of_queries(
+    admin_api, stories, django_assert_num_queries, name, queries
+):
+    admin_api.get(f"/api/v1/reports/{name}/", PERIOD)  # warm: the caller's tenant settings
+    year = {"period": "custom", "start": "2025-03-01", "end": "2026-03-31"}
+    for query in (PERIOD, year):
+        # + 4: the host's tenant and the caller (JWT), each after its SET search_path
+        with django_assert_num_queries(queries + 4):
+            assert admin_api.get(f"/api/v1/reports/{name}/", query).status_code == 200
+
+
+def test_the_schema_carries_each_definition(admin_api):
+    schema = admin_api.get("/api/v1/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    for name in ("summary", "series", "queues", "agents"):
+        assert f"/api/v1/reports/{name}/" in paths
+    text = str(schema)
+    for figure in DURATIONS.values():
+        assert figure.definition in text

@@ -1,0 +1,126 @@
+"""The rollup follows the timeline: every ticket change publishes a domain event, whose handler
+enqueues the refresh of that ticket's attendance row; after each step the row equals the raw
+computation (``attendance_values_raw``), and ``reports_rebuild`` recomputes every row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery.signals import after_task_publish
+from django.core.management import call_command
+
+from accounts.tests.factories import UserFactory
+from contacts.tests.factories import ContactFactory
+from reports import tasks
+from reports.models import Attendance
+from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
+from reports.services import attendances_refresh
+from tenants.services import tenant_settings_update
+from tickets.models import Ticket
+from tickets.services.messages import ReceivedMessage, message_receive, message_send
+from tickets.services.tickets import (
+    ticket_accept,
+    ticket_close,
+    ticket_create_outbound,
+    ticket_transfer,
+)
+from tickets.tests.factories import ConnectionFactory, QueueFactory
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, tuple, str | None]]]:
+    """(task name, args, schema) of every task this process publishes during the test."""
+    records: list[tuple[str, tuple, str | None]] = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        records.append((sender, tuple(body[0]), (headers or {}).get("_schema_name")))
+
+    after_task_publish.connect(record, weak=False)
+    yield records
+    after_task_publish.disconnect(record)
+
+
+def _rollup(ticket: Ticket) -> dict:
+    return Attendance.objects.filter(ticket_id=ticket.pk).values(*ATTENDANCE_COLUMNS).get()
+
+
+def _raw(ticket: Ticket) -> dict:
+    return attendance_values_raw().filter(pk=ticket.pk).get()
+
+
+def test_each_change_refreshes_its_row_to_the_raw_values(
+    in_alpha, published, django_capture_on_commit_callbacks
+):
+    queue = QueueFactory()
+    agent, other = UserFactory(queues=[queue]), UserFactory(queues=[queue])
+    connection = ConnectionFactory(provider="telegram", default_queue=queue)
+    contact = ContactFactory()
+    tenant_settings_update(tenant=in_alpha.tenant, values={"reopen_window_minutes": 60})
+
+    def step(change) -> Ticket:
+        """Run one change with its after-commit handlers, then the tasks they enqueued (as the
+        worker would: the same task, in the schema it was published from)."""
+        published.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            result = change()
+        refreshes = [
+            (name, args) for name, args, schema in published if name.startswith("reports.")
+        ]
+        assert refreshes, "the change enqueued no refresh of its attendance"
+        assert {schema for name, _, schema in published if name.startswith("reports.")} == {"alpha"}
+        for name, args in refreshes:
+            getattr(tasks, name.rsplit(".", 1)[-1]).apply(args=args).get()
+        return result
+
+    def received():
+        return message_receive(received=ReceivedMessage(connection=connection, contact=contact))
+
+    message, _ = step(received)
+    ticket = message.ticket
+    assert _rollup(ticket) == _raw(ticket)
+    assert _rollup(ticket)["first_inbound_at"] == message.created_at
+
+    step(lambda: ticket_accept(ticket=ticket, by=agent))
+    assert _rollup(ticket)["first_accepted_at"] is not None
+    reply = step(lambda: message_send(ticket=ticket, by=agent, body="Olá"))
+    assert _rollup(ticket)["first_response_at"] == reply.created_at
+    # Once accepted, answered and with a first inbound message, more messages change nothing:
+    # their refresh is skipped, and the row still equals the raw values.
+    later = step(lambda: message_send(ticket=ticket, by=agent, body="Mais uma"))
+    assert tasks.attendance_refresh_for_message_task.apply(args=(later.pk,)).get() == 0
+    assert _rollup(ticket) == _raw(ticket)
+    step(lambda: ticket_transfer(ticket=ticket, by=agent, to_agent=other))
+    assert _rollup(ticket)["agent_id"] == other.pk
+    step(lambda: ticket_close(ticket=ticket, by=other))
+    assert _rollup(ticket)["closed_at"] is not None
+    # The customer writes again within the reopen window: the same attendance, reopened.
+    step(received)
+    assert (_rollup(ticket)["reopen_count"], _rollup(ticket)["closed_at"]) == (1, None)
+    assert _rollup(ticket) == _raw(ticket)
+
+    outbound = step(
+        lambda: ticket_create_outbound(contact=ContactFactory(), connection=connection, by=agent)
+    )
+    assert _rollup(outbound) == _raw(outbound)
+    assert _rollup(outbound)["is_outbound"] is True
+
+
+def test_the_rebuild_command_recomputes_every_row(in_alpha):
+    connection = ConnectionFactory()
+    tickets = [
+        message_receive(received=ReceivedMessage(connection=connection, contact=ContactFactory()))[
+            0
+        ].ticket
+        for _ in range(3)
+    ]
+    Attendance.objects.all().delete()
+    call_command("reports_rebuild", tenant="alpha", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert sorted(Attendance.objects.values_list("ticket_id", flat=True)) == sorted(
+        t.pk for t in tickets
+    )
+    rollup = list(Attendance.objects.order_by("ticket_id").values(*ATTENDANCE_COLUMNS))
+    raw = list(attendance_values_raw().order_by("pk"))
+    assert rollup == raw
+    # Nothing changed since: a second rebuild rewrites no row.
+    assert attendances_refresh() == 0
