@@ -3,7 +3,6 @@ rendering their variables for one ticket."""
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import datetime
 
@@ -18,9 +17,8 @@ from accounts.models import User
 from tenants.tenancy import current_tenant
 from tickets.errors import QuickReplyExists, QuickReplyForbidden
 from tickets.media import media_display_name, media_validate
+from tickets.message_variables import AGENT_TEXT, Value, variables_check, variables_render
 from tickets.models import QuickReply, Ticket
-
-_VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 
 
 def _check_can_manage(quick_reply: QuickReply, by: User) -> None:
@@ -56,6 +54,7 @@ def quick_reply_create(
     checked like a message's file before anything is stored."""
     if shared and not by.is_admin:
         raise AdminRequired()
+    variables_check({"body": body}, allowed=AGENT_TEXT)
     quick_reply = QuickReply(shortcode=shortcode, body=body, owner=None if shared else by)
     _check_unique(quick_reply)
     _attach(quick_reply, media)
@@ -83,6 +82,7 @@ def quick_reply_update(
     admins. A new file replaces the old one, ``remove_media`` drops it (the old file is deleted
     once the change is committed)."""
     _check_can_manage(quick_reply, by)
+    variables_check({"body": body}, allowed=AGENT_TEXT)
     if shortcode is not None:
         quick_reply.shortcode = shortcode
     if body is not None:
@@ -136,25 +136,24 @@ def quick_reply_render(
     *, quick_reply: QuickReply, ticket: Ticket, agent: User, now: datetime | None = None
 ) -> str:
     """The reply's text for ``ticket``: ``{{contact.name}}``, ``{{contact.first_name}}``,
-    ``{{protocol}}``, ``{{agent.name}}`` and ``{{greeting}}`` filled in; unknown variables are
-    left as they are, so a typo is visible instead of silently vanishing."""
+    ``{{protocol}}``, ``{{agent.name}}`` and ``{{greeting}}`` filled in
+    (``tickets.message_variables``; unknown ones were refused at save)."""
     return text_render(quick_reply.body, ticket=ticket, agent=agent, now=now)
+
+
+def ticket_variables(ticket: Ticket, *, now: datetime | None = None) -> dict[str, Value]:
+    """The values of the variables every text sent on ``ticket`` may use
+    (``tickets.message_variables``); the greeting is computed only when used."""
+    contact_name = ticket.contact.name.strip()
+    return {
+        "contact.name": contact_name,
+        "contact.first_name": contact_name.split()[0] if contact_name else "",
+        "protocol": ticket.protocol,
+        "greeting": lambda: greeting_for(now or timezone.now()),
+    }
 
 
 def text_render(text: str, *, ticket: Ticket, agent: User, now: datetime | None = None) -> str:
     """Fill the message variables of ``text`` for ``ticket`` (see ``quick_reply_render``)."""
-    contact_name = ticket.contact.name.strip()
-    values = {
-        "contact.name": contact_name,
-        "contact.first_name": contact_name.split()[0] if contact_name else "",
-        "protocol": ticket.protocol,
-        "agent.name": agent.name or agent.email,
-    }
-
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "greeting":
-            return greeting_for(now or timezone.now())
-        return values.get(key, match.group(0))
-
-    return _VARIABLE.sub(replace, text)
+    values = {**ticket_variables(ticket, now=now), "agent.name": agent.name or agent.email}
+    return variables_render(text, values)
