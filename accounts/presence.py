@@ -16,16 +16,20 @@ as ``last_seen_at`` when they go offline, and published as ``UserPresenceChanged
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from accounts.domain_events import UserPresenceChanged
 from accounts.models import User
 from core.event_bus import publish
 from core.redis import redis_client
 from tenants.tenancy import current_schema, redis_key, redis_key_public
+
+logger = logging.getLogger(__name__)
 
 ONLINE = "online"
 AWAY = "away"
@@ -135,6 +139,24 @@ def presence_statuses(user_ids: list[int]) -> dict[int, str]:
             online = any(socket_statuses.get(c) in (None, ONLINE) for c in live)
             result[user_id] = ONLINE if online else AWAY
     return result
+
+
+def presence_statuses_shown(user_ids: list[int]) -> dict[int, str]:
+    """``presence_statuses`` for what pages and API answers show: with Redis unreachable every
+    user shows offline instead of the request failing (the data itself is in PostgreSQL)."""
+    try:
+        return presence_statuses(user_ids)
+    except RedisError:
+        logger.warning("Presence unreadable (Redis): %d user(s) shown offline", len(user_ids))
+        return dict.fromkeys(user_ids, OFFLINE)
+
+
+def presence_chosen_away_shown(user_id: int) -> bool:
+    """``presence_chosen_away`` for answers: False when Redis is unreachable."""
+    try:
+        return presence_chosen_away(user_id)
+    except RedisError:
+        return False
 
 
 def presence_chosen_away(user_id: int) -> bool:

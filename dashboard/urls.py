@@ -9,6 +9,7 @@ from dashboard.automation.views import presence_set
 from dashboard.contact_panel import urls as contact_panel_urls
 from dashboard.contacts import manage_urls as contacts_manage_urls
 from dashboard.contacts import urls as contacts_urls
+from dashboard.flows import urls as flows_urls
 from dashboard.inbox import urls as inbox_urls
 from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
@@ -27,6 +28,7 @@ manage: list[URLPattern | URLResolver] = [
     *connection_urls.urlpatterns,
     *automation_urls.urlpatterns,
     *integration_urls.urlpatterns,
+    *flows_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from integrations.key_format import MAX_KEY_LENGTH, SECRET_PREFIX
+
 if TYPE_CHECKING:
     from integrations.models import ApiKey
 
 # Kept free of module-level imports of our errors and services: DRF imports this module while
 # ``core.exceptions`` (which imports DRF's views) is still being imported.
-SECRET_PREFIX = "tt_"  # noqa: S105 - the visible start of every key, not a secret
-MAX_KEY_LENGTH = 200
 
 
 def presented_key(request: Request) -> str | None:

@@ -6,7 +6,9 @@ from integrations.api import external_views
 
 urlpatterns: list[URLPattern] = [
     path("<uuid:api_id>", external_views.ExternalSendApi.as_view(), name="external-send"),
-    path("<uuid:api_id>/", external_views.ExternalSendApi.as_view(), name="external-send-slash"),
+    path(
+        "<uuid:api_id>/", external_views.ExternalSendSlashApi.as_view(), name="external-send-slash"
+    ),
     path(
         "<uuid:api_id>/start-session",
         external_views.ExternalStartSessionApi.as_view(),

@@ -4,7 +4,8 @@
 2. Redis: 127.0.0.1:6379 when it answers, else an embedded Valkey server.
 3. Creates the database if missing, migrates the shared and tenant schemas, creates (idempotently)
    the public tenant, a `demo` tenant with one admin and one agent, and a platform admin, and
-   prints their credentials.
+   prints their credentials; seeds its demo content (queues, a web chat widget, two visitors'
+   conversations ready to answer) and prints the widget's preview URL.
 4. Runs daphne (HTTP + websockets, port $PORT or 8000), a Celery worker and Celery beat; Ctrl-C
    stops everything it started. Running it again reuses what exists.
 
@@ -122,7 +123,17 @@ def main() -> int:
     log("migrating tenant schemas")
     manage(env, "migrate_schemas", "--tenant", "-v", "0")
     manage(env, "seed_demo_tenant", "--credentials", str(DEV / "demo-credentials.json"))
-    manage(env, "seed_demo_content", "--port", port)
+    seeded = subprocess.run(
+        [PYTHON, "manage.py", "seed_demo_content", "--port", port],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(seeded, end="", flush=True)
+    # Repeated below the other addresses on every run, the first and the next ones alike.
+    preview = [line for line in seeded.splitlines() if line.startswith("Web chat preview:")]
 
     commands = {
         "web": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", port, "tiktickets.asgi:application"],
@@ -156,6 +167,8 @@ def main() -> int:
     log(
         f"API docs: http://demo.localhost:{port}/api/v1/docs/   Health: http://localhost:{port}/healthz"
     )
+    for line in preview:
+        log(line)
     log("Ctrl-C stops everything.")
 
     stopping = False

@@ -8,7 +8,7 @@ documentation:
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
   getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
-  ``/file/bot<token>/<file_path>``.
+  ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages); media upload
@@ -84,6 +84,8 @@ class Simulator:
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
+    revoked_tokens: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
@@ -264,7 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _telegram(self, path: str, body: dict[str, Any]) -> None:
         token, _, method = path[len("/bot") :].partition("/")
         failure = self.sim.fault(token)
-        status = failure or 200
+        revoked = token in self.sim.revoked_tokens
+        status = failure or (401 if revoked else 200)
         self.sim.record(Recorded(time.time(), "telegram", token, method, body, status))
         if failure == 429:
             retry_after = self.sim.faults_for(token).retry_after
@@ -282,6 +285,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
             )
+            return
+        if revoked:
+            self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
         if method == "getMe":

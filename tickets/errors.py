@@ -179,6 +179,14 @@ class MessageAlreadyDeleted(ApplicationError):
     default_message = _("The message was already deleted.")
 
 
+class MessageNotRetryable(ApplicationError):
+    code = "message_not_retryable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _(
+        "Only a reply that failed before the channel accepted it can be sent again."
+    )
+
+
 class MessageActionForbidden(ApplicationError):
     code = "message_action_forbidden"
     http_status = status.HTTP_403_FORBIDDEN

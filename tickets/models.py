@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -461,3 +462,8 @@ class QuickReply(BaseModel):
 
     def __str__(self) -> str:
         return f"/{self.shortcode}"
+
+    @property
+    def media_name(self) -> str:
+        """The file's name as uploaded (the stored path adds a random directory)."""
+        return os.path.basename(str(self.media.name)) if self.media else ""

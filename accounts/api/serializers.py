@@ -5,7 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.presence import AWAY, ONLINE, presence_chosen_away, presence_status
+from accounts.presence import (
+    AWAY,
+    ONLINE,
+    presence_chosen_away_shown,
+    presence_statuses_shown,
+)
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
@@ -66,10 +71,10 @@ class MeOutputSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
     def get_status(self, user: User) -> str:
-        return presence_status(user.pk)
+        return presence_statuses_shown([user.pk])[user.pk]
 
     def get_chosen_away(self, user: User) -> bool:
-        return presence_chosen_away(user.pk)
+        return presence_chosen_away_shown(user.pk)
 
     def get_tenant(self, user: User) -> dict[str, str]:
         return dict(TenantOutputSerializer(self.context["tenant"]).data)

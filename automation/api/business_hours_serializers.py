@@ -37,7 +37,10 @@ class BusinessHoursInputSerializer(serializers.Serializer):
         allow_blank=True,
         required=False,
         default="",
-        help_text="sent once per closed period; {name}, {protocol} and {greeting} are replaced",
+        help_text=(
+            "sent once per closed period; {{contact.first_name}}, {{contact.name}}, "
+            "{{protocol}} and {{greeting}} are replaced, an unknown variable is refused"
+        ),
     )
     intervals = IntervalSerializer(many=True)
     holidays = HolidaySerializer(many=True, required=False, default=list)

@@ -25,6 +25,7 @@ from automation.selectors.business_hours import MIDNIGHT, schedule_for_queue
 from automation.selectors.flows import flow_holds_ticket
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from tickets.message_variables import SYSTEM_TEXT, variables_check
 from tickets.models import Message, Queue, Ticket
 from tickets.services.greetings import ticket_system_message_queue
 
@@ -94,6 +95,7 @@ def business_hours_set(
     if not by.is_admin:
         raise AdminRequired()
     message = out_of_hours_message.strip()
+    variables_check({"out_of_hours_message": message}, allowed=SYSTEM_TEXT)
     if len(message) > MESSAGE_MAX_LENGTH:
         raise FieldValidationError(
             {"out_of_hours_message": [_("The message is too long.")]},

@@ -13,7 +13,6 @@ returns, closes or reopens it): those timeline entries after the run started end
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from datetime import datetime, timedelta
 from functools import partial
@@ -31,9 +30,10 @@ from automation.selectors.flows import flow_for_connection, flow_runs_for_contac
 from connections.providers.registry import UnknownProvider, provider_for
 from core.exceptions import ApplicationError
 from tickets import events
+from tickets.message_variables import variables_render
 from tickets.models import Message, Queue, Ticket, TicketEvent
 from tickets.services.automated import message_send_automated
-from tickets.services.quick_replies import greeting_for
+from tickets.services.quick_replies import ticket_variables
 from tickets.services.tickets import ticket_close, ticket_transfer
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ _HUMAN_KINDS = (
     TicketEvent.Kind.AUTO_CLOSED,
     TicketEvent.Kind.REOPENED,
 )
-_VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -335,21 +334,8 @@ def _schedule(run_id: int, step: int, sends: list[dict[str, Any]], seconds: floa
 
 
 def _render(text: str, ticket: Ticket) -> str:
-    name = ticket.contact.name.strip()
-    values = {
-        "name": name,
-        "contact.name": name,
-        "contact.first_name": name.split()[0] if name else "",
-        "protocol": ticket.protocol,
-    }
-
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "greeting":
-            return greeting_for(timezone.now())
-        return values.get(key, match.group(0))  # unknown variables stay visible
-
-    return _VARIABLE.sub(replace, text)
+    # The bot has no agent: ``{{agent.name}}`` stays visible, as unknown variables do.
+    return variables_render(text, ticket_variables(ticket))
 
 
 def _is_uuid(value: str) -> bool:

@@ -164,7 +164,8 @@ class OutboundMessage:
 
 class ProviderError(Exception):
     """A provider call failed. ``permanent`` errors are not retried and reach the agent as the
-    message's failure reason; temporary ones are retried with back-off."""
+    message's failure reason; temporary ones are retried with back-off. ``field`` names the
+    credential a refusal concerns (the connection form shows the reason under it)."""
 
     def __init__(
         self,
@@ -173,12 +174,14 @@ class ProviderError(Exception):
         permanent: bool,
         code: str = "",
         retry_after: float | None = None,
+        field: str = "",
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.permanent = permanent
         self.code = code
         self.retry_after = retry_after
+        self.field = field
 
 
 class WebhookRejected(Exception):

@@ -96,9 +96,9 @@ def _credentials_checked(
         facts = provider.check_credentials(credentials)
     except ProviderError as exc:
         if exc.permanent:
-            raise CredentialsRejected(
-                extra={"fields": {"credentials": [exc.detail]}, "provider_code": exc.code}
-            ) from exc
+            reasons = [exc.detail]
+            fields = {"credentials": {exc.field: reasons} if exc.field else reasons}
+            raise CredentialsRejected(extra={"fields": fields, "provider_code": exc.code}) from exc
         raise ProviderUnreachable(extra={"reason": exc.detail}) from exc
     return credentials, facts
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
@@ -32,7 +33,11 @@ from channels_integrations.rate_limits import outbound_slot_wait
 from connections.models import ChannelConnection
 from contacts.models import ContactIdentity
 from tickets.models import Message
-from tickets.services.messages import message_delivery_failed, message_sent_record
+from tickets.services.messages import (
+    message_delivery_failed,
+    message_delivery_requeue,
+    message_sent_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -277,6 +282,39 @@ def _fail(delivery: OutboundDelivery, error: ProviderError) -> DeliveryOutcome:
             message=delivery.message, error_code=code, error_detail=error.detail
         )
     return DeliveryOutcome("failed")
+
+
+def outbound_delivery_retry(*, message: Message, by: User) -> Message:
+    """The "Try again" of a failed reply: the message goes back to queued and its delivery to
+    pending with fresh attempts, enqueued after commit like a new one (same idempotency key, so
+    a provider that saw the first attempt does not send it twice). The checks are
+    ``message_delivery_requeue``'s: an open ticket ``by`` may reply on, a reply the channel
+    never accepted."""
+    with transaction.atomic():
+        message = message_delivery_requeue(message=message, by=by)
+        delivery = OutboundDelivery.objects.select_for_update().filter(message=message).first()
+        if delivery is None:  # the subscriber never made one: the pipeline's usual path
+            outbound_delivery_create(message_id=message.pk)
+            return message
+        delivery.status = OutboundDelivery.Status.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now()
+        delivery.locked_until = None
+        delivery.error_code = ""
+        delivery.last_error = ""
+        delivery.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "locked_until",
+                "error_code",
+                "last_error",
+                "updated_at",
+            ]
+        )
+        transaction.on_commit(partial(_enqueue_delivery, delivery.pk), robust=True)
+    return message
 
 
 def outbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:

@@ -59,7 +59,8 @@ class ContactPagination(KeysetPagination):
 
 
 class ContactListApi(APIView):
-    """Contacts the caller may see (agents: their wallet and contacts without one), newest first."""
+    """GET: the contacts the caller may see (agents: their wallet and contacts without one),
+    newest first. POST: create a contact (phone normalised to E.164, unique)."""
 
     # Documents the list as paginated ({next, previous, results}) in the OpenAPI schema.
     pagination_class = ContactPagination
@@ -88,10 +89,6 @@ class ContactListApi(APIView):
         page = paginator.paginate_queryset(contacts, request, view=self) or []
         return paginator.get_paginated_response(ContactOutputSerializer(page, many=True).data)
 
-
-class ContactCreateApi(APIView):
-    """Create a contact (phone normalised to E.164, unique)."""
-
     @extend_schema(request=ContactCreateInputSerializer, responses={201: ContactOutputSerializer})
     def post(self, request: AuthenticatedRequest) -> Response:
         data = ContactCreateInputSerializer(data=request.data)
@@ -101,31 +98,24 @@ class ContactCreateApi(APIView):
 
 
 class ContactDetailApi(APIView):
-    """One contact with its tags, wallet owners and channel identities."""
+    """GET: one contact with its tags, wallet owners and channel identities. PATCH: change some
+    fields (absent ones are kept). DELETE: a contact that never had a ticket (admins only)."""
 
     @extend_schema(responses={200: ContactOutputSerializer})
     def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         return Response(_contact_output(contact))
 
-
-class ContactUpdateApi(APIView):
-    """Change some fields of a contact; absent fields are kept."""
-
     @extend_schema(request=ContactUpdateInputSerializer, responses={200: ContactOutputSerializer})
-    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+    def patch(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         contact = selectors.contact_get_for_user(user=request.user, public_id=public_id)
         data = ContactUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.contact_update(contact=contact, **data.validated_data)
         return Response(_contact_output(contact))
 
-
-class ContactDeleteApi(APIView):
-    """Delete a contact that never had a ticket (admins only)."""
-
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
+    def delete(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         user = require_admin(request.user)
         contact = selectors.contact_get_for_user(user=user, public_id=public_id)
         services.contact_delete(contact=contact)
@@ -269,7 +259,8 @@ class ContactImportDetailApi(APIView):
 
 
 class TagListApi(APIView):
-    """The tenant's tags by name (``active=true``: only active ones)."""
+    """GET: the tenant's tags by name (``active=true``: only active ones). POST: create a tag
+    (admins only)."""
 
     @extend_schema(
         parameters=[OpenApiParameter("active", bool)],
@@ -281,10 +272,6 @@ class TagListApi(APIView):
         tags = selectors.tag_list(active_only=filters.validated_data["active"])
         return Response(TagOutputSerializer(tags, many=True).data)
 
-
-class TagCreateApi(APIView):
-    """Create a tag (admins only)."""
-
     @extend_schema(request=TagCreateInputSerializer, responses={201: TagOutputSerializer})
     def post(self, request: AuthenticatedRequest) -> Response:
         require_admin(request.user)
@@ -294,11 +281,11 @@ class TagCreateApi(APIView):
         return Response(TagOutputSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
-class TagUpdateApi(APIView):
-    """Change a tag (admins only)."""
+class TagDetailApi(APIView):
+    """PATCH: change a tag. DELETE: delete it and remove it from its contacts (admins only)."""
 
     @extend_schema(request=TagUpdateInputSerializer, responses={200: TagOutputSerializer})
-    def post(self, request: AuthenticatedRequest, tag_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, tag_id: int) -> Response:
         require_admin(request.user)
         tag = selectors.tag_get(tag_id=tag_id)
         data = TagUpdateInputSerializer(data=request.data)
@@ -306,12 +293,8 @@ class TagUpdateApi(APIView):
         tag = services.tag_update(tag=tag, **data.validated_data)
         return Response(TagOutputSerializer(tag).data)
 
-
-class TagDeleteApi(APIView):
-    """Delete a tag and remove it from its contacts (admins only)."""
-
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: AuthenticatedRequest, tag_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, tag_id: int) -> Response:
         require_admin(request.user)
         services.tag_delete(tag=selectors.tag_get(tag_id=tag_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -321,16 +304,12 @@ class TagDeleteApi(APIView):
 
 
 class ContactAttributeDefinitionListApi(APIView):
-    """The custom contact attributes the tenant defined."""
+    """GET: the custom contact attributes the tenant defined. POST: define one (admins only)."""
 
     @extend_schema(responses={200: ContactAttributeDefinitionOutputSerializer(many=True)})
     def get(self, request: AuthenticatedRequest) -> Response:
         definitions = selectors.contact_attribute_definition_list()
         return Response(ContactAttributeDefinitionOutputSerializer(definitions, many=True).data)
-
-
-class ContactAttributeDefinitionCreateApi(APIView):
-    """Define a custom contact attribute (admins only)."""
 
     @extend_schema(
         request=ContactAttributeDefinitionCreateInputSerializer,
@@ -347,14 +326,15 @@ class ContactAttributeDefinitionCreateApi(APIView):
         )
 
 
-class ContactAttributeDefinitionUpdateApi(APIView):
-    """Rename a custom attribute or change its choices (admins only)."""
+class ContactAttributeDefinitionDetailApi(APIView):
+    """PATCH: rename a custom attribute or change its choices. DELETE: delete it and its values
+    on every contact (admins only)."""
 
     @extend_schema(
         request=ContactAttributeDefinitionUpdateInputSerializer,
         responses={200: ContactAttributeDefinitionOutputSerializer},
     )
-    def post(self, request: AuthenticatedRequest, definition_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, definition_id: int) -> Response:
         require_admin(request.user)
         definition = selectors.contact_attribute_definition_get(definition_id=definition_id)
         data = ContactAttributeDefinitionUpdateInputSerializer(data=request.data)
@@ -364,12 +344,8 @@ class ContactAttributeDefinitionUpdateApi(APIView):
         )
         return Response(ContactAttributeDefinitionOutputSerializer(definition).data)
 
-
-class ContactAttributeDefinitionDeleteApi(APIView):
-    """Delete a custom attribute and its values on every contact (admins only)."""
-
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: AuthenticatedRequest, definition_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, definition_id: int) -> Response:
         require_admin(request.user)
         definition = selectors.contact_attribute_definition_get(definition_id=definition_id)
         services.contact_attribute_definition_delete(definition=definition)

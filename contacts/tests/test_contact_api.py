@@ -35,7 +35,7 @@ def test_create_returns_the_contact_with_its_phone_in_e164(as_admin, agent):
     tag = TagFactory(name="Lead")
 
     response = as_admin.post(
-        "/api/v1/contacts/create/",
+        "/api/v1/contacts/",
         {
             "name": "Maria",
             "phone": "(11) 98765-4321",
@@ -71,7 +71,7 @@ def test_create_returns_the_contact_with_its_phone_in_e164(as_admin, agent):
 def test_bad_input_is_a_400_with_the_field_and_nothing_is_stored(as_admin, payload, field):
     AttributeDefinitionFactory(key="score", type=ContactAttributeDefinition.Type.NUMBER)
 
-    response = as_admin.post("/api/v1/contacts/create/", payload, format="json")
+    response = as_admin.post("/api/v1/contacts/", payload, format="json")
 
     assert response.status_code == 400, response.content
     body = response.json()
@@ -84,7 +84,7 @@ def test_a_duplicate_phone_is_a_409(as_admin):
     ContactFactory(phone="+5511987654321")
 
     response = as_admin.post(
-        "/api/v1/contacts/create/", {"name": "Twin", "phone": "11987654321"}, format="json"
+        "/api/v1/contacts/", {"name": "Twin", "phone": "11987654321"}, format="json"
     )
 
     assert response.status_code == 409
@@ -110,7 +110,7 @@ def test_a_contact_in_another_agents_wallet_is_404_for_an_agent(as_agent):
 
     for response in (
         as_agent.get(f"/api/v1/contacts/{contact.public_id}/"),
-        as_agent.post(f"/api/v1/contacts/{contact.public_id}/update/", {"name": "X"}),
+        as_agent.patch(f"/api/v1/contacts/{contact.public_id}/", {"name": "X"}),
         as_agent.get(f"/api/v1/contacts/{uuid.uuid4()}/"),
     ):
         assert response.status_code == 404
@@ -122,8 +122,8 @@ def test_a_contact_in_another_agents_wallet_is_404_for_an_agent(as_agent):
 def test_update_changes_only_the_given_fields(as_agent):
     contact = ContactFactory(name="Ana", email="a@example.com", notes="old")
 
-    response = as_agent.post(
-        f"/api/v1/contacts/{contact.public_id}/update/",
+    response = as_agent.patch(
+        f"/api/v1/contacts/{contact.public_id}/",
         {"notes": "new", "phone": "+55 21 99876-5432"},
         format="json",
     )
@@ -141,8 +141,8 @@ def test_update_changes_only_the_given_fields(as_agent):
 def test_a_bad_update_changes_nothing(as_agent):
     contact = ContactFactory(name="Ana", phone="+5511987654321")
 
-    response = as_agent.post(
-        f"/api/v1/contacts/{contact.public_id}/update/",
+    response = as_agent.patch(
+        f"/api/v1/contacts/{contact.public_id}/",
         {"name": "Bia", "phone": "123"},
         format="json",
     )
@@ -201,7 +201,7 @@ def test_block_and_unblock(as_agent):
 def test_only_admins_delete(as_agent, api_alpha):
     contact = ContactFactory()
 
-    response = as_agent.post(f"/api/v1/contacts/{contact.public_id}/delete/")
+    response = as_agent.delete(f"/api/v1/contacts/{contact.public_id}/")
 
     assert response.status_code == 403
     assert response.json()["code"] == "admin_required"
@@ -211,7 +211,7 @@ def test_only_admins_delete(as_agent, api_alpha):
 def test_an_admin_deletes_a_contact_without_tickets(as_admin):
     contact = ContactFactory()
 
-    response = as_admin.post(f"/api/v1/contacts/{contact.public_id}/delete/")
+    response = as_admin.delete(f"/api/v1/contacts/{contact.public_id}/")
 
     assert response.status_code == 204
     assert not Contact.objects.filter(pk=contact.pk).exists()
@@ -223,7 +223,7 @@ def test_a_contact_with_tickets_cannot_be_deleted(as_admin):
 
     ticket = TicketFactory()
 
-    response = as_admin.post(f"/api/v1/contacts/{ticket.contact.public_id}/delete/")
+    response = as_admin.delete(f"/api/v1/contacts/{ticket.contact.public_id}/")
 
     assert response.status_code == 409
     assert response.json()["code"] == "contact_has_tickets"
@@ -232,6 +232,6 @@ def test_a_contact_with_tickets_cannot_be_deleted(as_admin):
 
 def test_unauthenticated_is_401(api_alpha, in_alpha):
     assert api_alpha.get("/api/v1/contacts/").status_code == 401
-    assert api_alpha.post("/api/v1/contacts/create/", {"name": "x"}).status_code == 401
+    assert api_alpha.post("/api/v1/contacts/", {"name": "x"}).status_code == 401
     with tenant_scope(in_alpha.tenant):
         assert not Contact.objects.exists()

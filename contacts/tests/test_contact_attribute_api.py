@@ -20,15 +20,15 @@ def as_agent(api_alpha, in_alpha):
 
 def test_an_admin_defines_changes_and_deletes_an_attribute(as_admin):
     created = as_admin.post(
-        "/api/v1/contact-attributes/create/",
+        "/api/v1/contact-attributes/",
         {"key": "plan", "label": "Plan", "type": "choice", "choices": ["basic", "pro"]},
         format="json",
     )
     assert created.status_code == 201, created.content
     definition_id = created.json()["id"]
 
-    updated = as_admin.post(
-        f"/api/v1/contact-attributes/{definition_id}/update/",
+    updated = as_admin.patch(
+        f"/api/v1/contact-attributes/{definition_id}/",
         {"label": "Plano", "choices": ["basic", "pro", "max"]},
         format="json",
     )
@@ -36,7 +36,7 @@ def test_an_admin_defines_changes_and_deletes_an_attribute(as_admin):
     assert updated.json()["choices"] == ["basic", "pro", "max"]
     assert as_admin.get("/api/v1/contact-attributes/").json()[0]["label"] == "Plano"
 
-    deleted = as_admin.post(f"/api/v1/contact-attributes/{definition_id}/delete/")
+    deleted = as_admin.delete(f"/api/v1/contact-attributes/{definition_id}/")
     assert deleted.status_code == 204
     assert not ContactAttributeDefinition.objects.exists()
 
@@ -53,7 +53,7 @@ def test_an_admin_defines_changes_and_deletes_an_attribute(as_admin):
 def test_bad_definitions_are_refused(as_admin, payload, status, code):
     AttributeDefinitionFactory(key="taken")
 
-    response = as_admin.post("/api/v1/contact-attributes/create/", payload, format="json")
+    response = as_admin.post("/api/v1/contact-attributes/", payload, format="json")
 
     assert response.status_code == status
     assert response.json()["code"] == code
@@ -65,7 +65,7 @@ def test_agents_read_but_may_not_write(as_agent):
 
     listed = as_agent.get("/api/v1/contact-attributes/")
     created = as_agent.post(
-        "/api/v1/contact-attributes/create/", {"key": "x", "label": "X", "type": "text"}
+        "/api/v1/contact-attributes/", {"key": "x", "label": "X", "type": "text"}
     )
 
     assert [d["key"] for d in listed.json()] == ["cpf"]

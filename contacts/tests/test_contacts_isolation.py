@@ -20,8 +20,8 @@ def test_alphas_contact_is_404_and_unlisted_at_beta(alpha, beta, api_alpha, api_
     as_beta = sign_in_api(api_beta, beta_admin.email)
 
     detail = as_beta.get(f"/api/v1/contacts/{contact.public_id}/")
-    update = as_beta.post(f"/api/v1/contacts/{contact.public_id}/update/", {"name": "Stolen"})
-    delete = as_beta.post(f"/api/v1/contacts/{contact.public_id}/delete/")
+    update = as_beta.patch(f"/api/v1/contacts/{contact.public_id}/", {"name": "Stolen"})
+    delete = as_beta.delete(f"/api/v1/contacts/{contact.public_id}/")
     listing = as_beta.get("/api/v1/contacts/", {"search": "Only In Alpha"})
     export = b"".join(as_beta.get("/api/v1/contacts/export/").streaming_content).decode()
     tags = as_beta.get("/api/v1/tags/").json()

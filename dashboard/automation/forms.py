@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from automation.models import BusinessHours, BusinessHoursInterval
 from automation.services.business_hours import HolidayInput, IntervalInput
+from dashboard.variable_picker import variable_picker_attach
+from tickets.message_variables import SYSTEM_TEXT
 
 Weekday = BusinessHoursInterval.Weekday
 _INTERVAL = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
@@ -55,15 +57,18 @@ class BusinessHoursForm(forms.Form):
         required=False,
         help_text=_("When off, the schedule is always open and no message is sent."),
     )
-    out_of_hours_message = forms.CharField(
-        label=_("Out-of-hours message"),
-        required=False,
-        max_length=4096,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Sent once per closed period to a customer who writes to a waiting ticket. "
-            "{name}, {protocol} and {greeting} are replaced."
+    out_of_hours_message = variable_picker_attach(
+        forms.CharField(
+            label=_("Out-of-hours message"),
+            required=False,
+            max_length=4096,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_(
+                "Sent once per closed period to a customer who writes to a waiting ticket. "
+                "The buttons below insert a variable where the cursor is."
+            ),
         ),
+        SYSTEM_TEXT,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

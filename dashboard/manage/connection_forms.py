@@ -13,9 +13,14 @@ from rest_framework import serializers
 
 from connections.providers.base import ConnectionProvider
 from connections.providers.registry import provider_for, provider_installed
+from dashboard.variable_picker import PICKER_HELP, variable_picker_attach
+from tickets.message_variables import SYSTEM_TEXT
 from tickets.models import Queue
 
-SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+# A secret is never read back from storage into the page (secret fields have no initial
+# value); what the admin just typed is kept when the form comes back with an error (a token
+# the provider refused is corrected, not typed again).
+SECRET = forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"})
 KEEP_CURRENT = _("Leave empty to keep the current value.")
 
 
@@ -80,14 +85,23 @@ class ConnectionForm(forms.Form):
     default_queue = forms.TypedChoiceField(
         label=_("New tickets go to"), coerce=int, required=False, empty_value=None
     )
-    greeting_message = forms.CharField(
-        label=_("Greeting message"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    greeting_message = variable_picker_attach(
+        forms.CharField(
+            label=_("Greeting message"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=PICKER_HELP,
+        ),
+        SYSTEM_TEXT,
     )
-    farewell_message = forms.CharField(
-        label=_("Farewell message"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("{protocol} and {name} are filled in."),
+    farewell_message = variable_picker_attach(
+        forms.CharField(
+            label=_("Farewell message"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=PICKER_HELP,
+        ),
+        SYSTEM_TEXT,
     )
 
     def __init__(

@@ -10,8 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from dashboard.variable_picker import PICKER_HELP, variable_picker_attach
 from tenants.models import Tenant
 from tenants.tenant_settings import settings_available
+from tickets.message_variables import AGENT_TEXT, SYSTEM_TEXT
 from tickets.models import Queue
 
 COLOR = forms.TextInput(attrs={"type": "color"})
@@ -24,11 +26,14 @@ def _queue_choices() -> list[tuple[int, str]]:
 class QueueForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     color = forms.CharField(label=_("Colour"), max_length=7, widget=COLOR, initial="#0b7a5c")
-    greeting_message = forms.CharField(
-        label=_("Greeting message"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Sent to the customer when a ticket lands in this queue (optional)."),
+    greeting_message = variable_picker_attach(
+        forms.CharField(
+            label=_("Greeting message"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Sent to the customer when a ticket lands in this queue (optional)."),
+        ),
+        SYSTEM_TEXT,
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     distribution = forms.ChoiceField(
@@ -76,23 +81,35 @@ class QuickReplyForm(forms.Form):
     shortcode = forms.SlugField(
         label=_("Shortcut"), max_length=32, help_text=_("Typed after / in the composer.")
     )
-    body = forms.CharField(
-        label=_("Text"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4096,
-        help_text=_(
-            "Variables: {{contact.name}}, {{contact.first_name}}, {{agent.name}}, "
-            "{{protocol}}, {{greeting}}."
+    body = variable_picker_attach(
+        forms.CharField(
+            label=_("Text"),
+            widget=forms.Textarea(attrs={"rows": 4}),
+            max_length=4096,
+            help_text=PICKER_HELP,
         ),
+        AGENT_TEXT,
     )
     shared = forms.BooleanField(
         label=_("Shared with the whole team"), required=False, initial=False
     )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Sent with the text as its caption (image, audio, video or document)."),
+    )
+    remove_media = forms.BooleanField(label=_("Remove the file"), required=False)
 
-    def __init__(self, *args: Any, can_share: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, can_share: bool = False, has_media: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not can_share:
             del self.fields["shared"]
+        if has_media:
+            self.fields["file"].label = _("Replace the file")
+        else:
+            del self.fields["remove_media"]
 
 
 class UserForm(forms.Form):

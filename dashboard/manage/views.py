@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses
+from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_password_reset_by_admin
 from automation.selectors.business_hours import queues_open_at
@@ -120,6 +120,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:flows",
+        "title": gettext_lazy("Chatbot flows"),
+        "text": gettext_lazy(
+            "Build the bot that greets customers, shows menus and hands tickets over."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:api-keys",
         "title": gettext_lazy("API keys"),
         "text": gettext_lazy("Keys for your systems to use the API, each with its scopes."),
@@ -205,7 +213,7 @@ def _queues_presence(queues: Sequence[Queue]) -> None:
     business hours are open now (``queue.open_now``), in one Redis round trip and three
     queries whatever the number of queues."""
     members = {member.pk for queue in queues for member in queue.members.all()}
-    statuses = presence_statuses(sorted(members))
+    statuses = presence_statuses_shown(sorted(members))
     opened = queues_open_at(queue_ids=[queue.pk for queue in queues], at=timezone.now())
     rank = {ONLINE: 0, AWAY: 1}
     for queue in queues:
@@ -305,7 +313,7 @@ def queue_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's shared replies and one's own; admins also create shared ones."""
     user = request.user
-    form = QuickReplyForm(request.POST or None, can_share=user.is_admin)
+    form = QuickReplyForm(request.POST or None, request.FILES or None, can_share=user.is_admin)
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_create(
@@ -313,6 +321,7 @@ def quick_reply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             shortcode=data["shortcode"],
             body=data["body"],
             shared=bool(data.get("shared")),
+            media=data["file"],
         )
         return _("Quick reply /%(code)s saved.") % {"code": data["shortcode"]}
 
@@ -328,11 +337,18 @@ def quick_reply_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     user = request.user
     reply = _or_404(lambda: quick_reply_get_for(user=request.user, pk=pk))
     initial = {"shortcode": reply.shortcode, "body": reply.body}
-    form = QuickReplyForm(request.POST or None, initial=initial)
+    form = QuickReplyForm(
+        request.POST or None, request.FILES or None, initial=initial, has_media=bool(reply.media)
+    )
 
     def save(data: dict[str, Any]) -> str:
         quick_reply_update(
-            quick_reply=reply, by=user, shortcode=data["shortcode"], body=data["body"]
+            quick_reply=reply,
+            by=user,
+            shortcode=data["shortcode"],
+            body=data["body"],
+            media=data["file"],
+            remove_media=bool(data.get("remove_media")),
         )
         return _("Quick reply /%(code)s saved.") % {"code": reply.shortcode}
 

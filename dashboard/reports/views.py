@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.presence import presence_status
+from accounts.presence import presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
 from contacts.csv_io import csv_safe_cell
 from dashboard.decorators import admin_required
@@ -204,7 +204,7 @@ def report_live(request: AuthenticatedHttpRequest) -> HttpResponse:
     ticket or a presence changed: no polling."""
     context = {
         "queues": live_queues(),
-        "agents": live_agents(status_of=presence_status),
+        "agents": live_agents(status_of=lambda pk: presence_statuses_shown([pk])[pk]),
         "generated_at": timezone.now(),
     }
     if htmx_partial(request):

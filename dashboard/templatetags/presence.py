@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from accounts.models import User
-from accounts.presence import presence_chosen_away
+from accounts.presence import presence_chosen_away_shown
 
 register = template.Library()
 
@@ -13,4 +13,4 @@ register = template.Library()
 @register.simple_tag
 def chosen_away(user: User) -> bool:
     """True when ``user`` set themselves away (one Redis read; False for anonymous users)."""
-    return bool(getattr(user, "is_authenticated", False)) and presence_chosen_away(user.pk)
+    return bool(getattr(user, "is_authenticated", False)) and presence_chosen_away_shown(user.pk)

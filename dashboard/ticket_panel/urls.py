@@ -14,6 +14,11 @@ urlpatterns = [
         views.message_fragment,
         name="message",
     ),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/retry/",
+        views.message_retry,
+        name="message-retry",
+    ),
     path("tickets/<uuid:ticket_id>/quick-replies/", views.quick_replies, name="quick-replies"),
     path("tickets/<uuid:ticket_id>/<slug:action>/", views.ticket_action, name="action"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.selectors import users_active
+from channels_integrations.services.outbound import outbound_delivery_retry
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
 from tickets.errors import TicketNotFound
@@ -30,11 +31,12 @@ from tickets.selectors import (
     messages_of_ticket,
     queues_for,
     quick_replies_for,
+    quick_reply_get_for,
     ticket_detail_for_agent,
     ticket_events_of,
 )
 from tickets.services.messages import message_send, note_add
-from tickets.services.quick_replies import quick_reply_render
+from tickets.services.quick_replies import quick_reply_file, quick_reply_render
 from tickets.services.tickets import (
     ticket_accept,
     ticket_close,
@@ -142,11 +144,9 @@ def history(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
         raise Http404
     items, more = _history(ticket, before)
     oldest = next((i for i in items if isinstance(i, Message)), None)
-    return render(
-        request,
-        "tickets/partials/_history_page.html",
-        {"ticket": ticket, "items": items, "more": more, "oldest": oldest},
-    )
+    context = {"ticket": ticket, "items": items, "more": more, "oldest": oldest}
+    context["can"] = ticket_permissions(ticket=ticket, user=request.user)
+    return render(request, "tickets/partials/_history_page.html", context)
 
 
 @login_required
@@ -159,7 +159,32 @@ def message_fragment(
     message = message_on_ticket(ticket=ticket, public_id=message_id)
     if message is None:
         raise Http404
-    return render(request, "tickets/partials/_message.html", {"message": message, "ticket": ticket})
+    return _message(request, ticket, message)
+
+
+def _message(request: AuthenticatedHttpRequest, ticket: Ticket, message: Message) -> HttpResponse:
+    """One message's fragment, with what the agent may do on its ticket (try again)."""
+    can = ticket_permissions(ticket=ticket, user=request.user)
+    context = {"message": message, "ticket": ticket, "can": can}
+    return render(request, "tickets/partials/_message.html", context)
+
+
+@login_required
+@require_POST
+def message_retry(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """The "Try again" of a failed reply: it goes back through the outbound pipeline; answers the
+    message's fragment, queued again."""
+    ticket = _ticket(request, ticket_id)
+    message = message_on_ticket(ticket=ticket, public_id=message_id)
+    if message is None:
+        raise Http404
+    try:
+        message = outbound_delivery_retry(message=message, by=request.user)
+    except ApplicationError as exc:
+        return _error(exc)
+    return _message(request, ticket, message)
 
 
 class ComposerForm(forms.Form):
@@ -170,6 +195,8 @@ class ComposerForm(forms.Form):
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
     )
     file = forms.FileField(required=False)
+    # A quick reply picked in the composer: its file goes with the text unless a file is attached.
+    quick_reply = forms.IntegerField(required=False, min_value=1)
 
 
 @login_required
@@ -194,17 +221,21 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
                 else None
             )
             scheduled: datetime | None = data["scheduled_at"]
+            media = data["file"]
+            if media is None and data["quick_reply"]:
+                reply = quick_reply_get_for(user=user, pk=data["quick_reply"])
+                media = quick_reply_file(quick_reply=reply)
             message = message_send(
                 ticket=ticket,
                 by=user,
                 body=data["body"],
-                media=data["file"],
+                media=media,
                 quoted=quoted,
                 scheduled_at=scheduled,
             )
     except ApplicationError as exc:
         return _error(exc)
-    return render(request, "tickets/partials/_message.html", {"message": message, "ticket": ticket})
+    return _message(request, ticket, message)
 
 
 @login_required

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import cast
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -106,3 +106,8 @@ class ExternalStartSessionApi(APIView):
         if connection.status != ChannelConnection.Status.CONNECTED:
             connection = connection_check(connection=connection, by=request.user)
         return Response(ExternalSessionOutputSerializer(connection).data)
+
+
+@extend_schema_view(post=extend_schema(exclude=True))
+class ExternalSendSlashApi(ExternalSendApi):
+    """The same endpoint with a trailing slash (some integrations add one): documented once."""

@@ -12,7 +12,7 @@ from accounts.requests import AuthenticatedRequest
 from connections.models import ChannelConnection
 from contacts.selectors import contact_get_for_user
 from core.selectors import get_visible_or_404
-from integrations.api.serializers import MessageSendInputSerializer, MessageSendOutputSerializer
+from integrations.api.serializers import MessageSendOutputSerializer, SendApiInputSerializer
 from integrations.errors import ApiKeyRequired, ConnectionNotFound
 from integrations.models import ApiKey
 from integrations.services.sending import SendRequest, api_message_send, idempotency_key_clean
@@ -32,8 +32,8 @@ class MessageSendApi(APIView):
     @extend_schema(
         operation_id="messages_send",
         request={
-            "application/json": MessageSendInputSerializer,
-            "multipart/form-data": MessageSendInputSerializer,
+            "application/json": SendApiInputSerializer,
+            "multipart/form-data": SendApiInputSerializer,
         },
         parameters=[
             OpenApiParameter(
@@ -49,7 +49,7 @@ class MessageSendApi(APIView):
         key = request.auth
         if not isinstance(key, ApiKey):
             raise ApiKeyRequired()
-        data = MessageSendInputSerializer(data=request.data)
+        data = SendApiInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         connection = None

@@ -41,7 +41,7 @@ class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
     secret = serializers.CharField(help_text="Shown once; only its hash is stored.")
 
 
-class MessageSendInputSerializer(serializers.Serializer):
+class SendApiInputSerializer(serializers.Serializer):
     contact = serializers.UUIDField(required=False, allow_null=True, default=None)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     connection = serializers.UUIDField(required=False, allow_null=True, default=None)

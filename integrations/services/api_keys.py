@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
-from integrations.authentication import SECRET_PREFIX
 from integrations.errors import (
     ApiKeyExpired,
     ApiKeyInvalid,
     ApiKeyIpNotAllowed,
     ApiKeyRevoked,
 )
+from integrations.key_format import SECRET_PREFIX
 from integrations.models import ApiKey
 from integrations.scopes import ALL_SCOPES
 

@@ -32,9 +32,8 @@
         var form = document.getElementById("composer");
         field.value = "";
         form.querySelector("[name=quoted]").value = "";
-        form.querySelector("[name=file]").value = "";
         form.querySelector("[name=scheduled_at]").value = "";
-        document.getElementById("composer-file").textContent = "";
+        clearFile();
         document.getElementById("reply-banner").hidden = true;
         dedupe();
       }
@@ -200,16 +199,34 @@
         list.hidden = false;
       });
   });
+  // The composer's file: one attached by the agent, or the file of the quick reply picked.
+  function showFile(name) {
+    document.getElementById("composer-file").textContent = name;
+    document.getElementById("composer-file-clear").hidden = !name;
+  }
+  function clearFile() {
+    document.getElementById("composer-attach").value = "";
+    document.getElementById("composer-quick-reply").value = "";
+    showFile("");
+  }
   function choose(option) {
     menuRequests++;  // answers still on their way are stale now
     var field = input();
     field.value = option.dataset.text;
+    if (option.dataset.file) {
+      document.getElementById("composer-attach").value = "";
+      document.getElementById("composer-quick-reply").value = option.dataset.id;
+      showFile("📎 " + option.dataset.file);
+    } else if (document.getElementById("composer-quick-reply").value) {
+      clearFile();  // the file of a reply picked before does not go with this one
+    }
     menu().hidden = true;
     field.focus();
   }
   document.addEventListener("click", function (event) {
     var option = event.target.closest(".quick-reply-option");
     if (option) { choose(option); return; }
+    if (event.target.id === "composer-file-clear") { clearFile(); input().focus(); return; }
     var reply = event.target.closest(".reply-to");
     if (reply) {
       document.getElementById("composer-quoted").value = reply.dataset.replyTo;
@@ -272,7 +289,9 @@
     }
     if (event.target.id === "composer-attach") {
       var file = event.target.files[0];
-      document.getElementById("composer-file").textContent = file ? file.name : "";
+      // An attached file replaces a quick reply's file.
+      document.getElementById("composer-quick-reply").value = "";
+      showFile(file ? file.name : "");
     }
   });
   // Files dropped on the panel go to the composer's file input.

@@ -40,6 +40,19 @@
     }
     toast(text ? decodeURIComponent(text) : document.body.dataset.errorGeneric || "Error " + xhr.status);
   });
+  // The editors' variable picker: a button puts its variable where the cursor is in its text
+  // box (replacing the selection) and leaves the cursor after it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert]");
+    var picker = button && button.closest("[data-variables-for]");
+    var box = picker && document.getElementById(picker.dataset.variablesFor);
+    if (!box) return;
+    var start = box.selectionStart == null ? box.value.length : box.selectionStart;
+    var end = box.selectionEnd == null ? start : box.selectionEnd;
+    box.setRangeText(button.dataset.insert, start, end, "end");
+    box.focus();
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  });
   document.addEventListener("htmx:sendError", function () {
     toast(document.body.dataset.errorOffline || "Offline");
   });

@@ -18,9 +18,5 @@
     });
     explain();
   }
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
+  // Forms marked data-confirm ask first through dashboard.js (every dashboard page).
 })();

@@ -402,6 +402,16 @@ def open_page(
     assert browser_errors.found == [], "Errors in the browser:\n" + "\n".join(browser_errors.found)
 
 
+PHONE_SIZE = {"width": 390, "height": 844}
+DESKTOP_SIZE = {"width": 1366, "height": 768}
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """The page fits its width (nothing makes it scroll sideways)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+
+
 def shot(page: Page, name: str) -> None:
     """A screenshot for people, under test-artifacts/browser/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -7,29 +7,21 @@ status on the queues list. No page scrolls sideways."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import DESKTOP_SIZE, PHONE_SIZE, no_sideways_scroll, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 768}
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
 
 
 def test_an_admin_sets_business_hours_on_a_phone_with_the_keyboard(
     live_app, open_page, browser_errors
 ):
     page = open_page("admin")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE_SIZE)
     sign_in(page, live_app, "admin", next_path="/manage/business-hours/")
     expect(page.get_by_role("heading", name="Horário de atendimento")).to_be_visible()
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
 
     form = page.get_by_test_id("business-hours-form")
     form.get_by_label("Responder fora do horário").focus()
@@ -39,7 +31,7 @@ def test_an_admin_sets_business_hours_on_a_phone_with_the_keyboard(
     browser_errors.allow_status(400, "/manage/business-hours/")
     form.get_by_label("Segunda-feira").press("Enter")
     expect(page.locator("#id_day_0-error")).to_be_visible()
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     shot(page, "business-hours-refused-phone")
 
     form = page.get_by_test_id("business-hours-form")
@@ -61,19 +53,19 @@ def test_an_admin_sets_business_hours_on_a_phone_with_the_keyboard(
 
 def test_an_agent_sets_herself_away_and_the_admin_sees_it(live_app, open_page):
     ana = open_page("ana")
-    ana.set_viewport_size(DESKTOP)
+    ana.set_viewport_size(DESKTOP_SIZE)
     sign_in(ana, live_app, "ana")
     ana.get_by_test_id("presence-away").click()
     expect(ana.get_by_test_id("presence-available")).to_be_visible()
-    _no_sideways_scroll(ana)
+    no_sideways_scroll(ana)
     shot(ana, "presence-away-desktop")
 
     admin = open_page("admin")
-    admin.set_viewport_size(DESKTOP)
+    admin.set_viewport_size(DESKTOP_SIZE)
     sign_in(admin, live_app, "admin", next_path="/manage/queues/")
     ana_there = admin.locator(".presence-person", has_text="Ana Souza").first
     expect(ana_there).to_have_attribute("data-status", "away")
-    _no_sideways_scroll(admin)
+    no_sideways_scroll(admin)
     shot(admin, "queues-presence-desktop")
 
     ana.get_by_test_id("presence-available").click()

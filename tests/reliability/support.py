@@ -126,6 +126,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             menu_graph(sales_queue=flow_queue.pk, support_queue=flow_queue.pk),
             name=f"{canary} flow",
         )
+        assert flow.current_version is not None  # saved with its first version
         return {
             "flow": str(flow.public_id),
             "flow_version": str(flow.current_version.number),

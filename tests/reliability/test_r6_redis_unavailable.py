@@ -64,7 +64,7 @@ def test_with_redis_down_data_keeps_flowing_and_sign_in_fails_closed(
                 content_type="application/json",
             ),
             "POST contact": api.post(
-                "/api/v1/contacts/create/", {"name": canary}, content_type="application/json"
+                "/api/v1/contacts/", {"name": canary}, content_type="application/json"
             ),
         }
         sign_in = bearer_client(alpha.host).post(

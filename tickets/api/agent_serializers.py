@@ -5,13 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.presence import presence_status
+from accounts.presence import presence_statuses_shown
 
 
 def _status_of(serializer: serializers.Serializer, user: User) -> str:
     """The statuses a list read at once (``context["statuses"]``), else this user's."""
     statuses = serializer.context.get("statuses") or {}
-    return statuses.get(user.pk) or presence_status(user.pk)
+    return statuses.get(user.pk) or presence_statuses_shown([user.pk])[user.pk]
 
 
 class UserCreateInputSerializer(serializers.Serializer):

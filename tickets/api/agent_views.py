@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AdminRequired
-from accounts.presence import presence_statuses
+from accounts.presence import presence_statuses_shown
 from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
 from accounts.selectors import users_active
@@ -47,7 +47,7 @@ class UserListCreateApi(APIView):
         paginator = UserPagination()
         if not user.is_admin:
             page = paginator.paginate_queryset(users_active(), request, view=self)
-            context = {"statuses": presence_statuses([u.pk for u in page or []])}
+            context = {"statuses": presence_statuses_shown([u.pk for u in page or []])}
             return paginator.get_paginated_response(
                 UserPublicOutputSerializer(page, many=True, context=context).data
             )
@@ -57,7 +57,7 @@ class UserListCreateApi(APIView):
         if query.validated_data["is_active"] is not None:
             users = users.filter(is_active=query.validated_data["is_active"])
         page = paginator.paginate_queryset(users, request, view=self)
-        context = {"statuses": presence_statuses([u.pk for u in page or []])}
+        context = {"statuses": presence_statuses_shown([u.pk for u in page or []])}
         return paginator.get_paginated_response(
             UserOutputSerializer(page, many=True, context=context).data
         )

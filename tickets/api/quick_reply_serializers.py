@@ -23,6 +23,9 @@ class QuickReplyUpdateInputSerializer(serializers.Serializer):
     shortcode = serializers.SlugField(max_length=40, required=False)
     body = serializers.CharField(max_length=4096, required=False)
     media = serializers.FileField(required=False, allow_null=True, default=None)
+    remove_media = serializers.BooleanField(
+        required=False, default=False, help_text="Drop the reply's file (ignored with a new one)."
+    )
 
 
 class QuickReplyListQuerySerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from core.deprecated_routes import deprecated_route
 from tickets.api import ticket_views as views
 
 _ACTIONS = [
@@ -12,7 +13,6 @@ _ACTIONS = [
     ("reopen", views.TicketReopenApi, "ticket-reopen"),
     ("mark-read", views.TicketMarkReadApi, "ticket-mark-read"),
     ("tags", views.TicketTagsSetApi, "ticket-tags"),
-    ("delete", views.TicketDeleteApi, "ticket-delete"),
     ("restore", views.TicketRestoreApi, "ticket-restore"),
     ("events", views.TicketEventsApi, "ticket-events"),
 ]
@@ -25,4 +25,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         for suffix, view, name in _ACTIONS
     ),
     path("contacts/<uuid:public_id>/merge/", views.ContactMergeApi.as_view(), name="contact-merge"),
+    # Deprecated for one release: DELETE tickets/<id>/ replaces it.
+    path(
+        "tickets/<uuid:public_id>/delete/",
+        deprecated_route(
+            views.TicketDetailApi, method="delete", successor="ticket-detail"
+        ).as_view(),
+        name="ticket-delete",
+    ),
 ]

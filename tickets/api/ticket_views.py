@@ -135,11 +135,19 @@ class TicketListApi(APIView):
 
 
 class TicketDetailApi(APIView):
-    """One ticket, with its contact and what the caller may do on it."""
+    """GET: one ticket, with its contact and what the caller may do on it. DELETE: soft-delete
+    a closed ticket (admins only; ``restore/`` brings it back), answering the deleted ticket."""
 
     @extend_schema(operation_id="tickets_detail", responses={200: TicketDetailOutputSerializer})
     def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
         return _detail(public_id, request.user)
+
+    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
+    def delete(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        user = request.user
+        ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        services.ticket_soft_delete(ticket=ticket, by=user)
+        return _detail(public_id, user)
 
 
 class TicketAcceptApi(APIView):
@@ -233,17 +241,6 @@ class TicketTagsSetApi(APIView):
             ticket=ticket, by=user, tag_ids=data.validated_data["tag_ids"]
         )
         return Response(TicketTagOutputSerializer(tags, many=True).data)
-
-
-class TicketDeleteApi(APIView):
-    """Soft-delete a closed ticket (admins only; restorable)."""
-
-    @extend_schema(request=None, responses={200: TicketDetailOutputSerializer})
-    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
-        user = request.user
-        ticket = ticket_get_for_agent(user=user, public_id=public_id)
-        services.ticket_soft_delete(ticket=ticket, by=user)
-        return _detail(public_id, user)
 
 
 class TicketRestoreApi(APIView):

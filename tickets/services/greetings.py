@@ -20,18 +20,15 @@ from core.event_bus import publish
 from tenants.tenant_settings import tenant_setting
 from tickets import events
 from tickets.domain_events import MessageCreated
+from tickets.message_variables import variables_render
 from tickets.models import Message, Ticket
 from tickets.selectors.routing import connection_routing_get
 from tickets.services.dispatch import message_dispatch
-from tickets.services.quick_replies import greeting_for
+from tickets.services.quick_replies import ticket_variables
 
 
 def _system_text_render(text: str, ticket: Ticket, now: datetime) -> str:
-    return (
-        text.replace("{protocol}", ticket.protocol)
-        .replace("{name}", ticket.contact.name.strip())
-        .replace("{greeting}", greeting_for(now))
-    )
+    return variables_render(text, ticket_variables(ticket, now=now))
 
 
 def _system_message_create(

@@ -39,6 +39,7 @@ from tickets.errors import (
     MessageEmpty,
     MessageNotEditable,
     MessageNotForwardable,
+    MessageNotRetryable,
     MessageNotScheduled,
     MessageTooLong,
     QuotedMessageInvalid,
@@ -748,6 +749,29 @@ def message_delivery_failed(*, message: Message, error_code: str, error_detail: 
         message.error_detail = error_detail[:500]
         message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
         publish(MessageStatusChanged(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_delivery_requeue(*, message: Message, by: User) -> Message:
+    """An agent sends a failed reply again: back to queued, its failure reason cleared (the
+    outbound pipeline delivers it again). Only on an open ticket the agent may reply on, and
+    only a reply the channel never accepted (409 ``message_not_retryable`` otherwise)."""
+    message = _message_locked(message)
+    _check_can_send(message.ticket, by)
+    if (
+        message.status != Status.FAILED
+        or message.direction != Message.Direction.OUTBOUND
+        or message.is_note
+        or message.deleted_at is not None
+        or message.provider_message_id is not None
+    ):
+        raise MessageNotRetryable()
+    message.status = Status.QUEUED
+    message.error_code = ""
+    message.error_detail = ""
+    message.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
+    publish(MessageStatusChanged(message_id=message.pk))
     return message
 
 

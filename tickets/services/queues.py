@@ -21,6 +21,7 @@ from core.exceptions import FieldValidationError
 from tickets.domain_events import AgentAccessChanged
 from tickets.errors import QueueExists, QueueHasTickets, QueueInactive, QueueInUse
 from tickets.events import event_ticket_transferred
+from tickets.message_variables import SYSTEM_TEXT, variables_check
 from tickets.models import Queue, Ticket
 
 
@@ -77,6 +78,7 @@ def queue_create(
 ) -> Queue:
     """A new queue; names are unique in the tenant regardless of case (409 ``queue_exists``)."""
     _require_admin(by)
+    variables_check({"greeting_message": greeting_message}, allowed=SYSTEM_TEXT)
     queue = Queue(
         name=name.strip(),
         greeting_message=greeting_message,
@@ -110,6 +112,7 @@ def queue_update(
     are; deleting is ``queue_delete``.
     """
     _require_admin(by)
+    variables_check({"greeting_message": greeting_message}, allowed=SYSTEM_TEXT)
     if name is not None:
         queue.name = name.strip()
     if color is not None:

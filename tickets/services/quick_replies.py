@@ -3,11 +3,11 @@ rendering their variables for one ticket."""
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import datetime
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -16,10 +16,9 @@ from accounts.errors import AdminRequired
 from accounts.models import User
 from tenants.tenancy import current_tenant
 from tickets.errors import QuickReplyExists, QuickReplyForbidden
-from tickets.media import media_validate
+from tickets.media import media_display_name, media_validate
+from tickets.message_variables import AGENT_TEXT, Value, variables_check, variables_render
 from tickets.models import QuickReply, Ticket
-
-_VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 
 
 def _check_can_manage(quick_reply: QuickReply, by: User) -> None:
@@ -55,6 +54,7 @@ def quick_reply_create(
     checked like a message's file before anything is stored."""
     if shared and not by.is_admin:
         raise AdminRequired()
+    variables_check({"body": body}, allowed=AGENT_TEXT)
     quick_reply = QuickReply(shortcode=shortcode, body=body, owner=None if shared else by)
     _check_unique(quick_reply)
     _attach(quick_reply, media)
@@ -76,17 +76,22 @@ def quick_reply_update(
     shortcode: str | None = None,
     body: str | None = None,
     media: File | None = None,
+    remove_media: bool = False,
 ) -> QuickReply:
     """Change the shortcode, text and/or file; personal ones by their owner, shared ones by
-    admins. A new file replaces the old one (deleted once the change is committed)."""
+    admins. A new file replaces the old one, ``remove_media`` drops it (the old file is deleted
+    once the change is committed)."""
     _check_can_manage(quick_reply, by)
+    variables_check({"body": body}, allowed=AGENT_TEXT)
     if shortcode is not None:
         quick_reply.shortcode = shortcode
     if body is not None:
         quick_reply.body = body
     _check_unique(quick_reply)
-    old = quick_reply.media if media is not None and quick_reply.media else None
+    old = quick_reply.media if (media is not None or remove_media) and quick_reply.media else None
     old_storage, old_name = (old.storage, str(old.name)) if old else (None, "")
+    if remove_media and media is None:
+        quick_reply.media = None
     _attach(quick_reply, media)
     _save_unique(quick_reply)
     if old_storage is not None:
@@ -103,6 +108,15 @@ def quick_reply_delete(*, quick_reply: QuickReply, by: User) -> None:
     if media:
         storage, name = media.storage, str(media.name)
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def quick_reply_file(*, quick_reply: QuickReply) -> File | None:
+    """The reply's file, opened, named as the agent uploaded it: what the composer sends with
+    the reply's text as caption (``message_send`` stores its own copy on the message)."""
+    if not quick_reply.media:
+        return None
+    with quick_reply.media.open("rb") as stored:
+        return ContentFile(stored.read(), name=media_display_name(str(quick_reply.media.name)))
 
 
 def greeting_for(now: datetime) -> str:
@@ -122,25 +136,24 @@ def quick_reply_render(
     *, quick_reply: QuickReply, ticket: Ticket, agent: User, now: datetime | None = None
 ) -> str:
     """The reply's text for ``ticket``: ``{{contact.name}}``, ``{{contact.first_name}}``,
-    ``{{protocol}}``, ``{{agent.name}}`` and ``{{greeting}}`` filled in; unknown variables are
-    left as they are, so a typo is visible instead of silently vanishing."""
+    ``{{protocol}}``, ``{{agent.name}}`` and ``{{greeting}}`` filled in
+    (``tickets.message_variables``; unknown ones were refused at save)."""
     return text_render(quick_reply.body, ticket=ticket, agent=agent, now=now)
+
+
+def ticket_variables(ticket: Ticket, *, now: datetime | None = None) -> dict[str, Value]:
+    """The values of the variables every text sent on ``ticket`` may use
+    (``tickets.message_variables``); the greeting is computed only when used."""
+    contact_name = ticket.contact.name.strip()
+    return {
+        "contact.name": contact_name,
+        "contact.first_name": contact_name.split()[0] if contact_name else "",
+        "protocol": ticket.protocol,
+        "greeting": lambda: greeting_for(now or timezone.now()),
+    }
 
 
 def text_render(text: str, *, ticket: Ticket, agent: User, now: datetime | None = None) -> str:
     """Fill the message variables of ``text`` for ``ticket`` (see ``quick_reply_render``)."""
-    contact_name = ticket.contact.name.strip()
-    values = {
-        "contact.name": contact_name,
-        "contact.first_name": contact_name.split()[0] if contact_name else "",
-        "protocol": ticket.protocol,
-        "agent.name": agent.name or agent.email,
-    }
-
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "greeting":
-            return greeting_for(now or timezone.now())
-        return values.get(key, match.group(0))
-
-    return _VARIABLE.sub(replace, text)
+    values = {**ticket_variables(ticket, now=now), "agent.name": agent.name or agent.email}
+    return variables_render(text, values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from connections.models import ChannelConnection
+from tickets.message_variables import SYSTEM_TEXT, variables_check
 from tickets.models import ConnectionRouting, Queue
 
 
@@ -26,7 +27,12 @@ def connection_routing_set(
     farewell_message: str | None = None,
 ) -> ConnectionRouting:
     """Store the given routing choices (``None``/unset leaves one as it is;
-    ``default_queue=None`` clears it), creating the connection's routing row when needed."""
+    ``default_queue=None`` clears it), creating the connection's routing row when needed.
+    A greeting or farewell using an unknown variable is refused (400, nothing stored)."""
+    variables_check(
+        {"greeting_message": greeting_message, "farewell_message": farewell_message},
+        allowed=SYSTEM_TEXT,
+    )
     routing, _created = ConnectionRouting.objects.select_for_update().get_or_create(
         connection=connection
     )

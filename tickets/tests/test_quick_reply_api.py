@@ -1,6 +1,7 @@
 """Quick replies over HTTP: scopes, conflicts, render for a ticket, isolation."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import sign_in_api
@@ -58,6 +59,32 @@ def test_update_and_delete_a_personal_reply(alpha, agent_api):
     assert deleted.status_code == 204
     with tenant_scope(alpha.tenant):
         assert not QuickReply.objects.filter(pk=reply_id).exists()
+
+
+def test_a_reply_file_is_uploaded_replaced_and_removed_in_private_storage(
+    alpha, agent_api, django_capture_on_commit_callbacks
+):
+    api, _ = agent_api
+
+    def png(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\0" * 16, "image/png")
+
+    created = api.post(URL, {"shortcode": "cat", "body": "a", "media": png("a.png")})
+    reply_id = created.json()["id"]
+    with tenant_scope(alpha.tenant):
+        first = QuickReply.objects.get(pk=reply_id).media
+    with django_capture_on_commit_callbacks(execute=True):
+        replaced = api.patch(f"{URL}{reply_id}/", {"media": png("b.png")})
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = api.patch(f"{URL}{reply_id}/", {"remove_media": True}, format="json")
+
+    assert created.status_code == 201
+    assert str(first.name).startswith(f"tenants/{alpha.tenant.schema_name}/quick-replies/")
+    assert replaced.json()["media_url"].endswith(f"/quick-replies/{reply_id}/media/")
+    assert not first.storage.exists(first.name)
+    assert (removed.status_code, removed.json()["media_url"]) == (200, None)
+    with tenant_scope(alpha.tenant):
+        assert not QuickReply.objects.get(pk=reply_id).media
 
 
 def test_someone_elses_personal_reply_is_404(alpha, agent_api):

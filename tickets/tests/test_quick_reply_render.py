@@ -32,12 +32,15 @@ def test_contact_protocol_and_agent_variables_are_filled(in_alpha):
     assert text == f"Olá Maria Souza (Maria), protocolo {ticket.protocol}. João"
 
 
-def test_unknown_variables_are_left_as_they_are(in_alpha):
+def test_unknown_variables_are_left_as_they_are_and_the_older_spelling_is_filled(in_alpha):
+    # Stored before saving refused unknown variables; {name} is the automatic messages' older
+    # spelling of {{contact.name}}, one syntax everywhere now.
     reply = QuickReplyFactory(body="{{contact.nome}} {{foo}} {name}")
+    ticket = TicketFactory(contact=ContactFactory(name="Maria Souza"))
 
-    text = quick_reply_render(quick_reply=reply, ticket=TicketFactory(), agent=UserFactory())
+    text = quick_reply_render(quick_reply=reply, ticket=ticket, agent=UserFactory())
 
-    assert text == "{{contact.nome}} {{foo}} {name}"
+    assert text == "{{contact.nome}} {{foo}} Maria Souza"
 
 
 @pytest.mark.parametrize(

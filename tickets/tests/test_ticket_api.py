@@ -278,8 +278,8 @@ def test_delete_and_restore_are_for_admins(world, alpha):
         ticket = TicketFactory(queue=queue, status=Ticket.Status.CLOSED)
     admin_api = sign_in_api(host_api_client(alpha.host), admin.email)
 
-    refused = api.post(_url(ticket, "delete"))
-    deleted = admin_api.post(_url(ticket, "delete"))
+    refused = api.delete(_url(ticket))
+    deleted = admin_api.delete(_url(ticket))
     hidden = api.get(_url(ticket))
     restored = admin_api.post(_url(ticket, "restore"))
 

@@ -54,12 +54,16 @@ class MetaWebhookProvider(ChannelProvider):
                 account_id, params={"fields": ",".join(self.profile_fields)}
             )
         except ProviderError as exc:
-            if not exc.permanent or exc.code == CODE_AUTH:
+            if not exc.permanent:
+                raise
+            if exc.code == CODE_AUTH:  # shown under the token the admin has to replace
+                exc.field = self.access_token_field
                 raise
             raise ProviderError(
                 str(self.account_not_found) % {"id": account_id, "detail": exc.detail},
                 permanent=True,
                 code=exc.code,
+                field=self.account_id_field,
             ) from exc
         return {
             field: str(account[field])

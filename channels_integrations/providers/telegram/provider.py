@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels_integrations.providers.base import (
@@ -76,9 +77,27 @@ class TelegramProvider(ChannelProvider):
         return {**credentials, "webhook_secret": secrets.token_urlsafe(48)}
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        me = TelegramClient(credentials["bot_token"]).call("getMe")
+        try:
+            me = TelegramClient(credentials["bot_token"]).call("getMe")
+        except ProviderError as exc:
+            if exc.code != "unauthorized":
+                raise
+            raise ProviderError(
+                _(
+                    "Telegram did not accept this token. Copy the whole token again from "
+                    "@BotFather (/mybots → your bot → API Token); if it was revoked, use the "
+                    "new one."
+                ),
+                permanent=True,
+                code=exc.code,
+                field="bot_token",
+            ) from exc
         if not isinstance(me, dict) or not me.get("is_bot"):
-            raise ProviderError("The token does not belong to a bot.", permanent=True)
+            raise ProviderError(
+                _("This token does not belong to a bot. Create one with @BotFather."),
+                permanent=True,
+                field="bot_token",
+            )
         return {
             "bot_id": me.get("id"),
             "bot_username": me.get("username", ""),

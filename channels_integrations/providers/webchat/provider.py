@@ -125,7 +125,11 @@ class WebchatProvider(ChannelProvider):
         message (the visitor's history is selected by it)."""
         if not VISITOR_ID.match(message.recipient):
             # A contact without a web chat identity (only a phone): nobody to deliver to here.
-            raise ProviderError("the contact is not a web chat visitor", permanent=True)
+            raise ProviderError(
+                "the contact is not a web chat visitor",
+                permanent=True,
+                code="not_a_web_chat_visitor",
+            )
         layer = get_channel_layer()
         if layer is None:
             raise ProviderError("no channel layer", permanent=False)

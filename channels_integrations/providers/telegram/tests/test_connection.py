@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 import respx
+from django.utils import translation
 
 from accounts.tests.factories import AdminFactory
 from channels_integrations.providers.telegram.tests.support import (
@@ -63,12 +64,15 @@ def test_a_bot_is_checked_and_its_webhook_set_with_a_secret_token(in_alpha, sett
 def test_a_revoked_token_is_refused(in_alpha):
     respx.post(api_url("getMe")).mock(return_value=error("error_unauthorized.json"))
 
-    with pytest.raises(CredentialsRejected) as exc:
+    with pytest.raises(CredentialsRejected) as exc, translation.override("en"):
         connection_create(
             by=AdminFactory(), provider="telegram", name="Loja", credentials={"bot_token": TOKEN}
         )
 
-    assert exc.value.extra["fields"] == {"credentials": ["Unauthorized"]}
+    # Under the token field, saying what to do (not Telegram's bare "Unauthorized").
+    (reason,) = exc.value.extra["fields"]["credentials"]["bot_token"]
+    assert reason.startswith("Telegram did not accept this token.")
+    assert "@BotFather" in reason
     assert exc.value.extra["provider_code"] == "unauthorized"
 
 

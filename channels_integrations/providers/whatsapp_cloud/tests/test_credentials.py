@@ -101,6 +101,7 @@ def test_a_bad_token_is_a_permanent_error_saying_so(respx_mock):
         WhatsAppCloudProvider().check_credentials(VALID)
     assert (caught.value.permanent, caught.value.code) == (True, "meta_auth_failed")
     assert "access token" in caught.value.detail
+    assert caught.value.field == "access_token"  # the connection form shows it under the token
 
 
 def test_an_unknown_number_is_a_permanent_error_naming_it(respx_mock):
@@ -124,6 +125,7 @@ def test_an_unknown_number_is_a_permanent_error_naming_it(respx_mock):
         WhatsAppCloudProvider().check_credentials(VALID)
     assert caught.value.permanent is True
     assert "106540352242922" in caught.value.detail
+    assert caught.value.field == "phone_number_id"
 
 
 NOW = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)

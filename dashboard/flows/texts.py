@@ -1,0 +1,68 @@
+"""The editor script's words, translated on the server (the script has none of its own)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def builder_text() -> dict[str, str]:
+    return {
+        "step": _("Step"),
+        "start": _("start"),
+        "name": _("Name of the step"),
+        "make_start": _("Start the flow here"),
+        "is_start": _("The flow starts here."),
+        "messages": _("What the bot sends"),
+        "text": _("Message"),
+        "text_help": _("Variables: {{name}}, {{contact.first_name}}, {{protocol}}, {{greeting}}."),
+        "media": _("File"),
+        "media_none": _("Choose a file"),
+        "upload": _("Upload a file"),
+        "uploaded": _("File uploaded."),
+        "caption": _("Caption"),
+        "delay": _("Pause before, in seconds"),
+        "add_text": _("Add message"),
+        "add_media": _("Add file"),
+        "remove": _("Remove"),
+        "options": _("Answers the customer can give"),
+        "label": _("Option shown"),
+        "answers": _("Accepted answers, separated by commas"),
+        "any": _("Any answer"),
+        "action": _("Then"),
+        "action_node": _("go to step"),
+        "action_queue": _("transfer to queue"),
+        "action_agent": _("assign to agent"),
+        "action_close": _("close the ticket"),
+        "action_waiting": _("leave it waiting for an agent"),
+        "target": _("Which one"),
+        "choose": _("Choose…"),
+        "add_option": _("Add answer"),
+        "delete_node": _("Delete step"),
+        "delete_node_confirm": _(
+            "Delete this step? Answers that lead to it will need a new target."
+        ),
+        "select_hint": _("Select a step on the canvas or in the list to edit it."),
+        "connect": _("Drag to a step to connect"),
+        "edit": _("Edit"),
+        "handoff_message": _("Hand-over message"),
+        "not_understood_message": _("Message for an answer not understood"),
+        "step_return": _("After an answer not understood"),
+        "step_return_current": _("repeat the step"),
+        "step_return_start": _("go back to the start"),
+        "retry_count": _("Attempts before giving up (empty: no limit)"),
+        "retry_action": _("Then, after the last attempt"),
+        "inactivity_minutes": _("Minutes of silence before moving the ticket (empty: never)"),
+        "inactivity_message": _("Message sent on inactivity"),
+        "inactivity_action": _("Then, after the silence"),
+        "close_keywords": _("Words that close the ticket, separated by commas"),
+        "saving": _("Saving…"),
+        "saved": _("Saved."),
+        "invalid": _("Not saved: fix the problems shown on the steps."),
+        "error": _("Something went wrong. Please try again."),
+        "bot": _("Bot"),
+        "customer": _("Customer"),
+        "answers_at": _("Answering step"),
+        "handoff": _("Leaves the bot"),
+        "try_ended": _("The bot is done with this conversation. Start over to try again."),
+        "unsaved": _("Unsaved changes."),
+    }
