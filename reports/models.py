@@ -78,6 +78,15 @@ class Attendance(models.Model):
     bot_seconds = _seconds(EpochSeconds("bot_handover_at", "opened_at"))
     handling_seconds = _seconds(EpochSeconds("closed_at", "first_accepted_at"))
     resolution_seconds = _seconds(EpochSeconds("closed_at", "opened_at"))
+    # Their business-hours variants: the same spans, counting only the seconds during which
+    # the attendance's queue was open (its schedule, else the tenant's; equal to the calendar
+    # figure when neither is enabled). Computed in Python by attendances_refresh from the
+    # schedule (reports.selectors.business_time.open_seconds); null where the figure is.
+    first_response_business_seconds = models.FloatField(null=True, blank=True)
+    wait_business_seconds = models.FloatField(null=True, blank=True)
+    bot_business_seconds = models.FloatField(null=True, blank=True)
+    handling_business_seconds = models.FloatField(null=True, blank=True)
+    resolution_business_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["opened_at", "ticket_id"]

@@ -7,6 +7,12 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 
 from reports.models import Attendance
+from reports.selectors.business_time import (
+    BUSINESS_COLUMNS,
+    BUSINESS_SPANS,
+    QueueSchedules,
+    business_seconds,
+)
 from reports.selectors.rollup import ATTENDANCE_COLUMNS, attendance_rows_raw, attendance_values_raw
 from tickets.models import Message
 
@@ -39,7 +45,57 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        written = cursor.rowcount
+    attendances_business_refresh(ticket_ids=ticket_ids)
+    return written
+
+
+# The calendar column each business-hours column equals when no schedule applies.
+_CALENDAR_OF = {column: column.replace("_business", "") for column in BUSINESS_COLUMNS}
+
+
+def attendances_business_refresh(
+    *, ticket_ids: Sequence[int] | None = None, queue_id: int | None = None
+) -> int:
+    """Recompute the business-hours columns of the attendances of ``ticket_ids`` (or of the
+    queue ``queue_id``; all when both are None) from their rollup timestamps and the schedules
+    now; returns how many rows changed.
+
+    Without any enabled schedule, one UPDATE copies the calendar figures. Otherwise each row's
+    spans are measured in Python (``business_seconds``) under its queue's schedule and only the
+    rows whose values differ are written. Runs after each schedule change
+    (``attendances_business_refresh_task``) as well as with every refresh of a row.
+    """
+    table = Attendance._meta.db_table
+    schedules = QueueSchedules()
+    rows = Attendance.objects.all()
+    if ticket_ids is not None:
+        rows = rows.filter(ticket_id__in=list(ticket_ids))
+    if queue_id is not None:
+        rows = rows.filter(queue_id=queue_id)
+    if not schedules.any_enabled:
+        mine = ", ".join(f'"{column}"' for column in BUSINESS_COLUMNS)
+        theirs = ", ".join(f'"{_CALENDAR_OF[column]}"' for column in BUSINESS_COLUMNS)
+        assignments = ", ".join(f'"{b}" = "{c}"' for b, c in _CALENDAR_OF.items())
+        scope_sql, params = rows.order_by().values("ticket_id").query.sql_with_params()
+        # Identifiers are the model's own; values are bound parameters of the compiled scope.
+        sql = (
+            f'UPDATE "{table}" SET {assignments} WHERE "ticket_id" IN ({scope_sql}) '  # noqa: S608
+            f"AND ({mine}) IS DISTINCT FROM ({theirs})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    timestamps = {name for span in BUSINESS_SPANS.values() for name in span}
+    changed = []
+    for values in rows.order_by().values(
+        "ticket_id", "queue_id", "is_outbound", *timestamps, *BUSINESS_COLUMNS
+    ):
+        fresh = business_seconds(values, schedules(values["queue_id"]))
+        if any(fresh[column] != values[column] for column in BUSINESS_COLUMNS):
+            changed.append(Attendance(ticket_id=values["ticket_id"], **fresh))
+    Attendance.objects.bulk_update(changed, BUSINESS_COLUMNS, batch_size=500)
+    return len(changed)
 
 
 def attendance_refresh_for_message(*, message_id: int) -> int:

@@ -19,3 +19,12 @@ def attendance_refresh_for_message_task(message_id: int) -> int:
     from reports.services import attendance_refresh_for_message
 
     return attendance_refresh_for_message(message_id=message_id)
+
+
+@shared_task(name="reports.tasks.attendances_business_refresh_task")
+def attendances_business_refresh_task(queue_id: int | None = None) -> int:
+    """Recompute the business-hours figures after a schedule changed: the attendances of
+    ``queue_id`` for a queue's own schedule, every attendance for the tenant's (None)."""
+    from reports.services import attendances_business_refresh
+
+    return attendances_business_refresh(queue_id=queue_id)

@@ -7,6 +7,7 @@ enqueue tasks; they read what they need from the committed state.
 from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
+from automation.domain_events import BusinessHoursChanged
 from channels_integrations.domain_events import ConnectionStatusChanged
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
@@ -94,6 +95,13 @@ def attendance_on_message_created(event: MessageCreated) -> None:
     attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
 
 
+def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
+    """A schedule changed: the business-hours figures of the attendances it applies to."""
+    from reports.tasks import attendances_business_refresh_task
+
+    attendances_business_refresh_task.apply_async(args=(event.queue_id,))
+
+
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
@@ -147,4 +155,6 @@ SUBSCRIBERS: SubscriberTable = {
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours_on_message_received],
     AgentAccessChanged: [realtime.on_agent_access_changed],
+    # Reports: business-hours figures follow the schedules.
+    BusinessHoursChanged: [attendance_on_business_hours_changed],
 }

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from automation.domain_events import BusinessHoursChanged
 from automation.models import (
     BusinessHours,
     BusinessHoursHoliday,
@@ -22,6 +23,7 @@ from automation.models import (
 )
 from automation.selectors.business_hours import MIDNIGHT, schedule_for_queue
 from automation.selectors.flows import flow_holds_ticket
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tickets.message_variables import SYSTEM_TEXT, variables_check
 from tickets.models import Message, Queue, Ticket
@@ -132,6 +134,7 @@ def business_hours_set(
     BusinessHoursHoliday.objects.bulk_create(
         BusinessHoursHoliday(schedule=row, date=h.date, name=h.name.strip()[:80]) for h in holidays
     )
+    publish(BusinessHoursChanged(queue_id=row.queue_id))
     return row
 
 
@@ -141,6 +144,8 @@ def business_hours_delete(*, by: User, queue: Queue) -> bool:
     if not by.is_admin:
         raise AdminRequired()
     deleted, _rows = BusinessHours.objects.filter(queue=queue).delete()
+    if deleted:
+        publish(BusinessHoursChanged(queue_id=queue.pk))
     return bool(deleted)
 
 

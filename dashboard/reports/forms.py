@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.exceptions import ApplicationError
 from reports.selectors import FilterChoices, Period, Preset, ReportFilters, period_resolve
@@ -33,8 +34,24 @@ class ReportForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     connection = forms.TypedChoiceField(label=_("Connection"), coerce=int, required=False)
     tag = forms.TypedChoiceField(label=_("Tag"), coerce=int, required=False)
+    time = forms.ChoiceField(
+        label=_("Time counted"),
+        choices=[
+            ("calendar", _("Calendar time")),
+            ("business", pgettext_lazy("time counted", "Business hours")),
+        ],
+        required=False,
+    )
 
-    def __init__(self, data: Any, *, choices: FilterChoices, zone: ZoneInfo, today: date) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        choices: FilterChoices,
+        zone: ZoneInfo,
+        today: date,
+        business_hours: bool = False,
+    ) -> None:
         super().__init__(data)
         self.zone, self.today = zone, today
         fields = self.fields
@@ -48,11 +65,15 @@ class ReportForm(forms.Form):
             fields["agent"].choices = _optional(choices.agents, _("All agents"))  # type: ignore[attr-defined]
         else:  # an agent's report is theirs alone
             del fields["agent"]
+        if not business_hours:  # no enabled schedule: there is only calendar time
+            del fields["time"]
         self.resolved: Period | None = None
         self.filters = ReportFilters()
+        self.business = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self.business = data.get("time") == "business"
         if "period" not in data:
             return data
         try:

@@ -35,6 +35,7 @@ from reports.selectors import (
     report_filter_choices,
     report_table,
 )
+from reports.selectors.business_time import business_hours_enabled
 from reports.selectors.contacts import AREA_CODES, contacts_per_state, contacts_report
 from tenants.tenancy import current_tenant
 
@@ -57,6 +58,7 @@ def _form(request: AuthenticatedHttpRequest) -> ReportForm:
         choices=report_filter_choices(user=request.user),
         zone=zone,
         today=timezone.now().astimezone(zone).date(),
+        business_hours=business_hours_enabled(),
     )
 
 
@@ -138,7 +140,9 @@ def report_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid() or form.resolved is None:
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    report = report_build(user=request.user, filters=form.filters, period=form.resolved)
+    report = report_build(
+        user=request.user, filters=form.filters, period=form.resolved, business=form.business
+    )
     query = request.GET.urlencode() if "period" in request.GET else "period=7d"
     context = {
         "form": form,
@@ -175,7 +179,9 @@ def report_export(
     form = _form(request)
     if not form.is_valid() or form.resolved is None:
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    report = report_build(user=request.user, filters=form.filters, period=form.resolved)
+    report = report_build(
+        user=request.user, filters=form.filters, period=form.resolved, business=form.business
+    )
     header, rows = report_table(report, table)
     period = report.period
     response: HttpResponse | StreamingHttpResponse
@@ -184,7 +190,8 @@ def report_export(
         response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     else:
         response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
-    filename = f"{table}-{period.first.isoformat()}-{period.last.isoformat()}.{extension}"
+    clock = "-business-hours" if report.business else ""
+    filename = f"{table}{clock}-{period.first.isoformat()}-{period.last.isoformat()}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

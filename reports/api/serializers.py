@@ -8,6 +8,8 @@ from rest_framework import serializers
 
 from reports.selectors import COUNTS, DURATIONS, MAX_DAYS, Preset
 
+TIME_CHOICES = [("calendar", "Calendar time"), ("business", "Business hours")]
+
 
 class ReportQueryInputSerializer(serializers.Serializer):
     """The period (a preset ending today in the tenant's time zone, or ``custom`` with both
@@ -26,6 +28,20 @@ class ReportQueryInputSerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, min_value=1)
     tag = serializers.IntegerField(
         required=False, min_value=1, help_text="Attendances of contacts that have this tag."
+    )
+    time = serializers.ChoiceField(
+        choices=TIME_CHOICES,
+        default="calendar",
+        help_text="How the time figures count: `calendar` (every second between the two "
+        "moments) or `business` (only the seconds during which the attendance's queue was open: "
+        "its own schedule, else the tenant's; equal to calendar time where no schedule is "
+        "enabled). The attendances each figure is measured over are the same.",
+    )
+
+
+def _time() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=TIME_CHOICES, help_text="How the time figures count (the `time` parameter)."
     )
 
 
@@ -71,6 +87,7 @@ class CardsOutputSerializer(serializers.Serializer):
 
 class SummaryOutputSerializer(serializers.Serializer):
     period = PeriodOutputSerializer()
+    time = _time()
     current = CardsOutputSerializer()
     previous = CardsOutputSerializer(help_text="The same figures for the period just before.")
 
@@ -133,11 +150,13 @@ class AgentRowOutputSerializer(serializers.Serializer):
 
 class QueueTableOutputSerializer(serializers.Serializer):
     period = PeriodOutputSerializer()
+    time = _time()
     results = QueueRowOutputSerializer(many=True)
 
 
 class AgentTableOutputSerializer(serializers.Serializer):
     period = PeriodOutputSerializer()
+    time = _time()
     results = AgentRowOutputSerializer(many=True)
 
 

@@ -40,7 +40,8 @@ from reports.selectors import (
 from tenants.tenancy import current_tenant
 
 
-def _query(request: AuthenticatedRequest) -> tuple[Period, ReportFilters]:
+def _query(request: AuthenticatedRequest) -> tuple[Period, ReportFilters, bool]:
+    """The period, the filters and whether the time figures are in business hours."""
     data = ReportQueryInputSerializer(data=request.query_params)
     data.is_valid(raise_exception=True)
     values = data.validated_data
@@ -56,13 +57,18 @@ def _query(request: AuthenticatedRequest) -> tuple[Period, ReportFilters]:
     def one(name: str) -> tuple[Any, ...]:
         return (values[name],) if name in values else ()
 
-    return period, ReportFilters(
+    filters = ReportFilters(
         queue_ids=one("queue"),
         agent_ids=one("agent"),
         providers=one("channel"),
         connection_ids=one("connection"),
         tag_ids=one("tag"),
     )
+    return period, filters, values["time"] == "business"
+
+
+def _clock(business: bool) -> str:
+    return "business" if business else "calendar"
 
 
 _PARAMETERS = [ReportQueryInputSerializer]
@@ -77,13 +83,16 @@ class ReportSummaryApi(APIView):
         responses={200: SummaryOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        period, filters = _query(request)
+        period, filters, business = _query(request)
         user = request.user
         rows = attendances_for(user=user, filters=filters)
         narrowed = not user.is_admin or filters.narrows
-        current, previous = report_cards(rows=rows, period=period, narrowed=narrowed)
+        current, previous = report_cards(
+            rows=rows, period=period, narrowed=narrowed, business=business
+        )
         body = {
             "period": period_data(period),
+            "time": _clock(business),
             "current": {**asdict(current), "reopen_rate": current.reopen_rate},
             "previous": {**asdict(previous), "reopen_rate": previous.reopen_rate},
         }
@@ -99,7 +108,7 @@ class ReportSeriesApi(APIView):
         responses={200: SeriesOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        period, filters = _query(request)
+        period, filters, _business = _query(request)
         rows = attendances_for(user=request.user, filters=filters)
         hours = report_local_hours(rows=rows, period=period)
         daily = report_daily(hours=hours, period=period)
@@ -121,11 +130,15 @@ class ReportQueuesApi(APIView):
         responses={200: QueueTableOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        period, filters = _query(request)
+        period, filters, business = _query(request)
         user = request.user
         rows = attendances_for(user=user, filters=filters)
-        lines = report_queues(rows=rows, period=period, now=backlog_now(rows))
-        body = {"period": period_data(period), "results": [asdict(line) for line in lines]}
+        lines = report_queues(rows=rows, period=period, now=backlog_now(rows), business=business)
+        body = {
+            "period": period_data(period),
+            "time": _clock(business),
+            "results": [asdict(line) for line in lines],
+        }
         return Response(QueueTableOutputSerializer(body).data)
 
 
@@ -138,7 +151,7 @@ class ReportAgentsApi(APIView):
         responses={200: AgentTableOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        period, filters = _query(request)
+        period, filters, business = _query(request)
         user = request.user
         rows = attendances_for(user=user, filters=filters)
         lines = report_agents(
@@ -146,6 +159,11 @@ class ReportAgentsApi(APIView):
             period=period,
             taken=taken_events_for(user=user, filters=filters),
             now=backlog_now(rows),
+            business=business,
         )
-        body = {"period": period_data(period), "results": [asdict(line) for line in lines]}
+        body = {
+            "period": period_data(period),
+            "time": _clock(business),
+            "results": [asdict(line) for line in lines],
+        }
         return Response(AgentTableOutputSerializer(body).data)

@@ -8,6 +8,10 @@ the mean, the median and the 90th percentile come from PostgreSQL (``avg``,
 ``percentile_cont(0.5)``, ``percentile_cont(0.9)``), over the attendances the figure names. An
 empty period gives zeros, never nulls.
 
+Each time figure has a business-hours variant (``business=True``): the same spans counting only
+the seconds during which the attendance's queue was open (``reports.selectors.business_time``),
+read from its own rollup column; the attendances it is measured over are the same.
+
 The number of queries does not depend on the period: each figure is one aggregate query.
 """
 
@@ -19,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
@@ -42,7 +47,7 @@ from contacts.models import Contact
 from reports.models import Attendance
 from reports.selectors.periods import Period, ReportFilters
 from reports.selectors.rollup import TAKEN_BY_AGENT
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Queue, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to
 
 
@@ -109,6 +114,28 @@ def _touching(rows: QuerySet[Attendance], *periods: Period) -> QuerySet[Attendan
     return rows.filter(condition)
 
 
+def _named_by_queue(groups: QuerySet[Any, Any]) -> list[dict[str, Any]]:
+    """The rows of an aggregate grouped by ``queue_id`` (among other keys), each with its
+    queue's name as ``queue__name``, in one query.
+
+    The aggregate runs first over the rollup alone and the few groups it gives are then joined
+    to the queues: joining every attendance to its queue before grouping would stop PostgreSQL
+    from aggregating in index order (the backlog reads ``attendance_backlog_idx`` alone) and
+    would carry the name through the sort.
+    """
+    inner, params = groups.query.sql_with_params()
+    queue_table = Queue._meta.db_table
+    # Identifiers are the models' own; every value is a bound parameter of the compiled query.
+    sql = (
+        f'SELECT grouped.*, queue."name" FROM ({inner}) AS grouped '  # noqa: S608
+        f'LEFT JOIN "{queue_table}" AS queue ON queue."id" = grouped."queue_id"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description][:-1] + ["queue__name"]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 # ----------------------------------------------------------------------------- durations
 
 
@@ -121,6 +148,11 @@ class TimeFigure:
     column: str
     basis: str  # "opened" | "closed"
     definition: str
+
+    @property
+    def business_column(self) -> str:
+        """The column of its business-hours variant."""
+        return self.column.replace("_seconds", "_business_seconds")
 
     def over(self, period: Period) -> Q:
         return _opened_in(period) if self.basis == "opened" else _closed_in(period)
@@ -172,9 +204,13 @@ COUNTS: dict[str, str] = {
 }
 
 
-def _duration_aggregates(name: str, condition: Q | None = None) -> dict[str, Aggregate]:
-    """Count, mean and [median, p90] of a time figure (of the rows matching ``condition``)."""
-    column = DURATIONS[name].column
+def _duration_aggregates(
+    name: str, condition: Q | None = None, *, business: bool = False
+) -> dict[str, Aggregate]:
+    """Count, mean and [median, p90] of a time figure (of the rows matching ``condition``), in
+    calendar time or, ``business``, in business hours."""
+    figure = DURATIONS[name]
+    column = figure.business_column if business else figure.column
     return {
         f"{name}_count": Count(column, filter=condition),
         f"{name}_mean": Avg(column, filter=condition),
@@ -216,7 +252,7 @@ class Cards:
 
 
 def report_cards(
-    *, rows: QuerySet[Attendance], period: Period, narrowed: bool
+    *, rows: QuerySet[Attendance], period: Period, narrowed: bool, business: bool = False
 ) -> tuple[Cards, Cards]:
     """The cards of ``period`` and of the period just before it, in three queries: the
     figures counted by opening, those counted by close (``TimeFigure.basis``), new contacts.
@@ -240,7 +276,8 @@ def report_cards(
     }
     closed: dict[str, Aggregate] = {}
     for name, figure in DURATIONS.items():
-        (opened if figure.basis == "opened" else closed).update(_duration_aggregates(name))
+        aggregates = _duration_aggregates(name, business=business)
+        (opened if figure.basis == "opened" else closed).update(aggregates)
     by_opening: dict[bool, dict[str, Any]] = {
         values["current"]: dict(values)
         for values in rows.filter(opened_at__gte=previous.start, opened_at__lt=period.end)
@@ -377,7 +414,9 @@ class QueueRow:
     open_now: int
 
 
-def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -> list[QueueRow]:
+def report_queues(
+    *, rows: QuerySet[Attendance], period: Period, now: Backlog, business: bool = False
+) -> list[QueueRow]:
     """Per queue (the queue now, i.e. at close for closed attendances): attendances opened in
     the period and their share, attendances closed in the period, wait (TME) and handling (TMA)
     as in ``DURATIONS``; and the backlog ``now``. One query."""
@@ -386,13 +425,14 @@ def report_queues(*, rows: QuerySet[Attendance], period: Period, now: Backlog) -
         "closed": Count("pk", filter=_closed_in(period)),
     }
     for name in ("wait", "handling"):
-        aggregates.update(_duration_aggregates(name, DURATIONS[name].over(period)))
+        aggregates.update(
+            _duration_aggregates(name, DURATIONS[name].over(period), business=business)
+        )
     grouped: dict[int | None, dict[str, Any]] = {
-        values["queue_id"]: dict(values)
-        for values in _touching(rows, period)
-        .order_by()
-        .values("queue_id", "queue__name")
-        .annotate(**aggregates)
+        values["queue_id"]: values
+        for values in _named_by_queue(
+            _touching(rows, period).order_by().values("queue_id").annotate(**aggregates)
+        )
     }
     by_queue = now.by_queue()
     total = sum(values["attendances"] for values in grouped.values())
@@ -436,6 +476,7 @@ def report_agents(
     period: Period,
     taken: QuerySet[TicketEvent],
     now: Backlog,
+    business: bool = False,
 ) -> list[AgentRow]:
     """Per agent: attendances taken in the period (acceptances, transfers received, reopens and
     outbound starts: the timeline entries of ``TAKEN_BY_AGENT`` dated in the period, so a ticket
@@ -447,7 +488,7 @@ def report_agents(
         for values in rows.filter(_closed_in(period))
         .order_by()
         .values("agent_id")
-        .annotate(closed=Count("pk"), **_duration_aggregates("handling"))
+        .annotate(closed=Count("pk"), **_duration_aggregates("handling", business=business))
     }
     taken_counts: dict[int | None, int] = dict(
         taken.filter(created_at__gte=period.start, created_at__lt=period.end)
@@ -507,16 +548,15 @@ def backlog_now(rows: QuerySet[Attendance]) -> Backlog:
     filters as every other figure), per queue and agent, in one query. Read from the rollup, so
     a change shows once its refresh task has run (seconds)."""
     return Backlog(
-        cells=[
-            dict(cell)
-            for cell in rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
+        cells=_named_by_queue(
+            rows.filter(status__in=[Ticket.Status.PENDING, Ticket.Status.OPEN])
             .order_by()
-            .values("queue_id", "queue__name", assignee_id=F("agent_id"))
+            .values("queue_id", assignee_id=F("agent_id"))
             .annotate(
                 pending=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
                 open=Count("pk", filter=Q(status=Ticket.Status.OPEN)),
             )
-        ]
+        )
     )
 
 
@@ -584,14 +624,18 @@ class Report:
     queues: list[QueueRow]
     agents: list[AgentRow]
     generated_at: datetime | None = None
+    business: bool = False
 
 
-def report_build(*, user: User, filters: ReportFilters, period: Period) -> Report:
-    """The whole dashboard of ``period`` for ``user``: ten queries whatever the range."""
+def report_build(
+    *, user: User, filters: ReportFilters, period: Period, business: bool = False
+) -> Report:
+    """The whole dashboard of ``period`` for ``user``: ten queries whatever the range; its time
+    figures in business hours when ``business``."""
     rows = attendances_for(user=user, filters=filters)
     now = backlog_now(rows)
     narrowed = not user.is_admin or filters.narrows
-    cards, previous = report_cards(rows=rows, period=period, narrowed=narrowed)
+    cards, previous = report_cards(rows=rows, period=period, narrowed=narrowed, business=business)
     hours = report_local_hours(rows=rows, period=period)
     return Report(
         period=period,
@@ -600,11 +644,13 @@ def report_build(*, user: User, filters: ReportFilters, period: Period) -> Repor
         daily=report_daily(hours=hours, period=period),
         week_hours=report_week_hours(hours=hours, period=period),
         channels=report_channels(rows=rows, period=period),
-        queues=report_queues(rows=rows, period=period, now=now),
+        queues=report_queues(rows=rows, period=period, now=now, business=business),
         agents=report_agents(
             rows=rows,
             period=period,
             taken=taken_events_for(user=user, filters=filters),
             now=now,
+            business=business,
         ),
+        business=business,
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.tests.factories import AdminFactory
+from automation.tests.factories import WEEKDAYS, business_hours_create
 from conftest import sign_in_api
 from reports.selectors import DURATIONS
+from reports.services import attendances_refresh
 from tenants.tenancy import tenant_scope
 
 PERIOD = {"period": "custom", "start": "2026-03-10", "end": "2026-03-11"}
@@ -33,6 +35,37 @@ def test_the_summary(admin_api, stories):
     assert current["handling"] == {"count": 4, "mean": 3450.0, "median": 3300.0, "p90": 4860.0}
     assert current["bot"] == {"count": 1, "mean": 300.0, "median": 300.0, "p90": 300.0}
     assert body["previous"]["attendances"] == 2
+
+
+def test_the_time_figures_in_business_hours(admin_api, api_beta, beta, team, stories):
+    # Monday to Friday 08:00-12:00 and 13:00-18:00; figures worked out in
+    # test_business_figures.py.
+    business_hours_create(intervals=WEEKDAYS)
+    attendances_refresh()
+    query = {**PERIOD, "time": "business"}
+    body = admin_api.get("/api/v1/reports/summary/", query).json()
+    assert body["time"] == "business"
+    assert body["current"]["handling"] == {
+        "count": 4,
+        "mean": 2250.0,
+        "median": 1800.0,
+        "p90": 4860.0,
+    }
+    assert body["current"]["wait"]["mean"] == 900.0
+    queues = admin_api.get("/api/v1/reports/queues/", query).json()
+    q1 = next(line for line in queues["results"] if line["queue_id"] == team["q1"].pk)
+    assert (queues["time"], q1["handling"]["mean"]) == ("business", 2250.0)
+    agents = admin_api.get("/api/v1/reports/agents/", query).json()
+    ana = next(line for line in agents["results"] if line["agent_id"] == team["a"].pk)
+    assert ana["handling"]["mean"] == 1800.0
+    # Calendar time stays the default.
+    body = admin_api.get("/api/v1/reports/summary/", PERIOD).json()
+    assert (body["time"], body["current"]["handling"]["mean"]) == ("calendar", 3450.0)
+    # Another tenant: nothing of alpha's.
+    with tenant_scope(beta.tenant):
+        admin = AdminFactory()
+    theirs = sign_in_api(api_beta, admin.email).get("/api/v1/reports/summary/", query).json()
+    assert theirs["current"]["handling"]["count"] == 0
 
 
 def test_the_series(admin_api, stories):
@@ -81,6 +114,7 @@ def test_an_agent_gets_their_own_figures(api_alpha, team, stories):
         ({"period": "decade"}, "validation_error"),
         ({"period": "7d", "queue": "x"}, "validation_error"),
         ({"period": "custom", "start": "2026-02-30", "end": "2026-03-01"}, "validation_error"),
+        ({"period": "7d", "time": "sideways"}, "validation_error"),
     ],
 )
 def test_bad_queries_are_400_with_a_code(admin_api, query, code):
@@ -110,7 +144,7 @@ def test_each_endpoint_is_a_fixed_number_of_queries(
     admin_api, stories, django_assert_num_queries, name, queries
 ):
     admin_api.get(f"/api/v1/reports/{name}/", PERIOD)  # warm: the caller's tenant settings
-    year = {"period": "custom", "start": "2025-03-01", "end": "2026-03-31"}
+    year = {"period": "custom", "start": "2025-03-01", "end": "2026-03-31", "time": "business"}
     for query in (PERIOD, year):
         # + 4: the host's tenant and the caller (JWT), each after its SET search_path
         with django_assert_num_queries(queries + 4):

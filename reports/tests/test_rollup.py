@@ -5,17 +5,25 @@ computation (``attendance_values_raw``), and ``reports_rebuild`` recomputes ever
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import time
 
 import pytest
 from celery.signals import after_task_publish
 from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
+from automation.services.business_hours import (
+    IntervalInput,
+    business_hours_delete,
+    business_hours_set,
+)
+from automation.tests.factories import business_hours_create
 from contacts.tests.factories import ContactFactory
 from reports import tasks
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
-from reports.services import attendances_refresh
+from reports.selectors.business_time import BUSINESS_COLUMNS, QueueSchedules, business_seconds
+from reports.services import attendances_business_refresh, attendances_refresh
 from tenants.services import tenant_settings_update
 from tickets.models import Ticket
 from tickets.services.messages import ReceivedMessage, message_receive, message_send
@@ -124,3 +132,66 @@ def test_the_rebuild_command_recomputes_every_row(in_alpha):
     assert rollup == raw
     # Nothing changed since: a second rebuild rewrites no row.
     assert attendances_refresh() == 0
+    # With no schedule, business time is calendar time.
+    row = Attendance.objects.get(ticket_id=tickets[0].pk)
+    assert (row.resolution_business_seconds, row.wait_business_seconds) == (None, None)
+    # Under a schedule (closed all week but Monday 08:00-09:00), the rebuild recomputes the
+    # business-hours columns to what the raw values give.
+    business_hours_create(intervals={0: [("08:00", "09:00")]})
+    for ticket in tickets:
+        ticket_accept(ticket=ticket, by=UserFactory(queues=[ticket.queue] if ticket.queue else []))
+    call_command("reports_rebuild", tenant="alpha", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    schedules = QueueSchedules()
+    for values in attendance_values_raw().order_by("pk"):
+        stored = Attendance.objects.filter(ticket_id=values["ticket_id"]).values().get()
+        expected = business_seconds(values, schedules(values["queue_id"]))
+        assert {column: stored[column] for column in BUSINESS_COLUMNS} == expected
+        assert expected["wait_business_seconds"] is not None
+    assert attendances_business_refresh() == 0
+
+
+def test_a_schedule_change_refreshes_the_business_hours_figures(
+    in_alpha, team, stories, published, django_capture_on_commit_callbacks
+):
+    """Saving or dropping a schedule publishes BusinessHoursChanged; its handler enqueues the
+    recomputation, which the worker runs in the tenant's schema."""
+    t4 = Attendance.objects.get(ticket_id=stories[4].pk)  # 08:00-10:00 on Tuesday 10 March
+    assert t4.resolution_business_seconds == t4.resolution_seconds == 7200  # no schedule yet
+
+    def run(change) -> None:
+        published.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        tasks_run = [(n, a, s) for n, a, s in published if n.startswith("reports.")]
+        assert [(n, s) for n, _a, s in tasks_run] == [
+            ("reports.tasks.attendances_business_refresh_task", "alpha")
+        ]
+        for _name, args, _schema in tasks_run:
+            tasks.attendances_business_refresh_task.apply(args=args).get()
+
+    # The tenant's schedule: Tuesdays 09:00-09:30 only.
+    run(
+        lambda: business_hours_set(
+            by=team["admin"],
+            is_enabled=True,
+            out_of_hours_message="Fechado",
+            intervals=[IntervalInput(weekday=1, opens_at=time(9), closes_at=time(9, 30))],
+        )
+    )
+    t4.refresh_from_db()
+    assert t4.resolution_business_seconds == 1800
+    # Q2 gets its own schedule (disabled: always open); then drops it (the tenant's again).
+    t5 = stories[5]  # Q2, outbound, first response 14:05 -> 14:06 on Wednesday
+    run(
+        lambda: business_hours_set(
+            by=team["admin"],
+            queue=team["q2"],
+            is_enabled=False,
+            out_of_hours_message="",
+            intervals=[],
+        )
+    )
+    assert Attendance.objects.get(ticket_id=t5.pk).first_response_business_seconds == 60
+    run(lambda: business_hours_delete(by=team["admin"], queue=team["q2"]))
+    assert Attendance.objects.get(ticket_id=t5.pk).first_response_business_seconds == 0
+    assert Attendance.objects.get(ticket_id=stories[4].pk).resolution_business_seconds == 1800
