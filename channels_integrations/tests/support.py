@@ -117,3 +117,30 @@ def whatsapp_and_telegram(tenant, *, phone: str, app_secret: str, tg_secret: str
             provider="telegram", connection_public_id=tg.public_id, keys=[tg.webhook_token]
         )
     return wa, tg
+
+
+# The WhatsApp phone number ids of the sample webhook fixtures (alpha's) and of beta's number.
+WHATSAPP_PHONE_ALPHA = "106540352242922"
+WHATSAPP_PHONE_BETA = "106540352249999"
+
+
+def whatsapp_numbers(alpha, beta) -> dict:
+    """One WhatsApp Cloud connection per tenant, each verified by its own app secret."""
+    return {
+        "alpha": meta_connection(
+            alpha.tenant,
+            "whatsapp_cloud",
+            route_key=WHATSAPP_PHONE_ALPHA,
+            secret="alpha-app-secret",
+            phone_number_id=WHATSAPP_PHONE_ALPHA,
+            access_token="x",
+        ),
+        "beta": meta_connection(
+            beta.tenant,
+            "whatsapp_cloud",
+            route_key=WHATSAPP_PHONE_BETA,
+            secret="beta-app-secret",
+            phone_number_id=WHATSAPP_PHONE_BETA,
+            access_token="y",
+        ),
+    }

@@ -19,7 +19,12 @@ from channels_integrations.providers.telegram.tests.support import (
     post_update,
     telegram_connection,
 )
-from channels_integrations.tests.support import meta_connection, post_meta, process_all
+from channels_integrations.tests.support import (
+    meta_connection,
+    post_meta,
+    process_all,
+    whatsapp_numbers,
+)
 from conftest import signed_in_client
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
@@ -32,22 +37,7 @@ PAGE = "682498302938465"
 @pytest.fixture
 def numbers(alpha, beta):
     return {
-        "alpha": meta_connection(
-            alpha.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_ALPHA,
-            secret="alpha-app-secret",
-            phone_number_id=PHONE_ALPHA,
-            access_token="x",
-        ),
-        "beta": meta_connection(
-            beta.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_BETA,
-            secret="beta-app-secret",
-            phone_number_id=PHONE_BETA,
-            access_token="y",
-        ),
+        **whatsapp_numbers(alpha, beta),
         "page": meta_connection(
             alpha.tenant,
             "messenger",

@@ -14,7 +14,11 @@ from django.core.management import call_command
 from accounts.tests.factories import AdminFactory, UserFactory
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.meta.tests.support import fixture_json
-from channels_integrations.tests.support import meta_connection, post_meta, process_all
+from channels_integrations.tests.support import (
+    post_meta,
+    process_all,
+    whatsapp_numbers,
+)
 from channels_integrations.tests.test_inbound_quarantine import (
     whatsapp_with_a_message_without_id,
 )
@@ -31,24 +35,7 @@ QUERIES = 6
 
 @pytest.fixture
 def numbers(alpha, beta):
-    return {
-        "alpha": meta_connection(
-            alpha.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_ALPHA,
-            secret="alpha-app-secret",
-            phone_number_id=PHONE_ALPHA,
-            access_token="x",
-        ),
-        "beta": meta_connection(
-            beta.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_BETA,
-            secret="beta-app-secret",
-            phone_number_id=PHONE_BETA,
-            access_token="y",
-        ),
-    }
+    return whatsapp_numbers(alpha, beta)
 
 
 def _text(message_id: str, text: str, phone: str = PHONE_ALPHA) -> bytes:

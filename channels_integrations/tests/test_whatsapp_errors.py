@@ -16,7 +16,11 @@ import pytest
 
 from accounts.tests.factories import AdminFactory
 from channels_integrations.providers.meta.tests.support import fixture_json
-from channels_integrations.tests.support import meta_connection, post_meta, process_all
+from channels_integrations.tests.support import (
+    post_meta,
+    process_all,
+    whatsapp_numbers,
+)
 from conftest import signed_in_client
 from connections.models import ChannelConnection
 from tenants.tenancy import tenant_scope
@@ -34,24 +38,7 @@ THROUGHPUT_PT = (
 
 @pytest.fixture
 def numbers(alpha, beta):
-    return {
-        "alpha": meta_connection(
-            alpha.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_ALPHA,
-            secret="alpha-app-secret",
-            phone_number_id=PHONE_ALPHA,
-            access_token="x",
-        ),
-        "beta": meta_connection(
-            beta.tenant,
-            "whatsapp_cloud",
-            route_key=PHONE_BETA,
-            secret="beta-app-secret",
-            phone_number_id=PHONE_BETA,
-            access_token="y",
-        ),
-    }
+    return whatsapp_numbers(alpha, beta)
 
 
 def _body(name: str, *, phone: str = PHONE_ALPHA, error: dict | None = None) -> bytes:
