@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import PHONE_SIZE, no_sideways_scroll, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -53,3 +53,13 @@ def test_an_agent_adds_a_quick_reply_of_her_own(live_app, open_page):
     expect(page.get_by_test_id("quick-reply-row").filter(has_text="/prazo")).to_contain_text(
         "Minha"
     )
+
+
+@pytest.mark.parametrize("path", ["/manage/api-keys/", "/manage/webhooks/", "/manage/inbound/"])
+def test_the_integration_pages_fit_a_phone(live_app, open_page, path):
+    """Their tables scroll inside their frame; the page itself never scrolls sideways."""
+    page = open_page("admin", viewport=PHONE_SIZE)
+    sign_in(page, live_app, "admin", next_path=path)
+    expect(page.locator("h1")).to_be_visible()
+    no_sideways_scroll(page)
+    shot(page, "phone-" + path.strip("/").replace("/", "-"))
