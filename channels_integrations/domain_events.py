@@ -12,3 +12,21 @@ class ConnectionStatusChanged(DomainEvent):
     """A connection became connected, failed, or was enabled/disabled."""
 
     connection_id: int
+
+
+@dataclass(frozen=True)
+class ConnectionQrCodeChanged(DomainEvent):
+    """A QR-code connection's gateway offered a new QR code (or pairing code) to scan; the code
+    itself is read from ``channels_integrations.services.sessions.connection_qr_current``."""
+
+    connection_id: int
+
+
+@dataclass(frozen=True)
+class ConnectionSessionChanged(DomainEvent):
+    """A QR-code connection's session changed state (``entry_id``: its history entry);
+    ``dropped`` when a session that was open closed (admins are alerted)."""
+
+    connection_id: int
+    entry_id: int
+    dropped: bool = False

@@ -11,8 +11,9 @@ instance's own token for everything else), as documented at https://doc.evolutio
 - ``GET /instance/connectionState/<name>`` → ``{instance: {instanceName, state}}``
 - ``POST /instance/restart/<name>``, ``DELETE /instance/logout/<name>``,
   ``DELETE /instance/delete/<name>``
-- ``POST /message/send{Text,Media,WhatsAppAudio,Location,Contact,Reaction}/<name>`` → the sent
-  message ``{key: {remoteJid, fromMe, id}, message, messageTimestamp, status}``
+- ``POST /message/send{Text,Media,WhatsAppAudio,Sticker,Location,Contact,Reaction}/<name>``
+  → the sent message ``{key: {remoteJid, fromMe, id}, message, messageTimestamp, status}``
+- ``GET /instance/fetchInstances`` (global key), ``POST /webhook/set/<name>``
 - ``POST /chat/markMessageAsRead/<name>``, ``POST /chat/getBase64FromMediaMessage/<name>``
   (``{mediaType, fileName, size, mimetype, base64}``), ``POST /settings/set/<name>``
 
@@ -40,6 +41,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +56,7 @@ SEND_METHODS = frozenset(
         "sendLocation",
         "sendContact",
         "sendReaction",
+        "sendSticker",
     }
 )
 # Events an instance posts (webhook.events at creation; all of them when none are given).
@@ -143,6 +146,12 @@ class EvolutionGateway:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # message id → file
     instances: dict[str, Instance] = field(default_factory=dict)
     down: bool = False  # answers 503 to every call (the gateway went away)
+    # How a webhook is posted: ``(url, body, headers) -> HTTP status``; None posts with httpx.
+    # Tests whose database lives in one transaction hand it to Django's test client.
+    deliver: Callable[[str, bytes, dict[str, str]], int] | None = None
+    # Webhooks kept (not posted) until ``release()``: a test posts them from its own thread.
+    hold: bool = False
+    held: list[tuple[Instance, str, bytes]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -162,19 +171,33 @@ class EvolutionGateway:
             "server_url": self.server_url,
             "apikey": instance.token,
         }
-        try:
-            response = httpx.post(
-                instance.webhook_url,
-                content=json.dumps(body).encode(),
-                headers={"Content-Type": "application/json", **instance.webhook_headers},
-                timeout=30,
-            )
-            status = response.status_code
-        except httpx.HTTPError:
-            status = 0
+        encoded = json.dumps(body).encode()
+        if self.hold:
+            with self._lock:
+                self.held.append((instance, event, encoded))
+            return 0
+        return self._send_webhook(instance, event, encoded)
+
+    def _send_webhook(self, instance: Instance, event: str, encoded: bytes) -> int:
+        headers = {"Content-Type": "application/json", **instance.webhook_headers}
+        if self.deliver is not None:
+            status = self.deliver(instance.webhook_url, encoded, headers)
+        else:
+            try:
+                status = httpx.post(
+                    instance.webhook_url, content=encoded, headers=headers, timeout=30
+                ).status_code
+            except httpx.HTTPError:
+                status = 0
         with self._lock:
             instance.deliveries.append((event, status))
         return status
+
+    def release(self) -> list[int]:
+        """Post the held webhooks, in order; their HTTP statuses."""
+        with self._lock:
+            held, self.held[:] = list(self.held), []
+        return [self._send_webhook(instance, event, body) for instance, event, body in held]
 
     def post_raw(self, name: str, event: str, data: Any) -> int:
         """Post any event body of ``name`` (tests of unusual payloads)."""
@@ -428,6 +451,13 @@ class EvolutionGateway:
             if apikey != self.api_key:
                 return 401, _unauthorized(), "create"
             return self._create(body)
+        if parts == ["instance", "fetchInstances"] and verb == "GET":
+            if apikey != self.api_key:
+                return 401, _unauthorized(), "fetchInstances"
+            listed = [
+                {"name": i.name, "connectionStatus": i.state} for i in self.instances.values()
+            ]
+            return 200, listed, "fetchInstances"
         if len(parts) != 3:
             return (
                 404,
@@ -478,6 +508,14 @@ class EvolutionGateway:
                 },
                 method,
             )
+        if group == "webhook" and method == "set":
+            webhook = body.get("webhook") or {}
+            instance.webhook_url = str(webhook.get("url") or "")
+            instance.webhook_headers = {
+                str(k): str(v) for k, v in (webhook.get("headers") or {}).items()
+            }
+            instance.events = tuple(webhook.get("events") or EVENTS)
+            return 201, {"webhook": {"instanceName": name, "webhook": webhook}}, method
         if group == "settings" and method == "set":
             instance.settings.update(body)
             return 201, {"settings": {"instanceName": name, "settings": instance.settings}}, method
@@ -636,6 +674,7 @@ class EvolutionGateway:
                         "degreesLongitude": body.get("longitude"),
                     }
                 },
+                "sendSticker": lambda: {"stickerMessage": {}},
                 "sendContact": lambda: {
                     "contactMessage": {
                         "displayName": ((body.get("contact") or [{}])[0]).get("fullName", "")

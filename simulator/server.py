@@ -42,7 +42,7 @@ from simulator.evolution import SEND_METHODS as EVOLUTION_SEND_METHODS
 from simulator.evolution import EvolutionGateway
 
 GRAPH_VERSION = "v26.0"
-_EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "_sim"}
+_EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "webhook", "_sim"}
 _SEND_METHODS = {
     "sendMessage",
     "sendPhoto",

@@ -41,12 +41,14 @@ from channels_integrations.providers.base import (
     InboundMalformed,
     InboundMedia,
     InboundMessage,
+    InboundSession,
     InboundStatus,
     ProviderError,
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from channels_integrations.services.connections import connection_error_report
+from channels_integrations.services.sessions import connection_session_update
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
@@ -131,6 +133,7 @@ _ITEM_KINDS: dict[type[Any], str] = {
     InboundStatus: InboundEvent.Kind.STATUS,
     InboundAccountError: InboundEvent.Kind.ERROR,
     InboundMalformed: InboundEvent.Kind.MALFORMED,
+    InboundSession: InboundEvent.Kind.SESSION,
 }
 
 
@@ -146,6 +149,8 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
         return InboundAccountError(**values)
     if kind == InboundEvent.Kind.MALFORMED:
         return InboundMalformed(**values)
+    if kind == InboundEvent.Kind.SESSION:
+        return InboundSession(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -436,6 +441,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
             _process_status(event, item, final=final)
         elif isinstance(item, InboundAccountError):
             _process_account_error(event, item)
+        elif isinstance(item, InboundSession):
+            _process_session(event, item)
         elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
@@ -491,6 +498,20 @@ def _process_account_error(event: InboundEvent, item: InboundAccountError) -> No
             connection=locked.connection,
             detail=_error_reason(locked.connection, item.error_code, item.error_detail),
         )
+        _mark_processed(locked)
+
+
+def _process_session(event: InboundEvent, item: InboundSession) -> None:
+    """A QR-code connection's session changed (or its gateway offers a new QR code). The QR
+    code is not kept with the event once shown (``channels_integrations.services.sessions``)."""
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        connection_session_update(connection=locked.connection, item=item)
+        if item.qr_image:
+            locked.item = {**locked.item, "qr_image": "", "pairing_code": ""}
+            locked.save(update_fields=["item", "updated_at"])
         _mark_processed(locked)
 
 

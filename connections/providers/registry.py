@@ -18,6 +18,7 @@ PROVIDERS: dict[str, str] = {
     "whatsapp_cloud": (
         "channels_integrations.providers.whatsapp_cloud.provider.WhatsAppCloudProvider"
     ),
+    "whatsapp_qr": "channels_integrations.providers.whatsapp_qr.provider.WhatsAppQrProvider",
     "messenger": "channels_integrations.providers.messenger.provider.MessengerProvider",
     "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
     "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
