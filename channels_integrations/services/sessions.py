@@ -2,10 +2,10 @@
 codes the gateway offers, the session's states, and the admins' session actions.
 
 QR codes are secrets of a moment (whoever scans one owns the number): they are kept only in
-the tenant's Redis for ``QR_SECONDS`` and pushed to the tenant's admins, never stored with the
-inbound event that brought them nor replayed by the socket stream. Session states are written
-to the connection's history (``ConnectionSessionEntry``), set its status (connected while the
-session is open; an error saying why once it closes), and reach the admins live.
+the tenant's Redis while they can be scanned and pushed to the tenant's admins, never stored
+with the inbound event that brought them nor replayed by the socket stream. Session states are
+written to the connection's history (``ConnectionSessionEntry``), set its status (connected
+while the session is open; an error saying why once it closes), and reach the admins live.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ from tenants.tenancy import redis_key
 logger = logging.getLogger(__name__)
 
 Status = ChannelConnection.Status
-# How long a QR code is offered: the gateway refreshes it before then (WhatsApp Web's own
-# codes last about 20 seconds after the first, which lasts about 60).
-QR_SECONDS = 60
+# How long a QR code can be scanned (the countdown shown): WhatsApp Web's first code of a
+# pairing lasts about 60 seconds and each following one about 20, when the gateway offers
+# the next.
+QR_FIRST_SECONDS = 60
+QR_SECONDS = 20
 # The session's history kept per connection (older entries are deleted).
 HISTORY_KEPT = 200
 _CLOSED_DETAILS: dict[str, str] = {
@@ -77,14 +79,15 @@ def connection_qr_current(*, connection_id: int) -> dict[str, Any] | None:
 
 
 def _qr_keep(connection: ChannelConnection, item: InboundSession) -> None:
-    expires = timezone.now().timestamp() + QR_SECONDS
+    seconds = QR_FIRST_SECONDS if item.qr_count <= 1 else QR_SECONDS
+    expires = timezone.now().timestamp() + seconds
     data = {
         "image": item.qr_image,
         "count": item.qr_count,
         "pairing_code": item.pairing_code,
         "expires_at": int(expires),
     }
-    redis_client().set(_qr_key(connection.pk), json.dumps(data), ex=QR_SECONDS)
+    redis_client().set(_qr_key(connection.pk), json.dumps(data), ex=seconds)
     publish(ConnectionQrCodeChanged(connection_id=connection.pk))
 
 

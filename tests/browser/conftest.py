@@ -35,6 +35,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
 from contacts.services.tags import tag_create
+from simulator import Simulator
 from tenants.models import Tenant
 from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
@@ -56,6 +57,9 @@ FAREWELL = "Obrigado pelo contato!"
 QUICK_REPLY_SHORTCUT = "ola"
 QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
 TAG = "Cliente VIP"
+# The simulated WhatsApp QR gateway: its global key, and how often it offers a new QR code.
+EVOLUTION_KEY = "browser-evolution-key"
+QR_INTERVAL_SECONDS = 3.0
 
 
 # ---------------------------------------------------------------------------- collection
@@ -273,12 +277,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class LiveApp:
-    """Where things are: the tenant's dashboard, the customer's site, the processes' logs."""
+    """Where things are: the tenant's dashboard, the customer's site, the processes' logs, and
+    the simulated WhatsApp QR gateway the app is pointed at."""
 
     url: str
     site_url: str
     widget_id: str
     logs: Path
+    gateway: Simulator
 
     def log_tails(self) -> str:
         return "\n".join(
@@ -301,6 +307,17 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
         widget_id = _seed(site_url)
     _SiteHandler.page = _site_page(app_url, widget_id)
     threading.Thread(target=site.serve_forever, daemon=True).start()
+    # The WhatsApp QR gateway (Evolution API), simulated; it posts its webhooks to daphne.
+    gateway = Simulator().start()
+    gateway.evolution.api_key = EVOLUTION_KEY
+    gateway.evolution.qr_interval = QR_INTERVAL_SECONDS
+    gateway_env = {
+        "EVOLUTION_API_URL": gateway.evolution_url,
+        "EVOLUTION_API_KEY": EVOLUTION_KEY,
+        "WEBHOOK_BASE_URL": f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+    }
+    saved_env = {name: os.environ.get(name) for name in gateway_env}
+    os.environ.update(gateway_env)  # inherited by daphne and the worker
     daphne_log = logs / "daphne.log"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     with daphne_log.open("wb") as out:
@@ -314,9 +331,17 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", host, daphne, daphne_log)
         with celery_worker_running(logs / "worker.log"):
-            yield LiveApp(url=app_url, site_url=site_url, widget_id=widget_id, logs=logs)
+            yield LiveApp(
+                url=app_url, site_url=site_url, widget_id=widget_id, logs=logs, gateway=gateway
+            )
     finally:
         _stop(daphne)
+        gateway.stop()
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         site.shutdown()
         site.server_close()
         with django_db_blocker.unblock():
