@@ -56,3 +56,11 @@ def outbound_deliveries_sweep_task() -> int:
     from channels_integrations.services.outbound import outbound_deliveries_sweep
 
     return outbound_deliveries_sweep()
+
+
+@shared_task(name="channels_integrations.tasks.connections_calls_apply_task")
+def connections_calls_apply_task() -> int:
+    """Tell the gateways of the tenant's QR-code connections its call settings."""
+    from channels_integrations.services.sessions import connections_calls_apply
+
+    return connections_calls_apply()

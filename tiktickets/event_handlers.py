@@ -17,6 +17,7 @@ from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
 from realtime import handlers as realtime
+from tenants.domain_events import TenantSettingsChanged
 from tickets.domain_events import (
     AgentAccessChanged,
     MessageCreated,
@@ -45,6 +46,15 @@ def webchat_visitor_on_message_created(event: MessageCreated) -> None:
     from channels_integrations.services.webchat import webchat_visitor_notify
 
     webchat_visitor_notify(message_id=event.message_id)
+
+
+def calls_on_tenant_settings_changed(event: TenantSettingsChanged) -> None:
+    """The WhatsApp QR gateways follow the tenant's call settings."""
+    from channels_integrations.services.sessions import CALL_SETTINGS
+    from channels_integrations.tasks import connections_calls_apply_task
+
+    if set(event.keys) & set(CALL_SETTINGS):
+        connections_calls_apply_task.delay()
 
 
 # --------------------------------------------------------------------------- automation
@@ -164,4 +174,6 @@ SUBSCRIBERS: SubscriberTable = {
     AgentAccessChanged: [realtime.on_agent_access_changed],
     # Reports: business-hours figures follow the schedules.
     BusinessHoursChanged: [attendance_on_business_hours_changed],
+    # WhatsApp QR: calls rejected (or not) by the gateways.
+    TenantSettingsChanged: [calls_on_tenant_settings_changed],
 }

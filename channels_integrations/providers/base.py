@@ -272,6 +272,13 @@ class ChannelProvider(ConnectionProvider):
         """Session providers: log the phone out (it must scan a new QR code to come back)."""
         raise NotImplementedError
 
+    def session_calls_set(
+        self, connection: ChannelConnection, *, reject: bool, message: str
+    ) -> None:
+        """Session providers: whether the phone's calls are rejected, and the message the
+        caller then gets (the tenant's ``reject_calls`` and ``call_reject_message``)."""
+        raise NotImplementedError
+
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Ask the provider whether the credentials work (e.g. Telegram getMe); returns facts to
         keep (bot username, phone display name); raises ``ProviderError`` when they do not."""

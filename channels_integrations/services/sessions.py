@@ -42,6 +42,7 @@ from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from core.redis import redis_client
 from tenants.tenancy import redis_key
+from tenants.tenant_settings import tenant_setting
 
 logger = logging.getLogger(__name__)
 
@@ -217,8 +218,10 @@ def connection_session_action(
 
 
 def connection_session_refresh(*, connection: ChannelConnection) -> ChannelConnection:
-    """After the gateway's webhook was registered: the session's state as the gateway says
-    (a new instance is connecting; a paired one may be open already)."""
+    """After the gateway's webhook was registered: the tenant's call settings, and the
+    session's state as the gateway says (a new instance is connecting; a paired one may be
+    open already)."""
+    connection_calls_apply(connection=connection)
     adapter = provider_for(connection.provider)
     try:
         state = adapter.session_state(connection)
@@ -237,3 +240,34 @@ def connection_session_refresh(*, connection: ChannelConnection) -> ChannelConne
             profile_name=str(connection.details.get("profile_name") or ""),
         ),
     )
+
+
+# --------------------------------------------------------------------------- calls
+
+CALL_SETTINGS = ("reject_calls", "call_reject_message")
+
+
+def connection_calls_apply(*, connection: ChannelConnection) -> bool:
+    """Give the connection's gateway the tenant's call settings (``reject_calls``,
+    ``call_reject_message``); False when the gateway cannot be told now (logged: the next
+    change or reconnection tells it again)."""
+    adapter = provider_for(connection.provider) if connection.provider in PROVIDERS else None
+    if adapter is None or not adapter.pairs_by_session or not connection.is_active:
+        return False
+    try:
+        adapter.session_calls_set(
+            connection,
+            reject=bool(tenant_setting("reject_calls")),
+            message=str(tenant_setting("call_reject_message") or ""),
+        )
+    except ProviderError as exc:
+        logger.warning("Call settings of %s not applied: %s", connection.public_id, exc.detail)
+        return False
+    return True
+
+
+def connections_calls_apply() -> int:
+    """The call settings to every active QR-code connection of the tenant; how many took them."""
+    keys = [key for key in PROVIDERS if provider_for(key).pairs_by_session]
+    connections = ChannelConnection.objects.filter(provider__in=keys, is_active=True)
+    return sum(connection_calls_apply(connection=connection) for connection in connections)

@@ -170,6 +170,25 @@ class WhatsAppQrProvider(ChannelProvider):
     def session_logout(self, connection: ChannelConnection) -> None:
         self._client(connection).call("DELETE", f"instance/logout/{instance_name(connection)}")
 
+    def session_calls_set(
+        self, connection: ChannelConnection, *, reject: bool, message: str
+    ) -> None:
+        # The gateway's settings are replaced as a whole: groups stay ignored (they are not
+        # read), and nothing is marked read or kept online on the customer's behalf.
+        self._client(connection).call(
+            "POST",
+            f"settings/set/{instance_name(connection)}",
+            json={
+                "rejectCall": reject,
+                "msgCall": message if reject else "",
+                "groupsIgnore": True,
+                "alwaysOnline": False,
+                "readMessages": False,
+                "readStatus": False,
+                "syncFullHistory": False,
+            },
+        )
+
     # ------------------------------------------------------------------ inbound
 
     def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:

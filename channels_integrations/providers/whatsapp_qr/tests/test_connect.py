@@ -23,9 +23,11 @@ from channels_integrations.services.sessions import (
     connection_qr_current,
     connection_session_action,
 )
+from channels_integrations.tasks import connections_calls_apply_task
 from conftest import host_client
 from connections.models import ChannelConnection
 from core.exceptions import ApplicationError
+from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 
 
@@ -176,3 +178,38 @@ def test_without_a_gateway_the_connection_is_refused_with_nothing_stored(alpha):
     assert refused.value.code == "credentials_rejected"
     with tenant_scope(alpha.tenant):
         assert not ChannelConnection.objects.exists()
+
+
+def test_the_tenants_call_settings_reach_the_gateway(
+    alpha, gateway, published, django_capture_on_commit_callbacks
+):
+    connection = qr_connection(alpha.tenant)
+    name = instance_of(connection)
+    assert gateway.evolution.instances[name].settings["rejectCall"] is False
+
+    with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
+        tenant_settings_update(
+            tenant=alpha.tenant,
+            values={"reject_calls": True, "call_reject_message": "Só por mensagem, por favor."},
+        )
+    assert [task for task, _, _ in published] == [
+        "channels_integrations.tasks.connections_calls_apply_task"
+    ]
+    with tenant_scope(alpha.tenant):
+        assert connections_calls_apply_task.apply().get() == 1
+
+    settings = gateway.evolution.instances[name].settings
+    assert (settings["rejectCall"], settings["msgCall"], settings["groupsIgnore"]) == (
+        True,
+        "Só por mensagem, por favor.",
+        True,
+    )
+
+
+def test_a_setting_that_is_not_about_calls_does_not_bother_the_gateway(
+    alpha, gateway, published, django_capture_on_commit_callbacks
+):
+    qr_connection(alpha.tenant)
+    with tenant_scope(alpha.tenant), django_capture_on_commit_callbacks(execute=True):
+        tenant_settings_update(tenant=alpha.tenant, values={"farewell_on_close": False})
+    assert published == []
