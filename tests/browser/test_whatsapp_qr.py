@@ -82,6 +82,14 @@ def test_connect_by_qr_code_then_talk_both_ways(live_app, open_page):
     assert (sent.account, sent.body["number"]) == (instance, CUSTOMER_NUMBER)
     shot(admin, "whatsapp-qr-3-replied")
 
+    # The number drops (the phone lost its connection): the admin is alerted where they are
+    gateway.close(instance)
+    toast = admin.locator("#toast")
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text(name)
+    expect(toast).to_contain_text("desconectou")
+    shot(admin, "whatsapp-qr-4-dropped")
+
 
 def test_the_connection_page_fits_a_phone(live_app, open_page):
     admin = open_page("admin-phone", viewport=PHONE_SIZE)
