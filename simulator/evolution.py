@@ -440,11 +440,8 @@ class EvolutionGateway:
     ) -> tuple[int, Any, str]:
         """``(status, JSON body, method)`` of one API call."""
         parts = path.strip("/").split("/")
-        if parts[0] == "_sim" and len(parts) == 4 and parts[3] == "scan":
-            if parts[2] not in self.instances:
-                return 404, {"status": 404, "error": "Not Found"}, "scan"
-            self.scan(parts[2])
-            return 200, {"state": "open"}, "scan"
+        if parts[0] == "_sim" and len(parts) == 4:
+            return self._demo_action(parts[2], parts[3], body)
         if self.down:
             return 503, {"status": 503, "error": "Service Unavailable"}, parts[-1]
         if parts[:2] == ["instance", "create"] and verb == "POST":
@@ -520,6 +517,24 @@ class EvolutionGateway:
             instance.settings.update(body)
             return 201, {"settings": {"instanceName": name, "settings": instance.settings}}, method
         return 404, {"status": 404, "error": "Not Found"}, method
+
+    def _demo_action(self, name: str, action: str, body: dict[str, Any]) -> tuple[int, Any, str]:
+        """``POST /_sim/evolution/<name>/scan`` (the phone scans the QR code) and
+        ``.../message`` ``{"from", "text", "name"}`` (a customer writes): for demos."""
+        if name not in self.instances:
+            return 404, {"status": 404, "error": "Not Found"}, action
+        if action == "scan":
+            self.scan(name)
+            return 200, {"state": "open"}, action
+        if action == "message" and body.get("from") and body.get("text"):
+            message_id = self.customer_text(
+                name,
+                sender=str(body["from"]),
+                text=str(body["text"]),
+                push_name=str(body.get("name") or "Cliente"),
+            )
+            return 200, {"id": message_id}, action
+        return 400, {"status": 400, "error": "Bad Request"}, action
 
     def _create(self, body: dict[str, Any]) -> tuple[int, Any, str]:
         name = str(body.get("instanceName") or "")

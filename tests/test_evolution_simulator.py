@@ -154,3 +154,21 @@ def test_messages_ticks_and_media(gateway: tuple[Simulator, _Receiver]) -> None:
         json={"message": {"key": {"id": audio_id}}},
     )
     assert base64.b64decode(media.json()["base64"]) == b"OggS"
+
+
+def test_demo_actions_scan_and_write_over_http(gateway: tuple[Simulator, _Receiver]) -> None:
+    sim, receiver = gateway
+    _create(sim, receiver)
+    base = f"{sim.evolution_url}/_sim/evolution/tt-1"
+
+    assert httpx.post(f"{base}/scan").json() == {"state": "open"}
+    written = httpx.post(f"{base}/message", json={"from": "5511777", "text": "Oi", "name": "Bia"})
+    refused = httpx.post(f"{base}/message", json={"text": "sem remetente"})
+
+    assert written.status_code == 200
+    assert refused.status_code == 400
+    upsert = [b["data"] for _, b in receiver.bodies if b["event"] == "messages.upsert"]
+    assert [(u["key"]["remoteJid"], u["pushName"]) for u in upsert] == [
+        ("5511777@s.whatsapp.net", "Bia")
+    ]
+    assert httpx.post(f"{sim.evolution_url}/_sim/evolution/nobody/scan").status_code == 404
