@@ -170,13 +170,15 @@ def test_a_message_typed_on_the_phone_is_the_business_and_our_own_echo_is_no_dup
     assert phone.payload.get("sent_elsewhere") is True
 
 
-def test_two_tenants_with_the_same_customer_never_mix(
+def test_two_tenants_with_the_same_number_and_customer_never_mix(
     alpha, beta, gateway, media_root, django_capture_on_commit_callbacks
 ):
+    """The same phone linked in two tenants (WhatsApp allows several linked devices), and the
+    same customer writing to both: each tenant's instance has its own URL and secret."""
     mine = qr_connection(alpha.tenant)
     theirs = qr_connection(beta.tenant)
     for connection, text in ((mine, "para alpha"), (theirs, "para beta")):
-        gateway.evolution.scan(instance_of(connection))
+        gateway.evolution.scan(instance_of(connection), number="5511900000001")
         gateway.evolution.customer_text(instance_of(connection), sender=CUSTOMER, text=text)
     with django_capture_on_commit_callbacks(execute=True):
         gateway.evolution.release()
