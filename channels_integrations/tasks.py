@@ -56,3 +56,18 @@ def outbound_deliveries_sweep_task() -> int:
     from channels_integrations.services.outbound import outbound_deliveries_sweep
 
     return outbound_deliveries_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.read_receipt_send_task",
+    max_retries=None,  # the service bounds the attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def read_receipt_send_task(self: Any, message_id: int) -> str:
+    """Tell the customer their message was read; retried after the delay the service asks."""
+    from channels_integrations.services.read_receipts import read_receipt_send
+
+    outcome = read_receipt_send(message_id=message_id, attempt=self.request.retries + 1)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result

@@ -18,7 +18,11 @@ documentation:
   (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); the User
   Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
   ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
-  Instagram), or error 230 (no consent); errors
+  Instagram), or error 230 (no consent); read receipts on the same ``messages`` path: WhatsApp
+  ``{"messaging_product", "status": "read", "message_id"}`` answers ``{"success": true}``
+  (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read),
+  Messenger/Instagram ``{"recipient", "sender_action": "mark_seen"}`` answers
+  ``{"recipient_id"}``; errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
 """
 
@@ -135,12 +139,23 @@ class Simulator:
             self.requests.append(entry)
 
     def sends(self) -> list[Recorded]:
-        """Accepted sends (2xx), in arrival order."""
+        """Accepted sends (2xx) of messages, in arrival order (read receipts are not sends)."""
         with self._lock:
             return [
                 r
                 for r in self.requests
-                if r.status == 200 and (r.method in _SEND_METHODS or r.method == "messages")
+                if r.status == 200
+                and (r.method in _SEND_METHODS or r.method == "messages")
+                and not _is_receipt(r.body)
+            ]
+
+    def receipts(self) -> list[Recorded]:
+        """Accepted read receipts (WhatsApp ``status: read``, Meta ``mark_seen``), in order."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.status == 200 and r.method == "messages" and _is_receipt(r.body)
             ]
 
     def sent_texts(self) -> Counter[str]:
@@ -350,7 +365,12 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
-        if verb == "POST" and method == "messages":
+        if verb == "POST" and method == "messages" and _is_receipt(body):
+            if body.get("messaging_product") == "whatsapp":
+                self._json(200, {"success": True})
+            else:
+                self._json(200, {"recipient_id": (body.get("recipient") or {}).get("id", "")})
+        elif verb == "POST" and method == "messages":
             n = self.sim.next_id()
             if body.get("messaging_product") == "whatsapp":
                 to = str(body.get("to") or "")
@@ -417,6 +437,11 @@ class _Handler(BaseHTTPRequestHandler):
         asked = ",".join(query.get("fields", [])).split(",")
         answer = {key: value for key, value in profile.items() if key in asked}
         self._json(200, {**answer, "id": user_id})
+
+
+def _is_receipt(body: dict[str, Any]) -> bool:
+    """A read receipt rather than a message: WhatsApp's ``status: read``, Meta's sender action."""
+    return body.get("status") == "read" or body.get("sender_action") == "mark_seen"
 
 
 def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -277,6 +277,14 @@ class ChannelProvider(ConnectionProvider):
         """Send and return the provider message id; raise ``ProviderError`` on failure."""
         raise NotImplementedError
 
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """Tell the customer ``recipient`` that their message ``provider_message_id`` (and the
+        ones before it) was read; False for providers that have no read receipts (Telegram, the
+        web chat); ``ProviderError`` when the provider refuses or cannot answer."""
+        return False
+
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
     ) -> tuple[bytes, str]:

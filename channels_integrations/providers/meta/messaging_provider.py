@@ -145,6 +145,20 @@ class MetaMessagingProvider(MetaWebhookProvider):
                 files={"filedata": (filename, file, mime_type)},
             )
 
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """The Send API's ``sender_action: mark_seen`` to the customer: the conversation shows
+        as seen up to now (a sender action names no message).
+        https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+        """
+        credentials = credentials_of(connection)
+        self.graph_client(credentials).post(
+            f"{credentials['page_id']}/messages",
+            json={"recipient": {"id": recipient}, "sender_action": "mark_seen"},
+        )
+        return True
+
     def contact_profile(
         self, connection: ChannelConnection, external_id: str
     ) -> ContactProfile | None:
