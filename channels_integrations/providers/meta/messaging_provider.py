@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -73,6 +74,17 @@ class MetaMessagingProvider(MetaWebhookProvider):
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
     caption_kinds = frozenset()  # an attachment of the Send API carries no text
+    # A Page writes only to people who wrote to it, and (``messaging_type: RESPONSE``) within
+    # 24 hours of their last message.
+    conversation_reach = "after_customer"
+    conversation_refusal = gettext_lazy(
+        "Meta lets a business write only to people who wrote to it first."
+    )
+    free_text_window = timedelta(hours=24)
+    window_refusal = gettext_lazy(
+        "More than 24 hours since the customer last wrote: Meta does not let a business write "
+        "to them until they write again."
+    )
     # User Profile API fields asked of a customer (``contact_profile``).
     contact_profile_fields: tuple[str, ...]
 

@@ -68,6 +68,11 @@ class TelegramProvider(ChannelProvider):
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
     caption_kinds = frozenset({"image", "video", "audio", "document"})
+    # A bot can write only to people who started a chat with it (its chat id is theirs).
+    conversation_reach = "after_customer"
+    conversation_refusal = gettext_lazy(
+        "A Telegram bot can write only to people who started a chat with it."
+    )
 
     # ------------------------------------------------------------------ setup
 

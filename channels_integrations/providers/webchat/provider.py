@@ -101,6 +101,9 @@ class WebchatProvider(ChannelProvider):
     credentials_serializer = WebchatSettingsSerializer
     secret_fields = ()
     rate_limit_per_second = 50.0
+    conversation_refusal = gettext_lazy(
+        "The web chat cannot reach a visitor first: visitors start the conversation on your site."
+    )
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Nothing outside to ask: the validated settings become the connection's details."""

@@ -30,6 +30,7 @@ from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
+from channels_integrations.providers.whatsapp_cloud.window import CUSTOMER_SERVICE_WINDOW
 from connections.models import ChannelConnection
 from tickets.models import Message
 
@@ -71,6 +72,14 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     )
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
+    # Any number can be written to, but only with an approved template outside the customer
+    # service window (window.py), and templates cannot be sent yet.
+    conversation_reach = "phone"
+    free_text_window = CUSTOMER_SERVICE_WINDOW
+    window_refusal = gettext_lazy(
+        "More than 24 hours since the customer last wrote: WhatsApp accepts only an approved "
+        "message template now, and sending templates is not available yet."
+    )
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)
