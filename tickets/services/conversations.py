@@ -29,7 +29,7 @@ from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.selectors import contacts_visible_to
 from contacts.services import contact_create
 from core.exceptions import FieldValidationError
-from tickets.errors import ConnectionInactive, ConversationCannotStart
+from tickets.errors import ConnectionInactive, ContactBlocked, ConversationCannotStart
 from tickets.models import Message, Ticket
 from tickets.services.messages import message_send
 from tickets.services.tickets import ticket_create_outbound
@@ -54,6 +54,8 @@ def _reason(
 ) -> str:
     """Why ``connection`` cannot carry a first message to ``contact`` now ("" when it can);
     ``wrote_at`` is the contact's last message on it."""
+    if contact is not None and contact.is_blocked:
+        return str(ContactBlocked.default_message)
     try:
         provider = provider_for(connection.provider)
     except UnknownProvider:
