@@ -71,3 +71,18 @@ def read_receipt_send_task(self: Any, message_id: int) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.result
+
+
+@shared_task(name="channels_integrations.tasks.contact_avatar_refresh_task")
+def contact_avatar_refresh_task(
+    contact_id: int, connection_id: int, external_id: str, picture_url: str = ""
+) -> str:
+    """Fetch a contact's picture from its provider into private storage (at most daily)."""
+    from channels_integrations.services.contact_avatars import contact_avatar_refresh
+
+    return contact_avatar_refresh(
+        contact_id=contact_id,
+        connection_id=connection_id,
+        external_id=external_id,
+        picture_url=picture_url,
+    )

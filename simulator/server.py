@@ -7,7 +7,8 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
+  getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
@@ -88,6 +89,8 @@ class Simulator:
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Telegram users' profile photo: user id → a file id of ``files`` (getUserProfilePhotos).
+    profile_photos: dict[str, str] = field(default_factory=dict)
     # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
     revoked_tokens: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -314,6 +317,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
         elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
+        elif method == "getUserProfilePhotos":
+            photo = self.sim.profile_photos.get(str(body.get("user_id") or ""))
+            result = {"total_count": 0, "photos": []}
+            if photo:
+                content, _mime = self.sim.files.get(photo, (b"", ""))
+                size = {"file_id": photo, "file_unique_id": photo[-8:], "file_size": len(content)}
+                result = {"total_count": 1, "photos": [[{**size, "width": 160, "height": 160}]]}
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")
             content, _mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))

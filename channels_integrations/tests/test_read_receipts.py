@@ -13,7 +13,7 @@ from channels_integrations.tasks import read_receipt_send_task
 from channels_integrations.tests.support import meta_connection
 from conftest import signed_in_client
 from contacts.tests.factories import ContactIdentityFactory
-from simulator.server import Faults, Simulator
+from simulator.server import Faults
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
@@ -27,12 +27,9 @@ PSID = "1254477777772919"
 
 
 @pytest.fixture
-def sim(settings):
-    simulator = Simulator().start()
-    settings.META_GRAPH_API_URL = simulator.graph_url
+def sim(provider_sim, settings):
     settings.OUTBOUND_RETRY_BASE_SECONDS = 1
-    yield simulator
-    simulator.stop()
+    return provider_sim
 
 
 def _whatsapp(tenant):

@@ -76,6 +76,7 @@ class MetaMessagingProvider(MetaWebhookProvider):
     caption_kinds = frozenset()  # an attachment of the Send API carries no text
     # A Page writes only to people who wrote to it, and (``messaging_type: RESPONSE``) within
     # 24 hours of their last message.
+    contact_avatars = True
     conversation_reach = "after_customer"
     conversation_refusal = gettext_lazy(
         "Meta lets a business write only to people who wrote to it first."
@@ -191,6 +192,26 @@ class MetaMessagingProvider(MetaWebhookProvider):
         return ContactProfile(
             name=name, avatar_url=picture if picture.startswith("https://") else ""
         )
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The ``profile_pic`` of the User Profile API (the URL the profile fetch of the
+        inbound message already got, else asked now), fetched from Meta's CDN without our
+        token."""
+        url = picture_url
+        if not url:
+            profile = self.contact_profile(connection, external_id)
+            url = profile.avatar_url if profile is not None else ""
+        if not url:
+            return None
+        content, _mime = download(url, max_bytes=max_bytes)
+        return content
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
