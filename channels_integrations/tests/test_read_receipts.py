@@ -6,6 +6,8 @@ setting turns it off (issue 18, item 12)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accounts.tests.factories import AdminFactory, UserFactory
@@ -131,6 +133,10 @@ def test_a_peek_or_the_setting_off_sends_nothing_and_telegram_has_no_receipts(
     with tenant_scope(alpha.tenant):
         assert Ticket.objects.get(pk=ticket.pk).unread_count == 1
 
+    settings_page = signed_in_client(alpha, admin).get("/manage/settings/").content.decode()
+    assert re.search(
+        r'<input type="checkbox" name="send_read_receipts"[^>]* checked', settings_page
+    )
     tenant_settings_update(tenant=alpha.tenant, values={"send_read_receipts": False})
     alpha.tenant.refresh_from_db()
     assert _open(alpha, ana, ticket, capture, published) == []
