@@ -60,6 +60,16 @@ def test_only_the_assigned_agent_opening_it_reads_it(alpha, desk):
         assert Message.objects.get(ticket=desk["ticket"]).read_at is not None
 
 
+def test_accepting_after_a_peek_reads_the_conversation(alpha, desk):
+    client = signed_in_client(alpha, desk["ana"])
+    _panel(client, desk["ticket"])
+    accepted = client.post(f"/tickets/{desk['ticket'].public_id}/accept/", **HTMX)
+    assert accepted.status_code == 200
+    with tenant_scope(alpha.tenant):
+        assert Ticket.objects.get(pk=desk["ticket"].pk).unread_count == 0
+        assert Message.objects.get(ticket=desk["ticket"]).read_at is not None
+
+
 def test_a_plain_visit_goes_to_the_inbox_with_the_ticket_open(alpha, desk):
     client = signed_in_client(alpha, desk["ana"])
     response = client.get(f"/tickets/{desk['ticket'].public_id}/panel/")

@@ -293,6 +293,8 @@ def ticket_action(request: AuthenticatedHttpRequest, ticket_id: str, action: str
         ticket = _ticket(request, ticket_id)
     except Http404:
         return _gone_after(action, ticket, ticket_id, request)
+    # The re-rendered panel is the conversation opened by its agent now (an accept, a reopen).
+    ticket_open_by(ticket=ticket, by=request.user)
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 
