@@ -71,6 +71,9 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     )
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
+    # The Cloud API has no call that edits or deletes a message already sent; a reaction is a
+    # message of type "reaction" (any emoji).
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)
