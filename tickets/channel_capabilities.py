@@ -16,6 +16,11 @@ class ChannelCapabilities:
     deletions_reach_customer: bool = False
     reaction_emojis: tuple[str, ...] = ()
 
+    def deletion_reaches(self, kind: str) -> bool:
+        """Whether deleting a sent message of ``kind`` removes the customer's copy: an agent's
+        reaction is not a message the channel can delete, so its deletion stays here."""
+        return self.deletions_reach_customer and kind != "reaction"
+
 
 def channel_capabilities(provider_key: str) -> ChannelCapabilities:
     """The capabilities of a provider key; none for a provider not installed here."""

@@ -222,6 +222,11 @@ def test_a_reaction_to_the_customer_goes_through_set_message_reaction(
         # An agent's own message gets no reaction from the agent.
         with pytest.raises(MessageNotReactable):
             message_react(message=reaction, by=ticket.assignee, emoji="👍")
+        # Deleting the reaction stays here: it is no message Telegram could delete.
+        with django_capture_on_commit_callbacks(execute=True):
+            reaction = message_delete(message=reaction, by=ticket.assignee)
+        assert reaction.customer_copy == Copy.LOCAL
+        assert OutboundChange.objects.count() == 0
     assert _calls(sim, "setMessageReaction") == [
         {"chat_id": CHAT, "message_id": 42, "reaction": [{"type": "emoji", "emoji": "👍"}]}
     ]
