@@ -96,6 +96,7 @@ MESSAGE_EVENT_FIELDS = (
     "edited_at",
     "deleted_at",
     "created_at",
+    "customer_copy",
 )
 
 
