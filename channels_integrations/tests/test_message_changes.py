@@ -6,12 +6,19 @@ so. Two tenants: one tenant's change never goes through the other's bot."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory, UserFactory
 from channels_integrations.models import OutboundChange, OutboundDelivery
 from channels_integrations.services.connections import connection_create
-from channels_integrations.tasks import outbound_change_deliver_task, outbound_message_deliver_task
+from channels_integrations.tasks import (
+    outbound_change_deliver_task,
+    outbound_deliveries_sweep_task,
+    outbound_message_deliver_task,
+)
 from channels_integrations.tests.support import meta_connection
 from contacts.tests.factories import ContactFactory, ContactIdentityFactory
 from simulator import Faults, Simulator
@@ -274,3 +281,20 @@ def test_a_reaction_on_messenger_and_instagram_is_a_react_sender_action(
         }
     finally:
         simulator.stop()
+
+
+def test_a_change_whose_task_was_lost_is_handed_out_again(
+    alpha, tickets, sim, published, settings, django_capture_on_commit_callbacks
+):
+    with tenant_scope(alpha.tenant):
+        ticket = tickets["alpha"]
+        message = _sent(ticket, "Oi", django_capture_on_commit_callbacks)
+        with django_capture_on_commit_callbacks(execute=True):
+            message_edit(message=message, by=ticket.assignee, body="Olá")
+        change = OutboundChange.objects.get()
+        late = timezone.now() - timedelta(minutes=settings.CHANNEL_SWEEP_AFTER_MINUTES + 1)
+        OutboundChange.objects.filter(pk=change.pk).update(next_attempt_at=late)
+        published.clear()
+        assert outbound_deliveries_sweep_task.apply().get() == 1
+    task = "channels_integrations.tasks.outbound_change_deliver_task"
+    assert [(name, args) for name, args, _ in published] == [(task, (change.pk,))]
