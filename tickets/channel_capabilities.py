@@ -6,6 +6,9 @@ the panel says it before the agent acts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from connections.providers.registry import provider_for, provider_installed
 
@@ -15,11 +18,16 @@ class ChannelCapabilities:
     edits_reach_customer: bool = False
     deletions_reach_customer: bool = False
     reaction_emojis: tuple[str, ...] = ()
+    deletion_window: timedelta | None = None
 
-    def deletion_reaches(self, kind: str) -> bool:
-        """Whether deleting a sent message of ``kind`` removes the customer's copy: an agent's
-        reaction is not a message the channel can delete, so its deletion stays here."""
-        return self.deletions_reach_customer and kind != "reaction"
+    def deletion_reaches(self, kind: str, sent_at: datetime | None) -> bool:
+        """Whether deleting a message of ``kind`` sent at ``sent_at`` now removes the
+        customer's copy: not an agent's reaction (no message the channel can delete), nor a
+        message older than the channel's deletion window."""
+        if not self.deletions_reach_customer or kind == "reaction":
+            return False
+        window = self.deletion_window
+        return window is None or sent_at is None or timezone.now() - sent_at <= window
 
 
 def channel_capabilities(provider_key: str) -> ChannelCapabilities:
@@ -31,4 +39,7 @@ def channel_capabilities(provider_key: str) -> ChannelCapabilities:
         edits_reach_customer=provider.edits_reach_customer,
         deletions_reach_customer=provider.deletions_reach_customer,
         reaction_emojis=tuple(provider.reaction_emojis),
+        deletion_window=timedelta(hours=provider.deletion_window_hours)
+        if provider.deletion_window_hours is not None
+        else None,
     )

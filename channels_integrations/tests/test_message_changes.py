@@ -298,3 +298,18 @@ def test_a_change_whose_task_was_lost_is_handed_out_again(
         assert outbound_deliveries_sweep_task.apply().get() == 1
     task = "channels_integrations.tasks.outbound_change_deliver_task"
     assert [(name, args) for name, args, _ in published] == [(task, (change.pk,))]
+
+
+def test_telegram_deletes_only_for_48_hours_after_sending_so_an_older_one_stays_here(
+    alpha, tickets, sim, django_capture_on_commit_callbacks
+):
+    with tenant_scope(alpha.tenant):
+        ticket = tickets["alpha"]
+        message = _sent(ticket, "Mensagem antiga", django_capture_on_commit_callbacks)
+        Message.objects.filter(pk=message.pk).update(sent_at=timezone.now() - timedelta(hours=49))
+        message.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            message = message_delete(message=message, by=ticket.assignee)
+        assert message.customer_copy == Copy.LOCAL
+        assert OutboundChange.objects.count() == 0
+    assert _calls(sim, "deleteMessage") == []

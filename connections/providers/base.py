@@ -42,6 +42,8 @@ class ConnectionProvider:
     # here and the panel says so before the agent acts.
     edits_reach_customer: ClassVar[bool] = False
     deletions_reach_customer: ClassVar[bool] = False
+    # How long after sending the channel still deletes a message (hours; None: always).
+    deletion_window_hours: ClassVar[int | None] = None
     # The emoji an agent may react with to a customer's message, in the order the panel offers
     # them; empty when the channel has no reactions.
     reaction_emojis: ClassVar[tuple[str, ...]] = ()

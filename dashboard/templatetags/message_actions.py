@@ -61,7 +61,7 @@ def message_actions(
         )
         delete_note = (
             _("Deletes it for the customer too.")
-            if capabilities.deletion_reaches(message.kind)
+            if capabilities.deletion_reaches(message.kind, message.sent_at)
             else _("Deletes here only; the customer keeps seeing it.")
         )
     elif message.direction == Message.Direction.INBOUND:

@@ -74,12 +74,26 @@ def test_the_menu_says_before_acting_whether_the_customer_copy_changes(alpha, de
     assert 'data-testid="message-actions"' in telegram
     assert "O cliente também vê o texto editado." in telegram
     assert "Apaga também para o cliente." in telegram
+    assert "Apaga só aqui" not in telegram
     assert "Edita só aqui; o cliente continua vendo o original." in whatsapp
     assert "Apaga só aqui; o cliente continua vendo." in whatsapp
     # The deletion is confirmed with what it will (not) do on the channel.
     assert 'data-confirm="Apagar esta mensagem? Apaga só aqui; o cliente continua vendo."' in (
         whatsapp
     )
+
+
+def test_a_telegram_message_older_than_48_hours_is_deleted_here_only(alpha, desk):
+    with tenant_scope(alpha.tenant):
+        _sent(
+            desk["telegram"],
+            desk["ana"],
+            provider_message_id="777:13",
+            sent_at=timezone.now() - timedelta(hours=49),
+        )
+    telegram = _panel(desk["client"], desk["telegram"])
+    assert "Apaga só aqui; o cliente continua vendo." in telegram
+    assert "Apaga também para o cliente." not in telegram
 
 
 def test_an_edit_in_the_panel_says_whether_it_reached_the_customer(alpha, desk):

@@ -674,7 +674,9 @@ def message_delete(*, message: Message, by: User) -> Message:
     message.deleted_at = timezone.now()
     message.deleted_by = by
     capabilities = channel_capabilities(message.connection.provider)
-    _customer_copy_change(message, "delete", reaches=capabilities.deletion_reaches(message.kind))
+    _customer_copy_change(
+        message, "delete", reaches=capabilities.deletion_reaches(message.kind, message.sent_at)
+    )
     message.save(update_fields=["deleted_at", "deleted_by", "customer_copy", "updated_at"])
     events.event_message_deleted(message=message, by=by)
     publish(MessageDeleted(message_id=message.pk))

@@ -73,6 +73,7 @@ class TelegramProvider(ChannelProvider):
     # setMessageReaction takes only the emoji of Telegram's ReactionTypeEmoji list.
     edits_reach_customer = True
     deletions_reach_customer = True
+    deletion_window_hours = 48  # a bot's message in a private chat (deleteMessage)
     reaction_emojis = ("👍", "❤", "😁", "😱", "😢", "🙏")
 
     # ------------------------------------------------------------------ setup
