@@ -17,6 +17,14 @@ class TicketNotFound(ApplicationError):
     default_message = _("Ticket not found.")
 
 
+class BulkInvalid(ApplicationError):
+    """A selection the inbox's bulk actions cannot run: unknown action, none or too many
+    tickets, or a transfer or tag without its target (``extra["field"]`` names the input)."""
+
+    code = "bulk_invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+
+
 class InvalidTicketTransition(ApplicationError):
     code = "invalid_ticket_transition"
     http_status = status.HTTP_409_CONFLICT

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/rows/<uuid:ticket_id>/", views.inbox_row, name="inbox-row"),
     path("inbox/counts/", views.inbox_counts, name="inbox-counts"),
+    path("inbox/bulk/", views.inbox_bulk, name="inbox-bulk"),
 ]

@@ -11,21 +11,27 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.selectors import users_active
 from automation.selectors.business_hours import queues_open_at
 from connections.selectors import connection_choices
 from contacts.selectors import tag_list
+from core.exceptions import error_body
 from dashboard.htmx import htmx_partial
 from realtime.stream import stream_last_id
+from tickets.errors import BulkInvalid
 from tickets.models import Ticket
 from tickets.selectors import queues_for, ticket_list_for_inbox
+from tickets.services.bulk import BulkAction, BulkOutcome, BulkTarget, tickets_bulk_act
 
 PAGE_SIZE = 40
 COUNT_CAP = 99
@@ -205,6 +211,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         queues=queues,
         queues_closed=[queue for queue in queues if not opened[queue.pk]],
         tags=list(tag_list(active_only=True)),
+        agents=list(users_active().order_by("name")),
         connections=list(connection_choices()),
         open_ticket=request.GET.get("ticket", ""),
         last_event_id=last_event_id,
@@ -233,3 +240,66 @@ def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InboxFilters.from_request(request)
     tabs = _tabs(filters, _tab_totals(request.user, filters))
     return render(request, "tickets/partials/_inbox_tabs.html", {"tabs": tabs})
+
+
+def _chosen(request: AuthenticatedHttpRequest, name: str, choices: QuerySet[Any]) -> Any:
+    """The posted ``name`` among ``choices`` (None when not posted); an id that is not among
+    them is bad input, refused before anything is done."""
+    raw = request.POST.get(name, "")
+    if not raw:
+        return None
+    found = choices.filter(pk=raw).first() if raw.isdigit() else None
+    if found is None:
+        raise BulkInvalid(_("That choice is not available."), extra={"field": name})
+    return found
+
+
+DONE_LABELS = {
+    BulkAction.ACCEPT: lambda n: ngettext("%(n)s accepted", "%(n)s accepted", n),
+    BulkAction.TRANSFER: lambda n: ngettext("%(n)s transferred", "%(n)s transferred", n),
+    BulkAction.TAG: lambda n: ngettext("%(n)s tagged", "%(n)s tagged", n),
+    BulkAction.CLOSE: lambda n: ngettext("%(n)s closed", "%(n)s closed", n),
+    BulkAction.READ: lambda n: ngettext("%(n)s marked read", "%(n)s marked read", n),
+}
+
+
+def _summary(action: str, outcomes: list[BulkOutcome]) -> str:
+    """ "8 closed, 2 refused: you may not do this on this ticket." (refusals by reason)."""
+    done = sum(1 for outcome in outcomes if outcome.done)
+    parts = [DONE_LABELS[action](done) % {"n": done}]
+    reasons: dict[str, int] = {}
+    for outcome in outcomes:
+        if not outcome.done:
+            reasons[outcome.message] = reasons.get(outcome.message, 0) + 1
+    for reason, count in reasons.items():
+        refused = ngettext("%(n)s refused: %(reason)s", "%(n)s refused: %(reason)s", count)
+        parts.append(refused % {"n": count, "reason": reason})
+    return ", ".join(parts)
+
+
+@login_required
+@require_POST
+def inbox_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accept, transfer, tag, close or mark read the selected tickets through the same services
+    as the single actions; answers each ticket's outcome (the list reloads after it)."""
+    user = request.user
+    action = request.POST.get("action", "")
+    try:
+        target = BulkTarget(
+            queue=_chosen(request, "queue", queues_for(user).prefetch_related(None)),
+            agent=_chosen(request, "agent", users_active()),
+            tag=_chosen(request, "tag", tag_list(active_only=True)),
+        )
+        outcomes = tickets_bulk_act(
+            by=user, action=action, public_ids=request.POST.getlist("ticket"), target=target
+        )
+    except BulkInvalid as exc:
+        return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.http_status)
+    context = {
+        "summary": _summary(action, outcomes),
+        "refused": [outcome for outcome in outcomes if not outcome.done],
+        "all_done": all(outcome.done for outcome in outcomes),
+    }
+    response = render(request, "tickets/partials/_inbox_bulk_results.html", context)
+    response["HX-Trigger"] = "tt:bulk-done"
+    return response

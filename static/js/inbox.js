@@ -124,6 +124,7 @@
           var li = holder.firstElementChild;
           if (!li) return;
           if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
+          if (existing && selectedBox(existing)) { li.querySelector("[data-testid=inbox-row-select]").checked = true; li.classList.add("selected"); }
           if (existing) existing.remove();
           placeRow(li);
           htmx.process(li);
@@ -207,9 +208,75 @@
       document.querySelector("main").classList.remove("has-ticket");
     }
   });
+  // Bulk selection: a checkbox on each row (kept while a live update redraws the row); Shift+click
+  // selects the range from the last box clicked; Space or x toggles the focused row; Shift+A
+  // selects every visible row (again: none). The bar acts on the checked rows and shows each
+  // ticket's outcome; the list is then read again.
+  var bar = document.getElementById("bulk-form");
+  var anchor = null;
+  function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row-select]")); }
+  function selectedBox(row) { var box = row.querySelector("[data-testid=inbox-row-select]"); return box && box.checked; }
+  function updateBar() {
+    if (!bar) return;
+    var count = 0;
+    boxes().forEach(function (box) {
+      if (box.checked) count += 1;
+      box.closest("[data-testid=inbox-row]").classList.toggle("selected", box.checked);
+    });
+    bar.hidden = count === 0;
+    bar.querySelector("[data-testid=bulk-count]").textContent = String(count);
+  }
+  function toggle(box, checked) {
+    box.checked = checked === undefined ? !box.checked : checked;
+    anchor = box;
+    updateBar();
+  }
+  document.addEventListener("click", function (event) {
+    var box = event.target.closest("[data-testid=inbox-row-select]");
+    if (box) {
+      var all = boxes();
+      var from = all.indexOf(anchor), to = all.indexOf(box);
+      if (event.shiftKey && from !== -1 && from !== to) {
+        for (var i = Math.min(from, to); i <= Math.max(from, to); i++) all[i].checked = box.checked;
+      }
+      anchor = box;
+      updateBar();
+      return;
+    }
+    var command = event.target.closest("[data-bulk]");
+    if (command) {
+      boxes().forEach(function (other) { other.checked = command.dataset.bulk === "all"; });
+      updateBar();
+    }
+    if (event.target.closest("[data-testid=bulk-results-close]")) document.getElementById("bulk-results").innerHTML = "";
+  });
+  document.body.addEventListener("tt:bulk-done", function () {
+    if (!bar) return;
+    boxes().forEach(function (box) { box.checked = false; });
+    bar.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });
+    updateBar();
+    reloadList();
+    refreshCounts();
+  });
+  document.body.addEventListener("htmx:afterSwap", updateBar);
+
   function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var focusedRow = event.target.closest && event.target.closest("[data-testid=inbox-row]");
+    if ((event.key === " " || event.key === "x") && focusedRow) {
+      toggle(focusedRow.querySelector("[data-testid=inbox-row-select]"));
+      event.preventDefault();
+      return;
+    }
+    if (event.key === "A" && bar) {
+      var visible = boxes();
+      var every = visible.length > 0 && visible.every(function (box) { return box.checked; });
+      visible.forEach(function (box) { box.checked = !every; });
+      updateBar();
+      event.preventDefault();
+      return;
+    }
     if (event.key === "j" || event.key === "k") {
       var all = Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row]"));
       if (!all.length) return;
