@@ -266,11 +266,11 @@ DONE_LABELS = {
 def _summary(action: str, outcomes: list[BulkOutcome]) -> str:
     """ "8 closed, 2 refused: you may not do this on this ticket." (refusals by reason)."""
     done = sum(1 for outcome in outcomes if outcome.done)
-    parts = [DONE_LABELS[action](done) % {"n": done}]
     reasons: dict[str, int] = {}
     for outcome in outcomes:
         if not outcome.done:
             reasons[outcome.message] = reasons.get(outcome.message, 0) + 1
+    parts = [DONE_LABELS[action](done) % {"n": done}] if done or not reasons else []
     for reason, count in reasons.items():
         refused = ngettext("%(n)s refused: %(reason)s", "%(n)s refused: %(reason)s", count)
         parts.append(refused % {"n": count, "reason": reason})

@@ -124,10 +124,10 @@
           var li = holder.firstElementChild;
           if (!li) return;
           if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
-          if (existing && selectedBox(existing)) { li.querySelector("[data-testid=inbox-row-select]").checked = true; li.classList.add("selected"); }
           if (existing) existing.remove();
           placeRow(li);
           htmx.process(li);
+          keepSelection();
           if (isNew && li.dataset.status === "pending") notifyRow(li);
         });
       });
@@ -214,17 +214,22 @@
   // ticket's outcome; the list is then read again.
   var bar = document.getElementById("bulk-form");
   var anchor = null;
+  var selected = {};  // ticket id -> true: survives the rows being redrawn or the list re-read
   function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row-select]")); }
-  function selectedBox(row) { var box = row.querySelector("[data-testid=inbox-row-select]"); return box && box.checked; }
   function updateBar() {
     if (!bar) return;
     var count = 0;
+    selected = {};
     boxes().forEach(function (box) {
-      if (box.checked) count += 1;
+      if (box.checked) { count += 1; selected[box.value] = true; }
       box.closest("[data-testid=inbox-row]").classList.toggle("selected", box.checked);
     });
     bar.hidden = count === 0;
     bar.querySelector("[data-testid=bulk-count]").textContent = String(count);
+  }
+  function keepSelection() {
+    boxes().forEach(function (box) { if (selected[box.value]) box.checked = true; });
+    updateBar();
   }
   function toggle(box, checked) {
     box.checked = checked === undefined ? !box.checked : checked;
@@ -252,13 +257,14 @@
   });
   document.body.addEventListener("tt:bulk-done", function () {
     if (!bar) return;
+    selected = {};
     boxes().forEach(function (box) { box.checked = false; });
     bar.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });
     updateBar();
     reloadList();
     refreshCounts();
   });
-  document.body.addEventListener("htmx:afterSwap", updateBar);
+  document.body.addEventListener("htmx:afterSwap", keepSelection);
 
   function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
   document.addEventListener("keydown", function (event) {
