@@ -9,4 +9,5 @@ urlpatterns = [
     path("inbox/rows/<uuid:ticket_id>/", views.inbox_row, name="inbox-row"),
     path("inbox/counts/", views.inbox_counts, name="inbox-counts"),
     path("inbox/bulk/", views.inbox_bulk, name="inbox-bulk"),
+    path("inbox/unread/", views.inbox_unread, name="inbox-unread"),
 ]

@@ -233,6 +233,27 @@ def inbox_row(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse
     )
 
 
+UNREAD_MAX = 500
+
+
+@login_required
+@require_GET
+def inbox_unread(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The unread customer messages of my pending and open tickets, per ticket (the tab title's
+    count starts from this and follows the live events)."""
+    mine = ticket_list_for_inbox(
+        user=request.user,
+        status=[Ticket.Status.PENDING, Ticket.Status.OPEN],
+        scope="mine",
+        unread_only=True,
+    )
+    rows = mine.select_related(None).prefetch_related(None).order_by()[:UNREAD_MAX]
+    tickets = {
+        str(public_id): count for public_id, count in rows.values_list("public_id", "unread_count")
+    }
+    return JsonResponse({"tickets": tickets})
+
+
 @login_required
 @require_GET
 def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:

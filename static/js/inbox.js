@@ -37,6 +37,7 @@
         if (lastId !== null && envelope.data.last_event_id < lastId) reloadList();
         if (lastId === null) lastId = envelope.data.last_event_id;
         heartbeat(envelope.data.heartbeat_interval || 15);
+        loadUnread();
       }
       if (typeof envelope.id === "number") {
         if (lastId !== null && envelope.id <= lastId) return;
@@ -138,11 +139,11 @@
     var data = envelope.data || {};
     switch (envelope.type) {
       case "ticket.created":
-        refreshRow(data.ticket.public_id, true); break;
+        refreshRow(data.ticket.public_id, true); trackUnread(data.ticket); break;
       case "ticket.updated": case "ticket.transferred": case "ticket.closed":
-        refreshRow(data.ticket.public_id, false); break;
+        refreshRow(data.ticket.public_id, false); trackUnread(data.ticket); break;
       case "message.created":
-        if (data.ticket) { refreshRow(data.ticket.public_id, false); notifyMessage(data); } break;
+        if (data.ticket) { refreshRow(data.ticket.public_id, false); trackUnread(data.ticket); notifyMessage(data); } break;
       case "contact.updated":  // its name or tags show on each of its rows
         var contactId = data.contact && data.contact.public_id;
         document.querySelectorAll("[data-testid=inbox-row]").forEach(function (row) {
@@ -154,28 +155,31 @@
       case "ticket.hidden":
         var gone = findRow(data.ticket.public_id);
         if (gone) gone.remove();
+        delete unread[data.ticket.public_id];
+        showUnread();
         refreshCounts(); break;
       case "resync": case "access.changed":
         reloadList(); refreshCounts(); break;
     }
   }
 
-  // Notifications for new waiting tickets and new customer messages in my tickets: the sound
-  // and the desktop notification are each turned on in the user's profile (off by default).
-  var soundOn = list.dataset.notifySound === "1";
+  // Notifications, each chosen in the user's profile (all off by default): a chime for new
+  // waiting tickets, a chime for new customer messages in my tickets, and a desktop notification
+  // for either while the inbox is in the background.
+  var soundWaiting = list.dataset.notifySound === "1";
+  var soundMessages = list.dataset.notifySoundMessages === "1";
   var desktopOn = list.dataset.notifyDesktop === "1";
   var me = document.body.dataset.userId;
-  function notify(title, body) {
-    if (soundOn) {
-      try {
-        var audio = new (window.AudioContext || window.webkitAudioContext)();
-        var tone = audio.createOscillator();
-        tone.frequency.value = 880;
-        tone.connect(audio.destination);
-        tone.start();
-        tone.stop(audio.currentTime + 0.15);
-      } catch (e) { /* no audio: the visual row is enough */ }
-    }
+  var chime = null;
+  function ring() {
+    chime = chime || new Audio(list.dataset.soundUrl);
+    chime.currentTime = 0;
+    // Browsers refuse to play before the user's first gesture on the page: the row is enough.
+    var playing = chime.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  }
+  function notify(withSound, title, body) {
+    if (withSound) ring();
     if (desktopOn && window.Notification && Notification.permission === "granted" && document.hidden) {
       new Notification(title || "TikTickets", { body: body || "" });
     }
@@ -183,13 +187,35 @@
   function notifyRow(li) {
     var name = li.querySelector("[data-testid=inbox-row-contact]");
     var preview = li.querySelector("[data-testid=inbox-row-preview]");
-    notify(name ? name.textContent : "", preview ? preview.textContent.trim() : "");
+    notify(soundWaiting, name ? name.textContent : "", preview ? preview.textContent.trim() : "");
   }
+  function mine(ticket) { return Boolean(ticket && ticket.assignee && String(ticket.assignee.id) === me); }
   function notifyMessage(data) {
     var message = data.message || {}, ticket = data.ticket || {};
-    if (message.direction !== "in" || message.is_note) return;
-    if (!ticket.assignee || String(ticket.assignee.id) !== me) return;
-    notify(ticket.contact ? ticket.contact.name : "", message.body || "");
+    if (message.direction !== "in" || message.is_note || !mine(ticket)) return;
+    notify(soundMessages, ticket.contact ? ticket.contact.name : "", message.body || "");
+  }
+
+  // The tab's title counts the unread customer messages of my pending and open tickets, "(3)
+  // Inbox · TikTickets": read at each (re)connection, then kept by the live events' rows.
+  var baseTitle = document.title;
+  var unread = {};
+  function showUnread() {
+    var total = 0;
+    Object.keys(unread).forEach(function (id) { total += unread[id]; });
+    document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
+  }
+  function loadUnread() {
+    fetch(list.dataset.unreadUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body) { unread = body.tickets; showUnread(); } })
+      .catch(function () { /* offline: the socket's reconnection reads it again */ });
+  }
+  function trackUnread(ticket) {
+    if (!ticket || !ticket.public_id) return;
+    if (mine(ticket) && ticket.status !== "closed" && ticket.unread_count > 0) unread[ticket.public_id] = ticket.unread_count;
+    else delete unread[ticket.public_id];
+    showUnread();
   }
 
   // Selection: the open row is marked; j/k move; "/" searches; "?" shows the shortcuts.
