@@ -155,8 +155,7 @@
       case "ticket.hidden":
         var gone = findRow(data.ticket.public_id);
         if (gone) gone.remove();
-        delete unread[data.ticket.public_id];
-        showUnread();
+        trackUnread({ public_id: data.ticket.public_id });
         refreshCounts(); break;
       case "resync": case "access.changed":
         reloadList(); refreshCounts(); break;
@@ -200,21 +199,34 @@
   // Inbox · TikTickets": read at each (re)connection, then kept by the live events' rows.
   var baseTitle = document.title;
   var unread = {};
+  var since = null;  // while the server's counts are on their way: what events said meanwhile
   function showUnread() {
     var total = 0;
     Object.keys(unread).forEach(function (id) { total += unread[id]; });
     document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
   }
+  function setUnread(id, count) {
+    if (count > 0) unread[id] = count; else delete unread[id];
+  }
   function loadUnread() {
+    since = {};
     fetch(list.dataset.unreadUrl, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) { if (body) { unread = body.tickets; showUnread(); } })
-      .catch(function () { /* offline: the socket's reconnection reads it again */ });
+      .then(function (body) {
+        if (!body) return;
+        var newer = since || {};
+        unread = body.tickets;
+        Object.keys(newer).forEach(function (id) { setUnread(id, newer[id]); });
+        showUnread();
+      })
+      .catch(function () { /* offline: the socket's reconnection reads it again */ })
+      .then(function () { since = null; });
   }
   function trackUnread(ticket) {
     if (!ticket || !ticket.public_id) return;
-    if (mine(ticket) && ticket.status !== "closed" && ticket.unread_count > 0) unread[ticket.public_id] = ticket.unread_count;
-    else delete unread[ticket.public_id];
+    var count = mine(ticket) && ticket.status !== "closed" ? ticket.unread_count : 0;
+    if (since) since[ticket.public_id] = count;
+    setUnread(ticket.public_id, count);
     showUnread();
   }
 
