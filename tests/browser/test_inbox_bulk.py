@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE_SIZE, no_sideways_scroll, shot, sign_in
+from tests.browser.conftest import DESKTOP_SIZE, PHONE_SIZE, no_sideways_scroll, shot, sign_in
 from tests.browser.test_profile import _customer_writes, _rows, _waiting_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -30,6 +30,7 @@ def _select_range(page: Page, customers: list[str]) -> None:
 
 def test_an_agent_accepts_and_closes_tickets_in_bulk(live_app, open_page):
     page = open_page("ana-bulk")
+    page.set_viewport_size(DESKTOP_SIZE)
     customer_page = open_page("customer-bulk")
     sign_in(page, live_app, "ana")
     # Newest first: the three rows are adjacent at the top of the waiting tab
@@ -69,6 +70,7 @@ def test_an_agent_accepts_and_closes_tickets_in_bulk(live_app, open_page):
         row.locator(".ticket-link").focus()
         page.keyboard.press("x")
     expect(page.get_by_test_id("bulk-count")).to_have_text("3")
+    no_sideways_scroll(page)
     shot(page, "inbox-bulk-selected-1366")
     page.get_by_test_id("bulk-close").click()
     expect(page.get_by_test_id("bulk-summary")).to_have_text("3 fechados")
