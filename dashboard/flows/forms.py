@@ -135,6 +135,8 @@ class FlowImportConfirmForm(forms.Form):
                         _("Chosen by its name.")
                         if target.match is not None
                         else _("No queue or user of this account has its name: choose one.")
+                        if target.name
+                        else _("The flow does not say its name: choose one.")
                     ),
                 )
                 if target.match is not None:
