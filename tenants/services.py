@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -312,7 +311,7 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
 
 
 def tenant_onboarding_update(
-    *, tenant: Tenant, dismissed: bool | None = None, done: Iterable[str] = ()
+    *, tenant: Tenant, dismissed: bool | None = None, done: set[str] | None = None
 ) -> None:
     """Remember the getting-started checklist's state: hidden (by an admin, for everyone) and
     steps seen done, which are added and never removed."""
@@ -321,7 +320,7 @@ def tenant_onboarding_update(
         stored = dict(locked.settings or {})
         if dismissed is not None:
             stored["onboarding_dismissed"] = dismissed
-        steps = set(stored.get("onboarding_done") or []) | set(done)
+        steps = set(stored.get("onboarding_done") or []) | (done or set())
         stored["onboarding_done"] = sorted(steps)
         locked.settings = stored
         locked.save(update_fields=["settings", "updated_at"])
