@@ -31,6 +31,7 @@
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         var form = document.getElementById("composer");
         field.value = "";
+        signalTyping(false);
         form.querySelector("[name=quoted]").value = "";
         form.querySelector("[name=scheduled_at]").value = "";
         clearFile();
@@ -77,7 +78,31 @@
     htmx.ajax("GET", p.dataset.headerUrl, { target: "#panel-header", swap: "outerHTML" });
   }
 
+  // Someone else (a colleague, or the web chat visitor) is typing on this ticket: said under
+  // the history until they stop or go quiet for a few seconds (signals repeat while typing).
   var typingTimer = null;
+  function showTyping(name, on) {
+    var indicator = document.getElementById("typing-indicator");
+    if (!indicator) return;
+    clearTimeout(typingTimer);
+    indicator.hidden = !on;
+    indicator.textContent = on ? indicator.dataset.typingText.replace("{name}", name) : "";
+    if (on) typingTimer = setTimeout(function () { showTyping("", false); }, 6000);
+  }
+  // This agent's own typing, at most one signal every two seconds; "note" while writing an
+  // internal note (a web chat visitor is told only of replies being written).
+  var lastTyping = 0;
+  function signalTyping(on) {
+    var p = panel();
+    if (!p || !window.ttSocket) return;
+    var now = Date.now();
+    if (on && now - lastTyping < 2000) return;
+    if (!on && !lastTyping) return;
+    lastTyping = on ? now : 0;
+    var note = document.getElementById("composer-note");
+    window.ttSocket.send({ type: "typing", ticket: p.dataset.ticketId, typing: on, note: !!(note && note.checked) });
+  }
+
   document.addEventListener("tt:ws", function (event) {
     var envelope = event.detail;
     var data = envelope.data || {};
@@ -113,11 +138,9 @@
       }
       refreshHeader();
     } else if (envelope.type === "typing" && ticketId === id && String(data.user.id) !== p.dataset.userId) {
-      var indicator = document.getElementById("typing-indicator");
-      indicator.hidden = !data.typing;
-      indicator.textContent = data.typing ? data.user.name + " …" : "";
-      clearTimeout(typingTimer);
-      typingTimer = setTimeout(function () { indicator.hidden = true; }, 6000);
+      showTyping(data.user.name, data.typing);
+    } else if (envelope.type === "contact.typing" && ticketId === id) {
+      showTyping(data.contact.name, data.typing);
     }
   });
 
@@ -173,16 +196,10 @@
   });
 
   // Quick replies: "/" at the start of the composer opens the menu, filtered as one types.
-  var lastTyping = 0;
   var menuRequests = 0;
   document.addEventListener("input", function (event) {
     if (event.target.id !== "composer-input") return;
-    var now = Date.now();
-    var p = panel();
-    if (p && window.ttSocket && now - lastTyping > 2000) {
-      lastTyping = now;
-      window.ttSocket.send({ type: "typing", ticket: p.dataset.ticketId, typing: true });
-    }
+    signalTyping(event.target.value.trim() !== "");
     var value = event.target.value;
     var list = menu();
     var match = /^\/(\S*)$/.exec(value);
