@@ -1,5 +1,6 @@
 // The open ticket: composer (Enter sends, "/" quick replies, note mode, reply-to, files by
 // picker or drop), live messages and header from the inbox's "tt:ws" events, typing/viewing.
+// The composer's emoji, pasted images, attachment preview and voice notes: composer.js.
 (function () {
   "use strict";
   function panel() { return document.querySelector("[data-testid=ticket-panel]"); }
@@ -222,16 +223,20 @@
     document.getElementById("composer-file-clear").hidden = !name;
   }
   function clearFile() {
-    document.getElementById("composer-attach").value = "";
+    var attach = document.getElementById("composer-attach");
+    attach.value = "";
     document.getElementById("composer-quick-reply").value = "";
     showFile("");
+    attach.dispatchEvent(new Event("change", { bubbles: true }));  // composer.js: no preview
   }
   function choose(option) {
     menuRequests++;  // answers still on their way are stale now
     var field = input();
     field.value = option.dataset.text;
     if (option.dataset.file) {
-      document.getElementById("composer-attach").value = "";
+      var attach = document.getElementById("composer-attach");
+      attach.value = "";
+      attach.dispatchEvent(new Event("change", { bubbles: true }));
       document.getElementById("composer-quick-reply").value = option.dataset.id;
       showFile("📎 " + option.dataset.file);
     } else if (document.getElementById("composer-quick-reply").value) {
@@ -304,11 +309,10 @@
       if (!field.dataset.placeholderReply) field.dataset.placeholderReply = field.placeholder;
       field.placeholder = event.target.checked ? field.dataset.placeholderNote : field.dataset.placeholderReply;
     }
-    if (event.target.id === "composer-attach") {
-      var file = event.target.files[0];
-      // An attached file replaces a quick reply's file.
+    if (event.target.id === "composer-attach" && event.target.files.length) {
+      // An attached file (shown by composer.js) replaces a quick reply's file.
       document.getElementById("composer-quick-reply").value = "";
-      showFile(file ? file.name : "");
+      showFile("");
     }
   });
   // Files dropped on the panel go to the composer's file input.
