@@ -130,6 +130,7 @@ def test_what_cannot_be_a_voice_note_is_refused_and_nothing_is_stored(alpha, des
     [
         ("whatsapp_cloud", "audio/ogg", "audio/aac audio/amr audio/mp4 audio/mpeg audio/ogg"),
         ("telegram", "audio/mp4 audio/mpeg audio/ogg", None),
+        ("instagram", "", "audio/aac audio/mp4 audio/wav"),
         ("webchat", "", None),
     ],
 )
@@ -152,3 +153,22 @@ def test_the_composer_says_how_the_channel_delivers_a_recording(
     else:  # any file: every audio type we store
         assert 'data-audio-types="audio/aac audio/amr audio/mp4 audio/mpeg audio/ogg' in html
         assert "audio/webm" in html.split('data-audio-types="')[1].split('"')[0]
+
+
+def test_a_recording_the_channel_refuses_is_not_stored(alpha, desk):
+    with tenant_scope(alpha.tenant):
+        ticket = TicketFactory(
+            queue=desk["support"],
+            status=Ticket.Status.OPEN,
+            assignee=desk["ana"],
+            connection=ChannelConnectionFactory(provider="instagram"),
+        )
+    client = signed_in_client(alpha, desk["ana"])
+    refused = _post(client, ticket, file=_recording(), voice_note="1")  # becomes Ogg: refused
+    assert refused.status_code == 400
+    assert "audio/ogg" in unquote(refused["X-Error-Message"])
+    m4a = _recording(b"\x00\x00\x00\x18ftypM4A audio", "voice-note.m4a", "audio/mp4")
+    assert _post(client, ticket, file=m4a, voice_note="1").status_code == 200  # Safari's
+    with tenant_scope(alpha.tenant):
+        sent = Message.objects.get(sender=Message.Sender.AGENT)
+    assert (sent.media_mime, sent.payload) == ("audio/mp4", {"voice": True})

@@ -113,6 +113,18 @@ def _voice_formats(ticket: Ticket) -> dict[str, str]:
     }
 
 
+def _voice_format_check(ticket: Ticket, media: Any) -> None:
+    """Refuse a recording the ticket's channel does not take (the composer says so before
+    sending; this holds when the page is bypassed)."""
+    mime = str(getattr(media, "content_type", "") or "").split(";")[0].strip().lower()
+    if mime not in _voice_formats(ticket)["audio"].split():
+        raise ApplicationError(
+            _("This channel does not accept this recording's format (%(format)s).")
+            % {"format": mime},
+            code="voice_note_format_refused",
+        )
+
+
 def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[str, Any]:
     user = request.user
     items, more = _history(ticket)
@@ -251,6 +263,7 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
                 if media is None:
                     raise VoiceNoteNotAudio()
                 media = voice_note_file(media)
+                _voice_format_check(ticket, media)
             elif media is None and data["quick_reply"]:
                 reply = quick_reply_get_for(user=user, pk=data["quick_reply"])
                 media = quick_reply_file(quick_reply=reply)
