@@ -64,6 +64,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     token = ""
     public_id = ""
     typing_at = 0.0
+    typing_shown = False
 
     async def connect(self) -> None:
         tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
@@ -95,10 +96,16 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self._typing(content.get("typing") is not False)
 
     async def _typing(self, typing: bool) -> None:
+        """At most one "typing" a second, and "stopped" only after a "typing" went out (a
+        stream of alternating signals costs no more than a steady one)."""
         now = time.monotonic()
         if typing and now - self.typing_at < TYPING_INTERVAL:
             return
-        self.typing_at = now if typing else 0.0
+        if not typing and not self.typing_shown:
+            return
+        if typing:
+            self.typing_at = now
+        self.typing_shown = typing
         await run_in_tenant(
             self.scope["tenant"], _visitor_typing, self.public_id, self.token, typing
         )

@@ -109,6 +109,8 @@ def test_the_visitors_typing_reaches_only_the_agents_of_their_ticket(alpha, beta
         await visitors["maria"].send_json_to({"type": "typing", "typing": True})
         await visitors["maria"].send_json_to({"type": "typing", "typing": True})  # throttled
         await visitors["maria"].send_json_to({"type": "typing", "typing": False})
+        await visitors["maria"].send_json_to({"type": "typing", "typing": True})  # throttled
+        await visitors["maria"].send_json_to({"type": "typing", "typing": False})  # not shown
         heard = {name: _typing_only(await drain(s, wait=WAIT)) for name, s in agents.items()}
         visitors_heard = {name: await drain(s, wait=WAIT) for name, s in visitors.items()}
         for socket in [*agents.values(), *visitors.values()]:
