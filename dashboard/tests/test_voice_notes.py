@@ -172,3 +172,15 @@ def test_a_recording_the_channel_refuses_is_not_stored(alpha, desk):
     with tenant_scope(alpha.tenant):
         sent = Message.objects.get(sender=Message.Sender.AGENT)
     assert (sent.media_mime, sent.payload) == ("audio/mp4", {"voice": True})
+
+
+def test_a_note_with_a_file_is_refused_instead_of_losing_the_file(alpha, desk):
+    client = signed_in_client(alpha, desk["ana"])
+    for data in (
+        {"note": "1", "body": "ouvir", "file": _recording()},
+        {"note": "1", "file": _recording(), "voice_note": "1"},
+    ):
+        response = _post(client, desk["ticket"], **data)
+        assert response.status_code == 400
+    with tenant_scope(alpha.tenant):
+        assert not Message.objects.filter(ticket=desk["ticket"], is_note=True).exists()

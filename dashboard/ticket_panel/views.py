@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
@@ -111,6 +112,10 @@ def _voice_formats(ticket: Ticket) -> dict[str, str]:
         "audio": " ".join(sorted(accepted)),
         "channel": str(provider.label),
     }
+
+
+# Notes are text only: a file attached in note mode would be lost, so it is refused.
+NOTE_WITHOUT_FILES = gettext_lazy("An internal note has no attachments: remove the file first.")
 
 
 def _voice_format_check(ticket: Ticket, media: Any) -> None:
@@ -250,6 +255,8 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
     data = form.cleaned_data
     try:
         if data["note"]:
+            if data["file"] is not None or data["voice_note"]:
+                raise ApplicationError(str(NOTE_WITHOUT_FILES), code="note_file_not_allowed")
             message = note_add(ticket=ticket, by=user, body=data["body"])
         else:
             quoted = (

@@ -209,7 +209,13 @@
     var attach = $("composer-attach");
     var file = attach.files && attach.files[0];
     var blocked = false;
-    if (!file || $("composer-voice-note").value !== "1") {
+    var noteMode = $("composer-note") && $("composer-note").checked;
+    if (file && noteMode) {  // notes are text only: the file would be lost
+      note.textContent = note.dataset.note;
+      note.classList.add("error");
+      note.hidden = false;
+      blocked = true;
+    } else if (!file || $("composer-voice-note").value !== "1") {
       note.hidden = true;
     } else {
       var recorded = file.type.split(";")[0];
@@ -237,6 +243,7 @@
 
   document.addEventListener("change", function (event) {
     if (event.target.id === "composer-attach") showPreview();
+    if (event.target.id === "composer-note") updateFate();
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("#composer-remove")) {

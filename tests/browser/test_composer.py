@@ -138,6 +138,15 @@ def test_composer_tools_and_typing_both_ways(live_app, open_page, size):
     expect(preview.get_by_test_id("composer-preview-name")).to_have_text("pedido.pdf")
     expect(preview.get_by_test_id("composer-preview-size")).to_have_text("9 B")
     expect(preview.get_by_test_id("composer-thumb")).to_be_hidden()
+    # an internal note has no files: said before sending, and sending waits
+    note_toggle = page.get_by_test_id("composer-note-toggle")
+    note_toggle.check()
+    expect(preview.get_by_test_id("composer-voice-fate")).to_have_text(
+        "Uma nota interna não tem anexos: remova o arquivo antes."
+    )
+    expect(page.get_by_test_id("composer-send")).to_be_disabled()
+    note_toggle.uncheck()
+    expect(page.get_by_test_id("composer-send")).to_be_enabled()
     preview.get_by_test_id("composer-remove").click()
     expect(preview).to_be_hidden()
 
