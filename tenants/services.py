@@ -297,7 +297,7 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in TENANT_SETTINGS:
+        if key not in TENANT_SETTINGS or TENANT_SETTINGS[key].internal:
             errors[key] = [_("Unknown setting.")]
             continue
         if not TENANT_SETTINGS[key].available:
@@ -317,3 +317,20 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         locked.save(update_fields=["settings", "updated_at"])
         tenant.settings = locked.settings
     return settings_with_defaults(tenant.settings)
+
+
+def tenant_onboarding_update(
+    *, tenant: Tenant, dismissed: bool | None = None, done: set[str] | None = None
+) -> None:
+    """Remember the getting-started checklist's state: hidden (by an admin, for everyone) and
+    steps seen done, which are added and never removed."""
+    with public_scope(), transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        stored = dict(locked.settings or {})
+        if dismissed is not None:
+            stored["onboarding_dismissed"] = dismissed
+        steps = set(stored.get("onboarding_done") or []) | (done or set())
+        stored["onboarding_done"] = sorted(steps)
+        locked.settings = stored
+        locked.save(update_fields=["settings", "updated_at"])
+        tenant.settings = locked.settings
