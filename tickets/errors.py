@@ -213,6 +213,24 @@ class MediaTypeNotAllowed(ApplicationError):
     default_message = _("This type of file cannot be sent.")
 
 
+class VoiceNoteUnreadable(ApplicationError):
+    code = "voice_note_unreadable"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("This recording could not be read as a voice note. Record it again.")
+
+
+class VoiceNoteNotAudio(ApplicationError):
+    code = "voice_note_not_audio"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("A voice note must be an audio recording.")
+
+
+class VoiceNoteWithText(ApplicationError):
+    code = "voice_note_with_text"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("A voice note goes without text: send the text as its own message.")
+
+
 class MediaNotFound(ApplicationError):
     code = "media_not_found"
     http_status = status.HTTP_404_NOT_FOUND

@@ -46,3 +46,6 @@ class InstagramProvider(MetaMessagingProvider):
     # https://developers.facebook.com/documentation/business-messaging/instagram-messaging/features/user-profile
     contact_profile_fields = ("name", "username", "profile_pic")
     unnamed_contact = gettext_lazy("Instagram user %(id)s")
+    # Audio attachments: AAC, M4A, WAV and MP4 only (Instagram Messaging "Send a message");
+    # an Ogg or WebM recording is refused in the composer before it is sent.
+    audio_mime_types = frozenset({"audio/aac", "audio/mp4", "audio/wav"})
