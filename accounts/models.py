@@ -89,7 +89,10 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
         _("signature"), max_length=SIGNATURE_MAX_LENGTH, blank=True, default=""
     )
     sign_messages = models.BooleanField(_("sign my messages"), default=False)
-    notify_sound = models.BooleanField(_("notification sound"), default=False)
+    notify_sound = models.BooleanField(_("sound for new waiting tickets"), default=False)
+    notify_sound_messages = models.BooleanField(
+        _("sound for new messages in my tickets"), default=False
+    )
     notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
 
     objects = UserManager()
