@@ -480,3 +480,27 @@ class QuickReply(BaseModel):
     def media_name(self) -> str:
         """The file's name as uploaded (the stored path adds a random directory)."""
         return os.path.basename(str(self.media.name)) if self.media else ""
+
+
+class SavedInboxFilter(BaseModel):
+    """An agent's named view of the inbox (status tab, scope, queues, tags, channels, unread,
+    search), applied from the inbox's list; each agent has their own."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_inbox_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    # The inbox's query parameters ({"tab": "open", "queue": [3], ...}), as the inbox reads them.
+    filters = models.JSONField(_("filters"), default=dict)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved inbox filter")
+        verbose_name_plural = _("saved inbox filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedinboxfilter_user_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
-from channels_integrations.domain_events import ConnectionStatusChanged
+from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
@@ -161,6 +161,7 @@ SUBSCRIBERS: SubscriberTable = {
         realtime.on_connection_status_changed,
         webhooks.webhooks_on_connection_status_changed,
     ],
+    WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours_on_message_received],

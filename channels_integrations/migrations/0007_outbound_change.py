@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('channels_integrations', '0006_blockedmessage'),
         ('connections', '0002_routing_moved_to_tickets'),
-        ('tickets', '0009_message_customer_copy'),
+        ('tickets', '0010_message_customer_copy'),
     ]
 
     operations = [

@@ -47,6 +47,13 @@ class ConnectionProvider:
     # The emoji an agent may react with to a customer's message, in the order the panel offers
     # them; empty when the channel has no reactions.
     reaction_emojis: ClassVar[tuple[str, ...]] = ()
+    # Audio formats (MIME types) the provider delivers as a voice note (the customer's app shows
+    # a playable recording); empty when it has none. The composer says before sending how a
+    # recording will arrive.
+    voice_note_mime_types: ClassVar[frozenset[str]] = frozenset()
+    # Audio formats the provider accepts at all, or None when it takes any file (sending what it
+    # cannot play as a plain file); a recording in another format is refused before sending.
+    audio_mime_types: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def credential_fields(cls) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

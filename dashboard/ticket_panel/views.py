@@ -17,15 +17,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.selectors import users_active
 from channels_integrations.services.outbound import outbound_delivery_retry
+from connections.providers.registry import provider_for, provider_installed
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
 from dashboard.templatetags.message_actions import message_actions
-from tickets.errors import MessageNotEditable, MessageNotForwardable, TicketNotFound
+from tickets.errors import (
+    MessageNotEditable,
+    MessageNotForwardable,
+    TicketNotFound,
+    VoiceNoteNotAudio,
+)
+from tickets.media import ALLOWED_MIME_TYPES
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import (
     message_on_ticket,
@@ -58,6 +66,7 @@ from tickets.services.tickets import (
     ticket_return_to_queue,
     ticket_transfer,
 )
+from tickets.voice_notes import voice_note_file
 
 HISTORY_PAGE = 40
 TIMELINE_KINDS = (
@@ -104,6 +113,40 @@ def _history(ticket: Ticket, before: Message | None = None) -> tuple[list[Any], 
     return items, more
 
 
+def _voice_formats(ticket: Ticket) -> dict[str, str]:
+    """What the composer's recorder tells the agent before sending: the audio formats the
+    ticket's channel plays as a voice note and those it accepts at all (space-separated; every
+    audio type we store when the channel takes any file), and the channel's name."""
+    key = ticket.connection.provider
+    if not provider_installed(key):
+        return {"voice": "", "audio": "", "channel": key}
+    provider = provider_for(key)
+    accepted = provider.audio_mime_types
+    if accepted is None:
+        accepted = frozenset(m for m, kind in ALLOWED_MIME_TYPES.items() if kind == "audio")
+    return {
+        "voice": " ".join(sorted(provider.voice_note_mime_types)),
+        "audio": " ".join(sorted(accepted)),
+        "channel": str(provider.label),
+    }
+
+
+# Notes are text only: a file attached in note mode would be lost, so it is refused.
+NOTE_WITHOUT_FILES = gettext_lazy("An internal note has no attachments: remove the file first.")
+
+
+def _voice_format_check(ticket: Ticket, media: Any) -> None:
+    """Refuse a recording the ticket's channel does not take (the composer says so before
+    sending; this holds when the page is bypassed)."""
+    mime = str(getattr(media, "content_type", "") or "").split(";")[0].strip().lower()
+    if mime not in _voice_formats(ticket)["audio"].split():
+        raise ApplicationError(
+            _("This channel does not accept this recording's format (%(format)s).")
+            % {"format": mime},
+            code="voice_note_format_refused",
+        )
+
+
 def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[str, Any]:
     user = request.user
     items, more = _history(ticket)
@@ -117,6 +160,8 @@ def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[st
         "now": timezone.now(),
         "scheduled": list(messages_scheduled_of(ticket=ticket)),
     }
+    if permissions["send_message"]:
+        context["voice"] = _voice_formats(ticket)
     if permissions["transfer"]:
         context["agents"] = list(users_active().order_by("name"))
         context["queues"] = list(queues_for(user).prefetch_related(None).order_by("name"))
@@ -373,6 +418,8 @@ class ComposerForm(forms.Form):
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
     )
     file = forms.FileField(required=False)
+    # The file is a recording made in the composer: sent as a voice note where the channel can.
+    voice_note = forms.BooleanField(required=False)
     # A quick reply picked in the composer: its file goes with the text unless a file is attached.
     quick_reply = forms.IntegerField(required=False, min_value=1)
 
@@ -391,6 +438,8 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
     data = form.cleaned_data
     try:
         if data["note"]:
+            if data["file"] is not None or data["voice_note"]:
+                raise ApplicationError(str(NOTE_WITHOUT_FILES), code="note_file_not_allowed")
             message = note_add(ticket=ticket, by=user, body=data["body"])
         else:
             quoted = (
@@ -400,7 +449,12 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
             )
             scheduled: datetime | None = data["scheduled_at"]
             media = data["file"]
-            if media is None and data["quick_reply"]:
+            if data["voice_note"]:
+                if media is None:
+                    raise VoiceNoteNotAudio()
+                media = voice_note_file(media)
+                _voice_format_check(ticket, media)
+            elif media is None and data["quick_reply"]:
                 reply = quick_reply_get_for(user=user, pk=data["quick_reply"])
                 media = quick_reply_file(quick_reply=reply)
             message = message_send(
@@ -410,6 +464,7 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
                 media=media,
                 quoted=quoted,
                 scheduled_at=scheduled,
+                voice_note=data["voice_note"],
             )
     except ApplicationError as exc:
         return _error(exc)

@@ -110,8 +110,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's chromium when it is there (CI installs it: Playwright may not download a browser
     there), else Playwright's own build (``make chromium`` installs it). As root (CI
-    containers) chromium refuses to start without ``--no-sandbox``."""
+    containers) chromium refuses to start without ``--no-sandbox``. The microphone is chromium's
+    fake device, granted without asking."""
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    # A microphone that plays a tone and needs no permission prompt (voice notes).
+    args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
     executable = {"executable_path": str(CHROMIUM)} if CHROMIUM.exists() else {}
     return {**browser_type_launch_args, **executable, "args": args}
 

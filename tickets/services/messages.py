@@ -50,6 +50,8 @@ from tickets.errors import (
     ScheduledAtInPast,
     TicketNotAssignedToYou,
     TicketNotOpen,
+    VoiceNoteNotAudio,
+    VoiceNoteWithText,
 )
 from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
@@ -449,18 +451,25 @@ def message_send(
     media: File | None = None,
     quoted: Message | None = None,
     scheduled_at: datetime | None = None,
+    voice_note: bool = False,
 ) -> Message:
     """An agent's message to the customer: stored ``queued``, handed to the outbound pipeline
     after commit (or when due, for a scheduled one). The agent's signature is added under the
-    text when their profile turns it on.
+    text when their profile turns it on. ``voice_note``: ``media`` is a recording the agent
+    made (``tickets.voice_notes.voice_note_file``), sent as a voice note where the channel has
+    them; no text goes with it (no signature either).
 
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
-    body = _clean_body(_signed(body, by))
+    if voice_note and body.strip():
+        raise VoiceNoteWithText()
+    body = "" if voice_note else _clean_body(_signed(body, by))
     info = media_validate(file=media) if media is not None else None
+    if voice_note and (info is None or info.kind != Message.Kind.AUDIO):
+        raise VoiceNoteNotAudio()
     if not body and info is None:
         raise MessageEmpty()
     if quoted is not None and quoted.ticket_id != ticket.pk:
@@ -479,6 +488,7 @@ def message_send(
         quoted=quoted,
         status=Status.QUEUED,
         scheduled_at=scheduled_at,
+        payload={"voice": True} if voice_note else {},
     )
     if media is not None and info is not None:
         message.media_name, message.media_mime, message.media_size = info.name, info.mime, info.size

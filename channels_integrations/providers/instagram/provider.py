@@ -49,3 +49,6 @@ class InstagramProvider(MetaMessagingProvider):
     # Instagram accepts one reaction from a business, "love"; no call edits or unsends a message.
     reaction_emojis = ("❤️",)
     reaction_names: ClassVar[dict[str, str]] = {"❤️": "love"}
+    # Audio attachments: AAC, M4A, WAV and MP4 only (Instagram Messaging "Send a message");
+    # an Ogg or WebM recording is refused in the composer before it is sent.
+    audio_mime_types = frozenset({"audio/aac", "audio/mp4", "audio/wav"})

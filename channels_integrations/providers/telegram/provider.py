@@ -55,6 +55,8 @@ _UPLOADS: dict[str, tuple[str, str]] = {
     Kind.DOCUMENT: ("sendDocument", "document"),
     Kind.STICKER: ("sendDocument", "document"),
 }
+# What sendAudio plays (other audio formats are sent as documents).
+_AUDIO_PLAYED = frozenset({"audio/mpeg", "audio/mp4"})
 
 
 class TelegramProvider(ChannelProvider):
@@ -75,6 +77,8 @@ class TelegramProvider(ChannelProvider):
     deletions_reach_customer = True
     deletion_window_hours = 48  # a bot's message in a private chat (deleteMessage)
     reaction_emojis = ("👍", "❤", "😁", "😱", "😢", "🙏")
+    # sendVoice plays Ogg/Opus, MP3 and M4A as a voice message; any other audio goes as a file.
+    voice_note_mime_types = frozenset({"audio/ogg", "audio/mpeg", "audio/mp4"})
 
     # ------------------------------------------------------------------ setup
 
@@ -261,8 +265,12 @@ class TelegramProvider(ChannelProvider):
         self, client: TelegramClient, common: dict[str, Any], message: OutboundMessage
     ) -> Any:
         method, field = _UPLOADS.get(message.kind, ("sendDocument", "document"))
-        if message.kind == Kind.AUDIO and message.media_mime_type == "audio/ogg":
+        mime = message.media_mime_type
+        voice = bool(message.extra.get("voice")) and mime in self.voice_note_mime_types
+        if message.kind == Kind.AUDIO and (mime == "audio/ogg" or voice):
             method, field = "sendVoice", "voice"  # shown as a voice note, like the customer's
+        elif message.kind == Kind.AUDIO and mime not in _AUDIO_PLAYED:
+            method, field = "sendDocument", "document"  # sendAudio plays MP3 and M4A only
         caption = message.body if len(message.body) <= CAPTION_MAX else ""
         filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
         try:

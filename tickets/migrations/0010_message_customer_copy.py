@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_report_indexes'),
+        ('tickets', '0009_saved_inbox_filter'),
     ]
 
     operations = [
