@@ -181,6 +181,18 @@ class MessageNotForwardable(ApplicationError):
     default_message = _("Internal notes and deleted messages cannot be forwarded.")
 
 
+class MessageNotReactable(ApplicationError):
+    code = "message_not_reactable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Only a customer's message the channel delivered can get a reaction.")
+
+
+class ReactionNotSupported(ApplicationError):
+    code = "reaction_not_supported"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("This channel does not offer this reaction.")
+
+
 class MessageAlreadyDeleted(ApplicationError):
     code = "message_already_deleted"
     http_status = status.HTTP_409_CONFLICT

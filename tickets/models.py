@@ -316,6 +316,14 @@ class Message(BaseModel):
         READ = "read", _("Read")
         FAILED = "failed", _("Failed")
 
+    class CustomerCopy(models.TextChoices):
+        """What an agent's edit or deletion of a sent message did to the customer's copy."""
+
+        UNTOUCHED = "", _("Not changed")
+        PENDING = "pending", _("Being changed for the customer")
+        CHANGED = "changed", _("Changed for the customer too")
+        LOCAL = "local", _("Changed here only")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
     # Denormalised from the ticket so provider ids can be unique per connection.
@@ -360,6 +368,11 @@ class Message(BaseModel):
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Whether the latest edit or deletion by an agent reached the customer's copy (the channel
+    # changed it) or stayed here (the channel cannot, or refused); empty before any.
+    customer_copy = models.CharField(
+        max_length=8, choices=CustomerCopy.choices, blank=True, default=CustomerCopy.UNTOUCHED
     )
 
     class Meta:

@@ -15,6 +15,7 @@ from integrations import handlers as webhooks
 from realtime import handlers as realtime
 from tickets.domain_events import (
     AgentAccessChanged,
+    MessageChangeRequested,
     MessageCreated,
     MessageDeleted,
     MessageDispatched,
@@ -34,6 +35,13 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     from channels_integrations.services.outbound import outbound_delivery_create
 
     outbound_delivery_create(message_id=event.message_id)
+
+
+def outbound_change_on_request(event: MessageChangeRequested) -> None:
+    """Store an agent's edit or deletion of a sent message and enqueue it on ``replies``."""
+    from channels_integrations.services.outbound_changes import outbound_change_create
+
+    outbound_change_create(message_id=event.message_id, change=event.change, body=event.body)
 
 
 def webchat_visitor_on_message_created(event: MessageCreated) -> None:
@@ -105,6 +113,8 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
+    # channels: an agent's edit or deletion of a sent message goes to the customer's copy.
+    MessageChangeRequested: [outbound_change_on_request],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
     # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound

@@ -37,6 +37,16 @@ class ConnectionProvider:
     # Message kinds whose file can carry the text as a caption; for other kinds, senders that
     # have a caption (the chatbot) send the text as its own message after the file.
     caption_kinds: ClassVar[frozenset[str]] = frozenset({"image", "video", "document"})
+    # Whether an agent's edit of a message the channel already delivered changes the
+    # customer's copy, and whether deleting it removes that copy. Where not, the change stays
+    # here and the panel says so before the agent acts.
+    edits_reach_customer: ClassVar[bool] = False
+    deletions_reach_customer: ClassVar[bool] = False
+    # How long after sending the channel still deletes a message (hours; None: always).
+    deletion_window_hours: ClassVar[int | None] = None
+    # The emoji an agent may react with to a customer's message, in the order the panel offers
+    # them; empty when the channel has no reactions.
+    reaction_emojis: ClassVar[tuple[str, ...]] = ()
     # Audio formats (MIME types) the provider delivers as a voice note (the customer's app shows
     # a playable recording); empty when it has none. The composer says before sending how a
     # recording will arrive.

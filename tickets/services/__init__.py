@@ -23,6 +23,7 @@ from tickets.services.greetings import (
 )
 from tickets.services.messages import (
     ReceivedMessage,
+    message_customer_copy_record,
     message_delete,
     message_delete_by_contact,
     message_delivery_failed,
@@ -30,6 +31,7 @@ from tickets.services.messages import (
     message_edit_by_contact,
     message_forward,
     message_media_fill,
+    message_react,
     message_reaction_remove_by_contact,
     message_receive,
     message_record_sent_elsewhere,
@@ -85,6 +87,7 @@ __all__ = [
     "agent_update",
     "contact_merge",
     "greeting_for",
+    "message_customer_copy_record",
     "message_delete",
     "message_delete_by_contact",
     "message_delivery_failed",
@@ -92,6 +95,7 @@ __all__ = [
     "message_edit",
     "message_edit_by_contact",
     "message_forward",
+    "message_react",
     "message_media_fill",
     "message_reaction_remove_by_contact",
     "message_receive",

@@ -71,6 +71,9 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     )
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
+    # The Cloud API has no call that edits or deletes a message already sent; a reaction is a
+    # message of type "reaction" (any emoji).
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")
     # Voice messages: Ogg files with Opus audio only; basic audio: AAC, AMR, MP3, M4A and Ogg
     # (Opus) (Cloud API "Audio messages" and "Supported media types").
     voice_note_mime_types = frozenset({"audio/ogg"})
