@@ -145,6 +145,8 @@ class ContactImport(BaseModel):
     """One CSV import of contacts, processed in the background, with its progress and errors."""
 
     class Status(models.TextChoices):
+        # Uploaded and checked; shown to the user, who picks the duplicate policy and starts it.
+        PREVIEW = "preview", _("Waiting for confirmation")
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
@@ -156,7 +158,20 @@ class ContactImport(BaseModel):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    # Tags added to every imported contact (new or existing).
+
+    class Duplicates(models.TextChoices):
+        """What a row whose phone already belongs to a contact does."""
+
+        SKIP = "skip", _("Skip them (keep the contacts as they are)")
+        UPDATE = "update", _("Update the contacts with the file's values")
+        ASK = "ask", _("Let me choose, contact by contact")
+
+    duplicates = models.CharField(
+        _("existing contacts"), max_length=8, choices=Duplicates.choices, default=Duplicates.UPDATE
+    )
+    # Under "ask": the file rows (numbered as in the file) whose existing contact is updated.
+    update_rows = models.JSONField(_("rows to update"), default=list, blank=True)
+    # Tags added to every imported contact (new or updated).
     tags = models.ManyToManyField(Tag, related_name="imports", blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)

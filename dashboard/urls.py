@@ -15,6 +15,7 @@ from dashboard.flows import urls as flows_urls
 from dashboard.inbox import urls as inbox_urls
 from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
+from dashboard.onboarding import urls as onboarding_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.ticket_panel import urls as ticket_panel_urls
 
@@ -42,4 +43,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", include(reports_urls)),
     path("accounts/", include("dashboard.accounts.urls")),
     path("presence/", presence_set, name="presence-set"),
+    path("onboarding/", include(onboarding_urls)),
 ]

@@ -79,6 +79,7 @@ ENDPOINT_SCOPES: dict[str, str] = {
     "ticket-notes": "messages",
     "message-detail": "messages",
     "message-forward": "messages",
+    "message-reactions": "messages",
     "message-cancel-schedule": "messages",
     "message-edits": "messages",
     "message-media": "messages",

@@ -10,13 +10,21 @@ documentation:
   getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
   getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
+  The messages a bot sent are kept per chat, so that editMessageText/editMessageCaption (the
+  edited Message; 400 "message is not modified" when nothing changes, "message to edit not
+  found" for an unknown or deleted one, https://core.telegram.org/bots/api#updating-messages),
+  deleteMessage (True; 400 "message to delete not found",
+  https://core.telegram.org/bots/api#deletemessage) and setMessageReaction (True, one
+  ReactionTypeEmoji of Telegram's list, else 400 REACTION_INVALID,
+  https://core.telegram.org/bots/api#setmessagereaction) answer as Telegram does.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages); media upload
   ``{"id"}``, media URL ``{"url", "mime_type", "sha256", "file_size", "id"}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); Messenger and
   Instagram Send API ``{"recipient_id", "message_id"}``
-  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); the User
+  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/), a sender action
+  (``sender_action: react``) ``{"recipient_id"}`` only; the User
   Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
   ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
   Instagram), or error 230 (no consent); read receipts on the same ``messages`` path: WhatsApp
@@ -53,6 +61,14 @@ _SEND_METHODS = {
     "sendLocation",
     "sendContact",
 }
+
+# setMessageReaction accepts these emoji only (ReactionTypeEmoji,
+# https://core.telegram.org/bots/api#reactiontypeemoji); a subset is enough for our adapters.
+TELEGRAM_REACTIONS = frozenset(
+    {"👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "😱", "😢", "🎉", "🙏"}
+)
+
+_TELEGRAM_CHANGES = {"editMessageText", "editMessageCaption", "deleteMessage", "setMessageReaction"}
 
 
 @dataclass
@@ -93,6 +109,12 @@ class Simulator:
     profile_photos: dict[str, str] = field(default_factory=dict)
     # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
     revoked_tokens: set[str] = field(default_factory=set)
+    # What each bot's sent messages now say, by (token, chat id, message id): {"text"} or
+    # {"caption"}; a deleted message is removed. Reactions set by a bot, by the same key.
+    telegram_messages: dict[tuple[str, str, int], dict[str, str]] = field(default_factory=dict)
+    telegram_reactions: dict[tuple[str, str, int], list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
@@ -340,10 +362,59 @@ class _Handler(BaseHTTPRequestHandler):
                 "chat": {"id": body.get("chat_id"), "type": "private"},
                 "text": body.get("text", ""),
             }
+            field_name = "text" if method == "sendMessage" else "caption"
+            key = (token, str(body.get("chat_id")), result["message_id"])
+            self.sim.telegram_messages[key] = {field_name: str(body.get(field_name) or "")}
+        elif method in _TELEGRAM_CHANGES:
+            self._telegram_change(token, method, body)
+            return
         else:
             self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         self._json(200, {"ok": True, "result": result})
+
+    def _telegram_change(self, token: str, method: str, body: dict[str, Any]) -> None:
+        """editMessageText, editMessageCaption, deleteMessage, setMessageReaction."""
+        message_id = body.get("message_id")
+        key = (token, str(body.get("chat_id")), int(message_id) if message_id else 0)
+        sent = self.sim.telegram_messages.get(key)
+        result: Any = True
+        error = ""
+        if method == "setMessageReaction":
+            reactions = body.get("reaction") or []
+            if any(r.get("emoji") not in TELEGRAM_REACTIONS for r in reactions):
+                error = "Bad Request: REACTION_INVALID"
+            else:
+                self.sim.telegram_reactions[key] = reactions
+        elif method == "deleteMessage":
+            if sent is None:
+                error = "Bad Request: message to delete not found"
+            else:
+                del self.sim.telegram_messages[key]
+        else:
+            field_name = "text" if method == "editMessageText" else "caption"
+            new = str(body.get(field_name) or "")
+            if sent is None or field_name not in sent:
+                error = "Bad Request: message to edit not found"
+            elif sent[field_name] == new:
+                error = (
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message"
+                )
+            else:
+                sent[field_name] = new
+                result = {
+                    "message_id": key[2],
+                    "date": int(time.time()),
+                    "edit_date": int(time.time()),
+                    "chat": {"id": body.get("chat_id"), "type": "private"},
+                    field_name: new,
+                }
+        if error:
+            self._json(400, {"ok": False, "error_code": 400, "description": error})
+        else:
+            self._json(200, {"ok": True, "result": result})
 
     def _telegram_file(self, path: str) -> None:
         file_id = path.rsplit("/", 1)[1]
@@ -394,7 +465,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             else:
                 recipient = (body.get("recipient") or {}).get("id", "")
-                self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
+                if body.get("sender_action"):  # react, typing_on, mark_seen: no message
+                    self._json(200, {"recipient_id": recipient})
+                else:
+                    self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
         elif verb == "POST" and method == "media":
             self._json(200, {"id": f"{self.sim.next_id():016d}"})
         elif verb == "GET" and account in self.sim.files:

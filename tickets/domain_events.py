@@ -62,6 +62,17 @@ class MessageUpdated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class MessageChangeRequested(DomainEvent):
+    """An agent edited (``change="edit"``, the new text in ``body``) or deleted
+    (``change="delete"``) a message the channel already accepted, on a channel whose provider
+    can change the customer's copy: the outbound pipeline takes it there."""
+
+    message_id: int
+    change: str
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class MessageStatusChanged(DomainEvent):
     message_id: int
 

@@ -162,6 +162,18 @@ class OutboundMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SentMessageChange:
+    """An agent's edit or deletion of a message the provider already accepted, built by the
+    outbound pipeline from an ``OutboundChange``: ``provider_message_id`` names the message,
+    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text."""
+
+    idempotency_key: str
+    provider_message_id: str
+    kind: str
+    body: str = ""
+
+
 class ProviderError(Exception):
     """A provider call failed. ``permanent`` errors are not retried and reach the agent as the
     message's failure reason; temporary ones are retried with back-off. ``field`` names the
@@ -299,6 +311,22 @@ class ChannelProvider(ConnectionProvider):
         ones before it) was read; False for providers that have no read receipts (Telegram, the
         web chat); ``ProviderError`` when the provider refuses or cannot answer."""
         return False
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Change the customer's copy of a sent message to ``change.body``; only providers that
+        declare ``edits_reach_customer`` are asked. Repeating an edit already applied succeeds."""
+        raise ProviderError(
+            "This channel cannot edit a sent message.", permanent=True, code="edit_not_supported"
+        )
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Remove the customer's copy of a sent message; only providers that declare
+        ``deletions_reach_customer`` are asked. Deleting a message already gone succeeds."""
+        raise ProviderError(
+            "This channel cannot delete a sent message.",
+            permanent=True,
+            code="delete_not_supported",
+        )
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

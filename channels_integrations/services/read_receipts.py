@@ -18,7 +18,11 @@ from django.conf import settings
 
 from channels_integrations.providers.base import ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
-from channels_integrations.services.outbound import _backoff, _recipient, _wait_for_slot
+from channels_integrations.services.outbound import (
+    _recipient,
+    delivery_backoff,
+    delivery_slot_wait,
+)
 from tickets.models import Message
 
 logger = logging.getLogger(__name__)
@@ -46,7 +50,7 @@ def read_receipt_send(*, message_id: int, attempt: int = 1) -> ReceiptOutcome:
     if not connection.is_active or connection.provider not in PROVIDERS:
         return ReceiptOutcome("skipped")
     provider = provider_for(connection.provider)
-    wait = _wait_for_slot(connection, provider.rate_limit_per_second)
+    wait = delivery_slot_wait(connection, provider.rate_limit_per_second)
     if wait:
         return ReceiptOutcome("retry", retry_in=wait)
     try:
@@ -59,5 +63,5 @@ def read_receipt_send(*, message_id: int, attempt: int = 1) -> ReceiptOutcome:
         if exc.permanent or attempt >= settings.OUTBOUND_MAX_ATTEMPTS:
             logger.info("Read receipt of message %s dropped: %s", message.pk, exc.detail)
             return ReceiptOutcome("dropped")
-        return ReceiptOutcome("retry", retry_in=exc.retry_after or _backoff(attempt))
+        return ReceiptOutcome("retry", retry_in=exc.retry_after or delivery_backoff(attempt))
     return ReceiptOutcome("sent" if sent else "unsupported")

@@ -205,7 +205,7 @@ def test_the_panel_costs_the_same_queries_with_few_or_many_messages(
     client = signed_in_client(alpha, desk["ana"])
     client.get("/")
     # tenant by host (3), session, user, ticket (+ contact tags), messages, timeline events,
-    # agents and queues for the transfer dialog
-    with django_assert_num_queries(11):
+    # agents and queues for the transfer dialog, the scheduled messages' list
+    with django_assert_num_queries(12):
         response = _panel(client, ticket)
     assert response.content.decode().count('data-testid="message"') == min(count, 40)

@@ -29,6 +29,7 @@ from tickets.services.greetings import (
 )
 from tickets.services.messages import (
     ReceivedMessage,
+    message_customer_copy_record,
     message_delete,
     message_delete_by_contact,
     message_delivery_failed,
@@ -36,6 +37,7 @@ from tickets.services.messages import (
     message_edit_by_contact,
     message_forward,
     message_media_fill,
+    message_react,
     message_reaction_remove_by_contact,
     message_receive,
     message_record_sent_elsewhere,
@@ -96,6 +98,7 @@ __all__ = [
     "agent_update",
     "contact_merge",
     "greeting_for",
+    "message_customer_copy_record",
     "message_delete",
     "message_delete_by_contact",
     "message_delivery_failed",
@@ -103,6 +106,7 @@ __all__ = [
     "message_edit",
     "message_edit_by_contact",
     "message_forward",
+    "message_react",
     "message_media_fill",
     "message_reaction_remove_by_contact",
     "message_receive",

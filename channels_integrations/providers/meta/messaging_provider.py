@@ -14,7 +14,7 @@ import mimetypes
 import re
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,6 +106,8 @@ class MetaMessagingProvider(MetaWebhookProvider):
         client = self.graph_client(credentials)
         path = f"{credentials['page_id']}/messages"
         recipient = {"id": message.recipient}
+        if message.kind == Message.Kind.REACTION:
+            return self._react(client, path, recipient, message)
         if message.kind == Message.Kind.TEXT:
             answer = client.post(
                 path,
@@ -138,6 +140,32 @@ class MetaMessagingProvider(MetaWebhookProvider):
                 code="provider_unavailable",
             )
         return message_id
+
+    # How the Send API names a reaction: Messenger takes the emoji itself, Instagram a name.
+    reaction_names: ClassVar[dict[str, str]] = {}
+
+    def _react(
+        self,
+        client: GraphClient,
+        path: str,
+        recipient: dict[str, str],
+        message: OutboundMessage,
+    ) -> str:
+        """``sender_action: react`` on the customer's message (the answer names no message:
+        the reaction's id is ours); a second reaction replaces the first."""
+        reaction = self.reaction_names.get(message.body, message.body)
+        client.post(
+            path,
+            json={
+                "recipient": recipient,
+                "sender_action": "react",
+                "payload": {
+                    "message_id": message.quoted_provider_message_id,
+                    "reaction": reaction,
+                },
+            },
+        )
+        return f"{message.quoted_provider_message_id}:reaction:{message.idempotency_key}"
 
     def _send_file(
         self,

@@ -80,6 +80,13 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         "More than 24 hours since the customer last wrote: WhatsApp accepts only an approved "
         "message template now, and sending templates is not available yet."
     )
+    # The Cloud API has no call that edits or deletes a message already sent; a reaction is a
+    # message of type "reaction" (any emoji).
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")
+    # Voice messages: Ogg files with Opus audio only; basic audio: AAC, AMR, MP3, M4A and Ogg
+    # (Opus) (Cloud API "Audio messages" and "Supported media types").
+    voice_note_mime_types = frozenset({"audio/ogg"})
+    audio_mime_types = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)
@@ -166,6 +173,12 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             media["caption"] = message.body
         if message.kind == Message.Kind.DOCUMENT and message.media_filename:
             media["filename"] = message.media_filename
+        if (
+            message.kind == Message.Kind.AUDIO
+            and message.extra.get("voice")
+            and message.media_mime_type in self.voice_note_mime_types
+        ):
+            media["voice"] = True  # a voice message: played inline, transcribed on request
         return media
 
     def download_media(

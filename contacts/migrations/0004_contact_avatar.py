@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0002_contactimport'),
+        ('contacts', '0003_contactimport_preview_duplicates'),
     ]
 
     operations = [
