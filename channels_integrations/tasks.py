@@ -74,3 +74,33 @@ def outbound_deliveries_sweep_task() -> int:
     from channels_integrations.services.outbound_changes import outbound_changes_sweep
 
     return outbound_deliveries_sweep() + outbound_changes_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.read_receipt_send_task",
+    max_retries=None,  # the service bounds the attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def read_receipt_send_task(self: Any, message_id: int) -> str:
+    """Tell the customer their message was read; retried after the delay the service asks."""
+    from channels_integrations.services.read_receipts import read_receipt_send
+
+    outcome = read_receipt_send(message_id=message_id, attempt=self.request.retries + 1)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="channels_integrations.tasks.contact_avatar_refresh_task")
+def contact_avatar_refresh_task(
+    contact_id: int, connection_id: int, external_id: str, picture_url: str = ""
+) -> str:
+    """Fetch a contact's picture from its provider into private storage (at most daily)."""
+    from channels_integrations.services.contact_avatars import contact_avatar_refresh
+
+    return contact_avatar_refresh(
+        contact_id=contact_id,
+        connection_id=connection_id,
+        external_id=external_id,
+        picture_url=picture_url,
+    )

@@ -62,6 +62,13 @@ class ContactAttributeDefinition(BaseModel):
         return self.label
 
 
+def contact_avatar_path(instance: Contact, filename: str) -> str:
+    """A contact's picture (from a provider's profile) lives under the tenant's private prefix
+    with an unguessable name, served only through the contact's visibility check."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return tenant_media_path("contact-avatars", f"{uuid.uuid4().hex}.{extension}")
+
+
 class Contact(BaseModel):
     """A person (or group) the tenant talks to, on any number of channels."""
 
@@ -71,6 +78,12 @@ class Contact(BaseModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     email = models.EmailField(_("e-mail"), blank=True, default="")
     avatar_url = models.URLField(_("avatar"), max_length=1000, blank=True, default="")
+    # The picture a provider's profile gives (private storage) and when it was last asked for
+    # (at most daily, whatever the answer).
+    avatar = models.FileField(
+        _("picture"), upload_to=contact_avatar_path, max_length=255, blank=True
+    )
+    avatar_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, default="")
     # Values keyed by ContactAttributeDefinition.key, validated by the contact services.
     custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)

@@ -72,6 +72,8 @@ ENDPOINT_SCOPES: dict[str, str] = {
     "ticket-delete": "tickets",
     "ticket-restore": "tickets",
     "ticket-events": "tickets",
+    "conversation-list": "tickets",
+    "conversation-connections": "tickets",
     # messages
     "ticket-messages": "messages",
     "ticket-notes": "messages",

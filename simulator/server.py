@@ -7,7 +7,8 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
+  getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
   The messages a bot sent are kept per chat, so that editMessageText/editMessageCaption (the
   edited Message; 400 "message is not modified" when nothing changes, "message to edit not
@@ -26,7 +27,11 @@ documentation:
   (``sender_action: react``) ``{"recipient_id"}`` only; the User
   Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
   ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
-  Instagram), or error 230 (no consent); errors
+  Instagram), or error 230 (no consent); read receipts on the same ``messages`` path: WhatsApp
+  ``{"messaging_product", "status": "read", "message_id"}`` answers ``{"success": true}``
+  (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read),
+  Messenger/Instagram ``{"recipient", "sender_action": "mark_seen"}`` answers
+  ``{"recipient_id"}``; errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
 """
 
@@ -100,6 +105,8 @@ class Simulator:
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Telegram users' profile photo: user id → a file id of ``files`` (getUserProfilePhotos).
+    profile_photos: dict[str, str] = field(default_factory=dict)
     # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
     revoked_tokens: set[str] = field(default_factory=set)
     # What each bot's sent messages now say, by (token, chat id, message id): {"text"} or
@@ -157,12 +164,23 @@ class Simulator:
             self.requests.append(entry)
 
     def sends(self) -> list[Recorded]:
-        """Accepted sends (2xx), in arrival order."""
+        """Accepted sends (2xx) of messages, in arrival order (read receipts are not sends)."""
         with self._lock:
             return [
                 r
                 for r in self.requests
-                if r.status == 200 and (r.method in _SEND_METHODS or r.method == "messages")
+                if r.status == 200
+                and (r.method in _SEND_METHODS or r.method == "messages")
+                and not _is_receipt(r.body)
+            ]
+
+    def receipts(self) -> list[Recorded]:
+        """Accepted read receipts (WhatsApp ``status: read``, Meta ``mark_seen``), in order."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.status == 200 and r.method == "messages" and _is_receipt(r.body)
             ]
 
     def sent_texts(self) -> Counter[str]:
@@ -321,6 +339,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
         elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
+        elif method == "getUserProfilePhotos":
+            photo = self.sim.profile_photos.get(str(body.get("user_id") or ""))
+            result = {"total_count": 0, "photos": []}
+            if photo:
+                content, _mime = self.sim.files.get(photo, (b"", ""))
+                size = {"file_id": photo, "file_unique_id": photo[-8:], "file_size": len(content)}
+                result = {"total_count": 1, "photos": [[{**size, "width": 160, "height": 160}]]}
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")
             content, _mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))
@@ -421,7 +446,12 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
-        if verb == "POST" and method == "messages":
+        if verb == "POST" and method == "messages" and _is_receipt(body):
+            if body.get("messaging_product") == "whatsapp":
+                self._json(200, {"success": True})
+            else:
+                self._json(200, {"recipient_id": (body.get("recipient") or {}).get("id", "")})
+        elif verb == "POST" and method == "messages":
             n = self.sim.next_id()
             if body.get("messaging_product") == "whatsapp":
                 to = str(body.get("to") or "")
@@ -491,6 +521,11 @@ class _Handler(BaseHTTPRequestHandler):
         asked = ",".join(query.get("fields", [])).split(",")
         answer = {key: value for key, value in profile.items() if key in asked}
         self._json(200, {**answer, "id": user_id})
+
+
+def _is_receipt(body: dict[str, Any]) -> bool:
+    """A read receipt rather than a message: WhatsApp's ``status: read``, Meta's sender action."""
+    return body.get("status") == "read" or body.get("sender_action") == "mark_seen"
 
 
 def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:

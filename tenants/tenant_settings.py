@@ -70,6 +70,15 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "farewell_on_auto_close": SettingSpec(
         bool, False, _("Send the farewell message when closing for inactivity")
     ),
+    # Read receipts (tickets.services.ticket_open_by): WhatsApp Cloud, Messenger and Instagram.
+    "send_read_receipts": SettingSpec(
+        bool,
+        True,
+        _(
+            "Show customers that their messages were read when the assigned agent opens the "
+            "conversation (WhatsApp Cloud, Messenger and Instagram)"
+        ),
+    ),
     # Channel behaviour for groups and calls, which only the WhatsApp QR channel will have: no
     # channel today receives group messages or calls, so nothing reads these yet (docs/settings.md).
     "ignore_group_messages": SettingSpec(

@@ -95,3 +95,12 @@ class AgentAccessChanged(DomainEvent):
     subscriptions and their inboxes reload."""
 
     user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessagesRead(DomainEvent):
+    """The agent a ticket is assigned to opened it and read the customer's messages up to
+    ``message_id`` (the newest of them): the customer may be told so (read receipts)."""
+
+    ticket_id: int
+    message_id: int

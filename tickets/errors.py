@@ -49,6 +49,15 @@ class ActiveTicketExists(ApplicationError):
     default_message = _("This contact already has an active ticket on this channel.")
 
 
+class ConversationCannotStart(ApplicationError):
+    """The connection cannot carry an agent's first message to this contact now; the message
+    says why (the provider's rule)."""
+
+    code = "conversation_cannot_start"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _("This channel cannot start a conversation with this contact now.")
+
+
 class NothingToTransfer(ApplicationError):
     code = "nothing_to_transfer"
     http_status = status.HTTP_400_BAD_REQUEST

@@ -362,6 +362,8 @@ class Message(BaseModel):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Outbound: when the customer read it (provider status). Inbound: when the agent the ticket
+    # is assigned to first opened it after it arrived (read receipts are sent once, from this).
     read_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Soft delete keeps the original body for audit; lists show "message deleted".

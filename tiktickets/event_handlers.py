@@ -20,6 +20,7 @@ from tickets.domain_events import (
     MessageDeleted,
     MessageDispatched,
     MessageReceived,
+    MessagesRead,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -35,6 +36,14 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     from channels_integrations.services.outbound import outbound_delivery_create
 
     outbound_delivery_create(message_id=event.message_id)
+
+
+def read_receipt_on_messages_read(event: MessagesRead) -> None:
+    """The assigned agent read the customer's messages: tell the customer, where the provider
+    has read receipts (the task asks the provider; a retried task, on the ``replies`` queue)."""
+    from channels_integrations.tasks import read_receipt_send_task
+
+    read_receipt_send_task.apply_async(args=(event.message_id,), queue="replies")
 
 
 def outbound_change_on_request(event: MessageChangeRequested) -> None:
@@ -113,6 +122,8 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
+    # channels: read receipts to the customer where the provider has them.
+    MessagesRead: [read_receipt_on_messages_read],
     # channels: an agent's edit or deletion of a sent message goes to the customer's copy.
     MessageChangeRequested: [outbound_change_on_request],
     # ---------------------------------------------------------------- live updates (/ws/,

@@ -221,6 +221,8 @@ class ChannelProvider(ConnectionProvider):
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
+    # Whether ``contact_avatar`` can give customers' profile pictures.
+    contact_avatars: ClassVar[bool] = False
 
     def contact_profile(
         self, connection: ChannelConnection, external_id: str
@@ -228,6 +230,19 @@ class ChannelProvider(ConnectionProvider):
         """The customer's name and picture from the provider's profile API, for providers whose
         webhooks do not carry them (None for the others); ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
+        return None
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The customer's profile picture (the file's bytes, at most ``max_bytes``), None when
+        the provider has none for them or offers no pictures; ``picture_url`` is one the
+        profile API already gave. ``ProviderError`` when the provider refuses or fails."""
         return None
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
@@ -288,6 +303,14 @@ class ChannelProvider(ConnectionProvider):
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""
         raise NotImplementedError
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """Tell the customer ``recipient`` that their message ``provider_message_id`` (and the
+        ones before it) was read; False for providers that have no read receipts (Telegram, the
+        web chat); ``ProviderError`` when the provider refuses or cannot answer."""
+        return False
 
     def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
         """Change the customer's copy of a sent message to ``change.body``; only providers that

@@ -16,4 +16,5 @@ urlpatterns = [
     path("import/<uuid:public_id>/errors.csv", views.contact_import_errors, name="import-errors"),
     path("<uuid:public_id>/", views.contact_edit, name="edit"),
     path("<uuid:public_id>/delete/", views.contact_remove, name="delete"),
+    path("<uuid:public_id>/avatar/", views.contact_avatar, name="avatar"),
 ]

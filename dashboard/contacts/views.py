@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
 from channels_integrations.selectors import blocked_messages_of
@@ -59,6 +59,8 @@ from dashboard.contacts.forms import (
 )
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error, htmx_partial
+from tickets.errors import MediaNotFound
+from tickets.media import file_response
 
 PAGE_SIZE = 50
 
@@ -201,6 +203,19 @@ def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
     try:
         return contact_get_for_user(user=request.user, public_id=public_id)
     except ContactNotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_GET
+def contact_avatar(request: AuthenticatedHttpRequest, public_id: UUID) -> FileResponse:
+    """A contact's picture (from its provider), for the users who may see the contact."""
+    contact = _contact(request, public_id)
+    if not contact.avatar:
+        raise Http404
+    try:
+        return file_response(contact.avatar, inline=True)
+    except MediaNotFound as exc:
         raise Http404 from exc
 
 

@@ -60,7 +60,7 @@ from tickets.services.quick_replies import quick_reply_file, quick_reply_render
 from tickets.services.tickets import (
     ticket_accept,
     ticket_close,
-    ticket_mark_read,
+    ticket_open_by,
     ticket_permissions,
     ticket_reopen,
     ticket_return_to_queue,
@@ -178,8 +178,7 @@ def panel(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
         ticket = _ticket(request, ticket_id)
     except Http404:  # missing or not visible: the same answer, and nothing of the ticket
         return render(request, "tickets/partials/_panel_gone.html", {})
-    if ticket.unread_count:
-        ticket_mark_read(ticket=ticket, by=request.user)
+    ticket_open_by(ticket=ticket, by=request.user)  # only its assigned agent reads it
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 
@@ -527,6 +526,8 @@ def ticket_action(request: AuthenticatedHttpRequest, ticket_id: str, action: str
         ticket = _ticket(request, ticket_id)
     except Http404:
         return _gone_after(action, ticket, ticket_id, request)
+    # The re-rendered panel is the conversation opened by its agent now (an accept, a reopen).
+    ticket_open_by(ticket=ticket, by=request.user)
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 

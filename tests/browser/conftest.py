@@ -31,7 +31,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
@@ -467,6 +467,18 @@ def no_sideways_scroll(page: Page) -> None:
     """The page fits its width (nothing makes it scroll sideways)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+
+
+def customer_writes(page: Page, live_app: LiveApp, customer: str, text: str) -> None:
+    """A visitor of the shop's site opens the web chat and writes (a ticket in Suporte)."""
+    page.goto(f"{live_app.site_url}/")
+    page.get_by_test_id("tt-webchat-launcher").click()
+    chat = page.frame_locator("[data-testid=tt-webchat-frame]")
+    chat.get_by_test_id("tt-webchat-name").fill(customer)
+    chat.get_by_test_id("tt-webchat-start").click()
+    chat.get_by_test_id("tt-webchat-text").fill(text)
+    chat.get_by_test_id("tt-webchat-send").click()
+    expect(chat.get_by_test_id("tt-webchat-tick")).to_have_count(1)
 
 
 def shot(page: Page, name: str) -> None:

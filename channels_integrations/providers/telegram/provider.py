@@ -59,6 +59,10 @@ _UPLOADS: dict[str, tuple[str, str]] = {
 _AUDIO_PLAYED = frozenset({"audio/mpeg", "audio/mp4"})
 
 
+# The width (px) of the profile photo size we keep: enough for the largest place we show it.
+AVATAR_SIDE = 160
+
+
 class TelegramProvider(ChannelProvider):
     """One Telegram bot per connection, with its own webhook URL."""
 
@@ -71,6 +75,12 @@ class TelegramProvider(ChannelProvider):
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
     caption_kinds = frozenset({"image", "video", "audio", "document"})
+    # A bot can write only to people who started a chat with it (its chat id is theirs).
+    contact_avatars = True
+    conversation_reach = "after_customer"
+    conversation_refusal = gettext_lazy(
+        "A Telegram bot can write only to people who started a chat with it."
+    )
     # editMessageText / editMessageCaption and deleteMessage change the customer's copy;
     # setMessageReaction takes only the emoji of Telegram's ReactionTypeEmoji list.
     edits_reach_customer = True
@@ -162,6 +172,35 @@ class TelegramProvider(ChannelProvider):
             TelegramClient(connection.credentials["bot_token"]).call(
                 "answerCallbackQuery", data={"callback_query_id": query_id}
             )
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The user's current profile photo: ``getUserProfilePhotos`` (the newest, its size
+        nearest ``AVATAR_SIDE``), then ``getFile`` and the file server. A private chat's id is
+        the user's id; groups have none.
+        https://core.telegram.org/bots/api#getuserprofilephotos"""
+        if not external_id.isdigit():
+            return None
+        client = TelegramClient(connection.credentials["bot_token"])
+        answer = client.call("getUserProfilePhotos", data={"user_id": external_id, "limit": 1})
+        photos = answer.get("photos") if isinstance(answer, dict) else None
+        if not photos or not isinstance(photos[0], list) or not photos[0]:
+            return None
+        sizes = [size for size in photos[0] if isinstance(size, dict) and size.get("file_id")]
+        if not sizes:
+            return None
+        size = min(sizes, key=lambda s: abs(int(s.get("width") or 0) - AVATAR_SIDE))
+        info = client.call("getFile", data={"file_id": size["file_id"]})
+        path = str(info.get("file_path") or "") if isinstance(info, dict) else ""
+        if not path:
+            return None
+        return client.download(path, max_bytes=max_bytes)
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

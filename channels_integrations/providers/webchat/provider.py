@@ -102,6 +102,9 @@ class WebchatProvider(ChannelProvider):
     credentials_serializer = WebchatSettingsSerializer
     secret_fields = ()
     rate_limit_per_second = 50.0
+    conversation_refusal = gettext_lazy(
+        "The web chat cannot reach a visitor first: visitors start the conversation on your site."
+    )
     # The widget reads the conversation from here (an edited text, no deleted message) and
     # open widgets are told at once: edits and deletions reach the visitor.
     edits_reach_customer = True
