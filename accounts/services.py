@@ -143,6 +143,7 @@ def user_profile_update(
     sign_messages: bool,
     notify_sound: bool,
     notify_desktop: bool,
+    notify_sound_messages: bool,
 ) -> User:
     """What a user chooses for themselves: name, language, signature, notifications."""
     errors: dict[str, list[str]] = {}
@@ -163,6 +164,7 @@ def user_profile_update(
         notify_sound,
         notify_desktop,
     )
+    user.notify_sound_messages = notify_sound_messages
     user.save(
         update_fields=[
             "name",
@@ -170,6 +172,7 @@ def user_profile_update(
             "signature",
             "sign_messages",
             "notify_sound",
+            "notify_sound_messages",
             "notify_desktop",
             "updated_at",
         ]

@@ -30,3 +30,12 @@ class ConnectionSessionChanged(DomainEvent):
     connection_id: int
     entry_id: int
     dropped: bool = False
+
+
+@dataclass(frozen=True)
+class WebchatVisitorTyping(DomainEvent):
+    """A web chat visitor started or stopped typing on their open ticket. A signal, not a
+    change: nothing is stored, and the subscriber relays it to the ticket's agents once."""
+
+    ticket_id: int
+    typing: bool

@@ -12,6 +12,7 @@ from channels_integrations.domain_events import (
     ConnectionQrCodeChanged,
     ConnectionSessionChanged,
     ConnectionStatusChanged,
+    WebchatVisitorTyping,
 )
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
@@ -20,10 +21,12 @@ from realtime import handlers as realtime
 from tenants.domain_events import TenantSettingsChanged
 from tickets.domain_events import (
     AgentAccessChanged,
+    MessageChangeRequested,
     MessageCreated,
     MessageDeleted,
     MessageDispatched,
     MessageReceived,
+    MessagesRead,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -39,6 +42,21 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     from channels_integrations.services.outbound import outbound_delivery_create
 
     outbound_delivery_create(message_id=event.message_id)
+
+
+def read_receipt_on_messages_read(event: MessagesRead) -> None:
+    """The assigned agent read the customer's messages: tell the customer, where the provider
+    has read receipts (the task asks the provider; a retried task, on the ``replies`` queue)."""
+    from channels_integrations.tasks import read_receipt_send_task
+
+    read_receipt_send_task.apply_async(args=(event.message_id,), queue="replies")
+
+
+def outbound_change_on_request(event: MessageChangeRequested) -> None:
+    """Store an agent's edit or deletion of a sent message and enqueue it on ``replies``."""
+    from channels_integrations.services.outbound_changes import outbound_change_create
+
+    outbound_change_create(message_id=event.message_id, change=event.change, body=event.body)
 
 
 def webchat_visitor_on_message_created(event: MessageCreated) -> None:
@@ -119,6 +137,10 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
+    # channels: read receipts to the customer where the provider has them.
+    MessagesRead: [read_receipt_on_messages_read],
+    # channels: an agent's edit or deletion of a sent message goes to the customer's copy.
+    MessageChangeRequested: [outbound_change_on_request],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
     # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
@@ -168,6 +190,7 @@ SUBSCRIBERS: SubscriberTable = {
     # WhatsApp QR sessions: the QR code and the session's states, to the tenant's admins.
     ConnectionQrCodeChanged: [realtime.on_connection_qr_code_changed],
     ConnectionSessionChanged: [realtime.on_connection_session_changed],
+    WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours_on_message_received],

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_integrations', '0006_blockedmessage'),
+        ('channels_integrations', '0007_outbound_change'),
         ('connections', '0002_routing_moved_to_tickets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
