@@ -34,7 +34,7 @@ def test_a_new_user_follows_the_system_and_pages_carry_the_tokens(alpha):
         agent = UserFactory()
     page = signed_in_client(alpha, agent).get("/").content.decode()
 
-    assert 'data-theme="system"' in _html_tag(page)
+    assert "data-theme" not in _html_tag(page)
     assert '<meta name="color-scheme" content="light dark">' in page
     tokens, components, app = (
         page.index(f"/static/css/{name}.css") for name in ("tokens", "components", "app")
@@ -90,13 +90,13 @@ def test_one_users_theme_is_not_anothers(alpha, beta):
 
     assert 'data-theme="dark"' in _html_tag(signed_in_client(alpha, dark).get("/").content.decode())
     for client in (signed_in_client(alpha, colleague), signed_in_client(beta, other)):
-        assert 'data-theme="system"' in _html_tag(client.get("/").content.decode())
+        assert "data-theme" not in _html_tag(client.get("/").content.decode())
 
 
 def test_the_sign_in_page_follows_the_system(alpha):
     html = host_client(alpha.host).get("/accounts/login/").content.decode()
 
-    assert 'data-theme="system"' in _html_tag(html)
+    assert "data-theme" not in _html_tag(html)
     assert "/static/css/tokens.css" in html
 
 
