@@ -168,7 +168,12 @@ def test_axe_finds_no_serious_violation_on_the_main_pages(live_app, open_page, p
         "/manage/tags/",
         "/manage/connections/",
         "/manage/settings/",
+        "/manage/business-hours/",
+        "/manage/flows/",
+        "/manage/api-keys/",
+        "/manage/webhooks/",
         "/manage/style/",
+        "/reports/live/",
     ):
         admin.goto(f"{live_app.url}{path}")
         _check(admin, size, path, problems)
