@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.template.loader import render_to_string
 
 from accounts.models import User
 from accounts.tests.factories import AdminFactory, UserFactory, users_with_the_same_id
@@ -125,3 +126,13 @@ def test_the_style_guide_is_for_admins_and_shows_each_component(alpha):
     index = signed_in_client(alpha, admin).get("/manage/").content.decode()
     assert 'href="/manage/style/" data-testid="manage-card"' in index
     assert signed_in_client(alpha, agent).get("/manage/style/").status_code == 403
+
+
+def test_the_standalone_500_page_loads_the_tokens_and_follows_the_system():
+    html = render_to_string("500.html")
+
+    assert '<meta name="color-scheme" content="light dark">' in html
+    tokens, components, app = (
+        html.index(f"/static/css/{name}.css") for name in ("tokens", "components", "app")
+    )
+    assert tokens < components < app
