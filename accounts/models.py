@@ -29,9 +29,16 @@ class UserManager(BaseUserManager["User"]):
 
     use_in_migrations = True
 
-    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+    def _create(
+        self, email: str, password: str | None, password_hash: str | None = None, **extra: Any
+    ) -> User:
+        """``password_hash``: the password already hashed (``make_password``), e.g. hashed while
+        the caller did other work; it replaces ``password``."""
         user = self.model(email=email.strip().lower(), **extra)
-        user.set_password(password)
+        if password_hash is not None:
+            user.password = password_hash
+        else:
+            user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
         return user
@@ -87,7 +94,10 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
         _("signature"), max_length=SIGNATURE_MAX_LENGTH, blank=True, default=""
     )
     sign_messages = models.BooleanField(_("sign my messages"), default=False)
-    notify_sound = models.BooleanField(_("notification sound"), default=False)
+    notify_sound = models.BooleanField(_("sound for new waiting tickets"), default=False)
+    notify_sound_messages = models.BooleanField(
+        _("sound for new messages in my tickets"), default=False
+    )
     notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
     # Written on every page's <html> (templates/base.html), so the chosen theme paints first.
     theme = models.CharField(_("theme"), max_length=8, choices=Theme.choices, default=Theme.SYSTEM)

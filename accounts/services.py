@@ -144,6 +144,7 @@ def user_profile_update(
     notify_sound: bool,
     notify_desktop: bool,
     theme: str,
+    notify_sound_messages: bool,
 ) -> User:
     """What a user chooses for themselves: name, language, signature, notifications, theme."""
     errors: dict[str, list[str]] = {}
@@ -167,6 +168,7 @@ def user_profile_update(
         notify_desktop,
     )
     user.theme = theme
+    user.notify_sound_messages = notify_sound_messages
     user.save(
         update_fields=[
             "name",
@@ -174,6 +176,7 @@ def user_profile_update(
             "signature",
             "sign_messages",
             "notify_sound",
+            "notify_sound_messages",
             "notify_desktop",
             "theme",
             "updated_at",

@@ -3,12 +3,14 @@
 Authenticated only by the visitor token of that widget: its route skips the session and JWT
 layers (tiktickets/routing.py), so an agent's credentials mean nothing here. Joins the visitor's
 own group (``visitor_group``) and relays what is pushed there: the replies the webchat provider
-sends, and the visitor's own messages once stored. A missing, tampered or foreign token is
-closed with 4403 before anything is sent; the codes are in docs/realtime.md.
+sends, the visitor's own messages once stored, and the assigned agent typing. The visitor's own
+typing signals go to the agents of their open ticket (at most one a second). A missing, tampered
+or foreign token is closed with 4403 before anything is sent; the codes are in docs/realtime.md.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,6 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels_integrations.services.webchat import (
     webchat_connection_get,
     webchat_visitor_from_token,
+    webchat_visitor_typing,
 )
 from core.exceptions import ApplicationError
 from tenants.realtime import (
@@ -26,6 +29,8 @@ from tenants.realtime import (
     widget_visitors_group,
 )
 from tenants.tenancy import group_name, run_in_tenant
+
+TYPING_INTERVAL = 1.0  # seconds between two relayed "typing" signals of one socket
 
 
 def _visitor_groups_for(public_id: str, token: str) -> list[str]:
@@ -43,8 +48,23 @@ def _visitor_groups_for(public_id: str, token: str) -> list[str]:
     ]
 
 
+def _visitor_typing(public_id: str, token: str, typing: bool) -> None:
+    """Relay the visitor's typing signal (the token is checked again: it may have been revoked
+    by the widget being disabled since the socket opened)."""
+    try:
+        connection = webchat_connection_get(public_id)
+        visitor = webchat_visitor_from_token(connection=connection, token=token)
+    except ApplicationError:
+        return
+    webchat_visitor_typing(connection=connection, visitor=visitor, typing=typing)
+
+
 class VisitorConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str] = []
+    token = ""
+    public_id = ""
+    typing_at = 0.0
+    typing_shown = False
 
     async def connect(self) -> None:
         tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
@@ -57,6 +77,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.groups_joined = groups
+        self.token, self.public_id = token, public_id
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -67,11 +88,34 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict) or not self.groups_joined:
+            return
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+        elif content.get("type") == "typing":
+            await self._typing(content.get("typing") is not False)
+
+    async def _typing(self, typing: bool) -> None:
+        """At most one "typing" a second, and "stopped" only after a "typing" went out (a
+        stream of alternating signals costs no more than a steady one)."""
+        now = time.monotonic()
+        if typing and now - self.typing_at < TYPING_INTERVAL:
+            return
+        if not typing and not self.typing_shown:
+            return
+        if typing:
+            self.typing_at = now
+        self.typing_shown = typing
+        await run_in_tenant(
+            self.scope["tenant"], _visitor_typing, self.public_id, self.token, typing
+        )
 
     async def webchat_message(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message", "message": event["message"]})
+
+    async def webchat_typing(self, event: dict[str, Any]) -> None:
+        """The agent answering this visitor is typing (or stopped)."""
+        await self.send_json({"type": "typing", "typing": bool(event["typing"])})
 
     async def sockets_disconnect(self, event: dict[str, Any]) -> None:
         """The tenant was suspended (4423) or the widget disabled (4403)."""

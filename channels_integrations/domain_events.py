@@ -12,3 +12,12 @@ class ConnectionStatusChanged(DomainEvent):
     """A connection became connected, failed, or was enabled/disabled."""
 
     connection_id: int
+
+
+@dataclass(frozen=True)
+class WebchatVisitorTyping(DomainEvent):
+    """A web chat visitor started or stopped typing on their open ticket. A signal, not a
+    change: nothing is stored, and the subscriber relays it to the ticket's agents once."""
+
+    ticket_id: int
+    typing: bool

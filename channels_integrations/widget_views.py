@@ -145,6 +145,7 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     "file": _("File"),
                     "offline": _("Connection lost, reconnecting…"),
                     "expired": _("Your conversation expired. Start again."),
+                    "typing": _("The agent is typing…"),
                 },
             },
         },

@@ -70,6 +70,13 @@ def _deliver_in(tenant: Any, event: DomainEvent) -> None:
         _deliver(event)
 
 
+def publish_now(event: DomainEvent) -> None:
+    """Deliver a signal that describes no stored change (someone is typing) at once: with
+    nothing to commit there is nothing to wait for, and a wait would hold it back for as long
+    as an unrelated transaction of the caller lasts."""
+    _deliver(event)
+
+
 def publish(event: DomainEvent) -> None:
     """Deliver ``event`` to its subscribers after the current transaction commits, inside the
     tenant (schema) it was published from, even if the caller has left that tenant by then."""

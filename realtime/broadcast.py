@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from collections.abc import Coroutine
 from typing import Any
 
@@ -45,7 +46,7 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _send_from_sync(coroutine: Coroutine[Any, Any, None]) -> None:
+def send_from_sync(coroutine: Coroutine[Any, Any, None]) -> None:
     asyncio.run_coroutine_threadsafe(coroutine, _sender_loop()).result(timeout=SEND_TIMEOUT)
 
 
@@ -62,7 +63,7 @@ def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> dict[
     )
     event_id = stream_append(encoded, groups)
     envelope = {"id": event_id, **json.loads(encoded)}
-    _send_from_sync(group_send_all(groups, {"type": EVENT_MESSAGE, "event": envelope}))
+    send_from_sync(group_send_all(groups, {"type": EVENT_MESSAGE, "event": envelope}))
     return envelope
 
 
@@ -86,10 +87,13 @@ async def group_send_all(groups: list[str], message: dict[str, Any]) -> None:
 async def ephemeral(
     event_type: str, data: dict[str, Any], groups: list[str], *, sender: str = ""
 ) -> None:
-    """Relay a signal without id to ``groups`` (``sender``: a channel that must not echo it)."""
+    """Relay a signal without id to ``groups`` (``sender``: a channel that must not echo it).
+    A socket in two of the groups (a ticket's queue and its assignee's) gets it twice; the
+    ``nonce`` lets it drop the second copy, as ``id`` does for numbered events."""
     message = {
         "type": EPHEMERAL_MESSAGE,
         "event": ephemeral_envelope(event_type, data),
         "sender": sender,
+        "nonce": uuid.uuid4().hex,
     }
     await group_send_all(_unique(groups), message)

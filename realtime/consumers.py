@@ -21,7 +21,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts import presence
 from accounts.models import User
-from realtime.broadcast import ephemeral, ephemeral_envelope
+from channels_integrations.services.webchat import webchat_typing_groups
+from realtime.broadcast import ephemeral, ephemeral_envelope, group_send_all
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
 from realtime.viewing import viewers_of, viewing_start, viewing_stop
@@ -30,8 +31,10 @@ from tenants.tenancy import current_schema, run_in_tenant
 from tickets.errors import TicketNotFound
 from tickets.models import Ticket
 from tickets.selectors import ticket_audience, ticket_by_public_id, ticket_get_for_agent
+from tickets.services import ticket_permissions
 
 RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets through two groups
+RECENT_NONCES = 64  # signals already relayed (typing, viewers), for the same reason
 TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
 
 
@@ -76,7 +79,9 @@ def _viewers_update(user: User, channel: str, public_id: Any, start: bool) -> An
     return data, audience_groups(ticket_audience(ticket))
 
 
-def _typing(user: User, public_id: Any, typing: bool) -> Any:
+def _typing(user: User, public_id: Any, typing: bool, note: bool) -> Any:
+    """The signal, the agents' groups to relay it to, and the web chat visitor's groups when
+    the typist is the one who may reply there (a note being written is no reply)."""
     ticket = _ticket_for(user, public_id)
     if ticket is None:
         return None
@@ -85,7 +90,9 @@ def _typing(user: User, public_id: Any, typing: bool) -> Any:
         "user": {"id": user.pk, "name": str(user)},
         "typing": typing,
     }
-    return data, audience_groups(ticket_audience(ticket))
+    replying = not note and ticket_permissions(ticket=ticket, user=user)["send_message"]
+    visitors = webchat_typing_groups(ticket) if replying else []
+    return data, audience_groups(ticket_audience(ticket)), visitors
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -116,6 +123,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self._recent_set: set[int] = set()
         self._viewing: str | None = None
         self._typing_at: dict[str, float] = {}
+        self._recent_nonces: deque[str] = deque(maxlen=RECENT_NONCES)
         user = self.scope.get("user")
         close_code = self.scope.get("auth_close_code")
         if close_code is not None or user is None or not user.is_authenticated:
@@ -190,7 +198,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "heartbeat":
             await self._heartbeat(str(content.get("status") or presence.ONLINE))
         elif kind == "typing":
-            await self._typing(content.get("ticket"), bool(content.get("typing", True)))
+            await self._typing(
+                content.get("ticket"),
+                bool(content.get("typing", True)),
+                note=content.get("note") is True,
+            )
         elif kind == "viewing":
             await self._switch_viewing(content.get("ticket"))
         else:
@@ -212,7 +224,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 self.tenant, _viewers_update, self.user, self.channel_name, self._viewing, True
             )
 
-    async def _typing(self, ticket: Any, typing: bool) -> None:
+    async def _typing(self, ticket: Any, typing: bool, *, note: bool) -> None:
         if self.user is None:
             return
         key = str(ticket)
@@ -220,10 +232,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if typing and now - self._typing_at.get(key, 0.0) < TYPING_INTERVAL:
             return
         self._typing_at[key] = now
-        found = await run_in_tenant(self.tenant, _typing, self.user, ticket, typing)
+        found = await run_in_tenant(self.tenant, _typing, self.user, ticket, typing, note)
         if found is not None:
-            data, groups = found
+            data, groups, visitors = found
             await ephemeral("typing", data, groups, sender=self.channel_name)
+            # The visitor's widget hears only that someone is typing: no name, no ticket.
+            await group_send_all(visitors, {"type": "webchat.typing", "typing": typing})
 
     async def _switch_viewing(self, ticket: Any) -> None:
         if self._viewing is not None and str(ticket) != self._viewing:
@@ -275,8 +289,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self._relay(message["event"])
 
     async def realtime_ephemeral(self, message: dict[str, Any]) -> None:
-        if message.get("sender") != self.channel_name:
-            await self.send_json(message["event"])
+        if message.get("sender") == self.channel_name:
+            return
+        nonce = message.get("nonce")
+        if nonce is not None:
+            if nonce in self._recent_nonces:
+                return
+            self._recent_nonces.append(nonce)
+        await self.send_json(message["event"])
 
     async def sockets_disconnect(self, event: dict[str, Any]) -> None:
         """Group message: the tenant was suspended or the user deactivated."""

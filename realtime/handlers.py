@@ -6,7 +6,8 @@ in ``tiktickets/event_handlers.py``.
 
 Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
 ticket.hidden, message.created, message.updated, message.status, message.deleted,
-contact.updated, tag.changed, connection.status, presence.changed, access.changed.
+contact.updated, tag.changed, connection.status, presence.changed, access.changed; and one
+signal, contact.typing (a web chat visitor typing), relayed without id like the consumer's.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Any
 
 from accounts.domain_events import UserPresenceChanged
 from accounts.models import User
-from channels_integrations.domain_events import ConnectionStatusChanged
+from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
 from connections.models import ChannelConnection
 from contacts.api.serializers import ContactOutputSerializer
 from contacts.domain_events import ContactUpdated, TagChanged
 from contacts.models import Contact, Tag
-from realtime.broadcast import broadcast
+from realtime.broadcast import broadcast, ephemeral, send_from_sync
 from realtime.groups import (
     admins_group,
     audience_groups,
@@ -41,9 +42,11 @@ from tickets.domain_events import (
     TicketTransferred,
     TicketUpdated,
 )
+from tickets.models import Ticket
 from tickets.selectors import (
     audience_agent_ids,
     message_event_values,
+    ticket_audience,
     ticket_event_row,
     ticket_event_row_audience,
 )
@@ -162,6 +165,20 @@ def on_connection_status_changed(event: ConnectionStatusChanged) -> None:
         "is_active": connection.is_active,
     }
     broadcast("connection.status", {"connection": data}, [everyone_group()])
+
+
+def on_webchat_visitor_typing(event: WebchatVisitorTyping) -> None:
+    """A web chat visitor typing, to whoever may see their ticket (a signal: no id, no replay)."""
+    ticket = Ticket.objects.select_related("contact").filter(pk=event.ticket_id).first()
+    if ticket is None:
+        return
+    data = {
+        "ticket": str(ticket.public_id),
+        "contact": {"id": str(ticket.contact.public_id), "name": ticket.contact.name},
+        "typing": event.typing,
+    }
+    groups = audience_groups(ticket_audience(ticket))
+    send_from_sync(ephemeral("contact.typing", data, groups))
 
 
 def on_user_presence_changed(event: UserPresenceChanged) -> None:

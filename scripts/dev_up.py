@@ -122,6 +122,7 @@ def main() -> int:
     manage(env, "ensure_public_tenant")
     log("migrating tenant schemas")
     manage(env, "migrate_schemas", "--tenant", "-v", "0")
+    manage(env, "tenant_template", "-v", "0")  # new tenants' schemas are copies of it
     manage(env, "seed_demo_tenant", "--credentials", str(DEV / "demo-credentials.json"))
     seeded = subprocess.run(
         [PYTHON, "manage.py", "seed_demo_content", "--port", port],

@@ -7,18 +7,31 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
+  getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
+  The messages a bot sent are kept per chat, so that editMessageText/editMessageCaption (the
+  edited Message; 400 "message is not modified" when nothing changes, "message to edit not
+  found" for an unknown or deleted one, https://core.telegram.org/bots/api#updating-messages),
+  deleteMessage (True; 400 "message to delete not found",
+  https://core.telegram.org/bots/api#deletemessage) and setMessageReaction (True, one
+  ReactionTypeEmoji of Telegram's list, else 400 REACTION_INVALID,
+  https://core.telegram.org/bots/api#setmessagereaction) answer as Telegram does.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages); media upload
   ``{"id"}``, media URL ``{"url", "mime_type", "sha256", "file_size", "id"}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); Messenger and
   Instagram Send API ``{"recipient_id", "message_id"}``
-  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); the User
+  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/), a sender action
+  (``sender_action: react``) ``{"recipient_id"}`` only; the User
   Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
   ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
-  Instagram), or error 230 (no consent); errors
+  Instagram), or error 230 (no consent); read receipts on the same ``messages`` path: WhatsApp
+  ``{"messaging_product", "status": "read", "message_id"}`` answers ``{"success": true}``
+  (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read),
+  Messenger/Instagram ``{"recipient", "sender_action": "mark_seen"}`` answers
+  ``{"recipient_id"}``; errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
 """
 
@@ -48,6 +61,14 @@ _SEND_METHODS = {
     "sendLocation",
     "sendContact",
 }
+
+# setMessageReaction accepts these emoji only (ReactionTypeEmoji,
+# https://core.telegram.org/bots/api#reactiontypeemoji); a subset is enough for our adapters.
+TELEGRAM_REACTIONS = frozenset(
+    {"👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "😱", "😢", "🎉", "🙏"}
+)
+
+_TELEGRAM_CHANGES = {"editMessageText", "editMessageCaption", "deleteMessage", "setMessageReaction"}
 
 
 @dataclass
@@ -84,8 +105,16 @@ class Simulator:
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Telegram users' profile photo: user id → a file id of ``files`` (getUserProfilePhotos).
+    profile_photos: dict[str, str] = field(default_factory=dict)
     # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
     revoked_tokens: set[str] = field(default_factory=set)
+    # What each bot's sent messages now say, by (token, chat id, message id): {"text"} or
+    # {"caption"}; a deleted message is removed. Reactions set by a bot, by the same key.
+    telegram_messages: dict[tuple[str, str, int], dict[str, str]] = field(default_factory=dict)
+    telegram_reactions: dict[tuple[str, str, int], list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
@@ -135,12 +164,23 @@ class Simulator:
             self.requests.append(entry)
 
     def sends(self) -> list[Recorded]:
-        """Accepted sends (2xx), in arrival order."""
+        """Accepted sends (2xx) of messages, in arrival order (read receipts are not sends)."""
         with self._lock:
             return [
                 r
                 for r in self.requests
-                if r.status == 200 and (r.method in _SEND_METHODS or r.method == "messages")
+                if r.status == 200
+                and (r.method in _SEND_METHODS or r.method == "messages")
+                and not _is_receipt(r.body)
+            ]
+
+    def receipts(self) -> list[Recorded]:
+        """Accepted read receipts (WhatsApp ``status: read``, Meta ``mark_seen``), in order."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.status == 200 and r.method == "messages" and _is_receipt(r.body)
             ]
 
     def sent_texts(self) -> Counter[str]:
@@ -299,6 +339,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
         elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
+        elif method == "getUserProfilePhotos":
+            photo = self.sim.profile_photos.get(str(body.get("user_id") or ""))
+            result = {"total_count": 0, "photos": []}
+            if photo:
+                content, _mime = self.sim.files.get(photo, (b"", ""))
+                size = {"file_id": photo, "file_unique_id": photo[-8:], "file_size": len(content)}
+                result = {"total_count": 1, "photos": [[{**size, "width": 160, "height": 160}]]}
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")
             content, _mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))
@@ -315,10 +362,59 @@ class _Handler(BaseHTTPRequestHandler):
                 "chat": {"id": body.get("chat_id"), "type": "private"},
                 "text": body.get("text", ""),
             }
+            field_name = "text" if method == "sendMessage" else "caption"
+            key = (token, str(body.get("chat_id")), result["message_id"])
+            self.sim.telegram_messages[key] = {field_name: str(body.get(field_name) or "")}
+        elif method in _TELEGRAM_CHANGES:
+            self._telegram_change(token, method, body)
+            return
         else:
             self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         self._json(200, {"ok": True, "result": result})
+
+    def _telegram_change(self, token: str, method: str, body: dict[str, Any]) -> None:
+        """editMessageText, editMessageCaption, deleteMessage, setMessageReaction."""
+        message_id = body.get("message_id")
+        key = (token, str(body.get("chat_id")), int(message_id) if message_id else 0)
+        sent = self.sim.telegram_messages.get(key)
+        result: Any = True
+        error = ""
+        if method == "setMessageReaction":
+            reactions = body.get("reaction") or []
+            if any(r.get("emoji") not in TELEGRAM_REACTIONS for r in reactions):
+                error = "Bad Request: REACTION_INVALID"
+            else:
+                self.sim.telegram_reactions[key] = reactions
+        elif method == "deleteMessage":
+            if sent is None:
+                error = "Bad Request: message to delete not found"
+            else:
+                del self.sim.telegram_messages[key]
+        else:
+            field_name = "text" if method == "editMessageText" else "caption"
+            new = str(body.get(field_name) or "")
+            if sent is None or field_name not in sent:
+                error = "Bad Request: message to edit not found"
+            elif sent[field_name] == new:
+                error = (
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message"
+                )
+            else:
+                sent[field_name] = new
+                result = {
+                    "message_id": key[2],
+                    "date": int(time.time()),
+                    "edit_date": int(time.time()),
+                    "chat": {"id": body.get("chat_id"), "type": "private"},
+                    field_name: new,
+                }
+        if error:
+            self._json(400, {"ok": False, "error_code": 400, "description": error})
+        else:
+            self._json(200, {"ok": True, "result": result})
 
     def _telegram_file(self, path: str) -> None:
         file_id = path.rsplit("/", 1)[1]
@@ -350,7 +446,12 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
-        if verb == "POST" and method == "messages":
+        if verb == "POST" and method == "messages" and _is_receipt(body):
+            if body.get("messaging_product") == "whatsapp":
+                self._json(200, {"success": True})
+            else:
+                self._json(200, {"recipient_id": (body.get("recipient") or {}).get("id", "")})
+        elif verb == "POST" and method == "messages":
             n = self.sim.next_id()
             if body.get("messaging_product") == "whatsapp":
                 to = str(body.get("to") or "")
@@ -364,7 +465,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             else:
                 recipient = (body.get("recipient") or {}).get("id", "")
-                self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
+                if body.get("sender_action"):  # react, typing_on, mark_seen: no message
+                    self._json(200, {"recipient_id": recipient})
+                else:
+                    self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
         elif verb == "POST" and method == "media":
             self._json(200, {"id": f"{self.sim.next_id():016d}"})
         elif verb == "GET" and account in self.sim.files:
@@ -417,6 +521,11 @@ class _Handler(BaseHTTPRequestHandler):
         asked = ",".join(query.get("fields", [])).split(",")
         answer = {key: value for key, value in profile.items() if key in asked}
         self._json(200, {**answer, "id": user_id})
+
+
+def _is_receipt(body: dict[str, Any]) -> bool:
+    """A read receipt rather than a message: WhatsApp's ``status: read``, Meta's sender action."""
+    return body.get("status") == "read" or body.get("sender_action") == "mark_seen"
 
 
 def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:

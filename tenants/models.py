@@ -9,8 +9,10 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
 
 from core.models import BaseModel
+from tenants.schema_template import schema_copy_from_template
 
 # Schema names end up in host names, channel-layer group names, cache keys and file paths, which
 # accept only a narrow alphabet; django-tenants itself would accept spaces and non-ASCII. A new
@@ -98,6 +100,20 @@ class Tenant(TenantMixin, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.schema_name})"
+
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool | None:
+        """A new schema is a copy of the template schema when it is current (fast), else
+        migrated one migration at a time (``tenants.schema_template``)."""
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and schema_copy_from_template(self.schema_name):
+            return True
+        result: bool | None = super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
+        return result
 
     @property
     def slug(self) -> str:

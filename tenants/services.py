@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 import string
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -114,11 +116,11 @@ def _validate_provisioning(
     return errors
 
 
-def _create_first_admin(*, email: str, password: str, name: str) -> None:
+def _create_first_admin(*, email: str, password_hash: str, name: str) -> None:
     """Create the tenant's first admin in the current (new) schema; its checks need the schema."""
     try:
         get_user_model()._default_manager.create_superuser(
-            email=email, password=password, name=name
+            email=email, password=None, password_hash=password_hash, name=name
         )
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"email": exc.messages}
@@ -164,6 +166,11 @@ def tenant_provision(
         password_generated = admin_password is None
         password = admin_password if admin_password is not None else generate_password()
         slug_taken = FieldValidationError({"slug": [_("This address is already taken.")]})
+        # The password hash is slow on purpose (most of a second); it runs beside the schema's
+        # creation (the hash function releases the GIL) instead of after it.
+        hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenant-admin-hash")
+        password_hash = hashing.submit(make_password, password)
+        hashing.shutdown(wait=False)
         try:
             with transaction.atomic():
                 tenant = Tenant(
@@ -182,7 +189,9 @@ def tenant_provision(
                     domain=tenant_domain_for(slug), tenant=tenant, is_primary=True
                 )
                 with tenant_scope(tenant):
-                    _create_first_admin(email=admin_email, password=password, name=admin_name)
+                    _create_first_admin(
+                        email=admin_email, password_hash=password_hash.result(), name=admin_name
+                    )
         except IntegrityError as exc:  # a concurrent provisioning won the race for the slug
             raise slug_taken from exc
     return ProvisionedTenant(
@@ -288,7 +297,7 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in TENANT_SETTINGS:
+        if key not in TENANT_SETTINGS or TENANT_SETTINGS[key].internal:
             errors[key] = [_("Unknown setting.")]
             continue
         if not TENANT_SETTINGS[key].available:
@@ -308,3 +317,20 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         locked.save(update_fields=["settings", "updated_at"])
         tenant.settings = locked.settings
     return settings_with_defaults(tenant.settings)
+
+
+def tenant_onboarding_update(
+    *, tenant: Tenant, dismissed: bool | None = None, done: set[str] | None = None
+) -> None:
+    """Remember the getting-started checklist's state: hidden (by an admin, for everyone) and
+    steps seen done, which are added and never removed."""
+    with public_scope(), transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        stored = dict(locked.settings or {})
+        if dismissed is not None:
+            stored["onboarding_dismissed"] = dismissed
+        steps = set(stored.get("onboarding_done") or []) | (done or set())
+        stored["onboarding_done"] = sorted(steps)
+        locked.settings = stored
+        locked.save(update_fields=["settings", "updated_at"])
+        tenant.settings = locked.settings

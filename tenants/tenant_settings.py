@@ -30,6 +30,9 @@ class SettingSpec:
     # False while no channel acts on the setting: it stays in the table (its stored value is
     # kept for the channel that will read it) but is neither listed nor accepted.
     available: bool = True
+    # True for state the product keeps for itself (the getting-started checklist): never
+    # listed nor accepted by the settings page or the API; written by its own service only.
+    internal: bool = False
 
 
 TENANT_SETTINGS: dict[str, SettingSpec] = {
@@ -67,6 +70,15 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "farewell_on_auto_close": SettingSpec(
         bool, False, _("Send the farewell message when closing for inactivity")
     ),
+    # Read receipts (tickets.services.ticket_open_by): WhatsApp Cloud, Messenger and Instagram.
+    "send_read_receipts": SettingSpec(
+        bool,
+        True,
+        _(
+            "Show customers that their messages were read when the assigned agent opens the "
+            "conversation (WhatsApp Cloud, Messenger and Instagram)"
+        ),
+    ),
     # Channel behaviour for groups and calls, which only the WhatsApp QR channel will have: no
     # channel today receives group messages or calls, so nothing reads these yet (docs/settings.md).
     "ignore_group_messages": SettingSpec(
@@ -83,12 +95,20 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
         max_length=1000,
         available=False,
     ),
+    # The getting-started checklist on an empty inbox (dashboard/onboarding): hidden by an
+    # admin for the whole tenant, and the steps already seen done (they stay ticked).
+    "onboarding_dismissed": SettingSpec(
+        bool, False, _("Getting-started checklist hidden"), internal=True
+    ),
+    "onboarding_done": SettingSpec(list, [], _("Getting-started steps done"), internal=True),
 }
 
 
 def settings_available() -> dict[str, SettingSpec]:
     """The settings some code acts on: the ones the settings page and the API list and accept."""
-    return {key: spec for key, spec in TENANT_SETTINGS.items() if spec.available}
+    return {
+        key: spec for key, spec in TENANT_SETTINGS.items() if spec.available and not spec.internal
+    }
 
 
 def setting_validate(key: str, value: Any) -> Any:

@@ -55,6 +55,9 @@ ALLOWED_MIME_TYPES: dict[str, str] = {
     "text/csv": Kind.DOCUMENT,
 }
 
+# Extensions that name a video container, whose audio-only form has its own MIME type.
+_AUDIO_ONLY = {"video/webm": "audio/webm", "video/mp4": "audio/mp4"}
+
 # ``Message.media_error`` while an announced file is still being downloaded (retries run); the
 # message is shown at once and the file fills in when it arrives.
 MEDIA_LOADING = "media_loading"
@@ -110,8 +113,9 @@ def media_validate(*, file: File, name: str = "", mime: str = "") -> MediaInfo:
     kind = ALLOWED_MIME_TYPES.get(declared)
     if kind is None:
         raise MediaTypeNotAllowed(extra={"mime": declared})
-    # "photo.html" declared as image/png would be downloaded as HTML: refuse the mismatch.
-    if guessed and ALLOWED_MIME_TYPES.get(guessed) != kind:
+    # "photo.html" declared as image/png would be downloaded as HTML: refuse the mismatch. A
+    # container named for video may hold sound alone (a browser's "recording.webm").
+    if guessed and ALLOWED_MIME_TYPES.get(guessed) != kind and _AUDIO_ONLY.get(guessed) != declared:
         raise MediaTypeNotAllowed(extra={"mime": declared, "extension_mime": guessed})
     return MediaInfo(name=clean_name, mime=declared, kind=kind, size=size)
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
-from channels_integrations.domain_events import ConnectionStatusChanged
+from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
 from realtime import handlers as realtime
 from tickets.domain_events import (
     AgentAccessChanged,
+    MessageChangeRequested,
     MessageCreated,
     MessageDeleted,
     MessageDispatched,
     MessageReceived,
+    MessagesRead,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -34,6 +36,21 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     from channels_integrations.services.outbound import outbound_delivery_create
 
     outbound_delivery_create(message_id=event.message_id)
+
+
+def read_receipt_on_messages_read(event: MessagesRead) -> None:
+    """The assigned agent read the customer's messages: tell the customer, where the provider
+    has read receipts (the task asks the provider; a retried task, on the ``replies`` queue)."""
+    from channels_integrations.tasks import read_receipt_send_task
+
+    read_receipt_send_task.apply_async(args=(event.message_id,), queue="replies")
+
+
+def outbound_change_on_request(event: MessageChangeRequested) -> None:
+    """Store an agent's edit or deletion of a sent message and enqueue it on ``replies``."""
+    from channels_integrations.services.outbound_changes import outbound_change_create
+
+    outbound_change_create(message_id=event.message_id, change=event.change, body=event.body)
 
 
 def webchat_visitor_on_message_created(event: MessageCreated) -> None:
@@ -105,6 +122,10 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
+    # channels: read receipts to the customer where the provider has them.
+    MessagesRead: [read_receipt_on_messages_read],
+    # channels: an agent's edit or deletion of a sent message goes to the customer's copy.
+    MessageChangeRequested: [outbound_change_on_request],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
     # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
@@ -151,6 +172,7 @@ SUBSCRIBERS: SubscriberTable = {
         realtime.on_connection_status_changed,
         webhooks.webhooks_on_connection_status_changed,
     ],
+    WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours_on_message_received],

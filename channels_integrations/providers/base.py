@@ -162,6 +162,18 @@ class OutboundMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SentMessageChange:
+    """An agent's edit or deletion of a message the provider already accepted, built by the
+    outbound pipeline from an ``OutboundChange``: ``provider_message_id`` names the message,
+    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text."""
+
+    idempotency_key: str
+    provider_message_id: str
+    kind: str
+    body: str = ""
+
+
 class ProviderError(Exception):
     """A provider call failed. ``permanent`` errors are not retried and reach the agent as the
     message's failure reason; temporary ones are retried with back-off. ``field`` names the
@@ -209,6 +221,8 @@ class ChannelProvider(ConnectionProvider):
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
+    # Whether ``contact_avatar`` can give customers' profile pictures.
+    contact_avatars: ClassVar[bool] = False
 
     def contact_profile(
         self, connection: ChannelConnection, external_id: str
@@ -216,6 +230,19 @@ class ChannelProvider(ConnectionProvider):
         """The customer's name and picture from the provider's profile API, for providers whose
         webhooks do not carry them (None for the others); ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
+        return None
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The customer's profile picture (the file's bytes, at most ``max_bytes``), None when
+        the provider has none for them or offers no pictures; ``picture_url`` is one the
+        profile API already gave. ``ProviderError`` when the provider refuses or fails."""
         return None
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
@@ -276,6 +303,30 @@ class ChannelProvider(ConnectionProvider):
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""
         raise NotImplementedError
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """Tell the customer ``recipient`` that their message ``provider_message_id`` (and the
+        ones before it) was read; False for providers that have no read receipts (Telegram, the
+        web chat); ``ProviderError`` when the provider refuses or cannot answer."""
+        return False
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Change the customer's copy of a sent message to ``change.body``; only providers that
+        declare ``edits_reach_customer`` are asked. Repeating an edit already applied succeeds."""
+        raise ProviderError(
+            "This channel cannot edit a sent message.", permanent=True, code="edit_not_supported"
+        )
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Remove the customer's copy of a sent message; only providers that declare
+        ``deletions_reach_customer`` are asked. Deleting a message already gone succeeds."""
+        raise ProviderError(
+            "This channel cannot delete a sent message.",
+            permanent=True,
+            code="delete_not_supported",
+        )
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

@@ -47,6 +47,7 @@ from channels_integrations.providers.base import (
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from channels_integrations.services.connections import connection_error_report
+from channels_integrations.services.contact_avatars import contact_avatar_enqueue
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
@@ -767,7 +768,6 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 external_id=item.external_id,
                 name=item.contact_name or (profile.name if profile else ""),
                 phone=item.contact_phone or None,
-                avatar_url=profile.avatar_url if profile else "",
                 unnamed=_unnamed_contact(provider, item.external_id),
             )
             if contact.is_blocked:
@@ -784,6 +784,13 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 _mark_processed(locked, "" if removed is not None else "unknown_message")
                 return
             message_receive(received=_received(connection, contact, item, fetched))
+            contact_avatar_enqueue(
+                provider=provider,
+                connection=connection,
+                contact=contact,
+                external_id=item.external_id,
+                picture_url=profile.avatar_url if profile else "",
+            )
             if retry is None:
                 _mark_processed(locked)
     if retry is not None:

@@ -32,6 +32,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from channels_integrations.domain_events import WebchatVisitorTyping
 from channels_integrations.errors import VisitorForbidden, WidgetNotFound, WidgetThrottled
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import InboundMedia, InboundMessage
@@ -43,16 +44,18 @@ from channels_integrations.providers.webchat.provider import (
 from channels_integrations.services.inbound import inbound_items_receive
 from connections.models import ChannelConnection
 from contacts.errors import ContactPhoneExists, InvalidPhone
-from contacts.models import Contact
+from contacts.models import Contact, ContactIdentity
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.services import contact_update, contact_upsert_from_identity
 from core.counters import cache_count
+from core.event_bus import publish_now
 from core.exceptions import FieldValidationError
 from core.selectors import get_visible_or_404
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
 from tickets.media import media_validate
-from tickets.models import Message
+from tickets.models import Message, Ticket
+from tickets.selectors import ticket_active_for
 
 PROVIDER = "webchat"
 TOKEN_MAX_AGE = 180 * 24 * 3600  # a visitor keeps the conversation for six months
@@ -300,3 +303,29 @@ def webchat_visitor_notify(*, message_id: int) -> None:
         return
     event = {"type": "webchat.message", "message": _row(message, visitor_id)}
     async_to_sync(layer.group_send)(visitor_group(message.connection_id, visitor_id), event)
+
+
+def webchat_visitor_typing(
+    *, connection: ChannelConnection, visitor: Visitor, typing: bool
+) -> None:
+    """The visitor is typing (or stopped): tell the agents of their open ticket on this widget.
+    Nothing is stored; with no open ticket (a first message not yet processed) it goes nowhere."""
+    ticket = ticket_active_for(contact=visitor.contact, connection_id=connection.pk)
+    if ticket is not None and ticket.deleted_at is None:
+        publish_now(WebchatVisitorTyping(ticket_id=ticket.pk, typing=typing))
+
+
+def webchat_typing_groups(ticket: Ticket) -> list[str]:
+    """The groups of the web chat visitor sockets that follow ``ticket`` (its contact's visitor
+    ids on the ticket's widget): where an agent's typing signal is shown. Empty for a ticket of
+    another channel."""
+    if ticket.connection.provider != PROVIDER:
+        return []
+    visitor_ids = ContactIdentity.objects.filter(
+        contact_id=ticket.contact_id, provider=PROVIDER
+    ).values_list("external_id", flat=True)
+    return [
+        visitor_group(ticket.connection_id, visitor_id)
+        for visitor_id in sorted(visitor_ids)
+        if VISITOR_ID.match(visitor_id)
+    ]

@@ -28,8 +28,10 @@ class ProfileForm(forms.Form):
     )
     sign_messages = forms.BooleanField(label=_("Sign my messages"), required=False)
     notify_sound = forms.BooleanField(
-        label=_("Play a sound for new waiting tickets and new messages in my tickets"),
-        required=False,
+        label=_("Play a sound for new waiting tickets"), required=False
+    )
+    notify_sound_messages = forms.BooleanField(
+        label=_("Play a sound for new customer messages in my tickets"), required=False
     )
     notify_desktop = forms.BooleanField(
         label=_("Show desktop notifications while the inbox is in the background"),

@@ -40,6 +40,7 @@ def _initial(user: User) -> dict[str, Any]:
         "signature": user.signature,
         "sign_messages": user.sign_messages,
         "notify_sound": user.notify_sound,
+        "notify_sound_messages": user.notify_sound_messages,
         "notify_desktop": user.notify_desktop,
         "theme": user.theme,
     }
@@ -95,6 +96,7 @@ def _profile_save(user: User, data: dict[str, Any]) -> None:
         notify_sound=data["notify_sound"],
         notify_desktop=data["notify_desktop"],
         theme=data["theme"],
+        notify_sound_messages=data["notify_sound_messages"],
     )
     if data["avatar"] is not None:
         user_avatar_set(user=user, file=data["avatar"])

@@ -88,6 +88,8 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
         "section": "connections",
         "form": form,
         "provider_label": provider_label(provider),
+        # Where each value the form asks for comes from, one page per provider.
+        "guide": f"channels_integrations/manage/guides/{provider}.html",
     }
     status = 400 if form.errors else 200
     return render(

@@ -1,5 +1,6 @@
 // The open ticket: composer (Enter sends, "/" quick replies, note mode, reply-to, files by
 // picker or drop), live messages and header from the inbox's "tt:ws" events, typing/viewing.
+// The composer's emoji, pasted images, attachment preview and voice notes: composer.js.
 (function () {
   "use strict";
   function panel() { return document.querySelector("[data-testid=ticket-panel]"); }
@@ -31,6 +32,7 @@
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         var form = document.getElementById("composer");
         field.value = "";
+        signalTyping(false);
         form.querySelector("[name=quoted]").value = "";
         form.querySelector("[name=scheduled_at]").value = "";
         clearFile();
@@ -53,6 +55,9 @@
   function fetchMessage(id) {
     var p = panel();
     if (!p) return;
+    // A message being edited or forwarded keeps its form; the save answers its new state.
+    var open = document.querySelector('#ticket-messages [data-message-id="' + id + '"]');
+    if (open && open.querySelector(".message-edit-form, .message-forward-form")) return;
     fetch(p.dataset.messageUrl + id + "/", { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
@@ -77,7 +82,31 @@
     htmx.ajax("GET", p.dataset.headerUrl, { target: "#panel-header", swap: "outerHTML" });
   }
 
+  // Someone else (a colleague, or the web chat visitor) is typing on this ticket: said under
+  // the history until they stop or go quiet for a few seconds (signals repeat while typing).
   var typingTimer = null;
+  function showTyping(name, on) {
+    var indicator = document.getElementById("typing-indicator");
+    if (!indicator) return;
+    clearTimeout(typingTimer);
+    indicator.hidden = !on;
+    indicator.textContent = on ? indicator.dataset.typingText.replace("{name}", name) : "";
+    if (on) typingTimer = setTimeout(function () { showTyping("", false); }, 6000);
+  }
+  // This agent's own typing, at most one signal every two seconds; "note" while writing an
+  // internal note (a web chat visitor is told only of replies being written).
+  var lastTyping = 0;
+  function signalTyping(on) {
+    var p = panel();
+    if (!p || !window.ttSocket) return;
+    var now = Date.now();
+    if (on && now - lastTyping < 2000) return;
+    if (!on && !lastTyping) return;
+    lastTyping = on ? now : 0;
+    var note = document.getElementById("composer-note");
+    window.ttSocket.send({ type: "typing", ticket: p.dataset.ticketId, typing: on, note: !!(note && note.checked) });
+  }
+
   document.addEventListener("tt:ws", function (event) {
     var envelope = event.detail;
     var data = envelope.data || {};
@@ -92,7 +121,10 @@
     var id = p.dataset.ticketId;
     var ticketId = data.ticket && (data.ticket.public_id || data.ticket);
     if (data.message && (envelope.type.indexOf("message.") === 0)) {
-      if (String(data.message.ticket || ticketId) === id) fetchMessage(data.message.public_id || data.message.id);
+      if (String(data.message.ticket || ticketId) === id) {
+        fetchMessage(data.message.public_id || data.message.id);
+        if (data.message.scheduled_at) htmx.trigger(document.body, "tt:scheduled-refresh");
+      }
     } else if (ticketId === id && envelope.type.indexOf("ticket.") === 0) {
       if (envelope.type === "ticket.hidden") {
         // This agent's own action (a transfer away) is on its way: its answer explains it.
@@ -113,11 +145,9 @@
       }
       refreshHeader();
     } else if (envelope.type === "typing" && ticketId === id && String(data.user.id) !== p.dataset.userId) {
-      var indicator = document.getElementById("typing-indicator");
-      indicator.hidden = !data.typing;
-      indicator.textContent = data.typing ? data.user.name + " …" : "";
-      clearTimeout(typingTimer);
-      typingTimer = setTimeout(function () { indicator.hidden = true; }, 6000);
+      showTyping(data.user.name, data.typing);
+    } else if (envelope.type === "contact.typing" && ticketId === id) {
+      showTyping(data.contact.name, data.typing);
     }
   });
 
@@ -136,6 +166,41 @@
     if (url.searchParams.get("ticket") === detail.ticket) {
       url.searchParams.delete("ticket");
       history.replaceState(history.state, "", url.pathname + url.search);
+    }
+  });
+
+  // A message action's answer names the message added or changed (a reaction, a cancelled
+  // scheduled message): fetch it; and say what happened elsewhere (a forward).
+  document.addEventListener("tt:message-changed", function (event) {
+    var detail = event.detail || {};
+    if (detail.message) fetchMessage(detail.message);
+    htmx.trigger(document.body, "tt:scheduled-refresh");
+  });
+  document.addEventListener("tt:notice", function (event) {
+    var detail = event.detail || {};
+    if (window.ttToast && detail.message) window.ttToast(detail.message);
+  });
+  // The per-message actions menu (a <details>): Escape closes it and gives the focus back to
+  // its toggle; opening one, or clicking elsewhere, closes the others.
+  function closeMenus(except) {
+    document.querySelectorAll("details.message-actions[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (menu.classList && menu.classList.contains("message-actions") && menu.open) closeMenus(menu);
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.message-actions")) closeMenus(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.message-actions[open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      event.stopPropagation();
     }
   });
 
@@ -173,16 +238,10 @@
   });
 
   // Quick replies: "/" at the start of the composer opens the menu, filtered as one types.
-  var lastTyping = 0;
   var menuRequests = 0;
   document.addEventListener("input", function (event) {
     if (event.target.id !== "composer-input") return;
-    var now = Date.now();
-    var p = panel();
-    if (p && window.ttSocket && now - lastTyping > 2000) {
-      lastTyping = now;
-      window.ttSocket.send({ type: "typing", ticket: p.dataset.ticketId, typing: true });
-    }
+    signalTyping(event.target.value.trim() !== "");
     var value = event.target.value;
     var list = menu();
     var match = /^\/(\S*)$/.exec(value);
@@ -205,16 +264,20 @@
     document.getElementById("composer-file-clear").hidden = !name;
   }
   function clearFile() {
-    document.getElementById("composer-attach").value = "";
+    var attach = document.getElementById("composer-attach");
+    attach.value = "";
     document.getElementById("composer-quick-reply").value = "";
     showFile("");
+    attach.dispatchEvent(new Event("change", { bubbles: true }));  // composer.js: no preview
   }
   function choose(option) {
     menuRequests++;  // answers still on their way are stale now
     var field = input();
     field.value = option.dataset.text;
     if (option.dataset.file) {
-      document.getElementById("composer-attach").value = "";
+      var attach = document.getElementById("composer-attach");
+      attach.value = "";
+      attach.dispatchEvent(new Event("change", { bubbles: true }));
       document.getElementById("composer-quick-reply").value = option.dataset.id;
       showFile("📎 " + option.dataset.file);
     } else if (document.getElementById("composer-quick-reply").value) {
@@ -287,11 +350,10 @@
       if (!field.dataset.placeholderReply) field.dataset.placeholderReply = field.placeholder;
       field.placeholder = event.target.checked ? field.dataset.placeholderNote : field.dataset.placeholderReply;
     }
-    if (event.target.id === "composer-attach") {
-      var file = event.target.files[0];
-      // An attached file replaces a quick reply's file.
+    if (event.target.id === "composer-attach" && event.target.files.length) {
+      // An attached file (shown by composer.js) replaces a quick reply's file.
       document.getElementById("composer-quick-reply").value = "";
-      showFile(file ? file.name : "");
+      showFile("");
     }
   });
   // Files dropped on the panel go to the composer's file input.

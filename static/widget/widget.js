@@ -18,6 +18,11 @@
   var composer = document.getElementById("tt-composer");
   var text = document.getElementById("tt-text");
   var file = document.getElementById("tt-file");
+  var typingNote = document.getElementById("tt-typing");
+  var typingTimer = null;
+  var typingSentAt = 0;   // when this visitor's last "typing" signal left
+  var TYPING_EVERY = 2000;   // ms between two signals while the visitor keeps typing
+  var TYPING_SHOWN = 6000;   // ms an agent's signal is shown without a new one
 
   document.documentElement.style.setProperty("--tt-color", document.body.getAttribute("data-color"));
 
@@ -111,7 +116,18 @@
   }
 
   function add(message) {
-    if (message.id && shown[message.id]) { return; }
+    if (message.id && shown[message.id]) {
+      // A reply the agent edited or deleted after it was shown.
+      var item = shown[message.id];
+      if (message.deleted) {
+        item.parentNode.removeChild(item);
+        delete shown[message.id];
+      } else if (message.update) {
+        item.querySelector("p").textContent = message.body || "";
+      }
+      return;
+    }
+    if (message.update) { return; }  // a change of a reply this widget does not show
     if (message.client_id && pending[message.client_id]) {
       var old = pending[message.client_id];
       delete pending[message.client_id];
@@ -146,7 +162,9 @@
     socket.onopen = function () { retry = 1000; loadHistory(); };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
+      if (data.type === "typing") { showTyping(data.typing); return; }
       if (data.type === "message") {
+        if (data.message.from === "agent") { showTyping(false); }
         // A file, or a message without text (a location...): the history says what it is.
         if (data.message.has_media || !(data.message.body || data.message.summary)) { loadHistory(); } else { add(data.message); }
       }
@@ -158,6 +176,23 @@
       window.setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };
+  }
+
+  // The agent is typing: said under the messages until they stop, reply, or go quiet.
+  function showTyping(on) {
+    window.clearTimeout(typingTimer);
+    typingNote.textContent = on ? strings.typing : "";
+    if (on) { typingTimer = window.setTimeout(function () { showTyping(false); }, TYPING_SHOWN); }
+  }
+
+  // The visitor is typing: at most one signal every TYPING_EVERY ms, and one when they stop.
+  function signalTyping(on) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
+    var now = Date.now();
+    if (on && now - typingSentAt < TYPING_EVERY) { return; }
+    if (!on && !typingSentAt) { return; }
+    typingSentAt = on ? now : 0;
+    socket.send(JSON.stringify({ type: "typing", typing: on }));
   }
 
   function openChat() {
@@ -237,8 +272,11 @@
     list.scrollTop = list.scrollHeight;
     text.value = "";
     file.value = "";
+    signalTyping(false);
     send(clientId, payload, item);
   });
+
+  text.addEventListener("input", function () { signalTyping(text.value.trim() !== ""); });
 
   text.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) {

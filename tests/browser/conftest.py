@@ -30,15 +30,18 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+from django.test import override_settings
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
 from contacts.services.tags import tag_create
+from simulator import Simulator
 from tenants.models import Tenant
 from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
 from tests.support.celery_worker import app_process_env, celery_worker_running
+from tickets.models import Queue
 from tickets.services.agents import agent_create, agent_update
 from tickets.services.queues import queue_create
 from tickets.services.quick_replies import quick_reply_create
@@ -107,8 +110,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's chromium when it is there (CI installs it: Playwright may not download a browser
     there), else Playwright's own build (``make chromium`` installs it). As root (CI
-    containers) chromium refuses to start without ``--no-sandbox``."""
+    containers) chromium refuses to start without ``--no-sandbox``. The microphone is chromium's
+    fake device, granted without asking."""
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    # A microphone that plays a tone and needs no permission prompt (voice notes).
+    args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
     executable = {"executable_path": str(CHROMIUM)} if CHROMIUM.exists() else {}
     return {**browser_type_launch_args, **executable, "args": args}
 
@@ -199,6 +205,35 @@ def _seed(site_origin: str) -> str:
         return str(widget.public_id)
 
 
+@dataclass(frozen=True)
+class TelegramBot:
+    """The seeded Telegram connection: its webhook path on the platform host, the secret
+    Telegram sends with every update, and its token (the simulator's records are by token)."""
+
+    webhook_path: str
+    secret: str
+    token: str
+
+
+TELEGRAM_TOKEN = "6060606060:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDbrws"
+
+
+def _seed_telegram() -> TelegramBot:
+    """A Telegram bot of tenant ``browser`` landing in the support queue (getMe and setWebhook
+    answered by the session's simulator)."""
+    with tenant_scope(Tenant.objects.get(schema_name=SLUG)):
+        by = User.objects.get(email=PEOPLE["admin"].email)
+        bot = connection_create(
+            by=by,
+            provider="telegram",
+            name="Bot da loja",
+            credentials={"bot_token": TELEGRAM_TOKEN},
+            default_queue=Queue.objects.get(name=SUPPORT),
+        )
+        secret = bot.credentials["webhook_secret"]
+        return TelegramBot(f"/webhooks/telegram/{bot.webhook_token}/", secret, TELEGRAM_TOKEN)
+
+
 # ---------------------------------------------------------------------------- the processes
 
 
@@ -279,6 +314,10 @@ class LiveApp:
     site_url: str
     widget_id: str
     logs: Path
+    # The providers' simulated APIs that the server and the worker call, and a bot using them.
+    simulator: Simulator
+    telegram: TelegramBot
+    platform_url: str  # the base domain (provider webhooks), same server
 
     def log_tails(self) -> str:
         return "\n".join(
@@ -297,8 +336,16 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     # The site's server takes its port first: the widget must allow exactly that origin.
     site = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
     site_url = f"http://127.0.0.1:{site.server_address[1]}"
-    with django_db_blocker.unblock():
+    simulator = Simulator().start()
+    environment = pytest.MonkeyPatch()
+    # The server and the worker inherit it: Telegram is the simulator for them.
+    environment.setenv("TELEGRAM_API_BASE_URL", simulator.telegram_base_url)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(TELEGRAM_API_BASE_URL=simulator.telegram_base_url),
+    ):
         widget_id = _seed(site_url)
+        telegram = _seed_telegram()
     _SiteHandler.page = _site_page(app_url, widget_id)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     daphne_log = logs / "daphne.log"
@@ -314,9 +361,19 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", host, daphne, daphne_log)
         with celery_worker_running(logs / "worker.log"):
-            yield LiveApp(url=app_url, site_url=site_url, widget_id=widget_id, logs=logs)
+            yield LiveApp(
+                url=app_url,
+                site_url=site_url,
+                widget_id=widget_id,
+                logs=logs,
+                simulator=simulator,
+                telegram=telegram,
+                platform_url=f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+            )
     finally:
         _stop(daphne)
+        simulator.stop()
+        environment.undo()
         site.shutdown()
         site.server_close()
         with django_db_blocker.unblock():
@@ -410,6 +467,18 @@ def no_sideways_scroll(page: Page) -> None:
     """The page fits its width (nothing makes it scroll sideways)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+
+
+def customer_writes(page: Page, live_app: LiveApp, customer: str, text: str) -> None:
+    """A visitor of the shop's site opens the web chat and writes (a ticket in Suporte)."""
+    page.goto(f"{live_app.site_url}/")
+    page.get_by_test_id("tt-webchat-launcher").click()
+    chat = page.frame_locator("[data-testid=tt-webchat-frame]")
+    chat.get_by_test_id("tt-webchat-name").fill(customer)
+    chat.get_by_test_id("tt-webchat-start").click()
+    chat.get_by_test_id("tt-webchat-text").fill(text)
+    chat.get_by_test_id("tt-webchat-send").click()
+    expect(chat.get_by_test_id("tt-webchat-tick")).to_have_count(1)
 
 
 def shot(page: Page, name: str) -> None:

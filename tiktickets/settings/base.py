@@ -233,6 +233,7 @@ CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
 CELERY_TASK_ROUTES = {
     "channels_integrations.tasks.inbound_event_process_task": {"queue": "inbound"},
     "channels_integrations.tasks.outbound_message_deliver_task": {"queue": "replies"},
+    "channels_integrations.tasks.read_receipt_send_task": {"queue": "replies"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 300

@@ -209,3 +209,34 @@ def test_a_blocked_bot_fails_the_message_with_telegrams_reason(
         "Forbidden: bot was blocked by the user",
     )
     assert OutboundDelivery.objects.get().attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("mime", "extra", "method", "field"),
+    [
+        ("audio/ogg", {"voice": True}, "sendVoice", "voice"),  # a voice note, Ogg/Opus
+        ("audio/mp4", {"voice": True}, "sendVoice", "voice"),  # a voice note, M4A (Safari)
+        ("audio/mp4", {}, "sendAudio", "audio"),  # an attached M4A: a track
+        ("audio/mpeg", {}, "sendAudio", "audio"),
+        ("audio/webm", {}, "sendDocument", "document"),  # sendAudio plays MP3 and M4A only
+    ],
+)
+@respx.mock
+def test_audio_goes_out_as_a_voice_note_a_track_or_a_file(
+    bot, media_root, mime, extra, method, field
+):
+    route = respx.post(api_url(method)).mock(return_value=ok("sendPhoto.json"))
+    (media_root / "tenants/alpha/messages/v").mkdir(parents=True)
+    (media_root / "tenants/alpha/messages/v/voice-note").write_bytes(b"audio bytes")
+    message = OutboundMessage(
+        idempotency_key="k1",
+        recipient="1111111",
+        kind="audio",
+        media_name="tenants/alpha/messages/v/voice-note",
+        media_mime_type=mime,
+        media_filename="voice-note",
+        extra=extra,
+    )
+
+    assert send(bot, message) == "1111111:1377"
+    assert f'name="{field}"; filename="voice-note"'.encode() in route.calls.last.request.content

@@ -257,3 +257,25 @@ def test_an_answer_without_message_id_is_temporary(respx_mock, whatsapp):
     with pytest.raises(ProviderError) as caught:
         WhatsAppCloudProvider().send(whatsapp, outbound(body="hi"))
     assert caught.value.permanent is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "mime", "voice"),
+    [
+        ({"voice": True}, "audio/ogg", True),  # a recorded voice note, in Ogg/Opus
+        ({}, "audio/ogg", False),  # an audio file an agent attached: basic audio
+        ({"voice": True}, "audio/mp4", False),  # voice messages are Ogg/Opus only
+    ],
+)
+def test_a_voice_note_is_sent_as_a_voice_message(respx_mock, whatsapp, extra, mime, voice):
+    name = default_storage.save("tests/whatsapp/voice-note.ogg", ContentFile(b"OggS voice"))
+    respx_mock.post(MEDIA_URL).mock(return_value=httpx.Response(200, json={"id": "777"}))
+    send = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
+    try:
+        WhatsAppCloudProvider().send(
+            whatsapp, outbound(kind="audio", media_name=name, media_mime_type=mime, extra=extra)
+        )
+    finally:
+        default_storage.delete(name)
+    expected = {"id": "777", "voice": True} if voice else {"id": "777"}
+    assert sent_json(send)["audio"] == expected

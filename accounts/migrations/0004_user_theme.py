@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_profile'),
+        ('accounts', '0003_notify_sound_messages'),
     ]
 
     operations = [
