@@ -37,6 +37,16 @@ class ProfileForm(forms.Form):
         label=_("Show desktop notifications while the inbox is in the background"),
         required=False,
     )
+    theme = forms.ChoiceField(
+        label=_("Theme"),
+        choices=User.Theme.choices,
+        required=False,
+        help_text=_("“Follow the system” switches with your device's light or dark setting."),
+    )
+
+    def clean_theme(self) -> str:
+        # Left out of the form: follow the system, as a new account does.
+        return self.cleaned_data["theme"] or User.Theme.SYSTEM
 
 
 class PasswordChangeForm(forms.Form):
