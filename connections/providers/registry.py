@@ -54,8 +54,9 @@ def provider_label(key: str) -> str:
 
 
 def providers_installed() -> list[tuple[str, str]]:
-    """``(key, label)`` of every installed provider, in registry order."""
-    return [(key, provider_label(key)) for key in PROVIDERS]
+    """``(key, label)`` of every installed provider this installation is configured for (a
+    connection of it can be created here), in registry order."""
+    return [(key, provider_label(key)) for key in PROVIDERS if provider_for(key).is_configured()]
 
 
 def provider_key_validate(value: str) -> None:

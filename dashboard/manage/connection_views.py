@@ -75,7 +75,7 @@ def connection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @admin_required
 def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResponse:
-    if not provider_installed(provider):
+    if not provider_installed(provider) or not provider_for(provider).is_configured():
         raise Http404
     user = request.user
     form = ConnectionForm(request.POST or None, provider=provider)

@@ -76,6 +76,12 @@ class WhatsAppQrProvider(ChannelProvider):
 
     key = "whatsapp_qr"
     label = gettext_lazy("WhatsApp (QR code)")
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        """Offered only where a gateway is configured (EVOLUTION_API_URL)."""
+        return bool(settings.EVOLUTION_API_URL)
+
     webhook_routing = "connection"
     credentials_serializer = WhatsAppQrCredentialsSerializer
     secret_fields: ClassVar[tuple[str, ...]] = ("instance_token", "webhook_secret")
