@@ -175,6 +175,8 @@ def _seed(site_origin: str) -> str:
         admin_email=admin.email,
         admin_password=PASSWORD,
         admin_name=admin.name,
+        # The web chat, the Telegram bot and the connections the tests create (WhatsApp QR).
+        max_channels=10,
     ).tenant
     with tenant_scope(tenant):
         by = User.objects.get(email=admin.email)
