@@ -4,6 +4,7 @@ outbound deliveries of our messages. The connections themselves live in connecti
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ class InboundEvent(BaseModel):
         STATUS = "status", _("Status")
         ERROR = "error", _("Provider error")
         MALFORMED = "malformed", _("Unreadable item")
+        SESSION = "session", _("Session change")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -75,6 +77,45 @@ class InboundEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.provider_event_id}"
+
+
+class ConnectionSessionEntry(BaseModel):
+    """One state of the session of a connection paired by QR code (WhatsApp QR): its history,
+    newest first on the connection's page. A new QR code is not an entry; a connection, a drop
+    (and why), a pairing started by an admin are."""
+
+    class State(models.TextChoices):
+        CONNECTING = "connecting", _("Waiting for the QR code to be scanned")
+        OPEN = "open", _("Connected")
+        CLOSED = "closed", _("Disconnected")
+
+    class Reason(models.TextChoices):
+        NONE = "", _("No reason given")
+        LOGGED_OUT = "logged_out", _("The phone logged out")
+        REPLACED = "replaced", _("Another WhatsApp Web session took the number")
+        LOST = "lost", _("The connection to the phone was lost")
+        FORBIDDEN = "forbidden", _("WhatsApp refused the session")
+
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.CASCADE, related_name="session_entries"
+    )
+    state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True, default="")
+    number = models.CharField(max_length=32, blank=True, default="")
+    profile_name = models.CharField(max_length=120, blank=True, default="")
+    # The admin who started it (reconnect, restart, log out); empty for the gateway's reports.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("connection session entry")
+        verbose_name_plural = _("connection session entries")
+        indexes = [models.Index(fields=["connection", "-created_at"], name="sessionentry_conn_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.state}"
 
 
 class BlockedMessage(BaseModel):

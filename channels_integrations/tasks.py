@@ -104,3 +104,11 @@ def contact_avatar_refresh_task(
         external_id=external_id,
         picture_url=picture_url,
     )
+
+
+@shared_task(name="channels_integrations.tasks.connections_calls_apply_task")
+def connections_calls_apply_task() -> int:
+    """Tell the gateways of the tenant's QR-code connections its call settings."""
+    from channels_integrations.services.sessions import connections_calls_apply
+
+    return connections_calls_apply()

@@ -33,6 +33,8 @@ documentation:
   Messenger/Instagram ``{"recipient", "sender_action": "mark_seen"}`` answers
   ``{"recipient_id"}``; errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
+- Evolution API v2 (WhatsApp by QR code): ``simulator/evolution.py``, on the same port
+  (``/instance/...``, ``/message/...``, ``/chat/...``, ``/settings/...``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from simulator.evolution import SEND_METHODS as EVOLUTION_SEND_METHODS
+from simulator.evolution import EvolutionGateway
+
 GRAPH_VERSION = "v26.0"
+_EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "webhook", "_sim"}
 _SEND_METHODS = {
     "sendMessage",
     "sendPhoto",
@@ -118,6 +124,8 @@ class Simulator:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
+    # The WhatsApp QR-code gateway (Evolution API v2): its instances and webhooks.
+    evolution: EvolutionGateway = field(default_factory=EvolutionGateway)
     _server: ThreadingHTTPServer | None = None
     _random: random.Random = field(default_factory=lambda: random.Random(20261123))  # noqa: S311
 
@@ -132,10 +140,12 @@ class Simulator:
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        self.evolution.server_url = self.url
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        self.evolution.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -147,6 +157,10 @@ class Simulator:
 
     @property
     def telegram_base_url(self) -> str:
+        return self.url
+
+    @property
+    def evolution_url(self) -> str:
         return self.url
 
     @property
@@ -169,9 +183,16 @@ class Simulator:
             return [
                 r
                 for r in self.requests
-                if r.status == 200
-                and (r.method in _SEND_METHODS or r.method == "messages")
-                and not _is_receipt(r.body)
+                if (
+                    r.status == 200
+                    and (r.method in _SEND_METHODS or r.method == "messages")
+                    and not _is_receipt(r.body)
+                )
+                or (
+                    r.status == 201
+                    and r.provider == "evolution"
+                    and r.method in EVOLUTION_SEND_METHODS
+                )
             ]
 
     def receipts(self) -> list[Recorded]:
@@ -277,6 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self._route("POST")
 
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._route("DELETE")
+
     def _route(self, verb: str) -> None:
         with self.sim._lock:
             self.sim.in_flight += 1
@@ -289,7 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, verb: str) -> None:
         path = urlsplit(self.path).path
         body = self._body() if verb == "POST" else {}
-        if path.startswith("/file/bot"):
+        if path.split("/")[1] in _EVOLUTION_PREFIXES:
+            self._evolution(verb, path, body)
+        elif path.startswith("/file/bot"):
             self._telegram_file(path)
         elif path.startswith("/bot"):
             self._telegram(path, body)
@@ -300,6 +326,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._bytes(content, mime or "application/octet-stream")
         else:
             self._json(404, {"error": "unknown path"})
+
+    # ---------------------------------------------------------------- Evolution API
+
+    def _evolution(self, verb: str, path: str, body: dict[str, Any]) -> None:
+        gateway = self.sim.evolution
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        failure = self.sim.fault(name)
+        query = parse_qs(urlsplit(self.path).query)
+        if failure:
+            status, payload, method = failure, {"status": failure, "error": "Simulated"}, ""
+        else:
+            status, payload, method = gateway.answer(
+                verb, path, query, body, self.headers.get("apikey", "")
+            )
+        self.sim.record(Recorded(time.time(), "evolution", name, method, body, status))
+        self._json(status, payload)
 
     # ---------------------------------------------------------------- Telegram
 

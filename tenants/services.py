@@ -19,7 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from tenants.domain_events import TenantSettingsChanged
 from tenants.models import RESERVED_SLUGS, Domain, Tenant, slug_validator, validate_time_zone
 from tenants.realtime import (
     CLOSE_TENANT_SUSPENDED,
@@ -316,6 +318,8 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         locked.settings = {**(locked.settings or {}), **cleaned}
         locked.save(update_fields=["settings", "updated_at"])
         tenant.settings = locked.settings
+    if cleaned:
+        publish(TenantSettingsChanged(keys=tuple(sorted(cleaned))))
     return settings_with_defaults(tenant.settings)
 
 

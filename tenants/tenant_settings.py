@@ -79,21 +79,19 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
             "conversation (WhatsApp Cloud, Messenger and Instagram)"
         ),
     ),
-    # Channel behaviour for groups and calls, which only the WhatsApp QR channel will have: no
-    # channel today receives group messages or calls, so nothing reads these yet (docs/settings.md).
+    # Channel behaviour for groups and calls, which only the WhatsApp QR channel has. Groups are
+    # not read yet (its gateway ignores them), so that setting stays hidden; calls are rejected
+    # through the gateway's instance settings (docs/settings.md).
     "ignore_group_messages": SettingSpec(
         bool, True, _("Ignore WhatsApp group messages"), available=False
     ),
-    "reject_calls": SettingSpec(
-        bool, False, _("Reject WhatsApp voice and video calls"), available=False
-    ),
+    "reject_calls": SettingSpec(bool, False, _("Reject WhatsApp voice and video calls")),
     "call_reject_message": SettingSpec(
         str,
         "As chamadas de voz e vídeo estão desabilitadas para este número. "
         "Por favor, envie uma mensagem de texto.",
         _("Message sent after rejecting a call"),
         max_length=1000,
-        available=False,
     ),
     # The getting-started checklist on an empty inbox (dashboard/onboarding): hidden by an
     # admin for the whole tenant, and the steps already seen done (they stay ticked).

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
-from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
+from channels_integrations.domain_events import (
+    ConnectionQrCodeChanged,
+    ConnectionSessionChanged,
+    ConnectionStatusChanged,
+    WebchatVisitorTyping,
+)
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
 from realtime import handlers as realtime
+from tenants.domain_events import TenantSettingsChanged
 from tickets.domain_events import (
     AgentAccessChanged,
     MessageChangeRequested,
@@ -58,6 +64,15 @@ def webchat_visitor_on_message_created(event: MessageCreated) -> None:
     from channels_integrations.services.webchat import webchat_visitor_notify
 
     webchat_visitor_notify(message_id=event.message_id)
+
+
+def calls_on_tenant_settings_changed(event: TenantSettingsChanged) -> None:
+    """The WhatsApp QR gateways follow the tenant's call settings."""
+    from channels_integrations.services.sessions import CALL_SETTINGS
+    from channels_integrations.tasks import connections_calls_apply_task
+
+    if set(event.keys) & set(CALL_SETTINGS):
+        connections_calls_apply_task.delay()
 
 
 # --------------------------------------------------------------------------- automation
@@ -172,6 +187,9 @@ SUBSCRIBERS: SubscriberTable = {
         realtime.on_connection_status_changed,
         webhooks.webhooks_on_connection_status_changed,
     ],
+    # WhatsApp QR sessions: the QR code and the session's states, to the tenant's admins.
+    ConnectionQrCodeChanged: [realtime.on_connection_qr_code_changed],
+    ConnectionSessionChanged: [realtime.on_connection_session_changed],
     WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
@@ -179,4 +197,6 @@ SUBSCRIBERS: SubscriberTable = {
     AgentAccessChanged: [realtime.on_agent_access_changed],
     # Reports: business-hours figures follow the schedules.
     BusinessHoursChanged: [attendance_on_business_hours_changed],
+    # WhatsApp QR: calls rejected (or not) by the gateways.
+    TenantSettingsChanged: [calls_on_tenant_settings_changed],
 }

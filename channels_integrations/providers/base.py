@@ -98,6 +98,35 @@ class InboundAccountError:
 
 
 @dataclass(frozen=True)
+class InboundSession:
+    """A change of the session of a connection that is paired by scanning a QR code (WhatsApp
+    through a gateway): a new QR code to show its admins, or a new state of the session.
+
+    ``state`` is one of ``SESSION_STATES`` ("" for a QR code only); ``qr_image`` a
+    ``data:image/png;base64,...`` URL, ``qr_count`` its number in the gateway's refresh cycle;
+    ``number`` and ``profile_name`` the phone's, once open; ``reason`` why a session closed
+    (``logged_out``, ``replaced``, ``lost``)."""
+
+    event_id: str
+    state: str = ""
+    qr_image: str = ""
+    qr_count: int = 0
+    pairing_code: str = ""
+    number: str = ""
+    profile_name: str = ""
+    reason: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+SESSION_CONNECTING = "connecting"
+SESSION_OPEN = "open"
+SESSION_CLOSED = "closed"
+SESSION_STATES = (SESSION_CONNECTING, SESSION_OPEN, SESSION_CLOSED)
+
+
+@dataclass(frozen=True)
 class InboundMalformed:
     """A part of a webhook body that should be an item but cannot be read (a message without
     its id or sender): quarantined with ``reason`` instead of dropped. ``raw`` is a complete
@@ -132,7 +161,9 @@ def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:
     return InboundMalformed(event_id=f"malformed:{digest[:40]}", reason=reason, raw=raw)
 
 
-InboundItem = InboundMessage | InboundStatus | InboundAccountError | InboundMalformed
+InboundItem = (
+    InboundMessage | InboundStatus | InboundAccountError | InboundMalformed | InboundSession
+)
 
 
 @dataclass(frozen=True)
@@ -218,6 +249,11 @@ class ChannelProvider(ConnectionProvider):
     - ``""``: no webhooks (the web chat posts to the tenant host itself).
     """
 
+    # Providers whose number is paired by scanning a QR code on a gateway (WhatsApp QR): the
+    # connection is connected only while the gateway's session is open, and its page offers
+    # the session actions below (``session_connect``, ``session_restart``, ``session_logout``).
+    pairs_by_session: ClassVar[bool] = False
+
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
@@ -231,6 +267,31 @@ class ChannelProvider(ConnectionProvider):
         webhooks do not carry them (None for the others); ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
         return None
+
+    def session_state(self, connection: ChannelConnection) -> str:
+        """Session providers: the gateway's state of the session (one of ``SESSION_STATES``);
+        ``ProviderError`` when it cannot answer."""
+        raise NotImplementedError
+
+    def session_connect(self, connection: ChannelConnection, *, number: str = "") -> InboundSession:
+        """Session providers: start pairing (a new QR code; with ``number``, a pairing code to
+        type on that phone instead)."""
+        raise NotImplementedError
+
+    def session_restart(self, connection: ChannelConnection) -> None:
+        """Session providers: restart the gateway's session (a paired phone reconnects)."""
+        raise NotImplementedError
+
+    def session_logout(self, connection: ChannelConnection) -> None:
+        """Session providers: log the phone out (it must scan a new QR code to come back)."""
+        raise NotImplementedError
+
+    def session_calls_set(
+        self, connection: ChannelConnection, *, reject: bool, message: str
+    ) -> None:
+        """Session providers: whether the phone's calls are rejected, and the message the
+        caller then gets (the tenant's ``reject_calls`` and ``call_reject_message``)."""
+        raise NotImplementedError
 
     def contact_avatar(
         self,

@@ -68,6 +68,12 @@ class ConnectionProvider:
     audio_mime_types: ClassVar[frozenset[str] | None] = None
 
     @classmethod
+    def is_configured(cls) -> bool:
+        """Whether this installation has what the provider needs beyond a connection's own
+        credentials (a gateway, say); connections of a provider that is not are not offered."""
+        return True
+
+    @classmethod
     def credential_fields(cls) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         """The credential fields a person fills in, in declaration order."""
         fields: dict[str, serializers.Field[Any, Any, Any, Any]] = dict(

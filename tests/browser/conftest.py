@@ -59,6 +59,9 @@ FAREWELL = "Obrigado pelo contato!"
 QUICK_REPLY_SHORTCUT = "ola"
 QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
 TAG = "Cliente VIP"
+# The simulated WhatsApp QR gateway: its global key, and how often it offers a new QR code.
+EVOLUTION_KEY = "browser-evolution-key"
+QR_INTERVAL_SECONDS = 3.0
 
 
 # ---------------------------------------------------------------------------- collection
@@ -172,6 +175,8 @@ def _seed(site_origin: str) -> str:
         admin_email=admin.email,
         admin_password=PASSWORD,
         admin_name=admin.name,
+        # The web chat, the Telegram bot and the connections the tests create (WhatsApp QR).
+        max_channels=10,
     ).tenant
     with tenant_scope(tenant):
         by = User.objects.get(email=admin.email)
@@ -308,7 +313,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class LiveApp:
-    """Where things are: the tenant's dashboard, the customer's site, the processes' logs."""
+    """Where things are: the tenant's dashboard, the customer's site, the processes' logs, and
+    the simulated WhatsApp QR gateway the app is pointed at."""
 
     url: str
     site_url: str
@@ -318,6 +324,7 @@ class LiveApp:
     simulator: Simulator
     telegram: TelegramBot
     platform_url: str  # the base domain (provider webhooks), same server
+    gateway: Simulator
 
     def log_tails(self) -> str:
         return "\n".join(
@@ -348,6 +355,17 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
         telegram = _seed_telegram()
     _SiteHandler.page = _site_page(app_url, widget_id)
     threading.Thread(target=site.serve_forever, daemon=True).start()
+    # The WhatsApp QR gateway (Evolution API), simulated; it posts its webhooks to daphne.
+    gateway = Simulator().start()
+    gateway.evolution.api_key = EVOLUTION_KEY
+    gateway.evolution.qr_interval = QR_INTERVAL_SECONDS
+    gateway_env = {
+        "EVOLUTION_API_URL": gateway.evolution_url,
+        "EVOLUTION_API_KEY": EVOLUTION_KEY,
+        "WEBHOOK_BASE_URL": f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+    }
+    for name, value in gateway_env.items():  # inherited by daphne and the worker
+        environment.setenv(name, value)
     daphne_log = logs / "daphne.log"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     with daphne_log.open("wb") as out:
@@ -369,10 +387,12 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
                 simulator=simulator,
                 telegram=telegram,
                 platform_url=f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+                gateway=gateway,
             )
     finally:
         _stop(daphne)
         simulator.stop()
+        gateway.stop()
         environment.undo()
         site.shutdown()
         site.server_close()
