@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.avatars import avatar_kind
 from accounts.errors import AdminRequired
 from accounts.models import User
 from channels_integrations.providers.webchat.provider import AVATAR_DETAIL
@@ -29,9 +30,8 @@ from tenants.tenancy import current_schema, tenant_media_path
 
 AVATAR_MAX_BYTES = 512 * 1024
 AVATAR_AREA = "webchat-avatars"
-# What the first bytes of an accepted image start with: MIME type and the stored extension.
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
+# Recognised by their first bytes (accounts.avatars); an animated GIF is not a header icon.
+AVATAR_MIME_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,6 @@ class Avatar:
         return self.name.rsplit("/", 1)[-1].split(".")[0]
 
 
-def avatar_image_type(head: bytes) -> tuple[str, str] | None:
-    """``(mime, extension)`` of a PNG, JPEG or WebP image by its first bytes; None otherwise
-    (an SVG, a renamed document, anything else)."""
-    if head.startswith(_PNG):
-        return "image/png", "png"
-    if head.startswith(_JPEG):
-        return "image/jpeg", "jpg"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
-
-
 def webchat_avatar_check(upload: UploadedFile) -> tuple[bytes, str, str]:
     """The upload's bytes, MIME type and extension, or a validation error under ``avatar``
     (too large, or not a PNG, JPEG or WebP image by its content)."""
@@ -67,8 +55,8 @@ def webchat_avatar_check(upload: UploadedFile) -> tuple[bytes, str, str]:
     if len(content) > AVATAR_MAX_BYTES:
         message = _("The image is too large: at most 512 KB.")
         raise FieldValidationError({"avatar": [message]}, message=message)
-    kind = avatar_image_type(content[:16])
-    if kind is None:
+    kind = avatar_kind(upload)
+    if kind is None or kind[0] not in AVATAR_MIME_TYPES:
         message = _("Use a PNG, JPEG or WebP image.")
         raise FieldValidationError({"avatar": [message]}, message=message)
     return content, kind[0], kind[1]

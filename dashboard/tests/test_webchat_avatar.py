@@ -27,10 +27,7 @@ def _png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x80\x00")
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 
@@ -121,7 +118,8 @@ def test_replacing_keeps_one_file_and_a_settings_change_keeps_the_avatar(
         response = _edit(client, widget, avatar=_file(JPEG, "b.jpg", "image/jpeg"))
     assert response.status_code == 302
     second = _avatar(alpha, widget)
-    assert second is not None and second.mime == "image/jpeg"
+    assert second is not None
+    assert second.mime == "image/jpeg"
     assert second.name != first.name
     assert not default_storage.exists(first.name)  # the replaced file is gone
     served = host_client(alpha.host).get(f"/widget/{widget.public_id}/avatar")
@@ -141,7 +139,8 @@ def test_a_webp_avatar_is_accepted(alpha):
     client = _admin_client(alpha)
     assert _create(client, avatar=_file(WEBP, "c.webp", "image/webp")).status_code == 302
     avatar = _avatar(alpha, _widget(alpha))
-    assert avatar is not None and avatar.mime == "image/webp"
+    assert avatar is not None
+    assert avatar.mime == "image/webp"
 
 
 def test_removing_the_avatar_deletes_the_file_and_the_widget_shows_none(
@@ -169,10 +168,11 @@ def _stored_avatars(fixture) -> list[str]:
 def test_bad_files_are_refused_under_the_field_and_nothing_is_stored(alpha):
     client = _admin_client(alpha)
     before = _stored_avatars(alpha)
-    bad = [
-        (SVG, "logo.svg", "image/svg+xml", "Use a PNG, JPEG or WebP image."),
+    bad = [  # the messages in the tenant's language (pt-BR)
+        (SVG, "logo.svg", "image/svg+xml", "Use uma imagem PNG, JPEG ou WebP."),
+        (b"GIF89a" + b"\x00" * 32, "logo.gif", "image/gif", "Use uma imagem PNG, JPEG ou WebP."),
         # Named and declared as a PNG, but it is a page: judged by its content.
-        (b"<html><script>alert(1)</script></html>", "logo.png", "image/png", "PNG"),
+        (b"<html><script>alert(1)</script></html>", "logo.png", "image/png", "JPEG ou WebP."),
         (_png() + b"\x00" * AVATAR_MAX_BYTES, "big.png", "image/png", "512 KB"),
     ]
     for content, name, mime, reason in bad:
@@ -180,7 +180,8 @@ def test_bad_files_are_refused_under_the_field_and_nothing_is_stored(alpha):
         assert response.status_code == 400, name
         html = response.content.decode()
         field_row = html.split('id="id_avatar"')[1].split("</div>")[0]
-        assert 'class="field-error"' in field_row and reason in field_row, name
+        assert 'class="field-error"' in field_row, name
+        assert reason in field_row, name
         with tenant_scope(alpha.tenant):
             assert not ChannelConnection.objects.filter(name=f"Ruim {name}").exists()
 
@@ -207,7 +208,7 @@ def test_only_the_enabled_connection_of_the_host_s_tenant_is_served(alpha, beta)
     assert client.post(f"/manage/connections/{widget.public_id}/disable/").status_code == 302
     assert host_client(alpha.host).get(url).status_code == 404
     detail = client.get(f"/manage/connections/{widget.public_id}/").content.decode()
-    assert "the chat shows it once the connection is enabled" in detail
+    assert "o chat o mostra quando a conexão for ativada" in detail  # the tenant's pt-BR
 
 
 def test_another_tenant_s_admin_cannot_remove_the_avatar(alpha, beta):
