@@ -82,6 +82,7 @@ def test_an_avatar_uploaded_on_create_is_stored_and_shown_by_the_widget(alpha):
     page = host_client(alpha.host).get(f"/widget/{widget.public_id}/").content.decode()
     assert f"/widget/{widget.public_id}/avatar?v={avatar.version}" in page
     assert 'data-testid="tt-webchat-avatar"' in page
+    assert f'data-avatar="/widget/{widget.public_id}/avatar?v={avatar.version}"' in page
 
     served = host_client(alpha.host).get(f"/widget/{widget.public_id}/avatar")
     assert served.status_code == 200
@@ -101,6 +102,7 @@ def test_without_an_avatar_the_widget_is_as_before_and_the_url_is_404(alpha):
     widget = _widget(alpha)
     page = host_client(alpha.host).get(f"/widget/{widget.public_id}/").content.decode()
     assert "tt-webchat-avatar" not in page
+    assert "data-avatar" not in page
     assert host_client(alpha.host).get(f"/widget/{widget.public_id}/avatar").status_code == 404
     detail = client.get(f"/manage/connections/{widget.public_id}/").content.decode()
     assert 'data-testid="connection-avatar"' not in detail
@@ -158,6 +160,7 @@ def test_removing_the_avatar_deletes_the_file_and_the_widget_shows_none(
     assert host_client(alpha.host).get(f"/widget/{widget.public_id}/avatar").status_code == 404
     page = host_client(alpha.host).get(f"/widget/{widget.public_id}/").content.decode()
     assert "tt-webchat-avatar" not in page
+    assert "data-avatar" not in page
 
 
 def _stored_avatars(fixture) -> list[str]:

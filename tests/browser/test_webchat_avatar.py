@@ -1,11 +1,12 @@
 """The web chat's avatar in chromium, on a 390 px phone, in the tenant's pt-BR: the admin uploads
 an image on the connection's page, the widget on the customer's site shows it in its header,
-and the admin removes it again (confirming; the shared widget is left as the other tests
-expect it)."""
+beside the agent's messages (the welcome), and the admin removes it again (confirming; the
+shared widget is left as the other tests expect it)."""
 
 from __future__ import annotations
 
 import struct
+import uuid
 import zlib
 
 import pytest
@@ -47,6 +48,8 @@ def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open
     form.get_by_label("Avatar").set_input_files(
         {"name": "logo.png", "mimeType": "image/png", "buffer": _png()}
     )
+    # A welcome text at the same time: the settings checked again keep the new avatar.
+    form.get_by_label("Texto de boas-vindas").fill("Olá! Como podemos ajudar?")
     form.get_by_role("button", name="Salvar").click()
     expect(admin.locator(".flash")).to_contain_text("salva")
     preview = admin.get_by_test_id("connection-avatar").get_by_role("img")
@@ -67,6 +70,15 @@ def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open
     assert round(box["width"]) == 32
     shot(visitor, "webchat-avatar-widget-phone")
 
+    # Beside the agent's messages too (the welcome is the first of them).
+    chat.get_by_test_id("tt-webchat-name").fill(f"Visitante {uuid.uuid4().hex[:6]}")
+    chat.get_by_test_id("tt-webchat-start").click()
+    welcome = chat.locator("[data-from=agent]").filter(has_text="Olá! Como podemos ajudar?")
+    expect(welcome).to_be_visible()
+    beside = welcome.evaluate("(li) => getComputedStyle(li, '::before').backgroundImage")
+    assert f"/widget/{live_app.widget_id}/avatar?v=" in beside
+    shot(visitor, "webchat-avatar-welcome-phone")
+
     # Removed (the confirmation accepted): the widget shows only its title again.
     admin.once("dialog", lambda dialog: dialog.accept())
     admin.get_by_test_id("connection-avatar-remove").click()
@@ -75,3 +87,9 @@ def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open
     visitor.get_by_test_id("tt-webchat-launcher").click()
     expect(chat.get_by_role("heading")).to_be_visible()
     expect(chat.get_by_test_id("tt-webchat-avatar")).to_have_count(0)
+
+    # The shared widget goes back to no welcome text for the tests that follow.
+    form = admin.get_by_test_id("connection-form")
+    form.get_by_label("Texto de boas-vindas").fill("")
+    form.get_by_role("button", name="Salvar").click()
+    expect(admin.locator(".flash")).to_contain_text("salva")
