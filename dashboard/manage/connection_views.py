@@ -10,6 +10,8 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -79,6 +81,15 @@ def connection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "channels_integrations/manage/connections.html", context)
 
 
+def _guide_template(provider: str) -> str | None:
+    name = f"channels_integrations/manage/guides/{provider}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
 @admin_required
 def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResponse:
     if not provider_installed(provider) or not provider_for(provider).is_configured():
@@ -107,8 +118,9 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
         "section": "connections",
         "form": form,
         "provider_label": provider_label(provider),
-        # Where each value the form asks for comes from, one page per provider.
-        "guide": f"channels_integrations/manage/guides/{provider}.html",
+        # Where each value the form asks for comes from, one page per provider (none for a
+        # provider that has no guide yet: the form works without it).
+        "guide": _guide_template(provider),
     }
     status = 400 if form.errors else 200
     return render(

@@ -230,7 +230,10 @@ ORIGINAL = json.loads(
 def test_an_original_flow_is_imported_through_its_confirmation_screen_on_a_phone(
     live_app, open_page
 ):
-    named = dict(ORIGINAL, queues=[{"id": 1, "name": SALES}, {"id": 2, "name": "Financeiro"}])
+    named = dict(
+        ORIGINAL,
+        queues=[{"id": 1, "name": SALES}, {"id": 2, "name": "Cobrança de outra instalação"}],
+    )
     page = open_page("admin")
     page.set_viewport_size(PHONE_SIZE)
     sign_in(page, live_app, "admin", next_path="/manage/flows/")

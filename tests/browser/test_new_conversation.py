@@ -53,7 +53,18 @@ def test_an_agent_finds_the_customer_and_is_led_to_their_open_ticket(live_app, o
     page.get_by_test_id("conversation-phone").fill("(11) 91234-5678")
     page.get_by_test_id("conversation-phone-use").click()
     expect(page.get_by_test_id("conversation-recipient")).to_contain_text("+5511912345678")
-    expect(page.get_by_test_id("conversation-reason").first).to_contain_text("visitante")
+    options = page.get_by_test_id("conversation-connection")
+    expect(
+        page.locator("[data-testid=conversation-connection][data-provider=webchat]")
+        .get_by_test_id("conversation-reason")
+        .first
+    ).to_contain_text("visitante")
+    expect(
+        page.locator("[data-testid=conversation-connection][data-provider=telegram]")
+        .get_by_test_id("conversation-reason")
+        .first
+    ).to_contain_text("Telegram")
+    expect(options.and_(page.locator("[data-available='1']"))).to_have_count(0)
     expect(page.get_by_test_id("conversation-send")).to_have_count(0)
     no_sideways_scroll(page)
     shot(page, f"new-conversation-{size['width']}-phone-number")
