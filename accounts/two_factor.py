@@ -68,15 +68,25 @@ def two_factor_required(user: User) -> bool:
     return bool(tenant_setting("require_two_factor"))
 
 
-def two_factor_enrolment_pending(user: User) -> Enrolment | None:
-    """The secret of an enrolment started but not confirmed yet (None: none going on)."""
-    device = TwoFactorDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+@dataclass(frozen=True)
+class TwoFactorStatus:
+    """What a user's two-factor section shows: on (with the recovery codes left), or the
+    enrolment going on, or neither."""
+
+    enabled: bool
+    pending: Enrolment | None
+    codes_left: int
+
+
+def two_factor_status(user: User) -> TwoFactorStatus:
+    """One query when off (two when on, counting the recovery codes left)."""
+    device = TwoFactorDevice.objects.filter(user=user).first()
+    if device is not None and device.confirmed_at is not None:
+        left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+        return TwoFactorStatus(enabled=True, pending=None, codes_left=left)
     secret = _secret(device) if device is not None else None
-    return _enrolment(user, secret) if secret is not None else None
-
-
-def recovery_codes_left(user: User) -> int:
-    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+    pending = _enrolment(user, secret) if secret is not None else None
+    return TwoFactorStatus(enabled=False, pending=pending, codes_left=0)
 
 
 # --------------------------------------------------------------------------- writes

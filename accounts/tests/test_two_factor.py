@@ -17,14 +17,13 @@ from accounts.errors import (
 from accounts.models import RecoveryCode, TwoFactorDevice, User
 from accounts.tests.factories import PASSWORD, UserFactory, two_factor_enrol
 from accounts.two_factor import (
-    recovery_codes_left,
     recovery_codes_regenerate,
     two_factor_disable,
     two_factor_enabled,
     two_factor_enrolment_confirm,
-    two_factor_enrolment_pending,
     two_factor_enrolment_start,
     two_factor_reset_by_admin,
+    two_factor_status,
     two_factor_verify,
 )
 from tenants.services import tenant_settings_update
@@ -66,12 +65,12 @@ def test_enrolment_turns_on_only_with_a_right_code_and_gives_ten_recovery_codes(
 
     assert two_factor_enabled(user)
     assert len(set(codes)) == 10
-    assert recovery_codes_left(user) == 10
+    assert two_factor_status(user).codes_left == 10
     # only hashes are kept, and the secret is not stored in clear
     stored = list(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))
     assert not {c.replace("-", "") for c in codes} & set(stored)
     assert enrolment.secret not in TwoFactorDevice.objects.get(user=user).secret_encrypted
-    assert two_factor_enrolment_pending(user) is None
+    assert two_factor_status(user).pending is None
 
 
 def test_starting_again_while_on_is_refused(in_alpha):
@@ -116,7 +115,7 @@ def test_a_recovery_code_works_once(in_alpha):
 
     with pytest.raises(TwoFactorCodeInvalid):
         two_factor_verify(user=user, code=codes[0], ip=IP)
-    assert recovery_codes_left(user) == 9
+    assert two_factor_status(user).codes_left == 9
     two_factor_verify(user=user, code=codes[1], ip=IP)
 
 

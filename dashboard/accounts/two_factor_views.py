@@ -29,14 +29,13 @@ from accounts.errors import LoginThrottled, TwoFactorCodeInvalid
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.two_factor import (
-    recovery_codes_left,
     recovery_codes_regenerate,
     two_factor_disable,
     two_factor_enabled,
     two_factor_enrolment_confirm,
-    two_factor_enrolment_pending,
     two_factor_enrolment_start,
     two_factor_required,
+    two_factor_status,
     two_factor_verify,
 )
 from core.client_ip import client_ip
@@ -149,17 +148,16 @@ def login_code(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- the profile section
 
 
-def two_factor_context(user: User, *, recovery_codes: list[str] | None = None) -> dict[str, Any]:
+def two_factor_context(user: User) -> dict[str, Any]:
     """What the two-factor section of the profile (or platform page) shows."""
     ns = _namespace()
-    enabled = two_factor_enabled(user)
+    status = two_factor_status(user)
     return {
         "two_factor": {
-            "enabled": enabled,
+            "enabled": status.enabled,
             "required": two_factor_required(user),
-            "pending": None if enabled else two_factor_enrolment_pending(user),
-            "codes_left": recovery_codes_left(user) if enabled else 0,
-            "recovery_codes": recovery_codes,
+            "pending": status.pending,
+            "codes_left": status.codes_left,
             "form": TwoFactorCodeForm(),
             "urls": {
                 name: reverse(f"{ns}:two-factor-{name}")
