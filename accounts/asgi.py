@@ -45,10 +45,10 @@ def _failure_code(exc: AuthenticationFailed) -> str:
     return str(detail.get("code") if isinstance(detail, dict) else getattr(detail, "code", ""))
 
 
-def _enrolment_due(user: User) -> bool:
+def _enrolment_due(user: object) -> bool:
     """Two-factor sign-in is required of this user, who has not set it up: no live events
     until then (the dashboard only shows them the page that sets it up)."""
-    return two_factor_required(user) and not two_factor_enabled(user)
+    return isinstance(user, User) and two_factor_required(user) and not two_factor_enabled(user)
 
 
 def _resolve(scope: Scope) -> tuple[Any, int | None, float | None]:

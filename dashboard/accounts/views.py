@@ -1,6 +1,6 @@
 """Dashboard sign-in and sign-out (session authentication, CSRF-protected), and the
 "forgot password" pages with their one-time links. The sign-in also serves platform staff on
-the base domain (``/platform/sign-in/``); its code step is in ``two_factor_views``."""
+the base domain (``/platform/login/``); its code step is in ``two_factor_views``."""
 
 from __future__ import annotations
 

@@ -23,7 +23,11 @@ from accounts.models import User
 from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_password_reset_by_admin
-from accounts.two_factor import two_factor_enabled, two_factor_reset_by_admin
+from accounts.two_factor import (
+    two_factor_enabled,
+    two_factor_reset_by_admin,
+    users_with_two_factor_flag,
+)
 from automation.selectors.business_hours import queues_open_at
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
@@ -396,7 +400,7 @@ def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     if saved := _submit(request, form, save, "manage:users"):
         return saved
-    users = users_for_admin().order_by("-is_active", "name")
+    users = users_with_two_factor_flag(users_for_admin()).order_by("-is_active", "name")
     context = {"section": "users", "users": users, "form": form}
     return _page(request, "tickets/manage/users.html", context, form)
 

@@ -9,8 +9,8 @@ from dashboard.platform import views
 app_name = "platform"
 urlpatterns = [
     path("", views.tenant_list, name="tenants"),
-    path("sign-in/", login_view, name="login"),
-    path("sign-in/code/", two_factor_views.login_code, name="login-code"),
+    path("login/", login_view, name="login"),
+    path("login/code/", two_factor_views.login_code, name="login-code"),
     path("two-factor/", views.two_factor_page, name="two-factor"),
     path("two-factor/start/", two_factor_views.two_factor_start, name="two-factor-start"),
     path("two-factor/confirm/", two_factor_views.two_factor_confirm, name="two-factor-confirm"),

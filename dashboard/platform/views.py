@@ -1,7 +1,7 @@
 """The platform pages on the base domain (public schema), for super admins: the tenants with
 their usage, creating a tenant, suspending and resuming one, and changing its limits.
 
-Platform staff are the superusers of the public schema and sign in at ``/platform/sign-in/``
+Platform staff are the superusers of the public schema and sign in at ``/platform/login/``
 (the platform admin's own login sends there), always with a two-factor code. These routes exist
 only in the public URLconf, so a tenant's users cannot reach them at all: on a tenant host
 ``/platform/`` is a 404, and their accounts do not exist in the public schema.

@@ -61,7 +61,7 @@ def test_an_anonymous_visitor_is_sent_to_the_platform_sign_in(alpha):
     response = host_client(PLATFORM_HOST).get("/platform/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/platform/sign-in/?next=/platform/"
+    assert response["Location"] == "/platform/login/?next=/platform/"
 
 
 def test_signing_in_through_the_platform_login_leads_to_the_tenants(platform_root_and_totp):
@@ -69,7 +69,7 @@ def test_signing_in_through_the_platform_login_leads_to_the_tenants(platform_roo
 
     response = sign_in_with_code(
         client,
-        "/platform/sign-in/?next=/platform/",
+        "/platform/login/?next=/platform/",
         ROOT_EMAIL,
         ROOT_PASSWORD,
         platform_root_and_totp[1].now(),

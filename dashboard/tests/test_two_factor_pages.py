@@ -269,7 +269,7 @@ def test_platform_staff_without_two_factor_must_enrol_before_anything(alpha):
     client = host_client("localhost")
 
     signed_in = client.post(
-        "/platform/sign-in/", {"email": "new@platform.test", "password": PASSWORD}
+        "/platform/login/", {"email": "new@platform.test", "password": PASSWORD}
     )
 
     assert signed_in["Location"] == "/platform/two-factor/#two-factor"
@@ -287,12 +287,10 @@ def test_platform_staff_with_two_factor_sign_in_with_the_code(alpha):
     _, totp = platform_staff_create("root@platform.test", PASSWORD)
     client = host_client("localhost")
 
-    step = client.post("/platform/sign-in/", {"email": "root@platform.test", "password": PASSWORD})
+    step = client.post("/platform/login/", {"email": "root@platform.test", "password": PASSWORD})
 
-    assert step["Location"] == "/platform/sign-in/code/"
+    assert step["Location"] == "/platform/login/code/"
     assert client.get("/platform/").status_code == 302
-    assert client.post("/platform/sign-in/code/", {"code": "000000"}).status_code == 400
-    assert client.post("/platform/sign-in/code/", {"code": totp.now()})["Location"] == (
-        "/platform/"
-    )
+    assert client.post("/platform/login/code/", {"code": "000000"}).status_code == 400
+    assert client.post("/platform/login/code/", {"code": totp.now()})["Location"] == ("/platform/")
     assert client.get("/platform/").status_code == 200

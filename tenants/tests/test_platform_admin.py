@@ -43,7 +43,7 @@ def platform_client(platform_root_and_totp):
     client = host_client(PLATFORM_HOST)
     response = sign_in_with_code(
         client,
-        "/platform/sign-in/",
+        "/platform/login/",
         ROOT_EMAIL,
         ROOT_PASSWORD,
         platform_root_and_totp[1].now(),

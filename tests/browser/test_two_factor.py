@@ -87,3 +87,11 @@ def test_a_user_enrols_two_factor_then_signs_in_with_a_code(
     page.get_by_role("button", name="Verificar").click()
     expect(page).to_have_url(f"{live_app.url}/")
     expect(page.get_by_test_id("nav-profile")).to_have_text("Dora")
+
+    # And the admin's list of users says who has it
+    admin.set_viewport_size({"width": width, "height": height})
+    admin.reload()
+    row = admin.get_by_test_id("user-row").filter(has_text=email)
+    expect(row.get_by_test_id("user-two-factor-on")).to_have_text("sim")
+    no_sideways_scroll(admin)
+    shot(admin, f"two-factor-user-list-{width}")
