@@ -12,7 +12,9 @@ import pytest
 
 from accounts.models import TwoFactorDevice, User
 from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory, two_factor_enrol
-from conftest import host_client, platform_staff_create, signed_in_client
+from conftest import host_api_client, host_client, platform_staff_create, signed_in_client
+from integrations.tests.factories import api_key_make
+from tenants.models import Tenant
 from tenants.services import tenant_settings_update
 from tenants.tenancy import public_scope, tenant_scope
 
@@ -217,12 +219,28 @@ def test_where_the_tenant_requires_it_users_without_it_can_only_enrol(alpha, bet
     assert signed_in_client(beta, beta_user).get("/").status_code == 200
 
 
-def test_the_setting_is_on_the_settings_page(alpha):
+def test_an_admin_requires_it_on_the_settings_page_and_must_enrol_first(alpha, beta):
     with tenant_scope(alpha.tenant):
         admin = AdminFactory()
-    page = signed_in_client(alpha, admin).get("/manage/settings/").content.decode()
+    client = signed_in_client(alpha, admin)
+    assert 'name="require_two_factor"' in client.get("/manage/settings/").content.decode()
 
-    assert 'name="require_two_factor"' in page
+    saved = client.post(
+        "/manage/settings/",
+        {
+            "time_zone": "America/Sao_Paulo",
+            "language": "pt-br",
+            "days_to_close": "7",
+            "reopen_window_minutes": "0",
+            "require_two_factor": "on",
+        },
+    )
+
+    assert saved.status_code == 302
+    with public_scope():
+        assert Tenant.objects.get(pk=alpha.tenant.pk).settings["require_two_factor"] is True
+        assert not Tenant.objects.get(pk=beta.tenant.pk).settings.get("require_two_factor")
+    assert client.get("/manage/settings/")["Location"] == PROFILE + "#two-factor"
 
 
 # ----------------------------------------------------------------------------- the admin's reset
@@ -294,3 +312,13 @@ def test_platform_staff_with_two_factor_sign_in_with_the_code(alpha):
     assert client.post("/platform/login/code/", {"code": "000000"}).status_code == 400
     assert client.post("/platform/login/code/", {"code": totp.now()})["Location"] == ("/platform/")
     assert client.get("/platform/").status_code == 200
+
+
+def test_api_keys_keep_working_where_two_factor_is_required(alpha):
+    with tenant_scope(alpha.tenant):
+        tenant_settings_update(tenant=alpha.tenant, values={"require_two_factor": True})
+        _key, secret = api_key_make(scopes=["contacts:read"])  # its owner has no authenticator
+    api = host_api_client(alpha.host)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert api.get("/api/v1/contacts/").status_code == 200
