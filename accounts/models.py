@@ -70,6 +70,11 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
         PT_BR = "pt-br", _("Portuguese (Brazil)")
         EN = "en", _("English")
 
+    class Theme(models.TextChoices):
+        SYSTEM = "system", _("Follow the system")
+        LIGHT = "light", _("Light")
+        DARK = "dark", _("Dark")
+
     # Stored lower-cased (see save), so the plain unique index is a case-insensitive one.
     email = models.EmailField(_("e-mail"), max_length=254, unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
@@ -89,8 +94,13 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
         _("signature"), max_length=SIGNATURE_MAX_LENGTH, blank=True, default=""
     )
     sign_messages = models.BooleanField(_("sign my messages"), default=False)
-    notify_sound = models.BooleanField(_("notification sound"), default=False)
+    notify_sound = models.BooleanField(_("sound for new waiting tickets"), default=False)
+    notify_sound_messages = models.BooleanField(
+        _("sound for new messages in my tickets"), default=False
+    )
     notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
+    # Written on every page's <html> (templates/base.html), so the chosen theme paints first.
+    theme = models.CharField(_("theme"), max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
 
     objects = UserManager()
 

@@ -147,14 +147,18 @@ def user_profile_update(
     sign_messages: bool,
     notify_sound: bool,
     notify_desktop: bool,
+    theme: str,
+    notify_sound_messages: bool,
 ) -> User:
-    """What a user chooses for themselves: name, language, signature, notifications."""
+    """What a user chooses for themselves: name, language, signature, notifications, theme."""
     errors: dict[str, list[str]] = {}
     name, signature = name.strip(), signature.strip()
     if not name:
         errors["name"] = [_("A name is required.")]
     if language not in User.Language.values:
         errors["language"] = [_("Choose a language from the list.")]
+    if theme not in User.Theme.values:
+        errors["theme"] = [_("Choose a theme from the list.")]
     if sign_messages and not signature:
         errors["signature"] = [_("Write the signature to add to your messages.")]
     if len(signature) > SIGNATURE_MAX_LENGTH:
@@ -167,6 +171,8 @@ def user_profile_update(
         notify_sound,
         notify_desktop,
     )
+    user.theme = theme
+    user.notify_sound_messages = notify_sound_messages
     user.save(
         update_fields=[
             "name",
@@ -174,7 +180,9 @@ def user_profile_update(
             "signature",
             "sign_messages",
             "notify_sound",
+            "notify_sound_messages",
             "notify_desktop",
+            "theme",
             "updated_at",
         ]
     )

@@ -35,7 +35,7 @@ class HolidayInline(admin.TabularInline[Any, Any]):
 
 @admin.register(BusinessHours)
 class BusinessHoursAdmin(admin.ModelAdmin[Any]):
-    list_display = ["__str__", "queue", "is_enabled", "updated_at"]
+    list_display = ["__str__", "queue", "is_enabled", "bot_stops_out_of_hours", "updated_at"]
     list_select_related = ["queue"]
     inlines = [IntervalInline, HolidayInline]
 
@@ -101,4 +101,6 @@ class FlowRunAdmin(admin.ModelAdmin[FlowRun]):
         "inactive_at",
         "ended_at",
         "end_reason",
+        "is_started",
+        "paused_period",
     )

@@ -60,3 +60,16 @@ def published() -> Iterator[PublishedTasks]:
 def media_root(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+@pytest.fixture
+def provider_sim(settings: Any) -> Iterator[Any]:
+    """The simulated Telegram and Meta Graph APIs on a local port, the adapters pointed at
+    them; stopped after the test."""
+    from simulator import Simulator
+
+    simulator = Simulator().start()
+    settings.TELEGRAM_API_BASE_URL = simulator.telegram_base_url
+    settings.META_GRAPH_API_URL = simulator.graph_url
+    yield simulator
+    simulator.stop()

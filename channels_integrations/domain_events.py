@@ -15,6 +15,24 @@ class ConnectionStatusChanged(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ConnectionQrCodeChanged(DomainEvent):
+    """A QR-code connection's gateway offered a new QR code (or pairing code) to scan; the code
+    itself is read from ``channels_integrations.services.sessions.connection_qr_current``."""
+
+    connection_id: int
+
+
+@dataclass(frozen=True)
+class ConnectionSessionChanged(DomainEvent):
+    """A QR-code connection's session changed state (``entry_id``: its history entry);
+    ``dropped`` when a session that was open closed (admins are alerted)."""
+
+    connection_id: int
+    entry_id: int
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
 class WebchatVisitorTyping(DomainEvent):
     """A web chat visitor started or stopped typing on their open ticket. A signal, not a
     change: nothing is stored, and the subscriber relays it to the ticket's agents once."""

@@ -4,6 +4,7 @@ outbound deliveries of our messages. The connections themselves live in connecti
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ class InboundEvent(BaseModel):
         STATUS = "status", _("Status")
         ERROR = "error", _("Provider error")
         MALFORMED = "malformed", _("Unreadable item")
+        SESSION = "session", _("Session change")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -77,6 +79,45 @@ class InboundEvent(BaseModel):
         return f"{self.kind} {self.provider_event_id}"
 
 
+class ConnectionSessionEntry(BaseModel):
+    """One state of the session of a connection paired by QR code (WhatsApp QR): its history,
+    newest first on the connection's page. A new QR code is not an entry; a connection, a drop
+    (and why), a pairing started by an admin are."""
+
+    class State(models.TextChoices):
+        CONNECTING = "connecting", _("Waiting for the QR code to be scanned")
+        OPEN = "open", _("Connected")
+        CLOSED = "closed", _("Disconnected")
+
+    class Reason(models.TextChoices):
+        NONE = "", _("No reason given")
+        LOGGED_OUT = "logged_out", _("The phone logged out")
+        REPLACED = "replaced", _("Another WhatsApp Web session took the number")
+        LOST = "lost", _("The connection to the phone was lost")
+        FORBIDDEN = "forbidden", _("WhatsApp refused the session")
+
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.CASCADE, related_name="session_entries"
+    )
+    state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True, default="")
+    number = models.CharField(max_length=32, blank=True, default="")
+    profile_name = models.CharField(max_length=120, blank=True, default="")
+    # The admin who started it (reconnect, restart, log out); empty for the gateway's reports.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("connection session entry")
+        verbose_name_plural = _("connection session entries")
+        indexes = [models.Index(fields=["connection", "-created_at"], name="sessionentry_conn_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.state}"
+
+
 class BlockedMessage(BaseModel):
     """A message of a blocked contact: kept for audit (admins read it on the contact), never
     put on a ticket, so it opens none, greets nobody, runs no bot and notifies nobody.
@@ -106,7 +147,24 @@ class BlockedMessage(BaseModel):
         return f"blocked message of {self.contact_id}"
 
 
-class OutboundDelivery(BaseModel):
+class ProviderCall(BaseModel):
+    """What a call to a provider that the outbound pipeline makes, retries and claims keeps:
+    its idempotency key, attempts, when the next is due, the claim of the worker making it and
+    the last error. Subclasses give ``status`` their choices; ``"pending"`` means still to do."""
+
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, default="pending")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class OutboundDelivery(ProviderCall):
     """The sending of one outbound message through its connection's provider.
 
     Created when the message is dispatched (one per message, with a stable idempotency key),
@@ -126,13 +184,7 @@ class OutboundDelivery(BaseModel):
     connection = models.ForeignKey(
         ChannelConnection, on_delete=models.PROTECT, related_name="deliveries"
     )
-    idempotency_key = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    error_code = models.CharField(max_length=64, blank=True, default="")
-    last_error = models.CharField(max_length=500, blank=True, default="")
     provider_message_id = models.CharField(max_length=255, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -151,3 +203,50 @@ class OutboundDelivery(BaseModel):
 
     def __str__(self) -> str:
         return f"delivery of {self.message_id} ({self.status})"
+
+
+class OutboundChange(ProviderCall):
+    """An agent's edit or deletion of a message the channel already accepted, on its way to the
+    customer's copy through the provider (only providers that declare they can are given one).
+
+    Like ``OutboundDelivery``: a stable idempotency key, claimed by a conditional update that
+    sets ``locked_until``, retried with back-off on temporary errors, failed for good on
+    permanent ones (the message then says its change stayed here). ``body`` is the text of an
+    edit as it was requested.
+    """
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", _("Edit")
+        DELETE = "delete", _("Deletion")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    message = models.ForeignKey(
+        "tickets.Message", on_delete=models.PROTECT, related_name="outbound_changes"
+    )
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.PROTECT, related_name="outbound_changes"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    body = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbound change")
+        verbose_name_plural = _("outbound changes")
+        indexes = [
+            # The sweeper: pending changes whose next attempt is overdue.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="change_pending_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.message_id} ({self.status})"

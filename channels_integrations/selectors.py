@@ -8,7 +8,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from accounts.models import User
-from channels_integrations.models import BlockedMessage, InboundEvent
+from channels_integrations.models import BlockedMessage, ConnectionSessionEntry, InboundEvent
 from connections.errors import ConnectionNotFound
 from connections.models import ChannelConnection
 from contacts.models import Contact
@@ -56,3 +56,10 @@ def inbound_events_for_review(*, status: str = "") -> QuerySet[InboundEvent]:
         .select_related("connection")
         .order_by("-created_at", "-id")[:INBOUND_REVIEW_LIMIT]
     )
+
+
+def connection_session_history(
+    *, connection: ChannelConnection
+) -> QuerySet[ConnectionSessionEntry]:
+    """A QR-code connection's session states, newest first, with who started each."""
+    return ConnectionSessionEntry.objects.filter(connection=connection).select_related("actor")

@@ -50,9 +50,65 @@ def outbound_message_deliver_task(self: Any, delivery_id: int) -> str:
     return outcome.result
 
 
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.outbound_change_deliver_task",
+    max_retries=None,  # the service bounds provider attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def outbound_change_deliver_task(self: Any, change_id: int) -> str:
+    """Take one edit or deletion of a sent message to the channel; retried after the delay
+    the service asks for."""
+    from channels_integrations.services.outbound_changes import outbound_change_deliver
+
+    outcome = outbound_change_deliver(change_id=change_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
 @shared_task(name="channels_integrations.tasks.outbound_deliveries_sweep_task")
 def outbound_deliveries_sweep_task() -> int:
-    """Re-enqueue the current tenant's deliveries whose task was lost."""
+    """Re-enqueue the current tenant's deliveries, and changes of sent messages, whose task
+    was lost."""
     from channels_integrations.services.outbound import outbound_deliveries_sweep
+    from channels_integrations.services.outbound_changes import outbound_changes_sweep
 
-    return outbound_deliveries_sweep()
+    return outbound_deliveries_sweep() + outbound_changes_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.read_receipt_send_task",
+    max_retries=None,  # the service bounds the attempts (OUTBOUND_MAX_ATTEMPTS)
+)
+def read_receipt_send_task(self: Any, message_id: int) -> str:
+    """Tell the customer their message was read; retried after the delay the service asks."""
+    from channels_integrations.services.read_receipts import read_receipt_send
+
+    outcome = read_receipt_send(message_id=message_id, attempt=self.request.retries + 1)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="channels_integrations.tasks.contact_avatar_refresh_task")
+def contact_avatar_refresh_task(
+    contact_id: int, connection_id: int, external_id: str, picture_url: str = ""
+) -> str:
+    """Fetch a contact's picture from its provider into private storage (at most daily)."""
+    from channels_integrations.services.contact_avatars import contact_avatar_refresh
+
+    return contact_avatar_refresh(
+        contact_id=contact_id,
+        connection_id=connection_id,
+        external_id=external_id,
+        picture_url=picture_url,
+    )
+
+
+@shared_task(name="channels_integrations.tasks.connections_calls_apply_task")
+def connections_calls_apply_task() -> int:
+    """Tell the gateways of the tenant's QR-code connections its call settings."""
+    from channels_integrations.services.sessions import connections_calls_apply
+
+    return connections_calls_apply()

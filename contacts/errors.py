@@ -72,3 +72,9 @@ class ContactImportNotFound(ApplicationError):
     code = "contact_import_not_found"
     http_status = status.HTTP_404_NOT_FOUND
     default_message = _("Import not found.")
+
+
+class ImportNotInPreview(ApplicationError):
+    code = "contact_import_started"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This import has already been started.")

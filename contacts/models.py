@@ -62,6 +62,13 @@ class ContactAttributeDefinition(BaseModel):
         return self.label
 
 
+def contact_avatar_path(instance: Contact, filename: str) -> str:
+    """A contact's picture (from a provider's profile) lives under the tenant's private prefix
+    with an unguessable name, served only through the contact's visibility check."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return tenant_media_path("contact-avatars", f"{uuid.uuid4().hex}.{extension}")
+
+
 class Contact(BaseModel):
     """A person (or group) the tenant talks to, on any number of channels."""
 
@@ -71,6 +78,12 @@ class Contact(BaseModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     email = models.EmailField(_("e-mail"), blank=True, default="")
     avatar_url = models.URLField(_("avatar"), max_length=1000, blank=True, default="")
+    # The picture a provider's profile gives (private storage) and when it was last asked for
+    # (at most daily, whatever the answer).
+    avatar = models.FileField(
+        _("picture"), upload_to=contact_avatar_path, max_length=255, blank=True
+    )
+    avatar_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, default="")
     # Values keyed by ContactAttributeDefinition.key, validated by the contact services.
     custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
@@ -132,6 +145,8 @@ class ContactImport(BaseModel):
     """One CSV import of contacts, processed in the background, with its progress and errors."""
 
     class Status(models.TextChoices):
+        # Uploaded and checked; shown to the user, who picks the duplicate policy and starts it.
+        PREVIEW = "preview", _("Waiting for confirmation")
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
@@ -143,7 +158,20 @@ class ContactImport(BaseModel):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    # Tags added to every imported contact (new or existing).
+
+    class Duplicates(models.TextChoices):
+        """What a row whose phone already belongs to a contact does."""
+
+        SKIP = "skip", _("Skip them (keep the contacts as they are)")
+        UPDATE = "update", _("Update the contacts with the file's values")
+        ASK = "ask", _("Let me choose, contact by contact")
+
+    duplicates = models.CharField(
+        _("existing contacts"), max_length=8, choices=Duplicates.choices, default=Duplicates.UPDATE
+    )
+    # Under "ask": the file rows (numbered as in the file) whose existing contact is updated.
+    update_rows = models.JSONField(_("rows to update"), default=list, blank=True)
+    # Tags added to every imported contact (new or updated).
     tags = models.ManyToManyField(Tag, related_name="imports", blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)

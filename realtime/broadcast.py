@@ -84,6 +84,12 @@ async def group_send_all(groups: list[str], message: dict[str, Any]) -> None:
         await layer.group_send(group, message)
 
 
+def ephemeral_from_sync(event_type: str, data: dict[str, Any], groups: list[str]) -> None:
+    """``ephemeral`` from synchronous code (a domain event handler): a signal that is never
+    stored nor replayed (a QR code to scan now)."""
+    send_from_sync(ephemeral(event_type, data, groups))
+
+
 async def ephemeral(
     event_type: str, data: dict[str, Any], groups: list[str], *, sender: str = ""
 ) -> None:

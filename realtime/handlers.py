@@ -6,22 +6,32 @@ in ``tiktickets/event_handlers.py``.
 
 Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
 ticket.hidden, message.created, message.updated, message.status, message.deleted,
-contact.updated, tag.changed, connection.status, presence.changed, access.changed; and one
-signal, contact.typing (a web chat visitor typing), relayed without id like the consumer's.
+contact.updated, tag.changed, connection.status, connection.session, presence.changed,
+access.changed; and, never stored nor replayed, connection.qr and one signal,
+contact.typing (a web chat visitor typing), relayed without id like the consumer's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.domain_events import UserPresenceChanged
 from accounts.models import User
-from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
+from channels_integrations.domain_events import (
+    ConnectionQrCodeChanged,
+    ConnectionSessionChanged,
+    ConnectionStatusChanged,
+    WebchatVisitorTyping,
+)
+from channels_integrations.models import ConnectionSessionEntry
+from channels_integrations.services.sessions import connection_qr_current
 from connections.models import ChannelConnection
 from contacts.api.serializers import ContactOutputSerializer
 from contacts.domain_events import ContactUpdated, TagChanged
 from contacts.models import Contact, Tag
-from realtime.broadcast import broadcast, ephemeral, send_from_sync
+from realtime.broadcast import broadcast, ephemeral, ephemeral_from_sync, send_from_sync
 from realtime.groups import (
     admins_group,
     audience_groups,
@@ -165,6 +175,42 @@ def on_connection_status_changed(event: ConnectionStatusChanged) -> None:
         "is_active": connection.is_active,
     }
     broadcast("connection.status", {"connection": data}, [everyone_group()])
+
+
+def on_connection_qr_code_changed(event: ConnectionQrCodeChanged) -> None:
+    """The QR code to scan, to the tenant's admins only, never stored in the replay stream
+    (a socket that reconnects reads the current one from the connection's page)."""
+    qr = connection_qr_current(connection_id=event.connection_id)
+    connection = ChannelConnection.objects.filter(pk=event.connection_id).only("public_id").first()
+    if qr is None or connection is None:
+        return
+    expires_in = max(int(qr["expires_at"] - timezone.now().timestamp()), 0)
+    data = {"public_id": str(connection.public_id), **qr, "expires_in": expires_in}
+    ephemeral_from_sync("connection.qr", {"connection": data}, [admins_group()])
+
+
+def on_connection_session_changed(event: ConnectionSessionChanged) -> None:
+    """A QR-code connection's session state (connected number, a drop and why), to admins."""
+    entry = (
+        ConnectionSessionEntry.objects.select_related("connection")
+        .filter(pk=event.entry_id)
+        .first()
+    )
+    if entry is None:
+        return
+    data = {
+        "public_id": str(entry.connection.public_id),
+        "name": entry.connection.name,
+        "state": entry.state,
+        "state_display": entry.get_state_display(),
+        "reason": entry.reason,
+        "reason_display": entry.get_reason_display() if entry.reason else "",
+        "number": entry.number,
+        "profile_name": entry.profile_name,
+        "dropped": event.dropped,
+        "at": entry.created_at,
+    }
+    broadcast("connection.session", {"connection": data}, [admins_group()])
 
 
 def on_webchat_visitor_typing(event: WebchatVisitorTyping) -> None:

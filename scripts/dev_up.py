@@ -16,6 +16,7 @@ for both is fine for a developer.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -102,6 +103,23 @@ def start_redis(env: dict[str, str], keep: list[Any]) -> None:
     env["REDIS_URL"] = f"redis://127.0.0.1:{server.port}/0"
 
 
+def start_whatsapp_gateway(env: dict[str, str], port: str, keep: list[Any]) -> str:
+    """A simulated Evolution API gateway for WhatsApp QR connections, unless EVOLUTION_API_URL
+    names a real one; returns its URL ("" when a real one is used)."""
+    if env.get("EVOLUTION_API_URL"):
+        return ""
+    sys.path.insert(0, str(ROOT))  # run as a script: the project's packages are beside it
+    from simulator import Simulator
+
+    gateway = Simulator().start()
+    gateway.evolution.api_key = env.setdefault("EVOLUTION_API_KEY", secrets.token_hex(16))
+    keep.append(gateway)
+    env["EVOLUTION_API_URL"] = gateway.evolution_url
+    # The gateway posts its webhooks to the app, here.
+    env.setdefault("WEBHOOK_BASE_URL", f"http://localhost:{port}")
+    return str(gateway.evolution_url)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -135,6 +153,8 @@ def main() -> int:
     print(seeded, end="", flush=True)
     # Repeated below the other addresses on every run, the first and the next ones alike.
     preview = [line for line in seeded.splitlines() if line.startswith("Web chat preview:")]
+
+    gateway = start_whatsapp_gateway(env, port, servers)
 
     commands = {
         "web": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", port, "tiktickets.asgi:application"],
@@ -170,6 +190,12 @@ def main() -> int:
     )
     for line in preview:
         log(line)
+    if gateway:
+        demo = f"{gateway}/_sim/evolution/tt-<connection id>"
+        log(f"WhatsApp (QR code): simulated gateway at {gateway}. Once the connection is added:")
+        log(f"  the phone scans its QR code:  curl -X POST {demo}/scan")
+        message = """'{"from": "5511999990000", "text": "Oi"}'"""
+        log(f"  a customer writes:  curl -X POST {demo}/message --json {message}")
     log("Ctrl-C stops everything.")
 
     stopping = False

@@ -1,6 +1,7 @@
 """Provider simulator: the subset of the Telegram Bot API and Meta Graph API that our adapters
-call, on a local HTTP server (``server``), plus builders and a poster of correctly signed inbound
-webhooks (``webhooks``).
+call, and the Evolution API gateway of WhatsApp by QR code (``evolution``), on a local HTTP
+server (``server``), plus builders and a poster of correctly signed inbound webhooks
+(``webhooks``).
 
 It is a development and support tool, not part of the product: it imports nothing of the app
 (only the standard library and httpx), so the app's ``manage.py provider_simulator``, the
@@ -14,6 +15,7 @@ Point the app at it with ``TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>`` and
 """
 
 from simulator.cli import add_arguments, delivery_maker, run_from_options
+from simulator.evolution import EvolutionGateway, qr_png
 from simulator.server import GRAPH_VERSION, Faults, Recorded, Simulator
 from simulator.webhooks import (
     Delivery,
@@ -30,6 +32,7 @@ from simulator.webhooks import (
 __all__ = [
     "GRAPH_VERSION",
     "Delivery",
+    "EvolutionGateway",
     "Faults",
     "PostResult",
     "Recorded",
@@ -38,6 +41,7 @@ __all__ = [
     "delivery_maker",
     "meta_signature",
     "post_at_rate",
+    "qr_png",
     "run_from_options",
     "telegram_delivery",
     "telegram_document_update",

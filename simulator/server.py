@@ -7,19 +7,34 @@ documentation:
 
 - Telegram: https://core.telegram.org/bots/api#making-requests (``{"ok": true, "result": ...}``,
   errors ``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}``),
-  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File) and
+  getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
+  getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
+  The messages a bot sent are kept per chat, so that editMessageText/editMessageCaption (the
+  edited Message; 400 "message is not modified" when nothing changes, "message to edit not
+  found" for an unknown or deleted one, https://core.telegram.org/bots/api#updating-messages),
+  deleteMessage (True; 400 "message to delete not found",
+  https://core.telegram.org/bots/api#deletemessage) and setMessageReaction (True, one
+  ReactionTypeEmoji of Telegram's list, else 400 REACTION_INVALID,
+  https://core.telegram.org/bots/api#setmessagereaction) answer as Telegram does.
 - Graph: WhatsApp ``POST /<phone-number-id>/messages`` answers
   ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id"}]}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages); media upload
   ``{"id"}``, media URL ``{"url", "mime_type", "sha256", "file_size", "id"}``
   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); Messenger and
   Instagram Send API ``{"recipient_id", "message_id"}``
-  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/); the User
+  (https://developers.facebook.com/docs/messenger-platform/reference/send-api/), a sender action
+  (``sender_action: react``) ``{"recipient_id"}`` only; the User
   Profile API ``GET /<PSID or IGSID>?fields=...`` answers the asked fields of a customer in
   ``profiles`` (first_name/last_name/profile_pic on Messenger, name/username/profile_pic on
-  Instagram), or error 230 (no consent); errors
+  Instagram), or error 230 (no consent); read receipts on the same ``messages`` path: WhatsApp
+  ``{"messaging_product", "status": "read", "message_id"}`` answers ``{"success": true}``
+  (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read),
+  Messenger/Instagram ``{"recipient", "sender_action": "mark_seen"}`` answers
+  ``{"recipient_id"}``; errors
   ``{"error": {"message", "type", "code", "fbtrace_id"}}``.
+- Evolution API v2 (WhatsApp by QR code): ``simulator/evolution.py``, on the same port
+  (``/instance/...``, ``/message/...``, ``/chat/...``, ``/settings/...``).
 """
 
 from __future__ import annotations
@@ -36,7 +51,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from simulator.evolution import SEND_METHODS as EVOLUTION_SEND_METHODS
+from simulator.evolution import EvolutionGateway
+
 GRAPH_VERSION = "v26.0"
+_EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "webhook", "_sim"}
 _SEND_METHODS = {
     "sendMessage",
     "sendPhoto",
@@ -48,6 +67,14 @@ _SEND_METHODS = {
     "sendLocation",
     "sendContact",
 }
+
+# setMessageReaction accepts these emoji only (ReactionTypeEmoji,
+# https://core.telegram.org/bots/api#reactiontypeemoji); a subset is enough for our adapters.
+TELEGRAM_REACTIONS = frozenset(
+    {"👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "😱", "😢", "🎉", "🙏"}
+)
+
+_TELEGRAM_CHANGES = {"editMessageText", "editMessageCaption", "deleteMessage", "setMessageReaction"}
 
 
 @dataclass
@@ -84,11 +111,21 @@ class Simulator:
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Telegram users' profile photo: user id → a file id of ``files`` (getUserProfilePhotos).
+    profile_photos: dict[str, str] = field(default_factory=dict)
     # Bot tokens Telegram no longer accepts (revoked in @BotFather): every call answers 401.
     revoked_tokens: set[str] = field(default_factory=set)
+    # What each bot's sent messages now say, by (token, chat id, message id): {"text"} or
+    # {"caption"}; a deleted message is removed. Reactions set by a bot, by the same key.
+    telegram_messages: dict[tuple[str, str, int], dict[str, str]] = field(default_factory=dict)
+    telegram_reactions: dict[tuple[str, str, int], list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
+    # The WhatsApp QR-code gateway (Evolution API v2): its instances and webhooks.
+    evolution: EvolutionGateway = field(default_factory=EvolutionGateway)
     _server: ThreadingHTTPServer | None = None
     _random: random.Random = field(default_factory=lambda: random.Random(20261123))  # noqa: S311
 
@@ -103,10 +140,12 @@ class Simulator:
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        self.evolution.server_url = self.url
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        self.evolution.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -118,6 +157,10 @@ class Simulator:
 
     @property
     def telegram_base_url(self) -> str:
+        return self.url
+
+    @property
+    def evolution_url(self) -> str:
         return self.url
 
     @property
@@ -135,12 +178,30 @@ class Simulator:
             self.requests.append(entry)
 
     def sends(self) -> list[Recorded]:
-        """Accepted sends (2xx), in arrival order."""
+        """Accepted sends (2xx) of messages, in arrival order (read receipts are not sends)."""
         with self._lock:
             return [
                 r
                 for r in self.requests
-                if r.status == 200 and (r.method in _SEND_METHODS or r.method == "messages")
+                if (
+                    r.status == 200
+                    and (r.method in _SEND_METHODS or r.method == "messages")
+                    and not _is_receipt(r.body)
+                )
+                or (
+                    r.status == 201
+                    and r.provider == "evolution"
+                    and r.method in EVOLUTION_SEND_METHODS
+                )
+            ]
+
+    def receipts(self) -> list[Recorded]:
+        """Accepted read receipts (WhatsApp ``status: read``, Meta ``mark_seen``), in order."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.status == 200 and r.method == "messages" and _is_receipt(r.body)
             ]
 
     def sent_texts(self) -> Counter[str]:
@@ -237,6 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self._route("POST")
 
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._route("DELETE")
+
     def _route(self, verb: str) -> None:
         with self.sim._lock:
             self.sim.in_flight += 1
@@ -249,7 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, verb: str) -> None:
         path = urlsplit(self.path).path
         body = self._body() if verb == "POST" else {}
-        if path.startswith("/file/bot"):
+        if path.split("/")[1] in _EVOLUTION_PREFIXES:
+            self._evolution(verb, path, body)
+        elif path.startswith("/file/bot"):
             self._telegram_file(path)
         elif path.startswith("/bot"):
             self._telegram(path, body)
@@ -260,6 +326,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._bytes(content, mime or "application/octet-stream")
         else:
             self._json(404, {"error": "unknown path"})
+
+    # ---------------------------------------------------------------- Evolution API
+
+    def _evolution(self, verb: str, path: str, body: dict[str, Any]) -> None:
+        gateway = self.sim.evolution
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        failure = self.sim.fault(name)
+        query = parse_qs(urlsplit(self.path).query)
+        if failure:
+            status, payload, method = failure, {"status": failure, "error": "Simulated"}, ""
+        else:
+            status, payload, method = gateway.answer(
+                verb, path, query, body, self.headers.get("apikey", "")
+            )
+        self.sim.record(Recorded(time.time(), "evolution", name, method, body, status))
+        self._json(status, payload)
 
     # ---------------------------------------------------------------- Telegram
 
@@ -299,6 +381,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
         elif method in {"setWebhook", "deleteWebhook", "answerCallbackQuery"}:
             result = True
+        elif method == "getUserProfilePhotos":
+            photo = self.sim.profile_photos.get(str(body.get("user_id") or ""))
+            result = {"total_count": 0, "photos": []}
+            if photo:
+                content, _mime = self.sim.files.get(photo, (b"", ""))
+                size = {"file_id": photo, "file_unique_id": photo[-8:], "file_size": len(content)}
+                result = {"total_count": 1, "photos": [[{**size, "width": 160, "height": 160}]]}
         elif method == "getFile":
             file_id = str(body.get("file_id") or "")
             content, _mime = self.sim.files.get(file_id, (b"simulated file", "text/plain"))
@@ -315,10 +404,59 @@ class _Handler(BaseHTTPRequestHandler):
                 "chat": {"id": body.get("chat_id"), "type": "private"},
                 "text": body.get("text", ""),
             }
+            field_name = "text" if method == "sendMessage" else "caption"
+            key = (token, str(body.get("chat_id")), result["message_id"])
+            self.sim.telegram_messages[key] = {field_name: str(body.get(field_name) or "")}
+        elif method in _TELEGRAM_CHANGES:
+            self._telegram_change(token, method, body)
+            return
         else:
             self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         self._json(200, {"ok": True, "result": result})
+
+    def _telegram_change(self, token: str, method: str, body: dict[str, Any]) -> None:
+        """editMessageText, editMessageCaption, deleteMessage, setMessageReaction."""
+        message_id = body.get("message_id")
+        key = (token, str(body.get("chat_id")), int(message_id) if message_id else 0)
+        sent = self.sim.telegram_messages.get(key)
+        result: Any = True
+        error = ""
+        if method == "setMessageReaction":
+            reactions = body.get("reaction") or []
+            if any(r.get("emoji") not in TELEGRAM_REACTIONS for r in reactions):
+                error = "Bad Request: REACTION_INVALID"
+            else:
+                self.sim.telegram_reactions[key] = reactions
+        elif method == "deleteMessage":
+            if sent is None:
+                error = "Bad Request: message to delete not found"
+            else:
+                del self.sim.telegram_messages[key]
+        else:
+            field_name = "text" if method == "editMessageText" else "caption"
+            new = str(body.get(field_name) or "")
+            if sent is None or field_name not in sent:
+                error = "Bad Request: message to edit not found"
+            elif sent[field_name] == new:
+                error = (
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message"
+                )
+            else:
+                sent[field_name] = new
+                result = {
+                    "message_id": key[2],
+                    "date": int(time.time()),
+                    "edit_date": int(time.time()),
+                    "chat": {"id": body.get("chat_id"), "type": "private"},
+                    field_name: new,
+                }
+        if error:
+            self._json(400, {"ok": False, "error_code": 400, "description": error})
+        else:
+            self._json(200, {"ok": True, "result": result})
 
     def _telegram_file(self, path: str) -> None:
         file_id = path.rsplit("/", 1)[1]
@@ -350,7 +488,12 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
-        if verb == "POST" and method == "messages":
+        if verb == "POST" and method == "messages" and _is_receipt(body):
+            if body.get("messaging_product") == "whatsapp":
+                self._json(200, {"success": True})
+            else:
+                self._json(200, {"recipient_id": (body.get("recipient") or {}).get("id", "")})
+        elif verb == "POST" and method == "messages":
             n = self.sim.next_id()
             if body.get("messaging_product") == "whatsapp":
                 to = str(body.get("to") or "")
@@ -364,7 +507,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             else:
                 recipient = (body.get("recipient") or {}).get("id", "")
-                self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
+                if body.get("sender_action"):  # react, typing_on, mark_seen: no message
+                    self._json(200, {"recipient_id": recipient})
+                else:
+                    self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
         elif verb == "POST" and method == "media":
             self._json(200, {"id": f"{self.sim.next_id():016d}"})
         elif verb == "GET" and account in self.sim.files:
@@ -417,6 +563,11 @@ class _Handler(BaseHTTPRequestHandler):
         asked = ",".join(query.get("fields", [])).split(",")
         answer = {key: value for key, value in profile.items() if key in asked}
         self._json(200, {**answer, "id": user_id})
+
+
+def _is_receipt(body: dict[str, Any]) -> bool:
+    """A read receipt rather than a message: WhatsApp's ``status: read``, Meta's sender action."""
+    return body.get("status") == "read" or body.get("sender_action") == "mark_seen"
 
 
 def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from tenants.domain_events import TenantSettingsChanged
 from tenants.models import RESERVED_SLUGS, Domain, Tenant, slug_validator, validate_time_zone
 from tenants.realtime import (
     CLOSE_TENANT_SUSPENDED,
@@ -297,7 +299,7 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in TENANT_SETTINGS:
+        if key not in TENANT_SETTINGS or TENANT_SETTINGS[key].internal:
             errors[key] = [_("Unknown setting.")]
             continue
         if not TENANT_SETTINGS[key].available:
@@ -316,4 +318,23 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         locked.settings = {**(locked.settings or {}), **cleaned}
         locked.save(update_fields=["settings", "updated_at"])
         tenant.settings = locked.settings
+    if cleaned:
+        publish(TenantSettingsChanged(keys=tuple(sorted(cleaned))))
     return settings_with_defaults(tenant.settings)
+
+
+def tenant_onboarding_update(
+    *, tenant: Tenant, dismissed: bool | None = None, done: set[str] | None = None
+) -> None:
+    """Remember the getting-started checklist's state: hidden (by an admin, for everyone) and
+    steps seen done, which are added and never removed."""
+    with public_scope(), transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        stored = dict(locked.settings or {})
+        if dismissed is not None:
+            stored["onboarding_dismissed"] = dismissed
+        steps = set(stored.get("onboarding_done") or []) | (done or set())
+        stored["onboarding_done"] = sorted(steps)
+        locked.settings = stored
+        locked.save(update_fields=["settings", "updated_at"])
+        tenant.settings = locked.settings

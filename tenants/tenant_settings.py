@@ -30,6 +30,9 @@ class SettingSpec:
     # False while no channel acts on the setting: it stays in the table (its stored value is
     # kept for the channel that will read it) but is neither listed nor accepted.
     available: bool = True
+    # True for state the product keeps for itself (the getting-started checklist): never
+    # listed nor accepted by the settings page or the API; written by its own service only.
+    internal: bool = False
 
 
 TENANT_SETTINGS: dict[str, SettingSpec] = {
@@ -71,28 +74,43 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "farewell_on_auto_close": SettingSpec(
         bool, False, _("Send the farewell message when closing for inactivity")
     ),
-    # Channel behaviour for groups and calls, which only the WhatsApp QR channel will have: no
-    # channel today receives group messages or calls, so nothing reads these yet (docs/settings.md).
+    # Read receipts (tickets.services.ticket_open_by): WhatsApp Cloud, Messenger and Instagram.
+    "send_read_receipts": SettingSpec(
+        bool,
+        True,
+        _(
+            "Show customers that their messages were read when the assigned agent opens the "
+            "conversation (WhatsApp Cloud, Messenger and Instagram)"
+        ),
+    ),
+    # Channel behaviour for groups and calls, which only the WhatsApp QR channel has. Groups are
+    # not read yet (its gateway ignores them), so that setting stays hidden; calls are rejected
+    # through the gateway's instance settings (docs/settings.md).
     "ignore_group_messages": SettingSpec(
         bool, True, _("Ignore WhatsApp group messages"), available=False
     ),
-    "reject_calls": SettingSpec(
-        bool, False, _("Reject WhatsApp voice and video calls"), available=False
-    ),
+    "reject_calls": SettingSpec(bool, False, _("Reject WhatsApp voice and video calls")),
     "call_reject_message": SettingSpec(
         str,
         "As chamadas de voz e vídeo estão desabilitadas para este número. "
         "Por favor, envie uma mensagem de texto.",
         _("Message sent after rejecting a call"),
         max_length=1000,
-        available=False,
     ),
+    # The getting-started checklist on an empty inbox (dashboard/onboarding): hidden by an
+    # admin for the whole tenant, and the steps already seen done (they stay ticked).
+    "onboarding_dismissed": SettingSpec(
+        bool, False, _("Getting-started checklist hidden"), internal=True
+    ),
+    "onboarding_done": SettingSpec(list, [], _("Getting-started steps done"), internal=True),
 }
 
 
 def settings_available() -> dict[str, SettingSpec]:
     """The settings some code acts on: the ones the settings page and the API list and accept."""
-    return {key: spec for key, spec in TENANT_SETTINGS.items() if spec.available}
+    return {
+        key: spec for key, spec in TENANT_SETTINGS.items() if spec.available and not spec.internal
+    }
 
 
 def setting_validate(key: str, value: Any) -> Any:

@@ -62,6 +62,17 @@ class MessageUpdated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class MessageChangeRequested(DomainEvent):
+    """An agent edited (``change="edit"``, the new text in ``body``) or deleted
+    (``change="delete"``) a message the channel already accepted, on a channel whose provider
+    can change the customer's copy: the outbound pipeline takes it there."""
+
+    message_id: int
+    change: str
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class MessageStatusChanged(DomainEvent):
     message_id: int
 
@@ -84,3 +95,12 @@ class AgentAccessChanged(DomainEvent):
     subscriptions and their inboxes reload."""
 
     user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessagesRead(DomainEvent):
+    """The agent a ticket is assigned to opened it and read the customer's messages up to
+    ``message_id`` (the newest of them): the customer may be told so (read receipts)."""
+
+    ticket_id: int
+    message_id: int

@@ -17,6 +17,14 @@ class TicketNotFound(ApplicationError):
     default_message = _("Ticket not found.")
 
 
+class BulkInvalid(ApplicationError):
+    """A selection the inbox's bulk actions cannot run: unknown action, none or too many
+    tickets, or a transfer or tag without its target (``extra["field"]`` names the input)."""
+
+    code = "bulk_invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+
+
 class InvalidTicketTransition(ApplicationError):
     code = "invalid_ticket_transition"
     http_status = status.HTTP_409_CONFLICT
@@ -39,6 +47,15 @@ class ActiveTicketExists(ApplicationError):
     code = "active_ticket_exists"
     http_status = status.HTTP_409_CONFLICT
     default_message = _("This contact already has an active ticket on this channel.")
+
+
+class ConversationCannotStart(ApplicationError):
+    """The connection cannot carry an agent's first message to this contact now; the message
+    says why (the provider's rule)."""
+
+    code = "conversation_cannot_start"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _("This channel cannot start a conversation with this contact now.")
 
 
 class NothingToTransfer(ApplicationError):
@@ -173,6 +190,18 @@ class MessageNotForwardable(ApplicationError):
     default_message = _("Internal notes and deleted messages cannot be forwarded.")
 
 
+class MessageNotReactable(ApplicationError):
+    code = "message_not_reactable"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("Only a customer's message the channel delivered can get a reaction.")
+
+
+class ReactionNotSupported(ApplicationError):
+    code = "reaction_not_supported"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("This channel does not offer this reaction.")
+
+
 class MessageAlreadyDeleted(ApplicationError):
     code = "message_already_deleted"
     http_status = status.HTTP_409_CONFLICT
@@ -304,3 +333,19 @@ class UserEditForbidden(ApplicationError):
     code = "user_edit_forbidden"
     http_status = status.HTTP_403_FORBIDDEN
     default_message = _("You may only change your own name and language.")
+
+
+# --------------------------------------------------------------------------- saved inbox filters
+
+
+class SavedInboxFilterNotFound(NotFound):
+    """Missing or another agent's: the same answer."""
+
+    code = "saved_inbox_filter_not_found"
+    default_message = _("Saved filter not found.")
+
+
+class SavedInboxFiltersFull(ApplicationError):
+    code = "saved_inbox_filters_full"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("You have too many saved filters: delete one first.")

@@ -316,6 +316,14 @@ class Message(BaseModel):
         READ = "read", _("Read")
         FAILED = "failed", _("Failed")
 
+    class CustomerCopy(models.TextChoices):
+        """What an agent's edit or deletion of a sent message did to the customer's copy."""
+
+        UNTOUCHED = "", _("Not changed")
+        PENDING = "pending", _("Being changed for the customer")
+        CHANGED = "changed", _("Changed for the customer too")
+        LOCAL = "local", _("Changed here only")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
     # Denormalised from the ticket so provider ids can be unique per connection.
@@ -354,12 +362,19 @@ class Message(BaseModel):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Outbound: when the customer read it (provider status). Inbound: when the agent the ticket
+    # is assigned to first opened it after it arrived (read receipts are sent once, from this).
     read_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Soft delete keeps the original body for audit; lists show "message deleted".
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Whether the latest edit or deletion by an agent reached the customer's copy (the channel
+    # changed it) or stayed here (the channel cannot, or refused); empty before any.
+    customer_copy = models.CharField(
+        max_length=8, choices=CustomerCopy.choices, blank=True, default=CustomerCopy.UNTOUCHED
     )
 
     class Meta:
@@ -467,3 +482,27 @@ class QuickReply(BaseModel):
     def media_name(self) -> str:
         """The file's name as uploaded (the stored path adds a random directory)."""
         return os.path.basename(str(self.media.name)) if self.media else ""
+
+
+class SavedInboxFilter(BaseModel):
+    """An agent's named view of the inbox (status tab, scope, queues, tags, channels, unread,
+    search), applied from the inbox's list; each agent has their own."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_inbox_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    # The inbox's query parameters ({"tab": "open", "queue": [3], ...}), as the inbox reads them.
+    filters = models.JSONField(_("filters"), default=dict)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved inbox filter")
+        verbose_name_plural = _("saved inbox filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedinboxfilter_user_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
-from channels_integrations.domain_events import ConnectionStatusChanged, WebchatVisitorTyping
+from channels_integrations.domain_events import (
+    ConnectionQrCodeChanged,
+    ConnectionSessionChanged,
+    ConnectionStatusChanged,
+    WebchatVisitorTyping,
+)
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
 from realtime import handlers as realtime
+from tenants.domain_events import TenantSettingsChanged
 from tickets.domain_events import (
     AgentAccessChanged,
+    MessageChangeRequested,
     MessageCreated,
     MessageDeleted,
     MessageDispatched,
     MessageReceived,
+    MessagesRead,
     MessageStatusChanged,
     MessageUpdated,
     TicketClosed,
@@ -36,11 +44,35 @@ def outbound_delivery_on_dispatch(event: MessageDispatched) -> None:
     outbound_delivery_create(message_id=event.message_id)
 
 
+def read_receipt_on_messages_read(event: MessagesRead) -> None:
+    """The assigned agent read the customer's messages: tell the customer, where the provider
+    has read receipts (the task asks the provider; a retried task, on the ``replies`` queue)."""
+    from channels_integrations.tasks import read_receipt_send_task
+
+    read_receipt_send_task.apply_async(args=(event.message_id,), queue="replies")
+
+
+def outbound_change_on_request(event: MessageChangeRequested) -> None:
+    """Store an agent's edit or deletion of a sent message and enqueue it on ``replies``."""
+    from channels_integrations.services.outbound_changes import outbound_change_create
+
+    outbound_change_create(message_id=event.message_id, change=event.change, body=event.body)
+
+
 def webchat_visitor_on_message_created(event: MessageCreated) -> None:
     """A web chat visitor's message is stored: tick it on the visitor's widget."""
     from channels_integrations.services.webchat import webchat_visitor_notify
 
     webchat_visitor_notify(message_id=event.message_id)
+
+
+def calls_on_tenant_settings_changed(event: TenantSettingsChanged) -> None:
+    """The WhatsApp QR gateways follow the tenant's call settings."""
+    from channels_integrations.services.sessions import CALL_SETTINGS
+    from channels_integrations.tasks import connections_calls_apply_task
+
+    if set(event.keys) & set(CALL_SETTINGS):
+        connections_calls_apply_task.delay()
 
 
 # --------------------------------------------------------------------------- automation
@@ -105,6 +137,10 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 SUBSCRIBERS: SubscriberTable = {
     # channels: the outbound pipeline sends every dispatched message through its provider.
     MessageDispatched: [outbound_delivery_on_dispatch],
+    # channels: read receipts to the customer where the provider has them.
+    MessagesRead: [read_receipt_on_messages_read],
+    # channels: an agent's edit or deletion of a sent message goes to the customer's copy.
+    MessageChangeRequested: [outbound_change_on_request],
     # ---------------------------------------------------------------- live updates (/ws/,
     # and the web chat visitor's /ws/widget/<id>/)
     # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
@@ -151,6 +187,9 @@ SUBSCRIBERS: SubscriberTable = {
         realtime.on_connection_status_changed,
         webhooks.webhooks_on_connection_status_changed,
     ],
+    # WhatsApp QR sessions: the QR code and the session's states, to the tenant's admins.
+    ConnectionQrCodeChanged: [realtime.on_connection_qr_code_changed],
+    ConnectionSessionChanged: [realtime.on_connection_session_changed],
     WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
@@ -158,4 +197,6 @@ SUBSCRIBERS: SubscriberTable = {
     AgentAccessChanged: [realtime.on_agent_access_changed],
     # Reports: business-hours figures follow the schedules.
     BusinessHoursChanged: [attendance_on_business_hours_changed],
+    # WhatsApp QR: calls rejected (or not) by the gateways.
+    TenantSettingsChanged: [calls_on_tenant_settings_changed],
 }

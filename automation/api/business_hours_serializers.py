@@ -44,6 +44,11 @@ class BusinessHoursInputSerializer(serializers.Serializer):
     )
     intervals = IntervalSerializer(many=True)
     holidays = HolidaySerializer(many=True, required=False, default=list)
+    bot_stops_out_of_hours = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: while closed the chatbot does not answer; it resumes when open",
+    )
 
     def validate_intervals(self, value: list[Any]) -> list[Any]:
         if len(value) > MAX_INTERVALS:
@@ -60,6 +65,7 @@ class BusinessHoursOutputSerializer(serializers.Serializer):
     queue_id = serializers.IntegerField(allow_null=True, help_text="null: the tenant's schedule")
     is_enabled = serializers.BooleanField()
     out_of_hours_message = serializers.CharField()
+    bot_stops_out_of_hours = serializers.BooleanField()
     time_zone = serializers.CharField(help_text="the tenant's; every time is read in it")
     intervals = IntervalSerializer(many=True)
     holidays = HolidaySerializer(many=True)

@@ -46,6 +46,7 @@ def business_hours_row(
         "queue_id": queue_id,
         "is_enabled": row.is_enabled if row else False,
         "out_of_hours_message": row.out_of_hours_message if row else "",
+        "bot_stops_out_of_hours": row.bot_stops_out_of_hours if row else False,
         "time_zone": current_tenant().time_zone,
         "intervals": list(row.intervals.all()) if row else [],
         "holidays": list(row.holidays.all()) if row else [],
@@ -66,6 +67,7 @@ def _save(request: AuthenticatedRequest, queue_id: int | None) -> BusinessHours:
         out_of_hours_message=values["out_of_hours_message"],
         intervals=[IntervalInput(**interval) for interval in values["intervals"]],
         holidays=[HolidayInput(**holiday) for holiday in values["holidays"]],
+        bot_stops_out_of_hours=values["bot_stops_out_of_hours"],
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -43,19 +44,21 @@ def _is_uuid(value: Any) -> bool:
 
 
 class _Mapper:
-    def __init__(self, queues: dict[str, int], users: dict[str, int]) -> None:
+    """Original queue/user id -> local id; an id mapped to None on purpose ("none") makes its
+    actions leave the ticket waiting for an agent, an id not mapped leaves the target empty."""
+
+    def __init__(self, queues: Mapping[str, int | None], users: Mapping[str, int | None]) -> None:
         self.queues, self.users = queues, users
         self.needed: dict[str, list[str]] = {"queues": [], "users": []}
 
     def target(self, kind: str, original: Any) -> dict[str, Any]:
         key = str(_int_or_none(original)) if _int_or_none(original) is not None else ""
-        if kind == "queue":
-            if key and key not in self.needed["queues"]:
-                self.needed["queues"].append(key)
-            return {"type": "queue", "queue": self.queues.get(key)}
-        if key and key not in self.needed["users"]:
-            self.needed["users"].append(key)
-        return {"type": "agent", "agent": self.users.get(key)}
+        plural, mapped = ("queues", self.queues) if kind == "queue" else ("users", self.users)
+        if key and key not in self.needed[plural]:
+            self.needed[plural].append(key)
+        if key and key in mapped and mapped[key] is None:
+            return {"type": "waiting"}
+        return {"type": kind, kind: mapped.get(key)}
 
     def destiny(self, kind: Any, destiny: Any) -> dict[str, Any]:
         if _int_or_none(destiny) is None:
@@ -155,7 +158,7 @@ def _option_import(raw: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
 
 
 def legacy_import(
-    data: Any, *, queues: dict[str, int], users: dict[str, int]
+    data: Any, *, queues: Mapping[str, int | None], users: Mapping[str, int | None]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Our graph of an original flow, and the original queue/user ids it needs (a missing
     mapping leaves the action's target empty, which validation reports)."""

@@ -19,7 +19,8 @@ class BusinessHours(BaseModel):
 
     Disabled, it is always open. Outside its intervals, and all day on its holidays, a
     customer who writes on a waiting ticket gets ``out_of_hours_message`` once per closed
-    period (automation.services.business_hours).
+    period (automation.services.business_hours). The chatbot keeps answering while it is
+    closed unless ``bot_stops_out_of_hours``: then the bot waits, silent, until it opens.
     """
 
     queue = models.OneToOneField(
@@ -32,6 +33,7 @@ class BusinessHours(BaseModel):
     )
     is_enabled = models.BooleanField(_("enabled"), default=False)
     out_of_hours_message = models.TextField(_("out-of-hours message"), blank=True, default="")
+    bot_stops_out_of_hours = models.BooleanField(_("stop the bot out of hours"), default=False)
 
     class Meta:
         ordering = ["queue_id", "id"]

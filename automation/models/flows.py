@@ -138,6 +138,11 @@ class FlowRun(BaseModel):
     inactive_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    # False: attached while the business hours kept the bot stopped; the flow's first step is
+    # sent with the customer's first message once they are open.
+    is_started = models.BooleanField(default=True)
+    # The closed period (see OutOfHoursNotice.period) the bot is stopped in, while it is.
+    paused_period = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,6 +21,8 @@ from tenants.tenancy import current_tenant
 # opening (its notice is then sent once per ticket).
 LOOKAHEAD_DAYS = 370
 MIDNIGHT = time(0, 0)
+# The name of a closed period without a next opening.
+NEVER = "never"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Schedule:
     intervals: dict[int, list[tuple[time, time]]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     message: str = ""
+    stops_bot: bool = False
 
     def _local(self, at: datetime) -> datetime:
         return at.astimezone(self.time_zone)
@@ -60,6 +63,14 @@ class Schedule:
                     return candidate
         return None
 
+    def closed_period(self, at: datetime) -> str | None:
+        """The closed period ``at`` falls in, named by its end (the next opening, ISO 8601,
+        or ``never``); None when open."""
+        if self.is_open(at):
+            return None
+        opening = self.next_opening(at)
+        return opening.isoformat() if opening is not None else NEVER
+
 
 def _schedule_from(row: BusinessHours) -> Schedule:
     intervals: dict[int, list[tuple[time, time]]] = {}
@@ -72,6 +83,7 @@ def _schedule_from(row: BusinessHours) -> Schedule:
         intervals=intervals,
         holidays=frozenset(h.date for h in row.holidays.all()),
         message=row.out_of_hours_message.strip(),
+        stops_bot=row.bot_stops_out_of_hours,
     )
 
 
@@ -92,6 +104,27 @@ def schedule_for_queue(
     if row is None or not row.is_enabled:
         return None
     return _schedule_from(row)
+
+
+@dataclass(frozen=True)
+class BotPause:
+    """The bot is stopped: the closed period it is in and when that ends (None: not within
+    a year)."""
+
+    period: str
+    until: datetime | None
+
+
+def bot_pause(*, queue_id: int | None, at: datetime) -> BotPause | None:
+    """Whether the schedule of a queue's tickets stops the chatbot at ``at`` (closed, and its
+    admin chose to stop the bot out of hours); by default the bot runs out of hours too."""
+    schedule = schedule_for_queue(queue_id=queue_id)
+    if schedule is None or not schedule.stops_bot:
+        return None
+    period = schedule.closed_period(at)
+    if period is None:
+        return None
+    return BotPause(period=period, until=schedule.next_opening(at))
 
 
 def queues_open_at(*, queue_ids: list[int], at: datetime) -> dict[int, bool]:

@@ -30,7 +30,6 @@ from tickets.models import Message, Queue, Ticket
 from tickets.services.greetings import ticket_system_message_queue
 
 OUT_OF_HOURS_MARK = "out_of_hours"
-NEVER = "never"
 MESSAGE_MAX_LENGTH = 4096
 MAX_INTERVALS_PER_DAY = 6
 MAX_HOLIDAYS = 200
@@ -86,11 +85,14 @@ def business_hours_set(
     out_of_hours_message: str,
     intervals: Sequence[IntervalInput],
     holidays: Sequence[HolidayInput] = (),
+    bot_stops_out_of_hours: bool = False,
 ) -> BusinessHours:
     """Replace the tenant's schedule (``queue`` None) or give a queue its own (admins only).
 
-    Enabled, a schedule needs its out-of-hours message. Intervals and holidays are replaced as
-    a whole; bad input is refused (400 naming the field and index) and nothing changes.
+    Enabled, a schedule needs its out-of-hours message. ``bot_stops_out_of_hours``: while it
+    is closed the chatbot does not answer (by default it runs out of hours too). Intervals
+    and holidays are replaced as a whole; bad input is refused (400 naming the field and
+    index) and nothing changes.
     """
     if not by.is_admin:
         raise AdminRequired()
@@ -122,6 +124,7 @@ def business_hours_set(
         row = BusinessHours.objects.select_for_update().get(scope)
     row.is_enabled = is_enabled
     row.out_of_hours_message = message
+    row.bot_stops_out_of_hours = bot_stops_out_of_hours
     row.save()
     row.intervals.all().delete()
     BusinessHoursInterval.objects.bulk_create(
@@ -155,7 +158,8 @@ def out_of_hours_notice_send(*, message_id: int) -> Message | None:
     out-of-hours message, once per ticket per closed period; the notice sent, or None.
 
     Only for a customer's message on a waiting (pending) ticket: an agent already attending
-    answers themselves; never for groups or blocked contacts. The moment is the message's own
+    answers themselves; never for groups or blocked contacts; not while the chatbot has the
+    ticket, unless the schedule stops the bot out of hours. The moment is the message's own
     (when the channel says it was sent), read in the tenant's time zone. The closed period is
     named by its end (the next opening); a unique row per (ticket, period) settles
     simultaneous messages, so only one of them sends.
@@ -173,14 +177,15 @@ def out_of_hours_notice_send(*, message_id: int) -> Message | None:
         return None
     if contact.is_group or contact.is_blocked:
         return None
-    if flow_holds_ticket(ticket=ticket):
-        return None  # the bot answers (it runs out of hours too); the notice waits for a person
     schedule = schedule_for_queue(queue_id=ticket.queue_id)
     at = message.sent_at or message.delivered_at or message.created_at
-    if schedule is None or not schedule.message or schedule.is_open(at):
+    if schedule is None or not schedule.message:
         return None
-    opening = schedule.next_opening(at)
-    period = opening.isoformat() if opening is not None else NEVER
+    period = schedule.closed_period(at)
+    if period is None:
+        return None
+    if not schedule.stops_bot and flow_holds_ticket(ticket=ticket):
+        return None  # the bot answers (it runs out of hours too); the notice waits for a person
     try:
         with transaction.atomic():
             notice = OutOfHoursNotice.objects.create(ticket=ticket, period=period)

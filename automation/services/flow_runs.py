@@ -8,6 +8,10 @@ locked while a step is decided, so two answers of one customer are read one afte
 
 The bot steps back for good as soon as a person acts on the ticket (accepts, transfers,
 returns, closes or reopens it): those timeline entries after the run started end it.
+
+It runs out of business hours too, unless the ticket's schedule stops it: then, while closed,
+it stays silent (the customer gets the out-of-hours notice), does not count answers, and its
+inactivity rule waits; the customer's first message once open starts or continues the flow.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from accounts.models import User
 from automation.flows.engine import Outcome, RunState, flow_answer, flow_inactive, flow_start
 from automation.flows.engine import inactivity_minutes as _inactivity_minutes
 from automation.models import Flow, FlowMedia, FlowRun
+from automation.selectors.business_hours import BotPause, bot_pause
 from automation.selectors.flows import flow_for_connection, flow_runs_for_contact
 from connections.providers.registry import UnknownProvider, provider_for
 from core.exceptions import ApplicationError
@@ -92,12 +97,21 @@ def flow_message_received(*, message_id: int) -> FlowRun | None:
             .filter(ticket=ticket)
             .first()
         )
+        pause = bot_pause(queue_id=ticket.queue_id, at=_moment(message))
         if run is None:
-            return _attach(ticket, message)
+            return _attach(ticket, message, pause)
         if run.ended_at is not None or message.kind == Message.Kind.REACTION:
             return run  # a reaction to one of the bot's messages is not an answer
         if not _still_in_bot(ticket, run):
             _end(run, ticket, FlowRun.EndReason.TAKEN)
+            return run
+        if pause is not None:
+            _pause(run, ticket, pause)
+            return run
+        run.paused_period = ""
+        if not run.is_started:  # attached while stopped: this message starts the flow
+            run.is_started = True
+            _apply(run, ticket, flow_start(run.version.graph))
             return run
         state = RunState(run.node_id, run.retries)
         outcome = flow_answer(run.version.graph, state, _answer_text(message))
@@ -168,6 +182,12 @@ def _inactive_one(run_id: int, now: datetime) -> int:
         if not _still_in_bot(ticket, run):
             _end(run, ticket, FlowRun.EndReason.TAKEN)
             return 0
+        pause = bot_pause(queue_id=ticket.queue_id, at=now)
+        if pause is not None:  # the bot is stopped: the silence is counted from the opening
+            minutes = _inactivity_minutes(run.version.graph) or 0
+            run.inactive_at = pause.until + timedelta(minutes=minutes) if pause.until else None
+            run.save(update_fields=["inactive_at", "updated_at"])
+            return 0
         _apply(run, ticket, flow_inactive(run.version.graph, RunState(run.node_id, run.retries)))
         return 1
 
@@ -189,7 +209,13 @@ def _is_test_contact(flow: Flow, ticket: Ticket) -> bool:
     return flow_runs_for_contact(flow=flow, phone=ticket.contact.phone or "")
 
 
-def _attach(ticket: Ticket, message: Message) -> FlowRun | None:
+def _moment(message: Message) -> datetime:
+    """When the customer wrote (the channel's own time when it gives one), as the
+    out-of-hours notice reads it."""
+    return message.sent_at or message.delivered_at or message.created_at
+
+
+def _attach(ticket: Ticket, message: Message, pause: BotPause | None) -> FlowRun | None:
     if (
         ticket.status != Ticket.Status.PENDING
         or ticket.assignee_id is not None
@@ -208,6 +234,7 @@ def _attach(ticket: Ticket, message: Message) -> FlowRun | None:
         version=flow.current_version,
         node_id=str(graph.get("start")),
         last_interaction_at=now,
+        is_started=pause is None,
     )
     events.event_bot_step(
         ticket=ticket,
@@ -215,6 +242,9 @@ def _attach(ticket: Ticket, message: Message) -> FlowRun | None:
         flow={"id": str(flow.public_id), "name": flow.name},
         version=flow.current_version.number,
     )
+    if pause is not None:
+        _pause(run, ticket, pause)
+        return run
     _apply(run, ticket, flow_start(graph))
     return run
 
@@ -232,6 +262,20 @@ def _still_in_bot(ticket: Ticket, run: FlowRun) -> bool:
     return not TicketEvent.objects.filter(
         ticket=ticket, kind__in=_HUMAN_KINDS, created_at__gte=run.created_at
     ).exists()
+
+
+def _pause(run: FlowRun, ticket: Ticket, pause: BotPause) -> None:
+    """The schedule stops the bot: it stays where it is, silent; the timeline says so once
+    per closed period."""
+    if run.paused_period == pause.period:
+        return
+    run.paused_period = pause.period
+    run.save(update_fields=["paused_period", "updated_at"])
+    events.event_bot_step(
+        ticket=ticket,
+        step="paused_out_of_hours",
+        until=pause.until.isoformat() if pause.until else None,
+    )
 
 
 def _answer_text(message: Message) -> str:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import copy
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.files import File
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import users_active
 from automation.errors import (
     ConnectionNotFound,
     FlowImportUnmapped,
@@ -314,6 +315,98 @@ def flow_import(
         )
     flow = flow_create(by=by, name=name, graph=_files_store(graph, by), is_active=False)
     return preview, flow
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """A queue or user id an original flow names: the name its JSON gives it (our export lists
+    them; the original system's JSON has none), and the local one of that name, if any."""
+
+    original_id: str
+    name: str
+    match: int | None
+
+
+def _names_given(data: Any, key: str, fields: tuple[str, ...]) -> dict[str, str]:
+    """``{id: name}`` from the ``queues``/``users`` lists an exported JSON carries (the first
+    of ``fields`` that is set)."""
+    rows = data.get(key) if isinstance(data, dict) else None
+    names: dict[str, str] = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and row.get("id") is not None:
+            name = next((str(row[f]) for f in fields if row.get(f)), "")
+            names[str(row["id"])] = name[:254]
+    return names
+
+
+def flow_import_targets(*, data: Any) -> dict[str, list[ImportTarget]]:
+    """The queue and user ids an original flow names, each with its name and the local queue
+    or user of that name (the confirmation screen pre-selects it). Stores nothing; a JSON that
+    is not such a flow is refused (400)."""
+    _graph, needed = legacy_import(data, queues={}, users={})
+    result: dict[str, list[ImportTarget]] = {}
+    for kind, model, fields in (
+        ("queues", Queue, ("name",)),
+        ("users", User, ("email", "name")),
+    ):
+        given = _names_given(data, kind, fields)
+        wanted = {original: given.get(original, "") for original in needed[kind]}
+        matches, _missing = _names_map(wanted, model)
+        shown = _names_given(data, kind, ("name", "email"))
+        result[kind] = [
+            ImportTarget(original, shown.get(original, ""), matches.get(original))
+            for original in needed[kind]
+        ]
+    return result
+
+
+@transaction.atomic
+def flow_import_mapped(
+    *,
+    by: User,
+    name: str,
+    data: Any,
+    queues: dict[str, int | None],
+    users: dict[str, int | None],
+) -> Flow:
+    """Create (inactive) the flow of an original JSON with the admin's choice for each queue
+    and user id it names: a local queue or user, or None (its actions then leave the ticket
+    waiting in its queue for any agent).
+
+    Every id must be chosen, and a choice must be an active queue or user of this tenant:
+    otherwise a 400 naming ``queues.<id>`` / ``users.<id>``, and nothing is stored.
+    """
+    _graph, needed = legacy_import(data, queues={}, users={})
+    known = {
+        "queues": set(
+            Queue.objects.filter(is_active=True)
+            .filter(pk__in=[v for v in queues.values() if v is not None])
+            .values_list("pk", flat=True)
+        ),
+        "users": set(
+            users_active()
+            .filter(pk__in=[v for v in users.values() if v is not None])
+            .values_list("pk", flat=True)
+        ),
+    }
+    errors: dict[str, list[str]] = {}
+    for kind, chosen, missing, foreign in (
+        ("queues", queues, _("Choose a queue, or none."), _("Not a queue of this account.")),
+        ("users", users, _("Choose a user, or none."), _("Not a user of this account.")),
+    ):
+        for original in needed[kind]:
+            if original not in chosen:
+                errors[f"{kind}.{original}"] = [missing]
+            elif chosen[original] is not None and chosen[original] not in known[kind]:
+                errors[f"{kind}.{original}"] = [foreign]
+    if errors:
+        raise FieldValidationError(errors)
+    graph, _needed = legacy_import(
+        data,
+        queues={k: queues[k] for k in needed["queues"]},
+        users={k: users[k] for k in needed["users"]},
+    )
+    return flow_create(by=by, name=name, graph=_files_store(graph, by), is_active=False)
 
 
 _EMBEDDED = "embedded-file"

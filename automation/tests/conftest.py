@@ -14,7 +14,8 @@ from channels_integrations.conftest import media_root, published, sample_provide
 from channels_integrations.services.inbound import inbound_events_record
 from channels_integrations.tasks import inbound_event_process_task
 from channels_integrations.tests.sample_provider import SampleProvider
-from channels_integrations.tests.support import body_of
+from channels_integrations.tests.support import body_of, sample_connection
+from tenants.tenancy import tenant_scope
 
 AUTOMATION_TASKS = {
     "automation.tasks.out_of_hours_notice_send_task",
@@ -56,3 +57,24 @@ def online() -> Any:
         return presence_touch(user_id=user.pk, channel=f"test-{uuid.uuid4().hex}", status=status)
 
     return make
+
+
+@pytest.fixture
+def connection(alpha: Any, sample_providers: Any, media_root: Any) -> Any:  # noqa: F811
+    """The sample provider's connection of tenant alpha; the test runs inside alpha."""
+    connection = sample_connection(alpha.tenant)
+    with tenant_scope(alpha.tenant):
+        yield connection
+
+
+@pytest.fixture
+def setup(connection: Any) -> tuple[Any, Any, Any, Any]:
+    """An admin, the queues Vendas and Suporte, and the default flow of ``menu_graph``."""
+    from accounts.tests.factories import AdminFactory
+    from automation.tests.support import make_flow, menu_graph
+    from tickets.tests.factories import QueueFactory
+
+    admin: Any = AdminFactory()
+    sales, support = QueueFactory(name="Vendas"), QueueFactory(name="Suporte")
+    flow = make_flow(admin, menu_graph(sales_queue=sales.pk, support_queue=support.pk))
+    return admin, sales, support, flow

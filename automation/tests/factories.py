@@ -15,10 +15,14 @@ def business_hours_create(
     holidays: tuple[date, ...] = (),
     message: str = "Estamos fechados, {name}. Voltamos logo.",
     is_enabled: bool = True,
+    bot_stops: bool = False,
 ) -> BusinessHours:
     """A schedule: ``intervals`` maps weekday (0 = Monday) to ("HH:MM", "HH:MM") pairs."""
     row = BusinessHours.objects.create(
-        queue=queue, is_enabled=is_enabled, out_of_hours_message=message
+        queue=queue,
+        is_enabled=is_enabled,
+        out_of_hours_message=message,
+        bot_stops_out_of_hours=bot_stops,
     )
     for weekday, pairs in intervals.items():
         for opens, closes in pairs:

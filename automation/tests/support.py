@@ -14,7 +14,7 @@ import respx
 
 from accounts.models import User
 from automation.models import Flow
-from automation.services.flows import flow_create
+from automation.services.flows import flow_create, flow_graph_save
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.tasks import outbound_message_deliver_task
 from channels_integrations.tests.sample_provider import API
@@ -92,6 +92,22 @@ def menu_graph(*, sales_queue: int, support_queue: int, **settings: Any) -> dict
 def make_flow(by: User, graph: dict[str, Any], **fields: Any) -> Flow:
     fields.setdefault("is_default", True)
     return flow_create(by=by, name=fields.pop("name", "Bot"), graph=copy.deepcopy(graph), **fields)
+
+
+def with_inactivity(setup: tuple[Any, Any, Any, Flow], *, minutes: int, message: str) -> None:
+    """Save the ``setup`` flow's menu again with an inactivity rule: after ``minutes`` of
+    silence the customer is told ``message`` and the ticket goes to the support queue."""
+    admin, sales, support, flow = setup
+    inactivity = {
+        "minutes": minutes,
+        "message": message,
+        "action": {"type": "queue", "queue": support.pk},
+    }
+    flow_graph_save(
+        flow=flow,
+        by=admin,
+        graph=menu_graph(sales_queue=sales.pk, support_queue=support.pk, inactivity=inactivity),
+    )
 
 
 def customer_writes(tenant, connection, capture, text: str, *, sender="chat-1", **extra) -> None:

@@ -48,6 +48,21 @@ def test_an_admin_sets_the_tenant_schedule_and_everyone_reads_it(alpha, admin_ap
     assert [row["queue_id"] for row in listed.json()] == [None]
 
 
+def test_the_bot_keeps_running_out_of_hours_unless_the_admin_stops_it(alpha, admin_api):
+    with tenant_scope(alpha.tenant):
+        queue = QueueFactory()
+    queue_url = f"{URL}queues/{queue.pk}/"
+
+    assert admin_api.put(URL, BODY, format="json").json()["bot_stops_out_of_hours"] is False
+    stopped = admin_api.put(queue_url, {**BODY, "bot_stops_out_of_hours": True}, format="json")
+
+    assert stopped.status_code == 200, stopped.content
+    assert stopped.json()["bot_stops_out_of_hours"] is True
+    with tenant_scope(alpha.tenant):
+        stops = dict(BusinessHours.objects.values_list("queue_id", "bot_stops_out_of_hours"))
+    assert stops == {None: False, queue.pk: True}
+
+
 def test_a_queue_gets_its_own_schedule_and_loses_it(alpha, admin_api):
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
@@ -79,6 +94,7 @@ def test_a_queue_gets_its_own_schedule_and_loses_it(alpha, admin_api):
         ({"intervals": [{"weekday": 0, "opens_at": "8h", "closes_at": "12:00"}]}, "intervals"),
         ({"out_of_hours_message": ""}, "out_of_hours_message"),
         ({"holidays": [{"date": "2026-12-25"}, {"date": "2026-12-25"}]}, "holidays"),
+        ({"bot_stops_out_of_hours": "sometimes"}, "bot_stops_out_of_hours"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(alpha, admin_api, change, field):
@@ -114,6 +130,7 @@ def test_each_tenant_has_its_own_schedule(alpha, beta, admin_api):
             "queue_id": None,
             "is_enabled": False,
             "out_of_hours_message": "",
+            "bot_stops_out_of_hours": False,
             "time_zone": "America/Sao_Paulo",
             "intervals": [],
             "holidays": [],

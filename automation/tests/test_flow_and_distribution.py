@@ -4,35 +4,16 @@ talks over it) and gets them when the bot lets go."""
 
 from __future__ import annotations
 
-import pytest
-
-from accounts.tests.factories import AdminFactory, UserFactory
+from accounts.tests.factories import UserFactory
 from automation.selectors.flows import flow_holds_ticket
 from automation.services.distribution import ticket_distribute
 from automation.tests.conftest import run_automation_tasks
-from automation.tests.support import customer_writes, make_flow, menu_graph
-from channels_integrations.tests.support import sample_connection
+from automation.tests.support import customer_writes
 from tenants.tenancy import tenant_scope
 from tickets.models import ConnectionRouting, Queue, Ticket
 from tickets.services.tickets import ticket_accept
-from tickets.tests.factories import QueueFactory
 
 DISTRIBUTE = "automation.tasks.ticket_distribute_task"
-
-
-@pytest.fixture
-def connection(alpha, sample_providers, media_root):
-    connection = sample_connection(alpha.tenant)
-    with tenant_scope(alpha.tenant):
-        yield connection
-
-
-@pytest.fixture
-def setup(connection):
-    admin = AdminFactory()
-    sales, support = QueueFactory(name="Vendas"), QueueFactory(name="Suporte")
-    flow = make_flow(admin, menu_graph(sales_queue=sales.pk, support_queue=support.pk))
-    return admin, sales, support, flow
 
 
 def _sales_distributes(connection, sales):

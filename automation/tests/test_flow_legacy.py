@@ -10,10 +10,11 @@ from accounts.tests.factories import AdminFactory, UserFactory
 from automation.errors import FlowImportMalformed, FlowImportUnmapped
 from automation.models import Flow, FlowMedia
 from automation.services.flows import flow_export, flow_import, flow_update
+from automation.tests.conftest import run_automation_tasks
 from automation.tests.support import bot_texts, customer_writes
 from channels_integrations.tests.support import sample_connection
 from tenants.tenancy import tenant_scope
-from tickets.models import Message, Ticket
+from tickets.models import Message, Queue, Ticket
 from tickets.tests.factories import QueueFactory
 
 ORIGINAL = json.loads((Path(__file__).parent / "fixtures" / "provider_menu.json").read_text())
@@ -180,3 +181,43 @@ def test_export_gives_back_the_original_flow_and_imports_again_unchanged(local):
         confirm=True,
     )
     assert again.current_version.graph == flow.current_version.graph
+
+
+def test_the_example_flow_end_to_end_retry_limit_then_an_online_agent_gets_it(
+    alpha, local, sample_providers, online, published, django_capture_on_commit_callbacks
+):
+    """Menu → three answers not understood → the retry limit sends the ticket to its queue
+    (Atendimento Geral, round-robin) → the queue's online agent gets it automatically; the
+    member who is offline does not."""
+    admin, queues, _users = local
+    general = queues["Atendimento Geral"]
+    general.distribution = Queue.Distribution.ROUND_ROBIN
+    general.save(update_fields=["distribution"])
+    carla = UserFactory(name="Carla", queues=[general])
+    UserFactory(name="Davi", queues=[general])  # offline
+    online(carla)
+    _, flow = _import(admin)
+    flow_update(flow=flow, by=admin, is_active=True, is_default=True)
+    connection = sample_connection(alpha.tenant)
+    capture = django_capture_on_commit_callbacks
+
+    for text in ("oi", "banana", "123456", "quero falar"):
+        customer_writes(alpha.tenant, connection, capture, text)
+    with tenant_scope(alpha.tenant):
+        ticket = Ticket.objects.get()
+        assert ticket.flow_run.end_reason == "retry_limit"
+        assert ticket.queue == general
+        assert ticket.assignee is None  # not yet: the distribution runs in its task
+        ran = run_automation_tasks(published, capture)
+        ticket.refresh_from_db()
+
+    assert ("automation.tasks.ticket_distribute_task", carla.pk) in ran
+    assert ticket.assignee == carla
+    texts = bot_texts(ticket)
+    not_understood = "Não entendi 🤔 Responda apenas com o número ou o nome de uma das opções."
+    # The first two are repeated with the text; the third reaches the limit: the hand-over.
+    assert texts.count(not_understood) == 2
+    assert texts[-1].startswith("Perfeito, Ana! Já encaminhei seu atendimento. Protocolo ")
+    kinds = list(ticket.events.order_by("pk").values_list("kind", "data__step"))
+    assert kinds.count(("bot", "not_understood")) == 3
+    assert kinds.index(("bot", "retry_limit")) < kinds.index(("auto_assigned", None))

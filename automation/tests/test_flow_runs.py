@@ -23,8 +23,8 @@ from automation.tests.support import (
     bot_texts,
     customer_writes,
     deliver_all,
-    make_flow,
     menu_graph,
+    with_inactivity,
 )
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.tests.support import sample_connection
@@ -33,22 +33,6 @@ from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import ConnectionRouting, Message, Ticket, TicketEvent
 from tickets.services.tickets import ticket_accept, ticket_close
-from tickets.tests.factories import QueueFactory
-
-
-@pytest.fixture
-def connection(alpha, sample_providers, media_root):
-    connection = sample_connection(alpha.tenant)
-    with tenant_scope(alpha.tenant):
-        yield connection
-
-
-@pytest.fixture
-def setup(connection):
-    admin = AdminFactory()
-    sales, support = QueueFactory(name="Vendas"), QueueFactory(name="Suporte")
-    flow = make_flow(admin, menu_graph(sales_queue=sales.pk, support_queue=support.pk))
-    return admin, sales, support, flow
 
 
 def _ticket():
@@ -273,17 +257,8 @@ def test_test_contacts_restrict_the_bot_by_normalised_phone_number(
 def test_silent_tickets_are_moved_on_and_the_customer_is_told(
     alpha, connection, setup, django_capture_on_commit_callbacks
 ):
-    admin, sales, support, flow = setup
-    inactivity = {
-        "minutes": 15,
-        "message": "Sem resposta: passei para a equipe.",
-        "action": {"type": "queue", "queue": support.pk},
-    }
-    flow_graph_save(
-        flow=flow,
-        by=admin,
-        graph=menu_graph(sales_queue=sales.pk, support_queue=support.pk, inactivity=inactivity),
-    )
+    _admin, _sales, support, _flow = setup
+    with_inactivity(setup, minutes=15, message="Sem resposta: passei para a equipe.")
     customer_writes(alpha.tenant, connection, django_capture_on_commit_callbacks, "oi")
     ticket = _ticket()
 

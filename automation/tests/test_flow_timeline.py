@@ -1,24 +1,13 @@
 """Agents see in the ticket panel what the customer did in the bot, and which messages the bot
 sent."""
 
-import pytest
-
 from accounts.tests.factories import AdminFactory
 from automation.tests.support import customer_writes, make_flow, menu_graph
-from channels_integrations.tests.support import sample_connection
 from conftest import signed_in_client
-from tenants.tenancy import tenant_scope
 from tickets.models import Ticket
 from tickets.tests.factories import QueueFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def connection(alpha, sample_providers, media_root):
-    connection = sample_connection(alpha.tenant)
-    with tenant_scope(alpha.tenant):
-        yield connection
 
 
 def test_the_panel_shows_the_bot_steps_and_its_messages(

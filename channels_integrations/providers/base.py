@@ -98,6 +98,35 @@ class InboundAccountError:
 
 
 @dataclass(frozen=True)
+class InboundSession:
+    """A change of the session of a connection that is paired by scanning a QR code (WhatsApp
+    through a gateway): a new QR code to show its admins, or a new state of the session.
+
+    ``state`` is one of ``SESSION_STATES`` ("" for a QR code only); ``qr_image`` a
+    ``data:image/png;base64,...`` URL, ``qr_count`` its number in the gateway's refresh cycle;
+    ``number`` and ``profile_name`` the phone's, once open; ``reason`` why a session closed
+    (``logged_out``, ``replaced``, ``lost``)."""
+
+    event_id: str
+    state: str = ""
+    qr_image: str = ""
+    qr_count: int = 0
+    pairing_code: str = ""
+    number: str = ""
+    profile_name: str = ""
+    reason: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
+SESSION_CONNECTING = "connecting"
+SESSION_OPEN = "open"
+SESSION_CLOSED = "closed"
+SESSION_STATES = (SESSION_CONNECTING, SESSION_OPEN, SESSION_CLOSED)
+
+
+@dataclass(frozen=True)
 class InboundMalformed:
     """A part of a webhook body that should be an item but cannot be read (a message without
     its id or sender): quarantined with ``reason`` instead of dropped. ``raw`` is a complete
@@ -132,7 +161,9 @@ def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:
     return InboundMalformed(event_id=f"malformed:{digest[:40]}", reason=reason, raw=raw)
 
 
-InboundItem = InboundMessage | InboundStatus | InboundAccountError | InboundMalformed
+InboundItem = (
+    InboundMessage | InboundStatus | InboundAccountError | InboundMalformed | InboundSession
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +191,18 @@ class OutboundMessage:
     # Structured parts of the message (location coordinates, a contact card) for kinds without
     # a file, as stored on ``tickets.Message.payload``.
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SentMessageChange:
+    """An agent's edit or deletion of a message the provider already accepted, built by the
+    outbound pipeline from an ``OutboundChange``: ``provider_message_id`` names the message,
+    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text."""
+
+    idempotency_key: str
+    provider_message_id: str
+    kind: str
+    body: str = ""
 
 
 class ProviderError(Exception):
@@ -206,9 +249,16 @@ class ChannelProvider(ConnectionProvider):
     - ``""``: no webhooks (the web chat posts to the tenant host itself).
     """
 
+    # Providers whose number is paired by scanning a QR code on a gateway (WhatsApp QR): the
+    # connection is connected only while the gateway's session is open, and its page offers
+    # the session actions below (``session_connect``, ``session_restart``, ``session_logout``).
+    pairs_by_session: ClassVar[bool] = False
+
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
+    # Whether ``contact_avatar`` can give customers' profile pictures.
+    contact_avatars: ClassVar[bool] = False
 
     def contact_profile(
         self, connection: ChannelConnection, external_id: str
@@ -216,6 +266,44 @@ class ChannelProvider(ConnectionProvider):
         """The customer's name and picture from the provider's profile API, for providers whose
         webhooks do not carry them (None for the others); ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
+        return None
+
+    def session_state(self, connection: ChannelConnection) -> str:
+        """Session providers: the gateway's state of the session (one of ``SESSION_STATES``);
+        ``ProviderError`` when it cannot answer."""
+        raise NotImplementedError
+
+    def session_connect(self, connection: ChannelConnection, *, number: str = "") -> InboundSession:
+        """Session providers: start pairing (a new QR code; with ``number``, a pairing code to
+        type on that phone instead)."""
+        raise NotImplementedError
+
+    def session_restart(self, connection: ChannelConnection) -> None:
+        """Session providers: restart the gateway's session (a paired phone reconnects)."""
+        raise NotImplementedError
+
+    def session_logout(self, connection: ChannelConnection) -> None:
+        """Session providers: log the phone out (it must scan a new QR code to come back)."""
+        raise NotImplementedError
+
+    def session_calls_set(
+        self, connection: ChannelConnection, *, reject: bool, message: str
+    ) -> None:
+        """Session providers: whether the phone's calls are rejected, and the message the
+        caller then gets (the tenant's ``reject_calls`` and ``call_reject_message``)."""
+        raise NotImplementedError
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The customer's profile picture (the file's bytes, at most ``max_bytes``), None when
+        the provider has none for them or offers no pictures; ``picture_url`` is one the
+        profile API already gave. ``ProviderError`` when the provider refuses or fails."""
         return None
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
@@ -276,6 +364,30 @@ class ChannelProvider(ConnectionProvider):
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         """Send and return the provider message id; raise ``ProviderError`` on failure."""
         raise NotImplementedError
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """Tell the customer ``recipient`` that their message ``provider_message_id`` (and the
+        ones before it) was read; False for providers that have no read receipts (Telegram, the
+        web chat); ``ProviderError`` when the provider refuses or cannot answer."""
+        return False
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Change the customer's copy of a sent message to ``change.body``; only providers that
+        declare ``edits_reach_customer`` are asked. Repeating an edit already applied succeeds."""
+        raise ProviderError(
+            "This channel cannot edit a sent message.", permanent=True, code="edit_not_supported"
+        )
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """Remove the customer's copy of a sent message; only providers that declare
+        ``deletions_reach_customer`` are asked. Deleting a message already gone succeeds."""
+        raise ProviderError(
+            "This channel cannot delete a sent message.",
+            permanent=True,
+            code="delete_not_supported",
+        )
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

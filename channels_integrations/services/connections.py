@@ -24,6 +24,7 @@ from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import ChannelProvider, ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
+from channels_integrations.services.sessions import connection_session_refresh
 from connections.errors import (
     ConnectionInUse,
     ConnectionLimitReached,
@@ -191,6 +192,8 @@ def _connect(provider: ChannelProvider, connection: ChannelConnection) -> Channe
     except ProviderError as exc:
         _status_set(connection, Status.ERROR, exc.detail)
         return connection
+    if provider.pairs_by_session:  # connected only once the phone's session is open
+        return connection_session_refresh(connection=connection)
     _status_set(connection, Status.CONNECTED)
     return connection
 

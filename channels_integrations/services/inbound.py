@@ -41,12 +41,15 @@ from channels_integrations.providers.base import (
     InboundMalformed,
     InboundMedia,
     InboundMessage,
+    InboundSession,
     InboundStatus,
     ProviderError,
     WebhookRejected,
 )
 from channels_integrations.providers.registry import UnknownProvider, provider_for
 from channels_integrations.services.connections import connection_error_report
+from channels_integrations.services.contact_avatars import contact_avatar_enqueue
+from channels_integrations.services.sessions import connection_session_update
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
@@ -131,6 +134,7 @@ _ITEM_KINDS: dict[type[Any], str] = {
     InboundStatus: InboundEvent.Kind.STATUS,
     InboundAccountError: InboundEvent.Kind.ERROR,
     InboundMalformed: InboundEvent.Kind.MALFORMED,
+    InboundSession: InboundEvent.Kind.SESSION,
 }
 
 
@@ -146,6 +150,8 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
         return InboundAccountError(**values)
     if kind == InboundEvent.Kind.MALFORMED:
         return InboundMalformed(**values)
+    if kind == InboundEvent.Kind.SESSION:
+        return InboundSession(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -436,6 +442,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
             _process_status(event, item, final=final)
         elif isinstance(item, InboundAccountError):
             _process_account_error(event, item)
+        elif isinstance(item, InboundSession):
+            _process_session(event, item)
         elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
@@ -491,6 +499,20 @@ def _process_account_error(event: InboundEvent, item: InboundAccountError) -> No
             connection=locked.connection,
             detail=_error_reason(locked.connection, item.error_code, item.error_detail),
         )
+        _mark_processed(locked)
+
+
+def _process_session(event: InboundEvent, item: InboundSession) -> None:
+    """A QR-code connection's session changed (or its gateway offers a new QR code). The QR
+    code is not kept with the event once shown (``channels_integrations.services.sessions``)."""
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        connection_session_update(connection=locked.connection, item=item)
+        if item.qr_image:
+            locked.item = {**locked.item, "qr_image": "", "pairing_code": ""}
+            locked.save(update_fields=["item", "updated_at"])
         _mark_processed(locked)
 
 
@@ -767,7 +789,6 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 external_id=item.external_id,
                 name=item.contact_name or (profile.name if profile else ""),
                 phone=item.contact_phone or None,
-                avatar_url=profile.avatar_url if profile else "",
                 unnamed=_unnamed_contact(provider, item.external_id),
             )
             if contact.is_blocked:
@@ -784,6 +805,13 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 _mark_processed(locked, "" if removed is not None else "unknown_message")
                 return
             message_receive(received=_received(connection, contact, item, fetched))
+            contact_avatar_enqueue(
+                provider=provider,
+                connection=connection,
+                contact=contact,
+                external_id=item.external_id,
+                picture_url=profile.avatar_url if profile else "",
+            )
             if retry is None:
                 _mark_processed(locked)
     if retry is not None:

@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from channels_integrations.models import OutboundDelivery
+from channels_integrations.models import OutboundDelivery, ProviderCall
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.rate_limits import outbound_slot_wait
@@ -105,7 +105,8 @@ def outbound_delivery_create(*, message_id: int) -> OutboundDelivery | None:
     return delivery
 
 
-def _backoff(attempts: int) -> float:
+def delivery_backoff(attempts: int) -> float:
+    """The delay before the next attempt of a call that failed ``attempts`` times."""
     delay = min(
         settings.OUTBOUND_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
         settings.OUTBOUND_RETRY_MAX_SECONDS,
@@ -150,10 +151,12 @@ def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
     )
 
 
-def _claim(delivery: OutboundDelivery, now: datetime) -> bool:
-    """Take the row for one send attempt; False when it is done or another worker holds it."""
+def provider_call_claim(row: ProviderCall, now: datetime) -> bool:
+    """Take a pending delivery or change for one attempt; False when it is done or another
+    worker holds it."""
     claimed = (
-        OutboundDelivery.objects.filter(pk=delivery.pk, status=OutboundDelivery.Status.PENDING)
+        type(row)
+        ._default_manager.filter(pk=row.pk, status="pending")
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .update(
             locked_until=now + timedelta(seconds=settings.OUTBOUND_CLAIM_SECONDS),
@@ -162,11 +165,11 @@ def _claim(delivery: OutboundDelivery, now: datetime) -> bool:
         )
     )
     if claimed:
-        delivery.refresh_from_db(fields=["attempts", "locked_until"])
+        row.refresh_from_db(fields=["attempts", "locked_until"])
     return bool(claimed)
 
 
-def _wait_for_slot(connection: ChannelConnection, per_second: float) -> float:
+def delivery_slot_wait(connection: ChannelConnection, per_second: float) -> float:
     """0.0 once a slot is taken; otherwise the delay for the task to retry after."""
     for _ in range(INLINE_WAIT_TRIES):
         wait = outbound_slot_wait(connection_key=str(connection.public_id), per_second=per_second)
@@ -207,11 +210,11 @@ def outbound_message_deliver(*, delivery_id: int) -> DeliveryOutcome:
             ),
         )
     provider = provider_for(connection.provider)
-    wait = _wait_for_slot(connection, provider.rate_limit_per_second)
+    wait = delivery_slot_wait(connection, provider.rate_limit_per_second)
     if wait:
         return DeliveryOutcome("retry", retry_in=wait)
     now = timezone.now()
-    if not _claim(delivery, now):
+    if not provider_call_claim(delivery, now):
         return SKIPPED
     try:
         provider_message_id = provider.send(connection, _outbound_message(delivery))
@@ -250,7 +253,7 @@ def outbound_message_deliver(*, delivery_id: int) -> DeliveryOutcome:
 def _after_error(delivery: OutboundDelivery, error: ProviderError) -> DeliveryOutcome:
     if error.permanent or delivery.attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
         return _fail(delivery, error)
-    delay = error.retry_after if error.retry_after else _backoff(delivery.attempts)
+    delay = error.retry_after if error.retry_after else delivery_backoff(delivery.attempts)
     delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     delivery.locked_until = None
     delivery.error_code = (error.code or "provider_error")[:64]
@@ -317,6 +320,19 @@ def outbound_delivery_retry(*, message: Message, by: User) -> Message:
     return message
 
 
+def provider_calls_overdue(
+    model: type[ProviderCall], *, now: datetime, cutoff: datetime, limit: int
+) -> list[int]:
+    """Ids of pending deliveries or changes (``model``) whose next attempt was due before
+    ``cutoff`` and that no worker holds: their task was lost."""
+    return list(
+        model._default_manager.filter(status="pending", next_attempt_at__lt=cutoff)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def outbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Hand out again what a lost task left behind in the current tenant; returns how many.
 
@@ -326,14 +342,7 @@ def outbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 1000)
     """
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.CHANNEL_SWEEP_AFTER_MINUTES)
-    overdue = list(
-        OutboundDelivery.objects.filter(
-            status=OutboundDelivery.Status.PENDING, next_attempt_at__lt=cutoff
-        )
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    overdue = provider_calls_overdue(OutboundDelivery, now=now, cutoff=cutoff, limit=limit)
     for delivery_id in overdue:
         _enqueue_delivery(delivery_id)
     orphans = list(

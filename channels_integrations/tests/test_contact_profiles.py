@@ -61,7 +61,7 @@ def _deliver(tenant, body: bytes, secret: str, capture) -> None:
 
 
 def test_a_messenger_customer_gets_their_profile_name_and_picture_once_a_day(
-    alpha, sim, django_capture_on_commit_callbacks
+    alpha, sim, published, django_capture_on_commit_callbacks
 ):
     meta_connection(
         alpha.tenant,
@@ -84,10 +84,16 @@ def test_a_messenger_customer_gets_their_profile_name_and_picture_once_a_day(
 
     with tenant_scope(alpha.tenant):
         contact = Contact.objects.get()
-        assert (contact.name, contact.avatar_url) == ("Joana Silva", PICTURE)
+        # The picture is fetched into private storage by a task (test_contact_avatars.py),
+        # never kept as Meta's URL.
+        assert (contact.name, contact.avatar_url) == ("Joana Silva", "")
         assert ContactIdentity.objects.get().display_name == "Joana Silva"
         first = Message.objects.order_by("id").first()
     assert _profile_calls(sim, PSID) == 1  # the second message did not ask again
+    avatar_tasks = [
+        args for name, args, _s in published if name.endswith("contact_avatar_refresh_task")
+    ]
+    assert [args[2:] for args in avatar_tasks] == [(PSID, PICTURE)]
     [call] = [r for r in sim.requests if r.account == PSID]
     assert call.status == 200
     # Messenger's timestamp is in milliseconds: kept to the millisecond as the sending time.

@@ -11,7 +11,8 @@ from asgiref.sync import async_to_sync, sync_to_async
 
 from accounts.tests.factories import AdminFactory
 from accounts.tokens import issue_token_pair
-from channels_integrations.models import OutboundDelivery
+from channels_integrations.models import OutboundChange, OutboundDelivery
+from channels_integrations.tasks import outbound_change_deliver_task
 from channels_integrations.tests.webchat_support import (
     TIMEOUT,
     deliver,
@@ -28,6 +29,7 @@ from contacts.models import ContactIdentity
 from tenants.realtime import visitor_group
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
+from tickets.services.messages import message_delete, message_edit
 
 
 @pytest.fixture(autouse=True)
@@ -293,3 +295,64 @@ def test_suspending_the_tenant_or_disabling_the_widget_closes_its_visitors_socke
         async_to_sync(body)()
     finally:
         tenant_resume(tenant=alpha.tenant)
+
+
+def test_an_edit_and_a_deletion_reach_the_visitors_open_widget_and_history(
+    alpha, widget, django_capture_on_commit_callbacks
+):
+    ana = token_for(alpha, widget, name="Ana")
+    bia = token_for(alpha, widget, name="Bia")
+    post(alpha, widget, ana, client_id="cid-ana-0009", text="Olá")
+    process(alpha)
+    capture = django_capture_on_commit_callbacks
+    answer = reply(alpha, ticket_of(alpha, "Ana"), "Sai amanhã", capture)
+    assert deliver(alpha, answer) == "sent"
+
+    def change(action) -> None:
+        with tenant_scope(alpha.tenant):
+            message = Message.objects.get(pk=answer.pk)
+            with capture(execute=True):
+                action(message)
+            for pk in OutboundChange.objects.filter(status="pending").values_list("pk", flat=True):
+                assert outbound_change_deliver_task.apply(args=(pk,)).get() == "sent"
+
+    def edit(message):
+        message_edit(message=message, by=message.sender_user, body="Sai hoje")
+
+    def delete(message):
+        message_delete(message=message, by=message.sender_user)
+
+    async def body() -> None:
+        ana_socket = visitor_socket(alpha, widget, ana)
+        bia_socket = visitor_socket(alpha, widget, bia)
+        await _open(ana_socket)
+        await _open(bia_socket)
+        await sync_to_async(change)(edit)
+        event = await ana_socket.receive_json_from(timeout=TIMEOUT)
+        assert event["message"] == {
+            "id": str(answer.public_id),
+            "from": "agent",
+            "update": True,
+            "body": "Sai hoje",
+        }
+        texts = [
+            m["body"] for m in (await sync_to_async(history)(alpha, widget, ana)).json()["messages"]
+        ]
+        assert texts == ["Olá", "Sai hoje"]
+        await sync_to_async(change)(delete)
+        event = await ana_socket.receive_json_from(timeout=TIMEOUT)
+        assert event["message"] == {
+            "id": str(answer.public_id),
+            "from": "agent",
+            "update": True,
+            "deleted": True,
+        }
+        assert await bia_socket.receive_nothing(timeout=0.3)  # another visitor hears nothing
+        await ana_socket.disconnect()
+        await bia_socket.disconnect()
+
+    async_to_sync(body)()
+    with tenant_scope(alpha.tenant):
+        assert Message.objects.get(pk=answer.pk).customer_copy == Message.CustomerCopy.CHANGED
+    texts = [m["body"] for m in history(alpha, widget, ana).json()["messages"]]
+    assert texts == ["Olá"]

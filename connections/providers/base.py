@@ -8,6 +8,7 @@ each, and are found through ``connections.providers.registry``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.utils.functional import Promise
@@ -37,6 +38,27 @@ class ConnectionProvider:
     # Message kinds whose file can carry the text as a caption; for other kinds, senders that
     # have a caption (the chatbot) send the text as its own message after the file.
     caption_kinds: ClassVar[frozenset[str]] = frozenset({"image", "video", "document"})
+    # Whom an agent may write to first (a new conversation, tickets.services.conversations):
+    # "phone" (any phone number), "after_customer" (only customers who wrote on this
+    # connection before) or "" (nobody: the customer always writes first).
+    conversation_reach: ClassVar[str] = ""
+    # Why nobody, or nobody who never wrote, can be reached first: shown next to the connection.
+    conversation_refusal: ClassVar[str | Promise] = ""
+    # Free-form text is accepted only this long after the customer's last message (None: at
+    # any time); outside it the provider wants an approved template, which we cannot send yet.
+    free_text_window: ClassVar[timedelta | None] = None
+    # Why the window is closed, shown next to the connection.
+    window_refusal: ClassVar[str | Promise] = ""
+    # Whether an agent's edit of a message the channel already delivered changes the
+    # customer's copy, and whether deleting it removes that copy. Where not, the change stays
+    # here and the panel says so before the agent acts.
+    edits_reach_customer: ClassVar[bool] = False
+    deletions_reach_customer: ClassVar[bool] = False
+    # How long after sending the channel still deletes a message (hours; None: always).
+    deletion_window_hours: ClassVar[int | None] = None
+    # The emoji an agent may react with to a customer's message, in the order the panel offers
+    # them; empty when the channel has no reactions.
+    reaction_emojis: ClassVar[tuple[str, ...]] = ()
     # Audio formats (MIME types) the provider delivers as a voice note (the customer's app shows
     # a playable recording); empty when it has none. The composer says before sending how a
     # recording will arrive.
@@ -44,6 +66,12 @@ class ConnectionProvider:
     # Audio formats the provider accepts at all, or None when it takes any file (sending what it
     # cannot play as a plain file); a recording in another format is refused before sending.
     audio_mime_types: ClassVar[frozenset[str] | None] = None
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        """Whether this installation has what the provider needs beyond a connection's own
+        credentials (a gateway, say); connections of a provider that is not are not offered."""
+        return True
 
     @classmethod
     def credential_fields(cls) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

@@ -18,6 +18,7 @@ PROVIDERS: dict[str, str] = {
     "whatsapp_cloud": (
         "channels_integrations.providers.whatsapp_cloud.provider.WhatsAppCloudProvider"
     ),
+    "whatsapp_qr": "channels_integrations.providers.whatsapp_qr.provider.WhatsAppQrProvider",
     "messenger": "channels_integrations.providers.messenger.provider.MessengerProvider",
     "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
     "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
@@ -53,8 +54,9 @@ def provider_label(key: str) -> str:
 
 
 def providers_installed() -> list[tuple[str, str]]:
-    """``(key, label)`` of every installed provider, in registry order."""
-    return [(key, provider_label(key)) for key in PROVIDERS]
+    """``(key, label)`` of every installed provider this installation is configured for (a
+    connection of it can be created here), in registry order."""
+    return [(key, provider_label(key)) for key in PROVIDERS if provider_for(key).is_configured()]
 
 
 def provider_key_validate(value: str) -> None:

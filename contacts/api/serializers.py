@@ -164,6 +164,11 @@ class ContactAttributeDefinitionUpdateInputSerializer(serializers.Serializer):
 
 class ContactImportStartInputSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
+    duplicates = serializers.ChoiceField(
+        choices=["skip", "update"],
+        default="update",
+        help_text="Rows whose phone belongs to a contact: skip them, or update the contact.",
+    )
     tag_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
     )
@@ -188,6 +193,7 @@ class ContactImportOutputSerializer(serializers.ModelSerializer[ContactImport]):
             "public_id",
             "original_name",
             "status",
+            "duplicates",
             "total_rows",
             "processed_rows",
             "created",

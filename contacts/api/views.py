@@ -4,13 +4,11 @@ operation; selectors read (with the wallet visibility rule), services write."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -39,10 +37,9 @@ from contacts.api.serializers import (
     TagOutputSerializer,
     TagUpdateInputSerializer,
 )
-from contacts.csv_io import csv_lines
+from contacts.exports import contact_export_lines, contact_export_response
 from contacts.models import Contact
 from core.pagination import KeysetPagination
-from tenants.tenancy import current_tenant, tenant_scope
 
 
 def _contact_output(contact: Contact) -> dict[str, Any]:
@@ -192,29 +189,8 @@ class ContactExportApi(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: AuthenticatedRequest) -> StreamingHttpResponse:
-        user = request.user
-        tenant = current_tenant()
-
-        def rows() -> Iterator[list[str]]:
-            # The response body is produced after the view returns, possibly on another thread
-            # (ASGI), so the generator enters the tenant's schema itself.
-            with tenant_scope(tenant):
-                zone = ZoneInfo(tenant.time_zone)
-                for contact in selectors.contacts_for_export(user=user).iterator(chunk_size=500):
-                    yield [
-                        contact.name,
-                        contact.phone,
-                        contact.email,
-                        ", ".join(tag.name for tag in contact.tags.all()),
-                        ", ".join(owner.email for owner in contact.owners.all()),
-                        timezone.localtime(contact.created_at, zone).isoformat(timespec="seconds"),
-                    ]
-
-        stamp = timezone.localdate().isoformat()
-        response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        lines = contact_export_lines(user=request.user, localized=False)
+        return contact_export_response(lines)
 
 
 # ----------------------------------------------------------------------------- imports
@@ -231,13 +207,18 @@ class ContactImportStartApi(APIView):
     )
     def post(self, request: AuthenticatedRequest) -> Response:
         data = ContactImportStartInputSerializer(
-            data={"file": request.FILES.get("file"), "tag_ids": request.POST.getlist("tag_ids")}
+            data={
+                "file": request.FILES.get("file"),
+                "tag_ids": request.POST.getlist("tag_ids"),
+                "duplicates": request.POST.get("duplicates", "update"),
+            }
         )
         data.is_valid(raise_exception=True)
         contact_import = services.contact_import_start(
             file=data.validated_data["file"],
             created_by=request.user,
             tag_ids=data.validated_data["tag_ids"],
+            duplicates=data.validated_data["duplicates"],
         )
         return Response(
             ContactImportOutputSerializer(contact_import).data, status=status.HTTP_202_ACCEPTED

@@ -25,6 +25,9 @@ from contacts.services.contacts import (
 from contacts.services.imports import (
     IMPORT_BATCH_SIZE,
     IMPORT_MAX_BYTES,
+    contact_import_cancel,
+    contact_import_confirm,
+    contact_import_preview,
     contact_import_run,
     contact_import_start,
 )
@@ -40,6 +43,9 @@ __all__ = [
     "contact_block",
     "contact_create",
     "contact_delete",
+    "contact_import_cancel",
+    "contact_import_confirm",
+    "contact_import_preview",
     "contact_import_run",
     "contact_import_start",
     "contact_owners_set",

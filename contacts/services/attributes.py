@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, Func, JSONField, Value
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from contacts.errors import AttributeDefinitionExists
@@ -53,6 +54,48 @@ def _attribute_value(definition: ContactAttributeDefinition, value: Any) -> Any:
     if not isinstance(value, str) or value not in definition.choices:
         raise ValueError(_("Choose one of the allowed values."))
     return value
+
+
+_TRUE_WORDS = {"true", "yes", "sim", "s", "y", "1", "x"}
+_FALSE_WORDS = {"false", "no", "nao", "não", "n", "0"}
+_BR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def contact_attribute_value_from_text(definition: ContactAttributeDefinition, text: str) -> Any:
+    """A value typed as text (a CSV cell) read into the attribute's stored form.
+
+    Numbers take "." or "," as the decimal mark, dates YYYY-MM-DD or DD/MM/YYYY, yes/no fields
+    true/false, yes/no or sim/não; ValueError (with a message for people) when it does not fit.
+    """
+    kind = ContactAttributeDefinition.Type
+    text = text.strip()
+    value: Any = text
+    if definition.type == kind.NUMBER:
+        plain = text.replace(",", ".") if "." not in text else text
+        if not _NUMBER.match(plain):
+            raise ValueError(_("Enter a number."))
+        value = float(plain) if "." in plain else int(plain)
+    elif definition.type == kind.DATE and (match := _BR_DATE.match(text)):
+        day, month, year = match.groups()
+        value = f"{year}-{int(month):02d}-{int(day):02d}"
+    elif definition.type == kind.BOOLEAN:
+        word = text.casefold()
+        if word not in _TRUE_WORDS | _FALSE_WORDS:
+            raise ValueError(_("Enter yes or no."))
+        value = word in _TRUE_WORDS
+    return _attribute_value(definition, value)
+
+
+def contact_attribute_value_as_text(definition: ContactAttributeDefinition, value: Any) -> str:
+    """A stored value written for a person (a CSV cell); reads back through
+    ``contact_attribute_value_from_text``. Yes/no fields and decimal marks follow the active
+    language."""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, float):
+        return repr(value).replace(".", str(get_format("DECIMAL_SEPARATOR")))
+    return str(value)
 
 
 def contact_attributes_clean(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from accounts.tests.factories import AdminFactory
 from contacts.errors import ImportFileInvalid, ImportFileTooLarge
@@ -70,23 +69,29 @@ def test_mixed_rows_are_imported_or_reported_one_by_one(admin, django_capture_on
         "Dora,11 91234-5678,\n"  # row 5: updates the existing contact
         "Eva,21998765432,not-an-email\n"  # row 6: bad e-mail
         ",21 3456-7890,\n"  # row 7: created, named after the phone
-        "Ana Again,+5511987654321,\n"  # row 8: same phone as row 2, updates it
+        "Ana Again,+5511987654321,\n"  # row 8: same phone as row 2: reported, not merged
     )
+    admin.language = "en"  # the report is written in its author's language
+    admin.save()
 
-    with translation.override("en"):
-        done = _start_and_run(django_capture_on_commit_callbacks, file=file, created_by=admin)
+    done = _start_and_run(django_capture_on_commit_callbacks, file=file, created_by=admin)
 
     assert done.status == ContactImport.Status.DONE
     assert (done.total_rows, done.processed_rows) == (7, 7)
-    assert (done.created_count, done.updated_count, done.skipped_count) == (2, 2, 3)
+    assert (done.created_count, done.updated_count, done.skipped_count) == (2, 1, 4)
     assert done.errors == [
         {"row": 3, "field": "phone", "message": "The phone is missing."},
         {"row": 4, "field": "phone", "message": "This is not a valid phone number."},
         {"row": 6, "field": "email", "message": "This is not a valid e-mail address."},
+        {
+            "row": 8,
+            "field": "phone",
+            "message": "Row 2 has the same phone; this row was not imported.",
+        },
     ]
     existing.refresh_from_db()
     assert (existing.name, existing.email) == ("Dora", "old@example.com")
-    assert Contact.objects.get(phone="+5511987654321").name == "Ana Again"
+    assert Contact.objects.get(phone="+5511987654321").name == "Ana"
     assert Contact.objects.get(phone="+552134567890").name == "+552134567890"
     assert Contact.objects.count() == 3
 

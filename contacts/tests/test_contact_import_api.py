@@ -104,3 +104,33 @@ def test_an_agent_cannot_follow_someone_elses_import(api_alpha, admin):
 
     assert response.status_code == 404
     assert response.json()["code"] == "contact_import_not_found"
+
+
+def test_an_integrator_may_skip_existing_contacts_but_not_ask(
+    as_admin, django_capture_on_commit_callbacks
+):
+    existing = Contact.objects.create(name="Antiga", phone="+5511987654321")
+    text = "name,phone,tags\nNova,11987654321,VIP\nBia,11987654322,VIP\n"
+    with django_capture_on_commit_callbacks():
+        response = as_admin.post(
+            "/api/v1/contacts/imports/",
+            {"file": _upload(text), "duplicates": "skip"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    assert response.json()["duplicates"] == "skip"
+    contact_import_run_task.apply(args=(ContactImport.objects.get().pk,)).get()
+
+    existing.refresh_from_db()
+    assert existing.name == "Antiga"
+    assert not existing.tags.exists()
+    assert [tag.name for tag in Contact.objects.get(name="Bia").tags.all()] == ["VIP"]
+
+    asked = as_admin.post(
+        "/api/v1/contacts/imports/",
+        {"file": _upload(text), "duplicates": "ask"},
+        format="multipart",
+    )
+    assert asked.status_code == 400
+    assert set(asked.json()) == {"code", "message", "extra"}
+    assert ContactImport.objects.count() == 1

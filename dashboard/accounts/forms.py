@@ -28,13 +28,25 @@ class ProfileForm(forms.Form):
     )
     sign_messages = forms.BooleanField(label=_("Sign my messages"), required=False)
     notify_sound = forms.BooleanField(
-        label=_("Play a sound for new waiting tickets and new messages in my tickets"),
-        required=False,
+        label=_("Play a sound for new waiting tickets"), required=False
+    )
+    notify_sound_messages = forms.BooleanField(
+        label=_("Play a sound for new customer messages in my tickets"), required=False
     )
     notify_desktop = forms.BooleanField(
         label=_("Show desktop notifications while the inbox is in the background"),
         required=False,
     )
+    theme = forms.ChoiceField(
+        label=_("Theme"),
+        choices=User.Theme.choices,
+        required=False,
+        help_text=_("“Follow the system” switches with your device's light or dark setting."),
+    )
+
+    def clean_theme(self) -> str:
+        # Left out of the form: follow the system, as a new account does.
+        return self.cleaned_data["theme"] or User.Theme.SYSTEM
 
 
 class PasswordChangeForm(forms.Form):

@@ -42,7 +42,9 @@ def _initial(user: User) -> dict[str, Any]:
         "signature": user.signature,
         "sign_messages": user.sign_messages,
         "notify_sound": user.notify_sound,
+        "notify_sound_messages": user.notify_sound_messages,
         "notify_desktop": user.notify_desktop,
+        "theme": user.theme,
     }
 
 
@@ -66,7 +68,8 @@ def _render(
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Show the profile; POST saves name, language, signature, notifications and photo."""
+    """Show the profile; POST saves name, language, signature, notifications, theme and
+    photo."""
     if request.method != "POST":
         return _render(request)
     user = request.user
@@ -95,6 +98,8 @@ def _profile_save(user: User, data: dict[str, Any]) -> None:
         sign_messages=data["sign_messages"],
         notify_sound=data["notify_sound"],
         notify_desktop=data["notify_desktop"],
+        theme=data["theme"],
+        notify_sound_messages=data["notify_sound_messages"],
     )
     if data["avatar"] is not None:
         user_avatar_set(user=user, file=data["avatar"])

@@ -70,6 +70,15 @@ class BusinessHoursForm(forms.Form):
         ),
         SYSTEM_TEXT,
     )
+    bot_stops_out_of_hours = forms.BooleanField(
+        label=_("Stop the chatbot out of hours"),
+        required=False,
+        help_text=_(
+            "Off: the chatbot keeps answering while closed. On: while closed the customer "
+            "gets only the out-of-hours message, and the chatbot answers again at the first "
+            "message after opening."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -74,6 +74,7 @@ def business_hours_edit(request: AuthenticatedHttpRequest, pk: int | None = None
     initial: dict[str, Any] = {
         "is_enabled": row.is_enabled if row else False,
         "out_of_hours_message": row.out_of_hours_message if row else "",
+        "bot_stops_out_of_hours": row.bot_stops_out_of_hours if row else False,
         "holidays": holidays_text(row),
     }
     initial.update({day_field(day): intervals_text(row, day) for day in range(7)})
@@ -88,6 +89,7 @@ def business_hours_edit(request: AuthenticatedHttpRequest, pk: int | None = None
                 out_of_hours_message=data["out_of_hours_message"],
                 intervals=data["intervals"],
                 holidays=data["holiday_list"],
+                bot_stops_out_of_hours=data["bot_stops_out_of_hours"],
             )
         except ApplicationError as exc:
             form_add_service_error(form, _by_weekday(exc, data["intervals"]))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import users_active
-from contacts.models import Tag
+from contacts.models import ContactImport, Tag
 
 
 def _tag_choices() -> list[tuple[int, str]]:
@@ -50,7 +51,10 @@ class ContactImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            'UTF-8, separated by "," or ";", with a header naming the name and phone columns.'
+            'UTF-8, separated by "," or ";", with a header row in Portuguese or English: name '
+            "and phone are required; e-mail, tags, owners (their e-mails) and custom attributes "
+            "(by name) are optional. Tags and owners are separated by commas in their cell. You "
+            "see the first rows before anything is imported."
         ),
     )
     tags = forms.MultipleChoiceField(
@@ -60,6 +64,29 @@ class ContactImportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["tags"]).choices = _tag_choices()
+
+
+class ContactImportConfirmForm(forms.Form):
+    duplicates = forms.ChoiceField(
+        label=_("Contacts that already exist"),
+        choices=ContactImport.Duplicates.choices,
+        initial=ContactImport.Duplicates.SKIP,
+        widget=forms.RadioSelect,
+    )
+
+    def update_rows_raw(self) -> list[str]:
+        """The ticked row numbers as posted."""
+        return list(cast(QueryDict, self.data).getlist("update_rows")) if self.is_bound else []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The file rows (numbered as in the file) whose contact is updated under "ask"; the
+        # service only acts on rows that are conflicts.
+        values = self.update_rows_raw()
+        if len(values) > 10_000 or not all(v.isdigit() and len(v) < 9 for v in values):
+            raise forms.ValidationError(_("Tick the contacts to update."))
+        cleaned["update_rows"] = [int(value) for value in values]
+        return cleaned
 
 
 class TagForm(forms.Form):

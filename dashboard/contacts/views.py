@@ -1,5 +1,6 @@
 """The contacts pages: list with search and tag filter (keyset "load more"), create, edit,
-delete (admins), CSV import with a live progress bar and error report, and export. Tags'
+delete (admins), CSV import (a preview where the user picks what happens to contacts that
+already exist, then a live progress bar and error report), and export. Tags'
 admin page is here too. Visibility is the API's (``contacts_visible_to``)."""
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
 from channels_integrations.selectors import blocked_messages_of
+from contacts import services
+from contacts.csv_io import ATTRIBUTE_PREFIX
 from contacts.errors import ContactNotFound, TagNotFound
+from contacts.exports import contact_export_lines, contact_export_response
 from contacts.models import Contact, ContactImport, Tag
 from contacts.selectors import (
     contact_attribute_definition_list,
@@ -34,6 +38,8 @@ from contacts.selectors import (
 from contacts.services import (
     contact_create,
     contact_delete,
+    contact_import_cancel,
+    contact_import_preview,
     contact_import_start,
     contact_owners_set,
     contact_tags_set,
@@ -42,11 +48,19 @@ from contacts.services import (
     tag_delete,
     tag_update,
 )
+from contacts.services.imports import PREVIEW_MAX_CONFLICTS, import_field_label
 from core.exceptions import ApplicationError
 from dashboard.contact_panel.forms import ContactAttributesForm
-from dashboard.contacts.forms import ContactForm, ContactImportForm, TagForm
+from dashboard.contacts.forms import (
+    ContactForm,
+    ContactImportConfirmForm,
+    ContactImportForm,
+    TagForm,
+)
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error, htmx_partial
+from tickets.errors import MediaNotFound
+from tickets.media import file_response
 
 PAGE_SIZE = 50
 
@@ -193,6 +207,19 @@ def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
 
 
 @login_required
+@require_GET
+def contact_avatar(request: AuthenticatedHttpRequest, public_id: UUID) -> FileResponse:
+    """A contact's picture (from its provider), for the users who may see the contact."""
+    contact = _contact(request, public_id)
+    if not contact.avatar:
+        raise Http404
+    try:
+        return file_response(contact.avatar, inline=True)
+    except MediaNotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
 def contact_edit(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
     contact = _contact(request, public_id)
     form, attributes = _forms(request, contact)
@@ -222,7 +249,7 @@ def contact_remove(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRe
 
 @login_required
 def contact_import(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Upload a CSV; the import runs in the background and its page shows the progress."""
+    """Upload a CSV; its preview page then starts the import, which runs in the background."""
     form = ContactImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -230,6 +257,7 @@ def contact_import(request: AuthenticatedHttpRequest) -> HttpResponse:
                 file=form.cleaned_data["file"],
                 created_by=request.user,
                 tag_ids=[int(pk) for pk in form.cleaned_data["tags"]],
+                preview=True,
             )
         except ApplicationError as exc:
             exc.extra.setdefault("field", "file")
@@ -247,29 +275,117 @@ def _import(request: AuthenticatedHttpRequest, public_id: UUID) -> ContactImport
         raise Http404 from exc
 
 
+def _preview_page(
+    request: AuthenticatedHttpRequest, contact_import: ContactImport, form: ContactImportConfirmForm
+) -> HttpResponse:
+    preview = contact_import_preview(contact_import=contact_import)
+    content = preview.content
+    columns = [
+        (content.headers[index], import_field_label(field))
+        for field, index in sorted(content.columns.items(), key=lambda item: item[1])
+        if field != "created_at"
+    ]
+    rows = [
+        {"error": {**row, "field": import_field_label(row["field"])}}
+        if isinstance(row, dict)
+        else {
+            "row": row,
+            "attributes": [
+                (import_field_label(ATTRIBUTE_PREFIX + key), value)
+                for key, value in row.attributes.items()
+            ],
+        }
+        for row in preview.rows
+    ]
+    context = {
+        "job": contact_import,
+        "preview": preview,
+        "columns": columns,
+        "rows": rows,
+        "form": form,
+        "update_rows": {int(value) for value in form.update_rows_raw() if value.isdigit()},
+        "max_conflicts": PREVIEW_MAX_CONFLICTS,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "contacts/import_preview.html", context, status=status)
+
+
 @login_required
 def contact_import_status(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
-    """The import's progress (the fragment polls itself every second until it is finished)."""
+    """A previewed upload's preview, else the import's progress (the fragment polls itself every
+    second until it is finished)."""
     contact_import = _import(request, public_id)
+    if contact_import.status == ContactImport.Status.PREVIEW:
+        return _preview_page(request, contact_import, ContactImportConfirmForm())
     finished = contact_import.status in (ContactImport.Status.DONE, ContactImport.Status.FAILED)
-    context = {"job": contact_import, "finished": finished, "errors": contact_import.errors[:50]}
+    errors = [
+        {**error, "field": import_field_label(error.get("field", ""))}
+        for error in contact_import.errors[:50]
+    ]
+    context = {"job": contact_import, "finished": finished, "errors": errors}
     if htmx_partial(request):
         return render(request, "contacts/partials/_import_progress.html", context)
     return render(request, "contacts/import_status.html", context)
 
 
 @login_required
+@require_POST
+def contact_import_confirm(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Start a previewed import with the chosen handling of contacts that already exist."""
+    contact_import = _import(request, public_id)
+    form = ContactImportConfirmForm(request.POST)
+    if contact_import.status == ContactImport.Status.PREVIEW and form.is_valid():
+        try:
+            services.contact_import_confirm(
+                contact_import=contact_import,
+                duplicates=form.cleaned_data["duplicates"],
+                update_rows=form.cleaned_data["update_rows"],
+            )
+        except ApplicationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            return redirect("contacts:import", public_id=public_id)
+    if contact_import.status != ContactImport.Status.PREVIEW:
+        return redirect("contacts:import", public_id=public_id)
+    return _preview_page(request, contact_import, form)
+
+
+@login_required
+@require_POST
+def contact_import_discard(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Drop a previewed upload without importing anything."""
+    contact_import = _import(request, public_id)
+    try:
+        contact_import_cancel(contact_import=contact_import)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("contacts:import", public_id=public_id)
+    messages.success(request, _("The upload was discarded; nothing was imported."))
+    return redirect("contacts:list")
+
+
+@login_required
 def contact_import_errors(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
-    """The import's error report as CSV (row, field, message)."""
+    """The import's error report as CSV (row, field, message), in the reader's language."""
     contact_import = _import(request, public_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("row"), _("field"), _("message")])
     for error in contact_import.errors:
-        writer.writerow([error.get("row", ""), error.get("field", ""), error.get("message", "")])
+        field = import_field_label(error.get("field", "")) if error.get("field") else ""
+        writer.writerow([error.get("row", ""), field, error.get("message", "")])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-errors-{public_id}.csv"'
     return response
+
+
+@login_required
+def contact_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """The contacts the user may see as CSV: for a spreadsheet in the user's language (BOM,
+    ";" and translated headers in pt-BR), or plain (``?plain=1``: ",", English keys, no BOM)."""
+    plain = request.GET.get("plain") == "1"
+    lines = contact_export_lines(user=request.user, localized=not plain, bom=not plain)
+    return contact_export_response(lines)
 
 
 # ---------------------------------------------------------------- tags (admin)

@@ -11,21 +11,29 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
+from accounts.selectors import users_active
 from automation.selectors.business_hours import queues_open_at
 from connections.selectors import connection_choices
 from contacts.selectors import tag_list
+from core.exceptions import ApplicationError, error_body
 from dashboard.htmx import htmx_partial
 from realtime.stream import stream_last_id
+from tickets.errors import BulkInvalid, SavedInboxFilterNotFound
 from tickets.models import Ticket
 from tickets.selectors import queues_for, ticket_list_for_inbox
+from tickets.selectors.saved_inbox_filters import saved_inbox_filter_get_for, saved_inbox_filters_of
+from tickets.services.bulk import BulkAction, BulkOutcome, BulkTarget, tickets_bulk_act
+from tickets.services.saved_inbox_filters import saved_inbox_filter_delete, saved_inbox_filter_save
 
 PAGE_SIZE = 40
 COUNT_CAP = 99
@@ -51,7 +59,10 @@ class InboxFilters:
 
     @classmethod
     def from_request(cls, request: AuthenticatedHttpRequest) -> InboxFilters:
-        get = request.GET
+        return cls.from_params(request.GET)
+
+    @classmethod
+    def from_params(cls, get: QueryDict) -> InboxFilters:
         tab = get.get("tab", Ticket.Status.OPEN)
         scope = get.get("scope", "all")
         return cls(
@@ -66,6 +77,12 @@ class InboxFilters:
 
     def query(self, **changes: Any) -> str:
         """The query string of this state with ``changes`` applied (for links)."""
+        params = self.params()
+        params.update(changes)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)}, doseq=True)
+
+    def params(self) -> dict[str, Any]:
+        """This state as query parameters (what a saved filter stores)."""
         params: dict[str, Any] = {"tab": self.tab, "scope": self.scope}
         if self.search:
             params["q"] = self.search
@@ -77,8 +94,7 @@ class InboxFilters:
             params["connection"] = self.connection_ids
         if self.unread:
             params["unread"] = "1"
-        params.update(changes)
-        return urlencode({k: v for k, v in params.items() if v not in ("", None)}, doseq=True)
+        return params
 
     def tickets(self, user: User, *, with_status: bool = True) -> QuerySet[Ticket]:
         return ticket_list_for_inbox(
@@ -205,7 +221,9 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         queues=queues,
         queues_closed=[queue for queue in queues if not opened[queue.pk]],
         tags=list(tag_list(active_only=True)),
+        agents=list(users_active().order_by("name")),
         connections=list(connection_choices()),
+        saved_filters=_saved_filters(user),
         open_ticket=request.GET.get("ticket", ""),
         last_event_id=last_event_id,
     )
@@ -226,6 +244,27 @@ def inbox_row(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse
     )
 
 
+UNREAD_MAX = 500
+
+
+@login_required
+@require_GET
+def inbox_unread(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The unread customer messages of my pending and open tickets, per ticket (the tab title's
+    count starts from this and follows the live events)."""
+    mine = ticket_list_for_inbox(
+        user=request.user,
+        status=[Ticket.Status.PENDING, Ticket.Status.OPEN],
+        scope="mine",
+        unread_only=True,
+    )
+    rows = mine.select_related(None).prefetch_related(None).order_by()[:UNREAD_MAX]
+    tickets = {
+        str(public_id): count for public_id, count in rows.values_list("public_id", "unread_count")
+    }
+    return JsonResponse({"tickets": tickets})
+
+
 @login_required
 @require_GET
 def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -233,3 +272,114 @@ def inbox_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InboxFilters.from_request(request)
     tabs = _tabs(filters, _tab_totals(request.user, filters))
     return render(request, "tickets/partials/_inbox_tabs.html", {"tabs": tabs})
+
+
+def _error_json(exc: ApplicationError) -> JsonResponse:
+    """Bad input: its status with ``{code, message, extra}`` (dashboard.js shows the message)."""
+    return JsonResponse(error_body(exc.code, exc.message, exc.extra), status=exc.http_status)
+
+
+def _chosen(request: AuthenticatedHttpRequest, name: str, choices: QuerySet[Any]) -> Any:
+    """The posted ``name`` among ``choices`` (None when not posted); an id that is not among
+    them is bad input, refused before anything is done."""
+    raw = request.POST.get(name, "")
+    if not raw:
+        return None
+    found = choices.filter(pk=raw).first() if raw.isdigit() else None
+    if found is None:
+        raise BulkInvalid(_("That choice is not available."), extra={"field": name})
+    return found
+
+
+DONE_LABELS = {
+    BulkAction.ACCEPT: lambda n: ngettext("%(n)s accepted", "%(n)s accepted", n),
+    BulkAction.TRANSFER: lambda n: ngettext("%(n)s transferred", "%(n)s transferred", n),
+    BulkAction.TAG: lambda n: ngettext("%(n)s tagged", "%(n)s tagged", n),
+    BulkAction.CLOSE: lambda n: ngettext("%(n)s closed", "%(n)s closed", n),
+    BulkAction.READ: lambda n: ngettext("%(n)s marked read", "%(n)s marked read", n),
+}
+
+
+def _summary(action: str, outcomes: list[BulkOutcome]) -> str:
+    """ "8 closed, 2 refused: you may not do this on this ticket." (refusals by reason)."""
+    done = sum(1 for outcome in outcomes if outcome.done)
+    reasons: dict[str, int] = {}
+    for outcome in outcomes:
+        if not outcome.done:
+            reasons[outcome.message] = reasons.get(outcome.message, 0) + 1
+    parts = [DONE_LABELS[action](done) % {"n": done}] if done or not reasons else []
+    for reason, count in reasons.items():
+        refused = ngettext("%(n)s refused: %(reason)s", "%(n)s refused: %(reason)s", count)
+        parts.append(refused % {"n": count, "reason": reason})
+    return ", ".join(parts)
+
+
+@login_required
+@require_POST
+def inbox_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accept, transfer, tag, close or mark read the selected tickets through the same services
+    as the single actions; answers each ticket's outcome (the list reloads after it)."""
+    user = request.user
+    action = request.POST.get("action", "")
+    try:
+        target = BulkTarget(
+            queue=_chosen(request, "queue", queues_for(user).prefetch_related(None)),
+            agent=_chosen(request, "agent", users_active()),
+            tag=_chosen(request, "tag", tag_list(active_only=True)),
+        )
+        outcomes = tickets_bulk_act(
+            by=user, action=action, public_ids=request.POST.getlist("ticket"), target=target
+        )
+    except BulkInvalid as exc:
+        return _error_json(exc)
+    context = {
+        "summary": _summary(action, outcomes),
+        "refused": [outcome for outcome in outcomes if not outcome.done],
+        "all_done": all(outcome.done for outcome in outcomes),
+    }
+    response = render(request, "tickets/partials/_inbox_bulk_results.html", context)
+    response["HX-Trigger"] = "tt:bulk-done"
+    return response
+
+
+def _saved_filters(user: User) -> list[dict[str, Any]]:
+    """The user's saved filters with the query string that applies each."""
+    return [
+        {
+            "name": saved.name,
+            "public_id": saved.public_id,
+            "query": urlencode(saved.filters, doseq=True),
+        }
+        for saved in saved_inbox_filters_of(user)
+    ]
+
+
+def _saved_filters_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
+    context = {"saved_filters": _saved_filters(request.user), "saved_open": True}
+    return render(request, "tickets/partials/_inbox_saved_filters.html", context)
+
+
+@login_required
+@require_POST
+def inbox_filter_save(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Save the inbox's current filters (posted with the filter form) under a name."""
+    filters = InboxFilters.from_params(request.POST)
+    try:
+        saved_inbox_filter_save(
+            user=request.user, name=request.POST.get("name", ""), filters=filters.params()
+        )
+    except ApplicationError as exc:
+        return _error_json(exc)
+    return _saved_filters_fragment(request)
+
+
+@login_required
+@require_POST
+def inbox_filter_delete(request: AuthenticatedHttpRequest, filter_id: str) -> HttpResponse:
+    """Delete one of the user's saved filters (the page asks to confirm first)."""
+    try:
+        saved = saved_inbox_filter_get_for(user=request.user, public_id=filter_id)
+    except SavedInboxFilterNotFound as exc:
+        return _error_json(exc)
+    saved_inbox_filter_delete(saved_filter=saved)
+    return _saved_filters_fragment(request)

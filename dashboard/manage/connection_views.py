@@ -10,12 +10,21 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
+from channels_integrations.providers.base import SESSION_OPEN
 from channels_integrations.providers.registry import PROVIDERS, provider_for
-from channels_integrations.selectors import connection_get, connections_list
+from channels_integrations.selectors import (
+    connection_get,
+    connection_session_history,
+    connections_list,
+)
 from channels_integrations.services.connections import (
     connection_check,
     connection_create,
@@ -24,6 +33,11 @@ from channels_integrations.services.connections import (
     connection_enable,
     connection_update,
     connection_webhook_url,
+)
+from channels_integrations.services.sessions import (
+    SESSION_ACTIONS,
+    connection_qr_current,
+    connection_session_action,
 )
 from connections.crypto import CredentialsUnreadable
 from connections.models import ChannelConnection
@@ -61,9 +75,18 @@ def connection_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "channels_integrations/manage/connections.html", context)
 
 
+def _guide_template(provider: str) -> str | None:
+    name = f"channels_integrations/manage/guides/{provider}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
 @admin_required
 def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResponse:
-    if not provider_installed(provider):
+    if not provider_installed(provider) or not provider_for(provider).is_configured():
         raise Http404
     user = request.user
     form = ConnectionForm(request.POST or None, provider=provider)
@@ -88,6 +111,9 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
         "section": "connections",
         "form": form,
         "provider_label": provider_label(provider),
+        # Where each value the form asks for comes from, one page per provider (none for a
+        # provider that has no guide yet: the form works without it).
+        "guide": _guide_template(provider),
     }
     status = 400 if form.errors else 200
     return render(
@@ -154,12 +180,60 @@ def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
         if connection.provider != "webchat"
         else "",
         "snippet": snippet,
+        "session": _session_context(connection),
     }
     status = 400 if form.errors else 200
     return render(
         request, "channels_integrations/manage/connection_detail.html", context, status=status
     )
 
+
+def _session_context(connection: ChannelConnection) -> dict[str, Any] | None:
+    """What the page shows of a QR-code connection's session: its state, the QR code now
+    offered (with the seconds it has left), the phone once connected, and the history."""
+    if (
+        connection.provider not in PROVIDERS
+        or not provider_for(connection.provider).pairs_by_session
+    ):
+        return None
+    qr = connection_qr_current(connection_id=connection.pk)
+    state = str(connection.details.get("session_state") or "")
+    if qr is not None:
+        qr["expires_in"] = max(int(qr["expires_at"] - timezone.now().timestamp()), 0)
+    return {
+        "state": state,
+        "open": state == SESSION_OPEN,
+        "qr": qr if state != SESSION_OPEN else None,
+        "number": connection.details.get("number", ""),
+        "profile_name": connection.details.get("profile_name", ""),
+        "history": connection_session_history(connection=connection)[:20],
+    }
+
+
+def _session_action(
+    request: AuthenticatedHttpRequest, connection: ChannelConnection, action: str
+) -> None:
+    try:
+        connection_session_action(
+            connection=connection,
+            by=request.user,
+            action=action,
+            number=str(request.POST.get("number", "")),
+        )
+    except ApplicationError as exc:
+        fields = exc.extra.get("fields")
+        reasons = fields.get("number") if isinstance(fields, dict) else None
+        messages.error(request, str(reasons[0]) if reasons else exc.message)
+    else:
+        messages.success(request, _(SESSION_ACTION_DONE[action]))
+
+
+# What an admin reads once a session action was asked of the gateway.
+SESSION_ACTION_DONE = {
+    "reconnect": gettext_noop("Reconnecting: scan the new QR code (or type the pairing code)."),
+    "restart": gettext_noop("The WhatsApp session is restarting."),
+    "logout": gettext_noop("The phone was logged out."),
+}
 
 ACTIONS = {
     "check": connection_check,
@@ -181,6 +255,9 @@ def connection_action(
             connection_delete(connection=connection, by=user)
             messages.success(request, _("Connection %(name)s deleted.") % {"name": connection.name})
             return redirect("manage:connections")
+        if action in SESSION_ACTIONS:
+            _session_action(request, connection, action)
+            return redirect("manage:connection", public_id=connection.public_id)
         if action not in ACTIONS:
             raise Http404
         updated = ACTIONS[action](connection=connection, by=user)

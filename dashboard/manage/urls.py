@@ -18,4 +18,5 @@ urlpatterns = [
     path("quick-replies/<int:pk>/", views.quick_reply_edit, name="quick-reply"),
     path("quick-replies/<int:pk>/delete/", views.quick_reply_remove, name="quick-reply-delete"),
     path("settings/", views.tenant_settings, name="settings"),
+    path("style/", views.style_guide, name="style"),
 ]

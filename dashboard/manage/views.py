@@ -150,6 +150,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "text": gettext_lazy("How tickets open and close, and the company's defaults."),
         "admin": True,
     },
+    {
+        "url": "manage:style",
+        "title": gettext_lazy("Style guide"),
+        "text": gettext_lazy(
+            "Every colour and component of the dashboard, in the current theme, for new pages."
+        ),
+        "admin": True,
+    },
 ]
 
 
@@ -158,6 +166,37 @@ def manage_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Cards to each administration page the user may open."""
     pages = [page for page in MANAGE_PAGES if request.user.is_admin or not page["admin"]]
     return render(request, "manage/index.html", {"section": "index", "pages": pages})
+
+
+# The colours /manage/style/ shows: css/tokens.css's --color-<name> for each name.
+STYLE_COLOUR_TOKENS = (
+    "bg",
+    "surface",
+    "surface-sunken",
+    "fg",
+    "muted",
+    "border",
+    "border-strong",
+    "accent",
+    "accent-soft",
+    "danger",
+    "danger-soft",
+    "warn",
+    "warn-soft",
+    "success",
+    "success-soft",
+    "info",
+    "note",
+    "bubble-agent",
+)
+
+
+@admin_required
+def style_guide(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The design system on one page: the tokens and each component with its class names."""
+    return render(
+        request, "manage/style.html", {"section": "style", "colour_tokens": STYLE_COLOUR_TOKENS}
+    )
 
 
 def _submit(

@@ -96,6 +96,24 @@ def test_an_enabled_schedule_needs_its_message(alpha, people):
     assert 'id="id_out_of_hours_message-error"' in response.content.decode()
 
 
+def test_the_bot_stops_out_of_hours_only_where_the_admin_chose_it(alpha, people):
+    client = signed_in_client(alpha, people["admin"])
+    queue = people["support"]
+    url = f"/manage/business-hours/queues/{queue.pk}/"
+
+    assert client.post("/manage/business-hours/", _form(day_0="08:00-18:00")).status_code == 302
+    stopped = _form(day_0="08:00-18:00", bot_stops_out_of_hours="on")
+    assert client.post(url, stopped).status_code == 302
+
+    with tenant_scope(alpha.tenant):
+        stops = dict(BusinessHours.objects.values_list("queue_id", "bot_stops_out_of_hours"))
+    assert stops == {None: False, queue.pk: True}
+    page = client.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="bot_stops_out_of_hours"[^>]*checked', page)
+    tenant_page = client.get("/manage/business-hours/").content.decode()
+    assert not re.search(r'<input[^>]*name="bot_stops_out_of_hours"[^>]*checked', tenant_page)
+
+
 def test_a_queue_gets_its_own_hours_and_goes_back_to_the_tenants(alpha, people):
     client = signed_in_client(alpha, people["admin"])
     queue = people["support"]

@@ -111,3 +111,18 @@ def test_the_web_chat_preview_page_fits_a_phone(alpha):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
         page.content.decode()
     )
+
+
+def test_whatsapp_by_qr_code_is_offered_only_where_a_gateway_is_configured(alpha, settings):
+    client = signed_in_client(alpha, _admin(alpha))
+
+    settings.EVOLUTION_API_URL = ""
+    page = client.get("/manage/connections/").content.decode()
+    assert "/manage/connections/new/whatsapp_qr/" not in page
+    assert "/manage/connections/new/telegram/" in page
+    assert client.get("/manage/connections/new/whatsapp_qr/").status_code == 404
+
+    settings.EVOLUTION_API_URL = "http://127.0.0.1:9/evolution"
+    page = client.get("/manage/connections/").content.decode()
+    assert "/manage/connections/new/whatsapp_qr/" in page
+    assert client.get("/manage/connections/new/whatsapp_qr/").status_code == 200

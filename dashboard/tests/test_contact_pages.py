@@ -81,6 +81,9 @@ def test_an_import_runs_shows_its_progress_and_reports_bad_rows(alpha, admin):
     assert started.status_code == 302
     with tenant_scope(alpha.tenant):
         job = ContactImport.objects.get()
+    preview = client.get(started["Location"]).content.decode()
+    assert 'data-testid="import-confirm-form"' in preview  # nothing runs before it is started
+    assert client.post(started["Location"] + "start/", {"duplicates": "skip"}).status_code == 302
     waiting = client.get(started["Location"], **HTMX).content.decode()
     assert 'hx-trigger="every 1s"' in waiting  # polls until finished
     contact_import_run_task.apply(args=(job.pk,)).get()

@@ -89,6 +89,8 @@ def test_an_agent_who_sees_the_ticket_gets_the_panel_fragment(agent_client, worl
     assert "+5511912345678" in content
     assert "maria@example.com" in content
     assert "maria_tg" in content
+    # The channel is named for people, not by its stored key.
+    assert '<span class="badge">Telegram</span> maria_tg' in content
 
 
 def test_without_htmx_the_panel_is_a_page(agent_client, world):

@@ -1,6 +1,7 @@
-"""The ticket panel: who may open it, reading marks it read, the history with notes and the
-timeline, the composer (reply, note, quick reply, quote, file, errors kept visible), the actions
-through the services, two tenants, and the queries the panel costs."""
+"""The ticket panel: who may open it, only its assigned agent's opening marks it read, the
+history with notes and the timeline, the composer (reply, note, quick reply, quote, file, errors
+kept visible), the actions through the services, two tenants, and the queries the panel
+costs."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _panel(client, ticket, **extra):
     return client.get(f"/tickets/{ticket.public_id}/panel/", **HTMX, **extra)
 
 
-def test_opening_the_panel_shows_the_history_and_marks_it_read(alpha, desk):
+def test_peeking_at_a_waiting_ticket_shows_the_history_and_keeps_it_unread(alpha, desk):
     client = signed_in_client(alpha, desk["ana"])
     response = _panel(client, desk["ticket"])
     html = response.content.decode()
@@ -42,7 +43,31 @@ def test_opening_the_panel_shows_the_history_and_marks_it_read(alpha, desk):
     assert 'data-testid="ticket-accept"' in html
     assert 'data-testid="composer-input"' not in html  # pending: accept first
     with tenant_scope(alpha.tenant):
+        assert Ticket.objects.get(pk=desk["ticket"].pk).unread_count == 2
+        assert Message.objects.get(ticket=desk["ticket"]).read_at is None
+
+
+def test_only_the_assigned_agent_opening_it_reads_it(alpha, desk):
+    with tenant_scope(alpha.tenant):
+        admin = AdminFactory()
+        Ticket.objects.filter(pk=desk["ticket"].pk).update(status="open", assignee=desk["ana"])
+    signed_in_client(alpha, admin).get(f"/tickets/{desk['ticket'].public_id}/panel/", **HTMX)
+    with tenant_scope(alpha.tenant):
+        assert Ticket.objects.get(pk=desk["ticket"].pk).unread_count == 2  # the admin peeked
+    _panel(signed_in_client(alpha, desk["ana"]), desk["ticket"])
+    with tenant_scope(alpha.tenant):
         assert Ticket.objects.get(pk=desk["ticket"].pk).unread_count == 0
+        assert Message.objects.get(ticket=desk["ticket"]).read_at is not None
+
+
+def test_accepting_after_a_peek_reads_the_conversation(alpha, desk):
+    client = signed_in_client(alpha, desk["ana"])
+    _panel(client, desk["ticket"])
+    accepted = client.post(f"/tickets/{desk['ticket'].public_id}/accept/", **HTMX)
+    assert accepted.status_code == 200
+    with tenant_scope(alpha.tenant):
+        assert Ticket.objects.get(pk=desk["ticket"].pk).unread_count == 0
+        assert Message.objects.get(ticket=desk["ticket"]).read_at is not None
 
 
 def test_a_plain_visit_goes_to_the_inbox_with_the_ticket_open(alpha, desk):
@@ -180,7 +205,7 @@ def test_the_panel_costs_the_same_queries_with_few_or_many_messages(
     client = signed_in_client(alpha, desk["ana"])
     client.get("/")
     # tenant by host (3), session, user, ticket (+ contact tags), messages, timeline events,
-    # agents and queues for the transfer dialog
-    with django_assert_num_queries(11):
+    # agents and queues for the transfer dialog, the scheduled messages' list
+    with django_assert_num_queries(12):
         response = _panel(client, ticket)
     assert response.content.decode().count('data-testid="message"') == min(count, 40)

@@ -71,7 +71,7 @@ def test_saved_preferences_are_stored_and_the_inbox_reads_them(alpha):
     agent = _agent(alpha, language="")
     client = signed_in_client(alpha, agent)
     inbox = client.get("/").content.decode()
-    assert 'data-notify-sound="0" data-notify-desktop="0"' in inbox
+    assert 'data-notify-sound="0" data-notify-sound-messages="0" data-notify-desktop="0"' in inbox
 
     saved = _profile_post(
         client,
@@ -87,9 +87,21 @@ def test_saved_preferences_are_stored_and_the_inbox_reads_them(alpha):
     stored = _reload(alpha, agent)
     assert (stored.name, stored.language, stored.signature) == ("Ana Lima", "en", "Ana · Suporte")
     assert (stored.sign_messages, stored.notify_sound, stored.notify_desktop) == (True, True, True)
+    assert stored.notify_sound_messages is False  # each sound is its own choice
     inbox = client.get("/")
     assert inbox["Content-Language"] == "en"
-    assert 'data-notify-sound="1" data-notify-desktop="1"' in inbox.content.decode()
+    assert (
+        'data-notify-sound="1" data-notify-sound-messages="0" data-notify-desktop="1"'
+        in inbox.content.decode()
+    )
+
+    _profile_post(client, name="Ana Lima", language="en", notify_sound_messages="on")
+
+    stored = _reload(alpha, agent)
+    assert (stored.notify_sound, stored.notify_sound_messages) == (False, True)
+    assert (
+        'data-notify-sound="0" data-notify-sound-messages="1"' in client.get("/").content.decode()
+    )
 
 
 def test_signing_without_a_signature_is_refused_next_to_the_field_and_nothing_is_stored(alpha):

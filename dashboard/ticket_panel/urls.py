@@ -19,6 +19,37 @@ urlpatterns = [
         views.message_retry,
         name="message-retry",
     ),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/edit/",
+        views.message_edit_view,
+        name="message-edit",
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/delete/",
+        views.message_delete_view,
+        name="message-delete",
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/react/",
+        views.message_react_view,
+        name="message-react",
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/forward/",
+        views.message_forward_view,
+        name="message-forward",
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/forward-targets/",
+        views.forward_targets,
+        name="forward-targets",
+    ),
+    path("tickets/<uuid:ticket_id>/scheduled/", views.scheduled_list, name="scheduled"),
+    path(
+        "tickets/<uuid:ticket_id>/scheduled/<uuid:message_id>/cancel/",
+        views.scheduled_cancel,
+        name="scheduled-cancel",
+    ),
     path("tickets/<uuid:ticket_id>/quick-replies/", views.quick_replies, name="quick-replies"),
     path("tickets/<uuid:ticket_id>/<slug:action>/", views.ticket_action, name="action"),
 ]

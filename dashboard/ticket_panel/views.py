@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.selectors import users_active
@@ -26,24 +26,41 @@ from channels_integrations.services.outbound import outbound_delivery_retry
 from connections.providers.registry import provider_for, provider_installed
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
-from tickets.errors import TicketNotFound, VoiceNoteNotAudio
+from dashboard.templatetags.message_actions import message_actions
+from tickets.errors import (
+    MessageNotEditable,
+    MessageNotForwardable,
+    TicketNotFound,
+    VoiceNoteNotAudio,
+)
 from tickets.media import ALLOWED_MIME_TYPES
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import (
     message_on_ticket,
     messages_of_ticket,
+    messages_scheduled_of,
     queues_for,
     quick_replies_for,
     quick_reply_get_for,
     ticket_detail_for_agent,
     ticket_events_of,
+    ticket_get_for_agent,
+    ticket_list_for_inbox,
 )
-from tickets.services.messages import message_send, note_add
+from tickets.services.messages import (
+    message_delete,
+    message_edit,
+    message_forward,
+    message_react,
+    message_schedule_cancel,
+    message_send,
+    note_add,
+)
 from tickets.services.quick_replies import quick_reply_file, quick_reply_render
 from tickets.services.tickets import (
     ticket_accept,
     ticket_close,
-    ticket_mark_read,
+    ticket_open_by,
     ticket_permissions,
     ticket_reopen,
     ticket_return_to_queue,
@@ -141,6 +158,7 @@ def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[st
         "oldest": next((i for i in items if isinstance(i, Message)), None),
         "can": permissions,
         "now": timezone.now(),
+        "scheduled": list(messages_scheduled_of(ticket=ticket)),
     }
     if permissions["send_message"]:
         context["voice"] = _voice_formats(ticket)
@@ -160,8 +178,7 @@ def panel(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
         ticket = _ticket(request, ticket_id)
     except Http404:  # missing or not visible: the same answer, and nothing of the ticket
         return render(request, "tickets/partials/_panel_gone.html", {})
-    if ticket.unread_count:
-        ticket_mark_read(ticket=ticket, by=request.user)
+    ticket_open_by(ticket=ticket, by=request.user)  # only its assigned agent reads it
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 
@@ -202,11 +219,176 @@ def message_fragment(
     return _message(request, ticket, message)
 
 
-def _message(request: AuthenticatedHttpRequest, ticket: Ticket, message: Message) -> HttpResponse:
-    """One message's fragment, with what the agent may do on its ticket (try again)."""
+def _message(
+    request: AuthenticatedHttpRequest, ticket: Ticket, message: Message, mode: str = ""
+) -> HttpResponse:
+    """One message's fragment, with what the agent may do on it and its ticket; ``mode`` opens
+    its edit or forward form in place."""
     can = ticket_permissions(ticket=ticket, user=request.user)
-    context = {"message": message, "ticket": ticket, "can": can}
+    context = {"message": message, "ticket": ticket, "can": can, "mode": mode}
     return render(request, "tickets/partials/_message.html", context)
+
+
+def _ticket_message(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> tuple[Ticket, Message]:
+    """The ticket (one the agent may see) and one of its messages; 404 otherwise."""
+    ticket = _ticket(request, ticket_id)
+    message = message_on_ticket(ticket=ticket, public_id=message_id)
+    if message is None:
+        raise Http404
+    return ticket, message
+
+
+def _changed(response: HttpResponse, message: Message, notice: str = "") -> HttpResponse:
+    """Tell the page that ``message`` was added or changed (it fetches its fragment), and
+    show ``notice`` when given."""
+    trigger: dict[str, Any] = {"tt:message-changed": {"message": str(message.public_id)}}
+    if notice:
+        trigger["tt:notice"] = {"message": notice}
+    response["HX-Trigger"] = json.dumps(trigger)
+    return response
+
+
+class MessageEditForm(forms.Form):
+    body = forms.CharField(max_length=4096, strip=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_edit_view(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """GET: the message with its edit form in place. POST: save the new text
+    (``message_edit``: the customer's copy changes where the channel can)."""
+    ticket, message = _ticket_message(request, ticket_id, message_id)
+    can = ticket_permissions(ticket=ticket, user=request.user)
+    if not message_actions(message, ticket, request.user, can).edit:
+        return _error(MessageNotEditable())
+    if request.method == "GET":
+        return _message(request, ticket, message, mode="edit")
+    form = MessageEditForm(request.POST)
+    if not form.is_valid():
+        reason = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _error(ApplicationError(reason, code="validation_error"))
+    try:
+        message = message_edit(message=message, by=request.user, body=form.cleaned_data["body"])
+    except ApplicationError as exc:
+        return _error(exc)
+    return _message(request, ticket, message)
+
+
+@login_required
+@require_POST
+def message_delete_view(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """Delete a message (``message_delete``: the author or an admin; the customer's copy goes
+    too where the channel can); answers its fragment, shown as deleted."""
+    ticket, message = _ticket_message(request, ticket_id, message_id)
+    try:
+        message = message_delete(message=message, by=request.user)
+    except ApplicationError as exc:
+        return _error(exc)
+    return _message(request, ticket, message)
+
+
+@login_required
+@require_POST
+def message_react_view(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """React to a customer's message with one of the channel's emoji (``message_react``);
+    answers the message's fragment and has the page fetch the reaction."""
+    ticket, message = _ticket_message(request, ticket_id, message_id)
+    try:
+        reaction = message_react(
+            message=message, by=request.user, emoji=request.POST.get("emoji", "")
+        )
+    except ApplicationError as exc:
+        return _error(exc)
+    return _changed(_message(request, ticket, message), reaction)
+
+
+FORWARD_TARGETS = 8
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_forward_view(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """GET: the message with its forward form in place. POST ``ticket=<id>``: send a copy to
+    that ticket's customer (``message_forward``, the same sending rules as a reply)."""
+    ticket, message = _ticket_message(request, ticket_id, message_id)
+    can = ticket_permissions(ticket=ticket, user=request.user)
+    if not message_actions(message, ticket, request.user, can).forward:
+        return _error(MessageNotForwardable())
+    if request.method == "GET":
+        return _message(request, ticket, message, mode="forward")
+    target_id = request.POST.get("ticket", "")
+    try:
+        target = ticket_get_for_agent(user=request.user, public_id=target_id)
+        message_forward(message=message, to_ticket=target, by=request.user)
+    except ApplicationError as exc:
+        return _error(exc)
+    notice = _("Forwarded to %(contact)s (#%(protocol)s).") % {
+        "contact": target.contact.name or target.contact.phone,
+        "protocol": target.protocol,
+    }
+    return _changed(_message(request, ticket, message), message, notice)
+
+
+@login_required
+@require_GET
+def forward_targets(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
+    """The open tickets the agent may send on (their own; every one for admins) whose contact,
+    phone, protocol or messages match ``?q=``, for the forward form."""
+    ticket = _ticket(request, ticket_id)
+    user = request.user
+    query = request.GET.get("q", "").strip()[:100]
+    targets: list[Ticket] = []
+    if query:
+        targets = list(
+            ticket_list_for_inbox(
+                user=user,
+                status=[Ticket.Status.OPEN],
+                assignee=None if user.is_admin else "me",
+                search=query,
+            )
+            .exclude(pk=ticket.pk)
+            .prefetch_related(None)
+            .order_by("-last_message_at", "-id")[:FORWARD_TARGETS]
+        )
+    context = {"targets": targets, "query": query, "ticket": ticket}
+    return render(request, "tickets/partials/_forward_targets.html", context)
+
+
+def _scheduled(request: AuthenticatedHttpRequest, ticket: Ticket) -> HttpResponse:
+    context = {"ticket": ticket, "scheduled": list(messages_scheduled_of(ticket=ticket))}
+    return render(request, "tickets/partials/_scheduled.html", context)
+
+
+@login_required
+@require_GET
+def scheduled_list(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
+    """The ticket's scheduled messages not sent yet (refreshed on live message events)."""
+    return _scheduled(request, _ticket(request, ticket_id))
+
+
+@login_required
+@require_POST
+def scheduled_cancel(
+    request: AuthenticatedHttpRequest, ticket_id: str, message_id: str
+) -> HttpResponse:
+    """Cancel a scheduled message before it is sent (``message_schedule_cancel``: its author
+    or an admin); answers the list without it."""
+    ticket, message = _ticket_message(request, ticket_id, message_id)
+    try:
+        message = message_schedule_cancel(message=message, by=request.user)
+    except ApplicationError as exc:
+        return _error(exc)
+    return _changed(_scheduled(request, ticket), message)
 
 
 @login_required
@@ -344,6 +526,8 @@ def ticket_action(request: AuthenticatedHttpRequest, ticket_id: str, action: str
         ticket = _ticket(request, ticket_id)
     except Http404:
         return _gone_after(action, ticket, ticket_id, request)
+    # The re-rendered panel is the conversation opened by its agent now (an accept, a reopen).
+    ticket_open_by(ticket=ticket, by=request.user)
     return render(request, "tickets/partials/_panel.html", _panel_context(request, ticket))
 
 

@@ -55,6 +55,9 @@
   function fetchMessage(id) {
     var p = panel();
     if (!p) return;
+    // A message being edited or forwarded keeps its form; the save answers its new state.
+    var open = document.querySelector('#ticket-messages [data-message-id="' + id + '"]');
+    if (open && open.querySelector(".message-edit-form, .message-forward-form")) return;
     fetch(p.dataset.messageUrl + id + "/", { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
@@ -118,7 +121,10 @@
     var id = p.dataset.ticketId;
     var ticketId = data.ticket && (data.ticket.public_id || data.ticket);
     if (data.message && (envelope.type.indexOf("message.") === 0)) {
-      if (String(data.message.ticket || ticketId) === id) fetchMessage(data.message.public_id || data.message.id);
+      if (String(data.message.ticket || ticketId) === id) {
+        fetchMessage(data.message.public_id || data.message.id);
+        if (data.message.scheduled_at) htmx.trigger(document.body, "tt:scheduled-refresh");
+      }
     } else if (ticketId === id && envelope.type.indexOf("ticket.") === 0) {
       if (envelope.type === "ticket.hidden") {
         // This agent's own action (a transfer away) is on its way: its answer explains it.
@@ -160,6 +166,41 @@
     if (url.searchParams.get("ticket") === detail.ticket) {
       url.searchParams.delete("ticket");
       history.replaceState(history.state, "", url.pathname + url.search);
+    }
+  });
+
+  // A message action's answer names the message added or changed (a reaction, a cancelled
+  // scheduled message): fetch it; and say what happened elsewhere (a forward).
+  document.addEventListener("tt:message-changed", function (event) {
+    var detail = event.detail || {};
+    if (detail.message) fetchMessage(detail.message);
+    htmx.trigger(document.body, "tt:scheduled-refresh");
+  });
+  document.addEventListener("tt:notice", function (event) {
+    var detail = event.detail || {};
+    if (window.ttToast && detail.message) window.ttToast(detail.message);
+  });
+  // The per-message actions menu (a <details>): Escape closes it and gives the focus back to
+  // its toggle; opening one, or clicking elsewhere, closes the others.
+  function closeMenus(except) {
+    document.querySelectorAll("details.message-actions[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (menu.classList && menu.classList.contains("message-actions") && menu.open) closeMenus(menu);
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.message-actions")) closeMenus(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.message-actions[open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      event.stopPropagation();
     }
   });
 

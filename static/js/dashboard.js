@@ -13,6 +13,16 @@
   }
   window.ttToast = toast;
 
+  // Admins: a WhatsApp QR number that was connected dropped (pages with a live socket
+  // re-dispatch its events as "tt:ws"; only admins' sockets receive these).
+  document.addEventListener("tt:ws", function (event) {
+    var envelope = event.detail || {};
+    var connection = (envelope.data || {}).connection || {};
+    var text = document.body.dataset.connectionDropped;
+    if (envelope.type !== "connection.session" || !connection.dropped || !text) return;
+    toast(text.replace("%(name)s", connection.name || ""));
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".nav-toggle");
     if (!button) return;

@@ -37,6 +37,7 @@
         if (lastId !== null && envelope.data.last_event_id < lastId) reloadList();
         if (lastId === null) lastId = envelope.data.last_event_id;
         heartbeat(envelope.data.heartbeat_interval || 15);
+        loadUnread();
       }
       if (typeof envelope.id === "number") {
         if (lastId !== null && envelope.id <= lastId) return;
@@ -127,6 +128,7 @@
           if (existing) existing.remove();
           placeRow(li);
           htmx.process(li);
+          keepSelection();
           if (isNew && li.dataset.status === "pending") notifyRow(li);
         });
       });
@@ -137,11 +139,11 @@
     var data = envelope.data || {};
     switch (envelope.type) {
       case "ticket.created":
-        refreshRow(data.ticket.public_id, true); break;
+        refreshRow(data.ticket.public_id, true); trackUnread(data.ticket); break;
       case "ticket.updated": case "ticket.transferred": case "ticket.closed":
-        refreshRow(data.ticket.public_id, false); break;
+        refreshRow(data.ticket.public_id, false); trackUnread(data.ticket); break;
       case "message.created":
-        if (data.ticket) { refreshRow(data.ticket.public_id, false); notifyMessage(data); } break;
+        if (data.ticket) { refreshRow(data.ticket.public_id, false); trackUnread(data.ticket); notifyMessage(data); } break;
       case "contact.updated":  // its name or tags show on each of its rows
         var contactId = data.contact && data.contact.public_id;
         document.querySelectorAll("[data-testid=inbox-row]").forEach(function (row) {
@@ -153,28 +155,30 @@
       case "ticket.hidden":
         var gone = findRow(data.ticket.public_id);
         if (gone) gone.remove();
+        trackUnread({ public_id: data.ticket.public_id });
         refreshCounts(); break;
       case "resync": case "access.changed":
         reloadList(); refreshCounts(); break;
     }
   }
 
-  // Notifications for new waiting tickets and new customer messages in my tickets: the sound
-  // and the desktop notification are each turned on in the user's profile (off by default).
-  var soundOn = list.dataset.notifySound === "1";
+  // Notifications, each chosen in the user's profile (all off by default): a chime for new
+  // waiting tickets, a chime for new customer messages in my tickets, and a desktop notification
+  // for either while the inbox is in the background.
+  var soundWaiting = list.dataset.notifySound === "1";
+  var soundMessages = list.dataset.notifySoundMessages === "1";
   var desktopOn = list.dataset.notifyDesktop === "1";
   var me = document.body.dataset.userId;
-  function notify(title, body) {
-    if (soundOn) {
-      try {
-        var audio = new (window.AudioContext || window.webkitAudioContext)();
-        var tone = audio.createOscillator();
-        tone.frequency.value = 880;
-        tone.connect(audio.destination);
-        tone.start();
-        tone.stop(audio.currentTime + 0.15);
-      } catch (e) { /* no audio: the visual row is enough */ }
-    }
+  var chime = null;
+  function ring() {
+    chime = chime || new Audio(list.dataset.soundUrl);
+    chime.currentTime = 0;
+    // Browsers refuse to play before the user's first gesture on the page: the row is enough.
+    var playing = chime.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  }
+  function notify(withSound, title, body) {
+    if (withSound) ring();
     if (desktopOn && window.Notification && Notification.permission === "granted" && document.hidden) {
       new Notification(title || "TikTickets", { body: body || "" });
     }
@@ -182,13 +186,48 @@
   function notifyRow(li) {
     var name = li.querySelector("[data-testid=inbox-row-contact]");
     var preview = li.querySelector("[data-testid=inbox-row-preview]");
-    notify(name ? name.textContent : "", preview ? preview.textContent.trim() : "");
+    notify(soundWaiting, name ? name.textContent : "", preview ? preview.textContent.trim() : "");
   }
+  function mine(ticket) { return Boolean(ticket && ticket.assignee && String(ticket.assignee.id) === me); }
   function notifyMessage(data) {
     var message = data.message || {}, ticket = data.ticket || {};
-    if (message.direction !== "in" || message.is_note) return;
-    if (!ticket.assignee || String(ticket.assignee.id) !== me) return;
-    notify(ticket.contact ? ticket.contact.name : "", message.body || "");
+    if (message.direction !== "in" || message.is_note || !mine(ticket)) return;
+    notify(soundMessages, ticket.contact ? ticket.contact.name : "", message.body || "");
+  }
+
+  // The tab's title counts the unread customer messages of my pending and open tickets, "(3)
+  // Inbox · TikTickets": read at each (re)connection, then kept by the live events' rows.
+  var baseTitle = document.title;
+  var unread = {};
+  var since = null;  // while the server's counts are on their way: what events said meanwhile
+  function showUnread() {
+    var total = 0;
+    Object.keys(unread).forEach(function (id) { total += unread[id]; });
+    document.title = total > 0 ? "(" + total + ") " + baseTitle : baseTitle;
+  }
+  function setUnread(id, count) {
+    if (count > 0) unread[id] = count; else delete unread[id];
+  }
+  function loadUnread() {
+    since = {};
+    fetch(list.dataset.unreadUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        var newer = since || {};
+        unread = body.tickets;
+        Object.keys(newer).forEach(function (id) { setUnread(id, newer[id]); });
+        showUnread();
+      })
+      .catch(function () { /* offline: the socket's reconnection reads it again */ })
+      .then(function () { since = null; });
+  }
+  function trackUnread(ticket) {
+    if (!ticket || !ticket.public_id) return;
+    var count = mine(ticket) && ticket.status !== "closed" ? ticket.unread_count : 0;
+    if (since) since[ticket.public_id] = count;
+    setUnread(ticket.public_id, count);
+    showUnread();
   }
 
   // Selection: the open row is marked; j/k move; "/" searches; "?" shows the shortcuts.
@@ -207,9 +246,81 @@
       document.querySelector("main").classList.remove("has-ticket");
     }
   });
+  // Bulk selection: a checkbox on each row (kept while a live update redraws the row); Shift+click
+  // selects the range from the last box clicked; Space or x toggles the focused row; Shift+A
+  // selects every visible row (again: none). The bar acts on the checked rows and shows each
+  // ticket's outcome; the list is then read again.
+  var bar = document.getElementById("bulk-form");
+  var anchor = null;
+  var selected = {};  // ticket id -> true: survives the rows being redrawn or the list re-read
+  function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row-select]")); }
+  function updateBar() {
+    if (!bar) return;
+    var count = 0;
+    selected = {};
+    boxes().forEach(function (box) {
+      if (box.checked) { count += 1; selected[box.value] = true; }
+      box.closest("[data-testid=inbox-row]").classList.toggle("selected", box.checked);
+    });
+    bar.hidden = count === 0;
+    bar.querySelector("[data-testid=bulk-count]").textContent = String(count);
+  }
+  function keepSelection() {
+    boxes().forEach(function (box) { if (selected[box.value]) box.checked = true; });
+    updateBar();
+  }
+  function toggle(box, checked) {
+    box.checked = checked === undefined ? !box.checked : checked;
+    anchor = box;
+    updateBar();
+  }
+  document.addEventListener("click", function (event) {
+    var box = event.target.closest("[data-testid=inbox-row-select]");
+    if (box) {
+      var all = boxes();
+      var from = all.indexOf(anchor), to = all.indexOf(box);
+      if (event.shiftKey && from !== -1 && from !== to) {
+        for (var i = Math.min(from, to); i <= Math.max(from, to); i++) all[i].checked = box.checked;
+      }
+      anchor = box;
+      updateBar();
+      return;
+    }
+    var command = event.target.closest("[data-bulk]");
+    if (command) {
+      boxes().forEach(function (other) { other.checked = command.dataset.bulk === "all"; });
+      updateBar();
+    }
+    if (event.target.closest("[data-testid=bulk-results-close]")) document.getElementById("bulk-results").innerHTML = "";
+  });
+  document.body.addEventListener("tt:bulk-done", function () {
+    if (!bar) return;
+    selected = {};
+    boxes().forEach(function (box) { box.checked = false; });
+    bar.querySelectorAll("details[open]").forEach(function (details) { details.open = false; });
+    updateBar();
+    reloadList();
+    refreshCounts();
+  });
+  document.body.addEventListener("htmx:afterSwap", keepSelection);
+
   function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var focusedRow = event.target.closest && event.target.closest("[data-testid=inbox-row]");
+    if ((event.key === " " || event.key === "x") && focusedRow) {
+      toggle(focusedRow.querySelector("[data-testid=inbox-row-select]"));
+      event.preventDefault();
+      return;
+    }
+    if (event.key === "A" && bar) {
+      var visible = boxes();
+      var every = visible.length > 0 && visible.every(function (box) { return box.checked; });
+      visible.forEach(function (box) { box.checked = !every; });
+      updateBar();
+      event.preventDefault();
+      return;
+    }
     if (event.key === "j" || event.key === "k") {
       var all = Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row]"));
       if (!all.length) return;

@@ -21,11 +21,25 @@
     });
   }
 
+  // A colour of css/tokens.css as the browser resolves it in the current theme (the custom
+  // property itself holds light-dark(...), which the canvas cannot read).
+  function tokenColour(name) {
+    var probe = document.createElement("span");
+    probe.hidden = true;
+    probe.style.color = "var(" + name + ")";
+    document.body.appendChild(probe);
+    var colour = getComputedStyle(probe).color;
+    probe.remove();
+    return colour;
+  }
+
   function init() {
     var charts = data();
-    if (!charts) return;
+    if (!charts || !window.Chart) return;
     var words = charts.labels;
-    var palette = ["#0b7a5c", "#2e6bd1", "#b54708", "#7a3eb1", "#b42318", "#5b6478", "#0e9384"];
+    window.Chart.defaults.color = tokenColour("--color-muted");
+    window.Chart.defaults.borderColor = tokenColour("--color-border");
+    var palette = [1, 2, 3, 4, 5, 6, 7].map(function (n) { return tokenColour("--color-chart-" + n); });
     draw("chart-daily", "line", charts.daily.labels, [
       { label: words.attendances, data: charts.daily.values, borderColor: palette[0],
         backgroundColor: palette[0], tension: 0.2 },

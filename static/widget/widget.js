@@ -116,7 +116,18 @@
   }
 
   function add(message) {
-    if (message.id && shown[message.id]) { return; }
+    if (message.id && shown[message.id]) {
+      // A reply the agent edited or deleted after it was shown.
+      var item = shown[message.id];
+      if (message.deleted) {
+        item.parentNode.removeChild(item);
+        delete shown[message.id];
+      } else if (message.update) {
+        item.querySelector("p").textContent = message.body || "";
+      }
+      return;
+    }
+    if (message.update) { return; }  // a change of a reply this widget does not show
     if (message.client_id && pending[message.client_id]) {
       var old = pending[message.client_id];
       delete pending[message.client_id];

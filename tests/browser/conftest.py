@@ -30,15 +30,18 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+from django.test import override_settings
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
 from channels_integrations.services.connections import connection_create
 from contacts.services.tags import tag_create
+from simulator import Simulator
 from tenants.models import Tenant
 from tenants.services import tenant_domain_for, tenant_provision, tenant_public_ensure
 from tenants.tenancy import public_scope, tenant_scope
 from tests.support.celery_worker import app_process_env, celery_worker_running
+from tickets.models import Queue
 from tickets.services.agents import agent_create, agent_update
 from tickets.services.queues import queue_create
 from tickets.services.quick_replies import quick_reply_create
@@ -56,6 +59,9 @@ FAREWELL = "Obrigado pelo contato!"
 QUICK_REPLY_SHORTCUT = "ola"
 QUICK_REPLY_BODY = "{{greeting}}, {{contact.first_name}}! Aqui é {{agent.name}}."
 TAG = "Cliente VIP"
+# The simulated WhatsApp QR gateway: its global key, and how often it offers a new QR code.
+EVOLUTION_KEY = "browser-evolution-key"
+QR_INTERVAL_SECONDS = 3.0
 
 
 # ---------------------------------------------------------------------------- collection
@@ -169,6 +175,8 @@ def _seed(site_origin: str) -> str:
         admin_email=admin.email,
         admin_password=PASSWORD,
         admin_name=admin.name,
+        # The web chat, the Telegram bot and the connections the tests create (WhatsApp QR).
+        max_channels=10,
     ).tenant
     with tenant_scope(tenant):
         by = User.objects.get(email=admin.email)
@@ -200,6 +208,35 @@ def _seed(site_origin: str) -> str:
             farewell_message=FAREWELL,
         )
         return str(widget.public_id)
+
+
+@dataclass(frozen=True)
+class TelegramBot:
+    """The seeded Telegram connection: its webhook path on the platform host, the secret
+    Telegram sends with every update, and its token (the simulator's records are by token)."""
+
+    webhook_path: str
+    secret: str
+    token: str
+
+
+TELEGRAM_TOKEN = "6060606060:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDbrws"
+
+
+def _seed_telegram() -> TelegramBot:
+    """A Telegram bot of tenant ``browser`` landing in the support queue (getMe and setWebhook
+    answered by the session's simulator)."""
+    with tenant_scope(Tenant.objects.get(schema_name=SLUG)):
+        by = User.objects.get(email=PEOPLE["admin"].email)
+        bot = connection_create(
+            by=by,
+            provider="telegram",
+            name="Bot da loja",
+            credentials={"bot_token": TELEGRAM_TOKEN},
+            default_queue=Queue.objects.get(name=SUPPORT),
+        )
+        secret = bot.credentials["webhook_secret"]
+        return TelegramBot(f"/webhooks/telegram/{bot.webhook_token}/", secret, TELEGRAM_TOKEN)
 
 
 # ---------------------------------------------------------------------------- the processes
@@ -276,12 +313,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class LiveApp:
-    """Where things are: the tenant's dashboard, the customer's site, the processes' logs."""
+    """Where things are: the tenant's dashboard, the customer's site, the processes' logs, and
+    the simulated WhatsApp QR gateway the app is pointed at."""
 
     url: str
     site_url: str
     widget_id: str
     logs: Path
+    # The providers' simulated APIs that the server and the worker call, and a bot using them.
+    simulator: Simulator
+    telegram: TelegramBot
+    platform_url: str  # the base domain (provider webhooks), same server
+    gateway: Simulator
 
     def log_tails(self) -> str:
         return "\n".join(
@@ -300,10 +343,29 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     # The site's server takes its port first: the widget must allow exactly that origin.
     site = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
     site_url = f"http://127.0.0.1:{site.server_address[1]}"
-    with django_db_blocker.unblock():
+    simulator = Simulator().start()
+    environment = pytest.MonkeyPatch()
+    # The server and the worker inherit it: Telegram is the simulator for them.
+    environment.setenv("TELEGRAM_API_BASE_URL", simulator.telegram_base_url)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(TELEGRAM_API_BASE_URL=simulator.telegram_base_url),
+    ):
         widget_id = _seed(site_url)
+        telegram = _seed_telegram()
     _SiteHandler.page = _site_page(app_url, widget_id)
     threading.Thread(target=site.serve_forever, daemon=True).start()
+    # The WhatsApp QR gateway (Evolution API), simulated; it posts its webhooks to daphne.
+    gateway = Simulator().start()
+    gateway.evolution.api_key = EVOLUTION_KEY
+    gateway.evolution.qr_interval = QR_INTERVAL_SECONDS
+    gateway_env = {
+        "EVOLUTION_API_URL": gateway.evolution_url,
+        "EVOLUTION_API_KEY": EVOLUTION_KEY,
+        "WEBHOOK_BASE_URL": f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+    }
+    for name, value in gateway_env.items():  # inherited by daphne and the worker
+        environment.setenv(name, value)
     daphne_log = logs / "daphne.log"
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     with daphne_log.open("wb") as out:
@@ -317,9 +379,21 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", host, daphne, daphne_log)
         with celery_worker_running(logs / "worker.log"):
-            yield LiveApp(url=app_url, site_url=site_url, widget_id=widget_id, logs=logs)
+            yield LiveApp(
+                url=app_url,
+                site_url=site_url,
+                widget_id=widget_id,
+                logs=logs,
+                simulator=simulator,
+                telegram=telegram,
+                platform_url=f"http://{settings.TIKTICKETS_BASE_DOMAIN}:{port}",
+                gateway=gateway,
+            )
     finally:
         _stop(daphne)
+        simulator.stop()
+        gateway.stop()
+        environment.undo()
         site.shutdown()
         site.server_close()
         with django_db_blocker.unblock():
@@ -413,6 +487,18 @@ def no_sideways_scroll(page: Page) -> None:
     """The page fits its width (nothing makes it scroll sideways)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+
+
+def customer_writes(page: Page, live_app: LiveApp, customer: str, text: str) -> None:
+    """A visitor of the shop's site opens the web chat and writes (a ticket in Suporte)."""
+    page.goto(f"{live_app.site_url}/")
+    page.get_by_test_id("tt-webchat-launcher").click()
+    chat = page.frame_locator("[data-testid=tt-webchat-frame]")
+    chat.get_by_test_id("tt-webchat-name").fill(customer)
+    chat.get_by_test_id("tt-webchat-start").click()
+    chat.get_by_test_id("tt-webchat-text").fill(text)
+    chat.get_by_test_id("tt-webchat-send").click()
+    expect(chat.get_by_test_id("tt-webchat-tick")).to_have_count(1)
 
 
 def shot(page: Page, name: str) -> None:

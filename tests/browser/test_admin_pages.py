@@ -35,7 +35,9 @@ def test_an_admin_manages_queues_and_sees_the_web_chat_snippet(live_app, open_pa
 
     # The web chat connection shows the tag to paste into the shop's site.
     page.get_by_role("link", name="Conexões").first.click()
-    page.get_by_test_id("connection-row").first.get_by_role("link").click()
+    page.get_by_test_id("connection-row").filter(has_text="Site da loja").get_by_role(
+        "link"
+    ).first.click()
     expect(page.get_by_test_id("connection-snippet")).to_contain_text(
         f"/widget/{live_app.widget_id}.js"
     )

@@ -13,10 +13,10 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
 from dashboard.manage.views import MANAGE_PAGES
-from tests.browser.conftest import AFTER_SALES, SALES, TAG, shot, sign_in
+from tests.browser.conftest import AFTER_SALES, SALES, TAG, customer_writes, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -37,18 +37,6 @@ def _reachable(locator: Locator) -> bool:
     return bool(locator.evaluate(REACHABLE))
 
 
-def _customer_writes(page: Page, live_app, customer: str, text: str) -> None:
-    """A visitor of the shop's site opens the web chat and writes (a ticket in Suporte)."""
-    page.goto(f"{live_app.site_url}/")
-    page.get_by_test_id("tt-webchat-launcher").click()
-    chat = page.frame_locator("[data-testid=tt-webchat-frame]")
-    chat.get_by_test_id("tt-webchat-name").fill(customer)
-    chat.get_by_test_id("tt-webchat-start").click()
-    chat.get_by_test_id("tt-webchat-text").fill(text)
-    chat.get_by_test_id("tt-webchat-send").click()
-    expect(chat.get_by_test_id("tt-webchat-tick")).to_have_count(1)
-
-
 def test_on_a_phone_an_agent_accepts_replies_tags_transfers_and_closes(live_app, open_page):
     customer = f"Rita {uuid.uuid4().hex[:6]}"
     page = open_page("ana", **PHONE)
@@ -67,7 +55,7 @@ def test_on_a_phone_an_agent_accepts_replies_tags_transfers_and_closes(live_app,
     expect(page.get_by_test_id("nav-inbox")).to_be_hidden()
 
     # A customer writes; the agent opens the ticket from the waiting tab and accepts it
-    _customer_writes(open_page("customer"), live_app, customer, "Oi, quero trocar um produto")
+    customer_writes(open_page("customer"), live_app, customer, "Oi, quero trocar um produto")
     page.get_by_test_id("inbox-tab-pending").click()
     row = page.get_by_test_id("inbox-row").filter(has_text=customer)
     row.locator(".ticket-link").click()
@@ -131,7 +119,7 @@ def test_on_a_desktop_the_contact_panel_sits_beside_and_a_transfer_away_closes_t
     expect(page.get_by_test_id("nav-inbox")).to_be_visible()
     expect(page.get_by_test_id("nav-toggle")).to_be_hidden()
 
-    _customer_writes(open_page("customer"), live_app, customer, "Preciso de um orçamento")
+    customer_writes(open_page("customer"), live_app, customer, "Preciso de um orçamento")
     page.get_by_test_id("inbox-tab-pending").click()
     row = page.get_by_test_id("inbox-row").filter(has_text=customer)
     row.locator(".ticket-link").click()

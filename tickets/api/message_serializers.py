@@ -34,6 +34,12 @@ class MessageEditInputSerializer(serializers.Serializer):
     body = serializers.CharField()
 
 
+class MessageReactInputSerializer(serializers.Serializer):
+    emoji = serializers.CharField(
+        max_length=16, help_text="one of the reactions the ticket's channel offers"
+    )
+
+
 class MessageListQuerySerializer(serializers.Serializer):
     before = serializers.UUIDField(required=False, help_text="only messages older than this one")
 
@@ -83,6 +89,11 @@ class MessageOutputSerializer(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
+    customer_copy = serializers.CharField(
+        help_text="after an agent's edit or deletion of a sent message: 'pending' (on its way "
+        "to the channel), 'changed' (the customer's copy changed too), 'local' (changed here "
+        "only: the channel cannot, or refused); empty before any"
+    )
 
     @extend_schema_field(MessageSenderUserOutputSerializer(allow_null=True))
     def get_sender_user(self, message: Message) -> dict[str, Any] | None:
@@ -196,4 +207,5 @@ def message_row_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "edited_at": _datetime_out(values["edited_at"]),
         "deleted_at": _datetime_out(values["deleted_at"]),
         "created_at": _datetime_out(values["created_at"]),
+        "customer_copy": values["customer_copy"],
     }

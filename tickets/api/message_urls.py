@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="message-forward",
     ),
     path(
+        "messages/<uuid:public_id>/reactions/",
+        views.MessageReactionsApi.as_view(),
+        name="message-reactions",
+    ),
+    path(
         "messages/<uuid:public_id>/cancel-schedule/",
         views.MessageScheduleCancelApi.as_view(),
         name="message-cancel-schedule",

@@ -22,6 +22,7 @@ from tickets.api.message_serializers import (
     MessageForwardInputSerializer,
     MessageListQuerySerializer,
     MessageOutputSerializer,
+    MessageReactInputSerializer,
     MessageSendInputSerializer,
     NoteAddInputSerializer,
 )
@@ -126,6 +127,22 @@ class MessageForwardApi(APIView):
         target = ticket_get_for_agent(user=user, public_id=data.validated_data["ticket"])
         copy = services.message_forward(message=message, to_ticket=target, by=user)
         return Response(MessageOutputSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+
+class MessageReactionsApi(APIView):
+    """React to a customer's message with one of the emoji its channel offers (sent as a
+    reaction message quoting it, through the outbound pipeline)."""
+
+    @extend_schema(request=MessageReactInputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
+        data = MessageReactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        message = message_get_for_agent(user=user, public_id=public_id)
+        reaction = services.message_react(
+            message=message, by=user, emoji=data.validated_data["emoji"]
+        )
+        return Response(MessageOutputSerializer(reaction).data, status=status.HTTP_201_CREATED)
 
 
 class MessageDetailApi(APIView):

@@ -58,6 +58,40 @@ class TicketCreateInputSerializer(serializers.Serializer):
     queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
+class ConversationStartInputSerializer(serializers.Serializer):
+    contact = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="public id of the contact"
+    )
+    phone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=32,
+        help_text="a phone number instead of a contact (matched, or a new contact)",
+    )
+    connection = serializers.UUIDField(help_text="public id of the channel connection")
+    body = serializers.CharField(max_length=4096, help_text="the first message")
+
+
+class ConversationOptionsQuerySerializer(serializers.Serializer):
+    contact = serializers.UUIDField(required=False, allow_null=True, default=None)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+
+
+class ConversationOptionOutputSerializer(serializers.Serializer):
+    """A connection as a way to start a conversation: ``available``, or ``reason`` why not, or
+    the contact's ticket already active on it (``active_ticket``)."""
+
+    connection = serializers.UUIDField(source="connection.public_id")
+    connection_name = serializers.CharField(source="connection.name")
+    provider = serializers.CharField(source="connection.provider")
+    available = serializers.BooleanField()
+    reason = serializers.CharField()
+    active_ticket = serializers.UUIDField(
+        source="active_ticket.public_id", allow_null=True, default=None
+    )
+
+
 class TicketTransferInputSerializer(serializers.Serializer):
     queue = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     agent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)

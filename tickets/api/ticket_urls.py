@@ -24,6 +24,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         path(f"tickets/<uuid:public_id>/{suffix}/", view.as_view(), name=name)
         for suffix, view, name in _ACTIONS
     ),
+    path("conversations/", views.ConversationStartApi.as_view(), name="conversation-list"),
+    path(
+        "conversations/connections/",
+        views.ConversationConnectionsApi.as_view(),
+        name="conversation-connections",
+    ),
     path("contacts/<uuid:public_id>/merge/", views.ContactMergeApi.as_view(), name="contact-merge"),
     # Deprecated for one release: DELETE tickets/<id>/ replaces it.
     path(

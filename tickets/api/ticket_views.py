@@ -15,12 +15,16 @@ from accounts.models import User
 from accounts.requests import AuthenticatedRequest
 from accounts.roles import require_admin
 from connections.models import ChannelConnection
+from contacts.models import Contact
 from contacts.selectors import contact_get_for_user
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
 from tickets.api.ticket_serializers import (
     ContactMergeInputSerializer,
     ContactMergeOutputSerializer,
+    ConversationOptionOutputSerializer,
+    ConversationOptionsQuerySerializer,
+    ConversationStartInputSerializer,
     TicketCreateInputSerializer,
     TicketDetailOutputSerializer,
     TicketEventOutputSerializer,
@@ -40,6 +44,11 @@ from tickets.selectors import (
 )
 from tickets.services import tickets as services
 from tickets.services.contact_merge import contact_merge
+from tickets.services.conversations import (
+    conversation_contact_for_phone,
+    conversation_options,
+    conversation_start,
+)
 
 
 def _detail(ticket_public_id: Any, user: User) -> Response:
@@ -55,6 +64,13 @@ def _queue_or_error(queue_id: int | None, field: str = "queue") -> Queue | None:
     if queue is None:
         raise FieldValidationError({field: [str(_("Unknown queue."))]})
     return queue
+
+
+def _connection_or_error(public_id: Any) -> ChannelConnection:
+    connection = ChannelConnection.objects.filter(public_id=public_id).first()
+    if connection is None:
+        raise FieldValidationError({"connection": [str(_("Unknown channel connection."))]})
+    return connection
 
 
 def _agent_or_error(agent_id: int | None) -> User | None:
@@ -120,11 +136,7 @@ class TicketListApi(APIView):
         data.is_valid(raise_exception=True)
         user = request.user
         contact = contact_get_for_user(user=user, public_id=data.validated_data["contact"])
-        connection = ChannelConnection.objects.filter(
-            public_id=data.validated_data["connection"]
-        ).first()
-        if connection is None:
-            raise FieldValidationError({"connection": [str(_("Unknown channel connection."))]})
+        connection = _connection_or_error(data.validated_data["connection"])
         queue = _queue_or_error(data.validated_data["queue"])
         ticket = services.ticket_create_outbound(
             contact=contact, connection=connection, by=user, queue=queue
@@ -132,6 +144,61 @@ class TicketListApi(APIView):
         response = _detail(ticket.public_id, user)
         response.status_code = status.HTTP_201_CREATED
         return response
+
+
+class ConversationStartApi(APIView):
+    """Start a conversation (the agent writes first): to ``contact`` or ``phone`` (matched, or
+    a new contact), on ``connection``, with ``body``. Answers the new open ticket, assigned to
+    the caller; 409 ``active_ticket_exists`` (``extra.ticket_id``) when the contact already has
+    one there; 422 ``conversation_cannot_start`` with the channel's reason."""
+
+    @extend_schema(
+        operation_id="conversations_create",
+        request=ConversationStartInputSerializer,
+        responses={201: TicketDetailOutputSerializer},
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = ConversationStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, values = request.user, data.validated_data
+        contact = None
+        if values["contact"] is not None:
+            contact = contact_get_for_user(user=user, public_id=values["contact"])
+        ticket = conversation_start(
+            by=user,
+            connection=_connection_or_error(values["connection"]),
+            body=values["body"],
+            contact=contact,
+            phone=values["phone"],
+        )
+        response = _detail(ticket.public_id, user)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ConversationConnectionsApi(APIView):
+    """The active connections as ways to start a conversation with ``contact`` or ``phone``:
+    which can, why the others cannot, and the contact's tickets already active on them."""
+
+    @extend_schema(
+        parameters=[ConversationOptionsQuerySerializer],
+        responses={200: ConversationOptionOutputSerializer(many=True)},
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        query = ConversationOptionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user, values = request.user, query.validated_data
+        contact: Contact | None
+        if values["contact"] is not None:
+            contact = contact_get_for_user(user=user, public_id=values["contact"])
+        elif values["phone"].strip():
+            contact = conversation_contact_for_phone(user=user, phone=values["phone"])
+        else:
+            raise FieldValidationError(
+                {"contact": [str(_("Choose a contact or type a phone number."))]}
+            )
+        options = conversation_options(contact=contact)
+        return Response(ConversationOptionOutputSerializer(options, many=True).data)
 
 
 class TicketDetailApi(APIView):

@@ -17,6 +17,7 @@ from tickets.selectors.messages import (
     message_get_for_event,
     message_on_ticket,
     messages_of_ticket,
+    messages_scheduled_of,
 )
 from tickets.selectors.queues import (
     queue_get_for,
@@ -64,6 +65,7 @@ __all__ = [
     "message_get_for_event",
     "message_on_ticket",
     "messages_of_ticket",
+    "messages_scheduled_of",
     "queue_get_for",
     "queues_for",
     "quick_replies_for",

@@ -96,6 +96,7 @@ MESSAGE_EVENT_FIELDS = (
     "edited_at",
     "deleted_at",
     "created_at",
+    "customer_copy",
 )
 
 
@@ -121,3 +122,18 @@ def message_event_values(message_id: int) -> tuple[dict[str, Any], TicketEventRo
         .first()
     )
     return None if found is None else (found, TicketEventRow(found))
+
+
+def messages_scheduled_of(*, ticket: Ticket) -> QuerySet[Message]:
+    """The ticket's scheduled messages not handed over yet (nor cancelled), soonest first,
+    with their author (the panel's list, where they can be cancelled)."""
+    return (
+        Message.objects.filter(
+            ticket=ticket,
+            scheduled_at__isnull=False,
+            dispatched_at__isnull=True,
+            deleted_at__isnull=True,
+        )
+        .select_related("sender_user")
+        .order_by("scheduled_at", "id")
+    )

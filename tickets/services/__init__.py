@@ -1,7 +1,7 @@
 """Writes of the tickets domain, one module per subdomain: tickets (lifecycle and the agent's
 transitions), messages (inbound, outbound, notes, edits, delivery), greetings (the system
 messages a ticket gets on opening and closing), dispatch (hand-over to the outbound pipeline),
-queues, agents, quick replies and contact merges.
+queues, agents, quick replies, contact merges and conversations (an agent writing first).
 
 Within the package the dependencies run one way: ``dispatch`` <- ``greetings`` <- ``tickets``
 <- ``messages``. The public names are re-exported here; callers may import from either.
@@ -14,6 +14,12 @@ from tickets.services.agents import (
     agent_update,
 )
 from tickets.services.contact_merge import contact_merge
+from tickets.services.conversations import (
+    ConversationOption,
+    conversation_contact_for_phone,
+    conversation_options,
+    conversation_start,
+)
 from tickets.services.dispatch import message_dispatch
 from tickets.services.greetings import (
     ticket_farewell_queue,
@@ -23,6 +29,7 @@ from tickets.services.greetings import (
 )
 from tickets.services.messages import (
     ReceivedMessage,
+    message_customer_copy_record,
     message_delete,
     message_delete_by_contact,
     message_delivery_failed,
@@ -30,6 +37,7 @@ from tickets.services.messages import (
     message_edit_by_contact,
     message_forward,
     message_media_fill,
+    message_react,
     message_reaction_remove_by_contact,
     message_receive,
     message_record_sent_elsewhere,
@@ -66,6 +74,7 @@ from tickets.services.tickets import (
     ticket_close,
     ticket_create_outbound,
     ticket_mark_read,
+    ticket_open_by,
     ticket_open_or_reuse,
     ticket_permissions,
     ticket_reopen,
@@ -78,6 +87,10 @@ from tickets.services.tickets import (
 )
 
 __all__ = [
+    "ConversationOption",
+    "conversation_contact_for_phone",
+    "conversation_options",
+    "conversation_start",
     "ReceivedMessage",
     "agent_create",
     "agent_deactivate",
@@ -85,6 +98,7 @@ __all__ = [
     "agent_update",
     "contact_merge",
     "greeting_for",
+    "message_customer_copy_record",
     "message_delete",
     "message_delete_by_contact",
     "message_delivery_failed",
@@ -92,6 +106,7 @@ __all__ = [
     "message_edit",
     "message_edit_by_contact",
     "message_forward",
+    "message_react",
     "message_media_fill",
     "message_reaction_remove_by_contact",
     "message_receive",
@@ -124,6 +139,7 @@ __all__ = [
     "ticket_farewell_queue",
     "ticket_greeting_queue",
     "ticket_mark_read",
+    "ticket_open_by",
     "ticket_open_or_reuse",
     "ticket_queue_greeting_queue",
     "ticket_permissions",

@@ -25,7 +25,9 @@ from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.event_bus import publish
 from tickets import events
+from tickets.channel_capabilities import channel_capabilities
 from tickets.domain_events import (
+    MessageChangeRequested,
     MessageCreated,
     MessageDeleted,
     MessageReceived,
@@ -39,10 +41,12 @@ from tickets.errors import (
     MessageEmpty,
     MessageNotEditable,
     MessageNotForwardable,
+    MessageNotReactable,
     MessageNotRetryable,
     MessageNotScheduled,
     MessageTooLong,
     QuotedMessageInvalid,
+    ReactionNotSupported,
     ScheduledAtInPast,
     TicketNotAssignedToYou,
     TicketNotOpen,
@@ -563,13 +567,79 @@ def message_forward(*, message: Message, to_ticket: Ticket, by: User) -> Message
     return copy
 
 
+@transaction.atomic
+def message_react(*, message: Message, by: User, emoji: str) -> Message:
+    """React with ``emoji`` to a customer's message: a reaction message quoting it, handed to
+    the outbound pipeline like a reply (the same sending rules). Only on channels that offer
+    reactions, with one of the emoji their provider declares (400 ``reaction_not_supported``);
+    only a customer's message the channel delivered (409 ``message_not_reactable``). A
+    reaction is not an answer: the ticket's last message and answered flag stay."""
+    ticket = _ticket_locked(message.ticket)
+    _check_can_send(ticket, by)
+    if (
+        message.direction != Message.Direction.INBOUND
+        or message.kind == Message.Kind.REACTION
+        or message.deleted_at is not None
+        or not message.provider_message_id
+    ):
+        raise MessageNotReactable()
+    if emoji not in channel_capabilities(message.connection.provider).reaction_emojis:
+        raise ReactionNotSupported()
+    reaction = Message.objects.create(
+        ticket=ticket,
+        connection_id=message.connection_id,
+        direction=Message.Direction.OUTBOUND,
+        sender=Message.Sender.AGENT,
+        sender_user=by,
+        kind=Message.Kind.REACTION,
+        body=emoji,
+        quoted=message,
+        status=Status.QUEUED,
+    )
+    events.event_message(message=reaction)
+    publish(MessageCreated(message_id=reaction.pk))
+    transaction.on_commit(partial(message_dispatch, reaction))
+    return reaction
+
+
 # --------------------------------------------------------------------------- edit, delete
+
+
+def _customer_copy_change(message: Message, change: str, *, reaches: bool, body: str = "") -> None:
+    """Decide what the edit or deletion just made does to the customer's copy and record it on
+    ``message`` (saved by the caller): a message the channel has not accepted yet is sent as it
+    now is (or never, once deleted), a note has no copy; otherwise the change goes to the
+    channel when its provider can (``MessageChangeRequested``), else it stays here."""
+    if message.is_note or message.direction != Message.Direction.OUTBOUND:
+        return
+    if message.provider_message_id is None:
+        return
+    if reaches:
+        message.customer_copy = Message.CustomerCopy.PENDING
+        publish(MessageChangeRequested(message_id=message.pk, change=change, body=body))
+    else:
+        message.customer_copy = Message.CustomerCopy.LOCAL
+
+
+@transaction.atomic
+def message_customer_copy_record(*, message: Message, changed: bool) -> Message:
+    """The channel applied (``changed``) or refused an agent's edit or deletion of ``message``:
+    the panel says whether the customer's copy changed (``MessageUpdated``)."""
+    message = _message_locked(message)
+    copy = Message.CustomerCopy.CHANGED if changed else Message.CustomerCopy.LOCAL
+    if message.customer_copy != copy:
+        message.customer_copy = copy
+        message.save(update_fields=["customer_copy", "updated_at"])
+        publish(MessageUpdated(message_id=message.pk))
+    return message
 
 
 @transaction.atomic
 def message_edit(*, message: Message, by: User, body: str) -> Message:
     """Change the text of ``by``'s own outbound text message; the previous text is kept as a
-    ``MessageEdit``. Delivering the edit to the channel is the channels work's concern."""
+    ``MessageEdit``. When the channel already has the message, the edit reaches the customer's
+    copy where the provider can (``edits_reach_customer``) and stays here otherwise
+    (``Message.customer_copy`` says which)."""
     message = _message_locked(message)
     if message.sender_user_id != by.pk:
         raise MessageActionForbidden()
@@ -587,7 +657,11 @@ def message_edit(*, message: Message, by: User, body: str) -> Message:
     MessageEdit.objects.create(message=message, previous_body=message.body, edited_by=by)
     message.body = body
     message.edited_at = timezone.now()
-    message.save(update_fields=["body", "edited_at", "updated_at"])
+    capabilities = channel_capabilities(message.connection.provider)
+    _customer_copy_change(
+        message, "edit", reaches=capabilities.edits_reach_customer, body=message.body
+    )
+    message.save(update_fields=["body", "edited_at", "customer_copy", "updated_at"])
     events.event_message_edited(message=message, by=by)
     publish(MessageUpdated(message_id=message.pk))
     return message
@@ -598,7 +672,9 @@ def message_delete(*, message: Message, by: User) -> Message:
     """Soft-delete: the body stays in the database for audit, lists show "message deleted".
 
     Allowed to the message's author and to admins. A scheduled message that is deleted before
-    it is due is never sent.
+    it is due is never sent. A message the channel already has is removed from the customer's
+    copy where the provider can (``deletions_reach_customer``) and only here otherwise
+    (``Message.customer_copy`` says which).
     """
     message = _message_locked(message)
     if message.sender_user_id != by.pk and not by.is_admin:
@@ -607,7 +683,11 @@ def message_delete(*, message: Message, by: User) -> Message:
         raise MessageAlreadyDeleted()
     message.deleted_at = timezone.now()
     message.deleted_by = by
-    message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    capabilities = channel_capabilities(message.connection.provider)
+    _customer_copy_change(
+        message, "delete", reaches=capabilities.deletion_reaches(message.kind, message.sent_at)
+    )
+    message.save(update_fields=["deleted_at", "deleted_by", "customer_copy", "updated_at"])
     events.event_message_deleted(message=message, by=by)
     publish(MessageDeleted(message_id=message.pk))
     return message

@@ -19,6 +19,7 @@ from core.event_bus import publish
 from tenants.tenant_settings import tenant_setting
 from tickets import events
 from tickets.domain_events import (
+    MessagesRead,
     TicketClosed,
     TicketCreated,
     TicketTransferred,
@@ -38,7 +39,7 @@ from tickets.errors import (
     TicketNotClosed,
     TicketNotFound,
 )
-from tickets.models import Queue, Ticket
+from tickets.models import Message, Queue, Ticket
 from tickets.protocols import protocol_next
 from tickets.selectors import tickets_visible_to
 from tickets.selectors.routing import connection_routing_get
@@ -515,6 +516,30 @@ def ticket_reopen(*, ticket: Ticket, by: User) -> Ticket:
         )
     )
     return _refresh_into(ticket, current)
+
+
+def ticket_open_by(*, ticket: Ticket, by: User) -> Ticket:
+    """``by`` opened the conversation. Only the agent it is assigned to, on an open ticket,
+    reads it: the unread counter goes to zero and the customer's messages not read before are
+    stamped ``read_at``, once each; when the tenant sends read receipts, ``MessagesRead`` names
+    the newest of them (a receipt covers the earlier ones too). Anyone else opening it (an
+    admin, a supervisor, an agent looking at a waiting ticket) only peeks: nothing changes for
+    the agent who owns it. Costs no query when nothing is unread."""
+    if ticket.assignee_id != by.pk or ticket.status != Ticket.Status.OPEN:
+        return ticket
+    if not ticket.unread_count:
+        return ticket
+    with transaction.atomic():
+        unread = Message.objects.filter(
+            ticket=ticket, direction=Message.Direction.INBOUND, read_at__isnull=True
+        )
+        newest = unread.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+        # Of two simultaneous openings the second finds nothing left to stamp: one receipt.
+        if newest is None or not unread.update(read_at=timezone.now()):
+            return ticket_mark_read(ticket=ticket, by=by)
+        if tenant_setting("send_read_receipts"):
+            publish(MessagesRead(ticket_id=ticket.pk, message_id=newest))
+        return ticket_mark_read(ticket=ticket, by=by)
 
 
 @transaction.atomic

@@ -235,6 +235,7 @@ CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
 CELERY_TASK_ROUTES = {
     "channels_integrations.tasks.inbound_event_process_task": {"queue": "inbound"},
     "channels_integrations.tasks.outbound_message_deliver_task": {"queue": "replies"},
+    "channels_integrations.tasks.read_receipt_send_task": {"queue": "replies"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 300
@@ -412,6 +413,10 @@ CHANNEL_SWEEP_AFTER_MINUTES = env_int("CHANNEL_SWEEP_AFTER_MINUTES", 5)
 OUTBOUND_CLAIM_SECONDS = env_int("OUTBOUND_CLAIM_SECONDS", 120)
 # Telegram Bot API base URL (a local simulator in tests and benchmarks).
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+# WhatsApp by QR code: the Evolution API v2 gateway (its base URL and its global API key,
+# AUTHENTICATION_API_KEY in the gateway's own environment). Empty: the channel cannot connect.
+EVOLUTION_API_URL = env_str("EVOLUTION_API_URL", "").rstrip("/")
+EVOLUTION_API_KEY = env_str("EVOLUTION_API_KEY", "")
 
 # =============================================================================
 # LOGGING

@@ -7,7 +7,7 @@ Send a message: https://developers.facebook.com/documentation/business-messaging
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -46,6 +46,9 @@ class InstagramProvider(MetaMessagingProvider):
     # https://developers.facebook.com/documentation/business-messaging/instagram-messaging/features/user-profile
     contact_profile_fields = ("name", "username", "profile_pic")
     unnamed_contact = gettext_lazy("Instagram user %(id)s")
+    # Instagram accepts one reaction from a business, "love"; no call edits or unsends a message.
+    reaction_emojis = ("❤️",)
+    reaction_names: ClassVar[dict[str, str]] = {"❤️": "love"}
     # Audio attachments: AAC, M4A, WAV and MP4 only (Instagram Messaging "Send a message");
     # an Ogg or WebM recording is refused in the composer before it is sent.
     audio_mime_types = frozenset({"audio/aac", "audio/mp4", "audio/wav"})

@@ -26,3 +26,6 @@ class MessengerProvider(MetaMessagingProvider):
     # https://developers.facebook.com/documentation/business-messaging/messenger-platform/identity/user-profile
     contact_profile_fields = ("first_name", "last_name", "profile_pic")
     unnamed_contact = gettext_lazy("Messenger user %(id)s")
+    # The Send API reacts with any emoji (``sender_action: react``); it has no call that edits or
+    # unsends a message the Page sent.
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")

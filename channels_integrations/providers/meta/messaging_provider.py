@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,6 +74,18 @@ class MetaMessagingProvider(MetaWebhookProvider):
     # a rate-limit error, which is retried).
     rate_limit_per_second = 300.0
     caption_kinds = frozenset()  # an attachment of the Send API carries no text
+    # A Page writes only to people who wrote to it, and (``messaging_type: RESPONSE``) within
+    # 24 hours of their last message.
+    contact_avatars = True
+    conversation_reach = "after_customer"
+    conversation_refusal = gettext_lazy(
+        "Meta lets a business write only to people who wrote to it first."
+    )
+    free_text_window = timedelta(hours=24)
+    window_refusal = gettext_lazy(
+        "More than 24 hours since the customer last wrote: Meta does not let a business write "
+        "to them until they write again."
+    )
     # User Profile API fields asked of a customer (``contact_profile``).
     contact_profile_fields: tuple[str, ...]
 
@@ -93,6 +106,8 @@ class MetaMessagingProvider(MetaWebhookProvider):
         client = self.graph_client(credentials)
         path = f"{credentials['page_id']}/messages"
         recipient = {"id": message.recipient}
+        if message.kind == Message.Kind.REACTION:
+            return self._react(client, path, recipient, message)
         if message.kind == Message.Kind.TEXT:
             answer = client.post(
                 path,
@@ -126,6 +141,32 @@ class MetaMessagingProvider(MetaWebhookProvider):
             )
         return message_id
 
+    # How the Send API names a reaction: Messenger takes the emoji itself, Instagram a name.
+    reaction_names: ClassVar[dict[str, str]] = {}
+
+    def _react(
+        self,
+        client: GraphClient,
+        path: str,
+        recipient: dict[str, str],
+        message: OutboundMessage,
+    ) -> str:
+        """``sender_action: react`` on the customer's message (the answer names no message:
+        the reaction's id is ours); a second reaction replaces the first."""
+        reaction = self.reaction_names.get(message.body, message.body)
+        client.post(
+            path,
+            json={
+                "recipient": recipient,
+                "sender_action": "react",
+                "payload": {
+                    "message_id": message.quoted_provider_message_id,
+                    "reaction": reaction,
+                },
+            },
+        )
+        return f"{message.quoted_provider_message_id}:reaction:{message.idempotency_key}"
+
     def _send_file(
         self,
         client: GraphClient,
@@ -144,6 +185,20 @@ class MetaMessagingProvider(MetaWebhookProvider):
                 },
                 files={"filedata": (filename, file, mime_type)},
             )
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """The Send API's ``sender_action: mark_seen`` to the customer: the conversation shows
+        as seen up to now (a sender action names no message).
+        https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+        """
+        credentials = credentials_of(connection)
+        self.graph_client(credentials).post(
+            f"{credentials['page_id']}/messages",
+            json={"recipient": {"id": recipient}, "sender_action": "mark_seen"},
+        )
+        return True
 
     def contact_profile(
         self, connection: ChannelConnection, external_id: str
@@ -165,6 +220,26 @@ class MetaMessagingProvider(MetaWebhookProvider):
         return ContactProfile(
             name=name, avatar_url=picture if picture.startswith("https://") else ""
         )
+
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The ``profile_pic`` of the User Profile API (the URL the profile fetch of the
+        inbound message already got, else asked now), fetched from Meta's CDN without our
+        token."""
+        url = picture_url
+        if not url:
+            profile = self.contact_profile(connection, external_id)
+            url = profile.avatar_url if profile is not None else ""
+        if not url:
+            return None
+        content, _mime = download(url, max_bytes=max_bytes)
+        return content
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

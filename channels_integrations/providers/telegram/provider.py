@@ -27,6 +27,7 @@ from channels_integrations.providers.base import (
     InboundMessage,
     OutboundMessage,
     ProviderError,
+    SentMessageChange,
     WebhookRejected,
     malformed_item,
 )
@@ -58,6 +59,10 @@ _UPLOADS: dict[str, tuple[str, str]] = {
 _AUDIO_PLAYED = frozenset({"audio/mpeg", "audio/mp4"})
 
 
+# The width (px) of the profile photo size we keep: enough for the largest place we show it.
+AVATAR_SIDE = 160
+
+
 class TelegramProvider(ChannelProvider):
     """One Telegram bot per connection, with its own webhook URL."""
 
@@ -70,6 +75,18 @@ class TelegramProvider(ChannelProvider):
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
     caption_kinds = frozenset({"image", "video", "audio", "document"})
+    # A bot can write only to people who started a chat with it (its chat id is theirs).
+    contact_avatars = True
+    conversation_reach = "after_customer"
+    conversation_refusal = gettext_lazy(
+        "A Telegram bot can write only to people who started a chat with it."
+    )
+    # editMessageText / editMessageCaption and deleteMessage change the customer's copy;
+    # setMessageReaction takes only the emoji of Telegram's ReactionTypeEmoji list.
+    edits_reach_customer = True
+    deletions_reach_customer = True
+    deletion_window_hours = 48  # a bot's message in a private chat (deleteMessage)
+    reaction_emojis = ("👍", "❤", "😁", "😱", "😢", "🙏")
     # sendVoice plays Ogg/Opus, MP3 and M4A as a voice message; any other audio goes as a file.
     voice_note_mime_types = frozenset({"audio/ogg", "audio/mpeg", "audio/mp4"})
 
@@ -156,6 +173,35 @@ class TelegramProvider(ChannelProvider):
                 "answerCallbackQuery", data={"callback_query_id": query_id}
             )
 
+    def contact_avatar(
+        self,
+        connection: ChannelConnection,
+        external_id: str,
+        *,
+        max_bytes: int,
+        picture_url: str = "",
+    ) -> bytes | None:
+        """The user's current profile photo: ``getUserProfilePhotos`` (the newest, its size
+        nearest ``AVATAR_SIDE``), then ``getFile`` and the file server. A private chat's id is
+        the user's id; groups have none.
+        https://core.telegram.org/bots/api#getuserprofilephotos"""
+        if not external_id.isdigit():
+            return None
+        client = TelegramClient(connection.credentials["bot_token"])
+        answer = client.call("getUserProfilePhotos", data={"user_id": external_id, "limit": 1})
+        photos = answer.get("photos") if isinstance(answer, dict) else None
+        if not photos or not isinstance(photos[0], list) or not photos[0]:
+            return None
+        sizes = [size for size in photos[0] if isinstance(size, dict) and size.get("file_id")]
+        if not sizes:
+            return None
+        size = min(sizes, key=lambda s: abs(int(s.get("width") or 0) - AVATAR_SIDE))
+        info = client.call("getFile", data={"file_id": size["file_id"]})
+        path = str(info.get("file_path") or "") if isinstance(info, dict) else ""
+        if not path:
+            return None
+        return client.download(path, max_bytes=max_bytes)
+
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int
     ) -> tuple[bytes, str]:
@@ -207,6 +253,18 @@ class TelegramProvider(ChannelProvider):
                     "last_name": message.extra.get("last_name", ""),
                 },
             )
+        elif message.kind == Kind.REACTION:
+            # setMessageReaction answers True, not a message: the reaction's id is ours.
+            _, reacted = _message_ref(message.quoted_provider_message_id)
+            client.call(
+                "setMessageReaction",
+                data={
+                    "chat_id": chat_id,
+                    "message_id": reacted,
+                    "reaction": [{"type": "emoji", "emoji": message.body}],
+                },
+            )
+            return f"{message_key(chat_id, reacted)}:reaction:{message.idempotency_key}"
         elif message.body:
             sent = client.call("sendMessage", data={**common, "text": message.body})
         else:
@@ -214,6 +272,33 @@ class TelegramProvider(ChannelProvider):
                 "Telegram cannot send this kind of message.", permanent=True, code="unsupported"
             )
         return message_key(chat_id, sent["message_id"])
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """editMessageText, or editMessageCaption for a file's text
+        (https://core.telegram.org/bots/api#updating-messages). Telegram refuses an edit that
+        changes nothing ("message is not modified"): the edit is already there."""
+        chat_id, message_id = _message_ref(change.provider_message_id)
+        method, field = ("editMessageText", "text")
+        if change.kind != Kind.TEXT:
+            method, field = ("editMessageCaption", "caption")
+        data = {"chat_id": chat_id, "message_id": message_id, field: change.body}
+        try:
+            TelegramClient(connection.credentials["bot_token"]).call(method, data=data)
+        except ProviderError as exc:
+            if "message is not modified" not in exc.detail.lower():
+                raise
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        """deleteMessage (https://core.telegram.org/bots/api#deletemessage); a bot's message in a
+        private chat can be deleted for 48 hours, later Telegram refuses (a permanent error). A
+        message already gone ("message to delete not found") counts as deleted."""
+        chat_id, message_id = _message_ref(change.provider_message_id)
+        data = {"chat_id": chat_id, "message_id": message_id}
+        try:
+            TelegramClient(connection.credentials["bot_token"]).call("deleteMessage", data=data)
+        except ProviderError as exc:
+            if "message to delete not found" not in exc.detail.lower():
+                raise
 
     def _send_file(
         self, client: TelegramClient, common: dict[str, Any], message: OutboundMessage
@@ -238,3 +323,14 @@ class TelegramProvider(ChannelProvider):
         if message.body and not caption:  # too long for a caption: the text follows the file
             client.call("sendMessage", data={"chat_id": common["chat_id"], "text": message.body})
         return sent
+
+
+def _message_ref(provider_message_id: str) -> tuple[str, int]:
+    """The chat and message id of a message's provider id (``message_key``'s ``chat:id``)."""
+    chat_id, _, message_id = provider_message_id.partition(":")
+    message_id = message_id.split(":", 1)[0]
+    if not chat_id or not message_id.lstrip("-").isdigit():
+        raise ProviderError(
+            "The message has no Telegram id to refer to.", permanent=True, code="bad_request"
+        )
+    return chat_id, int(message_id)

@@ -31,6 +31,7 @@ from channels_integrations.providers.base import (
     InboundMedia,
     OutboundMessage,
     ProviderError,
+    SentMessageChange,
 )
 from connections.models import ChannelConnection
 from tenants.realtime import visitor_group
@@ -101,6 +102,13 @@ class WebchatProvider(ChannelProvider):
     credentials_serializer = WebchatSettingsSerializer
     secret_fields = ()
     rate_limit_per_second = 50.0
+    conversation_refusal = gettext_lazy(
+        "The web chat cannot reach a visitor first: visitors start the conversation on your site."
+    )
+    # The widget reads the conversation from here (an edited text, no deleted message) and
+    # open widgets are told at once: edits and deletions reach the visitor.
+    edits_reach_customer = True
+    deletions_reach_customer = True
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Nothing outside to ask: the validated settings become the connection's details."""
@@ -154,6 +162,34 @@ class WebchatProvider(ChannelProvider):
         # Delivered to the conversation even when no widget is open: the visitor reads it in
         # the history next time the page loads.
         return f"{visitor_message_prefix(message.recipient)}{REPLY_MARK}{message_id}"
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        self._push_change(connection, change, {"update": True, "body": change.body})
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        self._push_change(connection, change, {"update": True, "deleted": True})
+
+    def _push_change(
+        self, connection: ChannelConnection, change: SentMessageChange, fields: dict[str, Any]
+    ) -> None:
+        """Tell the visitor's open widgets that a reply they show changed (its id is named by
+        the reply's provider id, ``send``'s)."""
+        visitor_id, _, message_id = change.provider_message_id.removeprefix("webchat-").partition(
+            f"-{REPLY_MARK}"
+        )
+        if not VISITOR_ID.match(visitor_id) or not message_id:
+            raise ProviderError(
+                "not a reply to a web chat visitor", permanent=True, code="not_a_web_chat_visitor"
+            )
+        layer = get_channel_layer()
+        if layer is None:
+            raise ProviderError("no channel layer", permanent=False)
+        message = {"id": message_id, "from": "agent", **fields}
+        event = {"type": "webchat.message", "message": message}
+        try:
+            async_to_sync(layer.group_send)(visitor_group(connection.pk, visitor_id), event)
+        except Exception as exc:  # the channel layer (Redis) is down: retried with back-off
+            raise ProviderError(f"live push failed: {exc}", permanent=False) from exc
 
     def download_media(
         self, connection: ChannelConnection, media: InboundMedia, *, max_bytes: int

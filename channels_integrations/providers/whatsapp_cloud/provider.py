@@ -30,6 +30,7 @@ from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
 from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
+from channels_integrations.providers.whatsapp_cloud.window import CUSTOMER_SERVICE_WINDOW
 from connections.models import ChannelConnection
 from tickets.models import Message
 
@@ -71,6 +72,17 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     )
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
+    # Any number can be written to, but only with an approved template outside the customer
+    # service window (window.py), and templates cannot be sent yet.
+    conversation_reach = "phone"
+    free_text_window = CUSTOMER_SERVICE_WINDOW
+    window_refusal = gettext_lazy(
+        "More than 24 hours since the customer last wrote: WhatsApp accepts only an approved "
+        "message template now, and sending templates is not available yet."
+    )
+    # The Cloud API has no call that edits or deletes a message already sent; a reaction is a
+    # message of type "reaction" (any emoji).
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")
     # Voice messages: Ogg files with Opus audio only; basic audio: AAC, AMR, MP3, M4A and Ogg
     # (Opus) (Cloud API "Audio messages" and "Supported media types").
     voice_note_mime_types = frozenset({"audio/ogg"})
@@ -125,6 +137,24 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
                 permanent=False,
                 code="provider_unavailable",
             ) from exc
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        """``POST /<phone number id>/messages`` with ``status: read`` and the customer's message
+        id: WhatsApp shows the blue ticks on it and on every earlier message.
+        https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read
+        """
+        credentials = credentials_of(connection)
+        self.graph_client(credentials).post(
+            f"{credentials['phone_number_id']}/messages",
+            json={
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": provider_message_id,
+            },
+        )
+        return True
 
     def _media_object(
         self, client: GraphClient, message: OutboundMessage, phone_number_id: str

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_profile'),
+        ('accounts', '0004_user_theme'),
     ]
 
     operations = [
