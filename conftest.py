@@ -22,7 +22,8 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import PASSWORD
+from accounts.models import User
+from accounts.tests.factories import PASSWORD, two_factor_enrol
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_provision
 from tenants.tenancy import public_scope
@@ -120,6 +121,25 @@ def sign_in(client: Client, email: str, password: str = PASSWORD) -> Client:
     response = client.post("/accounts/login/", {"email": email, "password": password})
     assert response.status_code == 302, response.content
     return client
+
+
+def platform_staff_create(email: str, password: str, name: str = "Root") -> tuple[User, Any]:
+    """A platform superuser (public schema) with the two-factor sign-in platform staff always
+    need; returns it with its authenticator (a ``pyotp.TOTP``)."""
+    with public_scope():
+        user = User.objects.create_superuser(email=email, password=password, name=name)
+        totp, _ = two_factor_enrol(user)
+    return user, totp
+
+
+def sign_in_with_code(
+    client: Client, login_url: str, email: str, password: str, code: str, **data: str
+) -> Any:
+    """Both steps of a two-factor sign-in; returns the answer of the code step."""
+    step = client.post(login_url, {"email": email, "password": password, **data})
+    assert step.status_code == 302, step
+    assert "code" in step["Location"], step
+    return client.post(step["Location"], {"code": code})
 
 
 def signed_in_client(fixture: TenantFixture, user: Any, password: str = PASSWORD) -> Client:

@@ -19,6 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TenantJWTAuthentication
 from accounts.models import User
+from accounts.two_factor import two_factor_enabled, two_factor_required
 from tenants.asgi import tenant_stack
 from tenants.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from tenants.tenancy import run_in_tenant
@@ -44,6 +45,12 @@ def _failure_code(exc: AuthenticationFailed) -> str:
     return str(detail.get("code") if isinstance(detail, dict) else getattr(detail, "code", ""))
 
 
+def _enrolment_due(user: object) -> bool:
+    """Two-factor sign-in is required of this user, who has not set it up: no live events
+    until then (the dashboard only shows them the page that sets it up)."""
+    return isinstance(user, User) and two_factor_required(user) and not two_factor_enabled(user)
+
+
 def _resolve(scope: Scope) -> tuple[Any, int | None, float | None]:
     """(user, close code or None, token expiry or None); runs inside the tenant's schema."""
     raw = _bearer_token(scope)
@@ -56,9 +63,13 @@ def _resolve(scope: Scope) -> tuple[Any, int | None, float | None]:
             inactive = _failure_code(exc) == "user_inactive"
             # (InvalidToken, for bad or expired tokens, is an AuthenticationFailed too.)
             return AnonymousUser(), CLOSE_FORBIDDEN if inactive else CLOSE_UNAUTHENTICATED, None
+        if _enrolment_due(user):
+            return AnonymousUser(), CLOSE_FORBIDDEN, None
         return user, None, float(token["exp"])
     user = get_user.func(scope)
     if user.is_authenticated:
+        if _enrolment_due(user):
+            return AnonymousUser(), CLOSE_FORBIDDEN, None
         return user, None, None
     session = scope.get("session")
     user_id = session.get(SESSION_KEY) if session is not None else None

@@ -139,3 +139,44 @@ class User(AbstractBaseUser, PermissionsMixin, BaseModel):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class TwoFactorDevice(BaseModel):
+    """A user's TOTP authenticator: the shared secret (encrypted, bound to this schema and user)
+    and the time step of the last accepted code, so a code is never accepted twice.
+
+    Created unconfirmed when enrolment starts; two-factor sign-in is on once ``confirmed_at`` is
+    set (the user proved the authenticator app shows the right codes)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor_device")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"TOTP of user {self.user_id}"
+
+
+class RecoveryCode(BaseModel):
+    """A one-time code that replaces the authenticator's code once; only its keyed hash is
+    kept, and ``used_at`` records when it was spent."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id", "pk"]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of user {self.user_id}"

@@ -28,6 +28,7 @@ from accounts.models import SIGNATURE_MAX_LENGTH, User
 from accounts.sessions import user_sessions_end
 from accounts.tasks import password_reset_mail_send_task
 from accounts.tokens import ensure_current_tenant, issue_token_pair
+from accounts.two_factor import two_factor_enabled
 from core.exceptions import FieldValidationError
 from tenants.services import generate_password
 from tenants.tenancy import current_tenant, in_public_schema
@@ -47,7 +48,10 @@ def user_authenticate(*, request: HttpRequest | None, email: str, password: str,
     if not isinstance(user, User):
         login_throttle.record_failure(email=email, ip=ip)
         raise InvalidCredentials()
-    login_throttle.clear_email_failures(email=email)
+    if not two_factor_enabled(user):
+        # With two-factor sign-in the failures are forgiven only once the code is right too:
+        # the password alone must not reset the count of guessed codes.
+        login_throttle.clear_email_failures(email=email)
     return user
 
 

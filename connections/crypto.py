@@ -1,21 +1,17 @@
 """Channel credentials at rest: Fernet encryption, and masking for anything shown to people.
 
-``settings.CREDENTIALS_ENCRYPTION_KEY`` is a comma-separated list of Fernet keys: the first one
-encrypts, every one decrypts, so a key is rotated by putting the new key first, re-saving the
-connections (``manage.py credentials_rotate``) and then dropping the old key. Production requires
-the setting; development and tests derive a key from ``SECRET_KEY`` when it is empty.
+The keys are the project's (``core.encryption``): a key is rotated by putting the new key first,
+re-saving the connections (``manage.py credentials_rotate``) and then dropping the old key.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-from functools import cache
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken
+
+from core.encryption import current_fernet as _current
 
 # The number of trailing characters a masked secret keeps: enough to tell two bots apart.
 MASK_VISIBLE = 4
@@ -23,26 +19,6 @@ MASK_VISIBLE = 4
 
 class CredentialsUnreadable(Exception):
     """Stored credentials cannot be decrypted with any configured key."""
-
-
-def encryption_keys() -> list[str]:
-    """The configured keys, newest first; a key derived from SECRET_KEY when none is set."""
-    configured = [
-        key.strip() for key in settings.CREDENTIALS_ENCRYPTION_KEY.split(",") if key.strip()
-    ]
-    if configured:
-        return configured
-    digest = hashlib.sha256(b"tiktickets-credentials:" + settings.SECRET_KEY.encode()).digest()
-    return [base64.urlsafe_b64encode(digest).decode()]
-
-
-@cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key.encode()) for key in keys])
-
-
-def _current() -> MultiFernet:
-    return _fernet(tuple(encryption_keys()))
 
 
 def credentials_encrypt(values: dict[str, Any]) -> str:

@@ -46,6 +46,10 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "hide_tickets_of_other_wallets": SettingSpec(
         bool, False, _("Agents do not see tickets of contacts in another agent's wallet")
     ),
+    # Sign-in: users without two-factor sign-in enrol at their next sign-in (accounts.two_factor).
+    "require_two_factor": SettingSpec(
+        bool, False, _("Everyone signs in with a code from an authenticator app (two-factor)")
+    ),
     # Routing of new tickets.
     "direct_tickets_to_wallet": SettingSpec(
         bool, False, _("New tickets of a wallet contact go straight to its first owner")

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dashboard.accounts.views import admin_login_redirect
+
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("contacts.api.urls")),
@@ -19,6 +21,8 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include("dashboard.urls")),
+    # The admin's own sign-in would skip the two-factor step: it sends to ours.
+    path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("widget/", include("channels_integrations.widget_urls")),

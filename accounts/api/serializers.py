@@ -16,6 +16,12 @@ from accounts.presence import (
 class TokenObtainInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="for users with two-factor sign-in: the authenticator's code or a recovery code",
+    )
 
 
 class TokenPairOutputSerializer(serializers.Serializer):

@@ -22,12 +22,14 @@ from accounts.authentication import TenantJWTAuthentication
 from accounts.presence import presence_choose
 from accounts.requests import AuthenticatedRequest
 from accounts.tokens import issue_token_pair
+from accounts.two_factor import two_factor_sign_in_check
 from core.client_ip import client_ip
 from tenants.tenancy import current_tenant
 
 
 class TokenObtainApi(APIView):
-    """Exchange e-mail and password for a tenant-bound JWT pair."""
+    """Exchange e-mail and password (and ``otp``, the code of a user with two-factor sign-in)
+    for a tenant-bound JWT pair."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -36,12 +38,14 @@ class TokenObtainApi(APIView):
     def post(self, request: Request) -> Response:
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        ip = client_ip(request._request)
         user = services.user_authenticate(
             request=request._request,
             email=data.validated_data["email"],
             password=data.validated_data["password"],
-            ip=client_ip(request._request),
+            ip=ip,
         )
+        two_factor_sign_in_check(user=user, code=data.validated_data.get("otp"), ip=ip)
         return Response(TokenPairOutputSerializer(issue_token_pair(user)).data)
 
 

@@ -33,7 +33,7 @@ from tenants.realtime import (
     CLOSE_UNAUTHENTICATED,
     CLOSE_UNKNOWN_TENANT,
 )
-from tenants.services import tenant_suspend
+from tenants.services import tenant_settings_update, tenant_suspend
 from tenants.tenancy import run_in_tenant, tenant_scope
 
 # settings.ASGI_APPLICATION, i.e. tiktickets.asgi.application, the very object daphne serves.
@@ -265,6 +265,27 @@ def test_deactivated_user_is_closed_4403(alpha, credential):
     _deactivate_admin(alpha)
     # Then the socket is refused as forbidden, not as unauthenticated
     async_to_sync(_assert_closed_with)(_socket(alpha.host, **kwargs), CLOSE_FORBIDDEN)
+
+
+@pytest.mark.parametrize("credential", ["jwt", "session"])
+def test_a_user_who_must_enrol_in_two_factor_first_is_closed_4403(alpha, beta, credential):
+    # Given credentials obtained before alpha required two-factor sign-in
+    if credential == "jwt":
+        kwargs = {"token": _access_token(alpha)}
+    else:
+        kwargs = {"session": _session_cookie(alpha)}
+    beta_session = _session_cookie(beta)
+    # When alpha requires it and its admin has not set it up
+    tenant_settings_update(tenant=alpha.tenant, values={"require_two_factor": True})
+
+    async def body():
+        await _assert_closed_with(_socket(alpha.host, **kwargs), CLOSE_FORBIDDEN)
+        # beta, which does not require it, keeps its sockets
+        socket = _socket(beta.host, session=beta_session)
+        await _open(socket)
+        await socket.disconnect()
+
+    async_to_sync(body)()
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The profile page: one's name, photo, language, signature and notifications, the password,
-and the devices signed in. Each form posts to its own URL and comes back to the page."""
+two-factor sign-in (``two_factor_views``) and the devices signed in. Each form posts to its own
+URL and comes back to the page."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from accounts.sessions import user_sessions, user_sessions_end
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from dashboard.accounts.forms import PasswordChangeForm, ProfileForm
+from dashboard.accounts.two_factor_views import two_factor_context
 from dashboard.htmx import form_add_service_error
 from tickets.errors import MediaNotFound
 from tickets.media import file_response
@@ -58,6 +60,7 @@ def _render(
         "form": form or ProfileForm(initial=_initial(user)),
         "password_form": password_form or PasswordChangeForm(),
         "sessions": user_sessions(user=user, current_key=request.session.session_key),
+        **two_factor_context(user),
     }
     return render(request, "accounts/profile.html", context, status=status)
 

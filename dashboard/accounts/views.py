@@ -1,14 +1,16 @@
 """Dashboard sign-in and sign-out (session authentication, CSRF-protected), and the
-"forgot password" pages with their one-time links."""
+"forgot password" pages with their one-time links. The sign-in also serves platform staff on
+the base domain (``/platform/login/``); its code step is in ``two_factor_views``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -22,7 +24,9 @@ from accounts.services import password_reset_complete, password_reset_request
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from dashboard.accounts.forms import PasswordForgotForm, PasswordResetForm
+from dashboard.accounts.two_factor_views import sign_in_continue
 from dashboard.htmx import form_add_service_error
+from tenants.tenancy import in_public_schema
 
 
 @never_cache
@@ -32,19 +36,31 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
+    public = in_public_schema()
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        return redirect(next_url or ("platform:tenants" if public else settings.LOGIN_REDIRECT_URL))
     form = LoginForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid() and form.user is not None:
-        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        # Users with two-factor sign-in are signed in only after the code step.
+        return sign_in_continue(request, form.user, next_url)
     status = 429 if form.retry_after else (400 if request.method == "POST" else 200)
-    response = render(
-        request, "accounts/login.html", {"form": form, "next": next_url}, status=status
-    )
+    context = {
+        "form": form,
+        "next": next_url,
+        "login_url": reverse("platform:login" if public else "accounts:login"),
+        "forgot_url": None if public else reverse("accounts:password-forgot"),
+    }
+    response = render(request, "accounts/login.html", context, status=status)
     if form.retry_after:
         response["Retry-After"] = str(form.retry_after)
     return response
+
+
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """The Django admin's own sign-in would skip the code step: it sends to the dashboard's."""
+    target = reverse("platform:login" if in_public_schema() else "accounts:login")
+    next_url = request.GET.get("next", "")
+    return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
 
 
 @require_POST

@@ -10,6 +10,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user"),
     path("users/<int:pk>/active/", views.user_active, name="user-active"),
     path("users/<int:pk>/password/", views.user_password_reset, name="user-password-reset"),
+    path("users/<int:pk>/two-factor/", views.user_two_factor_reset, name="user-two-factor-reset"),
     path("queues/", views.queue_list, name="queues"),
     path("queues/<int:pk>/", views.queue_edit, name="queue"),
     path("queues/<int:pk>/delete/", views.queue_remove, name="queue-delete"),

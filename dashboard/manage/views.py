@@ -23,6 +23,11 @@ from accounts.models import User
 from accounts.presence import AWAY, OFFLINE, ONLINE, presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_password_reset_by_admin
+from accounts.two_factor import (
+    two_factor_enabled,
+    two_factor_reset_by_admin,
+    users_with_two_factor_flag,
+)
 from automation.selectors.business_hours import queues_open_at
 from core.exceptions import ApplicationError
 from dashboard.decorators import admin_required
@@ -434,7 +439,7 @@ def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     if saved := _submit(request, form, save, "manage:users"):
         return saved
-    users = users_for_admin().order_by("-is_active", "name")
+    users = users_with_two_factor_flag(users_for_admin()).order_by("-is_active", "name")
     context = {"section": "users", "users": users, "form": form}
     return _page(request, "tickets/manage/users.html", context, form)
 
@@ -464,7 +469,12 @@ def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     if saved := _submit(request, form, save, "manage:users"):
         return saved
-    context = {"section": "users", "member": member, "form": form}
+    context = {
+        "section": "users",
+        "member": member,
+        "form": form,
+        "member_two_factor": two_factor_enabled(member),
+    }
     return _page(request, "tickets/manage/user_edit.html", context, form)
 
 
@@ -509,10 +519,32 @@ def user_password_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "language": member.language,
             "queues": [str(queue.pk) for queue in member.queues.all()],
         }
-        context |= {"section": "users", "form": UserForm(initial=initial, editing=True)}
+        context |= {
+            "section": "users",
+            "form": UserForm(initial=initial, editing=True),
+            "member_two_factor": two_factor_enabled(member),
+        }
         response = render(request, "tickets/manage/user_edit.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@admin_required
+@require_POST
+def user_two_factor_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Remove a user's authenticator and recovery codes (a lost phone); they are signed out
+    everywhere and set it up again where the account requires it."""
+    member = _or_404(lambda: user_get(pk=pk))
+    try:
+        two_factor_reset_by_admin(user=member, by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Two-factor sign-in of %(name)s was reset.") % {"name": member.name or member.email},
+        )
+    return redirect("manage:user", pk=member.pk)
 
 
 # ---------------------------------------------------------------- settings

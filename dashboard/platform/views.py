@@ -1,10 +1,10 @@
 """The platform pages on the base domain (public schema), for super admins: the tenants with
 their usage, creating a tenant, suspending and resuming one, and changing its limits.
 
-Platform staff are the superusers of the public schema and sign in through the platform admin's
-login (``/admin/login/``). These routes exist only in the public URLconf, so a tenant's users
-cannot reach them at all: on a tenant host ``/platform/`` is a 404, and their accounts do not
-exist in the public schema.
+Platform staff are the superusers of the public schema and sign in at ``/platform/login/``
+(the platform admin's own login sends there), always with a two-factor code. These routes exist
+only in the public URLconf, so a tenant's users cannot reach them at all: on a tenant host
+``/platform/`` is a 404, and their accounts do not exist in the public schema.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from dashboard.accounts.two_factor_views import two_factor_context
 from dashboard.htmx import form_add_service_error
 from dashboard.platform.forms import TenantCreateForm, TenantLimitsForm
 from dashboard.platform.selectors import (
@@ -48,7 +50,7 @@ def platform_staff_required(view: View) -> View:
             raise Http404
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("platform_admin:login"))
+            return redirect_to_login(request.get_full_path(), reverse("platform:login"))
         if not (user.is_active and user.is_superuser):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -149,3 +151,9 @@ def tenant_resume(request: HttpRequest, tenant_id: int) -> HttpResponse:
     tenant = services.tenant_resume(tenant=_tenant(tenant_id))
     messages.success(request, _("%(name)s is active again.") % {"name": tenant.name})
     return redirect("platform:tenants")
+
+
+@platform_staff_required
+def two_factor_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Platform staff's two-factor sign-in: set it up (required), renew recovery codes."""
+    return render(request, "platform/two_factor.html", two_factor_context(request.user))

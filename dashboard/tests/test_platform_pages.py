@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from conftest import host_client, sign_in
+from conftest import host_client, platform_staff_create, sign_in, sign_in_with_code
 from dashboard.platform.selectors import tenant_usage
 from tenants.models import Domain, Tenant
 from tenants.tenancy import public_scope, tenant_scope
@@ -26,9 +26,13 @@ ROOT_PASSWORD = "Granite-Falcon-77"
 
 
 @pytest.fixture
-def platform_root(alpha, beta) -> User:
-    with public_scope():
-        return User.objects.create_superuser(email=ROOT_EMAIL, password=ROOT_PASSWORD, name="Root")
+def platform_root_and_totp(alpha, beta):
+    return platform_staff_create(ROOT_EMAIL, ROOT_PASSWORD)
+
+
+@pytest.fixture
+def platform_root(platform_root_and_totp) -> User:
+    return platform_root_and_totp[0]
 
 
 @pytest.fixture
@@ -57,15 +61,19 @@ def test_an_anonymous_visitor_is_sent_to_the_platform_sign_in(alpha):
     response = host_client(PLATFORM_HOST).get("/platform/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/login/?next=/platform/"
+    assert response["Location"] == "/platform/login/?next=/platform/"
 
 
-def test_signing_in_through_the_platform_login_leads_to_the_tenants(platform_root):
+def test_signing_in_through_the_platform_login_leads_to_the_tenants(platform_root_and_totp):
     client = host_client(PLATFORM_HOST)
 
-    response = client.post(
-        "/admin/login/?next=/platform/",
-        {"username": ROOT_EMAIL, "password": ROOT_PASSWORD, "next": "/platform/"},
+    response = sign_in_with_code(
+        client,
+        "/platform/login/?next=/platform/",
+        ROOT_EMAIL,
+        ROOT_PASSWORD,
+        platform_root_and_totp[1].now(),
+        next="/platform/",
     )
 
     assert response["Location"] == "/platform/"
@@ -257,8 +265,7 @@ def test_a_refused_tenant_shows_the_error_next_to_its_field_and_creates_nothing(
 
 def test_a_created_tenants_link_keeps_the_scheme_and_port_the_platform_was_reached_on(alpha):
     """``make run`` serves on :8000: the new tenant's link must too (it also takes a hyphen)."""
-    with public_scope():
-        root = User.objects.create_superuser(email=ROOT_EMAIL, password=ROOT_PASSWORD, name="R")
+    root, _ = platform_staff_create(ROOT_EMAIL, ROOT_PASSWORD)
     client = host_client("localhost:8000")
     with public_scope():
         client.force_login(root)

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from accounts.models import User
-from conftest import host_api_client, host_client
+from conftest import host_api_client, host_client, platform_staff_create
 from integrations.tests.factories import api_key_make
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
@@ -76,8 +75,7 @@ def test_people_signed_in_get_no_rate_limit_headers(alpha, api_alpha):
 
 
 def test_the_platform_admin_sets_a_tenants_limit(alpha, beta):
-    with public_scope():
-        root = User.objects.create_superuser(email="root@platform.test", password="Pw-12345678")
+    root, _ = platform_staff_create("root@platform.test", "Pw-12345678")
     client = host_client("localhost")
     with public_scope():
         client.force_login(root)

@@ -66,6 +66,8 @@
         holder.innerHTML = html.trim();
         var li = holder.firstElementChild;
         var existing = document.querySelector('#ticket-messages [data-message-id="' + id + '"]');
+        // A form opened while this answer was on its way stays (checked again on arrival).
+        if (existing && existing.querySelector(".message-edit-form, .message-forward-form")) return;
         if (existing) { existing.replaceWith(li); } else {
           document.getElementById("ticket-messages").appendChild(li);
           scrollDown();

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from conftest import host_client
+from conftest import host_client, platform_staff_create, sign_in_with_code
 from tenants.models import Domain, Tenant
 from tenants.tenancy import public_scope, tenant_scope
 
@@ -22,21 +22,33 @@ def _schema_exists(name: str) -> bool:
 
 
 @pytest.fixture
-def platform_root(alpha) -> User:
-    with public_scope():
-        return User.objects.create_superuser(email=ROOT_EMAIL, password=ROOT_PASSWORD, name="Root")
-
-
-def _admin_sign_in(client, email: str, password: str):
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": email, "password": password, "next": "/admin/"}
-    )
+def platform_root_and_totp(alpha):
+    return platform_staff_create(ROOT_EMAIL, ROOT_PASSWORD)
 
 
 @pytest.fixture
-def platform_client(platform_root):
+def platform_root(platform_root_and_totp) -> User:
+    return platform_root_and_totp[0]
+
+
+def _admin_sign_in(client, email: str, password: str):
+    """The admin's own login sends to the sign-in page, which is posted to."""
+    login = client.get("/admin/login/?next=/admin/")
+    assert login.status_code == 302
+    return client.post(login["Location"], {"email": email, "password": password, "next": "/admin/"})
+
+
+@pytest.fixture
+def platform_client(platform_root_and_totp):
     client = host_client(PLATFORM_HOST)
-    response = _admin_sign_in(client, ROOT_EMAIL, ROOT_PASSWORD)
+    response = sign_in_with_code(
+        client,
+        "/platform/login/",
+        ROOT_EMAIL,
+        ROOT_PASSWORD,
+        platform_root_and_totp[1].now(),
+        next="/admin/",
+    )
     assert response.status_code == 302, response.content
     assert response["Location"] == "/admin/"
     return client
@@ -167,7 +179,7 @@ def test_a_tenant_admin_cannot_sign_in_to_the_platform_admin(platform_root, alph
 
     response = _admin_sign_in(client, alpha.admin_email, alpha.admin_password)
 
-    assert response.status_code == 200  # the form again, with an error
+    assert response.status_code == 400  # the form again, with an error
     assert response.context["form"].errors
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302
@@ -180,14 +192,14 @@ def test_a_platform_user_who_is_not_a_superuser_is_refused(alpha):
 
     response = _admin_sign_in(client, "clerk@platform.test", ROOT_PASSWORD)
 
-    assert response.status_code == 200
+    assert response.status_code == 302  # signed in, but the platform admin is not theirs
     assert client.get("/admin/tenants/tenant/").status_code == 302
 
 
 def test_platform_credentials_do_not_open_a_tenant_admin(platform_root, client_alpha):
     response = _admin_sign_in(client_alpha, ROOT_EMAIL, ROOT_PASSWORD)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors
     assert client_alpha.get("/admin/").status_code == 302
 

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     # Language and time zone from the user's preference, else the tenant's defaults.
     "tenants.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Where two-factor sign-in is required, users without it may only set it up.
+    "dashboard.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # X-RateLimit-* headers on the answers to API-key requests (integrations/rate_limits.py).
