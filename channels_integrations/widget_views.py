@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from channels_integrations.errors import VisitorForbidden
 from channels_integrations.services import webchat
+from channels_integrations.services.webchat_avatar import Avatar, webchat_avatar_get
 from connections.models import ChannelConnection
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
@@ -128,12 +130,14 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
         webchat.webchat_visitor_from_token(connection=connection, token=token)
     except VisitorForbidden:
         token = ""
+    avatar = webchat_avatar_get(connection)
     response = render(
         request,
         "widget/page.html",
         {
             "connection": connection,
             "settings": config,
+            "avatar_url": _avatar_url(connection, avatar) if avatar else "",
             "boot": {
                 "api": reverse("widget-page", args=[connection.public_id]) + "api/",
                 "ws": f"/ws/widget/{connection.public_id}/",
@@ -156,6 +160,30 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self' ws: wss:"
     )
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _avatar_url(connection: ChannelConnection, avatar: Avatar) -> str:
+    """The avatar's URL, versioned: a replaced image is fetched anew."""
+    return f"{reverse('widget-avatar', args=[connection.public_id])}?v={avatar.version}"
+
+
+@require_GET
+def widget_avatar(request: HttpRequest, public_id: UUID) -> HttpResponse | FileResponse:
+    """``/widget/<id>/avatar``: the widget's avatar, public like the widget (visitors are
+    anonymous); 404 when the connection is disabled, not this tenant's, or has none."""
+    connection = _connection_or_404(public_id)
+    avatar = webchat_avatar_get(connection)
+    if avatar is None:
+        raise Http404()
+    try:
+        handle = default_storage.open(avatar.name, "rb")
+    except OSError as exc:
+        raise Http404() from exc
+    response = FileResponse(handle, content_type=avatar.mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=300"
     return response
 
 

@@ -254,6 +254,10 @@ class ChannelProvider(ConnectionProvider):
     # the session actions below (``session_connect``, ``session_restart``, ``session_logout``).
     pairs_by_session: ClassVar[bool] = False
 
+    # Keys of a connection's ``details`` that the dashboard sets apart from the credentials
+    # (the web chat's avatar): a new check of the credentials keeps them.
+    kept_details: ClassVar[tuple[str, ...]] = ()
+
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""

@@ -54,6 +54,15 @@ def _require_admin(by: User) -> None:
         raise AdminRequired()
 
 
+def _details_kept(
+    adapter: ChannelProvider | None, current: dict[str, Any], facts: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The details a check of the credentials found, with the keys the provider keeps across
+    checks (set by the dashboard, not by the credentials) carried over."""
+    kept = adapter.kept_details if adapter is not None else ()
+    return {**{key: current[key] for key in kept if key in current}, **(facts or {})}
+
+
 def _provider(key: str) -> ChannelProvider:
     if key not in PROVIDERS:
         raise FieldValidationError({"provider": [_("This kind of channel is not available.")]})
@@ -274,7 +283,7 @@ def connection_update(
             locked.name = name.strip()[:80]
         if checked is not None:
             locked.credentials = checked
-            locked.details = facts or {}
+            locked.details = _details_kept(adapter, locked.details, facts)
         locked.save()
         if default_queue is not UNSET or (greeting_message, farewell_message) != (None, None):
             connection_routing_set(
@@ -380,7 +389,10 @@ def connection_check(*, connection: ChannelConnection, by: User) -> ChannelConne
     except ProviderError as exc:
         _status_set(connection, Status.ERROR, exc.detail)
         return connection
-    ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        facts = _details_kept(adapter, locked.details, facts)
+        ChannelConnection.objects.filter(pk=connection.pk).update(details=facts)
     connection.details = facts
     with transaction.atomic():  # a connection older than the claims claims its accounts now
         _routes_set(adapter, connection, by=by)

@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import pretty_name
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from channels_integrations.services.webchat_avatar import webchat_avatar_check
 from connections.providers.base import ConnectionProvider
 from connections.providers.registry import provider_for, provider_installed
+from core.exceptions import FieldValidationError
 from dashboard.variable_picker import PICKER_HELP, variable_picker_attach
 from tickets.message_variables import SYSTEM_TEXT
 from tickets.models import Queue
@@ -132,6 +135,26 @@ class ConnectionForm(forms.Form):
                 self.secret_names.add(name)
             elif name in self.current_credentials:
                 self.initial.setdefault(name, self.current_credentials[name])
+        if provider == "webchat":
+            self.fields["avatar"] = forms.FileField(
+                label=_("Avatar"),
+                required=False,
+                help_text=_(
+                    "Shown in the chat's header: a PNG, JPEG or WebP image of at most 512 KB."
+                ),
+                widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+            )
+
+    def clean_avatar(self) -> UploadedFile | None:
+        """A web chat's new avatar, refused here (under its field) unless it is an image the
+        widget may show: nothing is stored for a bad file."""
+        upload = self.cleaned_data.get("avatar")
+        if upload:
+            try:
+                webchat_avatar_check(upload)
+            except FieldValidationError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return upload or None
 
     def credentials(self) -> dict[str, Any]:
         """The credentials to send to the services: the fields filled in (on a new connection),

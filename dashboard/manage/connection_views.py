@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
 from channels_integrations.providers.base import SESSION_OPEN
 from channels_integrations.providers.registry import PROVIDERS, provider_for
@@ -38,6 +39,11 @@ from channels_integrations.services.sessions import (
     SESSION_ACTIONS,
     connection_qr_current,
     connection_session_action,
+)
+from channels_integrations.services.webchat_avatar import (
+    webchat_avatar_get,
+    webchat_avatar_remove,
+    webchat_avatar_set,
 )
 from connections.crypto import CredentialsUnreadable
 from connections.models import ChannelConnection
@@ -89,7 +95,7 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
     if not provider_installed(provider) or not provider_for(provider).is_configured():
         raise Http404
     user = request.user
-    form = ConnectionForm(request.POST or None, provider=provider)
+    form = ConnectionForm(request.POST or None, request.FILES or None, provider=provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -102,6 +108,7 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
                 greeting_message=data["greeting_message"],
                 farewell_message=data["farewell_message"],
             )
+            _avatar_save(form, connection, user)
         except ApplicationError as exc:
             _add_error(form, exc)
         else:
@@ -119,6 +126,13 @@ def connection_new(request: AuthenticatedHttpRequest, provider: str) -> HttpResp
     return render(
         request, "channels_integrations/manage/connection_form.html", context, status=status
     )
+
+
+def _avatar_save(form: ConnectionForm, connection: ChannelConnection, user: User) -> None:
+    """A web chat's new avatar (already checked by the form), when one was chosen."""
+    upload = form.cleaned_data.get("avatar")
+    if upload:
+        webchat_avatar_set(connection=connection, by=user, upload=upload)
 
 
 def _connection(public_id: UUID) -> ChannelConnection:
@@ -146,6 +160,7 @@ def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
         current = {}
     form = ConnectionForm(
         request.POST or None,
+        request.FILES or None,
         initial=initial,
         provider=connection.provider,
         current_credentials=current,
@@ -163,6 +178,7 @@ def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
                 greeting_message=data["greeting_message"],
                 farewell_message=data["farewell_message"],
             )
+            _avatar_save(form, connection, user)
         except ApplicationError as exc:
             _add_error(form, exc)
         else:
@@ -181,6 +197,7 @@ def connection_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
         else "",
         "snippet": snippet,
         "session": _session_context(connection),
+        "avatar": webchat_avatar_get(connection),
     }
     status = 400 if form.errors else 200
     return render(
@@ -255,6 +272,10 @@ def connection_action(
             connection_delete(connection=connection, by=user)
             messages.success(request, _("Connection %(name)s deleted.") % {"name": connection.name})
             return redirect("manage:connections")
+        if action == "remove-avatar":
+            webchat_avatar_remove(connection=connection, by=user)
+            messages.success(request, _("The chat's avatar was removed."))
+            return redirect("manage:connection", public_id=connection.public_id)
         if action in SESSION_ACTIONS:
             _session_action(request, connection, action)
             return redirect("manage:connection", public_id=connection.public_id)

@@ -25,6 +25,10 @@
   var TYPING_SHOWN = 6000;   // ms an agent's signal is shown without a new one
 
   document.documentElement.style.setProperty("--tt-color", document.body.getAttribute("data-color"));
+  // The connection's avatar, also shown beside the agent's messages (widget.css).
+  if (document.body.getAttribute("data-avatar")) {
+    document.documentElement.style.setProperty("--tt-avatar", "url(" + JSON.stringify(document.body.getAttribute("data-avatar")) + ")");
+  }
 
   function read() { try { return window.localStorage.getItem(storageKey) || ""; } catch (e) { return ""; } }
   function write(value) { try { if (value) { window.localStorage.setItem(storageKey, value); } else { window.localStorage.removeItem(storageKey); } } catch (e) { /* storage blocked */ } }

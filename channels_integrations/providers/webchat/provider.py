@@ -38,6 +38,8 @@ from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema
 
 DEFAULT_COLOR = "#1f6feb"
+# The key of the connection's details naming the widget's avatar ({"name": storage path, "mime"}).
+AVATAR_DETAIL = "avatar"
 VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 # Our replies' ids carry this mark after the visitor's prefix: a character the widget's own
 # message ids never contain, so a reply's id never collides with a visitor's message.
@@ -109,6 +111,9 @@ class WebchatProvider(ChannelProvider):
     # open widgets are told at once: edits and deletions reach the visitor.
     edits_reach_customer = True
     deletions_reach_customer = True
+    # The avatar is uploaded on the connection's page, not with the settings: a new check of
+    # the settings keeps it (services/webchat_avatar.py).
+    kept_details = (AVATAR_DETAIL,)
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Nothing outside to ask: the validated settings become the connection's details."""
