@@ -163,7 +163,12 @@
     if (!token) { return; }
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + boot.ws + "?token=" + encodeURIComponent(token));
-    socket.onopen = function () { retry = 1000; loadHistory(); };
+    socket.onopen = function () {
+      retry = 1000;
+      loadHistory();
+      // Typing that began before the socket was open (it was not sent) is said now.
+      if (text.value.trim()) { signalTyping(true); }
+    };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "typing") { showTyping(data.typing); return; }

@@ -7,6 +7,7 @@ and sign-in in both themes at both widths are kept in test-artifacts/browser/ fo
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Literal
@@ -15,8 +16,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
-from tenants.tenancy import public_scope
+from conftest import platform_staff_create
 from tests.browser.conftest import (
     DESKTOP_SIZE,
     PHONE_SIZE,
@@ -31,7 +31,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.0" / "axe.min.js"
 SIZES = {"desktop": DESKTOP_SIZE, "phone": PHONE_SIZE}
 Scheme = Literal["light", "dark"]
 SCHEMES: tuple[Scheme, ...] = ("light", "dark")
-ROOT_EMAIL = "root@design.test"
+ROOT_EMAIL = f"root-{uuid.uuid4().hex[:6]}@design.test"  # one per run: kept, never deleted
 ROOT_PASSWORD = "Platform-Design-2026"
 # WCAG 2.x A/AA and axe's best practices; the test fails on the serious and critical ones.
 AXE_RUN = """async () => {
@@ -114,14 +114,26 @@ def _open_ticket(page: Page, size: str, customer: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def platform_root(live_app, django_db_blocker) -> str:
-    """A super admin of the platform (public schema) for /platform/. Kept to the end of the
+def platform_root(live_app, django_db_blocker) -> Any:
+    """A super admin of the platform (public schema) for /platform/, with the two-factor
+    sign-in platform staff always need; returns its authenticator. Kept to the end of the
     test database (deleting a user reaches into tenant tables the public schema lacks)."""
-    with django_db_blocker.unblock(), public_scope():
-        root = User.objects.filter(email=ROOT_EMAIL).first()
-        if root is None:
-            User.objects.create_superuser(email=ROOT_EMAIL, password=ROOT_PASSWORD, name="Root")
-    return ROOT_EMAIL
+    with django_db_blocker.unblock():
+        _, totp = platform_staff_create(ROOT_EMAIL, ROOT_PASSWORD)
+    return totp
+
+
+_codes_used: list[int] = []
+
+
+def _next_code(totp: Any) -> str:
+    """A code of a time step not used yet (platform staff sign in with two-factor codes, each
+    accepted once; the server allows the next step too)."""
+    step = totp.timecode(time.time())
+    if _codes_used and step <= _codes_used[-1]:
+        step = _codes_used[-1] + 1
+    _codes_used.append(step)
+    return str(totp.generate_otp(step))
 
 
 def _platform_url(live_app: LiveApp) -> str:
@@ -181,10 +193,13 @@ def test_axe_finds_no_serious_violation_on_the_main_pages(live_app, open_page, p
     # The platform's staff: the tenants' list
     root = open_page("root", **_context(size))
     platform = _platform_url(live_app)
-    root.goto(f"{platform}/admin/login/?next=/platform/")
-    root.locator("#id_username").fill(platform_root)
+    root.goto(f"{platform}/platform/login/?next=/platform/")
+    root.locator("#id_email").fill(ROOT_EMAIL)
     root.locator("#id_password").fill(ROOT_PASSWORD)
-    root.locator("input[type=submit], button[type=submit]").first.click()
+    root.locator("form button[type=submit]").click()
+    root.wait_for_url(f"{platform}/platform/login/code/")
+    root.get_by_label("Código").fill(_next_code(platform_root))
+    root.locator("form button[type=submit]").click()
     root.wait_for_url(f"{platform}/platform/")
     _check(root, size, "platform", problems)
 
