@@ -103,6 +103,16 @@ def tenant_media_path(area: str, name: str) -> str:
     return f"tenants/{current_schema()}/{area}/{name}"
 
 
+def tenant_media_owns(name: str, area: str = "") -> bool:
+    """Whether a stored path lies under the current tenant's prefix (and ``area`` of it, when
+    given), as ``tenant_media_path`` makes them: what a serving or reading view checks before
+    it opens a path that came from a row or a request."""
+    if in_public_schema() or not name or ".." in name:
+        return False
+    prefix = f"tenants/{current_schema()}/" + (f"{area}/" if area else "")
+    return name.startswith(prefix)
+
+
 async def run_in_tenant(tenant: Tenant, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Call a synchronous (ORM) function from async code inside ``tenant``'s schema.
 

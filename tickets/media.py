@@ -16,7 +16,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils.text import get_valid_filename
 
-from tenants.tenancy import current_schema
+from tenants.tenancy import tenant_media_owns
 from tickets.errors import MediaNotFound, MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
 
@@ -141,7 +141,7 @@ def file_response(
     tenant's file readable, even if its path were tampered with.
     """
     name = file.name if file else ""
-    if not name or not name.startswith(f"tenants/{current_schema()}/"):
+    if not tenant_media_owns(name):
         raise MediaNotFound()
     try:
         handle = file.open("rb")

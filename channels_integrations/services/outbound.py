@@ -114,7 +114,7 @@ def delivery_backoff(attempts: int) -> float:
     return float(delay) * random.uniform(0.8, 1.2)  # jitter: retries of one outage spread out
 
 
-def _recipient(message: Message, connection: ChannelConnection) -> str:
+def message_recipient(message: Message, connection: ChannelConnection) -> str:
     """The contact's id on the provider (its identity), else its phone without the plus."""
     identity = (
         ContactIdentity.objects.filter(
@@ -137,7 +137,7 @@ def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
     extra = {k: v for k, v in payload.items() if k not in ("raw", "media_error", "template")}
     return OutboundMessage(
         idempotency_key=delivery.idempotency_key,
-        recipient=_recipient(message, delivery.connection),
+        recipient=message_recipient(message, delivery.connection),
         kind=message.kind,
         body=message.body,
         media_name=(message.media.name or "") if message.media else "",

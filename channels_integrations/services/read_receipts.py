@@ -19,9 +19,9 @@ from django.conf import settings
 from channels_integrations.providers.base import ProviderError
 from channels_integrations.providers.registry import PROVIDERS, provider_for
 from channels_integrations.services.outbound import (
-    _recipient,
     delivery_backoff,
     delivery_slot_wait,
+    message_recipient,
 )
 from tickets.models import Message
 
@@ -56,7 +56,7 @@ def read_receipt_send(*, message_id: int, attempt: int = 1) -> ReceiptOutcome:
     try:
         sent = provider.send_read_receipt(
             connection,
-            recipient=_recipient(message, connection),
+            recipient=message_recipient(message, connection),
             provider_message_id=message.provider_message_id,
         )
     except ProviderError as exc:

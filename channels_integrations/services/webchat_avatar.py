@@ -26,7 +26,7 @@ from accounts.models import User
 from channels_integrations.providers.webchat.provider import AVATAR_DETAIL
 from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
-from tenants.tenancy import current_schema, tenant_media_path
+from tenants.tenancy import tenant_media_owns, tenant_media_path
 
 AVATAR_MAX_BYTES = 512 * 1024
 AVATAR_AREA = "webchat-avatars"
@@ -68,7 +68,7 @@ def webchat_avatar_get(connection: ChannelConnection) -> Avatar | None:
     if not isinstance(value, dict):
         return None
     name, mime = str(value.get("name") or ""), str(value.get("mime") or "")
-    if not name.startswith(f"tenants/{current_schema()}/{AVATAR_AREA}/") or ".." in name:
+    if not tenant_media_owns(name, AVATAR_AREA):
         return None
     return Avatar(name=name, mime=mime)
 

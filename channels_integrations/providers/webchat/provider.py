@@ -35,7 +35,7 @@ from channels_integrations.providers.base import (
 )
 from connections.models import ChannelConnection
 from tenants.realtime import visitor_group
-from tenants.tenancy import current_schema
+from tenants.tenancy import tenant_media_owns
 
 DEFAULT_COLOR = "#1f6feb"
 # The key of the connection's details naming the widget's avatar ({"name": storage path, "mime"}).
@@ -201,7 +201,7 @@ class WebchatProvider(ChannelProvider):
     ) -> tuple[bytes, str]:
         """A visitor's upload, kept under this tenant's prefix by the widget view."""
         name = media.provider_media_id
-        if not name.startswith(f"tenants/{current_schema()}/webchat/"):
+        if not tenant_media_owns(name, "webchat"):
             raise ProviderError("upload outside the tenant's folder", permanent=True)
         try:
             with default_storage.open(name, "rb") as handle:
