@@ -140,7 +140,7 @@ def file_response(
     The stored path must lie under the current tenant's prefix: a row can never make another
     tenant's file readable, even if its path were tampered with.
     """
-    name = file.name if file else ""
+    name = (file.name if file else "") or ""
     if not tenant_media_owns(name):
         raise MediaNotFound()
     try:
