@@ -112,3 +112,20 @@ def connections_calls_apply_task() -> int:
     from channels_integrations.services.sessions import connections_calls_apply
 
     return connections_calls_apply()
+
+
+@shared_task(name="channels_integrations.tasks.email_mailbox_watch_task")
+def email_mailbox_watch_task(connection_id: int) -> int:
+    """Read one e-mail connection's mailbox for a bounded time (IDLE or polling); returns how
+    many mails were read."""
+    from channels_integrations.services.email_inbound import mailbox_watch
+
+    return mailbox_watch(connection_id=connection_id).mails
+
+
+@shared_task(name="channels_integrations.tasks.email_mailboxes_watch_task")
+def email_mailboxes_watch_task() -> int:
+    """Start the bounded mailbox job of each of the current tenant's e-mail connections."""
+    from channels_integrations.services.email_inbound import mailboxes_watch_enqueue
+
+    return mailboxes_watch_enqueue()
