@@ -318,3 +318,32 @@ def test_plaintext_servers_are_refused_unless_the_installation_allows_them(setti
     assert not serializer.is_valid()
     assert set(serializer.errors) == {"imap_security"}
     assert EmailCredentialsSerializer(data={**data, "imap_security": "ssl"}).is_valid()
+
+
+def test_the_panel_shows_subject_cc_checks_quoted_text_and_blocks_remote_images(
+    alpha, imap, mailbox, django_capture_on_commit_callbacks
+):
+    from accounts.tests.factories import AdminFactory
+    from conftest import signed_in_client
+
+    imap.deliver(SUPPORT, PASSWORD, mail_file("multipart_alternative.eml"))
+    read_and_process(alpha.tenant, mailbox, django_capture_on_commit_callbacks)
+    with tenant_scope(alpha.tenant):
+        message = Message.objects.get()
+        admin = AdminFactory()
+    client = signed_in_client(alpha, admin)
+
+    response = client.get(
+        f"/tickets/{message.ticket.public_id}/messages/{message.public_id}/", HTTP_HX_REQUEST="true"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Pedido 4512 atrasado" in page
+    assert "bruno@cliente.example" in page
+    assert "SPF pass" in page
+    assert 'data-testid="email-quoted"' in page
+    blocked, with_images = page.split('data-testid="email-show-images"')
+    assert "tracker.example" not in blocked.split('data-testid="email-html"')[1]
+    assert "tracker.example/pixel.gif" in with_images
+    assert "alert(1)" not in page
