@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import MailboxLoginError
+from imap_tools.errors import ImapToolsError, MailboxLoginError
 
 from channels_integrations.providers.base import ProviderError
 from channels_integrations.providers.email.config import SECURITY_SSL, SECURITY_STARTTLS
@@ -78,7 +78,9 @@ def imap_session(credentials: dict[str, Any]) -> Iterator[BaseMailBox]:
         ) from exc
     try:
         yield box
-    except (OSError, imaplib.IMAP4.abort) as exc:
+    except (OSError, imaplib.IMAP4.error, ImapToolsError) as exc:
+        # A dropped connection (a server restart) or an answer the session cannot go on from:
+        # the next poll signs in again and resumes after the stored cursor.
         raise _network_error("IMAP", exc) from exc
     finally:
         _close(box)
