@@ -42,6 +42,7 @@ from channels_integrations.providers.base import (
 from channels_integrations.providers.email.parse import mail_items
 from channels_integrations.providers.email.provider import MAIL_AREA
 from channels_integrations.providers.email.servers import (
+    box_has_idle,
     imap_fetch_raw,
     imap_folder_state,
     imap_idle_wait,
@@ -154,6 +155,10 @@ def _cursor(connection: ChannelConnection, uid_validity: int) -> MailboxCursor:
     return cursor
 
 
+# Mails fetched in one IMAP command (each is still stored in its own transaction).
+FETCH_CHUNK = 10
+
+
 def _read_new(
     connection: ChannelConnection, box: Any, uid_validity: int, *, batch: int
 ) -> PollOutcome:
@@ -161,36 +166,57 @@ def _read_new(
     cursor = _cursor(connection, uid_validity)
     uids = imap_uids_after(box, cursor.last_uid, limit=batch)
     sizes = imap_sizes(box, uids)
-    for uid in uids:
-        size = sizes.get(uid, 0)
-        if size > settings.EMAIL_MAX_BYTES:
-            items = _too_large(uid, uid_validity, size)
-        else:
-            items = _mail_items(
-                connection, imap_fetch_raw(box, uid), uid=uid, uid_validity=uid_validity
-            )
-        with transaction.atomic():
-            outcome.stored += inbound_items_receive(connection=connection, items=items)
-            MailboxCursor.objects.filter(pk=cursor.pk).update(
-                last_uid=uid, last_polled_at=timezone.now(), updated_at=timezone.now()
-            )
-        outcome.mails += 1
-        outcome.refused += sum(1 for item in items if not isinstance(item, InboundMessage))
+    for start in range(0, len(uids), FETCH_CHUNK):
+        chunk = uids[start : start + FETCH_CHUNK]
+        wanted = [uid for uid in chunk if sizes.get(uid, 0) <= settings.EMAIL_MAX_BYTES]
+        mails = imap_fetch_raw(box, wanted)
+        for uid in chunk:
+            if uid not in wanted:
+                items = _too_large(uid, uid_validity, sizes.get(uid, 0))
+            elif uid in mails:
+                items = _mail_items(connection, mails[uid], uid=uid, uid_validity=uid_validity)
+            else:  # gone between the search and the fetch (expunged): nothing to read
+                items = []
+            with transaction.atomic():
+                outcome.stored += inbound_items_receive(connection=connection, items=items)
+                MailboxCursor.objects.filter(pk=cursor.pk).update(
+                    last_uid=uid, last_polled_at=timezone.now(), updated_at=timezone.now()
+                )
+            outcome.mails += 1
+            outcome.refused += sum(1 for item in items if not isinstance(item, InboundMessage))
     return outcome
 
 
 def mailbox_poll(
-    *, connection: ChannelConnection, batch: int = 50, idle_seconds: float = 0
+    *, connection: ChannelConnection, batch: int = 50, seconds: float = 0
 ) -> PollOutcome:
-    """Read the mails after the connection's cursor (``batch`` at most); with
-    ``idle_seconds``, first wait that long for new mail when the folder has none (IDLE)."""
-    credentials = connection.credentials
-    with imap_session(credentials) as box:
+    """Read the mails after the connection's cursor, ``batch`` at a time, in one IMAP session.
+    With ``seconds``, go on for that long: when the folder has nothing new, wait on IDLE (or
+    sleep) ``EMAIL_POLL_SECONDS`` at most, then read again."""
+    total = PollOutcome()
+    deadline = time.monotonic() + seconds
+    with imap_session(connection.credentials) as box:
         state = imap_folder_state(box)
-        outcome = _read_new(connection, box, state.uid_validity, batch=batch)
-        if outcome.mails == 0 and idle_seconds > 0 and imap_idle_wait(box, idle_seconds):
+        idle = seconds > 0 and box_has_idle(box)
+        while True:
             outcome = _read_new(connection, box, state.uid_validity, batch=batch)
-    return outcome
+            total.mails += outcome.mails
+            total.stored += outcome.stored
+            total.refused += outcome.refused
+            left = deadline - time.monotonic()
+            if left <= 0.5:
+                break
+            if outcome.mails:
+                continue
+            wait = min(left, float(settings.EMAIL_POLL_SECONDS))
+            if idle:
+                # Re-issued every interval: a server that does not announce new mail (or a
+                # missed announcement) costs at most one interval.
+                imap_idle_wait(box, wait)
+            else:
+                time.sleep(wait)
+                box.client.noop()  # lets the server report what arrived meanwhile
+    return total
 
 
 def _lock_key(connection: ChannelConnection) -> str:
@@ -211,27 +237,13 @@ def mailbox_watch(*, connection_id: int, seconds: float | None = None) -> PollOu
     key = _lock_key(connection)
     if not cache.add(key, 1, int(budget) + 60):
         return total
-    deadline = time.monotonic() + budget
     try:
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                outcome = mailbox_poll(
-                    connection=connection, idle_seconds=max(0.0, min(left, 25.0))
-                )
-            except ProviderError as exc:
-                logger.warning("E-mail connection %s: %s", connection.public_id, exc.detail)
-                if exc.permanent:
-                    connection_error_report(connection=connection, detail=exc.detail)
-                break
-            total.mails += outcome.mails
-            total.stored += outcome.stored
-            total.refused += outcome.refused
-            left = deadline - time.monotonic()
-            if left <= 1:
-                break
-            if outcome.mails == 0:
-                time.sleep(min(settings.EMAIL_POLL_SECONDS, left))
+        try:
+            total = mailbox_poll(connection=connection, seconds=budget)
+        except ProviderError as exc:
+            logger.warning("E-mail connection %s: %s", connection.public_id, exc.detail)
+            if exc.permanent:
+                connection_error_report(connection=connection, detail=exc.detail)
     finally:
         cache.delete(key)
     return total

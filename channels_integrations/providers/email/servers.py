@@ -8,6 +8,7 @@ IMAP: RFC 9051 / RFC 3501 (UID, UIDVALIDITY, RFC822.SIZE), RFC 2177 (IDLE).
 from __future__ import annotations
 
 import imaplib
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -128,24 +129,35 @@ def imap_sizes(box: BaseMailBox, uids: list[int]) -> dict[int, int]:
     return sizes
 
 
-def imap_fetch_raw(box: BaseMailBox, uid: int) -> bytes:
-    """The whole mail ``uid`` (``BODY.PEEK[]``: the customer's client still sees it unread)."""
-    _status, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+
+
+def imap_fetch_raw(box: BaseMailBox, uids: list[int]) -> dict[int, bytes]:
+    """The whole mails ``uids`` in one command (``BODY.PEEK[]``: the customer's client still
+    sees them unread); a mail the server did not return is missing from the answer."""
+    if not uids:
+        return {}
+    _status, data = box.client.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+    mails: dict[int, bytes] = {}
     for entry in data:
         if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes):
-            return entry[1]
-    raise ProviderError(
-        _("The IMAP server did not return mail %(uid)s.") % {"uid": uid},
-        permanent=False,
-        code="imap_fetch_failed",
-    )
+            found = _FETCH_UID.search(entry[0])
+            if found:
+                mails[int(found.group(1))] = entry[1]
+    return mails
+
+
+def box_has_idle(box: BaseMailBox) -> bool:
+    """Whether the signed-in server offers IDLE (RFC 2177); asked again after sign-in, since
+    servers may announce it only to signed-in sessions."""
+    if "IDLE" in box.client.capabilities:
+        return True
+    _status, data = box.client.capability()
+    return any(b"IDLE" in (line or b"").upper().split() for line in data if isinstance(line, bytes))
 
 
 def imap_idle_wait(box: BaseMailBox, seconds: float) -> bool:
-    """Wait up to ``seconds`` for the server to announce new mail (IDLE); False at once when
-    the server has no IDLE (the caller polls instead)."""
-    if "IDLE" not in box.client.capabilities:
-        return False
+    """Wait up to ``seconds`` for the server to announce new mail (IDLE); True when it did."""
     responses = box.idle.wait(timeout=seconds)
     return bool(responses)
 
