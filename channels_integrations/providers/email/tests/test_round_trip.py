@@ -4,6 +4,8 @@ agent reply (threading headers) → the customer's reply threads into the same t
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from channels_integrations.models import InboundEvent, MailboxCursor
@@ -347,3 +349,32 @@ def test_the_panel_shows_subject_cc_checks_quoted_text_and_blocks_remote_images(
     assert "tracker.example" not in blocked.split('data-testid="email-html"')[1]
     assert "tracker.example/pixel.gif" in with_images
     assert "alert(1)" not in page
+
+
+def test_the_beat_starts_one_bounded_job_per_connection_and_a_held_lock_skips_it(
+    alpha, imap, mailbox, published, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from channels_integrations.services.email_inbound import mailbox_watch
+    from channels_integrations.tasks import email_mailboxes_watch_task
+    from tiktickets.celery import app
+
+    schedule = app.conf.beat_schedule["email-mailboxes-watch"]
+    assert schedule["args"] == ("channels_integrations.tasks.email_mailboxes_watch_task",)
+    imap.deliver(SUPPORT, PASSWORD, mail_file("latin1.eml"))
+    with tenant_scope(alpha.tenant):
+        assert email_mailboxes_watch_task.apply().get() == 1
+        watch = "channels_integrations.tasks.email_mailbox_watch_task"
+        assert [(name, args) for name, args, _schema in published if name == watch] == [
+            (watch, (mailbox.pk,))
+        ]
+        cache.add(f"email-watch:{mailbox.pk}", 1, 60)  # another job of it is running
+        assert mailbox_watch(connection_id=mailbox.pk, seconds=1).mails == 0
+        cache.delete(f"email-watch:{mailbox.pk}")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = mailbox_watch(connection_id=mailbox.pk, seconds=2)
+        assert outcome.mails == 1
+        assert time.monotonic() - started < 2 + 5  # bounded: it returns after its seconds
+        assert InboundEvent.objects.count() == 1
