@@ -39,6 +39,7 @@ from channels_integrations.providers.base import (
     ProviderError,
     malformed_item,
 )
+from channels_integrations.providers.email.config import INBOUND_IMAP
 from channels_integrations.providers.email.parse import mail_items
 from channels_integrations.providers.email.provider import MAIL_AREA
 from channels_integrations.providers.email.servers import (
@@ -91,7 +92,7 @@ def _sender_over_rate(connection: ChannelConnection, sender: str) -> bool:
     return bool(count > settings.EMAIL_SENDER_MAX_PER_HOUR)
 
 
-def _mail_items(
+def mail_items_of(
     connection: ChannelConnection, raw: bytes, *, uid: int, uid_validity: int
 ) -> list[InboundItem]:
     stored_name = _stored_mail(raw)
@@ -174,7 +175,7 @@ def _read_new(
             if uid not in wanted:
                 items = _too_large(uid, uid_validity, sizes.get(uid, 0))
             elif uid in mails:
-                items = _mail_items(connection, mails[uid], uid=uid, uid_validity=uid_validity)
+                items = mail_items_of(connection, mails[uid], uid=uid, uid_validity=uid_validity)
             else:  # gone between the search and the fetch (expunged): nothing to read
                 items = []
             with transaction.atomic():
@@ -233,6 +234,8 @@ def mailbox_watch(*, connection_id: int, seconds: float | None = None) -> PollOu
     ).first()
     if connection is None:
         return total
+    if connection.credentials.get("inbound", INBOUND_IMAP) != INBOUND_IMAP:
+        return total  # mail arrives through the provider's webhook
     budget = settings.EMAIL_WATCH_SECONDS if seconds is None else seconds
     key = _lock_key(connection)
     if not cache.add(key, 1, int(budget) + 60):

@@ -18,6 +18,15 @@ from rest_framework import serializers
 SECURITY_SSL = "ssl"
 SECURITY_STARTTLS = "starttls"
 SECURITY_NONE = "none"
+INBOUND_IMAP = "imap"
+INBOUND_MAILGUN = "mailgun"
+INBOUND_CHOICES = [
+    (INBOUND_IMAP, _("IMAP: we read the mailbox")),
+    (INBOUND_MAILGUN, _("Mailgun: its inbound route forwards each mail to us")),
+]
+# The fields each way of receiving needs.
+_IMAP_REQUIRED = ("imap_host", "imap_port", "imap_username", "imap_password")
+
 SECURITY_CHOICES = [
     (SECURITY_SSL, _("TLS (SSL)")),
     (SECURITY_STARTTLS, _("STARTTLS")),
@@ -39,14 +48,36 @@ class EmailCredentialsSerializer(serializers.Serializer):
         label=_("Sender name"),
         help_text=_("Shown to customers beside the address (for example, your company's name)."),
     )
-    imap_host = serializers.CharField(max_length=253, label=_("IMAP server"))
-    imap_port = serializers.IntegerField(min_value=1, max_value=65535, label=_("IMAP port"))
+    inbound = serializers.ChoiceField(
+        choices=INBOUND_CHOICES, default=INBOUND_IMAP, label=_("How mail arrives")
+    )
+    mailgun_signing_key = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=_("Mailgun webhook signing key"),
+        style={"input_type": "password"},
+    )
+    imap_host = serializers.CharField(
+        max_length=253, required=False, allow_blank=True, default="", label=_("IMAP server")
+    )
+    imap_port = serializers.IntegerField(
+        min_value=1, max_value=65535, required=False, default=993, label=_("IMAP port")
+    )
     imap_security = serializers.ChoiceField(
         choices=SECURITY_CHOICES, default=SECURITY_SSL, label=_("IMAP security")
     )
-    imap_username = serializers.CharField(max_length=254, label=_("IMAP user name"))
+    imap_username = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, default="", label=_("IMAP user name")
+    )
     imap_password = serializers.CharField(
-        max_length=500, label=_("IMAP password"), style={"input_type": "password"}
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=_("IMAP password"),
+        style={"input_type": "password"},
     )
     imap_folder = serializers.CharField(
         max_length=200, required=False, default="INBOX", label=_("IMAP folder")
@@ -84,5 +115,11 @@ class EmailCredentialsSerializer(serializers.Serializer):
             }
             if errors:
                 raise serializers.ValidationError(errors)
+        required: tuple[str, ...] = _IMAP_REQUIRED
+        if attrs.get("inbound") == INBOUND_MAILGUN:
+            required = ("mailgun_signing_key",)
+        missing = {name: [_("This field is required.")] for name in required if not attrs.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
         attrs["address"] = attrs["address"].strip().lower()
         return attrs

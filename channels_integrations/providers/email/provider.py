@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any, ClassVar
 
+from anymail.exceptions import AnymailConfigurationError, AnymailWebhookValidationFailure
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,7 +34,11 @@ from channels_integrations.providers.base import (
     WebhookRejected,
     malformed_item,
 )
-from channels_integrations.providers.email.config import EmailCredentialsSerializer
+from channels_integrations.providers.email.config import (
+    INBOUND_IMAP,
+    INBOUND_MAILGUN,
+    EmailCredentialsSerializer,
+)
 from channels_integrations.providers.email.parse import PART_SEPARATOR, mail_items, mail_part
 from channels_integrations.providers.email.servers import imap_check, smtp_check, smtp_session
 from connections.models import ChannelConnection
@@ -67,9 +73,15 @@ class EmailProvider(ChannelProvider):
 
     key = "email"
     label = gettext_lazy("E-mail")
-    webhook_routing = ""
+    # A URL per connection, used by connections that receive through Mailgun's inbound route
+    # (``channels_integrations.services.email_webhook``); IMAP connections refuse it.
+    webhook_routing = "connection"
     credentials_serializer = EmailCredentialsSerializer
-    secret_fields: ClassVar[tuple[str, ...]] = ("imap_password", "smtp_password")
+    secret_fields: ClassVar[tuple[str, ...]] = (
+        "imap_password",
+        "smtp_password",
+        "mailgun_signing_key",
+    )
     # Ordinary mailboxes take a few messages a second before their provider objects.
     rate_limit_per_second = 2.0
     caption_kinds = frozenset({"image", "video", "audio", "document"})
@@ -82,13 +94,41 @@ class EmailProvider(ChannelProvider):
     # ------------------------------------------------------------------ setup
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
-        """Really sign in to both servers (the connection form's "test connection")."""
-        facts = imap_check(credentials)
+        """Really sign in to the servers (the connection form's "test connection"): IMAP unless
+        mail arrives through Mailgun, and SMTP."""
+        facts: dict[str, Any] = {"address": credentials["address"]}
+        if credentials.get("inbound", INBOUND_IMAP) == INBOUND_IMAP:
+            facts["imap_idle"] = imap_check(credentials)["imap_idle"]
         smtp_check(credentials)
-        return {"address": credentials["address"], "imap_idle": facts["imap_idle"]}
+        return facts
 
     def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
-        raise WebhookRejected("e-mail connections take no webhooks")
+        """A Mailgun inbound delivery for this connection: its signature checked by anymail with
+        the connection's own webhook signing key (IMAP connections take no webhooks)."""
+        credentials = connection.credentials
+        if credentials.get("inbound") != INBOUND_MAILGUN or not credentials.get(
+            "mailgun_signing_key"
+        ):
+            raise WebhookRejected("this e-mail connection takes no webhooks")
+        view = MailgunInboundWebhookView(
+            webhook_signing_key=credentials["mailgun_signing_key"], webhook_secret=[]
+        )
+        try:
+            view.run_validators(request)
+        except AnymailWebhookValidationFailure as exc:
+            raise WebhookRejected(str(exc)) from exc
+
+    def webhook_mails(self, request: HttpRequest, connection: ChannelConnection) -> list[bytes]:
+        """The raw mails of a verified Mailgun inbound delivery (its ``body-mime``, or the
+        message anymail rebuilds from the parsed fields)."""
+        view = MailgunInboundWebhookView(
+            webhook_signing_key=connection.credentials["mailgun_signing_key"], webhook_secret=[]
+        )
+        try:
+            events = view.parse_events(request)
+        except AnymailConfigurationError as exc:
+            raise ValueError(str(exc)) from exc
+        return [event.message.as_bytes() for event in events if event.message is not None]
 
     # ------------------------------------------------------------------ inbound
 
