@@ -354,11 +354,11 @@ def test_the_panel_shows_subject_cc_checks_quoted_text_and_blocks_remote_images(
 def test_the_beat_starts_one_bounded_job_per_connection_and_a_held_lock_skips_it(
     alpha, imap, mailbox, published, django_capture_on_commit_callbacks
 ):
+    from celery import current_app as app
     from django.core.cache import cache
 
     from channels_integrations.services.email_inbound import mailbox_watch
     from channels_integrations.tasks import email_mailboxes_watch_task
-    from tiktickets.celery import app
 
     schedule = app.conf.beat_schedule["email-mailboxes-watch"]
     assert schedule["args"] == ("channels_integrations.tasks.email_mailboxes_watch_task",)
