@@ -334,6 +334,21 @@ def _bounced_message_id(mail: Message) -> tuple[str, str]:
     return original, reason
 
 
+_SUBJECT_TOKEN = re.compile(r"\[#([A-Za-z0-9-]{4,40})\]")
+_PLUS_TOKEN = re.compile(r"^[^+@]+\+([A-Za-z0-9-]{4,40})@")
+
+
+def thread_token(facts: MailFacts) -> str:
+    """The ticket protocol a mail names: in a plus-address it was sent to (``local+<protocol>@``,
+    the Reply-To of our mail) or in its subject (``[#<protocol>]``)."""
+    for address in (*facts.to, *facts.cc):
+        found = _PLUS_TOKEN.match(address)
+        if found:
+            return found.group(1)
+    found = _SUBJECT_TOKEN.search(facts.subject)
+    return found.group(1) if found else ""
+
+
 def mail_items(raw: bytes, *, stored_name: str) -> list[InboundItem]:
     """The items of one received mail kept at ``stored_name`` in the tenant's storage."""
     mail = mail_parse(raw)
@@ -367,6 +382,7 @@ def mail_items(raw: bytes, *, stored_name: str) -> list[InboundItem]:
         "message_id": facts.message_id,
         "in_reply_to": facts.in_reply_to,
         "references": facts.references,
+        "thread_token": thread_token(facts),
         "quoted": quoted,
         "html": html_sanitize(markup) if markup else "",
         "authentication": facts.authentication,
@@ -411,6 +427,9 @@ def mail_items(raw: bytes, *, stored_name: str) -> list[InboundItem]:
                     "email": {
                         "subject": facts.subject,
                         "message_id": facts.message_id,
+                        "in_reply_to": facts.in_reply_to,
+                        "references": facts.references,
+                        "thread_token": email["thread_token"],
                         "content_id": _header(part, "Content-ID"),
                         "inline": (part.get_content_disposition() or "") == "inline",
                     }

@@ -378,3 +378,60 @@ def test_the_beat_starts_one_bounded_job_per_connection_and_a_held_lock_skips_it
         assert outcome.mails == 1
         assert time.monotonic() - started < 2 + 5  # bounded: it returns after its seconds
         assert InboundEvent.objects.count() == 1
+
+
+def test_a_reply_all_from_a_cc_and_a_mail_naming_the_protocol_join_the_ticket(
+    alpha, imap, smtp, mailbox, django_capture_on_commit_callbacks
+):
+    imap.deliver(SUPPORT, PASSWORD, mail_file("multipart_alternative.eml"))
+    read_and_process(alpha.tenant, mailbox, django_capture_on_commit_callbacks)
+    with tenant_scope(alpha.tenant):
+        ticket = Ticket.objects.get()
+        agent = ticket_accept_by_admin(ticket)
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = message_send(ticket=ticket, by=agent, body="Vamos verificar.")
+        _deliver(reply)
+        reply.refresh_from_db()
+    # Bruno (in Cc) answers all: his mail names our reply, from another address than Ana's.
+    imap.deliver(
+        SUPPORT,
+        PASSWORD,
+        (
+            "From: Bruno Lima <bruno@cliente.example>\r\nTo: support@acme.test\r\n"
+            "Subject: Re: Pedido 4512 atrasado\r\nMessage-ID: <bruno-1@cliente.example>\r\n"
+            f"In-Reply-To: {reply.provider_message_id}\r\n"
+            f"References: <CAF1a2b3c4@mail.cliente.example> {reply.provider_message_id}\r\n"
+            "\r\nEu também aguardo.\r\n"
+        ).encode(),
+    )
+    # Ana writes from her personal address to the reply address, which names the ticket.
+    imap.deliver(
+        SUPPORT,
+        PASSWORD,
+        (
+            f"From: Ana <ana@pessoal.example>\r\nTo: support+{ticket.protocol}@acme.test\r\n"
+            "Subject: Outra coisa\r\nMessage-ID: <ana-2@pessoal.example>\r\n"
+            "\r\nMandei do outro e-mail.\r\n"
+        ).encode(),
+    )
+    # A new subject from a stranger opens its own ticket.
+    imap.deliver(
+        SUPPORT,
+        PASSWORD,
+        (
+            "From: Carla <carla@outra.example>\r\nTo: support@acme.test\r\n"
+            "Subject: Orçamento\r\nMessage-ID: <carla-1@outra.example>\r\n\r\nOlá\r\n"
+        ).encode(),
+    )
+
+    read_and_process(alpha.tenant, mailbox, django_capture_on_commit_callbacks)
+
+    with tenant_scope(alpha.tenant):
+        bruno = Message.objects.get(provider_message_id="<bruno-1@cliente.example>")
+        ana = Message.objects.get(provider_message_id="<ana-2@pessoal.example>")
+        carla = Message.objects.get(provider_message_id="<carla-1@outra.example>")
+        assert bruno.ticket_id == ticket.pk
+        assert bruno.sender_contact.name == "Bruno Lima"
+        assert ana.ticket_id == ticket.pk
+        assert carla.ticket_id != ticket.pk
+        assert Ticket.objects.count() == 2
