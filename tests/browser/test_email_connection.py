@@ -11,7 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from channels_integrations.providers.email.tests.servers import ImapServer, SmtpSink
-from tests.browser.conftest import DESKTOP_SIZE, PHONE_SIZE, no_sideways_scroll, shot, sign_in
+from tests.browser.conftest import (
+    DESKTOP_SIZE,
+    PHONE_SIZE,
+    SUPPORT,
+    no_sideways_scroll,
+    shot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -63,3 +70,72 @@ def test_an_admin_connects_a_mailbox(live_app, open_page, browser_errors, server
     expect(admin.get_by_role("heading", name=name)).to_be_visible()
     no_sideways_scroll(admin)
     shot(admin, f"email-connection-connected-{label}")
+
+
+def _mail_in_the_inbox() -> str:
+    """A customer's e-mail on a ticket of tenant ``browser`` (its own connection and contact),
+    stored as the pipeline stores it; returns the ticket's public id."""
+    from channels_integrations.providers.email.parse import mail_items
+    from channels_integrations.providers.email.tests.support import mail_file
+    from contacts.services import contact_upsert_from_identity
+    from tenants.models import Tenant
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Queue
+    from tickets.services.messages import ReceivedMessage, message_receive
+    from tickets.tests.factories import ConnectionFactory
+
+    tag = uuid.uuid4().hex[:6]
+    raw = mail_file("multipart_alternative.eml").replace(b"CAF1a2b3c4@", f"panel-{tag}@".encode())
+    [item] = mail_items(raw, stored_name="tenants/browser/email/panel.eml")
+    with tenant_scope(Tenant.objects.get(schema_name="browser")):
+        connection = ConnectionFactory(
+            provider="email",
+            name=f"E-mail {tag}",
+            status="connected",
+            default_queue=Queue.objects.get(name=SUPPORT),
+        )
+        contact, _ = contact_upsert_from_identity(
+            provider="email", external_id=f"ana.{tag}@cliente.example", name=f"Ana {tag}"
+        )
+        message, _ = message_receive(
+            received=ReceivedMessage(
+                connection=connection,
+                contact=contact,
+                body=item.body,
+                provider_message_id=item.provider_message_id,
+                payload=dict(item.extra),
+            )
+        )
+        return str(message.ticket.public_id)
+
+
+@pytest.mark.parametrize(("size", "label"), [(PHONE_SIZE, "phone"), (DESKTOP_SIZE, "desktop")])
+def test_an_email_shows_its_subject_checks_quoted_text_and_formatted_version(
+    live_app, open_page, size, label
+):
+    from tests.support.concurrency import in_thread
+
+    ticket_id = in_thread(_mail_in_the_inbox)  # committed: the app's processes see it
+    admin = open_page("admin")
+    admin.set_viewport_size(size)
+    sign_in(admin, live_app, "admin", next_path=f"/?ticket={ticket_id}")
+    mail = admin.get_by_test_id("message-email")
+    expect(mail.get_by_test_id("email-subject")).to_contain_text("Pedido 4512 atrasado")
+    expect(mail.get_by_test_id("email-cc")).to_contain_text("bruno@cliente.example")
+    expect(mail.get_by_test_id("email-authentication")).to_contain_text("SPF pass")
+    quoted = mail.get_by_test_id("email-quoted")
+    expect(quoted.get_by_text("Seu pedido foi enviado.")).to_be_hidden()
+    quoted.get_by_text("Mostrar o texto citado").click()
+    expect(quoted.get_by_text("> Seu pedido foi enviado.")).to_be_visible()
+    mail.get_by_text("Mensagem formatada (imagens bloqueadas)").click()
+    frame = mail.get_by_title("Mensagem formatada", exact=True)
+    expect(frame).to_be_visible()
+    srcdoc = frame.get_attribute("srcdoc") or ""
+    assert "tracker.example" not in srcdoc
+    assert "<script" not in srcdoc
+    # Nothing was fetched from the sender's servers (chromium would have said so); "Show
+    # images" gives the second frame its source only when opened.
+    with_images = mail.get_by_title("Mensagem formatada com imagens")
+    assert with_images.get_attribute("srcdoc") is None
+    no_sideways_scroll(admin)
+    shot(admin, f"email-message-panel-{label}")

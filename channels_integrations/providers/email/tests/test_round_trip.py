@@ -347,6 +347,9 @@ def test_the_panel_shows_subject_cc_checks_quoted_text_and_blocks_remote_images(
     assert 'data-testid="email-quoted"' in page
     blocked, with_images = page.split('data-testid="email-show-images"')
     assert "tracker.example" not in blocked.split('data-testid="email-html"')[1]
+    # The frame with images has no source until "Show images" is opened.
+    assert 'data-srcdoc="' in with_images
+    assert " srcdoc=" not in with_images
     assert "tracker.example/pixel.gif" in with_images
     assert "alert(1)" not in page
 
