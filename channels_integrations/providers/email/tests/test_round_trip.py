@@ -116,6 +116,21 @@ def test_a_customer_mail_round_trips_with_threading_headers(
         assert Ticket.objects.count() == 1
 
 
+def _answered_mail(alpha, imap, mailbox, capture, body):
+    """Ana's mail read into a ticket, accepted by an agent who answers ``body`` (sent through
+    the SMTP server); returns the ticket and the sent reply."""
+    imap.deliver(SUPPORT, PASSWORD, mail_file("multipart_alternative.eml"))
+    read_and_process(alpha.tenant, mailbox, capture)
+    with tenant_scope(alpha.tenant):
+        ticket = Ticket.objects.get()
+        agent = ticket_accept_by_admin(ticket)
+        with capture(execute=True):
+            reply = message_send(ticket=ticket, by=agent, body=body)
+        _deliver(reply)
+        reply.refresh_from_db()
+    return ticket, reply
+
+
 def ticket_accept_by_admin(ticket):
     from accounts.tests.factories import AdminFactory
 
@@ -185,15 +200,9 @@ def test_a_forwarded_mail_keeps_the_forwarded_text(
 def test_auto_replies_open_no_ticket_and_bounces_fail_our_message(
     alpha, imap, smtp, mailbox, django_capture_on_commit_callbacks
 ):
-    imap.deliver(SUPPORT, PASSWORD, mail_file("multipart_alternative.eml"))
-    read_and_process(alpha.tenant, mailbox, django_capture_on_commit_callbacks)
-    with tenant_scope(alpha.tenant):
-        ticket = Ticket.objects.get()
-        agent = ticket_accept_by_admin(ticket)
-        with django_capture_on_commit_callbacks(execute=True):
-            reply = message_send(ticket=ticket, by=agent, body="Enviado hoje.")
-        _deliver(reply)
-        reply.refresh_from_db()
+    ticket, reply = _answered_mail(
+        alpha, imap, mailbox, django_capture_on_commit_callbacks, "Enviado hoje."
+    )
 
     imap.deliver(SUPPORT, PASSWORD, mail_file("auto_reply.eml"))
     bounce = mail_file("bounce.eml").replace(
@@ -386,15 +395,9 @@ def test_the_beat_starts_one_bounded_job_per_connection_and_a_held_lock_skips_it
 def test_a_reply_all_from_a_cc_and_a_mail_naming_the_protocol_join_the_ticket(
     alpha, imap, smtp, mailbox, django_capture_on_commit_callbacks
 ):
-    imap.deliver(SUPPORT, PASSWORD, mail_file("multipart_alternative.eml"))
-    read_and_process(alpha.tenant, mailbox, django_capture_on_commit_callbacks)
-    with tenant_scope(alpha.tenant):
-        ticket = Ticket.objects.get()
-        agent = ticket_accept_by_admin(ticket)
-        with django_capture_on_commit_callbacks(execute=True):
-            reply = message_send(ticket=ticket, by=agent, body="Vamos verificar.")
-        _deliver(reply)
-        reply.refresh_from_db()
+    ticket, reply = _answered_mail(
+        alpha, imap, mailbox, django_capture_on_commit_callbacks, "Vamos verificar."
+    )
     # Bruno (in Cc) answers all: his mail names our reply, from another address than Ana's.
     imap.deliver(
         SUPPORT,
