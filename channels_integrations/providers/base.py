@@ -333,6 +333,11 @@ class ChannelProvider(ConnectionProvider):
         webhook secret). Called on create and whenever the credentials are replaced."""
         return dict(credentials)
 
+    def takes_webhooks(self, connection: ChannelConnection) -> bool:
+        """Whether this connection receives webhooks (its URL is shown to admins); a provider
+        with another way in for some connections (e-mail read by IMAP) says no for those."""
+        return True
+
     def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
         """Point the provider at ``url`` (Telegram setWebhook) when the connection is created or
         enabled; ``ProviderError`` when it refuses. Nothing to do for providers configured in

@@ -102,6 +102,9 @@ class EmailProvider(ChannelProvider):
         smtp_check(credentials)
         return facts
 
+    def takes_webhooks(self, connection: ChannelConnection) -> bool:
+        return bool(connection.credentials.get("inbound") == INBOUND_MAILGUN)
+
     def verify_request(self, request: HttpRequest, connection: ChannelConnection) -> None:
         """A Mailgun inbound delivery for this connection: its signature checked by anymail with
         the connection's own webhook signing key (IMAP connections take no webhooks)."""

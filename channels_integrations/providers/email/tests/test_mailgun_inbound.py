@@ -137,3 +137,27 @@ def test_a_mailgun_connection_needs_its_signing_key(alpha, smtp, tmp_path):
         mailgun_connection(alpha.tenant, smtp, tmp_path, key="")
     assert refused.value.code == "validation_error"
     assert "mailgun_signing_key" in refused.value.extra["fields"]["credentials"]
+
+
+def test_only_a_mailgun_connection_shows_a_callback_url(alpha, smtp, tmp_path, media_root):
+    from channels_integrations.services.connections import connection_webhook_url
+
+    connection = mailgun_connection(alpha.tenant, smtp, tmp_path)
+    imap = ImapServer(tmp_path / "imap")
+    imap.user_add("support@acme.test", PASSWORD)
+    imap.start()
+    try:
+        with tenant_scope(alpha.tenant):
+            reader = connection_create(
+                by=AdminFactory(),
+                provider="email",
+                name="IMAP",
+                credentials=credentials(imap, smtp, "support@acme.test"),
+            )
+    finally:
+        imap.stop()
+
+    assert connection_webhook_url(connection).endswith(
+        f"/webhooks/email/{connection.webhook_token}/"
+    )
+    assert connection_webhook_url(reader) == ""
