@@ -92,6 +92,7 @@ TENANT_APPS = [
     "automation",
     "reports",
     "integrations",
+    "privacy",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -373,6 +374,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Tenant files live under MEDIA_ROOT/tenants/<schema>/... (tenants.tenancy.tenant_media_path).
 # No MEDIA_URL route is ever mounted: nothing in this folder is public.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".media")))
+# Days an admin may download a contact's data export before the beat deletes its file.
+PRIVACY_EXPORT_DAYS = env_int("PRIVACY_EXPORT_DAYS", 7)
 # Uploads above this size are written to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
