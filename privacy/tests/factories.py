@@ -168,3 +168,36 @@ def seed_contact(tag, *, name=None, phone=None):
     )
     canaries.append(phone)
     return Seeded(contact=contact, tickets=tickets, canaries=canaries, files=files)
+
+
+def seeded_remove(seeded):
+    """Delete what ``seed_contact`` committed (for tests that commit from threads)."""
+    from accounts.models import User
+    from automation.models import OutOfHoursNotice
+    from privacy.models import PrivacyRequest
+    from reports.models import Attendance
+    from tickets.models import TicketEvent
+
+    contact = seeded.contact
+    tickets = Ticket.objects.filter(contact=contact)
+    connections = [t.connection_id for t in seeded.tickets]
+    messages = Message.objects.filter(ticket__in=tickets)
+    users = set(messages.exclude(sender_user=None).values_list("sender_user_id", flat=True))
+    WebhookSubscription.objects.filter(name__startswith="hook zz").delete()
+    BlockedMessage.objects.filter(connection_id__in=connections).delete()
+    InboundEvent.objects.filter(connection_id__in=connections).delete()
+    OutboundChange.objects.filter(message__in=messages).delete()
+    MessageEdit.objects.filter(message__in=messages).delete()
+    OutOfHoursNotice.objects.filter(ticket__in=tickets).delete()
+    Attendance.objects.filter(ticket__in=tickets).delete()
+    messages.delete()
+    TicketEvent.objects.filter(ticket__in=tickets).delete()
+    tickets.delete()
+    PrivacyRequest.objects.filter(contact_ref=contact.pk).delete()
+    for tag in contact.tags.all():
+        tag.delete()
+    Contact.objects.filter(pk=contact.pk).delete()
+    from connections.models import ChannelConnection
+
+    ChannelConnection.objects.filter(pk__in=connections).delete()
+    User.objects.filter(pk__in=users).delete()
