@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from automation.models import Flow
@@ -45,7 +45,7 @@ from privacy.traces import (
     redis_traces_purge,
     traces_keep,
 )
-from tenants.tenancy import tenant_media_owns, tenant_media_path
+from tenants.tenancy import current_tenant, tenant_media_owns, tenant_media_path
 from tickets.models import Message, MessageEdit, Ticket, TicketEvent
 
 ERASED_ITEM = {"erased": True}
@@ -57,7 +57,9 @@ def _no_progress(step: str, percent: int) -> None:
 
 
 def erased_contact_name(contact_id: int) -> str:
-    return gettext("Erased contact #%(id)s") % {"id": contact_id}
+    """The name an erased contact keeps, in the tenant's language (whoever runs the job)."""
+    with translation.override(current_tenant().language):
+        return gettext("Erased contact #%(id)s") % {"id": contact_id}
 
 
 # ----------------------------------------------------------------------------- files
