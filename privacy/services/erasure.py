@@ -93,14 +93,19 @@ def _messages_blank(messages: QuerySet[Message], traces: Traces) -> int:
     """The messages keep their kind, direction, sender and times (reports count them); their
     text, files, provider payloads and ids go, and so do the copies kept beside them."""
     ids = list(messages.values_list("pk", flat=True))
-    provider_ids = [p for p in messages.values_list("provider_message_id", flat=True) if p]
+    # Provider ids are unique per connection only (a Telegram message id per chat, even).
+    provider_ids: dict[int, list[str]] = {}
+    for connection_id, provider_id in messages.exclude(provider_message_id=None).values_list(
+        "connection_id", "provider_message_id"
+    ):
+        provider_ids.setdefault(connection_id, []).append(str(provider_id))
     MessageEdit.objects.filter(message_id__in=ids).delete()
     OutboundChange.objects.filter(message_id__in=ids).update(body="")
     OutboundDelivery.objects.filter(message_id__in=ids).update(provider_message_id="")
-    if provider_ids:
-        InboundEvent.objects.filter(item__provider_message_id__in=provider_ids).update(
-            item=ERASED_ITEM
-        )
+    for connection_id, connection_ids in provider_ids.items():
+        InboundEvent.objects.filter(
+            connection_id=connection_id, item__provider_message_id__in=connection_ids
+        ).update(item=ERASED_ITEM)
     changed = Message.objects.filter(pk__in=ids).update(
         body="",
         media="",

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -68,11 +68,22 @@ def _request(
     return request
 
 
+def _erasure_asked(contact_id: int) -> QuerySet[PrivacyRequest]:
+    return PrivacyRequest.objects.filter(kind=PrivacyRequest.Kind.ERASURE, contact_ref=contact_id)
+
+
 @transaction.atomic
 def privacy_export_request(
     *, contact: Contact, requested_by: User | None, include_notes: bool = False
 ) -> PrivacyRequest:
-    """Record an export request for ``contact`` and start building its ZIP."""
+    """Record an export request for ``contact`` and start building its ZIP (refused while the
+    contact is being erased: the export would hold half-erased data)."""
+    if (
+        _erasure_asked(contact.pk)
+        .filter(status__in=[PrivacyRequest.Status.PENDING, PrivacyRequest.Status.RUNNING])
+        .exists()
+    ):
+        raise PrivacyRequestInProgress()
     return _request(
         kind=PrivacyRequest.Kind.EXPORT,
         contact=contact,
@@ -129,6 +140,15 @@ def privacy_request_fulfil(*, request_id: int) -> PrivacyRequest | None:
         if contact is None:
             # Deleted since (only contacts without tickets can be): nothing left to export or erase.
             request.file = ""
+        elif (
+            request.kind == PrivacyRequest.Kind.EXPORT
+            and _erasure_asked(contact.pk)
+            .filter(created_at__gt=request.created_at)
+            .exclude(status=PrivacyRequest.Status.FAILED)
+            .exists()
+        ):
+            # Erased (or being erased) since it was asked for: no file is built any more.
+            request.file = ""
         elif request.kind == PrivacyRequest.Kind.EXPORT:
             progress("export", 10)
             request.file = contact_export_build(privacy_request=request, contact=contact)
@@ -140,7 +160,12 @@ def privacy_request_fulfil(*, request_id: int) -> PrivacyRequest | None:
             status=PrivacyRequest.Status.FAILED, last_error=type(exc).__name__[:255]
         )
         raise
-    request.status = PrivacyRequest.Status.DONE
+    exported = request.kind == PrivacyRequest.Kind.EXPORT and bool(request.file)
+    request.status = (
+        PrivacyRequest.Status.DONE
+        if exported or request.kind == PrivacyRequest.Kind.ERASURE
+        else PrivacyRequest.Status.EXPIRED
+    )
     request.progress = 100
     request.step = ""
     request.fulfilled_at = timezone.now()

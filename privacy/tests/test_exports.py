@@ -9,6 +9,7 @@ import json
 import zipfile
 from datetime import timedelta
 
+import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -78,3 +79,20 @@ def test_notes_are_exported_only_when_asked_and_files_expire(alpha):
         done.refresh_from_db()
         assert done.status == PrivacyRequest.Status.EXPIRED
         assert done.fulfilled_at is not None
+
+
+def test_no_export_while_or_after_the_contact_is_erased(alpha):
+    from privacy.errors import PrivacyRequestInProgress
+    from privacy.services import privacy_erasure_request
+
+    with tenant_scope(alpha.tenant):
+        seeded = seed_contact("zzexe")
+        earlier = privacy_export_request(contact=seeded.contact, requested_by=None)
+        erasure = privacy_erasure_request(contact=seeded.contact, requested_by=None)
+        with pytest.raises(PrivacyRequestInProgress):
+            privacy_export_request(contact=seeded.contact, requested_by=None)
+        privacy_request_fulfil(request_id=erasure.pk)
+        late = privacy_request_fulfil(request_id=earlier.pk)
+        assert late.status == PrivacyRequest.Status.EXPIRED
+        assert not late.file
+        assert not default_storage.exists(f"tenants/alpha/privacy-exports/{earlier.public_id.hex}")
