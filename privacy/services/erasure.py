@@ -6,7 +6,8 @@ leaves a request that the next run (the broker's redelivery or the sweeper) comp
 1. ``copies``: the contact's traces (``privacy.traces``) are read from the database and purged
    from the tenant's Redis keys;
 2. ``files``: the files go from storage (messages' media, the contact's picture, web chat
-   uploads, earlier exports); deleting a missing file is not an error;
+   uploads, earlier exports, finished contact imports' CSV files naming the contact);
+   deleting a missing file is not an error;
 3. ``records``: one transaction blanks the rows: messages' text, files and payloads, edits,
    previews, timeline data holding a trace, the raw inbound items and outbound webhook bodies
    that carried them, identities (a new message from the same number starts a new contact),
@@ -33,7 +34,9 @@ from channels_integrations.models import (
     OutboundChange,
     OutboundDelivery,
 )
-from contacts.models import Contact, ContactIdentity
+from contacts.domain_events import ContactUpdated
+from contacts.models import Contact, ContactIdentity, ContactImport
+from core.event_bus import publish
 from integrations.models import WebhookAttempt, WebhookDelivery
 from privacy.models import PrivacyRequest
 from privacy.traces import (
@@ -142,6 +145,35 @@ def _webhook_bodies_erase(traces: Traces) -> int:
     return erased
 
 
+def _import_files_holding(traces: Traces) -> list[str]:
+    """Finished contact imports whose CSV names the contact (their rows were read already)."""
+    needles = [trace.encode() for trace in traces.values]
+    names = []
+    finished = ContactImport.objects.filter(
+        status__in=[ContactImport.Status.DONE, ContactImport.Status.FAILED]
+    ).exclude(file="")
+    for name in finished.values_list("file", flat=True):
+        name = str(name)
+        if not tenant_media_owns(name) or not default_storage.exists(name):
+            continue
+        with default_storage.open(name, "rb") as handle:
+            content = handle.read()
+        if any(needle in content for needle in needles):
+            names.append(name)
+    return names
+
+
+def _imports_erase(traces: Traces) -> None:
+    for job in ContactImport.objects.filter(
+        status__in=[ContactImport.Status.DONE, ContactImport.Status.FAILED]
+    ):
+        gone = bool(job.file) and not default_storage.exists(str(job.file.name))
+        if gone or json_holds(job.errors, traces):
+            job.file = "" if gone else job.file
+            job.errors = json_scrub(job.errors, traces)
+            job.save(update_fields=["file", "errors", "updated_at"])
+
+
 def _contact_rows_erase(contact: Contact, traces: Traces) -> None:
     identities = list(ContactIdentity.objects.filter(contact=contact))
     for identity in identities:
@@ -152,6 +184,7 @@ def _contact_rows_erase(contact: Contact, traces: Traces) -> None:
         status=InboundEvent.Status.PROCESSED
     )
     waiting.update(status=InboundEvent.Status.PROCESSED, last_error="erased")
+    _imports_erase(traces)
     BlockedMessage.objects.filter(contact=contact).delete()
     ContactIdentity.objects.filter(contact=contact).delete()
     if contact.phone:
@@ -197,12 +230,14 @@ def contact_erase(*, contact: Contact, progress: Progress = _no_progress) -> Non
         .exclude(file="")
         .values_list("file", flat=True)
     ]
+    files += _import_files_holding(traces)
     _files_delete(files, progress, 10, 80)
     progress("records", 80)
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         _messages_blank(contact_messages(locked), traces)
         _contact_rows_erase(locked, traces)
+        publish(ContactUpdated(contact_id=contact.pk))  # open pages and integrators follow
     progress("copies", 95)
     redis_traces_purge(traces)
 

@@ -28,6 +28,7 @@ class Seeded:
     tickets: list[Ticket]
     canaries: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    import_id: int | None = None
 
 
 def seed_contact(tag, *, name=None, phone=None):
@@ -166,14 +167,25 @@ def seed_contact(tag, *, name=None, phone=None):
     WebhookAttempt.objects.create(
         delivery=delivery, status_code=200, response_excerpt=json.dumps(body)[:900]
     )
+    from contacts.models import ContactImport
+
+    job = ContactImport(
+        status=ContactImport.Status.DONE,
+        original_name="clientes.csv",
+        errors=[{"row": 3, "field": "email", "message": f"Not an e-mail: {contact.email}"}],
+    )
+    job.file.save("import.csv", ContentFile(f"Nome;Telefone\n{contact.name};{phone}\n".encode()))
     canaries.append(phone)
-    return Seeded(contact=contact, tickets=tickets, canaries=canaries, files=files)
+    return Seeded(
+        contact=contact, tickets=tickets, canaries=canaries, files=files, import_id=job.pk
+    )
 
 
 def seeded_remove(seeded):
     """Delete what ``seed_contact`` committed (for tests that commit from threads)."""
     from accounts.models import User
     from automation.models import OutOfHoursNotice
+    from contacts.models import ContactImport
     from privacy.models import PrivacyRequest
     from reports.models import Attendance
     from tickets.models import TicketEvent
@@ -184,6 +196,7 @@ def seeded_remove(seeded):
     messages = Message.objects.filter(ticket__in=tickets)
     users = set(messages.exclude(sender_user=None).values_list("sender_user_id", flat=True))
     WebhookSubscription.objects.filter(name__startswith="hook zz").delete()
+    ContactImport.objects.filter(pk=seeded.import_id).delete()
     BlockedMessage.objects.filter(connection_id__in=connections).delete()
     InboundEvent.objects.filter(connection_id__in=connections).delete()
     OutboundChange.objects.filter(message__in=messages).delete()
