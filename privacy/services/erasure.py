@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -61,7 +62,8 @@ def _no_progress(step: str, percent: int) -> None:
 
 def erased_contact_name(contact_id: int) -> str:
     """The name an erased contact keeps, in the tenant's language (whoever runs the job)."""
-    with translation.override(current_tenant().language):
+    language = getattr(current_tenant(), "language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
         return gettext("Erased contact #%(id)s") % {"id": contact_id}
 
 
