@@ -34,6 +34,8 @@ def test_an_admin_exports_then_erases_a_contact(live_app, open_page):
 
     rights = page.get_by_test_id("contact-data-rights")
     expect(rights).to_be_visible()
+    shot(page, "privacy-contact-1366")
+    contact_path = page.url.split(live_app.url, 1)[1]
     page.once("dialog", lambda dialog: dialog.accept())
     rights.get_by_test_id("contact-export").click()
     page.wait_for_url(f"{live_app.url}/manage/privacy/")
@@ -47,12 +49,15 @@ def test_an_admin_exports_then_erases_a_contact(live_app, open_page):
     assert json.loads(archive.read("contact.json"))["profile"]["name"] == name
 
     phone = open_page("admin-phone", **PHONE)
-    sign_in(phone, live_app, "admin", next_path="/manage/privacy/")
+    sign_in(phone, live_app, "admin", next_path=contact_path)
+    expect(phone.get_by_test_id("contact-data-rights")).to_be_visible()
+    no_sideways_scroll(phone)
+    shot(phone, "privacy-contact-390")
+    phone.goto(f"{live_app.url}/manage/privacy/")
     expect(phone.get_by_test_id("privacy-log")).to_contain_text(name)
     no_sideways_scroll(phone)
     shot(phone, "privacy-log-390")
 
-    page.go_back()
     page.goto(f"{live_app.url}/contacts/?q={run:04d}")
     page.get_by_role("link", name=name).click()
     page.get_by_test_id("contact-erase").click()
