@@ -35,6 +35,9 @@ class Traces:
     values: frozenset[str]
     texts: frozenset[str]
     ids: frozenset[str]
+    # The values that single the contact out by themselves (phone, e-mail, channel ids), unlike
+    # a name or a note that other contacts may share.
+    identifiers: frozenset[str] = frozenset()
 
     @property
     def all(self) -> frozenset[str]:
@@ -74,8 +77,10 @@ def contact_traces(contact: Contact) -> Traces:
     if contact.phone.startswith("+"):
         values.add(contact.phone[1:])  # providers write numbers without the plus
     ids: set[str] = {str(contact.public_id)}
+    identifiers: set[str] = {contact.phone, contact.phone.lstrip("+"), contact.email}
     for identity in ContactIdentity.objects.filter(contact=contact):
         values |= {identity.external_id, identity.display_name}
+        identifiers.add(identity.external_id)
     ids |= {str(pid) for pid in Ticket.objects.filter(contact=contact).values_list("public_id")}
     for public_id, body, media_name, provider_id, payload in contact_messages(contact).values_list(
         "public_id", "body", "media_name", "provider_message_id", "payload"
@@ -83,7 +88,12 @@ def contact_traces(contact: Contact) -> Traces:
         ids.add(str(public_id))
         texts |= {body, media_name, provider_id or ""}
         texts |= set(_strings(payload))
-    return Traces(values=traces_keep(values), texts=traces_keep(texts), ids=frozenset(ids))
+    return Traces(
+        values=traces_keep(values),
+        texts=traces_keep(texts),
+        ids=frozenset(ids),
+        identifiers=traces_keep(identifiers),
+    )
 
 
 def traces_keep(candidates: Iterable[str]) -> frozenset[str]:

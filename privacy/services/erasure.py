@@ -134,8 +134,9 @@ def _messages_blank(messages: QuerySet[Message], traces: Traces) -> int:
 
 def _webhook_bodies_erase(traces: Traces) -> int:
     """Outbound webhook deliveries whose body names the contact, its tickets or messages, or
-    holds any of its values: the body (and what the receiver echoed) is replaced."""
-    needles = sorted(traces.ids | traces.values)
+    one of its identifiers: the body (and what the receiver echoed) is replaced. Names and notes
+    are left out of the match: another contact's delivery may share them."""
+    needles = sorted(traces.ids | traces.identifiers)
     erased = 0
     for start in range(0, len(needles), 200):
         match = Q()

@@ -96,3 +96,56 @@ def test_a_new_message_from_the_same_number_starts_a_new_contact(alpha):
         assert Contact.objects.get(pk=seeded.contact.pk).name == erased_contact_name(
             seeded.contact.pk
         )
+
+
+def test_a_request_left_running_is_enqueued_again_by_the_sweeper(alpha):
+    import json as _json
+    from datetime import timedelta
+
+    import redis as _redis
+    from django.conf import settings
+    from django.utils import timezone
+
+    from privacy.services import privacy_requests_sweep
+
+    broker = _redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("bulk")
+    with tenant_scope(alpha.tenant):
+        seeded = seed_contact("zzcanS")
+        request = privacy_erasure_request(contact=seeded.contact, requested_by=None)
+        # The job never finished: its worker died and the broker lost the task.
+        PrivacyRequest.objects.filter(pk=request.pk).update(status="running")
+        assert privacy_requests_sweep() == 0  # not stale yet
+        PrivacyRequest.objects.filter(pk=request.pk).update(
+            updated_at=timezone.now() - timedelta(minutes=11)
+        )
+        assert privacy_requests_sweep() == 1
+    queued = [_json.loads(raw) for raw in broker.lrange("bulk", 0, -1)]
+    assert [task["headers"]["task"] for task in queued] == [
+        "privacy.tasks.privacy_request_fulfil_task"
+    ]
+    assert queued[0]["headers"]["argsrepr"] == f"({request.pk},)"
+    broker.delete("bulk")
+
+
+def test_webhook_logs_of_another_contact_sharing_a_name_are_kept(alpha):
+    import json as _json
+
+    from integrations.models import WebhookDelivery, WebhookSubscription
+
+    with tenant_scope(alpha.tenant):
+        seeded = seed_contact("zzcanW", name="Ana Compartilhado")
+        subscription = WebhookSubscription.objects.create(
+            name="hook other", url="https://hooks.example.com/x", secret_encrypted="sealed"
+        )
+        other = WebhookDelivery.objects.create(
+            subscription=subscription,
+            event_type="contact.updated",
+            body=_json.dumps({"contact": {"id": "another", "name": "Ana Compartilhado"}}),
+        )
+        request = privacy_erasure_request(contact=seeded.contact, requested_by=None)
+        privacy_request_fulfil(request_id=request.pk)
+        other.refresh_from_db()
+        assert "Ana Compartilhado" in other.body
+        mine = WebhookDelivery.objects.exclude(pk=other.pk).get()
+        assert mine.body == '{"erased": true}'
