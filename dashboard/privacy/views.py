@@ -9,7 +9,8 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,7 +128,7 @@ def privacy_contact_erase(request: AuthenticatedHttpRequest, public_id: UUID) ->
 
 @login_required
 @require_GET
-def privacy_export_download(request: AuthenticatedHttpRequest, public_id: UUID) -> FileResponse:
+def privacy_export_download(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponseBase:
     """An export's ZIP, for the tenant's admins (``admin_required``'s check; it types pages,
     not file streams), while its window lasts."""
     if not request.user.is_admin:
