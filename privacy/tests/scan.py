@@ -1,4 +1,5 @@
-"""Canary scans: every text, character and JSON column of every table of a tenant's schema
+"""Canary scans: every text, character, JSON and search-vector column (compared without case:
+search vectors lowercase their words) of every table of a tenant's schema
 (found through information_schema, so a table added later is scanned too), every Redis key, and
 the tenant's storage folder."""
 
@@ -13,7 +14,7 @@ from psycopg import sql
 
 
 def database_hits(schema, canaries):
-    """``table.column`` of each column holding one of ``canaries`` (as text, JSON escapes read)."""
+    """``table.column`` of each column holding one of ``canaries`` (as text, in any case)."""
     patterns = [f"%{c}%" for c in canaries]
     hits = []
     with connection.cursor() as cursor:
@@ -22,14 +23,15 @@ def database_hits(schema, canaries):
                JOIN information_schema.tables t
                  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
                WHERE c.table_schema = %s AND t.table_type = 'BASE TABLE'
-                 AND c.data_type IN ('text', 'character varying', 'json', 'jsonb', 'ARRAY')""",
+                 AND (c.data_type IN ('text', 'character varying', 'json', 'jsonb', 'ARRAY')
+                      OR c.udt_name = 'tsvector')""",
             [schema],
         )
         columns = cursor.fetchall()
         assert len(columns) > 50  # the scan reaches the whole schema, not a few tables
         for table, column in columns:
             cursor.execute(
-                sql.SQL("SELECT count(*) FROM {}.{} WHERE {}::text LIKE ANY(%s)").format(
+                sql.SQL("SELECT count(*) FROM {}.{} WHERE {}::text ILIKE ANY(%s)").format(
                     sql.Identifier(schema), sql.Identifier(table), sql.Identifier(column)
                 ),
                 [patterns],
