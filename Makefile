@@ -61,7 +61,7 @@ demo: install ## Create the demo tenant and print its credentials (services must
 bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; writes bench/results/)
 	$(BIN)/python bench/run_all.py
 
-reliability: install ## Fault and security suite R1-R14 at scale 5 (figures in test-artifacts/reliability.txt)
+reliability: install ## Fault and security suite R1-R15 at scale 5 (figures in test-artifacts/reliability.txt)
 	RELIABILITY_SCALE=5 $(BIN)/pytest tests/reliability
 
 ci: ## What CI runs
