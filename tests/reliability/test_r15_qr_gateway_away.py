@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import Any
 
 import redis
@@ -78,7 +79,8 @@ def _seed(tenant, sim: Simulator) -> dict[str, Any]:
 
 def _reply(tenant, seeded: dict[str, Any], body: str) -> int:
     with tenant_scope(tenant):
-        ticket = Ticket.objects.get(pk=seeded["ticket"])
+        ticket = Ticket.objects.select_related("assignee").get(pk=seeded["ticket"])
+        assert ticket.assignee is not None
         return int(message_send(ticket=ticket, by=ticket.assignee, body=body).pk)
 
 
@@ -128,7 +130,7 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
     try:
         worker = worker_start(env, queue="replies", name="r15", log=log)
         for n in range(before):
-            in_thread(lambda n=n: _reply(tenant, seeded, f"r15 reply {n:04d}"))
+            in_thread(partial(_reply, tenant, seeded, f"r15 reply {n:04d}"))
         _wait_sends(sim, before, 60)
         assert len(sim.sends()) == before, log.read_text(errors="replace")[-2000:]
 
@@ -138,7 +140,7 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
         status_away = in_thread(lambda: _status(tenant, seeded["connection"]))
         sim.evolution.down = True
         for n in range(before, count):
-            in_thread(lambda n=n: _reply(tenant, seeded, f"r15 reply {n:04d}"))
+            in_thread(partial(_reply, tenant, seeded, f"r15 reply {n:04d}"))
         time.sleep(AWAY_SECONDS)
         refused = sum(1 for r in sim.requests if r.status == 503)
         states_away = in_thread(lambda: _states(tenant, seeded["connection"]))
