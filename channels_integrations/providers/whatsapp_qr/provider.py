@@ -285,6 +285,8 @@ class WhatsAppQrProvider(ChannelProvider):
     def send_read_receipt(
         self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
     ) -> bool:
+        if is_group_jid(recipient):
+            return False  # a group is not told who on the business's side read it
         self._client(connection).call(
             "POST",
             f"chat/markMessageAsRead/{instance_name(connection)}",

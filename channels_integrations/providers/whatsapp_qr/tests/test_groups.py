@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from accounts.tests.factories import AdminFactory
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.whatsapp_qr.tests.support import instance_of, qr_connection
+from channels_integrations.services.read_receipts import read_receipt_send
 from channels_integrations.services.sessions import connections_calls_apply
 from channels_integrations.tasks import outbound_message_deliver_task
 from channels_integrations.tests.support import process_all
@@ -108,6 +109,11 @@ def test_an_agents_reply_goes_to_the_group(
     [sent] = gateway.sends()
     assert (sent.method, sent.body["number"]) == ("sendText", f"{GROUP}@g.us")
     assert reply.status == "sent"
+    # Nobody in the group is told the business read it.
+    with tenant_scope(alpha.tenant):
+        question = Message.objects.get(body="Alguém?")
+        assert read_receipt_send(message_id=question.pk).result == "unsupported"
+    assert [r for r in gateway.requests if r.method == "markMessageAsRead"] == []
 
 
 def test_ignored_groups_are_acknowledged_and_open_no_ticket(
