@@ -191,6 +191,9 @@ class OutboundMessage:
     media_mime_type: str = ""
     media_filename: str = ""
     quoted_provider_message_id: str = ""
+    # In a group chat: who wrote the quoted (or reacted) message, as its ``group_sender``
+    # number (a reaction in a WhatsApp group names the message by chat, author and id).
+    quoted_author: str = ""
     template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
     # Structured parts of the message (location coordinates, a contact card) for kinds without
     # a file, as stored on ``tickets.Message.payload``.

@@ -346,6 +346,8 @@ class WhatsAppQrProvider(ChannelProvider):
                 },
                 "reaction": message.body,
             }
+            if is_group_jid(number) and message.quoted_author:
+                body["key"]["participant"] = _jid(message.quoted_author)
         elif message.media_name:
             method, body = self._file_body(message, body)
         elif message.kind == Kind.LOCATION and "latitude" in message.extra:

@@ -19,7 +19,7 @@ from contacts.models import Contact
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
-from tickets.services.messages import message_send
+from tickets.services.messages import message_react, message_send
 
 GROUP = "120363025246125244"
 ANA, BRUNO = "5511988887777", "5511977776666"
@@ -109,11 +109,21 @@ def test_an_agents_reply_goes_to_the_group(
     [sent] = gateway.sends()
     assert (sent.method, sent.body["number"]) == ("sendText", f"{GROUP}@g.us")
     assert reply.status == "sent"
-    # Nobody in the group is told the business read it.
+    # Nobody in the group is told the business read it; a reaction names who wrote the message.
     with tenant_scope(alpha.tenant):
         question = Message.objects.get(body="Alguém?")
         assert read_receipt_send(message_id=question.pk).result == "unsupported"
+        with django_capture_on_commit_callbacks(execute=True):
+            reaction = message_react(message=question, by=admin, emoji="👍")
+        assert outbound_message_deliver_task.apply(args=(reaction.delivery.pk,)).get() == "sent"
     assert [r for r in gateway.requests if r.method == "markMessageAsRead"] == []
+    [reacted] = [r.body for r in gateway.requests if r.method == "sendReaction"]
+    assert reacted["key"] == {
+        "remoteJid": f"{GROUP}@g.us",
+        "fromMe": False,
+        "id": question.provider_message_id,
+        "participant": f"{ANA}@s.whatsapp.net",
+    }
 
 
 def test_ignored_groups_are_acknowledged_and_open_no_ticket(
