@@ -112,39 +112,27 @@ def deliveries(connection: Any, count: int) -> tuple[Callable[[int], Delivery], 
 
 def reconcile(tenant: Any, distinct: int) -> dict[str, Any]:
     """Wait for the inbound queue to drain (up to 2 minutes), then count what was stored."""
-    from django.db.models import Count
-
-    from channels_integrations.models import InboundEvent
+    from bench.seeding import inbound_drained
     from tenants.tenancy import tenant_scope
-    from tickets.models import Message, Ticket
+    from tickets.models import Ticket
 
-    started = time.time()
+    drained = inbound_drained(tenant, body_prefix="b10 ")
+    latencies = sorted(
+        (created.timestamp() - float(body.split()[-1])) * 1000
+        for body, created in drained["created"]
+    )
     with tenant_scope(tenant):
-        while True:
-            waiting = InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).count()
-            if waiting == 0 or time.time() - started > 120:
-                break
-            time.sleep(0.5)
-        drained_s = time.time() - started
-        rows = Message.objects.filter(body__startswith="b10 ", direction="in")
-        stored = rows.count()
-        unique = rows.values("provider_message_id").distinct().count()
-        latencies = sorted(
-            (created.timestamp() - float(body.split()[-1])) * 1000
-            for body, created in rows.values_list("body", "created_at")
-        )
-        events = dict(InboundEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
         group_tickets = Ticket.objects.filter(contact__is_group=True).count()
     return {
         "distinct": distinct,
-        "stored": stored,
-        "lost": distinct - unique,
-        "doubled": stored - unique,
-        "events": events,
+        "stored": drained["stored"],
+        "lost": distinct - drained["unique"],
+        "doubled": drained["stored"] - drained["unique"],
+        "events": drained["events"],
         "group_tickets": group_tickets,
         "stored_p50_ms": percentile(latencies, 50) if latencies else None,
         "stored_p99_ms": percentile(latencies, 99) if latencies else None,
-        "drain_s": round(drained_s, 1),
+        "drain_s": drained["drain_s"],
     }
 
 
