@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from audit.services import audit_object, audit_record
 from contacts.errors import AttributeDefinitionExists
 from contacts.models import Contact, ContactAttributeDefinition
 from contacts.services._validation import full_clean
@@ -190,4 +191,6 @@ def contact_attribute_definition_delete(*, definition: ContactAttributeDefinitio
         ),
         updated_at=timezone.now(),
     )
+    target = audit_object(definition)
     definition.delete()
+    audit_record("contact_attribute.deleted", obj=target)

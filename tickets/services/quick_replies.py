@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from tenants.tenancy import current_tenant
 from tickets.errors import QuickReplyExists, QuickReplyForbidden
 from tickets.media import media_display_name, media_validate
@@ -104,7 +105,9 @@ def quick_reply_delete(*, quick_reply: QuickReply, by: User) -> None:
     """Delete it for real (and its file, once the deletion is committed)."""
     _check_can_manage(quick_reply, by)
     media = quick_reply.media
+    target = audit_object(quick_reply)
     quick_reply.delete()
+    audit_record("quick_reply.deleted", actor=by, obj=target)
     if media:
         storage, name = media.storage, str(media.name)
         transaction.on_commit(lambda: storage.delete(name))
