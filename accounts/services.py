@@ -48,7 +48,7 @@ def user_authenticate(*, request: HttpRequest | None, email: str, password: str,
     """
     locked_for = login_throttle.seconds_locked(email=email, ip=ip)
     if locked_for:
-        _sign_in_failed(request, email=email, ip=ip, reason="locked")
+        # Not recorded: while locked, attempts cost nothing and would only fill the log.
         raise LoginThrottled(retry_after=locked_for)
     user = authenticate(request, email=email, password=password)
     if not isinstance(user, User):
