@@ -258,7 +258,7 @@ def connection_create(
             "connection.created",
             actor=by,
             obj=connection,
-            extra={"provider": provider, "credential_fields": sorted(credentials)},
+            extra={"provider": provider, "fields_given": sorted(credentials)},
         )
     publish(ConnectionStatusChanged(connection_id=connection.pk))
     return _connect(adapter, connection)

@@ -26,9 +26,9 @@ def test_an_admin_reads_her_change_in_the_audit_log(live_app, open_page):
     expect(row.get_by_test_id("audit-changes")).to_contain_text("Auditoria-VIP")
 
     # Filtering by the action from the keyboard: choose it, then Enter submits the form.
-    page.get_by_label("Ação").select_option("tag.created")
-    page.get_by_label("Buscar").fill("Auditoria-VIP")
-    page.get_by_label("Buscar").press("Enter")
+    page.get_by_test_id("audit-filter-action").select_option("tag.created")
+    page.get_by_test_id("audit-filter-q").fill("Auditoria-VIP")
+    page.get_by_test_id("audit-filter-q").press("Enter")
     expect(page.get_by_test_id("audit-row")).to_have_count(1)
     shot(page, "audit-log-desktop")
 
