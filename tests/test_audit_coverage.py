@@ -120,8 +120,6 @@ EXEMPT: dict[str, str] = {
     "contacts.services.attributes.contact_attribute_value_as_text": READS,
     "contacts.services.attributes.contact_attribute_value_from_text": READS,
     "contacts.services.attributes.contact_attributes_clean": READS,
-    "contacts.services.attributes.contact_attribute_definition_create": FOLLOW_UP,
-    "contacts.services.attributes.contact_attribute_definition_update": FOLLOW_UP,
     "contacts.services.avatars.contact_avatar_due": READS,
     "contacts.services.avatars.contact_avatar_store": DERIVED,
     "contacts.services.contacts.contact_create": CONVERSATION,
@@ -177,8 +175,6 @@ EXEMPT: dict[str, str] = {
     "tickets.services.quick_replies.quick_reply_render": READS,
     "tickets.services.quick_replies.text_render": READS,
     "tickets.services.quick_replies.ticket_variables": READS,
-    "tickets.services.quick_replies.quick_reply_create": FOLLOW_UP,
-    "tickets.services.quick_replies.quick_reply_update": FOLLOW_UP,
     # automation
     "automation.services.business_hours.out_of_hours_notice_send": PIPELINE,
     "automation.services.distribution.agent_backlog_distribute": PIPELINE,
@@ -753,6 +749,49 @@ TENANT_CASES: list[tuple[str, Callable[[World], Any], str]] = [
             by=w.admin,
         ),
         "flow.deleted",
+    ),
+]
+
+TENANT_CASES += [
+    (
+        "contacts.services.attributes.contact_attribute_definition_create",
+        _s(
+            "contacts.services.attributes.contact_attribute_definition_create",
+            key="cpf",
+            label="CPF",
+            type="text",
+        ),
+        "contact_attribute.created",
+    ),
+    (
+        "contacts.services.attributes.contact_attribute_definition_update",
+        _s(
+            "contacts.services.attributes.contact_attribute_definition_update",
+            definition=lambda w: AttributeDefinitionFactory(),
+            label="Renamed",
+        ),
+        "contact_attribute.updated",
+    ),
+    (
+        "tickets.services.quick_replies.quick_reply_create",
+        _s(
+            "tickets.services.quick_replies.quick_reply_create",
+            by=lambda w: w.admin,
+            shortcode="hello",
+            body="Hello!",
+            shared=True,
+        ),
+        "quick_reply.created",
+    ),
+    (
+        "tickets.services.quick_replies.quick_reply_update",
+        _s(
+            "tickets.services.quick_replies.quick_reply_update",
+            quick_reply=lambda w: QuickReplyFactory(),
+            by=lambda w: w.admin,
+            body="Changed",
+        ),
+        "quick_reply.updated",
     ),
 ]
 
