@@ -74,9 +74,9 @@ class AppProcess:
 class TwoProcesses:
     a: AppProcess
     b: AppProcess
-    admin: User
-    agent: User
-    users: list[User]
+    admin: Any  # accounts.models.User rows (the factories' declared type is the factory)
+    agent: Any
+    users: list[Any]
 
 
 def _free_port() -> int:
@@ -133,8 +133,8 @@ def two_processes(
     with django_db_blocker.unblock(), tenant_scope(alpha.tenant):
         admin = AdminFactory(email=f"scale-admin-{tag}@alpha.test", name="Scale Admin")
         agent = UserFactory(email=f"scale-agent-{tag}@alpha.test", name="Scale Agent")
-        users = [admin, agent]
-        users += [UserFactory(email=f"scale-{n}-{tag}@alpha.test") for n in ("x", "y")]
+        others = [UserFactory(email=f"scale-{n}-{tag}@alpha.test") for n in "xy"]
+        users = [admin, agent, *others]
     env = {**app_process_env(), **object_store.environment(object_store.bucket_create())}
     logs = tmp_path_factory.mktemp("two-processes")
     a = _start("A", alpha.host, env, logs)
