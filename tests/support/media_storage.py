@@ -141,10 +141,11 @@ def store_get(url: str) -> Fetched:
         return Fetched(exc.code, exc.read(), _headers(exc.headers.items()), url)
 
 
-def media_fetch(client: Any, url: str) -> Fetched:
-    """GET a media URL of the app with ``client``; a redirect (object store) is followed to the
-    store without the app's cookies or credentials."""
-    response = client.get(url)
+def media_fetch(client: Any, url: str, **extra: Any) -> Fetched:
+    """GET a media URL of the app with ``client`` (``extra``: headers and the like, as the test
+    client takes them); a redirect (object store) is followed to the store without the app's
+    cookies or credentials."""
+    response = client.get(url, **extra)
     if response.status_code in (301, 302, 303, 307):
         return store_get(response["Location"])
     body = b"".join(response.streaming_content) if response.streaming else bytes(response.content)
