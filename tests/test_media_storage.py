@@ -234,3 +234,26 @@ def test_the_environment_selects_the_backend():
     assert "MEDIA_STORAGE must be 'local' or 's3'" in wrong.stderr
     assert no_bucket.returncode != 0
     assert "MEDIA_S3_BUCKET is required" in no_bucket.stderr
+
+
+def test_links_name_the_public_endpoint_when_browsers_reach_the_store_elsewhere(
+    alpha, api_alpha, s3_only, settings
+):
+    """The app writes through one address (``http://minio:9000`` in compose) and hands out links
+    to another (``MEDIA_S3_PUBLIC_ENDPOINT_URL``): here 127.0.0.1 and localhost, the same server."""
+    store, bucket = s3_only
+    public = store.endpoint_url.replace("127.0.0.1", "localhost")
+    options = {**settings.STORAGES["default"]["OPTIONS"], "public_endpoint_url": public}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    agent, ticket = _agent_with_ticket(alpha)
+    sign_in_api(api_alpha, agent.email)
+    url = _upload(api_alpha, ticket, content=b"\x89PNG public")["media"]["url"]
+
+    location = api_alpha.get(url)["Location"]
+
+    assert location.startswith(f"{public}/{bucket}/tenants/alpha/messages/")
+    assert store_get(location).body == b"\x89PNG public"
+    assert media_origin(default_storage) == public
