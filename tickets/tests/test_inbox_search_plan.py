@@ -56,7 +56,7 @@ def test_a_message_text_search_uses_the_full_text_index_and_fetches_tickets_by_k
     nodes = _plan(ticket_list_for_inbox(user=admin, search="estorno")[:50])
 
     index_names = {node.get("Index Name") for node in nodes}
-    assert "message_body_fts" in index_names
+    assert "ticket_search_document" in index_names
     # The name branch: with the handful of contacts of a test, the planner may walk the primary
     # key index instead of the trigram one depending on the statistics earlier tests left (it
     # did, run after the dashboard tests); either way no sequential scan (below). The trigram
