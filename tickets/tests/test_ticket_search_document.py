@@ -17,7 +17,8 @@ from tickets.tests.factories import MessageFactory, TicketFactory
 
 def _document(ticket_id: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT search_document::text FROM tickets_ticket WHERE id = %s", [ticket_id])
+        sql = "SELECT search_document::text FROM tickets_ticket WHERE id = %s"
+        cursor.execute(sql, [ticket_id])
         return cursor.fetchone()[0] or ""
 
 
