@@ -194,6 +194,12 @@ class Ticket(BaseModel):
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="ticket_inbox_status_idx"
             ),
+            # Every status at once (the all-statuses list, a search across tabs), inbox order.
+            models.Index(
+                fields=["-last_message_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="ticket_inbox_all_idx",
+            ),
             # "My queues" tab and queue filter.
             models.Index(
                 fields=["status", "queue", "-last_message_at", "-id"], name="ticket_inbox_queue_idx"

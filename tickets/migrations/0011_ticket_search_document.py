@@ -18,7 +18,7 @@ The functions live in the public schema (one copy; table names resolve through t
 ``search_path`` at run time); the triggers are in each tenant schema.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 # Tenant schemas may be migrated side by side: replacing the shared functions is serialised.
 FUNCTIONS = r"""
@@ -108,4 +108,14 @@ class Migration(migrations.Migration):
         # The per-message text index served only the inbox search, which now reads the tickets'
         # documents; one GIN index fewer to write per message.
         migrations.RemoveIndex(model_name="message", name="message_body_fts"),
+        # The all-statuses list in inbox order (a common word's search walks it and stops at a
+        # page of matches).
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["-last_message_at", "-id"],
+                name="ticket_inbox_all_idx",
+            ),
+        ),
     ]

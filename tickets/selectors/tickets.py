@@ -280,24 +280,23 @@ def _search_rule(search: str) -> Q:
         .order_by()
         .values("pk")
     )
-    # The ticket's search document (its messages' text, kept by the database: migration
-    # tickets 0011) on its GIN index: one lookup per ticket, however many messages match.
-    by_message = (
-        Ticket.objects.filter(
-            RawSQL(
-                "search_document @@ plainto_tsquery('portuguese'::regconfig, %s)",
-                [search],
-                output_field=BooleanField(),
-            )
-        )
-        .order_by()
-        .values("pk")
-    )
     by_protocol = Ticket.objects.filter(protocol=search.upper()).order_by().values("pk")
     # ``id = ANY(ARRAY(…))``, not ``id IN (…)``: the ids are collected first (each branch on its
     # index) and the matching tickets fetched by primary key. With ``IN`` the planner hashed the
     # branches and joined them to a sequential scan of every ticket (bench/sql_plans.py).
-    return Q(_EqualsAny(F("pk"), ArraySubquery(by_contact.union(by_message, by_protocol))))
+    by_key = Q(_EqualsAny(F("pk"), ArraySubquery(by_contact.union(by_protocol))))
+    # Message text: the ticket's own search document (its messages' text, kept by the
+    # database: migration tickets 0011), tested on the outer row. A rare word is found through
+    # the document's GIN index; a common one (in most tickets) lets PostgreSQL walk the inbox
+    # order and stop at a page of matches, instead of collecting every matching id first.
+    by_message = Q(
+        RawSQL(
+            "search_document @@ plainto_tsquery('portuguese'::regconfig, %s)",
+            [search],
+            output_field=BooleanField(),
+        )
+    )
+    return by_key | by_message
 
 
 class _EqualsAny(Lookup):
