@@ -79,9 +79,10 @@ def template_refresh(*, verbosity: int = 0) -> None:
 
 # What a tenant schema may hold that the copy reproduces: tables (kind r), their indexes (i),
 # sequences (S), the composite/array types PostgreSQL makes for every table, and triggers that
-# call a function of another schema (the audit log's guard lives in public). Anything else
-# (views, functions, enums, partitioned tables...) is not copied: the template is then not used
-# and new schemas are migrated, until the copy learns it (the equality test says so).
+# call functions of another schema (the shared functions live in public, once). Anything else
+# (views, functions of the schema itself, enums, partitioned tables...) is not copied: the
+# template is then not used and new schemas are migrated, until the copy learns it (the
+# equality test says so).
 _SUPPORTED_CHECK = """
 SELECT
   (SELECT count(*) FROM pg_class c
@@ -89,10 +90,12 @@ SELECT
 + (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = %(ns)s)
 + (SELECT count(*) FROM pg_type t WHERE t.typnamespace = %(ns)s AND t.typtype NOT IN ('c', 'b'))
 """
-# Triggers, created once the rows are copied (a guard trigger may refuse nothing on INSERT, but
-# the copy must not depend on it).
+# The schema's own triggers, in a stable order; created after the copied rows are in (the rows
+# migrations write never fired them in the template either: triggers come with later migrations
+# or fire on tables those rows do not touch; the equality test compares the rows).
 _TRIGGERS = """
-SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+SELECT pg_get_triggerdef(t.oid)
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 WHERE c.relnamespace = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
 """
 
