@@ -3,8 +3,10 @@ from django.db import migrations, models
 
 # The guard function lives once, in the public schema, and every schema's table (public and
 # each tenant's) calls it from its own trigger. Only the retention deletion, which sets
-# tiktickets.audit_retention inside its own transaction (SET LOCAL), may delete rows.
+# tiktickets.audit_retention inside its own transaction (SET LOCAL), may delete rows. Schemas
+# may be migrated side by side: replacing the shared function is serialised.
 GUARD_FUNCTION = """
+SELECT pg_advisory_xact_lock(hashtext('audit_entry_guard'));
 CREATE OR REPLACE FUNCTION public.audit_entry_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
