@@ -295,7 +295,7 @@ def schema_copy_from_template(schema_name: str) -> bool:
     if template is None:
         logger.warning(
             "tenant schema %s is migrated one migration at a time: the template schema %s holds "
-            "objects that the copy does not reproduce (views, functions, triggers or types)",
+            "objects that the copy does not reproduce (views, functions or types)",
             schema_name,
             name,
         )

@@ -31,6 +31,9 @@ ALLOWED_HOSTS = [TIKTICKETS_BASE_DOMAIN, f".{TIKTICKETS_BASE_DOMAIN}"] + env_lis
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 ROOT_URLCONF = "tiktickets.urls"
+# The platform's audit log (public schema) keeps entries this many days; each tenant sets its
+# own in its settings (audit_retention_days). Older entries are deleted daily.
+AUDIT_PUBLIC_RETENTION_DAYS = env_int("AUDIT_PUBLIC_RETENTION_DAYS", 730)
 # Live updates (realtime/): a socket is live while its last heartbeat is younger than the TTL
 # (seconds); reconnecting sockets replay up to REPLAY_LIMIT missed events from a stream trimmed
 # to about STREAM_LENGTH events per tenant.
@@ -71,6 +74,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "accounts",
     "core",
+    # In both lists: the public schema holds the platform's audit log, each tenant schema its own.
+    "audit",
     "channels",
     "rest_framework",
     "drf_spectacular",
@@ -85,6 +90,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "accounts",
+    "audit",
     "rest_framework_simplejwt.token_blacklist",
     "contacts",
     "connections",
@@ -112,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request at hand for the audit log (IP address, user agent, who acted).
+    "audit.context.AuditRequestMiddleware",
     # Language and time zone from the user's preference, else the tenant's defaults.
     "tenants.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
