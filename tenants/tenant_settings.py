@@ -50,6 +50,10 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "require_two_factor": SettingSpec(
         bool, False, _("Everyone signs in with a code from an authenticator app (two-factor)")
     ),
+    # The audit log (audit/): entries older than this are deleted daily.
+    "audit_retention_days": SettingSpec(
+        int, 365, _("Keep audit log entries for this many days"), minimum=30, maximum=3650
+    ),
     # Routing of new tickets.
     "direct_tickets_to_wallet": SettingSpec(
         bool, False, _("New tickets of a wallet contact go straight to its first owner")

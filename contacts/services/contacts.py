@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from contacts.domain_events import ContactCreated, ContactUpdated
 from contacts.errors import ContactHasTickets, ContactPhoneExists, InvalidPhone
 from contacts.models import Contact, ContactIdentity, Tag
@@ -152,13 +153,17 @@ def contact_update(
 @transaction.atomic
 def contact_block(*, contact: Contact) -> Contact:
     """Block the contact: its messages are no longer turned into tickets."""
-    return contact_update(contact=contact, is_blocked=True)
+    contact = contact_update(contact=contact, is_blocked=True)
+    audit_record("contact.blocked", obj=audit_object(contact, label=f"#{contact.pk}"))
+    return contact
 
 
 @transaction.atomic
 def contact_unblock(*, contact: Contact) -> Contact:
     """Unblock the contact."""
-    return contact_update(contact=contact, is_blocked=False)
+    contact = contact_update(contact=contact, is_blocked=False)
+    audit_record("contact.unblocked", obj=audit_object(contact, label=f"#{contact.pk}"))
+    return contact
 
 
 @transaction.atomic
@@ -184,7 +189,9 @@ def contact_delete(*, contact: Contact) -> None:
     """Delete a contact that has never had a ticket (its history must stay readable)."""
     if contact.tickets.exists():
         raise ContactHasTickets()
+    target = audit_object(contact, label=f"#{contact.pk}")
     contact.delete()
+    audit_record("contact.deleted", obj=target)
 
 
 def _fill_empty(

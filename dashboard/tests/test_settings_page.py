@@ -76,6 +76,7 @@ def _form_values(alpha, **changes):
         "language": tenant.language,
         "days_to_close": "7",
         "reopen_window_minutes": "0",
+        "audit_retention_days": "365",
         "farewell_on_close": "on",
     }
     return {**values, **changes}

@@ -1,4 +1,4 @@
-"""R15: the WhatsApp QR gateway goes away mid-conversation and nothing is lost or doubled.
+"""R16: the WhatsApp QR gateway goes away mid-conversation and nothing is lost or doubled.
 
 A QR connection talks to the simulated Evolution API gateway; a real worker process (the
 ``replies`` queue, production task settings, a 1-second back-off base) sends the agent's
@@ -68,7 +68,7 @@ def _seed(tenant, sim: Simulator) -> dict[str, Any]:
     connection = qr_connection(tenant)
     name = instance_of(connection)
     sim.evolution.scan(name)
-    sim.evolution.customer_text(name, sender=CUSTOMER, text="r15 first", message_id="R15IN0000")
+    sim.evolution.customer_text(name, sender=CUSTOMER, text="r16 first", message_id="R16IN0000")
     process_all(tenant)
     with tenant_scope(tenant):
         agent: Any = AdminFactory()
@@ -104,7 +104,7 @@ def _wait_sends(sim: Simulator, count: int, seconds: float) -> None:
         time.sleep(0.05)
 
 
-def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
+def test_r16_the_qr_gateway_going_away_loses_and_doubles_nothing(
     alpha, report_figure, tmp_path, settings
 ) -> None:
     tenant = alpha.tenant
@@ -128,9 +128,9 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
     name = seeded["name"]
     worker = None
     try:
-        worker = worker_start(env, queue="replies", name="r15", log=log)
+        worker = worker_start(env, queue="replies", name="r16", log=log)
         for n in range(before):
-            in_thread(partial(_reply, tenant, seeded, f"r15 reply {n:04d}"))
+            in_thread(partial(_reply, tenant, seeded, f"r16 reply {n:04d}"))
         _wait_sends(sim, before, 60)
         assert len(sim.sends()) == before, log.read_text(errors="replace")[-2000:]
 
@@ -140,7 +140,7 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
         status_away = in_thread(lambda: _status(tenant, seeded["connection"]))
         sim.evolution.down = True
         for n in range(before, count):
-            in_thread(partial(_reply, tenant, seeded, f"r15 reply {n:04d}"))
+            in_thread(partial(_reply, tenant, seeded, f"r16 reply {n:04d}"))
         time.sleep(AWAY_SECONDS)
         refused = sum(1 for r in sim.requests if r.status == 503)
         states_away = in_thread(lambda: _states(tenant, seeded["connection"]))
@@ -151,7 +151,7 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
         sim.evolution.scan(name)
         held = [
             sim.evolution.customer_text(
-                name, sender=CUSTOMER, text=f"r15 in {n}", message_id=f"R15IN{n + 1:04d}"
+                name, sender=CUSTOMER, text=f"r16 in {n}", message_id=f"R16IN{n + 1:04d}"
             )
             for n in range(scaled(5))
         ]
@@ -176,12 +176,12 @@ def test_r15_the_qr_gateway_going_away_loses_and_doubles_nothing(
         in_thread(lambda: connection_data_remove(tenant, seeded["connection"], (seeded["agent"],)))
         broker.delete("replies", "inbound", "unacked", "unacked_index")
 
-    expected = {f"r15 reply {n:04d}" for n in range(count)}
+    expected = {f"r16 reply {n:04d}" for n in range(count)}
     delivered = expected & set(texts)
     duplicates = sum(texts[t] - 1 for t in delivered)
     lost = len(expected - delivered)
     report_figure(
-        f"R15: {count} replies ({during} while the QR gateway was away {AWAY_SECONDS:.0f} s, "
+        f"R16: {count} replies ({during} while the QR gateway was away {AWAY_SECONDS:.0f} s, "
         f"{refused} calls refused with 503): {len(delivered)}/{count} delivered, {lost} lost, "
         f"{duplicates} duplicate(s); connection {status_away} while away, {status_back} after; "
         f"{len(held)} customer messages held by the gateway, posted twice: "
