@@ -226,6 +226,7 @@ def contact_upsert_from_identity(
     phone: str | None = None,
     avatar_url: str = "",
     unnamed: str = "",
+    is_group: bool = False,
 ) -> tuple[Contact, bool]:
     """The contact a channel identity belongs to, creating it on first contact.
 
@@ -233,9 +234,11 @@ def contact_upsert_from_identity(
     identity is attached); else a new contact and identity are created. Fields an agent set are
     kept; only empty ones are filled, and a name that is only a placeholder (``unnamed``, the
     readable name of a customer the channel does not name, or the bare channel id) is replaced
-    once the channel names them. A phone the numbering plan refuses is ignored, so a message
-    is never lost because of it. Safe under concurrency: the unique constraints decide which of
-    simultaneous callers creates the rows, and the others read the winner's after a retry.
+    once the channel names them. ``is_group`` marks a contact created for a group chat (no
+    greeting, bot or out-of-hours notice reaches it). A phone the numbering plan refuses is
+    ignored, so a message is never lost because of it. Safe under concurrency: the unique
+    constraints decide which of simultaneous callers creates the rows, and the others read the
+    winner's after a retry.
     Returns ``(contact, created)``.
     """
     normalized = ""
@@ -274,6 +277,7 @@ def contact_upsert_from_identity(
                         name=name or normalized or unnamed.strip()[:150] or external_id[:150],
                         phone=normalized,
                         avatar_url=avatar_url,
+                        is_group=is_group,
                     )
                 else:
                     _fill_empty(
