@@ -31,6 +31,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour="4", minute="10"),
         "args": ("accounts.tasks.auth_expired_credentials_purge_task",),
     },
+    # Every day at 04:20 UTC: delete audit log entries older than each log's retention.
+    "audit-retention": {
+        "task": "tenants.tasks.audit_retention_task",
+        "schedule": crontab(hour="4", minute="20"),
+    },
     # Every 15 minutes: close each tenant's tickets idle for longer than its days_to_close.
     "tickets-auto-close": {
         "task": "tenants.tasks.tenants_fan_out_task",

@@ -160,6 +160,15 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:audit",
+        "title": gettext_lazy("Audit log"),
+        "text": gettext_lazy(
+            "Who did what and when: sign-ins, changes to users, settings and connections, "
+            "exports and deletions."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:style",
         "title": gettext_lazy("Style guide"),
         "text": gettext_lazy(
