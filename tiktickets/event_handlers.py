@@ -200,7 +200,8 @@ SUBSCRIBERS: SubscriberTable = {
     BusinessHoursChanged: [attendance_on_business_hours_changed],
     # WhatsApp QR: calls rejected (or not) by the gateways.
     TenantSettingsChanged: [calls_on_tenant_settings_changed],
-    # Data subjects' requests (export, erasure; ids only): where the audit log records them.
+    # Data subjects' requests (export, erasure; ids only): the audit log records them in the
+    # privacy services themselves (in the same transaction); nothing else listens yet.
     PrivacyRequestCreated: [],
     PrivacyRequestFulfilled: [],
 }

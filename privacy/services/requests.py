@@ -19,6 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from audit.services import SYSTEM, AuditObject, audit_record
 from contacts.models import Contact
 from core.event_bus import publish
 from privacy.domain_events import PrivacyRequestCreated, PrivacyRequestFulfilled
@@ -57,6 +58,13 @@ def _request(
         include_notes=include_notes,
     )
     transaction.on_commit(lambda: _enqueue(request.pk))
+    # The contact by id only: the log must not keep what an erasure removes.
+    audit_record(
+        f"privacy.{kind}_requested",
+        actor=by,
+        obj=_contact_object(contact.pk),
+        extra={"request": request.pk, "include_notes": include_notes},
+    )
     publish(
         PrivacyRequestCreated(
             request_id=request.pk,
@@ -66,6 +74,10 @@ def _request(
         )
     )
     return request
+
+
+def _contact_object(contact_id: int) -> AuditObject:
+    return AuditObject("contacts.contact", str(contact_id), f"#{contact_id}")
 
 
 def _erasure_asked(contact_id: int) -> QuerySet[PrivacyRequest]:
@@ -179,6 +191,12 @@ def privacy_request_fulfil(*, request_id: int) -> PrivacyRequest | None:
             "expires_at",
             "updated_at",
         ]
+    )
+    audit_record(
+        f"privacy.{request.kind}_fulfilled",
+        actor=SYSTEM,
+        obj=_contact_object(request.contact_ref),
+        extra={"request": request.pk, "status": request.status},
     )
     publish(
         PrivacyRequestFulfilled(

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from audit.services import SYSTEM, audit_record, changes_diff
 from contacts.models import Contact
 from privacy.models import RetentionPolicy
 from privacy.services.erasure import contact_erase, conversations_erase, erased_contact_name
@@ -36,9 +37,12 @@ def retention_policy_get() -> RetentionPolicy:
 
 def retention_policy_update(*, is_enabled: bool, months: int, action: str) -> RetentionPolicy:
     policy = retention_policy_get()
+    before = {"is_enabled": policy.is_enabled, "months": policy.months, "action": policy.action}
     policy.is_enabled, policy.months, policy.action = is_enabled, months, action
     policy.full_clean()
     policy.save()
+    after = {"is_enabled": is_enabled, "months": months, "action": action}
+    audit_record("privacy.retention_updated", obj=policy, changes=changes_diff(before, after))
     return policy
 
 
@@ -95,4 +99,9 @@ def retention_apply(*, policy: RetentionPolicy, now: datetime | None = None) -> 
             last_run_tickets=reached,
             last_run_contacts=len(contact_ids),
         )
+    audit_record(
+        "privacy.retention_applied",
+        actor=SYSTEM,
+        extra={"tickets": reached, "contacts": len(contact_ids), "cutoff": cutoff.isoformat()},
+    )
     return RetentionOutcome(tickets=reached, contacts=len(contact_ids), cutoff=cutoff)
