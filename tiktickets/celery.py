@@ -82,4 +82,22 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "args": ("integrations.tasks.webhook_deliveries_sweep_task",),
     },
+    # Every 10 minutes: re-enqueue each tenant's data subject requests whose job was lost.
+    "privacy-requests-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/10"),
+        "args": ("privacy.tasks.privacy_requests_sweep_task",),
+    },
+    # Every hour: delete each tenant's contact data exports past their download window.
+    "privacy-exports-expire": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="25"),
+        "args": ("privacy.tasks.privacy_exports_expire_task",),
+    },
+    # Every day at 03:40 UTC: each tenant's retention policy, where enabled.
+    "privacy-retention-apply": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(hour="3", minute="40"),
+        "args": ("privacy.tasks.retention_apply_task",),
+    },
 }

@@ -99,6 +99,7 @@ TENANT_APPS = [
     "automation",
     "reports",
     "integrations",
+    "privacy",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -415,6 +416,8 @@ STORAGES = {
     "default": _MEDIA_BACKEND,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Days an admin may download a contact's data export before the beat deletes its file.
+PRIVACY_EXPORT_DAYS = env_int("PRIVACY_EXPORT_DAYS", 7)
 # Uploads above this size are written to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
