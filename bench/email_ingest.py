@@ -1,4 +1,4 @@
-"""B10: inbound e-mail through the pipeline at a fixed rate.
+"""B11: inbound e-mail through the pipeline at a fixed rate.
 
 A real IMAP server (pymap, maildir backend, on loopback) holds an e-mail connection's mailbox;
 mails are delivered into it (IMAP APPEND, as the mailbox's own server does) at ``rate`` a second
@@ -212,7 +212,7 @@ def measure(database: str, redis_url: str, rate: float, seconds: float, work: Pa
 
 def print_report(result: dict[str, Any]) -> None:
     print(
-        f"B10 e-mail in at {result['rate']:g}/s for {result['seconds']:g} s: "
+        f"B11 e-mail in at {result['rate']:g}/s for {result['seconds']:g} s: "
         f"{result['delivered']} mails delivered ({result['delivered_per_s']:.1f}/s), "
         f"{result['read']} read by the mailbox job, {result['stored']} messages stored; "
         f"mailbox -> stored event p50 {result['stored_p50_ms'] or 0:.0f} ms, "
@@ -223,34 +223,34 @@ def print_report(result: dict[str, Any]) -> None:
 
 
 def run(ctx: BenchContext) -> list[Figure]:
-    """B10 inside ``make bench``."""
+    """B11 inside ``make bench``."""
     result = measure(ctx.database("email"), ctx.redis_url, 20.0, 10.0, Path(ctx.work_dir) / "email")
     print_report(result)
     ctx.details["email"] = result
     return [
         ctx.figure(
-            id="B10.20.stored_p99_ms",
+            id="B11.20.stored_p99_ms",
             name="E-mail in at 20/s: mailbox -> stored event p99 (the mailbox job)",
             value=result["stored_p99_ms"],
             unit="ms",
             note=f"p50 {result['stored_p50_ms'] or 0:.0f} ms",
         ),
         ctx.figure(
-            id="B10.20.p99_ms",
+            id="B11.20.p99_ms",
             name="E-mail in at 20/s: mailbox -> message p99 (IMAP IDLE, Celery worker)",
             value=result["p99_ms"],
             unit="ms",
             note=f"p50 {result['p50_ms'] or 0:.0f} ms; {result['stored']}/{result['delivered']}",
         ),
         ctx.figure(
-            id="B10.20.throughput",
+            id="B11.20.throughput",
             name="E-mail in at 20/s: mails delivered per second",
             value=result["delivered_per_s"],
             unit="mails/s",
             goal=(">=", 19.0),
         ),
         ctx.figure(
-            id="B10.lost",
+            id="B11.lost",
             name="E-mails lost or doubled (reconciliation)",
             value=float(result["lost"] + result["doubled"]),
             unit="messages",

@@ -1,4 +1,4 @@
-"""R15: the IMAP server of an e-mail connection restarts while its mailbox is being read.
+"""R17: the IMAP server of an e-mail connection restarts while its mailbox is being read.
 
 N mails (N = 60, 300 under RELIABILITY_SCALE=5) wait in a real mailbox (pymap, maildir backend,
 its own process). The connection's bounded mailbox job reads them; once a third of them are
@@ -28,14 +28,14 @@ from tests.support.concurrency import in_thread
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.tests.factories import ConnectionFactory
 
-ADDRESS = "r15@acme.test"
-PASSWORD = "r15-password"
+ADDRESS = "r17@acme.test"
+PASSWORD = "r17-password"
 
 
 def _mail(n: int) -> bytes:
     return (
-        f"From: Cliente {n % 9} <cliente{n % 9}@r15.example>\r\nTo: {ADDRESS}\r\n"
-        f"Subject: Pedido {n}\r\nMessage-ID: <r15-{n}@r15.example>\r\n\r\nMensagem {n}\r\n"
+        f"From: Cliente {n % 9} <cliente{n % 9}@r17.example>\r\nTo: {ADDRESS}\r\n"
+        f"Subject: Pedido {n}\r\nMessage-ID: <r17-{n}@r17.example>\r\n\r\nMensagem {n}\r\n"
     ).encode()
 
 
@@ -43,7 +43,7 @@ def _setup(tenant, imap: ImapServer) -> int:
     with tenant_scope(tenant):
         connection = ConnectionFactory(
             provider="email",
-            name="R15",
+            name="R17",
             status="connected",
             credentials={
                 "address": ADDRESS,
@@ -102,7 +102,7 @@ def _cleanup(tenant, connection_id: int) -> None:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("inbound")
 
 
-def test_r15_an_imap_restart_loses_and_duplicates_nothing(alpha, tmp_path, report_figure) -> None:
+def test_r17_an_imap_restart_loses_and_duplicates_nothing(alpha, tmp_path, report_figure) -> None:
     tenant = alpha.tenant
     batch = scaled(60)
     imap = ImapServer(tmp_path / "imap")
@@ -136,7 +136,7 @@ def test_r15_an_imap_restart_loses_and_duplicates_nothing(alpha, tmp_path, repor
         in_thread(lambda: _cleanup(tenant, connection_id))
 
     report_figure(
-        f"R15: {2 * batch} mails, IMAP server restarted after {stored_at_stop} were stored -> "
+        f"R17: {2 * batch} mails, IMAP server restarted after {stored_at_stop} were stored -> "
         f"{events} events, {messages} messages ({messages - distinct} duplicated, "
         f"{2 * batch - distinct} lost) in {runs} mailbox jobs"
     )
