@@ -133,27 +133,34 @@ def test_two_workers_keep_each_tickets_messages_in_arrival_order(
         assert numbers == expected
 
 
-def _lock_ticket(schema: str, ticket_id: int) -> psycopg.Connection:
-    """Another session holding the ticket's row lock (as an agent's change would)."""
+def _session(autocommit: bool = False) -> psycopg.Connection:
     params = db.settings_dict
-    holder = psycopg.connect(
+    return psycopg.connect(
         dbname=params["NAME"],
         user=params["USER"],
         password=params["PASSWORD"],
         host=params["HOST"] or None,
         port=params["PORT"] or None,
+        autocommit=autocommit,
     )
+
+
+def _lock_ticket(schema: str, ticket_id: int) -> psycopg.Connection:
+    """Another session holding the ticket's row lock (as an agent's change would)."""
+    holder = _session()
     holder.execute(f'SET search_path TO "{schema}", public')
     holder.execute("SELECT id FROM tickets_ticket WHERE id = %s FOR UPDATE", [ticket_id])
     return holder
 
 
 def _blocked_by(holder: psycopg.Connection) -> int:
-    """How many other sessions wait for a lock the holder has."""
-    pid = holder.info.backend_pid
-    row = holder.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [pid]
-    ).fetchone()
+    """How many other sessions wait for a lock the holder has (asked from a session of its
+    own: inside the holder's transaction, pg_stat_activity would stay as first read)."""
+    with _session(autocommit=True) as watcher:
+        row = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            [holder.info.backend_pid],
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -206,7 +213,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         in_thread(lambda: connection_data_remove(tenant, connection_id))
         broker.delete("inbound", "unacked", "unacked_index")
 
-    lost_tasks = log.read_text(errors="replace").count("WorkerLostError")
+    lost_tasks = log.read_text(errors="replace").count("Task handler raised error: WorkerLostError")
     report_figure(
         f"Batches, worker killed mid-batch ({len(children)} pool child, {lost_tasks} task "
         f"lost and handed out again): 12 webhooks, {outcome['distinct']} messages, "
