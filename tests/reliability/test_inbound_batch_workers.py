@@ -192,7 +192,9 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         updates += [(70_007 + n, 9_010 + n, f"d{n}:1") for n in range(5)]
         holder = _lock_ticket(tenant.schema_name, ticket_id)
         in_thread(lambda: _post(token, updates))
-        worker = worker_start(worker_env(), queue="inbound", name="batchkill", log=log)
+        # As docker-compose.yml starts the inbound worker: below the web processes' priority.
+        env = worker_env(CELERY_WORKER_NICE="10")
+        worker = worker_start(env, queue="inbound", name="batchkill", log=log)
         deadline = time.monotonic() + 240  # the worker boots (Django, the app) first
         while _blocked_by(holder) == 0:
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
@@ -200,6 +202,8 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         # Mid-batch: five messages stored in its open transaction, none committed.
         assert in_thread(lambda: inbound_outcome(tenant, connection_id))["messages"] == 1
         children = pool_children(worker)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        niceness = [os.getpriority(os.PRIO_PROCESS, pid) for pid in [worker.pid, *children]]
         for pid in children:
             os.kill(pid, signal.SIGKILL)
         holder.rollback()
@@ -219,6 +223,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         f"lost and handed out again): 12 webhooks, {outcome['distinct']} messages, "
         f"{12 - outcome['distinct']} lost, {outcome['doubled']} doubled"
     )
+    assert niceness == [min(ours + 10, 19)] * (1 + len(children))
     assert lost_tasks >= 1
     assert outcome["events"] == {"processed": 12}
     assert outcome["distinct"] == 12
