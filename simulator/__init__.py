@@ -20,6 +20,7 @@ from simulator.server import GRAPH_VERSION, Faults, Recorded, Simulator
 from simulator.webhooks import (
     Delivery,
     PostResult,
+    evolution_delivery,
     meta_signature,
     post_at_rate,
     telegram_delivery,
@@ -39,6 +40,7 @@ __all__ = [
     "Simulator",
     "add_arguments",
     "delivery_maker",
+    "evolution_delivery",
     "meta_signature",
     "post_at_rate",
     "qr_png",
