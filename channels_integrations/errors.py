@@ -84,3 +84,19 @@ class TemplateParametersInvalid(FieldValidationError):
 
     def __init__(self, fields: dict[str, list[str]]) -> None:
         super().__init__(fields, message=str(_("The template's parameters are not right.")))
+
+
+class TemplateConnectionInvalid(ApplicationError):
+    """Templates need a WhatsApp Cloud connection with its business account id."""
+
+    code = "template_connection_invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("Message templates exist on WhatsApp Cloud API connections only.")
+
+
+class TemplateProviderRefused(ApplicationError):
+    """WhatsApp refused or failed a template call; ``extra["provider_code"]`` says why."""
+
+    code = "template_provider_refused"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _("WhatsApp refused the request.")

@@ -35,6 +35,7 @@ class InboundEvent(BaseModel):
         ERROR = "error", _("Provider error")
         MALFORMED = "malformed", _("Unreadable item")
         SESSION = "session", _("Session change")
+        TEMPLATE = "template", _("Message template status")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")

@@ -15,15 +15,32 @@ https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-message-temp
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_integrations.errors import TemplateNotApproved, TemplateParametersInvalid
+from accounts.models import User
+from channels_integrations.errors import (
+    TemplateConnectionInvalid,
+    TemplateNotApproved,
+    TemplateParametersInvalid,
+    TemplateProviderRefused,
+)
 from channels_integrations.models import MessageTemplate
+from channels_integrations.providers.base import InboundTemplateStatus, ProviderError
+from channels_integrations.providers.meta.graph import GraphClient
+from connections.models import ChannelConnection
 from contacts.models import Contact
+from core.exceptions import FieldValidationError
+from tickets.models import Message, Ticket
+from tickets.services import conversation_start, message_send
+
+logger = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 _MEDIA_FORMATS = frozenset({"IMAGE", "VIDEO", "DOCUMENT"})
@@ -290,3 +307,334 @@ def contact_field_values(contact: Contact) -> list[str]:
         if value and value not in seen:
             seen.append(value)
     return seen
+
+
+# --------------------------------------------------------------------------- Graph
+
+
+TEMPLATE_PROVIDER = "whatsapp_cloud"
+SYNC_PAGE_SIZE = 100
+SYNC_MAX_PAGES = 50  # 5,000 templates: far above WhatsApp's per-account limit
+_TEMPLATE_FIELDS = "id,name,language,category,status,components,rejected_reason"
+NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
+
+
+def template_account(connection: ChannelConnection) -> tuple[GraphClient, str]:
+    """The Graph client and the WhatsApp Business Account id of a WhatsApp Cloud connection;
+    400 ``template_connection_invalid`` for another provider or one without the account id."""
+    if connection.provider != TEMPLATE_PROVIDER:
+        raise TemplateConnectionInvalid()
+    credentials = dict(connection.credentials or {})
+    account = str(credentials.get("business_account_id") or "")
+    if not account:
+        raise TemplateConnectionInvalid(
+            _(
+                "Fill in the connection's WhatsApp Business Account ID to manage its message "
+                "templates."
+            )
+        )
+    return GraphClient(str(credentials.get("access_token") or "")), account
+
+
+def _refused(exc: ProviderError) -> TemplateProviderRefused:
+    return TemplateProviderRefused(
+        _("WhatsApp refused: %(detail)s") % {"detail": exc.detail},
+        http_status=502 if not exc.permanent else 422,
+        extra={"provider_code": exc.code},
+    )
+
+
+def _row_fields(item: dict[str, Any], now: Any) -> dict[str, Any]:
+    reason = str(item.get("rejected_reason") or "")
+    return {
+        "category": str(item.get("category") or "")[:16],
+        "status": str(item.get("status") or MessageTemplate.Status.PENDING)[:20],
+        "components": item.get("components") if isinstance(item.get("components"), list) else [],
+        "external_id": str(item.get("id") or "")[:64],
+        "rejected_reason": "" if reason.upper() == "NONE" else reason[:500],
+        "synced_at": now,
+    }
+
+
+def templates_sync(*, connection: ChannelConnection) -> int:
+    """Bring the connection's templates in line with Graph (``GET /<WABA-ID>/message_templates``
+    page by page through ``paging.next``): new ones created, known ones updated, ones Graph no
+    longer lists removed. Nothing changes unless every page was read. Returns how many there
+    are now; 502/422 ``template_provider_refused`` when Graph fails."""
+    client, account = template_account(connection)
+    items: list[dict[str, Any]] = []
+    try:
+        page = client.get(
+            f"{account}/message_templates",
+            params={"fields": _TEMPLATE_FIELDS, "limit": SYNC_PAGE_SIZE},
+        )
+        for _page in range(SYNC_MAX_PAGES):
+            items += [i for i in page.get("data") or [] if isinstance(i, dict)]
+            next_url = (page.get("paging") or {}).get("next")
+            if not next_url:
+                break
+            page = client.get_next(str(next_url))
+    except ProviderError as exc:
+        raise _refused(exc) from exc
+    now = timezone.now()
+    with transaction.atomic():
+        seen: list[int] = []
+        for item in items:
+            name, language = str(item.get("name") or ""), str(item.get("language") or "")
+            if not name or not language:
+                continue
+            row, _created = MessageTemplate.objects.update_or_create(
+                connection=connection,
+                name=name[:512],
+                language=language[:16],
+                defaults=_row_fields(item, now),
+            )
+            seen.append(row.pk)
+        MessageTemplate.objects.filter(connection=connection).exclude(pk__in=seen).delete()
+    return len(seen)
+
+
+def _submit_components(
+    *,
+    body: str,
+    body_examples: list[str],
+    header_text: str,
+    header_example: str,
+    footer: str,
+    quick_replies: list[str],
+    url_button: dict[str, str] | None,
+) -> list[dict[str, Any]]:
+    errors: dict[str, list[str]] = {}
+    body_count = len(_placeholders(body))
+    if not body.strip():
+        errors["body"] = [_("Write the template's text.")]
+    elif [str(i) for i in range(1, body_count + 1)] != _placeholders(body):
+        errors["body"] = [_("Number the parameters {{1}}, {{2}}... in order, each once.")]
+    elif len(body) > 1024:
+        errors["body"] = [_("At most 1024 characters.")]
+    if body_count and (
+        len(body_examples) != body_count or not all(e.strip() for e in body_examples)
+    ):
+        errors["body_examples"] = [
+            _("Give one example for each parameter (%(count)d).") % {"count": body_count}
+        ]
+    header_count = len(_placeholders(header_text))
+    if header_count > 1 or (header_count and _placeholders(header_text) != ["1"]):
+        errors["header_text"] = [_("A header takes at most one parameter, {{1}}.")]
+    elif len(header_text) > 60:
+        errors["header_text"] = [_("At most 60 characters.")]
+    elif header_count and not header_example.strip():
+        errors["header_example"] = [_("Give an example for the header's parameter.")]
+    if len(footer) > 60:
+        errors["footer"] = [_("At most 60 characters.")]
+    if len(quick_replies) > 3 or any(len(q) > 25 for q in quick_replies):
+        errors["quick_replies"] = [_("Up to three buttons of at most 25 characters.")]
+    if url_button is not None:
+        url = url_button.get("url", "")
+        url_count = len(_placeholders(url))
+        if not url_button.get("text") or len(url_button["text"]) > 25:
+            errors["url_button_text"] = [_("Give the button a label of at most 25 characters.")]
+        if not url.startswith("https://") or url_count > 1 or "{{" in url.split("}}")[-1]:
+            errors["url_button_url"] = [
+                _("An https address; at most one parameter, {{1}}, at its end.")
+            ]
+        elif url_count and not url_button.get("example", "").startswith("https://"):
+            errors["url_button_example"] = [_("Give an example of the full address.")]
+    if errors:
+        raise FieldValidationError(errors)
+    components: list[dict[str, Any]] = []
+    if header_text.strip():
+        header: dict[str, Any] = {"type": "HEADER", "format": "TEXT", "text": header_text.strip()}
+        if header_count:
+            header["example"] = {"header_text": [header_example.strip()]}
+        components.append(header)
+    body_component: dict[str, Any] = {"type": "BODY", "text": body.strip()}
+    if body_count:
+        body_component["example"] = {"body_text": [[e.strip() for e in body_examples]]}
+    components.append(body_component)
+    if footer.strip():
+        components.append({"type": "FOOTER", "text": footer.strip()})
+    buttons: list[dict[str, Any]] = [
+        {"type": "QUICK_REPLY", "text": q.strip()} for q in quick_replies if q.strip()
+    ]
+    if url_button is not None:
+        button: dict[str, Any] = {
+            "type": "URL",
+            "text": url_button["text"].strip(),
+            "url": url_button["url"].strip(),
+        }
+        if _placeholders(url_button["url"]):
+            button["example"] = [url_button["example"].strip()]
+        buttons.append(button)
+    if buttons:
+        components.append({"type": "BUTTONS", "buttons": buttons})
+    return components
+
+
+def template_submit(
+    *,
+    connection: ChannelConnection,
+    name: str,
+    language: str,
+    category: str,
+    body: str,
+    body_examples: list[str] | None = None,
+    header_text: str = "",
+    header_example: str = "",
+    footer: str = "",
+    quick_replies: list[str] | None = None,
+    url_button: dict[str, str] | None = None,
+) -> MessageTemplate:
+    """Submit a new template for WhatsApp's review (``POST /<WABA-ID>/message_templates``):
+    stored as Graph answers it, normally ``PENDING`` until the review's webhook or a sync.
+    400 ``validation_error`` (by field) before anything is sent when the definition is not
+    one WhatsApp accepts; 409 ``template_exists`` for a name already used in that language;
+    ``template_provider_refused`` when Graph says no."""
+    client, account = template_account(connection)
+    errors: dict[str, list[str]] = {}
+    if not NAME_PATTERN.match(name):
+        errors["name"] = [_("Lowercase letters, digits and _ only.")]
+    if category not in MessageTemplate.Category.values:
+        errors["category"] = [_("Choose a category.")]
+    if not re.match(r"^[a-z]{2,3}(_[A-Z]{2})?$", language):
+        errors["language"] = [_("A language code such as pt_BR or en_US.")]
+    if errors:
+        raise FieldValidationError(errors)
+    components = _submit_components(
+        body=body,
+        body_examples=body_examples or [],
+        header_text=header_text,
+        header_example=header_example,
+        footer=footer,
+        quick_replies=quick_replies or [],
+        url_button=url_button,
+    )
+    if MessageTemplate.objects.filter(connection=connection, name=name, language=language).exists():
+        raise TemplateProviderRefused(
+            _("A template with this name already exists in this language."),
+            code="template_exists",
+            http_status=409,
+        )
+    try:
+        answer = client.post(
+            f"{account}/message_templates",
+            json={
+                "name": name,
+                "language": language,
+                "category": category,
+                "components": components,
+            },
+        )
+    except ProviderError as exc:
+        raise _refused(exc) from exc
+    return MessageTemplate.objects.create(
+        connection=connection,
+        name=name,
+        language=language,
+        category=str(answer.get("category") or category)[:16],
+        status=str(answer.get("status") or MessageTemplate.Status.PENDING)[:20],
+        components=components,
+        external_id=str(answer.get("id") or "")[:64],
+        synced_at=timezone.now(),
+    )
+
+
+def template_delete(*, template: MessageTemplate) -> None:
+    """Delete the template at WhatsApp (``DELETE /<WABA-ID>/message_templates?name=&hsm_id=``,
+    this language only) and here. A template WhatsApp no longer knows is removed here too."""
+    client, account = template_account(template.connection)
+    params = {"name": template.name}
+    if template.external_id:
+        params["hsm_id"] = template.external_id
+    try:
+        client.delete(f"{account}/message_templates", params=params)
+    except ProviderError as exc:
+        if "not found" not in exc.detail.lower():
+            raise _refused(exc) from exc
+    template.delete()
+
+
+def template_status_apply(*, connection: ChannelConnection, item: InboundTemplateStatus) -> int:
+    """A ``message_template_status_update`` of the connection's business account: the template
+    (by Graph's id, else by name and language) takes the new status and rejection reason, on
+    every connection of the tenant that holds it. A template we do not know yet is left to the
+    next sync. Returns how many rows changed."""
+    rows = MessageTemplate.objects.filter(external_id=item.template_id)
+    if not rows.exists() and item.name and item.language:
+        rows = MessageTemplate.objects.filter(
+            connection=connection, name=item.name, language=item.language
+        )
+    status = item.status[:20]
+    reason = item.reason[:500] if status == MessageTemplate.Status.REJECTED else ""
+    changed = rows.update(
+        status=status, rejected_reason=reason, synced_at=timezone.now(), updated_at=timezone.now()
+    )
+    if not changed:
+        logger.info("Status of unknown template %s: left to the next sync", item.template_id)
+    return changed
+
+
+def templates_sync_all() -> int:
+    """Re-sync every active WhatsApp Cloud connection of the current tenant that has its
+    business account id (the periodic task); a failing connection does not stop the others.
+    Returns how many were synced."""
+    synced = 0
+    connections = ChannelConnection.objects.filter(provider=TEMPLATE_PROVIDER, is_active=True)
+    for connection in connections:
+        if not (connection.credentials or {}).get("business_account_id"):
+            continue
+        try:
+            templates_sync(connection=connection)
+        except (TemplateProviderRefused, TemplateConnectionInvalid) as exc:
+            logger.warning("Template sync of connection %s failed: %s", connection.pk, exc)
+            continue
+        synced += 1
+    return synced
+
+
+# --------------------------------------------------------------------------- sends
+
+
+def template_send(
+    *,
+    ticket: Ticket,
+    by: User,
+    template: MessageTemplate,
+    parameters: dict[str, str],
+) -> Message:
+    """Send ``template`` with ``parameters`` on ``ticket`` through the outbound pipeline
+    (idempotent, retried): the ticket shows its rendered text. Taken outside the free-text
+    window. 400 ``template_connection_invalid`` when the template is not of the ticket's
+    connection, plus every refusal of ``template_payload`` and ``message_send``."""
+    if template.connection_id != ticket.connection_id:
+        raise TemplateConnectionInvalid(
+            _("This template belongs to another connection than the ticket's.")
+        )
+    payload = template_payload(template, parameters)
+    return message_send(
+        ticket=ticket,
+        by=by,
+        body=template_render_text(template, parameters),
+        template=payload,
+    )
+
+
+def template_conversation_start(
+    *,
+    by: User,
+    template: MessageTemplate,
+    parameters: dict[str, str],
+    contact: Contact | None = None,
+    phone: str = "",
+) -> Ticket:
+    """Start a conversation on the template's connection with the template as its first
+    message (``tickets.services.conversation_start``: same refusals)."""
+    payload = template_payload(template, parameters)
+    return conversation_start(
+        by=by,
+        connection=template.connection,
+        body=template_render_text(template, parameters),
+        contact=contact,
+        phone=phone,
+        template=payload,
+    )
