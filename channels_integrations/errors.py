@@ -100,3 +100,9 @@ class TemplateProviderRefused(ApplicationError):
     code = "template_provider_refused"
     http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_message = _("WhatsApp refused the request.")
+
+
+class TemplateNotFound(ApplicationError):
+    code = "template_not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("Message template not found.")
