@@ -123,7 +123,7 @@ def test_the_api_refuses_free_text_outside_the_window_and_sends_a_template(world
     )
     assert (pending.status_code, pending.json()["code"]) == (404, "template_not_found")
     with tenant_scope(alpha.tenant):
-        assert not Message.objects.filter(direction="outbound").exists()
+        assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
 
     sent = api.post(
         url,

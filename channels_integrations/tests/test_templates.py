@@ -210,7 +210,7 @@ def test_outside_the_window_free_text_is_refused_and_a_template_reaches_graph(
             message_send(ticket=ticket, by=agent, body="Hello?")
         with pytest.raises(TemplateParametersInvalid):
             template_send(ticket=ticket, by=agent, template=template, parameters={"body.1": "Ana"})
-        assert not Message.objects.filter(direction="outbound").exists()
+        assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
         with django_capture_on_commit_callbacks(execute=True):
             message = template_send(
                 ticket=ticket,
