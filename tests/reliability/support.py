@@ -129,7 +129,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
         )
         assert flow.current_version is not None  # saved with its first version
         template = MessageTemplate.objects.create(
-            connection=connection,
+            connection=ChannelConnection.objects.get(pk=connection.pk),
             name=f"{canary}_template".lower(),
             language="pt_BR",
             category=MessageTemplate.Category.UTILITY,
