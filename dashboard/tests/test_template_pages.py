@@ -75,12 +75,12 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
     client = _admin(alpha)
     page = client.get("/manage/templates/")
     assert page.status_code == 200
-    assert "No templates yet" in page.content.decode()
+    assert "Nenhum modelo ainda" in page.content.decode()
     synced = client.post(f"/manage/templates/sync/{desk['connection'].public_id}/", follow=True)
     html = synced.content.decode()
     assert html.count('data-testid="template-row"') == 2
-    assert "Pending review" in html
-    assert "Approved" in html
+    assert "Em revisão" in html
+    assert "Aprovado" in html
 
     submitted = client.post(
         "/manage/templates/",
@@ -98,7 +98,7 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
     assert submitted.status_code == 200
     detail = submitted.content.decode()
     assert "Oi Ana, seu Pix de R$ 10,00 vence hoje." in detail  # preview with the examples
-    assert "Pending review" in detail
+    assert "Em revisão" in detail
     assert "data-confirm=" in detail
     bad = client.post(
         "/manage/templates/",
@@ -111,7 +111,7 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
         },
     )
     assert bad.status_code == 400
-    assert "Lowercase letters, digits and _ only." in bad.content.decode()
+    assert "Só letras minúsculas, dígitos e _." in bad.content.decode()
 
     with tenant_scope(alpha.tenant):
         created = MessageTemplate.objects.get(name="pix_reminder")
