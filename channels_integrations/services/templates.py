@@ -276,6 +276,20 @@ def template_render_text(template: MessageTemplate, parameters: dict[str, str]) 
     return "\n\n".join(part for part in parts if part.strip())
 
 
+def template_parameter_label(parameter: TemplateParameter) -> str:
+    """What a form calls the parameter: its part and placeholder (``Text {{1}}``), or the
+    header file's link."""
+    if parameter.kind != "text":
+        return _("Link of the header's %(kind)s (https)") % {"kind": parameter.kind}
+    if parameter.component == "header":
+        part = _("Header")
+    elif parameter.component == "button":
+        part = _("Button %(n)d") % {"n": (parameter.button_index or 0) + 1}
+    else:
+        part = _("Text")
+    return f"{part} {{{{{parameter.index}}}}}"
+
+
 def template_parameter_defaults(template: MessageTemplate, contact: Contact) -> dict[str, str]:
     """Values for the template's parameters taken from the contact, for the agent to review: a
     named placeholder gets the field or custom attribute of that name (``name``,

@@ -22,6 +22,7 @@ from channels_integrations.selectors import templates_list
 from channels_integrations.services.templates import (
     template_conversation_start,
     template_parameter_defaults,
+    template_parameter_label,
     template_parameters,
 )
 from contacts.errors import ContactNotFound
@@ -128,6 +129,7 @@ def _template_start(
         {
             "parameter": parameter,
             "name": f"{TEMPLATE_PARAMETER_PREFIX}{parameter.key}",
+            "label": template_parameter_label(parameter),
             "value": posted.get(parameter.key, defaults.get(parameter.key, "")),
             "errors": errors.get(parameter.key, []),
         }

@@ -29,6 +29,7 @@ from channels_integrations.services.outbound import outbound_delivery_retry
 from channels_integrations.services.templates import (
     contact_field_values,
     template_parameter_defaults,
+    template_parameter_label,
     template_parameters,
     template_render_text,
     template_send,
@@ -532,6 +533,7 @@ def template_fields(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRe
         {
             "parameter": parameter,
             "name": f"{TEMPLATE_PARAMETER_PREFIX}{parameter.key}",
+            "label": template_parameter_label(parameter),
             "value": defaults.get(parameter.key, ""),
         }
         for parameter in template_parameters(template)

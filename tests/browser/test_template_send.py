@@ -76,40 +76,45 @@ def whatsapp(live_app: LiveApp, django_db_blocker) -> dict[str, Any]:
     return {"connection": connection, "phone_number_id": f"1{digits}"}
 
 
-@pytest.fixture
-def stale_ticket(whatsapp, django_db_blocker) -> tuple[str, str]:
-    """Ana's open ticket with a customer whose last message is two days old: (ticket id,
-    customer's first name)."""
-    first = f"Bia{uuid.uuid4().hex[:4]}"
+@pytest.fixture(scope="module")
+def stale_tickets(whatsapp, django_db_blocker) -> dict[int, tuple[str, str]]:
+    """Per screen width, Ana's open ticket with a customer whose last message is two days old:
+    (ticket id, customer's first name). Committed (module scope), so the server sees them."""
+    tickets: dict[int, tuple[str, str]] = {}
     with (
         django_db_blocker.unblock(),
         tenant_scope(Tenant.objects.get(schema_name=SLUG)),
     ):
-        contact = contact_create(name=f"{first} Lima", phone=f"+55119{time.time_ns() % 10**8:08d}")
-        ticket = ticket_create_outbound(
-            contact=contact,
-            connection=whatsapp["connection"],
-            by=User.objects.get(email=PEOPLE["ana"].email),
-        )
-        wrote = Message.objects.create(
-            ticket=ticket,
-            connection=whatsapp["connection"],
-            direction=Message.Direction.INBOUND,
-            sender=Message.Sender.CONTACT,
-            body="Meu pedido já chegou?",
-            provider_message_id=f"wamid.{uuid.uuid4().hex}",
-        )
-        two_days_ago = timezone.now() - timedelta(days=2)
-        Message.objects.filter(pk=wrote.pk).update(created_at=two_days_ago)
-        Ticket.objects.filter(pk=ticket.pk).update(last_inbound_at=two_days_ago)
-    return str(ticket.public_id), first
+        for width in (DESKTOP_SIZE["width"], PHONE_SIZE["width"]):
+            first = f"Bia{uuid.uuid4().hex[:4]}"
+            contact = contact_create(
+                name=f"{first} Lima", phone=f"+55119{time.time_ns() % 10**8:08d}"
+            )
+            ticket = ticket_create_outbound(
+                contact=contact,
+                connection=whatsapp["connection"],
+                by=User.objects.get(email=PEOPLE["ana"].email),
+            )
+            wrote = Message.objects.create(
+                ticket=ticket,
+                connection=whatsapp["connection"],
+                direction=Message.Direction.INBOUND,
+                sender=Message.Sender.CONTACT,
+                body="Meu pedido já chegou?",
+                provider_message_id=f"wamid.{uuid.uuid4().hex}",
+            )
+            two_days_ago = timezone.now() - timedelta(days=2)
+            Message.objects.filter(pk=wrote.pk).update(created_at=two_days_ago)
+            Ticket.objects.filter(pk=ticket.pk).update(last_inbound_at=two_days_ago)
+            tickets[width] = (str(ticket.public_id), first)
+    return tickets
 
 
 @pytest.mark.parametrize("size", [DESKTOP_SIZE, PHONE_SIZE], ids=["desktop", "phone"])
 def test_outside_the_window_the_agent_sends_a_template(
-    live_app, open_page, whatsapp, stale_ticket, size
+    live_app, open_page, whatsapp, stale_tickets, size
 ):
-    ticket_id, first_name = stale_ticket
+    ticket_id, first_name = stale_tickets[size["width"]]
     page = open_page("ana", viewport=size)
     sign_in(page, live_app, "ana")
     page.goto(f"{live_app.url}/?ticket={ticket_id}")
@@ -124,6 +129,9 @@ def test_outside_the_window_the_agent_sends_a_template(
     parameter.fill(first_name)
     preview = f"Olá {first_name}, seu pedido está pronto para retirada."
     expect(panel.get_by_test_id("template-preview")).to_contain_text(preview)
+    expect(panel.locator("#template-preview .template-preview")).to_have_count(1)
+    expect(panel.get_by_test_id("template-fields").locator("fieldset")).to_have_count(1)
+    expect(panel.get_by_label("Texto {{1}}")).to_be_visible()
     no_sideways_scroll(page)
     shot(page, f"template-send-{size['width']}-filled")
 
