@@ -75,6 +75,12 @@ class TicketMessagesApi(APIView):
 
     @extend_schema(
         operation_id="ticket_messages_send",
+        description=(
+            "Send a reply (text, file, quote, now or scheduled). A channel that takes only "
+            "approved message templates now (WhatsApp more than 24 hours after the customer's "
+            "last message) refuses text with 422 `free_text_window_closed`: send a template "
+            "with `POST /api/v1/templates/{id}/send/` instead."
+        ),
         request={
             "application/json": MessageSendInputSerializer,
             "multipart/form-data": MessageSendInputSerializer,
