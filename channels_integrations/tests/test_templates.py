@@ -73,18 +73,15 @@ def wa_alpha(alpha):
     return _whatsapp(alpha.tenant, PHONE_A, WABA_A, SECRET_A)
 
 
-def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(alpha, sim, wa_alpha):
+def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(
+    alpha, sim, wa_alpha, monkeypatch
+):
     for n in range(7):
         sim.templates.add(WABA_A, name=f"t{n}", components=ORDER)
     sim.templates.add(WABA_A, name="t0", language="en_US", status="REJECTED")
-    import channels_integrations.services.templates as templates_module
-
+    monkeypatch.setattr("channels_integrations.services.templates.SYNC_PAGE_SIZE", 3)
     with tenant_scope(alpha.tenant):
-        templates_module.SYNC_PAGE_SIZE = 3
-        try:
-            assert templates_sync(connection=wa_alpha) == 8
-        finally:
-            templates_module.SYNC_PAGE_SIZE = 100
+        assert templates_sync(connection=wa_alpha) == 8
         lists = [r for r in sim.requests if r.method == "message_templates"]
         assert len(lists) == 3  # 3 + 3 + 2, following paging.next
         rows = MessageTemplate.objects.filter(connection=wa_alpha)
