@@ -154,3 +154,25 @@ def test_outside_the_window_the_agent_sends_a_template(
     assert sent[0].body["template"]["name"] == TEMPLATE
     assert sent[0].body["template"]["language"] == {"code": "pt_BR"}
     shot(page, f"template-send-{size['width']}-sent")
+
+
+@pytest.mark.parametrize("size", [DESKTOP_SIZE, PHONE_SIZE], ids=["desktop", "phone"])
+def test_the_admin_syncs_and_reads_the_templates(live_app, open_page, whatsapp, size):
+    page = open_page("admin", viewport=size)
+    sign_in(page, live_app, "admin")
+    page.goto(f"{live_app.url}/manage/templates/")
+    group = page.get_by_test_id("template-group").filter(has_text=f"WhatsApp {RUN}")
+    group.get_by_test_id("template-sync").click()
+    row = group.get_by_test_id("template-row").filter(has_text=TEMPLATE)
+    expect(row.get_by_test_id("template-status")).to_have_text("Aprovado")
+    expect(page.get_by_test_id("template-form")).to_be_visible()
+    no_sideways_scroll(page)
+    shot(page, f"templates-manage-{size['width']}")
+
+    row.get_by_role("link", name=TEMPLATE).click()
+    expect(page.get_by_test_id("template-preview")).to_contain_text(
+        "Olá Maria, seu pedido está pronto para retirada."
+    )
+    expect(page.get_by_test_id("template-delete")).to_be_visible()
+    no_sideways_scroll(page)
+    shot(page, f"templates-detail-{size['width']}")
