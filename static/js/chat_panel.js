@@ -33,6 +33,7 @@
         // A template went out: start over with the choice of template.
         templateForm.reset();
         document.getElementById("template-fields").innerHTML = "";
+        dedupe();  // the live event may have shown it already
       }
       var field = input();
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {

@@ -153,6 +153,9 @@ def test_outside_the_window_the_agent_sends_a_template(
     assert len(sent) == 1
     assert sent[0].body["template"]["name"] == TEMPLATE
     assert sent[0].body["template"]["language"] == {"code": "pt_BR"}
+    # Shown once, whichever came first: the send's answer or the live event.
+    shown = panel.get_by_test_id("ticket-messages").locator("[data-message-id]")
+    expect(shown.filter(has_text=preview)).to_have_count(1)
     shot(page, f"template-send-{size['width']}-sent")
 
 
