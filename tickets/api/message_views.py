@@ -27,6 +27,7 @@ from tickets.api.message_serializers import (
     NoteAddInputSerializer,
 )
 from tickets.errors import MessageNotFound, QuotedMessageInvalid
+from tickets.free_text_window import free_text_window_check
 from tickets.media import media_response
 from tickets.selectors import (
     message_edits_of,
@@ -92,6 +93,7 @@ class TicketMessagesApi(APIView):
         data.is_valid(raise_exception=True)
         user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        free_text_window_check(ticket)
         quoted = None
         if data.validated_data["quoted"] is not None:
             quoted = message_on_ticket(ticket=ticket, public_id=data.validated_data["quoted"])

@@ -36,7 +36,6 @@ from tickets.domain_events import (
     MessageUpdated,
 )
 from tickets.errors import (
-    FreeTextWindowClosed,
     MessageActionForbidden,
     MessageAlreadyDeleted,
     MessageAlreadyDispatched,
@@ -55,7 +54,6 @@ from tickets.errors import (
     VoiceNoteNotAudio,
     VoiceNoteWithText,
 )
-from tickets.free_text_window import ticket_free_text_window
 from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
@@ -465,26 +463,15 @@ def message_send(
 
     ``template``: the provider's approved message template object (WhatsApp Cloud, built by
     ``channels_integrations.services.templates.template_payload``), sent instead of ``body``,
-    which is then the text the ticket shows for it (no signature). Without one, a channel that
-    takes only templates now refuses with 422 ``free_text_window_closed``.
+    which is then the text the ticket shows for it (no signature). The agent's composer and the
+    tickets API refuse text first where only a template goes (``free_text_window_check``).
 
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
-    if template is None:
-        window = ticket_free_text_window(ticket)
-        if window.templates_only:
-            raise FreeTextWindowClosed(
-                message=window.refusal,
-                extra={
-                    "customer_wrote_at": window.customer_wrote_at.isoformat()
-                    if window.customer_wrote_at
-                    else None
-                },
-            )
-    elif media is not None or voice_note or scheduled_at is not None:
+    if template is not None and (media is not None or voice_note or scheduled_at is not None):
         raise MessageEmpty(_("A template message carries no file and is sent now."))
     if voice_note and body.strip():
         raise VoiceNoteWithText()
