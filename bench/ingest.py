@@ -234,22 +234,12 @@ def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
     """Wait for the inbound queue to drain (up to 2 minutes), then count what was stored."""
     from django.db.models import Count
 
+    from bench.seeding import inbound_drained
     from channels_integrations.models import InboundEvent
     from tenants.tenancy import tenant_scope
-    from tickets.models import Message
 
-    started = time.time()
+    drained = inbound_drained(tenant, body_prefix="b1 ")
     with tenant_scope(tenant):
-        while True:
-            waiting = InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).count()
-            if waiting == 0 or time.time() - started > 120:
-                break
-            time.sleep(0.5)
-        drained_s = time.time() - started
-        rows = Message.objects.filter(body__startswith="b1 ", direction="in")
-        stored = rows.count()
-        distinct = rows.values("provider_message_id").distinct().count()
-        events = dict(InboundEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
         stuck = list(
             InboundEvent.objects.exclude(status=InboundEvent.Status.PROCESSED)
             .values_list("attempts", "last_error")
@@ -258,11 +248,11 @@ def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
         )
     return {
         "posted": posted,
-        "stored": stored,
-        "lost": posted - distinct,
-        "doubled": stored - distinct,
-        "events": events,
-        "drain_s": round(drained_s, 1),
+        "stored": drained["stored"],
+        "lost": posted - drained["unique"],
+        "doubled": drained["stored"] - drained["unique"],
+        "events": drained["events"],
+        "drain_s": drained["drain_s"],
         "unprocessed": [list(row) for row in stuck],
     }
 

@@ -84,6 +84,7 @@ MODULES: list[ModuleSpec] = [
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),
     ModuleSpec("B9", "bench.webhooks", "B9 webhook fan-out and added event-path latency", 180),
+    ModuleSpec("B10", "bench.qr_gateway", "B10 WhatsApp QR gateway events -> pipeline", 150),
     ModuleSpec(
         "seed",
         "bench.inbox",

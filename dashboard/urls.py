@@ -16,6 +16,7 @@ from dashboard.inbox import urls as inbox_urls
 from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
 from dashboard.onboarding import urls as onboarding_urls
+from dashboard.privacy import urls as privacy_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.ticket_panel import urls as ticket_panel_urls
 
@@ -32,6 +33,7 @@ manage: list[URLPattern | URLResolver] = [
     *automation_urls.urlpatterns,
     *integration_urls.urlpatterns,
     *flows_urls.urlpatterns,
+    *privacy_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

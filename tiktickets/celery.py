@@ -31,6 +31,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour="4", minute="10"),
         "args": ("accounts.tasks.auth_expired_credentials_purge_task",),
     },
+    # Every day at 04:20 UTC: delete audit log entries older than each log's retention.
+    "audit-retention": {
+        "task": "tenants.tasks.audit_retention_task",
+        "schedule": crontab(hour="4", minute="20"),
+    },
     # Every 15 minutes: close each tenant's tickets idle for longer than its days_to_close.
     "tickets-auto-close": {
         "task": "tenants.tasks.tenants_fan_out_task",
@@ -83,5 +88,23 @@ app.conf.beat_schedule = {
         "task": "tenants.tasks.tenants_fan_out_task",
         "schedule": crontab(minute="*"),
         "args": ("integrations.tasks.webhook_deliveries_sweep_task",),
+    },
+    # Every 10 minutes: re-enqueue each tenant's data subject requests whose job was lost.
+    "privacy-requests-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/10"),
+        "args": ("privacy.tasks.privacy_requests_sweep_task",),
+    },
+    # Every hour: delete each tenant's contact data exports past their download window.
+    "privacy-exports-expire": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="25"),
+        "args": ("privacy.tasks.privacy_exports_expire_task",),
+    },
+    # Every day at 03:40 UTC: each tenant's retention policy, where enabled.
+    "privacy-retention-apply": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(hour="3", minute="40"),
+        "args": ("privacy.tasks.retention_apply_task",),
     },
 }

@@ -56,6 +56,10 @@ class InboundMessage:
     # An echo: a message the business sent to ``external_id`` (from this platform or another
     # tool, e.g. the Page inbox), stored as outbound unless ``provider_message_id`` is ours.
     is_echo: bool = False
+    # A message in a group chat (WhatsApp QR): ``external_id`` is the group's, the group is the
+    # contact (named by ``contact_profile``), and ``extra["group_sender"]`` names who wrote it.
+    # Ignored when the tenant's ``ignore_group_messages`` is on.
+    is_group: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     # Shared-URL providers only: the account the item is addressed to (a Meta phone number id
@@ -208,6 +212,9 @@ class OutboundMessage:
     media_mime_type: str = ""
     media_filename: str = ""
     quoted_provider_message_id: str = ""
+    # In a group chat: who wrote the quoted (or reacted) message, as its ``group_sender``
+    # number (a reaction in a WhatsApp group names the message by chat, author and id).
+    quoted_author: str = ""
     template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
     # Structured parts of the message (location coordinates, a contact card) for kinds without
     # a file, as stored on ``tickets.Message.payload``.
@@ -218,12 +225,14 @@ class OutboundMessage:
 class SentMessageChange:
     """An agent's edit or deletion of a message the provider already accepted, built by the
     outbound pipeline from an ``OutboundChange``: ``provider_message_id`` names the message,
-    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text."""
+    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text,
+    ``recipient`` the chat it was sent to (the contact's external id, as in ``OutboundMessage``)."""
 
     idempotency_key: str
     provider_message_id: str
     kind: str
     body: str = ""
+    recipient: str = ""
 
 
 class ProviderError(Exception):
@@ -282,6 +291,9 @@ class ChannelProvider(ConnectionProvider):
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
+    # Providers with group chats: how a group is named until ``contact_profile`` gives its
+    # subject ("WhatsApp group %(id)s", given its id's last four digits).
+    unnamed_group: ClassVar[str | Promise] = ""
     # Whether ``contact_avatar`` can give customers' profile pictures.
     contact_avatars: ClassVar[bool] = False
 
@@ -289,7 +301,8 @@ class ChannelProvider(ConnectionProvider):
         self, connection: ChannelConnection, external_id: str
     ) -> ContactProfile | None:
         """The customer's name and picture from the provider's profile API, for providers whose
-        webhooks do not carry them (None for the others); ``ProviderError`` when the provider
+        webhooks do not carry them, or a group's subject and picture (``external_id`` a
+        group's); None for the others; ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
         return None
 
@@ -312,10 +325,11 @@ class ChannelProvider(ConnectionProvider):
         raise NotImplementedError
 
     def session_calls_set(
-        self, connection: ChannelConnection, *, reject: bool, message: str
+        self, connection: ChannelConnection, *, reject: bool, message: str, ignore_groups: bool
     ) -> None:
-        """Session providers: whether the phone's calls are rejected, and the message the
-        caller then gets (the tenant's ``reject_calls`` and ``call_reject_message``)."""
+        """Session providers: whether the phone's calls are rejected, the message the caller
+        then gets, and whether group messages are left out (the tenant's ``reject_calls``,
+        ``call_reject_message`` and ``ignore_group_messages``)."""
         raise NotImplementedError
 
     def contact_avatar(

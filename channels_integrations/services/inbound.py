@@ -59,6 +59,7 @@ from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
+from tenants.tenant_settings import tenant_setting
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import MEDIA_LOADING, media_validate
 from tickets.models import Message
@@ -723,7 +724,7 @@ def _contact_profile(
     carry no name (Messenger, Instagram): asked at most once per customer and connection in
     ``CONTACT_PROFILE_REFRESH_SECONDS`` (a day), whatever the answer; None when not asked or
     refused (the contact keeps its readable placeholder name)."""
-    if not provider.unnamed_contact or item.contact_name:
+    if not (provider.unnamed_contact or item.is_group) or item.contact_name:
         return None
     key = f"contact-profile:{connection.pk}:{item.external_id}"
     if not cache.add(key, 1, CONTACT_PROFILE_REFRESH_SECONDS):
@@ -735,16 +736,26 @@ def _contact_profile(
         return None
 
 
-def _unnamed_contact(provider: ChannelProvider, external_id: str) -> str:
-    """The readable name of a customer the provider does not name ("Instagram user 1234"), in
-    the tenant's language: it is stored as the contact's name until the profile is known."""
-    if not provider.unnamed_contact:
+def _unnamed_contact(provider: ChannelProvider, item: InboundMessage) -> str:
+    """The readable name of a customer the provider does not name ("Instagram user 1234"), or
+    of a group ("WhatsApp group 1234"), in the tenant's language: it is stored as the contact's
+    name until the profile is known."""
+    template = provider.unnamed_group if item.is_group else provider.unnamed_contact
+    if not template:
         return ""
+    digits = item.external_id.split("@", 1)[0]
     with translation.override(getattr(current_tenant(), "language", settings.LANGUAGE_CODE)):
-        return str(provider.unnamed_contact) % {"id": external_id[-4:]}
+        return str(template) % {"id": digits[-4:]}
 
 
 def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+    if item.is_group and tenant_setting("ignore_group_messages"):
+        # Acknowledged and kept as an event, but no group ticket (the tenant's choice).
+        with transaction.atomic():
+            locked = _lock_received(event)
+            if locked is not None:
+                _mark_processed(locked, "group_ignored")
+        return
     if item.is_echo:
         _process_echo(event, item, final=final)
         return
@@ -806,7 +817,8 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 external_id=item.external_id,
                 name=item.contact_name or (profile.name if profile else ""),
                 phone=item.contact_phone or None,
-                unnamed=_unnamed_contact(provider, item.external_id),
+                unnamed=_unnamed_contact(provider, item),
+                is_group=item.is_group,
             )
             if contact.is_blocked:
                 _blocked_message_keep(locked, contact, item)

@@ -129,6 +129,13 @@ def message_recipient(message: Message, connection: ChannelConnection) -> str:
     return message.ticket.contact.phone.lstrip("+")
 
 
+def _quoted_author(message: Message) -> str:
+    """The group member who wrote the message ``message`` quotes or reacts to ("" elsewhere)."""
+    quoted_payload = message.quoted.payload if message.quoted else None
+    sender = quoted_payload.get("group_sender") if isinstance(quoted_payload, dict) else None
+    return str(sender.get("number") or "") if isinstance(sender, dict) else ""
+
+
 def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
     message = delivery.message
     payload = message.payload if isinstance(message.payload, dict) else {}
@@ -146,6 +153,7 @@ def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
         quoted_provider_message_id=(message.quoted.provider_message_id or "")
         if message.quoted
         else "",
+        quoted_author=_quoted_author(message),
         template=template if isinstance(template, dict) else None,
         extra=extra,
     )

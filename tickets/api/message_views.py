@@ -5,7 +5,7 @@ Tickets and messages the caller may not see answer 404; the services decide ever
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -207,6 +207,6 @@ class MessageMediaApi(APIView):
         },
         parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
-    def get(self, request: AuthenticatedRequest, public_id: str) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, public_id: str) -> HttpResponseBase:
         message = message_get_for_agent(user=request.user, public_id=public_id)
         return media_response(message)

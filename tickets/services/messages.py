@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.event_bus import publish
@@ -701,6 +702,12 @@ def message_delete(*, message: Message, by: User) -> Message:
     )
     message.save(update_fields=["deleted_at", "deleted_by", "customer_copy", "updated_at"])
     events.event_message_deleted(message=message, by=by)
+    audit_record(
+        "message.deleted",
+        actor=by,
+        obj=audit_object(message, label=f"#{message.pk}"),
+        extra={"ticket_id": message.ticket_id},
+    )
     publish(MessageDeleted(message_id=message.pk))
     return message
 
