@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from channels_integrations.errors import (
     TemplateConnectionInvalid,
     TemplateNotApproved,
@@ -371,6 +372,13 @@ def _row_fields(item: dict[str, Any], now: Any) -> dict[str, Any]:
 
 
 def templates_sync(*, connection: ChannelConnection) -> int:
+    """An admin's sync of the connection's templates (``_templates_sync``), in the audit log."""
+    count = _templates_sync(connection)
+    audit_record("template.synced", obj=connection, extra={"templates": count})
+    return count
+
+
+def _templates_sync(connection: ChannelConnection) -> int:
     """Bring the connection's templates in line with Graph (``GET /<WABA-ID>/message_templates``
     page by page through ``paging.next``): new ones created, known ones updated, ones Graph no
     longer lists removed. Nothing changes unless every page was read. Returns how many there
@@ -541,7 +549,7 @@ def template_submit(
         )
     except ProviderError as exc:
         raise _refused(exc) from exc
-    return MessageTemplate.objects.create(
+    template = MessageTemplate.objects.create(
         connection=connection,
         name=name,
         language=language,
@@ -551,6 +559,8 @@ def template_submit(
         external_id=str(answer.get("id") or "")[:64],
         synced_at=timezone.now(),
     )
+    audit_record("template.submitted", obj=template, extra={"language": language})
+    return template
 
 
 def template_delete(*, template: MessageTemplate) -> None:
@@ -565,7 +575,9 @@ def template_delete(*, template: MessageTemplate) -> None:
     except ProviderError as exc:
         if "not found" not in exc.detail.lower():
             raise _refused(exc) from exc
+    target = audit_object(template)
     template.delete()
+    audit_record("template.deleted", obj=target)
 
 
 def template_status_apply(*, connection: ChannelConnection, item: InboundTemplateStatus) -> int:
@@ -598,7 +610,7 @@ def templates_sync_all() -> int:
         if not (connection.credentials or {}).get("business_account_id"):
             continue
         try:
-            templates_sync(connection=connection)
+            _templates_sync(connection)  # periodic housekeeping: not an admin's action
         except (TemplateProviderRefused, TemplateConnectionInvalid) as exc:
             logger.warning("Template sync of connection %s failed: %s", connection.pk, exc)
             continue

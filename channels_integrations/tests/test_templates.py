@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from audit.models import AuditEntry
 from channels_integrations.errors import TemplateParametersInvalid
 from channels_integrations.models import InboundEvent, MessageTemplate
 from channels_integrations.providers.whatsapp_cloud.provider import WhatsAppCloudProvider
@@ -94,6 +95,9 @@ def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(
         sim.templates.accounts[WABA_A] = sim.templates.accounts[WABA_A][:2]
         assert templates_sync(connection=wa_alpha) == 2
         assert set(rows.values_list("name", flat=True)) == {"t0", "t1"}
+        synced = AuditEntry.objects.filter(action="template.synced").order_by("id")
+        assert [e.extra["templates"] for e in synced] == [8, 2]
+        assert {e.object_id for e in synced} == {str(wa_alpha.pk)}
 
 
 def test_submit_is_pending_then_approved_by_the_status_webhook(alpha, sim, wa_alpha):
@@ -117,6 +121,8 @@ def test_submit_is_pending_then_approved_by_the_status_webhook(alpha, sim, wa_al
         )
         assert template.status == MessageTemplate.Status.PENDING
         assert template.external_id
+        submitted = AuditEntry.objects.get(action="template.submitted")
+        assert (submitted.object_id, submitted.extra) == (str(template.pk), {"language": "pt_BR"})
     created = sim.templates.find("order_ready", "pt_BR")
     assert created["status"] == "PENDING"
     assert created["components"][0] == {
@@ -177,8 +183,15 @@ def test_delete_removes_it_at_whatsapp_and_here(alpha, sim, wa_alpha):
     sim.templates.add(WABA_A, name="bye", components=[{"type": "BODY", "text": "Bye"}])
     with tenant_scope(alpha.tenant):
         templates_sync(connection=wa_alpha)
-        template_delete(template=MessageTemplate.objects.get(name="bye"))
+        bye = MessageTemplate.objects.get(name="bye")
+        bye_id = bye.pk
+        template_delete(template=bye)
         assert not MessageTemplate.objects.exists()
+        deleted = AuditEntry.objects.get(action="template.deleted")
+        assert (deleted.object_type, deleted.object_id) == (
+            "channels_integrations.messagetemplate",
+            str(bye_id),
+        )
     assert sim.templates.find("bye", "pt_BR") is None
 
 
