@@ -70,6 +70,12 @@ class InboundEvent(BaseModel):
                 condition=Q(status="received"),
                 name="inboundevent_waiting_idx",
             ),
+            # A connection's batch (services/inbound_batches.py): its first attempts, in order.
+            models.Index(
+                fields=["connection", "id"],
+                condition=Q(status="received", attempts=0),
+                name="inboundevent_batch_idx",
+            ),
             # The admins' review page: failed and quarantined events, newest first.
             models.Index(
                 fields=["-created_at"],
