@@ -249,6 +249,33 @@ EXEMPT_MODULES["audit.services"] = (
     "the audit log's own writer and helpers; its retention is the log's own daily housekeeping"
 )
 PRIVACY_STEP = "a step of privacy_request_fulfil or retention_apply, which record it"
+# Template actions call Graph: their entries are asserted where the Graph simulator runs.
+IN_TEMPLATE_TESTS = "recorded; asserted in channels_integrations/tests/test_templates.py"
+EXEMPT.update(
+    {
+        "channels_integrations.services.templates.template_submit": IN_TEMPLATE_TESTS,
+        "channels_integrations.services.templates.template_delete": IN_TEMPLATE_TESTS,
+        "channels_integrations.services.templates.templates_sync": IN_TEMPLATE_TESTS,
+        "channels_integrations.services.templates.templates_sync_all": (
+            "the periodic re-sync: housekeeping, not an admin's action"
+        ),
+        "channels_integrations.services.templates.template_status_apply": PIPELINE,
+        "channels_integrations.services.templates.template_send": CONVERSATION,
+        "channels_integrations.services.templates.template_conversation_start": CONVERSATION,
+        **{
+            f"channels_integrations.services.templates.{name}": READS
+            for name in (
+                "contact_field_values",
+                "template_account",
+                "template_parameter_defaults",
+                "template_parameter_label",
+                "template_parameters",
+                "template_payload",
+                "template_render_text",
+            )
+        },
+    }
+)
 EXEMPT.update(
     {
         "privacy.services.erasure.contact_erase": PRIVACY_STEP,

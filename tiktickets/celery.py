@@ -8,6 +8,7 @@ fan out one task per active tenant (tenants.tasks.tenants_fan_out_task).
 import os
 
 from celery.schedules import crontab
+from celery.signals import celeryd_init
 from kombu import Queue
 from tenant_schemas_celery.app import CeleryApp
 
@@ -16,6 +17,19 @@ from tenant_schemas_celery.app import CeleryApp
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiktickets.settings.prod")
 
 app = CeleryApp("tiktickets")
+
+
+@celeryd_init.connect
+def worker_priority_lower(**_: object) -> None:
+    """A worker started with ``CELERY_WORKER_NICE=N`` runs N steps below normal CPU priority
+    (its pool processes inherit it): a backlog of inbound work then slows processing, never
+    the web processes that acknowledge webhooks (docker-compose.yml sets it for the inbound and
+    bulk workers)."""
+    increment = int(os.environ.get("CELERY_WORKER_NICE", "0") or "0")
+    if increment > 0:
+        os.nice(increment)
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # One routing key per queue: with a shared key, a message routed by exchange and key would be
 # copied into every queue.
@@ -82,6 +96,13 @@ app.conf.beat_schedule = {
         "task": "tenants.tasks.tenants_fan_out_task",
         "schedule": crontab(minute="*/2"),
         "args": ("channels_integrations.tasks.outbound_deliveries_sweep_task",),
+    },
+    # Every 30 minutes: re-sync each tenant's WhatsApp message templates (statuses whose
+    # webhook was lost, templates changed in Meta's own tools).
+    "channels-templates-sync": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="7,37"),
+        "args": ("channels_integrations.tasks.templates_sync_all_task",),
     },
     # Every minute: enqueue each tenant's webhook deliveries whose back-off has passed.
     "webhook-deliveries-sweep": {

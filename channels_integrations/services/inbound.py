@@ -43,6 +43,7 @@ from channels_integrations.providers.base import (
     InboundMessage,
     InboundSession,
     InboundStatus,
+    InboundTemplateStatus,
     ProviderError,
     WebhookRejected,
 )
@@ -50,6 +51,7 @@ from channels_integrations.providers.registry import UnknownProvider, provider_f
 from channels_integrations.services.connections import connection_error_report
 from channels_integrations.services.contact_avatars import contact_avatar_enqueue
 from channels_integrations.services.sessions import connection_session_update
+from channels_integrations.services.templates import template_status_apply
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
@@ -136,6 +138,7 @@ _ITEM_KINDS: dict[type[Any], str] = {
     InboundAccountError: InboundEvent.Kind.ERROR,
     InboundMalformed: InboundEvent.Kind.MALFORMED,
     InboundSession: InboundEvent.Kind.SESSION,
+    InboundTemplateStatus: InboundEvent.Kind.TEMPLATE,
 }
 
 
@@ -153,6 +156,8 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
         return InboundMalformed(**values)
     if kind == InboundEvent.Kind.SESSION:
         return InboundSession(**values)
+    if kind == InboundEvent.Kind.TEMPLATE:
+        return InboundTemplateStatus(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -205,9 +210,26 @@ def inbound_events_record(
     """Store one ``InboundEvent`` per item, skipping event ids already stored for the
     connection; returns the ids of the new rows to process (in the current tenant's schema).
     Unreadable parts (``InboundMalformed``) are stored quarantined, logged, and not returned."""
+    return [event_id for event_id, _ in _events_store(connection, items)]
+
+
+def inbound_item_batchable(item: InboundItem) -> bool:
+    """Whether the item is processed in its connection's batches
+    (``channels_integrations.services.inbound_batches``): a status, or a customer's message
+    without a file (nothing to download) that is not an echo. The rest, and every retry, is
+    processed one event per task."""
+    if isinstance(item, InboundStatus):
+        return True
+    return isinstance(item, InboundMessage) and item.media is None and not item.is_echo
+
+
+def _events_store(
+    connection: ChannelConnection, items: Sequence[InboundItem]
+) -> list[tuple[int, bool]]:
+    """``(id, batchable)`` of each new event to process."""
     sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
     now = timezone.now()
-    created: list[int] = []
+    created: list[tuple[int, bool]] = []
     with db.cursor() as cursor:
         for item in items:
             kind, data = inbound_item_to_json(item)
@@ -239,7 +261,7 @@ def inbound_events_record(
                     data["reason"],
                 )
             else:
-                created.append(row[0])
+                created.append((row[0], inbound_item_batchable(item)))
     return created
 
 
@@ -263,10 +285,16 @@ def _record_for(
     connection: ChannelConnection,
     items: Sequence[InboundItem],
 ) -> int:
-    event_ids = inbound_events_record(connection=connection, items=items)
-    if event_ids:
-        transaction.on_commit(partial(inbound_events_enqueue, tenant, event_ids), robust=True)
-    return len(event_ids)
+    from channels_integrations.services.inbound_batches import inbound_batch_enqueue
+
+    stored = _events_store(connection, items)
+    single = [event_id for event_id, batchable in stored if not batchable]
+    if single:
+        transaction.on_commit(partial(inbound_events_enqueue, tenant, single), robust=True)
+    if len(single) < len(stored):
+        # One task for the connection's batches, coalesced: none is published while one waits.
+        transaction.on_commit(partial(inbound_batch_enqueue, tenant, connection.pk), robust=True)
+    return len(stored)
 
 
 def inbound_items_receive(*, connection: ChannelConnection, items: Sequence[InboundItem]) -> int:
@@ -400,9 +428,11 @@ def _retry_countdown(attempts: int) -> float:
     return delay * random.uniform(0.8, 1.2)  # jitter: retries of one outage do not align
 
 
-def _lock_received(event: InboundEvent) -> InboundEvent | None:
+def _lock_received(event: InboundEvent, *, claimed: bool = False) -> InboundEvent | None:
     """The event row, locked, if it still waits for processing; None when another worker holds
-    it or it is done."""
+    it or it is done. A ``claimed`` event was locked by its batch already."""
+    if claimed:
+        return event
     # of=("self",): lock the event row only. Locking the joined connection row too made every
     # concurrent processing of the same connection skip its event (found by bench/ingest.py:
     # a quarter of the events at 50/s were left unprocessed until the sweeper).
@@ -414,12 +444,14 @@ def _lock_received(event: InboundEvent) -> InboundEvent | None:
     )
 
 
-def _mark_processed(event: InboundEvent, note: str = "") -> None:
+def _mark_processed(event: InboundEvent, note: str = "", *, claimed: bool = False) -> None:
+    """The event is done; a ``claimed`` one is saved with the rest of its batch."""
     event.status = InboundEvent.Status.PROCESSED
     event.processed_at = timezone.now()
     event.attempts += 1
     event.last_error = note[:500]
-    event.save(update_fields=["status", "processed_at", "attempts", "last_error", "updated_at"])
+    if not claimed:
+        event.save(update_fields=["status", "processed_at", "attempts", "last_error", "updated_at"])
 
 
 def inbound_event_process(*, event_id: int) -> InboundEvent | None:
@@ -445,6 +477,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
             _process_account_error(event, item)
         elif isinstance(item, InboundSession):
             _process_session(event, item)
+        elif isinstance(item, InboundTemplateStatus):
+            _process_template_status(event, item)
         elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
@@ -460,6 +494,26 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
         raise InboundRetryLater(str(exc), countdown=_retry_countdown(event.attempts)) from exc
     event.refresh_from_db()
     return event
+
+
+def inbound_event_apply(event: InboundEvent) -> None:
+    """Process an event its batch has claimed (row locked, first attempt, a status or a message
+    without a file: ``inbound_item_batchable``) inside the batch's transaction. The event is
+    left marked processed, unsaved (the batch saves its events together); a failure raises,
+    ``InboundRetryLater`` when it asks for a delay."""
+    item = inbound_item_from_json(event.kind, event.item)
+    _acknowledge(event.connection, item)
+    if isinstance(item, InboundStatus):
+        _process_status(event, item, final=False, claimed=True)
+    elif isinstance(item, InboundMessage) and inbound_item_batchable(item):
+        _process_message(event, item, final=False, claimed=True)
+    else:
+        raise ValueError(f"inbound event {event.pk} ({event.kind}) is not processed in batches")
+
+
+def inbound_retry_countdown(attempts: int) -> float:
+    """Seconds before the next attempt of an event that failed ``attempts`` times (jittered)."""
+    return _retry_countdown(attempts)
 
 
 def _acknowledge(connection: ChannelConnection, item: InboundItem) -> None:
@@ -517,11 +571,24 @@ def _process_session(event: InboundEvent, item: InboundSession) -> None:
         _mark_processed(locked)
 
 
-def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
+def _process_template_status(event: InboundEvent, item: InboundTemplateStatus) -> None:
+    """A message template of the connection's business account was reviewed or changed."""
     with transaction.atomic():
         locked = _lock_received(event)
         if locked is None:
             return
+        template_status_apply(connection=locked.connection, item=item)
+        _mark_processed(locked)
+
+
+def _process_status(
+    event: InboundEvent, item: InboundStatus, *, final: bool, claimed: bool = False
+) -> None:
+    with transaction.atomic(savepoint=not claimed):
+        locked = _lock_received(event, claimed=claimed)
+        if locked is None:
+            return
+        mark = partial(_mark_processed, claimed=claimed)
         if not item.provider_message_id:  # a watermark: every message up to a moment
             changed = message_status_watermark(
                 connection=locked.connection,
@@ -529,7 +596,7 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
                 status=item.status,
                 at=item.at or timezone.now(),
             )
-            _mark_processed(locked, "" if changed else "nothing_to_update")
+            mark(locked, "" if changed else "nothing_to_update")
             return
         error_detail = item.error_detail
         if item.status == Message.Status.FAILED and item.error_code:
@@ -547,7 +614,7 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
             raise InboundRetryLater(
                 "unknown_message", countdown=_retry_countdown(event.attempts + 1)
             )
-        _mark_processed(locked, "" if message is not None else "unknown_message")
+        mark(locked, "" if message is not None else "unknown_message")
 
 
 @dataclass(frozen=True)
@@ -741,13 +808,15 @@ def _unnamed_contact(provider: ChannelProvider, item: InboundMessage) -> str:
         return str(template) % {"id": digits[-4:]}
 
 
-def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+def _process_message(
+    event: InboundEvent, item: InboundMessage, *, final: bool, claimed: bool = False
+) -> None:
     if item.is_group and tenant_setting("ignore_group_messages"):
         # Acknowledged and kept as an event, but no group ticket (the tenant's choice).
-        with transaction.atomic():
-            locked = _lock_received(event)
+        with transaction.atomic(savepoint=not claimed):
+            locked = _lock_received(event, claimed=claimed)
             if locked is not None:
-                _mark_processed(locked, "group_ignored")
+                _mark_processed(locked, "group_ignored", claimed=claimed)
         return
     if item.is_echo:
         _process_echo(event, item, final=final)
@@ -782,8 +851,9 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 detail={"reason": exc.reason},
             )
     profile = _contact_profile(provider, connection, item) if new_message else None
-    with transaction.atomic():
-        locked = _lock_received(event)
+    mark = partial(_mark_processed, claimed=claimed)
+    with transaction.atomic(savepoint=not claimed):
+        locked = _lock_received(event, claimed=claimed)
         if locked is None:
             return
         if waiting and existing is not None:
@@ -796,14 +866,14 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                     media_error=fetched.error,
                     media_error_detail=fetched.detail,
                 )
-                _mark_processed(locked)
+                mark(locked)
         elif item.is_deletion:
             if existing is not None:
                 message_delete_by_contact(message=existing, at=item.sent_at)
-            _mark_processed(locked, "" if existing is not None else "unknown_message")
+            mark(locked, "" if existing is not None else "unknown_message")
         elif item.is_edit and existing is not None:
             message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
-            _mark_processed(locked)
+            mark(locked)
         else:
             contact, _ = contact_upsert_from_identity(
                 provider=connection.provider,
@@ -815,7 +885,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
             )
             if contact.is_blocked:
                 _blocked_message_keep(locked, contact, item)
-                _mark_processed(locked, "contact_blocked")
+                mark(locked, "contact_blocked")
                 return
             if _is_reaction_removal(item):
                 removed = message_reaction_remove_by_contact(
@@ -824,7 +894,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                     reacted_provider_id=item.quoted_provider_message_id,
                     at=item.sent_at,
                 )
-                _mark_processed(locked, "" if removed is not None else "unknown_message")
+                mark(locked, "" if removed is not None else "unknown_message")
                 return
             message_receive(received=_received(connection, contact, item, fetched))
             contact_avatar_enqueue(
@@ -835,7 +905,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 picture_url=profile.avatar_url if profile else "",
             )
             if retry is None:
-                _mark_processed(locked)
+                mark(locked)
     if retry is not None:
         raise retry
 

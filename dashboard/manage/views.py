@@ -117,6 +117,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:templates",
+        "title": gettext_lazy("Message templates"),
+        "text": gettext_lazy(
+            "WhatsApp's approved messages: to start conversations and write after 24 hours."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:inbound",
         "title": gettext_lazy("Inbound events"),
         "text": gettext_lazy(

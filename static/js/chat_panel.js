@@ -28,6 +28,13 @@
     }
     if (target && target.id === "ticket-messages") {
       scrollDown();
+      var templateForm = document.getElementById("template-composer");
+      if (templateForm && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+        // A template went out: start over with the choice of template.
+        templateForm.reset();
+        document.getElementById("template-fields").innerHTML = "";
+        dedupe();  // the live event may have shown it already
+      }
       var field = input();
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         var form = document.getElementById("composer");

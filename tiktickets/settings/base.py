@@ -244,6 +244,7 @@ CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
 # `replies` has a worker of its own (docker-compose.yml), so replies never queue behind inbound.
 CELERY_TASK_ROUTES = {
     "channels_integrations.tasks.inbound_event_process_task": {"queue": "inbound"},
+    "channels_integrations.tasks.inbound_batches_process_task": {"queue": "inbound"},
     "channels_integrations.tasks.outbound_message_deliver_task": {"queue": "replies"},
     "channels_integrations.tasks.read_receipt_send_task": {"queue": "replies"},
 }

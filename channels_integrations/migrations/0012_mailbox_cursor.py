@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_integrations', '0008_connection_session_entries'),
+        ('channels_integrations', '0011_inbound_batch_index'),
         ('connections', '0002_routing_moved_to_tickets'),
     ]
 
