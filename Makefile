@@ -64,7 +64,7 @@ bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; write
 scale-check: install ## Two app processes share everything (sessions, rate limits, files on S3, sockets); media on both backends
 	$(BIN)/pytest tests/test_two_app_processes.py tests/test_media_storage.py
 
-reliability: install ## Fault and security suite R1-R16 at scale 5 (figures in test-artifacts/reliability.txt)
+reliability: install ## Fault and security suite R1-R17 at scale 5 (figures in test-artifacts/reliability.txt)
 	RELIABILITY_SCALE=5 $(BIN)/pytest tests/reliability
 
 ci: ## What CI runs

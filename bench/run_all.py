@@ -81,6 +81,7 @@ MODULES: list[ModuleSpec] = [
         "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
         360,  # four inbound steps (20-150/s) with their drains, then B7
     ),
+    ModuleSpec("B11", "bench.email_ingest", "B11 e-mail in (IMAP IDLE -> pipeline)", 180),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),
     ModuleSpec("B9", "bench.webhooks", "B9 webhook fan-out and added event-path latency", 180),

@@ -261,6 +261,25 @@ class OutboundChange(ProviderCall):
         return f"{self.kind} of {self.message_id} ({self.status})"
 
 
+class MailboxCursor(BaseModel):
+    """How far an e-mail connection's IMAP folder has been read: every mail up to ``last_uid``
+    is stored as inbound events (written in the same transaction as those events, so a restart
+    neither loses nor repeats one). A new ``uid_validity`` means the server renumbered the
+    folder: it is read again from the start, and mails already stored are recognised by their
+    Message-ID."""
+
+    connection = models.OneToOneField(
+        ChannelConnection, on_delete=models.CASCADE, related_name="mailbox_cursor"
+    )
+    uid_validity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox cursor")
+        verbose_name_plural = _("mailbox cursors")
+
+
 class MessageTemplate(BaseModel):
     """A WhatsApp message template of a connection's business account, as the Graph API
     describes it (``GET /<WABA-ID>/message_templates``): only an ``approved`` one may be sent,

@@ -132,6 +132,23 @@ def connections_calls_apply_task() -> int:
     return connections_calls_apply()
 
 
+@shared_task(name="channels_integrations.tasks.email_mailbox_watch_task")
+def email_mailbox_watch_task(connection_id: int) -> int:
+    """Read one e-mail connection's mailbox for a bounded time (IDLE or polling); returns how
+    many mails were read."""
+    from channels_integrations.services.email_inbound import mailbox_watch
+
+    return mailbox_watch(connection_id=connection_id).mails
+
+
+@shared_task(name="channels_integrations.tasks.email_mailboxes_watch_task")
+def email_mailboxes_watch_task() -> int:
+    """Start the bounded mailbox job of each of the current tenant's e-mail connections."""
+    from channels_integrations.services.email_inbound import mailboxes_watch_enqueue
+
+    return mailboxes_watch_enqueue()
+
+
 @shared_task(name="channels_integrations.tasks.templates_sync_all_task")
 def templates_sync_all_task() -> int:
     """Re-sync the message templates of the tenant's WhatsApp Cloud connections (a review whose

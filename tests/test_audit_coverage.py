@@ -222,6 +222,9 @@ EXEMPT_MODULES: dict[str, str] = {
     "channels_integrations.services.outbound": PIPELINE,
     "channels_integrations.services.outbound_changes": PIPELINE,
     "channels_integrations.services.webchat": PIPELINE,
+    "channels_integrations.services.inbound_batches": PIPELINE,
+    "channels_integrations.services.email_inbound": PIPELINE,
+    "channels_integrations.services.email_webhook": PIPELINE,
 }
 # Conversation work of tickets.services.tickets, except deletion and restoration (audited).
 TICKET_CONVERSATION = {

@@ -39,6 +39,13 @@ app.conf.task_queues = [
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: each tenant's e-mail connections read their mailboxes (a bounded job per
+    # connection, IDLE or polling for EMAIL_WATCH_SECONDS; the next minute re-arms it).
+    "email-mailboxes-watch": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("channels_integrations.tasks.email_mailboxes_watch_task",),
+    },
     # Every day at 04:10 UTC: drop expired sessions and refresh-token records of each tenant.
     "auth-expired-credentials-purge": {
         "task": "tenants.tasks.tenants_fan_out_task",

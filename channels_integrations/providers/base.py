@@ -151,6 +151,10 @@ MALFORMED_REASONS: dict[str, str | Promise] = {
     "status_without_id": gettext_lazy("A delivery status without the id of its message"),
     "not_an_object": gettext_lazy("A part that is not a JSON object"),
     "unreadable_content": gettext_lazy("A message whose parts have unexpected types"),
+    "mail_too_large": gettext_lazy("An e-mail larger than the limit (not downloaded)"),
+    "sender_rate_limited": gettext_lazy(
+        "Too many e-mails from one sender in an hour (a possible mail loop)"
+    ),
 }
 
 
@@ -219,6 +223,11 @@ class OutboundMessage:
     # Structured parts of the message (location coordinates, a contact card) for kinds without
     # a file, as stored on ``tickets.Message.payload``.
     extra: dict[str, Any] = field(default_factory=dict)
+    # Providers that declare ``threads_by_headers`` (e-mail) only: the conversation the message
+    # continues (``subject``, ``references``: the provider ids of the ticket's earlier
+    # messages, oldest first; ``token``: the ticket's protocol) and who sends it
+    # (``agent_name``; ``signed``: the body already ends with the agent's signature).
+    thread: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,6 +292,10 @@ class ChannelProvider(ConnectionProvider):
     # connection is connected only while the gateway's session is open, and its page offers
     # the session actions below (``session_connect``, ``session_restart``, ``session_logout``).
     pairs_by_session: ClassVar[bool] = False
+
+    # Providers whose messages thread by headers (e-mail: Message-ID, In-Reply-To, References):
+    # the outbound pipeline gives ``OutboundMessage.thread`` to their ``send``.
+    threads_by_headers: ClassVar[bool] = False
 
     # Keys of a connection's ``details`` that the dashboard sets apart from the credentials
     # (the web chat's avatar): a new check of the credentials keeps them.
@@ -354,6 +367,11 @@ class ChannelProvider(ConnectionProvider):
         """The credentials to store: validated input plus anything we generate ourselves (a
         webhook secret). Called on create and whenever the credentials are replaced."""
         return dict(credentials)
+
+    def takes_webhooks(self, connection: ChannelConnection) -> bool:
+        """Whether this connection receives webhooks (its URL is shown to admins); a provider
+        with another way in for some connections (e-mail read by IMAP) says no for those."""
+        return True
 
     def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
         """Point the provider at ``url`` (Telegram setWebhook) when the connection is created or

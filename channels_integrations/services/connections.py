@@ -85,7 +85,7 @@ def _adapter_or_none(connection: ChannelConnection) -> ChannelProvider | None:
 def connection_webhook_url(connection: ChannelConnection) -> str:
     """Where the provider posts this connection's webhooks ("" for providers without any)."""
     provider = _adapter_or_none(connection)
-    if provider is None or not provider.webhook_routing:
+    if provider is None or not provider.webhook_routing or not provider.takes_webhooks(connection):
         return ""
     base = f"{settings.WEBHOOK_BASE_URL}/webhooks/"
     if provider.webhook_routing == "shared":

@@ -751,6 +751,14 @@ def _received(
         payload["reacted_provider_message_id"] = item.quoted_provider_message_id
     if fetched.error:
         payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+    thread_ids: tuple[str, ...] = ()
+    thread_protocol = ""
+    email = item.extra.get("email")
+    if provider_for(connection.provider).threads_by_headers and isinstance(email, dict):
+        # The messages this one answers, newest first, and the ticket protocol it names.
+        named = [email.get("in_reply_to"), *reversed(email.get("references") or [])]
+        thread_ids = tuple(str(ref) for ref in named if ref)
+        thread_protocol = str(email.get("thread_token") or "")
     return ReceivedMessage(
         connection=connection,
         contact=contact,
@@ -764,6 +772,8 @@ def _received(
         payload=payload,
         quoted_provider_id=item.quoted_provider_message_id or None,
         at=item.sent_at,
+        thread_provider_ids=thread_ids,
+        thread_protocol=thread_protocol,
     )
 
 

@@ -114,6 +114,34 @@ class ReceivedMessage:
     payload: dict[str, Any] | None = None
     quoted_provider_id: str | None = None
     at: datetime | None = None
+    # Channels that thread by headers (e-mail): the provider ids the message answers
+    # (In-Reply-To, References) and a ticket protocol it names (reply address, subject). An
+    # active ticket of the connection they name takes the message, whoever sends it (a Cc'd
+    # colleague answering all, the customer from another address).
+    thread_provider_ids: tuple[str, ...] = ()
+    thread_protocol: str = ""
+
+
+def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
+    """The active ticket of the connection that the message's thread names, locked; None when
+    it names none (the usual rules apply)."""
+    active = Q(status__in=(Ticket.Status.PENDING, Ticket.Status.OPEN), deleted_at__isnull=True)
+    ticket = None
+    if received.thread_provider_ids:
+        ticket = (
+            Ticket.objects.filter(
+                active,
+                connection=received.connection,
+                messages__provider_message_id__in=list(received.thread_provider_ids),
+            )
+            .order_by("-pk")
+            .first()
+        )
+    if ticket is None and received.thread_protocol:
+        ticket = Ticket.objects.filter(
+            active, connection=received.connection, protocol=received.thread_protocol
+        ).first()
+    return _ticket_locked(ticket) if ticket is not None else None
 
 
 @transaction.atomic
@@ -134,7 +162,11 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
-    ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+    threaded = _ticket_of_thread(received)
+    if threaded is not None:
+        ticket, ticket_created = threaded, False
+    else:
+        ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
     if provider_message_id:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
         existing = _by_provider_id(connection, provider_message_id)

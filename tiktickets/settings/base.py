@@ -446,6 +446,16 @@ WEBHOOK_BASE_URL = env_str("WEBHOOK_BASE_URL", f"https://{TIKTICKETS_BASE_DOMAIN
 # Inbound media: files above this size, or of a type outside tickets.media.ALLOWED_MIME_TYPES, are
 # not downloaded; the message is stored with a media error instead.
 CHANNEL_MEDIA_MAX_BYTES = env_int("CHANNEL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+# E-mail connections (docs/email.md): a mail larger than this is not downloaded (quarantined);
+# more than EMAIL_SENDER_MAX_PER_HOUR mails of one sender in an hour are set aside (a loop); each
+# connection's mailbox job lasts EMAIL_WATCH_SECONDS (IDLE, else a poll every
+# EMAIL_POLL_SECONDS) and is started again every minute. EMAIL_CHANNEL_ALLOW_PLAINTEXT accepts
+# servers without TLS (only for a mail server on the same machine).
+EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+EMAIL_SENDER_MAX_PER_HOUR = env_int("EMAIL_SENDER_MAX_PER_HOUR", 30)
+EMAIL_WATCH_SECONDS = env_int("EMAIL_WATCH_SECONDS", 50)
+EMAIL_POLL_SECONDS = env_int("EMAIL_POLL_SECONDS", 10)
+EMAIL_CHANNEL_ALLOW_PLAINTEXT = env_bool("EMAIL_CHANNEL_ALLOW_PLAINTEXT", False)
 # Outbound delivery: provider attempts before a message is marked failed, and the back-off base
 # and cap in seconds (base * 2^(attempt-1), capped, with jitter).
 OUTBOUND_MAX_ATTEMPTS = env_int("OUTBOUND_MAX_ATTEMPTS", 6)

@@ -27,3 +27,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # A domain event subscriber that fails makes the test fail (production logs and goes on).
 DOMAIN_EVENTS_STRICT = True
+# The e-mail tests' IMAP and SMTP servers listen on loopback without TLS.
+EMAIL_CHANNEL_ALLOW_PLAINTEXT = True
