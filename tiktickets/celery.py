@@ -71,6 +71,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/2"),
         "args": ("channels_integrations.tasks.outbound_deliveries_sweep_task",),
     },
+    # Every minute: give a sender to each tenant's running campaigns that none holds (a task lost
+    # with a killed bulk worker).
+    "campaigns-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("campaigns.tasks.campaigns_sweep_task",),
+    },
     # Every minute: enqueue each tenant's webhook deliveries whose back-off has passed.
     "webhook-deliveries-sweep": {
         "task": "tenants.tasks.tenants_fan_out_task",
