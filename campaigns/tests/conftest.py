@@ -49,8 +49,8 @@ class Audience:
 def telegram_audience(count: int, *, tag_name: str = "", prefix: str = "Cliente") -> Audience:
     """A Telegram connection (created through the service against the simulator) and
     ``count`` contacts with a chat on it, tagged ``tag_name`` when given; call in a tenant."""
-    admin = AdminFactory()
     token = bot_token()
+    admin = AdminFactory(email=f"campaigns-{token[:10]}@example.com")
     connection = connection_create(
         by=admin, provider="telegram", name=f"Bot {token[:6]}", credentials={"bot_token": token}
     )
