@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from accounts.models import User
 from accounts.tests.factories import AdminFactory
 from campaigns.models import Campaign
 from campaigns.services import CampaignInput, campaign_audience_add, campaign_create
@@ -37,9 +36,9 @@ def bot_token() -> str:
 
 @dataclass
 class Audience:
-    admin: User
+    admin: Any
     connection: ChannelConnection
-    contacts: list[Contact]
+    contacts: list[Any]
     token: str
 
     def chat_ids(self) -> list[str]:
@@ -50,7 +49,7 @@ def telegram_audience(count: int, *, tag_name: str = "", prefix: str = "Cliente"
     """A Telegram connection (created through the service against the simulator) and
     ``count`` contacts with a chat on it, tagged ``tag_name`` when given; call in a tenant."""
     token = bot_token()
-    admin = AdminFactory(email=f"campaigns-{token[:10]}@example.com")
+    admin: Any = AdminFactory(email=f"campaigns-{token[:10]}@example.com")
     connection = connection_create(
         by=admin, provider="telegram", name=f"Bot {token[:6]}", credentials={"bot_token": token}
     )

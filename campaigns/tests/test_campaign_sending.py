@@ -43,7 +43,9 @@ def test_every_recipient_gets_one_of_the_variants_with_its_own_name(alpha, sim):
     assert campaign.status == Campaign.Status.FINISHED
     assert sorted(by_chat) == sorted(audience.chat_ids())
     assert set(by_chat.values()) == {1}
-    assert counts["sent"] == 12 and counts["percent"] == 100 and counts["queued"] == 0
+    assert counts["sent"] == 12
+    assert counts["percent"] == 100
+    assert counts["queued"] == 0
     texts = {str(r.body["chat_id"]): r.body["text"] for r in sends}
     for row in rows:
         first = row.contact.name.split()[0]
@@ -93,7 +95,9 @@ def test_opted_out_blocked_and_unreachable_contacts_are_skipped_and_reported(alp
         )
 
     assert reasons == {opted.pk: "opted_out", blocked.pk: "blocked", no_chat.pk: "no_address"}
-    assert counts["skipped"] == 3 and counts["opted_out"] == 1 and counts["sent"] == 2
+    assert counts["skipped"] == 3
+    assert counts["opted_out"] == 1
+    assert counts["sent"] == 2
     sent_to = {str(r.body["chat_id"]) for r in _sends_to(sim, audience.token)}
     assert sent_to == {f"9{c.pk:07d}" for c in audience.contacts[2:4]}
 
@@ -108,7 +112,9 @@ def test_a_temporary_provider_error_is_retried_later_and_sent_once(alpha, sim):
         sim.account_faults[audience.token] = Faults(error_rate=1.0)
         campaign_send_run(campaign_id=campaign.pk, run_seconds=0.5)
         row = CampaignRecipient.objects.get(campaign=campaign)
-        assert row.state == State.QUEUED and row.attempts == 1 and row.error_code
+        assert row.state == State.QUEUED
+        assert row.attempts == 1
+        assert row.error_code
         # Due again after its back-off; the provider is back.
         del sim.account_faults[audience.token]
         CampaignRecipient.objects.filter(pk=row.pk).update(due_at=row.created_at)
