@@ -198,11 +198,11 @@ class CampaignAudienceFileApi(APIView):
 
 
 class _CampaignActionApi(APIView):
-    action = staticmethod(services.campaign_start)
+    service = staticmethod(services.campaign_start)
 
     def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         require_admin(request.user)
-        campaign = type(self).action(campaign=campaign_get(public_id=public_id))
+        campaign = type(self).service(campaign=campaign_get(public_id=public_id))
         return Response(_output(campaign))
 
 
@@ -212,7 +212,7 @@ class _CampaignActionApi(APIView):
 class CampaignStartApi(_CampaignActionApi):
     """POST: start a draft (now, or at its start time)."""
 
-    action = staticmethod(services.campaign_start)
+    service = staticmethod(services.campaign_start)
 
 
 @extend_schema(
@@ -221,7 +221,7 @@ class CampaignStartApi(_CampaignActionApi):
 class CampaignPauseApi(_CampaignActionApi):
     """POST: pause a running campaign (takes effect before this answers)."""
 
-    action = staticmethod(services.campaign_pause)
+    service = staticmethod(services.campaign_pause)
 
 
 @extend_schema(
@@ -230,7 +230,7 @@ class CampaignPauseApi(_CampaignActionApi):
 class CampaignResumeApi(_CampaignActionApi):
     """POST: resume a paused campaign where it stopped, paced from now."""
 
-    action = staticmethod(services.campaign_resume)
+    service = staticmethod(services.campaign_resume)
 
 
 @extend_schema(
@@ -239,7 +239,7 @@ class CampaignResumeApi(_CampaignActionApi):
 class CampaignCancelApi(_CampaignActionApi):
     """POST: cancel a running or paused campaign; nothing is sent after this answers."""
 
-    action = staticmethod(services.campaign_cancel)
+    service = staticmethod(services.campaign_cancel)
 
 
 class CampaignRecipientListApi(APIView):
