@@ -49,7 +49,9 @@ def campaign_counts(*, campaign: Campaign) -> dict[str, int]:
 def campaign_recipients(
     *, campaign: Campaign, state: str = "", replied: bool | None = None, search: str = ""
 ) -> QuerySet[CampaignRecipient]:
-    rows = CampaignRecipient.objects.filter(campaign=campaign).select_related("contact")
+    rows = CampaignRecipient.objects.filter(campaign=campaign).select_related(
+        "contact", "reply_ticket"
+    )
     if state:
         rows = rows.filter(state=state)
     if replied is not None:

@@ -161,6 +161,16 @@ def campaign_delete(*, campaign: Campaign) -> None:
 
 
 # --------------------------------------------------------------------------- audience
+def audience_attributes_check(attributes: dict[str, Any]) -> None:
+    """400 ``validation_error`` naming attribute keys no contact attribute has."""
+    known = set(ContactAttributeDefinition.objects.values_list("key", flat=True))
+    unknown = sorted(set(attributes) - known)
+    if unknown:
+        raise FieldValidationError(
+            {"attributes": [_("Unknown attribute: %(key)s") % {"key": key} for key in unknown]}
+        )
+
+
 def _recipient_rows(campaign: Campaign, contact_ids: Iterable[int]) -> list[CampaignRecipient]:
     return [
         CampaignRecipient(

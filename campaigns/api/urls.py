@@ -32,5 +32,9 @@ urlpatterns = [
         name="campaign-recipients",
     ),
     path("campaigns/<uuid:public_id>/counts/", views.CampaignCountsApi.as_view()),
-    path("campaigns/<uuid:public_id>/report/", views.CampaignReportApi.as_view()),
+    path(
+        "campaigns/<uuid:public_id>/report/",
+        views.CampaignReportApi.as_view(),
+        name="campaign-report",
+    ),
 ]

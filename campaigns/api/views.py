@@ -37,7 +37,6 @@ from campaigns.selectors import (
     campaign_recipients,
 )
 from channels_integrations.selectors import connection_get
-from contacts.models import ContactAttributeDefinition
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
 
@@ -69,10 +68,7 @@ def _audience(request: AuthenticatedRequest) -> Any:
     data = AudienceInputSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    known = set(ContactAttributeDefinition.objects.values_list("key", flat=True))
-    unknown = sorted(set(values["attributes"]) - known)
-    if unknown:
-        raise FieldValidationError({"attributes": [f"Unknown attribute: {key}" for key in unknown]})
+    services.audience_attributes_check(values["attributes"])
     return audience_contacts(
         tag_ids=values["tag_ids"],
         attributes=values["attributes"],
