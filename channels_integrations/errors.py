@@ -4,7 +4,7 @@ errors are in connections/errors.py)."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, FieldValidationError
 
 
 class WebhookUnknown(ApplicationError):
@@ -63,3 +63,46 @@ class InboundItemStillMalformed(ApplicationError):
     code = "inbound_item_still_malformed"
     http_status = status.HTTP_409_CONFLICT
     default_message = _("The item still cannot be read.")
+
+
+# --------------------------------------------------------------------------- message templates
+
+
+class TemplateNotApproved(ApplicationError):
+    """Only an approved template may be sent (``extra["status"]`` is the template's)."""
+
+    code = "template_not_approved"
+    http_status = status.HTTP_409_CONFLICT
+    default_message = _("This template is not approved by WhatsApp, so it cannot be sent.")
+
+
+class TemplateParametersInvalid(FieldValidationError):
+    """Parameters that do not match the template: ``extra["fields"]`` names each missing,
+    empty, unknown or malformed one by its key (``body.1``, ``header.media``...)."""
+
+    code = "template_parameters_invalid"
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(fields, message=str(_("The template's parameters are not right.")))
+
+
+class TemplateConnectionInvalid(ApplicationError):
+    """Templates need a WhatsApp Cloud connection with its business account id."""
+
+    code = "template_connection_invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("Message templates exist on WhatsApp Cloud API connections only.")
+
+
+class TemplateProviderRefused(ApplicationError):
+    """WhatsApp refused or failed a template call; ``extra["provider_code"]`` says why."""
+
+    code = "template_provider_refused"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _("WhatsApp refused the request.")
+
+
+class TemplateNotFound(ApplicationError):
+    code = "template_not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("Message template not found.")

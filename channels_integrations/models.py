@@ -4,6 +4,8 @@ outbound deliveries of our messages. The connections themselves live in connecti
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,6 +35,7 @@ class InboundEvent(BaseModel):
         ERROR = "error", _("Provider error")
         MALFORMED = "malformed", _("Unreadable item")
         SESSION = "session", _("Session change")
+        TEMPLATE = "template", _("Message template status")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -250,3 +253,72 @@ class OutboundChange(ProviderCall):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.message_id} ({self.status})"
+
+
+class MessageTemplate(BaseModel):
+    """A WhatsApp message template of a connection's business account, as the Graph API
+    describes it (``GET /<WABA-ID>/message_templates``): only an ``approved`` one may be sent,
+    and it is the only kind of message WhatsApp accepts outside the customer service window.
+
+    ``components`` is kept exactly as Graph returns it (HEADER, BODY, FOOTER, BUTTONS with
+    their ``{{n}}`` placeholders and examples): the parameters to fill are read from it
+    (``services.templates.template_parameters``). One row per name and language of a
+    connection, refreshed by each sync and by the ``message_template_status_update`` webhook.
+    """
+
+    class Category(models.TextChoices):
+        MARKETING = "MARKETING", _("Marketing")
+        UTILITY = "UTILITY", _("Utility")
+        AUTHENTICATION = "AUTHENTICATION", _("Authentication")
+
+    class Status(models.TextChoices):
+        APPROVED = "APPROVED", _("Approved")
+        PENDING = "PENDING", _("Pending review")
+        REJECTED = "REJECTED", _("Rejected")
+        PAUSED = "PAUSED", _("Paused")
+        DISABLED = "DISABLED", _("Disabled")
+        IN_APPEAL = "IN_APPEAL", _("In appeal")
+        PENDING_DELETION = "PENDING_DELETION", _("Being deleted")
+        DELETED = "DELETED", _("Deleted")
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Limit exceeded")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.CASCADE, related_name="message_templates"
+    )
+    name = models.CharField(_("name"), max_length=512)
+    language = models.CharField(_("language"), max_length=16)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    components = models.JSONField(_("components"), default=list, blank=True)
+    external_id = models.CharField(max_length=64, blank=True, default="")
+    rejected_reason = models.CharField(
+        _("rejection reason"), max_length=500, blank=True, default=""
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "language", "id"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "name", "language"], name="messagetemplate_unique"
+            ),
+        ]
+        indexes = [
+            # The templates page and the composer's picker: a connection's templates by name,
+            # optionally only the approved ones.
+            models.Index(fields=["connection", "status", "name"], name="messagetemplate_list_idx"),
+            # The status webhook finds the row by Graph's template id.
+            models.Index(fields=["external_id"], name="messagetemplate_external_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED

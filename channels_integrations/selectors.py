@@ -8,7 +8,13 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from accounts.models import User
-from channels_integrations.models import BlockedMessage, ConnectionSessionEntry, InboundEvent
+from channels_integrations.errors import TemplateNotFound
+from channels_integrations.models import (
+    BlockedMessage,
+    ConnectionSessionEntry,
+    InboundEvent,
+    MessageTemplate,
+)
 from connections.errors import ConnectionNotFound
 from connections.models import ChannelConnection
 from contacts.models import Contact
@@ -63,3 +69,24 @@ def connection_session_history(
 ) -> QuerySet[ConnectionSessionEntry]:
     """A QR-code connection's session states, newest first, with who started each."""
     return ConnectionSessionEntry.objects.filter(connection=connection).select_related("actor")
+
+
+def templates_list(
+    *, user: User, connection: ChannelConnection | None = None, status: str = ""
+) -> QuerySet[MessageTemplate]:
+    """The tenant's message templates (of ``connection``), by name and language, with their
+    connection. Admins see every status; agents, who only send them, the approved ones."""
+    rows = MessageTemplate.objects.select_related("connection")
+    if connection is not None:
+        rows = rows.filter(connection=connection)
+    if not user.is_admin:
+        rows = rows.filter(status=MessageTemplate.Status.APPROVED)
+    elif status:
+        rows = rows.filter(status=status)
+    return rows.order_by("name", "language", "id")
+
+
+def template_get(*, user: User, public_id: UUID | str) -> MessageTemplate:
+    """One template ``user`` may see (``templates_list``); 404 ``template_not_found``
+    otherwise, missing or not theirs alike."""
+    return get_visible_or_404(templates_list(user=user), TemplateNotFound, public_id=public_id)

@@ -112,3 +112,12 @@ def connections_calls_apply_task() -> int:
     from channels_integrations.services.sessions import connections_calls_apply
 
     return connections_calls_apply()
+
+
+@shared_task(name="channels_integrations.tasks.templates_sync_all_task")
+def templates_sync_all_task() -> int:
+    """Re-sync the message templates of the tenant's WhatsApp Cloud connections (a review whose
+    webhook was lost still shows up)."""
+    from channels_integrations.services.templates import templates_sync_all
+
+    return templates_sync_all()

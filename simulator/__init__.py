@@ -17,6 +17,7 @@ Point the app at it with ``TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>`` and
 from simulator.cli import add_arguments, delivery_maker, run_from_options
 from simulator.evolution import EvolutionGateway, qr_png
 from simulator.server import GRAPH_VERSION, Faults, Recorded, Simulator
+from simulator.templates import TemplateCatalog
 from simulator.webhooks import (
     Delivery,
     PostResult,
@@ -37,6 +38,7 @@ __all__ = [
     "PostResult",
     "Recorded",
     "Simulator",
+    "TemplateCatalog",
     "add_arguments",
     "delivery_maker",
     "meta_signature",

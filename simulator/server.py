@@ -53,6 +53,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from simulator.evolution import SEND_METHODS as EVOLUTION_SEND_METHODS
 from simulator.evolution import EvolutionGateway
+from simulator.templates import TemplateCatalog
 
 GRAPH_VERSION = "v26.0"
 _EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "webhook", "_sim"}
@@ -126,6 +127,8 @@ class Simulator:
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
     # The WhatsApp QR-code gateway (Evolution API v2): its instances and webhooks.
     evolution: EvolutionGateway = field(default_factory=EvolutionGateway)
+    # WhatsApp message templates per business account (simulator/templates.py).
+    templates: TemplateCatalog = field(default_factory=TemplateCatalog)
     _server: ThreadingHTTPServer | None = None
     _random: random.Random = field(default_factory=lambda: random.Random(20261123))  # noqa: S311
 
@@ -469,7 +472,15 @@ class _Handler(BaseHTTPRequestHandler):
         parts = path[len(f"/{GRAPH_VERSION}/") :].strip("/").split("/")
         account, method = parts[0], (parts[1] if len(parts) > 1 else verb.lower())
         failure = self.sim.fault(account)
-        status = failure or 200
+        refused = None
+        if (
+            not failure
+            and verb == "POST"
+            and method == "messages"
+            and body.get("type") == "template"
+        ):
+            refused = self.sim.templates.check_send(body.get("template"))
+        status = failure or (refused[0] if refused else 200)
         self.sim.record(Recorded(time.time(), "graph", account, method, body, status))
         if failure:
             code = 4 if failure == 429 else 2  # "Application request limit", "Service unavailable"
@@ -493,6 +504,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, {"success": True})
             else:
                 self._json(200, {"recipient_id": (body.get("recipient") or {}).get("id", "")})
+        elif method == "message_templates":
+            query = parse_qs(urlsplit(self.path).query)
+            url = f"{self.sim.graph_url}/{account}/message_templates"
+            self._json(*self.sim.templates.answer(verb, account, query, body, url))
+        elif refused is not None:
+            self._json(*refused)
         elif verb == "POST" and method == "messages":
             n = self.sim.next_id()
             if body.get("messaging_product") == "whatsapp":

@@ -349,3 +349,14 @@ class SavedInboxFiltersFull(ApplicationError):
     code = "saved_inbox_filters_full"
     http_status = status.HTTP_409_CONFLICT
     default_message = _("You have too many saved filters: delete one first.")
+
+
+class FreeTextWindowClosed(ApplicationError):
+    """The channel takes only an approved message template now (WhatsApp outside the 24-hour
+    window): the message says why; send a template instead."""
+
+    code = "free_text_window_closed"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _(
+        "More than 24 hours since the customer last wrote: only a message template can be sent."
+    )

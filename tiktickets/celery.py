@@ -78,6 +78,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "args": ("campaigns.tasks.campaigns_sweep_task",),
     },
+    # Every 30 minutes: re-sync each tenant's WhatsApp message templates (statuses whose
+    # webhook was lost, templates changed in Meta's own tools).
+    "channels-templates-sync": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="7,37"),
+        "args": ("channels_integrations.tasks.templates_sync_all_task",),
+    },
     # Every minute: enqueue each tenant's webhook deliveries whose back-off has passed.
     "webhook-deliveries-sweep": {
         "task": "tenants.tasks.tenants_fan_out_task",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from channels_integrations.api import views
+from channels_integrations.api import template_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/", views.ConnectionListApi.as_view(), name="connections"),
@@ -21,5 +21,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "connections/<uuid:public_id>/check/",
         views.ConnectionCheckApi.as_view(),
         name="connection-check",
+    ),
+    path("templates/", template_views.TemplateListApi.as_view(), name="templates"),
+    path("templates/sync/", template_views.TemplateSyncApi.as_view(), name="templates-sync"),
+    path(
+        "templates/<uuid:public_id>/", template_views.TemplateDetailApi.as_view(), name="template"
+    ),
+    path(
+        "templates/<uuid:public_id>/send/",
+        template_views.TemplateSendApi.as_view(),
+        name="template-send",
     ),
 ]

@@ -161,8 +161,29 @@ def malformed_item(reason: str, raw: dict[str, Any]) -> InboundMalformed:
     return InboundMalformed(event_id=f"malformed:{digest[:40]}", reason=reason, raw=raw)
 
 
+@dataclass(frozen=True)
+class InboundTemplateStatus:
+    """A message template of the connection's business account changed status at the provider
+    (WhatsApp ``message_template_status_update``: approved, rejected with a reason, paused...)."""
+
+    event_id: str
+    template_id: str
+    name: str
+    language: str
+    status: str
+    reason: str = ""
+    at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    route_key: str = ""  # as in InboundMessage
+
+
 InboundItem = (
-    InboundMessage | InboundStatus | InboundAccountError | InboundMalformed | InboundSession
+    InboundMessage
+    | InboundStatus
+    | InboundAccountError
+    | InboundMalformed
+    | InboundSession
+    | InboundTemplateStatus
 )
 
 

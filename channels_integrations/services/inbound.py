@@ -44,6 +44,7 @@ from channels_integrations.providers.base import (
     InboundMessage,
     InboundSession,
     InboundStatus,
+    InboundTemplateStatus,
     ProviderError,
     WebhookRejected,
 )
@@ -51,6 +52,7 @@ from channels_integrations.providers.registry import UnknownProvider, provider_f
 from channels_integrations.services.connections import connection_error_report
 from channels_integrations.services.contact_avatars import contact_avatar_enqueue
 from channels_integrations.services.sessions import connection_session_update
+from channels_integrations.services.templates import template_status_apply
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
@@ -137,6 +139,7 @@ _ITEM_KINDS: dict[type[Any], str] = {
     InboundAccountError: InboundEvent.Kind.ERROR,
     InboundMalformed: InboundEvent.Kind.MALFORMED,
     InboundSession: InboundEvent.Kind.SESSION,
+    InboundTemplateStatus: InboundEvent.Kind.TEMPLATE,
 }
 
 
@@ -154,6 +157,8 @@ def inbound_item_from_json(kind: str, data: dict[str, Any]) -> InboundItem:
         return InboundMalformed(**values)
     if kind == InboundEvent.Kind.SESSION:
         return InboundSession(**values)
+    if kind == InboundEvent.Kind.TEMPLATE:
+        return InboundTemplateStatus(**values)
     media = values.pop("media", None)
     return InboundMessage(**values, media=InboundMedia(**media) if media else None)
 
@@ -446,6 +451,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
             _process_account_error(event, item)
         elif isinstance(item, InboundSession):
             _process_session(event, item)
+        elif isinstance(item, InboundTemplateStatus):
+            _process_template_status(event, item)
         elif isinstance(item, InboundMessage):
             _process_message(event, item, final=final)
     except InboundRetryLater as exc:
@@ -515,6 +522,16 @@ def _process_session(event: InboundEvent, item: InboundSession) -> None:
         if item.qr_image:
             locked.item = {**locked.item, "qr_image": "", "pairing_code": ""}
             locked.save(update_fields=["item", "updated_at"])
+        _mark_processed(locked)
+
+
+def _process_template_status(event: InboundEvent, item: InboundTemplateStatus) -> None:
+    """A message template of the connection's business account was reviewed or changed."""
+    with transaction.atomic():
+        locked = _lock_received(event)
+        if locked is None:
+            return
+        template_status_apply(connection=locked.connection, item=item)
         _mark_processed(locked)
 
 

@@ -358,9 +358,11 @@ def _whatsapp_without_items(phone_number_id: str) -> bytes:
                     "id": "102290129340398",
                     "changes": [
                         {
-                            "field": "message_template_status_update",
+                            # Template reviews are stored now (routed by the business
+                            # account); a customer's marketing preference is not.
+                            "field": "user_preferences",
                             "value": {
-                                "event": "APPROVED",
+                                "user_preferences": [{"value": "stop", "category": "marketing"}],
                                 "metadata": {"phone_number_id": phone_number_id},
                             },
                         }

@@ -45,8 +45,11 @@ class ConnectionProvider:
     # Why nobody, or nobody who never wrote, can be reached first: shown next to the connection.
     conversation_refusal: ClassVar[str | Promise] = ""
     # Free-form text is accepted only this long after the customer's last message (None: at
-    # any time); outside it the provider wants an approved template, which we cannot send yet.
+    # any time); outside it the provider wants an approved template, if it has templates.
     free_text_window: ClassVar[timedelta | None] = None
+    # Whether the provider sends message templates (WhatsApp Cloud): outside the window only a
+    # template is sent, and free text is refused before it reaches the provider.
+    sends_templates: ClassVar[bool] = False
     # Why the window is closed, shown next to the connection.
     window_refusal: ClassVar[str | Promise] = ""
     # Whether an agent's edit of a message the channel already delivered changes the

@@ -10,6 +10,19 @@ urlpatterns = [
     path("tickets/<uuid:ticket_id>/history/", views.history, name="history"),
     path("tickets/<uuid:ticket_id>/messages/", views.message_create, name="message-create"),
     path(
+        "tickets/<uuid:ticket_id>/template-messages/",
+        views.template_message_create,
+        name="template-message-create",
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/template-fields/", views.template_fields, name="template-fields"
+    ),
+    path(
+        "tickets/<uuid:ticket_id>/template-preview/",
+        views.template_preview,
+        name="template-preview",
+    ),
+    path(
         "tickets/<uuid:ticket_id>/messages/<uuid:message_id>/",
         views.message_fragment,
         name="message",

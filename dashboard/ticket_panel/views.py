@@ -22,7 +22,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.selectors import users_active
+from channels_integrations.errors import TemplateNotFound
+from channels_integrations.models import MessageTemplate
+from channels_integrations.selectors import template_get, templates_list
 from channels_integrations.services.outbound import outbound_delivery_retry
+from channels_integrations.services.templates import (
+    contact_field_values,
+    template_parameter_defaults,
+    template_parameters,
+    template_render_text,
+    template_send,
+)
 from connections.providers.registry import provider_for, provider_installed
 from core.exceptions import ApplicationError
 from dashboard.htmx import htmx_partial
@@ -33,6 +43,7 @@ from tickets.errors import (
     TicketNotFound,
     VoiceNoteNotAudio,
 )
+from tickets.free_text_window import ticket_free_text_window
 from tickets.media import ALLOWED_MIME_TYPES
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import (
@@ -162,6 +173,15 @@ def _panel_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[st
     }
     if permissions["send_message"]:
         context["voice"] = _voice_formats(ticket)
+        window = ticket_free_text_window(ticket, connection=ticket.connection)
+        context["window"] = window
+        if window.templates_only:
+            # Outside WhatsApp's window the composer offers the approved templates only.
+            context["templates"] = list(
+                templates_list(user=user, connection=ticket.connection).filter(
+                    status=MessageTemplate.Status.APPROVED
+                )
+            )
     if permissions["transfer"]:
         context["agents"] = list(users_active().order_by("name"))
         context["queues"] = list(queues_for(user).prefetch_related(None).order_by("name"))
@@ -466,6 +486,99 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
                 voice_note=data["voice_note"],
             )
     except ApplicationError as exc:
+        return _error(exc)
+    return _message(request, ticket, message)
+
+
+# ---------------------------------------------------------------- message templates
+
+TEMPLATE_PARAMETER_PREFIX = "p:"
+
+
+def _ticket_template(request: AuthenticatedHttpRequest, ticket: Ticket) -> MessageTemplate | None:
+    """The approved template of the ticket's connection the form names (``template``), or None
+    when none is chosen; 404 for another connection's or a missing one."""
+    public_id = request.GET.get("template") or request.POST.get("template") or ""
+    if not public_id:
+        return None
+    try:
+        template = template_get(user=request.user, public_id=public_id)
+    except TemplateNotFound as exc:
+        raise Http404 from exc
+    if template.connection_id != ticket.connection_id or not template.is_approved:
+        raise Http404
+    return template
+
+
+def _template_values(data: Any) -> dict[str, str]:
+    return {
+        key.removeprefix(TEMPLATE_PARAMETER_PREFIX): str(value)
+        for key, value in data.items()
+        if key.startswith(TEMPLATE_PARAMETER_PREFIX)
+    }
+
+
+@login_required
+@require_GET
+def template_fields(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
+    """The chosen template's parameters to fill, prefilled from the contact's fields where a
+    parameter is named after one, with the contact's values as suggestions, and its preview."""
+    ticket = _ticket(request, ticket_id)
+    template = _ticket_template(request, ticket)
+    if template is None:
+        return HttpResponse("")
+    defaults = template_parameter_defaults(template, ticket.contact)
+    fields = [
+        {
+            "parameter": parameter,
+            "name": f"{TEMPLATE_PARAMETER_PREFIX}{parameter.key}",
+            "value": defaults.get(parameter.key, ""),
+        }
+        for parameter in template_parameters(template)
+    ]
+    context = {
+        "ticket": ticket,
+        "template": template,
+        "fields": fields,
+        "suggestions": contact_field_values(ticket.contact),
+        "preview": template_render_text(template, defaults),
+    }
+    return render(request, "tickets/partials/_template_fields.html", context)
+
+
+@login_required
+@require_GET
+def template_preview(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
+    """The text the customer will read, with what the agent filled so far."""
+    ticket = _ticket(request, ticket_id)
+    template = _ticket_template(request, ticket)
+    if template is None:
+        return HttpResponse("")
+    text = template_render_text(template, _template_values(request.GET))
+    return render(request, "tickets/partials/_template_preview.html", {"preview": text})
+
+
+@login_required
+@require_POST
+def template_message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpResponse:
+    """Send the chosen approved template with its parameters through the outbound pipeline;
+    answers the stored message's fragment, like a reply."""
+    ticket = _ticket(request, ticket_id)
+    try:
+        template = _ticket_template(request, ticket)
+        if template is None:
+            raise ApplicationError(_("Choose a template."), code="validation_error")
+        message = template_send(
+            ticket=ticket,
+            by=request.user,
+            template=template,
+            parameters=_template_values(request.POST),
+        )
+    except ApplicationError as exc:
+        fields = exc.extra.get("fields")
+        if isinstance(fields, dict) and fields:
+            details = "; ".join(f"{key}: {' '.join(map(str, v))}" for key, v in fields.items())
+            exc = ApplicationError(f"{exc.message} {details}", code=exc.code)
         return _error(exc)
     return _message(request, ticket, message)
 

@@ -28,6 +28,12 @@
     }
     if (target && target.id === "ticket-messages") {
       scrollDown();
+      var templateForm = document.getElementById("template-composer");
+      if (templateForm && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+        // A template went out: start over with the choice of template.
+        templateForm.reset();
+        document.getElementById("template-fields").innerHTML = "";
+      }
       var field = input();
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
         var form = document.getElementById("composer");

@@ -59,6 +59,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
 
     from accounts.tests.factories import UserFactory
     from automation.tests.support import make_flow, menu_graph
+    from channels_integrations.models import MessageTemplate
     from connections.crypto import credentials_encrypt
     from connections.models import ChannelConnection
     from contacts.models import ContactImport
@@ -127,7 +128,16 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             name=f"{canary} flow",
         )
         assert flow.current_version is not None  # saved with its first version
+        template = MessageTemplate.objects.create(
+            connection=ChannelConnection.objects.get(pk=connection.pk),
+            name=f"{canary}_template".lower(),
+            language="pt_BR",
+            category=MessageTemplate.Category.UTILITY,
+            status=MessageTemplate.Status.APPROVED,
+            components=[{"type": "BODY", "text": f"{canary} {{{{1}}}}"}],
+        )
         return {
+            "template": str(template.public_id),
             "flow": str(flow.public_id),
             "flow_version": str(flow.current_version.number),
             "api_key": str(api_key.public_id),
@@ -165,6 +175,7 @@ _PATH_KINDS = {
     ("/v1/api/external", "api_id"): "api_key",
     ("flows", "public_id"): "flow",
     ("flows", "number"): "flow_version",
+    ("templates", "public_id"): "template",
 }
 
 

@@ -3,8 +3,9 @@ and the start itself.
 
 A provider declares (``connections.providers.base.ConnectionProvider``) whom an agent may write
 to first and how long after the customer's last message it accepts free-form text. A
-connection that cannot reach the contact, or that would only take a template (which cannot be
-sent yet), is offered with the reason instead of a send the provider would refuse. Starting
+connection that cannot reach the contact, or that would only take a template when the start
+is free text, is offered with the reason instead of a send the provider would refuse (a
+provider that sends templates takes one outside its window: ``template=``). Starting
 opens a ticket assigned to the agent and sends the first message through the outbound
 pipeline; when the contact already has an active ticket on the connection, nothing is created
 and 409 ``active_ticket_exists`` names it, for the caller to go there.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -50,10 +52,15 @@ class ConversationOption:
 
 
 def _reason(
-    connection: ChannelConnection, contact: Contact | None, wrote_at: datetime | None
+    connection: ChannelConnection,
+    contact: Contact | None,
+    wrote_at: datetime | None,
+    *,
+    template: bool = False,
 ) -> str:
     """Why ``connection`` cannot carry a first message to ``contact`` now ("" when it can);
-    ``wrote_at`` is the contact's last message on it."""
+    ``wrote_at`` is the contact's last message on it. With ``template`` the message is an
+    approved template, which a provider that sends them takes outside its window too."""
     if contact is not None and contact.is_blocked:
         return str(ContactBlocked.default_message)
     try:
@@ -63,16 +70,23 @@ def _reason(
     reach = provider.conversation_reach
     if not reach or (reach == "after_customer" and wrote_at is None):
         return str(provider.conversation_refusal)
-    if reach == "phone" and wrote_at is None and not (contact is not None and contact.phone):
+    # No contact yet: the phone number typed for the start is the one written to.
+    has_phone = bool(contact.phone) if contact is not None else template
+    if reach == "phone" and wrote_at is None and not has_phone:
         return _("The contact has no phone number.")
     window = provider.free_text_window
+    if template and provider.sends_templates:
+        return ""
     if window is not None and (wrote_at is None or timezone.now() - wrote_at >= window):
         return str(provider.window_refusal)
     return ""
 
 
 def conversation_options(
-    *, contact: Contact | None, connections: Sequence[ChannelConnection] | None = None
+    *,
+    contact: Contact | None,
+    connections: Sequence[ChannelConnection] | None = None,
+    template: bool = False,
 ) -> list[ConversationOption]:
     """Every active connection (or ``connections``) as a way to start a conversation with
     ``contact`` (None: a phone number no contact has yet), by name. Two queries with a contact
@@ -95,7 +109,7 @@ def conversation_options(
     return [
         ConversationOption(
             connection=connection,
-            reason=_reason(connection, contact, last_wrote.get(connection.pk)),
+            reason=_reason(connection, contact, last_wrote.get(connection.pk), template=template),
             active_ticket=active.get(connection.pk),
         )
         for connection in connections
@@ -117,12 +131,15 @@ def conversation_start(
     body: str,
     contact: Contact | None = None,
     phone: str = "",
+    template: dict[str, Any] | None = None,
 ) -> Ticket:
     """Start a conversation with ``contact`` (or the contact of ``phone``, created when the
     number is new) on ``connection``: an open ticket assigned to ``by`` with ``body`` as its
     first message, queued for the outbound pipeline. 409 ``active_ticket_exists`` (with the
     ticket's id) when the contact already has one there; 422 ``conversation_cannot_start``
     with the reason when the connection cannot reach them now. Nothing is stored on a refusal.
+    ``template``: an approved message template object (``body`` is then the text the ticket
+    shows), which a provider that sends templates takes outside its free-text window.
     """
     if not body.strip():
         raise FieldValidationError({"body": [_("Write the first message.")]})
@@ -132,11 +149,13 @@ def conversation_start(
         if not phone.strip():
             raise FieldValidationError({"phone": [_("Choose a contact or type a phone number.")]})
         contact = conversation_contact_for_phone(user=by, phone=phone)
-    option = conversation_options(contact=contact, connections=[connection])[0]
+    option = conversation_options(
+        contact=contact, connections=[connection], template=template is not None
+    )[0]
     if option.reason:
         raise ConversationCannotStart(message=option.reason)
     if contact is None:
         contact = contact_create(name="", phone=phone)
     ticket = ticket_create_outbound(contact=contact, connection=connection, by=by)
-    message_send(ticket=ticket, by=by, body=body)
+    message_send(ticket=ticket, by=by, body=body, template=template)
     return ticket

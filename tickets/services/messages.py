@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db
 from django.db.models import Case, Q, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from connections.models import ChannelConnection
@@ -35,6 +36,7 @@ from tickets.domain_events import (
     MessageUpdated,
 )
 from tickets.errors import (
+    FreeTextWindowClosed,
     MessageActionForbidden,
     MessageAlreadyDeleted,
     MessageAlreadyDispatched,
@@ -53,6 +55,7 @@ from tickets.errors import (
     VoiceNoteNotAudio,
     VoiceNoteWithText,
 )
+from tickets.free_text_window import ticket_free_text_window
 from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
@@ -452,6 +455,7 @@ def message_send(
     quoted: Message | None = None,
     scheduled_at: datetime | None = None,
     voice_note: bool = False,
+    template: dict[str, Any] | None = None,
 ) -> Message:
     """An agent's message to the customer: stored ``queued``, handed to the outbound pipeline
     after commit (or when due, for a scheduled one). The agent's signature is added under the
@@ -459,14 +463,35 @@ def message_send(
     made (``tickets.voice_notes.voice_note_file``), sent as a voice note where the channel has
     them; no text goes with it (no signature either).
 
+    ``template``: the provider's approved message template object (WhatsApp Cloud, built by
+    ``channels_integrations.services.templates.template_payload``), sent instead of ``body``,
+    which is then the text the ticket shows for it (no signature). Without one, a channel that
+    takes only templates now refuses with 422 ``free_text_window_closed``.
+
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
+    if template is None:
+        window = ticket_free_text_window(ticket)
+        if window.templates_only:
+            raise FreeTextWindowClosed(
+                message=window.refusal,
+                extra={
+                    "customer_wrote_at": window.customer_wrote_at.isoformat()
+                    if window.customer_wrote_at
+                    else None
+                },
+            )
+    elif media is not None or voice_note or scheduled_at is not None:
+        raise MessageEmpty(_("A template message carries no file and is sent now."))
     if voice_note and body.strip():
         raise VoiceNoteWithText()
-    body = "" if voice_note else _clean_body(_signed(body, by))
+    if template is not None:
+        body = _clean_body(body)
+    else:
+        body = "" if voice_note else _clean_body(_signed(body, by))
     info = media_validate(file=media) if media is not None else None
     if voice_note and (info is None or info.kind != Message.Kind.AUDIO):
         raise VoiceNoteNotAudio()
@@ -488,7 +513,7 @@ def message_send(
         quoted=quoted,
         status=Status.QUEUED,
         scheduled_at=scheduled_at,
-        payload={"voice": True} if voice_note else {},
+        payload={"voice": True} if voice_note else ({"template": template} if template else {}),
     )
     if media is not None and info is not None:
         message.media_name, message.media_mime, message.media_size = info.name, info.mime, info.size

@@ -55,6 +55,21 @@ class GraphClient:
         """POST a JSON body, or a multipart form when ``files`` is given."""
         return self._request("POST", path, json=json, data=data, files=files)
 
+    def delete(self, path: str, *, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._request("DELETE", path, params=params)
+
+    def get_next(self, url: str) -> dict[str, Any]:
+        """Follow a ``paging.next`` URL of a previous answer; it must be on the Graph API base
+        (the token is never sent anywhere else)."""
+        base = graph_url("")
+        if not url.startswith(base):
+            raise ProviderError(
+                _("Meta answered with a next page outside the Graph API."),
+                permanent=True,
+                code="provider_unavailable",
+            )
+        return self._request("GET", url[len(base) :])
+
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         timeout = TRANSFER_TIMEOUT if kwargs.get("files") else TIMEOUT
         try:

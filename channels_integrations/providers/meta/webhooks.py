@@ -75,6 +75,23 @@ def _changes(entry: dict[str, Any]) -> list[Any]:
     return changes if isinstance(changes, list) else []
 
 
+# Changes about the WhatsApp Business Account rather than one of its numbers: routed by the
+# account (``entry[].id``) through the key the connection registers for it.
+WHATSAPP_ACCOUNT_FIELDS = frozenset({"message_template_status_update"})
+
+
+def whatsapp_account_route_key(business_account_id: str) -> str:
+    """The routing key of a WhatsApp Business Account (its template changes)."""
+    return f"waba:{business_account_id}"
+
+
+def _whatsapp_route_key(entry: dict[str, Any], change: Any) -> str:
+    if isinstance(change, dict) and change.get("field") in WHATSAPP_ACCOUNT_FIELDS:
+        account = str(entry.get("id") or "")
+        return whatsapp_account_route_key(account) if account else ""
+    return _whatsapp_phone_number_id(change)
+
+
 def _whatsapp_phone_number_id(change: Any) -> str:
     if not isinstance(change, dict):
         return ""
@@ -89,7 +106,8 @@ def meta_route_keys_of(payload: bytes) -> tuple[str, list[str]]:
     """``(object type, routing keys)`` of a webhook body, keys in order and without repeats.
 
     WhatsApp's ``entry[].id`` is the WhatsApp Business Account, which may hold several numbers,
-    so its keys are the ``changes[].value.metadata.phone_number_id``; Messenger's and Instagram's
+    so its keys are the ``changes[].value.metadata.phone_number_id`` (``waba:<entry id>`` for
+    the account's own changes, such as template reviews); Messenger's and Instagram's
     keys are ``entry[].id`` (the Page id, the Instagram professional account id). These are the
     values each provider's ``route_keys(credentials)`` registers. Raises ``MalformedPayload``.
     """
@@ -97,7 +115,7 @@ def meta_route_keys_of(payload: bytes) -> tuple[str, list[str]]:
     keys: list[str] = []
     for entry in entries:
         if object_type == WHATSAPP_OBJECT:
-            candidates = [_whatsapp_phone_number_id(c) for c in _changes(entry)]
+            candidates = [_whatsapp_route_key(entry, c) for c in _changes(entry)]
         else:
             candidates = [str(entry.get("id") or "")]
         keys.extend(key for key in candidates if key and key not in keys)
@@ -118,7 +136,7 @@ def meta_split_by_route_key(payload: bytes) -> dict[str, bytes]:
         if object_type == WHATSAPP_OBJECT:
             by_number: dict[str, list[Any]] = {}
             for change in _changes(entry):
-                key = _whatsapp_phone_number_id(change)
+                key = _whatsapp_route_key(entry, change)
                 if key:
                     by_number.setdefault(key, []).append(change)
             for key, changes in by_number.items():

@@ -18,6 +18,7 @@ from channels_integrations.providers.base import (
     InboundMedia,
     InboundMessage,
     InboundStatus,
+    InboundTemplateStatus,
     malformed_item,
 )
 from channels_integrations.providers.meta.errors import (
@@ -81,6 +82,9 @@ def parse_payload(payload: bytes) -> list[InboundItem]:
     for entry in _list(data.get("entry")):
         for change in _list(_dict(entry).get("changes")):
             change = _dict(change)
+            if change.get("field") == "message_template_status_update":
+                items.extend(_template_status(_dict(entry), _dict(change.get("value"))))
+                continue
             if change.get("field") != "messages":
                 continue
             value = _dict(change.get("value"))
@@ -103,6 +107,29 @@ def parse_payload(payload: bytes) -> list[InboundItem]:
                 )
                 items.append(_account_error(error))
     return items
+
+
+def _template_status(entry: dict[str, Any], value: dict[str, Any]) -> list[InboundItem]:
+    """A template review or change of the business account (``message_template_status_update``:
+    ``event`` is the new status, ``reason`` why it was rejected)."""
+    template_id = str(value.get("message_template_id") or "")
+    status = str(value.get("event") or "").upper()
+    if not template_id or not status:
+        return []
+    at = from_seconds(entry.get("time"))
+    reason = str(value.get("reason") or "")
+    return [
+        InboundTemplateStatus(
+            event_id=f"template:{template_id}:{status}:{entry.get('time') or ''}",
+            template_id=template_id,
+            name=str(value.get("message_template_name") or ""),
+            language=str(value.get("message_template_language") or ""),
+            status=status,
+            reason="" if reason.upper() == "NONE" else reason,
+            at=at,
+            raw={"entry_id": str(entry.get("id") or ""), "value": value},
+        )
+    ]
 
 
 class _Unreadable(Exception):

@@ -28,7 +28,11 @@ from channels_integrations.providers.meta.errors import whatsapp_error_reason
 from channels_integrations.providers.meta.graph import GraphClient, too_large
 from channels_integrations.providers.meta.provider import MetaWebhookProvider
 from channels_integrations.providers.meta.uploads import outbound_file
-from channels_integrations.providers.meta.webhooks import WHATSAPP_OBJECT, meta_parse_routed
+from channels_integrations.providers.meta.webhooks import (
+    WHATSAPP_OBJECT,
+    meta_parse_routed,
+    whatsapp_account_route_key,
+)
 from channels_integrations.providers.whatsapp_cloud.inbound import parse_payload
 from channels_integrations.providers.whatsapp_cloud.window import CUSTOMER_SERVICE_WINDOW
 from connections.models import ChannelConnection
@@ -49,6 +53,16 @@ class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]])
     )
     access_token = serializers.CharField(label=gettext_lazy("Access token"), max_length=1024)
     app_secret = serializers.CharField(label=gettext_lazy("App secret"), max_length=128)
+    # Message templates belong to the WhatsApp Business Account, not to the number: without it
+    # the connection sends and receives, and its templates page asks for it.
+    business_account_id = serializers.RegexField(
+        GRAPH_ID,
+        label=gettext_lazy("WhatsApp Business Account ID"),
+        help_text=gettext_lazy("Needed to sync and submit message templates."),
+        max_length=32,
+        required=False,
+        allow_blank=True,
+    )
     # Nothing else: the number's display form and name come from Graph when the credentials
     # are checked (``profile_fields``, kept in the connection's details), and webhooks are
     # routed by the phone number id, so a field for them would be one that nothing reads.
@@ -73,12 +87,13 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     # Cloud API default throughput: 80 messages per second per business phone number.
     rate_limit_per_second = 80.0
     # Any number can be written to, but only with an approved template outside the customer
-    # service window (window.py), and templates cannot be sent yet.
+    # service window (window.py): the composer and the API then offer templates only.
     conversation_reach = "phone"
     free_text_window = CUSTOMER_SERVICE_WINDOW
+    sends_templates = True
     window_refusal = gettext_lazy(
         "More than 24 hours since the customer last wrote: WhatsApp accepts only an approved "
-        "message template now, and sending templates is not available yet."
+        "message template now."
     )
     # The Cloud API has no call that edits or deletes a message already sent; a reaction is a
     # message of type "reaction" (any emoji).
@@ -87,6 +102,14 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     # (Opus) (Cloud API "Audio messages" and "Supported media types").
     voice_note_mime_types = frozenset({"audio/ogg"})
     audio_mime_types = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
+
+    def route_keys(self, credentials: dict[str, Any]) -> list[str]:
+        """The number, and its business account when given (template reviews are about the
+        account). One connection per business account receives those."""
+        keys = super().route_keys(credentials)
+        if credentials.get("business_account_id"):
+            keys.append(whatsapp_account_route_key(str(credentials["business_account_id"])))
+        return keys
 
     def parse_inbound(self, payload: bytes) -> list[InboundItem]:
         return meta_parse_routed(payload, parse_payload)

@@ -32,10 +32,12 @@ def test_valid_credentials_are_kept_as_given_and_nothing_else_is():
 
 def test_the_connection_form_asks_only_for_what_the_provider_reads():
     # The display number comes from Graph (details); a form field for it would do nothing.
+    # The business account id is read by the message templates (sync, submit, delete).
     assert list(WhatsAppCloudProvider.credential_fields()) == [
         "phone_number_id",
         "access_token",
         "app_secret",
+        "business_account_id",
     ]
 
 
