@@ -37,7 +37,4 @@ class CampaignTemplateRequired(ApplicationError):
     """WhatsApp Cloud starts conversations only with an approved message template."""
 
     code = "campaign_template_required"
-    default_message = _(
-        "WhatsApp Cloud campaigns need an approved message template, which this server "
-        "cannot send yet: choose another connection."
-    )
+    default_message = _("WhatsApp Cloud campaigns need an approved message template.")

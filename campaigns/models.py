@@ -43,7 +43,18 @@ class Campaign(BaseModel):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
-    variants = models.JSONField(_("message variants"), default=list)
+    variants = models.JSONField(_("message variants"), default=list, blank=True)
+    # WhatsApp Cloud: the approved template every recipient gets instead of the variants, and
+    # its parameter values by key (``body.1``...), which may use the campaign's variables.
+    template = models.ForeignKey(
+        "channels_integrations.MessageTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("template"),
+    )
+    template_parameters = models.JSONField(_("template parameters"), default=dict, blank=True)
     # When the first message may go (None: at start); a time in the past paces from now.
     scheduled_at = models.DateTimeField(_("start at"), null=True, blank=True)
     per_minute = models.PositiveIntegerField(_("messages per minute"), default=DEFAULT_PER_MINUTE)

@@ -6,10 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from campaigns.errors import CampaignNotFound
 from campaigns.models import Campaign, CampaignOptOut, CampaignRecipient
+from channels_integrations.models import MessageTemplate
 from contacts.models import Contact
+from core.exceptions import NotFound
 
 State = CampaignRecipient.State
 # What a campaign's page and API count, each from the recipient rows.
@@ -26,6 +29,22 @@ def campaign_get(*, public_id: UUID | str) -> Campaign:
         return Campaign.objects.select_related("connection").get(public_id=public_id)
     except (Campaign.DoesNotExist, ValueError) as exc:
         raise CampaignNotFound() from exc
+
+
+def campaign_template_get(*, public_id: UUID | str) -> MessageTemplate:
+    """A message template by public id (any status: the service decides), else 404."""
+    template = MessageTemplate.objects.filter(public_id=public_id).first()
+    if template is None:
+        raise NotFound(_("Template not found."), code="template_not_found")
+    return template
+
+
+def approved_templates() -> QuerySet[MessageTemplate]:
+    return (
+        MessageTemplate.objects.filter(status=MessageTemplate.Status.APPROVED)
+        .select_related("connection")
+        .order_by("connection__name", "name", "language")
+    )
 
 
 def campaign_counts(*, campaign: Campaign) -> dict[str, int]:

@@ -30,8 +30,14 @@ from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.registry import provider_for
 from channels_integrations.rate_limits import bulk_slot_wait
 from channels_integrations.services.outbound import delivery_backoff
+from channels_integrations.services.templates import (
+    template_parameter_defaults,
+    template_payload,
+    template_render_text,
+)
 from contacts.models import Contact, ContactIdentity
 from core.event_bus import publish
+from core.exceptions import ApplicationError
 from core.redis import redis_client
 from tenants.tenancy import redis_key
 from tickets.message_variables import variables_render
@@ -67,6 +73,33 @@ def recipient_body(campaign: Campaign, recipient: CampaignRecipient) -> str:
     variants = campaign.variants or [""]
     text = variants[recipient.variant % len(variants)]
     return variables_render(text, contact_values(recipient.contact))
+
+
+def recipient_message(campaign: Campaign, recipient: CampaignRecipient) -> OutboundMessage:
+    """What the provider gets for one recipient: a variant, or the campaign's template with its
+    parameters filled for the contact (named ones it left empty from the contact's fields).
+    ``TemplateParametersInvalid`` when a value is still empty for this contact."""
+    contact = recipient.contact
+    address = recipient_address(campaign, contact)
+    template = campaign.template
+    if template is None:
+        body = recipient_body(campaign, recipient)
+        return OutboundMessage(
+            idempotency_key=recipient.idempotency_key, recipient=address, kind="text", body=body
+        )
+    values = contact_values(contact)
+    parameters = template_parameter_defaults(template, contact)
+    for key, text in (campaign.template_parameters or {}).items():
+        rendered = variables_render(str(text), values).strip()
+        if rendered:
+            parameters[key] = rendered
+    return OutboundMessage(
+        idempotency_key=recipient.idempotency_key,
+        recipient=address,
+        kind="text",
+        body=template_render_text(template, parameters),
+        template=template_payload(template, parameters),
+    )
 
 
 def recipient_address(campaign: Campaign, contact: Contact) -> str:
@@ -154,7 +187,7 @@ def _send(campaign_id: int, recipient_id: int) -> str:
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("connection")
+            .select_related("connection", "template")
             .get(pk=campaign_id)
         )
         row = (
@@ -170,13 +203,15 @@ def _send(campaign_id: int, recipient_id: int) -> str:
             row.claimed_at = None
             row.save(update_fields=["state", "claimed_at", "updated_at"])
             return row.state
-        row.body = recipient_body(campaign, row)
-        message = OutboundMessage(
-            idempotency_key=row.idempotency_key,
-            recipient=recipient_address(campaign, row.contact),
-            kind="text",
-            body=row.body,
-        )
+        try:
+            message = recipient_message(campaign, row)
+        except ApplicationError as exc:  # a template the contact cannot fill, or unapproved
+            _after_error(row, ProviderError(exc.message, permanent=True, code=exc.code))
+            row.save(
+                update_fields=["state", "claimed_at", "error_code", "error_detail", "updated_at"]
+            )
+            return row.state
+        row.body = message.body
         fields = ["state", "body", "claimed_at", "error_code", "error_detail", "updated_at"]
         try:
             provider_message_id = provider_for(campaign.connection.provider).send(

@@ -10,8 +10,8 @@ due time (``campaigns.schedule``); resuming schedules what is still queued again
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import partial
 from typing import Any
@@ -38,6 +38,9 @@ from campaigns.models import (
     CampaignRecipient,
 )
 from campaigns.schedule import campaign_schedule, window_from
+from channels_integrations.errors import TemplateNotApproved, TemplateParametersInvalid
+from channels_integrations.models import MessageTemplate
+from channels_integrations.services.templates import template_payload
 from connections.models import ChannelConnection
 from contacts.csv_io import csv_decode, csv_parse
 from contacts.models import Contact, ContactAttributeDefinition, ContactIdentity
@@ -46,7 +49,7 @@ from contacts.services import contact_create
 from core.event_bus import publish
 from core.exceptions import ApplicationError, FieldValidationError
 from tenants.tenancy import current_tenant
-from tickets.message_variables import variables_check
+from tickets.message_variables import variables_check, variables_render, variables_unknown
 
 Status = Campaign.Status
 State = CampaignRecipient.State
@@ -76,6 +79,45 @@ class CampaignInput:
     window_start: time | None = None
     window_end: time | None = None
     window_days: Sequence[int] = ()
+    template: MessageTemplate | None = None
+    template_parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+# What a template parameter's variables become when the parameters are checked at save time.
+_SAMPLE_CONTACT = {"contact.first_name": "Maria", "contact.name": "Maria Silva"}
+
+
+def _template_clean(data: CampaignInput, errors: dict[str, list[str]]) -> dict[str, str]:
+    """The template's parameter values, checked against its definition with sample contact
+    values in place of the variables; problems go into ``errors``."""
+    template = data.template
+    if data.connection.provider not in TEMPLATE_PROVIDERS:
+        if template is not None:
+            errors["template"] = [_("Templates are for WhatsApp Cloud connections.")]
+        return {}
+    if template is None:
+        errors["template"] = [str(CampaignTemplateRequired.default_message)]
+        return {}
+    if template.connection_id != data.connection.pk:
+        errors["template"] = [_("Choose a template of the campaign's connection.")]
+        return {}
+    values = {str(k): str(v) for k, v in data.template_parameters.items()}
+    samples = {key: variables_render(value, _sample_values(value)) for key, value in values.items()}
+    try:
+        template_payload(template, samples)
+    except TemplateNotApproved:
+        errors["template"] = [_("The template is not approved by WhatsApp.")]
+    except TemplateParametersInvalid as exc:
+        for key, messages in (exc.extra.get("fields") or {}).items():
+            errors[f"template_parameters.{key}"] = [str(m) for m in messages]
+    return values
+
+
+def _sample_values(text: str) -> dict[str, str]:
+    values = dict(_SAMPLE_CONTACT)
+    for name in variables_unknown(text, allowed=()):
+        values.setdefault(name.strip("{} "), "x")
+    return values
 
 
 def _clean(data: CampaignInput) -> dict[str, Any]:
@@ -84,7 +126,10 @@ def _clean(data: CampaignInput) -> dict[str, Any]:
     if not name:
         errors["name"] = [_("Give the campaign a name.")]
     variants = [text.strip() for text in data.variants if text and text.strip()]
-    if not variants:
+    template_values = _template_clean(data, errors)
+    if data.connection.provider in TEMPLATE_PROVIDERS:
+        variants = []  # the template is the message
+    elif not variants:
         errors["variants"] = [_("Write at least one message.")]
     elif len(variants) > MAX_VARIANTS:
         errors["variants"] = [_("At most three messages.")]
@@ -98,12 +143,14 @@ def _clean(data: CampaignInput) -> dict[str, Any]:
         errors["window_end"] = [_("Give the window both a start and an end.")]
     if any(not 0 <= day <= 6 for day in data.window_days):
         errors["window_days"] = [_("Days go from 0 (Monday) to 6 (Sunday).")]
-    if data.connection.provider in TEMPLATE_PROVIDERS:
-        errors["connection"] = [str(CampaignTemplateRequired.default_message)]
     if errors:
         raise FieldValidationError(errors)
     variables_check(
-        {f"variants.{i}": text for i, text in enumerate(variants)}, allowed=variables_allowed()
+        {
+            **{f"variants.{i}": text for i, text in enumerate(variants)},
+            **{f"template_parameters.{k}": v for k, v in template_values.items()},
+        },
+        allowed=variables_allowed(),
     )
     return {
         "name": name[:120],
@@ -114,6 +161,8 @@ def _clean(data: CampaignInput) -> dict[str, Any]:
         "window_start": data.window_start,
         "window_end": data.window_end,
         "window_days": sorted(set(data.window_days)),
+        "template": data.template if data.connection.provider in TEMPLATE_PROVIDERS else None,
+        "template_parameters": template_values,
     }
 
 
@@ -129,7 +178,11 @@ def campaign_create(*, by: User, data: CampaignInput) -> Campaign:
 
 
 def _lock(campaign: Campaign) -> Campaign:
-    return Campaign.objects.select_for_update().select_related("connection").get(pk=campaign.pk)
+    return (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("connection", "template")
+        .get(pk=campaign.pk)
+    )
 
 
 def _editable(campaign: Campaign) -> Campaign:
@@ -143,8 +196,8 @@ def _editable(campaign: Campaign) -> Campaign:
 def campaign_update(*, campaign: Campaign, data: CampaignInput) -> Campaign:
     """Change a draft (409 ``campaign_not_editable`` once it started)."""
     locked = _editable(campaign)
-    for field, value in _clean(data).items():
-        setattr(locked, field, value)
+    for name, value in _clean(data).items():
+        setattr(locked, name, value)
     locked.save()
     return locked
 
@@ -299,7 +352,10 @@ def campaign_start(*, campaign: Campaign) -> Campaign:
     if locked.status != Status.DRAFT:
         raise CampaignStateConflict(extra={"status": locked.status})
     if locked.connection.provider in TEMPLATE_PROVIDERS:
-        raise CampaignTemplateRequired()
+        if locked.template is None:
+            raise CampaignTemplateRequired()
+        if not locked.template.is_approved:
+            raise TemplateNotApproved(extra={"status": locked.template.status})
     if not locked.connection.is_active:
         raise CampaignStateConflict(
             _("The campaign's connection is disabled."), code="connection_disabled"
@@ -317,7 +373,7 @@ def campaign_start(*, campaign: Campaign) -> Campaign:
         "no_address",
         _("The contact has no address on this connection"),
     )
-    variants = len(locked.variants)
+    variants = max(len(locked.variants), 1)  # a template campaign has none
     rng = random.Random()  # noqa: S311 - variety, not secrecy
     queued = list(rows.order_by("id"))
     for row in queued:

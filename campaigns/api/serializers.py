@@ -14,8 +14,10 @@ class CampaignInputSerializer(serializers.Serializer[dict[str, Any]]):
     connection = serializers.UUIDField(help_text="The connection's public id.")
     variants = serializers.ListField(
         child=serializers.CharField(max_length=4096, allow_blank=True),
-        min_length=1,
         max_length=MAX_VARIANTS,
+        required=False,
+        default=list,
+        help_text="Up to three texts; not used with a template.",
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     per_minute = serializers.IntegerField(min_value=1, max_value=MAX_PER_MINUTE, default=20)
@@ -23,6 +25,18 @@ class CampaignInputSerializer(serializers.Serializer[dict[str, Any]]):
     window_end = serializers.TimeField(required=False, allow_null=True, default=None)
     window_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), required=False, default=list
+    )
+    template = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="WhatsApp Cloud: the public id of an approved template of the connection.",
+    )
+    template_parameters = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=2000),
+        required=False,
+        default=dict,
+        help_text='Values by parameter key ("body.1"); they may use the campaign variables.',
     )
 
 
@@ -60,6 +74,7 @@ class CampaignCountsSerializer(serializers.Serializer[dict[str, int]]):
 class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     connection = serializers.UUIDField(source="connection.public_id", read_only=True)
+    template = serializers.UUIDField(source="template.public_id", read_only=True, allow_null=True)
     counts = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,6 +85,8 @@ class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
             "connection",
             "status",
             "variants",
+            "template",
+            "template_parameters",
             "scheduled_at",
             "per_minute",
             "window_start",

@@ -35,6 +35,7 @@ from campaigns.selectors import (
     campaign_get,
     campaign_list,
     campaign_recipients,
+    campaign_template_get,
 )
 from channels_integrations.selectors import connection_get
 from core.exceptions import FieldValidationError
@@ -61,6 +62,8 @@ def _input(request: AuthenticatedRequest) -> services.CampaignInput:
     data.is_valid(raise_exception=True)
     values = dict(data.validated_data)
     values["connection"] = connection_get(public_id=values["connection"])
+    if values["template"] is not None:
+        values["template"] = campaign_template_get(public_id=values["template"])
     return services.CampaignInput(**values)
 
 

@@ -26,6 +26,7 @@ def sim(settings: Any) -> Iterator[Any]:
 
     simulator = Simulator().start()
     settings.TELEGRAM_API_BASE_URL = simulator.telegram_base_url
+    settings.META_GRAPH_API_URL = simulator.graph_url
     yield simulator
     simulator.stop()
 

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import DEFAULT_PER_MINUTE, MAX_PER_MINUTE
-from campaigns.services import TEMPLATE_PROVIDERS
+from campaigns.selectors import approved_templates
+from channels_integrations.models import MessageTemplate
 from connections.models import ChannelConnection
 from contacts.models import Tag
 from dashboard.variable_picker import variable_picker_attach
@@ -41,6 +42,26 @@ def _variant(label: Any, *, required: bool) -> forms.Field:
     )
 
 
+def _pairs(text: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise forms.ValidationError(_("Write one key=value per line."))
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _template_label(template: MessageTemplate) -> str:
+    return f"{template.connection.name} · {template.name} ({template.language})"
+
+
+def pairs_text(values: dict[str, str]) -> str:
+    return "\n".join(f"{key}={value}" for key, value in values.items())
+
+
 class CampaignForm(forms.Form):
     """A draft campaign and, optionally, contacts to add to its audience."""
 
@@ -48,9 +69,25 @@ class CampaignForm(forms.Form):
     connection = forms.ModelChoiceField(
         label=_("Connection"),
         queryset=ChannelConnection.objects.none(),
-        help_text=_("WhatsApp Cloud numbers are not offered: they need approved templates."),
+        help_text=_("WhatsApp Cloud numbers send an approved template instead of the messages."),
     )
-    variant_1 = _variant(_("Message"), required=True)
+    template = forms.ModelChoiceField(
+        label=_("Template (WhatsApp Cloud)"),
+        queryset=MessageTemplate.objects.none(),
+        required=False,
+        help_text=_("An approved template of the chosen WhatsApp Cloud number."),
+    )
+    template_parameters = forms.CharField(
+        label=_("Template parameters"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One key=value per line, for example body.1={{contact.first_name}}; the keys of "
+            "each template are listed below. Named ones left out come from the contact."
+        ),
+    )
+    variant_1 = _variant(_("Message"), required=False)
     variant_2 = _variant(_("Alternative message (optional)"), required=False)
     variant_3 = _variant(_("Another alternative (optional)"), required=False)
     scheduled_at = forms.DateTimeField(
@@ -106,24 +143,22 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         connection_field: Any = self.fields["connection"]
-        connection_field.queryset = (
-            ChannelConnection.objects.filter(is_active=True)
-            .exclude(provider__in=TEMPLATE_PROVIDERS)
-            .order_by("name")
+        connection_field.queryset = ChannelConnection.objects.filter(is_active=True).order_by(
+            "name"
+        )
+        template_field: Any = self.fields["template"]
+        template_field.queryset = approved_templates()
+        template_field.label_from_instance = lambda t: (
+            f"{t.connection.name} · {t.name} ({t.language})"
         )
         tags_field: Any = self.fields["tags"]
         tags_field.queryset = Tag.objects.filter(is_active=True).order_by("name")
 
     def clean_attribute_filter(self) -> dict[str, str]:
-        pairs: dict[str, str] = {}
-        for line in self.cleaned_data["attribute_filter"].splitlines():
-            if not line.strip():
-                continue
-            key, sep, value = line.partition("=")
-            if not sep or not key.strip():
-                raise forms.ValidationError(_("Write each filter as key=value."))
-            pairs[key.strip()] = value.strip()
-        return pairs
+        return _pairs(self.cleaned_data["attribute_filter"])
+
+    def clean_template_parameters(self) -> dict[str, str]:
+        return _pairs(self.cleaned_data["template_parameters"])
 
     def variants(self) -> list[str]:
         return [self.cleaned_data[f"variant_{i}"] for i in (1, 2, 3)]

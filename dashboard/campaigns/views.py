@@ -19,6 +19,7 @@ from campaigns import services
 from campaigns.errors import CampaignNotFound
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.selectors import (
+    approved_templates,
     audience_contacts,
     campaign_counts,
     campaign_get,
@@ -26,8 +27,9 @@ from campaigns.selectors import (
     campaign_recipients,
     sends_per_minute,
 )
+from channels_integrations.services.templates import template_parameters
 from core.exceptions import ApplicationError
-from dashboard.campaigns.forms import CampaignForm
+from dashboard.campaigns.forms import CampaignForm, pairs_text
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error
 
@@ -83,6 +85,8 @@ def _save(
         window_start=data["window_start"],
         window_end=data["window_end"],
         window_days=data["window_days"],
+        template=data["template"],
+        template_parameters=data["template_parameters"],
     )
     if campaign is None:
         campaign = services.campaign_create(by=request.user, data=values)
@@ -130,6 +134,8 @@ def _initial(campaign: Campaign) -> dict[str, Any]:
         "window_start": campaign.window_start,
         "window_end": campaign.window_end,
         "window_days": campaign.window_days,
+        "template": campaign.template_id,
+        "template_parameters": pairs_text(campaign.template_parameters or {}),
     }
 
 
@@ -157,10 +163,20 @@ def campaign_edit_page(
         initial["contact_ids"] = request.GET.get("contacts", "")
         form = CampaignForm(initial=initial)
     selected = len(_contact_ids(str(form["contact_ids"].value() or "")))
+    templates = [
+        (template, [p.key for p in template_parameters(template)])
+        for template in approved_templates()
+    ]
     return render(
         request,
         "campaigns/manage/campaign_form.html",
-        {"form": form, "campaign": campaign, "selected": selected, "section": "campaigns"},
+        {
+            "form": form,
+            "campaign": campaign,
+            "selected": selected,
+            "templates": templates,
+            "section": "campaigns",
+        },
     )
 
 
