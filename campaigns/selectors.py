@@ -81,12 +81,14 @@ def campaign_recipients(
 
 
 def sends_per_minute(*, campaign: Campaign) -> list[tuple[str, int]]:
-    """Messages accepted by the provider per minute (``HH:MM`` in UTC, count), for the chart."""
+    """Messages accepted by the provider per minute (ISO time in the current time zone,
+    count), for the chart."""
     from django.db.models.functions import TruncMinute
+    from django.utils import timezone
 
     rows = (
         CampaignRecipient.objects.filter(campaign=campaign, sent_at__isnull=False)
-        .annotate(minute=TruncMinute("sent_at"))
+        .annotate(minute=TruncMinute("sent_at", tzinfo=timezone.get_current_timezone()))
         .values("minute")
         .annotate(count=Count("pk"))
         .order_by("minute")
