@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -152,7 +153,8 @@ def campaign_edit_page(
         form = CampaignForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                saved = _save(request, form, campaign)
+                with transaction.atomic():  # a refused CSV leaves no half-made campaign
+                    saved = _save(request, form, campaign)
             except ApplicationError as error:
                 form_add_service_error(form, error)
             else:
