@@ -162,7 +162,8 @@ def campaign_edit_page(
                 return redirect("manage:campaign", public_id=saved.public_id)
     else:
         initial = _initial(campaign) if campaign else {}
-        initial["contact_ids"] = request.GET.get("contacts", "")
+        # The contacts page sends each chosen contact as its own ``contacts`` value.
+        initial["contact_ids"] = ",".join(request.GET.getlist("contacts"))
         form = CampaignForm(initial=initial)
     selected = len(_contact_ids(str(form["contact_ids"].value() or "")))
     templates = [

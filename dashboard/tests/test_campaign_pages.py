@@ -156,3 +156,23 @@ def test_agents_are_refused_and_other_tenants_campaigns_are_not_found(alpha, bet
 
     assert as_agent.status_code == 403
     assert from_beta.status_code == 404
+
+
+def test_contacts_chosen_on_the_contacts_page_start_a_campaign(alpha, setup):
+    audience = setup
+    with tenant_scope(alpha.tenant):
+        agent = UserFactory()
+    admin = signed_in_client(alpha, audience.admin)
+    chosen = audience.contacts[:2]
+
+    contacts_page = admin.get("/contacts/")
+    agents_page = signed_in_client(alpha, agent).get("/contacts/")
+    query = "&".join(f"contacts={c.public_id}" for c in chosen)
+    form_page = admin.get(f"/manage/campaigns/new/?{query}")
+
+    assert contacts_page.content.count(b'data-testid="contact-choose"') == 3
+    assert b'data-testid="campaign-from-selection"' in contacts_page.content
+    assert b'data-testid="contact-choose"' not in agents_page.content
+    assert b'data-testid="campaign-selection"' in form_page.content
+    assert str(chosen[0].public_id).encode() in form_page.content
+    assert str(chosen[1].public_id).encode() in form_page.content
