@@ -276,12 +276,17 @@ def campaign_send_run(*, campaign_id: int, run_seconds: float | None = None) -> 
     limit = settings.CAMPAIGN_RUN_SECONDS if run_seconds is None else run_seconds
     deadline = time.monotonic() + limit
     sent = 0
+    looked_at = 0.0
     try:
         campaign = Campaign.objects.select_related("connection").get(pk=campaign_id)
         while time.monotonic() < deadline:
-            if _runner_renew(campaign_id) != Status.RUNNING:
-                return RunOutcome(sent, None)
-            _interrupted_fail(campaign_id)
+            # The lease and dead claims are looked after a few times a second, not per message
+            # (each send re-checks the status under the campaign's lock anyway).
+            if time.monotonic() - looked_at >= POLL_SECONDS:
+                looked_at = time.monotonic()
+                if _runner_renew(campaign_id) != Status.RUNNING:
+                    return RunOutcome(sent, None)
+                _interrupted_fail(campaign_id)
             _slot_wait(campaign)
             recipient_id = _claim(campaign_id)
             if recipient_id is not None:
@@ -301,6 +306,7 @@ def campaign_send_run(*, campaign_id: int, run_seconds: float | None = None) -> 
             if wait > deadline - time.monotonic():
                 return RunOutcome(sent, max(wait, 0.0))
             time.sleep(min(max(wait, 0.0), POLL_SECONDS))
+            looked_at = 0.0
         return RunOutcome(sent, 0.0)
     finally:
         _runner_release(campaign_id)
