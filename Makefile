@@ -7,7 +7,7 @@ REQS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages
+.PHONY: help install chromium hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages scale-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,7 +61,10 @@ demo: install ## Create the demo tenant and print its credentials (services must
 bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; writes bench/results/)
 	$(BIN)/python bench/run_all.py
 
-reliability: install ## Fault and security suite R1-R14 at scale 5 (figures in test-artifacts/reliability.txt)
+scale-check: install ## Two app processes share everything (sessions, rate limits, files on S3, sockets); media on both backends
+	$(BIN)/pytest tests/test_two_app_processes.py tests/test_media_storage.py
+
+reliability: install ## Fault and security suite R1-R17 at scale 5 (figures in test-artifacts/reliability.txt)
 	RELIABILITY_SCALE=5 $(BIN)/pytest tests/reliability
 
 ci: ## What CI runs

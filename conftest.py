@@ -27,6 +27,7 @@ from accounts.tests.factories import PASSWORD, two_factor_enrol
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_provision
 from tenants.tenancy import public_scope
+from tests.support.media_storage import BACKENDS, ObjectStore, object_store_running
 
 ADMIN_PASSWORD = "Correct-Horse-42"
 
@@ -188,3 +189,24 @@ def api_alpha(alpha) -> APIClient:
 @pytest.fixture
 def api_beta(beta) -> APIClient:
     return host_api_client(beta.host)
+
+
+@pytest.fixture(scope="session")
+def object_store() -> Iterator[ObjectStore]:
+    """A real S3-compatible server (moto's server mode) on loopback, for the whole session."""
+    with object_store_running() as store:
+        yield store
+
+
+@pytest.fixture(params=BACKENDS)
+def media_backend(request, settings, tmp_path) -> str:
+    """Run the test once with tenants' files on the local disk and once in a private bucket of a
+    real S3-compatible server (a bucket of its own); returns the backend's name."""
+    settings.MEDIA_ROOT = tmp_path
+    if request.param == "s3":
+        store: ObjectStore = request.getfixturevalue("object_store")
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": store.storage_settings(store.bucket_create()),
+        }
+    return str(request.param)

@@ -28,10 +28,15 @@ from accounts.models import SIGNATURE_MAX_LENGTH, User
 from accounts.sessions import user_sessions_end
 from accounts.tasks import password_reset_mail_send_task
 from accounts.tokens import ensure_current_tenant, issue_token_pair
-from accounts.two_factor import two_factor_enabled
+from accounts.two_factor import two_factor_enabled, two_factor_sign_in_check
+from audit.services import Actor, ActorKind, audit_record, changes_diff, snapshot
 from core.exceptions import FieldValidationError
 from tenants.services import generate_password
 from tenants.tenancy import current_tenant, in_public_schema
+
+# What the audit log keeps of a user and of a profile change (never the password).
+_USER_AUDITED = ("email", "name", "role", "is_active")
+_PROFILE_AUDITED = ("name", "language", "signature", "sign_messages", "theme")
 
 
 def user_authenticate(*, request: HttpRequest | None, email: str, password: str, ip: str) -> User:
@@ -43,16 +48,39 @@ def user_authenticate(*, request: HttpRequest | None, email: str, password: str,
     """
     locked_for = login_throttle.seconds_locked(email=email, ip=ip)
     if locked_for:
+        # Not recorded: while locked, attempts cost nothing and would only fill the log.
         raise LoginThrottled(retry_after=locked_for)
     user = authenticate(request, email=email, password=password)
     if not isinstance(user, User):
         login_throttle.record_failure(email=email, ip=ip)
+        _sign_in_failed(request, email=email, ip=ip, reason="invalid_credentials")
         raise InvalidCredentials()
     if not two_factor_enabled(user):
         # With two-factor sign-in the failures are forgiven only once the code is right too:
         # the password alone must not reset the count of guessed codes.
         login_throttle.clear_email_failures(email=email)
     return user
+
+
+def _sign_in_failed(request: HttpRequest | None, *, email: str, ip: str, reason: str) -> None:
+    audit_record(
+        "auth.sign_in_failed",
+        actor=Actor(ActorKind.ANONYMOUS, "", email[:255]),
+        request=request,
+        extra={"email": email, "ip": ip, "reason": reason},
+    )
+
+
+def auth_token_obtain(
+    *, request: HttpRequest, email: str, password: str, otp: str | None, ip: str
+) -> dict[str, str]:
+    """Sign in through the token API: password, then the code of a user with two-factor
+    sign-in; returns a tenant-bound JWT pair."""
+    user = user_authenticate(request=request, email=email, password=password, ip=ip)
+    two_factor_sign_in_check(user=user, code=otp, ip=ip)
+    pair = issue_token_pair(user)
+    audit_record("auth.sign_in", actor=user, obj=user, request=request, extra={"via": "token"})
+    return pair
 
 
 def _password_validate(password: str, *, user: User, field: str) -> None:
@@ -84,12 +112,15 @@ def user_create(
         _password_validate(password, user=User(email=email, name=name), field="password")
     try:
         if role == User.Role.ADMIN:
-            return User.objects.create_superuser(email=email, password=password, name=name)
-        return User.objects.create_user(email=email, password=password, name=name, role=role)
+            user = User.objects.create_superuser(email=email, password=password, name=name)
+        else:
+            user = User.objects.create_user(email=email, password=password, name=name, role=role)
     except ValidationError as exc:
         raise FieldValidationError(
             {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
         ) from exc
+    audit_record("user.created", obj=user, changes=changes_diff({}, snapshot(user, _USER_AUDITED)))
+    return user
 
 
 def auth_expired_credentials_purge() -> dict[str, int]:
@@ -132,6 +163,7 @@ def auth_logout(*, user: User, refresh: str) -> None:
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise AuthenticationFailed(_("This token belongs to another user."), code="token_not_yours")
     token.blacklist()
+    audit_record("auth.sign_out", actor=user, obj=user, extra={"via": "token"})
 
 
 # --------------------------------------------------------------------------- the profile
@@ -165,6 +197,7 @@ def user_profile_update(
         errors["signature"] = [_("The signature is too long.")]
     if errors:
         raise FieldValidationError(errors)
+    before = snapshot(user, _PROFILE_AUDITED)
     user.name, user.language, user.signature = name, language, signature
     user.sign_messages, user.notify_sound, user.notify_desktop = (
         sign_messages,
@@ -186,6 +219,9 @@ def user_profile_update(
             "updated_at",
         ]
     )
+    diff = changes_diff(before, snapshot(user, _PROFILE_AUDITED))
+    if diff:
+        audit_record("user.profile_updated", actor=user, obj=user, changes=diff)
     return user
 
 
@@ -235,6 +271,7 @@ def user_password_change(
             {"current_password": [_("The current password is not correct.")]}
         )
     _password_set(user, new_password)
+    audit_record("user.password_changed", actor=user, obj=user, request=request)
     update_session_auth_hash(request, user)  # this session keeps working (with a new key)
     return user_sessions_end(user=user, keep_key=request.session.session_key, tokens=True)
 
@@ -293,6 +330,7 @@ def password_reset_complete(*, user: User, new_password: str) -> User:
     _password_set(user, new_password)
     user_sessions_end(user=user, keep_key=None, tokens=True)
     password_reset.reset_request_clear(email=user.email)
+    audit_record("user.password_reset", actor=user, obj=user, extra={"via": "link"})
     return user
 
 
@@ -310,4 +348,5 @@ def user_password_reset_by_admin(*, user: User, by: User) -> str:
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
     user_sessions_end(user=user, keep_key=None, tokens=True)
+    audit_record("user.password_reset", actor=by, obj=user, extra={"via": "admin"})
     return password

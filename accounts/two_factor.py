@@ -35,6 +35,7 @@ from accounts.errors import (
 )
 from accounts.models import RecoveryCode, TwoFactorDevice, User
 from accounts.sessions import user_sessions_end
+from audit.services import audit_record
 from core.encryption import current_fernet
 from tenants.tenancy import current_schema, current_tenant, in_public_schema
 from tenants.tenant_settings import tenant_setting
@@ -132,6 +133,7 @@ def two_factor_enrolment_confirm(*, user: User, code: str, ip: str) -> list[str]
         raise TwoFactorCodeInvalid()
     device.confirmed_at, device.last_used_step = timezone.now(), step
     device.save(update_fields=["confirmed_at", "last_used_step", "updated_at"])
+    audit_record("two_factor.enabled", actor=user, obj=user)
     return _recovery_codes_replace(user)
 
 
@@ -141,6 +143,8 @@ def two_factor_verify(*, user: User, code: str, ip: str) -> None:
     _throttle_check(user, ip)
     if not _code_accept(user, code):
         login_throttle.record_failure(email=user.email, ip=ip)
+        # Kept only where no transaction rolls it back: the sign-in's code step.
+        audit_record("auth.two_factor_failed", actor=user, obj=user)
         raise TwoFactorCodeInvalid()
     login_throttle.clear_email_failures(email=user.email)
 
@@ -165,6 +169,7 @@ def two_factor_disable(*, user: User, code: str, ip: str) -> None:
         raise TwoFactorState(_("Two-factor sign-in is required here; it cannot be turned off."))
     two_factor_verify(user=user, code=code, ip=ip)
     _two_factor_remove(user)
+    audit_record("two_factor.disabled", actor=user, obj=user)
 
 
 @transaction.atomic
@@ -173,6 +178,7 @@ def recovery_codes_regenerate(*, user: User, code: str, ip: str) -> list[str]:
     if not two_factor_enabled(user):
         raise TwoFactorState()
     two_factor_verify(user=user, code=code, ip=ip)
+    audit_record("two_factor.recovery_codes_regenerated", actor=user, obj=user)
     return _recovery_codes_replace(user)
 
 
@@ -184,6 +190,7 @@ def two_factor_reset_by_admin(*, user: User, by: User) -> None:
         raise AdminRequired()
     _two_factor_remove(user)
     user_sessions_end(user=user, keep_key=None, tokens=True)
+    audit_record("two_factor.reset", actor=by, obj=user)
 
 
 # --------------------------------------------------------------------------- internals

@@ -200,6 +200,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     "{}",
                     False,
                     False,
+                    "",
                 )
                 for i in range(args.contacts)
             )
@@ -218,6 +219,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     "custom_attributes",
                     "is_blocked",
                     "is_group",
+                    "avatar",
                 ],
                 contact_rows,
             )
@@ -323,6 +325,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                             "delivered",
                             "",
                             "",
+                            "",
                         )
 
             message_count = _copy(
@@ -349,6 +352,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     "status",
                     "error_code",
                     "error_detail",
+                    "customer_copy",
                 ],
                 message_rows(),
             )

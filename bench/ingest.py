@@ -234,22 +234,12 @@ def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
     """Wait for the inbound queue to drain (up to 2 minutes), then count what was stored."""
     from django.db.models import Count
 
+    from bench.seeding import inbound_drained
     from channels_integrations.models import InboundEvent
     from tenants.tenancy import tenant_scope
-    from tickets.models import Message
 
-    started = time.time()
+    drained = inbound_drained(tenant, body_prefix="b1 ")
     with tenant_scope(tenant):
-        while True:
-            waiting = InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).count()
-            if waiting == 0 or time.time() - started > 120:
-                break
-            time.sleep(0.5)
-        drained_s = time.time() - started
-        rows = Message.objects.filter(body__startswith="b1 ", direction="in")
-        stored = rows.count()
-        distinct = rows.values("provider_message_id").distinct().count()
-        events = dict(InboundEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
         stuck = list(
             InboundEvent.objects.exclude(status=InboundEvent.Status.PROCESSED)
             .values_list("attempts", "last_error")
@@ -258,11 +248,11 @@ def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
         )
     return {
         "posted": posted,
-        "stored": stored,
-        "lost": posted - distinct,
-        "doubled": stored - distinct,
-        "events": events,
-        "drain_s": round(drained_s, 1),
+        "stored": drained["stored"],
+        "lost": posted - drained["unique"],
+        "doubled": drained["stored"] - drained["unique"],
+        "events": drained["events"],
+        "drain_s": drained["drain_s"],
         "unprocessed": [list(row) for row in stuck],
     }
 
@@ -436,18 +426,64 @@ def print_report(result: dict[str, Any]) -> None:
     )
 
 
+def sustained_rate(steps: list[dict[str, Any]], p99_ms: float = 1000) -> float:
+    """P1: the highest offered rate whose step brought every message to every agent's socket
+    with webhook -> socket p99 within ``p99_ms`` (0 when none did)."""
+    kept = [
+        s["rate"]
+        for s in steps
+        if s["socket_events"] == s["socket_expected"]
+        and s["e2e_p99_ms"] is not None
+        and s["e2e_p99_ms"] <= p99_ms
+    ]
+    return max(kept, default=0.0)
+
+
+def issue_figures(ctx: BenchContext, steps: list[dict[str, Any]]) -> list[Figure]:
+    """P1 and P2 of the performance issue, each with its ratio to this run's raw limits."""
+    by_rate = {s["rate"]: s for s in steps}
+    at_50, at_100 = by_rate.get(50.0, {}), by_rate.get(100.0, {})
+    return [
+        ctx.figure(
+            id="P1.sustained_per_s",
+            name="P1 inbound end to end, sustained (all delivered, socket p99 <= 1 s)",
+            value=sustained_rate(steps),
+            unit="messages/s",
+            goal=(">=", 150),
+            limit="L.pg_insert_tps_c1",
+            note=f"offered {', '.join(f'{s:g}' for s in sorted(by_rate))}/s",
+        ),
+        ctx.figure(
+            id="P1.e2e_p99_ms_at_50",
+            name="P1 webhook -> agent websocket p99 at 50/s (20 sockets)",
+            value=at_50.get("e2e_p99_ms"),
+            unit="ms",
+            goal=("<=", 300),
+            limit="L.redis_publish_p99_ms",
+        ),
+        ctx.figure(
+            id="P2.ack_p99_ms_at_100",
+            name="P2 webhook acknowledgement p99 at 100/s offered",
+            value=at_100.get("ack_p99_ms"),
+            unit="ms",
+            goal=("<=", 100),
+            limit="L.pg_insert_ms",
+        ),
+    ]
+
+
 def run(ctx: BenchContext) -> list[Figure]:
     """B1 and B7 inside ``make bench``."""
     result = measure(
         ctx.database("ingest"),
         ctx.redis_url,
-        [20.0, 50.0, 100.0],
+        [20.0, 50.0, 100.0, 150.0],
         8.0,
         Path(ctx.work_dir) / "ingest",
     )
     print_report(result)
     ctx.details["ingest"] = result
-    figures = []
+    figures = issue_figures(ctx, result["inbound"])
     for s in result["inbound"]:
         rate = f"{s['rate']:g}"
         figures += [
@@ -456,7 +492,6 @@ def run(ctx: BenchContext) -> list[Figure]:
                 name=f"Webhook acknowledgement p99 at {rate}/s",
                 value=s["ack_p99_ms"],
                 unit="ms",
-                goal=("<=", 100) if s["rate"] == 100 else None,
                 note=f"p50 {_f(s['ack_p50_ms'], 1)} ms; {s['acked']}/{s['posted']} acked",
             ),
             ctx.figure(
@@ -464,7 +499,6 @@ def run(ctx: BenchContext) -> list[Figure]:
                 name=f"Webhook -> agent websocket p99 at {rate}/s (20 sockets)",
                 value=s["e2e_p99_ms"],
                 unit="ms",
-                goal=("<=", 500) if s["rate"] == 50 else None,
                 note=f"p50 {_f(s['e2e_p50_ms'])} ms; {s['socket_events']}/{s['socket_expected']}",
             ),
         ]

@@ -156,6 +156,9 @@ CELERY_WORKERS = (
     ("celery", "inbound,default", "2"),
     ("celery-replies", "replies", "4"),
 )
+# Environment of each worker beyond the app's: the inbound worker runs below the web processes'
+# CPU priority, as docker-compose.yml runs it (a backlog slows processing, never the acks).
+CELERY_WORKER_ENV = {"celery": {"CELERY_WORKER_NICE": "10"}}
 
 
 def celery_worker_command(name: str, queues: str, concurrency: str) -> list[str]:
@@ -242,7 +245,11 @@ class AppProcesses:
             )
         if self.with_celery:
             for name, queues, concurrency in CELERY_WORKERS:
-                self._start(name, celery_worker_command(name, queues, concurrency), self.env)
+                self._start(
+                    name,
+                    celery_worker_command(name, queues, concurrency),
+                    {**self.env, **CELERY_WORKER_ENV.get(name, {})},
+                )
         try:
             # /healthz is 200 only when PostgreSQL, Redis and a worker answer.
             expect = 200 if self.with_celery else 503

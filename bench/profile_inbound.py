@@ -82,8 +82,10 @@ def phase(
     senders: range,
     profiler: cProfile.Profile | None = None,
     show_queries: bool = False,
+    batch: bool = False,
 ) -> dict[str, Any]:
-    """Record one event per sender, then process each; queries and ms per event."""
+    """Record one event per sender, then process each (or, with ``batch``, the connection's
+    batches, each batch's cost divided among its events); queries and ms per event."""
     from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
 
@@ -109,7 +111,9 @@ def phase(
     event_ids = inbound_events_record(connection=connection, items=items)
     queries: list[int] = []
     millis: list[float] = []
-    for event_id in event_ids:
+    if batch:
+        queries, millis = _batches(connection, profiler)
+    for event_id in [] if batch else event_ids:
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None:
@@ -135,8 +139,40 @@ def phase(
     }
 
 
+def _batches(connection: Any, profiler: cProfile.Profile | None) -> tuple[list[int], list[float]]:
+    """Process the connection's waiting events in batches (``inbound_batch_process``, in
+    autocommit like the worker); each batch's queries and milliseconds per event, one entry per
+    event."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_integrations.services.inbound_batches import inbound_batch_process
+
+    queries: list[int] = []
+    millis: list[float] = []
+    while True:
+        with CaptureQueriesContext(db) as captured:
+            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            claimed, _ = inbound_batch_process(connection_id=connection.pk)
+            if profiler is not None:
+                profiler.disable()
+            elapsed = (time.perf_counter() - started) * 1000
+        if not claimed:
+            return queries, millis
+        queries += [round(len(captured.captured_queries) / claimed)] * claimed
+        millis += [elapsed / claimed] * claimed
+
+
 def measure(
-    database: str, redis_url: str, events: int, *, profile: bool, show: bool = False
+    database: str,
+    redis_url: str,
+    events: int,
+    *,
+    profile: bool,
+    show: bool = False,
+    batch: bool = False,
 ) -> dict[str, Any]:
     os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-profile-asgi"
     os.environ["CACHE_KEY_PREFIX"] = "tt-bench-profile"
@@ -149,15 +185,22 @@ def measure(
         profiler = cProfile.Profile() if profile else None
         with tenant_scope(tenant):
             # Warm-up: imports, the tenant's settings cache, Redis connections, the sender loop.
-            phase(connection, tag="warm", senders=range(events, events + 5))
+            phase(connection, tag="warm", senders=range(events, events + 5), batch=batch)
             log(f"first contact: {events} events")
             senders = range(events)
             first = phase(
-                connection, tag="first", senders=senders, profiler=profiler, show_queries=show
+                connection,
+                tag="first",
+                senders=senders,
+                profiler=profiler,
+                show_queries=show,
+                batch=batch,
             )
             log(f"follow-up: {events} events")
             # The same senders again: their contacts and tickets exist.
-            follow = phase(connection, tag="follow", senders=senders, show_queries=show)
+            follow = phase(
+                connection, tag="follow", senders=senders, show_queries=show, batch=batch
+            )
             for key in redis_client().scan_iter(match=f"{SLUG}:*", count=1000):
                 redis_client().delete(key)
     result: dict[str, Any] = {"first_contact": first, "follow_up": follow}
@@ -178,11 +221,19 @@ def main() -> int:
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the first-contact phase")
     parser.add_argument(
+        "--batch", action="store_true", help="process in the connection's batches (the worker)"
+    )
+    parser.add_argument(
         "--show-queries", action="store_true", help="print the SQL of one event of each phase"
     )
     args = parser.parse_args()
     result = measure(
-        args.database, args.redis_url, args.events, profile=args.profile, show=args.show_queries
+        args.database,
+        args.redis_url,
+        args.events,
+        profile=args.profile,
+        show=args.show_queries,
+        batch=args.batch,
     )
     rows = [
         [

@@ -79,12 +79,14 @@ MODULES: list[ModuleSpec] = [
         "B1",
         "bench.ingest",
         "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
-        300,
+        360,  # four inbound steps (20-150/s) with their drains, then B7
     ),
     ModuleSpec("B5", "bench.campaigns", "B5 campaign pace, duplicates and replies during it", 540),
+    ModuleSpec("B11", "bench.email_ingest", "B11 e-mail in (IMAP IDLE -> pipeline)", 180),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),
     ModuleSpec("B9", "bench.webhooks", "B9 webhook fan-out and added event-path latency", 180),
+    ModuleSpec("B10", "bench.qr_gateway", "B10 WhatsApp QR gateway events -> pipeline", 150),
     ModuleSpec(
         "seed",
         "bench.inbox",

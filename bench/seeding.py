@@ -37,3 +37,35 @@ def tenant_with_agents(
         )
         queue.members.set(users)
     return tenant, queue, users
+
+
+def inbound_drained(tenant: Any, *, body_prefix: str, timeout: float = 120) -> dict[str, Any]:
+    """Wait until the tenant's inbound events are all processed (at most ``timeout`` seconds),
+    then count the customers' messages whose text starts with ``body_prefix``: ``drain_s``,
+    ``stored``, ``unique`` (distinct provider ids), ``events`` (per status) and ``created``
+    (``(text, created_at)`` of each)."""
+    import time
+
+    from django.db.models import Count
+
+    from channels_integrations.models import InboundEvent
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Message
+
+    started = time.time()
+    with tenant_scope(tenant):
+        while InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED).exists():
+            if time.time() - started > timeout:
+                break
+            time.sleep(0.5)
+        drained_s = time.time() - started
+        rows = Message.objects.filter(body__startswith=body_prefix, direction="in")
+        return {
+            "drain_s": round(drained_s, 1),
+            "stored": rows.count(),
+            "unique": rows.values("provider_message_id").distinct().count(),
+            "events": dict(
+                InboundEvent.objects.values_list("status").annotate(n=Count("pk")).order_by()
+            ),
+            "created": list(rows.values_list("body", "created_at")),
+        }

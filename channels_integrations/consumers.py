@@ -10,7 +10,6 @@ or foreign token is closed with 4403 before anything is sent; the codes are in d
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,6 +21,7 @@ from channels_integrations.services.webchat import (
     webchat_visitor_typing,
 )
 from core.exceptions import ApplicationError
+from core.signal_throttle import SignalThrottle
 from tenants.realtime import (
     CLOSE_FORBIDDEN,
     VISITORS_GROUP,
@@ -63,8 +63,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str] = []
     token = ""
     public_id = ""
-    typing_at = 0.0
-    typing_shown = False
+    typing: SignalThrottle | None = None
 
     async def connect(self) -> None:
         tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
@@ -78,12 +77,15 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         self.groups_joined = groups
         self.token, self.public_id = token, public_id
+        self.typing = SignalThrottle(TYPING_INTERVAL, self._relay_typing)
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello"})
 
     async def disconnect(self, code: int) -> None:
+        if self.typing is not None:
+            self.typing.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -97,15 +99,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def _typing(self, typing: bool) -> None:
         """At most one "typing" a second, and "stopped" only after a "typing" went out (a
-        stream of alternating signals costs no more than a steady one)."""
-        now = time.monotonic()
-        if typing and now - self.typing_at < TYPING_INTERVAL:
-            return
-        if not typing and not self.typing_shown:
-            return
-        if typing:
-            self.typing_at = now
-        self.typing_shown = typing
+        stream of alternating signals costs no more than a steady one); see SignalThrottle."""
+        if self.typing is not None:
+            await self.typing.signal("visitor", typing)
+
+    async def _relay_typing(self, _key: str, typing: bool, _extra: Any) -> None:
         await run_in_tenant(
             self.scope["tenant"], _visitor_typing, self.public_id, self.token, typing
         )

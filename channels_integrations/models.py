@@ -70,6 +70,12 @@ class InboundEvent(BaseModel):
                 condition=Q(status="received"),
                 name="inboundevent_waiting_idx",
             ),
+            # A connection's batch (services/inbound_batches.py): its first attempts, in order.
+            models.Index(
+                fields=["connection", "id"],
+                condition=Q(status="received", attempts=0),
+                name="inboundevent_batch_idx",
+            ),
             # The admins' review page: failed and quarantined events, newest first.
             models.Index(
                 fields=["-created_at"],
@@ -253,6 +259,25 @@ class OutboundChange(ProviderCall):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.message_id} ({self.status})"
+
+
+class MailboxCursor(BaseModel):
+    """How far an e-mail connection's IMAP folder has been read: every mail up to ``last_uid``
+    is stored as inbound events (written in the same transaction as those events, so a restart
+    neither loses nor repeats one). A new ``uid_validity`` means the server renumbered the
+    folder: it is read again from the start, and mails already stored are recognised by their
+    Message-ID."""
+
+    connection = models.OneToOneField(
+        ChannelConnection, on_delete=models.CASCADE, related_name="mailbox_cursor"
+    )
+    uid_validity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox cursor")
+        verbose_name_plural = _("mailbox cursors")
 
 
 class MessageTemplate(BaseModel):

@@ -27,6 +27,24 @@ def inbound_event_process_task(self: Any, event_id: int) -> None:
         raise self.retry(countdown=exc.countdown) from exc
 
 
+@shared_task(
+    bind=True,
+    name="channels_integrations.tasks.inbound_batches_process_task",
+    max_retries=None,
+)
+def inbound_batches_process_task(self: Any, connection_id: int) -> int:
+    """Process a connection's waiting events in batches (a poison event fails alone). The
+    database going away mid-batch rolls the batch back; the task then tries again."""
+    from django.db import DatabaseError
+
+    from channels_integrations.services.inbound_batches import inbound_batches_process
+
+    try:
+        return inbound_batches_process(connection_id=connection_id)
+    except DatabaseError as exc:
+        raise self.retry(countdown=min(2**self.request.retries, 30)) from exc
+
+
 @shared_task(name="channels_integrations.tasks.inbound_events_sweep_task")
 def inbound_events_sweep_task() -> int:
     """Re-enqueue the current tenant's inbound events whose processing task was lost."""
@@ -112,6 +130,23 @@ def connections_calls_apply_task() -> int:
     from channels_integrations.services.sessions import connections_calls_apply
 
     return connections_calls_apply()
+
+
+@shared_task(name="channels_integrations.tasks.email_mailbox_watch_task")
+def email_mailbox_watch_task(connection_id: int) -> int:
+    """Read one e-mail connection's mailbox for a bounded time (IDLE or polling); returns how
+    many mails were read."""
+    from channels_integrations.services.email_inbound import mailbox_watch
+
+    return mailbox_watch(connection_id=connection_id).mails
+
+
+@shared_task(name="channels_integrations.tasks.email_mailboxes_watch_task")
+def email_mailboxes_watch_task() -> int:
+    """Start the bounded mailbox job of each of the current tenant's e-mail connections."""
+    from channels_integrations.services.email_inbound import mailboxes_watch_enqueue
+
+    return mailboxes_watch_enqueue()
 
 
 @shared_task(name="channels_integrations.tasks.templates_sync_all_task")

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from channels_integrations.errors import WebhookForbidden
+from channels_integrations.services.email_webhook import email_webhook_receive
 from channels_integrations.services.inbound import inbound_webhook_receive
 from channels_integrations.services.meta_webhook import (
     meta_delivery_of,
@@ -78,6 +80,19 @@ def connection_webhook(request: HttpRequest, provider: str, token: str) -> HttpR
     except ApplicationError as exc:
         return _error(exc)
     return webhook_response(request, provider_key=provider, route_key=token)
+
+
+@csrf_exempt
+@require_POST
+def email_webhook(request: HttpRequest, token: str) -> HttpResponse:
+    """``POST /webhooks/email/<token>/``: an e-mail connection's inbound deliveries through
+    Mailgun (a whole mail, attachments included: up to ``EMAIL_MAX_BYTES``)."""
+    try:
+        body_within(request, max_bytes=settings.EMAIL_MAX_BYTES)
+        receipt = email_webhook_receive(request=request, token=token)
+    except ApplicationError as exc:
+        return _error(exc)
+    return JsonResponse({"stored": receipt.stored, "duplicates": receipt.duplicates})
 
 
 def _error(exc: ApplicationError) -> JsonResponse:

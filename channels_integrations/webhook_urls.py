@@ -10,6 +10,8 @@ from channels_integrations import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("meta/", views.meta_webhook, name="meta-webhook"),
+    # E-mail connections receiving through Mailgun (multipart form bodies, checked by anymail).
+    path("email/<slug:token>/", views.email_webhook, name="email-webhook"),
     # Tokens are URL-safe slugs (secrets.token_urlsafe); the routing table's other keys
     # (``bot:<id>``) are not, so no URL reaches them.
     path("<slug:provider>/<slug:token>/", views.connection_webhook, name="connection-webhook"),

@@ -16,7 +16,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +38,7 @@ from connections.models import ChannelConnection
 from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
 from core.json_bodies import MalformedJSON, body_within, json_loads_safe
+from core.object_storage import media_origin
 from core.text import data_clean
 from tickets.media import media_response
 
@@ -155,9 +163,11 @@ def widget_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
         },
     )
     ancestors = " ".join(["'self'", *config["allowed_origins"]])
+    # Files of the conversation redirect to signed links on the object store, when media live there.
+    files = " ".join(["'self'", "blob:", *filter(None, [media_origin(default_storage)])])
     response["Content-Security-Policy"] = (
-        f"frame-ancestors {ancestors}; default-src 'self'; img-src 'self' data: blob:; "
-        "media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self' ws: wss:"
+        f"frame-ancestors {ancestors}; default-src 'self'; img-src {files} data:; "
+        f"media-src {files}; style-src 'self'; script-src 'self'; connect-src 'self' ws: wss:"
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -249,9 +259,7 @@ def widget_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_GET
-def widget_media(
-    request: HttpRequest, public_id: UUID, message_id: UUID
-) -> HttpResponse | FileResponse:
+def widget_media(request: HttpRequest, public_id: UUID, message_id: UUID) -> HttpResponseBase:
     """A file of the visitor's conversation; the token may come from the cookie here (a plain
     ``<img>``/link cannot send headers), reading only."""
     try:

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import get_format
 
 from accounts.models import User
+from audit.services import audit_record
 from contacts.csv_io import COLUMN_LABELS, EXPORT_COLUMNS, csv_lines
 from contacts.models import ContactAttributeDefinition
 from contacts.selectors import contacts_for_export
@@ -33,6 +34,7 @@ def contact_export_lines(*, user: User, localized: bool, bom: bool = True) -> It
     """
     tenant = current_tenant()
     language = translation.get_language() if localized else PLAIN_LANGUAGE
+    audit_record("contact.exported", actor=user, extra={"localized": localized})
 
     def lines() -> Iterator[str]:
         with tenant_scope(tenant), translation.override(language):

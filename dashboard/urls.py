@@ -17,6 +17,7 @@ from dashboard.inbox import urls as inbox_urls
 from dashboard.manage import connection_urls, integration_urls
 from dashboard.manage import urls as manage_urls
 from dashboard.onboarding import urls as onboarding_urls
+from dashboard.privacy import urls as privacy_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.ticket_panel import urls as ticket_panel_urls
 
@@ -34,6 +35,7 @@ manage: list[URLPattern | URLResolver] = [
     *integration_urls.urlpatterns,
     *flows_urls.urlpatterns,
     *campaigns_urls.urlpatterns,
+    *privacy_urls.urlpatterns,
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

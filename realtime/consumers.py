@@ -22,6 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts import presence
 from accounts.models import User
 from channels_integrations.services.webchat import webchat_typing_groups
+from core.signal_throttle import SignalThrottle
 from realtime.broadcast import ephemeral, ephemeral_envelope, group_send_all
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
@@ -122,7 +123,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self._recent: deque[int] = deque(maxlen=RECENT_IDS)
         self._recent_set: set[int] = set()
         self._viewing: str | None = None
-        self._typing_at: dict[str, float] = {}
+        self._typing_throttle = SignalThrottle(TYPING_INTERVAL, self._relay_typing)
         self._recent_nonces: deque[str] = deque(maxlen=RECENT_NONCES)
         user = self.scope.get("user")
         close_code = self.scope.get("auth_close_code")
@@ -175,6 +176,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        self._typing_throttle.cancel()
         for group in self.subscribed + self._fixed_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.user is not None:
@@ -227,12 +229,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def _typing(self, ticket: Any, typing: bool, *, note: bool) -> None:
         if self.user is None:
             return
-        key = str(ticket)
-        now = time.monotonic()
-        if typing and now - self._typing_at.get(key, 0.0) < TYPING_INTERVAL:
-            return
-        self._typing_at[key] = now
-        found = await run_in_tenant(self.tenant, _typing, self.user, ticket, typing, note)
+        await self._typing_throttle.signal(str(ticket), typing, note)
+
+    async def _relay_typing(self, ticket: str, typing: bool, note: Any) -> None:
+        found = await run_in_tenant(self.tenant, _typing, self.user, ticket, typing, bool(note))
         if found is not None:
             data, groups, visitors = found
             await ephemeral("typing", data, groups, sender=self.channel_name)

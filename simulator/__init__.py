@@ -21,6 +21,7 @@ from simulator.templates import TemplateCatalog
 from simulator.webhooks import (
     Delivery,
     PostResult,
+    evolution_delivery,
     meta_signature,
     post_at_rate,
     telegram_delivery,
@@ -41,6 +42,7 @@ __all__ = [
     "TemplateCatalog",
     "add_arguments",
     "delivery_maker",
+    "evolution_delivery",
     "meta_signature",
     "post_at_rate",
     "qr_png",

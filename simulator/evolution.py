@@ -14,8 +14,13 @@ instance's own token for everything else), as documented at https://doc.evolutio
 - ``POST /message/send{Text,Media,WhatsAppAudio,Sticker,Location,Contact,Reaction}/<name>``
   → the sent message ``{key: {remoteJid, fromMe, id}, message, messageTimestamp, status}``
 - ``GET /instance/fetchInstances`` (global key), ``POST /webhook/set/<name>``
-- ``POST /chat/markMessageAsRead/<name>``, ``POST /chat/getBase64FromMediaMessage/<name>``
-  (``{mediaType, fileName, size, mimetype, base64}``), ``POST /settings/set/<name>``
+- ``POST /chat/markMessageAsRead/<name>`` ``{readMessages: [{remoteJid, fromMe, id}]}``,
+  ``POST /chat/getBase64FromMediaMessage/<name>`` (``{mediaType, fileName, size, mimetype,
+  base64}``), ``POST /settings/set/<name>`` (``rejectCall``, ``msgCall``, ``groupsIgnore``)
+- ``POST /chat/updateMessage/<name>`` ``{number, text, key: {remoteJid, fromMe, id}}`` and
+  ``DELETE /chat/deleteMessageForEveryone/<name>`` ``{id, remoteJid, fromMe, participant}``:
+  a sent message edited or deleted for everyone (WhatsApp's 15-minute edit window applies)
+- ``GET /group/findGroupInfos/<name>?groupJid=`` → ``{id, subject, pictureUrl, size, ...}``
 
 Webhooks ``{event, instance, data, destination, date_time, sender, server_url, apikey}`` with
 the headers given at creation: ``qrcode.updated`` (``data.qrcode = {instance, pairingCode,
@@ -27,7 +32,10 @@ statusReason}``), ``messages.upsert`` and ``send.message`` (a Baileys ``WebMessa
 What a test or the demo does to an instance (``Simulator.evolution``): ``scan`` (the phone reads
 the QR: the session opens), ``close`` / ``replace`` (the session drops, or another WhatsApp Web
 session takes it), and ``customer_*`` / ``ack`` / ``phone_sends`` post the webhooks of inbound
-messages, delivery ticks and a message typed on the phone itself. ``POST
+messages (in a group too: ``group=``, unless the instance ignores groups), delivery ticks and a
+message typed on the phone itself; ``incoming_call`` rings the number (rejected, with the call
+message sent once, when the instance says so); ``customer_edits`` / ``customer_reacts`` post
+an edit or a reaction. ``POST
 /_sim/evolution/<name>/scan`` does the scan over HTTP (demo).
 """
 
@@ -133,6 +141,11 @@ class Instance:
     profile_name: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     deliveries: list[tuple[str, int]] = field(default_factory=list)  # (event, HTTP status)
+    # What the number sent through the API and what it still says: message id → {jid, text,
+    # at, deleted}; edits and deletions for everyone change it.
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)
+    read: list[str] = field(default_factory=list)  # ids of customers' messages marked read
+    calls: list[dict[str, Any]] = field(default_factory=list)  # {from, video, rejected}
     _cycle: threading.Event | None = None
 
 
@@ -144,6 +157,8 @@ class EvolutionGateway:
     server_url: str = ""
     qr_interval: float = 20.0  # seconds between two QR codes of a connecting session
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # message id → file
+    # Groups the numbers belong to: group id (without ``@g.us``) → {subject, pictureUrl}.
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     instances: dict[str, Instance] = field(default_factory=dict)
     down: bool = False  # answers 503 to every call (the gateway went away)
     # How a webhook is posted: ``(url, body, headers) -> HTTP status``; None posts with httpx.
@@ -339,8 +354,10 @@ class EvolutionGateway:
         message_id: str = "",
     ) -> str:
         """A message from a customer (``sender`` is a number); in ``group`` (a group id) when
-        given. Returns its id."""
+        given, not posted at all when the instance ignores groups. Returns its id."""
         person = f"{sender}@s.whatsapp.net"
+        if group and self.instances[name].settings.get("groupsIgnore"):
+            return ""
         return self._upsert(
             name,
             jid=f"{group}@g.us" if group else person,
@@ -415,6 +432,67 @@ class EvolutionGateway:
             },
         )
 
+    def customer_edits(
+        self, name: str, *, sender: str, message_id: str, text: str, group: str = ""
+    ) -> str:
+        """The customer edited one of their texts (a ``protocolMessage`` of type
+        MESSAGE_EDIT carrying the new text)."""
+        person = f"{sender}@s.whatsapp.net"
+        return self._upsert(
+            name,
+            jid=f"{group}@g.us" if group else person,
+            participant=person if group else "",
+            message={
+                "protocolMessage": {
+                    "key": {"remoteJid": person, "fromMe": False, "id": message_id},
+                    "type": "MESSAGE_EDIT",
+                    "editedMessage": {"conversation": text},
+                }
+            },
+            message_type="protocolMessage",
+        )
+
+    def customer_reacts(self, name: str, *, sender: str, message_id: str, emoji: str) -> str:
+        """The customer reacted to a message (an empty emoji takes the reaction back)."""
+        return self.customer_message(
+            name,
+            sender=sender,
+            message={
+                "reactionMessage": {
+                    "key": {"remoteJid": f"{sender}@s.whatsapp.net", "id": message_id},
+                    "text": emoji,
+                }
+            },
+            message_type="reactionMessage",
+        )
+
+    def incoming_call(self, name: str, *, sender: str, video: bool = False) -> dict[str, Any]:
+        """Someone calls the number. Baileys reports the call as it goes (offer, ringing,
+        timeout); the gateway acts on the offer only: with ``rejectCall`` it rejects it and,
+        with ``msgCall``, sends that text to the caller, once per call."""
+        instance = self.instances[name]
+        call: dict[str, Any] = {"from": sender, "video": video, "rejected": False}
+        for status in ("offer", "ringing", "timeout"):
+            if status != "offer" or not instance.settings.get("rejectCall"):
+                continue
+            call["rejected"] = True
+            text = str(instance.settings.get("msgCall") or "").strip()
+            if text:
+                message_id = self.message_id()
+                jid = f"{sender}@s.whatsapp.net"
+                instance.sent[message_id] = {"jid": jid, "text": text, "at": time.time()}
+                # The gateway's own send comes back as the number's message.
+                self._upsert(
+                    name,
+                    jid=jid,
+                    message={"conversation": text},
+                    message_type="conversation",
+                    from_me=True,
+                    message_id=message_id,
+                )
+        instance.calls.append(call)
+        return call
+
     def customer_deletes(self, name: str, *, sender: str, message_id: str) -> int:
         """The customer deleted one of their messages for everyone."""
         return self._post(
@@ -480,19 +558,31 @@ class EvolutionGateway:
         if group == "message" and method in SEND_METHODS:
             return self._send(method, instance, body)
         if group == "chat" and method == "markMessageAsRead":
+            for read in body.get("readMessages") or []:
+                instance.read.append(str((read or {}).get("id") or ""))
             return 201, {"message": "Read messages", "read": "success"}, method
+        if group == "chat" and method in ("updateMessage", "deleteMessageForEveryone"):
+            return self._change(verb, method, instance, body)
+        if group == "group" and method == "findGroupInfos" and verb == "GET":
+            group_id = (query.get("groupJid") or [""])[0].removesuffix("@g.us")
+            if group_id not in self.groups:
+                return _bad_request("not found", method)
+            info = self.groups[group_id]
+            return (
+                200,
+                {
+                    "id": f"{group_id}@g.us",
+                    "subject": info.get("subject", ""),
+                    "pictureUrl": info.get("pictureUrl"),
+                    "size": int(info.get("size") or 3),
+                    "owner": f"{instance.number}@s.whatsapp.net",
+                },
+                method,
+            )
         if group == "chat" and method == "getBase64FromMediaMessage":
             message_id = str(((body.get("message") or {}).get("key") or {}).get("id") or "")
             if message_id not in self.files:
-                return (
-                    400,
-                    {
-                        "status": 400,
-                        "error": "Bad Request",
-                        "response": {"message": ["Message not found"]},
-                    },
-                    method,
-                )
+                return _bad_request("Message not found", method)
             content, mime = self.files[message_id]
             return (
                 201,
@@ -539,15 +629,7 @@ class EvolutionGateway:
     def _create(self, body: dict[str, Any]) -> tuple[int, Any, str]:
         name = str(body.get("instanceName") or "")
         if not name:
-            return (
-                400,
-                {
-                    "status": 400,
-                    "error": "Bad Request",
-                    "response": {"message": ["instanceName is required"]},
-                },
-                "create",
-            )
+            return _bad_request("instanceName is required", "create")
         if name in self.instances:
             return (
                 403,
@@ -645,17 +727,43 @@ class EvolutionGateway:
             )
         return 404, {"status": 404, "error": "Not Found"}, method
 
+    def _change(
+        self, verb: str, method: str, instance: Instance, body: dict[str, Any]
+    ) -> tuple[int, Any, str]:
+        """An edit or a deletion for everyone of one of the number's messages."""
+        if instance.state != "open":
+            return _bad_request("Connection Closed", method)
+        if method == "updateMessage" and verb == "POST":
+            key = body.get("key") or {}
+            message_id, text = str(key.get("id") or ""), body.get("text")
+        elif method == "deleteMessageForEveryone" and verb == "DELETE":
+            message_id, text = str(body.get("id") or ""), None
+        else:
+            return 404, {"status": 404, "error": "Not Found"}, method
+        sent = instance.sent.get(message_id)
+        if sent is None or sent.get("deleted"):
+            return _bad_request("Message not found", method)
+        if text is None:
+            sent["deleted"] = True
+            return 201, {"deleted": True, "messageId": message_id}, method
+        if not isinstance(text, str) or not text:
+            return _bad_request("text is required", method)
+        if time.time() - float(sent["at"]) > 15 * 60:
+            return _bad_request("Message is too old to edit", method)
+        sent["text"] = text
+        return (
+            201,
+            {
+                "key": {"remoteJid": sent["jid"], "fromMe": True, "id": message_id},
+                "message": {"editedMessage": {"conversation": text}},
+                "status": "PENDING",
+            },
+            method,
+        )
+
     def _send(self, method: str, instance: Instance, body: dict[str, Any]) -> tuple[int, Any, str]:
         if instance.state != "open":
-            return (
-                400,
-                {
-                    "status": 400,
-                    "error": "Bad Request",
-                    "response": {"message": ["Connection Closed"]},
-                },
-                method,
-            )
+            return _bad_request("Connection Closed", method)
         number = str(body.get("number") or "")
         if method == "sendReaction":
             key = body.get("key") or {}
@@ -665,15 +773,7 @@ class EvolutionGateway:
             }
         else:
             if not number:
-                return (
-                    400,
-                    {
-                        "status": 400,
-                        "error": "Bad Request",
-                        "response": {"message": ["number is required"]},
-                    },
-                    method,
-                )
+                return _bad_request("number is required", method)
             jid = number if "@" in number else f"{number}@s.whatsapp.net"
             message = {
                 "sendText": lambda: {"conversation": body.get("text", "")},
@@ -696,16 +796,31 @@ class EvolutionGateway:
                     }
                 },
             }[method]()
+        message_id = self.message_id()
+        instance.sent[message_id] = {
+            "jid": jid,
+            "text": str(body.get("text") or body.get("caption") or ""),
+            "at": time.time(),
+        }
         return (
             201,
             {
-                "key": {"remoteJid": jid, "fromMe": True, "id": self.message_id()},
+                "key": {"remoteJid": jid, "fromMe": True, "id": message_id},
                 "message": message,
                 "messageTimestamp": str(_now()),
                 "status": "PENDING",
             },
             method,
         )
+
+
+def _bad_request(message: str, method: str) -> tuple[int, Any, str]:
+    """The gateway's 400 answer, its reason in ``response.message``."""
+    return (
+        400,
+        {"status": 400, "error": "Bad Request", "response": {"message": [message]}},
+        method,
+    )
 
 
 def _unauthorized() -> dict[str, Any]:

@@ -56,7 +56,7 @@ from simulator.evolution import EvolutionGateway
 from simulator.templates import TemplateCatalog
 
 GRAPH_VERSION = "v26.0"
-_EVOLUTION_PREFIXES = {"instance", "message", "chat", "settings", "webhook", "_sim"}
+_EVOLUTION_PREFIXES = {"instance", "message", "chat", "group", "settings", "webhook", "_sim"}
 _SEND_METHODS = {
     "sendMessage",
     "sendPhoto",
@@ -315,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, verb: str) -> None:
         path = urlsplit(self.path).path
-        body = self._body() if verb == "POST" else {}
+        body = self._body() if verb in ("POST", "DELETE") else {}
         if path.split("/")[1] in _EVOLUTION_PREFIXES:
             self._evolution(verb, path, body)
         elif path.startswith("/file/bot"):

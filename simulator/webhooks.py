@@ -1,6 +1,6 @@
 """Inbound webhooks as the providers send them: payload builders (WhatsApp Cloud text, Telegram
-text and document updates), Meta's signature, signed deliveries, and a poster that sends them to
-the app at a steady rate."""
+text and document updates, the WhatsApp QR gateway's messages), Meta's signature, signed
+deliveries, and a poster that sends them to the app at a steady rate."""
 
 from __future__ import annotations
 
@@ -110,6 +110,52 @@ def whatsapp_delivery(
             "Content-Type": "application/json",
             "X-Hub-Signature-256": meta_signature(body, app_secret),
         },
+    )
+
+
+def evolution_delivery(
+    *,
+    webhook_token: str,
+    secret_header: str,
+    secret: str,
+    instance: str,
+    sender: str,
+    message_id: str,
+    text: str,
+    group: str = "",
+) -> Delivery:
+    """An Evolution API v2 ``messages.upsert`` (a customer's text; in ``group`` when given) to
+    a WhatsApp QR connection's URL, with the secret header its instance was created with
+    (https://doc.evolution-api.com/v2/en/configuration/webhooks)."""
+    person = f"{sender}@s.whatsapp.net"
+    key: dict[str, object] = {
+        "remoteJid": f"{group}@g.us" if group else person,
+        "fromMe": False,
+        "id": message_id,
+    }
+    if group:
+        key["participant"] = person
+    body = json.dumps(
+        {
+            "event": "messages.upsert",
+            "instance": instance,
+            "data": {
+                "key": key,
+                "pushName": "Cliente",
+                "message": {"conversation": text},
+                "messageType": "conversation",
+                "messageTimestamp": int(time.time()),
+                "source": "android",
+            },
+            "date_time": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            "sender": "5511900000000@s.whatsapp.net",
+            "server_url": "http://evolution:8080",
+        }
+    ).encode()
+    return Delivery(
+        f"/webhooks/whatsapp_qr/{webhook_token}/",
+        body,
+        {"Content-Type": "application/json", secret_header: secret},
     )
 
 

@@ -78,17 +78,25 @@ def template_refresh(*, verbosity: int = 0) -> None:
 
 
 # What a tenant schema may hold that the copy reproduces: tables (kind r), their indexes (i),
-# sequences (S), and the composite/array types PostgreSQL makes for every table. Anything else
-# (views, functions, triggers, enums, partitioned tables...) is not copied: the template is then
-# not used and new schemas are migrated, until the copy learns it (the equality test says so).
+# sequences (S), the composite/array types PostgreSQL makes for every table, and triggers that
+# call functions of another schema (the shared functions live in public, once). Anything else
+# (views, functions of the schema itself, enums, partitioned tables...) is not copied: the
+# template is then not used and new schemas are migrated, until the copy learns it (the
+# equality test says so).
 _SUPPORTED_CHECK = """
 SELECT
   (SELECT count(*) FROM pg_class c
    WHERE c.relnamespace = %(ns)s AND c.relkind NOT IN ('r', 'i', 'S'))
 + (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = %(ns)s)
-+ (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-   WHERE c.relnamespace = %(ns)s AND NOT t.tgisinternal)
 + (SELECT count(*) FROM pg_type t WHERE t.typnamespace = %(ns)s AND t.typtype NOT IN ('c', 'b'))
+"""
+# The schema's own triggers, in a stable order; created after the copied rows are in (the rows
+# migrations write never fired them in the template either: triggers come with later migrations
+# or fire on tables those rows do not touch; the equality test compares the rows).
+_TRIGGERS = """
+SELECT pg_get_triggerdef(t.oid)
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
 """
 
 NEW = "\x00new-schema\x00"  # stands for the quoted name of the schema being created
@@ -187,6 +195,8 @@ def _read_template(template: str) -> _Template | None:
             [ns],
         )
         identity_options = cursor.fetchall()
+        cursor.execute(_TRIGGERS, [ns])
+        triggers = [definition for (definition,) in cursor.fetchall()]
 
     def here(sql: str) -> str:  # PostgreSQL quotes the schema's name only where it must
         return sql.replace(f"{old}.", f"{NEW}.").replace(f"{template}.", f"{NEW}.")
@@ -220,6 +230,7 @@ def _read_template(template: str) -> _Template | None:
         finish.append(
             f"SELECT setval('{NEW}.{q(name)}', last_value, is_called) FROM {old}.{q(name)}"  # noqa: S608
         )
+    finish.extend(here(definition) for definition in triggers)
     return _Template(tables, create, finish, index_names, identity_sequences)
 
 
@@ -284,7 +295,7 @@ def schema_copy_from_template(schema_name: str) -> bool:
     if template is None:
         logger.warning(
             "tenant schema %s is migrated one migration at a time: the template schema %s holds "
-            "objects that the copy does not reproduce (views, functions, triggers or types)",
+            "objects that the copy does not reproduce (views, functions or types)",
             schema_name,
             name,
         )

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record, changes_diff, snapshot
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.domain_events import TenantSettingsChanged
@@ -41,6 +42,11 @@ class ProvisionedTenant:
     admin_email: str
     admin_password: str
     password_generated: bool
+
+
+# What the audit log keeps of a tenant and of its plan limits.
+_LIMITS = ("max_users", "max_channels", "api_rate_limit_per_minute")
+_AUDITED = ("name", "schema_name", "time_zone", "language", *_LIMITS)
 
 
 def tenant_domain_for(slug: str) -> str:
@@ -194,6 +200,12 @@ def tenant_provision(
                     _create_first_admin(
                         email=admin_email, password_hash=password_hash.result(), name=admin_name
                     )
+                audit_record(
+                    "tenant.created",
+                    obj=tenant,
+                    changes=changes_diff({}, snapshot(tenant, _AUDITED)),
+                    extra={"admin_email": admin_email},
+                )
         except IntegrityError as exc:  # a concurrent provisioning won the race for the slug
             raise slug_taken from exc
     return ProvisionedTenant(
@@ -213,6 +225,7 @@ def tenant_suspend(*, tenant: Tenant) -> Tenant:
         tenant.status = Tenant.Status.SUSPENDED
         tenant.suspended_at = timezone.now()
         tenant.save(update_fields=["status", "suspended_at", "updated_at"])
+        audit_record("tenant.suspended", obj=tenant)
         with tenant_scope(tenant):
             groups = [group_name(TENANT_SOCKETS_GROUP), group_name(VISITORS_GROUP)]
     # HTTP requests re-read the tenant on every request; open sockets (agents' and web chat
@@ -229,6 +242,7 @@ def tenant_resume(*, tenant: Tenant) -> Tenant:
         tenant.status = Tenant.Status.ACTIVE
         tenant.suspended_at = None
         tenant.save(update_fields=["status", "suspended_at", "updated_at"])
+        audit_record("tenant.resumed", obj=tenant)
     return tenant
 
 
@@ -257,11 +271,17 @@ def tenant_limits_update(
     if errors:
         raise FieldValidationError(errors)
     with public_scope():
+        before = snapshot(tenant, _LIMITS)
         tenant.max_users = max_users
         tenant.max_channels = max_channels
         tenant.api_rate_limit_per_minute = api_rate_limit_per_minute
         tenant.save(
             update_fields=["max_users", "max_channels", "api_rate_limit_per_minute", "updated_at"]
+        )
+        audit_record(
+            "tenant.limits_updated",
+            obj=tenant,
+            changes=changes_diff(before, snapshot(tenant, _LIMITS)),
         )
     return tenant
 
@@ -272,10 +292,15 @@ def tenant_locale_update(*, tenant: Tenant, time_zone: str, language: str) -> Te
     errors = _locale_errors(time_zone=time_zone, language=language)
     if errors:
         raise FieldValidationError(errors)
+    before = snapshot(tenant, ("time_zone", "language"))
     with public_scope():
         tenant.time_zone = time_zone
         tenant.language = language
         tenant.save(update_fields=["time_zone", "language", "updated_at"])
+    # In the schema the change was made from: the tenant's own log.
+    diff = changes_diff(before, snapshot(tenant, ("time_zone", "language")))
+    if diff:
+        audit_record("tenant.settings_updated", obj=tenant, changes=diff)
     return tenant
 
 
@@ -315,9 +340,16 @@ def tenant_settings_update(*, tenant: Tenant, values: dict[str, Any]) -> dict[st
         raise FieldValidationError(errors)
     with public_scope(), transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        before = settings_with_defaults(locked.settings or {})
         locked.settings = {**(locked.settings or {}), **cleaned}
         locked.save(update_fields=["settings", "updated_at"])
         tenant.settings = locked.settings
+    # In the schema the change was made from: the tenant's own log.
+    diff = changes_diff(
+        {key: before.get(key) for key in cleaned}, {key: cleaned[key] for key in cleaned}
+    )
+    if diff:
+        audit_record("tenant.settings_updated", obj=tenant, changes=diff)
     if cleaned:
         publish(TenantSettingsChanged(keys=tuple(sorted(cleaned))))
     return settings_with_defaults(tenant.settings)

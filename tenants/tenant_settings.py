@@ -50,6 +50,10 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "require_two_factor": SettingSpec(
         bool, False, _("Everyone signs in with a code from an authenticator app (two-factor)")
     ),
+    # The audit log (audit/): entries older than this are deleted daily.
+    "audit_retention_days": SettingSpec(
+        int, 365, _("Keep audit log entries for this many days"), minimum=30, maximum=3650
+    ),
     # Routing of new tickets.
     "direct_tickets_to_wallet": SettingSpec(
         bool, False, _("New tickets of a wallet contact go straight to its first owner")
@@ -74,20 +78,23 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
     "farewell_on_auto_close": SettingSpec(
         bool, False, _("Send the farewell message when closing for inactivity")
     ),
-    # Read receipts (tickets.services.ticket_open_by): WhatsApp Cloud, Messenger and Instagram.
+    # Read receipts (tickets.services.ticket_open_by): WhatsApp (Cloud and QR), Messenger and
+    # Instagram.
     "send_read_receipts": SettingSpec(
         bool,
         True,
         _(
             "Show customers that their messages were read when the assigned agent opens the "
-            "conversation (WhatsApp Cloud, Messenger and Instagram)"
+            "conversation (WhatsApp, Messenger and Instagram)"
         ),
     ),
-    # Channel behaviour for groups and calls, which only the WhatsApp QR channel has. Groups are
-    # not read yet (its gateway ignores them), so that setting stays hidden; calls are rejected
-    # through the gateway's instance settings (docs/settings.md).
+    # Channel behaviour for groups and calls, which only the WhatsApp QR channel has: group
+    # messages open one group ticket per group unless ignored; calls are rejected through the
+    # gateway's instance settings (docs/settings.md).
     "ignore_group_messages": SettingSpec(
-        bool, True, _("Ignore WhatsApp group messages"), available=False
+        bool,
+        True,
+        _("Ignore WhatsApp group messages (when off, each group gets its own ticket)"),
     ),
     "reject_calls": SettingSpec(bool, False, _("Reject WhatsApp voice and video calls")),
     "call_reject_message": SettingSpec(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from connections.models import ChannelConnection
 from connections.providers.registry import provider_for, provider_installed
+from tickets.errors import FreeTextWindowClosed
 from tickets.models import Message, Ticket
 
 
@@ -59,3 +60,16 @@ def ticket_free_text_window(
     return FreeTextWindow(
         templates_only=True, refusal=str(provider.window_refusal), customer_wrote_at=wrote_at
     )
+
+
+def free_text_window_check(ticket: Ticket, *, connection: ChannelConnection | None = None) -> None:
+    """422 ``free_text_window_closed`` (with when the customer last wrote) when the ticket's
+    channel takes only an approved template now: what an agent's reply checks before it is
+    stored (the panel's composer, the tickets API)."""
+    window = ticket_free_text_window(ticket, connection=connection)
+    if window.templates_only:
+        wrote_at = window.customer_wrote_at
+        raise FreeTextWindowClosed(
+            message=window.refusal,
+            extra={"customer_wrote_at": wrote_at.isoformat() if wrote_at else None},
+        )

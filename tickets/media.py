@@ -1,8 +1,9 @@
 """Message media: what agents may upload, and serving stored files to agents who may see them.
 
 Files are stored through ``Message.media`` (``tenants/<schema>/messages/<uuid>/<name>`` under the
-private MEDIA_ROOT, never routed); the only way to read one is ``media_response`` behind the
-authorised API view.
+private MEDIA_ROOT, never routed, or the same key in a private bucket); the only way to read one
+is ``media_response`` behind the authorised API view: streamed from the local disk, or a redirect
+to a short-lived signed URL on the object store (``core.object_storage``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 
 from django.core.files import File
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.text import get_valid_filename
 
+from core.object_storage import signed_url_storage
 from tenants.tenancy import tenant_media_owns
 from tickets.errors import MediaNotFound, MediaTooLarge, MediaTypeNotAllowed
 from tickets.models import Message
@@ -120,7 +122,7 @@ def media_validate(*, file: File, name: str = "", mime: str = "") -> MediaInfo:
     return MediaInfo(name=clean_name, mime=declared, kind=kind, size=size)
 
 
-def media_response(message: Message) -> FileResponse:
+def media_response(message: Message) -> HttpResponseBase:
     """Stream a message's file (the caller already checked the agent may see its ticket)."""
     if message.deleted_at is not None:
         raise MediaNotFound()
@@ -134,8 +136,10 @@ def media_response(message: Message) -> FileResponse:
 
 def file_response(
     file: FieldFile, *, filename: str = "", mime: str = "", inline: bool
-) -> FileResponse:
-    """Stream a stored tenant file with headers that keep browsers from executing it.
+) -> HttpResponseBase:
+    """Serve a stored tenant file with headers that keep browsers from executing it: streamed
+    from the local disk, or a redirect to a signed URL valid ``MEDIA_URL_EXPIRY_SECONDS`` on the
+    object store (which then answers with the same type and disposition, from its own origin).
 
     The stored path must lie under the current tenant's prefix: a row can never make another
     tenant's file readable, even if its path were tampered with.
@@ -143,12 +147,22 @@ def file_response(
     name = (file.name if file else "") or ""
     if not tenant_media_owns(name):
         raise MediaNotFound()
+    basename = os.path.basename(name)
+    mime = mime or mimetypes.guess_type(basename)[0] or "application/octet-stream"
+    object_store = signed_url_storage(file.storage)
+    if object_store is not None:
+        url = object_store.signed_download_url(
+            name, filename=filename or basename, mime=mime, inline=inline
+        )
+        redirect = HttpResponseRedirect(url)
+        # The link expires: neither the browser nor a proxy may keep the redirect.
+        redirect["Cache-Control"] = "private, no-store"
+        redirect["Referrer-Policy"] = "no-referrer"
+        return redirect
     try:
         handle = file.open("rb")
     except OSError as exc:
         raise MediaNotFound() from exc
-    basename = os.path.basename(name)
-    mime = mime or mimetypes.guess_type(basename)[0] or "application/octet-stream"
     response = FileResponse(
         handle,
         as_attachment=not inline,

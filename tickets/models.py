@@ -8,8 +8,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -195,6 +193,12 @@ class Ticket(BaseModel):
             # Inbox tabs: status, newest activity first (keyset on last_message_at, id).
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="ticket_inbox_status_idx"
+            ),
+            # Every status at once (the all-statuses list, a search across tabs), inbox order.
+            models.Index(
+                fields=["-last_message_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="ticket_inbox_all_idx",
             ),
             # "My queues" tab and queue filter.
             models.Index(
@@ -396,8 +400,6 @@ class Message(BaseModel):
             models.Index(
                 fields=["ticket", "-created_at", "-id"], name="message_ticket_history_idx"
             ),
-            # Inbox search over message text (the query uses the same expression).
-            GinIndex(SearchVector("body", config="portuguese"), name="message_body_fts"),
             # Due scheduled messages.
             models.Index(
                 fields=["scheduled_at"],

@@ -8,6 +8,7 @@ fan out one task per active tenant (tenants.tasks.tenants_fan_out_task).
 import os
 
 from celery.schedules import crontab
+from celery.signals import celeryd_init
 from kombu import Queue
 from tenant_schemas_celery.app import CeleryApp
 
@@ -16,6 +17,19 @@ from tenant_schemas_celery.app import CeleryApp
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiktickets.settings.prod")
 
 app = CeleryApp("tiktickets")
+
+
+@celeryd_init.connect
+def worker_priority_lower(**_: object) -> None:
+    """A worker started with ``CELERY_WORKER_NICE=N`` runs N steps below normal CPU priority
+    (its pool processes inherit it): a backlog of inbound work then slows processing, never
+    the web processes that acknowledge webhooks (docker-compose.yml sets it for the inbound and
+    bulk workers)."""
+    increment = int(os.environ.get("CELERY_WORKER_NICE", "0") or "0")
+    if increment > 0:
+        os.nice(increment)
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # One routing key per queue: with a shared key, a message routed by exchange and key would be
 # copied into every queue.
@@ -25,11 +39,23 @@ app.conf.task_queues = [
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: each tenant's e-mail connections read their mailboxes (a bounded job per
+    # connection, IDLE or polling for EMAIL_WATCH_SECONDS; the next minute re-arms it).
+    "email-mailboxes-watch": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("channels_integrations.tasks.email_mailboxes_watch_task",),
+    },
     # Every day at 04:10 UTC: drop expired sessions and refresh-token records of each tenant.
     "auth-expired-credentials-purge": {
         "task": "tenants.tasks.tenants_fan_out_task",
         "schedule": crontab(hour="4", minute="10"),
         "args": ("accounts.tasks.auth_expired_credentials_purge_task",),
+    },
+    # Every day at 04:20 UTC: delete audit log entries older than each log's retention.
+    "audit-retention": {
+        "task": "tenants.tasks.audit_retention_task",
+        "schedule": crontab(hour="4", minute="20"),
     },
     # Every 15 minutes: close each tenant's tickets idle for longer than its days_to_close.
     "tickets-auto-close": {
@@ -90,5 +116,23 @@ app.conf.beat_schedule = {
         "task": "tenants.tasks.tenants_fan_out_task",
         "schedule": crontab(minute="*"),
         "args": ("integrations.tasks.webhook_deliveries_sweep_task",),
+    },
+    # Every 10 minutes: re-enqueue each tenant's data subject requests whose job was lost.
+    "privacy-requests-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*/10"),
+        "args": ("privacy.tasks.privacy_requests_sweep_task",),
+    },
+    # Every hour: delete each tenant's contact data exports past their download window.
+    "privacy-exports-expire": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="25"),
+        "args": ("privacy.tasks.privacy_exports_expire_task",),
+    },
+    # Every day at 03:40 UTC: each tenant's retention policy, where enabled.
+    "privacy-retention-apply": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(hour="3", minute="40"),
+        "args": ("privacy.tasks.retention_apply_task",),
     },
 }

@@ -19,6 +19,7 @@ from channels_integrations.domain_events import (
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
 from core.event_bus import SubscriberTable
 from integrations import handlers as webhooks
+from privacy.domain_events import PrivacyRequestCreated, PrivacyRequestFulfilled
 from realtime import handlers as realtime
 from tenants.domain_events import TenantSettingsChanged
 from tickets.domain_events import (
@@ -219,4 +220,8 @@ SUBSCRIBERS: SubscriberTable = {
     BusinessHoursChanged: [attendance_on_business_hours_changed],
     # WhatsApp QR: calls rejected (or not) by the gateways.
     TenantSettingsChanged: [calls_on_tenant_settings_changed],
+    # Data subjects' requests (export, erasure; ids only): the audit log records them in the
+    # privacy services themselves (in the same transaction); nothing else listens yet.
+    PrivacyRequestCreated: [],
+    PrivacyRequestFulfilled: [],
 }

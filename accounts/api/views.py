@@ -21,8 +21,6 @@ from accounts.api.serializers import (
 from accounts.authentication import TenantJWTAuthentication
 from accounts.presence import presence_choose
 from accounts.requests import AuthenticatedRequest
-from accounts.tokens import issue_token_pair
-from accounts.two_factor import two_factor_sign_in_check
 from core.client_ip import client_ip
 from tenants.tenancy import current_tenant
 
@@ -39,14 +37,14 @@ class TokenObtainApi(APIView):
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ip = client_ip(request._request)
-        user = services.user_authenticate(
+        pair = services.auth_token_obtain(
             request=request._request,
             email=data.validated_data["email"],
             password=data.validated_data["password"],
+            otp=data.validated_data.get("otp"),
             ip=ip,
         )
-        two_factor_sign_in_check(user=user, code=data.validated_data.get("otp"), ip=ip)
-        return Response(TokenPairOutputSerializer(issue_token_pair(user)).data)
+        return Response(TokenPairOutputSerializer(pair).data)
 
 
 class TokenRefreshApi(APIView):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_record
 from automation.domain_events import BusinessHoursChanged
 from automation.models import (
     BusinessHours,
@@ -138,6 +139,17 @@ def business_hours_set(
         BusinessHoursHoliday(schedule=row, date=h.date, name=h.name.strip()[:80]) for h in holidays
     )
     publish(BusinessHoursChanged(queue_id=row.queue_id))
+    audit_record(
+        "business_hours.updated",
+        actor=by,
+        obj=row,
+        extra={
+            "queue_id": row.queue_id,
+            "is_enabled": is_enabled,
+            "intervals": len(intervals),
+            "holidays": len(holidays),
+        },
+    )
     return row
 
 
@@ -149,6 +161,7 @@ def business_hours_delete(*, by: User, queue: Queue) -> bool:
     deleted, _rows = BusinessHours.objects.filter(queue=queue).delete()
     if deleted:
         publish(BusinessHoursChanged(queue_id=queue.pk))
+        audit_record("business_hours.deleted", actor=by, obj=queue)
     return bool(deleted)
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import users_active
+from audit.services import audit_record
 from automation.errors import (
     ConnectionNotFound,
     FlowImportUnmapped,
@@ -135,6 +136,7 @@ def flow_create(
     flow.save()
     _version_add(flow, graph, by, "")
     _connections_set(flow, connection_ids)
+    audit_record("flow.created", actor=by, obj=flow)
     return flow
 
 
@@ -209,6 +211,7 @@ def flow_delete(*, flow: Flow, by: User) -> None:
     flow.is_active = False
     flow.save(update_fields=["deleted_at", "is_default", "is_active", "updated_at"])
     ConnectionFlow.objects.filter(flow=flow).delete()
+    audit_record("flow.deleted", actor=by, obj=flow)
 
 
 @transaction.atomic

@@ -13,7 +13,11 @@ from automation.selectors.business_hours import queues_open_at, schedule_for_que
 from automation.tests.conftest import receive, run_automation_tasks
 from automation.tests.factories import WEEKDAYS, business_hours_create
 from channels_integrations.models import OutboundDelivery
+from channels_integrations.providers.base import InboundMessage
+from channels_integrations.services.inbound import inbound_events_record
+from channels_integrations.tasks import inbound_event_process_task
 from channels_integrations.tests.support import sample_connection, text_item
+from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket
 from tickets.tests.factories import QueueFactory
@@ -193,3 +197,35 @@ def test_the_schedule_of_one_tenant_never_answers_another(
         receive(at_alpha, capture, text_item("a1", date=night))
         run_automation_tasks(published, capture)
         assert len(_notices()) == 1
+
+
+def test_no_notice_ever_goes_to_a_group(
+    alpha, connection, published, django_capture_on_commit_callbacks
+):
+    """A group chat's message (WhatsApp QR, the tenant reading groups) opens a group ticket
+    that gets no notice, while a person writing at the same moment gets one."""
+    capture = django_capture_on_commit_callbacks
+    tenant_settings_update(tenant=alpha.tenant, values={"ignore_group_messages": False})
+    items = [
+        InboundMessage(
+            event_id=f"g-{n}",
+            external_id="120363025246125244@g.us" if group else "chat-9",
+            provider_message_id=f"m-{n}",
+            kind="text",
+            body="Oi",
+            contact_name="" if group else "Ana",
+            sent_at=utc(MONDAY, 3),
+            is_group=group,
+            extra={"group_sender": {"name": "Bia", "number": "5511988887777"}} if group else {},
+        )
+        for n, group in enumerate((True, False))
+    ]
+    with capture(execute=True):
+        for event_id in inbound_events_record(connection=connection, items=items):
+            inbound_event_process_task.apply(args=(event_id,))
+
+    run_automation_tasks(published, capture)
+
+    group_ticket = Ticket.objects.get(contact__is_group=True)
+    assert group_ticket.messages.count() == 1  # the group's message, and no notice
+    assert _notices() == ["Fechados agora, Ana."]  # the person's

@@ -27,6 +27,9 @@ from automation.tests.support import (
     with_inactivity,
 )
 from channels_integrations.models import OutboundDelivery
+from channels_integrations.providers.base import InboundMessage
+from channels_integrations.services.inbound import inbound_events_record
+from channels_integrations.tasks import inbound_event_process_task
 from channels_integrations.tests.support import sample_connection
 from contacts.tests.factories import ContactFactory, ContactIdentityFactory
 from tenants.services import tenant_settings_update
@@ -338,3 +341,33 @@ def test_flows_files_and_runs_never_cross_tenants(
     )
     problems = {(e.node, e.field, e.code) for e in flow_graph_validate(graph=graph)}
     assert problems == {("menu", "interactions[1].media", "media_missing")}
+
+
+def test_the_bot_never_answers_a_group(
+    alpha, connection, setup, django_capture_on_commit_callbacks
+):
+    """A WhatsApp group's message (the tenant reading groups) opens a group ticket the bot
+    leaves alone, while a person writing to the same connection gets the menu."""
+    tenant_settings_update(tenant=alpha.tenant, values={"ignore_group_messages": False})
+    group = InboundMessage(
+        event_id="group-1",
+        external_id="120363025246125244@g.us",
+        provider_message_id="group-m1",
+        kind="text",
+        body="oi",
+        is_group=True,
+        extra={"group_sender": {"name": "Ana", "number": "5511988887777"}},
+    )
+    event_ids = inbound_events_record(connection=connection, items=[group])
+    after_commit(
+        alpha.tenant,
+        django_capture_on_commit_callbacks,
+        lambda: [inbound_event_process_task.apply(args=(pk,)) for pk in event_ids],
+    )
+    customer_writes(alpha.tenant, connection, django_capture_on_commit_callbacks, "oi")
+
+    group_ticket = Ticket.objects.get(contact__is_group=True)
+    person_ticket = Ticket.objects.get(contact__is_group=False)
+    assert bot_texts(group_ticket) == []
+    assert not FlowRun.objects.filter(ticket=group_ticket).exists()
+    assert bot_texts(person_ticket) == ["Olá Ana! 1 Vendas 2 Suporte técnico 3 Atendente"]

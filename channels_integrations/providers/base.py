@@ -56,6 +56,10 @@ class InboundMessage:
     # An echo: a message the business sent to ``external_id`` (from this platform or another
     # tool, e.g. the Page inbox), stored as outbound unless ``provider_message_id`` is ours.
     is_echo: bool = False
+    # A message in a group chat (WhatsApp QR): ``external_id`` is the group's, the group is the
+    # contact (named by ``contact_profile``), and ``extra["group_sender"]`` names who wrote it.
+    # Ignored when the tenant's ``ignore_group_messages`` is on.
+    is_group: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     # Shared-URL providers only: the account the item is addressed to (a Meta phone number id
@@ -147,6 +151,10 @@ MALFORMED_REASONS: dict[str, str | Promise] = {
     "status_without_id": gettext_lazy("A delivery status without the id of its message"),
     "not_an_object": gettext_lazy("A part that is not a JSON object"),
     "unreadable_content": gettext_lazy("A message whose parts have unexpected types"),
+    "mail_too_large": gettext_lazy("An e-mail larger than the limit (not downloaded)"),
+    "sender_rate_limited": gettext_lazy(
+        "Too many e-mails from one sender in an hour (a possible mail loop)"
+    ),
 }
 
 
@@ -208,22 +216,32 @@ class OutboundMessage:
     media_mime_type: str = ""
     media_filename: str = ""
     quoted_provider_message_id: str = ""
+    # In a group chat: who wrote the quoted (or reacted) message, as its ``group_sender``
+    # number (a reaction in a WhatsApp group names the message by chat, author and id).
+    quoted_author: str = ""
     template: dict[str, Any] | None = None  # an approved template (WhatsApp), when required
     # Structured parts of the message (location coordinates, a contact card) for kinds without
     # a file, as stored on ``tickets.Message.payload``.
     extra: dict[str, Any] = field(default_factory=dict)
+    # Providers that declare ``threads_by_headers`` (e-mail) only: the conversation the message
+    # continues (``subject``, ``references``: the provider ids of the ticket's earlier
+    # messages, oldest first; ``token``: the ticket's protocol) and who sends it
+    # (``agent_name``; ``signed``: the body already ends with the agent's signature).
+    thread: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SentMessageChange:
     """An agent's edit or deletion of a message the provider already accepted, built by the
     outbound pipeline from an ``OutboundChange``: ``provider_message_id`` names the message,
-    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text."""
+    ``kind`` is its kind (an edit of a file's text changes its caption), ``body`` the new text,
+    ``recipient`` the chat it was sent to (the contact's external id, as in ``OutboundMessage``)."""
 
     idempotency_key: str
     provider_message_id: str
     kind: str
     body: str = ""
+    recipient: str = ""
 
 
 class ProviderError(Exception):
@@ -275,6 +293,10 @@ class ChannelProvider(ConnectionProvider):
     # the session actions below (``session_connect``, ``session_restart``, ``session_logout``).
     pairs_by_session: ClassVar[bool] = False
 
+    # Providers whose messages thread by headers (e-mail: Message-ID, In-Reply-To, References):
+    # the outbound pipeline gives ``OutboundMessage.thread`` to their ``send``.
+    threads_by_headers: ClassVar[bool] = False
+
     # Keys of a connection's ``details`` that the dashboard sets apart from the credentials
     # (the web chat's avatar): a new check of the credentials keeps them.
     kept_details: ClassVar[tuple[str, ...]] = ()
@@ -282,6 +304,9 @@ class ChannelProvider(ConnectionProvider):
     # Providers whose webhooks carry no customer name: how such a contact is named until its
     # profile is known ("Instagram user %(id)s", given the id's last four characters).
     unnamed_contact: ClassVar[str | Promise] = ""
+    # Providers with group chats: how a group is named until ``contact_profile`` gives its
+    # subject ("WhatsApp group %(id)s", given its id's last four digits).
+    unnamed_group: ClassVar[str | Promise] = ""
     # Whether ``contact_avatar`` can give customers' profile pictures.
     contact_avatars: ClassVar[bool] = False
 
@@ -289,7 +314,8 @@ class ChannelProvider(ConnectionProvider):
         self, connection: ChannelConnection, external_id: str
     ) -> ContactProfile | None:
         """The customer's name and picture from the provider's profile API, for providers whose
-        webhooks do not carry them (None for the others); ``ProviderError`` when the provider
+        webhooks do not carry them, or a group's subject and picture (``external_id`` a
+        group's); None for the others; ``ProviderError`` when the provider
         refuses (no consent, no permission) or cannot answer."""
         return None
 
@@ -312,10 +338,11 @@ class ChannelProvider(ConnectionProvider):
         raise NotImplementedError
 
     def session_calls_set(
-        self, connection: ChannelConnection, *, reject: bool, message: str
+        self, connection: ChannelConnection, *, reject: bool, message: str, ignore_groups: bool
     ) -> None:
-        """Session providers: whether the phone's calls are rejected, and the message the
-        caller then gets (the tenant's ``reject_calls`` and ``call_reject_message``)."""
+        """Session providers: whether the phone's calls are rejected, the message the caller
+        then gets, and whether group messages are left out (the tenant's ``reject_calls``,
+        ``call_reject_message`` and ``ignore_group_messages``)."""
         raise NotImplementedError
 
     def contact_avatar(
@@ -340,6 +367,11 @@ class ChannelProvider(ConnectionProvider):
         """The credentials to store: validated input plus anything we generate ourselves (a
         webhook secret). Called on create and whenever the credentials are replaced."""
         return dict(credentials)
+
+    def takes_webhooks(self, connection: ChannelConnection) -> bool:
+        """Whether this connection receives webhooks (its URL is shown to admins); a provider
+        with another way in for some connections (e-mail read by IMAP) says no for those."""
+        return True
 
     def webhook_register(self, connection: ChannelConnection, *, url: str) -> None:
         """Point the provider at ``url`` (Telegram setWebhook) when the connection is created or

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record, changes_diff
 from channels_integrations.domain_events import ConnectionStatusChanged
 from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import ChannelProvider, ProviderError
@@ -84,7 +85,7 @@ def _adapter_or_none(connection: ChannelConnection) -> ChannelProvider | None:
 def connection_webhook_url(connection: ChannelConnection) -> str:
     """Where the provider posts this connection's webhooks ("" for providers without any)."""
     provider = _adapter_or_none(connection)
-    if provider is None or not provider.webhook_routing:
+    if provider is None or not provider.webhook_routing or not provider.takes_webhooks(connection):
         return ""
     base = f"{settings.WEBHOOK_BASE_URL}/webhooks/"
     if provider.webhook_routing == "shared":
@@ -252,6 +253,13 @@ def connection_create(
             farewell_message=farewell_message,
         )
         _routes_set(adapter, connection, by=by)
+        # The credential fields given, never their values.
+        audit_record(
+            "connection.created",
+            actor=by,
+            obj=connection,
+            extra={"provider": provider, "fields_given": sorted(credentials)},
+        )
     publish(ConnectionStatusChanged(connection_id=connection.pk))
     return _connect(adapter, connection)
 
@@ -277,6 +285,7 @@ def connection_update(
         checked, facts = _credentials_checked(adapter, credentials)
     with transaction.atomic():
         locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        name_before = locked.name
         if name is not None:
             if not name.strip():
                 raise FieldValidationError({"name": [_("A name is required.")]})
@@ -294,6 +303,13 @@ def connection_update(
             )
         if adapter is not None and checked is not None and locked.is_active:
             _routes_set(adapter, locked, by=by)
+        audit_record(
+            "connection.updated",
+            actor=by,
+            obj=locked,
+            changes=changes_diff({"name": name_before}, {"name": locked.name}),
+            extra={"credentials_replaced": checked is not None},
+        )
     if adapter is not None and checked is not None and locked.is_active:
         _connect(adapter, locked)
     return locked
@@ -310,6 +326,7 @@ def connection_enable(*, connection: ChannelConnection, by: User) -> ChannelConn
         _check_limit(lock=True)
         locked.is_active = True
         locked.save(update_fields=["is_active", "updated_at"])
+        audit_record("connection.enabled", actor=by, obj=locked)
         _routes_set(adapter, locked, by=by)
         _status_set(locked, Status.PENDING)
     return _connect(adapter, locked)
@@ -327,6 +344,7 @@ def connection_disable(*, connection: ChannelConnection, by: User) -> ChannelCon
             return locked
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])
+        audit_record("connection.disabled", actor=by, obj=locked)
         holds = _routes_stop(adapter, locked)
         _status_set(locked, Status.DISABLED)
         # A web chat widget's open visitor sockets close (no other provider has any).
@@ -362,7 +380,9 @@ def connection_delete(*, connection: ChannelConnection, by: User) -> None:
             holds = False
             channel_routes_clear(connection_public_id=locked.public_id)
         InboundEvent.objects.filter(connection=locked).delete()
+        target = audit_object(locked)
         locked.delete()
+        audit_record("connection.deleted", actor=by, obj=target)
     if adapter is not None and holds:
         _unregister(adapter, connection)
         channel_routes_clear(connection_public_id=connection.public_id)

@@ -61,6 +61,7 @@ from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
+from tenants.tenant_settings import tenant_setting
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import MEDIA_LOADING, media_validate
 from tickets.models import Message
@@ -211,9 +212,26 @@ def inbound_events_record(
     """Store one ``InboundEvent`` per item, skipping event ids already stored for the
     connection; returns the ids of the new rows to process (in the current tenant's schema).
     Unreadable parts (``InboundMalformed``) are stored quarantined, logged, and not returned."""
+    return [event_id for event_id, _ in _events_store(connection, items)]
+
+
+def inbound_item_batchable(item: InboundItem) -> bool:
+    """Whether the item is processed in its connection's batches
+    (``channels_integrations.services.inbound_batches``): a status, or a customer's message
+    without a file (nothing to download) that is not an echo. The rest, and every retry, is
+    processed one event per task."""
+    if isinstance(item, InboundStatus):
+        return True
+    return isinstance(item, InboundMessage) and item.media is None and not item.is_echo
+
+
+def _events_store(
+    connection: ChannelConnection, items: Sequence[InboundItem]
+) -> list[tuple[int, bool]]:
+    """``(id, batchable)`` of each new event to process."""
     sql = _INSERT_EVENT.format(table=InboundEvent._meta.db_table)
     now = timezone.now()
-    created: list[int] = []
+    created: list[tuple[int, bool]] = []
     with db.cursor() as cursor:
         for item in items:
             kind, data = inbound_item_to_json(item)
@@ -245,7 +263,7 @@ def inbound_events_record(
                     data["reason"],
                 )
             else:
-                created.append(row[0])
+                created.append((row[0], inbound_item_batchable(item)))
     return created
 
 
@@ -269,10 +287,16 @@ def _record_for(
     connection: ChannelConnection,
     items: Sequence[InboundItem],
 ) -> int:
-    event_ids = inbound_events_record(connection=connection, items=items)
-    if event_ids:
-        transaction.on_commit(partial(inbound_events_enqueue, tenant, event_ids), robust=True)
-    return len(event_ids)
+    from channels_integrations.services.inbound_batches import inbound_batch_enqueue
+
+    stored = _events_store(connection, items)
+    single = [event_id for event_id, batchable in stored if not batchable]
+    if single:
+        transaction.on_commit(partial(inbound_events_enqueue, tenant, single), robust=True)
+    if len(single) < len(stored):
+        # One task for the connection's batches, coalesced: none is published while one waits.
+        transaction.on_commit(partial(inbound_batch_enqueue, tenant, connection.pk), robust=True)
+    return len(stored)
 
 
 def inbound_items_receive(*, connection: ChannelConnection, items: Sequence[InboundItem]) -> int:
@@ -406,9 +430,11 @@ def _retry_countdown(attempts: int) -> float:
     return delay * random.uniform(0.8, 1.2)  # jitter: retries of one outage do not align
 
 
-def _lock_received(event: InboundEvent) -> InboundEvent | None:
+def _lock_received(event: InboundEvent, *, claimed: bool = False) -> InboundEvent | None:
     """The event row, locked, if it still waits for processing; None when another worker holds
-    it or it is done."""
+    it or it is done. A ``claimed`` event was locked by its batch already."""
+    if claimed:
+        return event
     # of=("self",): lock the event row only. Locking the joined connection row too made every
     # concurrent processing of the same connection skip its event (found by bench/ingest.py:
     # a quarter of the events at 50/s were left unprocessed until the sweeper).
@@ -420,12 +446,14 @@ def _lock_received(event: InboundEvent) -> InboundEvent | None:
     )
 
 
-def _mark_processed(event: InboundEvent, note: str = "") -> None:
+def _mark_processed(event: InboundEvent, note: str = "", *, claimed: bool = False) -> None:
+    """The event is done; a ``claimed`` one is saved with the rest of its batch."""
     event.status = InboundEvent.Status.PROCESSED
     event.processed_at = timezone.now()
     event.attempts += 1
     event.last_error = note[:500]
-    event.save(update_fields=["status", "processed_at", "attempts", "last_error", "updated_at"])
+    if not claimed:
+        event.save(update_fields=["status", "processed_at", "attempts", "last_error", "updated_at"])
 
 
 def inbound_event_process(*, event_id: int) -> InboundEvent | None:
@@ -468,6 +496,26 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
         raise InboundRetryLater(str(exc), countdown=_retry_countdown(event.attempts)) from exc
     event.refresh_from_db()
     return event
+
+
+def inbound_event_apply(event: InboundEvent) -> None:
+    """Process an event its batch has claimed (row locked, first attempt, a status or a message
+    without a file: ``inbound_item_batchable``) inside the batch's transaction. The event is
+    left marked processed, unsaved (the batch saves its events together); a failure raises,
+    ``InboundRetryLater`` when it asks for a delay."""
+    item = inbound_item_from_json(event.kind, event.item)
+    _acknowledge(event.connection, item)
+    if isinstance(item, InboundStatus):
+        _process_status(event, item, final=False, claimed=True)
+    elif isinstance(item, InboundMessage) and inbound_item_batchable(item):
+        _process_message(event, item, final=False, claimed=True)
+    else:
+        raise ValueError(f"inbound event {event.pk} ({event.kind}) is not processed in batches")
+
+
+def inbound_retry_countdown(attempts: int) -> float:
+    """Seconds before the next attempt of an event that failed ``attempts`` times (jittered)."""
+    return _retry_countdown(attempts)
 
 
 def _acknowledge(connection: ChannelConnection, item: InboundItem) -> None:
@@ -535,11 +583,14 @@ def _process_template_status(event: InboundEvent, item: InboundTemplateStatus) -
         _mark_processed(locked)
 
 
-def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) -> None:
-    with transaction.atomic():
-        locked = _lock_received(event)
+def _process_status(
+    event: InboundEvent, item: InboundStatus, *, final: bool, claimed: bool = False
+) -> None:
+    with transaction.atomic(savepoint=not claimed):
+        locked = _lock_received(event, claimed=claimed)
         if locked is None:
             return
+        mark = partial(_mark_processed, claimed=claimed)
         if not item.provider_message_id:  # a watermark: every message up to a moment
             changed = message_status_watermark(
                 connection=locked.connection,
@@ -547,7 +598,7 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
                 status=item.status,
                 at=item.at or timezone.now(),
             )
-            _mark_processed(locked, "" if changed else "nothing_to_update")
+            mark(locked, "" if changed else "nothing_to_update")
             return
         error_detail = item.error_detail
         if item.status == Message.Status.FAILED and item.error_code:
@@ -575,7 +626,7 @@ def _process_status(event: InboundEvent, item: InboundStatus, *, final: bool) ->
             raise InboundRetryLater(
                 "unknown_message", countdown=_retry_countdown(event.attempts + 1)
             )
-        _mark_processed(locked, "" if message is not None else "unknown_message")
+        mark(locked, "" if message is not None else "unknown_message")
 
 
 @dataclass(frozen=True)
@@ -712,6 +763,14 @@ def _received(
         payload["reacted_provider_message_id"] = item.quoted_provider_message_id
     if fetched.error:
         payload["media_error"] = {"code": fetched.error, **(fetched.detail or {})}
+    thread_ids: tuple[str, ...] = ()
+    thread_protocol = ""
+    email = item.extra.get("email")
+    if provider_for(connection.provider).threads_by_headers and isinstance(email, dict):
+        # The messages this one answers, newest first, and the ticket protocol it names.
+        named = [email.get("in_reply_to"), *reversed(email.get("references") or [])]
+        thread_ids = tuple(str(ref) for ref in named if ref)
+        thread_protocol = str(email.get("thread_token") or "")
     return ReceivedMessage(
         connection=connection,
         contact=contact,
@@ -725,6 +784,8 @@ def _received(
         payload=payload,
         quoted_provider_id=item.quoted_provider_message_id or None,
         at=item.sent_at,
+        thread_provider_ids=thread_ids,
+        thread_protocol=thread_protocol,
     )
 
 
@@ -735,7 +796,7 @@ def _contact_profile(
     carry no name (Messenger, Instagram): asked at most once per customer and connection in
     ``CONTACT_PROFILE_REFRESH_SECONDS`` (a day), whatever the answer; None when not asked or
     refused (the contact keeps its readable placeholder name)."""
-    if not provider.unnamed_contact or item.contact_name:
+    if not (provider.unnamed_contact or item.is_group) or item.contact_name:
         return None
     key = f"contact-profile:{connection.pk}:{item.external_id}"
     if not cache.add(key, 1, CONTACT_PROFILE_REFRESH_SECONDS):
@@ -747,16 +808,28 @@ def _contact_profile(
         return None
 
 
-def _unnamed_contact(provider: ChannelProvider, external_id: str) -> str:
-    """The readable name of a customer the provider does not name ("Instagram user 1234"), in
-    the tenant's language: it is stored as the contact's name until the profile is known."""
-    if not provider.unnamed_contact:
+def _unnamed_contact(provider: ChannelProvider, item: InboundMessage) -> str:
+    """The readable name of a customer the provider does not name ("Instagram user 1234"), or
+    of a group ("WhatsApp group 1234"), in the tenant's language: it is stored as the contact's
+    name until the profile is known."""
+    template = provider.unnamed_group if item.is_group else provider.unnamed_contact
+    if not template:
         return ""
+    digits = item.external_id.split("@", 1)[0]
     with translation.override(getattr(current_tenant(), "language", settings.LANGUAGE_CODE)):
-        return str(provider.unnamed_contact) % {"id": external_id[-4:]}
+        return str(template) % {"id": digits[-4:]}
 
 
-def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) -> None:
+def _process_message(
+    event: InboundEvent, item: InboundMessage, *, final: bool, claimed: bool = False
+) -> None:
+    if item.is_group and tenant_setting("ignore_group_messages"):
+        # Acknowledged and kept as an event, but no group ticket (the tenant's choice).
+        with transaction.atomic(savepoint=not claimed):
+            locked = _lock_received(event, claimed=claimed)
+            if locked is not None:
+                _mark_processed(locked, "group_ignored", claimed=claimed)
+        return
     if item.is_echo:
         _process_echo(event, item, final=final)
         return
@@ -790,8 +863,9 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 detail={"reason": exc.reason},
             )
     profile = _contact_profile(provider, connection, item) if new_message else None
-    with transaction.atomic():
-        locked = _lock_received(event)
+    mark = partial(_mark_processed, claimed=claimed)
+    with transaction.atomic(savepoint=not claimed):
+        locked = _lock_received(event, claimed=claimed)
         if locked is None:
             return
         if waiting and existing is not None:
@@ -804,25 +878,26 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                     media_error=fetched.error,
                     media_error_detail=fetched.detail,
                 )
-                _mark_processed(locked)
+                mark(locked)
         elif item.is_deletion:
             if existing is not None:
                 message_delete_by_contact(message=existing, at=item.sent_at)
-            _mark_processed(locked, "" if existing is not None else "unknown_message")
+            mark(locked, "" if existing is not None else "unknown_message")
         elif item.is_edit and existing is not None:
             message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
-            _mark_processed(locked)
+            mark(locked)
         else:
             contact, _ = contact_upsert_from_identity(
                 provider=connection.provider,
                 external_id=item.external_id,
                 name=item.contact_name or (profile.name if profile else ""),
                 phone=item.contact_phone or None,
-                unnamed=_unnamed_contact(provider, item.external_id),
+                unnamed=_unnamed_contact(provider, item),
+                is_group=item.is_group,
             )
             if contact.is_blocked:
                 _blocked_message_keep(locked, contact, item)
-                _mark_processed(locked, "contact_blocked")
+                mark(locked, "contact_blocked")
                 return
             if _is_reaction_removal(item):
                 removed = message_reaction_remove_by_contact(
@@ -831,7 +906,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                     reacted_provider_id=item.quoted_provider_message_id,
                     at=item.sent_at,
                 )
-                _mark_processed(locked, "" if removed is not None else "unknown_message")
+                mark(locked, "" if removed is not None else "unknown_message")
                 return
             message_receive(received=_received(connection, contact, item, fetched))
             contact_avatar_enqueue(
@@ -842,7 +917,7 @@ def _process_message(event: InboundEvent, item: InboundMessage, *, final: bool) 
                 picture_url=profile.avatar_url if profile else "",
             )
             if retry is None:
-                _mark_processed(locked)
+                mark(locked)
     if retry is not None:
         raise retry
 

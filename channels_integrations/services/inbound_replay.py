@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from channels_integrations.errors import InboundEventNotReplayable, InboundItemStillMalformed
 from channels_integrations.models import InboundEvent
 from channels_integrations.providers.base import InboundMalformed, malformed_reason_label
@@ -123,6 +124,12 @@ def inbound_event_replay(*, event_id: int, by: User | None, via: str = "dashboar
         enqueue = partial(inbound_events_enqueue, current_tenant(), new_ids)
         transaction.on_commit(enqueue, robust=True)
     audit_info("inbound_event_replayed", user_id=user_id, new_events=len(new_ids), **fields)
+    audit_record(
+        "inbound_event.replayed",
+        actor=by,
+        obj=audit_object(event, label=f"#{event.pk}"),
+        extra={"via": via, "new_events": len(new_ids)},
+    )
     return event
 
 

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -129,6 +130,13 @@ def message_recipient(message: Message, connection: ChannelConnection) -> str:
     return message.ticket.contact.phone.lstrip("+")
 
 
+def _quoted_author(message: Message) -> str:
+    """The group member who wrote the message ``message`` quotes or reacts to ("" elsewhere)."""
+    quoted_payload = message.quoted.payload if message.quoted else None
+    sender = quoted_payload.get("group_sender") if isinstance(quoted_payload, dict) else None
+    return str(sender.get("number") or "") if isinstance(sender, dict) else ""
+
+
 def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
     message = delivery.message
     payload = message.payload if isinstance(message.payload, dict) else {}
@@ -146,9 +154,45 @@ def _outbound_message(delivery: OutboundDelivery) -> OutboundMessage:
         quoted_provider_message_id=(message.quoted.provider_message_id or "")
         if message.quoted
         else "",
+        quoted_author=_quoted_author(message),
         template=template if isinstance(template, dict) else None,
         extra=extra,
+        thread=_thread(message)
+        if provider_for(delivery.connection.provider).threads_by_headers
+        else {},
     )
+
+
+# Provider ids of the earlier messages a threaded reply names (RFC 5322 References).
+THREAD_REFERENCES_MAX = 20
+
+
+def _thread(message: Message) -> dict[str, Any]:
+    """The conversation an outbound message continues, for providers that thread by headers:
+    the first customer message's subject, the provider ids of the ticket's earlier messages
+    (oldest first; a file's part id is left out), the ticket's protocol, the agent."""
+    ticket = message.ticket
+    earlier = list(
+        Message.objects.filter(ticket=ticket, pk__lt=message.pk, provider_message_id__isnull=False)
+        .exclude(provider_message_id__contains="#")
+        .order_by("-pk")
+        .values_list("provider_message_id", "payload")[:THREAD_REFERENCES_MAX]
+    )
+    earlier.reverse()
+    subject = ""
+    for _id, payload in earlier:
+        email = payload.get("email") if isinstance(payload, dict) else None
+        if isinstance(email, dict) and email.get("subject"):
+            subject = str(email["subject"])
+            break
+    agent = message.sender_user
+    return {
+        "subject": subject,
+        "references": [provider_id for provider_id, _payload in earlier],
+        "token": ticket.protocol,
+        "agent_name": (agent.name or agent.email) if agent is not None else "",
+        "signed": bool(agent is not None and agent.sign_messages and agent.signature),
+    }
 
 
 def provider_call_claim(row: ProviderCall, now: datetime) -> bool:

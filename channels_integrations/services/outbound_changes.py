@@ -29,6 +29,7 @@ from channels_integrations.services.outbound import (
     DeliveryOutcome,
     delivery_backoff,
     delivery_slot_wait,
+    message_recipient,
     provider_call_claim,
     provider_calls_overdue,
 )
@@ -75,7 +76,9 @@ def outbound_change_deliver(*, change_id: int) -> DeliveryOutcome:
     any number of times and from several workers: only the claiming worker calls the provider,
     and a done or failed change is left alone."""
     change = (
-        OutboundChange.objects.select_related("connection", "message").filter(pk=change_id).first()
+        OutboundChange.objects.select_related("connection", "message__ticket__contact")
+        .filter(pk=change_id)
+        .first()
     )
     if change is None or change.status != OutboundChange.Status.PENDING:
         return SKIPPED
@@ -98,6 +101,7 @@ def outbound_change_deliver(*, change_id: int) -> DeliveryOutcome:
         provider_message_id=change.message.provider_message_id or "",
         kind=change.message.kind,
         body=change.body,
+        recipient=message_recipient(change.message, connection),
     )
     try:
         if change.kind == OutboundChange.Kind.EDIT:

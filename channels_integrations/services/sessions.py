@@ -244,13 +244,15 @@ def connection_session_refresh(*, connection: ChannelConnection) -> ChannelConne
 
 # --------------------------------------------------------------------------- calls
 
-CALL_SETTINGS = ("reject_calls", "call_reject_message")
+# The tenant settings a QR connection's gateway instance is given (calls, and groups: a tenant
+# that ignores groups is not even sent their messages).
+CALL_SETTINGS = ("reject_calls", "call_reject_message", "ignore_group_messages")
 
 
 def connection_calls_apply(*, connection: ChannelConnection) -> bool:
-    """Give the connection's gateway the tenant's call settings (``reject_calls``,
-    ``call_reject_message``); False when the gateway cannot be told now (logged: the next
-    change or reconnection tells it again)."""
+    """Give the connection's gateway the tenant's call and group settings (``reject_calls``,
+    ``call_reject_message``, ``ignore_group_messages``); False when the gateway cannot be told
+    now (logged: the next change or reconnection tells it again)."""
     adapter = provider_for(connection.provider) if connection.provider in PROVIDERS else None
     if adapter is None or not adapter.pairs_by_session or not connection.is_active:
         return False
@@ -259,6 +261,7 @@ def connection_calls_apply(*, connection: ChannelConnection) -> bool:
             connection,
             reject=bool(tenant_setting("reject_calls")),
             message=str(tenant_setting("call_reject_message") or ""),
+            ignore_groups=bool(tenant_setting("ignore_group_messages")),
         )
     except ProviderError as exc:
         logger.warning("Call settings of %s not applied: %s", connection.public_id, exc.detail)

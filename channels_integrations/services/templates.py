@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from channels_integrations.errors import (
     TemplateConnectionInvalid,
     TemplateNotApproved,
@@ -276,6 +277,20 @@ def template_render_text(template: MessageTemplate, parameters: dict[str, str]) 
     return "\n\n".join(part for part in parts if part.strip())
 
 
+def template_parameter_label(parameter: TemplateParameter) -> str:
+    """What a form calls the parameter: its part and placeholder (``Text {{1}}``), or the
+    header file's link."""
+    if parameter.kind != "text":
+        return _("Link of the header's %(kind)s (https)") % {"kind": parameter.kind}
+    if parameter.component == "header":
+        part = _("Header")
+    elif parameter.component == "button":
+        part = _("Button %(n)d") % {"n": (parameter.button_index or 0) + 1}
+    else:
+        part = _("Text")
+    return f"{part} {{{{{parameter.index}}}}}"
+
+
 def template_parameter_defaults(template: MessageTemplate, contact: Contact) -> dict[str, str]:
     """Values for the template's parameters taken from the contact, for the agent to review: a
     named placeholder gets the field or custom attribute of that name (``name``,
@@ -357,6 +372,13 @@ def _row_fields(item: dict[str, Any], now: Any) -> dict[str, Any]:
 
 
 def templates_sync(*, connection: ChannelConnection) -> int:
+    """An admin's sync of the connection's templates (``_templates_sync``), in the audit log."""
+    count = _templates_sync(connection)
+    audit_record("template.synced", obj=connection, extra={"templates": count})
+    return count
+
+
+def _templates_sync(connection: ChannelConnection) -> int:
     """Bring the connection's templates in line with Graph (``GET /<WABA-ID>/message_templates``
     page by page through ``paging.next``): new ones created, known ones updated, ones Graph no
     longer lists removed. Nothing changes unless every page was read. Returns how many there
@@ -527,7 +549,7 @@ def template_submit(
         )
     except ProviderError as exc:
         raise _refused(exc) from exc
-    return MessageTemplate.objects.create(
+    template = MessageTemplate.objects.create(
         connection=connection,
         name=name,
         language=language,
@@ -537,6 +559,8 @@ def template_submit(
         external_id=str(answer.get("id") or "")[:64],
         synced_at=timezone.now(),
     )
+    audit_record("template.submitted", obj=template, extra={"language": language})
+    return template
 
 
 def template_delete(*, template: MessageTemplate) -> None:
@@ -551,7 +575,9 @@ def template_delete(*, template: MessageTemplate) -> None:
     except ProviderError as exc:
         if "not found" not in exc.detail.lower():
             raise _refused(exc) from exc
+    target = audit_object(template)
     template.delete()
+    audit_record("template.deleted", obj=target)
 
 
 def template_status_apply(*, connection: ChannelConnection, item: InboundTemplateStatus) -> int:
@@ -584,7 +610,7 @@ def templates_sync_all() -> int:
         if not (connection.credentials or {}).get("business_account_id"):
             continue
         try:
-            templates_sync(connection=connection)
+            _templates_sync(connection)  # periodic housekeeping: not an admin's action
         except (TemplateProviderRefused, TemplateConnectionInvalid) as exc:
             logger.warning("Template sync of connection %s failed: %s", connection.pk, exc)
             continue

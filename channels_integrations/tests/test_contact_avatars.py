@@ -23,6 +23,7 @@ from conftest import signed_in_client
 from contacts.models import Contact
 from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
+from tests.support.media_storage import media_fetch
 from tickets.models import Ticket
 
 ALPHA_TOKEN = "4242424242:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDalpha"
@@ -69,8 +70,9 @@ def _message(fixture_, bot, capture, published, update_id):
 
 
 def test_telegram_pictures_fill_each_tenants_private_storage_at_most_daily(
-    alpha, beta, bots, sim, published, django_capture_on_commit_callbacks
+    alpha, beta, bots, sim, published, media_backend, django_capture_on_commit_callbacks
 ):
+    """On the local disk and on the object store alike."""
     capture = django_capture_on_commit_callbacks
     sim.files["ALPHA_PHOTO"] = (ALPHA_PNG, "image/png")
     sim.profile_photos[USER_ID] = "ALPHA_PHOTO"
@@ -115,8 +117,9 @@ def test_a_user_without_a_photo_keeps_the_initial_and_is_not_asked_again_that_da
 
 
 def test_the_picture_is_served_only_to_who_may_see_the_contact_and_shown_in_the_inbox(
-    alpha, beta, bots, sim, published, django_capture_on_commit_callbacks
+    alpha, beta, bots, sim, published, media_backend, django_capture_on_commit_callbacks
 ):
+    """On the local disk and on the object store alike."""
     sim.files["ALPHA_PHOTO"] = (ALPHA_PNG, "image/png")
     sim.profile_photos[USER_ID] = "ALPHA_PHOTO"
     capture = django_capture_on_commit_callbacks
@@ -130,10 +133,10 @@ def test_the_picture_is_served_only_to_who_may_see_the_contact_and_shown_in_the_
         beta_admin = AdminFactory()
     url = f"/contacts/{contact.public_id}/avatar/"
 
-    response = signed_in_client(alpha, admin).get(url)
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == ALPHA_PNG
-    assert signed_in_client(alpha, owner).get(url).status_code == 200
+    response = media_fetch(signed_in_client(alpha, admin), url)
+    assert response.status == 200
+    assert response.body == ALPHA_PNG
+    assert media_fetch(signed_in_client(alpha, owner), url).body == ALPHA_PNG
     assert signed_in_client(alpha, outsider).get(url).status_code == 404  # another's wallet
     assert signed_in_client(beta, beta_admin).get(url).status_code == 404
 

@@ -20,7 +20,8 @@ from contacts.models import Contact
 from tenants.tenancy import tenant_scope
 from tickets.models import Message
 
-TASK = "channels_integrations.tasks.inbound_event_process_task"
+# A text message is processed in its connection's batches: one task per connection.
+TASK = "channels_integrations.tasks.inbound_batches_process_task"
 
 
 def _events(tenant):

@@ -4,6 +4,7 @@ text the ticket shows, and the refusals of parameters that do not match the defi
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from channels_integrations.errors import TemplateNotApproved, TemplateParametersInvalid
 from channels_integrations.models import MessageTemplate
@@ -124,7 +125,7 @@ def test_a_template_without_placeholders_sends_no_components():
 def test_parameters_not_matching_the_definition_are_refused_by_key(change, field, expected):
     values = {**FILLED, **change}
     values = {k: v for k, v in values.items() if v is not None}
-    with pytest.raises(TemplateParametersInvalid) as refused:
+    with translation.override("en"), pytest.raises(TemplateParametersInvalid) as refused:
         template_payload(template(), values)
     assert refused.value.code == "template_parameters_invalid"
     assert refused.value.http_status == 400

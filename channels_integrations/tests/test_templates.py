@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from audit.models import AuditEntry
 from channels_integrations.errors import TemplateParametersInvalid
 from channels_integrations.models import InboundEvent, MessageTemplate
 from channels_integrations.providers.whatsapp_cloud.provider import WhatsAppCloudProvider
@@ -28,6 +29,7 @@ from core.exceptions import FieldValidationError
 from tenants.channel_routes import channel_routes_set
 from tenants.tenancy import tenant_scope
 from tickets.errors import FreeTextWindowClosed
+from tickets.free_text_window import free_text_window_check
 from tickets.models import Message, Ticket
 from tickets.services import message_send
 from tickets.tests.factories import MessageFactory, TicketFactory
@@ -73,18 +75,15 @@ def wa_alpha(alpha):
     return _whatsapp(alpha.tenant, PHONE_A, WABA_A, SECRET_A)
 
 
-def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(alpha, sim, wa_alpha):
+def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(
+    alpha, sim, wa_alpha, monkeypatch
+):
     for n in range(7):
         sim.templates.add(WABA_A, name=f"t{n}", components=ORDER)
     sim.templates.add(WABA_A, name="t0", language="en_US", status="REJECTED")
-    import channels_integrations.services.templates as templates_module
-
+    monkeypatch.setattr("channels_integrations.services.templates.SYNC_PAGE_SIZE", 3)
     with tenant_scope(alpha.tenant):
-        templates_module.SYNC_PAGE_SIZE = 3
-        try:
-            assert templates_sync(connection=wa_alpha) == 8
-        finally:
-            templates_module.SYNC_PAGE_SIZE = 100
+        assert templates_sync(connection=wa_alpha) == 8
         lists = [r for r in sim.requests if r.method == "message_templates"]
         assert len(lists) == 3  # 3 + 3 + 2, following paging.next
         rows = MessageTemplate.objects.filter(connection=wa_alpha)
@@ -96,6 +95,9 @@ def test_sync_reads_every_page_and_removes_what_graph_no_longer_lists(alpha, sim
         sim.templates.accounts[WABA_A] = sim.templates.accounts[WABA_A][:2]
         assert templates_sync(connection=wa_alpha) == 2
         assert set(rows.values_list("name", flat=True)) == {"t0", "t1"}
+        synced = AuditEntry.objects.filter(action="template.synced").order_by("id")
+        assert [e.extra["templates"] for e in synced] == [8, 2]
+        assert {e.object_id for e in synced} == {str(wa_alpha.pk)}
 
 
 def test_submit_is_pending_then_approved_by_the_status_webhook(alpha, sim, wa_alpha):
@@ -119,6 +121,8 @@ def test_submit_is_pending_then_approved_by_the_status_webhook(alpha, sim, wa_al
         )
         assert template.status == MessageTemplate.Status.PENDING
         assert template.external_id
+        submitted = AuditEntry.objects.get(action="template.submitted")
+        assert (submitted.object_id, submitted.extra) == (str(template.pk), {"language": "pt_BR"})
     created = sim.templates.find("order_ready", "pt_BR")
     assert created["status"] == "PENDING"
     assert created["components"][0] == {
@@ -179,8 +183,15 @@ def test_delete_removes_it_at_whatsapp_and_here(alpha, sim, wa_alpha):
     sim.templates.add(WABA_A, name="bye", components=[{"type": "BODY", "text": "Bye"}])
     with tenant_scope(alpha.tenant):
         templates_sync(connection=wa_alpha)
-        template_delete(template=MessageTemplate.objects.get(name="bye"))
+        bye = MessageTemplate.objects.get(name="bye")
+        bye_id = bye.pk
+        template_delete(template=bye)
         assert not MessageTemplate.objects.exists()
+        deleted = AuditEntry.objects.get(action="template.deleted")
+        assert (deleted.object_type, deleted.object_id) == (
+            "channels_integrations.messagetemplate",
+            str(bye_id),
+        )
     assert sim.templates.find("bye", "pt_BR") is None
 
 
@@ -207,7 +218,7 @@ def test_outside_the_window_free_text_is_refused_and_a_template_reaches_graph(
         template = MessageTemplate.objects.get(name="order")
         ticket, agent = _stale_ticket(wa_alpha, hours=25)
         with pytest.raises(FreeTextWindowClosed):
-            message_send(ticket=ticket, by=agent, body="Hello?")
+            free_text_window_check(ticket)
         with pytest.raises(TemplateParametersInvalid):
             template_send(ticket=ticket, by=agent, template=template, parameters={"body.1": "Ana"})
         assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
@@ -241,6 +252,7 @@ def test_outside_the_window_free_text_is_refused_and_a_template_reaches_graph(
 def test_inside_the_window_free_text_still_goes(alpha, sim, wa_alpha):
     with tenant_scope(alpha.tenant):
         ticket, agent = _stale_ticket(wa_alpha, hours=23)
+        free_text_window_check(ticket)
         assert message_send(ticket=ticket, by=agent, body="Hello!").body == "Hello!"
 
 

@@ -5,6 +5,7 @@ visitor may read."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from channels_integrations.models import InboundEvent
@@ -21,6 +22,7 @@ from channels_integrations.tests.webchat_support import (
 from conftest import host_client
 from contacts.models import Contact
 from tenants.tenancy import tenant_scope
+from tests.support.media_storage import media_fetch, stored_names
 from tickets.models import Message, Ticket
 
 
@@ -101,12 +103,12 @@ def _upload(fixture, connection, token, client_id, file, text=""):
     )
 
 
-def _stored_files(media_root):
-    return [p for p in media_root.rglob("*") if p.is_file()]
+def _stored_files():
+    return stored_names(default_storage)
 
 
 def test_files_outside_the_limits_are_refused_before_anything_is_stored(
-    alpha, widget, media_root, monkeypatch
+    alpha, widget, media_backend, monkeypatch
 ):
     monkeypatch.setattr("tickets.media.MEDIA_MAX_BYTES", 1024)
     token = token_for(alpha, widget)
@@ -125,12 +127,13 @@ def test_files_outside_the_limits_are_refused_before_anything_is_stored(
     assert too_large.status_code == 400
     assert too_large.json()["code"] == "media_too_large"
     assert too_large.json()["extra"]["max_bytes"] == 1024
-    assert _stored_files(media_root) == []
+    assert _stored_files() == []
     with tenant_scope(alpha.tenant):
         assert not InboundEvent.objects.exists()
 
 
-def test_a_file_arrives_as_media_once_even_when_the_upload_is_retried(alpha, widget, media_root):
+def test_a_file_arrives_as_media_once_even_when_the_upload_is_retried(alpha, widget, media_backend):
+    """On the local disk and on the object store alike."""
     token = token_for(alpha, widget)
     for _ in range(2):
         accepted = _upload(
@@ -143,7 +146,7 @@ def test_a_file_arrives_as_media_once_even_when_the_upload_is_retried(alpha, wid
         )
         assert accepted.status_code == 202, accepted.content
     assert accepted.json()["duplicate"] is True
-    assert len(_stored_files(media_root)) == 1  # the retry kept nothing
+    assert len(_stored_files()) == 1  # the retry kept nothing
     process(alpha)
     with tenant_scope(alpha.tenant):
         message = Message.objects.get()
@@ -157,9 +160,11 @@ def test_a_file_arrives_as_media_once_even_when_the_upload_is_retried(alpha, wid
     [item] = history(alpha, widget, token).json()["messages"]
     assert item["media_name"] == "comprovante.pdf"
     client = host_client(alpha.host)
-    media = client.get(base(widget) + f"api/media/{item['id']}", HTTP_X_VISITOR_TOKEN=token)
-    assert media.status_code == 200
-    assert b"".join(media.streaming_content) == b"%PDF-1.4"
+    media = media_fetch(
+        client, base(widget) + f"api/media/{item['id']}", HTTP_X_VISITOR_TOKEN=token
+    )
+    assert media.status == 200
+    assert media.body == b"%PDF-1.4"
     other = token_for(alpha, widget, name="Outra")
     stranger = client.get(base(widget) + f"api/media/{item['id']}", HTTP_X_VISITOR_TOKEN=other)
     assert stranger.status_code == 404

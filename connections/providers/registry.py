@@ -23,6 +23,7 @@ PROVIDERS: dict[str, str] = {
     "instagram": "channels_integrations.providers.instagram.provider.InstagramProvider",
     "telegram": "channels_integrations.providers.telegram.provider.TelegramProvider",
     "webchat": "channels_integrations.providers.webchat.provider.WebchatProvider",
+    "email": "channels_integrations.providers.email.provider.EmailProvider",
 }
 
 

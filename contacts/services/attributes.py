@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from contacts.errors import AttributeDefinitionExists
 from contacts.models import Contact, ContactAttributeDefinition
 from contacts.services._validation import full_clean
@@ -139,6 +140,10 @@ def _choices_clean(kind: str, choices: Sequence[Any]) -> list[str]:
     return cleaned
 
 
+# What the audit log keeps of an attribute definition.
+_AUDITED = ("key", "label", "type", "choices")
+
+
 @transaction.atomic
 def contact_attribute_definition_create(
     *, key: str, label: str, type: str, choices: Sequence[Any] = ()
@@ -157,6 +162,11 @@ def contact_attribute_definition_create(
             definition.save()
     except IntegrityError as exc:
         raise AttributeDefinitionExists() from exc
+    audit_record(
+        "contact_attribute.created",
+        obj=definition,
+        changes=changes_diff({}, snapshot(definition, _AUDITED)),
+    )
     return definition
 
 
@@ -168,12 +178,16 @@ def contact_attribute_definition_update(
     choices: Sequence[Any] | None = None,
 ) -> ContactAttributeDefinition:
     """Rename an attribute or change its choices; key and type are fixed once values exist."""
+    before = snapshot(definition, _AUDITED)
     if label is not None:
         definition.label = label.strip()
     if choices is not None:
         definition.choices = _choices_clean(definition.type, choices)
     full_clean(definition, validate_unique=False)
     definition.save()
+    diff = changes_diff(before, snapshot(definition, _AUDITED))
+    if diff:
+        audit_record("contact_attribute.updated", obj=definition, changes=diff)
     return definition
 
 
@@ -190,4 +204,6 @@ def contact_attribute_definition_delete(*, definition: ContactAttributeDefinitio
         ),
         updated_at=timezone.now(),
     )
+    target = audit_object(definition)
     definition.delete()
+    audit_record("contact_attribute.deleted", obj=target)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from contacts.domain_events import ContactCreated, ContactUpdated
 from contacts.errors import ContactHasTickets, ContactPhoneExists, InvalidPhone
 from contacts.models import Contact, ContactIdentity, Tag
@@ -152,13 +153,17 @@ def contact_update(
 @transaction.atomic
 def contact_block(*, contact: Contact) -> Contact:
     """Block the contact: its messages are no longer turned into tickets."""
-    return contact_update(contact=contact, is_blocked=True)
+    contact = contact_update(contact=contact, is_blocked=True)
+    audit_record("contact.blocked", obj=audit_object(contact, label=f"#{contact.pk}"))
+    return contact
 
 
 @transaction.atomic
 def contact_unblock(*, contact: Contact) -> Contact:
     """Unblock the contact."""
-    return contact_update(contact=contact, is_blocked=False)
+    contact = contact_update(contact=contact, is_blocked=False)
+    audit_record("contact.unblocked", obj=audit_object(contact, label=f"#{contact.pk}"))
+    return contact
 
 
 @transaction.atomic
@@ -184,7 +189,9 @@ def contact_delete(*, contact: Contact) -> None:
     """Delete a contact that has never had a ticket (its history must stay readable)."""
     if contact.tickets.exists():
         raise ContactHasTickets()
+    target = audit_object(contact, label=f"#{contact.pk}")
     contact.delete()
+    audit_record("contact.deleted", obj=target)
 
 
 def _fill_empty(
@@ -219,6 +226,7 @@ def contact_upsert_from_identity(
     phone: str | None = None,
     avatar_url: str = "",
     unnamed: str = "",
+    is_group: bool = False,
 ) -> tuple[Contact, bool]:
     """The contact a channel identity belongs to, creating it on first contact.
 
@@ -226,9 +234,11 @@ def contact_upsert_from_identity(
     identity is attached); else a new contact and identity are created. Fields an agent set are
     kept; only empty ones are filled, and a name that is only a placeholder (``unnamed``, the
     readable name of a customer the channel does not name, or the bare channel id) is replaced
-    once the channel names them. A phone the numbering plan refuses is ignored, so a message
-    is never lost because of it. Safe under concurrency: the unique constraints decide which of
-    simultaneous callers creates the rows, and the others read the winner's after a retry.
+    once the channel names them. ``is_group`` marks a contact created for a group chat (no
+    greeting, bot or out-of-hours notice reaches it). A phone the numbering plan refuses is
+    ignored, so a message is never lost because of it. Safe under concurrency: the unique
+    constraints decide which of simultaneous callers creates the rows, and the others read the
+    winner's after a retry.
     Returns ``(contact, created)``.
     """
     normalized = ""
@@ -267,6 +277,7 @@ def contact_upsert_from_identity(
                         name=name or normalized or unnamed.strip()[:150] or external_id[:150],
                         phone=normalized,
                         avatar_url=avatar_url,
+                        is_group=is_group,
                     )
                 else:
                     _fill_empty(

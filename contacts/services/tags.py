@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from contacts.domain_events import TagChanged
 from contacts.errors import TagExists
 from contacts.models import Tag
@@ -27,6 +28,9 @@ def _save_tag(tag: Tag) -> None:
         raise TagExists(extra={"fields": {"name": [str(TagExists.default_message)]}}) from exc
 
 
+_AUDITED = ("name", "color", "is_active")  # what the audit log keeps of a tag
+
+
 @transaction.atomic
 def tag_create(*, name: str, color: str = "#5b6478", is_active: bool = True) -> Tag:
     """Create a tag; names are unique without regard to case."""
@@ -35,6 +39,7 @@ def tag_create(*, name: str, color: str = "#5b6478", is_active: bool = True) -> 
     _check_tag_name_free(tag.name)
     _save_tag(tag)
     publish(TagChanged(tag_id=tag.pk))
+    audit_record("tag.created", obj=tag, changes=changes_diff({}, snapshot(tag, _AUDITED)))
     return tag
 
 
@@ -43,6 +48,7 @@ def tag_update(
     *, tag: Tag, name: str | None = None, color: str | None = None, is_active: bool | None = None
 ) -> Tag:
     """Change the given fields of a tag (``None`` leaves a field as it is)."""
+    before = snapshot(tag, _AUDITED)
     if name is not None:
         tag.name = name.strip()
     if color is not None:
@@ -53,6 +59,9 @@ def tag_update(
     _check_tag_name_free(tag.name, exclude_pk=tag.pk)
     _save_tag(tag)
     publish(TagChanged(tag_id=tag.pk))
+    diff = changes_diff(before, snapshot(tag, _AUDITED))
+    if diff:
+        audit_record("tag.updated", obj=tag, changes=diff)
     return tag
 
 
@@ -60,6 +69,8 @@ def tag_update(
 def tag_delete(*, tag: Tag) -> None:
     """Delete a tag and remove it from every contact."""
     tag_id = tag.pk
+    target = audit_object(tag)
     tag.contacts.clear()
     tag.delete()
+    audit_record("tag.deleted", obj=target)
     publish(TagChanged(tag_id=tag_id, deleted=True))

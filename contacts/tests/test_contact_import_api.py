@@ -27,8 +27,9 @@ def _upload(text: str | bytes, name: str = "contatos.csv") -> SimpleUploadedFile
 
 
 def test_an_upload_is_queued_then_reports_progress_and_errors(
-    as_admin, django_capture_on_commit_callbacks
+    as_admin, media_backend, django_capture_on_commit_callbacks
 ):
+    """On the local disk and on the object store alike: the worker reads the stored file."""
     tag = TagFactory()
     with django_capture_on_commit_callbacks() as callbacks:
         response = as_admin.post(
@@ -41,6 +42,9 @@ def test_an_upload_is_queued_then_reports_progress_and_errors(
     queued = response.json()
     assert queued["status"] == "pending"
     assert queued["total_rows"] == 2
+    stored = ContactImport.objects.get().file
+    assert stored.name.startswith("tenants/alpha/")
+    assert stored.storage.exists(stored.name)
     assert queued["tags"] == [tag.pk]
     assert len(callbacks) == 1
 

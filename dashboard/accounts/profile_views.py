@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -153,7 +153,7 @@ def sessions_end(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def avatar(request: HttpRequest, pk: int) -> FileResponse:
+def avatar(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A user's photo, for the signed-in users of the same tenant only."""
     member = user_avatar_get(pk=pk)
     if member is None:

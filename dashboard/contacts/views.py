@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -208,7 +208,7 @@ def _contact(request: AuthenticatedHttpRequest, public_id: UUID) -> Contact:
 
 @login_required
 @require_GET
-def contact_avatar(request: AuthenticatedHttpRequest, public_id: UUID) -> FileResponse:
+def contact_avatar(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponseBase:
     """A contact's picture (from its provider), for the users who may see the contact."""
     contact = _contact(request, public_id)
     if not contact.avatar:

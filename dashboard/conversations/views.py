@@ -17,6 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.requests import AuthenticatedHttpRequest
+from channels_integrations.models import MessageTemplate
+from channels_integrations.selectors import templates_list
+from channels_integrations.services.templates import (
+    template_conversation_start,
+    template_parameter_defaults,
+    template_parameter_label,
+    template_parameters,
+)
 from contacts.errors import ContactNotFound
 from contacts.models import Contact
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
@@ -71,13 +79,83 @@ def _who(request: AuthenticatedHttpRequest, source: Any) -> tuple[Contact | None
     return (contact, "", "") if contact is not None else (None, normalized, "")
 
 
+TEMPLATE_PARAMETER_PREFIX = "p:"
+
+
+def _template_start(
+    request: AuthenticatedHttpRequest, contact: Contact | None, phone: str
+) -> dict[str, Any]:
+    """The approved templates of the connections that can start a conversation with a
+    template now (WhatsApp Cloud outside its window too), the one chosen (``template``) with
+    its parameters to fill, prefilled from the contact, and what a POST of it refused."""
+    source = request.POST if request.method == "POST" else request.GET
+    reachable = [
+        o.connection
+        for o in conversation_options(contact=contact, template=True)
+        if o.available and o.connection.provider == "whatsapp_cloud"
+    ]
+    templates = list(
+        templates_list(user=request.user).filter(
+            connection__in=reachable, status=MessageTemplate.Status.APPROVED
+        )
+    )
+    chosen = next((t for t in templates if str(t.public_id) == source.get("template")), None)
+    context: dict[str, Any] = {"templates": templates, "template": chosen, "template_fields": []}
+    if chosen is None:
+        return context
+    defaults = template_parameter_defaults(chosen, contact) if contact is not None else {}
+    posted = {
+        key.removeprefix(TEMPLATE_PARAMETER_PREFIX): str(value)
+        for key, value in request.POST.items()
+        if key.startswith(TEMPLATE_PARAMETER_PREFIX)
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            context["started"] = template_conversation_start(
+                by=request.user,
+                template=chosen,
+                parameters=posted,
+                contact=contact,
+                phone=phone,
+            )
+        except ActiveTicketExists as exc:
+            context["active_ticket_id"] = exc.extra.get("ticket_id", "")
+        except ApplicationError as exc:
+            fields = exc.extra.get("fields")
+            errors = fields if isinstance(fields, dict) else {}
+            context["template_error"] = "" if errors else exc.message
+    context["template_fields"] = [
+        {
+            "parameter": parameter,
+            "name": f"{TEMPLATE_PARAMETER_PREFIX}{parameter.key}",
+            "label": template_parameter_label(parameter),
+            "value": posted.get(parameter.key, defaults.get(parameter.key, "")),
+            "errors": errors.get(parameter.key, []),
+        }
+        for parameter in template_parameters(chosen)
+    ]
+    return context
+
+
 @login_required
 def conversation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     contact, phone, phone_error = _who(request, source)
     chosen = contact is not None or bool(phone)
     options: list[ConversationOption] = []
-    form = ConversationForm(request.POST if request.method == "POST" and chosen else None)
+    by_template = request.method == "POST" and "template" in request.POST
+    start: dict[str, Any] = {}
+    if chosen:
+        start = _template_start(request, contact, phone)
+        if start.get("started") is not None:
+            return redirect(_inbox_with(start["started"].public_id))
+        if start.get("active_ticket_id"):
+            messages.info(request, _("This contact already has an open ticket on this channel."))
+            return redirect(_inbox_with(start["active_ticket_id"]))
+    form = ConversationForm(
+        request.POST if request.method == "POST" and chosen and not by_template else None
+    )
     if chosen:
         options = conversation_options(contact=contact)
     if form.is_bound and form.is_valid():
@@ -122,6 +200,9 @@ def conversation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "options": options,
         "available": [o for o in options if o.available],
         "form": form,
+        **start,
     }
-    status = 400 if form.is_bound and form.errors else 200
+    refused = by_template and (start.get("template_error") or start.get("template") is None)
+    has_errors = any(f["errors"] for f in start.get("template_fields", []))
+    status = 400 if (form.is_bound and form.errors) or refused or has_errors else 200
     return render(request, "tickets/conversation_new.html", context, status=status)

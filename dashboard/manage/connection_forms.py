@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import pretty_name
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from channels_integrations.services.webchat_avatar import webchat_avatar_check
 from connections.providers.base import ConnectionProvider
@@ -69,6 +70,13 @@ def credential_form_fields(
             fields[name] = LinesField(**options)
         elif isinstance(declared, serializers.BooleanField):
             fields[name] = forms.BooleanField(**{**options, "required": False})
+        elif isinstance(declared, serializers.ChoiceField):
+            # A closed list (the e-mail servers' TLS mode): a select starting on the default.
+            fields[name] = forms.ChoiceField(
+                choices=[(key, str(label)) for key, label in declared.choices.items()],
+                initial=None if declared.default is empty else declared.default,
+                **options,
+            )
         elif declared.style.get("input_type") == "color":
             # A picker starts on the default colour; its value is always a "#rrggbb".
             fields[name] = forms.CharField(

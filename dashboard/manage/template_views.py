@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
@@ -19,6 +20,7 @@ from channels_integrations.selectors import connection_get, template_get, templa
 from channels_integrations.services.templates import (
     TEMPLATE_PROVIDER,
     template_delete,
+    template_parameter_label,
     template_parameters,
     template_render_text,
     template_submit,
@@ -85,7 +87,11 @@ def template_sync(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRes
     else:
         messages.success(
             request,
-            _("%(count)d templates read from WhatsApp for %(name)s.")
+            ngettext(
+                "%(count)d template read from WhatsApp for %(name)s.",
+                "%(count)d templates read from WhatsApp for %(name)s.",
+                count,
+            )
             % {"count": count, "name": connection.name},
         )
     return redirect("manage:templates")
@@ -99,7 +105,7 @@ def template_detail(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpR
     context = {
         "section": "templates",
         "template": template,
-        "parameters": parameters,
+        "parameters": [(template_parameter_label(p), p.example) for p in parameters],
         "preview": preview,
     }
     return render(request, "channels_integrations/manage/template_detail.html", context)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from dashboard.audit import views as audit_views
 from dashboard.manage import views
 
 urlpatterns = [
@@ -19,4 +20,6 @@ urlpatterns = [
     path("quick-replies/<int:pk>/delete/", views.quick_reply_remove, name="quick-reply-delete"),
     path("settings/", views.tenant_settings, name="settings"),
     path("style/", views.style_guide, name="style"),
+    path("audit/", audit_views.tenant_audit_log, name="audit"),
+    path("audit/export.csv", audit_views.tenant_audit_export, name="audit-export"),
 ]

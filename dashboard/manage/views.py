@@ -117,6 +117,14 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:templates",
+        "title": gettext_lazy("Message templates"),
+        "text": gettext_lazy(
+            "WhatsApp's approved messages: to start conversations and write after 24 hours."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:inbound",
         "title": gettext_lazy("Inbound events"),
         "text": gettext_lazy(
@@ -145,9 +153,27 @@ MANAGE_PAGES: list[dict[str, Any]] = [
         "admin": True,
     },
     {
+        "url": "manage:privacy",
+        "title": gettext_lazy("Data rights (LGPD)"),
+        "text": gettext_lazy(
+            "Contacts' data exports and erasures with their deadlines, and how long "
+            "conversations are kept."
+        ),
+        "admin": True,
+    },
+    {
         "url": "manage:settings",
         "title": gettext_lazy("Settings"),
         "text": gettext_lazy("How tickets open and close, and the company's defaults."),
+        "admin": True,
+    },
+    {
+        "url": "manage:audit",
+        "title": gettext_lazy("Audit log"),
+        "text": gettext_lazy(
+            "Who did what and when: sign-ins, changes to users, settings and connections, "
+            "exports and deletions."
+        ),
         "admin": True,
     },
     {

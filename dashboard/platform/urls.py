@@ -4,6 +4,7 @@ from django.urls import path
 
 from dashboard.accounts import two_factor_views
 from dashboard.accounts.views import login_view
+from dashboard.audit import views as audit_views
 from dashboard.platform import views
 
 app_name = "platform"
@@ -26,4 +27,6 @@ urlpatterns = [
     path("tenants/<int:tenant_id>/limits/", views.tenant_limits, name="tenant-limits"),
     path("tenants/<int:tenant_id>/suspend/", views.tenant_suspend, name="tenant-suspend"),
     path("tenants/<int:tenant_id>/resume/", views.tenant_resume, name="tenant-resume"),
+    path("audit/", audit_views.platform_audit_log, name="audit"),
+    path("audit/export.csv", audit_views.platform_audit_export, name="audit-export"),
 ]

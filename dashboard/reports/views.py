@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.presence import presence_statuses_shown
 from accounts.requests import AuthenticatedHttpRequest
+from audit.services import audit_record
 from contacts.csv_io import csv_safe_cell
 from dashboard.decorators import admin_required
 from dashboard.htmx import htmx_partial
@@ -184,6 +185,11 @@ def report_export(
     )
     header, rows = report_table(report, table)
     period = report.period
+    audit_record(
+        "report.exported",
+        actor=request.user,
+        extra={"table": table, "format": extension, "from": period.first, "to": period.last},
+    )
     response: HttpResponse | StreamingHttpResponse
     if extension == "xlsx":
         body = xlsx_table(sheet=table, header=header, rows=rows)
@@ -270,6 +276,9 @@ def report_contacts_export(
     rows = (
         [contact.name, contact.phone, contact.email, ", ".join(t.name for t in contact.tags.all())]
         for contact in contacts.iterator(chunk_size=500)
+    )
+    audit_record(
+        "report.exported", actor=request.user, extra={"table": "contacts", "format": "csv"}
     )
     response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts-report.csv"'

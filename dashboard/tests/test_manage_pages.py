@@ -156,6 +156,7 @@ def test_settings_are_saved_typed_and_refused_whole(alpha, people):
             "language": "pt-br",
             "days_to_close": "3",
             "reopen_window_minutes": "10",
+            "audit_retention_days": "90",
             "farewell_on_auto_close": "on",
         },
     )
@@ -170,6 +171,7 @@ def test_settings_are_saved_typed_and_refused_whole(alpha, people):
             "language": "pt-br",
             "days_to_close": "0",
             "reopen_window_minutes": "1",
+            "audit_retention_days": "90",
         },
     )
     assert refused.status_code == 400

@@ -62,11 +62,10 @@ def test_every_setting_shown_on_the_settings_page_is_read_by_code(alpha):
     assert unread == [], f"shown on /manage/settings/ but read by no code: {unread}"
 
 
-def test_call_settings_are_shown_and_group_settings_not_until_a_channel_reads_groups(alpha):
+def test_the_whatsapp_qr_channels_call_and_group_settings_are_shown(alpha):
     shown = _settings_on_the_page(alpha)
 
-    assert {"reject_calls", "call_reject_message"} <= shown  # the WhatsApp QR channel's
-    assert "ignore_group_messages" not in shown
+    assert {"reject_calls", "call_reject_message", "ignore_group_messages"} <= shown
 
 
 def _form_values(alpha, **changes):
@@ -77,6 +76,7 @@ def _form_values(alpha, **changes):
         "language": tenant.language,
         "days_to_close": "7",
         "reopen_window_minutes": "0",
+        "audit_retention_days": "365",
         "farewell_on_close": "on",
     }
     return {**values, **changes}

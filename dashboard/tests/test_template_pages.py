@@ -75,12 +75,12 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
     client = _admin(alpha)
     page = client.get("/manage/templates/")
     assert page.status_code == 200
-    assert "No templates yet" in page.content.decode()
+    assert "Nenhum modelo ainda" in page.content.decode()
     synced = client.post(f"/manage/templates/sync/{desk['connection'].public_id}/", follow=True)
     html = synced.content.decode()
     assert html.count('data-testid="template-row"') == 2
-    assert "Pending review" in html
-    assert "Approved" in html
+    assert "Em revisão" in html
+    assert "Aprovado" in html
 
     submitted = client.post(
         "/manage/templates/",
@@ -98,7 +98,7 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
     assert submitted.status_code == 200
     detail = submitted.content.decode()
     assert "Oi Ana, seu Pix de R$ 10,00 vence hoje." in detail  # preview with the examples
-    assert "Pending review" in detail
+    assert "Em revisão" in detail
     assert "data-confirm=" in detail
     bad = client.post(
         "/manage/templates/",
@@ -111,7 +111,7 @@ def test_admin_syncs_lists_submits_and_deletes(alpha, desk):
         },
     )
     assert bad.status_code == 400
-    assert "Lowercase letters, digits and _ only." in bad.content.decode()
+    assert "Só letras minúsculas, dígitos e _." in bad.content.decode()
 
     with tenant_scope(alpha.tenant):
         created = MessageTemplate.objects.get(name="pix_reminder")
@@ -187,3 +187,32 @@ def test_inside_the_window_the_composer_is_the_usual_one(alpha, desk):
     html = client.get(f"/tickets/{desk['ticket'].public_id}/panel/", **HTMX).content.decode()
     assert 'data-testid="composer-input"' in html
     assert 'data-testid="window-closed"' not in html
+
+
+def test_a_new_conversation_starts_with_a_template(alpha, desk):
+    _admin(alpha).post(f"/manage/templates/sync/{desk['connection'].public_id}/")
+    with tenant_scope(alpha.tenant):
+        update = MessageTemplate.objects.get(name="update")
+        contact = ContactFactory(name="Davi Lima", phone="+5511966665555")
+    client = signed_in_client(alpha, desk["agent"])
+    page = client.get("/conversations/new/", {"contact": contact.public_id}).content.decode()
+    assert 'data-testid="conversation-template-choice"' in page
+    assert "waiting" not in page  # pending templates are not offered
+    chosen = client.get(
+        "/conversations/new/", {"contact": contact.public_id, "template": update.public_id}
+    ).content.decode()
+    assert 'name="p:body.first_name" value="Davi"' in chosen
+    form = {"contact": contact.public_id, "template": update.public_id}
+    refused = client.post("/conversations/new/", {**form, "p:body.first_name": "Davi"})
+    assert refused.status_code == 400
+    assert "Preencha este parâmetro." in refused.content.decode()
+    started = client.post(
+        "/conversations/new/", {**form, "p:body.first_name": "Davi", "p:body.protocol": "9"}
+    )
+    assert started.status_code == 302
+    with tenant_scope(alpha.tenant):
+        ticket = Ticket.objects.get(contact=contact)
+        assert ticket.assignee_id == desk["agent"].pk
+        message = ticket.messages.get()
+        assert message.body == "Olá Davi, seu protocolo 9 foi atualizado."
+        assert message.payload["template"]["name"] == "update"

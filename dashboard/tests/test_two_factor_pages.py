@@ -232,6 +232,7 @@ def test_an_admin_requires_it_on_the_settings_page_and_must_enrol_first(alpha, b
             "language": "pt-br",
             "days_to_close": "7",
             "reopen_window_minutes": "0",
+            "audit_retention_days": "365",
             "require_two_factor": "on",
         },
     )

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from conftest import signed_in_client
@@ -144,6 +145,8 @@ def test_the_composer_says_how_the_channel_delivers_a_recording(
             status=Ticket.Status.OPEN,
             assignee=desk["ana"],
             connection=connection,
+            # The customer just wrote: WhatsApp's window is open, the usual composer shows.
+            last_inbound_at=timezone.now(),
         )
     client = signed_in_client(alpha, desk["ana"])
     html = client.get(f"/tickets/{ticket.public_id}/panel/", **HTMX).content.decode()

@@ -29,6 +29,7 @@ from channels_integrations.services.outbound import outbound_delivery_retry
 from channels_integrations.services.templates import (
     contact_field_values,
     template_parameter_defaults,
+    template_parameter_label,
     template_parameters,
     template_render_text,
     template_send,
@@ -43,7 +44,7 @@ from tickets.errors import (
     TicketNotFound,
     VoiceNoteNotAudio,
 )
-from tickets.free_text_window import ticket_free_text_window
+from tickets.free_text_window import free_text_window_check, ticket_free_text_window
 from tickets.media import ALLOWED_MIME_TYPES
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import (
@@ -476,6 +477,7 @@ def message_create(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRes
             elif media is None and data["quick_reply"]:
                 reply = quick_reply_get_for(user=user, pk=data["quick_reply"])
                 media = quick_reply_file(quick_reply=reply)
+            free_text_window_check(ticket, connection=ticket.connection)
             message = message_send(
                 ticket=ticket,
                 by=user,
@@ -532,6 +534,7 @@ def template_fields(request: AuthenticatedHttpRequest, ticket_id: str) -> HttpRe
         {
             "parameter": parameter,
             "name": f"{TEMPLATE_PARAMETER_PREFIX}{parameter.key}",
+            "label": template_parameter_label(parameter),
             "value": defaults.get(parameter.key, ""),
         }
         for parameter in template_parameters(template)

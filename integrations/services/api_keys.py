@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_record, changes_diff, snapshot
 from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
 from integrations.errors import (
@@ -28,6 +29,16 @@ from integrations.scopes import ALL_SCOPES
 # "tt_" and 8 characters of the secret: enough to tell keys apart, useless to an attacker.
 DISPLAY_PREFIX_LENGTH = len(SECRET_PREFIX) + 8
 NAME_MAX_LENGTH = 80
+# What the audit log keeps of a key (never its secret or hash).
+_AUDITED = (
+    "name",
+    "prefix",
+    "scopes",
+    "connection",
+    "expires_at",
+    "allowed_ips",
+    "rate_limit_per_minute",
+)
 MAX_ALLOWED_IPS = 50
 # last_used_* is written at most this often per key (and whenever the address changes).
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -107,6 +118,12 @@ def api_key_create(
         rate_limit_per_minute=rate_limit_per_minute,
         created_by=by,
     )
+    audit_record(
+        "api_key.created",
+        actor=by,
+        obj=key,
+        changes=changes_diff({}, snapshot(key, _AUDITED)),
+    )
     return key, raw
 
 
@@ -118,6 +135,7 @@ def api_key_revoke(*, api_key: ApiKey, by: User) -> ApiKey:
     )
     if updated:
         api_key.refresh_from_db()
+        audit_record("api_key.revoked", actor=by, obj=api_key)
     return api_key
 
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from connections.crypto import credentials_decrypt, credentials_encrypt
 from core.exceptions import FieldValidationError
 from integrations.errors import UnsafeUrl
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 RETRY_WINDOW = timedelta(hours=24)
 DISABLE_AFTER = timedelta(hours=24)
 ROTATION_OVERLAP = timedelta(hours=24)
+# What the audit log keeps of a subscription (the header is masked, the secret never read).
+_AUDITED = ("name", "url", "event_types", "format", "auth_header", "ordered", "is_active")
 RESPONSE_EXCERPT_BYTES = 1000
 SIGNATURE_HEADER = "X-TikTickets-Signature"
 TIMESTAMP_HEADER = "X-TikTickets-Timestamp"
@@ -140,6 +143,12 @@ def webhook_create(
         secret_encrypted=_seal(secret),
         created_by=by,
     )
+    audit_record(
+        "webhook.created",
+        actor=by,
+        obj=subscription,
+        changes=changes_diff({}, snapshot(subscription, _AUDITED)),
+    )
     return subscription, secret
 
 
@@ -155,6 +164,7 @@ def webhook_update(
     is_active: bool | None = None,
 ) -> WebhookSubscription:
     """Change a subscription; switching it on again clears its failure streak."""
+    before = snapshot(subscription, _AUDITED)
     name, url, types = _clean(
         name=subscription.name if name is None else name,
         url=subscription.url if url is None else url,
@@ -176,11 +186,16 @@ def webhook_update(
             subscription.disabled_at = timezone.now()
             subscription.disabled_reason = "switched off by an admin"
     subscription.save()
+    diff = changes_diff(before, snapshot(subscription, _AUDITED))
+    if diff:
+        audit_record("webhook.updated", obj=subscription, changes=diff)
     return subscription
 
 
 def webhook_delete(*, subscription: WebhookSubscription) -> None:
+    target = audit_object(subscription)
     subscription.delete()
+    audit_record("webhook.deleted", obj=target)
 
 
 @transaction.atomic
@@ -199,6 +214,7 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription) -> str:
             "updated_at",
         ]
     )
+    audit_record("webhook.secret_rotated", obj=subscription)
     return secret
 
 

@@ -167,3 +167,39 @@ def test_the_replying_agents_typing_reaches_only_that_tickets_visitor(alpha, bet
     assert quiet == {"maria": [], "joao": [], "rosa": []}
     typing_on, typing_off = {"type": "typing", "typing": True}, {"type": "typing", "typing": False}
     assert heard == {"maria": [typing_on, typing_off], "joao": [typing_on], "rosa": []}
+
+
+def test_typing_again_right_after_stopping_is_relayed_when_the_throttle_allows(alpha, beta, scene):
+    """A visitor who sends a message and at once types the next one (typing, stopped, typing
+    inside a second) is shown typing once the second is over, not left at "stopped"; the same for
+    the agent's signals to the visitor."""
+    agents, visitors = _sockets(alpha, beta, scene)
+    maria_ticket = str(scene["tickets"]["maria"].public_id)
+
+    async def body():
+        for socket in agents.values():
+            await open_socket(socket)
+        for socket in visitors.values():
+            await _open_visitor(socket)
+        for socket in agents.values():
+            await drain(socket)
+        for typing in (True, False, True):
+            await visitors["maria"].send_json_to({"type": "typing", "typing": typing})
+            await agents["ana"].send_json_to(
+                {"type": "typing", "ticket": maria_ticket, "typing": typing}
+            )
+        soon_agent = _typing_only(await drain(agents["ana"], wait=WAIT))
+        soon_visitor = await drain(visitors["maria"], wait=WAIT)
+        await asyncio.sleep(1.0)
+        later_agent = _typing_only(await drain(agents["ana"], wait=WAIT))
+        later_visitor = await drain(visitors["maria"], wait=WAIT)
+        for socket in [*agents.values(), *visitors.values()]:
+            await socket.disconnect()
+        return soon_agent, soon_visitor, later_agent, later_visitor
+
+    soon_agent, soon_visitor, later_agent, later_visitor = async_to_sync(body)()
+
+    assert [e["data"]["typing"] for e in soon_agent] == [True, False]
+    assert [e["data"]["typing"] for e in later_agent] == [True]
+    assert soon_visitor == [{"type": "typing", "typing": True}, {"type": "typing", "typing": False}]
+    assert later_visitor == [{"type": "typing", "typing": True}]

@@ -33,6 +33,7 @@
         // A template went out: start over with the choice of template.
         templateForm.reset();
         document.getElementById("template-fields").innerHTML = "";
+        dedupe();  // the live event may have shown it already
       }
       var field = input();
       if (field && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
@@ -377,4 +378,12 @@
       attach.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
+  // An e-mail's "Show images": its frame gets the HTML with remote images only when asked for
+  // (an iframe's srcdoc loads even inside a closed <details>, which would tell the sender).
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("[data-testid=email-show-images]") || !details.open) return;
+    var frame = details.querySelector("iframe[data-srcdoc]");
+    if (frame && !frame.getAttribute("srcdoc")) frame.setAttribute("srcdoc", frame.dataset.srcdoc);
+  }, true);
 })();

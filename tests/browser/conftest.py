@@ -345,8 +345,9 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     site_url = f"http://127.0.0.1:{site.server_address[1]}"
     simulator = Simulator().start()
     environment = pytest.MonkeyPatch()
-    # The server and the worker inherit it: Telegram is the simulator for them.
+    # The server and the worker inherit it: Telegram and Meta's Graph API are the simulator.
     environment.setenv("TELEGRAM_API_BASE_URL", simulator.telegram_base_url)
+    environment.setenv("META_GRAPH_API_URL", simulator.graph_url)
     with (
         django_db_blocker.unblock(),
         override_settings(TELEGRAM_API_BASE_URL=simulator.telegram_base_url),

@@ -100,3 +100,61 @@ def test_the_connection_page_fits_a_phone(live_app, open_page):
     expect(admin.get_by_test_id("session-qr")).to_be_visible()
     no_sideways_scroll(admin)
     shot(admin, "whatsapp-qr-phone")
+
+
+def test_a_group_conversation_names_each_sender(live_app, open_page):
+    """The admin turns group messages on in the settings; a group's messages then open one
+    group ticket whose messages each show who wrote them, at 1366 px and at 390 px."""
+    gateway = live_app.gateway.evolution
+    admin = open_page("admin-groups")
+    sign_in(admin, live_app, "admin", next_path="/manage/connections/")
+    admin.get_by_test_id("connection-new-whatsapp_qr").click()
+    admin.get_by_label("Nome").fill(f"Grupos {uuid.uuid4().hex[:4]}")
+    admin.get_by_test_id("connection-form").locator("button[type=submit]").click()
+    expect(admin).to_have_url(re.compile(r"/manage/connections/[0-9a-f-]{36}/$"))
+    instance = "tt-" + admin.url.rstrip("/").rsplit("/", 1)[1]
+    gateway.scan(instance, number="5511900002222", profile_name="Loja Grupos")
+    expect(admin.get_by_test_id("connection-status")).to_have_text("Conectada")
+
+    admin.goto(f"{live_app.url}/manage/settings/")
+    groups = admin.get_by_label(re.compile("Ignorar mensagens de grupos do WhatsApp"))
+    expect(groups).to_be_checked()  # the default
+    groups.uncheck()
+    admin.get_by_test_id("settings-form").locator("button[type=submit]").click()
+    expect(admin.get_by_label(re.compile("Ignorar mensagens de grupos"))).not_to_be_checked()
+    # The gateway is told to send group messages from now on.
+    _wait_for(lambda: gateway.instances[instance].settings.get("groupsIgnore") is False)
+
+    group = uuid.uuid4().int % 10**12
+    subject = f"Clientes VIP {uuid.uuid4().hex[:4]}"
+    gateway.groups[f"120363{group:012d}"] = {"subject": subject}
+    admin.goto(f"{live_app.url}/")
+    admin.get_by_test_id("inbox-tab-pending").click()
+    for sender, who, text in (
+        ("5511988880001", "Ana Grupo", "Bom dia, pessoal"),
+        ("5511988880002", "Bruno Grupo", "Alguém da loja?"),
+    ):
+        gateway.customer_text(
+            instance, sender=sender, text=text, push_name=who, group=f"120363{group:012d}"
+        )
+    row = admin.get_by_test_id("inbox-row").filter(has_text=subject)
+    expect(row).to_be_visible(timeout=15_000)
+    row.locator(".ticket-link").click()
+    senders = admin.get_by_test_id("message-group-sender")
+    expect(senders).to_have_count(2)
+    expect(senders.nth(0)).to_have_text("Ana Grupo · +5511988880001")
+    expect(senders.nth(1)).to_have_text("Bruno Grupo · +5511988880002")
+    shot(admin, "whatsapp-qr-5-group")
+
+    phone = open_page("admin-groups-phone", viewport=PHONE_SIZE)
+    sign_in(phone, live_app, "admin")
+    phone.goto(admin.url)
+    expect(phone.get_by_test_id("message-group-sender").nth(1)).to_be_visible()
+    no_sideways_scroll(phone)
+    shot(phone, "whatsapp-qr-5-group-phone")
+
+    # Back to the default for the other tests of this tenant.
+    admin.goto(f"{live_app.url}/manage/settings/")
+    admin.get_by_label(re.compile("Ignorar mensagens de grupos")).check()
+    admin.get_by_test_id("settings-form").locator("button[type=submit]").click()
+    expect(admin.get_by_label(re.compile("Ignorar mensagens de grupos"))).to_be_checked()

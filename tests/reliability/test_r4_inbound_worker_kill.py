@@ -26,20 +26,18 @@ from django.conf import settings
 
 from conftest import host_client
 from simulator import Faults, Simulator, telegram_delivery, telegram_document_update
-from tenants.channel_routes import channel_routes_set
-from tenants.tenancy import tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (
     connection_data_remove,
     inbound_outcome,
     inbound_sweep_as_beat,
     pool_children,
+    telegram_connection,
     worker_env,
     worker_kill,
     worker_start,
 )
 from tests.support.concurrency import in_thread
-from tickets.tests.factories import ConnectionFactory
 
 FILE_LATENCY = 0.15
 KILL_EVERY = 1.0
@@ -48,15 +46,7 @@ SECRET = "r4-secret"
 
 
 def _seed_and_post(tenant: Any, count: int) -> int:
-    with tenant_scope(tenant):
-        connection = ConnectionFactory(
-            provider="telegram",
-            credentials={"bot_token": "4004:R4", "webhook_secret": SECRET},
-            webhook_token=TOKEN,
-        )
-        channel_routes_set(
-            provider="telegram", connection_public_id=connection.public_id, keys=[TOKEN]
-        )
+    connection = telegram_connection(tenant, token=TOKEN, secret=SECRET, bot_token="4004:R4")
     client = host_client("localhost")
     for n in range(count):
         update = telegram_document_update(

@@ -22,7 +22,7 @@ from channels_integrations.models import InboundEvent, OutboundDelivery
 from channels_integrations.services.inbound import inbound_events_sweep
 from connections.models import ChannelConnection
 from contacts.models import Contact
-from tenants.channel_routes import channel_routes_clear
+from tenants.channel_routes import channel_routes_clear, channel_routes_set
 from tenants.tenancy import tenant_scope
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -80,6 +80,23 @@ def pool_children(process: subprocess.Popen[bytes]) -> list[int]:
         with contextlib.suppress(OSError):
             pids += [int(pid) for pid in children.read_text().split()]
     return pids
+
+
+def telegram_connection(tenant: Any, *, token: str, secret: str, bot_token: str) -> Any:
+    """A Telegram connection of ``tenant`` routed by its webhook token (committed by the
+    caller's thread)."""
+    from tickets.tests.factories import ConnectionFactory
+
+    with tenant_scope(tenant):
+        connection = ConnectionFactory(
+            provider="telegram",
+            credentials={"bot_token": bot_token, "webhook_secret": secret},
+            webhook_token=token,
+        )
+        channel_routes_set(
+            provider="telegram", connection_public_id=connection.public_id, keys=[token]
+        )
+    return connection
 
 
 def connection_data_remove(tenant: Any, connection_id: int, user_ids: tuple[int, ...] = ()) -> None:

@@ -5,7 +5,7 @@ Tickets and messages the caller may not see answer 404; the services decide ever
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -27,6 +27,7 @@ from tickets.api.message_serializers import (
     NoteAddInputSerializer,
 )
 from tickets.errors import MessageNotFound, QuotedMessageInvalid
+from tickets.free_text_window import free_text_window_check
 from tickets.media import media_response
 from tickets.selectors import (
     message_edits_of,
@@ -75,6 +76,12 @@ class TicketMessagesApi(APIView):
 
     @extend_schema(
         operation_id="ticket_messages_send",
+        description=(
+            "Send a reply (text, file, quote, now or scheduled). A channel that takes only "
+            "approved message templates now (WhatsApp more than 24 hours after the customer's "
+            "last message) refuses text with 422 `free_text_window_closed`: send a template "
+            "with `POST /api/v1/templates/{id}/send/` instead."
+        ),
         request={
             "application/json": MessageSendInputSerializer,
             "multipart/form-data": MessageSendInputSerializer,
@@ -86,6 +93,7 @@ class TicketMessagesApi(APIView):
         data.is_valid(raise_exception=True)
         user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
+        free_text_window_check(ticket)
         quoted = None
         if data.validated_data["quoted"] is not None:
             quoted = message_on_ticket(ticket=ticket, public_id=data.validated_data["quoted"])
@@ -199,6 +207,6 @@ class MessageMediaApi(APIView):
         },
         parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
-    def get(self, request: AuthenticatedRequest, public_id: str) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, public_id: str) -> HttpResponseBase:
         message = message_get_for_agent(user=request.user, public_id=public_id)
         return media_response(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -127,6 +127,6 @@ class QuickReplyMediaApi(APIView):
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
     )
-    def get(self, request: AuthenticatedRequest, pk: int) -> FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         quick_reply = quick_reply_get_for(user=request.user, pk=pk)
         return file_response(quick_reply.media, inline=False)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import AdminRequired, UserLimitReached
 from accounts.models import User
 from accounts.services import user_create
+from audit.services import audit_record, changes_diff, snapshot
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tenants.realtime import CLOSE_FORBIDDEN, USER_SOCKETS_GROUP, sockets_disconnect
@@ -19,6 +20,9 @@ from tenants.tenancy import current_tenant, group_name
 from tickets.domain_events import AgentAccessChanged
 from tickets.errors import AgentHasActiveTickets, LastAdmin, UserEditForbidden
 from tickets.models import Queue, Ticket
+
+# What the audit log keeps of a change to a user.
+_AUDITED = ("name", "role", "language", "is_active")
 
 ACTIVE_TICKET_STATUSES = (Ticket.Status.PENDING, Ticket.Status.OPEN)
 
@@ -107,6 +111,8 @@ def agent_update(
     if errors:
         raise FieldValidationError(errors)
     queues = _queues_checked(queue_ids) if queue_ids is not None else None
+    before = snapshot(user, _AUDITED)
+    queues_before = sorted(user.queues.values_list("pk", flat=True))
 
     access_changed = role is not None and role != user.role
     if role is not None and role != user.role:
@@ -121,11 +127,16 @@ def agent_update(
         user.language = language
     user.save()
     if queues is not None:
-        before = set(user.queues.values_list("pk", flat=True))
         user.queues.set(queues)
-        access_changed |= before != {queue.pk for queue in queues}
+        access_changed |= set(queues_before) != {queue.pk for queue in queues}
     if access_changed:
         publish(AgentAccessChanged(user_ids=(user.pk,)))
+    after = snapshot(user, _AUDITED)
+    if queues is not None:
+        before["queues"], after["queues"] = queues_before, sorted(q.pk for q in queues)
+    diff = changes_diff(before, after)
+    if diff:
+        audit_record("user.updated", actor=by, obj=user, changes=diff)
     return user
 
 
@@ -152,6 +163,7 @@ def agent_deactivate(*, user: User, by: User) -> User:
         _ensure_another_active_admin(locked)
     locked.is_active = False
     locked.save(update_fields=["is_active", "updated_at"])
+    audit_record("user.deactivated", actor=by, obj=locked)
     sockets = group_name(USER_SOCKETS_GROUP, locked.pk)  # computed here, inside the tenant
     transaction.on_commit(lambda: sockets_disconnect(sockets, CLOSE_FORBIDDEN))
     user.is_active = False
@@ -173,4 +185,5 @@ def agent_reactivate(*, user: User, by: User) -> User:
         raise UserLimitReached(extra={"max_users": tenant.max_users})
     user.is_active = True
     user.save(update_fields=["is_active", "updated_at"])
+    audit_record("user.reactivated", actor=by, obj=user)
     return user

@@ -12,6 +12,7 @@ from django.db.models import ForeignObjectRel
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from contacts.domain_events import ContactUpdated
 from contacts.models import Contact
 from core.event_bus import publish
@@ -57,6 +58,12 @@ def contact_merge(*, survivor: Contact, merged: Contact, by: User) -> Contact:
     survivor.save()
     for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
         events.event_contact_merged(ticket=ticket, by=by, merged_contact=summary)
+    audit_record(
+        "contact.merged",
+        actor=by,
+        obj=audit_object(survivor, label=f"#{survivor.pk}"),
+        extra={"merged_contact_id": summary["public_id"], "tickets_moved": len(ticket_ids)},
+    )
     publish(ContactUpdated(contact_id=survivor.pk))
     return survivor
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.event_bus import publish
@@ -36,7 +37,6 @@ from tickets.domain_events import (
     MessageUpdated,
 )
 from tickets.errors import (
-    FreeTextWindowClosed,
     MessageActionForbidden,
     MessageAlreadyDeleted,
     MessageAlreadyDispatched,
@@ -55,7 +55,6 @@ from tickets.errors import (
     VoiceNoteNotAudio,
     VoiceNoteWithText,
 )
-from tickets.free_text_window import ticket_free_text_window
 from tickets.media import MEDIA_LOADING, media_display_name, media_name_clean, media_validate
 from tickets.models import Message, MessageEdit, Ticket
 from tickets.services.dispatch import message_dispatch
@@ -115,6 +114,34 @@ class ReceivedMessage:
     payload: dict[str, Any] | None = None
     quoted_provider_id: str | None = None
     at: datetime | None = None
+    # Channels that thread by headers (e-mail): the provider ids the message answers
+    # (In-Reply-To, References) and a ticket protocol it names (reply address, subject). An
+    # active ticket of the connection they name takes the message, whoever sends it (a Cc'd
+    # colleague answering all, the customer from another address).
+    thread_provider_ids: tuple[str, ...] = ()
+    thread_protocol: str = ""
+
+
+def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
+    """The active ticket of the connection that the message's thread names, locked; None when
+    it names none (the usual rules apply)."""
+    active = Q(status__in=(Ticket.Status.PENDING, Ticket.Status.OPEN), deleted_at__isnull=True)
+    ticket = None
+    if received.thread_provider_ids:
+        ticket = (
+            Ticket.objects.filter(
+                active,
+                connection=received.connection,
+                messages__provider_message_id__in=list(received.thread_provider_ids),
+            )
+            .order_by("-pk")
+            .first()
+        )
+    if ticket is None and received.thread_protocol:
+        ticket = Ticket.objects.filter(
+            active, connection=received.connection, protocol=received.thread_protocol
+        ).first()
+    return _ticket_locked(ticket) if ticket is not None else None
 
 
 @transaction.atomic
@@ -135,7 +162,11 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
-    ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+    threaded = _ticket_of_thread(received)
+    if threaded is not None:
+        ticket, ticket_created = threaded, False
+    else:
+        ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
     if provider_message_id:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
         existing = _by_provider_id(connection, provider_message_id)
@@ -465,26 +496,15 @@ def message_send(
 
     ``template``: the provider's approved message template object (WhatsApp Cloud, built by
     ``channels_integrations.services.templates.template_payload``), sent instead of ``body``,
-    which is then the text the ticket shows for it (no signature). Without one, a channel that
-    takes only templates now refuses with 422 ``free_text_window_closed``.
+    which is then the text the ticket shows for it (no signature). The agent's composer and the
+    tickets API refuse text first where only a template goes (``free_text_window_check``).
 
     Only on open tickets (409 ``ticket_not_open``), assigned to ``by`` unless ``by`` is an
     admin (403 ``ticket_not_assigned_to_you``). Every check runs before a file is stored.
     """
     ticket = _ticket_locked(ticket)
     _check_can_send(ticket, by)
-    if template is None:
-        window = ticket_free_text_window(ticket)
-        if window.templates_only:
-            raise FreeTextWindowClosed(
-                message=window.refusal,
-                extra={
-                    "customer_wrote_at": window.customer_wrote_at.isoformat()
-                    if window.customer_wrote_at
-                    else None
-                },
-            )
-    elif media is not None or voice_note or scheduled_at is not None:
+    if template is not None and (media is not None or voice_note or scheduled_at is not None):
         raise MessageEmpty(_("A template message carries no file and is sent now."))
     if voice_note and body.strip():
         raise VoiceNoteWithText()
@@ -714,6 +734,12 @@ def message_delete(*, message: Message, by: User) -> Message:
     )
     message.save(update_fields=["deleted_at", "deleted_by", "customer_copy", "updated_at"])
     events.event_message_deleted(message=message, by=by)
+    audit_record(
+        "message.deleted",
+        actor=by,
+        obj=audit_object(message, label=f"#{message.pk}"),
+        extra={"ticket_id": message.ticket_id},
+    )
     publish(MessageDeleted(message_id=message.pk))
     return message
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
 from tickets.domain_events import AgentAccessChanged
@@ -65,6 +66,10 @@ def _validated_save(queue: Queue) -> None:
         raise QueueExists(extra={"name": queue.name}) from exc
 
 
+# What the audit log keeps of a queue.
+_AUDITED = ("name", "color", "greeting_message", "is_active", "distribution", "agent_capacity")
+
+
 @transaction.atomic
 def queue_create(
     *,
@@ -90,6 +95,9 @@ def queue_create(
         queue.color = color
     _check_distribution(queue)
     _validated_save(queue)
+    audit_record(
+        "queue.created", actor=by, obj=queue, changes=changes_diff({}, snapshot(queue, _AUDITED))
+    )
     return queue
 
 
@@ -113,6 +121,7 @@ def queue_update(
     """
     _require_admin(by)
     variables_check({"greeting_message": greeting_message}, allowed=SYSTEM_TEXT)
+    before = snapshot(queue, _AUDITED)
     if name is not None:
         queue.name = name.strip()
     if color is not None:
@@ -127,6 +136,9 @@ def queue_update(
         queue.agent_capacity = agent_capacity
     _check_distribution(queue)
     _validated_save(queue)
+    diff = changes_diff(before, snapshot(queue, _AUDITED))
+    if diff:
+        audit_record("queue.updated", actor=by, obj=queue, changes=diff)
     return queue
 
 
@@ -151,6 +163,12 @@ def queue_members_set(*, queue: Queue, agent_ids: Iterable[int], by: User) -> Qu
     queue.members.set(found)
     if before != found:
         publish(AgentAccessChanged(user_ids=tuple(sorted(before ^ found))))
+        audit_record(
+            "queue.members_changed",
+            actor=by,
+            obj=queue,
+            changes=changes_diff({"members": sorted(before)}, {"members": sorted(found)}),
+        )
     return queue
 
 
@@ -171,6 +189,7 @@ def queue_delete(*, queue: Queue, move_to: Queue | None, by: User) -> int:
     being left pointing at nothing.
     """
     _require_admin(by)
+    target = audit_object(queue)
     if move_to is not None and move_to.pk == queue.pk:
         raise FieldValidationError(
             {"move_to": [_("Choose a different queue to move the tickets to.")]}
@@ -208,6 +227,12 @@ def queue_delete(*, queue: Queue, move_to: Queue | None, by: User) -> int:
             queue.delete()
     except ProtectedError as exc:  # a model added later protects queues; refuse, do not 500
         raise QueueInUse() from exc
+    audit_record(
+        "queue.deleted",
+        actor=by,
+        obj=target,
+        extra={"tickets_moved": count, "moved_to": move_to.pk if move_to else None},
+    )
     if affected:
         # Their subscriptions change, and the moved tickets show up in other inboxes.
         publish(AgentAccessChanged(user_ids=tuple(sorted(affected))))

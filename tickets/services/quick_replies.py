@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from tenants.tenancy import current_tenant
 from tickets.errors import QuickReplyExists, QuickReplyForbidden
 from tickets.media import media_display_name, media_validate
@@ -45,6 +46,10 @@ def _save_unique(quick_reply: QuickReply) -> None:
         raise QuickReplyExists(extra={"shortcode": quick_reply.shortcode}) from exc
 
 
+# What the audit log keeps of a quick reply (the file by its stored name).
+_AUDITED = ("shortcode", "body", "owner", "media")
+
+
 @transaction.atomic
 def quick_reply_create(
     *, by: User, shortcode: str, body: str, shared: bool, media: File | None = None
@@ -59,6 +64,12 @@ def quick_reply_create(
     _check_unique(quick_reply)
     _attach(quick_reply, media)
     _save_unique(quick_reply)
+    audit_record(
+        "quick_reply.created",
+        actor=by,
+        obj=quick_reply,
+        changes=changes_diff({}, snapshot(quick_reply, _AUDITED)),
+    )
     return quick_reply
 
 
@@ -83,6 +94,7 @@ def quick_reply_update(
     once the change is committed)."""
     _check_can_manage(quick_reply, by)
     variables_check({"body": body}, allowed=AGENT_TEXT)
+    before = snapshot(quick_reply, _AUDITED)
     if shortcode is not None:
         quick_reply.shortcode = shortcode
     if body is not None:
@@ -96,6 +108,9 @@ def quick_reply_update(
     _save_unique(quick_reply)
     if old_storage is not None:
         transaction.on_commit(lambda: old_storage.delete(old_name))
+    diff = changes_diff(before, snapshot(quick_reply, _AUDITED))
+    if diff:
+        audit_record("quick_reply.updated", actor=by, obj=quick_reply, changes=diff)
     return quick_reply
 
 
@@ -104,7 +119,9 @@ def quick_reply_delete(*, quick_reply: QuickReply, by: User) -> None:
     """Delete it for real (and its file, once the deletion is committed)."""
     _check_can_manage(quick_reply, by)
     media = quick_reply.media
+    target = audit_object(quick_reply)
     quick_reply.delete()
+    audit_record("quick_reply.deleted", actor=by, obj=target)
     if media:
         storage, name = media.storage, str(media.name)
         transaction.on_commit(lambda: storage.delete(name))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_object, audit_record
 from connections.models import ChannelConnection
 from contacts.models import Contact, Tag
 from contacts.services import contact_tags_set
@@ -589,6 +590,7 @@ def ticket_soft_delete(*, ticket: Ticket, by: User) -> Ticket:
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at", "updated_at"])
     events.event_ticket_deleted(ticket=current, by=by)
+    audit_record("ticket.deleted", actor=by, obj=audit_object(current, label=current.protocol))
     publish(_unchanged_audience(current))
     return _refresh_into(ticket, current)
 
@@ -604,6 +606,7 @@ def ticket_restore(*, ticket: Ticket, by: User) -> Ticket:
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
     events.event_ticket_restored(ticket=current, by=by)
+    audit_record("ticket.restored", actor=by, obj=audit_object(current, label=current.protocol))
     publish(_unchanged_audience(current))
     return _refresh_into(ticket, current)
 

@@ -1,5 +1,5 @@
-"""The inbox search's plan reaches tickets through indexes (issue 7; bench/sql_plans.py at 100k
-tickets measured the message-text search as a sequential scan of every ticket).
+"""The inbox search's plan reaches tickets through indexes (bench/sql_plans.py at 100k tickets
+once measured the message-text search as a sequential scan of every ticket).
 
 A test database is too small for the planner to prefer an index on its own, so sequential scans
 are priced out (``enable_seqscan = off``): what remains is what the query shape allows. The old
@@ -56,19 +56,15 @@ def test_a_message_text_search_uses_the_full_text_index_and_fetches_tickets_by_k
     nodes = _plan(ticket_list_for_inbox(user=admin, search="estorno")[:50])
 
     index_names = {node.get("Index Name") for node in nodes}
-    assert "message_body_fts" in index_names
+    # Message text: through the tickets' search documents, either on their GIN index (a rare
+    # word) or tested while walking an inbox-order index (a common word, stopping at a page);
+    # which one is the planner's call by the word's frequency, and bench/inbox.py measures both.
+    assert index_names & {"ticket_search_document", "ticket_inbox_all_idx"}
     # The name branch: with the handful of contacts of a test, the planner may walk the primary
     # key index instead of the trigram one depending on the statistics earlier tests left (it
     # did, run after the dashboard tests); either way no sequential scan (below). The trigram
     # index at scale is bench/sql_plans.py's (B3) business.
     assert index_names & {"contact_name_trgm", "contacts_contact_pkey"}
-    # The outer tickets: only the matching ids, looked up by primary key.
-    by_key = [
-        node
-        for node in nodes
-        if node.get("Index Name") == "tickets_ticket_pkey" and "ANY" in node.get("Index Cond", "")
-    ]
-    assert by_key
     seq_scans = [
         node["Relation Name"]
         for node in nodes

@@ -1,25 +1,31 @@
-"""Media: checked before storing, private, served only to agents who may see the ticket."""
+"""Media: checked before storing, private, served only to agents who may see the ticket.
+
+Every test runs on both backends (``media_backend``): the local disk, where the app streams the
+file, and a private bucket on an S3-compatible server, where it redirects to a signed URL.
+"""
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import AdminFactory, UserFactory
 from conftest import sign_in_api
 from tenants.tenancy import tenant_scope
+from tests.support.media_storage import media_fetch, stored_names
 from tickets import media as media_module
 from tickets.models import Message, Ticket
 from tickets.tests.factories import QueueFactory, TicketFactory
 
 
 @pytest.fixture
-def world(alpha, api_alpha, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def world(alpha, api_alpha, media_backend):
     with tenant_scope(alpha.tenant):
         queue = QueueFactory()
         agent = UserFactory(queues=[queue])
         ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent, queue=queue)
     sign_in_api(api_alpha, agent.email)
-    return alpha, api_alpha, agent, ticket, tmp_path
+    return alpha, api_alpha, agent, ticket, default_storage
 
 
 def _send(api, ticket, upload):
@@ -28,8 +34,8 @@ def _send(api, ticket, upload):
     )
 
 
-def _stored_files(root):
-    return [p for p in root.rglob("*") if p.is_file()]
+def _stored_files(storage):
+    return stored_names(storage)
 
 
 def test_an_uploaded_image_is_stored_privately_and_served_to_the_agent(world):
@@ -43,13 +49,13 @@ def test_an_uploaded_image_is_stored_privately_and_served_to_the_agent(world):
     assert body["kind"] == "image"
     assert body["media"]["url"] == f"/api/v1/messages/{body['id']}/media/"
     [stored] = _stored_files(root)
-    assert str(stored.relative_to(root)).startswith("tenants/alpha/messages/")
-    served = api.get(body["media"]["url"])
-    assert served.status_code == 200
-    assert b"".join(served.streaming_content) == b"\x89PNG-data"
-    assert served["Content-Type"] == "image/png"
-    assert served["X-Content-Type-Options"] == "nosniff"
-    assert 'filename="foto.png"' in served["Content-Disposition"]
+    assert stored.startswith("tenants/alpha/messages/")
+    served = media_fetch(api, body["media"]["url"])
+    assert served.status == 200
+    assert served.body == b"\x89PNG-data"
+    assert served.headers["Content-Type"] == "image/png"
+    assert 'filename="foto.png"' in served.headers["Content-Disposition"]
+    assert served.headers["Content-Disposition"].startswith("inline")
 
 
 def test_a_document_is_downloaded_as_an_attachment(world):
@@ -58,7 +64,7 @@ def test_a_document_is_downloaded_as_an_attachment(world):
 
     url = _send(api, ticket, upload).json()["media"]["url"]
 
-    assert api.get(url)["Content-Disposition"].startswith("attachment")
+    assert media_fetch(api, url).headers["Content-Disposition"].startswith("attachment")
 
 
 def test_a_file_over_the_limit_is_400_and_nothing_is_stored(world, monkeypatch):
@@ -101,8 +107,10 @@ def test_an_agent_who_cannot_see_the_ticket_gets_404(world, api_alpha):
         outsider = UserFactory(queues=[QueueFactory()])
         admin = AdminFactory()
 
-    assert sign_in_api(api, outsider.email).get(url).status_code == 404
-    assert sign_in_api(api, admin.email).get(url).status_code == 200
+    refused = sign_in_api(api, outsider.email).get(url)
+    assert refused.status_code == 404
+    assert not refused.has_header("Location")  # no signed URL leaks with the refusal
+    assert media_fetch(sign_in_api(api, admin.email), url).status == 200
 
 
 def test_alphas_media_is_404_at_beta(world, beta, api_beta):
@@ -112,13 +120,14 @@ def test_alphas_media_is_404_at_beta(world, beta, api_beta):
     with tenant_scope(beta.tenant):
         beta_admin = AdminFactory(email=agent.email)
 
-    assert sign_in_api(api_beta, beta_admin.email).get(url).status_code == 404
+    refused = sign_in_api(api_beta, beta_admin.email).get(url)
+    assert refused.status_code == 404
+    assert not refused.has_header("Location")
 
 
 def test_a_row_pointing_at_another_tenants_path_is_never_served(world):
     alpha, api, _, ticket, root = world
-    (root / "tenants/beta/messages/x").mkdir(parents=True)
-    (root / "tenants/beta/messages/x/secret.png").write_bytes(b"beta secret")
+    root.save("tenants/beta/messages/x/secret.png", ContentFile(b"beta secret"))
     with tenant_scope(alpha.tenant):
         message = Message.objects.create(
             ticket=ticket,
@@ -133,6 +142,7 @@ def test_a_row_pointing_at_another_tenants_path_is_never_served(world):
     response = api.get(f"/api/v1/messages/{message.public_id}/media/")
 
     assert (response.status_code, response.json()["code"]) == (404, "media_not_found")
+    assert not response.has_header("Location")
 
 
 def test_a_deleted_messages_media_is_404(world):

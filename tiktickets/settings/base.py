@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from tiktickets.settings.environment import env_bool, env_int, env_list, env_str
@@ -30,6 +31,9 @@ ALLOWED_HOSTS = [TIKTICKETS_BASE_DOMAIN, f".{TIKTICKETS_BASE_DOMAIN}"] + env_lis
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 ROOT_URLCONF = "tiktickets.urls"
+# The platform's audit log (public schema) keeps entries this many days; each tenant sets its
+# own in its settings (audit_retention_days). Older entries are deleted daily.
+AUDIT_PUBLIC_RETENTION_DAYS = env_int("AUDIT_PUBLIC_RETENTION_DAYS", 730)
 # Live updates (realtime/): a socket is live while its last heartbeat is younger than the TTL
 # (seconds); reconnecting sockets replay up to REPLAY_LIMIT missed events from a stream trimmed
 # to about STREAM_LENGTH events per tenant.
@@ -70,6 +74,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "accounts",
     "core",
+    # In both lists: the public schema holds the platform's audit log, each tenant schema its own.
+    "audit",
     "channels",
     "rest_framework",
     "drf_spectacular",
@@ -84,6 +90,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "accounts",
+    "audit",
     "rest_framework_simplejwt.token_blacklist",
     "contacts",
     "connections",
@@ -93,6 +100,7 @@ TENANT_APPS = [
     "campaigns",
     "reports",
     "integrations",
+    "privacy",
     "realtime",
     # Pages only (no models): both the tenant hosts' dashboard and the base domain's platform pages.
     "dashboard",
@@ -112,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request at hand for the audit log (IP address, user agent, who acted).
+    "audit.context.AuditRequestMiddleware",
     # Language and time zone from the user's preference, else the tenant's defaults.
     "tenants.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -235,6 +245,7 @@ CELERY_TASK_QUEUES_NAMES = ("inbound", "replies", "default", "bulk")
 # `replies` has a worker of its own (docker-compose.yml), so replies never queue behind inbound.
 CELERY_TASK_ROUTES = {
     "channels_integrations.tasks.inbound_event_process_task": {"queue": "inbound"},
+    "channels_integrations.tasks.inbound_batches_process_task": {"queue": "inbound"},
     "channels_integrations.tasks.outbound_message_deliver_task": {"queue": "replies"},
     "channels_integrations.tasks.read_receipt_send_task": {"queue": "replies"},
 }
@@ -374,6 +385,41 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Tenant files live under MEDIA_ROOT/tenants/<schema>/... (tenants.tenancy.tenant_media_path).
 # No MEDIA_URL route is ever mounted: nothing in this folder is public.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".media")))
+# Where tenants' files live: "local" (MEDIA_ROOT, one machine's disk; `make run`) or "s3" (a
+# private bucket on an S3-compatible store, shared by every app process on every machine;
+# core/object_storage.py). The same names either way: tenants/<schema>/... is the key prefix.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").strip().lower()
+# How long a signed link to a file stays valid (object store only): each page view asks the app
+# again, which checks access again, so it only needs to outlive the browser's fetch.
+MEDIA_URL_EXPIRY_SECONDS = env_int("MEDIA_URL_EXPIRY_SECONDS", 60)
+if MEDIA_STORAGE == "s3":
+    _MEDIA_BACKEND: dict[str, Any] = {
+        "BACKEND": "core.object_storage.PrivateMediaStorage",
+        "OPTIONS": {
+            "bucket_name": env_str("MEDIA_S3_BUCKET"),
+            # Empty: AWS S3 itself. MinIO and other stores: their URL as the app reaches it.
+            "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+            # Where browsers reach the store, when not at MEDIA_S3_ENDPOINT_URL.
+            "public_endpoint_url": env_str("MEDIA_S3_PUBLIC_ENDPOINT_URL", ""),
+            "region_name": env_str("MEDIA_S3_REGION", "us-east-1"),
+            # Empty: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_ACCESS_KEY", "") or None,
+            # "path" for MinIO and most self-hosted stores; "virtual" (or "auto") for AWS.
+            "addressing_style": env_str("MEDIA_S3_ADDRESSING_STYLE", "auto"),
+            "querystring_expire": MEDIA_URL_EXPIRY_SECONDS,
+        },
+    }
+elif MEDIA_STORAGE == "local":
+    _MEDIA_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'local' or 's3', not {MEDIA_STORAGE!r}.")
+STORAGES = {
+    "default": _MEDIA_BACKEND,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Days an admin may download a contact's data export before the beat deletes its file.
+PRIVACY_EXPORT_DAYS = env_int("PRIVACY_EXPORT_DAYS", 7)
 # Uploads above this size are written to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
@@ -401,6 +447,16 @@ WEBHOOK_BASE_URL = env_str("WEBHOOK_BASE_URL", f"https://{TIKTICKETS_BASE_DOMAIN
 # Inbound media: files above this size, or of a type outside tickets.media.ALLOWED_MIME_TYPES, are
 # not downloaded; the message is stored with a media error instead.
 CHANNEL_MEDIA_MAX_BYTES = env_int("CHANNEL_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+# E-mail connections (docs/email.md): a mail larger than this is not downloaded (quarantined);
+# more than EMAIL_SENDER_MAX_PER_HOUR mails of one sender in an hour are set aside (a loop); each
+# connection's mailbox job lasts EMAIL_WATCH_SECONDS (IDLE, else a poll every
+# EMAIL_POLL_SECONDS) and is started again every minute. EMAIL_CHANNEL_ALLOW_PLAINTEXT accepts
+# servers without TLS (only for a mail server on the same machine).
+EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+EMAIL_SENDER_MAX_PER_HOUR = env_int("EMAIL_SENDER_MAX_PER_HOUR", 30)
+EMAIL_WATCH_SECONDS = env_int("EMAIL_WATCH_SECONDS", 50)
+EMAIL_POLL_SECONDS = env_int("EMAIL_POLL_SECONDS", 10)
+EMAIL_CHANNEL_ALLOW_PLAINTEXT = env_bool("EMAIL_CHANNEL_ALLOW_PLAINTEXT", False)
 # Outbound delivery: provider attempts before a message is marked failed, and the back-off base
 # and cap in seconds (base * 2^(attempt-1), capped, with jitter).
 OUTBOUND_MAX_ATTEMPTS = env_int("OUTBOUND_MAX_ATTEMPTS", 6)

@@ -18,10 +18,14 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT", "/tmp/tiktickets-test-media"))  # noqa: S108
+# Media on the local disk unless MEDIA_STORAGE says otherwise; the media tests run on both
+# backends (core/tests/conftest.py starts an S3-compatible server on loopback for them).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STORAGES["default"],  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 # A domain event subscriber that fails makes the test fail (production logs and goes on).
 DOMAIN_EVENTS_STRICT = True
+# The e-mail tests' IMAP and SMTP servers listen on loopback without TLS.
+EMAIL_CHANNEL_ALLOW_PLAINTEXT = True

@@ -15,8 +15,9 @@ Every body is ``{event, instance, data, destination, date_time, sender, server_u
   (SERVER_ACK, DELIVERY_ACK, READ, PLAYED, ERROR);
 - ``messages.delete``: ``data`` is the deleted message's key.
 
-Groups (``@g.us``) and status broadcasts are not read: the instance is created with
-``groupsIgnore`` and anything that still arrives from a group is skipped.
+A group's messages (``remoteJid`` ending ``@g.us``, the sender in ``key.participant``) are
+group items: the group's jid is the contact's id, and the sender's name and number ride along
+on each message (``extra["group_sender"]``). Status broadcasts and channels are not read.
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ def _at(seconds: Any) -> datetime | None:
 def _number(jid: str) -> str:
     """``5511999990000`` of ``5511999990000@s.whatsapp.net`` (a device suffix ``:12`` dropped)."""
     return jid.split("@", 1)[0].split(":", 1)[0]
+
+
+def is_group_jid(jid: str) -> bool:
+    return jid.endswith("@g.us")
+
+
+def chat_id(jid: str) -> str:
+    """Our id of a chat: a person's number, or a group's whole jid (``1203...@g.us``), which
+    never looks like a number and is what the gateway takes to send to the group."""
+    return jid if is_group_jid(jid) else _number(jid)
 
 
 def body_items(body: dict[str, Any]) -> list[InboundItem]:
@@ -142,7 +153,7 @@ def _status_items(data: Any) -> list[InboundItem]:
         status = ACK_STATUSES.get(str(update.get("status") or "").upper())
         message_id = str(update.get("keyId") or update.get("id") or "")
         remote = str(update.get("remoteJid") or "")
-        if status is None or not update.get("fromMe", True) or remote.endswith("@g.us"):
+        if status is None or not update.get("fromMe", True):
             continue
         if not message_id:
             items.append(
@@ -155,7 +166,7 @@ def _status_items(data: Any) -> list[InboundItem]:
                 event_id=f"status:{message_id}:{raw_status}",
                 provider_message_id=message_id,
                 status=status,
-                external_id=_number(remote),
+                external_id=chat_id(remote),
                 at=_at(update.get("timestamp")) or datetime.now(UTC),
             )
         )
@@ -166,29 +177,40 @@ def _delete_items(data: dict[str, Any]) -> list[InboundItem]:
     key = _dict(data.get("key")) or data
     message_id = str(key.get("id") or "")
     remote = str(key.get("remoteJid") or "")
-    if not message_id or not remote or remote.endswith("@g.us") or key.get("fromMe"):
+    if not message_id or not remote or key.get("fromMe"):
         return []
     return [
         InboundMessage(
             event_id=f"delete:{message_id}",
-            external_id=_number(remote),
+            external_id=chat_id(remote),
             provider_message_id=message_id,
             kind=Kind.TEXT,
             is_deletion=True,
+            is_group=is_group_jid(remote),
             sent_at=datetime.now(UTC),
         )
     ]
 
 
-def _customer_jid(key: dict[str, Any]) -> str:
-    """The customer's jid: the phone-number form when WhatsApp hides it behind a ``@lid``."""
-    remote = str(key.get("remoteJid") or "")
-    if remote.endswith("@lid"):
-        for alternative in ("remoteJidAlt", "senderPn"):
+def _phone_jid(key: dict[str, Any], field: str, alternatives: tuple[str, ...]) -> str:
+    """``key[field]``, in its phone-number form when WhatsApp hides it behind a ``@lid``."""
+    jid = str(key.get(field) or "")
+    if jid.endswith("@lid"):
+        for alternative in alternatives:
             value = str(key.get(alternative) or "")
             if value.endswith("@s.whatsapp.net"):
                 return value
-    return remote
+    return jid
+
+
+def _customer_jid(key: dict[str, Any]) -> str:
+    """The chat's jid: the customer's (phone-number form) or the group's."""
+    return _phone_jid(key, "remoteJid", ("remoteJidAlt", "senderPn"))
+
+
+def _participant_jid(key: dict[str, Any]) -> str:
+    """Who wrote a group message (phone-number form when known)."""
+    return _phone_jid(key, "participant", ("participantAlt", "participantPn"))
 
 
 def _message_items(data: Any, body: dict[str, Any]) -> list[InboundItem]:
@@ -199,7 +221,7 @@ def _message_items(data: Any, body: dict[str, Any]) -> list[InboundItem]:
             continue
         key = _dict(info.get("key"))
         jid = _customer_jid(key)
-        if jid.endswith(("@g.us", "@broadcast", "@newsletter")):
+        if jid.endswith(("@broadcast", "@newsletter")):
             continue
         if not key.get("id"):
             items.append(malformed_item("message_without_id", {**body, "data": info}))
@@ -237,16 +259,20 @@ def _message(info: dict[str, Any], key: dict[str, Any], jid: str) -> InboundItem
     message_id = str(key["id"])
     message = _dict(info.get("message"))
     from_me = bool(key.get("fromMe"))
+    group = is_group_jid(jid)
+    push_name = str(info.get("pushName") or "")
     common: dict[str, Any] = {
         "event_id": f"msg:{message_id}",
-        "external_id": _number(jid),
+        "external_id": chat_id(jid),
         "provider_message_id": message_id,
-        "contact_name": "" if from_me else str(info.get("pushName") or ""),
+        # A group is named by its subject (the provider's contact_profile), not its senders.
+        "contact_name": "" if from_me or group else push_name,
         "contact_phone": ""
         if from_me or not jid.endswith("@s.whatsapp.net")
         else "+" + _number(jid),
         "sent_at": _at(info.get("messageTimestamp")),
         "is_echo": from_me,
+        "is_group": group,
         "raw": info,
     }
     # Wrappers WhatsApp puts around a message (view-once, a document with a caption, an edit).
@@ -283,6 +309,10 @@ def _message(info: dict[str, Any], key: dict[str, Any], jid: str) -> InboundItem
             )
         return None  # history sync, key shares and other protocol traffic
     extra: dict[str, Any] = {}
+    if group and not from_me:
+        participant = _participant_jid(key)
+        number = _number(participant) if participant.endswith("@s.whatsapp.net") else ""
+        extra["group_sender"] = {"name": push_name, "number": number}
     quoted = ""
     kind: str = Kind.UNSUPPORTED
     body = ""

@@ -11,7 +11,9 @@ the connection and used for every call but the creation (which needs the gateway
 
 API: https://doc.evolution-api.com/v2/api-reference (instance create, connect,
 connectionState, restart, logout, delete; sendText, sendMedia, sendWhatsAppAudio,
-sendSticker, sendLocation, sendContact, sendReaction; getBase64FromMediaMessage; webhook set).
+sendSticker, sendLocation, sendContact, sendReaction; updateMessage,
+deleteMessageForEveryone, markMessageAsRead, getBase64FromMediaMessage; findGroupInfos;
+webhook set, settings set).
 """
 
 from __future__ import annotations
@@ -32,16 +34,22 @@ from rest_framework import serializers
 from channels_integrations.providers.base import (
     SESSION_CLOSED,
     ChannelProvider,
+    ContactProfile,
     InboundItem,
     InboundMedia,
     InboundSession,
     OutboundMessage,
     ProviderError,
+    SentMessageChange,
     WebhookRejected,
     malformed_item,
 )
 from channels_integrations.providers.whatsapp_qr.client import EvolutionClient
-from channels_integrations.providers.whatsapp_qr.payloads import _STATES, body_items
+from channels_integrations.providers.whatsapp_qr.payloads import (
+    _STATES,
+    body_items,
+    is_group_jid,
+)
 from connections.models import ChannelConnection
 from core.json_bodies import MalformedJSON, json_loads_safe
 from tickets.models import Message
@@ -64,6 +72,11 @@ _MEDIA_TYPES: dict[str, str] = {Kind.IMAGE: "image", Kind.VIDEO: "video", Kind.D
 class WhatsAppQrCredentialsSerializer(serializers.Serializer):
     """Nothing to type: the instance token and the webhook secret are generated, and the
     number is paired on the connection's page by scanning its QR code."""
+
+
+def _jid(chat: str) -> str:
+    """The gateway's jid of one of our chat ids (a number, or a group's jid as it is)."""
+    return chat if "@" in chat else f"{chat}@s.whatsapp.net"
 
 
 def instance_name(connection: ChannelConnection) -> str:
@@ -89,6 +102,17 @@ class WhatsAppQrProvider(ChannelProvider):
     # WhatsApp Web has no published limit; a person-like pace keeps the number from bans.
     rate_limit_per_second = 5.0
     caption_kinds = frozenset({"image", "video", "document"})
+    # WhatsApp lets the sender edit a text for 15 minutes and delete it for everyone for about
+    # two days (updateMessage, deleteMessageForEveryone); a refusal past that is permanent.
+    edits_reach_customer = True
+    deletions_reach_customer = True
+    deletion_window_hours = 48
+    reaction_emojis = ("👍", "❤️", "😂", "😮", "😢", "🙏")
+    # sendWhatsAppAudio converts any audio into a voice note.
+    voice_note_mime_types = frozenset(
+        {"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/webm", "audio/wav"}
+    )
+    unnamed_group = gettext_lazy("WhatsApp group %(id)s")
 
     def _client(self, connection: ChannelConnection) -> EvolutionClient:
         return EvolutionClient(str(connection.credentials.get("instance_token") or ""))
@@ -177,17 +201,18 @@ class WhatsAppQrProvider(ChannelProvider):
         self._client(connection).call("DELETE", f"instance/logout/{instance_name(connection)}")
 
     def session_calls_set(
-        self, connection: ChannelConnection, *, reject: bool, message: str
+        self, connection: ChannelConnection, *, reject: bool, message: str, ignore_groups: bool
     ) -> None:
-        # The gateway's settings are replaced as a whole: groups stay ignored (they are not
-        # read), and nothing is marked read or kept online on the customer's behalf.
+        # The gateway's settings are replaced as a whole: the gateway itself rejects each call
+        # and sends ``msgCall`` once per call; groups are left out when the tenant ignores
+        # them; nothing is marked read or kept online on the customer's behalf.
         self._client(connection).call(
             "POST",
             f"settings/set/{instance_name(connection)}",
             json={
                 "rejectCall": reject,
                 "msgCall": message if reject else "",
-                "groupsIgnore": True,
+                "groupsIgnore": ignore_groups,
                 "alwaysOnline": False,
                 "readMessages": False,
                 "readStatus": False,
@@ -238,7 +263,72 @@ class WhatsAppQrProvider(ChannelProvider):
         mime = str(answer.get("mimetype") or media.mime_type)
         return content, mime
 
+    def contact_profile(
+        self, connection: ChannelConnection, external_id: str
+    ) -> ContactProfile | None:
+        """A group's subject and picture (findGroupInfos); people are named by their
+        messages."""
+        if not is_group_jid(external_id):
+            return None
+        answer = self._client(connection).call(
+            "GET",
+            f"group/findGroupInfos/{instance_name(connection)}",
+            params={"groupJid": external_id},
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        return ContactProfile(
+            name=str(answer.get("subject") or ""), avatar_url=str(answer.get("pictureUrl") or "")
+        )
+
     # ------------------------------------------------------------------ outbound
+
+    def send_read_receipt(
+        self, connection: ChannelConnection, *, recipient: str, provider_message_id: str
+    ) -> bool:
+        if is_group_jid(recipient):
+            return False  # a group is not told who on the business's side read it
+        self._client(connection).call(
+            "POST",
+            f"chat/markMessageAsRead/{instance_name(connection)}",
+            json={
+                "readMessages": [
+                    {"remoteJid": _jid(recipient), "fromMe": False, "id": provider_message_id}
+                ]
+            },
+        )
+        return True
+
+    def edit_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        recipient = self._change_recipient(change)
+        self._client(connection).call(
+            "POST",
+            f"chat/updateMessage/{instance_name(connection)}",
+            json={
+                "number": recipient,
+                "text": change.body,
+                "key": {
+                    "remoteJid": _jid(recipient),
+                    "fromMe": True,
+                    "id": change.provider_message_id,
+                },
+            },
+        )
+
+    def delete_sent(self, connection: ChannelConnection, change: SentMessageChange) -> None:
+        recipient = self._change_recipient(change)
+        self._client(connection).call(
+            "DELETE",
+            f"chat/deleteMessageForEveryone/{instance_name(connection)}",
+            json={"id": change.provider_message_id, "remoteJid": _jid(recipient), "fromMe": True},
+        )
+
+    @staticmethod
+    def _change_recipient(change: SentMessageChange) -> str:
+        if not change.recipient:
+            raise ProviderError(
+                "the message's chat is unknown", permanent=True, code="recipient_unknown"
+            )
+        return change.recipient
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
         name = instance_name(connection)
@@ -250,12 +340,14 @@ class WhatsAppQrProvider(ChannelProvider):
             method = "sendReaction"
             body = {
                 "key": {
-                    "remoteJid": f"{number}@s.whatsapp.net",
+                    "remoteJid": _jid(number),
                     "fromMe": False,
                     "id": message.quoted_provider_message_id,
                 },
                 "reaction": message.body,
             }
+            if is_group_jid(number) and message.quoted_author:
+                body["key"]["participant"] = _jid(message.quoted_author)
         elif message.media_name:
             method, body = self._file_body(message, body)
         elif message.kind == Kind.LOCATION and "latitude" in message.extra:

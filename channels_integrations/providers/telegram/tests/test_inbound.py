@@ -92,8 +92,9 @@ def test_updates_we_ignore_are_still_acknowledged(alpha, bot):
 
 @respx.mock
 def test_a_photo_is_fetched_with_get_file_and_stored_privately(
-    alpha, bot, media_root, django_capture_on_commit_callbacks
+    alpha, bot, media_backend, django_capture_on_commit_callbacks
 ):
+    """On the local disk and on the object store alike."""
     get_file = respx.post(api_url("getFile")).mock(return_value=ok("getFile.json"))
     download = respx.get(file_url("photos/file_12.jpg")).mock(
         return_value=httpx.Response(
@@ -114,7 +115,8 @@ def test_a_photo_is_fetched_with_get_file_and_stored_privately(
         "image/jpeg",
     )
     assert message.media.name.startswith("tenants/alpha/messages/")
-    assert (media_root / message.media.name).read_bytes() == JPEG
+    with message.media.open("rb") as stored:
+        assert stored.read() == JPEG
 
 
 @respx.mock

@@ -6,6 +6,8 @@ import json
 import httpx
 import pytest
 import respx
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import AdminFactory
@@ -67,10 +69,10 @@ def test_a_quote_becomes_reply_parameters(bot):
 
 
 @respx.mock
-def test_a_photo_is_uploaded_as_multipart_with_its_caption(bot, media_root):
+def test_a_photo_is_uploaded_as_multipart_with_its_caption(bot, media_backend):
+    """On the local disk and on the object store alike: the file is read through the storage."""
     route = respx.post(api_url("sendPhoto")).mock(return_value=ok("sendPhoto.json"))
-    (media_root / "tenants/alpha/messages/x").mkdir(parents=True)
-    (media_root / "tenants/alpha/messages/x/foto.jpg").write_bytes(b"\xff\xd8jpeg")
+    default_storage.save("tenants/alpha/messages/x/foto.jpg", ContentFile(b"\xff\xd8jpeg"))
     message = OutboundMessage(
         idempotency_key="k1",
         recipient="1111111",
@@ -223,11 +225,10 @@ def test_a_blocked_bot_fails_the_message_with_telegrams_reason(
 )
 @respx.mock
 def test_audio_goes_out_as_a_voice_note_a_track_or_a_file(
-    bot, media_root, mime, extra, method, field
+    bot, media_backend, mime, extra, method, field
 ):
     route = respx.post(api_url(method)).mock(return_value=ok("sendPhoto.json"))
-    (media_root / "tenants/alpha/messages/v").mkdir(parents=True)
-    (media_root / "tenants/alpha/messages/v/voice-note").write_bytes(b"audio bytes")
+    default_storage.save("tenants/alpha/messages/v/voice-note", ContentFile(b"audio bytes"))
     message = OutboundMessage(
         idempotency_key="k1",
         recipient="1111111",

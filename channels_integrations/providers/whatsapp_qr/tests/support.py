@@ -11,6 +11,7 @@ from channels_integrations.services.connections import connection_create
 from channels_integrations.tests.support import process_all
 from conftest import host_client
 from tenants.tenancy import tenant_scope
+from tickets.models import Ticket
 
 GLOBAL_KEY = "evolution-test-global-key"
 
@@ -41,3 +42,21 @@ def qr_connection(tenant: Any, *, name: str = "Loja WhatsApp", admin: Any = None
 
 def instance_of(connection: Any) -> str:
     return f"tt-{connection.public_id}"
+
+
+def qr_conversation(
+    tenant: Any, sim: Any, capture: Any, *, customer: str, text: str, message_id: str = ""
+) -> tuple[Any, Any, Any]:
+    """A paired QR connection whose customer wrote ``text``: ``(connection, ticket, admin)``,
+    the ticket open and assigned to the admin."""
+    connection = qr_connection(tenant)
+    name = instance_of(connection)
+    sim.evolution.scan(name)
+    sim.evolution.customer_text(name, sender=customer, text=text, message_id=message_id)
+    webhooks_processed(sim, tenant, capture)
+    with tenant_scope(tenant):
+        ticket = Ticket.objects.get()
+        admin = AdminFactory()
+        Ticket.objects.filter(pk=ticket.pk).update(status="open", assignee=admin)
+        ticket.refresh_from_db()
+    return connection, ticket, admin

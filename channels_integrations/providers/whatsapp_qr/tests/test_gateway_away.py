@@ -11,6 +11,7 @@ from channels_integrations.models import OutboundDelivery
 from channels_integrations.providers.whatsapp_qr.tests.support import (
     instance_of,
     qr_connection,
+    qr_conversation,
     webhooks_processed,
 )
 from channels_integrations.services.connections import (
@@ -21,7 +22,7 @@ from channels_integrations.services.connections import (
 from channels_integrations.services.outbound import outbound_message_deliver
 from connections.models import ChannelConnection
 from tenants.tenancy import tenant_scope
-from tickets.models import Message, Ticket
+from tickets.models import Message
 from tickets.services.messages import message_send
 
 CUSTOMER = "5511933332222"
@@ -29,17 +30,9 @@ CUSTOMER = "5511933332222"
 
 @pytest.fixture
 def conversation(alpha, gateway, django_capture_on_commit_callbacks):
-    connection = qr_connection(alpha.tenant)
-    name = instance_of(connection)
-    gateway.evolution.scan(name)
-    gateway.evolution.customer_text(name, sender=CUSTOMER, text="Alô?")
-    webhooks_processed(gateway, alpha.tenant, django_capture_on_commit_callbacks)
-    with tenant_scope(alpha.tenant):
-        ticket = Ticket.objects.get()
-        admin = AdminFactory()
-        Ticket.objects.filter(pk=ticket.pk).update(status="open", assignee=admin)
-        ticket.refresh_from_db()
-    return connection, ticket, admin
+    return qr_conversation(
+        alpha.tenant, gateway, django_capture_on_commit_callbacks, customer=CUSTOMER, text="Alô?"
+    )
 
 
 def _reply(alpha, ticket, admin, capture, body):

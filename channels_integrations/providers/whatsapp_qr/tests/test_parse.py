@@ -139,8 +139,29 @@ def test_session_events() -> None:
     assert (replaced.state, replaced.reason) == ("closed", "replaced")
 
 
-def test_groups_are_not_read_and_an_image_that_is_not_a_png_is_never_shown() -> None:
-    assert _items("messages_upsert_group.json") == []
+def test_a_group_message_is_the_groups_and_names_its_sender() -> None:
+    [item] = _items("messages_upsert_group.json")
+    assert isinstance(item, InboundMessage)
+    assert (item.external_id, item.is_group, item.body) == (
+        "120363025246125244@g.us",
+        True,
+        "Oi grupo",
+    )
+    # The group is named by its subject, never by whoever wrote; the sender rides along.
+    assert (item.contact_name, item.contact_phone) == ("", "")
+    assert item.extra["group_sender"] == {"name": "Ana Souza", "number": "5511988887777"}
+
+
+def test_a_group_senders_hidden_number_is_read_from_its_alternative() -> None:
+    body = json.loads((FIXTURES / "messages_upsert_group.json").read_text())
+    body["data"]["key"]["participant"] = "123456789012345@lid"
+    body["data"]["key"]["participantAlt"] = "5511977776666@s.whatsapp.net"
+    [item] = parse(json.dumps(body).encode())
+    assert isinstance(item, InboundMessage)
+    assert item.extra["group_sender"]["number"] == "5511977776666"
+
+
+def test_an_image_that_is_not_a_png_is_never_shown() -> None:
     body = json.loads((FIXTURES / "qrcode_updated.json").read_text())
     body["data"]["qrcode"]["base64"] = "data:text/html;base64,PHNjcmlwdD4="
     assert parse(json.dumps(body).encode()) == []

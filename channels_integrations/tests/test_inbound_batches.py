@@ -1,0 +1,178 @@
+"""Inbound events processed in batches per connection (services/inbound_batches.py): order,
+a poison event failing alone, the coalesced task per connection (per tenant), and the pinned
+cost per event. The workers' side (two workers, a worker killed mid-batch) is in
+tests/reliability/test_inbound_batch_workers.py."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from channels_integrations.models import InboundEvent
+from channels_integrations.services.inbound import inbound_events_record
+from channels_integrations.services.inbound_batches import (
+    inbound_batch_enqueue,
+    inbound_batch_process,
+    inbound_batches_process,
+)
+from channels_integrations.tests.sample_provider import SampleProvider
+from channels_integrations.tests.support import body_of, sample_connection, text_item
+from tenants.tenancy import tenant_scope
+from tickets.models import Message, Ticket
+from tickets.tests.factories import QueueFactory
+
+# 20 follow-ups in one batch, inside the test's transaction (every atomic a savepoint): 22 per
+# event against 27 for one event per task (realtime/tests/test_inbound_query_count.py): the
+# event's own read, lock and update and the per-task transaction go (see docs/performance.md).
+FOLLOW_UP_BATCH_QUERIES = 445
+BATCH_TASK = "channels_integrations.tasks.inbound_batches_process_task"
+SINGLE_TASK = "channels_integrations.tasks.inbound_event_process_task"
+
+
+@pytest.fixture
+def connection(alpha, sample_providers, media_root):
+    with tenant_scope(alpha.tenant):
+        queue = QueueFactory()
+        UserFactory.create_batch(3, queues=[queue])
+    connection = sample_connection(alpha.tenant, default_queue=queue)
+    with tenant_scope(alpha.tenant):
+        yield connection
+
+
+def _store(connection, *items):
+    return inbound_events_record(
+        connection=connection, items=SampleProvider().parse_inbound(body_of(*items))
+    )
+
+
+def _bodies(ticket):
+    return list(ticket.messages.order_by("id").values_list("body", flat=True))
+
+
+def test_a_batch_stores_each_customers_messages_in_the_order_they_arrived(
+    connection, django_capture_on_commit_callbacks
+):
+    items = [text_item(f"e{n}", f"chat-{n % 3}", f"{n % 3}:{n}") for n in range(12)]
+    ids = _store(connection, *items)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed, processed = inbound_batch_process(connection_id=connection.pk, limit=50)
+
+    assert (claimed, processed) == (12, 12)
+    assert set(InboundEvent.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "processed"
+    }
+    assert Ticket.objects.count() == 3
+    for ticket in Ticket.objects.select_related("contact"):
+        bodies = _bodies(ticket)
+        customer = bodies[0].split(":")[0]
+        assert bodies == [f"{customer}:{n}" for n in range(12) if str(n % 3) == customer]
+        assert ticket.unread_count == 4
+    # Processing again claims nothing and creates nothing.
+    assert inbound_batch_process(connection_id=connection.pk) == (0, 0)
+    assert Message.objects.count() == 12
+
+
+def test_a_poison_event_fails_alone_and_goes_to_the_single_event_retry(
+    connection, published, django_capture_on_commit_callbacks
+):
+    first, poison, last = _store(
+        connection,
+        text_item("e1", "chat-1", "before"),
+        text_item("e2", "chat-1", "poison"),
+        text_item("e3", "chat-1", "after"),
+    )
+    # A stored item this code cannot read (as if written by a broken adapter).
+    event = InboundEvent.objects.get(pk=poison)
+    event.item = {**event.item, "unexpected": 1}
+    event.save(update_fields=["item"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_batch_process(connection_id=connection.pk) == (3, 2)
+
+    assert _bodies(Ticket.objects.get()) == ["before", "after"]
+    states = dict(InboundEvent.objects.values_list("pk", "status"))
+    assert states == {first: "processed", poison: "received", last: "processed"}
+    failed = InboundEvent.objects.get(pk=poison)
+    assert failed.attempts == 1
+    assert failed.last_error.startswith("TypeError")
+    # Handed to the single-event task (with its back-off); the batches leave it alone now.
+    assert [args for task, args, _ in published if task == SINGLE_TASK] == [(poison,)]
+    assert inbound_batch_process(connection_id=connection.pk) == (0, 0)
+
+
+def test_a_file_keeps_the_single_event_task(
+    alpha, connection, published, django_capture_on_commit_callbacks
+):
+    """A download must not hold the batch's locks: a message with a file is processed by the
+    single-event task; the text beside it in the same delivery goes to the batch."""
+    from channels_integrations.tests.support import post_webhook
+
+    media = text_item(
+        "m1", "chat-1", "", media={"url": "http://127.0.0.1:9/f", "mime": "image/png"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(connection, body_of(media, text_item("t1", "chat-1", "hi")))
+
+    assert response.status_code == 200
+    with tenant_scope(alpha.tenant):
+        stored = dict(InboundEvent.objects.values_list("provider_event_id", "pk"))
+        tasks = [(task, args) for task, args, _ in published]
+        assert tasks == [(SINGLE_TASK, (stored["m1"],)), (BATCH_TASK, (connection.pk,))]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert inbound_batch_process(connection_id=connection.pk) == (1, 1)
+        assert InboundEvent.objects.get(pk=stored["m1"]).status == "received"
+
+
+def test_one_task_waits_per_connection_and_tenant(alpha, beta, published):
+    cache.clear()
+    inbound_batch_enqueue(alpha.tenant, 7)
+    inbound_batch_enqueue(alpha.tenant, 7)  # one is already waiting: nothing published
+    inbound_batch_enqueue(alpha.tenant, 8)
+    inbound_batch_enqueue(beta.tenant, 7)  # another tenant's connection 7: its own task
+
+    assert [(args, schema) for task, args, schema in published if task == BATCH_TASK] == [
+        ((7,), "alpha"),
+        ((8,), "alpha"),
+        ((7,), "beta"),
+    ]
+    # The task clears its connection's flag when it starts: the next webhook publishes again.
+    with tenant_scope(alpha.tenant):
+        inbound_batches_process(connection_id=7)
+    inbound_batch_enqueue(alpha.tenant, 7)
+    assert len([task for task, _, _ in published if task == BATCH_TASK]) == 4
+
+
+def test_a_batch_claims_only_its_connection_and_tenant(alpha, beta, sample_providers):
+    mine = sample_connection(alpha.tenant)
+    other = sample_connection(alpha.tenant)
+    elsewhere = sample_connection(beta.tenant)
+    with tenant_scope(beta.tenant):
+        _store(elsewhere, text_item("b1", "chat-1", "beta"))
+    with tenant_scope(alpha.tenant):
+        _store(mine, text_item("a1", "chat-1", "mine"))
+        _store(other, text_item("a2", "chat-1", "other"))
+        assert inbound_batch_process(connection_id=mine.pk) == (1, 1)
+        assert list(Message.objects.values_list("body", flat=True)) == ["mine"]
+    with tenant_scope(beta.tenant):
+        assert InboundEvent.objects.get().status == "received"
+
+
+def test_a_batch_is_cheaper_per_event_than_one_event_per_task(
+    connection, django_capture_on_commit_callbacks
+):
+    """Pinned: statements per event of a batch of 20 follow-ups (the customer's ticket exists),
+    realtime handlers included, against the single-event task's FOLLOW_UP_QUERIES (27)."""
+    _store(connection, *[text_item(f"w{n}", f"chat-{n}", "hi") for n in range(20)])
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_batch_process(connection_id=connection.pk)
+    _store(connection, *[text_item(f"f{n}", f"chat-{n}", "again") for n in range(20)])
+
+    with CaptureQueriesContext(db) as queries, django_capture_on_commit_callbacks(execute=True):
+        assert inbound_batch_process(connection_id=connection.pk) == (20, 20)
+
+    assert len(queries) == FOLLOW_UP_BATCH_QUERIES
+    assert len(queries) / 20 < 27
