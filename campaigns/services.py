@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_object, audit_record, changes_diff, snapshot
 from campaigns.domain_events import CampaignProgressed
 from campaigns.errors import (
     CampaignEmpty,
@@ -174,6 +175,7 @@ def _progressed(campaign: Campaign) -> None:
 def campaign_create(*, by: User, data: CampaignInput) -> Campaign:
     """A draft campaign; its audience is added next."""
     campaign = Campaign.objects.create(created_by=by, **_clean(data))
+    audit_record("campaign.created", actor=by, obj=campaign)
     return campaign
 
 
@@ -196,9 +198,14 @@ def _editable(campaign: Campaign) -> Campaign:
 def campaign_update(*, campaign: Campaign, data: CampaignInput) -> Campaign:
     """Change a draft (409 ``campaign_not_editable`` once it started)."""
     locked = _editable(campaign)
-    for name, value in _clean(data).items():
+    cleaned = _clean(data)
+    before = snapshot(locked, cleaned)
+    for name, value in cleaned.items():
         setattr(locked, name, value)
     locked.save()
+    audit_record(
+        "campaign.updated", obj=locked, changes=changes_diff(before, snapshot(locked, cleaned))
+    )
     return locked
 
 
@@ -210,7 +217,9 @@ def campaign_delete(*, campaign: Campaign) -> None:
         raise CampaignStateConflict(
             _("Cancel the campaign before deleting it."), extra={"status": locked.status}
         )
+    target = audit_object(locked)
     locked.delete()
+    audit_record("campaign.deleted", obj=target)
 
 
 # --------------------------------------------------------------------------- audience
@@ -243,7 +252,9 @@ def campaign_audience_add(*, campaign: Campaign, contacts: QuerySet[Contact]) ->
         CampaignRecipient.objects.bulk_create(
             _recipient_rows(locked, ids[start : start + BULK_BATCH]), ignore_conflicts=True
         )
-    return CampaignRecipient.objects.filter(campaign=locked).count()
+    count = CampaignRecipient.objects.filter(campaign=locked).count()
+    audit_record("campaign.audience_changed", obj=locked, extra={"recipients": count})
+    return count
 
 
 @transaction.atomic
@@ -253,7 +264,9 @@ def campaign_audience_remove(*, campaign: Campaign, contact_ids: Sequence[int] =
     locked = _editable(campaign)
     rows = CampaignRecipient.objects.filter(campaign=locked)
     (rows.filter(contact_id__in=contact_ids) if contact_ids else rows).delete()
-    return rows.count()
+    count = rows.count()
+    audit_record("campaign.audience_changed", obj=locked, extra={"recipients": count})
+    return count
 
 
 @dataclass(frozen=True)
@@ -294,6 +307,12 @@ def campaign_audience_import(*, campaign: Campaign, data: bytes) -> list[CsvRowR
             report.append(CsvRowResult(row.number, phone, "created"))
         contact_ids.append(contact.pk)
     campaign_audience_add(campaign=campaign, contacts=Contact.objects.filter(pk__in=contact_ids))
+    outcomes = [result.outcome for result in report]
+    audit_record(
+        "campaign.audience_imported",
+        obj=campaign,
+        extra={kind: outcomes.count(kind) for kind in ("created", "matched", "error")},
+    )
     return report
 
 
@@ -390,6 +409,7 @@ def campaign_start(*, campaign: Campaign) -> Campaign:
     if queued:
         transaction.on_commit(partial(_enqueue_sender, locked.pk), robust=True)
     _progressed(locked)
+    audit_record("campaign.started", obj=locked)
     return locked
 
 
@@ -407,6 +427,7 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
         state=State.QUEUED, claimed_at=None
     )
     _progressed(locked)
+    audit_record("campaign.paused", obj=locked)
     return locked
 
 
@@ -422,6 +443,7 @@ def campaign_resume(*, campaign: Campaign) -> Campaign:
     locked.save(update_fields=["status", "runner_until", "updated_at"])
     transaction.on_commit(partial(_enqueue_sender, locked.pk), robust=True)
     _progressed(locked)
+    audit_record("campaign.resumed", obj=locked)
     return locked
 
 
@@ -440,4 +462,5 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
         campaign=locked, state__in=[State.QUEUED, State.SENDING]
     ).update(state=State.CANCELLED, claimed_at=None, due_at=None)
     _progressed(locked)
+    audit_record("campaign.cancelled", obj=locked)
     return locked
