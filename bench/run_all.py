@@ -74,13 +74,14 @@ class ModuleSpec:
 
 MODULES: list[ModuleSpec] = [
     ModuleSpec("raw", "bench.raw_limits", "Raw limits of this machine", 150),
-    # Realtime and channel pipelines first: their figures are the newest (B5 comes with campaigns).
+    # Realtime and channel pipelines first: their figures are the newest.
     ModuleSpec(
         "B1",
         "bench.ingest",
         "B1 webhooks -> stored -> websockets, B7 replies -> provider simulator",
         360,  # four inbound steps (20-150/s) with their drains, then B7
     ),
+    ModuleSpec("B5", "bench.campaigns", "B5 campaign pace, duplicates and replies during it", 540),
     ModuleSpec("B11", "bench.email_ingest", "B11 e-mail in (IMAP IDLE -> pipeline)", 180),
     ModuleSpec("B4", "bench.realtime", "B4 websocket fan-out (daphne + channels-redis)", 240),
     ModuleSpec("B8", "bench.bot", "B8 chatbot step latency (webhook -> bot -> simulator)", 180),

@@ -39,3 +39,14 @@ class WebchatVisitorTyping(DomainEvent):
 
     ticket_id: int
     typing: bool
+
+
+@dataclass(frozen=True)
+class OutboundStatusUnmatched(DomainEvent):
+    """A provider reported a status (``sent``, ``delivered``, ``read``, ``failed``) for a
+    message id that no ticket message of the connection has: a message sent outside tickets
+    (a campaign's) may be its owner. Published at every attempt to match it."""
+
+    connection_id: int
+    provider_message_id: str
+    status: str

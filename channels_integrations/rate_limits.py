@@ -33,3 +33,34 @@ def outbound_slot_wait(
     if int(count) <= limit:
         return 0.0
     return max((window + 1) * WINDOW_SECONDS - now, 0.001)
+
+
+# Take a slot only while the window's count is under the bulk ceiling: the check and the take
+# are one step, so two bulk senders never both take the last bulk slot.
+_BULK_TAKE = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+
+# The part of a connection's rate bulk sends (campaigns) may use in a window; the rest is kept
+# for live replies, which count against the same window and may use all of it.
+BULK_SHARE = 0.5
+
+
+def bulk_slot_wait(
+    *, connection_key: str, per_second: float, share: float = BULK_SHARE, now: float | None = None
+) -> float:
+    """``outbound_slot_wait`` for bulk sends, which share the connection's window with replies
+    but only take a slot while fewer than ``share`` of its slots are used: replies (taking up to
+    the whole rate) always find their share free. 0.0 when granted, else the seconds to wait."""
+    now = time.time() if now is None else now
+    window = math.floor(now / WINDOW_SECONDS)
+    limit = max(1, math.floor(per_second * WINDOW_SECONDS * share))
+    key = redis_key("outbound-rate", connection_key, window)
+    taken = redis_client().eval(_BULK_TAKE, 1, key, limit, math.ceil(WINDOW_SECONDS) + 1)
+    if int(taken):
+        return 0.0
+    return max((window + 1) * WINDOW_SECONDS - now, 0.001)

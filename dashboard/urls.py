@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from dashboard.automation import urls as automation_urls
 from dashboard.automation.views import presence_set
+from dashboard.campaigns import urls as campaigns_urls
 from dashboard.contact_panel import urls as contact_panel_urls
 from dashboard.contacts import manage_urls as contacts_manage_urls
 from dashboard.contacts import urls as contacts_urls
@@ -33,6 +34,7 @@ manage: list[URLPattern | URLResolver] = [
     *automation_urls.urlpatterns,
     *integration_urls.urlpatterns,
     *flows_urls.urlpatterns,
+    *campaigns_urls.urlpatterns,
     *privacy_urls.urlpatterns,
 ]
 

@@ -7,8 +7,8 @@ in ``tiktickets/event_handlers.py``.
 Wire types (docs/realtime.md): ticket.created, ticket.updated, ticket.transferred, ticket.closed,
 ticket.hidden, message.created, message.updated, message.status, message.deleted,
 contact.updated, tag.changed, connection.status, connection.session, presence.changed,
-access.changed; and, never stored nor replayed, connection.qr and one signal,
-contact.typing (a web chat visitor typing), relayed without id like the consumer's.
+access.changed; and, never stored nor replayed, connection.qr, campaign.progress and one
+signal, contact.typing (a web chat visitor typing), relayed without id like the consumer's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from accounts.domain_events import UserPresenceChanged
 from accounts.models import User
+from campaigns.domain_events import CampaignProgressed
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_counts
 from channels_integrations.domain_events import (
     ConnectionQrCodeChanged,
     ConnectionSessionChanged,
@@ -247,3 +250,17 @@ def on_agent_access_changed(event: AgentAccessChanged) -> None:
     """Their sockets re-subscribe when they relay this (consumers.py) and their inboxes reload."""
     for user_id in event.user_ids:
         broadcast("access.changed", {}, [user_group(user_id)])
+
+
+def on_campaign_progressed(event: CampaignProgressed) -> None:
+    """A campaign's status and counts (read from its recipients), to the tenant's admins; a
+    signal, not stored for replay: the page reads the current figures when it loads."""
+    campaign = Campaign.objects.filter(pk=event.campaign_id).first()
+    if campaign is None:
+        return
+    data = {
+        "id": str(campaign.public_id),
+        "status": campaign.status,
+        "counts": campaign_counts(campaign=campaign),
+    }
+    ephemeral_from_sync("campaign.progress", {"campaign": data}, [admins_group()])

@@ -104,6 +104,14 @@ TENANT_SETTINGS: dict[str, SettingSpec] = {
         _("Message sent after rejecting a call"),
         max_length=1000,
     ),
+    # Campaigns (campaigns.services.replies): a reply that is one of these words (any case,
+    # accents and surrounding punctuation ignored) opts the contact out of campaigns.
+    "campaign_opt_out_keywords": SettingSpec(
+        str,
+        "SAIR, PARAR, CANCELAR, STOP",
+        _("Replies that opt a contact out of campaigns (comma-separated)"),
+        max_length=500,
+    ),
     # The getting-started checklist on an empty inbox (dashboard/onboarding): hidden by an
     # admin for the whole tenant, and the steps already seen done (they stay ticked).
     "onboarding_dismissed": SettingSpec(

@@ -26,7 +26,12 @@ from accounts.tokens import issue_token_pair
 from audit.models import AuditEntry
 from automation.services.business_hours import IntervalInput
 from channels_integrations.models import InboundEvent
-from contacts.tests.factories import AttributeDefinitionFactory, ContactFactory, TagFactory
+from contacts.tests.factories import (
+    AttributeDefinitionFactory,
+    ContactFactory,
+    ContactIdentityFactory,
+    TagFactory,
+)
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
@@ -252,6 +257,12 @@ EXEMPT_MODULES["audit.services"] = (
     "the audit log's own writer and helpers; its retention is the log's own daily housekeeping"
 )
 PRIVACY_STEP = "a step of privacy_request_fulfil or retention_apply, which record it"
+EXEMPT.update(
+    {
+        "campaigns.services.audience_attributes_check": READS,
+        "campaigns.services.variables_allowed": READS,
+    }
+)
 # Template actions call Graph: their entries are asserted where the Graph simulator runs.
 IN_TEMPLATE_TESTS = "recorded; asserted in channels_integrations/tests/test_templates.py"
 EXEMPT.update(
@@ -840,6 +851,82 @@ TENANT_CASES += [
             body="Changed",
         ),
         "quick_reply.updated",
+    ),
+]
+
+
+def _campaign(world: World, *, started: bool = False, paused: bool = False) -> Any:
+    from campaigns import services
+
+    campaign = services.campaign_create(
+        by=world.admin,
+        data=services.CampaignInput(
+            name="Promo",
+            connection=ConnectionFactory.create(provider="telegram"),
+            variants=["Oi {{contact.name}}"],
+        ),
+    )
+    if started or paused:
+        contact = ContactFactory.create(phone="+5511987650000")
+        # Addressable on Telegram: else the start skips it and the campaign is finished at once.
+        ContactIdentityFactory.create(contact=contact, provider="telegram", external_id="4242")
+        services.campaign_audience_add(
+            campaign=campaign, contacts=type(contact).objects.filter(pk=contact.pk)
+        )
+        campaign = services.campaign_start(campaign=campaign)
+    if paused:
+        campaign = services.campaign_pause(campaign=campaign)
+    return campaign
+
+
+def _campaign_call(name: str, **state: bool) -> Callable[[World], Any]:
+    return lambda w: _call(f"campaigns.services.{name}")(campaign=_campaign(w, **state))
+
+
+TENANT_CASES += [
+    ("campaigns.services.campaign_create", lambda w: _campaign(w), "campaign.created"),
+    (
+        "campaigns.services.campaign_update",
+        lambda w: _call("campaigns.services.campaign_update")(
+            campaign=(c := _campaign(w)),
+            data=_call("campaigns.services.CampaignInput")(
+                name="Promo 2", connection=c.connection, variants=["Olá"]
+            ),
+        ),
+        "campaign.updated",
+    ),
+    ("campaigns.services.campaign_delete", _campaign_call("campaign_delete"), "campaign.deleted"),
+    (
+        "campaigns.services.campaign_audience_add",
+        lambda w: _call("campaigns.services.campaign_audience_add")(
+            campaign=_campaign(w),
+            contacts=type(contact := ContactFactory.create()).objects.filter(pk=contact.pk),
+        ),
+        "campaign.audience_changed",
+    ),
+    (
+        "campaigns.services.campaign_audience_remove",
+        _campaign_call("campaign_audience_remove"),
+        "campaign.audience_changed",
+    ),
+    (
+        "campaigns.services.campaign_audience_import",
+        lambda w: _call("campaigns.services.campaign_audience_import")(
+            campaign=_campaign(w), data=b"name,phone\nAna,+5511912345678\n"
+        ),
+        "campaign.audience_imported",
+    ),
+    ("campaigns.services.campaign_start", lambda w: _campaign(w, started=True), "campaign.started"),
+    ("campaigns.services.campaign_pause", lambda w: _campaign(w, paused=True), "campaign.paused"),
+    (
+        "campaigns.services.campaign_resume",
+        _campaign_call("campaign_resume", paused=True),
+        "campaign.resumed",
+    ),
+    (
+        "campaigns.services.campaign_cancel",
+        _campaign_call("campaign_cancel", started=True),
+        "campaign.cancelled",
     ),
 ]
 

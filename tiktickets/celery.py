@@ -97,6 +97,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/2"),
         "args": ("channels_integrations.tasks.outbound_deliveries_sweep_task",),
     },
+    # Every minute: give a sender to each tenant's running campaigns that none holds (a task lost
+    # with a killed bulk worker).
+    "campaigns-sweep": {
+        "task": "tenants.tasks.tenants_fan_out_task",
+        "schedule": crontab(minute="*"),
+        "args": ("campaigns.tasks.campaigns_sweep_task",),
+    },
     # Every 30 minutes: re-sync each tenant's WhatsApp message templates (statuses whose
     # webhook was lost, templates changed in Meta's own tools).
     "channels-templates-sync": {

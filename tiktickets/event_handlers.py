@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
+from campaigns.domain_events import CampaignProgressed
 from channels_integrations.domain_events import (
     ConnectionQrCodeChanged,
     ConnectionSessionChanged,
     ConnectionStatusChanged,
+    OutboundStatusUnmatched,
     WebchatVisitorTyping,
 )
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
@@ -111,6 +113,21 @@ def flow_on_message_created(event: MessageCreated) -> None:
     flow_message_received(message_id=event.message_id)
 
 
+# --------------------------------------------------------------------------- campaigns
+def campaign_reply_on_message_received(event: MessageReceived) -> None:
+    """A customer wrote: an opt-out keyword, or a reply counted on the campaign it answers."""
+    from campaigns.tasks import campaign_reply_record_task
+
+    campaign_reply_record_task.delay(event.message_id)
+
+
+def campaign_status_on_unmatched_status(event: OutboundStatusUnmatched) -> None:
+    """A delivery report no ticket message claims: maybe a campaign message's."""
+    from campaigns.tasks import campaign_status_record_task
+
+    campaign_status_record_task.delay(event.connection_id, event.provider_message_id, event.status)
+
+
 # --------------------------------------------------------------------------- reports
 def attendance_on_ticket_changed(
     event: TicketCreated | TicketUpdated | TicketTransferred | TicketClosed,
@@ -194,7 +211,10 @@ SUBSCRIBERS: SubscriberTable = {
     WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
-    MessageReceived: [out_of_hours_on_message_received],
+    MessageReceived: [out_of_hours_on_message_received, campaign_reply_on_message_received],
+    # campaigns: delivery reports of campaign messages, and live progress to the admins.
+    OutboundStatusUnmatched: [campaign_status_on_unmatched_status],
+    CampaignProgressed: [realtime.on_campaign_progressed],
     AgentAccessChanged: [realtime.on_agent_access_changed],
     # Reports: business-hours figures follow the schedules.
     BusinessHoursChanged: [attendance_on_business_hours_changed],

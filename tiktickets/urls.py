@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tickets.api.urls")),
     path("", include("channels_integrations.api.urls")),
     path("", include("automation.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("integrations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -31,6 +31,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from channels_integrations.domain_events import OutboundStatusUnmatched
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
 from channels_integrations.models import BlockedMessage, InboundEvent, OutboundDelivery
 from channels_integrations.providers.base import (
@@ -55,6 +56,7 @@ from channels_integrations.services.templates import template_status_apply
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
+from core.event_bus import publish_now
 from core.text import data_clean, text_truncate
 from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
@@ -609,6 +611,16 @@ def _process_status(
             error_code=item.error_code,
             error_detail=error_detail,
         )
+        if message is None:
+            # Not a ticket message's: a bulk send's (campaigns) may be, which keeps its own.
+            # Told now: the retry below rolls this transaction back.
+            publish_now(
+                OutboundStatusUnmatched(
+                    connection_id=locked.connection_id,
+                    provider_message_id=item.provider_message_id,
+                    status=item.status,
+                )
+            )
         if message is None and not final:
             # A status can overtake the send call that stores the provider id: try later.
             raise InboundRetryLater(

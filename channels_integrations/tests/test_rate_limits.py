@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from channels_integrations.rate_limits import outbound_slot_wait
 from tenants.tenancy import tenant_scope
 
@@ -34,3 +36,34 @@ def test_two_tenants_never_share_a_counter(alpha, beta):
         assert outbound_slot_wait(connection_key=key, per_second=1, now=9000.0) > 0
     with tenant_scope(beta.tenant):
         assert outbound_slot_wait(connection_key=key, per_second=1, now=9000.0) == 0.0
+
+
+def test_bulk_sends_leave_the_replies_share_of_the_window_free(alpha):
+    from channels_integrations.rate_limits import bulk_slot_wait
+
+    key = str(uuid.uuid4())
+    with tenant_scope(alpha.tenant):
+        # A rate of 10/s: bulk sends may take 5 slots of a window, replies all 10.
+        bulk = [bulk_slot_wait(connection_key=key, per_second=10, now=11000.5) for _ in range(6)]
+        replies = [
+            outbound_slot_wait(connection_key=key, per_second=10, now=11000.5) for _ in range(5)
+        ]
+        replies_over = outbound_slot_wait(connection_key=key, per_second=10, now=11000.5)
+
+    assert bulk == [0.0] * 5 + [0.5]
+    assert replies == [0.0] * 5
+    assert replies_over == 0.5
+
+
+def test_replies_that_used_the_window_hold_bulk_sends_back(alpha):
+    from channels_integrations.rate_limits import bulk_slot_wait
+
+    key = str(uuid.uuid4())
+    with tenant_scope(alpha.tenant):
+        for _ in range(5):
+            assert outbound_slot_wait(connection_key=key, per_second=10, now=12000.2) == 0.0
+        held = bulk_slot_wait(connection_key=key, per_second=10, now=12000.2)
+        next_window = bulk_slot_wait(connection_key=key, per_second=10, now=12001.0)
+
+    assert held == pytest.approx(0.8)
+    assert next_window == 0.0

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from automation.models import Flow
+from campaigns.models import CampaignRecipient
 from channels_integrations.models import (
     BlockedMessage,
     InboundEvent,
@@ -189,6 +190,10 @@ def _contact_rows_erase(contact: Contact, traces: Traces) -> None:
     waiting.update(status=InboundEvent.Status.PROCESSED, last_error="erased")
     _imports_erase(traces)
     BlockedMessage.objects.filter(contact=contact).delete()
+    # Campaign rows keep their state (the campaign's counts) without the text sent or errors.
+    CampaignRecipient.objects.filter(contact=contact).update(
+        body="", provider_message_id="", error_detail="", updated_at=timezone.now()
+    )
     ContactIdentity.objects.filter(contact=contact).delete()
     if contact.phone:
         for flow in Flow.objects.filter(test_contacts__contains=[contact.phone]):

@@ -167,6 +167,17 @@ def seed_contact(tag, *, name=None, phone=None):
     WebhookAttempt.objects.create(
         delivery=delivery, status_code=200, response_excerpt=json.dumps(body)[:900]
     )
+    from campaigns.models import Campaign, CampaignRecipient
+
+    campaign = Campaign.objects.create(name=f"campanha {c}", connection=tickets[0].connection)
+    CampaignRecipient.objects.create(
+        campaign=campaign,
+        contact=contact,
+        idempotency_key=f"campaign-{c}",
+        body=f"Oi {contact.name}, {canary('campaign')}",
+        provider_message_id=canary("campaignid"),
+        error_detail=f"Recipient {phone} unreachable",
+    )
     from contacts.models import ContactImport
 
     job = ContactImport(

@@ -97,6 +97,7 @@ TENANT_APPS = [
     "tickets",
     "channels_integrations",
     "automation",
+    "campaigns",
     "reports",
     "integrations",
     "privacy",
@@ -467,6 +468,14 @@ CHANNEL_SWEEP_AFTER_MINUTES = env_int("CHANNEL_SWEEP_AFTER_MINUTES", 5)
 # How long a worker holds a delivery it is sending; a worker killed mid-send leaves the row
 # claimed this long before another may take it (longer than any provider call's timeout).
 OUTBOUND_CLAIM_SECONDS = env_int("OUTBOUND_CLAIM_SECONDS", 120)
+# Campaigns (campaigns.sending): one sender works on a campaign at a time and holds it this many
+# seconds (renewed while it sends; a killed worker's campaign is taken over after it); a recipient
+# claimed longer than CAMPAIGN_CLAIM_SECONDS ago by a sender that died is never sent again (it may
+# have reached the customer) but marked failed; each sender task runs at most
+# CAMPAIGN_RUN_SECONDS before it hands the bulk worker over to other campaigns.
+CAMPAIGN_RUNNER_LEASE_SECONDS = env_int("CAMPAIGN_RUNNER_LEASE_SECONDS", 30)
+CAMPAIGN_CLAIM_SECONDS = env_int("CAMPAIGN_CLAIM_SECONDS", 120)
+CAMPAIGN_RUN_SECONDS = env_int("CAMPAIGN_RUN_SECONDS", 20)
 # Telegram Bot API base URL (a local simulator in tests and benchmarks).
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 # WhatsApp by QR code: the Evolution API v2 gateway (its base URL and its global API key,

@@ -1,0 +1,301 @@
+"""B5: a campaign of many recipients against the provider simulator, with agents replying.
+
+One tenant with a Telegram connection whose Bot API is the simulator (20 ms a call), the
+docker-compose process topology on loopback (bench/processes.py) plus the ``bulk`` worker
+that campaigns run on. First agents' replies go out idle (5/s for 12 s, after a warm-up
+round); then a campaign of ``--recipients`` contacts starts at 600 messages a minute on the
+same connection, and the same replies run while it sends. Prints:
+
+- campaign sends per second between its first and last send, against the pace (goal ±5 %);
+- duplicates (a chat that got the campaign twice) and lost recipients (never sent), both 0;
+- reply -> provider p99 idle and during the campaign (goal: during within 20 % of idle).
+
+    .venv/bin/python bench/campaigns.py                      # 10,000 recipients (~17 min)
+    .venv/bin/python bench/campaigns.py --recipients 2000    # a shorter run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import percentile, write_run_result  # noqa: E402
+from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from simulator import Faults, Simulator  # noqa: E402
+
+SLUG = "benchcampaign"
+BOT_TOKEN = "7000002:BENCHCAMPAIGN"
+PACE = 600  # messages per minute (the campaign maximum)
+REPLY_RATE = 5.0
+REPLY_SECONDS = 12.0
+
+
+def log(message: str) -> None:
+    print(f"[campaigns] {message}", file=sys.stderr, flush=True)
+
+
+def seed(recipients: int) -> dict[str, Any]:
+    """Tenant, a Telegram connection, ``recipients`` contacts with a chat on it, a draft
+    campaign for all of them, and an open ticket agents reply on."""
+    from accounts.models import User
+    from bench.seeding import tenant_with_agents
+    from campaigns.services import CampaignInput, campaign_audience_add, campaign_create
+    from connections.models import ChannelConnection
+    from contacts.models import Contact, ContactIdentity
+    from tenants.services import tenant_public_ensure
+    from tenants.tenancy import tenant_scope
+    from tickets.models import ConnectionRouting, Ticket
+    from tickets.protocols import protocol_next
+
+    tenant_public_ensure()
+    tenant, queue, _agents = tenant_with_agents(
+        name="Bench campaign", slug=SLUG, email_domain="campaign.example", agents=2
+    )
+    with tenant_scope(tenant):
+        telegram = ChannelConnection(
+            provider="telegram",
+            name="Telegram",
+            status="connected",
+            webhook_token=secrets.token_urlsafe(24),
+        )
+        telegram.credentials = {"bot_token": BOT_TOKEN, "webhook_secret": "bench-secret"}
+        telegram.save()
+        ConnectionRouting.objects.create(connection=telegram, default_queue=queue)
+        contacts = Contact.objects.bulk_create(
+            [Contact(name=f"Cliente {n}") for n in range(recipients)], batch_size=2000
+        )
+        ContactIdentity.objects.bulk_create(
+            [
+                ContactIdentity(contact=c, provider="telegram", external_id=f"8{n:07d}")
+                for n, c in enumerate(contacts)
+            ],
+            batch_size=2000,
+        )
+        author = User.objects.get(email="admin@campaign.example")
+        customer = Contact.objects.create(name="Cliente respondido")
+        ContactIdentity.objects.create(contact=customer, provider="telegram", external_id="900002")
+        reply_ticket = Ticket.objects.create(
+            protocol=protocol_next(),
+            contact=customer,
+            connection=telegram,
+            queue=queue,
+            status=Ticket.Status.OPEN,
+            assignee=author,
+        )
+        campaign = campaign_create(
+            by=author,
+            data=CampaignInput(
+                name="B5",
+                connection=telegram,
+                variants=["b5 {{contact.name}}"],
+                per_minute=PACE,
+            ),
+        )
+        campaign_audience_add(
+            campaign=campaign, contacts=Contact.objects.filter(pk__in=[c.pk for c in contacts])
+        )
+    return {
+        "tenant": tenant,
+        "author": author,
+        "reply_ticket": reply_ticket,
+        "campaign": campaign,
+    }
+
+
+def replies(seeded: dict[str, Any], sim: Simulator, tag: str) -> dict[str, Any]:
+    """Agents' replies at REPLY_RATE for REPLY_SECONDS; reply -> provider latencies."""
+    from tenants.tenancy import tenant_scope
+    from tickets.services.messages import message_send
+
+    count = int(REPLY_RATE * REPLY_SECONDS)
+    start = time.perf_counter()
+    with tenant_scope(seeded["tenant"]):
+        for n in range(count):
+            delay = start + n / REPLY_RATE - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            message_send(
+                ticket=seeded["reply_ticket"],
+                by=seeded["author"],
+                body=f"b5r {tag} {n} {time.time():.6f}",
+            )
+    deadline = time.time() + 60
+    prefix = f"b5r {tag} "
+    while time.time() < deadline:
+        sent = [r for r in sim.sends() if str(r.body.get("text", "")).startswith(prefix)]
+        if len({r.body["text"] for r in sent}) >= count:
+            break
+        time.sleep(0.2)
+    latencies = sorted((r.at - float(str(r.body["text"]).split()[-1])) * 1000 for r in sent)
+    return {
+        "count": count,
+        "sent": len({r.body["text"] for r in sent}),
+        "p50_ms": percentile(latencies, 50) if latencies else None,
+        "p99_ms": percentile(latencies, 99) if latencies else None,
+    }
+
+
+def campaign_figures(seeded: dict[str, Any], sim: Simulator, recipients: int) -> dict[str, Any]:
+    from campaigns.models import CampaignRecipient
+    from tenants.tenancy import tenant_scope
+
+    sends = [r for r in sim.sends() if str(r.body.get("text", "")).startswith("b5 ")]
+    chats = Counter(str(r.body.get("chat_id")) for r in sends)
+    times = sorted(r.at for r in sends)
+    with tenant_scope(seeded["tenant"]):
+        states = Counter(
+            CampaignRecipient.objects.filter(campaign=seeded["campaign"]).values_list(
+                "state", flat=True
+            )
+        )
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return {
+        "recipients": recipients,
+        "sent": len(sends),
+        "sends_per_s": (len(times) - 1) / span if span else None,
+        "pace_per_s": PACE / 60,
+        "duplicates": sum(n - 1 for n in chats.values() if n > 1),
+        "lost": recipients - len(chats),
+        "states": dict(states),
+        "seconds": round(span, 1),
+    }
+
+
+def measure(database: str, redis_url: str, recipients: int, work: Path) -> dict[str, Any]:
+    from cryptography.fernet import Fernet
+
+    from bench.processes import AppProcesses, ManagedProcess, celery_worker_command
+
+    keys = {
+        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+    }
+    os.environ.update(keys)
+    with bench_database(database, redis_url=redis_url, log=log) as database:
+        log(f"seeding {recipients} recipients")
+        seeded = seed(recipients)
+        sim = Simulator(faults=Faults(latency=0.02)).start()
+        env = {**keys, "TELEGRAM_API_BASE_URL": sim.telegram_base_url}
+        try:
+            with AppProcesses(
+                database=database, redis_url=redis_url, work_dir=work, env=env, websockets=False
+            ) as app:
+                # docker-compose's worker-bulk: campaigns only.
+                bulk = ManagedProcess(
+                    "celery-bulk",
+                    celery_worker_command("celery-bulk", "bulk", "1"),
+                    app.env,
+                    work / "celery-bulk.log",
+                )
+                try:
+                    # The first replies of fresh worker processes pay for imports and
+                    # connections: a warm-up round is not measured.
+                    replies(seeded, sim, "warmup")
+                    log("replies while idle")
+                    idle = replies(seeded, sim, "idle")
+                    from campaigns.models import Campaign
+                    from campaigns.services import campaign_start
+                    from tenants.tenancy import tenant_scope
+
+                    with tenant_scope(seeded["tenant"]):
+                        campaign_start(campaign=seeded["campaign"])
+                    time.sleep(3)
+                    log("replies during the campaign")
+                    during = replies(seeded, sim, "during")
+                    limit = time.time() + recipients / (PACE / 60) * 1.5 + 120
+                    while time.time() < limit:
+                        with tenant_scope(seeded["tenant"]):
+                            status = Campaign.objects.get(pk=seeded["campaign"].pk).status
+                        if status == Campaign.Status.FINISHED:
+                            break
+                        time.sleep(2)
+                    result = campaign_figures(seeded, sim, recipients)
+                finally:
+                    bulk.stop()
+        finally:
+            sim.stop()
+    return {"idle": idle, "during": during, "campaign": result}
+
+
+def print_report(result: dict[str, Any]) -> None:
+    c, idle, during = result["campaign"], result["idle"], result["during"]
+    rate = c["sends_per_s"]
+    print(
+        f"B5 campaign: {c['sent']} sends to {c['recipients']} recipients in {c['seconds']} s, "
+        f"{rate and round(rate, 2)} sends/s at a pace of {c['pace_per_s']:.2f}/s; "
+        f"duplicates {c['duplicates']}, lost {c['lost']}; states {c['states']}"
+    )
+    ratio = during["p99_ms"] / idle["p99_ms"] if idle["p99_ms"] and during["p99_ms"] else None
+    print(
+        f"B5 replies p99: idle {idle['p99_ms'] and round(idle['p99_ms'])} ms, during "
+        f"{during['p99_ms'] and round(during['p99_ms'])} ms (ratio {ratio and round(ratio, 2)}); "
+        f"{idle['sent']}/{idle['count']} and {during['sent']}/{during['count']} sent"
+    )
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    """B5 inside ``make bench`` (3,000 recipients times BENCH_SCALE: five minutes at the pace)."""
+    recipients = int(3000 * ctx.scale)
+    result = measure(
+        ctx.database("campaigns"), ctx.redis_url, recipients, Path(ctx.work_dir) / "campaigns"
+    )
+    print_report(result)
+    ctx.details["campaigns"] = result
+    c, idle, during = result["campaign"], result["idle"], result["during"]
+    pace = c["pace_per_s"]
+    ratio = during["p99_ms"] / idle["p99_ms"] if idle["p99_ms"] and during["p99_ms"] else None
+    return [
+        ctx.figure(
+            id="B5.pace_error",
+            name=f"Campaign sends/s off the pace ({pace:.0f}/s), {recipients} recipients",
+            value=abs(c["sends_per_s"] - pace) / pace if c["sends_per_s"] else None,
+            unit="ratio",
+            goal=("<=", 0.05),
+            note=f"{c['sends_per_s'] and round(c['sends_per_s'], 2)} sends/s over {c['seconds']} s",
+        ),
+        ctx.figure(
+            id="B5.duplicates_lost",
+            name="Campaign recipients sent twice or never",
+            value=float(c["duplicates"] + c["lost"]),
+            unit="recipients",
+            goal=("==", 0),
+            note=f"duplicates {c['duplicates']}, lost {c['lost']}",
+        ),
+        ctx.figure(
+            id="B5.reply_p99_ratio",
+            name="Agents' reply p99 during the campaign / idle",
+            value=ratio,
+            unit="ratio",
+            goal=("<=", 1.2),
+            note=f"idle {idle['p99_ms'] and round(idle['p99_ms'])} ms, "
+            f"during {during['p99_ms'] and round(during['p99_ms'])} ms",
+        ),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--database", default="tt_bench_campaigns")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
+    args = parser.parse_args()
+    work = Path("/tmp/tiktickets-bench-campaigns")  # noqa: S108 - logs of the app processes
+    result = measure(args.database, args.redis_url, args.recipients, work)
+    print_report(result)
+    path = write_run_result("campaigns", result)
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Campaigns in chromium at 1366 and 390 px: the admin creates a campaign from a tag on the
+campaign form, starts it, and watches the progress bar move live (over /ws/, no reload) to
+100 %; a second, slower campaign is cancelled midway and nothing more goes out. Nothing
+scrolls sideways."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import Contact, ContactIdentity, Tag
+from tenants.models import Tenant
+from tenants.tenancy import tenant_scope
+from tests.browser.conftest import (
+    DESKTOP_SIZE,
+    PHONE_SIZE,
+    SLUG,
+    no_sideways_scroll,
+    shot,
+    sign_in,
+)
+from tests.support.concurrency import in_thread
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def _tagged_contacts(count: int) -> tuple[str, list[str]]:
+    """A new tag on ``count`` new contacts who have a chat with the shop's Telegram bot;
+    returns the tag's name and the chat ids."""
+    marker = uuid.uuid4().hex[:6]
+    tag_name = f"Campanha {marker}"
+
+    def seed() -> list[str]:
+        with tenant_scope(Tenant.objects.get(schema_name=SLUG)):
+            tag = Tag.objects.create(name=tag_name)
+            chats = []
+            for i in range(count):
+                contact = Contact.objects.create(name=f"Cliente {marker} {i}")
+                contact.tags.add(tag)
+                chat = f"77{int(marker, 16) % 10**6:06d}{i:03d}"
+                ContactIdentity.objects.create(
+                    contact=contact, provider="telegram", external_id=chat
+                )
+                chats.append(chat)
+            return chats
+
+    return tag_name, in_thread(seed)
+
+
+def _create(page, live_app, name: str, tag_name: str, per_minute: int) -> None:
+    page.goto(f"{live_app.url}/manage/campaigns/new/")
+    page.locator("#id_name").fill(name)
+    bot = page.locator("#id_connection option", has_text="Bot da loja").get_attribute("value")
+    page.locator("#id_connection").select_option(bot)
+    page.locator("#id_variant_1").fill("Oi {{contact.first_name}}, temos novidades!")
+    page.locator("#id_per_minute").fill(str(per_minute))
+    page.get_by_label(tag_name).check()
+    page.get_by_test_id("campaign-form").locator("button[type=submit]").click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+
+def _sends_to(live_app, chats: list[str]) -> int:
+    wanted = set(chats)
+    return sum(1 for r in live_app.simulator.sends() if str(r.body.get("chat_id")) in wanted)
+
+
+@pytest.mark.parametrize("size", [DESKTOP_SIZE, PHONE_SIZE], ids=["desktop", "phone"])
+def test_a_campaign_from_a_tag_fills_its_bar_live_and_another_is_cancelled(
+    live_app, open_page, size
+):
+    tag_name, chats = _tagged_contacts(6)
+    slow_tag, slow_chats = _tagged_contacts(20)
+    page = open_page("admin", viewport=size)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_app, "admin")
+
+    name = f"Novidades {tag_name[-6:]}"
+    _create(page, live_app, name, tag_name, per_minute=60)
+    expect(page.get_by_test_id("campaign-counts").locator("[data-count=total]")).to_have_text("6")
+    shot(page, f"campaign-{size['width']}-draft")
+    page.get_by_test_id("campaign-start").click()
+    expect(page.get_by_test_id("campaign-status")).to_have_text("Em andamento")
+    # A mark on this document: it survives only as long as the page is not reloaded.
+    page.evaluate("window.__sameDocument = true")
+    percent = page.get_by_test_id("campaign-percent")
+    expect(percent).not_to_have_text("0", timeout=15_000)
+    moved_live = page.evaluate("window.__sameDocument === true")
+    value = int(percent.inner_text())
+    assert value > 0
+    expect(page.get_by_test_id("campaign-bar")).to_have_attribute("value", str(value))
+    expect(percent).to_have_text("100", timeout=30_000)
+    expect(page.get_by_test_id("campaign-status")).to_have_text("Concluída", timeout=10_000)
+    assert moved_live, "the bar moved only after a reload"
+    expect(page.get_by_test_id("campaign-counts").locator("[data-count=sent]")).to_have_text("6")
+    assert _sends_to(live_app, chats) == 6
+    no_sideways_scroll(page)
+    shot(page, f"campaign-{size['width']}-finished")
+
+    # A slower one (one a second), cancelled after a few messages.
+    _create(page, live_app, f"Lenta {slow_tag[-6:]}", slow_tag, per_minute=60)
+    page.get_by_test_id("campaign-start").click()
+    expect(page.get_by_test_id("campaign-status")).to_have_text("Em andamento")
+    expect(page.get_by_test_id("campaign-counts").locator("[data-count=sent]")).not_to_have_text(
+        "0", timeout=15_000
+    )
+    page.get_by_test_id("campaign-cancel").click()
+    expect(page.get_by_test_id("campaign-status")).to_have_text("Cancelada")
+    sent_at_cancel = _sends_to(live_app, slow_chats)
+    time.sleep(2.5)  # one a second: anything still going out would show by now
+    assert _sends_to(live_app, slow_chats) == sent_at_cancel
+    assert 0 < sent_at_cancel < 20
+    cancelled = page.get_by_test_id("campaign-counts").locator("[data-count=cancelled]")
+    assert int(cancelled.inner_text()) == 20 - sent_at_cancel
+    no_sideways_scroll(page)
+    shot(page, f"campaign-{size['width']}-cancelled")
