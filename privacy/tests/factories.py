@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory
 from channels_integrations.models import BlockedMessage, InboundEvent, OutboundChange
-from contacts.models import Contact
+from contacts.models import Contact, Tag
 from contacts.tests.factories import ContactFactory, ContactIdentityFactory, TagFactory
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tickets.models import Message, MessageEdit, Ticket
@@ -29,6 +29,8 @@ class Seeded:
     canaries: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     import_id: int | None = None
+    tag_ids: list[int] = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
 
 
 def seed_contact(tag, *, name=None, phone=None):
@@ -53,7 +55,8 @@ def seed_contact(tag, *, name=None, phone=None):
         avatar_url=f"https://cdn.example.com/{canary('avatar')}.jpg",
     )
     contact.avatar.save("avatar.jpg", ContentFile(canary("avatarfile").encode()), save=True)
-    contact.tags.add(TagFactory(name=f"tag {uuid.uuid4().hex[:6]}"))
+    tag = TagFactory(name=f"tag {uuid.uuid4().hex[:6]}")
+    contact.tags.add(tag)
     telegram = ConnectionFactory(provider="telegram", name=f"Telegram {c}")
     webchat = ConnectionFactory(provider="webchat", name=f"Site {c}")
     tg_id = canary("tgid")
@@ -188,7 +191,13 @@ def seed_contact(tag, *, name=None, phone=None):
     job.file.save("import.csv", ContentFile(f"Nome;Telefone\n{contact.name};{phone}\n".encode()))
     canaries.append(phone)
     return Seeded(
-        contact=contact, tickets=tickets, canaries=canaries, files=files, import_id=job.pk
+        contact=contact,
+        tickets=tickets,
+        canaries=canaries,
+        files=files,
+        import_id=job.pk,
+        tag_ids=[tag.pk],
+        user_ids=[admin.pk],
     )
 
 
@@ -218,10 +227,14 @@ def seeded_remove(seeded):
     TicketEvent.objects.filter(ticket__in=tickets).delete()
     tickets.delete()
     PrivacyRequest.objects.filter(contact_ref=contact.pk).delete()
-    for tag in contact.tags.all():
-        tag.delete()
+    # The erasure unlinked the tag: delete it by its id, as the users who made nothing.
+    linked = list(contact.tags.values_list("pk", flat=True))
+    Tag.objects.filter(pk__in=[*seeded.tag_ids, *linked]).delete()
     Contact.objects.filter(pk=contact.pk).delete()
+    from campaigns.models import Campaign
     from connections.models import ChannelConnection
 
+    Campaign.objects.filter(connection_id__in=connections).delete()
+
     ChannelConnection.objects.filter(pk__in=connections).delete()
-    User.objects.filter(pk__in=users).delete()
+    User.objects.filter(pk__in={*users, *seeded.user_ids}).delete()
