@@ -27,6 +27,8 @@ BEFORE_THE_MOVE = {
     "automation": None,
     "reports": None,
     "integrations": None,
+    "campaigns": None,
+    "privacy": None,
 }
 SCHEMAS = ("mig_alpha", "mig_beta")
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
