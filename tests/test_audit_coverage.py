@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import RequestFactory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory, override_settings
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, AdminFactory, UserFactory, two_factor_enrol
@@ -26,12 +28,14 @@ from accounts.tokens import issue_token_pair
 from audit.models import AuditEntry
 from automation.services.business_hours import IntervalInput
 from channels_integrations.models import InboundEvent
+from channels_integrations.providers.whatsapp_qr.tests.support import GLOBAL_KEY
 from contacts.tests.factories import (
     AttributeDefinitionFactory,
     ContactFactory,
     ContactIdentityFactory,
     TagFactory,
 )
+from simulator import Simulator
 from tenants.models import Tenant
 from tenants.tenancy import public_scope, tenant_scope
 from tickets.models import Ticket
@@ -87,7 +91,6 @@ PIPELINE = "the channel pipelines and their sweeps, run by the system for every 
 PERSONAL = "a person's own display preference, with no security or data-rights weight"
 DERIVED = "derived data the system keeps in step (avatars, report rollups, routes)"
 INTERNAL = "called by an audited service, which records the action once"
-FOLLOW_UP = "configuration not in the audit log yet (issue 21 follow-up)"
 
 EXEMPT: dict[str, str] = {
     # tenants
@@ -132,9 +135,6 @@ EXEMPT: dict[str, str] = {
     "contacts.services.imports.attribute_headers": READS,
     "contacts.services.imports.import_field_label": READS,
     "contacts.services.imports.contact_import_preview": READS,
-    "contacts.services.imports.contact_import_start": FOLLOW_UP,
-    "contacts.services.imports.contact_import_confirm": FOLLOW_UP,
-    "contacts.services.imports.contact_import_cancel": FOLLOW_UP,
     "contacts.services.imports.contact_import_run": INTERNAL,
     "contacts.exports.contact_export_response": READS,
     # connections
@@ -149,15 +149,12 @@ EXEMPT: dict[str, str] = {
     "channels_integrations.services.sessions.connection_calls_apply": PIPELINE,
     "channels_integrations.services.sessions.connections_calls_apply": PIPELINE,
     "channels_integrations.services.sessions.connection_qr_current": READS,
-    "channels_integrations.services.sessions.connection_session_action": FOLLOW_UP,
     "channels_integrations.services.sessions.connection_session_refresh": PIPELINE,
     "channels_integrations.services.sessions.connection_session_update": PIPELINE,
     "channels_integrations.services.contact_avatars.contact_avatar_enqueue": DERIVED,
     "channels_integrations.services.contact_avatars.contact_avatar_refresh": DERIVED,
     "channels_integrations.services.webchat_avatar.webchat_avatar_check": READS,
     "channels_integrations.services.webchat_avatar.webchat_avatar_get": READS,
-    "channels_integrations.services.webchat_avatar.webchat_avatar_set": FOLLOW_UP,
-    "channels_integrations.services.webchat_avatar.webchat_avatar_remove": FOLLOW_UP,
     "channels_integrations.services.inbound_replay.inbound_events_replay": INTERNAL,
     "channels_integrations.services.meta_webhook.meta_delivery_of": READS,
     "channels_integrations.services.meta_webhook.meta_subscription_challenge": READS,
@@ -191,12 +188,6 @@ EXEMPT: dict[str, str] = {
     "automation.services.flows.flow_import_targets": READS,
     "automation.services.flows.flow_test_run": "a dry run on test contacts; changes no setting",
     "automation.services.flows.flow_media_upload": "a file not used by any flow until saved",
-    "automation.services.flows.flow_update": FOLLOW_UP,
-    "automation.services.flows.flow_graph_save": FOLLOW_UP,
-    "automation.services.flows.flow_rollback": FOLLOW_UP,
-    "automation.services.flows.flow_duplicate": FOLLOW_UP,
-    "automation.services.flows.flow_import": FOLLOW_UP,
-    "automation.services.flows.flow_import_mapped": FOLLOW_UP,
     # reports
     "reports.services.attendance_refresh_for_message": DERIVED,
     "reports.services.attendances_business_refresh": DERIVED,
@@ -975,6 +966,162 @@ TENANT_CASES += [
     ),
 ]
 
+_CSV = b"name,phone\nAna,+5511912345678\n"
+# A 1x1 PNG: the web chat avatar checks the image by its first bytes.
+_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+_LEGACY_FLOW = json.loads(
+    (ROOT / "automation" / "tests" / "fixtures" / "provider_menu.json").read_text()
+)
+
+
+def _contact_import(world: World, *, preview: bool) -> Any:
+    return _call("contacts.services.imports.contact_import_start")(
+        file=SimpleUploadedFile("contacts.csv", _CSV, content_type="text/csv"),
+        created_by=world.admin,
+        duplicates="skip",
+        preview=preview,
+    )
+
+
+def _flow(world: World) -> Any:
+    return _call("automation.services.flows.flow_create")(by=world.admin, name="Menu")
+
+
+def _flow_rollback(world: World) -> Any:
+    flow = _flow(world)
+    first = flow.current_version
+    _call("automation.services.flows.flow_graph_save")(
+        flow=flow, by=world.admin, graph=first.graph, note="second"
+    )
+    return _call("automation.services.flows.flow_rollback")(
+        flow=flow, by=world.admin, version=first
+    )
+
+
+def _flow_import(world: World) -> Any:
+    """The original system's example flow, its queues and users found here by name."""
+    queues = {"1": "Atendimento Geral", "2": "Financeiro", "3": "Suporte Técnico"}
+    for name in queues.values():
+        QueueFactory.create(name=name)
+    UserFactory.create(email="vendas@rede.test")
+    UserFactory.create(name="Técnico de Campo")
+    return _call("automation.services.flows.flow_import")(
+        by=world.admin,
+        name="Imported",
+        data=_LEGACY_FLOW,
+        queue_names=queues,
+        user_names={"5": "vendas@rede.test", "7": "Técnico de Campo"},
+        confirm=True,
+    )
+
+
+def _webchat_avatar(world: World) -> tuple[Any, Any]:
+    connection = _webchat(world)
+    upload = SimpleUploadedFile("logo.png", _PNG, content_type="image/png")
+    avatar = _call("channels_integrations.services.webchat_avatar.webchat_avatar_set")(
+        connection=connection, by=world.admin, upload=upload
+    )
+    return connection, avatar
+
+
+def _qr_session_action(world: World) -> Any:
+    """A new QR code asked of the simulated WhatsApp gateway (Evolution API) for a connection
+    created on it; its webhooks are held, so nothing else runs."""
+    gateway = Simulator().start()
+    gateway.evolution.api_key = GLOBAL_KEY
+    gateway.evolution.qr_interval = 3600
+    gateway.evolution.hold = True
+    try:
+        with override_settings(
+            EVOLUTION_API_URL=gateway.evolution_url, EVOLUTION_API_KEY=GLOBAL_KEY
+        ):
+            connection = _call("channels_integrations.services.connections.connection_create")(
+                by=world.admin, provider="whatsapp_qr", name="Loja", credentials={}
+            )
+            result = _call("channels_integrations.services.sessions.connection_session_action")(
+                connection=connection, by=world.admin, action="reconnect"
+            )
+        assert [r.method for r in gateway.requests if r.method == "connect"] == ["connect"]
+        return result
+    finally:
+        gateway.stop()
+
+
+TENANT_CASES += [
+    (
+        "contacts.services.imports.contact_import_start",
+        lambda w: _contact_import(w, preview=False),
+        "contact_import.started",
+    ),
+    (
+        "contacts.services.imports.contact_import_confirm",
+        lambda w: _call("contacts.services.imports.contact_import_confirm")(
+            contact_import=_contact_import(w, preview=True), duplicates="update"
+        ),
+        "contact_import.confirmed",
+    ),
+    (
+        "contacts.services.imports.contact_import_cancel",
+        lambda w: _call("contacts.services.imports.contact_import_cancel")(
+            contact_import=_contact_import(w, preview=True)
+        ),
+        "contact_import.cancelled",
+    ),
+    (
+        "channels_integrations.services.sessions.connection_session_action",
+        _qr_session_action,
+        "connection.session_action",
+    ),
+    (
+        "channels_integrations.services.webchat_avatar.webchat_avatar_set",
+        _webchat_avatar,
+        "connection.avatar_set",
+    ),
+    (
+        "channels_integrations.services.webchat_avatar.webchat_avatar_remove",
+        lambda w: _call("channels_integrations.services.webchat_avatar.webchat_avatar_remove")(
+            connection=_webchat_avatar(w)[0], by=w.admin
+        ),
+        "connection.avatar_removed",
+    ),
+    (
+        "automation.services.flows.flow_update",
+        lambda w: _call("automation.services.flows.flow_update")(
+            flow=_flow(w), by=w.admin, name="Renamed", is_active=False
+        ),
+        "flow.updated",
+    ),
+    (
+        "automation.services.flows.flow_graph_save",
+        lambda w: _call("automation.services.flows.flow_graph_save")(
+            flow=(f := _flow(w)), by=w.admin, graph=f.current_version.graph
+        ),
+        "flow.saved",
+    ),
+    ("automation.services.flows.flow_rollback", _flow_rollback, "flow.rolled_back"),
+    (
+        "automation.services.flows.flow_duplicate",
+        lambda w: _call("automation.services.flows.flow_duplicate")(flow=_flow(w), by=w.admin),
+        "flow.duplicated",
+    ),
+    ("automation.services.flows.flow_import", _flow_import, "flow.imported"),
+    (
+        "automation.services.flows.flow_import_mapped",
+        lambda w: _call("automation.services.flows.flow_import_mapped")(
+            by=w.admin,
+            name="Imported",
+            data=_LEGACY_FLOW,
+            queues={"1": None, "2": None, "3": None},
+            users={"5": None, "7": None},
+        ),
+        "flow.imported",
+    ),
+]
+
 # Platform actions: called in the public schema, recorded in the platform's log only.
 PLATFORM_CASES: list[tuple[str, Callable[[Tenant], Any], str]] = [
     (
@@ -1075,3 +1222,71 @@ def test_provisioning_a_tenant_is_recorded_in_the_public_log_not_in_the_new_tena
         assert "Correct-Horse-42" not in str(entry.changes) + str(entry.extra)
     with tenant_scope(provisioned.tenant):
         assert not AuditEntry.objects.filter(action="tenant.created").exists()
+
+
+def _entries(action: str, before: set[int]) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).exclude(pk__in=before).order_by("id"))
+
+
+def test_flow_entries_name_the_versions_and_keep_no_test_phone_number(alpha):
+    from automation.services import flows
+
+    with tenant_scope(alpha.tenant):
+        before = set(AuditEntry.objects.values_list("pk", flat=True))
+        admin = AdminFactory()
+        flow = flows.flow_create(by=admin, name="Menu")
+        first = flow.current_version
+        flows.flow_graph_save(flow=flow, by=admin, graph=first.graph)
+        flows.flow_rollback(flow=flow, by=admin, version=first)
+        flows.flow_update(flow=flow, by=admin, name="Main menu", test_contacts=["+5511912345678"])
+        flows.flow_update(flow=flow, by=admin, name="Main menu")  # nothing changes
+
+        [saved] = _entries("flow.saved", before)
+        assert (saved.object_id, saved.extra) == (str(flow.pk), {"version": 2})
+        assert saved.actor_id == str(admin.pk)
+        [rolled] = _entries("flow.rolled_back", before)
+        assert rolled.extra == {"version": 3, "restored_version": 1}
+        [updated] = _entries("flow.updated", before)
+        assert updated.changes == {
+            "name": {"before": "Menu", "after": "Main menu"},
+            "test_contacts": {"before": 0, "after": 1},
+        }
+        assert "912345678" not in str(updated.changes) + str(updated.extra)
+
+
+def test_contact_import_entries_hold_counts_never_the_files_people(alpha):
+    from contacts.services import imports
+
+    with tenant_scope(alpha.tenant):
+        before = set(AuditEntry.objects.values_list("pk", flat=True))
+        admin = AdminFactory()
+        kept = imports.contact_import_start(
+            file=SimpleUploadedFile("ana-silva.csv", _CSV, content_type="text/csv"),
+            created_by=admin,
+            duplicates="ask",
+            preview=True,
+        )
+        imports.contact_import_confirm(contact_import=kept, duplicates="ask", update_rows=[2])
+        dropped = imports.contact_import_start(
+            file=SimpleUploadedFile("ana-silva.csv", _CSV, content_type="text/csv"),
+            created_by=admin,
+            preview=True,
+        )
+        imports.contact_import_cancel(contact_import=dropped)
+
+        started = _entries("contact_import.started", before)
+        assert [e.extra for e in started] == [
+            {"rows": 1, "tags": 0, "duplicates": "ask", "preview": True},
+            {"rows": 1, "tags": 0, "duplicates": "update", "preview": True},
+        ]
+        [confirmed] = _entries("contact_import.confirmed", before)
+        assert (confirmed.object_type, confirmed.object_id) == (
+            "contacts.contactimport",
+            str(kept.pk),
+        )
+        assert confirmed.extra == {"rows": 1, "duplicates": "ask", "update_rows": 1}
+        [cancelled] = _entries("contact_import.cancelled", before)
+        assert (cancelled.object_id, cancelled.extra) == (str(dropped.pk), {"rows": 1})
+        for entry in [*started, confirmed, cancelled]:
+            text = f"{entry.object_label} {entry.changes} {entry.extra}"
+            assert not [word for word in ("Ana", "ana-silva", "912345678") if word in text]

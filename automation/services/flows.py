@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import users_active
-from audit.services import audit_record
+from audit.services import audit_record, changes_diff, snapshot
 from automation.errors import (
     ConnectionNotFound,
     FlowImportUnmapped,
@@ -128,6 +128,30 @@ def flow_create(
     connection_ids: Sequence[Any] = (),
 ) -> Flow:
     """A new flow with its first version (``graph``, validated, or one empty step)."""
+    flow = _flow_new(
+        by=by,
+        name=name,
+        graph=graph,
+        is_active=is_active,
+        is_default=is_default,
+        test_contacts=test_contacts,
+        connection_ids=connection_ids,
+    )
+    audit_record("flow.created", actor=by, obj=flow)
+    return flow
+
+
+def _flow_new(
+    *,
+    by: User,
+    name: str,
+    graph: dict[str, Any] | None,
+    is_active: bool,
+    is_default: bool = False,
+    test_contacts: Sequence[str] = (),
+    connection_ids: Sequence[Any] = (),
+) -> Flow:
+    """A new flow and its first version, unrecorded: each caller records its own action."""
     graph = copy.deepcopy(graph) if graph is not None else graph_empty(_("Start"))
     _raise_if_invalid(graph)
     flow = Flow(name=_name_clean(name), is_active=is_active)
@@ -136,8 +160,20 @@ def flow_create(
     flow.save()
     _version_add(flow, graph, by, "")
     _connections_set(flow, connection_ids)
-    audit_record("flow.created", actor=by, obj=flow)
     return flow
+
+
+# The settings a change records (the test contacts are phone numbers: only their count is kept).
+_AUDITED_SETTINGS = ("name", "is_active", "is_default")
+
+
+def _connection_ids(flow: Flow) -> list[str]:
+    return sorted(
+        str(public_id)
+        for public_id in ConnectionFlow.objects.filter(flow=flow).values_list(
+            "connection__public_id", flat=True
+        )
+    )
 
 
 _UNSET: Any = object()
@@ -157,6 +193,10 @@ def flow_update(
     """Change a flow's settings; the graph is only ever changed by ``flow_graph_save``, so a
     settings change can never wipe it."""
     flow = _locked(flow)
+    before = snapshot(flow, _AUDITED_SETTINGS)
+    before["test_contacts"] = len(flow.test_contacts)
+    if connection_ids is not _UNSET:
+        before["connections"] = _connection_ids(flow)
     if name is not _UNSET:
         flow.name = _name_clean(name)
     if is_active is not _UNSET:
@@ -166,8 +206,14 @@ def flow_update(
     if test_contacts is not _UNSET:
         flow.test_contacts = _test_contacts_clean(test_contacts)
     flow.save()
+    after = snapshot(flow, _AUDITED_SETTINGS)
+    after["test_contacts"] = len(flow.test_contacts)
     if connection_ids is not _UNSET:
         _connections_set(flow, connection_ids)
+        after["connections"] = _connection_ids(flow)
+    diff = changes_diff(before, after)
+    if diff:
+        audit_record("flow.updated", actor=by, obj=flow, changes=diff)
     return flow
 
 
@@ -176,7 +222,9 @@ def flow_graph_save(*, flow: Flow, by: User, graph: Any, note: str = "") -> Flow
     """Validate ``graph`` and save it as the flow's new current version (400 ``flow_invalid``
     with each problem's node and field, nothing stored)."""
     _raise_if_invalid(graph)
-    return _version_add(_locked(flow), copy.deepcopy(graph), by, note)
+    version = _version_add(_locked(flow), copy.deepcopy(graph), by, note)
+    audit_record("flow.saved", actor=by, obj=version.flow, extra={"version": version.number})
+    return version
 
 
 @transaction.atomic
@@ -185,7 +233,14 @@ def flow_rollback(*, flow: Flow, by: User, version: FlowVersion) -> FlowVersion:
     graph is validated again: a queue it names may have been deleted since."""
     _raise_if_invalid(version.graph)
     note = _("Rollback to version %(number)s") % {"number": version.number}
-    return _version_add(_locked(flow), copy.deepcopy(version.graph), by, note)
+    new = _version_add(_locked(flow), copy.deepcopy(version.graph), by, note)
+    audit_record(
+        "flow.rolled_back",
+        actor=by,
+        obj=new.flow,
+        extra={"version": new.number, "restored_version": version.number},
+    )
+    return new
 
 
 @transaction.atomic
@@ -198,6 +253,12 @@ def flow_duplicate(*, flow: Flow, by: User, name: str = "") -> Flow:
         name=_name_clean(copy_name), is_active=False, test_contacts=list(flow.test_contacts)
     )
     _version_add(duplicate, copy.deepcopy(source), by, "")
+    audit_record(
+        "flow.duplicated",
+        actor=by,
+        obj=duplicate,
+        extra={"source_id": str(flow.pk), "source_name": flow.name},
+    )
     return duplicate
 
 
@@ -316,7 +377,10 @@ def flow_import(
         raise FlowImportUnmapped(
             extra={"queues": preview["unmapped_queues"], "users": preview["unmapped_users"]}
         )
-    flow = flow_create(by=by, name=name, graph=_files_store(graph, by), is_active=False)
+    flow = _flow_new(by=by, name=name, graph=_files_store(graph, by), is_active=False)
+    audit_record(
+        "flow.imported", actor=by, obj=flow, extra={"queues": len(queues), "users": len(users)}
+    )
     return preview, flow
 
 
@@ -409,7 +473,14 @@ def flow_import_mapped(
         queues={k: queues[k] for k in needed["queues"]},
         users={k: users[k] for k in needed["users"]},
     )
-    return flow_create(by=by, name=name, graph=_files_store(graph, by), is_active=False)
+    flow = _flow_new(by=by, name=name, graph=_files_store(graph, by), is_active=False)
+    audit_record(
+        "flow.imported",
+        actor=by,
+        obj=flow,
+        extra={"queues": len(needed["queues"]), "users": len(needed["users"])},
+    )
+    return flow
 
 
 _EMBEDDED = "embedded-file"

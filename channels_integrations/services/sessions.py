@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_record
 from channels_integrations.domain_events import (
     ConnectionQrCodeChanged,
     ConnectionSessionChanged,
@@ -214,7 +215,16 @@ def connection_session_action(
         raise ProviderUnreachable(extra={"reason": exc.detail}) from exc
     if item.state == SESSION_OPEN and not item.number:  # already paired: nothing changes
         item = InboundSession(event_id="")
-    return connection_session_update(connection=connection, item=item, by=by)
+    updated = connection_session_update(connection=connection, item=item, by=by)
+    # The gateway has acted: recorded whether or not the state changed. The phone number of a
+    # pairing code is personal data, so only the fact that one was asked for is kept.
+    audit_record(
+        "connection.session_action",
+        actor=by,
+        obj=updated,
+        extra={"action": action, "pairing_code": bool(digits)},
+    )
+    return updated
 
 
 def connection_session_refresh(*, connection: ChannelConnection) -> ChannelConnection:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.avatars import avatar_kind
 from accounts.errors import AdminRequired
 from accounts.models import User
+from audit.services import audit_record
 from channels_integrations.providers.webchat.provider import AVATAR_DETAIL
 from connections.models import ChannelConnection
 from core.exceptions import FieldValidationError
@@ -101,7 +102,14 @@ def webchat_avatar_set(*, connection: ChannelConnection, by: User, upload: Uploa
         tenant_media_path(AVATAR_AREA, f"{uuid.uuid4().hex}.{extension}"), ContentFile(content)
     )
     try:
-        _avatar_store(connection, {"name": name, "mime": mime})
+        with transaction.atomic():
+            _avatar_store(connection, {"name": name, "mime": mime})
+            audit_record(
+                "connection.avatar_set",
+                actor=by,
+                obj=connection,
+                extra={"mime": mime, "bytes": len(content)},
+            )
     except Exception:
         default_storage.delete(name)
         raise
@@ -112,4 +120,6 @@ def webchat_avatar_remove(*, connection: ChannelConnection, by: User) -> None:
     """The widget goes back to showing no avatar; the file is deleted."""
     if not by.is_admin:
         raise AdminRequired()
-    _avatar_store(connection, None)
+    with transaction.atomic():
+        _avatar_store(connection, None)
+        audit_record("connection.avatar_removed", actor=by, obj=connection)

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import AuditObject, audit_object, audit_record
 from contacts.csv_io import (
     ATTRIBUTE_PREFIX,
     COLUMN_LABELS,
@@ -201,7 +202,23 @@ def contact_import_start(
         contact_import.tags.set(tags)
     if not preview:
         _enqueue(contact_import)
+    audit_record(
+        "contact_import.started",
+        actor=created_by,
+        obj=_audited(contact_import),
+        extra={
+            "rows": contact_import.total_rows,
+            "tags": len(tags),
+            "duplicates": duplicates,
+            "preview": preview,
+        },
+    )
     return contact_import
+
+
+def _audited(contact_import: ContactImport) -> AuditObject:
+    # Labelled by id only: a file's name may be a person's.
+    return audit_object(contact_import, label=f"#{contact_import.pk}")
 
 
 def _enqueue(contact_import: ContactImport) -> None:
@@ -231,6 +248,15 @@ def contact_import_confirm(
     locked.status = ContactImport.Status.PENDING
     locked.save(update_fields=["duplicates", "update_rows", "status", "updated_at"])
     _enqueue(locked)
+    audit_record(
+        "contact_import.confirmed",
+        obj=_audited(locked),
+        extra={
+            "rows": locked.total_rows,
+            "duplicates": duplicates,
+            "update_rows": len(locked.update_rows),
+        },
+    )
     return locked
 
 
@@ -242,7 +268,9 @@ def contact_import_cancel(*, contact_import: ContactImport) -> None:
         raise ImportNotInPreview()
     name = locked.file.name or ""
     storage = locked.file.storage
+    target = _audited(locked)
     locked.delete()
+    audit_record("contact_import.cancelled", obj=target, extra={"rows": locked.total_rows})
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.tests.factories import AdminFactory
+from audit.models import AuditEntry
 from channels_integrations.models import ConnectionSessionEntry, InboundEvent
 from channels_integrations.providers.whatsapp_qr.provider import SECRET_HEADER
 from channels_integrations.providers.whatsapp_qr.tests.support import (
@@ -150,6 +151,7 @@ def test_admin_actions_reconnect_with_a_pairing_code_restart_and_log_out(
     admin = None
     with tenant_scope(alpha.tenant):
         admin = AdminFactory()
+        earlier = set(AuditEntry.objects.values_list("pk", flat=True))
     connection = qr_connection(alpha.tenant, admin=admin)
     name = instance_of(connection)
     with tenant_scope(alpha.tenant):
@@ -168,6 +170,17 @@ def test_admin_actions_reconnect_with_a_pairing_code_restart_and_log_out(
         assert gateway.evolution.instances[name].number == ""
         entry = ConnectionSessionEntry.objects.filter(connection=connection).first()
         assert (entry.state, entry.reason, entry.actor_id) == ("closed", "logged_out", admin.pk)
+        # Each action is in the audit log; the pairing phone's number is not.
+        recorded = (
+            AuditEntry.objects.filter(action="connection.session_action")
+            .exclude(pk__in=earlier)
+            .order_by("id")
+        )
+        assert [(e.actor_id, e.object_id, e.extra) for e in recorded] == [
+            (str(admin.pk), str(connection.pk), {"action": "reconnect", "pairing_code": True}),
+            (str(admin.pk), str(connection.pk), {"action": "logout", "pairing_code": False}),
+        ]
+        assert "98888" not in str([(e.changes, e.extra, e.object_label) for e in recorded])
 
 
 @override_settings(EVOLUTION_API_URL="")
