@@ -76,6 +76,24 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "flow.deleted": _("Chatbot flow deleted"),
     "inbound_event.replayed": _("Inbound event retried"),
     "audit.exported": _("Audit log exported"),
+    "template.synced": _("WhatsApp templates synced"),
+    "template.submitted": _("WhatsApp template submitted"),
+    "template.deleted": _("WhatsApp template deleted"),
+    "campaign.created": _("Campaign created"),
+    "campaign.updated": _("Campaign changed"),
+    "campaign.deleted": _("Campaign deleted"),
+    "campaign.audience_changed": _("Campaign audience changed"),
+    "campaign.audience_imported": _("Campaign audience imported from a file"),
+    "campaign.started": _("Campaign started"),
+    "campaign.paused": _("Campaign paused"),
+    "campaign.resumed": _("Campaign resumed"),
+    "campaign.cancelled": _("Campaign cancelled"),
+    "privacy.export_requested": _("Contact's data export requested"),
+    "privacy.export_fulfilled": _("Contact's data export ready"),
+    "privacy.erasure_requested": _("Contact's erasure requested"),
+    "privacy.erasure_fulfilled": _("Contact erased"),
+    "privacy.retention_updated": _("Retention policy changed"),
+    "privacy.retention_applied": _("Retention policy applied"),
 }
 
 OBJECT_TYPE_LABELS: dict[str, str | Promise] = {
@@ -95,6 +113,9 @@ OBJECT_TYPE_LABELS: dict[str, str | Promise] = {
     "automation.flow": _("Chatbot flow"),
     "automation.businesshours": _("Business hours"),
     "channels_integrations.inboundevent": _("Inbound event"),
+    "channels_integrations.messagetemplate": _("WhatsApp template"),
+    "campaigns.campaign": _("Campaign"),
+    "privacy.retentionpolicy": _("Retention policy"),
 }
 
 

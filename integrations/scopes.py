@@ -31,10 +31,30 @@ FAMILIES: dict[str, str | Promise] = {
     "webhooks": _("Webhooks"),
     "reports": _("Reports"),
     "automation": _("Chatbot flows and business hours"),
+    "templates": _("WhatsApp message templates"),
+    "campaigns": _("Campaigns"),
 }
 
 ENDPOINT_SCOPES: dict[str, str] = {
     "me": "agents",
+    # WhatsApp message templates (sending one is a message of a ticket or a new conversation)
+    "templates": "templates",
+    "template": "templates",
+    "templates-sync": "templates",
+    "template-send": "messages",
+    # campaigns
+    "campaigns": "campaigns",
+    "campaigns-audience-preview": "campaigns",
+    "campaign": "campaigns",
+    "campaign-audience": "campaigns",
+    "campaign-audience-file": "campaigns",
+    "campaign-start": "campaigns",
+    "campaign-pause": "campaigns",
+    "campaign-resume": "campaigns",
+    "campaign-cancel": "campaigns",
+    "campaign-recipients": "campaigns",
+    "campaign-counts": "campaigns",
+    "campaign-report": "campaigns",
     # contacts
     "contact-list": "contacts",
     "contact-create": "contacts",

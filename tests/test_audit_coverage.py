@@ -1290,3 +1290,13 @@ def test_contact_import_entries_hold_counts_never_the_files_people(alpha):
         for entry in [*started, confirmed, cancelled]:
             text = f"{entry.object_label} {entry.changes} {entry.extra}"
             assert not [word for word in ("Ana", "ana-silva", "912345678") if word in text]
+
+
+def test_every_recorded_action_has_a_readable_label():
+    """The audit page names actions and filters by them: a code without a label shows raw."""
+    from audit.actions import ACTION_LABELS
+
+    recorded = {action for *_, action in TENANT_CASES} | {action for *_, action in PLATFORM_CASES}
+    recorded |= {"privacy.export_fulfilled", "template.synced", "template.submitted"}
+    recorded |= {"template.deleted"}
+    assert sorted(recorded - set(ACTION_LABELS)) == []

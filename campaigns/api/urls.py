@@ -22,16 +22,36 @@ urlpatterns = [
         views.CampaignAudienceFileApi.as_view(),
         name="campaign-audience-file",
     ),
-    path("campaigns/<uuid:public_id>/start/", views.CampaignStartApi.as_view()),
-    path("campaigns/<uuid:public_id>/pause/", views.CampaignPauseApi.as_view()),
-    path("campaigns/<uuid:public_id>/resume/", views.CampaignResumeApi.as_view()),
-    path("campaigns/<uuid:public_id>/cancel/", views.CampaignCancelApi.as_view()),
+    path(
+        "campaigns/<uuid:public_id>/start/",
+        views.CampaignStartApi.as_view(),
+        name="campaign-start",
+    ),
+    path(
+        "campaigns/<uuid:public_id>/pause/",
+        views.CampaignPauseApi.as_view(),
+        name="campaign-pause",
+    ),
+    path(
+        "campaigns/<uuid:public_id>/resume/",
+        views.CampaignResumeApi.as_view(),
+        name="campaign-resume",
+    ),
+    path(
+        "campaigns/<uuid:public_id>/cancel/",
+        views.CampaignCancelApi.as_view(),
+        name="campaign-cancel",
+    ),
     path(
         "campaigns/<uuid:public_id>/recipients/",
         views.CampaignRecipientListApi.as_view(),
         name="campaign-recipients",
     ),
-    path("campaigns/<uuid:public_id>/counts/", views.CampaignCountsApi.as_view()),
+    path(
+        "campaigns/<uuid:public_id>/counts/",
+        views.CampaignCountsApi.as_view(),
+        name="campaign-counts",
+    ),
     path(
         "campaigns/<uuid:public_id>/report/",
         views.CampaignReportApi.as_view(),
