@@ -59,6 +59,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
 
     from accounts.tests.factories import UserFactory
     from automation.tests.support import make_flow, menu_graph
+    from campaigns.models import Campaign, CampaignRecipient
     from channels_integrations.models import MessageTemplate
     from connections.crypto import credentials_encrypt
     from connections.models import ChannelConnection
@@ -136,7 +137,20 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             status=MessageTemplate.Status.APPROVED,
             components=[{"type": "BODY", "text": f"{canary} {{{{1}}}}"}],
         )
+        campaign = Campaign.objects.create(
+            name=f"{canary} campaign",
+            connection=ChannelConnection.objects.get(pk=connection.pk),
+            variants=[f"{canary} campaign text"],
+            created_by=admin,
+        )
+        CampaignRecipient.objects.create(
+            campaign=campaign,
+            contact=contact,
+            idempotency_key=f"{canary}-campaign",
+            body=f"{canary} campaign text",
+        )
         return {
+            "campaign": str(campaign.public_id),
             "template": str(template.public_id),
             "flow": str(flow.public_id),
             "flow_version": str(flow.current_version.number),
@@ -176,6 +190,7 @@ _PATH_KINDS = {
     ("flows", "public_id"): "flow",
     ("flows", "number"): "flow_version",
     ("templates", "public_id"): "template",
+    ("campaigns", "public_id"): "campaign",
 }
 
 
