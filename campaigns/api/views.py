@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -205,8 +205,10 @@ class _CampaignActionApi(APIView):
         return Response(_output(campaign))
 
 
-@extend_schema(
-    operation_id="campaigns_start", request=None, responses={200: CampaignOutputSerializer}
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="campaigns_start", request=None, responses={200: CampaignOutputSerializer}
+    )
 )
 class CampaignStartApi(_CampaignActionApi):
     """POST: start a draft (now, or at its start time)."""
@@ -214,8 +216,10 @@ class CampaignStartApi(_CampaignActionApi):
     service = staticmethod(services.campaign_start)
 
 
-@extend_schema(
-    operation_id="campaigns_pause", request=None, responses={200: CampaignOutputSerializer}
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="campaigns_pause", request=None, responses={200: CampaignOutputSerializer}
+    )
 )
 class CampaignPauseApi(_CampaignActionApi):
     """POST: pause a running campaign (takes effect before this answers)."""
@@ -223,8 +227,10 @@ class CampaignPauseApi(_CampaignActionApi):
     service = staticmethod(services.campaign_pause)
 
 
-@extend_schema(
-    operation_id="campaigns_resume", request=None, responses={200: CampaignOutputSerializer}
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="campaigns_resume", request=None, responses={200: CampaignOutputSerializer}
+    )
 )
 class CampaignResumeApi(_CampaignActionApi):
     """POST: resume a paused campaign where it stopped, paced from now."""
@@ -232,8 +238,10 @@ class CampaignResumeApi(_CampaignActionApi):
     service = staticmethod(services.campaign_resume)
 
 
-@extend_schema(
-    operation_id="campaigns_cancel", request=None, responses={200: CampaignOutputSerializer}
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="campaigns_cancel", request=None, responses={200: CampaignOutputSerializer}
+    )
 )
 class CampaignCancelApi(_CampaignActionApi):
     """POST: cancel a running or paused campaign; nothing is sent after this answers."""
