@@ -75,6 +75,7 @@ def test_an_admin_connects_a_mailbox(live_app, open_page, browser_errors, server
 def _mail_in_the_inbox() -> str:
     """A customer's e-mail on a ticket of tenant ``browser`` (its own connection and contact),
     stored as the pipeline stores it; returns the ticket's public id."""
+    from channels_integrations.providers.base import InboundMessage
     from channels_integrations.providers.email.parse import mail_items
     from channels_integrations.providers.email.tests.support import mail_file
     from contacts.services import contact_upsert_from_identity
@@ -87,8 +88,9 @@ def _mail_in_the_inbox() -> str:
     tag = uuid.uuid4().hex[:6]
     raw = mail_file("multipart_alternative.eml").replace(b"CAF1a2b3c4@", f"panel-{tag}@".encode())
     [item] = mail_items(raw, stored_name="tenants/browser/email/panel.eml")
+    assert isinstance(item, InboundMessage)
     with tenant_scope(Tenant.objects.get(schema_name="browser")):
-        connection = ConnectionFactory(
+        connection = ConnectionFactory.create(
             provider="email",
             name=f"E-mail {tag}",
             status="connected",

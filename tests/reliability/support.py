@@ -145,7 +145,7 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
         )
         CampaignRecipient.objects.create(
             campaign=campaign,
-            contact=contact,
+            contact_id=contact.pk,
             idempotency_key=f"{canary}-campaign",
             body=f"{canary} campaign text",
         )
