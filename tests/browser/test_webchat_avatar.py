@@ -40,6 +40,10 @@ def _png(size: int = 64) -> bytes:
     )
 
 
+# Resolves once the image has loaded (or at once when it already has).
+LOADED = "img => img.complete ? null : new Promise(done => img.addEventListener('load', done))"
+
+
 def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open_page):
     admin = open_page("admin")
     admin.set_viewport_size(PHONE_SIZE)
@@ -54,7 +58,9 @@ def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open
     expect(admin.locator(".flash")).to_contain_text("salva")
     preview = admin.get_by_test_id("connection-avatar").get_by_role("img")
     expect(preview).to_be_visible()
-    assert admin.evaluate("(img) => img.naturalWidth", preview.element_handle()) == 64
+    # Visible is not loaded: wait for the file itself (a busy live server answers late).
+    preview.evaluate(LOADED)
+    assert preview.evaluate("(img) => img.naturalWidth") == 64
     no_sideways_scroll(admin)
     shot(admin, "webchat-avatar-manage-phone")
 
@@ -64,7 +70,8 @@ def test_the_widget_shows_the_avatar_the_admin_uploads_on_a_phone(live_app, open
     chat = visitor.frame_locator("[data-testid=tt-webchat-frame]")
     avatar = chat.get_by_test_id("tt-webchat-avatar")
     expect(avatar).to_be_visible()
-    assert avatar.evaluate("(img) => img.complete && img.naturalWidth") == 64
+    avatar.evaluate(LOADED)
+    assert avatar.evaluate("(img) => img.naturalWidth") == 64
     box = avatar.bounding_box()
     assert box is not None
     assert round(box["width"]) == 32
