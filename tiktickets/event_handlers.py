@@ -221,7 +221,7 @@ SUBSCRIBERS: SubscriberTable = {
     # WhatsApp QR: calls rejected (or not) by the gateways.
     TenantSettingsChanged: [calls_on_tenant_settings_changed],
     # Data subjects' requests (export, erasure; ids only): the audit log records them in the
-    # privacy services themselves (in the same transaction); nothing else listens yet.
+    # privacy services themselves; nothing else listens yet.
     PrivacyRequestCreated: [],
     PrivacyRequestFulfilled: [],
 }
