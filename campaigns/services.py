@@ -164,8 +164,9 @@ def _variants_clean(
     data: CampaignInput, campaign: Campaign | None, errors: dict[str, list[str]]
 ) -> list[tuple[str, CampaignMedia | None]]:
     """The messages as (text, file) pairs, empty ones dropped; each file found and able to
-    carry its text as a caption on the connection's provider."""
-    pairs: list[tuple[str, CampaignMedia | None]] = []
+    carry its text as a caption on the connection's provider. Errors name the position in
+    ``variants``/``media`` as given (``media.1``)."""
+    given: list[tuple[int, str, CampaignMedia | None]] = []
     for index, (text, ref) in enumerate(zip_longest(data.variants, data.media)):
         media = None
         if ref not in (None, ""):
@@ -174,15 +175,15 @@ def _variants_clean(
                 errors[f"media.{index}"] = [_("Unknown file: upload it again.")]
         text = (text or "").strip()
         if text or media is not None:
-            pairs.append((text, media))
-    if data.connection.provider in TEMPLATE_PROVIDERS:
-        return pairs
-    try:
-        provider = provider_for(data.connection.provider)
-    except UnknownProvider:
-        return pairs
-    for index, (text, media) in enumerate(pairs):
-        if media is None or not text:
+            given.append((index, text, media))
+    provider = None
+    if data.connection.provider not in TEMPLATE_PROVIDERS:
+        try:
+            provider = provider_for(data.connection.provider)
+        except UnknownProvider:
+            provider = None
+    for index, text, media in given:
+        if provider is None or media is None or not text:
             continue
         if media.kind not in provider.caption_kinds:
             errors[f"media.{index}"] = [
@@ -198,7 +199,7 @@ def _variants_clean(
                 _("With a file, the text is its caption: at most %(max)d characters here.")
                 % {"max": limit}
             ]
-    return pairs
+    return [(text, media) for _index, text, media in given]
 
 
 def _clean(data: CampaignInput, campaign: Campaign | None = None) -> dict[str, Any]:
