@@ -257,7 +257,7 @@ def _clean(data: CampaignInput, campaign: Campaign | None = None) -> dict[str, A
     }
 
 
-def campaign_media_names(campaign: Campaign) -> list[str]:
+def _media_names(campaign: Campaign) -> list[str]:
     """The campaign's files as ``<variant>: <name>`` (what its audit entries show)."""
     return [f"{m.variant + 1}: {m.name}" for m in CampaignMedia.objects.filter(campaign=campaign)]
 
@@ -299,7 +299,7 @@ def campaign_create(*, by: User, data: CampaignInput) -> Campaign:
     media = cleaned.pop("media")
     campaign = Campaign.objects.create(created_by=by, **cleaned)
     _media_attach(campaign, media)
-    names = campaign_media_names(campaign)
+    names = _media_names(campaign)
     audit_record(
         "campaign.created", actor=by, obj=campaign, extra={"media": names} if names else None
     )
@@ -327,12 +327,12 @@ def campaign_update(*, campaign: Campaign, data: CampaignInput) -> Campaign:
     locked = _editable(campaign)
     cleaned = _clean(data, locked)
     media = cleaned.pop("media")
-    before = {**snapshot(locked, cleaned), "media": campaign_media_names(locked)}
+    before = {**snapshot(locked, cleaned), "media": _media_names(locked)}
     for name, value in cleaned.items():
         setattr(locked, name, value)
     locked.save()
     _media_attach(locked, media)
-    after = {**snapshot(locked, cleaned), "media": campaign_media_names(locked)}
+    after = {**snapshot(locked, cleaned), "media": _media_names(locked)}
     audit_record("campaign.updated", obj=locked, changes=changes_diff(before, after))
     return locked
 
