@@ -407,3 +407,71 @@ def test_a_file_of_another_campaign_cannot_be_taken(alpha, sim):
             )
 
     assert "media.0" in taken.value.extra["fields"]
+
+
+# --------------------------------------------------------------------------- WhatsApp QR
+
+
+@pytest.fixture
+def gateway(settings):
+    """The simulated Evolution API gateway (as in the WhatsApp QR tests)."""
+    from channels_integrations.providers.whatsapp_qr.tests.support import GLOBAL_KEY, deliver
+    from simulator import Simulator
+
+    simulator = Simulator().start()
+    simulator.evolution.api_key = GLOBAL_KEY
+    simulator.evolution.qr_interval = 3600
+    simulator.evolution.hold = True
+    simulator.evolution.deliver = deliver
+    settings.EVOLUTION_API_URL = simulator.evolution_url
+    settings.EVOLUTION_API_KEY = GLOBAL_KEY
+    yield simulator
+    simulator.stop()
+
+
+def test_a_qr_gateway_campaign_sends_the_file_with_its_caption_and_audio_alone(alpha, gateway):
+    from channels_integrations.providers.whatsapp_qr.tests.support import (
+        instance_of,
+        qr_connection,
+    )
+
+    connection = qr_connection(alpha.tenant)
+    gateway.evolution.scan(instance_of(connection))
+    with tenant_scope(alpha.tenant):
+        contacts = [ContactFactory(name="Ana Souza"), ContactFactory(name="Bruno Lima")]
+        image = campaign_media_upload(file=_image())
+        photo_campaign = campaign_create(
+            by=AdminFactory(),
+            data=CampaignInput(
+                name="Foto",
+                connection=connection,
+                variants=["Oi {{contact.first_name}}"],
+                media=[image.public_id],
+                per_minute=600,
+            ),
+        )
+        _start_and_send(photo_campaign, contacts)
+        audio = campaign_media_upload(
+            file=SimpleUploadedFile("aviso.mp3", b"ID3", content_type="audio/mpeg")
+        )
+        audio_campaign = campaign_create(
+            by=AdminFactory(),
+            data=CampaignInput(
+                name="Áudio",
+                connection=connection,
+                variants=[""],
+                media=[audio.public_id],
+                per_minute=600,
+            ),
+        )
+        _start_and_send(audio_campaign, contacts)
+        states = Counter(CampaignRecipient.objects.values_list("state", flat=True))
+
+    sends = [r for r in gateway.sends() if r.provider == "evolution"]
+    media_sends = [r for r in sends if r.method == "sendMedia"]
+    audio_sends = [r for r in sends if r.method == "sendWhatsAppAudio"]
+    assert states == Counter({State.SENT: 4})
+    assert sorted(r.body["caption"] for r in media_sends) == ["Oi Ana", "Oi Bruno"]
+    assert {r.body["mediatype"] for r in media_sends} == {"image"}
+    assert all(base64.b64decode(r.body["media"]) == PNG for r in media_sends)
+    assert len(audio_sends) == 2
