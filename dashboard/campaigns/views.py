@@ -10,6 +10,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -77,9 +78,9 @@ def _contact_ids(raw: str) -> list[UUID]:
     return ids
 
 
-def _media_refs(form: CampaignForm) -> list[str | None]:
-    """Per variant: the public id of the file kept or just uploaded, or None; a refused upload
-    is an error of its own input."""
+def _media_refs(form: CampaignForm, uploaded: list[FieldFile]) -> list[str | None]:
+    """Per variant: the public id of the file kept or just uploaded (added to ``uploaded``),
+    or None; a refused upload is an error of its own input."""
     refs: list[str | None] = []
     for slot, value in enumerate(form.variant_media(), start=1):
         if value is None:
@@ -88,9 +89,11 @@ def _media_refs(form: CampaignForm) -> list[str | None]:
             refs.append(value.public_id)
         else:
             try:
-                refs.append(str(services.campaign_media_upload(file=value).public_id))
+                media = services.campaign_media_upload(file=value)
             except ApplicationError as error:
                 raise FieldValidationError({f"media_{slot}": [error.message]}) from error
+            uploaded.append(media.file)
+            refs.append(str(media.public_id))
     return refs
 
 
@@ -112,7 +115,10 @@ def _form_error(form: CampaignForm, error: ApplicationError) -> None:
 
 
 def _save(
-    request: AuthenticatedHttpRequest, form: CampaignForm, campaign: Campaign | None
+    request: AuthenticatedHttpRequest,
+    form: CampaignForm,
+    campaign: Campaign | None,
+    uploaded: list[FieldFile],
 ) -> Campaign:
     data = form.cleaned_data
     values = services.CampaignInput(
@@ -126,7 +132,7 @@ def _save(
         window_days=data["window_days"],
         template=data["template"],
         template_parameters=data["template_parameters"],
-        media=_media_refs(form),
+        media=_media_refs(form, uploaded),
     )
     if campaign is None:
         campaign = services.campaign_create(by=request.user, data=values)
@@ -195,10 +201,13 @@ def campaign_edit_page(
         initial = _initial(campaign) if campaign else {}
         form = CampaignForm(request.POST, request.FILES, initial=initial)
         if form.is_valid():
+            uploaded: list[FieldFile] = []
             try:
                 with transaction.atomic():  # a refused CSV leaves no half-made campaign
-                    saved = _save(request, form, campaign)
+                    saved = _save(request, form, campaign, uploaded)
             except ApplicationError as error:
+                for file in uploaded:  # their rows were rolled back: the bytes go too
+                    file.storage.delete(file.name or "")
                 _form_error(form, error)
             else:
                 messages.success(request, _("Campaign saved."))

@@ -256,3 +256,24 @@ def test_another_tenants_campaign_file_is_a_404(alpha, beta, setup):
     response = beta_client.get(f"/manage/campaigns/media/{media.public_id}/")
 
     assert response.status_code == 404
+
+
+def test_a_refused_save_keeps_neither_the_new_file_nor_its_bytes(alpha, setup, settings, tmp_path):
+    from campaigns.models import CampaignMedia
+
+    settings.MEDIA_ROOT = tmp_path
+    audience = setup
+    client = signed_in_client(alpha, audience.admin)
+    # Telegram shows at most 1024 characters under a photo.
+    long_caption = "Oi {{contact.first_name}} " + "x" * 1100
+
+    response = client.post(
+        "/manage/campaigns/new/", _form(audience, variant_1=long_caption, media_1=_png())
+    )
+
+    assert response.status_code == 200
+    assert 'id="id_variant_1-error"' in response.content.decode()
+    with tenant_scope(alpha.tenant):
+        assert not Campaign.objects.exists()
+        assert not CampaignMedia.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
