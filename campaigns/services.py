@@ -150,9 +150,10 @@ def _sample_values(text: str) -> dict[str, str]:
 
 def _media_get(ref: UUID | str, campaign: Campaign | None) -> CampaignMedia | None:
     """An uploaded file not yet in a campaign, or already in ``campaign``; None otherwise (a
-    malformed id, another tenant's or another campaign's file)."""
+    malformed id, another tenant's or another campaign's file). Locked: two drafts saved at
+    once cannot both take the same upload."""
     try:
-        media = CampaignMedia.objects.filter(public_id=ref).first()
+        media = CampaignMedia.objects.select_for_update().filter(public_id=ref).first()
     except (ValueError, DjangoValidationError):
         return None
     if media is None or media.campaign_id not in (None, campaign.pk if campaign else None):
