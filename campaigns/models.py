@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.models import BaseModel
+from tenants.tenancy import tenant_media_path
 
 MAX_VARIANTS = 3
 DEFAULT_PER_MINUTE = 20
@@ -85,6 +86,40 @@ class Campaign(BaseModel):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+
+def campaign_media_path(instance: CampaignMedia, filename: str) -> str:
+    return tenant_media_path("campaigns", f"{uuid.uuid4().hex}/{filename}")
+
+
+class CampaignMedia(BaseModel):
+    """The file of one campaign message (its variant's text is the caption), or of a WhatsApp
+    template's media header (``variant`` 0). Uploaded first (``campaign`` empty), then attached
+    to a draft by its ``public_id``; checked with the same rules as agents' files."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="media"
+    )
+    variant = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=campaign_media_path, max_length=500)
+    name = models.CharField(max_length=255)
+    mime = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=16)  # a tickets.Message.Kind with a file
+
+    class Meta:
+        ordering = ["variant", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "variant"],
+                name="campaign_media_one_per_variant",
+                condition=models.Q(campaign__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CampaignRecipient(BaseModel):

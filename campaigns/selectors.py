@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from campaigns.errors import CampaignNotFound
-from campaigns.models import Campaign, CampaignOptOut, CampaignRecipient
+from campaigns.models import Campaign, CampaignMedia, CampaignOptOut, CampaignRecipient
 from channels_integrations.models import MessageTemplate
 from contacts.models import Contact
 from core.exceptions import NotFound
+from tickets.errors import MediaNotFound
 
 State = CampaignRecipient.State
 # What a campaign's page and API count, each from the recipient rows.
@@ -20,7 +22,11 @@ COUNTED_STATES = [choice.value for choice in State]
 
 
 def campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.select_related("connection").order_by("-created_at")
+    return (
+        Campaign.objects.select_related("connection", "template")
+        .prefetch_related("media")
+        .order_by("-created_at")
+    )
 
 
 def campaign_get(*, public_id: UUID | str) -> Campaign:
@@ -29,6 +35,23 @@ def campaign_get(*, public_id: UUID | str) -> Campaign:
         return Campaign.objects.select_related("connection").get(public_id=public_id)
     except (Campaign.DoesNotExist, ValueError) as exc:
         raise CampaignNotFound() from exc
+
+
+def campaign_media_get(*, public_id: UUID | str) -> CampaignMedia:
+    """A campaign file of this tenant by public id, else 404 ``media_not_found`` (a malformed
+    id too): another tenant's id names nothing in this schema."""
+    try:
+        media = CampaignMedia.objects.filter(public_id=public_id).first()
+    except (ValueError, ValidationError):
+        media = None
+    if media is None:
+        raise MediaNotFound()
+    return media
+
+
+def campaign_media_list(*, campaign: Campaign) -> list[CampaignMedia]:
+    """The campaign's files in variant order."""
+    return list(CampaignMedia.objects.filter(campaign=campaign).order_by("variant"))
 
 
 def campaign_template_get(*, public_id: UUID | str) -> MessageTemplate:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from campaigns.domain_events import CampaignProgressed
-from campaigns.models import Campaign, CampaignRecipient
+from campaigns.models import Campaign, CampaignMedia, CampaignRecipient
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.registry import provider_for
 from channels_integrations.rate_limits import bulk_slot_wait
@@ -75,17 +75,41 @@ def recipient_body(campaign: Campaign, recipient: CampaignRecipient) -> str:
     return variables_render(text, contact_values(recipient.contact))
 
 
+def recipient_media(campaign: Campaign, recipient: CampaignRecipient) -> CampaignMedia | None:
+    """The file of the recipient's variant (a template campaign's header file is variant 0)."""
+    variant = 0 if campaign.template_id else recipient.variant % max(len(campaign.variants), 1)
+    return CampaignMedia.objects.filter(campaign=campaign, variant=variant).first()
+
+
+def _with_file(message: OutboundMessage, media: CampaignMedia | None) -> OutboundMessage:
+    """The message carrying the file (its text the caption), as an agent's file send does."""
+    if media is None:
+        return message
+    return replace(
+        message,
+        kind=media.kind,
+        media_name=media.file.name or "",
+        media_mime_type=media.mime,
+        media_filename=media.name,
+    )
+
+
 def recipient_message(campaign: Campaign, recipient: CampaignRecipient) -> OutboundMessage:
-    """What the provider gets for one recipient: a variant, or the campaign's template with its
-    parameters filled for the contact (named ones it left empty from the contact's fields).
+    """What the provider gets for one recipient: a variant (with its file, the text as the
+    caption), or the campaign's template with its parameters filled for the contact (named ones
+    it left empty from the contact's fields) and its header file.
     ``TemplateParametersInvalid`` when a value is still empty for this contact."""
     contact = recipient.contact
     address = recipient_address(campaign, contact)
     template = campaign.template
+    media = recipient_media(campaign, recipient)
     if template is None:
         body = recipient_body(campaign, recipient)
-        return OutboundMessage(
-            idempotency_key=recipient.idempotency_key, recipient=address, kind="text", body=body
+        return _with_file(
+            OutboundMessage(
+                idempotency_key=recipient.idempotency_key, recipient=address, kind="text", body=body
+            ),
+            media,
         )
     values = contact_values(contact)
     parameters = template_parameter_defaults(template, contact)
@@ -93,12 +117,15 @@ def recipient_message(campaign: Campaign, recipient: CampaignRecipient) -> Outbo
         rendered = variables_render(str(text), values).strip()
         if rendered:
             parameters[key] = rendered
-    return OutboundMessage(
-        idempotency_key=recipient.idempotency_key,
-        recipient=address,
-        kind="text",
-        body=template_render_text(template, parameters),
-        template=template_payload(template, parameters),
+    return _with_file(
+        OutboundMessage(
+            idempotency_key=recipient.idempotency_key,
+            recipient=address,
+            kind="text",
+            body=template_render_text(template, parameters),
+            template=template_payload(template, parameters, header_from_file=media is not None),
+        ),
+        media,
     )
 
 

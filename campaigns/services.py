@@ -14,9 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import partial
+from itertools import zip_longest
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -35,13 +39,15 @@ from campaigns.models import (
     MAX_PER_MINUTE,
     MAX_VARIANTS,
     Campaign,
+    CampaignMedia,
     CampaignOptOut,
     CampaignRecipient,
 )
 from campaigns.schedule import campaign_schedule, window_from
 from channels_integrations.errors import TemplateNotApproved, TemplateParametersInvalid
 from channels_integrations.models import MessageTemplate
-from channels_integrations.services.templates import template_payload
+from channels_integrations.providers.registry import UnknownProvider, provider_for
+from channels_integrations.services.templates import template_parameters, template_payload
 from connections.models import ChannelConnection
 from contacts.csv_io import csv_decode, csv_parse
 from contacts.models import Contact, ContactAttributeDefinition, ContactIdentity
@@ -50,6 +56,7 @@ from contacts.services import contact_create
 from core.event_bus import publish
 from core.exceptions import ApplicationError, FieldValidationError
 from tenants.tenancy import current_tenant
+from tickets.media import media_validate
 from tickets.message_variables import variables_check, variables_render, variables_unknown
 
 Status = Campaign.Status
@@ -82,15 +89,22 @@ class CampaignInput:
     window_days: Sequence[int] = ()
     template: MessageTemplate | None = None
     template_parameters: Mapping[str, str] = field(default_factory=dict)
+    # Per variant, in the order of ``variants``: the public id of a file from
+    # ``campaign_media_upload`` (its variant's text is the caption), or None. A template
+    # campaign's file (its media header) is the first one given.
+    media: Sequence[UUID | str | None] = ()
 
 
 # What a template parameter's variables become when the parameters are checked at save time.
 _SAMPLE_CONTACT = {"contact.first_name": "Maria", "contact.name": "Maria Silva"}
 
 
-def _template_clean(data: CampaignInput, errors: dict[str, list[str]]) -> dict[str, str]:
+def _template_clean(
+    data: CampaignInput, header_file: CampaignMedia | None, errors: dict[str, list[str]]
+) -> dict[str, str]:
     """The template's parameter values, checked against its definition with sample contact
-    values in place of the variables; problems go into ``errors``."""
+    values in place of the variables; a media header takes the campaign's file, which must be
+    of the header's kind. Problems go into ``errors``."""
     template = data.template
     if data.connection.provider not in TEMPLATE_PROVIDERS:
         if template is not None:
@@ -102,10 +116,23 @@ def _template_clean(data: CampaignInput, errors: dict[str, list[str]]) -> dict[s
     if template.connection_id != data.connection.pk:
         errors["template"] = [_("Choose a template of the campaign's connection.")]
         return {}
+    header = next((p for p in template_parameters(template) if p.key == "header.media"), None)
+    if header is None and header_file is not None:
+        errors["media"] = [_("This template has no media header: remove the file.")]
+    elif header is not None and header_file is None:
+        errors["media"] = [
+            _("This template's header shows a file (%(kind)s): attach one to the message.")
+            % {"kind": header.kind}
+        ]
+    elif header is not None and header_file is not None and header_file.kind != header.kind:
+        errors["media"] = [
+            _("This template's header shows a file of kind %(kind)s, not %(given)s.")
+            % {"kind": header.kind, "given": header_file.kind}
+        ]
     values = {str(k): str(v) for k, v in data.template_parameters.items()}
     samples = {key: variables_render(value, _sample_values(value)) for key, value in values.items()}
     try:
-        template_payload(template, samples)
+        template_payload(template, samples, header_from_file=True)
     except TemplateNotApproved:
         errors["template"] = [_("The template is not approved by WhatsApp.")]
     except TemplateParametersInvalid as exc:
@@ -121,21 +148,83 @@ def _sample_values(text: str) -> dict[str, str]:
     return values
 
 
-def _clean(data: CampaignInput) -> dict[str, Any]:
+def _media_get(ref: UUID | str, campaign: Campaign | None) -> CampaignMedia | None:
+    """An uploaded file not yet in a campaign, or already in ``campaign``; None otherwise (a
+    malformed id, another tenant's or another campaign's file). Locked: two drafts saved at
+    once cannot both take the same upload."""
+    try:
+        media = CampaignMedia.objects.select_for_update().filter(public_id=ref).first()
+    except (ValueError, DjangoValidationError):
+        return None
+    if media is None or media.campaign_id not in (None, campaign.pk if campaign else None):
+        return None
+    return media
+
+
+def _variants_clean(
+    data: CampaignInput, campaign: Campaign | None, errors: dict[str, list[str]]
+) -> list[tuple[str, CampaignMedia | None]]:
+    """The messages as (text, file) pairs, empty ones dropped; each file found and able to
+    carry its text as a caption on the connection's provider. Errors name the position in
+    ``variants``/``media`` as given (``media.1``)."""
+    given: list[tuple[int, str, CampaignMedia | None]] = []
+    for index, (text, ref) in enumerate(zip_longest(data.variants, data.media)):
+        media = None
+        if ref not in (None, ""):
+            media = _media_get(ref, campaign)
+            if media is None:
+                errors[f"media.{index}"] = [_("Unknown file: upload it again.")]
+        text = (text or "").strip()
+        if text or media is not None:
+            given.append((index, text, media))
+    provider = None
+    if data.connection.provider not in TEMPLATE_PROVIDERS:
+        try:
+            provider = provider_for(data.connection.provider)
+        except UnknownProvider:
+            provider = None
+    for index, text, media in given:
+        if provider is None or media is None or not text:
+            continue
+        if media.kind not in provider.caption_kinds:
+            errors[f"media.{index}"] = [
+                _(
+                    "This channel shows no text with this kind of file (%(kind)s): send it "
+                    "without text, or choose an image, a video or a document."
+                )
+                % {"kind": media.kind}
+            ]
+        limit = provider.caption_max_length
+        if limit and len(variables_render(text, _sample_values(text))) > limit:
+            errors[f"variants.{index}"] = [
+                _("With a file, the text is its caption: at most %(max)d characters here.")
+                % {"max": limit}
+            ]
+    return [(text, media) for _index, text, media in given]
+
+
+def _clean(data: CampaignInput, campaign: Campaign | None = None) -> dict[str, Any]:
+    """The campaign's fields, and under ``media`` its files by variant (not a field)."""
     errors: dict[str, list[str]] = {}
     name = data.name.strip()
     if not name:
         errors["name"] = [_("Give the campaign a name.")]
-    variants = [text.strip() for text in data.variants if text and text.strip()]
-    template_values = _template_clean(data, errors)
+    pairs = _variants_clean(data, campaign, errors)
+    header_file = next((media for _text, media in pairs if media is not None), None)
+    template_values = _template_clean(data, header_file, errors)
+    media: dict[int, CampaignMedia] = {}
     if data.connection.provider in TEMPLATE_PROVIDERS:
-        variants = []  # the template is the message
-    elif not variants:
+        pairs = []  # the template is the message
+        if header_file is not None and "media" not in errors:
+            media[0] = header_file
+    elif not pairs:
         errors["variants"] = [_("Write at least one message.")]
-    elif len(variants) > MAX_VARIANTS:
+    elif len(pairs) > MAX_VARIANTS:
         errors["variants"] = [_("At most three messages.")]
-    elif len(set(variants)) != len(variants):
+    elif len({(text, m.pk if m else None) for text, m in pairs}) != len(pairs):
         errors["variants"] = [_("The messages must differ from each other.")]
+    else:
+        media = {i: m for i, (_text, m) in enumerate(pairs) if m is not None}
     if not 1 <= data.per_minute <= MAX_PER_MINUTE:
         errors["per_minute"] = [
             _("Between 1 and %(max)s messages per minute.") % {"max": MAX_PER_MINUTE}
@@ -146,6 +235,7 @@ def _clean(data: CampaignInput) -> dict[str, Any]:
         errors["window_days"] = [_("Days go from 0 (Monday) to 6 (Sunday).")]
     if errors:
         raise FieldValidationError(errors)
+    variants = [text for text, _media in pairs]
     variables_check(
         {
             **{f"variants.{i}": text for i, text in enumerate(variants)},
@@ -164,7 +254,27 @@ def _clean(data: CampaignInput) -> dict[str, Any]:
         "window_days": sorted(set(data.window_days)),
         "template": data.template if data.connection.provider in TEMPLATE_PROVIDERS else None,
         "template_parameters": template_values,
+        "media": media,
     }
+
+
+def _media_names(campaign: Campaign) -> list[str]:
+    """The campaign's files as ``<variant>: <name>`` (what its audit entries show)."""
+    return [f"{m.variant + 1}: {m.name}" for m in CampaignMedia.objects.filter(campaign=campaign)]
+
+
+def _media_attach(campaign: Campaign, media: Mapping[int, CampaignMedia]) -> None:
+    """Give the campaign exactly these files by variant; a file it no longer uses is deleted,
+    its bytes from storage after commit."""
+    kept = [m.pk for m in media.values()]
+    current = CampaignMedia.objects.filter(campaign=campaign)
+    for dropped in current.exclude(pk__in=kept):
+        name, storage = dropped.file.name or "", dropped.file.storage
+        dropped.delete()
+        transaction.on_commit(partial(storage.delete, name), robust=True)
+    current.update(campaign=None)  # free the (campaign, variant) slots before reassigning
+    for variant, item in media.items():
+        CampaignMedia.objects.filter(pk=item.pk).update(campaign=campaign, variant=variant)
 
 
 def _progressed(campaign: Campaign) -> None:
@@ -172,10 +282,28 @@ def _progressed(campaign: Campaign) -> None:
 
 
 @transaction.atomic
+def campaign_media_upload(*, file: File, name: str = "") -> CampaignMedia:
+    """Store a file a campaign message may carry (the same size and type rules as agents'
+    files: 400 ``media_too_large`` / ``media_type_not_allowed`` before anything is stored); it
+    belongs to no campaign until a create or update names it."""
+    info = media_validate(file=file, name=name)
+    media = CampaignMedia(name=info.name, mime=info.mime, size=info.size, kind=info.kind)
+    media.file.save(info.name, file, save=False)
+    media.save()
+    return media
+
+
+@transaction.atomic
 def campaign_create(*, by: User, data: CampaignInput) -> Campaign:
     """A draft campaign; its audience is added next."""
-    campaign = Campaign.objects.create(created_by=by, **_clean(data))
-    audit_record("campaign.created", actor=by, obj=campaign)
+    cleaned = _clean(data)
+    media = cleaned.pop("media")
+    campaign = Campaign.objects.create(created_by=by, **cleaned)
+    _media_attach(campaign, media)
+    names = _media_names(campaign)
+    audit_record(
+        "campaign.created", actor=by, obj=campaign, extra={"media": names} if names else None
+    )
     return campaign
 
 
@@ -198,14 +326,15 @@ def _editable(campaign: Campaign) -> Campaign:
 def campaign_update(*, campaign: Campaign, data: CampaignInput) -> Campaign:
     """Change a draft (409 ``campaign_not_editable`` once it started)."""
     locked = _editable(campaign)
-    cleaned = _clean(data)
-    before = snapshot(locked, cleaned)
+    cleaned = _clean(data, locked)
+    media = cleaned.pop("media")
+    before = {**snapshot(locked, cleaned), "media": _media_names(locked)}
     for name, value in cleaned.items():
         setattr(locked, name, value)
     locked.save()
-    audit_record(
-        "campaign.updated", obj=locked, changes=changes_diff(before, snapshot(locked, cleaned))
-    )
+    _media_attach(locked, media)
+    after = {**snapshot(locked, cleaned), "media": _media_names(locked)}
+    audit_record("campaign.updated", obj=locked, changes=changes_diff(before, after))
     return locked
 
 
@@ -218,7 +347,12 @@ def campaign_delete(*, campaign: Campaign) -> None:
             _("Cancel the campaign before deleting it."), extra={"status": locked.status}
         )
     target = audit_object(locked)
+    files = [
+        (m.file.storage, m.file.name or "") for m in CampaignMedia.objects.filter(campaign=locked)
+    ]
     locked.delete()
+    for storage, name in files:  # the rows went with the campaign; their bytes after commit
+        transaction.on_commit(partial(storage.delete, name), robust=True)
     audit_record("campaign.deleted", obj=target)
 
 

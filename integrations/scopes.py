@@ -45,6 +45,8 @@ ENDPOINT_SCOPES: dict[str, str] = {
     # campaigns
     "campaigns": "campaigns",
     "campaigns-audience-preview": "campaigns",
+    "campaigns-media": "campaigns",
+    "campaigns-media-file": "campaigns",
     "campaign": "campaigns",
     "campaign-audience": "campaigns",
     "campaign-audience-file": "campaigns",

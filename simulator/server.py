@@ -109,6 +109,8 @@ class Simulator:
     account_faults: dict[str, Faults] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Ids the Graph ``/media`` upload gave out (a template's media header may name one).
+    media_ids: set[str] = field(default_factory=set)
     # Messenger/Instagram customers by PSID/IGSID for the User Profile API: their fields, or
     # None for one whose profile Meta refuses (no consent, e.g. they never wrote to the Page).
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
@@ -479,7 +481,7 @@ class _Handler(BaseHTTPRequestHandler):
             and method == "messages"
             and body.get("type") == "template"
         ):
-            refused = self.sim.templates.check_send(body.get("template"))
+            refused = self.sim.templates.check_send(body.get("template"), self.sim.media_ids)
         status = failure or (refused[0] if refused else 200)
         self.sim.record(Recorded(time.time(), "graph", account, method, body, status))
         if failure:
@@ -529,7 +531,10 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     self._json(200, {"recipient_id": recipient, "message_id": f"m_SIM{n:012d}"})
         elif verb == "POST" and method == "media":
-            self._json(200, {"id": f"{self.sim.next_id():016d}"})
+            media_id = f"{self.sim.next_id():016d}"
+            with self.sim._lock:
+                self.sim.media_ids.add(media_id)
+            self._json(200, {"id": media_id})
         elif verb == "GET" and account in self.sim.files:
             content, mime = self.sim.files[account]
             self._json(

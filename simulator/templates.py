@@ -10,8 +10,10 @@
 - ``review()``: the control a test uses to approve, reject, pause or disable a template; it
   returns the ``message_template_status_update`` webhook body Meta would send;
 - ``check_send()``: a ``type: template`` send is refused as Graph does when the template is
-  unknown in that language (132001), not approved (132001/132015/132016) or the parameters do
-  not match its placeholders in number (132000).
+  unknown in that language (132001), not approved (132001/132015/132016), the parameters do
+  not match its placeholders in number (132000), or a media header's parameter is not of the
+  header's format or names no file (a ``link``, or the ``id`` of an upload to ``/media``)
+  (132012).
 
 https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates/
 https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
@@ -190,8 +192,11 @@ class TemplateCatalog:
             }
         ).encode()
 
-    def check_send(self, template: Any) -> tuple[int, dict[str, Any]] | None:
-        """The Graph error of a template send, or None when it would be accepted."""
+    def check_send(
+        self, template: Any, media_ids: set[str] | frozenset[str] = frozenset()
+    ) -> tuple[int, dict[str, Any]] | None:
+        """The Graph error of a template send, or None when it would be accepted; ``media_ids``
+        are the ids the simulated ``/media`` endpoint gave out."""
         if not isinstance(template, dict):
             return 400, graph_error(100, "(#100) Invalid parameter: template")
         name = str(template.get("name") or "")
@@ -206,12 +211,13 @@ class TemplateCatalog:
         if known["status"] == "DISABLED":
             return 400, graph_error(132016, "(#132016) Template is disabled")
         expected: dict[str, int] = {}
+        header_format = "TEXT"
         for component in known["components"]:
             kind = str(component.get("type", "")).upper()
             if kind == "BODY":
                 expected["body"] = _count(component.get("text"))
             elif kind == "HEADER":
-                fmt = str(component.get("format", "TEXT")).upper()
+                fmt = header_format = str(component.get("format", "TEXT")).upper()
                 expected["header"] = _count(component.get("text")) if fmt == "TEXT" else 1
             elif kind == "BUTTONS":
                 for index, button in enumerate(component.get("buttons") or []):
@@ -227,4 +233,24 @@ class TemplateCatalog:
                 132000,
                 "(#132000) Number of parameters does not match the expected number of params",
             )
+        if header_format != "TEXT" and not _header_media_ok(template, header_format, media_ids):
+            return 400, graph_error(
+                132012, "(#132012) Parameter format does not match format in the created template"
+            )
         return None
+
+
+def _header_media_ok(template: dict[str, Any], header_format: str, media_ids: Any) -> bool:
+    """The header parameter is of the template's format and names a file: an https link or an
+    uploaded media id."""
+    kind = header_format.lower()
+    for component in template.get("components") or []:
+        if str(component.get("type", "")).lower() != "header":
+            continue
+        parameter = (component.get("parameters") or [{}])[0]
+        media = parameter.get(kind) if isinstance(parameter, dict) else None
+        if parameter.get("type") != kind or not isinstance(media, dict):
+            return False
+        link, media_id = str(media.get("link") or ""), str(media.get("id") or "")
+        return link.startswith("https://") or media_id in media_ids
+    return False

@@ -6,7 +6,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from campaigns.models import MAX_PER_MINUTE, MAX_VARIANTS, Campaign, CampaignRecipient
+from campaigns.models import (
+    MAX_PER_MINUTE,
+    MAX_VARIANTS,
+    Campaign,
+    CampaignMedia,
+    CampaignRecipient,
+)
 
 
 class CampaignInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -38,6 +44,38 @@ class CampaignInputSerializer(serializers.Serializer[dict[str, Any]]):
         default=dict,
         help_text='Values by parameter key ("body.1"); they may use the campaign variables.',
     )
+    media = serializers.ListField(
+        child=serializers.UUIDField(allow_null=True),
+        max_length=MAX_VARIANTS,
+        required=False,
+        default=list,
+        help_text=(
+            "Per variant, in the order of variants: the id of a file uploaded to "
+            "/api/v1/campaigns/media/ (the variant's text is its caption), or null. With a "
+            "template whose header is an image, video or document, the first file is the "
+            "header's. Omitted: the campaign has no files (a change removes them)."
+        ),
+    )
+
+
+class CampaignMediaInputSerializer(serializers.Serializer[dict[str, Any]]):
+    file = serializers.FileField(
+        help_text="An image, video, audio or document, with the limits of agents' files."
+    )
+
+
+class CampaignMediaOutputSerializer(serializers.ModelSerializer[CampaignMedia]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    variant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CampaignMedia
+        fields = ["id", "variant", "name", "mime", "size", "kind"]
+        read_only_fields = fields
+
+    def get_variant(self, media: CampaignMedia) -> int | None:
+        """The variant's position (0-based) once in a campaign, else null."""
+        return media.variant if media.campaign_id else None
 
 
 class AudienceInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -75,6 +113,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     connection = serializers.UUIDField(source="connection.public_id", read_only=True)
     template = serializers.UUIDField(source="template.public_id", read_only=True, allow_null=True)
+    media = CampaignMediaOutputSerializer(many=True, read_only=True)
     counts = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,6 +126,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
             "variants",
             "template",
             "template_parameters",
+            "media",
             "scheduled_at",
             "per_minute",
             "window_start",

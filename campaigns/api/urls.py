@@ -6,6 +6,12 @@ from campaigns.api import views
 
 urlpatterns = [
     path("campaigns/", views.CampaignListApi.as_view(), name="campaigns"),
+    path("campaigns/media/", views.CampaignMediaUploadApi.as_view(), name="campaigns-media"),
+    path(
+        "campaigns/media/<uuid:public_id>/",
+        views.CampaignMediaDownloadApi.as_view(),
+        name="campaigns-media-file",
+    ),
     path(
         "campaigns/audience-preview/",
         views.AudiencePreviewApi.as_view(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -23,6 +23,8 @@ from campaigns.api.serializers import (
     AudienceInputSerializer,
     CampaignCountsSerializer,
     CampaignInputSerializer,
+    CampaignMediaInputSerializer,
+    CampaignMediaOutputSerializer,
     CampaignOutputSerializer,
     CampaignRecipientOutputSerializer,
     CsvRowOutputSerializer,
@@ -34,12 +36,17 @@ from campaigns.selectors import (
     campaign_counts,
     campaign_get,
     campaign_list,
+    campaign_media_get,
     campaign_recipients,
     campaign_template_get,
 )
 from channels_integrations.selectors import connection_get
 from core.exceptions import FieldValidationError
 from core.pagination import KeysetPagination
+from tickets.media import file_response
+
+# Shown inline by the browser (previews); documents are downloaded.
+_INLINE_KINDS = frozenset({"image", "audio", "video"})
 
 
 class CampaignPagination(KeysetPagination):
@@ -133,6 +140,41 @@ class CampaignDetailApi(APIView):
         require_admin(request.user)
         services.campaign_delete(campaign=campaign_get(public_id=public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CampaignMediaUploadApi(APIView):
+    """POST (multipart ``file``): store a file for a campaign message; its id then goes in a
+    campaign's ``media``. A file over the size limit or of a type agents may not send is
+    refused (400 ``media_too_large`` / ``media_type_not_allowed``) and nothing is stored."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="campaigns_media_upload",
+        request={"multipart/form-data": CampaignMediaInputSerializer},
+        responses={201: CampaignMediaOutputSerializer},
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        require_admin(request.user)
+        data = CampaignMediaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        media = services.campaign_media_upload(file=data.validated_data["file"])
+        return Response(CampaignMediaOutputSerializer(media).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignMediaDownloadApi(APIView):
+    """GET: a campaign file of this tenant (images, audio and video inline)."""
+
+    @extend_schema(
+        operation_id="campaigns_media_download",
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    def get(self, request: AuthenticatedRequest, public_id: str) -> HttpResponseBase:
+        require_admin(request.user)
+        media = campaign_media_get(public_id=public_id)
+        return file_response(
+            media.file, filename=media.name, mime=media.mime, inline=media.kind in _INLINE_KINDS
+        )
 
 
 class AudiencePreviewApi(APIView):

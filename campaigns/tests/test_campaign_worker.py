@@ -1,6 +1,8 @@
 """Through a real Celery worker on the ``bulk`` queue and the simulated Bot API: cancel while
 the worker is mid-batch sends nothing after it commits; pause and resume send everyone exactly
-once; a killed worker's campaign is taken over without sending anyone twice."""
+once; a killed worker's campaign is taken over without sending anyone twice; a campaign with an
+image reaches everyone once as a photo with the caption for them, and cancelled midway sends
+nothing more."""
 
 from __future__ import annotations
 
@@ -11,12 +13,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from campaigns.models import Campaign, CampaignRecipient
-from campaigns.services import campaign_cancel, campaign_pause, campaign_resume, campaign_start
+from campaigns.services import (
+    CampaignInput,
+    campaign_cancel,
+    campaign_media_upload,
+    campaign_pause,
+    campaign_resume,
+    campaign_start,
+    campaign_update,
+)
 from campaigns.tasks import campaigns_sweep_task
 from campaigns.tests.conftest import draft_campaign, telegram_audience
+from campaigns.tests.test_campaign_media import PNG
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from simulator import Simulator
@@ -62,11 +74,24 @@ def _wait_for(condition, timeout=60.0):
     return False
 
 
-def _seed(tenant, count, per_minute, name):
+def _seed(tenant, count, per_minute, name, *, image=False):
     def seed():
         with tenant_scope(tenant):
             audience = telegram_audience(count, prefix=name)
             campaign = draft_campaign(audience, per_minute=per_minute, name=name)
+            if image:
+                upload = SimpleUploadedFile("foto.png", PNG, content_type="image/png")
+                media = campaign_media_upload(file=upload)
+                campaign = campaign_update(
+                    campaign=campaign,
+                    data=CampaignInput(
+                        name=name,
+                        connection=audience.connection,
+                        variants=["Foto para {{contact.first_name}}"],
+                        media=[media.public_id],
+                        per_minute=per_minute,
+                    ),
+                )
             return audience, campaign
 
     return in_thread(seed)
@@ -211,3 +236,54 @@ def test_a_killed_worker_is_taken_over_without_sending_anyone_twice(alpha, worke
     assert states[State.FAILED] <= 1
     assert states[State.SENT] + states[State.FAILED] == 30
     assert len(sends) in (states[State.SENT], states[State.SENT] + 1)
+
+
+def test_an_image_campaign_reaches_everyone_once_as_a_photo_with_their_caption(alpha, bulk_worker):
+    worker_sim = bulk_worker
+    tenant = alpha.tenant
+    audience, campaign = _seed(tenant, 6, 600, "Foto", image=True)
+    names = {f"9{c.pk:07d}": c.name.split()[0] for c in audience.contacts}
+    try:
+        _in(tenant, lambda: campaign_start(campaign=campaign))
+        finished = _wait_for(
+            lambda: (
+                _in(tenant, lambda: Campaign.objects.get(pk=campaign.pk).status)
+                == Campaign.Status.FINISHED
+            )
+        )
+        states = _states(tenant, campaign)
+        sends = _sends(worker_sim, audience)
+    finally:
+        _cleanup(tenant, audience, campaign)
+
+    assert finished
+    assert states == Counter({State.SENT: 6})
+    assert {r.method for r in sends} == {"sendPhoto"}
+    by_chat = Counter(str(r.body["chat_id"]) for r in sends)
+    assert sorted(by_chat) == sorted(names)
+    assert set(by_chat.values()) == {1}
+    assert {str(r.body["chat_id"]): r.body["caption"] for r in sends} == {
+        chat: f"Foto para {first}" for chat, first in names.items()
+    }
+
+
+def test_a_cancelled_image_campaign_sends_nothing_more(alpha, bulk_worker):
+    worker_sim = bulk_worker
+    tenant = alpha.tenant
+    audience, campaign = _seed(tenant, 30, 240, "FotoCancel", image=True)
+    worker_sim.account_faults[audience.token] = Faults(latency=0.3)
+    try:
+        _in(tenant, lambda: campaign_start(campaign=campaign))
+        assert _wait_for(lambda: len(_sends(worker_sim, audience)) >= 3)
+        _in(tenant, lambda: campaign_cancel(campaign=campaign))
+        cancelled_at = time.time()
+        time.sleep(2.0)  # time for anything still queued to (wrongly) go out
+        states = _states(tenant, campaign)
+        sends = _sends(worker_sim, audience)
+    finally:
+        _cleanup(tenant, audience, campaign)
+
+    assert {r.method for r in sends} == {"sendPhoto"}
+    assert max(r.at for r in sends) <= cancelled_at
+    assert states[State.SENT] == len(sends)
+    assert states[State.CANCELLED] == 30 - len(sends)

@@ -163,11 +163,16 @@ def template_parameters(template: MessageTemplate) -> list[TemplateParameter]:
 
 
 def _clean_parameters(
-    template: MessageTemplate, parameters: dict[str, str]
+    template: MessageTemplate, parameters: dict[str, str], *, header_from_file: bool = False
 ) -> tuple[list[TemplateParameter], dict[str, str]]:
     """The template's parameters and the values given for them, stripped; raises
-    ``TemplateParametersInvalid`` naming every missing, empty, extra or malformed one."""
-    wanted = template_parameters(template)
+    ``TemplateParametersInvalid`` naming every missing, empty, extra or malformed one. With
+    ``header_from_file`` a media header is not asked for (the message's file is)."""
+    wanted = [
+        p
+        for p in template_parameters(template)
+        if not (header_from_file and p.component == "header" and p.kind != "text")
+    ]
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
     known = {p.key for p in wanted}
@@ -203,15 +208,21 @@ def _text_parameter(parameter: TemplateParameter, value: str) -> dict[str, str]:
     return item
 
 
-def template_payload(template: MessageTemplate, parameters: dict[str, str]) -> dict[str, Any]:
+def template_payload(
+    template: MessageTemplate, parameters: dict[str, str], *, header_from_file: bool = False
+) -> dict[str, Any]:
     """The Graph ``template`` object of a send of ``template`` with ``parameters`` (it goes in
     ``tickets.Message.payload["template"]``, which the outbound pipeline hands to the WhatsApp
     Cloud adapter). 409 ``template_not_approved`` unless the template is approved; 400
     ``template_parameters_invalid`` with ``extra["fields"]`` per parameter key when one is
-    missing, empty, unknown or not accepted by WhatsApp."""
+    missing, empty, unknown or not accepted by WhatsApp.
+
+    ``header_from_file``: a media header is left out of the payload and of ``parameters``; the
+    message carries the file (``OutboundMessage.media_name``), which the WhatsApp Cloud adapter
+    uploads and names in the header (a campaign's file)."""
     if not template.is_approved:
         raise TemplateNotApproved(extra={"status": template.status})
-    wanted, values = _clean_parameters(template, parameters)
+    wanted, values = _clean_parameters(template, parameters, header_from_file=header_from_file)
     components: list[dict[str, Any]] = []
     header = [p for p in wanted if p.component == "header"]
     if header and header[0].kind != "text":

@@ -38,6 +38,8 @@ class ConnectionProvider:
     # Message kinds whose file can carry the text as a caption; for other kinds, senders that
     # have a caption (the chatbot) send the text as its own message after the file.
     caption_kinds: ClassVar[frozenset[str]] = frozenset({"image", "video", "document"})
+    # The longest caption the provider shows under a file (characters; 0: no limit of its own).
+    caption_max_length: ClassVar[int] = 0
     # Whom an agent may write to first (a new conversation, tickets.services.conversations):
     # "phone" (any phone number), "after_customer" (only customers who wrote on this
     # connection before) or "" (nobody: the customer always writes first).

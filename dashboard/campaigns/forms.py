@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import DEFAULT_PER_MINUTE, MAX_PER_MINUTE
+from campaigns.models import DEFAULT_PER_MINUTE, MAX_PER_MINUTE, CampaignMedia
 from campaigns.selectors import approved_templates
 from channels_integrations.models import MessageTemplate
 from connections.models import ChannelConnection
 from contacts.models import Tag
 from dashboard.variable_picker import variable_picker_attach
+from tickets.media import ALLOWED_MIME_TYPES
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -39,6 +46,81 @@ def _variant(label: Any, *, required: bool) -> forms.Field:
             help_text=VARIANT_HELP if required else "",
         ),
         ("contact.first_name", "contact.name"),
+    )
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """A campaign's file as its form shows it (and returns it when left as is)."""
+
+    public_id: str
+    name: str
+    size: int
+    kind: str
+    url: str
+
+    @classmethod
+    def of(cls, media: CampaignMedia) -> StoredMedia:
+        url = reverse("manage:campaign-media", kwargs={"public_id": media.public_id})
+        return cls(str(media.public_id), media.name, media.size, media.kind, url)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMediaInput(forms.ClearableFileInput):
+    """A file input with the stored file's preview (an image's thumbnail, else its name and
+    size) and a box to remove it; ``campaign_form.js`` previews a newly chosen file the same
+    way before it is uploaded, with a button that takes it back."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        attrs = {**(attrs or {}), "accept": ",".join(ALLOWED_MIME_TYPES), "data-media-input": ""}
+        field_id = str(attrs.get("id") or f"id_{name}")
+        file_input = forms.FileInput().render(name, None, attrs, renderer)
+        current: SafeString | str = ""
+        if isinstance(value, StoredMedia):
+            thumbnail: SafeString | str = ""
+            if value.kind == "image":
+                thumbnail = format_html(
+                    '<img src="{}" alt="{}" class="media-thumb" data-testid="media-thumb">',
+                    value.url,
+                    value.name,
+                )
+            current = format_html(
+                '<figure class="media-current" data-testid="media-current">{}<figcaption>'
+                '<a href="{}" target="_blank" rel="noopener">{}</a> · {}</figcaption>'
+                '<label class="inline-check"><input type="checkbox" name="{}" id="{}"'
+                ' data-testid="media-remove"> {}</label></figure>',
+                thumbnail,
+                value.url,
+                value.name,
+                filesizeformat(value.size),
+                self.clear_checkbox_name(name),
+                self.clear_checkbox_id(field_id),
+                gettext("Remove this file"),
+            )
+        return format_html(
+            '<div class="media-input">{}{}<div class="media-preview" data-preview-for="{}"'
+            ' data-remove-label="{}" data-testid="media-preview" hidden></div></div>',
+            current,
+            file_input,
+            field_id,
+            gettext("Remove"),
+        )
+
+
+def _media(label: Any) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        widget=CampaignMediaInput,
+        help_text=_(
+            "An image, video, audio or document (up to 16 MB); the message above is its "
+            "caption. With a WhatsApp template whose header is an image, video or document, "
+            "the first file is the header's."
+        ),
     )
 
 
@@ -88,8 +170,11 @@ class CampaignForm(forms.Form):
         ),
     )
     variant_1 = _variant(_("Message"), required=False)
+    media_1 = _media(_("File of the message (optional)"))
     variant_2 = _variant(_("Alternative message (optional)"), required=False)
+    media_2 = _media(_("File of the alternative (optional)"))
     variant_3 = _variant(_("Another alternative (optional)"), required=False)
+    media_3 = _media(_("File of the other alternative (optional)"))
     scheduled_at = forms.DateTimeField(
         label=_("Start at"),
         required=False,
@@ -162,3 +247,7 @@ class CampaignForm(forms.Form):
 
     def variants(self) -> list[str]:
         return [self.cleaned_data[f"variant_{i}"] for i in (1, 2, 3)]
+
+    def variant_media(self) -> list[Any]:
+        """Per variant: a ``StoredMedia`` kept, a new upload, or None (none, or removed)."""
+        return [self.cleaned_data[f"media_{i}"] or None for i in (1, 2, 3)]

@@ -10,7 +10,8 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,14 +26,18 @@ from campaigns.selectors import (
     campaign_counts,
     campaign_get,
     campaign_list,
+    campaign_media_get,
+    campaign_media_list,
     campaign_recipients,
     sends_per_minute,
 )
 from channels_integrations.services.templates import template_parameters
-from core.exceptions import ApplicationError
-from dashboard.campaigns.forms import CampaignForm, pairs_text
+from core.exceptions import ApplicationError, FieldValidationError
+from dashboard.campaigns.forms import CampaignForm, StoredMedia, pairs_text
 from dashboard.decorators import admin_required
 from dashboard.htmx import form_add_service_error
+from tickets.errors import MediaNotFound
+from tickets.media import file_response
 
 State = CampaignRecipient.State
 # Figures the campaign page shows, in its order (labels from the model's choices).
@@ -73,8 +78,47 @@ def _contact_ids(raw: str) -> list[UUID]:
     return ids
 
 
+def _media_refs(form: CampaignForm, uploaded: list[FieldFile]) -> list[str | None]:
+    """Per variant: the public id of the file kept or just uploaded (added to ``uploaded``),
+    or None; a refused upload is an error of its own input."""
+    refs: list[str | None] = []
+    for slot, value in enumerate(form.variant_media(), start=1):
+        if value is None:
+            refs.append(None)
+        elif isinstance(value, StoredMedia):
+            refs.append(value.public_id)
+        else:
+            try:
+                media = services.campaign_media_upload(file=value)
+            except ApplicationError as error:
+                raise FieldValidationError({f"media_{slot}": [error.message]}) from error
+            uploaded.append(media.file)
+            refs.append(str(media.public_id))
+    return refs
+
+
+def _form_field(key: str) -> str:
+    """The form input a service error names: ``variants.1`` → ``variant_2``, ``media.0`` →
+    ``media_1``, ``media`` (a template's header file) → ``media_1``."""
+    name, _dot, index = key.partition(".")
+    if name in ("variants", "media") and (index.isdigit() or name == "media"):
+        slot = int(index) + 1 if index else 1
+        return f"{'variant' if name == 'variants' else 'media'}_{slot}"
+    return key
+
+
+def _form_error(form: CampaignForm, error: ApplicationError) -> None:
+    fields = error.extra.get("fields")
+    if isinstance(error, FieldValidationError) and isinstance(fields, dict):
+        error.extra["fields"] = {_form_field(key): value for key, value in fields.items()}
+    form_add_service_error(form, error)
+
+
 def _save(
-    request: AuthenticatedHttpRequest, form: CampaignForm, campaign: Campaign | None
+    request: AuthenticatedHttpRequest,
+    form: CampaignForm,
+    campaign: Campaign | None,
+    uploaded: list[FieldFile],
 ) -> Campaign:
     data = form.cleaned_data
     values = services.CampaignInput(
@@ -88,6 +132,7 @@ def _save(
         window_days=data["window_days"],
         template=data["template"],
         template_parameters=data["template_parameters"],
+        media=_media_refs(form, uploaded),
     )
     if campaign is None:
         campaign = services.campaign_create(by=request.user, data=values)
@@ -124,7 +169,9 @@ def _save(
 
 def _initial(campaign: Campaign) -> dict[str, Any]:
     variants = [*campaign.variants, "", "", ""]
+    files = {m.variant: StoredMedia.of(m) for m in campaign_media_list(campaign=campaign)}
     return {
+        **{f"media_{i + 1}": files[i] for i in range(3) if i in files},
         "name": campaign.name,
         "connection": campaign.connection_id,
         "variant_1": variants[0],
@@ -150,13 +197,18 @@ def campaign_edit_page(
         messages.error(request, _("A campaign can only be changed before it starts."))
         return redirect("manage:campaign", public_id=campaign.public_id)
     if request.method == "POST":
-        form = CampaignForm(request.POST, request.FILES)
+        # The stored files are the fields' initial values: a file input left empty keeps one.
+        initial = _initial(campaign) if campaign else {}
+        form = CampaignForm(request.POST, request.FILES, initial=initial)
         if form.is_valid():
+            uploaded: list[FieldFile] = []
             try:
                 with transaction.atomic():  # a refused CSV leaves no half-made campaign
-                    saved = _save(request, form, campaign)
+                    saved = _save(request, form, campaign, uploaded)
             except ApplicationError as error:
-                form_add_service_error(form, error)
+                for file in uploaded:  # their rows were rolled back: the bytes go too
+                    file.storage.delete(file.name or "")
+                _form_error(form, error)
             else:
                 messages.success(request, _("Campaign saved."))
                 return redirect("manage:campaign", public_id=saved.public_id)
@@ -199,11 +251,15 @@ def campaign_page(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRes
         (minute, count, int(count * 100 / busiest) if busiest else 0) for minute, count in minutes
     ]
     figures = [(choice, State(choice).label, counts[choice]) for choice in SHOWN_STATES]
+    files = {m.variant: StoredMedia.of(m) for m in campaign_media_list(campaign=campaign)}
+    messages_shown = [(text, files.get(i)) for i, text in enumerate(campaign.variants)]
     return render(
         request,
         "campaigns/manage/campaign_detail.html",
         {
             "campaign": campaign,
+            "messages_shown": messages_shown,
+            "header_file": files.get(0) if campaign.template_id else None,
             "counts": counts,
             "figures": figures,
             "page": page,
@@ -213,6 +269,17 @@ def campaign_page(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpRes
             "section": "campaigns",
         },
     )
+
+
+@admin_required
+def campaign_media_file(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponseBase:
+    """A campaign's file for its previews (images, audio and video inline)."""
+    try:
+        media = campaign_media_get(public_id=public_id)
+        inline = media.kind in ("image", "audio", "video")
+        return file_response(media.file, filename=media.name, mime=media.mime, inline=inline)
+    except MediaNotFound as exc:
+        raise Http404 from exc
 
 
 _ACTIONS = {

@@ -176,3 +176,104 @@ def test_contacts_chosen_on_the_contacts_page_start_a_campaign(alpha, setup):
     assert b'data-testid="campaign-selection"' in form_page.content
     assert str(chosen[0].public_id).encode() in form_page.content
     assert str(chosen[1].public_id).encode() in form_page.content
+
+
+def _png(name="foto.png"):
+    from campaigns.tests.test_campaign_media import PNG
+
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def test_a_message_file_is_shown_kept_on_edit_and_removable_before_the_start(alpha, setup):
+    from campaigns.models import CampaignMedia
+
+    audience = setup
+    client = signed_in_client(alpha, audience.admin)
+
+    saved = client.post("/manage/campaigns/new/", _form(audience, media_1=_png()))
+    with tenant_scope(alpha.tenant):
+        campaign = Campaign.objects.get()
+        media = CampaignMedia.objects.get(campaign=campaign)
+    page = client.get(f"/manage/campaigns/{campaign.public_id}/")
+    edit_page = client.get(f"/manage/campaigns/{campaign.public_id}/edit/")
+    image = client.get(f"/manage/campaigns/media/{media.public_id}/")
+    kept = client.post(
+        f"/manage/campaigns/{campaign.public_id}/edit/", _form(audience, variant_1="Oi!")
+    )
+    with tenant_scope(alpha.tenant):
+        after_keep = list(CampaignMedia.objects.filter(campaign=campaign))
+    removed = client.post(
+        f"/manage/campaigns/{campaign.public_id}/edit/",
+        _form(audience, variant_1="Oi!", **{"media_1-clear": "on"}),
+    )
+    with tenant_scope(alpha.tenant):
+        after_remove = CampaignMedia.objects.filter(campaign=campaign).count()
+
+    assert saved.status_code == 302
+    media_url = f"/manage/campaigns/media/{media.public_id}/"
+    assert f'src="{media_url}"' in page.content.decode()
+    assert 'data-testid="campaign-file-image"' in page.content.decode()
+    assert 'data-testid="media-current"' in edit_page.content.decode()
+    assert 'name="media_1-clear"' in edit_page.content.decode()
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
+    assert kept.status_code == 302
+    assert [m.pk for m in after_keep] == [media.pk]
+    assert removed.status_code == 302
+    assert after_remove == 0
+
+
+def test_a_bad_file_is_a_form_error_and_nothing_is_stored(alpha, setup, settings, tmp_path):
+    from campaigns.models import CampaignMedia
+
+    settings.MEDIA_ROOT = tmp_path
+    audience = setup
+    client = signed_in_client(alpha, audience.admin)
+    bad = SimpleUploadedFile("virus.exe", b"MZ", content_type="application/x-msdownload")
+
+    response = client.post("/manage/campaigns/new/", _form(audience, media_1=bad))
+
+    assert response.status_code == 200
+    assert 'id="id_media_1-error"' in response.content.decode()
+    with tenant_scope(alpha.tenant):
+        assert not Campaign.objects.exists()
+        assert not CampaignMedia.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_another_tenants_campaign_file_is_a_404(alpha, beta, setup):
+    audience = setup
+    client = signed_in_client(alpha, audience.admin)
+    client.post("/manage/campaigns/new/", _form(audience, media_1=_png()))
+    from campaigns.models import CampaignMedia
+
+    with tenant_scope(alpha.tenant):
+        media = CampaignMedia.objects.get()
+    with tenant_scope(beta.tenant):
+        beta_admin = telegram_audience(0).admin
+    beta_client = signed_in_client(beta, beta_admin)
+
+    response = beta_client.get(f"/manage/campaigns/media/{media.public_id}/")
+
+    assert response.status_code == 404
+
+
+def test_a_refused_save_keeps_neither_the_new_file_nor_its_bytes(alpha, setup, settings, tmp_path):
+    from campaigns.models import CampaignMedia
+
+    settings.MEDIA_ROOT = tmp_path
+    audience = setup
+    client = signed_in_client(alpha, audience.admin)
+    # Telegram shows at most 1024 characters under a photo.
+    long_caption = "Oi {{contact.first_name}} " + "x" * 1100
+
+    response = client.post(
+        "/manage/campaigns/new/", _form(audience, variant_1=long_caption, media_1=_png())
+    )
+
+    assert response.status_code == 200
+    assert 'id="id_variant_1-error"' in response.content.decode()
+    with tenant_scope(alpha.tenant):
+        assert not Campaign.objects.exists()
+        assert not CampaignMedia.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

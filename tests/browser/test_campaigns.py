@@ -1,12 +1,15 @@
 """Campaigns in chromium at 1366 and 390 px: the admin creates a campaign from a tag on the
 campaign form, starts it, and watches the progress bar move live (over /ws/, no reload) to
-100 %; a second, slower campaign is cancelled midway and nothing more goes out. Nothing
-scrolls sideways."""
+100 %; a second, slower campaign is cancelled midway and nothing more goes out; a third carries
+an image (previewed on the form, shown on the campaign page) that every recipient gets as a
+photo with their caption. Nothing scrolls sideways."""
 
 from __future__ import annotations
 
+import struct
 import time
 import uuid
+import zlib
 
 import pytest
 from playwright.sync_api import expect
@@ -116,3 +119,75 @@ def test_a_campaign_from_a_tag_fills_its_bar_live_and_another_is_cancelled(
     assert int(cancelled.inner_text()) == 20 - sent_at_cancel
     no_sideways_scroll(page)
     shot(page, f"campaign-{size['width']}-cancelled")
+
+
+def _png(width: int = 240, height: int = 140) -> bytes:
+    """A real PNG (a colour gradient) the browser decodes and shows as a thumbnail."""
+    rows = b"".join(
+        b"\0" + b"".join(bytes((x % 256, y * 255 // height, 160)) for x in range(width))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("size", [DESKTOP_SIZE, PHONE_SIZE], ids=["desktop", "phone"])
+def test_a_campaign_with_an_image_previews_it_and_sends_it_with_each_caption(
+    live_app, open_page, size
+):
+    tag_name, chats = _tagged_contacts(3)
+    page = open_page("admin", viewport=size)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_app, "admin")
+    name = f"Foto {tag_name[-6:]}"
+
+    page.goto(f"{live_app.url}/manage/campaigns/new/")
+    page.locator("#id_name").fill(name)
+    bot = page.locator("#id_connection option", has_text="Bot da loja").get_attribute("value")
+    page.locator("#id_connection").select_option(bot)
+    page.locator("#id_variant_1").fill("Oi {{contact.first_name}}, olha a foto!")
+    file = {"name": "vitrine.png", "mimeType": "image/png", "buffer": _png()}
+    # A file chosen by mistake is taken back before anything is uploaded.
+    page.locator("#id_media_1").set_input_files(files=[file])
+    preview = page.get_by_test_id("media-preview").first
+    expect(preview.get_by_test_id("media-preview-image")).to_be_visible()
+    expect(preview.get_by_test_id("media-preview-name")).to_contain_text("vitrine.png")
+    shot(page, f"campaign-media-{size['width']}-preview")
+    preview.get_by_test_id("media-preview-remove").click()
+    expect(preview).to_be_hidden()
+    assert page.locator("#id_media_1").evaluate("input => input.files.length") == 0
+    page.locator("#id_media_1").set_input_files(files=[file])
+    expect(preview.get_by_test_id("media-preview-image")).to_be_visible()
+    page.locator("#id_per_minute").fill("60")
+    page.get_by_label(tag_name).check()
+    no_sideways_scroll(page)
+    page.get_by_test_id("campaign-form").locator("button[type=submit]").click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+
+    image = page.get_by_test_id("campaign-file-image")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 240
+    no_sideways_scroll(page)
+    shot(page, f"campaign-media-{size['width']}-draft")
+    page.get_by_test_id("campaign-start").click()
+    expect(page.get_by_test_id("campaign-percent")).to_have_text("100", timeout=30_000)
+    expect(page.get_by_test_id("campaign-counts").locator("[data-count=sent]")).to_have_text("3")
+    shot(page, f"campaign-media-{size['width']}-finished")
+
+    wanted = set(chats)
+    sends = [r for r in live_app.simulator.sends() if str(r.body.get("chat_id")) in wanted]
+    assert sorted(str(r.body["chat_id"]) for r in sends) == sorted(chats)
+    assert {r.method for r in sends} == {"sendPhoto"}
+    # Each contact is "Cliente <marker> <n>": the caption names them by first name.
+    assert [r.body["caption"] for r in sends] == ["Oi Cliente, olha a foto!"] * 3
+    assert all(r.body["photo"] == "<file>" for r in sends)

@@ -56,10 +56,12 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
     in every text field and file an API response could echo. Returns the ids the API uses,
     keyed by kind (see ``fill_path``). Call inside the test's transaction (rolled back)."""
     from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     from accounts.tests.factories import UserFactory
     from automation.tests.support import make_flow, menu_graph
-    from campaigns.models import Campaign, CampaignRecipient
+    from campaigns.models import Campaign, CampaignMedia, CampaignRecipient
+    from campaigns.services import campaign_media_upload
     from channels_integrations.models import MessageTemplate
     from connections.crypto import credentials_encrypt
     from connections.models import ChannelConnection
@@ -149,8 +151,14 @@ def seed_objects(fixture: Any, canary: str) -> dict[str, str]:
             idempotency_key=f"{canary}-campaign",
             body=f"{canary} campaign text",
         )
+        # A file of the campaign whose name and bytes carry the canary.
+        campaign_file = campaign_media_upload(
+            file=SimpleUploadedFile(f"{canary}.txt", canary.encode(), content_type="text/plain")
+        )
+        CampaignMedia.objects.filter(pk=campaign_file.pk).update(campaign=campaign, variant=0)
         return {
             "campaign": str(campaign.public_id),
+            "campaign_media": str(campaign_file.public_id),
             "template": str(template.public_id),
             "flow": str(flow.public_id),
             "flow_version": str(flow.current_version.number),
@@ -191,6 +199,7 @@ _PATH_KINDS = {
     ("flows", "number"): "flow_version",
     ("templates", "public_id"): "template",
     ("campaigns", "public_id"): "campaign",
+    ("campaigns/media", "public_id"): "campaign_media",
 }
 
 

@@ -75,6 +75,7 @@ class TelegramProvider(ChannelProvider):
     # https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
     rate_limit_per_second = 30.0
     caption_kinds = frozenset({"image", "video", "audio", "document"})
+    caption_max_length = CAPTION_MAX
     # A bot can write only to people who started a chat with it (its chat id is theirs).
     contact_avatars = True
     conversation_reach = "after_customer"

@@ -101,6 +101,8 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
     # Voice messages: Ogg files with Opus audio only; basic audio: AAC, AMR, MP3, M4A and Ogg
     # (Opus) (Cloud API "Audio messages" and "Supported media types").
     voice_note_mime_types = frozenset({"audio/ogg"})
+    # "Media caption text. ... Maximum 1024 characters" (Cloud API, media messages).
+    caption_max_length = 1024
     audio_mime_types = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
 
     def route_keys(self, credentials: dict[str, Any]) -> list[str]:
@@ -130,7 +132,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             # goes in "recipient" instead of "to".
             body["recipient"] = message.recipient
         if message.template is not None:
-            body.update(type="template", template=message.template)
+            body.update(type="template", template=self._template(client, message, phone_number_id))
         elif message.kind == Message.Kind.TEXT:
             body.update(type="text", text={"preview_url": False, "body": message.body})
         elif message.kind == Message.Kind.REACTION:
@@ -178,6 +180,22 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             },
         )
         return True
+
+    def _template(
+        self, client: GraphClient, message: OutboundMessage, phone_number_id: str
+    ) -> dict[str, Any]:
+        """The template object; a message with a file (a campaign's) names it, uploaded, as
+        the media header's parameter (``template_payload(header_from_file=True)`` left the
+        header out)."""
+        template = dict(message.template or {})
+        if not message.media_name:
+            return template
+        media: dict[str, Any] = {"id": upload_media(client, phone_number_id, message)}
+        if message.kind == Message.Kind.DOCUMENT and message.media_filename:
+            media["filename"] = message.media_filename
+        header = {"type": "header", "parameters": [{"type": message.kind, message.kind: media}]}
+        template["components"] = [header, *(template.get("components") or [])]
+        return template
 
     def _media_object(
         self, client: GraphClient, message: OutboundMessage, phone_number_id: str
