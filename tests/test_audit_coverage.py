@@ -190,6 +190,7 @@ EXEMPT: dict[str, str] = {
     "automation.services.flows.flow_media_upload": "a file not used by any flow until saved",
     # reports
     "reports.services.attendance_refresh_for_message": DERIVED,
+    "reports.services.attendance_refresh_for_messages": DERIVED,
     "reports.services.attendances_business_refresh": DERIVED,
     "reports.services.attendances_refresh": DERIVED,
     # integrations

@@ -13,7 +13,10 @@ acknowledgement costs one insert and, usually, no publish at all. The task
   alone, recorded as a failed attempt and handed to the single-event task with a back-off,
   and the rest of the batch commits;
 - the events are marked processed by one statement at the end, and the domain events of the
-  whole batch are delivered after its one commit;
+  whole batch are delivered together after its one commit (``publishing_together``): their
+  subscribers read the batch's rows once (the live events' tickets and messages, the webhook
+  subscriptions, the chatbot's gate) and publish one task per batch where the task takes a
+  list (distribution, the reports' rollup, out-of-hours notices, campaign replies);
 - a worker killed mid-batch commits nothing: the broker hands the task out again (acks late,
   reject on worker lost) and the batch is processed from the start, so nothing is lost and
   nothing doubled.
@@ -40,6 +43,7 @@ from channels_integrations.services.inbound import (
     inbound_event_apply,
     inbound_retry_countdown,
 )
+from core.event_bus import publishing_together
 from tenants.models import Tenant
 from tenants.tenancy import current_schema, current_tenant, tenant_scope
 
@@ -131,10 +135,11 @@ def inbound_batch_process(
             .order_by("id")[:limit]
         )
         retries: list[tuple[int, float]] = []
-        for event in events:
-            failure = _apply(event)
-            if failure is not None:
-                retries.append((event.pk, failure))
+        with publishing_together():  # the batch's domain events, delivered after its commit
+            for event in events:
+                failure = _apply(event)
+                if failure is not None:
+                    retries.append((event.pk, failure))
         now = timezone.now()
         for event in events:
             event.updated_at = now
