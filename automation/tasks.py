@@ -26,6 +26,32 @@ def ticket_distribute_task(ticket_id: int) -> int | None:
     return agent.pk if agent is not None else None
 
 
+@shared_task(name="automation.tasks.out_of_hours_notices_send_task")
+def out_of_hours_notices_send_task(message_ids: list[int]) -> list[int | None]:
+    """``out_of_hours_notice_send_task`` for each message of an inbound batch."""
+    from automation.services.business_hours import out_of_hours_notice_send
+    from core.task_lists import task_list_each
+
+    def send(message_id: int) -> int | None:
+        notice = out_of_hours_notice_send(message_id=message_id)
+        return notice.pk if notice is not None else None
+
+    return task_list_each(message_ids, send)
+
+
+@shared_task(name="automation.tasks.tickets_distribute_task")
+def tickets_distribute_task(ticket_ids: list[int]) -> list[int | None]:
+    """``ticket_distribute_task`` for each ticket of an inbound batch, in order."""
+    from automation.services.distribution import ticket_distribute
+    from core.task_lists import task_list_each
+
+    def distribute(ticket_id: int) -> int | None:
+        agent = ticket_distribute(ticket_id=ticket_id)
+        return agent.pk if agent is not None else None
+
+    return task_list_each(ticket_ids, distribute)
+
+
 @shared_task(name="automation.tasks.agent_backlog_distribute_task")
 def agent_backlog_distribute_task(user_id: int) -> int:
     """An agent came online: hand out the tickets waiting in their distributing queues."""

@@ -10,7 +10,9 @@ real Redis). Two phases of ``--events`` events each:
 - **follow-up**: the same customers write again (ticket reused, ``message.created`` only).
 
 It prints, per phase, the queries per event (every SQL statement, counted with Django's
-``CaptureQueriesContext``) and the in-process milliseconds per event (median and mean), and with
+``CaptureQueriesContext``), the Celery tasks published per event (the subscribers' tasks: one
+per batch where a task takes a list) and the in-process milliseconds per event (median and
+mean), and with
 ``--profile`` the top functions of a cProfile of the first-contact phase. The tenant has a queue
 of 20 agents, like bench/ingest.py.
 
@@ -86,6 +88,7 @@ def phase(
 ) -> dict[str, Any]:
     """Record one event per sender, then process each (or, with ``batch``, the connection's
     batches, each batch's cost divided among its events); queries and ms per event."""
+    from celery.signals import after_task_publish
     from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
 
@@ -111,6 +114,12 @@ def phase(
     event_ids = inbound_events_record(connection=connection, items=items)
     queries: list[int] = []
     millis: list[float] = []
+    published: list[str] = []
+
+    def count(sender: str = "", **_kwargs: Any) -> None:
+        published.append(sender)
+
+    after_task_publish.connect(count, weak=False)
     if batch:
         queries, millis = _batches(connection, profiler)
     for event_id in [] if batch else event_ids:
@@ -126,6 +135,7 @@ def phase(
         if show_queries and len(queries) == 1:
             for query in captured.captured_queries:
                 print(query["sql"][:300], file=sys.stderr)
+    after_task_publish.disconnect(count)
     processed = InboundEvent.objects.filter(pk__in=event_ids, status="processed").count()
     if processed != len(event_ids):
         raise RuntimeError(f"{tag}: {processed} of {len(event_ids)} events processed")
@@ -134,6 +144,7 @@ def phase(
         "queries_per_event": statistics.mean(queries),
         "queries_min": min(queries),
         "queries_max": max(queries),
+        "tasks_per_event": len(published) / len(event_ids),
         "ms_median": statistics.median(millis),
         "ms_mean": statistics.mean(millis),
     }
@@ -240,6 +251,7 @@ def main() -> int:
             name.replace("_", " "),
             str(r["events"]),
             f"{r['queries_per_event']:.1f} ({r['queries_min']}-{r['queries_max']})",
+            f"{r['tasks_per_event']:.2f}",
             f"{r['ms_median']:.1f}",
             f"{r['ms_mean']:.1f}",
         ]
@@ -248,7 +260,7 @@ def main() -> int:
             ("follow_up", result["follow_up"]),
         )
     ]
-    header = ["inbound event", "events", "queries/event", "ms median", "ms mean"]
+    header = ["inbound event", "events", "queries/event", "tasks/event", "ms median", "ms mean"]
     print(table(rows, header=header))
     if "profile" in result:
         print(result["profile"])

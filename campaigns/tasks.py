@@ -45,6 +45,15 @@ def campaign_reply_record_task(message_id: int) -> str:
     return campaign_reply_record(message_id=message_id)
 
 
+@shared_task(name="campaigns.tasks.campaign_replies_record_task")
+def campaign_replies_record_task(message_ids: list[int]) -> list[str | None]:
+    """``campaign_reply_record_task`` for each message of an inbound batch, in order."""
+    from campaigns.replies import campaign_reply_record
+    from core.task_lists import task_list_each
+
+    return task_list_each(message_ids, lambda pk: campaign_reply_record(message_id=pk))
+
+
 @shared_task(name="campaigns.tasks.campaign_status_record_task")
 def campaign_status_record_task(connection_id: int, provider_message_id: str, status: str) -> int:
     """A provider's delivery status for a campaign message."""

@@ -8,15 +8,24 @@ by name, so the apps below the project never import it.
 
 Subscribers only enqueue tasks or push to the channel layer. A failing subscriber is logged and
 does not stop the others, nor turn an already committed change into an error.
+
+Events published inside ``publishing_together()`` (the inbound batches: up to 50 events per
+transaction) are delivered together after the commit, still one by one and in order, with two
+savings for their subscribers: a subscriber listed as ``Together(one, many)`` is called once
+with all its events (a task that takes a list), and ``together_memo`` lets a subscriber read
+what it needs for all the events at once (one query per batch instead of one per event).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Any, ClassVar
+from itertools import groupby
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 Subscriber = Callable[[Any], None]
 SubscriberTable = Mapping[type["DomainEvent"], Sequence[Subscriber]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,24 +60,115 @@ def subscribers_for(event: DomainEvent) -> Sequence[Subscriber]:
     return _table(settings.DOMAIN_EVENT_SUBSCRIBERS).get(type(event), ())
 
 
+@dataclass(frozen=True)
+class Together:
+    """A subscriber with a second form for events delivered together: ``one(event)`` as
+    usual, ``many(events)`` once for all its events of a batch (in their order), where the
+    batch reaches its first one. For subscribers whose work does not depend on the order
+    relative to the other subscribers (publishing a task that takes a list)."""
+
+    one: Callable[[Any], None]
+    many: Callable[[list[Any]], None]
+
+    def __call__(self, event: Any) -> None:
+        self.one(event)
+
+
+@dataclass
+class _Delivery:
+    """The events being delivered together, and what subscribers read once for all of them."""
+
+    events: Sequence[DomainEvent]
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+# Set inside ``publishing_together()``: where ``publish`` collects the events.
+_collecting: ContextVar[list[tuple[Any, DomainEvent]] | None] = ContextVar(
+    "event_bus_collecting", default=None
+)
+# Set while events published together are delivered.
+_delivering: ContextVar[_Delivery | None] = ContextVar("event_bus_delivering", default=None)
+
+
+def _call(subscriber: Callable[[Any], None], argument: Any) -> None:
+    try:
+        subscriber(argument)
+    except Exception:  # one broken subscriber must not silence the others
+        if getattr(settings, "DOMAIN_EVENTS_STRICT", False):
+            raise  # the test suite: a failing subscriber fails the test
+        logger.exception("subscriber %r failed on %s", subscriber, argument)
+
+
 def _deliver(event: DomainEvent) -> None:
     for subscriber in subscribers_for(event):
-        try:
-            subscriber(event)
-        except Exception:  # one broken subscriber must not silence the others
-            if getattr(settings, "DOMAIN_EVENTS_STRICT", False):
-                raise  # the test suite: a failing subscriber fails the test
-            logger.exception("subscriber %r failed on %s", subscriber, event)
+        _call(subscriber, event)
 
 
-def _deliver_in(tenant: Any, event: DomainEvent) -> None:
+def _in_tenant(tenant: Any, deliver: Callable[[], None]) -> None:
     if tenant is None or getattr(connection, "tenant", None) is tenant:
         # Still in the publishing tenant (the usual case: a request or task that committed):
         # entering it again would only make the next query re-issue ``SET search_path``.
-        _deliver(event)
+        deliver()
         return
     with tenant_context(tenant):
-        _deliver(event)
+        deliver()
+
+
+def _deliver_in(tenant: Any, event: DomainEvent) -> None:
+    _in_tenant(tenant, partial(_deliver, event))
+
+
+def _deliver_many(events: Sequence[DomainEvent]) -> None:
+    """Every event to its subscribers in order, as ``_deliver`` would one after the other;
+    a ``Together`` subscriber gets all its events at its first one."""
+    token = _delivering.set(_Delivery(events))
+    try:
+        done: set[Together] = set()
+        for event in events:
+            for subscriber in subscribers_for(event):
+                if not isinstance(subscriber, Together):
+                    _call(subscriber, event)
+                elif subscriber not in done:
+                    done.add(subscriber)
+                    mine = [e for e in events if subscriber in subscribers_for(e)]
+                    _call(subscriber.many, mine)
+    finally:
+        _delivering.reset(token)
+
+
+def _deliver_together(collected: list[tuple[Any, DomainEvent]]) -> None:
+    for tenant, run in groupby(collected, key=lambda pair: pair[0]):
+        events = [event for _, event in run]
+        _in_tenant(tenant, partial(_deliver_many, events))
+
+
+@contextmanager
+def publishing_together() -> Iterator[None]:
+    """Inside a transaction: the events published in this block are delivered together once
+    it commits (after the hooks registered before the block's end). Events published inside a
+    savepoint that rolls back are dropped, as ``publish`` drops them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("publishing_together() needs a transaction")
+    collected: list[tuple[Any, DomainEvent]] = []
+    token = _collecting.set(collected)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+    transaction.on_commit(partial(_deliver_together, collected))
+
+
+def together_memo(key: str, compute: Callable[[Sequence[DomainEvent]], T]) -> T | None:
+    """While events published together are delivered: ``compute(events)`` for all of them,
+    once per ``key`` (computed again after anything published meanwhile committed, since a
+    nested change can make it stale); None otherwise, and the caller reads for its one event."""
+    delivery = _delivering.get()
+    if delivery is None:
+        return None
+    if key not in delivery.memo:
+        delivery.memo[key] = compute(delivery.events)
+    found: T = delivery.memo[key]
+    return found
 
 
 def publish_now(event: DomainEvent) -> None:
@@ -80,4 +181,15 @@ def publish_now(event: DomainEvent) -> None:
 def publish(event: DomainEvent) -> None:
     """Deliver ``event`` to its subscribers after the current transaction commits, inside the
     tenant (schema) it was published from, even if the caller has left that tenant by then."""
-    transaction.on_commit(partial(_deliver_in, getattr(connection, "tenant", None), event))
+    tenant = getattr(connection, "tenant", None)
+    collected = _collecting.get()
+    if collected is not None:
+        # Appended at commit (a rolled-back savepoint drops it), delivered with the others.
+        transaction.on_commit(partial(collected.append, (tenant, event)))
+        return
+    delivery = _delivering.get()
+    if delivery is not None:
+        # A subscriber of events delivered together changed something (the chatbot answered):
+        # what the others read for the whole batch may be stale now.
+        delivery.memo.clear()
+    transaction.on_commit(partial(_deliver_in, tenant, event))

@@ -13,6 +13,7 @@ signal, contact.typing (a web chat visitor typing), relayed without id like the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -34,6 +35,7 @@ from connections.models import ChannelConnection
 from contacts.api.serializers import ContactOutputSerializer
 from contacts.domain_events import ContactUpdated, TagChanged
 from contacts.models import Contact, Tag
+from core.event_bus import DomainEvent, together_memo
 from realtime.broadcast import broadcast, ephemeral, ephemeral_from_sync, send_from_sync
 from realtime.groups import (
     admins_group,
@@ -57,16 +59,48 @@ from tickets.domain_events import (
 )
 from tickets.models import Ticket
 from tickets.selectors import (
+    TicketEventRow,
     audience_agent_ids,
     message_event_values,
+    message_event_values_many,
     ticket_audience,
     ticket_event_row,
     ticket_event_row_audience,
+    ticket_event_rows,
 )
+
+_TICKET_EVENTS = (TicketCreated, TicketUpdated, TicketTransferred, TicketClosed)
+_MESSAGE_EVENTS = (MessageCreated, MessageUpdated, MessageStatusChanged, MessageDeleted)
+
+
+def _batch_ticket_rows(events: Sequence[DomainEvent]) -> dict[int, TicketEventRow | None]:
+    return ticket_event_rows([e.ticket_id for e in events if isinstance(e, _TICKET_EVENTS)])
+
+
+def _batch_message_values(
+    events: Sequence[DomainEvent],
+) -> dict[int, tuple[dict[str, Any], TicketEventRow] | None]:
+    return message_event_values_many(
+        [e.message_id for e in events if isinstance(e, _MESSAGE_EVENTS)]
+    )
+
+
+def _ticket_row(ticket_id: int) -> TicketEventRow | None:
+    rows = together_memo("realtime.ticket_rows", _batch_ticket_rows)
+    if rows is not None and ticket_id in rows:
+        return rows[ticket_id]
+    return ticket_event_row(ticket_id)
+
+
+def _message_values(message_id: int) -> tuple[dict[str, Any], TicketEventRow] | None:
+    rows = together_memo("realtime.message_values", _batch_message_values)
+    if rows is not None and message_id in rows:
+        return rows[message_id]
+    return message_event_values(message_id)
 
 
 def on_ticket_created(event: TicketCreated) -> None:
-    row = ticket_event_row(event.ticket_id)
+    row = _ticket_row(event.ticket_id)
     if row is None or row.is_deleted:
         return
     groups = audience_groups(ticket_event_row_audience(row))
@@ -79,7 +113,7 @@ def _ticket_changed(
     """Relay the new state to its audience, and ``ticket.hidden`` to each user who saw the
     ticket before the change and may not see it any more (so nobody sees it blink away and
     back, as they would if whole groups were told)."""
-    row = ticket_event_row(event.ticket_id)
+    row = _ticket_row(event.ticket_id)
     if row is None:
         return
     before = ticket_event_row_audience(
@@ -113,7 +147,7 @@ def on_ticket_closed(event: TicketClosed) -> None:
 
 
 def _message_event(event_type: str, message_id: int, *, with_ticket: bool = False) -> None:
-    found = message_event_values(message_id)
+    found = _message_values(message_id)
     if found is None or found[1].is_deleted:
         return
     values, ticket = found

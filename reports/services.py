@@ -105,15 +105,26 @@ def attendance_refresh_for_message(*, message_id: int) -> int:
     first acceptance: a later message changes none of its values (the bot hand-over is the bot's
     last message *before* the first acceptance), so a long conversation costs one read each.
     """
-    ticket_id = Message.objects.filter(pk=message_id).values_list("ticket_id", flat=True).first()
-    if ticket_id is None:
-        return 0
-    settled = Attendance.objects.filter(
-        ticket_id=ticket_id,
-        first_inbound_at__isnull=False,
-        first_response_at__isnull=False,
-        first_accepted_at__isnull=False,
+    return attendance_refresh_for_messages(message_ids=[message_id])
+
+
+def attendance_refresh_for_messages(*, message_ids: Sequence[int]) -> int:
+    """``attendance_refresh_for_message`` of several messages (an inbound batch's) at once:
+    their tickets whose attendance is not settled, refreshed by one upsert."""
+    ticket_ids = set(
+        Message.objects.filter(pk__in=list(message_ids)).values_list("ticket_id", flat=True)
     )
-    if settled.exists():
+    if not ticket_ids:
         return 0
-    return attendances_refresh(ticket_ids=[ticket_id])
+    settled = set(
+        Attendance.objects.filter(
+            ticket_id__in=ticket_ids,
+            first_inbound_at__isnull=False,
+            first_response_at__isnull=False,
+            first_accepted_at__isnull=False,
+        ).values_list("ticket_id", flat=True)
+    )
+    waiting = sorted(ticket_ids - settled)
+    if not waiting:
+        return 0
+    return attendances_refresh(ticket_ids=waiting)

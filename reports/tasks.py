@@ -21,6 +21,22 @@ def attendance_refresh_for_message_task(message_id: int) -> int:
     return attendance_refresh_for_message(message_id=message_id)
 
 
+@shared_task(name="reports.tasks.attendances_refresh_many_task")
+def attendances_refresh_many_task(ticket_ids: list[int]) -> int:
+    """Recompute the attendance rows of an inbound batch's changed tickets (one upsert)."""
+    from reports.services import attendances_refresh
+
+    return attendances_refresh(ticket_ids=ticket_ids)
+
+
+@shared_task(name="reports.tasks.attendance_refresh_for_messages_task")
+def attendance_refresh_for_messages_task(message_ids: list[int]) -> int:
+    """Recompute the attendance rows of an inbound batch's new messages' tickets."""
+    from reports.services import attendance_refresh_for_messages
+
+    return attendance_refresh_for_messages(message_ids=message_ids)
+
+
 @shared_task(name="reports.tasks.attendances_business_refresh_task")
 def attendances_business_refresh_task(queue_id: int | None = None) -> int:
     """Recompute the business-hours figures after a schedule changed: the attendances of

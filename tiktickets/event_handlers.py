@@ -1,10 +1,14 @@
 """Who reacts to which domain event: the one table of subscriptions.
 
 ``core.event_bus.publish`` calls these after commit. Handlers only push to the channel layer or
-enqueue tasks; they read what they need from the committed state.
+enqueue tasks; they read what they need from the committed state. A handler listed as
+``Together(one, many)`` publishes one task with a list for the events of an inbound batch
+(``core.event_bus.publishing_together``) instead of one task per event.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
@@ -17,7 +21,7 @@ from channels_integrations.domain_events import (
     WebchatVisitorTyping,
 )
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
-from core.event_bus import SubscriberTable
+from core.event_bus import SubscriberTable, Together
 from integrations import handlers as webhooks
 from privacy.domain_events import PrivacyRequestCreated, PrivacyRequestFulfilled
 from realtime import handlers as realtime
@@ -37,6 +41,11 @@ from tickets.domain_events import (
     TicketTransferred,
     TicketUpdated,
 )
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    """The ids in their first order, each once."""
+    return list(dict.fromkeys(ids))
 
 
 # --------------------------------------------------------------------------- channels (outbound)
@@ -86,12 +95,24 @@ def out_of_hours_on_message_received(event: MessageReceived) -> None:
     out_of_hours_notice_send_task.delay(event.message_id)
 
 
+def out_of_hours_on_messages_received(events: list[MessageReceived]) -> None:
+    from automation.tasks import out_of_hours_notices_send_task
+
+    out_of_hours_notices_send_task.delay([event.message_id for event in events])
+
+
 def distribution_on_ticket_entered_queue(event: TicketCreated | TicketTransferred) -> None:
     """A ticket entered a queue (new from a connection, or transferred): distribute it when
     the queue does (the task checks that it is waiting, unassigned, in such a queue)."""
     from automation.tasks import ticket_distribute_task
 
     ticket_distribute_task.delay(event.ticket_id)
+
+
+def distribution_on_tickets_entered_queue(events: list[TicketCreated | TicketTransferred]) -> None:
+    from automation.tasks import tickets_distribute_task
+
+    tickets_distribute_task.delay(_unique(event.ticket_id for event in events))
 
 
 def distribution_on_agent_online(event: UserPresenceChanged) -> None:
@@ -121,6 +142,12 @@ def campaign_reply_on_message_received(event: MessageReceived) -> None:
     campaign_reply_record_task.delay(event.message_id)
 
 
+def campaign_reply_on_messages_received(events: list[MessageReceived]) -> None:
+    from campaigns.tasks import campaign_replies_record_task
+
+    campaign_replies_record_task.delay([event.message_id for event in events])
+
+
 def campaign_status_on_unmatched_status(event: OutboundStatusUnmatched) -> None:
     """A delivery report no ticket message claims: maybe a campaign message's."""
     from campaigns.tasks import campaign_status_record_task
@@ -138,6 +165,14 @@ def attendance_on_ticket_changed(
     attendances_refresh_task.apply_async(args=(event.ticket_id,))
 
 
+def attendance_on_tickets_changed(
+    events: list[TicketCreated | TicketUpdated | TicketTransferred | TicketClosed],
+) -> None:
+    from reports.tasks import attendances_refresh_many_task
+
+    attendances_refresh_many_task.apply_async(args=(_unique(e.ticket_id for e in events),))
+
+
 def attendance_on_message_created(event: MessageCreated) -> None:
     """A message may be the first inbound, the first response or a bot hand-over."""
     from reports.tasks import attendance_refresh_for_message_task
@@ -145,11 +180,25 @@ def attendance_on_message_created(event: MessageCreated) -> None:
     attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
 
 
+def attendance_on_messages_created(events: list[MessageCreated]) -> None:
+    from reports.tasks import attendance_refresh_for_messages_task
+
+    attendance_refresh_for_messages_task.apply_async(args=([e.message_id for e in events],))
+
+
 def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
     """A schedule changed: the business-hours figures of the attendances it applies to."""
     from reports.tasks import attendances_business_refresh_task
 
     attendances_business_refresh_task.apply_async(args=(event.queue_id,))
+
+
+# The events of an inbound batch publish one task each, with the list (Together).
+distribution = Together(distribution_on_ticket_entered_queue, distribution_on_tickets_entered_queue)
+attendance_of_tickets = Together(attendance_on_ticket_changed, attendance_on_tickets_changed)
+attendance_of_messages = Together(attendance_on_message_created, attendance_on_messages_created)
+out_of_hours = Together(out_of_hours_on_message_received, out_of_hours_on_messages_received)
+campaign_replies = Together(campaign_reply_on_message_received, campaign_reply_on_messages_received)
 
 
 SUBSCRIBERS: SubscriberTable = {
@@ -165,31 +214,31 @@ SUBSCRIBERS: SubscriberTable = {
     # webhooks: integrations/handlers.py stores deliveries for subscribers.
     TicketCreated: [
         realtime.on_ticket_created,
-        distribution_on_ticket_entered_queue,
-        attendance_on_ticket_changed,
+        distribution,
+        attendance_of_tickets,
         webhooks.webhooks_on_ticket_created,
     ],
     TicketUpdated: [
         realtime.on_ticket_updated,
-        attendance_on_ticket_changed,
+        attendance_of_tickets,
         webhooks.webhooks_on_ticket_updated,
     ],
     TicketTransferred: [
         realtime.on_ticket_transferred,
-        distribution_on_ticket_entered_queue,
-        attendance_on_ticket_changed,
+        distribution,
+        attendance_of_tickets,
         webhooks.webhooks_on_ticket_transferred,
     ],
     TicketClosed: [
         realtime.on_ticket_closed,
-        attendance_on_ticket_changed,
+        attendance_of_tickets,
         webhooks.webhooks_on_ticket_closed,
     ],
     MessageCreated: [
         realtime.on_message_created,
         webchat_visitor_on_message_created,
         flow_on_message_created,
-        attendance_on_message_created,
+        attendance_of_messages,
         webhooks.webhooks_on_message_created,
     ],
     MessageUpdated: [realtime.on_message_updated, webhooks.webhooks_on_message_updated],
@@ -211,7 +260,7 @@ SUBSCRIBERS: SubscriberTable = {
     WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
     UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
-    MessageReceived: [out_of_hours_on_message_received, campaign_reply_on_message_received],
+    MessageReceived: [out_of_hours, campaign_replies],
     # campaigns: delivery reports of campaign messages, and live progress to the admins.
     OutboundStatusUnmatched: [campaign_status_on_unmatched_status],
     CampaignProgressed: [realtime.on_campaign_progressed],

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -33,8 +34,10 @@ from automation.models import Flow, FlowMedia, FlowRun
 from automation.selectors.business_hours import BotPause, bot_pause
 from automation.selectors.flows import flow_for_connection, flow_runs_for_contact
 from connections.providers.registry import UnknownProvider, provider_for
+from core.event_bus import DomainEvent, together_memo
 from core.exceptions import ApplicationError
 from tickets import events
+from tickets.domain_events import MessageCreated
 from tickets.message_variables import variables_render
 from tickets.models import Message, Queue, Ticket, TicketEvent
 from tickets.services.automated import message_send_automated
@@ -57,14 +60,12 @@ _HUMAN_KINDS = (
 # --------------------------------------------------------------------------- entry points
 
 
-def flow_message_received(*, message_id: int) -> FlowRun | None:
-    """A message was stored: when it is a customer's, attach the bot to a new ticket or read
-    the answer of a ticket inside it. Returns the ticket's run, if any.
-
-    Every customer message of every tenant comes here: one query answers the common case of a
-    tenant without a usable flow and a ticket without a run."""
-    gate = (
-        Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND)
+def _gates(message_ids: list[int]) -> dict[int, bool]:
+    """Whether the bot may have something to do with each customer's message: the tenant has
+    a usable flow, or the message's ticket has a run (a run only ever starts with a usable
+    flow, so a gate read before an earlier message of a batch attached the bot stays right)."""
+    rows = (
+        Message.objects.filter(pk__in=message_ids, direction=Message.Direction.INBOUND)
         .annotate(
             has_flow=Exists(
                 Flow.objects.filter(
@@ -73,10 +74,29 @@ def flow_message_received(*, message_id: int) -> FlowRun | None:
             ),
             has_run=Exists(FlowRun.objects.filter(ticket_id=OuterRef("ticket_id"))),
         )
-        .values_list("has_flow", "has_run")
-        .first()
+        .values_list("pk", "has_flow", "has_run")
     )
-    if gate is None or not any(gate):
+    return {pk: has_flow or has_run for pk, has_flow, has_run in rows}
+
+
+def _batch_gates(events: Sequence[DomainEvent]) -> dict[int, bool]:
+    """The gates of an inbound batch's messages, in one query (a message gone reads False)."""
+    ids = [e.message_id for e in events if isinstance(e, MessageCreated)]
+    return {**dict.fromkeys(ids, False), **_gates(ids)}
+
+
+def flow_message_received(*, message_id: int) -> FlowRun | None:
+    """A message was stored: when it is a customer's, attach the bot to a new ticket or read
+    the answer of a ticket inside it. Returns the ticket's run, if any.
+
+    Every customer message of every tenant comes here: one query answers the common case of a
+    tenant without a usable flow and a ticket without a run."""
+    gates = together_memo("automation.flow_gates", _batch_gates)
+    if gates is not None and message_id in gates:
+        gate = gates[message_id]
+    else:
+        gate = _gates([message_id]).get(message_id, False)
+    if not gate:
         return None
     message = (
         Message.objects.select_related("ticket")

@@ -12,6 +12,7 @@ import pytest
 from accounts.presence import presence_touch
 from channels_integrations.conftest import media_root, published, sample_providers  # noqa: F401
 from channels_integrations.services.inbound import inbound_events_record
+from channels_integrations.services.inbound_batches import inbound_batch_process
 from channels_integrations.tasks import inbound_event_process_task
 from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection
@@ -19,7 +20,9 @@ from tenants.tenancy import tenant_scope
 
 AUTOMATION_TASKS = {
     "automation.tasks.out_of_hours_notice_send_task",
+    "automation.tasks.out_of_hours_notices_send_task",
     "automation.tasks.ticket_distribute_task",
+    "automation.tasks.tickets_distribute_task",
     "automation.tasks.agent_backlog_distribute_task",
 }
 
@@ -46,6 +49,15 @@ def receive(connection: Any, capture: Any, *raw_items: dict[str, Any]) -> None:
     with capture(execute=True):
         for event_id in inbound_events_record(connection=connection, items=items):
             inbound_event_process_task.apply(args=(event_id,))
+
+
+def receive_in_batch(connection: Any, capture: Any, *raw_items: dict[str, Any]) -> None:
+    """Deliver sample items through the real inbound pipeline's batch path: stored, then one
+    batch of the connection (its subscribers publish one task per batch)."""
+    items = SampleProvider().parse_inbound(body_of(*raw_items))
+    inbound_events_record(connection=connection, items=items)
+    with capture(execute=True):
+        inbound_batch_process(connection_id=connection.pk)
 
 
 @pytest.fixture

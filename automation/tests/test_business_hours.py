@@ -10,7 +10,7 @@ import pytest
 
 from automation.models import OutOfHoursNotice
 from automation.selectors.business_hours import queues_open_at, schedule_for_queue
-from automation.tests.conftest import receive, run_automation_tasks
+from automation.tests.conftest import receive, receive_in_batch, run_automation_tasks
 from automation.tests.factories import WEEKDAYS, business_hours_create
 from channels_integrations.models import OutboundDelivery
 from channels_integrations.providers.base import InboundMessage
@@ -151,6 +151,33 @@ def test_the_out_of_hours_message_is_sent_once_per_closed_period(
     # Through the outbound pipeline: each notice has its delivery.
     notices = Message.objects.filter(payload__has_key="out_of_hours")
     assert OutboundDelivery.objects.filter(message__in=notices).count() == 2
+
+
+def test_a_batchs_notices_go_in_one_task_once_per_ticket_and_closed_period(
+    connection, published, django_capture_on_commit_callbacks
+):
+    """An inbound batch publishes one notice task with its messages; run twice (a worker
+    killed after sending), it sends nothing more."""
+    capture = django_capture_on_commit_callbacks
+    receive_in_batch(
+        connection,
+        capture,
+        # Monday 07:00 and 07:30 local from Ana, 07:10 from Bia: one closed period each.
+        text_item("e1", "chat-1", date=utc(MONDAY, 10).timestamp()),
+        text_item("e2", "chat-2", date=utc(MONDAY, 10, 10).timestamp(), name="Bia"),
+        text_item("e3", "chat-1", date=utc(MONDAY, 10, 30).timestamp()),
+        # Monday 09:00 local: open.
+        text_item("e4", "chat-2", date=utc(MONDAY, 12).timestamp(), name="Bia"),
+    )
+
+    ran = run_automation_tasks(published, capture)
+    run_automation_tasks(published, capture)
+
+    assert [name for name, _ in ran if "out_of_hours" in name] == [
+        "automation.tasks.out_of_hours_notices_send_task"
+    ]
+    assert sorted(_notices()) == ["Fechados agora, Ana.", "Fechados agora, Bia."]
+    assert OutOfHoursNotice.objects.count() == 2
 
 
 def test_running_the_notice_twice_for_one_message_sends_one(

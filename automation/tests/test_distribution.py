@@ -9,7 +9,7 @@ import pytest
 from accounts.presence import AWAY, presence_choose
 from accounts.tests.factories import AdminFactory, UserFactory
 from automation.services.distribution import agent_backlog_distribute, ticket_distribute
-from automation.tests.conftest import receive, run_automation_tasks
+from automation.tests.conftest import receive, receive_in_batch, run_automation_tasks
 from channels_integrations.tests.support import sample_connection, text_item
 from tenants.tenancy import tenant_scope
 from tickets.models import Queue, Ticket, TicketEvent
@@ -127,6 +127,30 @@ def test_a_new_ticket_from_a_connection_reaches_an_online_agent_with_the_timelin
         assert (DISTRIBUTE, agent.pk) in ran
         assert ticket.assignee == agent
         assert ticket.events.filter(kind=TicketEvent.Kind.AUTO_ASSIGNED).count() == 1
+
+
+def test_a_batchs_new_tickets_are_handed_out_by_one_task_in_turn_and_only_once(
+    alpha, sample_providers, media_root, published, online, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    with tenant_scope(alpha.tenant):
+        queue = QueueFactory(distribution=Mode.ROUND_ROBIN)
+        agents = [UserFactory(queues=[queue]) for _ in range(2)]
+    connection = sample_connection(alpha.tenant, default_queue=queue)
+    with tenant_scope(alpha.tenant):
+        for agent in agents:
+            online(agent)
+        receive_in_batch(connection, capture, *[text_item(f"e{n}", f"chat-{n}") for n in range(4)])
+
+        ran = run_automation_tasks(published, capture)
+        run_automation_tasks(published, capture)  # handed out again: nothing changes
+
+        # (The assignment itself publishes the one-ticket task, which finds nothing to do.)
+        distributed = [r for name, r in ran if name == "automation.tasks.tickets_distribute_task"]
+        tickets = Ticket.objects.order_by("id")
+        assert distributed == [[agents[0].pk, agents[1].pk, agents[0].pk, agents[1].pk]]
+        assert [t.assignee_id for t in tickets] == distributed[0]
+        assert TicketEvent.objects.filter(kind=TicketEvent.Kind.AUTO_ASSIGNED).count() == 4
 
 
 def test_a_ticket_transferred_to_a_distributing_queue_is_handed_out(

@@ -8,9 +8,11 @@ from accounts.tests.factories import UserFactory
 from automation.selectors.flows import flow_holds_ticket
 from automation.services.distribution import ticket_distribute
 from automation.tests.conftest import run_automation_tasks
-from automation.tests.support import customer_writes
+from automation.tests.support import after_commit, customer_writes
+from channels_integrations.services.inbound_batches import inbound_batch_process
+from channels_integrations.tests.support import body_of, post_webhook, text_item
 from tenants.tenancy import tenant_scope
-from tickets.models import ConnectionRouting, Queue, Ticket
+from tickets.models import ConnectionRouting, Message, Queue, Ticket
 from tickets.services.tickets import ticket_accept
 
 DISTRIBUTE = "automation.tasks.ticket_distribute_task"
@@ -57,6 +59,35 @@ def test_the_bot_keeps_its_ticket_and_the_hand_over_distributes_it(
         ticket.refresh_from_db()
         assert ticket.assignee == agent
         assert ticket.status == Ticket.Status.PENDING
+
+
+def test_in_one_batch_the_bot_attaches_on_the_first_message_and_reads_the_second(
+    alpha, connection, setup, django_capture_on_commit_callbacks
+):
+    """The chatbot's gate is read once for a batch, before the bot attached: the second
+    message of the same batch is still read as the answer to the menu the first one got."""
+    _admin, sales, _support, _flow = setup
+    ConnectionRouting.objects.create(connection=connection, default_queue=sales)
+    with tenant_scope(alpha.tenant):
+        body = body_of(text_item("b1", "chat-7", "oi"), text_item("b2", "chat-7", "1"))
+        assert post_webhook(connection, body).status_code == 200
+
+    after_commit(
+        alpha.tenant,
+        django_capture_on_commit_callbacks,
+        lambda: inbound_batch_process(connection_id=connection.pk),
+    )
+
+    with tenant_scope(alpha.tenant):
+        ticket = Ticket.objects.get()
+        bodies = list(ticket.messages.order_by("id").values_list("sender", "body"))
+        assert bodies[:2] == [("contact", "oi"), ("contact", "1")]
+        bot = [body for sender, body in bodies[2:] if sender != "contact"]
+        assert bot[0].startswith("Olá")  # the menu, for the first message
+        assert ticket.flow_run.ended_at is not None  # "1" = Vendas: the bot let go
+        assert not flow_holds_ticket(ticket=ticket)
+        assert ticket.queue == sales
+        assert Message.objects.filter(ticket=ticket, direction="in").count() == 2
 
 
 def test_a_ticket_the_bot_never_took_is_distributed(

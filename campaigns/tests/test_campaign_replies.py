@@ -13,6 +13,7 @@ from campaigns.replies import campaign_reply_record, campaign_status_record
 from campaigns.selectors import campaign_counts
 from campaigns.sending import campaign_send_run
 from campaigns.services import campaign_start
+from campaigns.tasks import campaign_replies_record_task
 from campaigns.tests.conftest import draft_campaign, telegram_audience
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
@@ -50,6 +51,34 @@ def test_a_reply_is_counted_and_linked_to_the_ticket_it_opened(alpha, sim):
     assert row.reply_ticket_id == message.ticket_id
     assert message.ticket.status == "pending"  # a normal ticket, waiting like any other
     assert counts["replied"] == 1
+
+
+def test_an_inbound_batchs_replies_are_recorded_by_one_task_and_only_once(alpha, sim):
+    """The list task of an inbound batch records each message as the one-message task does
+    (a reply, an opt-out), and run again (handed out twice) changes nothing."""
+    with tenant_scope(alpha.tenant):
+        audience = telegram_audience(2)
+        campaign = draft_campaign(audience)
+        campaign_start(campaign=campaign)
+        campaign_send_run(campaign_id=campaign.pk, run_seconds=10)
+        replying, leaving = audience.contacts
+        ids = [
+            _reply(audience, replying, "Quero saber mais").pk,
+            _reply(audience, leaving, "sair").pk,
+        ]
+
+        first = campaign_replies_record_task.apply(args=(ids,)).get()
+        replied_at = dict(CampaignRecipient.objects.values_list("contact_id", "replied_at"))
+        again = campaign_replies_record_task.apply(args=(ids,)).get()
+
+        assert first == ["replied", "opted_out"]
+        assert again == ["ignored", "opted_out"]
+        assert None not in replied_at.values()  # an opt-out answers the campaign too
+        assert dict(CampaignRecipient.objects.values_list("contact_id", "replied_at")) == (
+            replied_at
+        )
+        assert CampaignOptOut.objects.filter(contact=leaving).count() == 1
+        assert campaign_counts(campaign=campaign)["replied"] == 2
 
 
 def test_a_message_long_after_the_campaign_is_not_its_reply(alpha, sim):

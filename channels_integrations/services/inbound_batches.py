@@ -11,9 +11,13 @@ acknowledgement costs one insert and, usually, no publish at all. The task
 - the batch's events are claimed with ``FOR UPDATE SKIP LOCKED`` (a single-event task of the
   sweeper skips them), each processed in its own savepoint: a poison event is rolled back
   alone, recorded as a failed attempt and handed to the single-event task with a back-off,
-  and the rest of the batch commits;
+  and the rest of the batch commits; inside it ``message_receive`` opens no savepoints of its
+  own (``messages_received_in_batch``);
 - the events are marked processed by one statement at the end, and the domain events of the
-  whole batch are delivered after its one commit;
+  whole batch are delivered together after its one commit (``publishing_together``): their
+  subscribers read the batch's rows once (the live events' tickets and messages, the webhook
+  subscriptions, the chatbot's gate) and publish one task per batch where the task takes a
+  list (distribution, the reports' rollup, out-of-hours notices, campaign replies);
 - a worker killed mid-batch commits nothing: the broker hands the task out again (acks late,
   reject on worker lost) and the batch is processed from the start, so nothing is lost and
   nothing doubled.
@@ -40,8 +44,10 @@ from channels_integrations.services.inbound import (
     inbound_event_apply,
     inbound_retry_countdown,
 )
+from core.event_bus import publishing_together
 from tenants.models import Tenant
 from tenants.tenancy import current_schema, current_tenant, tenant_scope
+from tickets.services.messages import messages_received_in_batch
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +137,11 @@ def inbound_batch_process(
             .order_by("id")[:limit]
         )
         retries: list[tuple[int, float]] = []
-        for event in events:
-            failure = _apply(event)
-            if failure is not None:
-                retries.append((event.pk, failure))
+        with publishing_together():  # the batch's domain events, delivered after its commit
+            for event in events:
+                failure = _apply(event)
+                if failure is not None:
+                    retries.append((event.pk, failure))
         now = timezone.now()
         for event in events:
             event.updated_at = now
@@ -150,7 +157,7 @@ def _apply(event: InboundEvent) -> float | None:
     """Process one claimed event in its own savepoint; on failure, the event is left waiting
     with one failed attempt recorded, and the seconds before its retry are returned."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), messages_received_in_batch():
             inbound_event_apply(event)
     except InboundRetryLater as exc:
         reason, countdown = exc.reason, exc.countdown

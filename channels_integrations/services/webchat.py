@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -30,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from channels_integrations.domain_events import WebchatVisitorTyping
@@ -48,11 +50,12 @@ from contacts.models import Contact, ContactIdentity
 from contacts.phone_numbers import phone_normalize, tenant_phone_region
 from contacts.services import contact_update, contact_upsert_from_identity
 from core.counters import cache_count
-from core.event_bus import publish_now
+from core.event_bus import DomainEvent, publish_now, together_memo
 from core.exceptions import FieldValidationError
 from core.selectors import get_visible_or_404
 from tenants.realtime import visitor_group
 from tenants.tenancy import current_schema, tenant_media_path
+from tickets.domain_events import MessageCreated
 from tickets.media import media_validate
 from tickets.models import Message, Ticket
 from tickets.selectors import ticket_active_for
@@ -285,16 +288,32 @@ def webchat_media_message(
     return message
 
 
+def _inbound_visitor_messages(message_ids: list[int]) -> QuerySet[Message]:
+    return Message.objects.filter(
+        pk__in=message_ids,
+        connection__provider=PROVIDER,
+        direction=Message.Direction.INBOUND,
+        is_note=False,
+    )
+
+
+def _batch_visitor_messages(
+    events: Sequence[DomainEvent],
+) -> tuple[frozenset[int], dict[int, Message]]:
+    """The web chat visitors' messages among an inbound batch's (one query for the batch)."""
+    ids = frozenset(e.message_id for e in events if isinstance(e, MessageCreated))
+    return ids, {m.pk: m for m in _inbound_visitor_messages(list(ids))}
+
+
 def webchat_visitor_notify(*, message_id: int) -> None:
     """Tell the visitor's open widgets that their message was received (it is stored on the
     ticket now): the widget swaps its pending bubble for this one. Agents' replies are pushed by
     the provider's ``send`` instead, when the outbound pipeline delivers them."""
-    message = Message.objects.filter(
-        pk=message_id,
-        connection__provider=PROVIDER,
-        direction=Message.Direction.INBOUND,
-        is_note=False,
-    ).first()
+    batch = together_memo("webchat.visitor_messages", _batch_visitor_messages)
+    if batch is not None and message_id in batch[0]:
+        message = batch[1].get(message_id)
+    else:
+        message = _inbound_visitor_messages([message_id]).first()
     if message is None:
         return
     visitor_id = (message.provider_message_id or "").removeprefix("webchat-")[:32]

@@ -1,16 +1,19 @@
-"""The domain event bus delivers after commit, in order, and never from a rolled-back change."""
+"""The domain event bus delivers after commit, in order, and never from a rolled-back change;
+events published together (an inbound batch) keep that order, with one call for all of a
+``Together`` subscriber's events and one computation per batch of ``together_memo``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
 
-from core.event_bus import DomainEvent, publish
+from core.event_bus import DomainEvent, Together, publish, publishing_together, together_memo
 from tenants.tenancy import tenant_scope
 
-received: list[tuple[str, int]] = []
+received: list[tuple[Any, ...]] = []
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,58 @@ class RolledBack(Exception):
     pass
 
 
-def _publish_then_fail() -> None:
+def _publish_then_fail(event: DomainEvent | None = None) -> None:
     with transaction.atomic():
-        publish(Happened(number=2))
+        publish(event or Happened(number=2))
         raise RolledBack()
 
 
-TABLE = {Happened: [_first, _broken, _second], Located: [_schema]}
+@dataclass(frozen=True)
+class Batched(DomainEvent):
+    number: int
+
+
+@dataclass(frozen=True)
+class Nested(DomainEvent):
+    number: int
+
+
+computed: list[list[int]] = []
+
+
+def _numbers(events):
+    numbers = [event.number for event in events]
+    computed.append(numbers)
+    return numbers
+
+
+def _each(event: Batched) -> None:
+    memo = together_memo("numbers", _numbers)
+    received.append(("each", event.number, memo))
+    if event.number == 2:  # a subscriber that changes something: its own commit, its event
+        publish(Nested(number=20))
+
+
+def _nested(event: Nested) -> None:
+    received.append(("nested", event.number, together_memo("numbers", _numbers)))
+
+
+def _many(events: list[Batched]) -> None:
+    received.append(("many", [event.number for event in events], None))
+
+
+def _one(event: Batched) -> None:
+    received.append(("one", event.number, None))
+
+
+listed = Together(_one, _many)
+
+TABLE = {
+    Happened: [_first, _broken, _second],
+    Located: [_schema],
+    Batched: [_each, listed],
+    Nested: [_nested],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +105,7 @@ def _table(settings):
     settings.DOMAIN_EVENT_SUBSCRIBERS = "core.tests.test_event_bus.TABLE"
     settings.DOMAIN_EVENTS_STRICT = False  # production behaviour: log and go on
     received.clear()
+    computed.clear()
 
 
 @pytest.mark.django_db
@@ -91,3 +140,41 @@ def test_subscribers_run_in_the_tenant_the_event_was_published_from(
         assert connection.schema_name == "public"
 
     assert received == [("alpha", 1), ("public", 2)]
+
+
+@pytest.mark.django_db
+def test_events_published_together_keep_their_order_and_a_together_subscriber_gets_them_once(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic(), publishing_together():
+            publish(Batched(number=1))
+            with pytest.raises(RolledBack):  # a poison event's savepoint
+                _publish_then_fail(Batched(number=9))
+            publish(Batched(number=2))
+            publish(Batched(number=3))
+        assert received == []  # still inside the transaction
+
+    assert received == [
+        ("each", 1, [1, 2, 3]),
+        ("many", [1, 2, 3], None),  # at the first of its events, all of them
+        ("each", 2, [1, 2, 3]),
+        ("each", 3, [1, 2, 3]),
+        # Published by a subscriber inside the test's transaction, so delivered once the
+        # batch's delivery is over (in a worker, in autocommit, it would be delivered at once).
+        ("nested", 20, None),
+    ]
+    # Read once for the batch, then again after a subscriber published (it may be stale).
+    assert computed == [[1, 2, 3], [1, 2, 3]]
+
+
+@pytest.mark.django_db
+def test_outside_a_batch_a_together_subscriber_is_called_per_event_and_nothing_is_memoized(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(Batched(number=1))
+        publish(Batched(number=3))
+
+    assert received == [("each", 1, None), ("one", 1, None), ("each", 3, None), ("one", 3, None)]
+    assert computed == []

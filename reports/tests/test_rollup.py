@@ -10,6 +10,7 @@ from datetime import time
 import pytest
 from celery.signals import after_task_publish
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.tests.factories import UserFactory
 from automation.services.business_hours import (
@@ -19,6 +20,7 @@ from automation.services.business_hours import (
 )
 from automation.tests.factories import business_hours_create
 from contacts.tests.factories import ContactFactory
+from core.event_bus import publishing_together
 from reports import tasks
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
@@ -55,6 +57,49 @@ def _rollup(ticket: Ticket) -> dict:
 
 def _raw(ticket: Ticket) -> dict:
     return attendance_values_raw().filter(pk=ticket.pk).get()
+
+
+def test_an_inbound_batch_refreshes_its_rows_with_one_task_for_tickets_one_for_messages(
+    in_alpha, published, django_capture_on_commit_callbacks
+):
+    """The domain events of an inbound batch (published together) enqueue one refresh with
+    all the batch's tickets and one with all its messages; the rows equal the raw values, and
+    running the tasks again (handed out twice) writes the same rows."""
+    queue = QueueFactory()
+    agent = UserFactory(queues=[queue])
+    connection = ConnectionFactory(provider="telegram", default_queue=queue)
+    contacts = [ContactFactory() for _ in range(3)]
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        publishing_together(),
+    ):
+        messages = [
+            message_receive(received=ReceivedMessage(connection=connection, contact=c))[0]
+            for c in contacts
+        ]
+    tickets = [message.ticket for message in messages]
+    refreshes = [(name, args, schema) for name, args, schema in published if "reports." in name]
+    assert refreshes == [
+        ("reports.tasks.attendances_refresh_many_task", ([t.pk for t in tickets],), "alpha"),
+        (
+            "reports.tasks.attendance_refresh_for_messages_task",
+            ([m.pk for m in messages],),
+            "alpha",
+        ),
+    ]
+    for _ in range(2):
+        for name, args, _schema in refreshes:
+            getattr(tasks, name.rsplit(".", 1)[-1]).apply(args=args).get()
+        for ticket in tickets:
+            assert _rollup(ticket) == _raw(ticket)
+    assert Attendance.objects.count() == 3
+    # A settled attendance (first inbound, accepted, answered) is skipped by the message task.
+    ticket_accept(ticket=tickets[0], by=agent)
+    reply = message_send(ticket=tickets[0], by=agent, body="Olá")
+    attendances_refresh(ticket_ids=[tickets[0].pk])
+    assert tasks.attendance_refresh_for_messages_task.apply(args=([reply.pk],)).get() == 0
 
 
 def test_each_change_refreshes_its_row_to_the_raw_values(

@@ -1,6 +1,7 @@
 """Inbound batches with real Celery workers (services/inbound_batches.py): two workers keep
 each ticket's messages in arrival order, and a worker killed in the middle of a batch loses and
-doubles nothing.
+doubles nothing, neither stored messages nor the live events delivered after the batch's
+commit.
 
 Telegram text updates are posted to the connection's webhook (committed, from a thread, as in
 R4); real workers (production task settings: acks late, reject on worker lost) serve the
@@ -9,9 +10,11 @@ R4); real workers (production task settings: acks late, reject on worker lost) s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
+from collections import Counter
 from functools import partial
 from typing import Any
 
@@ -22,8 +25,10 @@ from django.db import connection as db
 
 from channels_integrations.services.inbound_batches import inbound_batch_process
 from conftest import host_client
+from core.redis import redis_client
+from realtime.stream import stream_last_id
 from simulator import telegram_delivery, telegram_text_update
-from tenants.tenancy import tenant_scope
+from tenants.tenancy import redis_key, tenant_scope
 from tests.reliability.conftest import scaled
 from tests.reliability.workers import (
     connection_data_remove,
@@ -190,6 +195,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         updates = [(70_001 + n, 9_000 + n, f"c{n}:1") for n in range(5)]
         updates += [(70_006, 9_009, "c9:1")]
         updates += [(70_007 + n, 9_010 + n, f"d{n}:1") for n in range(5)]
+        last_event = in_thread(lambda: _scoped(tenant, stream_last_id))
         holder = _lock_ticket(tenant.schema_name, ticket_id)
         in_thread(lambda: _post(token, updates))
         # As docker-compose.yml starts the inbound worker: below the web processes' priority.
@@ -209,6 +215,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
         holder.rollback()
         outcome = _wait_done(tenant, connection_id, [worker], 240)
         orders = in_thread(lambda: _orders(tenant, connection_id))
+        live = _live_after(tenant, last_event, messages=11)
     finally:
         if holder is not None:
             holder.close()
@@ -229,6 +236,39 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     assert outcome["distinct"] == 12
     assert outcome["doubled"] == 0
     assert orders["c9"] == [0, 1]
+    # The killed batch announced nothing; the batch done again announced each message and
+    # each new ticket once (its events delivered together after its commit).
+    assert sorted(live["message.created"].values()) == [1] * 11
+    assert sorted(live["ticket.created"].values()) == [1] * 10
+
+
+def _live_after(tenant: Any, last_id: int, *, messages: int) -> dict[str, Counter[str]]:
+    """How many times each message and ticket was announced on the tenant's live stream
+    after ``last_id`` (waiting up to 30 s for ``messages`` message.created: the live events go
+    out just after the commit that marks the events processed)."""
+
+    def read() -> dict[str, Counter[str]]:
+        with tenant_scope(tenant):
+            found: dict[str, Counter[str]] = {
+                "message.created": Counter(),
+                "ticket.created": Counter(),
+            }
+            stream = redis_client().xrange(redis_key("realtime", "stream"), min=f"{last_id + 1}-0")
+            for _entry_id, fields in stream:
+                envelope = json.loads(fields["e"])
+                if envelope["type"] == "message.created":
+                    found["message.created"][envelope["data"]["message"]["id"]] += 1
+                elif envelope["type"] == "ticket.created":
+                    found["ticket.created"][envelope["data"]["ticket"]["public_id"]] += 1
+            return found
+
+    deadline = time.monotonic() + 30
+    live = in_thread(read)
+    while sum(live["message.created"].values()) < messages and time.monotonic() < deadline:
+        time.sleep(0.2)
+        live = in_thread(read)
+    time.sleep(0.5)  # anything doubled would follow at once
+    return in_thread(read)
 
 
 def _scoped(tenant: Any, func: Any) -> Any:

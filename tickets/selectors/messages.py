@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -122,6 +123,35 @@ def message_event_values(message_id: int) -> tuple[dict[str, Any], TicketEventRo
         .first()
     )
     return None if found is None else (found, TicketEventRow(found))
+
+
+def message_event_values_many(
+    message_ids: Sequence[int],
+) -> dict[int, tuple[dict[str, Any], TicketEventRow] | None]:
+    """``message_event_values`` of several messages in one query (the live events of an
+    inbound batch), keyed by id; None for a message that is gone. Each entry is exactly what
+    ``message_event_values`` gives for that id."""
+    found: dict[int, tuple[dict[str, Any], TicketEventRow] | None] = dict.fromkeys(message_ids)
+    rows = (
+        Message.objects.filter(pk__in=list(found))
+        .order_by()
+        .values(
+            *MESSAGE_EVENT_FIELDS,
+            m_id=F("id"),
+            su_name=F("sender_user__name"),
+            su_email=F("sender_user__email"),
+            q_public_id=F("quoted__public_id"),
+            q_kind=F("quoted__kind"),
+            q_body=F("quoted__body"),
+            q_media_name=F("quoted__media_name"),
+            q_deleted_at=F("quoted__deleted_at"),
+            **ticket_event_values("ticket__"),
+        )
+    )
+    for row in rows:
+        message_id = row.pop("m_id")
+        found[message_id] = (row, TicketEventRow(row))
+    return found
 
 
 def messages_scheduled_of(*, ticket: Ticket) -> QuerySet[Message]:

@@ -400,6 +400,17 @@ def ticket_event_row(ticket_id: int) -> TicketEventRow | None:
     return None if found is None else TicketEventRow(dict(found))
 
 
+def ticket_event_rows(ticket_ids: Sequence[int]) -> dict[int, TicketEventRow | None]:
+    """``ticket_event_row`` of several tickets in one query (the live events of an inbound
+    batch), keyed by id; None for a ticket that is gone."""
+    found: dict[int, TicketEventRow | None] = dict.fromkeys(ticket_ids)
+    rows = Ticket.objects.filter(pk__in=list(found)).order_by().values(**ticket_event_values())
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        found[values["t_id"]] = TicketEventRow(values)
+    return found
+
+
 def ticket_event_row_audience(
     row: TicketEventRow,
     *,

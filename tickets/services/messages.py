@@ -8,6 +8,9 @@ order is ticket, then message, everywhere both are taken.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -144,7 +147,25 @@ def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
     return _ticket_locked(ticket) if ticket is not None else None
 
 
-@transaction.atomic
+# Set by ``messages_received_in_batch``: the caller's savepoint isolates each message.
+_IN_BATCH: ContextVar[bool] = ContextVar("message_receive_in_batch", default=False)
+
+
+@contextmanager
+def messages_received_in_batch() -> Iterator[None]:
+    """Inside one event's savepoint of an inbound batch: ``message_receive`` opens no
+    savepoints of its own (two statements each) and does not look for a duplicate a second
+    time once it holds the ticket. The event's savepoint rolls back all of an event that
+    fails; a duplicate that races in (a single-event task of the same connection: the batches
+    themselves never overlap) hits the unique provider id and fails the event instead of being
+    answered in place, and the event's single-event retry then finds the message stored."""
+    token = _IN_BATCH.set(True)
+    try:
+        yield
+    finally:
+        _IN_BATCH.reset(token)
+
+
 def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     """Store a customer's message on its ticket (opened or reused); ``(message, created)``.
 
@@ -154,6 +175,12 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     connection's greeting (``ticket_greeting_queue``), then its queue's
     (``ticket_queue_greeting_queue``).
     """
+    in_batch = _IN_BATCH.get()
+    with transaction.atomic(savepoint=not in_batch):
+        return _message_receive(received, in_batch=in_batch)
+
+
+def _message_receive(received: ReceivedMessage, *, in_batch: bool) -> tuple[Message, bool]:
     connection, contact = received.connection, received.contact
     provider_message_id = received.provider_message_id
     now = timezone.now()
@@ -167,8 +194,9 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
         ticket, ticket_created = threaded, False
     else:
         ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
-    if provider_message_id:
+    if provider_message_id and not in_batch:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
+        # (In a batch the unique provider id fails the event instead: see above.)
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
@@ -203,14 +231,19 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
         mime=received.media_mime,
         error=received.media_error,
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        existing = _by_provider_id(connection, provider_message_id) if provider_message_id else None
-        if existing is None:
-            raise
-        return existing, False
+    if in_batch:
+        message.save()  # a duplicate racing in fails the event (see messages_received_in_batch)
+    else:
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            existing = (
+                _by_provider_id(connection, provider_message_id) if provider_message_id else None
+            )
+            if existing is None:
+                raise
+            return existing, False
     ticket.unread_count += 1
     ticket.last_message_preview = message.preview()
     ticket.last_message_at = max(at, ticket.last_message_at) if ticket.last_message_at else at
