@@ -154,20 +154,11 @@ def test_an_agent_edits_reacts_forwards_deletes_and_cancels_a_scheduled_message(
     _actions(asked_message)
     asked_message.get_by_test_id("message-forward").click()
     search = page.get_by_test_id("message-forward-search")
+    search.fill(davi.split()[0] + " " + tag)
     target = page.get_by_test_id("forward-target")
-    # Known race, left open: in about one CI run in three the search's first request never
-    # leaves (no answer, not even "no ticket matches"); typing again brings the results, as it
-    # does for an agent. The test types again, at most twice, and says so if it had to.
-    for attempt in range(3):
-        search.fill("")
-        search.fill(davi.split()[0] + " " + tag)
-        try:
-            expect(target).to_have_count(1, timeout=8_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            print(f"forward search typed again (attempt {attempt + 2})")
+    # The search answers after its 300 ms debounce, from a live server that shares two cores
+    # with the worker and chromium: it was seen to take longer than expect's 5 s default.
+    expect(target).to_have_count(1, timeout=WORKER)
     expect(target).to_contain_text(davi)
     if size == PHONE_SIZE:
         no_sideways_scroll(page)
@@ -224,3 +215,43 @@ def test_an_agent_edits_reacts_forwards_deletes_and_cancels_a_scheduled_message(
         no_sideways_scroll(page)
     shot(page, f"message-actions-done-{size['width']}")
     assert not any(r.body.get("text") == "Lembrete do pedido" for r in sim.requests)
+
+
+# The agent's first keystroke in the forward search reaches the field the moment the form is
+# in the page, before anything else runs there: a busy machine delivers input before timers,
+# and this is the order in which the first search was lost. The field must be live by then.
+TYPED_AS_IT_APPEARS = """(query) => {
+  const messages = document.getElementById("ticket-messages");
+  const observer = new MutationObserver(() => {
+    const field = messages.querySelector("[data-testid=message-forward-search]");
+    if (!field) return;
+    observer.disconnect();
+    field.focus();
+    field.value = query;
+    const typed = {bubbles: true, inputType: "insertText", data: query};
+    field.dispatchEvent(new InputEvent("input", typed));
+  });
+  observer.observe(messages, {childList: true, subtree: true});
+}"""
+
+
+def test_the_forward_search_answers_a_keystroke_typed_as_the_form_appears(live_app, open_page):
+    tag = uuid.uuid4().hex[:5]
+    edu, fabi = f"Edu {tag}", f"Fabi {tag}"
+    edu_chat, fabi_chat = 7_300_000 + int(tag, 16) % 99_999, 8_300_000 + int(tag, 16) % 99_999
+    _customer_writes(live_app, fabi_chat, fabi, "Boa tarde")
+    _customer_writes(live_app, edu_chat, edu, "Quero trocar o tamanho")
+
+    page = open_page("ana", viewport=DESKTOP_SIZE)
+    sign_in(page, live_app, "ana", next_path="/?tab=pending")
+    _open_and_accept(page, live_app, fabi)
+    _open_and_accept(page, live_app, edu)
+
+    message = page.get_by_test_id("message").filter(has_text="Quero trocar o tamanho")
+    page.evaluate(TYPED_AS_IT_APPEARS, f"Fabi {tag}")
+    _actions(message)
+    message.get_by_test_id("message-forward").click()
+    expect(page.get_by_test_id("message-forward-search")).to_have_value(f"Fabi {tag}")
+    target = page.get_by_test_id("forward-target")
+    expect(target).to_have_count(1, timeout=WORKER)
+    expect(target).to_contain_text(fabi)

@@ -64,14 +64,16 @@ def _deliver(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def _seed(tenant, sim: Simulator) -> dict[str, Any]:
-    """The paired connection and the customer's first message, processed: its open ticket."""
-    connection = qr_connection(tenant)
+    """The paired connection and the customer's first message, processed: its open ticket,
+    assigned to the admin who made the connection (the one user the test removes)."""
+    with tenant_scope(tenant):
+        agent: Any = AdminFactory()
+    connection = qr_connection(tenant, admin=agent)
     name = instance_of(connection)
     sim.evolution.scan(name)
     sim.evolution.customer_text(name, sender=CUSTOMER, text="r16 first", message_id="R16IN0000")
     process_all(tenant)
     with tenant_scope(tenant):
-        agent: Any = AdminFactory()
         ticket = Ticket.objects.get(connection=connection)
         Ticket.objects.filter(pk=ticket.pk).update(status="open", assignee=agent)
     return {"connection": connection.pk, "ticket": ticket.pk, "agent": agent.pk, "name": name}
