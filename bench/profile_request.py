@@ -60,6 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per user")
     parser.add_argument("--profile", action="store_true", help="cProfile the admin's requests")
     parser.add_argument("--top", type=int, default=30, help="functions shown by --profile")
+    parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
     parser.add_argument(
         "--conn-max-age",
         type=int,
@@ -334,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
         print(table(rows, header=["layer", "ms"]))
         if profiler is not None:
             out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")
+            stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
             stats.print_stats(args.top)
             print(f"\ncProfile ({who}), by own time:\n{out.getvalue()}")
     return 0
