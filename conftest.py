@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, two_factor_enrol
+from tenants.host_cache import tenant_hosts_forget
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_provision
 from tenants.tenancy import public_scope
@@ -106,6 +107,8 @@ def _public_schema_and_clean_redis() -> Iterator[None]:
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
     _clear_test_cache()
+    # Tests change tenants with update() and roll back: no host cache entry outlives a test.
+    tenant_hosts_forget()
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()

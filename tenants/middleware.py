@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,8 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from core.exceptions import ApplicationError, error_body
 from tenants.errors import TenantNotFound, TenantSuspended
+from tenants.host_cache import tenant_for_host
+from tenants.models import Tenant
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -32,9 +35,16 @@ def _error_response(request: HttpRequest, error: ApplicationError) -> HttpRespon
 class TenantMiddleware(TenantMainMiddleware):
     """django-tenants' host routing, plus a clear answer for unknown hosts and suspended tenants.
 
-    The tenant row is read on every request, so a suspension takes effect on the next request
-    of every session and token, with no cache to expire.
+    The tenant of a host comes from the process's host cache (``tenants.host_cache``), which
+    every tenant or domain change invalidates on every process before its next request: a
+    suspension takes effect on the next request of every session and token.
     """
+
+    def get_tenant(self, domain_model: Any, hostname: str) -> Tenant:
+        tenant = tenant_for_host(hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist
+        return tenant
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         try:

@@ -120,7 +120,7 @@ def test_the_key_list_takes_a_fixed_number_of_queries(alpha, admin, django_asser
     client = signed_in_client(alpha, admin)
 
     # Session, user, the connections of the form, the keys with their relations, messages.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(URL)
 
     assert response.content.decode().count('data-testid="api-key-row"') == 5

@@ -201,11 +201,11 @@ def test_the_lists_cost_the_same_queries_for_few_or_many_rows(
             QuickReplyFactory(owner=None)
     client = signed_in_client(alpha, people["admin"])
     client.get("/")
-    # tenant by host (3), session, user, then the list, its members (with their presence from
+    # search path (1), session, user, then the list, its members (with their presence from
     # Redis), the business hours, and the form's agents
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         client.get("/manage/queues/")
-    with django_assert_num_queries(8):
-        client.get("/manage/users/")
     with django_assert_num_queries(6):
+        client.get("/manage/users/")
+    with django_assert_num_queries(4):
         client.get("/manage/quick-replies/")

@@ -106,7 +106,7 @@ def test_the_log_shows_deliveries_and_the_test_event_and_redelivery_queue_more(
 
     client.get(page)
     # Session, user, subscription, deliveries, their attempts (one query), the notices...
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         log = client.get(page)
     tested = client.post(f"{page}test/")
     again = client.post(f"{page}deliveries/{failed.public_id}/redeliver/")

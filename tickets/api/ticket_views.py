@@ -33,13 +33,14 @@ from tickets.api.ticket_serializers import (
     TicketTagOutputSerializer,
     TicketTagsSetInputSerializer,
     TicketTransferInputSerializer,
-    ticket_row,
+    ticket_row_from_values,
 )
 from tickets.models import Queue
 from tickets.selectors import (
     ticket_detail_for_agent,
     ticket_events_of,
     ticket_get_for_agent,
+    ticket_inbox_rows,
     ticket_list_for_inbox,
 )
 from tickets.services import tickets as services
@@ -123,8 +124,8 @@ class TicketListApi(APIView):
             search=filters["search"],
         )
         paginator = TicketPagination()
-        page = paginator.paginate_queryset(tickets, request, view=self)
-        return paginator.get_paginated_response([ticket_row(ticket) for ticket in page or []])
+        page = paginator.paginate_queryset(ticket_inbox_rows(tickets), request, view=self)
+        return paginator.get_paginated_response([ticket_row_from_values(row) for row in page or []])
 
     @extend_schema(
         operation_id="tickets_create",
