@@ -198,8 +198,10 @@ def test_a_refused_webhook_registration_shows_as_an_error_with_its_reason(
 
 
 def _set_max_channels(alpha, value):
-    with public_scope():
-        Tenant.objects.filter(pk=alpha.tenant.pk).update(max_channels=value)
+    with public_scope():  # save(): the change reaches the app's host cache, as the platform's does
+        tenant = Tenant.objects.get(pk=alpha.tenant.pk)
+        tenant.max_channels = value
+        tenant.save(update_fields=["max_channels"])
 
 
 def test_the_tenants_channel_limit_counts_active_connections(alpha, admin_api, provider_api):

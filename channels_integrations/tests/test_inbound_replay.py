@@ -29,8 +29,8 @@ from tickets.models import Message
 PHONE_ALPHA = "106540352242922"
 PHONE_BETA = "106540352249999"
 # The review page's queries (session, user, messages... and one for the events with their
-# connections), the same whatever the number of events.
-QUERIES = 6
+# connections; the tenant comes from the host cache), the same whatever the number of events.
+QUERIES = 4
 
 
 @pytest.fixture

@@ -138,7 +138,10 @@ for line in sys.stdin:
         elif command == "resume":
             tenant_resume(tenant=Tenant.objects.get(schema_name=args[0]))
         elif command == "add_domain":
-            Domain.objects.create(domain=args[0], tenant=Tenant.objects.get(schema_name=args[1]))
+            # not primary: a primary domain would take that role from the tenant's own domain
+            Domain.objects.create(
+                domain=args[0], tenant=Tenant.objects.get(schema_name=args[1]), is_primary=False
+            )
         elif command == "delete_domain":
             Domain.objects.filter(domain=args[0]).delete()
     print("ok", flush=True)
