@@ -538,8 +538,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print()
     print(console_table(result))
-    print()
-    print(goals_console(result))
     missed = [f.id for f in figures if f.met is False]
     failed = [m["name"] for m in modules if m["status"] != "ok"]
     print(
@@ -554,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         json_path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
         stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
         print(f"results: {json_path.relative_to(ROOT)} and .md")
+    print()
+    print(goals_console(result))  # last, where a reader of the console looks first
     return 0 if not missed and not failed else 1
 
 
