@@ -7,7 +7,7 @@ REQS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench reliability ci messages scale-check
+.PHONY: help install chromium hooks run test pytest lint format typecheck imports migrations-check check-deploy demo bench bench-campaign reliability ci messages scale-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,8 +58,11 @@ messages: install ## Extract and compile translations (pt-BR)
 demo: install ## Create the demo tenant and print its credentials (services must be up)
 	$(BIN)/python manage.py seed_demo_tenant
 
-bench: install ## Benchmarks (< 20 min; raw limits, then B2-B7 with goals; writes bench/results/)
+bench: install ## Benchmarks (at most 35 min: raw limits, every module, then the goals of issue 22 and B5; writes bench/results/)
 	$(BIN)/python bench/run_all.py
+
+bench-campaign: install ## B5 alone at 10,000 recipients (~18 min; writes bench/results/campaigns-*.json)
+	$(BIN)/python bench/campaigns.py
 
 scale-check: install ## Two app processes share everything (sessions, rate limits, files on S3, sockets); media on both backends
 	$(BIN)/pytest tests/test_two_app_processes.py tests/test_media_storage.py

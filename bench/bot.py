@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -29,8 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, write_run_result  # noqa: E402
 from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from bench.topology import (  # noqa: E402
+    app_keys,
+    app_processes,
+    dash,
+    latencies,
+    module_logger,
+    simulator_running,
+    standalone_main,
+    wait_until,
+)
 from simulator import Delivery, Faults, Simulator, post_at_rate, whatsapp_delivery  # noqa: E402
 
 SLUG = "benchbot"
@@ -39,9 +46,7 @@ APP_SECRET = "bench-bot-secret"
 MENU = "Bench menu: 1 Sales 2 Support"
 SECOND = "Bench support: did it work?"
 
-
-def log(message: str) -> None:
-    print(f"[bot] {message}", file=sys.stderr, flush=True)
+log = module_logger("bot")
 
 
 def seed() -> dict[str, Any]:
@@ -148,22 +153,15 @@ def _replies(sim: Simulator, body: str) -> dict[str, list[float]]:
 
 
 def _wait(sim: Simulator, body: str, count: int, timeout: float = 90) -> dict[str, list[float]]:
-    deadline = time.time() + timeout
-    seen = _replies(sim, body)
-    while len(seen) < count and time.time() < deadline:
-        time.sleep(0.2)
-        seen = _replies(sim, body)
-    return seen
+    return wait_until(lambda: _replies(sim, body), lambda seen: len(seen) >= count, timeout=timeout)
 
 
 def _step(started: dict[str, float], seen: dict[str, list[float]]) -> dict[str, Any]:
-    latencies = sorted((seen[s][0] - at) * 1000 for s, at in started.items() if seen.get(s))
     return {
         "customers": len(started),
         "answered": sum(1 for s in started if seen.get(s)),
         "doubled": sum(len(seen[s]) - 1 for s in started if len(seen.get(s, [])) > 1),
-        "p50_ms": percentile(latencies, 50) if latencies else None,
-        "p99_ms": percentile(latencies, 99) if latencies else None,
+        **latencies([(seen[s][0] - at) * 1000 for s, at in started.items() if seen.get(s)]),
     }
 
 
@@ -183,32 +181,16 @@ def conversations(app: Any, sim: Simulator, rate: float, seconds: float) -> dict
 def measure(
     database: str, redis_url: str, rate: float, seconds: float, work: Path
 ) -> dict[str, Any]:
-    from cryptography.fernet import Fernet
-
-    from bench.processes import AppProcesses
-
-    keys = {
-        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-    }
-    os.environ.update(keys)
+    keys = app_keys()
     with bench_database(database, redis_url=redis_url, log=log) as database:
         seed()
-        sim = Simulator().start()
-        sim.faults = Faults(latency=0.02)
-        env = {**keys, "META_GRAPH_API_URL": sim.graph_url}
-        try:
-            with AppProcesses(
-                database=database, redis_url=redis_url, work_dir=work, env=env
+        with simulator_running(Simulator()) as sim:
+            sim.faults = Faults(latency=0.02)
+            env = {**keys, "META_GRAPH_API_URL": sim.graph_url}
+            with app_processes(
+                database=database, redis_url=redis_url, work=work, env=env, log=log
             ) as app:
-                log(f"processes up in {app.startup_s:.1f} s")
                 return conversations(app, sim, rate, seconds)
-        finally:
-            sim.stop()
-
-
-def _f(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -216,7 +198,7 @@ def print_report(result: dict[str, Any]) -> None:
     for name, step in (("menu (attach)", result["menu"]), ("answer matched", result["answer"])):
         print(
             f"  {name}: {step['answered']}/{step['customers']} answered, "
-            f"p50 {_f(step['p50_ms'])} ms, p99 {_f(step['p99_ms'])} ms, "
+            f"p50 {dash(step['p50_ms'])} ms, p99 {dash(step['p99_ms'])} ms, "
             f"{step['doubled']} doubled"
         )
 
@@ -236,7 +218,7 @@ def run(ctx: BenchContext) -> list[Figure]:
                 value=step["p99_ms"],
                 unit="ms",
                 goal=("<=", 1000),
-                note=f"p50 {_f(step['p50_ms'])} ms; {step['answered']}/{step['customers']}",
+                note=f"p50 {dash(step['p50_ms'])} ms; {step['answered']}/{step['customers']}",
             )
         )
     missing = sum(
@@ -254,19 +236,23 @@ def run(ctx: BenchContext) -> list[Figure]:
     return figures
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--database", default="tt_bench_bot")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
-    args = parser.parse_args()
-    work = Path("/tmp/tiktickets-bench-bot")  # noqa: S108 - logs of the app processes
-    result = measure(args.database, args.redis_url, args.rate, args.seconds, work)
-    print_report(result)
-    path = write_run_result("bot", result)
-    print(f"\nwritten to {path.relative_to(ROOT)}")
-    return 0
+
+
+def main() -> int:
+    return standalone_main(
+        name="bot",
+        doc=__doc__ or "",
+        database="tt_bench_bot",
+        redis_url="redis://127.0.0.1:6379/10",
+        options=options,
+        measure=lambda args, work: measure(
+            args.database, args.redis_url, args.rate, args.seconds, work
+        ),
+        report=print_report,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import argparse
 import os
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,17 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, write_run_result  # noqa: E402
 from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from bench.topology import (  # noqa: E402
+    app_keys,
+    app_processes,
+    latencies,
+    module_logger,
+    standalone_main,
+    wait_until,
+)
 
 SLUG = "benchemail"
 ADDRESS = "support@benchemail.example"
 PASSWORD = "bench-mailbox"
 SENDERS = 50
 
-
-def log(message: str) -> None:
-    print(f"[email] {message}", file=sys.stderr, flush=True)
+log = module_logger("email")
 
 
 def _imap_server(root: Path) -> Any:
@@ -121,15 +125,7 @@ def feed(maildir: Path, rate: float, seconds: float, run: str) -> dict[str, floa
 
 
 def measure(database: str, redis_url: str, rate: float, seconds: float, work: Path) -> dict:
-    from cryptography.fernet import Fernet
-
-    from bench.processes import AppProcesses
-
-    keys = {
-        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-    }
-    os.environ.update(keys)
+    keys = app_keys()
     os.environ["EMAIL_SENDER_MAX_PER_HOUR"] = str(int(rate * seconds) + 1)
     os.environ["EMAIL_POLL_SECONDS"] = "1"
     with bench_database(database, redis_url=redis_url, log=log) as database:
@@ -142,14 +138,14 @@ def measure(database: str, redis_url: str, rate: float, seconds: float, work: Pa
         try:
             seeded = seed(imap.port)
             tenant, connection_id = seeded["tenant"], seeded["connection_id"]
-            with AppProcesses(
+            with app_processes(
                 database=database,
                 redis_url=redis_url,
-                work_dir=work / "app",
+                work=work / "app",
                 env=keys,
+                log=log,
                 websockets=False,
-            ) as app:
-                log(f"processes up in {app.startup_s:.1f} s")
+            ):
                 read: list[int] = []
 
                 def watch() -> None:
@@ -164,13 +160,13 @@ def measure(database: str, redis_url: str, rate: float, seconds: float, work: Pa
                 delivered = feed(_inbox(imap), rate, seconds, run=secrets.token_hex(4))
                 feed_s = time.monotonic() - started
                 watcher.join(timeout=seconds + 60)
-                deadline = time.monotonic() + 60
                 with tenant_scope(tenant):
-                    while time.monotonic() < deadline:
-                        stored = Message.objects.filter(connection_id=connection_id).count()
-                        if stored >= len(delivered):
-                            break
-                        time.sleep(0.5)
+                    wait_until(
+                        Message.objects.filter(connection_id=connection_id).count,
+                        lambda stored: stored >= len(delivered),
+                        timeout=60,
+                        every=0.5,
+                    )
                     rows = list(
                         Message.objects.filter(connection_id=connection_id).values_list(
                             "provider_message_id", "created_at"
@@ -183,16 +179,20 @@ def measure(database: str, redis_url: str, rate: float, seconds: float, work: Pa
                     )
         finally:
             imap.stop()
-    latencies = [
-        (created.timestamp() - delivered[provider_id]) * 1000
-        for provider_id, created in rows
-        if provider_id in delivered
-    ]
-    stored_latencies = [
-        (created.timestamp() - delivered[event_id]) * 1000
-        for event_id, created in events.items()
-        if event_id in delivered
-    ]
+    message = latencies(
+        [
+            (created.timestamp() - delivered[provider_id]) * 1000
+            for provider_id, created in rows
+            if provider_id in delivered
+        ]
+    )
+    stored = latencies(
+        [
+            (created.timestamp() - delivered[event_id]) * 1000
+            for event_id, created in events.items()
+            if event_id in delivered
+        ]
+    )
     ids = [provider_id for provider_id, _ in rows]
     return {
         "rate": rate,
@@ -203,10 +203,9 @@ def measure(database: str, redis_url: str, rate: float, seconds: float, work: Pa
         "stored": len(rows),
         "lost": len(set(delivered) - set(ids)),
         "doubled": len(ids) - len(set(ids)),
-        "stored_p50_ms": percentile(stored_latencies, 50) if stored_latencies else None,
-        "stored_p99_ms": percentile(stored_latencies, 99) if stored_latencies else None,
-        "p50_ms": percentile(latencies, 50) if latencies else None,
-        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "stored_p50_ms": stored["p50_ms"],
+        "stored_p99_ms": stored["p99_ms"],
+        **message,
     }
 
 
@@ -260,18 +259,25 @@ def run(ctx: BenchContext) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--database", default="tt_bench_email")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-email-") as work:
-        result = measure(args.database, args.redis_url, args.rate, args.seconds, Path(work))
-    print_report(result)
-    write_run_result("email_ingest", result)
+
+
+def main() -> int:
+    return standalone_main(
+        name="email_ingest",
+        doc=__doc__ or "",
+        database="tt_bench_email",
+        redis_url="redis://127.0.0.1:6379/3",
+        options=options,
+        measure=lambda args, work: measure(
+            args.database, args.redis_url, args.rate, args.seconds, work
+        ),
+        report=print_report,
+        fresh_work=True,  # the IMAP server's mailbox starts empty
+    )
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -44,6 +44,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +398,8 @@ def scenarios() -> list[tuple[str, str, str]]:
             "admin",
             "/api/v1/tickets/?status=open&search=reembolso",
         ),
+        # The unfiltered list of every status, in the inbox order (issue 22, P5).
+        ("list unfiltered, all statuses (admin)", "admin", "/api/v1/tickets/?page_size=25"),
         ("ticket detail", "agent", "/api/v1/tickets/{ticket}/"),
         ("messages, first page", "agent", "/api/v1/tickets/{ticket}/messages/"),
         # The server-rendered dashboard (first paint = the whole inbox page)
@@ -594,6 +597,55 @@ def run(ctx: BenchContext) -> list[Figure]:
                 limit="L.pg_select_ms",
                 note=f"HTTP {r['status']}; p50 {r['p50_ms']:.1f} ms; {r['queries']} queries; "
                 f"{requests} requests",
+            )
+        )
+    return figures + issue_figures(ctx, results)
+
+
+# Issue 22: P3 is the inbox list (every tab, scope and filter above); P5 the common-word search
+# and the unfiltered list.
+P5_REQUESTS = {
+    "P5.search_common_p99_ms": "search message text, common word",
+    "P5.unfiltered_list_p99_ms": "list unfiltered, all statuses (admin)",
+}
+
+
+def issue_figures(ctx: BenchContext, results: list[dict[str, Any]]) -> list[Figure]:
+    """P3 (the slowest inbox list kind's p50 and p99, and the most queries of any) and P5."""
+    lists = [r for r in results if r["label"].startswith("inbox ")]
+    ok = bool(lists) and all(r["status"] == 200 for r in lists)
+    figures = []
+    for figure_id, key, goal, what, limit in (
+        ("P3.inbox_p50_ms", "p50_ms", 5, "server time p50 (in process, 100k tickets)", True),
+        ("P3.inbox_p99_ms", "p99_ms", 10, "server time p99 (in process, 100k tickets)", True),
+        ("P3.inbox_queries", "queries", 6, "SQL queries per request", False),
+    ):
+        worst = max(lists, key=itemgetter(key)) if ok else None
+        figures.append(
+            ctx.figure(
+                id=figure_id,
+                name=f"P3 inbox list {what}, the worst of its kinds",
+                value=float(worst[key]) if worst else None,
+                unit="ms" if limit else "queries",
+                goal=("<=", goal),
+                limit="L.pg_select_ms" if limit else None,
+                note=f"worst of {len(lists)} list kinds: {worst['label']}"
+                if worst
+                else "a list kind failed",
+            )
+        )
+    by_label = {r["label"]: r for r in results}
+    for figure_id, label in P5_REQUESTS.items():
+        r = by_label.get(label)
+        figures.append(
+            ctx.figure(
+                id=figure_id,
+                name=f"P5 server time p99: {label}",
+                value=r["p99_ms"] if r and r["status"] == 200 else None,
+                unit="ms",
+                goal=("<=", 50),
+                limit="L.pg_select_ms",
+                note=f"HTTP {r['status']}; {r['path']}" if r else "not requested",
             )
         )
     return figures

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import sys
 import time
@@ -34,8 +33,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, table, write_run_result  # noqa: E402
+from bench.common import table  # noqa: E402
 from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from bench.topology import (  # noqa: E402
+    app_keys,
+    app_processes,
+    dash,
+    latencies,
+    module_logger,
+    reconciliation,
+    simulator_running,
+    standalone_main,
+    wait_until,
+)
 from simulator import (  # noqa: E402
     Delivery,
     Faults,
@@ -52,9 +62,7 @@ AGENTS = 20
 SENDERS = 400  # distinct customers the webhooks come from (new contacts and tickets at first)
 TELEGRAM_LIMIT = 30  # the adapter's per-connection rate (telegram/provider.py)
 
-
-def log(message: str) -> None:
-    print(f"[ingest] {message}", file=sys.stderr, flush=True)
+log = module_logger("ingest")
 
 
 def seed() -> dict[str, Any]:
@@ -210,18 +218,20 @@ async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds:
         deadline = time.time() + 30
         while sum(len(s) for s in sinks) < posted * len(sinks) and time.time() < deadline:
             await asyncio.sleep(0.2)
-        latencies = sorted(v for sink in sinks for v in sink)
+        e2e = sorted(v for sink in sinks for v in sink)
+        ack = latencies(acks)
+        end_to_end = latencies(e2e)
         steps.append(
             {
                 "rate": rate,
                 "posted": posted,
                 "acked": len(acks),
                 "acks_per_s": len(acks) / elapsed,
-                "ack_p50_ms": percentile(acks, 50) if acks else None,
-                "ack_p99_ms": percentile(acks, 99) if acks else None,
-                "e2e_p50_ms": percentile(latencies, 50) if latencies else None,
-                "e2e_p99_ms": percentile(latencies, 99) if latencies else None,
-                "socket_events": len(latencies),
+                "ack_p50_ms": ack["p50_ms"],
+                "ack_p99_ms": ack["p99_ms"],
+                "e2e_p50_ms": end_to_end["p50_ms"],
+                "e2e_p99_ms": end_to_end["p99_ms"],
+                "socket_events": len(e2e),
                 "socket_expected": posted * len(sinks),
             }
         )
@@ -249,8 +259,7 @@ def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
     return {
         "posted": posted,
         "stored": drained["stored"],
-        "lost": posted - drained["unique"],
-        "doubled": drained["stored"] - drained["unique"],
+        **reconciliation(expected=posted, stored=drained["stored"], unique=drained["unique"]),
         "events": drained["events"],
         "drain_s": drained["drain_s"],
         "unprocessed": [list(row) for row in stuck],
@@ -281,12 +290,11 @@ def replies(seeded: dict[str, Any], rate: float, count: int, tag: str) -> float:
 
 
 def wait_sent(sim: Simulator, tag: str, count: int, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        done = {t for t in sim.sent_texts() if t.startswith(f"b7 {tag} ")}
-        if len(done) >= count:
-            return
-        time.sleep(0.2)
+    wait_until(
+        lambda: {t for t in sim.sent_texts() if t.startswith(f"b7 {tag} ")},
+        lambda done: len(done) >= count,
+        timeout=timeout,
+    )
 
 
 def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -297,7 +305,9 @@ def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str
     replies(seeded, rate, count, "steady")
     wait_sent(sim, "steady", count)
     steady = [r for r in sim.sends() if str(r.body.get("text", "")).startswith("b7 steady ")]
-    latencies = sorted((r.at - float(str(r.body["text"]).split()[-1])) * 1000 for r in steady)
+    reply = latencies(
+        sorted((r.at - float(str(r.body["text"]).split()[-1])) * 1000 for r in steady)
+    )
     first, last = (min(r.at for r in steady), max(r.at for r in steady)) if steady else (0, 0)
     texts = sim.sent_texts()
     errors = sum(1 for r in sim.requests if r.status >= 500)
@@ -313,8 +323,7 @@ def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str
     return {
         "count": count,
         "sent": len({t for t in texts if t.startswith("b7 steady ")}),
-        "p50_ms": percentile(latencies, 50) if latencies else None,
-        "p99_ms": percentile(latencies, 99) if latencies else None,
+        **reply,
         "sends_per_s": len(steady) / (last - first) if last > first else None,
         "provider_errors_retried": errors,
         "duplicates": sum(n - 1 for t, n in texts.items() if t.startswith("b7 ") and n > 1)
@@ -333,30 +342,20 @@ def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str
 def measure(
     database: str, redis_url: str, rates: list[float], seconds: float, work: Path
 ) -> dict[str, Any]:
-    from cryptography.fernet import Fernet
-
-    from bench.processes import AppProcesses
-
-    keys = {
-        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-    }
-    os.environ.update(keys)
+    keys = app_keys()
     with bench_database(database, redis_url=redis_url, log=log) as database:
         import redis
 
         seeded = seed()
-        sim = Simulator().start()
-        env = {
-            **keys,
-            "META_GRAPH_API_URL": sim.graph_url,
-            "TELEGRAM_API_BASE_URL": sim.telegram_base_url,
-        }
-        try:
-            with AppProcesses(
-                database=database, redis_url=redis_url, work_dir=work, env=env
+        with simulator_running(Simulator()) as sim:
+            env = {
+                **keys,
+                "META_GRAPH_API_URL": sim.graph_url,
+                "TELEGRAM_API_BASE_URL": sim.telegram_base_url,
+            }
+            with app_processes(
+                database=database, redis_url=redis_url, work=work, env=env, log=log
             ) as app:
-                log(f"processes up in {app.startup_s:.1f} s")
                 steps, posted = asyncio.run(inbound(app, seeded, rates, seconds))
                 reconciled = reconcile(seeded["tenant"], posted)
                 broker = redis.Redis.from_url(redis_url)
@@ -365,13 +364,7 @@ def measure(
                     "unacked": broker.hlen("unacked"),
                 }
                 out = outbound(sim, seeded, seconds)
-        finally:
-            sim.stop()
     return {"inbound": steps, "reconciled": reconciled, "outbound": out}
-
-
-def _f(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -379,11 +372,11 @@ def print_report(result: dict[str, Any]) -> None:
         [
             f"{s['rate']:g}/s",
             f"{s['acked']}/{s['posted']}",
-            _f(s["acks_per_s"], 1),
-            _f(s["ack_p50_ms"], 1),
-            _f(s["ack_p99_ms"], 1),
-            _f(s["e2e_p50_ms"]),
-            _f(s["e2e_p99_ms"]),
+            dash(s["acks_per_s"], 1),
+            dash(s["ack_p50_ms"], 1),
+            dash(s["ack_p99_ms"], 1),
+            dash(s["e2e_p50_ms"]),
+            dash(s["e2e_p99_ms"]),
             f"{s['socket_events']}/{s['socket_expected']}",
         ]
         for s in result["inbound"]
@@ -416,12 +409,13 @@ def print_report(result: dict[str, Any]) -> None:
     o = result["outbound"]
     print(
         f"\nOutbound: {o['sent']}/{o['count']} replies at 20/s through the simulator "
-        f"(50 ms, 1% 500): reply -> provider p50 {_f(o['p50_ms'])} ms, p99 {_f(o['p99_ms'])} ms, "
-        f"{_f(o['sends_per_s'], 1)} sends/s, {o['provider_errors_retried']} provider errors "
+        f"(50 ms, 1% 500): reply -> provider p50 {dash(o['p50_ms'])} ms, "
+        f"p99 {dash(o['p99_ms'])} ms, "
+        f"{dash(o['sends_per_s'], 1)} sends/s, {o['provider_errors_retried']} provider errors "
         f"retried, {o['duplicates']} duplicates"
     )
     print(
-        f"Rate limit: a burst of {o['burst']} replies took {_f(o['burst_seconds'], 1)} s; "
+        f"Rate limit: a burst of {o['burst']} replies took {dash(o['burst_seconds'], 1)} s; "
         f"busiest second {o['busiest_second']} sends (limit {o['limit']}/s)"
     )
 
@@ -492,14 +486,14 @@ def run(ctx: BenchContext) -> list[Figure]:
                 name=f"Webhook acknowledgement p99 at {rate}/s",
                 value=s["ack_p99_ms"],
                 unit="ms",
-                note=f"p50 {_f(s['ack_p50_ms'], 1)} ms; {s['acked']}/{s['posted']} acked",
+                note=f"p50 {dash(s['ack_p50_ms'], 1)} ms; {s['acked']}/{s['posted']} acked",
             ),
             ctx.figure(
                 id=f"B1.{rate}.e2e_p99_ms",
                 name=f"Webhook -> agent websocket p99 at {rate}/s (20 sockets)",
                 value=s["e2e_p99_ms"],
                 unit="ms",
-                note=f"p50 {_f(s['e2e_p50_ms'])} ms; {s['socket_events']}/{s['socket_expected']}",
+                note=f"p50 {dash(s['e2e_p50_ms'])} ms; {s['socket_events']}/{s['socket_expected']}",
             ),
         ]
     r = result["reconciled"]
@@ -521,7 +515,7 @@ def run(ctx: BenchContext) -> list[Figure]:
             value=o["p99_ms"],
             unit="ms",
             goal=("<=", 1000),
-            note=f"p50 {_f(o['p50_ms'])} ms; {o['provider_errors_retried']} errors retried",
+            note=f"p50 {dash(o['p50_ms'])} ms; {o['provider_errors_retried']} errors retried",
         ),
         ctx.figure(
             id="B7.duplicates",
@@ -536,25 +530,29 @@ def run(ctx: BenchContext) -> list[Figure]:
             value=float(o["busiest_second"]),
             unit="sends",
             goal=("<=", TELEGRAM_LIMIT),
-            note=f"burst of {o['burst']} in {_f(o['burst_seconds'], 1)} s",
+            note=f"burst of {o['burst']} in {dash(o['burst_seconds'], 1)} s",
         ),
     ]
     return figures
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0, 100.0, 150.0])
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--database", default="tt_bench_ingest")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
-    args = parser.parse_args()
-    work = Path("/tmp/tiktickets-bench-ingest")  # noqa: S108 - logs of the app processes
-    result = measure(args.database, args.redis_url, args.rates, args.seconds, work)
-    print_report(result)
-    path = write_run_result("ingest", result)
-    print(f"\nwritten to {path.relative_to(ROOT)}")
-    return 0
+
+
+def main() -> int:
+    return standalone_main(
+        name="ingest",
+        doc=__doc__ or "",
+        database="tt_bench_ingest",
+        redis_url="redis://127.0.0.1:6379/10",
+        options=options,
+        measure=lambda args, work: measure(
+            args.database, args.redis_url, args.rates, args.seconds, work
+        ),
+        report=print_report,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import time
@@ -30,8 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, write_run_result  # noqa: E402
 from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from bench.topology import (  # noqa: E402
+    app_keys,
+    app_processes,
+    dash,
+    latencies,
+    module_logger,
+    reconciliation,
+    simulator_running,
+    standalone_main,
+)
 from simulator import Delivery, Simulator, evolution_delivery, post_at_rate  # noqa: E402
 
 SLUG = "benchqr"
@@ -41,9 +49,7 @@ GROUPS = 5
 GROUP_EVERY = 10  # one event in ten is a group message
 REDELIVER_EVERY = 20  # one in twenty is an earlier event posted again
 
-
-def log(message: str) -> None:
-    print(f"[qr_gateway] {message}", file=sys.stderr, flush=True)
+log = module_logger("qr_gateway")
 
 
 def seed() -> dict[str, Any]:
@@ -117,21 +123,22 @@ def reconcile(tenant: Any, distinct: int) -> dict[str, Any]:
     from tickets.models import Ticket
 
     drained = inbound_drained(tenant, body_prefix="b10 ")
-    latencies = sorted(
-        (created.timestamp() - float(body.split()[-1])) * 1000
-        for body, created in drained["created"]
+    stored = latencies(
+        [
+            (created.timestamp() - float(body.split()[-1])) * 1000
+            for body, created in drained["created"]
+        ]
     )
     with tenant_scope(tenant):
         group_tickets = Ticket.objects.filter(contact__is_group=True).count()
     return {
         "distinct": distinct,
         "stored": drained["stored"],
-        "lost": distinct - drained["unique"],
-        "doubled": drained["stored"] - drained["unique"],
+        **reconciliation(expected=distinct, stored=drained["stored"], unique=drained["unique"]),
         "events": drained["events"],
         "group_tickets": group_tickets,
-        "stored_p50_ms": percentile(latencies, 50) if latencies else None,
-        "stored_p99_ms": percentile(latencies, 99) if latencies else None,
+        "stored_p50_ms": stored["p50_ms"],
+        "stored_p99_ms": stored["p99_ms"],
         "drain_s": drained["drain_s"],
     }
 
@@ -139,28 +146,19 @@ def reconcile(tenant: Any, distinct: int) -> dict[str, Any]:
 def measure(
     database: str, redis_url: str, rate: float, seconds: float, work: Path
 ) -> dict[str, Any]:
-    from cryptography.fernet import Fernet
-
-    from bench.processes import AppProcesses
-
-    keys = {
-        "CREDENTIALS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-    }
-    os.environ.update(keys)
+    keys = app_keys()
     with bench_database(database, redis_url=redis_url, log=log) as database:
         seeded = seed()
-        sim = Simulator().start()
-        for n in range(GROUPS):
-            sim.evolution.groups[f"1203630000000000{n:02d}"] = {"subject": f"Grupo {n}"}
-        env = {**keys, "EVOLUTION_API_URL": sim.evolution_url, "EVOLUTION_API_KEY": "bench"}
-        count = int(rate * seconds)
-        make, distinct = deliveries(seeded["connection"], count)
-        try:
-            with AppProcesses(
-                database=database, redis_url=redis_url, work_dir=work, env=env
+        with simulator_running(Simulator()) as sim:
+            for n in range(GROUPS):
+                sim.evolution.groups[f"1203630000000000{n:02d}"] = {"subject": f"Grupo {n}"}
+            env = {**keys, "EVOLUTION_API_URL": sim.evolution_url, "EVOLUTION_API_KEY": "bench"}
+            count = int(rate * seconds)
+            make, distinct = deliveries(seeded["connection"], count)
+            with app_processes(
+                database=database, redis_url=redis_url, work=work, env=env, log=log
             ) as app:
-                log(f"processes up in {app.startup_s:.1f} s; {count} events at {rate:g}/s")
+                log(f"{count} events at {rate:g}/s")
                 started = time.perf_counter()
                 result = asyncio.run(
                     post_at_rate(
@@ -173,32 +171,27 @@ def measure(
                 )
                 elapsed = time.perf_counter() - started
                 reconciled = reconcile(seeded["tenant"], distinct)
-        finally:
-            sim.stop()
     acks = result.acks_ms
+    ack = latencies(acks)
     return {
         "rate": rate,
         "posted": count,
         "acked": len(acks),
         "refused": dict(result.refused),
         "acks_per_s": len(acks) / elapsed if elapsed else None,
-        "ack_p50_ms": percentile(acks, 50) if acks else None,
-        "ack_p99_ms": percentile(acks, 99) if acks else None,
+        "ack_p50_ms": ack["p50_ms"],
+        "ack_p99_ms": ack["p99_ms"],
         "group_infos_asked": sum(1 for r in sim.requests if r.method == "findGroupInfos"),
         **reconciled,
     }
 
 
-def _f(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def print_report(r: dict[str, Any]) -> None:
     print(
         f"\nWhatsApp QR gateway events at {r['rate']:g}/s: {r['acked']}/{r['posted']} acked "
-        f"({_f(r['acks_per_s'], 1)}/s), ack p50 {_f(r['ack_p50_ms'], 1)} ms, "
-        f"p99 {_f(r['ack_p99_ms'], 1)} ms; POST -> stored p50 {_f(r['stored_p50_ms'])} ms, "
-        f"p99 {_f(r['stored_p99_ms'])} ms"
+        f"({dash(r['acks_per_s'], 1)}/s), ack p50 {dash(r['ack_p50_ms'], 1)} ms, "
+        f"p99 {dash(r['ack_p99_ms'], 1)} ms; POST -> stored p50 {dash(r['stored_p50_ms'])} ms, "
+        f"p99 {dash(r['stored_p99_ms'])} ms"
     )
     print(
         f"Reconciliation: {r['distinct']} distinct events ({r['posted'] - r['distinct']} "
@@ -221,7 +214,7 @@ def run(ctx: BenchContext) -> list[Figure]:
             value=r["ack_p99_ms"],
             unit="ms",
             goal=("<=", 100),
-            note=f"p50 {_f(r['ack_p50_ms'], 1)} ms; {r['acked']}/{r['posted']} acked",
+            note=f"p50 {dash(r['ack_p50_ms'], 1)} ms; {r['acked']}/{r['posted']} acked",
         ),
         ctx.figure(
             id="B10.stored_p99_ms",
@@ -229,7 +222,7 @@ def run(ctx: BenchContext) -> list[Figure]:
             value=r["stored_p99_ms"],
             unit="ms",
             goal=("<=", 1000),
-            note=f"p50 {_f(r['stored_p50_ms'])} ms",
+            note=f"p50 {dash(r['stored_p50_ms'])} ms",
         ),
         ctx.figure(
             id="B10.lost",
@@ -243,19 +236,23 @@ def run(ctx: BenchContext) -> list[Figure]:
     ]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--database", default="tt_bench_qr")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
-    args = parser.parse_args()
-    work = Path("/tmp/tiktickets-bench-qr")  # noqa: S108 - logs of the app processes
-    result = measure(args.database, args.redis_url, args.rate, args.seconds, work)
-    print_report(result)
-    path = write_run_result("qr_gateway", result)
-    print(f"\nwritten to {path.relative_to(ROOT)}")
-    return 0
+
+
+def main() -> int:
+    return standalone_main(
+        name="qr_gateway",
+        doc=__doc__ or "",
+        database="tt_bench_qr",
+        redis_url="redis://127.0.0.1:6379/4",
+        options=options,
+        measure=lambda args, work: measure(
+            args.database, args.redis_url, args.rate, args.seconds, work
+        ),
+        report=print_report,
+    )
 
 
 if __name__ == "__main__":

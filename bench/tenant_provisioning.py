@@ -871,6 +871,22 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
 # ---------------------------------------------------------------- make bench entry
 
 
+def p6_figure(ctx: BenchContext, create_p95_s: float, k: int) -> Figure:
+    """P6 of issue 22: tenant creation p95; its ratio is the creation in milliseconds over one
+    single-row INSERT transaction of the same run (``L.pg_insert_ms``)."""
+    fig = ctx.figure(
+        id="P6.create_p95_s",
+        name="P6 tenant creation p95",
+        value=create_p95_s,
+        unit="s",
+        goal=("<=", 0.5),
+        note=f"K={k}; ratio: creation ms / one single-row INSERT ms",
+    )
+    fig.limit = "L.pg_insert_ms"
+    fig.limit_ratio = ctx.ratio(create_p95_s * 1000, "L.pg_insert_ms")
+    return fig
+
+
 def run(ctx: BenchContext) -> list[Figure]:
     """B6 inside ``make bench``: tenant counts bounded by the module's time budget.
 
@@ -906,6 +922,7 @@ def run(ctx: BenchContext) -> list[Figure]:
                 f"template; migrated instead: p95 {creation['migrated_total_s']['p95']:.2f} s"
             ),
         ),
+        p6_figure(ctx, creation["total_s"]["p95"], k),
         ctx.figure(
             id="B6.create_1000_min",
             name="Creating 1,000 tenants one after another (extrapolated)",
