@@ -33,6 +33,7 @@ from connections.models import ChannelConnection
 from contacts.models import Contact
 from simulator import Simulator
 from simulator.server import Faults
+from tenants.channel_routes import channel_routes_clear
 from tenants.tenancy import tenant_scope
 from tests.support.celery_worker import celery_worker_running
 from tests.support.concurrency import in_thread
@@ -104,6 +105,8 @@ def _cleanup(tenant, audience, campaign):
             Contact.objects.filter(pk__in=[c.pk for c in audience.contacts]).delete()
             ChannelConnection.objects.filter(pk=audience.connection.pk).delete()
             User.objects.filter(pk=audience.admin.pk).delete()
+            # Its routes live in the public schema, where later tests list alpha's routes.
+            channel_routes_clear(connection_public_id=audience.connection.public_id)
 
     in_thread(cleanup)
 
