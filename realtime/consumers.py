@@ -23,7 +23,7 @@ from accounts import presence
 from accounts.models import User
 from channels_integrations.services.webchat import webchat_typing_groups
 from core.signal_throttle import SignalThrottle
-from realtime.broadcast import ephemeral, ephemeral_envelope, group_send_all
+from realtime.broadcast import ephemeral, ephemeral_frame, group_send_all
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
 from realtime.viewing import viewers_of, viewing_start, viewing_stop
@@ -146,7 +146,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         expires_at = self.scope.get("auth_expires_at")
         if expires_at is not None:
             self._expiry = asyncio.create_task(self._close_at(expires_at))
-        await self.send_json(ephemeral_envelope("hello", hello))
+        await self.send(text_data=ephemeral_frame("hello", hello))
         last_id = self._last_event_id()
         if last_id is not None:
             await self._replay(last_id)
@@ -163,10 +163,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         missed = await run_in_tenant(self.tenant, events_since, last_id, set(self.subscribed))
         if missed is None:
             current = await run_in_tenant(self.tenant, stream_last_id)
-            await self.send_json(ephemeral_envelope("resync", {"last_event_id": current}))
+            await self.send(text_data=ephemeral_frame("resync", {"last_event_id": current}))
             return
-        for envelope in missed:
-            await self._relay(envelope)
+        for frame in missed:
+            await self._relay(frame.id, frame.type, frame.text)
 
     async def _close_at(self, expires_at: float) -> None:
         """A socket opened with a JWT lives no longer than the token."""
@@ -196,7 +196,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
-            await self.send_json(ephemeral_envelope("pong", {}))
+            await self.send(text_data=ephemeral_frame("pong", {}))
         elif kind == "heartbeat":
             await self._heartbeat(str(content.get("status") or presence.ONLINE))
         elif kind == "typing":
@@ -209,7 +209,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._switch_viewing(content.get("ticket"))
         else:
             error = {"code": "unknown_type", "message": "Unknown message type."}
-            await self.send_json(ephemeral_envelope("error", error))
+            await self.send(text_data=ephemeral_frame("error", error))
 
     async def _heartbeat(self, status: str) -> None:
         if self.user is None:
@@ -260,17 +260,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ from the groups
 
-    async def _relay(self, envelope: dict[str, Any]) -> None:
-        event_id = envelope["id"]
+    async def _relay(self, event_id: int, event_type: str, text: str) -> None:
+        """Send a numbered event's frame, once per socket whatever the groups it came through.
+        ``text`` is sent as it is: it was encoded once for every socket (realtime/broadcast.py)."""
         if event_id in self._recent_set:
             return
         if len(self._recent) == self._recent.maxlen:
             self._recent_set.discard(self._recent[0])
         self._recent.append(event_id)
         self._recent_set.add(event_id)
-        if envelope["type"] == "access.changed":
+        if event_type == "access.changed":
             await self._resubscribe()
-        await self.send_json(envelope)
+        await self.send(text_data=text)
 
     async def _resubscribe(self) -> None:
         """Queue membership or role changed: join and leave groups to match."""
@@ -286,7 +287,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
 
     async def realtime_event(self, message: dict[str, Any]) -> None:
-        await self._relay(message["event"])
+        await self._relay(message["id"], message["event_type"], message["text"])
 
     async def realtime_ephemeral(self, message: dict[str, Any]) -> None:
         if message.get("sender") == self.channel_name:
@@ -296,7 +297,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             if nonce in self._recent_nonces:
                 return
             self._recent_nonces.append(nonce)
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])
 
     async def sockets_disconnect(self, event: dict[str, Any]) -> None:
         """Group message: the tenant was suspended or the user deactivated."""
