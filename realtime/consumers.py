@@ -37,6 +37,10 @@ from tickets.services import ticket_permissions
 RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets through two groups
 RECENT_NONCES = 64  # signals already relayed (typing, viewers), for the same reason
 TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
+# The channel layer forgets a group member ``group_expiry`` seconds after it joined
+# (tiktickets/settings/base.py, CHANNEL_LAYERS): an open socket joins its groups again this many
+# times per expiry, so it never falls silently out of them however long it stays open.
+GROUP_REFRESHES_PER_EXPIRY = 3
 
 
 def _connect(
@@ -103,6 +107,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     subscribed: list[str]
     user: User | None = None
     _expiry: asyncio.Task[None] | None = None
+    _keep_groups: asyncio.Task[None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its ``aclose_old_connections()`` before every message.
@@ -125,6 +130,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self._viewing: str | None = None
         self._typing_throttle = SignalThrottle(TYPING_INTERVAL, self._relay_typing)
         self._recent_nonces: deque[str] = deque(maxlen=RECENT_NONCES)
+        # Held while joining or leaving groups, so a refresh never re-joins a group that a
+        # re-subscription has just left (a queue the user was taken out of).
+        self._groups_lock = asyncio.Lock()
         user = self.scope.get("user")
         close_code = self.scope.get("auth_close_code")
         if close_code is not None or user is None or not user.is_authenticated:
@@ -146,6 +154,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         expires_at = self.scope.get("auth_expires_at")
         if expires_at is not None:
             self._expiry = asyncio.create_task(self._close_at(expires_at))
+        self._keep_groups = asyncio.create_task(self._refresh_groups())
         await self.send(text_data=ephemeral_frame("hello", hello))
         last_id = self._last_event_id()
         if last_id is not None:
@@ -173,12 +182,26 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    async def _refresh_groups(self) -> None:
+        """Join this socket's groups again every ``group_expiry / GROUP_REFRESHES_PER_EXPIRY``
+        seconds (see GROUP_REFRESHES_PER_EXPIRY)."""
+        expiry = getattr(self.channel_layer, "group_expiry", 86400)  # channels' default
+        interval = expiry / GROUP_REFRESHES_PER_EXPIRY
+        while True:
+            await asyncio.sleep(interval)
+            async with self._groups_lock:
+                for group in self.subscribed + self._fixed_groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
+        if self._keep_groups is not None:
+            self._keep_groups.cancel()
         if self._expiry is not None:
             self._expiry.cancel()
         self._typing_throttle.cancel()
-        for group in self.subscribed + self._fixed_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        async with self._groups_lock:
+            for group in self.subscribed + self._fixed_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
         if self.user is not None:
             if self._viewing is not None:
                 await self._view(self._viewing, start=False)
@@ -279,11 +302,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         user = await run_in_tenant(self.tenant, User.objects.get, pk=self.user.pk)
         groups = await run_in_tenant(self.tenant, subscriptions_for, user)
-        for group in set(self.subscribed) - set(groups):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        for group in set(groups) - set(self.subscribed):
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.subscribed = groups
+        async with self._groups_lock:
+            for group in set(self.subscribed) - set(groups):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            for group in set(groups) - set(self.subscribed):
+                await self.channel_layer.group_add(group, self.channel_name)
+            self.subscribed = groups
         self.user = user
 
     async def realtime_event(self, message: dict[str, Any]) -> None:
