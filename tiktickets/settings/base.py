@@ -229,12 +229,13 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
             # saturated daphne delayed events by up to 15 s at p99 on the loaded bench machine;
             # 60 s (channels_redis's default) leaves four times that.
             "expiry": 60,
-            # A socket's group memberships are forgotten this long after they were last joined;
-            # the consumer joins them again every third of it (realtime/consumers.py), so a
-            # socket open for days keeps hearing its queues, while the memberships of a daphne
-            # that died without closing its sockets go within the hour instead of a day
-            # (channels_redis's default), which each group message would otherwise still carry.
-            "group_expiry": 3600,
+            # A socket's group memberships are forgotten this long after they were last joined.
+            # The inbox consumer joins its groups again every third of it (realtime/consumers.py),
+            # so an agent's socket open for days keeps hearing its queues. Kept at a day
+            # (channels_redis's default) while the web chat visitor's socket
+            # (channels_integrations/consumers.py) joins its group only once; with that one
+            # refreshed too, an hour would clear a dead daphne's members sooner.
+            "group_expiry": 86400,
         },
     }
 }
