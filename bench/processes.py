@@ -11,6 +11,7 @@ Usage::
     with AppProcesses(database="tiktickets_bench_inbox", redis_url=..., work_dir=...) as app:
         app.http_url      # http://127.0.0.1:<port>, gunicorn with deploy/gunicorn.conf.py
         app.ws_url        # ws://127.0.0.1:<port>, daphne with tiktickets.asgi
+        app.ws_urls       # every daphne's, with ``daphnes=K`` (docker-compose's replicas)
         ...
 
 Every process is started in a session of its own and stopped by its PID (SIGTERM to its process
@@ -161,6 +162,22 @@ CELERY_WORKERS = (
 CELERY_WORKER_ENV = {"celery": {"CELERY_WORKER_NICE": "10"}}
 
 
+# The daphne processes' environment beyond the app's: a pool, no persistent connections under
+# ASGI (docker-compose.yml, `websockets`).
+DAPHNE_ENV = {"POSTGRES_POOL_SIZE": "4"}
+
+
+def daphne_command(port: int, *, proxy_headers: bool = False) -> list[str]:
+    """daphne serving the ASGI app on a loopback port, as docker-compose.yml runs it."""
+    return [
+        str(BIN / "daphne"),
+        "--bind=127.0.0.1",
+        f"--port={port}",
+        *(["--proxy-headers"] if proxy_headers else []),
+        "tiktickets.asgi:application",
+    ]
+
+
 def celery_worker_command(name: str, queues: str, concurrency: str) -> list[str]:
     """A Celery worker as docker-compose.yml runs it, serving ``queues``."""
     return [
@@ -192,6 +209,7 @@ class AppProcesses:
         celery: bool = True,
         websockets: bool = True,
         env: dict[str, str] | None = None,
+        daphnes: int = 1,
     ) -> None:
         self.work_dir = work_dir
         work_dir.mkdir(parents=True, exist_ok=True)
@@ -199,7 +217,9 @@ class AppProcesses:
             database=database, redis_url=redis_url, work_dir=work_dir, extra=env
         )
         self.http_port = free_port()
-        self.ws_port = free_port()
+        # One port per daphne process (websocket replicas behind nginx in docker-compose.yml).
+        self.ws_ports = [free_port() for _ in range(max(1, daphnes))]
+        self.ws_port = self.ws_ports[0]
         self.with_celery = celery
         self.with_websockets = websockets
         self.processes: list[ManagedProcess] = []
@@ -212,6 +232,10 @@ class AppProcesses:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.ws_port}"
+
+    @property
+    def ws_urls(self) -> list[str]:
+        return [f"ws://127.0.0.1:{port}" for port in self.ws_ports]
 
     def _start(self, name: str, cmd: list[str], env: dict[str, str]) -> ManagedProcess:
         process = ManagedProcess(name, cmd, env, self.work_dir / f"{name}.log")
@@ -232,17 +256,9 @@ class AppProcesses:
             web_env,
         )
         if self.with_websockets:
-            self._start(
-                "daphne",
-                [
-                    str(BIN / "daphne"),
-                    "--bind=127.0.0.1",
-                    f"--port={self.ws_port}",
-                    "tiktickets.asgi:application",
-                ],
-                # A pool, no persistent connections under ASGI (docker-compose.yml, `websockets`).
-                {**self.env, "POSTGRES_POOL_SIZE": "4"},
-            )
+            for n, port in enumerate(self.ws_ports):
+                name = "daphne" if n == 0 else f"daphne-{n + 1}"
+                self._start(name, daphne_command(port), {**self.env, **DAPHNE_ENV})
         if self.with_celery:
             for name, queues, concurrency in CELERY_WORKERS:
                 self._start(
@@ -254,9 +270,9 @@ class AppProcesses:
             # /healthz is 200 only when PostgreSQL, Redis and a worker answer.
             expect = 200 if self.with_celery else 503
             wait_for_status(f"{self.http_url}/healthz", self.processes, expect=expect)
-            if self.with_websockets:
+            for ws_url in self.ws_urls if self.with_websockets else []:
                 wait_for_status(
-                    f"{self.ws_url.replace('ws:', 'http:')}/healthz", self.processes, expect=expect
+                    f"{ws_url.replace('ws:', 'http:')}/healthz", self.processes, expect=expect
                 )
         except BaseException:
             self.stop()

@@ -1,20 +1,26 @@
-"""Websocket fan-out of live events (issue "live updates", B4).
+"""Websocket fan-out of live events (issue "live updates", B4; issue 22's P7).
 
-Seeds one tenant with N agents, all members of one queue holding one ticket; starts a daphne
-process on loopback (the production websocket server) against a throw-away database; connects N
-websocket clients as those agents (JWT); then creates internal notes on the ticket through the
+Seeds one tenant with N agents, all members of one queue holding one ticket; starts K daphne
+processes on loopback (the production websocket server; K replicas behind nginx in
+docker-compose.yml) against a throw-away database; connects N websocket clients as those agents
+(JWT), spread evenly over the K processes; then creates internal notes on the ticket through the
 service at a fixed rate, each stamped with its creation time. Every client records when each
 ``message.created`` arrives. Prints, per N: p50/p99/max latency from creation to receipt over
-every (client, event) pair, delivered events per second, and lost events (expected − received).
+every (client, event) pair, delivered events per second, lost events (expected − received) and
+sequence gaps (a note missing between two a socket received, or one arriving after a later one).
+P7 is the 500 sockets × 10 events/s row: p99 <= 250 ms and 0 gaps.
 
     .venv/bin/python bench/realtime.py                      # N = 100 then 500
+    .venv/bin/python bench/realtime.py --clients 500 --seconds 5 --daphne 1 --raw-limit
     .venv/bin/python bench/realtime.py --clients 100 --rate 20 --seconds 10
+    .venv/bin/python bench/realtime.py --clients 500 --profile /tmp/fanout   # py-spy, per daphne
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -38,9 +44,16 @@ from bench.common import (  # noqa: E402
     write_run_result,
 )
 from bench.harness import BenchContext, Figure, bench_database  # noqa: E402
+from bench.processes import DAPHNE_ENV, ManagedProcess, daphne_command  # noqa: E402
 
 SLUG = "benchrt"
 REDIS_DB = "redis://127.0.0.1:6379/9"
+# daphne processes (docker-compose.yml's TIKTICKETS_WEBSOCKETS_REPLICAS default): one per core
+# of the 2-core machine the goals are set for (docs/performance.md, "Fan-out (P7)").
+DAPHNES = 2
+P7_CLIENTS, P7_RATE, P7_GOAL_MS = 500, 10.0, 250
+CONNECT_ATTEMPTS = 5
+HANDSHAKES_AT_ONCE = 20  # per daphne process
 
 
 def log(message: str) -> None:
@@ -53,7 +66,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=10.0, help="events created per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each run")
     parser.add_argument("--database", default="tt_bench_realtime")
-    parser.add_argument("--port", type=int, default=0, help="daphne port (0: a free one)")
+    parser.add_argument("--redis-url", default=REDIS_DB, help="a Redis database it may empty")
+    parser.add_argument("--port", type=int, default=0, help="first daphne's port (0: a free one)")
+    parser.add_argument(
+        "--daphne", type=int, default=DAPHNES, metavar="K", help="daphne processes (ports)"
+    )
+    parser.add_argument(
+        "--raw-limit",
+        action="store_true",
+        help="measure L.ws_fanout_p99_ms first (bench/raw_limits.py) and print P7's ratio to it",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy each daphne during the notes of each run; writes DIR/<N>x<rate>-<k>.txt",
+    )
     return parser.parse_args()
 
 
@@ -97,55 +124,99 @@ def seed(agents: int) -> dict[str, Any]:
 DAPHNE_LOG = Path(tempfile.gettempdir()) / "tiktickets-bench-daphne.log"
 
 
-def start_daphne(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """daphne on loopback; its output goes to DAPHNE_LOG (read it when a run fails)."""
-    log_file = DAPHNE_LOG.open("wb")
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--proxy-headers",
-            "tiktickets.asgi:application",
-        ],
-        cwd=ROOT,
-        env={**env, "POSTGRES_POOL_SIZE": "4"},  # as docker-compose runs it
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
+def daphne_log(n: int) -> Path:
+    return DAPHNE_LOG if n == 0 else DAPHNE_LOG.with_name(f"{DAPHNE_LOG.stem}-{n + 1}.log")
+
+
+def start_daphnes(ports: list[int], env: dict[str, str]) -> list[ManagedProcess]:
+    """One daphne per port on loopback (bench/processes.py's command, as docker-compose runs
+    it); their output goes to DAPHNE_LOG and its -2, -3... siblings (read them when a run
+    fails)."""
+    processes = [
+        ManagedProcess(
+            f"daphne-{n + 1}",
+            daphne_command(port, proxy_headers=True),
+            {**env, **DAPHNE_ENV},
+            daphne_log(n),
+        )
+        for n, port in enumerate(ports)
+    ]
     deadline = time.time() + 30
-    while time.time() < deadline:
+    waiting = list(zip(processes, ports, strict=True))
+    while waiting and time.time() < deadline:
+        process, port = waiting[0]
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
+                waiting.pop(0)
         except OSError as exc:
-            if process.poll() is not None:
-                raise SystemExit(f"daphne died: see {DAPHNE_LOG}") from exc
+            if not process.alive():
+                for other in processes:
+                    other.stop()
+                raise SystemExit(f"daphne died: see {process.log_path}") from exc
             time.sleep(0.2)
-    process.kill()
-    raise SystemExit("daphne did not start in 30 s")
+    if waiting:
+        for process in processes:
+            process.stop()
+        raise SystemExit("daphne did not start in 30 s")
+    return processes
+
+
+def sequence_gaps(notes: list[int]) -> int:
+    """Gaps one socket saw in the notes' sequence, in arrival order: every note missing
+    between the first and the last it received, and every note that came after a later one."""
+    if not notes:
+        return 0
+    late = 0
+    highest = -1
+    for n in notes:
+        if n < highest:
+            late += 1
+        highest = max(highest, n)
+    return (max(notes) - min(notes) + 1 - len(set(notes))) + late
 
 
 async def client(
-    url: str, host: str, token: str, ready: asyncio.Event, stop: asyncio.Event, sink: list[float]
+    url: str,
+    host: str,
+    token: str,
+    ready: asyncio.Event,
+    stop: asyncio.Event,
+    sink: list[float],
+    notes: list[int],
+    handshakes: asyncio.Semaphore,
 ) -> int:
-    """One agent: connect, then record the latency of every message.created until ``stop``."""
+    """One agent: connect, then record the latency and the number of every message.created
+    until ``stop``."""
     import websockets
 
     other = 0
     port = int(url.rsplit(":", 1)[1].split("/")[0])
-    async with websockets.connect(
-        url.replace("127.0.0.1", host),  # the tenant's host name in the handshake...
-        host="127.0.0.1",  # ...while the TCP connection goes to loopback
-        port=port,
-        additional_headers={"Authorization": f"Bearer {token}"},
-        max_size=2**22,
-        open_timeout=60,
-        ping_interval=None,
-    ) as ws:
-        hello = json.loads(await ws.recv())
+    # daphne drops a handshake its app has not accepted within 5 s: at most HANDSHAKES_AT_ONCE
+    # sockets are connecting at any time (a loaded machine accepts them more slowly), and one
+    # that was dropped tries again after a pause, as the dashboard does.
+    for attempt in range(CONNECT_ATTEMPTS):
+        try:
+            await handshakes.acquire()
+            ws = await websockets.connect(
+                url.replace("127.0.0.1", host),  # the tenant's host name in the handshake...
+                host="127.0.0.1",  # ...while the TCP connection goes to loopback
+                port=port,
+                additional_headers={"Authorization": f"Bearer {token}"},
+                max_size=2**22,
+                open_timeout=60,
+                ping_interval=None,
+            )
+            break
+        except (OSError, websockets.exceptions.InvalidMessage):
+            handshakes.release()
+            if attempt == CONNECT_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(1 + attempt)
+    async with ws:
+        try:
+            hello = json.loads(await ws.recv())
+        finally:
+            handshakes.release()
         if hello["type"] != "hello":
             raise RuntimeError(f"unexpected first frame {hello}")
         ready.set()
@@ -157,8 +228,9 @@ async def client(
             received = time.time()
             event = json.loads(frame)
             if event["type"] == "message.created":
-                created = float(event["data"]["message"]["body"].split()[-1])
-                sink.append((received - created) * 1000)
+                _, n, created = event["data"]["message"]["body"].split()
+                sink.append((received - float(created)) * 1000)
+                notes.append(int(n))
             else:
                 other += 1
     return other
@@ -182,27 +254,61 @@ def produce(ticket: Any, author: Any, tenant: Any, rate: float, seconds: float) 
     return count
 
 
+def start_profilers(
+    daphnes: list[ManagedProcess], seconds: float, out: Path, tag: str
+) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """py-spy (``pip install py-spy``) sampling each daphne for ``seconds``, idle frames left out;
+    collapsed stacks, one file per process (``DIR/<tag>-<k>.txt``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    profilers = []
+    for k, daphne in enumerate(daphnes, start=1):
+        path = out / f"{tag}-{k}.txt"
+        command = [str(spy), "record", "--format", "raw", "--rate", "200", "--nonblocking"]
+        command += ["-d", str(int(seconds) + 1), "-o", str(path), "-p", str(daphne.pid)]
+        profilers.append((subprocess.Popen(command, stdout=subprocess.DEVNULL), path))
+    return profilers
+
+
 async def run_one(
-    n_clients: int, seeded: dict[str, Any], port: int, rate: float, seconds: float
+    n_clients: int,
+    seeded: dict[str, Any],
+    ports: list[int],
+    rate: float,
+    seconds: float,
+    daphnes: list[ManagedProcess],
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    url = f"ws://127.0.0.1:{port}/ws/"
+    urls = [f"ws://127.0.0.1:{port}/ws/" for port in ports]
     host = f"{SLUG}.localhost"
     stop = asyncio.Event()
     sinks: list[list[float]] = [[] for _ in range(n_clients)]
+    notes: list[list[int]] = [[] for _ in range(n_clients)]
     readies = [asyncio.Event() for _ in range(n_clients)]
     connect_started = time.perf_counter()
     tasks = []
-    for i in range(n_clients):  # connect in waves, as browsers do after a deploy
+    handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE * len(urls))
+    for i in range(n_clients):  # all at once, as browsers after a deploy
+        url = urls[i % len(urls)]  # spread evenly over the daphne processes, as nginx does
         tasks.append(
-            asyncio.create_task(client(url, host, seeded["tokens"][i], readies[i], stop, sinks[i]))
+            asyncio.create_task(
+                client(
+                    url, host, seeded["tokens"][i], readies[i], stop, sinks[i], notes[i], handshakes
+                )
+            )
         )
-        if i % 25 == 24:
-            await asyncio.sleep(0.25)
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=120)
     connect_seconds = time.perf_counter() - connect_started
     await asyncio.sleep(3)  # let the presence announcements of the connects settle
     for sink in sinks:
         sink.clear()
+    for received in notes:
+        received.clear()
+    profilers = (
+        start_profilers(daphnes, seconds, profile, f"{n_clients}x{rate:g}")
+        if profile is not None
+        else []
+    )
     started = time.perf_counter()
     created = await asyncio.to_thread(
         produce, seeded["ticket"], seeded["author"], seeded["tenant"], rate, seconds
@@ -214,15 +320,21 @@ async def run_one(
     drained_seconds = time.perf_counter() - started
     stop.set()
     others = await asyncio.gather(*tasks)
+    for profiler, path in profilers:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            profiler.wait(timeout=30)
+        log(f"profile: {path}")
     latencies = sorted(value for sink in sinks for value in sink)
     expected = created * n_clients
     return {
         "clients": n_clients,
+        "daphnes": len(ports),
         "rate": rate,
         "created": created,
         "expected": expected,
         "received": len(latencies),
         "lost": expected - len(latencies),
+        "gaps": sum(sequence_gaps(received) for received in notes),
         "connect_seconds": round(connect_seconds, 2),
         "p50_ms": percentile(latencies, 50) if latencies else None,
         "p99_ms": percentile(latencies, 99) if latencies else None,
@@ -234,9 +346,16 @@ async def run_one(
 
 
 def measure(
-    database: str, redis_url: str, plan: list[tuple[int, float]], seconds: float, port: int = 0
+    database: str,
+    redis_url: str,
+    plan: list[tuple[int, float]],
+    seconds: float,
+    port: int = 0,
+    daphnes: int = DAPHNES,
+    profile: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Seed once for the largest N, start daphne, run each (clients, rate) of ``plan``."""
+    """Seed once for the largest N, start ``daphnes`` daphne processes, run each
+    (clients, rate) of ``plan``."""
     database = check_database_name(database)
     env = {
         **os.environ,
@@ -251,27 +370,61 @@ def measure(
         most = max(n for n, _ in plan)
         log(f"seeding a tenant with {most} agents")
         seeded = seed(most)
-        port = port or _free_port()
-        daphne = start_daphne(port, env)
+        first = port or _free_port()
+        ports = [first, *(_free_port() for _ in range(daphnes - 1))]
+        processes = start_daphnes(ports, env)
         results = []
         try:
             for n, rate in plan:
-                log(f"{n} clients, {rate:g} events/s for {seconds:g} s")
+                log(f"{n} clients, {rate:g} events/s for {seconds:g} s, {daphnes} daphne")
                 try:
-                    results.append(asyncio.run(run_one(n, seeded, port, rate, seconds)))
+                    results.append(
+                        asyncio.run(run_one(n, seeded, ports, rate, seconds, processes, profile))
+                    )
                 except Exception as exc:  # report the failure, keep the other figures
                     log(f"{n} clients FAILED: {exc!r} (daphne log: {DAPHNE_LOG})")
                     results.append({"clients": n, "rate": rate, "failed": repr(exc)})
         finally:
-            daphne.terminate()
-            daphne.wait(timeout=10)
+            for process in processes:
+                process.stop(grace=10)
     return results
 
 
+def p7_figures(ctx: BenchContext | None, results: list[dict[str, Any]]) -> list[Figure]:
+    """Issue 22's P7 from the 500 × 10/s row: p99 <= 250 ms (ratio to the bare server's p99)
+    and 0 sequence gaps."""
+    row = next(
+        (r for r in results if (r["clients"], r["rate"]) == (P7_CLIENTS, P7_RATE)),
+        None,
+    )
+    if row is None:
+        return []
+    failed = row.get("failed")
+    p99: dict[str, Any] = {
+        "id": "P7.p99_ms",
+        "name": f"P7 fan-out p99, service -> socket ({P7_CLIENTS} sockets, {P7_RATE:g} events/s)",
+        "value": None if failed else row["p99_ms"],
+        "unit": "ms",
+        "goal": ("<=", P7_GOAL_MS),
+        "note": failed or f"p50 {row['p50_ms']:.0f} ms; {row['daphnes']} daphne",
+    }
+    gaps = Figure(
+        id="P7.gaps",
+        name=f"P7 sequence gaps ({P7_CLIENTS} sockets, {P7_RATE:g} events/s)",
+        value=None if failed else float(row["gaps"]),
+        unit="gaps",
+        goal=("==", 0),
+        note=failed or f"{row['lost']} lost; {row['received']}/{row['expected']} received",
+    )
+    if ctx is None:
+        return [Figure(**p99), gaps]
+    return [ctx.figure(limit="L.ws_fanout_p99_ms", **p99), gaps]
+
+
 def run(ctx: BenchContext) -> list[Figure]:
-    """B4 inside ``make bench``: the issue's 100 and 500 agents at 10 events/s, then the goal's
-    200 sockets at 20 events/s (p99 <= 250 ms), one daphne process."""
-    plan = [(100, 10.0), (500, 10.0), (200, 20.0)]
+    """B4 inside ``make bench``: the issue's 100 and 500 agents at 10 events/s (the 500 row is
+    also P7), then the goal's 200 sockets at 20 events/s (p99 <= 250 ms), DAPHNES processes."""
+    plan = [(100, 10.0), (P7_CLIENTS, P7_RATE), (200, 20.0)]
     results = measure(ctx.database("realtime"), ctx.redis_url, plan, seconds=10.0)
     ctx.details["b4"] = results
     figures = []
@@ -305,18 +458,39 @@ def run(ctx: BenchContext) -> list[Figure]:
                 value=None if failed else float(r["lost"]),
                 unit="events",
                 goal=("==", 0),
-                note=failed or f"{r['received']}/{r['expected']} received",
+                note=failed
+                or f"{r['received']}/{r['expected']} received; {r['gaps']} gaps; "
+                f"{r['daphnes']} daphne",
             ),
         ]
-    return figures
+    return figures + p7_figures(ctx, results)
+
+
+def raw_fanout_p99_ms() -> float | None:
+    """L.ws_fanout_p99_ms measured now (bench/raw_limits.py, 3 s), for P7's ratio."""
+    from bench.raw_limits import websocket_limits
+
+    for fig in websocket_limits(3):
+        if fig.id == "L.ws_fanout_p99_ms":
+            return fig.value
+    return None
 
 
 def main() -> int:
     args = parse_args()
     plan = [(n, args.rate) for n in args.clients]
-    results = measure(args.database, REDIS_DB, plan, args.seconds, port=args.port)
+    limit_ms = raw_fanout_p99_ms() if args.raw_limit else None
+    results = measure(
+        args.database,
+        args.redis_url,
+        plan,
+        args.seconds,
+        port=args.port,
+        daphnes=max(1, args.daphne),
+        profile=Path(args.profile) if args.profile else None,
+    )
     rows = [
-        [str(r["clients"]), f"{r['rate']:g}/s", "FAILED: " + r["failed"][:60], *[""] * 6]
+        [str(r["clients"]), f"{r['rate']:g}/s", "FAILED: " + r["failed"][:60], *[""] * 7]
         if "failed" in r
         else [
             str(r["clients"]),
@@ -327,6 +501,7 @@ def main() -> int:
             f"{r['delivered_per_second']:.0f}",
             f"{r['received']}/{r['expected']}",
             str(r["lost"]),
+            str(r["gaps"]),
             f"{r['connect_seconds']:.1f}",
         ]
         for r in results
@@ -334,7 +509,8 @@ def main() -> int:
     git = git_info()
     print()
     stamp = f"{utc_now():%Y-%m-%dT%H:%M:%SZ}"
-    print(f"Websocket fan-out, one daphne process; commit {git.get('commit')}, {stamp}")
+    processes = f"{args.daphne} daphne process{'es' if args.daphne > 1 else ''}"
+    print(f"Websocket fan-out, {processes}; commit {git.get('commit')}, {stamp}")
     print(
         table(
             rows,
@@ -347,11 +523,22 @@ def main() -> int:
                 "delivered/s",
                 "received",
                 "lost",
+                "gaps",
                 "connect s",
             ],
         )
     )
-    path = write_run_result("realtime", {"results": results}, git=git)
+    for fig in p7_figures(None, results):
+        value = "n/a" if fig.value is None else f"{fig.value:,.1f}"
+        verdict = {True: "met", False: "MISSED", None: ""}[fig.met]
+        ratio = ""
+        if fig.id == "P7.p99_ms" and limit_ms and fig.value is not None:
+            ratio = f"; {fig.value / limit_ms:.3g} x L.ws_fanout_p99_ms ({limit_ms:.2f} ms)"
+        goal = f"{fig.goal[0]} {fig.goal[1]:g}" if fig.goal else ""
+        print(f"{fig.id:10} {value:>8} {fig.unit:4} goal {goal} {verdict} ({fig.note}{ratio})")
+    path = write_run_result(
+        "realtime", {"results": results, "L.ws_fanout_p99_ms": limit_ms}, git=git
+    )
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 

@@ -3,6 +3,11 @@
 ``broadcast`` numbers and stores the event (``stream.py``) and relays it; ``ephemeral`` relays
 typing and viewing signals, which have no id and are never replayed. Both are called after
 commit (from domain event handlers) or from a consumer, never inside a transaction.
+
+The group message carries the frame already encoded (``text``), with beside it only what a
+socket's rules read (the id, the type, the sender, the nonce): every socket of a group sends the
+same text, so the envelope is encoded once per event instead of once per socket (at 500 sockets
+that was 500 ``json.dumps`` of the same dict for each event; docs/performance.md, "Fan-out").
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from realtime.stream import stream_append
+from realtime.stream import frame_with_id, stream_append
 
 EVENT_MESSAGE = "realtime.event"  # consumer method realtime_event
 EPHEMERAL_MESSAGE = "realtime.ephemeral"  # consumer method realtime_ephemeral
@@ -54,6 +59,12 @@ def _unique(groups: list[str]) -> list[str]:
     return list(dict.fromkeys(groups))
 
 
+def event_message(event_id: int, event_type: str, text: str) -> dict[str, Any]:
+    """The group message of a numbered event: its frame, and the id and type that the
+    consumer's rules read (dedup by id, re-subscribe on ``access.changed``)."""
+    return {"type": EVENT_MESSAGE, "id": event_id, "event_type": event_type, "text": text}
+
+
 def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> dict[str, Any]:
     """Number, store and relay one event to ``groups``; returns the envelope."""
     groups = _unique(groups)
@@ -62,18 +73,18 @@ def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> dict[
         cls=DjangoJSONEncoder,
     )
     event_id = stream_append(encoded, groups)
-    envelope = {"id": event_id, **json.loads(encoded)}
-    send_from_sync(group_send_all(groups, {"type": EVENT_MESSAGE, "event": envelope}))
+    text = frame_with_id(event_id, encoded)
+    send_from_sync(group_send_all(groups, event_message(event_id, event_type, text)))
+    envelope: dict[str, Any] = json.loads(text)
     return envelope
 
 
-def ephemeral_envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    encoded = json.dumps(
+def ephemeral_frame(event_type: str, data: dict[str, Any]) -> str:
+    """The encoded envelope of a signal without id (``hello``, ``typing``, ``pong``...)."""
+    return json.dumps(
         {"type": event_type, "id": None, "ts": timezone.now().isoformat(), "data": data},
         cls=DjangoJSONEncoder,
     )
-    envelope: dict[str, Any] = json.loads(encoded)
-    return envelope
 
 
 async def group_send_all(groups: list[str], message: dict[str, Any]) -> None:
@@ -98,7 +109,7 @@ async def ephemeral(
     ``nonce`` lets it drop the second copy, as ``id`` does for numbered events."""
     message = {
         "type": EPHEMERAL_MESSAGE,
-        "event": ephemeral_envelope(event_type, data),
+        "text": ephemeral_frame(event_type, data),
         "sender": sender,
         "nonce": uuid.uuid4().hex,
     }

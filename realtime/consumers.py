@@ -23,7 +23,7 @@ from accounts import presence
 from accounts.models import User
 from channels_integrations.services.webchat import webchat_typing_groups
 from core.signal_throttle import SignalThrottle
-from realtime.broadcast import ephemeral, ephemeral_envelope, group_send_all
+from realtime.broadcast import ephemeral, ephemeral_frame, group_send_all
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
 from realtime.viewing import viewers_of, viewing_start, viewing_stop
@@ -37,6 +37,10 @@ from tickets.services import ticket_permissions
 RECENT_IDS = 1024  # ids already relayed, to drop the copies a socket gets through two groups
 RECENT_NONCES = 64  # signals already relayed (typing, viewers), for the same reason
 TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for one ticket
+# The channel layer forgets a group member ``group_expiry`` seconds after it joined
+# (tiktickets/settings/base.py, CHANNEL_LAYERS): an open socket joins its groups again this many
+# times per expiry, so it never falls silently out of them however long it stays open.
+GROUP_REFRESHES_PER_EXPIRY = 3
 
 
 def _connect(
@@ -103,6 +107,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     subscribed: list[str]
     user: User | None = None
     _expiry: asyncio.Task[None] | None = None
+    _keep_groups: asyncio.Task[None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its ``aclose_old_connections()`` before every message.
@@ -125,6 +130,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self._viewing: str | None = None
         self._typing_throttle = SignalThrottle(TYPING_INTERVAL, self._relay_typing)
         self._recent_nonces: deque[str] = deque(maxlen=RECENT_NONCES)
+        # Held while joining or leaving groups, so a refresh never re-joins a group that a
+        # re-subscription has just left (a queue the user was taken out of).
+        self._groups_lock = asyncio.Lock()
         user = self.scope.get("user")
         close_code = self.scope.get("auth_close_code")
         if close_code is not None or user is None or not user.is_authenticated:
@@ -146,7 +154,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         expires_at = self.scope.get("auth_expires_at")
         if expires_at is not None:
             self._expiry = asyncio.create_task(self._close_at(expires_at))
-        await self.send_json(ephemeral_envelope("hello", hello))
+        self._keep_groups = asyncio.create_task(self._refresh_groups())
+        await self.send(text_data=ephemeral_frame("hello", hello))
         last_id = self._last_event_id()
         if last_id is not None:
             await self._replay(last_id)
@@ -163,22 +172,36 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         missed = await run_in_tenant(self.tenant, events_since, last_id, set(self.subscribed))
         if missed is None:
             current = await run_in_tenant(self.tenant, stream_last_id)
-            await self.send_json(ephemeral_envelope("resync", {"last_event_id": current}))
+            await self.send(text_data=ephemeral_frame("resync", {"last_event_id": current}))
             return
-        for envelope in missed:
-            await self._relay(envelope)
+        for frame in missed:
+            await self._relay(frame.id, frame.type, frame.text)
 
     async def _close_at(self, expires_at: float) -> None:
         """A socket opened with a JWT lives no longer than the token."""
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    async def _refresh_groups(self) -> None:
+        """Join this socket's groups again every ``group_expiry / GROUP_REFRESHES_PER_EXPIRY``
+        seconds (see GROUP_REFRESHES_PER_EXPIRY)."""
+        expiry = getattr(self.channel_layer, "group_expiry", 86400)  # channels' default
+        interval = expiry / GROUP_REFRESHES_PER_EXPIRY
+        while True:
+            await asyncio.sleep(interval)
+            async with self._groups_lock:
+                for group in self.subscribed + self._fixed_groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
+        if self._keep_groups is not None:
+            self._keep_groups.cancel()
         if self._expiry is not None:
             self._expiry.cancel()
         self._typing_throttle.cancel()
-        for group in self.subscribed + self._fixed_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        async with self._groups_lock:
+            for group in self.subscribed + self._fixed_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
         if self.user is not None:
             if self._viewing is not None:
                 await self._view(self._viewing, start=False)
@@ -196,7 +219,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
-            await self.send_json(ephemeral_envelope("pong", {}))
+            await self.send(text_data=ephemeral_frame("pong", {}))
         elif kind == "heartbeat":
             await self._heartbeat(str(content.get("status") or presence.ONLINE))
         elif kind == "typing":
@@ -209,7 +232,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._switch_viewing(content.get("ticket"))
         else:
             error = {"code": "unknown_type", "message": "Unknown message type."}
-            await self.send_json(ephemeral_envelope("error", error))
+            await self.send(text_data=ephemeral_frame("error", error))
 
     async def _heartbeat(self, status: str) -> None:
         if self.user is None:
@@ -260,17 +283,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------------ from the groups
 
-    async def _relay(self, envelope: dict[str, Any]) -> None:
-        event_id = envelope["id"]
+    async def _relay(self, event_id: int, event_type: str, text: str) -> None:
+        """Send a numbered event's frame, once per socket whatever the groups it came through.
+        ``text`` is sent as it is: it was encoded once for every socket (realtime/broadcast.py)."""
         if event_id in self._recent_set:
             return
         if len(self._recent) == self._recent.maxlen:
             self._recent_set.discard(self._recent[0])
         self._recent.append(event_id)
         self._recent_set.add(event_id)
-        if envelope["type"] == "access.changed":
+        if event_type == "access.changed":
             await self._resubscribe()
-        await self.send_json(envelope)
+        await self.send(text_data=text)
 
     async def _resubscribe(self) -> None:
         """Queue membership or role changed: join and leave groups to match."""
@@ -278,15 +302,16 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         user = await run_in_tenant(self.tenant, User.objects.get, pk=self.user.pk)
         groups = await run_in_tenant(self.tenant, subscriptions_for, user)
-        for group in set(self.subscribed) - set(groups):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        for group in set(groups) - set(self.subscribed):
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.subscribed = groups
+        async with self._groups_lock:
+            for group in set(self.subscribed) - set(groups):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            for group in set(groups) - set(self.subscribed):
+                await self.channel_layer.group_add(group, self.channel_name)
+            self.subscribed = groups
         self.user = user
 
     async def realtime_event(self, message: dict[str, Any]) -> None:
-        await self._relay(message["event"])
+        await self._relay(message["id"], message["event_type"], message["text"])
 
     async def realtime_ephemeral(self, message: dict[str, Any]) -> None:
         if message.get("sender") == self.channel_name:
@@ -296,7 +321,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             if nonce in self._recent_nonces:
                 return
             self._recent_nonces.append(nonce)
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])
 
     async def sockets_disconnect(self, event: dict[str, Any]) -> None:
         """Group message: the tenant was suspended or the user deactivated."""

@@ -9,7 +9,7 @@ and a socket that fell further behind is told to resync.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -22,6 +22,23 @@ local id = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[1], 'g', ARGV[2])
 return id
 """
+
+
+class Frame(NamedTuple):
+    """A numbered event as a socket sends it: ``text`` is the whole encoded envelope."""
+
+    id: int
+    type: str
+    text: str
+
+
+def frame_with_id(event_id: int, encoded: str) -> str:
+    """The envelope ``encoded`` (a JSON object without its id) with ``"id"`` as its first key.
+
+    The same text as ``json.dumps({"id": event_id, **json.loads(encoded)})``, without decoding
+    and encoding the envelope again.
+    """
+    return f'{{"id": {event_id:d}, {encoded[1:]}'
 
 
 def _keys() -> tuple[str, str]:
@@ -45,8 +62,8 @@ def stream_last_id() -> int:
     return int(value) if value else 0
 
 
-def events_since(last_id: int, groups: set[str]) -> list[dict[str, Any]] | None:
-    """Envelopes after ``last_id`` sent to any of ``groups``, in id order; ``None`` when they
+def events_since(last_id: int, groups: set[str]) -> list[Frame] | None:
+    """Frames after ``last_id`` sent to any of ``groups``, in id order; ``None`` when they
     cannot all be replayed (trimmed away, too many, or an id from before a Redis reset)."""
     counter, stream = _keys()
     client = redis_client()
@@ -66,6 +83,7 @@ def events_since(last_id: int, groups: set[str]) -> list[dict[str, Any]] | None:
         sent_to = fields["g"].split(",")
         if groups.isdisjoint(sent_to):
             continue
-        envelope = json.loads(fields["e"])
-        replay.append({"id": int(entry_id.split("-")[0]), **envelope})
+        event_id = int(entry_id.split("-")[0])
+        event_type = json.loads(fields["e"])["type"]
+        replay.append(Frame(event_id, event_type, frame_with_id(event_id, fields["e"])))
     return replay

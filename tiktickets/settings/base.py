@@ -217,8 +217,25 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
                 }
             ],
             "prefix": env_str("CHANNEL_LAYER_PREFIX", "tt-asgi"),
+            # Sized on the fan-out bench (docs/performance.md, "Fan-out (P7)"). A group message
+            # goes once to each daphne process (one Redis key per process, naming its sockets in
+            # the group), so `capacity` bounds a process's backlog, and each socket's buffer in
+            # the process. P7 is 10 events/s, one group message per event and process; the
+            # burstiest writer is an inbound batch, up to 50 events at once to 2-3 groups each
+            # (~150 messages): 1000 holds several such bursts, or 100 s of P7, before anything
+            # is dropped, at ~20 KB a message for 250 sockets (20 MB at worst).
             "capacity": 1000,
-            "expiry": 30,
+            # A message waiting longer than this is dropped (a gap the socket cannot see). One
+            # saturated daphne delayed events by up to 15 s at p99 on the loaded bench machine;
+            # 60 s (channels_redis's default) leaves four times that.
+            "expiry": 60,
+            # A socket's group memberships are forgotten this long after they were last joined.
+            # The inbox consumer joins its groups again every third of it (realtime/consumers.py),
+            # so an agent's socket open for days keeps hearing its queues. Kept at a day
+            # (channels_redis's default) while the web chat visitor's socket
+            # (channels_integrations/consumers.py) joins its group only once; with that one
+            # refreshed too, an hour would clear a dead daphne's members sooner.
+            "group_expiry": 86400,
         },
     }
 }
