@@ -203,7 +203,7 @@ def test_a_menu_built_on_the_canvas_takes_a_web_chat_customer_to_an_online_agent
         assert bruno.evaluate("window.__ttSameDocument === true"), "the inbox was reloaded"
         row.locator(".ticket-link").click()
         panel = bruno.get_by_test_id("ticket-panel")
-        expect(bruno.get_by_test_id("ticket-queue")).to_have_text(SALES)
+        expect(bruno.get_by_test_id("ticket-queue")).to_have_text(SALES, timeout=20_000)
         expect(bruno.get_by_test_id("ticket-assignee")).to_have_text("Bruno Vendas")
         expect(panel).to_contain_text("Celular!")
         no_sideways_scroll(bruno)
