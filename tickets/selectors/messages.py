@@ -106,23 +106,7 @@ def message_event_values(message_id: int) -> tuple[dict[str, Any], TicketEventRo
     ``MESSAGE_EVENT_FIELDS``, its sender's ``su_…`` and its quoted message's ``q_…``) for
     ``tickets.api.message_serializers.message_row_from_values``, and its ticket's event row;
     None if gone."""
-    found = (
-        Message.objects.filter(pk=message_id)
-        .order_by()
-        .values(
-            *MESSAGE_EVENT_FIELDS,
-            su_name=F("sender_user__name"),
-            su_email=F("sender_user__email"),
-            q_public_id=F("quoted__public_id"),
-            q_kind=F("quoted__kind"),
-            q_body=F("quoted__body"),
-            q_media_name=F("quoted__media_name"),
-            q_deleted_at=F("quoted__deleted_at"),
-            **ticket_event_values("ticket__"),
-        )
-        .first()
-    )
-    return None if found is None else (found, TicketEventRow(found))
+    return message_event_values_many([message_id])[message_id]
 
 
 def message_event_values_many(
