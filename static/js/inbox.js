@@ -113,25 +113,39 @@
 
   function findRow(id) { return document.querySelector('[data-testid=inbox-row][data-ticket-id="' + id + '"]'); }
 
+  // Refreshes of one row can overlap (a ticket's first messages come a few milliseconds apart)
+  // and their answers can arrive in any order. Each refresh is numbered per row: an answer
+  // older than one already shown is dropped, and the row is looked up when its answer is placed,
+  // never before its body has arrived, so two answers never place the row twice.
+  var rowAsked = {}, rowShown = {}, rowNew = {};
   function refreshRow(id, isNew) {
+    var asked = (rowAsked[id] || 0) + 1;
+    rowAsked[id] = asked;
+    if (isNew) rowNew[id] = true;
     fetch(list.dataset.rowsUrl + id + "/?" + query(), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) {
-        var existing = findRow(id);
-        if (response.status === 204) { if (existing) existing.remove(); return null; }
+        if (response.status === 204) return { gone: true };
         if (!response.ok) return null;
-        return response.text().then(function (html) {
-          var holder = document.createElement("ol");
-          holder.innerHTML = html.trim();
-          var li = holder.firstElementChild;
-          if (!li) return;
-          if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
-          if (existing) existing.remove();
-          placeRow(li);
-          htmx.process(li);
-          keepSelection();
-          if (isNew && li.dataset.status === "pending") notifyRow(li);
-        });
-      });
+        return response.text().then(function (html) { return { html: html }; });
+      })
+      .then(function (answer) {
+        if (!answer || asked < (rowShown[id] || 0)) return;
+        rowShown[id] = asked;
+        var existing = findRow(id);
+        if (answer.gone) { if (existing) existing.remove(); return; }
+        var holder = document.createElement("ol");
+        holder.innerHTML = answer.html.trim();
+        var li = holder.firstElementChild;
+        if (!li) return;
+        if (existing && existing.getAttribute("aria-current")) li.setAttribute("aria-current", "true");
+        if (existing) existing.remove();
+        placeRow(li);
+        htmx.process(li);
+        keepSelection();
+        if (rowNew[id] && li.dataset.status === "pending") notifyRow(li);
+        delete rowNew[id];
+      })
+      .catch(function () { /* offline: the socket's reconnection reloads the list */ });
     refreshCounts();
   }
 
