@@ -265,7 +265,7 @@
   // selects every visible row (again: none). The bar acts on the checked rows and shows each
   // ticket's outcome; the list is then read again.
   var bar = document.getElementById("bulk-form");
-  var anchor = null;
+  var anchor = null;  // the ticket id of the last box clicked: its row may be redrawn since
   var selected = {};  // ticket id -> true: survives the rows being redrawn or the list re-read
   function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-testid=inbox-row-select]")); }
   function updateBar() {
@@ -285,18 +285,19 @@
   }
   function toggle(box, checked) {
     box.checked = checked === undefined ? !box.checked : checked;
-    anchor = box;
+    anchor = box.value;
     updateBar();
   }
   document.addEventListener("click", function (event) {
     var box = event.target.closest("[data-testid=inbox-row-select]");
     if (box) {
       var all = boxes();
-      var from = all.indexOf(anchor), to = all.indexOf(box);
+      var values = all.map(function (each) { return each.value; });
+      var from = values.indexOf(anchor), to = all.indexOf(box);
       if (event.shiftKey && from !== -1 && from !== to) {
         for (var i = Math.min(from, to); i <= Math.max(from, to); i++) all[i].checked = box.checked;
       }
-      anchor = box;
+      anchor = box.value;
       updateBar();
       return;
     }

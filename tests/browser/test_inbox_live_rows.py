@@ -1,18 +1,25 @@
 """Live inbox rows in chromium when their refreshes overlap: a customer's messages come close
 together, so the inbox asks for the same row again before the previous answer has arrived. The
-answers can come back in any order; the row shows the newest and is shown once."""
+answers can come back in any order; the row shows the newest and is shown once. A row redrawn
+by a live event keeps its ticked box, and a Shift+click range can start from it."""
 
 from __future__ import annotations
 
 import time
 import urllib.request
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.conftest import sign_in
+from contacts.models import Contact
+from contacts.services import contact_update
+from tenants.models import Tenant
+from tenants.tenancy import tenant_scope
+from tests.browser.conftest import SLUG, sign_in
 from tests.browser.test_profile import _customer_writes, _rows, _waiting_tab
+from tests.support.concurrency import in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -76,3 +83,36 @@ def test_an_older_answer_for_a_row_never_replaces_a_newer_one(live_app, open_pag
     expect(_rows(page).filter(has_text=customer)).to_have_count(1)
     expect(preview).to_contain_text("Terceira mensagem")
     page.unroute("**/inbox/rows/**")
+
+
+def test_a_range_is_selected_from_a_row_redrawn_since_its_box_was_clicked(live_app, open_page):
+    page = open_page("ana-live-range")
+    customer_page = open_page("customer-live-range")
+    sign_in(page, live_app, "ana")
+    # Newest first: the three rows are adjacent at the top of the waiting tab.
+    customers = [_customer_writes(live_app, customer_page) for _ in range(3)][::-1]
+    _waiting_tab(live_app, page)
+    rows = [_rows(page).filter(has_text=customer) for customer in customers]
+    for row in rows:
+        expect(row).to_be_visible()
+
+    rows[0].get_by_test_id("inbox-row-select").click()
+    expect(page.get_by_test_id("bulk-count")).to_have_text("1")
+    # The first customer's contact changes (an e-mail added elsewhere): the live event redraws
+    # that row, with its box still ticked.
+    rows[0].evaluate("row => row.setAttribute('data-probe', 'before')")
+
+    def add_email() -> None:
+        with tenant_scope(Tenant.objects.get(schema_name=SLUG)):
+            contact = Contact.objects.get(name=customers[0])
+            contact_update(contact=contact, email=f"{uuid.uuid4().hex[:8]}@example.com")
+
+    in_thread(add_email)
+    expect(rows[0]).not_to_have_attribute("data-probe", "before")
+    expect(rows[0].get_by_test_id("inbox-row-select")).to_be_checked()
+
+    # Shift+click on the third row selects the range from the redrawn first one.
+    rows[2].get_by_test_id("inbox-row-select").click(modifiers=["Shift"])
+    expect(page.get_by_test_id("bulk-count")).to_have_text("3")
+    for row in rows:
+        expect(row.get_by_test_id("inbox-row-select")).to_be_checked()

@@ -45,7 +45,7 @@ def test_an_agent_is_sent_to_sign_in_refused_with_a_wrong_password_then_signs_in
     # Then signing out ends the session: the dashboard asks for a sign-in again.
     page.get_by_test_id("logout").click()
     # (the inbox's socket, closed by the sign-out, may also send the tab to the sign-in page)
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page).to_have_url(re.compile(r"/accounts/login/"), timeout=15_000)
     expect(page.get_by_test_id("logout")).to_have_count(0)
     page.goto(f"{live_app.url}/")
     expect(page).to_have_url(f"{live_app.url}/accounts/login/?next=/")
