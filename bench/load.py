@@ -71,13 +71,24 @@ def run_locust(
     csv_prefix: Path,
     env: dict[str, str] | None = None,
     user_classes: list[str] | None = None,
+    spawn_rate: float | None = None,
+    warmup_seconds: int = 0,
 ) -> dict[str, EndpointStats]:
-    """Run locust headless for ``seconds`` with ``users`` users (all spawned at once)."""
+    """Run locust headless for ``seconds`` with ``users`` users.
+
+    Users are spawned all at once unless ``spawn_rate`` (users per second) says otherwise. With
+    ``warmup_seconds``, the run lasts that much longer and the statistics are reset once every
+    user is spawned (locust's ``--reset-stats``), so the figures cover the steady state only;
+    ``warmup_seconds`` must cover the spawning.
+    """
     target = urlparse(host)
     if target.hostname not in LOOPBACK_HOSTS:
         raise ValueError(f"load goes to loopback only, not {host}")
-    if not 1 <= users <= 500 or not 1 <= seconds <= 600:
-        raise ValueError("bounds: 1 <= users <= 500, 1 <= seconds <= 600")
+    if not 1 <= users <= 500 or not 1 <= seconds <= 600 or not 0 <= warmup_seconds <= 120:
+        raise ValueError("bounds: 1 <= users <= 500, 1 <= seconds <= 600, warm-up <= 120 s")
+    rate = float(users) if spawn_rate is None else spawn_rate
+    if warmup_seconds and users / rate > warmup_seconds:
+        raise ValueError(f"spawning {users} users at {rate:g}/s outlasts {warmup_seconds} s")
     cmd = [
         str(BIN / "locust"),
         "-f",
@@ -88,9 +99,10 @@ def run_locust(
         "--users",
         str(users),
         "--spawn-rate",
-        str(users),
+        f"{rate:g}",
         "--run-time",
-        f"{seconds}s",
+        f"{seconds + warmup_seconds}s",
+        *(["--reset-stats"] if warmup_seconds else []),
         "--stop-timeout",
         "2",
         "--csv",
@@ -108,7 +120,7 @@ def run_locust(
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=seconds + 60,
+        timeout=seconds + warmup_seconds + 60,
         check=False,
     )
     stats_path = Path(f"{csv_prefix}_stats.csv")

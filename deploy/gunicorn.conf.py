@@ -7,6 +7,8 @@ overridden from the environment (GUNICORN_*), so the same image fits a bigger ma
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
 
 def _env_int(name: str, default: int) -> int:
@@ -62,3 +64,53 @@ access_log_format = '%({x-forwarded-for}i)s %({host}i)s %(t)s "%(r)s" %(s)s %(b)
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - a tmpfs the container owns, not a shared /tmp
 # Gunicorn >= 25.1 opens a control socket under $HOME by default; nothing in the container uses it.
 control_socket_disable = True
+
+
+# --- Warm-up of each worker -----------------------------------------------------------------------
+# A new worker (at start, on a deploy, on every max_requests recycling) has imported the app but
+# not much of what a request needs: the URL confs and every view module they import, DRF's
+# settings and authentication classes, the translation catalogs, the models' field maps, its
+# PostgreSQL, Redis and Celery broker connections. Its first request used to load them: 1.3 s for
+# an inbox list that then takes 20-40 ms (in process, load average 9), and in the B2 mix every
+# request that queued behind the 4 cold workers waited that long too (the mix's p99 of 1.4 s,
+# every endpoint alike). Loaded here, before the worker accepts anything, its first inbox list
+# took 55 ms. The first note sent still costs ~0.2 s (kombu's producer, the tenant schema's
+# catalog in a new PostgreSQL backend): once per worker.
+
+
+def _warm_django() -> None:
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connections
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    from core.redis import redis_client
+    from tiktickets.celery import app as celery_app
+
+    for model in apps.get_models():
+        model._meta.get_fields()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for urlconf in (settings.ROOT_URLCONF, settings.PUBLIC_SCHEMA_URLCONF):
+                get_resolver(urlconf).reverse_dict  # noqa: B018 - imports views, compiles patterns
+    for connection in connections.all(initialized_only=False):
+        connection.ensure_connection()
+    redis_client().ping()
+    # The broker connection and kombu's transport: a request's first task sent costs ~80 ms
+    # without this (a note sent by an agent enqueues the attendance and webhook tasks).
+    with celery_app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=1)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Warm a Django worker before it accepts its first request (another WSGI app: nothing)."""
+    if not type(worker.wsgi).__module__.startswith("django."):
+        return
+    started = time.monotonic()
+    try:
+        _warm_django()
+    except Exception:  # a first request would load the same things, and fail the same way
+        worker.log.exception("worker warm-up failed; its first requests load what they need")
+        return
+    worker.log.info("worker warmed up in %.0f ms", (time.monotonic() - started) * 1000)

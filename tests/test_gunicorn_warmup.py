@@ -1,0 +1,70 @@
+"""A new gunicorn worker is warmed before its first request (deploy/gunicorn.conf.py).
+
+The hook runs in a fresh Python process, as in a worker just forked: the WSGI application
+loaded, nothing requested yet. After ``post_worker_init`` the worker has imported every view of
+both URL confs, loaded the translation catalogs, and holds its PostgreSQL connection, so its first
+request does not pay for them (about a second in the B2 mix, bench/api_load.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.celery_worker import app_process_env
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
+
+PROBE = """
+import importlib.util, json, logging, sys, types
+spec = importlib.util.spec_from_file_location("gunicorn_conf", "deploy/gunicorn.conf.py")
+conf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(conf)
+from tiktickets.wsgi import application
+from django.db import connection
+from django.utils.translation import trans_real
+
+def state():
+    return {
+        "views": "tickets.api.ticket_views" in sys.modules,
+        "platform_urls": "dashboard.platform.urls" in sys.modules,
+        "catalogs": sorted(trans_real._translations),
+        "database": connection.connection is not None,
+    }
+
+before = state()
+conf.post_worker_init(types.SimpleNamespace(wsgi=application, log=logging.getLogger("probe")))
+print(json.dumps({"before": before, "after": state()}))
+"""
+
+
+def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
+    # given: a fresh process with the WSGI application loaded, as gunicorn forks a worker
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=app_process_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # when: the worker's post_worker_init hook has run
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    # then: the views, both languages' catalogs and the database connection are ready
+    assert got["before"] == {
+        "views": False,
+        "platform_urls": False,
+        "catalogs": got["before"]["catalogs"],
+        "database": False,
+    }
+    assert got["after"]["views"] is True
+    assert got["after"]["platform_urls"] is True
+    assert got["after"]["database"] is True
+    assert {"en", "pt-br"} <= set(got["after"]["catalogs"])
