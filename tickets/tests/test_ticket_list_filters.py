@@ -97,3 +97,15 @@ def test_repeated_parameters_keep_every_value(world):
 
     assert {str(open_.public_id), str(closed.public_id)} <= _ids(both)
     assert str(closed.public_id) not in _ids(one)
+
+
+def test_a_callers_change_to_its_filters_never_reaches_the_kept_answer():
+    from tickets.api.ticket_views import _list_filters
+
+    query = QueryDict("status=open&scope=mine&search=kept-answer-probe")
+    first = _list_filters(query)
+    first["scope"] = "all"
+    first["search"] = "changed"
+    again = _list_filters(query)
+    assert again["scope"] == "mine"
+    assert again["search"] == "kept-answer-probe"
