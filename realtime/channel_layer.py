@@ -116,10 +116,10 @@ class _ProcessReader:
 
     def _sweep(self) -> None:
         now = time.monotonic()
-        if now - self._swept < SWEEP_SECONDS:
+        expiry = self.layer.expiry
+        if now - self._swept < min(SWEEP_SECONDS, expiry):
             return
         self._swept = now
-        expiry = self.layer.expiry
         for channel, buffer in list(self.buffers.items()):
             if buffer.readers == 0 and now - buffer.last_read > expiry:
                 del self.buffers[channel]
@@ -137,10 +137,9 @@ class ProcessChannelLayer(RedisChannelLayer):
         if "!" not in channel:
             message: dict[str, Any] = await super().receive(channel)
             return message
-        assert self.require_valid_channel_name(channel)
-        assert self.non_local_name(channel).endswith(self.client_prefix + "!"), (
-            "Wrong client prefix"
-        )
+        self.require_valid_channel_name(channel)  # raises on a malformed name
+        if not self.non_local_name(channel).endswith(self.client_prefix + "!"):
+            raise ValueError(f"{channel!r} is not a channel of this process")
         return await self._reader_for(asyncio.get_running_loop()).receive(channel)
 
     def _reader_for(self, loop: asyncio.AbstractEventLoop) -> _ProcessReader:
@@ -157,6 +156,10 @@ class ProcessChannelLayer(RedisChannelLayer):
         if reader is None:
             reader = self._reader = _ProcessReader(self, loop)
         return reader
+
+    def reading(self) -> bool:
+        """Whether this process's key is being read now."""
+        return self._reader is not None and self._reader.alive()
 
     def local_channels(self) -> list[str]:
         """The process-local channels that hold a buffer on the current reader (for tests and
