@@ -278,15 +278,25 @@ def _producer_main(
     from bench.harness import django_setup
 
     django_setup(database, redis_url=redis_url)
+    from channels.layers import get_channel_layer
+
     from accounts.models import User
+    from realtime.broadcast import send_from_sync
+    from realtime.stream import stream_last_id
     from tenants.models import Tenant
     from tenants.tenancy import tenant_scope
     from tickets.models import Ticket
+    from tickets.services import messages  # noqa: F401  (imported before the first note)
 
     tenant = Tenant.objects.get(schema_name=ids["schema"])
     with tenant_scope(tenant):
         ticket = Ticket.objects.get(pk=ids["ticket"])
         author = User.objects.get(pk=ids["author"])
+        stream_last_id()  # Redis connected
+    layer = get_channel_layer()
+    # The sender loop and its channel-layer connection up, to a group nobody is in: the first
+    # note's latency is then the service's, not this process's start.
+    send_from_sync(layer.group_send("bench-warm-up", {"type": "bench.warm_up"}))
     ready.set()
     go.wait()
     done.put(produce(ticket, author, tenant, rate, seconds))
