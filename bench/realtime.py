@@ -3,8 +3,9 @@
 Seeds one tenant with N agents, all members of one queue holding one ticket; starts K daphne
 processes on loopback (the production websocket server; K replicas behind nginx in
 docker-compose.yml) against a throw-away database; connects N websocket clients as those agents
-(JWT), spread evenly over the K processes; then creates internal notes on the ticket through the
-service at a fixed rate, each stamped with its creation time. Every client records when each
+(JWT), spread evenly over the K processes; then, from a process of its own (as a web or Celery
+process would), creates internal notes on the ticket through the service at a fixed rate, each
+stamped with its creation time. Every client records when each
 ``message.created`` arrives. Prints, per N: p50/p99/max latency from creation to receipt over
 every (client, event) pair, delivered events per second, lost events (expected − received) and
 sequence gaps (a note missing between two a socket received, or one arriving after a later one).
