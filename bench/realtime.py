@@ -3,8 +3,9 @@
 Seeds one tenant with N agents, all members of one queue holding one ticket; starts K daphne
 processes on loopback (the production websocket server; K replicas behind nginx in
 docker-compose.yml) against a throw-away database; connects N websocket clients as those agents
-(JWT), spread evenly over the K processes; then creates internal notes on the ticket through the
-service at a fixed rate, each stamped with its creation time. Every client records when each
+(JWT), spread evenly over the K processes; then, from a process of its own (as a web or Celery
+process would), creates internal notes on the ticket through the service at a fixed rate, each
+stamped with its creation time. Every client records when each
 ``message.created`` arrives. Prints, per N: p50/p99/max latency from creation to receipt over
 every (client, event) pair, delivered events per second, lost events (expected − received) and
 sequence gaps (a note missing between two a socket received, or one arriving after a later one).
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -220,19 +222,27 @@ async def client(
         if hello["type"] != "hello":
             raise RuntimeError(f"unexpected first frame {hello}")
         ready.set()
-        while not stop.is_set():
-            try:
-                frame = await asyncio.wait_for(ws.recv(), timeout=0.5)
-            except TimeoutError:
-                continue
-            received = time.time()
-            event = json.loads(frame)
-            if event["type"] == "message.created":
-                _, n, created = event["data"]["message"]["body"].split()
-                sink.append((received - float(created)) * 1000)
-                notes.append(int(n))
-            else:
-                other += 1
+
+        async def listen() -> None:
+            nonlocal other
+            # A plain recv() per frame: a wait_for() around it made a task per frame, a tenth of
+            # this process's time at 500 sockets (docs/performance.md, "Fan-out II (P7)").
+            while True:
+                frame = await ws.recv()
+                received = time.time()
+                event = json.loads(frame)
+                if event["type"] == "message.created":
+                    _, n, created = event["data"]["message"]["body"].split()
+                    sink.append((received - float(created)) * 1000)
+                    notes.append(int(n))
+                else:
+                    other += 1
+
+        listening = asyncio.create_task(listen())
+        await stop.wait()
+        listening.cancel()  # websockets: a cancelled recv() loses nothing
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
     return other
 
 
@@ -254,18 +264,105 @@ def produce(ticket: Any, author: Any, tenant: Any, rate: float, seconds: float) 
     return count
 
 
+def _producer_main(
+    database: str,
+    redis_url: str,
+    ids: dict[str, Any],
+    rate: float,
+    seconds: float,
+    ready: Any,
+    go: Any,
+    done: Any,
+) -> None:
+    """The producer's own process: Django set up on the bench database, then ``produce`` once
+    ``go`` is set; puts the number of notes in ``done``."""
+    from bench.harness import django_setup
+
+    django_setup(database, redis_url=redis_url)
+    from channels.layers import get_channel_layer
+
+    from accounts.models import User
+    from realtime.broadcast import send_from_sync
+    from realtime.stream import stream_last_id
+    from tenants.models import Tenant
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Ticket
+    from tickets.services import messages  # noqa: F401  (imported before the first note)
+
+    tenant = Tenant.objects.get(schema_name=ids["schema"])
+    with tenant_scope(tenant):
+        ticket = Ticket.objects.get(pk=ids["ticket"])
+        author = User.objects.get(pk=ids["author"])
+        stream_last_id()  # Redis connected
+    layer = get_channel_layer()
+    # The sender loop and its channel-layer connection up, to a group nobody is in: the first
+    # note's latency is then the service's, not this process's start.
+    send_from_sync(layer.group_send("bench-warm-up", {"type": "bench.warm_up"}))
+    ready.set()
+    go.wait()
+    done.put(produce(ticket, author, tenant, rate, seconds))
+
+
+class Producer:
+    """``produce`` in a process of its own, as the service runs in a web or Celery process in
+    production: on a thread of this process it held the GIL away from the 500 clients, whose
+    receipts then waited behind each note's service call (docs/performance.md, "Fan-out II
+    (P7)")."""
+
+    def __init__(self, seeded: dict[str, Any], rate: float, seconds: float) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked sockets
+        self.ready, self.go, self.done = context.Event(), context.Event(), context.Queue()
+        self.process = context.Process(
+            target=_producer_main,
+            args=(
+                seeded["database"],
+                seeded["redis_url"],
+                {
+                    "schema": seeded["tenant"].schema_name,
+                    "ticket": seeded["ticket"].pk,
+                    "author": seeded["author"].pk,
+                },
+                rate,
+                seconds,
+                self.ready,
+                self.go,
+                self.done,
+            ),
+            name="bench-producer",
+        )
+
+    def start(self) -> None:
+        """Start the process and wait until it is ready to produce."""
+        self.process.start()
+        if not self.ready.wait(timeout=120):
+            self.process.kill()
+            raise RuntimeError("the producer process did not start in 120 s")
+
+    def run(self, timeout: float) -> int:
+        """Let it produce; the number of notes it created."""
+        self.go.set()
+        count: int = self.done.get(timeout=timeout)
+        self.process.join(timeout=10)
+        return count
+
+
 def start_profilers(
     daphnes: list[ManagedProcess], seconds: float, out: Path, tag: str
 ) -> list[tuple[subprocess.Popen[bytes], Path]]:
     """py-spy (``pip install py-spy``) sampling each daphne for ``seconds``, idle frames left out;
-    collapsed stacks, one file per process (``DIR/<tag>-<k>.txt``)."""
+    collapsed stacks, one file per process (``DIR/<tag>-<k>.txt``), and this process too (the
+    clients and the producer, ``DIR/<tag>-bench.txt``): a latency is only the server's when the
+    clients keep up with what they receive."""
     out.mkdir(parents=True, exist_ok=True)
     spy = Path(sys.executable).parent / "py-spy"
     profilers = []
-    for k, daphne in enumerate(daphnes, start=1):
-        path = out / f"{tag}-{k}.txt"
+    pids = [(str(k), daphne.pid) for k, daphne in enumerate(daphnes, start=1)]
+    for name, pid in [*pids, ("bench", os.getpid())]:
+        path = out / f"{tag}-{name}.txt"
         command = [str(spy), "record", "--format", "raw", "--rate", "200", "--nonblocking"]
-        command += ["-d", str(int(seconds) + 1), "-o", str(path), "-p", str(daphne.pid)]
+        command += ["-d", str(int(seconds) + 1), "-o", str(path), "-p", str(pid)]
+        if name == "bench":
+            command.append("--threads")  # the producer runs on a thread of its own
         profilers.append((subprocess.Popen(command, stdout=subprocess.DEVNULL), path))
     return profilers
 
@@ -304,15 +401,15 @@ async def run_one(
         sink.clear()
     for received in notes:
         received.clear()
+    producer = Producer(seeded, rate, seconds)
+    await asyncio.to_thread(producer.start)
     profilers = (
         start_profilers(daphnes, seconds, profile, f"{n_clients}x{rate:g}")
         if profile is not None
         else []
     )
     started = time.perf_counter()
-    created = await asyncio.to_thread(
-        produce, seeded["ticket"], seeded["author"], seeded["tenant"], rate, seconds
-    )
+    created = await asyncio.to_thread(producer.run, seconds + 60)
     produced_seconds = time.perf_counter() - started
     deadline = time.time() + 15
     while sum(len(s) for s in sinks) < created * n_clients and time.time() < deadline:
@@ -369,7 +466,7 @@ def measure(
     with bench_database(database, redis_url=redis_url, log=log):
         most = max(n for n, _ in plan)
         log(f"seeding a tenant with {most} agents")
-        seeded = seed(most)
+        seeded = {**seed(most), "database": database, "redis_url": redis_url}
         first = port or _free_port()
         ports = [first, *(_free_port() for _ in range(daphnes - 1))]
         processes = start_daphnes(ports, env)

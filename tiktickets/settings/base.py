@@ -204,7 +204,9 @@ CACHES: dict[str, dict[str, Any]] = {
 }
 CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels_redis with one reader of the process's key per daphne process, which hands
+        # each group message to the process's sockets it names (realtime/channel_layer.py).
+        "BACKEND": "realtime.channel_layer.ProcessChannelLayer",
         "CONFIG": {
             # redis-py 8 reads with a 5-second socket timeout by default, exactly the layer's
             # 5-second blocking receive (BZPOPMIN): every socket idle for 5 s would crash with
