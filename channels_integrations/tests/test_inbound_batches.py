@@ -31,7 +31,7 @@ from tickets.tests.factories import QueueFactory
 # upsert and ``ticket_open_or_reuse`` open no savepoints of their own (445 before all that,
 # 369 after the first step, 269 while the last two still did; docs/performance.md).
 FOLLOW_UP_BATCH_QUERIES = 189
-# 20 first contacts in one batch, inside the test's transaction: 390 while the contact upsert
+# 20 first contacts in one batch, inside the test's transaction: 470 while the contact upsert
 # and ``ticket_open_or_reuse`` opened two savepoints each (docs/performance.md).
 FIRST_CONTACT_BATCH_QUERIES = 310
 BATCH_TASK = "channels_integrations.tasks.inbound_batches_process_task"
