@@ -214,13 +214,16 @@ def acks(
             message_id=f"wamid.ACK.{n}",
             text=f"ack {n}",
         )
-        headers = {"HTTP_X_HUB_SIGNATURE_256": delivery.headers["X-Hub-Signature-256"]}
+        headers = {"X-Hub-Signature-256": delivery.headers["X-Hub-Signature-256"]}
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None and n >= 0:
                 profiler.enable()
             response = client.post(
-                delivery.path, data=delivery.body, content_type="application/json", **headers
+                delivery.path,
+                data=delivery.body,
+                content_type="application/json",
+                headers=headers,
             )
             if profiler is not None and n >= 0:
                 profiler.disable()
@@ -262,13 +265,13 @@ def measure(
         tenant, connection = seed()
         profiler = cProfile.Profile() if profile else None
         if ack_count:
-            result = {"acks": acks(tenant, connection, ack_count, profiler)}
+            timed: dict[str, Any] = {"acks": acks(tenant, connection, ack_count, profiler)}
             redis_client().delete("inbound")  # the batch tasks the acks published
             if profiler is not None:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
-                result["profile"] = out.getvalue()
-            return result
+                timed["profile"] = out.getvalue()
+            return timed
         with tenant_scope(tenant):
             # Warm-up: imports, the tenant's settings cache, Redis connections, the sender loop.
             phase(connection, tag="warm", senders=range(events, events + 5), batch=batch)
