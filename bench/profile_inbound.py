@@ -19,6 +19,14 @@ of 20 agents, like bench/ingest.py.
     .venv/bin/python bench/profile_inbound.py                  # 100 events per phase, ~20 s
     .venv/bin/python bench/profile_inbound.py --events 200 --profile
 
+``--acks N`` measures the other side instead: N signed WhatsApp webhooks posted in process
+through the whole Django stack (``django.test.Client``: middleware, the shared Meta callback,
+the signature, the insert and the on-commit publish of the connection's batch task), each from a
+new customer; it prints the statements and the milliseconds per acknowledgement (P2's ack path,
+without gunicorn and the network), and with ``--profile`` a cProfile of those requests.
+
+    .venv/bin/python bench/profile_inbound.py --acks 300 --profile
+
 It creates and drops its own database (``--database``, must contain "bench") and uses its own
 Redis database (``--redis-url``; its realtime keys are flushed at the end).
 """
@@ -44,6 +52,8 @@ from bench.common import table  # noqa: E402
 from bench.harness import bench_database  # noqa: E402
 
 SLUG = "benchprofile"
+PHONE = "5550000001"
+APP_SECRET = "bench"
 AGENTS = 20
 
 
@@ -68,9 +78,9 @@ def seed() -> tuple[Any, Any]:
             provider="whatsapp_cloud", name="WhatsApp", status="connected"
         )
         connection.credentials = {
-            "phone_number_id": "5550000001",
+            "phone_number_id": PHONE,
             "access_token": "bench",
-            "app_secret": "bench",
+            "app_secret": APP_SECRET,
         }
         connection.save()
         ConnectionRouting.objects.create(connection=connection, default_queue=queue)
@@ -176,6 +186,65 @@ def _batches(connection: Any, profiler: cProfile.Profile | None) -> tuple[list[i
         millis += [elapsed / claimed] * claimed
 
 
+def acks(
+    tenant: Any, connection: Any, count: int, profiler: cProfile.Profile | None
+) -> dict[str, Any]:
+    """``count`` signed webhooks through ``django.test.Client`` (in autocommit, on-commit
+    callbacks run); statements and milliseconds per acknowledgement."""
+    from django.db import connection as db
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from simulator import whatsapp_delivery
+    from tenants.channel_routes import channel_routes_set
+    from tenants.tenancy import tenant_scope
+
+    with tenant_scope(tenant):
+        channel_routes_set(
+            provider="whatsapp_cloud", connection_public_id=connection.public_id, keys=[PHONE]
+        )
+    client = Client(headers={"Host": "localhost", "X-Forwarded-Proto": "https"})
+    queries: list[int] = []
+    millis: list[float] = []
+    for n in range(-10, count):  # the first ten warm the process and are not counted
+        delivery = whatsapp_delivery(
+            app_secret=APP_SECRET,
+            phone_number_id=PHONE,
+            sender=f"55118{n + 10:08d}",
+            message_id=f"wamid.ACK.{n}",
+            text=f"ack {n}",
+        )
+        headers = {"X-Hub-Signature-256": delivery.headers["X-Hub-Signature-256"]}
+        with CaptureQueriesContext(db) as captured:
+            started = time.perf_counter()
+            if profiler is not None and n >= 0:
+                profiler.enable()
+            response = client.post(
+                delivery.path,
+                data=delivery.body,
+                content_type="application/json",
+                headers=headers,
+            )
+            if profiler is not None and n >= 0:
+                profiler.disable()
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"webhook answered {response.status_code}: {response.content!r}")
+        if n >= 0:
+            millis.append(elapsed)
+            queries.append(len(captured.captured_queries))
+    return {
+        "events": count,
+        "queries_per_event": statistics.mean(queries),
+        "queries_min": min(queries),
+        "queries_max": max(queries),
+        "tasks_per_event": 0.0,
+        "ms_median": statistics.median(millis),
+        "ms_mean": statistics.mean(millis),
+        "ms_p99": sorted(millis)[max(0, int(len(millis) * 0.99) - 1)],
+    }
+
+
 def measure(
     database: str,
     redis_url: str,
@@ -184,6 +253,7 @@ def measure(
     profile: bool,
     show: bool = False,
     batch: bool = False,
+    ack_count: int = 0,
 ) -> dict[str, Any]:
     os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-profile-asgi"
     os.environ["CACHE_KEY_PREFIX"] = "tt-bench-profile"
@@ -194,6 +264,14 @@ def measure(
 
         tenant, connection = seed()
         profiler = cProfile.Profile() if profile else None
+        if ack_count:
+            timed: dict[str, Any] = {"acks": acks(tenant, connection, ack_count, profiler)}
+            redis_client().delete("inbound")  # the batch tasks the acks published
+            if profiler is not None:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+                timed["profile"] = out.getvalue()
+            return timed
         with tenant_scope(tenant):
             # Warm-up: imports, the tenant's settings cache, Redis connections, the sender loop.
             phase(connection, tag="warm", senders=range(events, events + 5), batch=batch)
@@ -237,6 +315,9 @@ def main() -> int:
     parser.add_argument(
         "--show-queries", action="store_true", help="print the SQL of one event of each phase"
     )
+    parser.add_argument(
+        "--acks", type=int, default=0, help="time N webhook acknowledgements instead"
+    )
     args = parser.parse_args()
     result = measure(
         args.database,
@@ -245,7 +326,27 @@ def main() -> int:
         profile=args.profile,
         show=args.show_queries,
         batch=args.batch,
+        ack_count=args.acks,
     )
+    if "acks" in result:
+        r = result["acks"]
+        print(
+            table(
+                [
+                    [
+                        str(r["events"]),
+                        f"{r['queries_per_event']:.1f} ({r['queries_min']}-{r['queries_max']})",
+                        f"{r['ms_median']:.2f}",
+                        f"{r['ms_mean']:.2f}",
+                        f"{r['ms_p99']:.2f}",
+                    ]
+                ],
+                header=["acks", "queries/ack", "ms median", "ms mean", "ms p99"],
+            )
+        )
+        if "profile" in result:
+            print(result["profile"])
+        return 0
     rows = [
         [
             name.replace("_", " "),

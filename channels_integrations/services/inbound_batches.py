@@ -11,8 +11,8 @@ acknowledgement costs one insert and, usually, no publish at all. The task
 - the batch's events are claimed with ``FOR UPDATE SKIP LOCKED`` (a single-event task of the
   sweeper skips them), each processed in its own savepoint: a poison event is rolled back
   alone, recorded as a failed attempt and handed to the single-event task with a back-off,
-  and the rest of the batch commits; inside it ``message_receive`` opens no savepoints of its
-  own (``messages_received_in_batch``);
+  and the rest of the batch commits; inside it the contact upsert, ``ticket_open_or_reuse``
+  and ``message_receive`` open no savepoints of their own (``core.savepoints``);
 - the events are marked processed by one statement at the end, and the domain events of the
   whole batch are delivered together after its one commit (``publishing_together``): their
   subscribers read the batch's rows once (the live events' tickets and messages, the webhook
@@ -45,9 +45,9 @@ from channels_integrations.services.inbound import (
     inbound_retry_countdown,
 )
 from core.event_bus import publishing_together
+from core.savepoints import caller_savepoint
 from tenants.models import Tenant
 from tenants.tenancy import current_schema, current_tenant, tenant_scope
-from tickets.services.messages import messages_received_in_batch
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _apply(event: InboundEvent) -> float | None:
     """Process one claimed event in its own savepoint; on failure, the event is left waiting
     with one failed attempt recorded, and the seconds before its retry are returned."""
     try:
-        with transaction.atomic(), messages_received_in_batch():
+        with transaction.atomic(), caller_savepoint():
             inbound_event_apply(event)
     except InboundRetryLater as exc:
         reason, countdown = exc.reason, exc.countdown

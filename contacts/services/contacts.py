@@ -21,6 +21,7 @@ from contacts.services._validation import full_clean, tags_existing
 from contacts.services.attributes import contact_attributes_clean
 from core.event_bus import publish
 from core.exceptions import FieldValidationError
+from core.savepoints import atomic_service, savepoint_own
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ def _fill_empty(
         contact.phone = phone
 
 
-@transaction.atomic
+@atomic_service
 def contact_upsert_from_identity(
     *,
     provider: str,
@@ -269,7 +270,8 @@ def contact_upsert_from_identity(
             )
             return identity.contact, False
         try:
-            with transaction.atomic():
+            # Inside an inbound batch the event's savepoint answers a race (core.savepoints).
+            with transaction.atomic(savepoint=savepoint_own()):
                 contact = Contact.objects.filter(phone=normalized).first() if normalized else None
                 created = contact is None
                 if contact is None:
@@ -289,7 +291,8 @@ def contact_upsert_from_identity(
         except IntegrityError:
             # A concurrent call created the identity (or the contact with this phone) first;
             # its transaction has committed once our insert failed, so the next read sees it.
-            if attempt == _UPSERT_ATTEMPTS - 1:
+            # Without a savepoint of our own the transaction is broken: the caller's rolls back.
+            if attempt == _UPSERT_ATTEMPTS - 1 or not savepoint_own():
                 raise
             continue
         if created:

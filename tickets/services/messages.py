@@ -8,9 +8,6 @@ order is ticket, then message, everywhere both are taken.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -29,6 +26,7 @@ from audit.services import audit_object, audit_record
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from core.event_bus import publish
+from core.savepoints import savepoint_own
 from tickets import events
 from tickets.channel_capabilities import channel_capabilities
 from tickets.domain_events import (
@@ -147,25 +145,6 @@ def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
     return _ticket_locked(ticket) if ticket is not None else None
 
 
-# Set by ``messages_received_in_batch``: the caller's savepoint isolates each message.
-_IN_BATCH: ContextVar[bool] = ContextVar("message_receive_in_batch", default=False)
-
-
-@contextmanager
-def messages_received_in_batch() -> Iterator[None]:
-    """Inside one event's savepoint of an inbound batch: ``message_receive`` opens no
-    savepoints of its own (two statements each) and does not look for a duplicate a second
-    time once it holds the ticket. The event's savepoint rolls back all of an event that
-    fails; a duplicate that races in (a single-event task of the same connection: the batches
-    themselves never overlap) hits the unique provider id and fails the event instead of being
-    answered in place, and the event's single-event retry then finds the message stored."""
-    token = _IN_BATCH.set(True)
-    try:
-        yield
-    finally:
-        _IN_BATCH.reset(token)
-
-
 def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     """Store a customer's message on its ticket (opened or reused); ``(message, created)``.
 
@@ -175,7 +154,12 @@ def message_receive(*, received: ReceivedMessage) -> tuple[Message, bool]:
     connection's greeting (``ticket_greeting_queue``), then its queue's
     (``ticket_queue_greeting_queue``).
     """
-    in_batch = _IN_BATCH.get()
+    # Inside an inbound batch (``core.savepoints.caller_savepoint``) the event's savepoint
+    # rolls back all of an event that fails, so no savepoint of its own, and no second look
+    # for a duplicate once the ticket is held: a duplicate that races in (a single-event task
+    # of the same connection; the batches themselves never overlap) hits the unique provider
+    # id and fails the event, whose single-event retry then finds the message stored.
+    in_batch = not savepoint_own()
     with transaction.atomic(savepoint=not in_batch):
         return _message_receive(received, in_batch=in_batch)
 
@@ -232,7 +216,7 @@ def _message_receive(received: ReceivedMessage, *, in_batch: bool) -> tuple[Mess
         error=received.media_error,
     )
     if in_batch:
-        message.save()  # a duplicate racing in fails the event (see messages_received_in_batch)
+        message.save()  # a duplicate racing in fails the event (see message_receive)
     else:
         try:
             with transaction.atomic():

@@ -17,6 +17,7 @@ from connections.models import ChannelConnection
 from contacts.models import Contact, Tag
 from contacts.services import contact_tags_set
 from core.event_bus import publish
+from core.savepoints import atomic_service, savepoint_own
 from tenants.tenant_settings import tenant_setting
 from tickets import events
 from tickets.domain_events import (
@@ -47,7 +48,7 @@ from tickets.selectors.routing import connection_routing_get
 from tickets.services.greetings import ticket_farewell_queue, ticket_queue_greeting_queue
 
 
-@transaction.atomic
+@atomic_service
 def ticket_open_or_reuse(
     *, contact: Contact, connection: ChannelConnection, at: datetime | None = None
 ) -> tuple[Ticket, bool]:
@@ -92,9 +93,12 @@ def ticket_open_or_reuse(
             )
             return recent, False
     try:
-        with transaction.atomic():
+        # Inside an inbound batch the event's savepoint answers a race (core.savepoints).
+        with transaction.atomic(savepoint=savepoint_own()):
             ticket = _create_pending(contact=contact, connection=connection, at=at)
     except IntegrityError:
+        if not savepoint_own():  # the transaction is broken: the caller's savepoint rolls back
+            raise
         # A concurrent message of the same contact created it first; it has committed by now.
         active = _active_locked(contact, connection)
         if active is None:
