@@ -410,6 +410,32 @@ def test_block_and_unblock(alpha, agent_client, world):
     assert not _contact(alpha, world).is_blocked
 
 
+def test_a_group_is_named_a_group_and_blocked_as_one(alpha, agent_client, world):
+    """A group chat has no phone or e-mail of its own; its panel says it is a group and its
+    block button and confirmation speak of the group, in the agent's language."""
+    with tenant_scope(alpha.tenant):
+        group = ContactFactory(name="Equipe Vendas", phone="", email="", is_group=True)
+        ticket = TicketFactory(contact=group, connection=world["connection"], queue=world["queue"])
+
+    content = agent_client.get(_url(ticket), HTTP_ACCEPT_LANGUAGE="pt-br", **HTMX).content.decode()
+    assert 'data-testid="contact-group"' in content
+    assert "Conversa em grupo" in content
+    assert "Sem telefone" not in content and "Sem e-mail" not in content
+    assert "Bloquear grupo" in content
+    assert "Bloquear este grupo?" in content
+    assert "Bloquear contato" not in content
+
+    blocked = agent_client.post(_url(ticket, "block"), HTTP_ACCEPT_LANGUAGE="pt-br", **HTMX)
+    assert "Desbloquear grupo" in blocked.content.decode()
+    assert "Mensagens deste grupo não abrem tickets." in blocked.content.decode()
+    with tenant_scope(alpha.tenant):
+        assert Contact.objects.get(pk=group.pk).is_blocked
+    # A person's panel keeps a person's wording.
+    person = agent_client.get(_url(world["ticket"]), HTTP_ACCEPT_LANGUAGE="pt-br", **HTMX)
+    assert "Bloquear contato" in person.content.decode()
+    assert 'data-testid="contact-group"' not in person.content.decode()
+
+
 def test_edits_need_post(agent_client, world):
     assert agent_client.get(_url(world["ticket"], "block")).status_code == 405
 
