@@ -420,7 +420,8 @@ def test_a_group_is_named_a_group_and_blocked_as_one(alpha, agent_client, world)
     content = agent_client.get(_url(ticket), HTTP_ACCEPT_LANGUAGE="pt-br", **HTMX).content.decode()
     assert 'data-testid="contact-group"' in content
     assert "Conversa em grupo" in content
-    assert "Sem telefone" not in content and "Sem e-mail" not in content
+    assert "Sem telefone" not in content
+    assert "Sem e-mail" not in content
     assert "Bloquear grupo" in content
     assert "Bloquear este grupo?" in content
     assert "Bloquear contato" not in content
