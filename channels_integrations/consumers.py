@@ -10,6 +10,7 @@ or foreign token is closed with 4403 before anything is sent; the codes are in d
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,6 +32,10 @@ from tenants.realtime import (
 from tenants.tenancy import group_name, run_in_tenant
 
 TYPING_INTERVAL = 1.0  # seconds between two relayed "typing" signals of one socket
+# The channel layer forgets a group member ``group_expiry`` seconds after it joined
+# (CHANNEL_LAYERS in the settings): a visitor's socket joins its groups again this many times per
+# expiry, so a tab left open for days still hears the agent's replies.
+GROUP_REFRESHES_PER_EXPIRY = 3
 
 
 def _visitor_groups_for(public_id: str, token: str) -> list[str]:
@@ -64,6 +69,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     token = ""
     public_id = ""
     typing: SignalThrottle | None = None
+    _keep_groups: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         tenant = self.scope["tenant"]  # set by tenants.asgi (unknown hosts are closed there)
@@ -80,10 +86,22 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         self.typing = SignalThrottle(TYPING_INTERVAL, self._relay_typing)
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        self._keep_groups = asyncio.create_task(self._refresh_groups())
         await self.accept()
         await self.send_json({"type": "hello"})
 
+    async def _refresh_groups(self) -> None:
+        """Join the visitor's groups again every ``group_expiry / GROUP_REFRESHES_PER_EXPIRY``
+        seconds (see GROUP_REFRESHES_PER_EXPIRY)."""
+        interval = getattr(self.channel_layer, "group_expiry", 86400) / GROUP_REFRESHES_PER_EXPIRY
+        while True:
+            await asyncio.sleep(interval)
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
+        if self._keep_groups is not None:
+            self._keep_groups.cancel()
         if self.typing is not None:
             self.typing.cancel()
         for group in self.groups_joined:

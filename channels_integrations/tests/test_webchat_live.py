@@ -4,10 +4,12 @@ stored, and nobody hearing anybody else (notes, other visitors, other tenants, a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 
 from accounts.tests.factories import AdminFactory
 from accounts.tokens import issue_token_pair
@@ -92,6 +94,35 @@ def test_an_agent_reply_reaches_only_its_visitors_socket_and_a_note_never_does(
         assert note.is_note
         assert not OutboundDelivery.objects.filter(message=note).exists()
         assert OutboundDelivery.objects.filter(message=sent).exists()
+
+
+def test_a_visitor_socket_open_past_the_group_expiry_still_hears_the_agent(
+    alpha, widget, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The layer forgets a group member ``group_expiry`` seconds after it joined; the visitor's
+    socket joins its groups again before that. The real layer's expiry is shortened to 2 s."""
+    expiry = 2
+    monkeypatch.setattr(get_channel_layer(), "group_expiry", expiry)
+    ana = token_for(alpha, widget, name="Ana")
+    post(alpha, widget, ana, client_id="cid-long-0001", text="Olá")
+    process(alpha)
+    ticket = ticket_of(alpha, "Ana")
+
+    async def body() -> dict:
+        socket = visitor_socket(alpha, widget, ana)
+        await _open(socket)
+        await asyncio.sleep(2 * expiry)  # the first membership is older than the expiry
+        answer = await sync_to_async(reply)(
+            alpha, ticket, "Ainda aqui?", django_capture_on_commit_callbacks
+        )
+        assert await sync_to_async(deliver)(alpha, answer) == "sent"
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        await socket.disconnect()
+        return event
+
+    event = async_to_sync(body)()
+    assert event["type"] == "message"
+    assert event["message"]["body"] == "Ainda aqui?"
 
 
 def test_the_visitors_message_is_ticked_on_their_socket_once_stored(
