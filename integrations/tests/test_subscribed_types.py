@@ -21,7 +21,7 @@ def loopback(settings):
     settings.OUTBOUND_HTTP_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
-def _create(types=("message.created",)) -> WebhookSubscription:
+def _create(types=("message.created",)):
     subscription, _secret = webhook_create(
         by=AdminFactory(), name="crm", url="http://127.0.0.1:9/hook", event_types=list(types)
     )
