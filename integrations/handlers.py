@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from channels_integrations.domain_events import ConnectionStatusChanged
@@ -16,6 +15,7 @@ from contacts.models import Contact
 from core.event_bus import DomainEvent, together_memo
 from integrations.models import WebhookSubscription
 from integrations.services.webhooks import webhook_fan_out
+from integrations.subscribed_types import subscribed_event_types
 from integrations.webhook_events import (
     connection_data,
     contact_data,
@@ -39,19 +39,17 @@ from tickets.models import Message, Ticket
 
 
 def _subscribed_types(_events: Sequence[DomainEvent]) -> frozenset[str]:
-    rows = WebhookSubscription.objects.filter(is_active=True).values_list("event_types", flat=True)
-    return frozenset(chain.from_iterable(rows))
+    return subscribed_event_types()
 
 
 def _wanted(*event_types: str) -> bool:
-    """Whether an active subscription wants any of these types: the one query an event costs
-    when nobody subscribed (one per batch for the events of an inbound batch)."""
+    """Whether an active subscription wants any of these types: no query when nobody
+    subscribed (the types are kept in Redis, ``integrations.subscribed_types``; read once per
+    batch for the events of an inbound batch)."""
     subscribed = together_memo("webhooks.subscribed_types", _subscribed_types)
-    if subscribed is not None:
-        return not subscribed.isdisjoint(event_types)
-    return WebhookSubscription.objects.filter(
-        is_active=True, event_types__overlap=list(event_types)
-    ).exists()
+    if subscribed is None:
+        subscribed = subscribed_event_types()
+    return not subscribed.isdisjoint(event_types)
 
 
 def _message(message_id: int) -> Message | None:

@@ -41,9 +41,11 @@ class TicketClosed(DomainEvent):
 
 @dataclass(frozen=True)
 class MessageCreated(DomainEvent):
-    """A message in or out, or an internal note."""
+    """A message in or out, or an internal note (``is_note``: what reacts to customers'
+    messages or to answers sent to them has nothing to do for a note, and reads nothing)."""
 
     message_id: int
+    is_note: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,10 @@ def outbound_change_on_request(event: MessageChangeRequested) -> None:
 
 
 def webchat_visitor_on_message_created(event: MessageCreated) -> None:
-    """A web chat visitor's message is stored: tick it on the visitor's widget."""
+    """A web chat visitor's message is stored: tick it on the visitor's widget (a note never
+    is one)."""
+    if event.is_note:
+        return
     from channels_integrations.services.webchat import webchat_visitor_notify
 
     webchat_visitor_notify(message_id=event.message_id)
@@ -128,7 +131,9 @@ def flow_on_message_created(event: MessageCreated) -> None:
     """A customer's message is committed: the chatbot attaches to a new ticket or reads the
     answer. Runs right here, in the worker that stored the message (the inbound worker for
     every channel), so the bot adds no second path and no queue hop; its own messages go out
-    through the outbound pipeline."""
+    through the outbound pipeline. A note is never a customer's message."""
+    if event.is_note:
+        return
     from automation.services.flow_runs import flow_message_received
 
     flow_message_received(message_id=event.message_id)
@@ -174,7 +179,10 @@ def attendance_on_tickets_changed(
 
 
 def attendance_on_message_created(event: MessageCreated) -> None:
-    """A message may be the first inbound, the first response or a bot hand-over."""
+    """A message may be the first inbound, the first response or a bot hand-over; a note is
+    none of them (``reports.selectors.rollup``), so it enqueues nothing."""
+    if event.is_note:
+        return
     from reports.tasks import attendance_refresh_for_message_task
 
     attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
@@ -183,7 +191,9 @@ def attendance_on_message_created(event: MessageCreated) -> None:
 def attendance_on_messages_created(events: list[MessageCreated]) -> None:
     from reports.tasks import attendance_refresh_for_messages_task
 
-    attendance_refresh_for_messages_task.apply_async(args=([e.message_id for e in events],))
+    message_ids = [e.message_id for e in events if not e.is_note]
+    if message_ids:
+        attendance_refresh_for_messages_task.apply_async(args=(message_ids,))
 
 
 def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:

@@ -45,6 +45,7 @@ from core.exceptions import FieldValidationError
 from integrations.errors import UnsafeUrl
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from integrations.safe_http import safe_request, url_check
+from integrations.subscribed_types import subscribed_types_changed
 from integrations.webhook_events import COMPATIBLE, EVENT_TYPES, TEST_EVENT
 from tenants.tenancy import current_schema
 
@@ -468,6 +469,7 @@ def _record_failure_streak(subscription: WebhookSubscription, now: datetime) -> 
             disabled_reason=WebhookSubscription.AUTO_DISABLED_REASON,
             updated_at=now,
         )
+        subscribed_types_changed()
 
 
 def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:

@@ -25,6 +25,7 @@ from tickets.api.message_serializers import (
     MessageReactInputSerializer,
     MessageSendInputSerializer,
     NoteAddInputSerializer,
+    message_row_from_values,
 )
 from tickets.errors import MessageNotFound, QuotedMessageInvalid
 from tickets.free_text_window import free_text_window_check
@@ -33,6 +34,7 @@ from tickets.selectors import (
     message_edits_of,
     message_get_for_agent,
     message_on_ticket,
+    message_page_values,
     messages_of_ticket,
     ticket_get_for_agent,
 )
@@ -70,9 +72,15 @@ class TicketMessagesApi(APIView):
                 raise MessageNotFound()
         paginator = MessagePagination()
         page = paginator.paginate_queryset(
-            messages_of_ticket(ticket=ticket, before=before), request, view=self
+            message_page_values(messages_of_ticket(ticket=ticket, before=before)),
+            request,
+            view=self,
         )
-        return paginator.get_paginated_response(MessageOutputSerializer(page, many=True).data)
+        # Each row is exactly ``MessageOutputSerializer(message).data``, from plain values.
+        on_ticket = {"t_public_id": ticket.public_id}
+        return paginator.get_paginated_response(
+            [message_row_from_values({**row, **on_ticket}) for row in page or []]
+        )
 
     @extend_schema(
         operation_id="ticket_messages_send",

@@ -17,6 +17,7 @@ from tickets.selectors.messages import (
     message_get_for_agent,
     message_get_for_event,
     message_on_ticket,
+    message_page_values,
     messages_of_ticket,
     messages_scheduled_of,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "message_get_for_agent",
     "message_get_for_event",
     "message_on_ticket",
+    "message_page_values",
     "messages_of_ticket",
     "messages_scheduled_of",
     "queue_get_for",

@@ -586,7 +586,7 @@ def note_add(*, ticket: Ticket, by: User, body: str) -> Message:
         status=Status.SENT,
     )
     events.event_message(message=message)
-    publish(MessageCreated(message_id=message.pk))
+    publish(MessageCreated(message_id=message.pk, is_note=True))
     return message
 
 
