@@ -403,8 +403,9 @@ def ticket_inbox_page(
     So each process compiles each *shape* of the query once (the filters present, list lengths,
     the user's role and the tenant's visibility settings, the page's direction and bounds) with
     a ``_Slot`` wherever a value goes, and binds the request's values into the kept SQL. The kept
-    SQL holds no value at all, of any user or tenant (tables are found through the tenant's
-    ``search_path``), so one shape serves every tenant.
+    SQL and its constant parameters (JSON keys, ``unread_count > 0``) hold no value of any user
+    or tenant (tables are found through the tenant's ``search_path``), so one shape serves every
+    tenant (``tickets/tests/test_inbox_page.py``).
     """
     hidden = _hidden_for(user)
     search = search.strip()
