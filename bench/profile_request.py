@@ -6,7 +6,9 @@ Django's WSGI handler (the production handler, the whole middleware stack) on a 
 ``bench/inbox.py --keep`` (its database, ``--database``), authenticated by a JWT as the seed's
 admin and as one of its agents. It prints:
 
-- the server time per request (p50 / p95 / p99 / mean, ms) and the SQL statements per request;
+- the server time per request (p50 / p95 / p99 / mean, ms), the CPU time of this process per
+  request (median: less sensitive to the machine's load than the wall time) and the SQL
+  statements per request;
 - each middleware's own cost (a probe is put before every middleware and after the last one: a
   layer's cost is the time between its probe and the next, on the way in and on the way out);
 - the cost of the DRF steps inside the view (authentication, permissions, the query filters,
@@ -268,6 +270,7 @@ def run(args: argparse.Namespace) -> int:
         for _ in range(20):  # warm-up: caches, connections, lazy imports
             _call(handler, environ)
         totals: list[float] = []
+        cpu: list[float] = []
         layers: dict[str, list[float]] = defaultdict(list)
         steps: dict[str, list[float]] = defaultdict(list)
         sql_ms: list[float] = []
@@ -279,9 +282,10 @@ def run(args: argparse.Namespace) -> int:
             with _sql_timer() as statements:
                 if profiler is not None:
                     profiler.enable()
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 _call(handler, environ)
                 totals.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
                 if profiler is not None:
                     profiler.disable()
             for layer, cost in _layer_costs(middleware).items():
@@ -294,7 +298,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nSQL of the last request ({who}):")
             for ms, sql in _statements:
                 print(f"  {ms:7.3f} ms  {sql[:400]}")
-        reports.append((who, totals, layers, steps, sql_ms, queries, len(body), profiler))
+        reports.append((who, totals, cpu, layers, steps, sql_ms, queries, len(body), profiler))
 
     print(f"\n{args.path}, {args.requests} requests per user, server time in this process")
     print(
@@ -306,11 +310,12 @@ def run(args: argparse.Namespace) -> int:
                     f"{percentile(totals, 95):.2f}",
                     f"{percentile(totals, 99):.2f}",
                     f"{statistics.fmean(totals):.2f}",
+                    f"{statistics.median(cpu):.2f}",
                     f"{statistics.median(sql):.2f}",
                     str(max(queries)),
                     str(size),
                 ]
-                for who, totals, _l, _s, sql, queries, size, _p in reports
+                for who, totals, cpu, _l, _s, sql, queries, size, _p in reports
             ],
             header=[
                 "user",
@@ -318,13 +323,14 @@ def run(args: argparse.Namespace) -> int:
                 "p95 ms",
                 "p99 ms",
                 "mean ms",
+                "CPU ms p50",
                 "SQL ms p50",
                 "queries",
                 "bytes",
             ],
         )
     )
-    for who, _totals, layers, steps, sql_ms, _q, _size, profiler in reports:
+    for who, _totals, _cpu, layers, steps, sql_ms, _q, _size, profiler in reports:
         print(f"\nLayers ({who}): median ms of each layer's own cost")
         rows = [
             [layer.rsplit(".", 1)[-1], f"{statistics.median(costs):.3f}"]

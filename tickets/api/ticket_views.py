@@ -42,9 +42,8 @@ from tickets.selectors import (
     ticket_detail_for_agent,
     ticket_events_of,
     ticket_get_for_agent,
-    ticket_inbox_rows,
-    ticket_list_for_inbox,
 )
+from tickets.selectors.tickets import ticket_inbox_page
 from tickets.services import tickets as services
 from tickets.services.contact_merge import contact_merge
 from tickets.services.conversations import (
@@ -129,6 +128,52 @@ def _list_filters(query_params: QueryDict) -> dict[str, Any]:
     return dict(_valid_list_filters(params))  # the kept answer stays as it was
 
 
+class _InboxRows:
+    """The inbox's rows as ``TicketPagination`` reads them: it orders them (the inbox order or
+    its reverse), keeps those past a cursor's ``last_message_at`` and slices a page, which
+    ``ticket_inbox_page`` reads with SQL compiled once per shape of the query (the same rows as
+    ``ticket_inbox_rows(ticket_list_for_inbox(…))`` with those steps applied)."""
+
+    def __init__(self, user: User, filters: dict[str, Any], **page: Any) -> None:
+        self.user, self.filters, self.page = user, filters, page
+
+    def order_by(self, *ordering: str) -> _InboxRows:
+        if ordering not in (_ORDER, _REVERSED_ORDER):
+            raise ValueError(f"the inbox is not ordered by {ordering}")
+        return _InboxRows(self.user, self.filters, **self.page, reverse=ordering != _ORDER)
+
+    def filter(self, **lookup: Any) -> _InboxRows:
+        ((key, position),) = lookup.items()
+        field, comparison = key.split("__")
+        if field != "last_message_at" or comparison not in ("lt", "gt"):
+            raise ValueError(f"the inbox is not filtered by {key}")
+        return _InboxRows(self.user, self.filters, **self.page, after=(comparison, position))
+
+    def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
+        start, stop = bounds.start or 0, bounds.stop
+        filters = self.filters
+        return ticket_inbox_page(
+            user=self.user,
+            status=filters["status"],
+            scope=filters["scope"],
+            queue_ids=filters["queue"],
+            tag_ids=filters["tag"],
+            connection_ids=filters["connection"],
+            assignee=filters["assignee"],
+            unread_only=filters["unread"],
+            created_from=filters["created_from"],
+            created_to=filters["created_to"],
+            search=filters["search"],
+            offset=start,
+            limit=stop - start,
+            **self.page,
+        )
+
+
+_ORDER = TicketPagination.ordering
+_REVERSED_ORDER = tuple(field.removeprefix("-") for field in _ORDER)
+
+
 class TicketListApi(APIView):
     """GET: the inbox, filtered. POST: start an outbound ticket with a contact."""
 
@@ -142,21 +187,13 @@ class TicketListApi(APIView):
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         filters = _list_filters(request.query_params)
-        tickets = ticket_list_for_inbox(
-            user=request.user,
-            status=filters["status"],
-            scope=filters["scope"],
-            queue_ids=filters["queue"],
-            tag_ids=filters["tag"],
-            connection_ids=filters["connection"],
-            assignee=filters["assignee"],
-            unread_only=filters["unread"],
-            created_from=filters["created_from"],
-            created_to=filters["created_to"],
-            search=filters["search"],
-        )
         paginator = TicketPagination()
-        page = paginator.paginate_queryset(ticket_inbox_rows(tickets), request, view=self)
+        rows = _InboxRows(request.user, filters)
+        page: list[dict[str, Any]] | None = paginator.paginate_queryset(
+            rows,  # type: ignore[arg-type]  # the two steps and the slice the paginator uses
+            request,
+            view=self,
+        )
         return paginator.get_paginated_response([ticket_row_from_values(row) for row in page or []])
 
     @extend_schema(

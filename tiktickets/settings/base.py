@@ -156,7 +156,7 @@ TEMPLATES = [
 # =============================================================================
 DATABASES: dict[str, dict[str, Any]] = {
     "default": {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "core.db.postgresql",
         "NAME": env_str("POSTGRES_DB", "tiktickets"),
         "USER": env_str("POSTGRES_USER", "postgres"),
         "PASSWORD": env_str("POSTGRES_PASSWORD", ""),
