@@ -116,7 +116,6 @@ def seed(agents: int) -> dict[str, Any]:
             contact=contact,
             connection=connection,
             queue=queue,
-            last_message_at=None,
         )
         tokens = [issue_token_pair(user)["access"] for user in users]
         author = User.objects.get(email="admin@bench.example")

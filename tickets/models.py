@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import ChannelConnection
@@ -147,7 +148,9 @@ class Ticket(BaseModel):
     )
     unread_count = models.PositiveIntegerField(_("unread messages"), default=0)
     last_message_preview = models.CharField(max_length=255, blank=True, default="")
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    # The inbox order's key (keyset pagination pages on it): never NULL. A ticket opened before
+    # its first message takes the time it was opened.
+    last_message_at = models.DateTimeField(default=timezone.now)
     # Last message from the customer: the WhatsApp 24-hour window and auto-close start here.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     # False while the customer's message is the last one (nobody answered yet).

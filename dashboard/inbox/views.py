@@ -4,12 +4,11 @@ fragment the live updates fetch. The list rule is ``ticket_list_for_inbox`` (the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -110,26 +109,23 @@ class InboxFilters:
 
 
 def _after_cursor(tickets: QuerySet[Ticket], cursor: str) -> QuerySet[Ticket]:
-    """Keyset: the tickets after ``<last_message_at ISO or ->|<id>`` in inbox order (newest
-    activity first, tickets without messages first, as PostgreSQL sorts NULLs in DESC)."""
+    """Keyset: the tickets after ``<last_message_at ISO>|<id>`` in inbox order (newest activity
+    first; ``last_message_at`` is never NULL)."""
     stamp, _, raw_id = cursor.partition("|")
-    if not raw_id.isdigit():
-        return tickets
-    last_id = int(raw_id)
-    at: datetime | None = parse_datetime(stamp) if stamp != "-" else None
+    try:
+        at = parse_datetime(stamp) if raw_id.isdigit() else None
+    except ValueError:  # well formed, not a date (a month 13)
+        at = None
     if at is None:
-        return tickets.filter(
-            Q(last_message_at__isnull=True, id__lt=last_id) | Q(last_message_at__isnull=False)
-        )
+        return tickets
     # A row comparison, not ``lm < at OR (lm = at AND id < last)``: PostgreSQL answers it as a
     # bound of the inbox indexes (…, -last_message_at, -id), where the OR form was a filter over
     # every ticket of the tab before the cursor, so page n cost what OFFSET would.
-    return tickets.filter(TupleLessThan(Tuple("last_message_at", "id"), (at, last_id)))
+    return tickets.filter(TupleLessThan(Tuple("last_message_at", "id"), (at, int(raw_id))))
 
 
 def _cursor_of(ticket: Ticket) -> str:
-    stamp = ticket.last_message_at.isoformat() if ticket.last_message_at else "-"
-    return f"{stamp}|{ticket.pk}"
+    return f"{ticket.last_message_at.isoformat()}|{ticket.pk}"
 
 
 def _page(request: AuthenticatedHttpRequest, filters: InboxFilters) -> tuple[list[Ticket], str]:

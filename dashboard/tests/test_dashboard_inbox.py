@@ -106,10 +106,10 @@ def test_load_more_walks_the_whole_list_once_in_inbox_order(alpha, desk):
             TicketFactory(queue=desk["support"], last_message_at=start + timedelta(seconds=i))
             for i in range(PAGE_SIZE + 5)
         ]
-        # two tickets with the same activity time and one without any message
+        # two tickets with the same activity time and one older than all the others
         same = start + timedelta(seconds=3)
         extra += [TicketFactory(queue=desk["support"], last_message_at=same)]
-        extra += [TicketFactory(queue=desk["support"], last_message_at=None)]
+        extra += [TicketFactory(queue=desk["support"], last_message_at=start - timedelta(days=1))]
     client = signed_in_client(alpha, desk["ana"])
     seen: list[str] = []
     response = client.get("/?tab=pending")

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.errors import AdminRequired
@@ -621,7 +620,8 @@ def ticket_restore(*, ticket: Ticket, by: User) -> Ticket:
 def tickets_auto_close_due(*, now: datetime | None = None) -> int:
     """Close the current tenant's tickets idle for ``days_to_close`` days; returns how many.
 
-    Idleness is measured from the last message (the creation for tickets without one). Each
+    Idleness is measured from the last message (for a ticket without one, ``last_message_at``
+    is its opening time). Each
     ticket is closed through ``ticket_close(automatic=True)`` in its own transaction, after
     re-checking under the row lock, so a message arriving meanwhile keeps it open and running
     the job twice closes nothing twice. ``days_to_close`` empty disables it.
@@ -634,8 +634,7 @@ def tickets_auto_close_due(*, now: datetime | None = None) -> int:
     due = (
         Ticket.objects.exclude(status=Ticket.Status.CLOSED)
         .filter(deleted_at__isnull=True)
-        .annotate(activity_at=Coalesce("last_message_at", "created_at"))
-        .filter(activity_at__lt=cutoff)
+        .filter(last_message_at__lt=cutoff)  # never NULL: a silent ticket's is its opening
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -645,9 +644,7 @@ def tickets_auto_close_due(*, now: datetime | None = None) -> int:
             ticket = (
                 Ticket.objects.select_for_update(skip_locked=True)
                 .exclude(status=Ticket.Status.CLOSED)
-                .filter(pk=pk, deleted_at__isnull=True)
-                .annotate(activity_at=Coalesce("last_message_at", "created_at"))
-                .filter(activity_at__lt=cutoff)
+                .filter(pk=pk, deleted_at__isnull=True, last_message_at__lt=cutoff)
                 .first()
             )
             if ticket is None:

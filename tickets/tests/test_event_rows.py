@@ -46,7 +46,7 @@ def tickets(alpha):
                 last_message_preview="Oi",
                 answered=True,
             ),
-            TicketFactory(status=Ticket.Status.CLOSED, last_message_at=None),
+            TicketFactory(status=Ticket.Status.CLOSED),
             TicketFactory(queue=queue, deleted_at=timezone.now()),
         ]
 

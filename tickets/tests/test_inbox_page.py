@@ -44,7 +44,7 @@ def _world() -> dict[str, Any]:
         TicketFactory(queue=support, contact=ContactFactory(phone="+5521987650000")),
         TicketFactory(queue=None, status=Ticket.Status.CLOSED),
         TicketFactory(queue=None, status=Ticket.Status.OPEN, assignee=other, unread_count=1),
-        TicketFactory(queue=support, last_message_at=None),
+        TicketFactory(queue=support),
     ]
     tickets[2].contact.tags.add(vip)
     tickets[3].contact.owners.add(agent)

@@ -65,6 +65,27 @@ def test_the_list_is_newest_activity_first_and_pages_with_a_cursor(world):
     assert seen == [str(t.public_id) for t in reversed(tickets)]
 
 
+def test_a_ticket_opened_without_a_message_is_paged_like_any_other(world):
+    """The inbox order's key is never NULL: a ticket created without ``last_message_at`` takes
+    its opening time, so a page ending on it still gives a ``next`` the API accepts."""
+    alpha, api, agent, queue = world
+    with tenant_scope(alpha.tenant):
+        older = TicketFactory(queue=queue)
+        quiet = Ticket.objects.create(
+            protocol="P-QUIET", contact=ContactFactory(), connection=older.connection, queue=queue
+        )
+    assert quiet.last_message_at is not None
+
+    seen, url, params = [], "/api/v1/tickets/", {"page_size": 1}
+    while url:
+        response = api.get(url, params)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        seen += [row["public_id"] for row in body["results"]]
+        url, params = body["next"], None
+    assert seen == [str(quiet.public_id), str(older.public_id)]
+
+
 def test_list_filters_are_applied(world):
     alpha, api, agent, queue = world
     with tenant_scope(alpha.tenant):

@@ -6,12 +6,13 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from contacts.tests.factories import ContactFactory
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
 from tickets.models import Ticket, TicketEvent
 from tickets.services.tickets import tickets_auto_close_due
 from tickets.tasks import tickets_auto_close_task
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import ConnectionFactory, TicketFactory
 
 
 @pytest.fixture
@@ -46,10 +47,17 @@ def test_only_idle_tickets_are_closed_with_a_timeline_entry(in_alpha):
     assert idle.closed_by_id is None
 
 
-def test_a_ticket_without_messages_is_measured_from_its_creation(in_alpha):
-    ticket = TicketFactory(last_message_at=None)
-    Ticket.objects.filter(pk=ticket.pk).update(created_at=_ago(5))
-    fresh = TicketFactory(last_message_at=None)
+def test_a_ticket_without_messages_is_measured_from_its_opening(in_alpha):
+    """A ticket opened without a message takes its opening time as its last activity."""
+    old = Ticket.objects.create(
+        protocol="P-OLD", contact=ContactFactory(), connection=ConnectionFactory()
+    )
+    # as if opened five days ago
+    Ticket.objects.filter(pk=old.pk).update(created_at=_ago(5), last_message_at=_ago(5))
+    fresh = Ticket.objects.create(
+        protocol="P-NEW", contact=ContactFactory(), connection=ConnectionFactory()
+    )
+    assert abs(fresh.last_message_at - fresh.created_at) < timedelta(seconds=1)
 
     assert tickets_auto_close_due() == 1
     fresh.refresh_from_db()

@@ -38,7 +38,7 @@ def inbox(alpha):
             is_outbound=True,
         )
         Ticket.objects.filter(pk=full.pk).update(last_message_at=timezone.now())
-        bare = TicketFactory(last_message_at=None)
+        bare = TicketFactory()
         by_email = TicketFactory(queue=queue, assignee=nameless, status=Ticket.Status.OPEN)
     return alpha, admin, agent, [full, bare, by_email]
 

@@ -30,7 +30,7 @@ def test_ticket_row_equals_the_serializer_output(alpha):
                 last_message_preview="Oi",
                 answered=True,
             ),
-            TicketFactory(status=Ticket.Status.CLOSED, last_message_at=None),
+            TicketFactory(status=Ticket.Status.CLOSED),
         ]
         Ticket.objects.filter(pk=tickets[0].pk).update(last_message_at=timezone.now())
 
