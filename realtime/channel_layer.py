@@ -87,6 +87,11 @@ class _ProcessReader:
         self.layer = layer
         self.loop = loop
         self.buffers: dict[str, _Buffer] = {}
+        # Channels whose dispatch loop has ended, and when: a message already on its way to one
+        # of them (sent before its socket left its groups) is dropped, not kept in a new buffer
+        # until the expiry. Channel names are never used twice. (A cancelled ``receive()`` may
+        # be followed by another on the same channel, so it does not close its channel.)
+        self.closed: dict[str, float] = {}
         self.task: asyncio.Task[None] | None = None
         self._swept = time.monotonic()
 
@@ -156,10 +161,12 @@ class _ProcessReader:
                 with contextlib.suppress(asyncio.CancelledError):
                     await client
             buffer.readers -= 1
-            self.drop(channel)
+            self.drop(channel, closed=True)
 
-    def drop(self, channel: str) -> None:
+    def drop(self, channel: str, *, closed: bool = False) -> None:
         self.buffers.pop(channel, None)
+        if closed:
+            self.closed[channel] = time.monotonic()
         if not self.buffers and self.task is not None:
             self.task.cancel()
 
@@ -187,7 +194,8 @@ class _ProcessReader:
     def _deliver(self, message: dict[str, Any]) -> None:
         channels = message.pop("__asgi_channel__", [])
         for channel in channels if isinstance(channels, list) else [channels]:
-            self.buffer(channel).put(message)
+            if channel not in self.closed:
+                self.buffer(channel).put(message)
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -198,6 +206,8 @@ class _ProcessReader:
         for channel, buffer in list(self.buffers.items()):
             if buffer.readers == 0 and now - buffer.last_read > expiry:
                 del self.buffers[channel]
+        # A message is not delivered past the expiry: no need to remember longer.
+        self.closed = {c: at for c, at in self.closed.items() if now - at <= expiry}
 
 
 class ProcessChannelLayer(RedisChannelLayer):
