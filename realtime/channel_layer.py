@@ -139,9 +139,8 @@ class _ProcessReader:
             client.add_done_callback(buffer.wake)
             while True:
                 if client.done():
-                    message = client.result()
-                    client = None
-                    await dispatch(message)
+                    done, client = client, None
+                    await dispatch(done.result())
                     client = asyncio.ensure_future(receive())
                     client.add_done_callback(buffer.wake)
                     continue
