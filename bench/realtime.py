@@ -8,8 +8,10 @@ process would), creates internal notes on the ticket through the service at a fi
 stamped with its creation time. Every client records when each
 ``message.created`` arrives. Prints, per N: p50/p99/max latency from creation to receipt over
 every (client, event) pair, delivered events per second, lost events (expected − received) and
-sequence gaps (a note missing between two a socket received, or one arriving after a later one).
-P7 is the 500 sockets × 10 events/s row: p99 <= 250 ms and 0 gaps.
+sequence gaps (a note missing between two a socket received, or one arriving after a later one),
+and the CPU time the daphne processes used per delivery (user + system, from /proc: the figure
+least moved by what else the machine runs). P7 is the 500 sockets × 10 events/s row: p99 <= 250
+ms and 0 gaps.
 
     .venv/bin/python bench/realtime.py                      # N = 100 then 500
     .venv/bin/python bench/realtime.py --clients 500 --seconds 5 --daphne 1 --raw-limit
@@ -160,6 +162,12 @@ def start_daphnes(ports: list[int], env: dict[str, str]) -> list[ManagedProcess]
             process.stop()
         raise SystemExit("daphne did not start in 30 s")
     return processes
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sequence_gaps(notes: list[int]) -> int:
@@ -407,6 +415,7 @@ async def run_one(
         if profile is not None
         else []
     )
+    cpu_started = sum(cpu_seconds(daphne.pid) for daphne in daphnes)
     started = time.perf_counter()
     created = await asyncio.to_thread(producer.run, seconds + 60)
     produced_seconds = time.perf_counter() - started
@@ -414,6 +423,7 @@ async def run_one(
     while sum(len(s) for s in sinks) < created * n_clients and time.time() < deadline:
         await asyncio.sleep(0.1)
     drained_seconds = time.perf_counter() - started
+    daphne_cpu = sum(cpu_seconds(daphne.pid) for daphne in daphnes) - cpu_started
     stop.set()
     others = await asyncio.gather(*tasks)
     for profiler, path in profilers:
@@ -436,6 +446,11 @@ async def run_one(
         "p99_ms": percentile(latencies, 99) if latencies else None,
         "max_ms": latencies[-1] if latencies else None,
         "delivered_per_second": len(latencies) / drained_seconds,
+        # CPU the daphne processes used from the first note until the last delivery, per
+        # delivery: unlike the latencies, barely moved by what else the machine runs.
+        "daphne_cpu_us_per_delivery": (
+            round(daphne_cpu * 1e6 / len(latencies), 1) if latencies else None
+        ),
         "produce_seconds": round(produced_seconds, 2),
         "other_frames": sum(others),
     }
@@ -586,7 +601,7 @@ def main() -> int:
         profile=Path(args.profile) if args.profile else None,
     )
     rows = [
-        [str(r["clients"]), f"{r['rate']:g}/s", "FAILED: " + r["failed"][:60], *[""] * 7]
+        [str(r["clients"]), f"{r['rate']:g}/s", "FAILED: " + r["failed"][:60], *[""] * 8]
         if "failed" in r
         else [
             str(r["clients"]),
@@ -595,6 +610,9 @@ def main() -> int:
             f"{r['p99_ms']:.1f}" if r["p99_ms"] is not None else "-",
             f"{r['max_ms']:.1f}" if r["max_ms"] is not None else "-",
             f"{r['delivered_per_second']:.0f}",
+            f"{r['daphne_cpu_us_per_delivery']:.0f}"
+            if r["daphne_cpu_us_per_delivery"] is not None
+            else "-",
             f"{r['received']}/{r['expected']}",
             str(r["lost"]),
             str(r["gaps"]),
@@ -617,6 +635,7 @@ def main() -> int:
                 "p99 ms",
                 "max ms",
                 "delivered/s",
+                "daphne CPU us/delivery",
                 "received",
                 "lost",
                 "gaps",

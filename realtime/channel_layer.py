@@ -17,32 +17,67 @@ consumer's dispatch loop cancels it when the socket closes). A buffer that nobod
 ``expiry`` seconds is dropped too: a message for a channel that is already gone, or one whose
 consumer ended without cancelling its receive, must not stay in memory for ever. The reader
 stops when its loop has no buffer left and starts again with the next ``receive()``.
+
+A consumer may also read its channel through ``dispatch_local`` instead of channels'
+``await_many_dispatch``: its handlers are then called straight from the buffer, every message
+already there in one go, with no task per message (the inbox consumer, realtime/consumers.py;
+docs/performance.md, "Fan-out III (P7)"). Its buffer lives as long as that loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels_redis.core import BoundedQueue, RedisChannelLayer
+from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
 READ_RETRY_SECONDS = 1.0  # after a failed read (Redis restarting), before the next one
 SWEEP_SECONDS = 5.0  # at most this often the reader looks for abandoned buffers
+# A socket's dispatch loop hands at most this many buffered messages to its handlers before it
+# looks at the socket's own messages again.
+DISPATCH_BATCH = 64
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Dispatch = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class _Buffer:
-    """One local channel's messages, and when it was last read."""
+    """One local channel's messages (its newest ``capacity``, as channels_redis's buffer keeps),
+    the futures waiting for the next one, and when it was last read."""
 
-    __slots__ = ("queue", "readers", "last_read")
+    __slots__ = ("messages", "waiters", "readers", "last_read")
 
     def __init__(self, capacity: int) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = BoundedQueue(capacity)
-        self.readers = 0  # receive() calls waiting on it now
+        self.messages: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self.waiters: list[asyncio.Future[None]] = []
+        self.readers = 0  # receive() calls or dispatch loops waiting on it now
         self.last_read = time.monotonic()
+
+    def put(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)  # past the capacity, the oldest is dropped
+        self.wake()
+
+    def wake(self, _: object = None) -> None:
+        """Resolve whoever waits on this buffer (also a socket's own receive, see
+        ``dispatch_local``)."""
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def next_put(self) -> asyncio.Future[None]:
+        """A future resolved at the next ``put()`` or ``wake()``: one for each waiter, so that
+        cancelling one waiter never cancels another's wait."""
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        return waiter
 
 
 class _ProcessReader:
@@ -52,6 +87,11 @@ class _ProcessReader:
         self.layer = layer
         self.loop = loop
         self.buffers: dict[str, _Buffer] = {}
+        # Channels whose dispatch loop has ended, and when: a message already on its way to one
+        # of them (sent before its socket left its groups) is dropped, not kept in a new buffer
+        # until the expiry. Channel names are never used twice. (A cancelled ``receive()`` may
+        # be followed by another on the same channel, so it does not close its channel.)
+        self.closed: dict[str, float] = {}
         self.task: asyncio.Task[None] | None = None
         self._swept = time.monotonic()
 
@@ -73,7 +113,9 @@ class _ProcessReader:
         self.ensure_running()
         buffer.readers += 1
         try:
-            return await buffer.queue.get()
+            while not buffer.messages:
+                await buffer.next_put()
+            return buffer.messages.popleft()
         except asyncio.CancelledError:
             # The consumer is done with this channel (channels cancels the pending receive
             # when its socket closes), as channels_redis drops the buffer then.
@@ -83,8 +125,47 @@ class _ProcessReader:
             buffer.readers -= 1
             buffer.last_read = time.monotonic()
 
-    def drop(self, channel: str) -> None:
+    async def dispatch_local(
+        self, channel: str, receive: Receive, dispatch: Dispatch, batch: int
+    ) -> None:
+        """See ``ProcessChannelLayer.dispatch_local``."""
+        buffer = self.buffer(channel)
+        self.ensure_running()
+        buffer.readers += 1  # held for the whole loop: never swept
+        messages = buffer.messages
+        client: asyncio.Future[dict[str, Any]] | None = None
+        try:
+            client = asyncio.ensure_future(receive())
+            client.add_done_callback(buffer.wake)
+            while True:
+                if client.done():
+                    done, client = client, None
+                    await dispatch(done.result())
+                    client = asyncio.ensure_future(receive())
+                    client.add_done_callback(buffer.wake)
+                    continue
+                if not messages:
+                    await buffer.next_put()
+                    continue
+                # The messages already here, oldest first, without a wait between them: the
+                # frames they send leave in one write of the socket. Bounded, so the socket's
+                # own messages (a close) are not kept waiting behind a stream of events.
+                for _ in range(min(len(messages), batch)):
+                    if not messages:  # a handler's wait let the capacity drop some
+                        break
+                    await dispatch(messages.popleft())
+        finally:
+            if client is not None:
+                client.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await client
+            buffer.readers -= 1
+            self.drop(channel, closed=True)
+
+    def drop(self, channel: str, *, closed: bool = False) -> None:
         self.buffers.pop(channel, None)
+        if closed:
+            self.closed[channel] = time.monotonic()
         if not self.buffers and self.task is not None:
             self.task.cancel()
 
@@ -112,7 +193,8 @@ class _ProcessReader:
     def _deliver(self, message: dict[str, Any]) -> None:
         channels = message.pop("__asgi_channel__", [])
         for channel in channels if isinstance(channels, list) else [channels]:
-            self.buffer(channel).queue.put_nowait(message)
+            if channel not in self.closed:
+                self.buffer(channel).put(message)
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -123,6 +205,8 @@ class _ProcessReader:
         for channel, buffer in list(self.buffers.items()):
             if buffer.readers == 0 and now - buffer.last_read > expiry:
                 del self.buffers[channel]
+        # A message is not delivered past the expiry: no need to remember longer.
+        self.closed = {c: at for c, at in self.closed.items() if now - at <= expiry}
 
 
 class ProcessChannelLayer(RedisChannelLayer):
@@ -156,6 +240,27 @@ class ProcessChannelLayer(RedisChannelLayer):
         if reader is None:
             reader = self._reader = _ProcessReader(self, loop)
         return reader
+
+    async def dispatch_local(
+        self, channel: str, receive: Receive, dispatch: Dispatch, *, batch: int = DISPATCH_BATCH
+    ) -> None:
+        """Channels' ``await_many_dispatch([receive, channel receive], dispatch)`` for a
+        process-local channel, without a task per message.
+
+        Channels' loop starts a task for each message the channel receives and waits on it and
+        on the socket's receive task with ``asyncio.wait``; here the loop waits on a future that
+        either a message put in the channel's buffer or the socket's own message resolves, then
+        hands every message already buffered to ``dispatch``. What stays the same: one handler
+        at a time, in the order the messages came; the socket's messages (its receive is still
+        one task at a time) before the buffer's when both are there; an exception from a
+        handler (``StopConsumer``) or the cancellation of the consumer ends the loop, cancels
+        the socket's pending receive and drops the channel's buffer.
+        """
+        self.require_valid_channel_name(channel)
+        if not self.non_local_name(channel).endswith(self.client_prefix + "!"):
+            raise ValueError(f"{channel!r} is not a channel of this process")
+        reader = self._reader_for(asyncio.get_running_loop())
+        await reader.dispatch_local(channel, receive, dispatch, batch)
 
     def reading(self) -> bool:
         """Whether this process's key is being read now."""

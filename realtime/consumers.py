@@ -11,19 +11,25 @@ protocol is documented in docs/realtime.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import time
 from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 
 from accounts import presence
 from accounts.models import User
 from channels_integrations.services.webchat import webchat_typing_groups
 from core.signal_throttle import SignalThrottle
 from realtime.broadcast import ephemeral, ephemeral_frame, group_send_all
+from realtime.channel_layer import ProcessChannelLayer
 from realtime.groups import audience_groups, subscriptions_for
 from realtime.stream import events_since, stream_last_id
 from realtime.viewing import viewers_of, viewing_start, viewing_stop
@@ -41,6 +47,18 @@ TYPING_INTERVAL = 1.0  # seconds between two typing signals of one socket for on
 # (tiktickets/settings/base.py, CHANNEL_LAYERS): an open socket joins its groups again this many
 # times per expiry, so it never falls silently out of them however long it stays open.
 GROUP_REFRESHES_PER_EXPIRY = 3
+
+
+def _frame_sender(send: Any) -> Any:
+    """The ASGI send under channels' session wrapper, for websocket frames.
+
+    The wrapper saves the session and sets its cookie on ``http.response.start`` only; for
+    every frame it still reads the session's state (``modified``, ``is_empty()``) through
+    Django's lazy object, for nothing. Frames go round it; the accept and the close still go
+    through it.
+    """
+    wrapper = getattr(send, "__self__", None)
+    return wrapper.real_send if isinstance(wrapper, InstanceSessionWrapper) else send
 
 
 def _connect(
@@ -109,6 +127,28 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     _expiry: asyncio.Task[None] | None = None
     _keep_groups: asyncio.Task[None] | None = None
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer entry, reading the socket's channel with the layer's own dispatch
+        loop (``ProcessChannelLayer.dispatch_local``): no task per event and socket, and the
+        events buffered for the socket handed to ``dispatch`` in one go, their frames leaving
+        in one write. Another layer (none in the settings) gets channels' loop."""
+        self._send_frame = _frame_sender(send)
+        layer = get_channel_layer(self.channel_layer_alias)
+        if not isinstance(layer, ProcessChannelLayer):
+            await super().__call__(scope, receive, send)
+            return
+        self.scope = scope
+        self.channel_layer = layer
+        self.channel_name = await layer.new_channel()
+        self.channel_receive = functools.partial(layer.receive, self.channel_name)
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):  # a handler ended the socket
+            await layer.dispatch_local(self.channel_name, receive, self.dispatch)
+
+    async def _send_text(self, text: str) -> None:
+        """Send one text frame (already encoded)."""
+        await self._send_frame({"type": "websocket.send", "text": text})
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its ``aclose_old_connections()`` before every message.
 
@@ -155,7 +195,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if expires_at is not None:
             self._expiry = asyncio.create_task(self._close_at(expires_at))
         self._keep_groups = asyncio.create_task(self._refresh_groups())
-        await self.send(text_data=ephemeral_frame("hello", hello))
+        await self._send_text(ephemeral_frame("hello", hello))
         last_id = self._last_event_id()
         if last_id is not None:
             await self._replay(last_id)
@@ -172,7 +212,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         missed = await run_in_tenant(self.tenant, events_since, last_id, set(self.subscribed))
         if missed is None:
             current = await run_in_tenant(self.tenant, stream_last_id)
-            await self.send(text_data=ephemeral_frame("resync", {"last_event_id": current}))
+            await self._send_text(ephemeral_frame("resync", {"last_event_id": current}))
             return
         for frame in missed:
             await self._relay(frame.id, frame.type, frame.text)
@@ -219,7 +259,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
-            await self.send(text_data=ephemeral_frame("pong", {}))
+            await self._send_text(ephemeral_frame("pong", {}))
         elif kind == "heartbeat":
             await self._heartbeat(str(content.get("status") or presence.ONLINE))
         elif kind == "typing":
@@ -232,7 +272,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self._switch_viewing(content.get("ticket"))
         else:
             error = {"code": "unknown_type", "message": "Unknown message type."}
-            await self.send(text_data=ephemeral_frame("error", error))
+            await self._send_text(ephemeral_frame("error", error))
 
     async def _heartbeat(self, status: str) -> None:
         if self.user is None:
@@ -294,7 +334,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self._recent_set.add(event_id)
         if event_type == "access.changed":
             await self._resubscribe()
-        await self.send(text_data=text)
+        await self._send_text(text)
 
     async def _resubscribe(self) -> None:
         """Queue membership or role changed: join and leave groups to match."""
@@ -321,7 +361,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             if nonce in self._recent_nonces:
                 return
             self._recent_nonces.append(nonce)
-        await self.send(text_data=message["text"])
+        await self._send_text(message["text"])
 
     async def sockets_disconnect(self, event: dict[str, Any]) -> None:
         """Group message: the tenant was suspended or the user deactivated."""
