@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 PROBE = """
-import importlib.util, json, logging, sys, types
+import gc, importlib.util, json, logging, sys, types
 spec = importlib.util.spec_from_file_location("gunicorn_conf", "deploy/gunicorn.conf.py")
 conf = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(conf)
@@ -35,6 +35,7 @@ def state():
         "platform_urls": "dashboard.platform.urls" in sys.modules,
         "catalogs": sorted(trans_real._translations),
         "database": connection.connection is not None,
+        "frozen": gc.get_freeze_count() > 0,
     }
 
 before = state()
@@ -63,8 +64,34 @@ def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
         "platform_urls": False,
         "catalogs": got["before"]["catalogs"],
         "database": False,
+        "frozen": False,
     }
     assert got["after"]["views"] is True
     assert got["after"]["platform_urls"] is True
     assert got["after"]["database"] is True
+    # and what it loaded is out of the garbage collector's reach
+    assert got["after"]["frozen"] is True
     assert {"en", "pt-br"} <= set(got["after"]["catalogs"])
+
+
+ASGI_PROBE = """
+import gc, json
+import tiktickets.asgi
+print(json.dumps({"frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_the_asgi_application_freezes_what_it_loaded():
+    """daphne's process: everything the ASGI module loaded is frozen (a full collection on a
+    daphne serving 500 sockets took 250-317 ms, walking objects that live as long as it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", ASGI_PROBE],
+        cwd=ROOT,
+        env=app_process_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["frozen"] > 10_000
