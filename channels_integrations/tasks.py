@@ -33,8 +33,10 @@ def inbound_event_process_task(self: Any, event_id: int) -> None:
     max_retries=None,
 )
 def inbound_batches_process_task(self: Any, connection_id: int) -> int:
-    """Process a connection's waiting events in batches (a poison event fails alone). The
-    database going away mid-batch rolls the batch back; the task then tries again."""
+    """Process a connection's waiting events in batches (a poison event fails alone). Several
+    tasks of one connection run at once on the worker's processes, each conversation in one
+    batch at a time and in order. The database going away mid-batch rolls the batch back; the
+    task then tries again."""
     from django.db import DatabaseError
 
     from channels_integrations.services.inbound_batches import inbound_batches_process

@@ -1,18 +1,33 @@
-"""Inbound events processed in batches, one connection at a time.
+"""Inbound events processed in batches, several workers per connection, one at a time per
+conversation.
 
 The webhook stores its events and publishes at most one task per connection while one waits
 (``inbound_batch_enqueue``: a tenant-scoped cache flag, cleared when the task starts), so the
-acknowledgement costs one insert and, usually, no publish at all. The task
-(``inbound_batches_process``) then takes the connection's waiting events in batches:
+acknowledgement costs one insert and, usually, no publish at all. A task that starts clears the
+flag, so the next webhook publishes another: while a connection has a backlog, every inbound
+worker process holds one of its tasks. Each task (``inbound_batches_process``) takes the
+connection's waiting events in batches:
 
-- one transaction per batch, under a transaction-level advisory lock of the connection, so two
-  workers never process one connection's events at the same time and a ticket's messages are
-  stored in the order they arrived (by event id);
-- the batch's events are claimed with ``FOR UPDATE SKIP LOCKED`` (a single-event task of the
-  sweeper skips them), each processed in its own savepoint: a poison event is rolled back
-  alone, recorded as a failed attempt and handed to the single-event task with a back-off,
-  and the rest of the batch commits; inside it the contact upsert, ``ticket_open_or_reuse``
-  and ``message_receive`` open no savepoints of their own (``core.savepoints``);
+- one transaction per batch; its events are claimed with ``FOR UPDATE SKIP LOCKED`` in event-id
+  order, so two workers claim disjoint batches (and a single-event task of the sweeper skips
+  them);
+- a conversation (the customer, or the group, that decides the contact and the ticket: the
+  item's ``external_id``; the whole connection for e-mail, whose threads cross senders) is
+  processed in event-id order by one batch at a time. Right after the claim one statement reads
+  the connection's waiting first attempts that are not the batch's own, earlier than its last
+  event: an event of the batch with an earlier one of its conversation among them is *deferred*
+  (left waiting, untouched, until the batch commits), the others are processed. Any such earlier
+  event is either committed by another batch already (no longer waiting, its message stored
+  before) or still held by it (then it shows as waiting: the batch's own read comes after its
+  claim, so a claim racing ahead of an earlier batch's commit is seen), hence a ticket's
+  messages are stored in event-id order and no two batches write one conversation at once. No
+  conversation lock is held while waiting, so no deadlock: a batch that could process nothing
+  commits, waits for its earliest blocking event's row lock outside any transaction (the
+  earliest waiting event is never blocked, so the waits form no cycle) and claims again;
+- each event is processed in its own savepoint: a poison event is rolled back alone, recorded
+  as a failed attempt and handed to the single-event task with a back-off, and the rest of the
+  batch commits; inside it the contact upsert, ``ticket_open_or_reuse`` and ``message_receive``
+  open no savepoints of their own (``core.savepoints``);
 - the events are marked processed by one statement at the end, and the domain events of the
   whole batch are delivered together after its one commit (``publishing_together``): their
   subscribers read the batch's rows once (the live events' tickets and messages, the webhook
@@ -30,6 +45,7 @@ sends in flight. Everything else, and every retry, keeps the single-event task.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 
 from django.core.cache import cache
@@ -39,6 +55,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels_integrations.models import InboundEvent
+from channels_integrations.providers.registry import provider_for
 from channels_integrations.services.inbound import (
     InboundRetryLater,
     inbound_event_apply,
@@ -47,11 +64,11 @@ from channels_integrations.services.inbound import (
 from core.event_bus import publishing_together
 from core.savepoints import caller_savepoint
 from tenants.models import Tenant
-from tenants.tenancy import current_schema, current_tenant, tenant_scope
+from tenants.tenancy import current_tenant, tenant_scope
 
 logger = logging.getLogger(__name__)
 
-# Events per transaction: large enough that a batch's fixed costs (lock, claim, commit, the
+# Events per transaction: large enough that a batch's fixed costs (claim, check, commit, the
 # final update) vanish per event, small enough that a batch commits within a fraction of a
 # second and its realtime envelopes are not held back (bench/ingest.py).
 INBOUND_BATCH_SIZE = 50
@@ -65,6 +82,17 @@ QUEUED_FLAG_SECONDS = 30
 _BATCHABLE = Q(kind=InboundEvent.Kind.STATUS) | Q(
     kind=InboundEvent.Kind.MESSAGE, item__media=None, item__is_echo=False
 )
+_WAITING = {"status": InboundEvent.Status.RECEIVED, "attempts": 0}
+
+
+@dataclass(frozen=True)
+class _Batch:
+    claimed: int
+    processed: int  # failed attempts and deferred events excluded
+    deferred: int
+    # The earliest waiting event (another batch's, or a single-event task's) that kept this
+    # batch from processing anything, when that was the case.
+    blocker: int | None = None
 
 
 def _queued_key(connection_id: int) -> str:
@@ -100,15 +128,21 @@ def inbound_batches_process(
     max_batches: int = INBOUND_BATCHES_PER_TASK,
 ) -> int:
     """Process the connection's waiting batchable events, batch after batch; returns how many
-    were processed (failed attempts excluded)."""
+    were processed (failed attempts excluded).
+
+    Ends when a batch claims less than a full batch and defers nothing: a deferred event is
+    claimed again by this task, once the batch that blocked it has committed, so none is left
+    waiting for the sweeper."""
     # Cleared before the first claim: an event stored after this publishes a new task, and
     # one stored before it is seen by the claims below.
     cache.delete(_queued_key(connection_id))
     processed = 0
     for _ in range(max_batches):
-        claimed, done = inbound_batch_process(connection_id=connection_id, limit=batch_size)
-        processed += done
-        if claimed < batch_size:
+        batch = _batch_process(connection_id=connection_id, limit=batch_size)
+        processed += batch.processed
+        if batch.blocker is not None:
+            _wait_for(batch.blocker)
+        elif batch.claimed < batch_size and not batch.deferred:
             return processed
     inbound_batch_enqueue(current_tenant(), connection_id)  # more wait: a fresh task goes on
     return processed
@@ -118,39 +152,93 @@ def inbound_batch_process(
     *, connection_id: int, limit: int = INBOUND_BATCH_SIZE
 ) -> tuple[int, int]:
     """One batch of the connection's waiting events, in one transaction; ``(claimed,
-    processed)``."""
+    processed)``: deferred events (see the module doc) are claimed, not processed."""
+    batch = _batch_process(connection_id=connection_id, limit=limit)
+    return batch.claimed, batch.processed
+
+
+def _batch_process(*, connection_id: int, limit: int) -> _Batch:
     with transaction.atomic():
-        with db.cursor() as cursor:
-            # Per tenant and connection (advisory locks are per database, ids per schema).
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [current_schema(), connection_id]
-            )
         events = list(
             InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("connection__routing")
-            .filter(
-                _BATCHABLE,
-                connection_id=connection_id,
-                status=InboundEvent.Status.RECEIVED,
-                attempts=0,
-            )
+            .filter(_BATCHABLE, connection_id=connection_id, **_WAITING)
             .order_by("id")[:limit]
         )
+        if not events:
+            return _Batch(claimed=0, processed=0, deferred=0)
+        ready, deferred, blocker = _ready(events)
         retries: list[tuple[int, float]] = []
         with publishing_together():  # the batch's domain events, delivered after its commit
-            for event in events:
+            for event in ready:
                 failure = _apply(event)
                 if failure is not None:
                     retries.append((event.pk, failure))
         now = timezone.now()
-        for event in events:
+        for event in ready:
             event.updated_at = now
-        InboundEvent.objects.bulk_update(
-            events, ["status", "processed_at", "attempts", "last_error", "updated_at"]
-        )
+        if ready:
+            InboundEvent.objects.bulk_update(
+                ready, ["status", "processed_at", "attempts", "last_error", "updated_at"]
+            )
         if retries:
             transaction.on_commit(partial(_retries_enqueue, retries), robust=True)
-    return len(events), len(events) - len(retries)
+    return _Batch(
+        claimed=len(events),
+        processed=len(ready) - len(retries),
+        deferred=deferred,
+        blocker=blocker if not ready else None,
+    )
+
+
+def _conversation(event: InboundEvent, *, per_sender: bool) -> str:
+    """The key that decides the event's contact and ticket: the customer's (or the group's)
+    id on the provider; one key for the whole connection when threads cross senders."""
+    return str(event.item.get("external_id") or "") if per_sender else ""
+
+
+def _ready(events: list[InboundEvent]) -> tuple[list[InboundEvent], int, int | None]:
+    """The claimed events that may be processed now, in id order, how many are deferred, and
+    the earliest event that blocks them (see the module doc)."""
+    connection = events[0].connection
+    per_sender = not provider_for(connection.provider).threads_by_headers
+    # Waiting first attempts earlier than the batch's last event that the batch does not hold:
+    # another batch's (being processed, or committed after this read's snapshot began) or a
+    # single-event task's. Read after the claim, so a batch that claimed earlier and has not
+    # committed shows here.
+    others = (
+        InboundEvent.objects.filter(
+            _BATCHABLE, connection_id=connection.pk, pk__lt=events[-1].pk, **_WAITING
+        )
+        .exclude(pk__in=[event.pk for event in events])
+        .order_by("id")
+        .values_list("pk", "item__external_id")
+    )
+    first_waiting: dict[str, int] = {}
+    for pk, external_id in others:
+        key = str(external_id or "") if per_sender else ""
+        first_waiting.setdefault(key, pk)
+    if not first_waiting:
+        return events, 0, None
+    ready: list[InboundEvent] = []
+    blockers: list[int] = []
+    for event in events:
+        earlier = first_waiting.get(_conversation(event, per_sender=per_sender))
+        if earlier is not None and earlier < event.pk:
+            blockers.append(earlier)
+        else:
+            ready.append(event)
+    return ready, len(events) - len(ready), min(blockers, default=None)
+
+
+def _wait_for(event_id: int) -> None:
+    """Wait, outside the batch's transaction (the worker runs in autocommit: the lock goes with
+    the statement), until the batch or task that holds the event has committed."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {InboundEvent._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+            [event_id],
+        )
 
 
 def _apply(event: InboundEvent) -> float | None:
