@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
+
+# Every refresh recomputes rows from the timeline (idempotent), so one that loses a deadlock to
+# another transaction on the same rows, or its connection, runs again instead of leaving the
+# rows stale: after 1, 2, 4… s (with jitter), at most 6 times.
+RETRY_ON = (OperationalError,)
+RETRY_BACKOFF_MAX = 60
+RETRIES = 6
 
 
-@shared_task(name="reports.tasks.attendances_refresh_task")
+@shared_task(
+    name="reports.tasks.attendances_refresh_task",
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=RETRIES,
+)
 def attendances_refresh_task(ticket_id: int) -> int:
     """Recompute one ticket's attendance row after a change of the ticket."""
     from reports.services import attendances_refresh
@@ -13,7 +28,14 @@ def attendances_refresh_task(ticket_id: int) -> int:
     return attendances_refresh(ticket_ids=[ticket_id])
 
 
-@shared_task(name="reports.tasks.attendance_refresh_for_message_task")
+@shared_task(
+    name="reports.tasks.attendance_refresh_for_message_task",
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=RETRIES,
+)
 def attendance_refresh_for_message_task(message_id: int) -> int:
     """Recompute the attendance row of a new message's ticket."""
     from reports.services import attendance_refresh_for_message
@@ -21,7 +43,14 @@ def attendance_refresh_for_message_task(message_id: int) -> int:
     return attendance_refresh_for_message(message_id=message_id)
 
 
-@shared_task(name="reports.tasks.attendances_refresh_many_task")
+@shared_task(
+    name="reports.tasks.attendances_refresh_many_task",
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=RETRIES,
+)
 def attendances_refresh_many_task(ticket_ids: list[int]) -> int:
     """Recompute the attendance rows of an inbound batch's changed tickets (one upsert)."""
     from reports.services import attendances_refresh
@@ -29,7 +58,14 @@ def attendances_refresh_many_task(ticket_ids: list[int]) -> int:
     return attendances_refresh(ticket_ids=ticket_ids)
 
 
-@shared_task(name="reports.tasks.attendance_refresh_for_messages_task")
+@shared_task(
+    name="reports.tasks.attendance_refresh_for_messages_task",
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=RETRIES,
+)
 def attendance_refresh_for_messages_task(message_ids: list[int]) -> int:
     """Recompute the attendance rows of an inbound batch's new messages' tickets."""
     from reports.services import attendance_refresh_for_messages
@@ -37,7 +73,14 @@ def attendance_refresh_for_messages_task(message_ids: list[int]) -> int:
     return attendance_refresh_for_messages(message_ids=message_ids)
 
 
-@shared_task(name="reports.tasks.attendances_business_refresh_task")
+@shared_task(
+    name="reports.tasks.attendances_business_refresh_task",
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=RETRIES,
+)
 def attendances_business_refresh_task(queue_id: int | None = None) -> int:
     """Recompute the business-hours figures after a schedule changed: the attendances of
     ``queue_id`` for a queue's own schedule, every attendance for the tenant's (None)."""
