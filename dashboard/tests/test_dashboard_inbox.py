@@ -124,7 +124,8 @@ def test_load_more_walks_the_whole_list_once_in_inbox_order(alpha, desk):
     expected = {str(t.public_id) for t in extra} | {str(desk["waiting"].public_id)}
     assert len(seen) == len(expected)
     assert set(seen) == expected
-    assert seen[0] == str(extra[-1].public_id)  # no activity yet sorts first, as in the API
+    assert seen[0] == str(desk["waiting"].public_id)  # the newest activity first
+    assert seen[-1] == str(extra[-1].public_id)  # the oldest last
 
 
 def test_the_row_fragment_follows_the_filters_and_the_agents_visibility(alpha, desk):
