@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from collections.abc import Callable
+from typing import Any
+
+from celery import Task, shared_task
 from django.db import OperationalError
 
 # Every refresh recomputes rows from the timeline (idempotent), so one that loses a deadlock to
@@ -13,14 +16,19 @@ RETRY_BACKOFF_MAX = 60
 RETRIES = 6
 
 
-@shared_task(
-    name="reports.tasks.attendances_refresh_task",
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=RETRIES,
-)
+def _refresh_task(name: str) -> Callable[[Callable[..., int]], Task[Any, int]]:
+    """A refresh task, retried as above."""
+    return shared_task(
+        name=name,
+        autoretry_for=RETRY_ON,
+        retry_backoff=True,
+        retry_backoff_max=RETRY_BACKOFF_MAX,
+        retry_jitter=True,
+        max_retries=RETRIES,
+    )
+
+
+@_refresh_task("reports.tasks.attendances_refresh_task")
 def attendances_refresh_task(ticket_id: int) -> int:
     """Recompute one ticket's attendance row after a change of the ticket."""
     from reports.services import attendances_refresh
@@ -28,14 +36,7 @@ def attendances_refresh_task(ticket_id: int) -> int:
     return attendances_refresh(ticket_ids=[ticket_id])
 
 
-@shared_task(
-    name="reports.tasks.attendance_refresh_for_message_task",
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=RETRIES,
-)
+@_refresh_task("reports.tasks.attendance_refresh_for_message_task")
 def attendance_refresh_for_message_task(message_id: int) -> int:
     """Recompute the attendance row of a new message's ticket."""
     from reports.services import attendance_refresh_for_message
@@ -43,14 +44,7 @@ def attendance_refresh_for_message_task(message_id: int) -> int:
     return attendance_refresh_for_message(message_id=message_id)
 
 
-@shared_task(
-    name="reports.tasks.attendances_refresh_many_task",
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=RETRIES,
-)
+@_refresh_task("reports.tasks.attendances_refresh_many_task")
 def attendances_refresh_many_task(ticket_ids: list[int]) -> int:
     """Recompute the attendance rows of an inbound batch's changed tickets (one upsert)."""
     from reports.services import attendances_refresh
@@ -58,14 +52,7 @@ def attendances_refresh_many_task(ticket_ids: list[int]) -> int:
     return attendances_refresh(ticket_ids=ticket_ids)
 
 
-@shared_task(
-    name="reports.tasks.attendance_refresh_for_messages_task",
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=RETRIES,
-)
+@_refresh_task("reports.tasks.attendance_refresh_for_messages_task")
 def attendance_refresh_for_messages_task(message_ids: list[int]) -> int:
     """Recompute the attendance rows of an inbound batch's new messages' tickets."""
     from reports.services import attendance_refresh_for_messages
@@ -73,14 +60,7 @@ def attendance_refresh_for_messages_task(message_ids: list[int]) -> int:
     return attendance_refresh_for_messages(message_ids=message_ids)
 
 
-@shared_task(
-    name="reports.tasks.attendances_business_refresh_task",
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=RETRIES,
-)
+@_refresh_task("reports.tasks.attendances_business_refresh_task")
 def attendances_business_refresh_task(queue_id: int | None = None) -> int:
     """Recompute the business-hours figures after a schedule changed: the attendances of
     ``queue_id`` for a queue's own schedule, every attendance for the tenant's (None)."""

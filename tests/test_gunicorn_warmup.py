@@ -44,10 +44,10 @@ print(json.dumps({"before": before, "after": state()}))
 """
 
 
-def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
-    # given: a fresh process with the WSGI application loaded, as gunicorn forks a worker
+def _probe(code: str) -> dict:
+    """Run ``code`` in a fresh Python process with the app's environment; its last line, JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=app_process_env(),
         capture_output=True,
@@ -56,8 +56,13 @@ def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
+    # given: a fresh process with the WSGI application loaded, as gunicorn forks a worker
+    got = _probe(PROBE)
     # when: the worker's post_worker_init hook has run
-    got = json.loads(done.stdout.strip().splitlines()[-1])
     # then: the views, both languages' catalogs and the database connection are ready
     assert got["before"] == {
         "views": False,
@@ -84,14 +89,4 @@ print(json.dumps({"frozen": gc.get_freeze_count()}))
 def test_the_asgi_application_freezes_what_it_loaded():
     """daphne's process: everything the ASGI module loaded is frozen (a full collection on a
     daphne serving 500 sockets took 250-317 ms, walking objects that live as long as it)."""
-    done = subprocess.run(
-        [sys.executable, "-c", ASGI_PROBE],
-        cwd=ROOT,
-        env=app_process_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1])["frozen"] > 10_000
+    assert _probe(ASGI_PROBE)["frozen"] > 10_000

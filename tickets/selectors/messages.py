@@ -101,6 +101,20 @@ MESSAGE_EVENT_FIELDS = (
 )
 
 
+def _message_row_joins() -> dict[str, F]:
+    """The sender's and the quoted message's columns a message row shows, as the keys
+    ``message_row_from_values`` reads."""
+    return {
+        "su_name": F("sender_user__name"),
+        "su_email": F("sender_user__email"),
+        "q_public_id": F("quoted__public_id"),
+        "q_kind": F("quoted__kind"),
+        "q_body": F("quoted__body"),
+        "q_media_name": F("quoted__media_name"),
+        "q_deleted_at": F("quoted__deleted_at"),
+    }
+
+
 def message_event_values(message_id: int) -> tuple[dict[str, Any], TicketEventRow] | None:
     """``message_get_for_event`` as values, in one query: the message's fields (those of
     ``MESSAGE_EVENT_FIELDS``, its sender's ``su_…`` and its quoted message's ``q_…``) for
@@ -122,13 +136,7 @@ def message_event_values_many(
         .values(
             *MESSAGE_EVENT_FIELDS,
             m_id=F("id"),
-            su_name=F("sender_user__name"),
-            su_email=F("sender_user__email"),
-            q_public_id=F("quoted__public_id"),
-            q_kind=F("quoted__kind"),
-            q_body=F("quoted__body"),
-            q_media_name=F("quoted__media_name"),
-            q_deleted_at=F("quoted__deleted_at"),
+            **_message_row_joins(),
             **ticket_event_values("ticket__"),
         )
     )
@@ -161,11 +169,5 @@ def message_page_values(messages: QuerySet[Message]) -> QuerySet[Any]:
     return messages.select_related(None).values(
         *MESSAGE_EVENT_FIELDS,
         "id",
-        su_name=F("sender_user__name"),
-        su_email=F("sender_user__email"),
-        q_public_id=F("quoted__public_id"),
-        q_kind=F("quoted__kind"),
-        q_body=F("quoted__body"),
-        q_media_name=F("quoted__media_name"),
-        q_deleted_at=F("quoted__deleted_at"),
+        **_message_row_joins(),
     )
