@@ -25,7 +25,7 @@ from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection, text_item
 from tenants.tenancy import tenant_scope
 from tests.reliability.workers import connection_data_remove, inbound_outcome
-from tests.support.concurrency import in_thread, run_in_threads
+from tests.support.concurrency import database_session, in_thread, run_in_threads
 from tickets.models import Message, Ticket
 
 
@@ -77,18 +77,6 @@ def _bodies(tenant: Any, connection_id: int) -> dict[str, list[str]]:
     return in_thread(_scoped(tenant, read))
 
 
-def _session() -> psycopg.Connection:
-    params = db.settings_dict
-    return psycopg.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        autocommit=False,
-    )
-
-
 def _hold_ticket(tenant: Any, connection_id: int, customer: str) -> psycopg.Connection:
     """Another session holding the customer's ticket row (as an agent's change would): a batch
     that reaches the customer's message waits there, in the middle of its transaction."""
@@ -102,8 +90,7 @@ def _hold_ticket(tenant: Any, connection_id: int, customer: str) -> psycopg.Conn
             ),
         )
     )
-    holder = _session()
-    holder.execute(f'SET search_path TO "{tenant.schema_name}", public')
+    holder = database_session(schema=tenant.schema_name)
     holder.execute("SELECT id FROM tickets_ticket WHERE id = %s FOR UPDATE", [ticket_id])
     return holder
 
@@ -111,8 +98,7 @@ def _hold_ticket(tenant: Any, connection_id: int, customer: str) -> psycopg.Conn
 def _wait_blocked_by(holder: psycopg.Connection, count: int = 1) -> None:
     """Until ``count`` other sessions wait for a lock the holder has."""
     deadline = time.monotonic() + 30
-    with _session() as watcher:
-        watcher.autocommit = True
+    with database_session(autocommit=True) as watcher:
         while True:
             row = watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",

@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import connection as db
 
 from reports.models import Attendance
 from reports.selectors import ATTENDANCE_COLUMNS, attendance_values_raw
@@ -25,33 +24,20 @@ from reports.services import attendances_refresh
 from reports.tasks import attendances_refresh_many_task
 from tenants.tenancy import tenant_scope
 from tests.reliability.workers import connection_data_remove
-from tests.support.concurrency import in_thread
+from tests.support.concurrency import database_session, in_thread
 from tickets.tests.factories import ConnectionFactory, TicketFactory
-
-
-def _connect(**extra: Any) -> psycopg.Connection:
-    params = db.settings_dict
-    return psycopg.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        **extra,
-    )
 
 
 def _session(schema: str) -> psycopg.Connection:
     """Another session, slow to check for deadlocks (10 s)."""
-    session = _connect(autocommit=False)
-    session.execute(f'SET search_path TO "{schema}", public')
+    session = database_session(schema=schema)
     session.execute("SET deadlock_timeout = '10s'")
     return session
 
 
 def _refreshes_waiting(table: str) -> int:
     """How many sessions wait for a lock in an upsert of ``table``."""
-    with _connect(autocommit=True) as probe:
+    with database_session(autocommit=True) as probe:
         row = probe.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND query LIKE %s",

@@ -21,7 +21,6 @@ from typing import Any
 import psycopg
 import redis
 from django.conf import settings
-from django.db import connection as db
 
 from channels_integrations.services.inbound_batches import inbound_batch_process
 from conftest import host_client
@@ -39,7 +38,7 @@ from tests.reliability.workers import (
     worker_kill,
     worker_start,
 )
-from tests.support.concurrency import in_thread
+from tests.support.concurrency import database_session, in_thread
 from tickets.models import Message, Ticket
 
 SECRET = "batch-secret"
@@ -138,22 +137,9 @@ def test_two_workers_keep_each_tickets_messages_in_arrival_order(
         assert numbers == expected
 
 
-def _session(autocommit: bool = False) -> psycopg.Connection:
-    params = db.settings_dict
-    return psycopg.connect(
-        dbname=params["NAME"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        autocommit=autocommit,
-    )
-
-
 def _lock_ticket(schema: str, ticket_id: int) -> psycopg.Connection:
     """Another session holding the ticket's row lock (as an agent's change would)."""
-    holder = _session()
-    holder.execute(f'SET search_path TO "{schema}", public')
+    holder = database_session(schema=schema)
     holder.execute("SELECT id FROM tickets_ticket WHERE id = %s FOR UPDATE", [ticket_id])
     return holder
 
@@ -161,7 +147,7 @@ def _lock_ticket(schema: str, ticket_id: int) -> psycopg.Connection:
 def _blocked_by(holder: psycopg.Connection) -> int:
     """How many other sessions wait for a lock the holder has (asked from a session of its
     own: inside the holder's transaction, pg_stat_activity would stay as first read)."""
-    with _session(autocommit=True) as watcher:
+    with database_session(autocommit=True) as watcher:
         row = watcher.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
             [holder.info.backend_pid],

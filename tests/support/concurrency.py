@@ -52,3 +52,22 @@ def in_thread(func: Callable[[], Any]) -> Any:
     if errors:
         raise errors[0]
     return results[0]
+
+
+def database_session(*, autocommit: bool = False, schema: str | None = None) -> Any:
+    """A psycopg session of its own on the test database, outside Django (another request's or
+    worker's transaction holding locks); on ``schema``'s search path when given. Close it."""
+    import psycopg
+
+    params = connection.settings_dict
+    session = psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        autocommit=autocommit,
+    )
+    if schema is not None:
+        session.execute(f'SET search_path TO "{schema}", public')
+    return session
