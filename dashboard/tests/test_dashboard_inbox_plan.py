@@ -9,37 +9,22 @@ are priced out (``enable_seqscan = off``), as in test_inbox_search_plan.py.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory
 from dashboard.inbox.views import _after_cursor, _cursor_of
 from tenants.tenancy import tenant_scope
+from tests.support.plans import plan_nodes
 from tickets.selectors import ticket_list_for_inbox
 from tickets.tests.factories import TicketFactory
 
 
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
-
-
 def _plan(queryset) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-    try:
-        plan = json.loads(queryset.explain(format="json"))
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET enable_seqscan")
-    return list(_nodes(plan[0]["Plan"]))
+    return plan_nodes(queryset, without_seqscan=True)
 
 
 @pytest.fixture

@@ -9,24 +9,16 @@ are priced out (``enable_seqscan = off``): what remains is what the query shape 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import AdminFactory
 from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
+from tests.support.plans import plan_nodes
 from tickets.selectors import ticket_list_for_inbox
 from tickets.tests.factories import MessageFactory, TicketFactory
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 @pytest.fixture
@@ -40,14 +32,7 @@ def admin(alpha):
 
 
 def _plan(queryset) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-    try:
-        plan = json.loads(queryset.explain(format="json"))
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET enable_seqscan")
-    return list(_nodes(plan[0]["Plan"]))
+    return plan_nodes(queryset, without_seqscan=True)
 
 
 def test_a_message_text_search_uses_the_full_text_index_and_fetches_tickets_by_key(admin):

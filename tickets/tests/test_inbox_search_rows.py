@@ -5,23 +5,14 @@ contacts' names at 100k tickets (docs/performance.md, "The inbox list and search
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from accounts.tests.factories import AdminFactory
 from contacts.tests.factories import ContactFactory
 from tenants.tenancy import tenant_scope
+from tests.support.plans import plan_nodes
 from tickets.selectors import ticket_inbox_rows, ticket_list_for_inbox
 from tickets.tests.factories import MessageFactory, TicketFactory
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 @pytest.fixture
@@ -37,9 +28,8 @@ def admin(alpha):
 @pytest.mark.parametrize("search", ["reembolso", "Cliente 3", "5511"])
 def test_a_search_scans_the_tickets_table_once(admin, search):
     page = ticket_inbox_rows(ticket_list_for_inbox(user=admin, search=search))[:40]
-    plan = json.loads(page.explain(format="json"))
     tickets_scans = [
-        node for node in _nodes(plan[0]["Plan"]) if node.get("Relation Name") == "tickets_ticket"
+        node for node in plan_nodes(page) if node.get("Relation Name") == "tickets_ticket"
     ]
     assert len(tickets_scans) == 1, [node["Node Type"] for node in tickets_scans]
 
