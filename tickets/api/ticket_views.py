@@ -42,8 +42,8 @@ from tickets.selectors import (
     ticket_detail_for_agent,
     ticket_events_of,
     ticket_get_for_agent,
+    ticket_inbox_page,
 )
-from tickets.selectors.tickets import ticket_inbox_page
 from tickets.services import tickets as services
 from tickets.services.contact_merge import contact_merge
 from tickets.services.conversations import (
