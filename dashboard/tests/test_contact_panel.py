@@ -437,6 +437,25 @@ def test_a_group_is_named_a_group_and_blocked_as_one(alpha, agent_client, world)
     assert 'data-testid="contact-group"' not in person.content.decode()
 
 
+def test_an_english_speaking_agent_reads_the_group_wording_in_english(alpha, agent_client, world):
+    """The agent's own language decides the panel's: an agent who chose English reads the
+    group's wording in English."""
+    with tenant_scope(alpha.tenant):
+        group = ContactFactory(name="Sales Team", phone="", email="", is_group=True)
+        ticket = TicketFactory(contact=group, connection=world["connection"], queue=world["queue"])
+        User.objects.filter(pk=world["agent"].pk).update(language="en")
+
+    content = agent_client.get(_url(ticket), **HTMX).content.decode()
+    assert "Group chat" in content
+    assert "Block group" in content
+    assert "Block this group?" in content
+    assert "Conversa em grupo" not in content
+    assert "No phone" not in content
+
+    blocked = agent_client.post(_url(ticket, "block"), **HTMX).content.decode()
+    assert "Unblock group" in blocked
+
+
 def test_edits_need_post(agent_client, world):
     assert agent_client.get(_url(world["ticket"], "block")).status_code == 405
 

@@ -152,6 +152,14 @@ def test_a_group_conversation_names_each_sender(live_app, open_page):
     expect(phone.get_by_test_id("message-group-sender").nth(1)).to_be_visible()
     no_sideways_scroll(phone)
     shot(phone, "whatsapp-qr-5-group-phone")
+    # On the phone the contact panel is a drawer; a group's says it is a group.
+    phone.get_by_test_id("contact-toggle").click()
+    drawer = phone.get_by_test_id("contact-drawer")
+    expect(drawer.get_by_test_id("contact-group")).to_have_text(re.compile("Conversa em grupo"))
+    expect(drawer.get_by_role("button", name="Bloquear grupo")).to_be_visible()
+    expect(drawer).not_to_contain_text("Sem telefone")
+    no_sideways_scroll(phone)
+    shot(phone, "whatsapp-qr-6-group-drawer-phone")
 
     # Back to the default for the other tests of this tenant.
     admin.goto(f"{live_app.url}/manage/settings/")
