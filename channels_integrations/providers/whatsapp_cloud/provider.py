@@ -8,8 +8,10 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -41,6 +43,11 @@ from tickets.models import Message
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 # WhatsApp shows a caption under images, videos and documents only.
 _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
+# An upload to the number's media store keeps its id for 30 days (Cloud API, "Media"). A stored
+# file's name is never reused (every path holds a fresh uuid), so a file sent again within a
+# day (a campaign's to each recipient, a bot's or a quick reply's) names the id of its first
+# upload instead of uploading it again.
+MEDIA_ID_SECONDS = 24 * 3600
 
 
 class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
@@ -123,6 +130,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         credentials = credentials_of(connection)
         client = self.graph_client(credentials)
         phone_number_id = str(credentials["phone_number_id"])
+        uploads = UploadedMedia(client, phone_number_id)
         body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
         phone = message.recipient.lstrip("+")
         if phone.isdigit():
@@ -132,7 +140,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             # goes in "recipient" instead of "to".
             body["recipient"] = message.recipient
         if message.template is not None:
-            body.update(type="template", template=self._template(client, message, phone_number_id))
+            body.update(type="template", template=self._template(uploads, message))
         elif message.kind == Message.Kind.TEXT:
             body.update(type="text", text={"preview_url": False, "body": message.body})
         elif message.kind == Message.Kind.REACTION:
@@ -143,7 +151,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         elif message.kind in _MEDIA_KINDS:
             body.update(
                 type=message.kind,
-                **{message.kind: self._media_object(client, message, phone_number_id)},
+                **{message.kind: self._media_object(uploads, message)},
             )
         else:
             raise ProviderError(
@@ -153,7 +161,12 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             )
         if message.quoted_provider_message_id and message.kind != Message.Kind.REACTION:
             body["context"] = {"message_id": message.quoted_provider_message_id}
-        answer = client.post(f"{phone_number_id}/messages", json=body)
+        try:
+            answer = client.post(f"{phone_number_id}/messages", json=body)
+        except ProviderError:
+            # A kept id may be what was refused (deleted or expired early): the retry uploads.
+            uploads.forget()
+            raise
         try:
             return str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError) as exc:
@@ -181,25 +194,21 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         )
         return True
 
-    def _template(
-        self, client: GraphClient, message: OutboundMessage, phone_number_id: str
-    ) -> dict[str, Any]:
+    def _template(self, uploads: UploadedMedia, message: OutboundMessage) -> dict[str, Any]:
         """The template object; a message with a file (a campaign's) names it, uploaded, as
         the media header's parameter (``template_payload(header_from_file=True)`` left the
         header out)."""
         template = dict(message.template or {})
         if not message.media_name:
             return template
-        media: dict[str, Any] = {"id": upload_media(client, phone_number_id, message)}
+        media: dict[str, Any] = {"id": uploads.media_id(message)}
         if message.kind == Message.Kind.DOCUMENT and message.media_filename:
             media["filename"] = message.media_filename
         header = {"type": "header", "parameters": [{"type": message.kind, message.kind: media}]}
         template["components"] = [header, *(template.get("components") or [])]
         return template
 
-    def _media_object(
-        self, client: GraphClient, message: OutboundMessage, phone_number_id: str
-    ) -> dict[str, Any]:
+    def _media_object(self, uploads: UploadedMedia, message: OutboundMessage) -> dict[str, Any]:
         """Upload the private file and describe it by media id: no URL of ours is exposed."""
         if message.body and message.kind not in _CAPTIONED_KINDS:
             raise ProviderError(
@@ -208,8 +217,7 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
                 permanent=True,
                 code="caption_not_supported",
             )
-        media_id = upload_media(client, phone_number_id, message)
-        media: dict[str, Any] = {"id": media_id}
+        media: dict[str, Any] = {"id": uploads.media_id(message)}
         if message.body:
             media["caption"] = message.body
         if message.kind == Message.Kind.DOCUMENT and message.media_filename:
@@ -238,6 +246,35 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         url = str(info.get("url") or "")
         content, header_mime = client.download(url, max_bytes=max_bytes)
         return content, str(info.get("mime_type") or header_mime or media.mime_type)
+
+
+class UploadedMedia:
+    """The media ids of one send's file: kept in the tenant's cache (keys carry the schema)
+    per number and stored file for ``MEDIA_ID_SECONDS``, uploaded when none is kept."""
+
+    def __init__(self, client: GraphClient, phone_number_id: str) -> None:
+        self.client = client
+        self.phone_number_id = phone_number_id
+        self._kept_keys: list[str] = []
+
+    def _key(self, media_name: str) -> str:
+        digest = hashlib.sha256(media_name.encode()).hexdigest()[:40]
+        return f"whatsapp-media-id:{self.phone_number_id}:{digest}"
+
+    def media_id(self, message: OutboundMessage) -> str:
+        key = self._key(message.media_name)
+        kept = cache.get(key)
+        if isinstance(kept, str) and kept:
+            self._kept_keys.append(key)
+            return kept
+        media_id = upload_media(self.client, self.phone_number_id, message)
+        cache.set(key, media_id, MEDIA_ID_SECONDS)
+        return media_id
+
+    def forget(self) -> None:
+        """Drop the kept ids this send used (its message was refused)."""
+        if self._kept_keys:
+            cache.delete_many(self._kept_keys)
 
 
 def upload_media(client: GraphClient, phone_number_id: str, message: OutboundMessage) -> str:

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from channels_integrations.providers.base import OutboundMessage, ProviderError
 from channels_integrations.providers.meta.tests.support import GRAPH, connection
 from channels_integrations.providers.whatsapp_cloud.provider import WhatsAppCloudProvider
+from tenants.tenancy import tenant_scope
 
 PHONE_ID = "106540352242922"
 MESSAGES_URL = f"{GRAPH}/{PHONE_ID}/messages"
@@ -148,6 +149,85 @@ def test_an_image_without_caption_sends_only_the_id(respx_mock, whatsapp, stored
         whatsapp, outbound(kind="image", media_name=stored_file, media_mime_type="image/png")
     )
     assert sent_json(send)["image"] == {"id": "555"}
+
+
+def _image(name, recipient="16505551234"):
+    return outbound(kind="image", media_name=name, media_mime_type="image/png", recipient=recipient)
+
+
+def test_a_file_sent_again_names_its_first_upload(respx_mock, whatsapp, stored_file):
+    # A campaign's image goes to every recipient: one upload per number, not one per message.
+    upload = respx_mock.post(MEDIA_URL).mock(return_value=httpx.Response(200, json={"id": "555"}))
+    send = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
+    provider = WhatsAppCloudProvider()
+    provider.send(whatsapp, _image(stored_file))
+    provider.send(whatsapp, _image(stored_file, recipient="5511987654321"))
+    assert upload.call_count == 1
+    assert [sent_json(send, n)["image"] for n in (0, 1)] == [{"id": "555"}, {"id": "555"}]
+
+    # Another number has its own media store: the file is uploaded to it.
+    other = connection(
+        "whatsapp_cloud", phone_number_id="2000001", access_token="other", app_secret="x"
+    )
+    other_upload = respx_mock.post(f"{GRAPH}/2000001/media").mock(
+        return_value=httpx.Response(200, json={"id": "777"})
+    )
+    other_send = respx_mock.post(f"{GRAPH}/2000001/messages").mock(
+        return_value=httpx.Response(200, json=SENT)
+    )
+    provider.send(other, _image(stored_file))
+    assert other_upload.call_count == 1
+    assert sent_json(other_send)["image"] == {"id": "777"}
+
+
+def test_a_refused_send_uploads_the_file_again_next_time(respx_mock, whatsapp, stored_file):
+    upload = respx_mock.post(MEDIA_URL).mock(
+        side_effect=[
+            httpx.Response(200, json={"id": "555"}),
+            httpx.Response(200, json={"id": "556"}),
+        ]
+    )
+    refused = {
+        "error": {
+            "message": "(#131053) Media upload error",
+            "type": "OAuthException",
+            "code": 131053,
+            "fbtrace_id": "AbCdEm",
+        }
+    }
+    send = respx_mock.post(MESSAGES_URL).mock(
+        side_effect=[
+            httpx.Response(200, json=SENT),
+            httpx.Response(400, json=refused),
+            httpx.Response(200, json=SENT),
+        ]
+    )
+    provider = WhatsAppCloudProvider()
+    provider.send(whatsapp, _image(stored_file))
+    with pytest.raises(ProviderError):
+        provider.send(whatsapp, _image(stored_file))  # the kept id "555"
+    provider.send(whatsapp, _image(stored_file))
+    assert upload.call_count == 2
+    assert [sent_json(send, n)["image"]["id"] for n in (0, 1, 2)] == ["555", "555", "556"]
+
+
+@pytest.mark.django_db
+def test_a_kept_media_id_belongs_to_its_tenant(respx_mock, whatsapp, stored_file, alpha, beta):
+    upload = respx_mock.post(MEDIA_URL).mock(
+        side_effect=[
+            httpx.Response(200, json={"id": "555"}),
+            httpx.Response(200, json={"id": "900"}),
+        ]
+    )
+    send = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
+    with tenant_scope(alpha.tenant):
+        WhatsAppCloudProvider().send(whatsapp, _image(stored_file))
+    with tenant_scope(beta.tenant):
+        WhatsAppCloudProvider().send(whatsapp, _image(stored_file))
+    with tenant_scope(alpha.tenant):
+        WhatsAppCloudProvider().send(whatsapp, _image(stored_file))
+    assert upload.call_count == 2
+    assert [sent_json(send, n)["image"]["id"] for n in (0, 1, 2)] == ["555", "900", "555"]
 
 
 @pytest.mark.respx(assert_all_called=False)
