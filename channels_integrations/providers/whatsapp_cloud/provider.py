@@ -45,8 +45,8 @@ _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
 # An upload to the number's media store keeps its id for 30 days (Cloud API, "Media"). A stored
 # file's name is never reused (every path holds a fresh uuid), so a file sent again within a
-# day (a campaign's to each recipient, a bot's or a quick reply's) names the id of its first
-# upload instead of uploading it again.
+# day (a campaign's, to each recipient) names the id of its first upload instead of uploading
+# it again.
 MEDIA_ID_SECONDS = 24 * 3600
 
 
