@@ -10,6 +10,9 @@ documentation:
   getMe, setWebhook, deleteWebhook, answerCallbackQuery, send* (a Message), getFile (a File),
   getUserProfilePhotos (a UserProfilePhotos of the user's photo in ``profile_photos``) and
   ``/file/bot<token>/<file_path>``; a revoked token gets ``401 Unauthorized`` on every method.
+  A send's Message carries the file it sent (a photo as its sizes) with a file_id the same bot
+  may name instead of uploading the file again; any other id is 400 "wrong file identifier"
+  (https://core.telegram.org/bots/api#sending-files).
   The messages a bot sent are kept per chat, so that editMessageText/editMessageCaption (the
   edited Message; 400 "message is not modified" when nothing changes, "message to edit not
   found" for an unknown or deleted one, https://core.telegram.org/bots/api#updating-messages),
@@ -69,6 +72,16 @@ _SEND_METHODS = {
     "sendContact",
 }
 
+# The field that carries the file of each Bot API send method.
+_TELEGRAM_FILE_FIELDS = {
+    "sendPhoto": "photo",
+    "sendDocument": "document",
+    "sendAudio": "audio",
+    "sendVoice": "voice",
+    "sendVideo": "video",
+    "sendSticker": "sticker",
+}
+
 # setMessageReaction accepts these emoji only (ReactionTypeEmoji,
 # https://core.telegram.org/bots/api#reactiontypeemoji); a subset is enough for our adapters.
 TELEGRAM_REACTIONS = frozenset(
@@ -124,6 +137,9 @@ class Simulator:
     telegram_reactions: dict[tuple[str, str, int], list[dict[str, Any]]] = field(
         default_factory=dict
     )
+    # The file_id of every file a bot uploaded in a send: (token, field), e.g. "photo". A bot
+    # may send it again by that id, in the same field ("Sending files"); another bot may not.
+    telegram_file_ids: dict[str, tuple[str, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     in_flight: int = 0  # requests being answered now (a kill "mid-call" waits for one)
@@ -354,7 +370,13 @@ class _Handler(BaseHTTPRequestHandler):
         token, _, method = path[len("/bot") :].partition("/")
         failure = self.sim.fault(token)
         revoked = token in self.sim.revoked_tokens
-        status = failure or (401 if revoked else 200)
+        file_field = _TELEGRAM_FILE_FIELDS.get(method)
+        given = str(body.get(file_field) or "") if file_field else ""
+        # A file is uploaded (a multipart part) or named by a file_id this bot got for it.
+        wrong_file = bool(file_field) and (
+            given != "<file>" and self.sim.telegram_file_ids.get(given) != (token, file_field)
+        )
+        status = failure or (401 if revoked else 400 if wrong_file else 200)
         self.sim.record(Recorded(time.time(), "telegram", token, method, body, status))
         if failure == 429:
             retry_after = self.sim.faults_for(token).retry_after
@@ -375,6 +397,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if revoked:
             self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        if wrong_file:
+            description = "Bad Request: wrong file identifier/HTTP URL specified"
+            self._json(400, {"ok": False, "error_code": 400, "description": description})
             return
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
         if method == "getMe":
@@ -409,6 +435,18 @@ class _Handler(BaseHTTPRequestHandler):
                 "chat": {"id": body.get("chat_id"), "type": "private"},
                 "text": body.get("text", ""),
             }
+            if file_field:
+                file_id = given
+                if given == "<file>":
+                    file_id = f"BQACAgSIM{self.sim.next_id():08d}"
+                    self.sim.telegram_file_ids[file_id] = (token, file_field)
+                sent_file = {"file_id": file_id, "file_unique_id": file_id[-8:]}
+                # A photo is sent back as its sizes (PhotoSize[]), the others as one object.
+                result[file_field] = (
+                    [{**sent_file, "width": 320, "height": 320}]
+                    if file_field == "photo"
+                    else sent_file
+                )
             field_name = "text" if method == "sendMessage" else "caption"
             key = (token, str(body.get("chat_id")), result["message_id"])
             self.sim.telegram_messages[key] = {field_name: str(body.get(field_name) or "")}

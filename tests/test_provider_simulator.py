@@ -72,6 +72,31 @@ def test_telegram_adapter_checks_registers_and_sends_through_the_simulator(sim):
     assert content == b"%PDF-sim"
 
 
+def test_a_telegram_file_id_names_a_file_of_the_same_bot_and_kind_only(sim):
+    base = f"{sim.telegram_base_url}/bot4242:AAsim"
+    uploaded = httpx.post(
+        f"{base}/sendPhoto",
+        data={"chat_id": "777"},
+        files={"photo": ("a.jpg", b"jpg", "image/jpeg")},
+    ).json()["result"]
+    file_id = uploaded["photo"][-1]["file_id"]
+
+    again = httpx.post(f"{base}/sendPhoto", json={"chat_id": "778", "photo": file_id})
+    as_document = httpx.post(f"{base}/sendDocument", json={"chat_id": "778", "document": file_id})
+    other_bot = httpx.post(
+        f"{sim.telegram_base_url}/bot4343:BBsim/sendPhoto",
+        json={"chat_id": "778", "photo": file_id},
+    )
+    unknown = httpx.post(f"{base}/sendPhoto", json={"chat_id": "778", "photo": "AgACnope"})
+
+    assert again.status_code == 200
+    assert again.json()["result"]["photo"][-1]["file_id"] == file_id
+    for refused in (as_document, other_bot, unknown):
+        assert refused.status_code == 400
+        assert "wrong file identifier" in refused.json()["description"]
+    assert [r.status for r in sim.requests] == [200, 200, 400, 400, 400]
+
+
 def test_graph_adapters_check_and_send_through_the_simulator(sim):
     whatsapp = provider_for("whatsapp_cloud")
     assert whatsapp.check_credentials({"phone_number_id": "1065", "access_token": "t"})

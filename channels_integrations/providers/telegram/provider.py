@@ -31,6 +31,7 @@ from channels_integrations.providers.base import (
     WebhookRejected,
     malformed_item,
 )
+from channels_integrations.providers.kept_file_ids import KeptFileIds
 from channels_integrations.providers.telegram.client import TelegramClient
 from channels_integrations.providers.telegram.config import TelegramCredentialsSerializer
 from channels_integrations.providers.telegram.payloads import (
@@ -302,7 +303,12 @@ class TelegramProvider(ChannelProvider):
                 raise
 
     def _send_file(
-        self, client: TelegramClient, common: dict[str, Any], message: OutboundMessage
+        self,
+        client: TelegramClient,
+        common: dict[str, Any],
+        message: OutboundMessage,
+        *,
+        reuse: bool = True,
     ) -> Any:
         method, field = _UPLOADS.get(message.kind, ("sendDocument", "document"))
         mime = message.media_mime_type
@@ -312,18 +318,41 @@ class TelegramProvider(ChannelProvider):
         elif message.kind == Kind.AUDIO and mime not in _AUDIO_PLAYED:
             method, field = "sendDocument", "document"  # sendAudio plays MP3 and M4A only
         caption = message.body if len(message.body) <= CAPTION_MAX else ""
-        filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
-        try:
-            with default_storage.open(message.media_name, "rb") as handle:
-                content = handle.read()
-        except OSError as exc:
-            raise ProviderError("the file is missing from storage", permanent=True) from exc
         data = {**common, **({"caption": caption} if caption else {})}
-        mime = message.media_mime_type or "application/octet-stream"
-        sent = client.call(method, data=data, files={field: (filename, content, mime)})
+        # A file this bot sent before is named by its file_id instead of being uploaded again
+        # ("Sending files", https://core.telegram.org/bots/api#sending-files); ids are the bot's.
+        kept = KeptFileIds("telegram", client.token.split(":", 1)[0], reuse=reuse)
+        file_id = kept.get(message.media_name)
+        if file_id is not None:
+            try:
+                sent = client.call(method, data={**data, field: file_id})
+            except ProviderError as exc:
+                if not kept.forget_used() or not exc.permanent:
+                    raise  # a temporary failure is retried later, and then uploads the file
+                # Refused, so nothing was sent: once more with the file uploaded again.
+                return self._send_file(client, common, message, reuse=False)
+        else:
+            filename = message.media_filename or message.media_name.rsplit("/", 1)[-1]
+            try:
+                with default_storage.open(message.media_name, "rb") as handle:
+                    content = handle.read()
+            except OSError as exc:
+                raise ProviderError("the file is missing from storage", permanent=True) from exc
+            mime = message.media_mime_type or "application/octet-stream"
+            sent = client.call(method, data=data, files={field: (filename, content, mime)})
+            kept.keep(message.media_name, _sent_file_id(sent, field))
         if message.body and not caption:  # too long for a caption: the text follows the file
             client.call("sendMessage", data={"chat_id": common["chat_id"], "text": message.body})
         return sent
+
+
+def _sent_file_id(sent: Any, field: str) -> str:
+    """The file_id of the file a sent Message carries (a photo: its largest size)."""
+    value = sent.get(field) if isinstance(sent, dict) else None
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    file_id = value.get("file_id") if isinstance(value, dict) else None
+    return file_id if isinstance(file_id, str) else ""
 
 
 def _message_ref(provider_message_id: str) -> tuple[str, int]:

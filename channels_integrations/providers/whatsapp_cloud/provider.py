@@ -8,10 +8,8 @@ Throughput: https://developers.facebook.com/documentation/business-messaging/wha
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -22,6 +20,7 @@ from channels_integrations.providers.base import (
     OutboundMessage,
     ProviderError,
 )
+from channels_integrations.providers.kept_file_ids import KeptFileIds
 from channels_integrations.providers.meta.credentials import (
     GRAPH_ID,
     credentials_of,
@@ -43,11 +42,6 @@ from tickets.models import Message
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 # WhatsApp shows a caption under images, videos and documents only.
 _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
-# An upload to the number's media store keeps its id for 30 days (Cloud API, "Media"). A stored
-# file's name is never reused (every path holds a fresh uuid), so a file sent again within a
-# day (a campaign's, to each recipient) names the id of its first upload instead of uploading
-# it again.
-MEDIA_ID_SECONDS = 24 * 3600
 
 
 class WhatsAppCloudCredentialsSerializer(serializers.Serializer[dict[str, Any]]):
@@ -127,10 +121,13 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
         return whatsapp_error_reason(code, detail)
 
     def send(self, connection: ChannelConnection, message: OutboundMessage) -> str:
+        return self._send(connection, message, reuse=True)
+
+    def _send(self, connection: ChannelConnection, message: OutboundMessage, *, reuse: bool) -> str:
         credentials = credentials_of(connection)
         client = self.graph_client(credentials)
         phone_number_id = str(credentials["phone_number_id"])
-        uploads = UploadedMedia(client, phone_number_id)
+        uploads = UploadedMedia(client, phone_number_id, reuse=reuse)
         body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
         phone = message.recipient.lstrip("+")
         if phone.isdigit():
@@ -163,10 +160,12 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
             body["context"] = {"message_id": message.quoted_provider_message_id}
         try:
             answer = client.post(f"{phone_number_id}/messages", json=body)
-        except ProviderError:
-            # A kept id may be what was refused (deleted or expired early): the retry uploads.
-            uploads.forget()
-            raise
+        except ProviderError as exc:
+            # A kept media id may be what was refused (the upload deleted or expired early).
+            if not uploads.kept.forget_used() or not exc.permanent:
+                raise  # a temporary failure is retried later, and then uploads the file
+            # Refused, so nothing was sent: once more with the file uploaded again.
+            return self._send(connection, message, reuse=False)
         try:
             return str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError) as exc:
@@ -249,32 +248,21 @@ class WhatsAppCloudProvider(MetaWebhookProvider):
 
 
 class UploadedMedia:
-    """The media ids of one send's file: kept in the tenant's cache (keys carry the schema)
-    per number and stored file for ``MEDIA_ID_SECONDS``, uploaded when none is kept."""
+    """The media ids of one send's file: the id of the file's earlier upload to this number
+    when one is kept (``KeptFileIds``), else a new upload's."""
 
-    def __init__(self, client: GraphClient, phone_number_id: str) -> None:
+    def __init__(self, client: GraphClient, phone_number_id: str, *, reuse: bool) -> None:
         self.client = client
         self.phone_number_id = phone_number_id
-        self._kept_keys: list[str] = []
-
-    def _key(self, media_name: str) -> str:
-        digest = hashlib.sha256(media_name.encode()).hexdigest()[:40]
-        return f"whatsapp-media-id:{self.phone_number_id}:{digest}"
+        self.kept = KeptFileIds("whatsapp_cloud", phone_number_id, reuse=reuse)
 
     def media_id(self, message: OutboundMessage) -> str:
-        key = self._key(message.media_name)
-        kept = cache.get(key)
-        if isinstance(kept, str) and kept:
-            self._kept_keys.append(key)
+        kept = self.kept.get(message.media_name)
+        if kept is not None:
             return kept
         media_id = upload_media(self.client, self.phone_number_id, message)
-        cache.set(key, media_id, MEDIA_ID_SECONDS)
+        self.kept.keep(message.media_name, media_id)
         return media_id
-
-    def forget(self) -> None:
-        """Drop the kept ids this send used (its message was refused)."""
-        if self._kept_keys:
-            cache.delete_many(self._kept_keys)
 
 
 def upload_media(client: GraphClient, phone_number_id: str, message: OutboundMessage) -> str:

@@ -94,6 +94,77 @@ def test_a_photo_is_uploaded_as_multipart_with_its_caption(bot, media_backend):
     assert b"\xff\xd8jpeg" in content
 
 
+def _photo(name="tenants/alpha/campaigns/c1/oferta.jpg"):
+    return OutboundMessage(
+        idempotency_key="k1",
+        recipient="1111111",
+        kind="image",
+        body="Oferta",
+        media_name=name,
+        media_mime_type="image/jpeg",
+        media_filename="oferta.jpg",
+    )
+
+
+@respx.mock
+def test_a_file_the_bot_sent_before_is_named_by_its_file_id(bot, media_root):
+    # A campaign's image to each recipient: uploaded once, then sent by the file_id Telegram
+    # gave the bot for it (the largest of the photo's sizes in sendPhoto.json).
+    default_storage.save("tenants/alpha/campaigns/c1/oferta.jpg", ContentFile(b"\xff\xd8jpeg"))
+    route = respx.post(api_url("sendPhoto")).mock(return_value=ok("sendPhoto.json"))
+
+    send(bot, _photo())
+    send(bot, _photo())
+
+    first, second = (call.request for call in route.calls)
+    assert b'name="photo"; filename="oferta.jpg"' in first.content
+    assert json.loads(second.content) == {
+        "chat_id": "1111111",
+        "caption": "Oferta",
+        "photo": "AgACAgEAAxkDAAIBeXNlbnQ",
+    }
+
+
+@respx.mock
+def test_a_refused_file_id_is_uploaded_again_and_the_message_sent(bot, media_root):
+    default_storage.save("tenants/alpha/campaigns/c1/oferta.jpg", ContentFile(b"\xff\xd8jpeg"))
+    wrong_id = httpx.Response(
+        400,
+        json={
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: wrong file identifier/HTTP URL specified",
+        },
+    )
+    route = respx.post(api_url("sendPhoto")).mock(
+        side_effect=[ok("sendPhoto.json"), wrong_id, ok("sendPhoto.json")]
+    )
+
+    send(bot, _photo())
+    assert send(bot, _photo()) == "1111111:1377"
+
+    kinds = [call.request.headers["content-type"].split(";")[0] for call in route.calls]
+    assert kinds == ["multipart/form-data", "application/json", "multipart/form-data"]
+
+
+@respx.mock
+def test_a_file_id_is_kept_for_its_own_bot(alpha, media_root):
+    other_token = "6666666666:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+    first = telegram_connection(alpha.tenant)
+    second = telegram_connection(alpha.tenant, token=other_token, name="Outra Loja")
+    with tenant_scope(alpha.tenant):
+        default_storage.save("tenants/alpha/campaigns/c1/oferta.jpg", ContentFile(b"\xff\xd8jpeg"))
+        mine = respx.post(api_url("sendPhoto")).mock(return_value=ok("sendPhoto.json"))
+        theirs = respx.post(api_url("sendPhoto", other_token)).mock(
+            return_value=ok("sendPhoto.json")
+        )
+        send(first, _photo())
+        send(second, _photo())
+
+    assert b'filename="oferta.jpg"' in mine.calls.last.request.content
+    assert b'filename="oferta.jpg"' in theirs.calls.last.request.content
+
+
 @respx.mock
 def test_a_location_is_sent_with_send_location(bot):
     route = respx.post(api_url("sendLocation")).mock(return_value=ok("sendMessage.json"))

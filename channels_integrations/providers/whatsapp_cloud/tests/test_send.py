@@ -151,6 +151,17 @@ def test_an_image_without_caption_sends_only_the_id(respx_mock, whatsapp, stored
     assert sent_json(send)["image"] == {"id": "555"}
 
 
+# Graph's answer to a message naming a media id it no longer has.
+MEDIA_REFUSED = {
+    "error": {
+        "message": "(#131053) Media upload error",
+        "type": "OAuthException",
+        "code": 131053,
+        "fbtrace_id": "AbCdEm",
+    }
+}
+
+
 def _image(name, recipient="16505551234"):
     return outbound(kind="image", media_name=name, media_mime_type="image/png", recipient=recipient)
 
@@ -180,35 +191,60 @@ def test_a_file_sent_again_names_its_first_upload(respx_mock, whatsapp, stored_f
     assert sent_json(other_send)["image"] == {"id": "777"}
 
 
-def test_a_refused_send_uploads_the_file_again_next_time(respx_mock, whatsapp, stored_file):
+def test_a_refused_kept_id_is_uploaded_again_and_the_message_sent(
+    respx_mock, whatsapp, stored_file
+):
+    # The kept id no longer names an upload (deleted, or gone before its 30 days): WhatsApp
+    # refuses the message, so nothing went out; the file is uploaded again and sent with it.
     upload = respx_mock.post(MEDIA_URL).mock(
         side_effect=[
             httpx.Response(200, json={"id": "555"}),
             httpx.Response(200, json={"id": "556"}),
         ]
     )
-    refused = {
-        "error": {
-            "message": "(#131053) Media upload error",
-            "type": "OAuthException",
-            "code": 131053,
-            "fbtrace_id": "AbCdEm",
-        }
-    }
     send = respx_mock.post(MESSAGES_URL).mock(
         side_effect=[
             httpx.Response(200, json=SENT),
-            httpx.Response(400, json=refused),
+            httpx.Response(400, json=MEDIA_REFUSED),
+            httpx.Response(200, json=SENT),
             httpx.Response(200, json=SENT),
         ]
     )
     provider = WhatsAppCloudProvider()
     provider.send(whatsapp, _image(stored_file))
-    with pytest.raises(ProviderError):
-        provider.send(whatsapp, _image(stored_file))  # the kept id "555"
+    assert provider.send(whatsapp, _image(stored_file)) == NEW_WAMID
     provider.send(whatsapp, _image(stored_file))
     assert upload.call_count == 2
-    assert [sent_json(send, n)["image"]["id"] for n in (0, 1, 2)] == ["555", "555", "556"]
+    assert [sent_json(send, n)["image"]["id"] for n in range(4)] == ["555", "555", "556", "556"]
+
+
+def test_a_temporary_failure_with_a_kept_id_is_not_sent_again_at_once(
+    respx_mock, whatsapp, stored_file
+):
+    # A 5xx may hide a message that went out: the send fails (retried later, with the
+    # outbound's idempotency), and that retry uploads the file again.
+    upload = respx_mock.post(MEDIA_URL).mock(
+        side_effect=[
+            httpx.Response(200, json={"id": "555"}),
+            httpx.Response(200, json={"id": "556"}),
+        ]
+    )
+    send = respx_mock.post(MESSAGES_URL).mock(
+        side_effect=[
+            httpx.Response(200, json=SENT),
+            httpx.Response(500),
+            httpx.Response(200, json=SENT),
+        ]
+    )
+    provider = WhatsAppCloudProvider()
+    provider.send(whatsapp, _image(stored_file))
+    with pytest.raises(ProviderError) as caught:
+        provider.send(whatsapp, _image(stored_file))
+    assert caught.value.permanent is False
+    assert send.call_count == 2
+    provider.send(whatsapp, _image(stored_file))
+    assert upload.call_count == 2
+    assert [sent_json(send, n)["image"]["id"] for n in range(3)] == ["555", "555", "556"]
 
 
 @pytest.mark.django_db
