@@ -357,9 +357,15 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                 ],
                 message_rows(),
             )
-            cursor.execute(f"ANALYZE {schema}.tickets_ticket")
-            cursor.execute(f"ANALYZE {schema}.tickets_message")
-            cursor.execute(f"ANALYZE {schema}.contacts_contact")
+            # Every table of the schema, not only the three big ones: the tag links, tags,
+            # queues and agents left without statistics (this server runs without
+            # autovacuum) gave the tag filter a plan production would not have.
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+                [schema],
+            )
+            for (table_name,) in cursor.fetchall():
+                cursor.execute(f'ANALYZE {schema}."{table_name}"')
     return {
         "seconds": time.perf_counter() - started,
         "contacts": len(contact_ids),
