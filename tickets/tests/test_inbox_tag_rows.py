@@ -2,7 +2,7 @@
 compared with. As an ``EXISTS`` per ticket, PostgreSQL joined the links to every contact (a
 sequential scan of the contacts at 100k tickets) before it looked at a ticket, and planning that
 join took longer than the other list kinds' whole statement (docs/performance.md, "The inbox
-list V")."""
+list IV")."""
 
 from __future__ import annotations
 
