@@ -37,11 +37,11 @@ def _cpu_count() -> int:
 # Sync stays the default after measuring gthread (docs/performance.md, "The gunicorn worker
 # model"): a sync worker answers with "Connection: close" and waits for the client's FIN before
 # its next request, gthread keeps the connection and frees the thread at once. On this box at load
-# 9-13, gthread 4 x 2 acknowledged 2.4-3.5x more webhooks a second at 100/s offered (ack p99 halved)
-# but not at 50/s, showed no measurable change on the API mix, cost no less CPU per request, and
-# one run with a 5 s keep-alive lost a webhook to a connection error. Behind nginx, which closes
-# every upstream connection, keep-alive does not apply. GUNICORN_WORKER_CLASS=gthread with
-# GUNICORN_THREADS and GUNICORN_KEEPALIVE (seconds an idle connection is kept: longer than the
+# 6-13, gthread 4 x 2 acknowledged 2.4-3.5x more webhooks a second at 100/s offered (ack p99
+# halved) but not at 50/s, showed no measurable change on the API mix, cost ~3 ms more CPU per
+# request, and one run with a 5 s keep-alive lost a webhook to a connection error. Behind nginx,
+# which closes every upstream connection, keep-alive does not apply. GUNICORN_WORKER_CLASS=gthread
+# with GUNICORN_THREADS and GUNICORN_KEEPALIVE (seconds an idle connection is kept: longer than the
 # client's own idle limit, so the client, not the server, closes it) selects it; each thread then
 # holds its own PostgreSQL connection (workers x threads backends).
 workers = _env_int("GUNICORN_WORKERS", max(2, min(2 * _cpu_count() + 1, 4)))
