@@ -33,8 +33,21 @@ def _cpu_count() -> int:
 # count is also the number of large backends. Requests are short (realtime is on daphne; slow work
 # goes to Celery), which is what sync workers handle best. Two at least, so one slow request never
 # takes the whole site down.
+#
+# Sync stays the default after measuring gthread (docs/performance.md, "The gunicorn worker
+# model"): a sync worker answers with "Connection: close" and waits for the client's FIN before
+# its next request, gthread keeps the connection and frees the thread at once. On this box at load
+# 6-13, gthread 4 x 2 acknowledged 2.4-3.5x more webhooks a second at 100/s offered (ack p99
+# halved) but not at 50/s, showed no measurable change on the API mix, cost ~3 ms more CPU per
+# request, and one run with a 5 s keep-alive lost a webhook to a connection error. Behind nginx,
+# which closes every upstream connection, keep-alive does not apply. GUNICORN_WORKER_CLASS=gthread
+# with GUNICORN_THREADS and GUNICORN_KEEPALIVE (seconds an idle connection is kept: longer than the
+# client's own idle limit, so the client, not the server, closes it) selects it; each thread then
+# holds its own PostgreSQL connection (workers x threads backends).
 workers = _env_int("GUNICORN_WORKERS", max(2, min(2 * _cpu_count() + 1, 4)))
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
+threads = _env_int("GUNICORN_THREADS", 1)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 2)
 
 # Bounded worker lifetime: a worker is replaced after about this many requests (the jitter spreads
 # restarts so workers never all restart together). With many tenant schemas, per-process caches
@@ -104,6 +117,11 @@ def _warm_django() -> None:
         producer.connection.ensure_connection(max_retries=1)
 
 
+def _serves_from_threads(worker: Any) -> bool:
+    """gthread runs requests on a thread pool, not on the thread that ran this hook."""
+    return type(worker).__module__ == "gunicorn.workers.gthread"
+
+
 def post_worker_init(worker: Any) -> None:
     """Warm a Django worker before it accepts its first request (another WSGI app: nothing)."""
     if not type(worker.wsgi).__module__.startswith("django."):
@@ -114,6 +132,12 @@ def post_worker_init(worker: Any) -> None:
     except Exception:  # a first request would load the same things, and fail the same way
         worker.log.exception("worker warm-up failed; its first requests load what they need")
         return
+    if _serves_from_threads(worker):
+        # Requests run on the pool's threads, each with its own connection; the main thread's
+        # would sit idle for the worker's life (CONN_MAX_AGE is applied around requests only).
+        from django.db import connections
+
+        connections.close_all()
     # What the warm-up loaded lives as long as the worker: out of the collector's reach, so a
     # full collection walks only what requests create.
     gc.freeze()

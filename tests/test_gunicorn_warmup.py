@@ -86,6 +86,32 @@ print(json.dumps({"frozen": gc.get_freeze_count()}))
 """
 
 
+THREADED_PROBE = PROBE.replace(
+    'types.SimpleNamespace(wsgi=application, log=logging.getLogger("probe"))',
+    "_threaded_worker()",
+).replace(
+    "before = state()",
+    """def _threaded_worker():
+    from gunicorn.workers.gthread import ThreadWorker
+    worker = ThreadWorker.__new__(ThreadWorker)
+    worker.wsgi, worker.log = application, logging.getLogger("probe")
+    return worker
+
+before = state()""",
+)
+
+
+def test_a_threaded_worker_is_warmed_without_keeping_a_connection_on_its_main_thread():
+    """gthread serves requests on its pool's threads, each with its own connection: the one the
+    warm-up opened on the main thread would sit idle for the worker's life."""
+    assert "_threaded_worker()" in THREADED_PROBE
+    got = _probe(THREADED_PROBE)
+    assert got["after"]["views"] is True
+    assert got["after"]["platform_urls"] is True
+    assert got["after"]["frozen"] is True
+    assert got["after"]["database"] is False
+
+
 def test_the_asgi_application_freezes_what_it_loaded():
     """daphne's process: everything the ASGI module loaded is frozen (a full collection on a
     daphne serving 500 sockets took 250-317 ms, walking objects that live as long as it)."""
