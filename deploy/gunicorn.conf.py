@@ -6,7 +6,6 @@ overridden from the environment (GUNICORN_*), so the same image fits a bigger ma
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from typing import Any
@@ -139,6 +138,8 @@ def post_worker_init(worker: Any) -> None:
 
         connections.close_all()
     # What the warm-up loaded lives as long as the worker: out of the collector's reach, so a
-    # full collection walks only what requests create.
-    gc.freeze()
+    # full collection walks only what requests create; and full collections made rarer.
+    from core.collector import server_process_warmed
+
+    server_process_warmed()
     worker.log.info("worker warmed up in %.0f ms", (time.monotonic() - started) * 1000)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from core.collector import FULL_COLLECTION_AFTER
 from tests.support.celery_worker import app_process_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ def state():
         "catalogs": sorted(trans_real._translations),
         "database": connection.connection is not None,
         "frozen": gc.get_freeze_count() > 0,
+        "full_collection_after": gc.get_threshold()[2],
     }
 
 before = state()
@@ -70,19 +72,21 @@ def test_a_new_worker_loads_what_a_request_needs_before_its_first_request():
         "catalogs": got["before"]["catalogs"],
         "database": False,
         "frozen": False,
+        "full_collection_after": 10,
     }
     assert got["after"]["views"] is True
     assert got["after"]["platform_urls"] is True
     assert got["after"]["database"] is True
-    # and what it loaded is out of the garbage collector's reach
+    # and what it loaded is out of the garbage collector's reach, and full collections are rarer
     assert got["after"]["frozen"] is True
+    assert got["after"]["full_collection_after"] == FULL_COLLECTION_AFTER
     assert {"en", "pt-br"} <= set(got["after"]["catalogs"])
 
 
 ASGI_PROBE = """
 import gc, json
 import tiktickets.asgi
-print(json.dumps({"frozen": gc.get_freeze_count()}))
+print(json.dumps({"frozen": gc.get_freeze_count(), "full_collection_after": gc.get_threshold()[2]}))
 """
 
 
@@ -114,5 +118,8 @@ def test_a_threaded_worker_is_warmed_without_keeping_a_connection_on_its_main_th
 
 def test_the_asgi_application_freezes_what_it_loaded():
     """daphne's process: everything the ASGI module loaded is frozen (a full collection on a
-    daphne serving 500 sockets took 250-317 ms, walking objects that live as long as it)."""
-    assert _probe(ASGI_PROBE)["frozen"] > 10_000
+    daphne serving 500 sockets took 250-317 ms, walking objects that live as long as it), and
+    full collections are as rare as in a gunicorn worker."""
+    got = _probe(ASGI_PROBE)
+    assert got["frozen"] > 10_000
+    assert got["full_collection_after"] == FULL_COLLECTION_AFTER

@@ -7,7 +7,6 @@ visitor's ``/ws/widget/<id>/`` stops after the tenant: its token is checked by t
 Each layer is ours or Channels'; see tenants/asgi.py and accounts/asgi.py.
 """
 
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -18,6 +17,7 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: these modules touch models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from core.collector import server_process_warmed  # noqa: E402
 from tiktickets.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -29,5 +29,6 @@ application = ProtocolTypeRouter(
 
 # Everything loaded so far (Django, the apps, the URL confs) lives as long as the process: moved
 # out of the collector's reach, so a full collection walks only what sockets and events create
-# (on a daphne serving 500 sockets a full collection took 250-317 ms, docs/performance.md).
-gc.freeze()
+# (on a daphne serving 500 sockets a full collection took 250-317 ms, docs/performance.md), and
+# full collections made rarer (core/collector.py).
+server_process_warmed()
