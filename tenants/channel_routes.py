@@ -2,7 +2,8 @@
 
 Connection services call ``channel_routes_set`` from inside the tenant (the current tenant owns
 the routes) whenever a connection's routing keys change, and ``channel_routes_clear`` when it
-stops receiving; the webhook views call ``channel_route_find`` on the platform host.
+stops receiving; the webhook views find routes with ``channel_route_find`` on the platform host
+(through the webhook routes' in-process cache, ``channels_integrations.services.webhook_routes``).
 """
 
 from __future__ import annotations

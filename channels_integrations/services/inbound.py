@@ -1,12 +1,13 @@
 """The inbound pipeline: provider webhook → ``InboundEvent`` rows → messages.
 
-Receiving (the webhook view, platform host): find the route in the public schema, enter the
-tenant, verify the request against the connection, parse it, store one event per item with
-``ON CONFLICT DO NOTHING`` (a redelivery stores nothing), enqueue processing after commit, and
-answer 200. Processing (Celery, ``inbound`` queue): contact upsert through its identity, the
-ticket rules of ``message_receive``, media downloaded into the tenant's private storage within
-the size and type limits, statuses applied monotonically, edits and deletions. Processing an
-event twice creates nothing new. ``inbound_events_sweep`` re-enqueues events whose task was lost.
+Receiving (the webhook view, platform host): find the route and the active connection (kept in
+the process, ``services/webhook_routes.py``), enter the tenant, verify the request against the
+connection, parse it, store one event per item with ``ON CONFLICT DO NOTHING`` (a redelivery
+stores nothing), enqueue processing after commit, and answer 200. Processing (Celery,
+``inbound`` queue): contact upsert through its identity, the ticket rules of
+``message_receive``, media downloaded into the tenant's private storage within the size and
+type limits, statuses applied monotonically, edits and deletions. Processing an event twice
+creates nothing new. ``inbound_events_sweep`` re-enqueues events whose task was lost.
 """
 
 from __future__ import annotations
