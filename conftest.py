@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, two_factor_enrol
+from channels_integrations.services.webhook_routes import webhook_routes_forget
 from tenants.host_cache import tenant_hosts_forget
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_provision
@@ -107,8 +108,10 @@ def _public_schema_and_clean_redis() -> Iterator[None]:
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
     _clear_test_cache()
-    # Tests change tenants with update() and roll back: no host cache entry outlives a test.
+    # Tests change tenants with update() and roll back: no host cache entry outlives a test,
+    # nor a webhook route (its connection rolled back with the test).
     tenant_hosts_forget()
+    webhook_routes_forget()
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()

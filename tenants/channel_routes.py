@@ -2,7 +2,8 @@
 
 Connection services call ``channel_routes_set`` from inside the tenant (the current tenant owns
 the routes) whenever a connection's routing keys change, and ``channel_routes_clear`` when it
-stops receiving; the webhook views call ``channel_route_find`` on the platform host.
+stops receiving; the webhook views find routes with ``channel_route_find`` on the platform host
+(through the webhook routes' in-process cache, ``channels_integrations.services.webhook_routes``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from tenants.errors import ChannelAccountTaken
+from tenants.host_cache import generations_changed
 from tenants.models import ChannelRoute
 from tenants.tenancy import current_tenant, in_public_schema, public_scope
+
+# The generation of the webhook routes' in-process cache
+# (``channels_integrations.services.webhook_routes``): bumped by every route write here (routes
+# are created in bulk, without ``post_save``) and by every connection save or delete.
+CHANNELS = "channels"
 
 
 def channel_routes_set(*, provider: str, connection_public_id: UUID, keys: Iterable[str]) -> None:
@@ -53,6 +60,7 @@ def channel_routes_set(*, provider: str, connection_public_id: UUID, keys: Itera
                 )
         except IntegrityError as exc:  # another connection took a key concurrently
             raise ChannelAccountTaken(account_id=taken.first() or "") from exc
+        generations_changed(CHANNELS)
 
 
 def channel_routes_clear(*, connection_public_id: UUID) -> int:

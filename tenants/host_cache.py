@@ -19,6 +19,10 @@ again (a Redis that hangs would otherwise hold every request for its connect tim
 Entries hold the tenant row's column values only (no per-request state); each request gets a
 fresh ``Tenant`` instance built from them, so nothing a request sets on its tenant leaks into
 another request.
+
+The mechanism is ``GenerationCache``: any in-process cache of rows keyed on one or more named
+generations (the webhook routes, ``channels_integrations.services.webhook_routes``, depend on
+"tenants" and "channels"); ``generations_changed`` is what a write calls.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ import copy
 import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from core.redis import redis_client
 from tenants.models import Domain, Tenant
@@ -38,47 +43,122 @@ from tenants.tenancy import redis_key_public
 
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_entries: dict[str, tuple[Any, ...]] = {}
-# The generation the entries were read under; None: none read yet (or dropped by a change).
-_generation: list[str | None] = [None]
-# Until when (time.monotonic()) Redis is not asked, after it failed.
+# Until when (time.monotonic()) Redis is not asked, after it failed (one Redis for every cache).
 _redis_skipped_until: list[float] = [0.0]
 REDIS_RETRY_SECONDS = 1.0
+TENANTS = "tenants"
 
 
 @cache
-def _generation_key() -> str:
-    return redis_key_public("tenants", "generation")
+def _generation_key(name: str) -> str:
+    return redis_key_public(name, "generation")
 
 
-@cache
-def _columns() -> tuple[str, ...]:
-    return tuple(field.attname for field in Tenant._meta.concrete_fields)
-
-
-def _current_generation() -> str | None:
-    """The platform's tenants generation ("0" before any change); None when Redis fails (or
-    failed less than ``REDIS_RETRY_SECONDS`` ago)."""
+def _current_generations(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The named generations ("0" before any change) in one Redis round trip; None when Redis
+    fails (or failed less than ``REDIS_RETRY_SECONDS`` ago)."""
     if time.monotonic() < _redis_skipped_until[0]:
         return None
+    keys = [_generation_key(name) for name in names]
     try:
-        value = redis_client().get(_generation_key())
+        client = redis_client()
+        values = [client.get(keys[0])] if len(keys) == 1 else client.mget(keys)
     except Exception:  # noqa: BLE001  (any Redis failure: read the rows instead)
-        logger.warning("tenants generation unreadable: hosts resolved without the cache")
+        logger.warning("%s generation unreadable: read without the cache", "/".join(names))
         _redis_skipped_until[0] = time.monotonic() + REDIS_RETRY_SECONDS
         return None
-    return "0" if value is None else str(value)
+    return tuple("0" if value is None else str(value) for value in values)
 
 
-def _read(hostname: str) -> Tenant | None:
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    return None if domain is None else domain.tenant
+class GenerationCache:
+    """``key -> values`` read from the database, kept in this process and trusted only while
+    every named generation in Redis is the one the entries were read under (see the module's
+    docstring). ``values`` must be immutable (a tuple of column values): callers build fresh
+    instances from them. A read answering None is not remembered."""
+
+    def __init__(self, *generations: str) -> None:
+        self.generations = generations
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, Any] = {}
+        # The generations the entries were read under; None: none read yet (or dropped).
+        self._generation: tuple[str, ...] | None = None
+        _caches.append(self)
+
+    def get(self, key: Hashable, read: Callable[[], Any]) -> Any:
+        generation = _current_generations(self.generations)
+        if generation is None:
+            return read()
+        with self._lock:
+            if self._generation != generation:
+                self._entries.clear()
+                self._generation = generation
+            values = self._entries.get(key)
+        if values is not None:
+            return values
+        values = read()
+        if values is None:
+            return None
+        with self._lock:
+            if self._generation == generation:
+                self._entries[key] = values
+        return values
+
+    def forget(self, key: Hashable | None = None) -> None:
+        """Drop ``key``'s entry, or every entry (read again on next use)."""
+        with self._lock:
+            if key is not None:
+                self._entries.pop(key, None)
+                return
+            self._entries.clear()
+            self._generation = None
 
 
-def _built(values: tuple[Any, ...]) -> Tenant:
+_caches: list[GenerationCache] = []
+
+
+def row_values(instance: models.Model) -> tuple[Any, ...]:
+    """A row's concrete column values, as ``row_built`` takes them back."""
+    return tuple(getattr(instance, column) for column in _columns(type(instance)))
+
+
+def row_built(model: type[models.Model], values: tuple[Any, ...]) -> Any:
+    """A fresh instance of ``model`` from ``row_values`` (mutable values copied)."""
     fresh = tuple(copy.deepcopy(v) if isinstance(v, dict | list) else v for v in values)
-    return Tenant.from_db("default", list(_columns()), fresh)
+    return model.from_db("default", list(_columns(model)), fresh)
+
+
+@cache
+def _columns(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def _bump(names: tuple[str, ...]) -> None:
+    try:
+        client = redis_client()
+        for name in names:
+            client.incr(_generation_key(name))
+    except Exception:  # noqa: BLE001
+        logger.exception("%s generation not bumped: other processes may answer stale", names)
+
+
+def generations_changed(*names: str) -> None:
+    """Rows the named generations cover changed: this process forgets the caches depending on
+    them now, and every process once the change is committed."""
+    for entry in _caches:
+        if set(entry.generations) & set(names):
+            entry.forget()
+    _redis_skipped_until[0] = 0.0
+    transaction.on_commit(lambda: _bump(names))
+
+
+# --------------------------------------------------------------------------- hosts
+
+_hosts = GenerationCache(TENANTS)
+
+
+def _read(hostname: str) -> tuple[Any, ...] | None:
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    return None if domain is None else row_values(domain.tenant)
 
 
 def tenant_for_host(hostname: str) -> Tenant | None:
@@ -86,44 +166,18 @@ def tenant_for_host(hostname: str) -> Tenant | None:
 
     Call it in the public schema (where tenants and domains live). Unknown hosts are not
     remembered: a domain added elsewhere answers on the next request."""
-    generation = _current_generation()
-    if generation is None:
-        return _read(hostname)
-    with _lock:
-        if _generation[0] != generation:
-            _entries.clear()
-            _generation[0] = generation
-        values = _entries.get(hostname)
-    if values is not None:
-        return _built(values)
-    tenant = _read(hostname)
-    if tenant is None:
-        return None
-    values = tuple(getattr(tenant, column) for column in _columns())
-    with _lock:
-        if _generation[0] == generation:
-            _entries[hostname] = values
-    return _built(values)
+    values = _hosts.get(hostname, lambda: _read(hostname))
+    return None if values is None else row_built(Tenant, values)
 
 
 def tenant_hosts_forget() -> None:
     """Drop this process's entries (they are read again on the next request) and ask Redis
     again on the next request even if it failed a moment ago."""
-    with _lock:
-        _entries.clear()
-        _generation[0] = None
-        _redis_skipped_until[0] = 0.0
-
-
-def _bump() -> None:
-    try:
-        redis_client().incr(_generation_key())
-    except Exception:  # noqa: BLE001
-        logger.exception("tenants generation not bumped: other processes may answer stale")
+    _hosts.forget()
+    _redis_skipped_until[0] = 0.0
 
 
 def tenants_changed(**_kwargs: Any) -> None:
     """A tenant or domain row changed: forget this process's entries now, and tell every
     process once the change is committed (see the module's docstring)."""
-    tenant_hosts_forget()
-    transaction.on_commit(_bump)
+    generations_changed(TENANTS)

@@ -1,12 +1,13 @@
 """The inbound pipeline: provider webhook → ``InboundEvent`` rows → messages.
 
-Receiving (the webhook view, platform host): find the route in the public schema, enter the
-tenant, verify the request against the connection, parse it, store one event per item with
-``ON CONFLICT DO NOTHING`` (a redelivery stores nothing), enqueue processing after commit, and
-answer 200. Processing (Celery, ``inbound`` queue): contact upsert through its identity, the
-ticket rules of ``message_receive``, media downloaded into the tenant's private storage within
-the size and type limits, statuses applied monotonically, edits and deletions. Processing an
-event twice creates nothing new. ``inbound_events_sweep`` re-enqueues events whose task was lost.
+Receiving (the webhook view, platform host): find the route and the active connection (kept in
+the process, ``services/webhook_routes.py``), enter the tenant, verify the request against the
+connection, parse it, store one event per item with ``ON CONFLICT DO NOTHING`` (a redelivery
+stores nothing), enqueue processing after commit, and answer 200. Processing (Celery,
+``inbound`` queue): contact upsert through its identity, the ticket rules of
+``message_receive``, media downloaded into the tenant's private storage within the size and
+type limits, statuses applied monotonically, edits and deletions. Processing an event twice
+creates nothing new. ``inbound_events_sweep`` re-enqueues events whose task was lost.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import logging
 import mimetypes
 import random
 from collections import defaultdict
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -26,11 +27,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db import connection as db
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from psycopg import errors as psycopg_errors
 
 from channels_integrations.domain_events import OutboundStatusUnmatched
 from channels_integrations.errors import WebhookForbidden, WebhookMalformed, WebhookUnknown
@@ -54,12 +56,16 @@ from channels_integrations.services.connections import connection_error_report
 from channels_integrations.services.contact_avatars import contact_avatar_enqueue
 from channels_integrations.services.sessions import connection_session_update
 from channels_integrations.services.templates import template_status_apply
+from channels_integrations.services.webhook_routes import (
+    webhook_route,
+    webhook_route_forget,
+    webhook_routes_forget,
+)
 from connections.models import ChannelConnection
 from contacts.models import Contact, ContactIdentity
 from contacts.services import contact_upsert_from_identity
 from core.event_bus import publish_now
 from core.text import data_clean, text_truncate
-from tenants.channel_routes import channel_route_find
 from tenants.models import Tenant
 from tenants.tenancy import current_tenant, tenant_scope
 from tenants.tenant_settings import tenant_setting
@@ -178,15 +184,20 @@ def _parse(provider: ChannelProvider, body: bytes) -> list[InboundItem]:
         raise WebhookMalformed() from exc
 
 
-def _route_connection(provider_key: str, route_key: str) -> tuple[Tenant, str] | None:
-    route = channel_route_find(provider=provider_key, external_account_id=route_key)
-    if route is None:
-        return None
-    return route.tenant, str(route.connection_public_id)
-
-
-def _active_connection(public_id: str) -> ChannelConnection | None:
-    return ChannelConnection.objects.filter(public_id=public_id, is_active=True).first()
+@contextmanager
+def _connection_gone_is_unknown(forget: Callable[[], None]) -> Iterator[None]:
+    """An event ``INSERT`` (or its commit) that fails its connection's foreign key: the
+    connection was deleted after the webhook routes' cache read it (a deletion whose generation
+    bump had not reached this process yet). Nothing is stored; the entry is dropped and the
+    webhook answers 404, as it would have a moment later."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if not isinstance(exc.__cause__, psycopg_errors.ForeignKeyViolation):
+            raise
+        forget()
+        logger.info("Webhook for a connection deleted meanwhile: nothing stored")
+        raise WebhookUnknown() from exc
 
 
 def _verify(provider: ChannelProvider, request: HttpRequest, connection: ChannelConnection) -> None:
@@ -345,14 +356,14 @@ def inbound_webhook_receive(
 def _receive_for_connection(
     provider: ChannelProvider, provider_key: str, request: HttpRequest, route_key: str
 ) -> WebhookReceipt:
-    routed = _route_connection(provider_key, route_key)
+    routed = webhook_route(provider_key, route_key)
     if routed is None:
         raise WebhookUnknown()
-    tenant, public_id = routed
-    with tenant_scope(tenant):
-        connection = _active_connection(public_id)
-        if connection is None:
-            raise WebhookUnknown()
+    tenant, connection = routed
+    with (
+        _connection_gone_is_unknown(partial(webhook_route_forget, provider_key, route_key)),
+        tenant_scope(tenant),
+    ):
         _verify(provider, request, connection)
         items = _parse(provider, request.body)
         with _storing(items):
@@ -374,14 +385,12 @@ def _verify_envelope(
     envelope names verifies it (a forged empty body gets 403, an unknown account 404)."""
     verified = False
     for key in keys:
-        routed = _route_connection(provider_key, key)
+        routed = webhook_route(provider_key, key)
         if routed is None:
             continue
         with tenant_scope(routed[0]):
-            connection = _active_connection(routed[1])
-            if connection is not None:
-                _verify(provider, request, connection)
-                verified = True
+            _verify(provider, request, routed[1])
+            verified = True
     if not verified:
         raise WebhookUnknown()
 
@@ -403,19 +412,18 @@ def _receive_shared(
         by_key[item.route_key].append(item)
     ignored = len(by_key.pop("", []))
     if len(by_key) == 1:
-        # The usual delivery: one account. Its connection is read, verified and written in one
-        # tenant scope (one ``SET search_path``, not two).
+        # The usual delivery: one account. Its connection comes from the webhook routes'
+        # cache and is verified and written in one tenant scope (one ``SET search_path``).
         [(key, group)] = by_key.items()
-        routed = _route_connection(provider_key, key)
+        routed = webhook_route(provider_key, key)
         if routed is None:
             logger.info("Webhook items for unrouted %s account %s ignored", provider_key, key)
             raise WebhookUnknown()
-        tenant = routed[0]
-        with tenant_scope(tenant):
-            connection = _active_connection(routed[1])
-            if connection is None:
-                logger.info("Webhook items for unrouted %s account %s ignored", provider_key, key)
-                raise WebhookUnknown()
+        tenant, connection = routed
+        with (
+            _connection_gone_is_unknown(partial(webhook_route_forget, provider_key, key)),
+            tenant_scope(tenant),
+        ):
             _verify(provider, request, connection)
             with _storing(group):
                 stored = _record_for(tenant, connection, group)
@@ -428,20 +436,16 @@ def _receive_shared(
         )
     targets: list[tuple[Tenant, ChannelConnection, list[InboundItem]]] = []
     for key, group in by_key.items():
-        routed = _route_connection(provider_key, key)
-        connection = None
-        if routed is not None:
-            with tenant_scope(routed[0]):
-                connection = _active_connection(routed[1])
-        if routed is None or connection is None:
+        routed = webhook_route(provider_key, key)
+        if routed is None:
             logger.info("Webhook items for unrouted %s account %s ignored", provider_key, key)
             ignored += len(group)
             continue
-        targets.append((routed[0], connection, group))
+        targets.append((routed[0], routed[1], group))
     if not targets:
         raise WebhookUnknown()
     stored = 0
-    with transaction.atomic():
+    with _connection_gone_is_unknown(webhook_routes_forget), transaction.atomic():
         for tenant, connection, group in targets:
             with tenant_scope(tenant):
                 _verify(provider, request, connection)
