@@ -787,6 +787,8 @@ def _received(
     contact: Contact,
     item: InboundMessage,
     fetched: _FetchedMedia,
+    *,
+    checked_absent: bool = False,
 ) -> ReceivedMessage:
     payload: dict[str, Any] = dict(item.extra)
     if item.kind == Message.Kind.UNSUPPORTED:
@@ -819,6 +821,7 @@ def _received(
         at=item.sent_at,
         thread_provider_ids=thread_ids,
         thread_protocol=thread_protocol,
+        checked_absent=checked_absent,
     )
 
 
@@ -941,7 +944,11 @@ def _process_message(
                 )
                 mark(locked, "" if removed is not None else "unknown_message")
                 return
-            message_receive(received=_received(connection, contact, item, fetched))
+            # In a batch, ``existing`` was read in the batch's transaction: no second look.
+            checked = claimed and existing is None
+            message_receive(
+                received=_received(connection, contact, item, fetched, checked_absent=checked)
+            )
             contact_avatar_enqueue(
                 provider=provider,
                 connection=connection,
