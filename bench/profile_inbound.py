@@ -136,6 +136,7 @@ def phase(
     if batch:
         queries, millis = _batches(connection, profiler)
     for event_id in [] if batch else event_ids:
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None:
@@ -178,6 +179,7 @@ def _batches(connection: Any, profiler: cProfile.Profile | None) -> tuple[list[i
     queries: list[int] = []
     millis: list[float] = []
     while True:
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None:
@@ -221,6 +223,7 @@ def acks(
             text=f"ack {n}",
         )
         headers = {"X-Hub-Signature-256": delivery.headers["X-Hub-Signature-256"]}
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None and n >= 0:
