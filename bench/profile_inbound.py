@@ -11,9 +11,11 @@ real Redis). Two phases of ``--events`` events each:
 
 It prints, per phase, the queries per event (every SQL statement, counted with Django's
 ``CaptureQueriesContext``), the Celery tasks published per event (the subscribers' tasks: one
-per batch where a task takes a list) and the in-process milliseconds per event (median and
-mean), and with
-``--profile`` the top functions of a cProfile of the first-contact phase. The tenant has a queue
+per batch where a task takes a list), the in-process milliseconds per event (median and
+mean), the process's CPU milliseconds per event (``time.process_time`` over the phase's
+processing: PostgreSQL's and Redis's own work is not in it) and the events per second, and
+with ``--profile`` the top functions of a cProfile of the first-contact phase (of the
+follow-ups with ``--profile-phase follow``). The tenant has a queue
 of 20 agents, like bench/ingest.py.
 
     .venv/bin/python bench/profile_inbound.py                  # 100 events per phase, ~20 s
@@ -125,6 +127,7 @@ def phase(
     queries: list[int] = []
     millis: list[float] = []
     published: list[str] = []
+    cpu_started = time.process_time()
 
     def count(sender: str = "", **_kwargs: Any) -> None:
         published.append(sender)
@@ -133,6 +136,7 @@ def phase(
     if batch:
         queries, millis = _batches(connection, profiler)
     for event_id in [] if batch else event_ids:
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None:
@@ -146,6 +150,7 @@ def phase(
             for query in captured.captured_queries:
                 print(query["sql"][:300], file=sys.stderr)
     after_task_publish.disconnect(count)
+    cpu_ms = (time.process_time() - cpu_started) * 1000
     processed = InboundEvent.objects.filter(pk__in=event_ids, status="processed").count()
     if processed != len(event_ids):
         raise RuntimeError(f"{tag}: {processed} of {len(event_ids)} events processed")
@@ -157,6 +162,8 @@ def phase(
         "tasks_per_event": len(published) / len(event_ids),
         "ms_median": statistics.median(millis),
         "ms_mean": statistics.mean(millis),
+        "cpu_ms": cpu_ms / len(event_ids),
+        "events_per_s": len(event_ids) / (sum(millis) / 1000),
     }
 
 
@@ -172,6 +179,7 @@ def _batches(connection: Any, profiler: cProfile.Profile | None) -> tuple[list[i
     queries: list[int] = []
     millis: list[float] = []
     while True:
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None:
@@ -215,6 +223,7 @@ def acks(
             text=f"ack {n}",
         )
         headers = {"X-Hub-Signature-256": delivery.headers["X-Hub-Signature-256"]}
+        db.queries_log.clear()  # a full log (9,000 entries) would count 0 statements
         with CaptureQueriesContext(db) as captured:
             started = time.perf_counter()
             if profiler is not None and n >= 0:
@@ -254,6 +263,9 @@ def measure(
     show: bool = False,
     batch: bool = False,
     ack_count: int = 0,
+    profile_phase: str = "first",
+    profile_out: str = "",
+    profile_cpu: bool = False,
 ) -> dict[str, Any]:
     os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-profile-asgi"
     os.environ["CACHE_KEY_PREFIX"] = "tt-bench-profile"
@@ -263,7 +275,9 @@ def measure(
         from tenants.tenancy import tenant_scope
 
         tenant, connection = seed()
-        profiler = cProfile.Profile() if profile else None
+        profiler = None
+        if profile:
+            profiler = cProfile.Profile(time.process_time) if profile_cpu else cProfile.Profile()
         if ack_count:
             timed: dict[str, Any] = {"acks": acks(tenant, connection, ack_count, profiler)}
             redis_client().delete("inbound")  # the batch tasks the acks published
@@ -281,19 +295,26 @@ def measure(
                 connection,
                 tag="first",
                 senders=senders,
-                profiler=profiler,
+                profiler=profiler if profile_phase == "first" else None,
                 show_queries=show,
                 batch=batch,
             )
             log(f"follow-up: {events} events")
             # The same senders again: their contacts and tickets exist.
             follow = phase(
-                connection, tag="follow", senders=senders, show_queries=show, batch=batch
+                connection,
+                tag="follow",
+                senders=senders,
+                profiler=profiler if profile_phase == "follow" else None,
+                show_queries=show,
+                batch=batch,
             )
             for key in redis_client().scan_iter(match=f"{SLUG}:*", count=1000):
                 redis_client().delete(key)
     result: dict[str, Any] = {"first_contact": first, "follow_up": follow}
     if profiler is not None:
+        if profile_out:
+            profiler.dump_stats(profile_out)
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
         result["profile"] = out.getvalue()
@@ -309,6 +330,18 @@ def main() -> int:
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the first-contact phase")
+    parser.add_argument(
+        "--profile-phase",
+        choices=("first", "follow"),
+        default="first",
+        help="with --profile: the phase to profile (first contact or follow-up)",
+    )
+    parser.add_argument("--profile-out", default="", help="with --profile: also dump the stats")
+    parser.add_argument(
+        "--profile-cpu",
+        action="store_true",
+        help="with --profile: time the process's CPU (process_time), not the wall clock",
+    )
     parser.add_argument(
         "--batch", action="store_true", help="process in the connection's batches (the worker)"
     )
@@ -327,6 +360,9 @@ def main() -> int:
         show=args.show_queries,
         batch=args.batch,
         ack_count=args.acks,
+        profile_phase=args.profile_phase,
+        profile_out=args.profile_out,
+        profile_cpu=args.profile_cpu,
     )
     if "acks" in result:
         r = result["acks"]
@@ -355,13 +391,24 @@ def main() -> int:
             f"{r['tasks_per_event']:.2f}",
             f"{r['ms_median']:.1f}",
             f"{r['ms_mean']:.1f}",
+            f"{r['cpu_ms']:.1f}",
+            f"{r['events_per_s']:.0f}",
         ]
         for name, r in (
             ("first_contact", result["first_contact"]),
             ("follow_up", result["follow_up"]),
         )
     ]
-    header = ["inbound event", "events", "queries/event", "tasks/event", "ms median", "ms mean"]
+    header = [
+        "inbound event",
+        "events",
+        "queries/event",
+        "tasks/event",
+        "ms median",
+        "ms mean",
+        "CPU ms/event",
+        "events/s",
+    ]
     print(table(rows, header=header))
     if "profile" in result:
         print(result["profile"])

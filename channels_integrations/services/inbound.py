@@ -16,9 +16,10 @@ import json
 import logging
 import mimetypes
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -535,6 +536,47 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     return event
 
 
+# The provider message ids of the batch being processed known not to be stored yet (see
+# ``inbound_batch_lookups``); None outside a batch.
+_batch_absent: ContextVar[frozenset[str] | None] = ContextVar("inbound_batch_absent", default=None)
+
+
+@contextmanager
+def inbound_batch_lookups(
+    connection: ChannelConnection, events: Sequence[InboundEvent]
+) -> Iterator[None]:
+    """Around the processing of a batch's ``events`` (claimed, in the batch's transaction):
+    which of their messages' provider ids the connection has not stored yet, read in one
+    statement instead of one per event (``_message_by_provider_id``).
+
+    Only an id that one event of the batch carries is answered from it: the batch's own events
+    are the only writers of the conversation (``inbound_batches``), so an id read as absent here
+    and carried by no other event of the batch is still absent when its event runs. An id two
+    events carry (a redelivery) is looked up by each event, as outside a batch, so the second
+    finds what the first stored. A single-event task storing the same id meanwhile hits the
+    unique provider id and fails this event alone, as before."""
+    carried = Counter(
+        str(event.item.get("provider_message_id") or "")
+        for event in events
+        if event.kind == InboundEvent.Kind.MESSAGE
+    )
+    once = [key for key, count in carried.items() if key and count == 1]
+    stored = (
+        set(
+            Message.objects.filter(connection=connection, provider_message_id__in=once).values_list(
+                "provider_message_id", flat=True
+            )
+        )
+        if once
+        else set()
+    )
+    token = _batch_absent.set(frozenset(once) - stored)
+    try:
+        yield
+    finally:
+        _batch_absent.reset(token)
+
+
 def inbound_event_apply(event: InboundEvent) -> None:
     """Process an event its batch has claimed (row locked, first attempt, a status or a message
     without a file: ``inbound_item_batchable``) inside the batch's transaction. The event is
@@ -729,10 +771,13 @@ def _media_fetch(
 
 
 def _message_by_provider_id(
-    connection: ChannelConnection, provider_message_id: str
+    connection: ChannelConnection, provider_message_id: str, *, claimed: bool = False
 ) -> Message | None:
     if not provider_message_id:
         return None
+    absent = _batch_absent.get() if claimed else None
+    if absent is not None and provider_message_id in absent:
+        return None  # read for the whole batch (``inbound_batch_lookups``)
     return Message.objects.filter(
         connection=connection, provider_message_id=provider_message_id
     ).first()
@@ -791,6 +836,8 @@ def _received(
     contact: Contact,
     item: InboundMessage,
     fetched: _FetchedMedia,
+    *,
+    checked_absent: bool = False,
 ) -> ReceivedMessage:
     payload: dict[str, Any] = dict(item.extra)
     if item.kind == Message.Kind.UNSUPPORTED:
@@ -823,6 +870,7 @@ def _received(
         at=item.sent_at,
         thread_provider_ids=thread_ids,
         thread_protocol=thread_protocol,
+        checked_absent=checked_absent,
     )
 
 
@@ -872,7 +920,7 @@ def _process_message(
         return
     connection = event.connection
     provider = provider_for(connection.provider)
-    existing = _message_by_provider_id(connection, item.provider_message_id)
+    existing = _message_by_provider_id(connection, item.provider_message_id, claimed=claimed)
     new_message = existing is None and not item.is_deletion
     # A message stored while its file was still downloading: this attempt fetches the file.
     waiting = (
@@ -945,7 +993,11 @@ def _process_message(
                 )
                 mark(locked, "" if removed is not None else "unknown_message")
                 return
-            message_receive(received=_received(connection, contact, item, fetched))
+            # In a batch, ``existing`` was read in the batch's transaction: no second look.
+            checked = claimed and existing is None
+            message_receive(
+                received=_received(connection, contact, item, fetched, checked_absent=checked)
+            )
             contact_avatar_enqueue(
                 provider=provider,
                 connection=connection,

@@ -58,6 +58,7 @@ from channels_integrations.models import InboundEvent
 from channels_integrations.providers.registry import provider_for
 from channels_integrations.services.inbound import (
     InboundRetryLater,
+    inbound_batch_lookups,
     inbound_event_apply,
     inbound_retry_countdown,
 )
@@ -169,7 +170,8 @@ def _batch_process(*, connection_id: int, limit: int) -> _Batch:
             return _Batch(claimed=0, processed=0, deferred=0)
         ready, deferred, blocker = _ready(events)
         retries: list[tuple[int, float]] = []
-        with publishing_together():  # the batch's domain events, delivered after its commit
+        with publishing_together(), inbound_batch_lookups(events[0].connection, ready):
+            # The batch's domain events are delivered after its commit.
             for event in ready:
                 failure = _apply(event)
                 if failure is not None:

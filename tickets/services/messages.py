@@ -121,6 +121,10 @@ class ReceivedMessage:
     # colleague answering all, the customer from another address).
     thread_provider_ids: tuple[str, ...] = ()
     thread_protocol: str = ""
+    # Inside an inbound batch: the caller looked for ``provider_message_id`` on the connection
+    # in the batch's transaction and found nothing, so ``message_receive`` does not look again
+    # (a duplicate that races in fails the event on the unique provider id, as below).
+    checked_absent: bool = False
 
 
 def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
@@ -169,7 +173,7 @@ def _message_receive(received: ReceivedMessage, *, in_batch: bool) -> tuple[Mess
     provider_message_id = received.provider_message_id
     now = timezone.now()
     at = received.at or now
-    if provider_message_id:
+    if provider_message_id and not (in_batch and received.checked_absent):
         existing = _by_provider_id(connection, provider_message_id)
         if existing is not None:
             return existing, False
