@@ -7,8 +7,6 @@ connection deleted before the change reaches the process answers 404, never 500.
 
 from __future__ import annotations
 
-import json
-
 from django.db import connection as db
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +15,7 @@ from channels_integrations.models import InboundEvent
 from channels_integrations.tests.support import meta_connection, post_meta
 from connections.models import ChannelConnection
 from core.redis import redis_client
+from simulator import whatsapp_text_webhook
 from tenants.models import ChannelRoute
 from tenants.services import tenant_resume, tenant_suspend
 from tenants.tenancy import redis_key_public, tenant_scope
@@ -31,35 +30,9 @@ BATCH_TASK = "channels_integrations.tasks.inbound_batches_process_task"
 
 def _delivery(phone: str, wamid: str) -> bytes:
     """A WhatsApp Cloud delivery of one text message to ``phone``."""
-    return json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "WABA",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {"phone_number_id": phone},
-                                "contacts": [{"profile": {"name": "C"}, "wa_id": "5511988880000"}],
-                                "messages": [
-                                    {
-                                        "from": "5511988880000",
-                                        "id": wamid,
-                                        "timestamp": "1700000000",
-                                        "type": "text",
-                                        "text": {"body": f"oi {wamid}"},
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
+    return whatsapp_text_webhook(
+        phone_number_id=phone, sender="5511988880000", message_id=wamid, text=f"oi {wamid}"
+    )
 
 
 def _post(phone: str, wamid: str, secret: str) -> tuple[int, list[str]]:

@@ -9,14 +9,19 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import BigIntegerField, Expression, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, Expression, F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Tag
 from core.selectors import get_visible_or_404
 from tickets.errors import MessageNotFound
 from tickets.models import Message, MessageEdit, Ticket
-from tickets.selectors.tickets import TicketEventRow, ticket_event_values, tickets_visible_to
+from tickets.selectors.tickets import (
+    EqualsAny,
+    TicketEventRow,
+    ticket_event_values,
+    tickets_visible_to,
+)
 
 
 def message_get_for_agent(*, user: User, public_id: UUID | str) -> Message:
@@ -165,7 +170,7 @@ def message_event_queryset(message_ids: Any) -> QuerySet[Any]:
     or the expression the compiled statement binds): the message's fields, ``m_id``, its
     sender's and quoted message's columns and its ticket's event row."""
     if isinstance(message_ids, Expression):
-        messages = Message.objects.filter(_EqualsAny(F("id"), message_ids))
+        messages = Message.objects.filter(EqualsAny(F("id"), message_ids))
     else:
         messages = Message.objects.filter(pk__in=list(message_ids))
     return messages.order_by().values(
@@ -174,17 +179,6 @@ def message_event_queryset(message_ids: Any) -> QuerySet[Any]:
         **_message_row_joins(),
         **ticket_event_values("ticket__"),
     )
-
-
-class _EqualsAny(Lookup):
-    """``<field> = ANY(<array>)``: one parameter for any number of ids."""
-
-    lookup_name = "equals_any"
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 class _BoundIds(Expression):

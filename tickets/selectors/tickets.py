@@ -288,7 +288,7 @@ def _inbox_tickets(
             .order_by()
             .values("contact_id")
         )
-        tickets = tickets.filter(_EqualsAny(F("contact_id"), ArraySubquery(tagged)))
+        tickets = tickets.filter(EqualsAny(F("contact_id"), ArraySubquery(tagged)))
     if connection_ids:
         tickets = tickets.filter(connection__public_id__in=connection_ids)
     if assignee == "me":
@@ -616,7 +616,7 @@ def _search_rule(search: _SearchTerms) -> Q:
         # (the digits hold no LIKE wildcard: ``contains`` without its escaping)
         contacts |= Q(_Like(F("phone"), _value(search.phone_pattern, CharField())))
     named = Contact.objects.filter(contacts).order_by().values("pk")
-    by_contact = Q(_EqualsAny(F("contact_id"), ArraySubquery(named)))
+    by_contact = Q(EqualsAny(F("contact_id"), ArraySubquery(named)))
     by_protocol = Q(protocol=search.protocol)
     # Message text: the ticket's own search document (its messages' text, kept by the
     # database: migration tickets 0011), tested on the outer row. A rare word is found through
@@ -648,8 +648,9 @@ class _Like(Lookup):
         return f"{lhs}::text LIKE {rhs}", (*lhs_params, *rhs_params)
 
 
-class _EqualsAny(Lookup):
-    """``<field> = ANY(<array>)``."""
+class EqualsAny(Lookup):
+    """``<field> = ANY(<array>)``: one parameter (or one ``ARRAY(subquery)``) for any number
+    of values."""
 
     lookup_name = "equals_any"
 

@@ -162,6 +162,12 @@ MEDIA_REFUSED = {
 }
 
 
+def _uploads(respx_mock, *media_ids):
+    """The upload route, answering each upload with the next of ``media_ids``."""
+    answers = [httpx.Response(200, json={"id": media_id}) for media_id in media_ids]
+    return respx_mock.post(MEDIA_URL).mock(side_effect=answers)
+
+
 def _image(name, recipient="16505551234"):
     return outbound(kind="image", media_name=name, media_mime_type="image/png", recipient=recipient)
 
@@ -196,12 +202,7 @@ def test_a_refused_kept_id_is_uploaded_again_and_the_message_sent(
 ):
     # The kept id no longer names an upload (deleted, or gone before its 30 days): WhatsApp
     # refuses the message, so nothing went out; the file is uploaded again and sent with it.
-    upload = respx_mock.post(MEDIA_URL).mock(
-        side_effect=[
-            httpx.Response(200, json={"id": "555"}),
-            httpx.Response(200, json={"id": "556"}),
-        ]
-    )
+    upload = _uploads(respx_mock, "555", "556")
     send = respx_mock.post(MESSAGES_URL).mock(
         side_effect=[
             httpx.Response(200, json=SENT),
@@ -223,12 +224,7 @@ def test_a_temporary_failure_with_a_kept_id_is_not_sent_again_at_once(
 ):
     # A 5xx may hide a message that went out: the send fails (retried later, with the
     # outbound's idempotency), and that retry uploads the file again.
-    upload = respx_mock.post(MEDIA_URL).mock(
-        side_effect=[
-            httpx.Response(200, json={"id": "555"}),
-            httpx.Response(200, json={"id": "556"}),
-        ]
-    )
+    upload = _uploads(respx_mock, "555", "556")
     send = respx_mock.post(MESSAGES_URL).mock(
         side_effect=[
             httpx.Response(200, json=SENT),
@@ -249,12 +245,7 @@ def test_a_temporary_failure_with_a_kept_id_is_not_sent_again_at_once(
 
 @pytest.mark.django_db
 def test_a_kept_media_id_belongs_to_its_tenant(respx_mock, whatsapp, stored_file, alpha, beta):
-    upload = respx_mock.post(MEDIA_URL).mock(
-        side_effect=[
-            httpx.Response(200, json={"id": "555"}),
-            httpx.Response(200, json={"id": "900"}),
-        ]
-    )
+    upload = _uploads(respx_mock, "555", "900")
     send = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=SENT))
     with tenant_scope(alpha.tenant):
         WhatsAppCloudProvider().send(whatsapp, _image(stored_file))
