@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import BigIntegerField, Expression, F, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from contacts.models import Tag
+from core.db.compiled import CompiledValues, Slot, values_compiled
 from core.selectors import get_visible_or_404
 from tickets.errors import MessageNotFound
 from tickets.models import Message, MessageEdit, Ticket
@@ -139,27 +139,15 @@ def message_event_values_many(
     ``message_event_values`` gives for that id.
 
     The statement is ``message_event_queryset``'s, compiled once per process
-    (``_message_event_statement``) with the ids bound as one array on each call: building and
-    compiling it cost more CPU than running it, once per live message event and once per note.
+    (``_message_event_statement``, ``core.db.compiled``) with the ids bound as one array on each
+    call: building and compiling it cost more CPU than running it, once per live message event
+    and once per note.
     It names no schema (the connection's ``search_path`` picks the tenant's tables), so one
     statement serves every tenant (``tickets/tests/test_message_event_statement.py``)."""
     found: dict[int, tuple[dict[str, Any], TicketEventRow] | None] = dict.fromkeys(message_ids)
     if not found:
         return found
-    statement = _message_event_statement()
-    params = list(statement.params)
-    params[statement.ids_at] = list(found)
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        rows = cursor.fetchall()
-    names, converters = statement.names, statement.converters
-    for row in rows:
-        if converters:
-            row = list(row)
-            for index, functions, expression in converters:
-                for function in functions:
-                    row[index] = function(row[index], expression, connection)
-        values = dict(zip(names, row, strict=True))
+    for values in _message_event_statement().rows({"ids": list(found)}):
         message_id = values.pop("m_id")
         found[message_id] = (values, TicketEventRow(values))
     return found
@@ -181,47 +169,10 @@ def message_event_queryset(message_ids: Any) -> QuerySet[Any]:
     )
 
 
-class _BoundIds(Expression):
-    """Where the compiled statement takes its ids: ``%s``, with the expression itself as the
-    parameter, replaced by the call's list of ids (sent as one array: ``id = ANY(%s)``)."""
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        return "%s", [self]
-
-
-@dataclass(frozen=True)
-class _CompiledValues:
-    """A ``values()`` query compiled: its SQL, its parameters (the ids go at ``ids_at``), the
-    values' keys and their converters (``SQLCompiler.get_converters``: JSON, arrays of JSON)."""
-
-    sql: str
-    params: tuple[Any, ...]
-    ids_at: int
-    names: tuple[str, ...]
-    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
-
-
 @lru_cache(maxsize=1)
-def _message_event_statement() -> _CompiledValues:
-    """``message_event_queryset`` compiled once, with ``_BoundIds`` for the ids."""
-    rows = message_event_queryset(_BoundIds(output_field=BigIntegerField()))
-    compiler = rows.query.get_compiler(using=rows.db)
-    sql, params = compiler.as_sql()
-    slots = [index for index, param in enumerate(params) if isinstance(param, _BoundIds)]
-    if len(slots) != 1:
-        raise RuntimeError(f"unexpected parameters for the message event statement: {params!r}")
-    query = rows.query
-    selected = [column[0] for column in compiler.select[: compiler.col_count]]
-    return _CompiledValues(
-        sql=sql,
-        params=tuple(params),
-        ids_at=slots[0],
-        names=(*query.extra_select, *query.values_select, *query.annotation_select),
-        converters=tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in compiler.get_converters(selected).items()
-        ),
-    )
+def _message_event_statement() -> CompiledValues:
+    """``message_event_queryset`` compiled once, the ids bound as one array (``id = ANY(%s)``)."""
+    return values_compiled(message_event_queryset(Slot("ids", ArrayField(BigIntegerField()))))
 
 
 def messages_scheduled_of(*, ticket: Ticket) -> QuerySet[Message]:

@@ -14,13 +14,11 @@ from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
     DateTimeField,
     Exists,
-    Expression,
     F,
     Field,
     IntegerField,
@@ -37,6 +35,7 @@ from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from contacts.models import Contact, Tag
+from core.db.compiled import CompiledValues, Slot, values_compiled
 from core.selectors import get_visible_or_404
 from tenants.tenancy import current_tenant
 from tenants.tenant_settings import tenant_setting
@@ -266,8 +265,8 @@ def _inbox_tickets(
     created_before: Any,
     search: _SearchTerms | None,
 ) -> QuerySet[Ticket]:
-    """``ticket_list_for_inbox``'s filters. Every value may be a ``_Slot`` (``assignee`` a
-    ``_Slot`` for an agent id), which ``ticket_inbox_page`` binds on each request."""
+    """``ticket_list_for_inbox``'s filters. Every value may be a ``Slot`` (``assignee`` a
+    ``Slot`` for an agent id), which ``ticket_inbox_page`` binds on each request."""
     tickets = _visible_tickets(user_id, hidden)
     if scope == "mine":
         tickets = tickets.filter(assignee_id=user_id)
@@ -297,7 +296,7 @@ def _inbox_tickets(
         tickets = tickets.filter(assignee__isnull=True)
     elif assignee is not None:
         tickets = tickets.filter(
-            assignee_id=assignee if isinstance(assignee, _Slot) else int(assignee)
+            assignee_id=assignee if isinstance(assignee, Slot) else int(assignee)
         )
     if unread_only:
         tickets = tickets.filter(unread_count__gt=0)
@@ -353,33 +352,8 @@ def ticket_inbox_rows(tickets: QuerySet[Ticket]) -> QuerySet[Any]:
     )
 
 
-class _Slot(Expression):
-    """A value the inbox page binds on each request: it compiles to ``%s`` with the slot itself
-    as the parameter, which ``ticket_inbox_page`` replaces by the request's value, prepared by
-    ``output_field`` as a lookup would prepare it."""
-
-    def __init__(self, name: Hashable, output_field: Field[Any, Any]) -> None:
-        super().__init__(output_field=output_field)
-        self.name = name
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        return "%s", [self]
-
-
 _INBOX_ORDER = ("-last_message_at", "-id")
 _INBOX_ORDER_REVERSED = ("last_message_at", "id")
-
-
-@dataclass(frozen=True)
-class _CompiledPage:
-    """One shape of the inbox page's query, compiled: its SQL, its parameters (``slots`` says
-    which to bind: position, slot name, field), the values' keys and their converters."""
-
-    sql: str
-    params: tuple[Any, ...]
-    slots: tuple[tuple[int, Hashable, Field[Any, Any]], ...]
-    names: tuple[str, ...]
-    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
 
 
 def ticket_inbox_page(
@@ -408,10 +382,10 @@ def ticket_inbox_page(
     page, bench/profile_request.py), and only its values change from one request to the next.
     So each process compiles each *shape* of the query once (the filters present, list lengths,
     the user's role and the tenant's visibility settings, the page's direction and bounds) with
-    a ``_Slot`` wherever a value goes, and binds the request's values into the kept SQL. The kept
-    SQL and its constant parameters (JSON keys, ``unread_count > 0``) hold no value of any user
-    or tenant (tables are found through the tenant's ``search_path``), so one shape serves every
-    tenant (``tickets/tests/test_inbox_page.py``).
+    a ``Slot`` wherever a value goes (``core.db.compiled``), and binds the request's values into
+    the kept SQL. The kept SQL and its constant parameters (JSON keys, ``unread_count > 0``) hold
+    no value of any user or tenant (tables are found through the tenant's ``search_path``), so
+    one shape serves every tenant (``tickets/tests/test_inbox_page.py``).
     """
     hidden = _hidden_for(user)
     search = search.strip()
@@ -452,27 +426,11 @@ def ticket_inbox_page(
         )
     if after is not None:
         values["after"] = after[1]
-    page = _compiled_page(shape)
-    params = list(page.params)
-    for index, name, field in page.slots:
-        params[index] = field.get_db_prep_value(values[name], connection, prepared=False)
-    with connection.cursor() as cursor:
-        cursor.execute(page.sql, params)
-        rows = cursor.fetchall()
-    names, converters = page.names, page.converters
-    result = []
-    for row in rows:
-        if converters:
-            row = list(row)
-            for index, functions, expression in converters:
-                for function in functions:
-                    row[index] = function(row[index], expression, connection)
-        result.append(dict(zip(names, row, strict=True)))
-    return result
+    return _compiled_page(shape).rows(values)
 
 
 @lru_cache(maxsize=512)
-def _compiled_page(shape: tuple[Any, ...]) -> _CompiledPage:
+def _compiled_page(shape: tuple[Any, ...]) -> CompiledValues:
     """The inbox page's query for ``shape`` (``ticket_inbox_page``), compiled with slots."""
     (
         hidden,
@@ -495,23 +453,23 @@ def _compiled_page(shape: tuple[Any, ...]) -> _CompiledPage:
     search = None
     if search_phone is not None:
         search = _SearchTerms(
-            name_pattern=_Slot("name_pattern", text),
-            phone_pattern=_Slot("phone_pattern", text) if search_phone else None,
-            protocol=_Slot("protocol", text),
-            text=_Slot("text", text),
+            name_pattern=Slot("name_pattern", text),
+            phone_pattern=Slot("phone_pattern", text) if search_phone else None,
+            protocol=Slot("protocol", text),
+            text=Slot("text", text),
         )
     tickets = _inbox_tickets(
-        user_id=_Slot("user", integer),
+        user_id=Slot("user", integer),
         hidden=hidden,
         scope=scope,
-        status=[_Slot(("status", i), text) for i in range(statuses)],
-        queue_ids=[_Slot(("queue", i), integer) for i in range(queues)],
-        tag_ids=[_Slot(("tag", i), integer) for i in range(tags)],
-        connection_ids=[_Slot(("connection", i), UUIDField()) for i in range(connections)],
-        assignee=_Slot("assignee", integer) if assignee_kind == "id" else assignee_kind,
+        status=[Slot(("status", i), text) for i in range(statuses)],
+        queue_ids=[Slot(("queue", i), integer) for i in range(queues)],
+        tag_ids=[Slot(("tag", i), integer) for i in range(tags)],
+        connection_ids=[Slot(("connection", i), UUIDField()) for i in range(connections)],
+        assignee=Slot("assignee", integer) if assignee_kind == "id" else assignee_kind,
         unread_only=unread_only,
-        created_from=_Slot("created_from", moment) if has_created_from else None,
-        created_before=_Slot("created_before", moment) if has_created_to else None,
+        created_from=Slot("created_from", moment) if has_created_from else None,
+        created_before=Slot("created_before", moment) if has_created_to else None,
         search=search,
     )
     rows = ticket_inbox_rows(tickets).order_by(
@@ -519,27 +477,8 @@ def _compiled_page(shape: tuple[Any, ...]) -> _CompiledPage:
     )
     if after_lookup is not None:
         field = Ticket._meta.get_field("last_message_at")
-        rows = rows.filter(**{f"last_message_at__{after_lookup}": _Slot("after", field)})
-    rows = rows[offset : offset + limit]
-    compiler = rows.query.get_compiler(using=rows.db)
-    sql, params = compiler.as_sql()
-    query = rows.query
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    selected = [column[0] for column in compiler.select[: compiler.col_count]]
-    return _CompiledPage(
-        sql=sql,
-        params=tuple(params),
-        slots=tuple(
-            (index, param.name, param.output_field)
-            for index, param in enumerate(params)
-            if isinstance(param, _Slot)
-        ),
-        names=names,
-        converters=tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in compiler.get_converters(selected).items()
-        ),
-    )
+        rows = rows.filter(**{f"last_message_at__{after_lookup}": Slot("after", field)})
+    return values_compiled(rows[offset : offset + limit])
 
 
 def _contact_tags() -> Prefetch:
@@ -564,16 +503,16 @@ def _like_pattern(text: str) -> str:
 
 
 def _in_list(values: Sequence[Any]) -> Any:
-    """An ``__in`` list of a foreign key: ``_Slot``s as one expression (a relation's ``__in``
+    """An ``__in`` list of a foreign key: ``Slot``s as one expression (a relation's ``__in``
     would prepare each of them as a key), plain values as they are."""
-    if values and isinstance(values[0], _Slot):
+    if values and isinstance(values[0], Slot):
         return ExpressionList(*values, output_field=IntegerField())
     return values
 
 
 @dataclass(frozen=True)
 class _SearchTerms:
-    """What ``_search_rule`` compares, derived from the searched text (or ``_Slot``s for them):
+    """What ``_search_rule`` compares, derived from the searched text (or ``Slot``s for them):
     the ILIKE pattern of names, the phone digits' LIKE pattern (None below three digits), the
     protocol and the text itself."""
 
@@ -633,8 +572,8 @@ def _search_rule(search: _SearchTerms) -> Q:
 
 
 def _value(value: Any, output_field: Field[Any, Any]) -> Any:
-    """``value`` as an expression: a ``_Slot`` as it is, anything else as a ``Value``."""
-    return value if isinstance(value, _Slot) else Value(value, output_field=output_field)
+    """``value`` as an expression: a ``Slot`` as it is, anything else as a ``Value``."""
+    return value if isinstance(value, Slot) else Value(value, output_field=output_field)
 
 
 class _Like(Lookup):
