@@ -255,7 +255,7 @@ class ProcessChannelLayer(RedisChannelLayer):
         """Send ``message`` to every channel of ``group``: channels_redis's effects (expired
         members and messages dropped, a full channel skipped) in two round trips (see the
         module docstring)."""
-        assert self.require_valid_group_name(group), "Group name not valid"
+        self.require_valid_group_name(group)  # raises on a malformed name
         key = self._group_key(group)
         pipe = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
         pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)

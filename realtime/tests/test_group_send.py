@@ -19,7 +19,6 @@ from redis.asyncio.connection import AbstractConnection
 from realtime.groups import everyone_group
 from tenants.tenancy import tenant_scope
 
-
 HANDSHAKE = {b"HELLO", b"CLIENT", b"SELECT", b"AUTH"}
 
 
