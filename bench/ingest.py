@@ -138,7 +138,12 @@ def seed() -> dict[str, Any]:
 
 
 async def agent_socket(
-    url: str, token: str, ready: asyncio.Event, stop: asyncio.Event, sink: list[float]
+    url: str,
+    token: str,
+    ready: asyncio.Event,
+    stop: asyncio.Event,
+    sink: list[float],
+    frames: list[tuple[int, float, str]] | None = None,
 ) -> None:
     import websockets
 
@@ -166,6 +171,8 @@ async def agent_socket(
             body = str(event["data"].get("message", {}).get("body") or "")
             if body.startswith("b1 "):
                 sink.append((received - float(body.split()[-1])) * 1000)
+                if frames is not None:  # --stages: which webhook, when, the envelope's time
+                    frames.append((int(body.split()[1]), received, str(event["ts"])))
 
 
 async def post_webhooks(
@@ -194,12 +201,18 @@ async def post_webhooks(
     return result.acks_ms
 
 
-async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds: float) -> Any:
+async def inbound(
+    app: Any,
+    seeded: dict[str, Any],
+    rates: list[float],
+    seconds: float,
+    frames: list[tuple[int, float, str]] | None = None,
+) -> Any:
     stop = asyncio.Event()
     sinks: list[list[float]] = [[] for _ in seeded["tokens"]]
     readies = [asyncio.Event() for _ in seeded["tokens"]]
     sockets = [
-        asyncio.create_task(agent_socket(f"{app.ws_url}/ws/", token, ready, stop, sink))
+        asyncio.create_task(agent_socket(f"{app.ws_url}/ws/", token, ready, stop, sink, frames))
         for token, ready, sink in zip(seeded["tokens"], readies, sinks, strict=True)
     ]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=60)
@@ -224,6 +237,7 @@ async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds:
         steps.append(
             {
                 "rate": rate,
+                "first": offset - posted,
                 "posted": posted,
                 "acked": len(acks),
                 "acks_per_s": len(acks) / elapsed,
@@ -238,6 +252,72 @@ async def inbound(app: Any, seeded: dict[str, Any], rates: list[float], seconds:
     stop.set()
     await asyncio.gather(*sockets, return_exceptions=True)
     return steps, offset
+
+
+STAGES = (
+    ("posted -> stored", "posted", "stored"),
+    ("stored -> message inserted", "stored", "inserted"),
+    ("message inserted -> batch end", "inserted", "batch_end"),
+    ("batch end -> envelope", "batch_end", "envelope"),
+    ("envelope -> socket", "envelope", "socket"),
+    ("posted -> socket", "posted", "socket"),
+)
+
+
+def stage_split(
+    tenant: Any, steps: list[dict[str, Any]], frames: list[tuple[int, float, str]]
+) -> list[dict[str, Any]]:
+    """Where each webhook's time went between its POST and the agents' sockets, from times the
+    processes already record: the event row's ``created_at`` (stored by the acknowledgement),
+    the message's ``created_at`` (inserted by its batch), the event row's ``updated_at`` (set
+    once per batch, just before the batch's last statement and its commit), the envelope's
+    ``ts`` (taken when the live event is broadcast) and each socket's receive time. Per rate
+    step: p50 / p99 in ms of each stage over every (webhook, socket) pair."""
+    from datetime import datetime
+
+    from channels_integrations.models import InboundEvent
+    from tenants.tenancy import tenant_scope
+    from tickets.models import Message
+
+    with tenant_scope(tenant):
+        messages = {
+            int(body.split()[1]): (float(body.split()[-1]), created.timestamp())
+            for body, created in Message.objects.filter(
+                body__startswith="b1 ", direction="in"
+            ).values_list("body", "created_at")
+        }
+        events = {
+            int(event_id.rsplit(".", 1)[1]): (created.timestamp(), updated.timestamp())
+            for event_id, created, updated in InboundEvent.objects.filter(
+                provider_event_id__startswith="wamid.BENCH."
+            ).values_list("provider_event_id", "created_at", "updated_at")
+        }
+    split = []
+    for step in steps:
+        first, last = step["first"], step["first"] + step["posted"]
+        pairs: dict[str, list[float]] = {name: [] for name, _, _ in STAGES}
+        for n, received, ts in frames:
+            if not first <= n < last or n not in messages or n not in events:
+                continue
+            posted, inserted = messages[n]
+            stored, batch_end = events[n]
+            times = {
+                "posted": posted,
+                "stored": stored,
+                "inserted": inserted,
+                "batch_end": batch_end,
+                "envelope": datetime.fromisoformat(ts).timestamp(),
+                "socket": received,
+            }
+            for name, start, end in STAGES:
+                pairs[name].append((times[end] - times[start]) * 1000)
+        split.append(
+            {
+                "rate": step["rate"],
+                "stages": {name: latencies(sorted(v)) for name, v in pairs.items()},
+            }
+        )
+    return split
 
 
 def reconcile(tenant: Any, posted: int) -> dict[str, Any]:
@@ -340,7 +420,12 @@ def outbound(sim: Simulator, seeded: dict[str, Any], seconds: float) -> dict[str
 
 
 def measure(
-    database: str, redis_url: str, rates: list[float], seconds: float, work: Path
+    database: str,
+    redis_url: str,
+    rates: list[float],
+    seconds: float,
+    work: Path,
+    stages: bool = False,
 ) -> dict[str, Any]:
     keys = app_keys()
     with bench_database(database, redis_url=redis_url, log=log) as database:
@@ -356,15 +441,20 @@ def measure(
             with app_processes(
                 database=database, redis_url=redis_url, work=work, env=env, log=log
             ) as app:
-                steps, posted = asyncio.run(inbound(app, seeded, rates, seconds))
+                frames: list[tuple[int, float, str]] | None = [] if stages else None
+                steps, posted = asyncio.run(inbound(app, seeded, rates, seconds, frames))
                 reconciled = reconcile(seeded["tenant"], posted)
+                split = stage_split(seeded["tenant"], steps, frames) if frames else None
                 broker = redis.Redis.from_url(redis_url)
                 reconciled["broker"] = {
                     "inbound_queued": broker.llen("inbound"),
                     "unacked": broker.hlen("unacked"),
                 }
                 out = outbound(sim, seeded, seconds)
-    return {"inbound": steps, "reconciled": reconciled, "outbound": out}
+    result = {"inbound": steps, "reconciled": reconciled, "outbound": out}
+    if split is not None:
+        result["stages"] = split
+    return result
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -397,6 +487,17 @@ def print_report(result: dict[str, Any]) -> None:
             ],
         )
     )
+    for step in result.get("stages", []):
+        print(f"\nStages at {step['rate']:g}/s, ms over every (webhook, socket) pair:")
+        print(
+            table(
+                [
+                    [name, dash(v["p50_ms"], 1), dash(v["p99_ms"], 1)]
+                    for name, v in step["stages"].items()
+                ],
+                header=["stage", "p50", "p99"],
+            )
+        )
     r = result["reconciled"]
     print(
         f"Reconciliation: {r['posted']} webhooks, {r['stored']} messages stored, "
@@ -539,6 +640,11 @@ def run(ctx: BenchContext) -> list[Figure]:
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rates", type=float, nargs="*", default=[20.0, 50.0, 100.0, 150.0])
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="split each webhook's time to the sockets into stages (bench/ingest.py stage_split)",
+    )
 
 
 def main() -> int:
@@ -549,7 +655,7 @@ def main() -> int:
         redis_url="redis://127.0.0.1:6379/10",
         options=options,
         measure=lambda args, work: measure(
-            args.database, args.redis_url, args.rates, args.seconds, work
+            args.database, args.redis_url, args.rates, args.seconds, work, args.stages
         ),
         report=print_report,
     )

@@ -149,17 +149,25 @@ def app_environment(
 
 
 # (name, queues, concurrency) of the Celery workers, as docker-compose.yml runs them: ``worker``
-# for inbound and default work, ``worker-replies`` for agents' replies only, so a reply never
-# waits behind a burst of inbound webhooks (B7 at 20/s measured 2.6 s p50 while B1's webhooks
-# filled the one shared pool). A send mostly waits on the provider's HTTP answer, so the replies
-# worker runs 4 processes: with 1, B7 topped out at 8.9 sends/s (p99 10 s at 20/s offered).
+# for inbound work only, ``worker-default`` for the default queue (an inbound batch's follow-ups:
+# with one shared pool, an inbound task waited behind them for a free process,
+# docs/performance.md "Inbound latency"), ``worker-replies`` for agents' replies only, so a reply
+# never waits behind a burst of inbound webhooks (B7 at 20/s measured 2.6 s p50 while B1's
+# webhooks filled the one shared pool). A send mostly waits on the provider's HTTP answer, so the
+# replies worker runs 4 processes: with 1, B7 topped out at 8.9 sends/s (p99 10 s at 20/s
+# offered).
 CELERY_WORKERS = (
-    ("celery", "inbound,default", "2"),
+    ("celery", "inbound", "2"),
+    ("celery-default", "default", "1"),
     ("celery-replies", "replies", "4"),
 )
-# Environment of each worker beyond the app's: the inbound worker runs below the web processes'
-# CPU priority, as docker-compose.yml runs it (a backlog slows processing, never the acks).
-CELERY_WORKER_ENV = {"celery": {"CELERY_WORKER_NICE": "10"}}
+# Environment of each worker beyond the app's: the inbound and default workers run below the web
+# processes' CPU priority, as docker-compose.yml runs them (a backlog slows processing, never the
+# acks).
+CELERY_WORKER_ENV = {
+    "celery": {"CELERY_WORKER_NICE": "10"},
+    "celery-default": {"CELERY_WORKER_NICE": "10"},
+}
 
 
 # The daphne processes' environment beyond the app's: a pool, no persistent connections under

@@ -88,11 +88,13 @@ def ephemeral_frame(event_type: str, data: dict[str, Any]) -> str:
 
 
 async def group_send_all(groups: list[str], message: dict[str, Any]) -> None:
+    """Send ``message`` to each group, the groups at once (their round trips overlap). A socket
+    in two of them may get either copy first; both carry the same id or nonce, so it keeps the
+    first, and each group still gets the messages of successive calls in order."""
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
-        await layer.group_send(group, message)
+    await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
 
 def ephemeral_from_sync(event_type: str, data: dict[str, Any], groups: list[str]) -> None:

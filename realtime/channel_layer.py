@@ -10,7 +10,12 @@ buffers of the sockets it names; a socket's ``receive()`` only waits on its own 
 
 Everything else is channels_redis's: sending, groups, capacity (a socket's buffer keeps its
 newest ``capacity`` messages), expiry, the backup key that keeps a message popped by a cancelled
-read. Channels without ``!`` (not process-local) are received as channels_redis does.
+read. Channels without ``!`` (not process-local) are received as channels_redis does. Only
+``group_send`` is written again, for its round trips: channels_redis's takes four (drop the
+group's expired members, read the members, drop each target key's expired messages, add the
+message), each a wait for the sender (an inbound worker sends two per live event,
+docs/performance.md "Inbound latency"); here the first two go in one pipeline and the last two
+in one script, with the same effects.
 
 A socket's buffer lives from its first ``receive()`` until that receive is cancelled (the
 consumer's dispatch loop cancels it when the socket closes). A buffer that nobody has read for
@@ -37,6 +42,26 @@ from typing import Any
 from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
+
+# KEYS: the target channel keys (sorted sets of messages). ARGV: one message per key, then one
+# capacity per key, then the time now and the layer's expiry. Each key first loses its messages
+# older than the expiry; a key already holding its capacity is skipped and counted.
+_GROUP_ADD = """
+local n = #KEYS
+local now = tonumber(ARGV[2 * n + 1])
+local expiry = tonumber(ARGV[2 * n + 2])
+local full = 0
+for i = 1, n do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, math.floor(now) - expiry)
+    if redis.call('ZCARD', KEYS[i]) < tonumber(ARGV[n + i]) then
+        redis.call('ZADD', KEYS[i], now, ARGV[i])
+        redis.call('EXPIRE', KEYS[i], expiry)
+    else
+        full = full + 1
+    end
+end
+return full
+"""
 
 READ_RETRY_SECONDS = 1.0  # after a failed read (Redis restarting), before the next one
 SWEEP_SECONDS = 5.0  # at most this often the reader looks for abandoned buffers
@@ -225,6 +250,33 @@ class ProcessChannelLayer(RedisChannelLayer):
         if not self.non_local_name(channel).endswith(self.client_prefix + "!"):
             raise ValueError(f"{channel!r} is not a channel of this process")
         return await self._reader_for(asyncio.get_running_loop()).receive(channel)
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to every channel of ``group``: channels_redis's effects (expired
+        members and messages dropped, a full channel skipped) in two round trips (see the
+        module docstring)."""
+        self.require_valid_group_name(group)  # raises on a malformed name
+        key = self._group_key(group)
+        pipe = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
+        pipe.zrange(key, 0, -1)
+        _, members = await pipe.execute()
+        channels = [member.decode("utf8") for member in members]
+        by_connection, messages, capacities = self._map_channel_keys_to_connection(
+            channels, message
+        )
+        for index, keys in by_connection.items():
+            full = await self.connection(index).eval(
+                _GROUP_ADD,
+                len(keys),
+                *keys,
+                *[messages[k] for k in keys],
+                *[capacities[k] for k in keys],
+                time.time(),
+                int(self.expiry),
+            )
+            if full:
+                logger.info("%s of %s channels over capacity in group %s", full, len(keys), group)
 
     def _reader_for(self, loop: asyncio.AbstractEventLoop) -> _ProcessReader:
         reader = self._reader
