@@ -125,6 +125,11 @@ class ReceivedMessage:
     # in the batch's transaction and found nothing, so ``message_receive`` does not look again
     # (a duplicate that races in fails the event on the unique provider id, as below).
     checked_absent: bool = False
+    # What the caller read in the current transaction (an inbound batch, for all its events at
+    # once), passed to ``ticket_open_or_reuse``: the contact's active ticket on the connection,
+    # locked and not written since, or that the contact was created in this transaction.
+    ticket_locked: Ticket | None = None
+    contact_new: bool = False
 
 
 def _ticket_of_thread(received: ReceivedMessage) -> Ticket | None:
@@ -181,7 +186,13 @@ def _message_receive(received: ReceivedMessage, *, in_batch: bool) -> tuple[Mess
     if threaded is not None:
         ticket, ticket_created = threaded, False
     else:
-        ticket, ticket_created = ticket_open_or_reuse(contact=contact, connection=connection, at=at)
+        ticket, ticket_created = ticket_open_or_reuse(
+            contact=contact,
+            connection=connection,
+            at=at,
+            locked=received.ticket_locked,
+            contact_new=received.contact_new,
+        )
     if provider_message_id and not in_batch:
         # A redelivery racing this one waited for the ticket lock; it has committed by now.
         # (In a batch the unique provider id fails the event instead: see above.)
