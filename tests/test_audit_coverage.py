@@ -245,6 +245,7 @@ TICKET_CONVERSATION = {
     "ticket_return_to_queue",
     "ticket_tags_set",
     "ticket_transfer",
+    "tickets_active_locked",
     "tickets_auto_close_due",
 }
 EXEMPT.update({f"tickets.services.tickets.{name}": CONVERSATION for name in TICKET_CONVERSATION})

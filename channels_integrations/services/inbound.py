@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -72,7 +72,7 @@ from tenants.tenancy import current_tenant, tenant_scope
 from tenants.tenant_settings import tenant_setting
 from tickets.errors import MediaTooLarge, MediaTypeNotAllowed
 from tickets.media import MEDIA_LOADING, media_validate
-from tickets.models import Message
+from tickets.models import Message, Ticket
 from tickets.services.messages import (
     ReceivedMessage,
     message_delete_by_contact,
@@ -84,6 +84,7 @@ from tickets.services.messages import (
     message_status_update,
     message_status_watermark,
 )
+from tickets.services.tickets import tickets_active_locked
 
 logger = logging.getLogger(__name__)
 
@@ -536,9 +537,46 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
     return event
 
 
-# The provider message ids of the batch being processed known not to be stored yet (see
-# ``inbound_batch_lookups``); None outside a batch.
-_batch_absent: ContextVar[frozenset[str] | None] = ContextVar("inbound_batch_absent", default=None)
+@dataclass
+class _BatchReads:
+    """What ``inbound_batch_lookups`` read for the batch being processed, handed to its events
+    instead of a read of their own."""
+
+    # Provider message ids known not to be stored yet.
+    absent: frozenset[str]
+    # The customers' identities by external id (their contacts along); None: none stored,
+    # answered once (the event that creates it is the last told so).
+    identities: dict[str, ContactIdentity | None] = field(default_factory=dict)
+    # By contact id: the active ticket on the connection, locked; None for a contact created
+    # in the batch. Answered once: the event that gets it writes it.
+    tickets: dict[int, Ticket | None] = field(default_factory=dict)
+
+    def identity(self, external_id: str) -> tuple[bool, ContactIdentity | None]:
+        """``(read, identity)`` for the contact upsert (its ``identity_read``)."""
+        if external_id not in self.identities:
+            return False, None
+        identity = self.identities[external_id]
+        if identity is None:
+            del self.identities[external_id]
+        return True, identity
+
+    def ticket(self, contact: Contact) -> dict[str, Any]:
+        """What ``message_receive`` may take as known about the contact's ticket."""
+        if contact.pk not in self.tickets:
+            return {}
+        ticket = self.tickets.pop(contact.pk)
+        return {"ticket_locked": ticket} if ticket is not None else {"contact_new": True}
+
+    def forget(self) -> None:
+        """An event failed and its savepoint rolls back: the rows it may have written (and the
+        instances here it changed) are no longer what was read, so the rest of the batch reads
+        its own. Its provider id stays absent (its insert is rolled back)."""
+        self.identities.clear()
+        self.tickets.clear()
+
+
+# The reads of the batch being processed (see ``inbound_batch_lookups``); None outside a batch.
+_batch_reads: ContextVar[_BatchReads | None] = ContextVar("inbound_batch_reads", default=None)
 
 
 @contextmanager
@@ -546,15 +584,28 @@ def inbound_batch_lookups(
     connection: ChannelConnection, events: Sequence[InboundEvent]
 ) -> Iterator[None]:
     """Around the processing of a batch's ``events`` (claimed, in the batch's transaction):
-    which of their messages' provider ids the connection has not stored yet, read in one
-    statement instead of one per event (``_message_by_provider_id``).
+    what their events would each read, read once for all of them (a statement each):
 
-    Only an id that one event of the batch carries is answered from it: the batch's own events
-    are the only writers of the conversation (``inbound_batches``), so an id read as absent here
-    and carried by no other event of the batch is still absent when its event runs. An id two
-    events carry (a redelivery) is looked up by each event, as outside a batch, so the second
-    finds what the first stored. A single-event task storing the same id meanwhile hits the
-    unique provider id and fails this event alone, as before."""
+    - which of their messages' provider ids the connection has not stored yet
+      (``_message_by_provider_id``). Only an id that one event of the batch carries is
+      answered from it: the batch's own events are the only writers of the conversation
+      (``inbound_batches``), so an id read as absent here and carried by no other event of the
+      batch is still absent when its event runs. An id two events carry (a redelivery) is
+      looked up by each event, as outside a batch, so the second finds what the first stored.
+      A single-event task storing the same id meanwhile hits the unique provider id and fails
+      this event alone, as before;
+    - the customers' identities and contacts (the contact upsert's read), and their active
+      tickets on the connection, locked in id order (``ticket_open_or_reuse``'s locked read;
+      an agent's change of the ticket waits for the batch, as it waited for the event). A
+      ticket is handed to the first event that asks for it, which writes it; a later event of
+      it reads it again. A customer without an active ticket reads it too (one could be
+      opened meanwhile), except one created in the batch. Not for connections whose threads
+      cross senders (e-mail): a message may land on another customer's ticket there.
+      An identity that another transaction stores meanwhile (the same customer writing to
+      another of the tenant's numbers at the same moment) fails its event's insert alone, and
+      its retry finds it.
+
+    When an event fails, the rest of the batch reads its own (``_BatchReads.forget``)."""
     carried = Counter(
         str(event.item.get("provider_message_id") or "")
         for event in events
@@ -570,11 +621,34 @@ def inbound_batch_lookups(
         if once
         else set()
     )
-    token = _batch_absent.set(frozenset(once) - stored)
+    reads = _BatchReads(absent=frozenset(once) - stored)
+    if not provider_for(connection.provider).threads_by_headers:
+        senders = {
+            str(event.item["external_id"])
+            for event in events
+            if event.kind == InboundEvent.Kind.MESSAGE
+            and event.item.get("external_id")
+            and not event.item.get("is_edit")
+            and not event.item.get("is_deletion")
+        }
+        if senders:
+            reads.identities = dict.fromkeys(senders)
+            identities = ContactIdentity.objects.select_related("contact").filter(
+                provider=connection.provider, external_id__in=sorted(senders)
+            )
+            for identity in identities:
+                reads.identities[identity.external_id] = identity
+            contact_ids = sorted(
+                {identity.contact_id for identity in reads.identities.values() if identity}
+            )
+            reads.tickets = dict(
+                tickets_active_locked(connection=connection, contact_ids=contact_ids)
+            )
+    token = _batch_reads.set(reads)
     try:
         yield
     finally:
-        _batch_absent.reset(token)
+        _batch_reads.reset(token)
 
 
 def inbound_event_apply(event: InboundEvent) -> None:
@@ -582,14 +656,20 @@ def inbound_event_apply(event: InboundEvent) -> None:
     without a file: ``inbound_item_batchable``) inside the batch's transaction. The event is
     left marked processed, unsaved (the batch saves its events together); a failure raises,
     ``InboundRetryLater`` when it asks for a delay."""
-    item = inbound_item_from_json(event.kind, event.item)
-    _acknowledge(event.connection, item)
-    if isinstance(item, InboundStatus):
-        _process_status(event, item, final=False, claimed=True)
-    elif isinstance(item, InboundMessage) and inbound_item_batchable(item):
-        _process_message(event, item, final=False, claimed=True)
-    else:
-        raise ValueError(f"inbound event {event.pk} ({event.kind}) is not processed in batches")
+    try:
+        item = inbound_item_from_json(event.kind, event.item)
+        _acknowledge(event.connection, item)
+        if isinstance(item, InboundStatus):
+            _process_status(event, item, final=False, claimed=True)
+        elif isinstance(item, InboundMessage) and inbound_item_batchable(item):
+            _process_message(event, item, final=False, claimed=True)
+        else:
+            raise ValueError(f"inbound event {event.pk} ({event.kind}) is not processed in batches")
+    except BaseException:
+        reads = _batch_reads.get()
+        if reads is not None:
+            reads.forget()
+        raise
 
 
 def inbound_retry_countdown(attempts: int) -> float:
@@ -775,8 +855,8 @@ def _message_by_provider_id(
 ) -> Message | None:
     if not provider_message_id:
         return None
-    absent = _batch_absent.get() if claimed else None
-    if absent is not None and provider_message_id in absent:
+    reads = _batch_reads.get() if claimed else None
+    if reads is not None and provider_message_id in reads.absent:
         return None  # read for the whole batch (``inbound_batch_lookups``)
     return Message.objects.filter(
         connection=connection, provider_message_id=provider_message_id
@@ -838,6 +918,8 @@ def _received(
     fetched: _FetchedMedia,
     *,
     checked_absent: bool = False,
+    ticket_locked: Ticket | None = None,
+    contact_new: bool = False,
 ) -> ReceivedMessage:
     payload: dict[str, Any] = dict(item.extra)
     if item.kind == Message.Kind.UNSUPPORTED:
@@ -871,6 +953,8 @@ def _received(
         thread_provider_ids=thread_ids,
         thread_protocol=thread_protocol,
         checked_absent=checked_absent,
+        ticket_locked=ticket_locked,
+        contact_new=contact_new,
     )
 
 
@@ -972,14 +1056,22 @@ def _process_message(
             message_edit_by_contact(message=existing, body=item.body, at=item.sent_at)
             mark(locked)
         else:
-            contact, _ = contact_upsert_from_identity(
+            reads = _batch_reads.get() if claimed else None
+            identity_read, identity = (
+                reads.identity(item.external_id) if reads is not None else (False, None)
+            )
+            contact, contact_created = contact_upsert_from_identity(
                 provider=connection.provider,
                 external_id=item.external_id,
                 name=item.contact_name or (profile.name if profile else ""),
                 phone=item.contact_phone or None,
                 unnamed=_unnamed_contact(provider, item),
                 is_group=item.is_group,
+                identity_read=identity_read,
+                identity=identity,
             )
+            if reads is not None and contact_created:
+                reads.tickets[contact.pk] = None
             if contact.is_blocked:
                 _blocked_message_keep(locked, contact, item)
                 mark(locked, "contact_blocked")
@@ -995,8 +1087,11 @@ def _process_message(
                 return
             # In a batch, ``existing`` was read in the batch's transaction: no second look.
             checked = claimed and existing is None
+            known = reads.ticket(contact) if reads is not None else {}
             message_receive(
-                received=_received(connection, contact, item, fetched, checked_absent=checked)
+                received=_received(
+                    connection, contact, item, fetched, checked_absent=checked, **known
+                )
             )
             contact_avatar_enqueue(
                 provider=provider,

@@ -176,13 +176,7 @@ def _batch_process(*, connection_id: int, limit: int) -> _Batch:
                 failure = _apply(event)
                 if failure is not None:
                     retries.append((event.pk, failure))
-        now = timezone.now()
-        for event in ready:
-            event.updated_at = now
-        if ready:
-            InboundEvent.objects.bulk_update(
-                ready, ["status", "processed_at", "attempts", "last_error", "updated_at"]
-            )
+        _events_save(ready)
         if retries:
             transaction.on_commit(partial(_retries_enqueue, retries), robust=True)
     return _Batch(
@@ -191,6 +185,40 @@ def _batch_process(*, connection_id: int, limit: int) -> _Batch:
         deferred=deferred,
         blocker=blocker if not ready else None,
     )
+
+
+# The batch's events as their processing left them, in one statement: each row's values come
+# in as arrays (``bulk_update`` built a CASE per column and row, which cost more CPU to build
+# than the rest of the batch's end).
+_EVENTS_SAVE = """
+    UPDATE {table} AS event
+    SET status = saved.status, processed_at = saved.processed_at,
+        attempts = saved.attempts, last_error = saved.last_error, updated_at = %s
+    FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::integer[], %s::text[])
+        AS saved (id, status, processed_at, attempts, last_error)
+    WHERE event.id = saved.id
+"""
+
+
+def _events_save(events: list[InboundEvent]) -> None:
+    """Store the status, processing time, attempts and last error of the batch's events."""
+    if not events:
+        return
+    now = timezone.now()
+    for event in events:
+        event.updated_at = now
+    with db.cursor() as cursor:
+        cursor.execute(
+            _EVENTS_SAVE.format(table=db.ops.quote_name(InboundEvent._meta.db_table)),
+            [
+                now,
+                [event.pk for event in events],
+                [event.status for event in events],
+                [event.processed_at for event in events],
+                [event.attempts for event in events],
+                [event.last_error for event in events],
+            ],
+        )
 
 
 def _conversation(event: InboundEvent, *, per_sender: bool) -> str:

@@ -32,14 +32,15 @@ from tickets.tests.factories import QueueFactory
 # 369 after the first step, 269 while the last two still did, 189 while the webhooks' subscribed
 # types were read from the table once per batch instead of kept in Redis, 188 while
 # ``message_receive`` looked for the provider id again after the event's own look in the same
-# transaction, 168 while each event looked on its own instead of the batch once;
-# docs/performance.md).
-FOLLOW_UP_BATCH_QUERIES = 149
+# transaction, 168 while each event looked on its own instead of the batch once, 149 while
+# each event read its customer's identity and locked its ticket on its own and the events were
+# saved by ``bulk_update``; docs/performance.md).
+FOLLOW_UP_BATCH_QUERIES = 111
 # 20 first contacts in one batch, inside the test's transaction: 470 while the contact upsert
 # and ``ticket_open_or_reuse`` opened two savepoints each, 310 while ``message_receive`` looked
-# for the provider id a second time, 290 while each event looked once on its own
-# (docs/performance.md).
-FIRST_CONTACT_BATCH_QUERIES = 271
+# for the provider id a second time, 290 while each event looked once on its own, 271 while
+# each event read its customer's identity and active ticket on its own (docs/performance.md).
+FIRST_CONTACT_BATCH_QUERIES = 232
 BATCH_TASK = "channels_integrations.tasks.inbound_batches_process_task"
 SINGLE_TASK = "channels_integrations.tasks.inbound_event_process_task"
 
@@ -202,6 +203,49 @@ def test_an_event_failing_inside_message_receive_leaves_nothing_of_it_and_fails_
     assert [args for task, args, _ in published if task == SINGLE_TASK] == [(poison,)]
     assert InboundEvent.objects.get(pk=first).status == "processed"
     assert InboundEvent.objects.get(pk=last).status == "processed"
+
+
+def test_after_a_failed_event_the_rest_of_its_batch_reads_its_own_contact_and_ticket(
+    connection, published, django_capture_on_commit_callbacks
+):
+    """The batch reads its customers' identities and tickets once; an event that changes them
+    and then fails is rolled back, and the next events of its customer must not go on from
+    what it changed in memory: the name it gave the contact (its placeholder until now) is
+    rolled back, so the next event gives it again, and the ticket counts both messages that
+    were stored."""
+    from contacts.models import Contact, ContactIdentity
+
+    _store(connection, text_item("p1", "chat-1", "first", name=""))
+    _store(connection, text_item("p2", "chat-2", "first", name=""))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_batch_process(connection_id=connection.pk) == (2, 2)
+    assert Contact.objects.get(identities__external_id="chat-1").name == "chat-1"
+    poison, *_ = _store(
+        connection,
+        text_item("p3", "chat-1", "poison", name="Bia"),
+        text_item("p4", "chat-1", "after", name="Bia"),
+        text_item("p5", "chat-2", "other", name="Caio"),
+        text_item("p6", "chat-1", "last", name="Bia"),
+    )
+    event = InboundEvent.objects.get(pk=poison)
+    event.item = {**event.item, "provider_message_id": "x" * 300}  # fails the message insert
+    event.save(update_fields=["item"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_batch_process(connection_id=connection.pk) == (4, 3)
+
+    assert InboundEvent.objects.get(pk=poison).last_error.startswith("DataError")
+    bia = Contact.objects.get(identities__external_id="chat-1")
+    assert bia.name == "Bia"
+    assert ContactIdentity.objects.get(external_id="chat-1").display_name == "Bia"
+    assert Contact.objects.get(identities__external_id="chat-2").name == "Caio"
+    for external_id, bodies in (
+        ("chat-1", ["first", "after", "last"]),
+        ("chat-2", ["first", "other"]),
+    ):
+        ticket = Ticket.objects.get(contact__identities__external_id=external_id)
+        assert _bodies(ticket) == bodies
+        assert ticket.unread_count == len(bodies)
 
 
 def test_a_file_keeps_the_single_event_task(

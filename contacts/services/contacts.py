@@ -228,6 +228,8 @@ def contact_upsert_from_identity(
     avatar_url: str = "",
     unnamed: str = "",
     is_group: bool = False,
+    identity_read: bool = False,
+    identity: ContactIdentity | None = None,
 ) -> tuple[Contact, bool]:
     """The contact a channel identity belongs to, creating it on first contact.
 
@@ -239,7 +241,12 @@ def contact_upsert_from_identity(
     greeting, bot or out-of-hours notice reaches it). A phone the numbering plan refuses is
     ignored, so a message is never lost because of it. Safe under concurrency: the unique
     constraints decide which of simultaneous callers creates the rows, and the others read the
-    winner's after a retry.
+    winner's after a retry. With ``identity_read`` the caller has read the identity (its
+    contact selected along) in the current transaction, and nothing has written either since:
+    ``identity`` is it, or None when there was none, and it is not read again (an inbound batch
+    reads its customers' identities in one statement; one created meanwhile by another
+    transaction fails the insert below, and with it the caller's unit of work, whose retry
+    finds it).
     Returns ``(contact, created)``.
     """
     normalized = ""
@@ -252,11 +259,12 @@ def contact_upsert_from_identity(
     avatar_url = avatar_url.strip()[:1000]
     placeholders = {external_id[:150], unnamed.strip()[:150]} - {""}
     for attempt in range(_UPSERT_ATTEMPTS):
-        identity = (
-            ContactIdentity.objects.select_related("contact")
-            .filter(provider=provider, external_id=external_id)
-            .first()
-        )
+        if not identity_read or attempt:
+            identity = (
+                ContactIdentity.objects.select_related("contact")
+                .filter(provider=provider, external_id=external_id)
+                .first()
+            )
         if identity is not None:
             if name and identity.display_name != name:
                 identity.display_name = name

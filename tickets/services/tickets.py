@@ -49,7 +49,12 @@ from tickets.services.greetings import ticket_farewell_queue, ticket_queue_greet
 
 @atomic_service
 def ticket_open_or_reuse(
-    *, contact: Contact, connection: ChannelConnection, at: datetime | None = None
+    *,
+    contact: Contact,
+    connection: ChannelConnection,
+    at: datetime | None = None,
+    locked: Ticket | None = None,
+    contact_new: bool = False,
 ) -> tuple[Ticket, bool]:
     """The ticket an inbound message of ``contact`` on ``connection`` belongs to, locked.
 
@@ -58,12 +63,22 @@ def ticket_open_or_reuse(
     the connection's default queue. Safe under concurrency: the partial unique index on
     (contact, connection) for non-closed tickets means that of two simultaneous first messages
     one creates the ticket and the other waits for it, then reuses it.
+
+    What the caller already knows is not read again (an inbound batch reads, and locks, its
+    customers' active tickets in one statement): ``locked`` is the contact's active ticket on
+    the connection, locked in the current transaction and not written since; ``contact_new``
+    says the contact was created in the current transaction and no ticket of it has been
+    opened since, so it has none, active or closed.
     """
     at = at or timezone.now()
-    active = _active_locked(contact, connection)
+    if locked is not None:
+        if (locked.contact_id, locked.connection_id) != (contact.pk, connection.pk):
+            raise ValueError(f"ticket {locked.pk} is not the contact's on this connection")
+        return locked, False
+    active = None if contact_new else _active_locked(contact, connection)
     if active is not None:
         return active, False
-    window = tenant_setting("reopen_window_minutes")
+    window = 0 if contact_new else tenant_setting("reopen_window_minutes")
     if window:
         recent = (
             Ticket.objects.select_for_update()
@@ -104,6 +119,23 @@ def ticket_open_or_reuse(
             raise
         return active, False
     return ticket, True
+
+
+def tickets_active_locked(
+    *, connection: ChannelConnection, contact_ids: Sequence[int]
+) -> dict[int, Ticket]:
+    """The active tickets of the contacts on the connection, by contact id, locked by one
+    statement in id order, as ``ticket_open_or_reuse`` locks one (its ``locked``). Call it in
+    a transaction."""
+    if not contact_ids:
+        return {}
+    tickets = (
+        Ticket.objects.select_for_update()
+        .filter(connection=connection, contact_id__in=contact_ids)
+        .exclude(status=Ticket.Status.CLOSED)
+        .order_by("pk")
+    )
+    return {ticket.contact_id: ticket for ticket in tickets}
 
 
 def _active_locked(contact: Contact, connection: ChannelConnection) -> Ticket | None:
