@@ -28,9 +28,10 @@ from tickets.models import Message
 
 PHONE_ALPHA = "106540352242922"
 PHONE_BETA = "106540352249999"
-# The review page's queries (session, user, messages... and one for the events with their
-# connections; the tenant comes from the host cache), the same whatever the number of events.
-QUERIES = 4
+# The review page's queries (session, user, and one for the events with their connections; the
+# tenant comes from the host cache, its search path already the connection's), the same
+# whatever the number of events.
+QUERIES = 3
 
 
 @pytest.fixture

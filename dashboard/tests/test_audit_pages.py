@@ -21,9 +21,9 @@ from conftest import host_client, platform_staff_create, signed_in_client
 from tenants.tenancy import public_scope, tenant_scope
 
 PLATFORM_HOST = "localhost"
-# The tenant's search path (the tenant from the host cache), session, user, and the page of
-# entries (one query whatever their number).
-QUERIES = 4
+# Session, user, and the page of entries (one query whatever their number); the tenant from the
+# host cache, its search path already the connection's.
+QUERIES = 3
 
 
 @pytest.fixture

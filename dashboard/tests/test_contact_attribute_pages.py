@@ -122,8 +122,8 @@ def test_the_list_costs_the_same_queries_for_few_or_many(
             ContactAttributeDefinition.objects.create(key=f"k{n}", label=f"K{n}", type="text")
     client = signed_in_client(alpha, people["admin"])
     client.get("/")
-    # search path (1), session, user, the definitions
-    with django_assert_num_queries(4):
+    # session, user, the definitions (the search path is already the tenant's)
+    with django_assert_num_queries(3):
         client.get(URL)
 
 

@@ -170,15 +170,15 @@ def test_the_page_and_the_list_cost_the_same_queries_for_3_or_30_rows(
             )
     client = signed_in_client(alpha, desk["ana"])
     client.get("/")  # warm the session
-    # search path (1), session, user, rows, contact tags, one
-    # capped count per tab (3), then the filter pickers: queues (and whether their business
-    # hours are open), tags, connections; the agents a bulk transfer may pick; the user's
-    # saved filters
-    with django_assert_num_queries(14):
+    # session, user, rows, contact tags, one capped count per tab (3), then the filter
+    # pickers: queues (and whether their business hours are open), tags, connections; the
+    # agents a bulk transfer may pick; the user's saved filters (the search path is already
+    # the tenant's)
+    with django_assert_num_queries(13):
         page = client.get("/?tab=open")
     assert len(_row_ids(page)) == count + 1
-    # search path (1), session, user, rows, contact tags, the three tab counts
-    with django_assert_num_queries(8):
+    # session, user, rows, contact tags, the three tab counts
+    with django_assert_num_queries(7):
         client.get("/?tab=open", **HTMX)
 
 

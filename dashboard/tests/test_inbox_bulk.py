@@ -231,9 +231,9 @@ def test_a_bulk_close_costs_a_pinned_number_of_queries(
         ]
     client = signed_in_client(alpha, desk["ana"])
     client.get("/inbox/counts/")  # warm the session
-    # Search path (1), session, user, the selection in one query; then per ticket what the
-    # single close costs: its transaction (a savepoint here, and its release), the row lock,
-    # the update and the timeline entry. 104 for a bulk of 20.
-    with django_assert_num_queries(4 + 5 * count):
+    # Session, user, the selection in one query (the search path is already the tenant's);
+    # then per ticket what the single close costs: its transaction (a savepoint here, and its
+    # release), the row lock, the update and the timeline entry. 103 for a bulk of 20.
+    with django_assert_num_queries(3 + 5 * count):
         response = _post(client, "close", tickets)
     assert f"{count} closed" in response.content.decode()

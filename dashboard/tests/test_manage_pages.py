@@ -201,11 +201,11 @@ def test_the_lists_cost_the_same_queries_for_few_or_many_rows(
             QuickReplyFactory(owner=None)
     client = signed_in_client(alpha, people["admin"])
     client.get("/")
-    # search path (1), session, user, then the list, its members (with their presence from
-    # Redis), the business hours, and the form's agents
-    with django_assert_num_queries(7):
-        client.get("/manage/queues/")
+    # session, user, then the list, its members (with their presence from Redis), the business
+    # hours, and the form's agents (the search path is already the tenant's)
     with django_assert_num_queries(6):
+        client.get("/manage/queues/")
+    with django_assert_num_queries(5):
         client.get("/manage/users/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/manage/quick-replies/")

@@ -207,7 +207,7 @@ def test_the_panel_with_every_kind_costs_what_a_text_only_panel_costs(
     client.get("/")
 
     # As test_dashboard_panel's pinned figure: showing what each kind is reads nothing more.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(f"/tickets/{every_kind.public_id}/panel/", **HTMX)
 
     assert response.content.decode().count('data-testid="message"') == 2 * len(Message.Kind.values)

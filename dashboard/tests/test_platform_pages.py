@@ -182,10 +182,10 @@ def test_the_list_costs_two_queries_per_tenant(
     with public_scope():
         tenants = Tenant.objects.exclude(schema_name="public").count()
 
-    # fixed: session and user (the host's tenant from the host cache), the tenants and their
-    # domains, with search-path settings; then per tenant a search-path switch and one usage
-    # query
-    with django_assert_num_queries(6 + 2 * tenants):
+    # fixed: session and user (the host's tenant from the host cache, the public search path
+    # already the connection's), the tenants and their domains; then per tenant a search-path
+    # switch and one usage query
+    with django_assert_num_queries(4 + 2 * tenants):
         response = platform_client.get("/platform/")
 
     assert response.status_code == 200

@@ -294,7 +294,8 @@ def test_the_profile_costs_the_same_queries_for_few_or_many_devices(
     for _ in range(devices - 1):
         signed_in_client(alpha, agent)
     here.get("/")
-    # search path (1), session, user, the schema's live sessions, the two-factor device
-    with django_assert_num_queries(5):
+    # session, user, the schema's live sessions, the two-factor device (the search path is
+    # already the tenant's)
+    with django_assert_num_queries(4):
         page = here.get("/accounts/profile/")
     assert page.content.decode().count('data-testid="session-row"') == devices

@@ -143,9 +143,9 @@ def test_the_list_costs_the_same_queries_for_1_and_40_rows(world):
     plain_forty = _count_queries(api, "/api/v1/tickets/", {"page_size": 40})
 
     assert one == plain_forty == forty
-    # search_path to the tenant, user, the tickets page with its tags (the tenant comes from
-    # the host cache; TENANT_LIMIT_SET_CALLS: the search_path is set only when it changes).
-    assert one == 3
+    # user, the tickets page with its tags (the tenant comes from the host cache; the
+    # search_path is set only when the connection's session has another one).
+    assert one == 2
 
 
 def test_list_and_detail_query_counts_are_pinned(world, django_assert_num_queries):

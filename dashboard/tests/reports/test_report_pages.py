@@ -118,7 +118,7 @@ def test_the_page_is_a_fixed_number_of_queries(in_alpha, team, stories, django_a
     client = signed_in_client(in_alpha, team["admin"])
     counts = []
     for query in (PERIOD, "period=custom&start=2025-03-01&end=2026-03-31"):
-        with django_assert_num_queries(18) as captured:  # 17 + whether a schedule exists
+        with django_assert_num_queries(17) as captured:  # 16 + whether a schedule exists
             assert client.get(f"/reports/?{query}").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
