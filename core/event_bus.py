@@ -14,13 +14,20 @@ transaction) are delivered together after the commit, still one by one and in or
 savings for their subscribers: a subscriber listed as ``Together(one, many)`` is called once
 with all its events (a task that takes a list), and ``together_memo`` lets a subscriber read
 what it needs for all the events at once (one query per batch instead of one per event).
+
+A subscriber listed as ``Early(subscriber)`` is what a person is waiting for (the live updates
+of the agents' screens): for events delivered together it runs for all of them, in their order,
+before any other subscriber of any of them, inside ``settings.DOMAIN_EVENT_EARLY_CONTEXT`` (a
+context manager, named like the table; the live updates send a batch's envelopes together when
+it exits). Without it, the last event of a batch waited for the other subscribers of every event
+before it (the chatbot, the tasks they publish: docs/performance.md, "Live updates first").
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -74,6 +81,26 @@ class Together:
         self.one(event)
 
 
+@dataclass(frozen=True)
+class Early:
+    """A subscriber that events delivered together reach first: ``subscriber(event)`` for
+    each of them, in their order, before the other subscribers of any of them (see the module
+    doc). Delivered alone, an event reaches it in the table's order, as any subscriber."""
+
+    subscriber: Callable[[Any], None]
+
+    def __call__(self, event: Any) -> None:
+        self.subscriber(event)
+
+
+def _early_context() -> AbstractContextManager[Any]:
+    path = getattr(settings, "DOMAIN_EVENT_EARLY_CONTEXT", "")
+    if not path:
+        return nullcontext()
+    factory: Callable[[], AbstractContextManager[Any]] = import_string(path)
+    return factory()
+
+
 @dataclass
 class _Delivery:
     """The events being delivered together, and what subscribers read once for all of them."""
@@ -99,6 +126,21 @@ def _call(subscriber: Callable[[Any], None], argument: Any) -> None:
         logger.exception("subscriber %r failed on %s", subscriber, argument)
 
 
+def _deliver_early(events: Sequence[DomainEvent]) -> None:
+    """The ``Early`` subscribers of ``events``, event by event, inside the early context."""
+
+    try:
+        with _early_context():
+            for event in events:
+                for subscriber in subscribers_for(event):
+                    if isinstance(subscriber, Early):
+                        _call(subscriber.subscriber, event)
+    except Exception:  # the context's own failure (at its exit): as a subscriber's
+        if getattr(settings, "DOMAIN_EVENTS_STRICT", False):
+            raise
+        logger.exception("the early subscribers of %s events failed", len(events))
+
+
 def _deliver(event: DomainEvent) -> None:
     for subscriber in subscribers_for(event):
         _call(subscriber, event)
@@ -119,13 +161,17 @@ def _deliver_in(tenant: Any, event: DomainEvent) -> None:
 
 
 def _deliver_many(events: Sequence[DomainEvent]) -> None:
-    """Every event to its subscribers in order, as ``_deliver`` would one after the other;
-    a ``Together`` subscriber gets all its events at its first one."""
+    """Every event to its subscribers in order, as ``_deliver`` would one after the other,
+    except that the ``Early`` subscribers get all the events first; a ``Together`` subscriber
+    gets all its events at its first one."""
     token = _delivering.set(_Delivery(events))
     try:
+        _deliver_early(events)
         done: set[Together] = set()
         for event in events:
             for subscriber in subscribers_for(event):
+                if isinstance(subscriber, Early):
+                    continue  # delivered above
                 if not isinstance(subscriber, Together):
                     _call(subscriber, event)
                 elif subscriber not in done:

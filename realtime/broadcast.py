@@ -4,6 +4,11 @@
 typing and viewing signals, which have no id and are never replayed. Both are called after
 commit (from domain event handlers) or from a consumer, never inside a transaction.
 
+Inside ``broadcasting_together()`` (the live updates of an inbound batch's events, which the
+event bus delivers first: ``DOMAIN_EVENT_EARLY_CONTEXT``) broadcasts are held and sent when the
+block exits: their stream appends in one Redis round trip, their group sends in one hand-off to
+the sender loop, event after event as before, so every socket still gets them in id order.
+
 The group message carries the frame already encoded (``text``), with beside it only what a
 socket's rules read (the id, the type, the sender, the nonce): every socket of a group sends the
 same text, so the envelope is encoded once per event instead of once per socket (at 500 sockets
@@ -16,14 +21,16 @@ import asyncio
 import json
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from realtime.stream import frame_with_id, stream_append
+from realtime.stream import frame_with_id, stream_append, stream_append_many
 
 EVENT_MESSAGE = "realtime.event"  # consumer method realtime_event
 EPHEMERAL_MESSAGE = "realtime.ephemeral"  # consumer method realtime_ephemeral
@@ -65,18 +72,59 @@ def event_message(event_id: int, event_type: str, text: str) -> dict[str, Any]:
     return {"type": EVENT_MESSAGE, "id": event_id, "event_type": event_type, "text": text}
 
 
-def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> dict[str, Any]:
-    """Number, store and relay one event to ``groups``; returns the envelope."""
+# Inside ``broadcasting_together()``: the held broadcasts, ``(type, encoded, groups)`` each.
+_held: ContextVar[list[tuple[str, str, list[str]]] | None] = ContextVar(
+    "realtime_broadcasts_held", default=None
+)
+
+
+def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> None:
+    """Number, store and relay one event to ``groups`` (held until the end of a
+    ``broadcasting_together()`` block)."""
     groups = _unique(groups)
     encoded = json.dumps(
         {"type": event_type, "ts": timezone.now().isoformat(), "data": data},
         cls=DjangoJSONEncoder,
     )
+    held = _held.get()
+    if held is not None:
+        held.append((event_type, encoded, groups))
+        return
     event_id = stream_append(encoded, groups)
     text = frame_with_id(event_id, encoded)
     send_from_sync(group_send_all(groups, event_message(event_id, event_type, text)))
-    envelope: dict[str, Any] = json.loads(text)
-    return envelope
+
+
+@contextmanager
+def broadcasting_together() -> Iterator[None]:
+    """Hold the broadcasts made in the block and send them when it exits (see the module doc);
+    nested, the outer block sends them. Nothing is sent when the block raises."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list[tuple[str, str, list[str]]] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if held:
+        _send_held(held)
+
+
+def _send_held(held: list[tuple[str, str, list[str]]]) -> None:
+    ids = stream_append_many([(encoded, groups) for _, encoded, groups in held])
+    sends = [
+        (groups, event_message(event_id, event_type, frame_with_id(event_id, encoded)))
+        for event_id, (event_type, encoded, groups) in zip(ids, held, strict=True)
+    ]
+    send_from_sync(_group_sends_in_order(sends))
+
+
+async def _group_sends_in_order(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Each event to its groups, the next event once the previous one is in every group."""
+    for groups, message in sends:
+        await group_send_all(groups, message)
 
 
 def ephemeral_frame(event_type: str, data: dict[str, Any]) -> str:

@@ -55,6 +55,18 @@ def stream_append(encoded: str, groups: list[str]) -> int:
     return int(event_id)
 
 
+def stream_append_many(envelopes: list[tuple[str, list[str]]]) -> list[int]:
+    """Store several envelopes (each with its groups) in one round trip; their ids, in order
+    (increasing: the scripts run one after the other)."""
+    counter, stream = _keys()
+    pipe = redis_client().pipeline(transaction=False)
+    for encoded, groups in envelopes:
+        pipe.eval(
+            _APPEND, 2, counter, stream, encoded, ",".join(groups), settings.REALTIME_STREAM_LENGTH
+        )
+    return [int(event_id) for event_id in pipe.execute()]
+
+
 def stream_last_id() -> int:
     """The id of the tenant's latest event (0 before the first one)."""
     counter, _ = _keys()

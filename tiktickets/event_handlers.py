@@ -3,7 +3,9 @@
 ``core.event_bus.publish`` calls these after commit. Handlers only push to the channel layer or
 enqueue tasks; they read what they need from the committed state. A handler listed as
 ``Together(one, many)`` publishes one task with a list for the events of an inbound batch
-(``core.event_bus.publishing_together``) instead of one task per event.
+(``core.event_bus.publishing_together``) instead of one task per event. The live updates
+(``realtime``) are listed as ``Early(handler)``: for a batch's events they run first, all of
+them, and their envelopes go out together, before the other handlers of the batch run.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from channels_integrations.domain_events import (
     WebchatVisitorTyping,
 )
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
-from core.event_bus import SubscriberTable, Together
+from core.event_bus import Early, SubscriberTable, Together
 from integrations import handlers as webhooks
 from privacy.domain_events import PrivacyRequestCreated, PrivacyRequestFulfilled
 from realtime import handlers as realtime
@@ -203,7 +205,8 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
     attendances_business_refresh_task.apply_async(args=(event.queue_id,))
 
 
-# The events of an inbound batch publish one task each, with the list (Together).
+# The events of an inbound batch publish one task each, with the list (Together); their live
+# updates go out first, for the whole batch, before any other subscriber runs (Early).
 distribution = Together(distribution_on_ticket_entered_queue, distribution_on_tickets_entered_queue)
 attendance_of_tickets = Together(attendance_on_ticket_changed, attendance_on_tickets_changed)
 attendance_of_messages = Together(attendance_on_message_created, attendance_on_messages_created)
@@ -223,58 +226,58 @@ SUBSCRIBERS: SubscriberTable = {
     # Reports: each change of a ticket refreshes its attendance row (reports.tasks); outbound
     # webhooks: integrations/handlers.py stores deliveries for subscribers.
     TicketCreated: [
-        realtime.on_ticket_created,
+        Early(realtime.on_ticket_created),
         distribution,
         attendance_of_tickets,
         webhooks.webhooks_on_ticket_created,
     ],
     TicketUpdated: [
-        realtime.on_ticket_updated,
+        Early(realtime.on_ticket_updated),
         attendance_of_tickets,
         webhooks.webhooks_on_ticket_updated,
     ],
     TicketTransferred: [
-        realtime.on_ticket_transferred,
+        Early(realtime.on_ticket_transferred),
         distribution,
         attendance_of_tickets,
         webhooks.webhooks_on_ticket_transferred,
     ],
     TicketClosed: [
-        realtime.on_ticket_closed,
+        Early(realtime.on_ticket_closed),
         attendance_of_tickets,
         webhooks.webhooks_on_ticket_closed,
     ],
     MessageCreated: [
-        realtime.on_message_created,
+        Early(realtime.on_message_created),
         webchat_visitor_on_message_created,
         flow_on_message_created,
         attendance_of_messages,
         webhooks.webhooks_on_message_created,
     ],
-    MessageUpdated: [realtime.on_message_updated, webhooks.webhooks_on_message_updated],
+    MessageUpdated: [Early(realtime.on_message_updated), webhooks.webhooks_on_message_updated],
     MessageStatusChanged: [
-        realtime.on_message_status_changed,
+        Early(realtime.on_message_status_changed),
         webhooks.webhooks_on_message_status_changed,
     ],
-    MessageDeleted: [realtime.on_message_deleted],
+    MessageDeleted: [Early(realtime.on_message_deleted)],
     ContactCreated: [webhooks.webhooks_on_contact_created],
-    ContactUpdated: [realtime.on_contact_updated, webhooks.webhooks_on_contact_updated],
-    TagChanged: [realtime.on_tag_changed],
+    ContactUpdated: [Early(realtime.on_contact_updated), webhooks.webhooks_on_contact_updated],
+    TagChanged: [Early(realtime.on_tag_changed)],
     ConnectionStatusChanged: [
-        realtime.on_connection_status_changed,
+        Early(realtime.on_connection_status_changed),
         webhooks.webhooks_on_connection_status_changed,
     ],
     # WhatsApp QR sessions: the QR code and the session's states, to the tenant's admins.
-    ConnectionQrCodeChanged: [realtime.on_connection_qr_code_changed],
-    ConnectionSessionChanged: [realtime.on_connection_session_changed],
-    WebchatVisitorTyping: [realtime.on_webchat_visitor_typing],
-    UserPresenceChanged: [realtime.on_user_presence_changed, distribution_on_agent_online],
+    ConnectionQrCodeChanged: [Early(realtime.on_connection_qr_code_changed)],
+    ConnectionSessionChanged: [Early(realtime.on_connection_session_changed)],
+    WebchatVisitorTyping: [Early(realtime.on_webchat_visitor_typing)],
+    UserPresenceChanged: [Early(realtime.on_user_presence_changed), distribution_on_agent_online],
     # automation: out-of-hours notices (business hours).
     MessageReceived: [out_of_hours, campaign_replies],
     # campaigns: delivery reports of campaign messages, and live progress to the admins.
     OutboundStatusUnmatched: [campaign_status_on_unmatched_status],
-    CampaignProgressed: [realtime.on_campaign_progressed],
-    AgentAccessChanged: [realtime.on_agent_access_changed],
+    CampaignProgressed: [Early(realtime.on_campaign_progressed)],
+    AgentAccessChanged: [Early(realtime.on_agent_access_changed)],
     # Reports: business-hours figures follow the schedules.
     BusinessHoursChanged: [attendance_on_business_hours_changed],
     # WhatsApp QR: calls rejected (or not) by the gateways.

@@ -1,16 +1,26 @@
 """The domain event bus delivers after commit, in order, and never from a rolled-back change;
 events published together (an inbound batch) keep that order, with one call for all of a
-``Together`` subscriber's events and one computation per batch of ``together_memo``."""
+``Together`` subscriber's events and one computation per batch of ``together_memo``, and with
+every ``Early`` subscriber's calls first, inside the early context."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 
-from core.event_bus import DomainEvent, Together, publish, publishing_together, together_memo
+from core.event_bus import (
+    DomainEvent,
+    Early,
+    Together,
+    publish,
+    publishing_together,
+    together_memo,
+)
 from tenants.tenancy import tenant_scope
 
 received: list[tuple[Any, ...]] = []
@@ -92,11 +102,38 @@ def _one(event: Batched) -> None:
 
 listed = Together(_one, _many)
 
+
+@dataclass(frozen=True)
+class Live(DomainEvent):
+    number: int
+
+
+def _live(event: Live) -> None:
+    received.append(("live", event.number, together_memo("numbers", _numbers)))
+
+
+def _live_broken(event: Live) -> None:
+    if event.number == 2:
+        raise RuntimeError("a broken early subscriber")
+
+
+def _slow(event: Live) -> None:
+    received.append(("slow", event.number, None))
+
+
+@contextmanager
+def _early_block() -> Iterator[None]:
+    received.append(("early block", 0, None))
+    yield
+    received.append(("early block ends", 0, None))
+
+
 TABLE = {
     Happened: [_first, _broken, _second],
     Located: [_schema],
     Batched: [_each, listed],
     Nested: [_nested],
+    Live: [_slow, Early(_live_broken), Early(_live), Together(_one, _many)],
 }
 
 
@@ -178,3 +215,69 @@ def test_outside_a_batch_a_together_subscriber_is_called_per_event_and_nothing_i
 
     assert received == [("each", 1, None), ("one", 1, None), ("each", 3, None), ("one", 3, None)]
     assert computed == []
+
+
+@pytest.mark.django_db
+def test_early_subscribers_get_every_event_of_a_batch_first_inside_the_early_context(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DOMAIN_EVENT_EARLY_CONTEXT = "core.tests.test_event_bus._early_block"
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        publishing_together(),
+    ):
+        for number in (1, 2, 3):
+            publish(Live(number=number))
+
+    assert received == [
+        ("early block", 0, None),
+        ("live", 1, [1, 2, 3]),
+        ("live", 2, [1, 2, 3]),  # after the broken early subscriber of the same event
+        ("live", 3, [1, 2, 3]),
+        ("early block ends", 0, None),
+        # Then every other subscriber, event by event, in the table's order.
+        ("slow", 1, None),
+        ("many", [1, 2, 3], None),
+        ("slow", 2, None),
+        ("slow", 3, None),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_event_delivered_alone_reaches_early_subscribers_in_the_tables_order(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DOMAIN_EVENT_EARLY_CONTEXT = "core.tests.test_event_bus._early_block"
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(Live(number=1))
+
+    assert received == [("slow", 1, None), ("live", 1, None), ("one", 1, None)]
+
+
+@contextmanager
+def _early_block_failing() -> Iterator[None]:
+    yield
+    raise RuntimeError("the early block could not send")
+
+
+@pytest.mark.django_db
+def test_a_failing_early_context_stops_none_of_the_other_subscribers(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DOMAIN_EVENT_EARLY_CONTEXT = "core.tests.test_event_bus._early_block_failing"
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        publishing_together(),
+    ):
+        publish(Live(number=1))
+        publish(Live(number=3))
+
+    assert received == [
+        ("live", 1, [1, 3]),
+        ("live", 3, [1, 3]),
+        ("slow", 1, None),
+        ("many", [1, 3], None),
+        ("slow", 3, None),
+    ]

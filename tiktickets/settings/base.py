@@ -42,6 +42,9 @@ REALTIME_STREAM_LENGTH = env_int("REALTIME_STREAM_LENGTH", 10000)
 REALTIME_REPLAY_LIMIT = env_int("REALTIME_REPLAY_LIMIT", 1000)
 # The one table of domain event subscribers (core/event_bus.py), imported lazily by name.
 DOMAIN_EVENT_SUBSCRIBERS = "tiktickets.event_handlers.SUBSCRIBERS"
+# Around the early subscribers of events delivered together (core.event_bus.Early): the live
+# updates of an inbound batch are stored and sent together.
+DOMAIN_EVENT_EARLY_CONTEXT = "realtime.broadcast.broadcasting_together"
 PUBLIC_SCHEMA_URLCONF = "tiktickets.urls_public"
 WSGI_APPLICATION = "tiktickets.wsgi.application"
 ASGI_APPLICATION = "tiktickets.asgi.application"
