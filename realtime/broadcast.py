@@ -30,7 +30,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from realtime.stream import frame_with_id, stream_append, stream_append_many
+from realtime.stream import frame_with_id, stream_append_many
 
 EVENT_MESSAGE = "realtime.event"  # consumer method realtime_event
 EPHEMERAL_MESSAGE = "realtime.ephemeral"  # consumer method realtime_ephemeral
@@ -90,9 +90,7 @@ def broadcast(event_type: str, data: dict[str, Any], groups: list[str]) -> None:
     if held is not None:
         held.append((event_type, encoded, groups))
         return
-    event_id = stream_append(encoded, groups)
-    text = frame_with_id(event_id, encoded)
-    send_from_sync(group_send_all(groups, event_message(event_id, event_type, text)))
+    _send_held([(event_type, encoded, groups)])
 
 
 @contextmanager
@@ -113,6 +111,7 @@ def broadcasting_together() -> Iterator[None]:
 
 
 def _send_held(held: list[tuple[str, str, list[str]]]) -> None:
+    """Store the broadcasts (one round trip) and send them, each to all its groups in turn."""
     ids = stream_append_many([(encoded, groups) for _, encoded, groups in held])
     sends = [
         (groups, event_message(event_id, event_type, frame_with_id(event_id, encoded)))

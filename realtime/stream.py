@@ -45,16 +45,6 @@ def _keys() -> tuple[str, str]:
     return redis_key("realtime", "seq"), redis_key("realtime", "stream")
 
 
-def stream_append(encoded: str, groups: list[str]) -> int:
-    """Store an envelope (JSON without its id) and return the id it got."""
-    counter, stream = _keys()
-    client = redis_client()
-    event_id = client.eval(
-        _APPEND, 2, counter, stream, encoded, ",".join(groups), settings.REALTIME_STREAM_LENGTH
-    )
-    return int(event_id)
-
-
 def stream_append_many(envelopes: list[tuple[str, list[str]]]) -> list[int]:
     """Store several envelopes (each with its groups) in one round trip; their ids, in order
     (increasing: the scripts run one after the other)."""
