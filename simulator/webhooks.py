@@ -192,17 +192,26 @@ async def post_at_rate(
     """POST ``make(0)`` .. ``make(count - 1)`` to ``base_url`` at ``rate`` per second (open
     loop: a slow answer does not delay the next POST). Each delivery is built at its sending
     moment, so a timestamp in its text is the time it was posted. ``headers`` are added to
-    every request (Host, or the X-Forwarded-Proto a proxy would add)."""
+    every request (Host, or the X-Forwarded-Proto a proxy would add).
+
+    At most ``max_connections`` POSTs are in flight; the others wait their turn here, in order,
+    and their acknowledgement time includes that wait. They never wait inside httpx's pool:
+    httpcore walks every connection for every queued request each time a request starts or
+    ends, so a queue of hundreds there costs the poster more CPU than the server spends
+    answering, and a poster that falls behind closes its connections late, which a server
+    that waits for the client's FIN after each response feels as its own slowness."""
     result = PostResult()
+    in_flight = asyncio.Semaphore(max_connections)
 
     async def one(client: httpx.AsyncClient, delivery: Delivery) -> None:
         started = time.perf_counter()
         try:
-            response = await client.post(
-                delivery.path,
-                content=delivery.body,
-                headers={**delivery.headers, **(headers or {})},
-            )
+            async with in_flight:
+                response = await client.post(
+                    delivery.path,
+                    content=delivery.body,
+                    headers={**delivery.headers, **(headers or {})},
+                )
         except httpx.HTTPError:
             result.refused[0] += 1
             return
