@@ -302,3 +302,55 @@ def test_the_poster_holds_no_more_posts_in_flight_than_its_connections():
     assert (len(result.acks_ms), stats["served"], stats["most"]) == (24, 24, 4)
     # 24 posts, 4 at a time, 50 ms each: the last ones waited their turn, and that counts.
     assert max(result.acks_ms) >= 5 * 50
+
+
+def test_the_poster_sends_each_webhook_whole_on_a_connection_the_server_closes():
+    """To an http:// URL a delivery goes as nginx passes a buffered request to the app: one
+    write holding the headers and the whole body, ``Connection: close``, the extra headers
+    added; the answers' statuses are counted as before."""
+    first_reads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await reader.read(65536)
+        first_reads.append(first)
+        status = b"403 Forbidden" if b"wamid.FORGED" in first else b"200 OK"
+        writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    good = [
+        whatsapp_delivery(
+            app_secret="s", phone_number_id="1", sender="5511", message_id=f"wamid.{n}", text="x"
+        )
+        for n in range(3)
+    ]
+    forged = whatsapp_delivery(
+        app_secret="t", phone_number_id="1", sender="5511", message_id="wamid.FORGED", text="x"
+    )
+    deliveries = [*good, forged]
+
+    async def run() -> Any:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            return await post_at_rate(
+                f"http://127.0.0.1:{port}",
+                lambda n: deliveries[n],
+                4,
+                100.0,
+                headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
+            )
+
+    result = asyncio.run(run())
+    assert (len(result.acks_ms), dict(result.refused)) == (3, {403: 1})
+    for delivery, raw in zip(deliveries, first_reads, strict=True):
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        assert lines[0] == "POST /webhooks/meta/ HTTP/1.1"
+        pairs = (line.split(": ", 1) for line in lines[1:])
+        fields = {name.lower(): value for name, value in pairs}
+        assert fields["connection"] == "close"
+        assert fields["host"] == "localhost"
+        assert fields["x-forwarded-proto"] == "https"
+        assert fields["x-hub-signature-256"] == delivery.headers["X-Hub-Signature-256"]
+        assert body == delivery.body  # all of it, in the first read
