@@ -34,8 +34,8 @@ def _cpu_count() -> int:
 # takes the whole site down.
 #
 # Sync stays the default after measuring gthread (docs/performance.md, "The gunicorn worker
-# model"): a sync worker answers with "Connection: close" and waits for the client's FIN before
-# its next request, gthread keeps the connection and frees the thread at once. On this box at load
+# model"): a sync worker answers with "Connection: close" (and gunicorn's own waited for the
+# client's FIN before its next request), gthread keeps the connection. On this box at load
 # 6-13, gthread 4 x 2 acknowledged 2.4-3.5x more webhooks a second at 100/s offered (ack p99
 # halved) but not at 50/s, showed no measurable change on the API mix, cost ~3 ms more CPU per
 # request, and one run with a 5 s keep-alive lost a webhook to a connection error. Behind nginx,
@@ -46,7 +46,7 @@ def _cpu_count() -> int:
 #
 # The sync worker is gunicorn's with one change (tiktickets/gunicorn_workers.py): after a request
 # whose body it has read to the end it closes at once instead of waiting up to 2 s for the
-# client's FIN; at 150 webhooks/s the stock worker spent ~90 % of its time in that wait
+# client's FIN; at 150 webhooks/s the stock worker spent 57-90 % of its time in that wait
 # (docs/performance.md, "The acknowledgement at 150/s"). GUNICORN_WORKER_CLASS=sync is the stock
 # one.
 SYNC_WORKER = "tiktickets.gunicorn_workers.SyncWorker"

@@ -6,8 +6,8 @@ own worker half-closes the connection and then reads until the client's FIN (up 
 that a close never finds unread data in the kernel's buffer and resets the connection under
 the response (RFC 9112, section 9.6). Meanwhile the worker serves nobody: a client that closes
 late (a proxy or a poster short of CPU) holds one of the few workers per request. At 150
-webhooks a second on two cores the four workers spent 87-90 % of their time there and 10-12 %
-serving (docs/performance.md, "The acknowledgement at 150/s").
+webhooks a second on two loaded cores the four workers spent 57-90 % of their time there and
+10-43 % serving (docs/performance.md, "The acknowledgement at 150/s").
 
 Here the wait is kept only where it protects something: after a response to a request whose
 body was read to its end, with nothing more from the client in the kernel's buffer, the
