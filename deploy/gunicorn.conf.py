@@ -34,8 +34,8 @@ def _cpu_count() -> int:
 # takes the whole site down.
 #
 # Sync stays the default after measuring gthread (docs/performance.md, "The gunicorn worker
-# model"): a sync worker answers with "Connection: close" and waits for the client's FIN before
-# its next request, gthread keeps the connection and frees the thread at once. On this box at load
+# model"): a sync worker answers with "Connection: close" (and gunicorn's own waited for the
+# client's FIN before its next request), gthread keeps the connection. On this box at load
 # 6-13, gthread 4 x 2 acknowledged 2.4-3.5x more webhooks a second at 100/s offered (ack p99
 # halved) but not at 50/s, showed no measurable change on the API mix, cost ~3 ms more CPU per
 # request, and one run with a 5 s keep-alive lost a webhook to a connection error. Behind nginx,
@@ -43,8 +43,15 @@ def _cpu_count() -> int:
 # with GUNICORN_THREADS and GUNICORN_KEEPALIVE (seconds an idle connection is kept: longer than the
 # client's own idle limit, so the client, not the server, closes it) selects it; each thread then
 # holds its own PostgreSQL connection (workers x threads backends).
+#
+# The sync worker is gunicorn's with one change (tiktickets/gunicorn_workers.py): after a request
+# whose body it has read to the end it closes at once instead of waiting up to 2 s for the
+# client's FIN; at 150 webhooks/s the stock worker spent 57-90 % of its time in that wait
+# (docs/performance.md, "The acknowledgement at 150/s"). GUNICORN_WORKER_CLASS=sync is the stock
+# one.
+SYNC_WORKER = "tiktickets.gunicorn_workers.SyncWorker"
 workers = _env_int("GUNICORN_WORKERS", max(2, min(2 * _cpu_count() + 1, 4)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or SYNC_WORKER
 threads = _env_int("GUNICORN_THREADS", 1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 2)
 

@@ -11,7 +11,9 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -179,6 +181,32 @@ class PostResult:
     seconds: float = 0.0
 
 
+TIMEOUT_SECONDS = 60.0
+
+
+async def _post_whole(target: SplitResult, delivery: Delivery, headers: dict[str, str]) -> int:
+    """One POST on a connection of its own, written in one piece and marked ``Connection:
+    close``, then read to the server's close, as nginx passes a request it has buffered to the
+    app (``proxy_request_buffering``, one upstream connection a request); the status."""
+    fields = {
+        "Host": target.netloc,
+        **delivery.headers,
+        **headers,
+        "Content-Length": str(len(delivery.body)),
+        "Connection": "close",
+    }
+    head = f"POST {delivery.path} HTTP/1.1\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in fields.items()) + "\r\n"
+    async with asyncio.timeout(TIMEOUT_SECONDS):
+        reader, writer = await asyncio.open_connection(target.hostname, target.port or 80)
+        try:
+            writer.write(head.encode("latin-1") + delivery.body)
+            answer = await reader.read()
+        finally:
+            writer.close()
+    return int(answer.split(b" ", 2)[1])
+
+
 async def post_at_rate(
     base_url: str,
     make: Callable[[int], Delivery],
@@ -192,38 +220,65 @@ async def post_at_rate(
     """POST ``make(0)`` .. ``make(count - 1)`` to ``base_url`` at ``rate`` per second (open
     loop: a slow answer does not delay the next POST). Each delivery is built at its sending
     moment, so a timestamp in its text is the time it was posted. ``headers`` are added to
-    every request (Host, or the X-Forwarded-Proto a proxy would add)."""
+    every request (Host, or the X-Forwarded-Proto a proxy would add).
+
+    To an ``http://`` URL each POST goes as nginx sends it to the app: whole, on a connection of
+    its own that the server closes. With a ``transport`` (an app in process) or to ``https://``
+    it goes through httpx.
+
+    At most ``max_connections`` POSTs are in flight; the others wait their turn here, in order,
+    and their acknowledgement time includes that wait. They never wait inside httpx's pool:
+    httpcore walks every connection for every queued request each time a request starts or
+    ends, so a queue of hundreds there costs the poster more CPU than the server spends
+    answering, and a poster that falls behind closes its connections late, which a server
+    that waits for the client's FIN after each response feels as its own slowness."""
     result = PostResult()
+    in_flight = asyncio.Semaphore(max_connections)
+    target = urlsplit(base_url)
+    extra = headers or {}
 
-    async def one(client: httpx.AsyncClient, delivery: Delivery) -> None:
-        started = time.perf_counter()
-        try:
-            response = await client.post(
-                delivery.path,
-                content=delivery.body,
-                headers={**delivery.headers, **(headers or {})},
-            )
-        except httpx.HTTPError:
-            result.refused[0] += 1
-            return
-        if response.status_code == 200:
-            result.acks_ms.append((time.perf_counter() - started) * 1000)
+    async with AsyncExitStack() as stack:
+        if transport is None and target.scheme == "http":
+
+            async def send(delivery: Delivery) -> int:
+                return await _post_whole(target, delivery, extra)
+
         else:
-            result.refused[response.status_code] += 1
+            limits = httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=base_url, timeout=TIMEOUT_SECONDS, limits=limits, transport=transport
+                )
+            )
 
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
-    )
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=60, limits=limits, transport=transport
-    ) as client:
+            async def send(delivery: Delivery) -> int:
+                response = await client.post(
+                    delivery.path, content=delivery.body, headers={**delivery.headers, **extra}
+                )
+                return response.status_code
+
+        async def one(delivery: Delivery) -> None:
+            started = time.perf_counter()
+            try:
+                async with in_flight:
+                    status = await send(delivery)
+            except (httpx.HTTPError, OSError, ValueError, IndexError):
+                result.refused[0] += 1  # no answer (or none that parses)
+                return
+            if status == 200:
+                result.acks_ms.append((time.perf_counter() - started) * 1000)
+            else:
+                result.refused[status] += 1
+
         start = time.perf_counter()
         tasks = []
         for n in range(count):
             delay = start + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, make(n))))
+            tasks.append(asyncio.create_task(one(make(n))))
         await asyncio.gather(*tasks)
         result.seconds = time.perf_counter() - start
     return result

@@ -1,10 +1,12 @@
 """The gunicorn worker model (deploy/gunicorn.conf.py), through a real gunicorn.
 
 Sync workers are the default: one request per connection ("Connection: close"), every worker
-warmed before its first request. ``GUNICORN_WORKER_CLASS=gthread`` (with ``GUNICORN_THREADS`` and
-``GUNICORN_KEEPALIVE``) selects threaded workers that keep a connection for the next request;
-their requests run on the pool's threads, each with its own database connection, after the same
-warm-up. docs/performance.md ("The gunicorn worker model") has the measurements behind the default.
+warmed before its first request, and free for the next one as soon as the response to a request
+read to its end is sent (tiktickets/gunicorn_workers.py). ``GUNICORN_WORKER_CLASS=gthread``
+(with ``GUNICORN_THREADS`` and ``GUNICORN_KEEPALIVE``) selects threaded workers that keep a
+connection for the next request; their requests run on the pool's threads, each with its own
+database connection, after the same warm-up. docs/performance.md ("The gunicorn worker model")
+has the measurements behind the default.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def _load_conf(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_sync_workers_are_the_default_and_the_environment_selects_threads(monkeypatch):
     default = _load_conf({}, monkeypatch)
-    assert (default.worker_class, default.threads) == ("sync", 1)
+    assert (default.worker_class, default.threads) == ("tiktickets.gunicorn_workers.SyncWorker", 1)
+    assert _load_conf({"GUNICORN_WORKER_CLASS": "sync"}, monkeypatch).worker_class == "sync"
 
     threaded = _load_conf(
         {
@@ -122,7 +125,7 @@ def _health(client: http.client.HTTPConnection) -> tuple[http.client.HTTPRespons
 def test_sync_workers_answer_one_request_per_connection_after_their_warm_up(tmp_path):
     # given: the default config, two workers, both warmed before accepting anything
     with _gunicorn(tmp_path, workers=2) as (port, log_path):
-        assert "Using worker: sync" in log_path.read_text()
+        assert "Using worker: tiktickets.gunicorn_workers.SyncWorker" in log_path.read_text()
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             # when: a request on a fresh connection
@@ -161,3 +164,52 @@ def test_threaded_workers_keep_the_connection_and_use_a_database_connection_per_
             assert second_body["checks"]["database"]["ok"] is True
         finally:
             client.close()
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it half-closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_sync_worker_serves_the_next_request_while_the_last_client_keeps_its_connection(
+    tmp_path,
+):
+    # given: one sync worker, and a client that read its whole answer but never closes
+    with _gunicorn(tmp_path, workers=1) as (port, _log_path):
+        lingering = socket.create_connection(("127.0.0.1", port), timeout=30)
+        try:
+            lingering.sendall(b"GET /no-such-page/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            first = _answer(lingering)  # the server's FIN ends it; ours is not sent
+            # when: another client asks meanwhile
+            started = time.monotonic()
+            other = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            other.request("GET", "/no-such-page/", headers={"Host": "localhost"})
+            second = other.getresponse()
+            second.read()
+            waited = time.monotonic() - started
+            other.close()
+            # then: the worker did not wait for the first client's FIN (gunicorn's worker
+            # waits up to 2 s for it)
+            assert first.startswith(b"HTTP/1.1 404")
+            assert second.status == 404
+            assert waited < 1.0, f"the second request waited {waited:.2f} s"
+
+            # and: a body the application never read is still drained before the close, so
+            # the client gets the whole answer, not a reset
+            unread = socket.create_connection(("127.0.0.1", port), timeout=30)
+            body = b"x" * 32768
+            unread.sendall(
+                b"POST /no-such-page/ HTTP/1.1\r\nHost: localhost\r\n"
+                b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+            )
+            answer = _answer(unread)
+            unread.close()
+            assert answer.startswith(b"HTTP/1.1 404")
+            # the same page as the first 404's, to its last chunk
+            assert answer.partition(b"\r\n\r\n")[2] == first.partition(b"\r\n\r\n")[2]
+            assert answer.endswith(b"</html>\n\n\r\n0\r\n\r\n")
+        finally:
+            lingering.close()

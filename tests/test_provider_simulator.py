@@ -259,3 +259,98 @@ def test_the_poster_posts_signed_deliveries_the_running_app_stores(alpha, settin
     assert (len(wa.acks_ms), len(tg.acks_ms), dict(bad.refused)) == (12, 8, {403: 1})
     assert wa.seconds >= 11 / 40.0  # the rate was held: 12 posts at 40/s take 0.275 s or more
     assert counts == {"wa": 12, "tg": 8}  # unique ids: one event per delivery
+
+
+def test_the_poster_holds_no_more_posts_in_flight_than_its_connections():
+    """Posts beyond ``max_connections`` wait in the poster, in order, whatever the transport's
+    own pool allows (so none ever queues inside httpx's pool, whose bookkeeping grows with its
+    queue), and each waited post is still answered and timed from its sending moment."""
+    stats = {"open": 0, "most": 0, "served": 0}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        stats["open"] += 1
+        stats["most"] = max(stats["most"], stats["open"])
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        await asyncio.sleep(0.05)  # a slow acknowledgement
+        stats["open"] -= 1
+        stats["served"] += 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    def make(n: int) -> Any:
+        return whatsapp_delivery(
+            app_secret="s", phone_number_id="1", sender="5511", message_id=f"m{n}", text="x"
+        )
+
+    async def run() -> Any:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=64))
+        async with server:
+            return await post_at_rate(
+                f"http://127.0.0.1:{port}", make, 24, 200.0, transport=transport, max_connections=4
+            )
+
+    result = asyncio.run(run())
+    assert (len(result.acks_ms), stats["served"], stats["most"]) == (24, 24, 4)
+    # 24 posts, 4 at a time, 50 ms each: the last ones waited their turn, and that counts.
+    assert max(result.acks_ms) >= 5 * 50
+
+
+def test_the_poster_sends_each_webhook_whole_on_a_connection_the_server_closes():
+    """To an http:// URL a delivery goes as nginx passes a buffered request to the app: one
+    write holding the headers and the whole body, ``Connection: close``, the extra headers
+    added; the answers' statuses are counted as before."""
+    first_reads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await reader.read(65536)
+        first_reads.append(first)
+        status = b"403 Forbidden" if b"wamid.FORGED" in first else b"200 OK"
+        writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    good = [
+        whatsapp_delivery(
+            app_secret="s", phone_number_id="1", sender="5511", message_id=f"wamid.{n}", text="x"
+        )
+        for n in range(3)
+    ]
+    forged = whatsapp_delivery(
+        app_secret="t", phone_number_id="1", sender="5511", message_id="wamid.FORGED", text="x"
+    )
+    deliveries = [*good, forged]
+
+    async def run() -> Any:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            return await post_at_rate(
+                f"http://127.0.0.1:{port}",
+                lambda n: deliveries[n],
+                4,
+                100.0,
+                headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
+            )
+
+    result = asyncio.run(run())
+    assert (len(result.acks_ms), dict(result.refused)) == (3, {403: 1})
+    for delivery, raw in zip(deliveries, first_reads, strict=True):
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        assert lines[0] == "POST /webhooks/meta/ HTTP/1.1"
+        pairs = (line.split(": ", 1) for line in lines[1:])
+        fields = {name.lower(): value for name, value in pairs}
+        assert fields["connection"] == "close"
+        assert fields["host"] == "localhost"
+        assert fields["x-forwarded-proto"] == "https"
+        assert fields["x-hub-signature-256"] == delivery.headers["X-Hub-Signature-256"]
+        assert body == delivery.body  # all of it, in the first read
