@@ -133,20 +133,16 @@ class CompiledInstances:
         return result
 
 
+# ``Query.deferred_loading`` of a queryset without ``only()`` or ``defer()``.
+_NOTHING_DEFERRED: tuple[frozenset[str], bool] = (frozenset(), True)
+
+
 def instances_compiled(rows: QuerySet[Any]) -> CompiledInstances:
     """``rows`` (a model queryset, ``select_related`` allowed, with ``Slot``s for its varying
     values) compiled. Annotations, ``prefetch_related`` and ``only``/``defer`` are not kept:
     such a queryset is refused rather than read differently."""
     query = rows.query
-    if (
-        query.annotation_select
-        or query.extra_select
-        or query.deferred_loading
-        != (
-            frozenset(),
-            True,
-        )
-    ):
+    if query.annotation_select or query.extra_select or query.deferred_loading != _NOTHING_DEFERRED:
         raise ValueError("a compiled model query reads every column and nothing else")
     if rows._prefetch_related_lookups:  # type: ignore[attr-defined]  # noqa: SLF001
         raise ValueError("a compiled model query does not prefetch")
