@@ -11,7 +11,7 @@ life (Django, the apps, the URL confs, a warmed worker's connections):
   default, about one inbox request in 60-80 paid one (tens of milliseconds on a loaded machine;
   docs/performance.md, "The collector of the server processes"). Cycles among young objects,
   the common garbage of a request, are still freed by the collections of the first two
-  generations, which keep CPython's thresholds; gunicorn replaces a worker every ~1,000
+  generations, which keep CPython's thresholds; gunicorn replaces a worker every 5,000-7,500
   requests (``max_requests``) anyway.
 """
 

@@ -55,12 +55,18 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or SYNC_WORKE
 threads = _env_int("GUNICORN_THREADS", 1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 2)
 
-# Bounded worker lifetime: a worker is replaced after about this many requests (the jitter spreads
-# restarts so workers never all restart together). With many tenant schemas, per-process caches
-# (URL resolvers per urlconf, translations, content types) and the PostgreSQL backend that serves
-# the worker grow with every tenant it touches; recycling the process returns that memory.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Bounded worker lifetime: a worker is replaced after this many requests plus a random 0..jitter.
+# With many tenant schemas, per-process caches (URL resolvers per urlconf, translations, content
+# types) and the PostgreSQL backend that serves the worker grow with every tenant it touches;
+# recycling the process returns that memory. That growth follows the tenants a worker has seen,
+# not its request count, so a long lifetime costs little more memory than a short one. A
+# replacement costs 1.0-1.7 s of CPU (start and warm-up, below): at 1,000 requests that was
+# 1-1.7 ms of every request, and with a jitter of 100 the workers, started together, were all
+# replaced within the same seconds: the API's saturation steps fell to 58-77 requests a second
+# then (docs/performance.md, "The ticket read compiled"). The jitter is half the lifetime, so the
+# replacements drift apart.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 2500)
 
 # --- Network ------------------------------------------------------------------------------------
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")

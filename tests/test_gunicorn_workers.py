@@ -50,6 +50,19 @@ def _load_conf(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
     return module
 
 
+def test_workers_are_replaced_rarely_and_apart(monkeypatch):
+    # A replacement costs a worker's start and warm-up (1.0-1.7 s of CPU): workers live for
+    # thousands of requests, and the jitter (half the lifetime) keeps workers started together
+    # from being replaced together.
+    default = _load_conf({}, monkeypatch)
+    assert default.max_requests >= 5000
+    assert default.max_requests_jitter >= default.max_requests // 2
+    tuned = _load_conf(
+        {"GUNICORN_MAX_REQUESTS": "800", "GUNICORN_MAX_REQUESTS_JITTER": "40"}, monkeypatch
+    )
+    assert (tuned.max_requests, tuned.max_requests_jitter) == (800, 40)
+
+
 def test_sync_workers_are_the_default_and_the_environment_selects_threads(monkeypatch):
     default = _load_conf({}, monkeypatch)
     assert (default.worker_class, default.threads) == ("tiktickets.gunicorn_workers.SyncWorker", 1)
