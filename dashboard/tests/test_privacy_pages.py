@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zoneinfo
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory, UserFactory
@@ -50,7 +52,13 @@ def test_an_admin_exports_a_contact_and_downloads_it_from_the_log(
     log = client.get("/manage/privacy/").content.decode()
     assert 'data-status="pending"' in log
     assert 'hx-trigger="every 2s"' in log  # refreshed while it waits
-    assert (request.created_at + timedelta(days=15)).strftime("%d/%m/%Y") in log
+    # the deadline as the page shows it: in the tenant's time zone (a day earlier than UTC's
+    # in the first hours of a UTC day)
+    deadline = timezone.localtime(
+        request.created_at + timedelta(days=15),
+        zoneinfo.ZoneInfo(alpha.tenant.time_zone or settings.TIME_ZONE),
+    )
+    assert deadline.strftime("%d/%m/%Y") in log
     with tenant_scope(alpha.tenant):
         privacy_request_fulfil(request_id=request.pk)
     log = client.get("/manage/privacy/log/").content.decode()
