@@ -36,10 +36,12 @@ from tickets.api.ticket_serializers import (
     TicketTagOutputSerializer,
     TicketTagsSetInputSerializer,
     TicketTransferInputSerializer,
+    ticket_detail_row,
     ticket_row_from_values,
 )
 from tickets.models import Queue
 from tickets.selectors import (
+    ticket_detail_and_tags_for_agent,
     ticket_detail_for_agent,
     ticket_events_of,
     ticket_get_for_agent,
@@ -55,9 +57,10 @@ from tickets.services.conversations import (
 
 
 def _detail(ticket_public_id: Any, user: User) -> Response:
-    ticket = ticket_detail_for_agent(user=user, public_id=ticket_public_id)
+    ticket, tags = ticket_detail_and_tags_for_agent(user=user, public_id=ticket_public_id)
     permissions = services.ticket_permissions(ticket=ticket, user=user)
-    return Response(TicketDetailOutputSerializer(ticket, context={"permissions": permissions}).data)
+    # Exactly ``TicketDetailOutputSerializer(ticket, context=…).data``, built directly.
+    return Response(ticket_detail_row(ticket, tags=tags, permissions=permissions))
 
 
 def _queue_or_error(queue_id: int | None, field: str = "queue") -> Queue | None:
