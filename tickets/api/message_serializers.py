@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from core.datetimes import datetime_out, output_zone
 from tickets.models import Message, MessageEdit
+from tickets.selectors.messages import MESSAGE_EVENT_FIELDS
 
 
 class MessageSendInputSerializer(serializers.Serializer):
@@ -147,6 +148,28 @@ class MessageEditOutputSerializer(serializers.Serializer):
     def get_edited_by(self, edit: MessageEdit) -> dict[str, Any] | None:
         user = edit.edited_by
         return None if user is None else {"id": user.pk, "name": user.name or user.email}
+
+
+def message_row(message: Message) -> dict[str, Any]:
+    """Exactly ``MessageOutputSerializer(message).data``, built directly from the instance (its
+    ticket, sender and quote read as the serializer reads them): the serializer's fields,
+    copied for every message written, cost a tenth of a note's CPU. A test keeps the two
+    identical."""
+    values: dict[str, Any] = {name: getattr(message, name) for name in MESSAGE_EVENT_FIELDS}
+    values["t_public_id"] = message.ticket.public_id
+    sender_user = message.sender_user
+    if sender_user is not None:
+        values.update(su_name=sender_user.name, su_email=sender_user.email)
+    quoted = message.quoted
+    if quoted is not None:
+        values.update(
+            q_public_id=quoted.public_id,
+            q_kind=quoted.kind,
+            q_body=quoted.body,
+            q_media_name=quoted.media_name,
+            q_deleted_at=quoted.deleted_at,
+        )
+    return message_row_from_values(values)
 
 
 def message_row_from_values(

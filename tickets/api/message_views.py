@@ -29,6 +29,7 @@ from tickets.api.message_serializers import (
     MessageReactInputSerializer,
     MessageSendInputSerializer,
     NoteAddInputSerializer,
+    message_row,
     message_row_from_values,
 )
 from tickets.errors import MessageNotFound, QuotedMessageInvalid
@@ -137,7 +138,8 @@ class TicketNoteAddApi(APIView):
         user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         note = services.note_add(ticket=ticket, by=user, body=data.validated_data["body"])
-        return Response(MessageOutputSerializer(note).data, status=status.HTTP_201_CREATED)
+        # Exactly ``MessageOutputSerializer(note).data``, built directly.
+        return Response(message_row(note), status=status.HTTP_201_CREATED)
 
 
 class MessageForwardApi(APIView):

@@ -21,12 +21,13 @@ from core.renderers import FastJSONRenderer
 from tenants.models import Tenant
 from tenants.services import tenant_settings_update
 from tenants.tenancy import tenant_scope
-from tickets.api.message_serializers import MessageOutputSerializer
+from tickets.api.message_serializers import MessageOutputSerializer, message_row
 from tickets.api.ticket_serializers import TicketDetailOutputSerializer
 from tickets.models import Message, Ticket
 from tickets.selectors import messages_of_ticket, ticket_detail_for_agent
 from tickets.services.tickets import ticket_permissions
 from tickets.tests.factories import MessageFactory, QueueFactory, TicketFactory
+from tickets.tests.test_event_rows import media_root, messages, tickets  # noqa: F401  (fixtures)
 
 # Neither is the settings' zone; Kolkata's offset has minutes, UTC is written with a "Z".
 ZONES = {"alpha": "Asia/Kolkata", "beta": "UTC"}
@@ -265,3 +266,34 @@ def test_the_detail_costs_three_statements(alpha, django_assert_num_queries):
     with django_assert_num_queries(3):
         response = api.get(f"/api/v1/tickets/{world['tickets'][0].public_id}/")
     assert response.status_code == 200
+
+
+def test_a_message_row_from_the_instance_is_the_serializers(alpha, messages):  # noqa: F811
+    """Fresh instances (as a service returns them) and instances read back, every kind."""
+    renderer = FastJSONRenderer()
+    with tenant_scope(alpha.tenant):
+        for message in messages:
+            for instance in (message, Message.objects.get(pk=message.pk)):
+                expected = renderer.render(MessageOutputSerializer(instance).data)
+                assert renderer.render(message_row(instance)) == expected, message
+
+
+@pytest.mark.parametrize(("fixture_name", "name"), [("alpha", "alpha"), ("beta", "beta")])
+def test_a_note_answers_the_serializers_bytes(request, fixture_name, name):
+    fixture = request.getfixturevalue(fixture_name)
+    _in_zone(fixture, name)
+    with tenant_scope(fixture.tenant):
+        agent = UserFactory(name="")  # the sender's name falls back to the e-mail
+        ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent)
+    api = sign_in_api(host_api_client(fixture.host), agent.email)
+
+    response = api.post(
+        f"/api/v1/tickets/{ticket.public_id}/notes/", {"body": " nota  "}, format="json"
+    )
+
+    assert response.status_code == 201
+    with tenant_scope(fixture.tenant), timezone.override(zoneinfo.ZoneInfo(ZONES[name])):
+        note = Message.objects.get(public_id=response.json()["id"])
+        assert note.is_note
+        expected = FastJSONRenderer().render(MessageOutputSerializer(note).data)
+    assert response.content == expected
