@@ -155,7 +155,7 @@ def _messages(fixture: Any, name: str) -> Ticket:
     _in_zone(fixture, name)
     with tenant_scope(fixture.tenant):
         agent = UserFactory(name=f"Agente {name}")
-        ticket = TicketFactory(status=Ticket.Status.OPEN, assignee=agent)
+        ticket = TicketFactory.create(status=Ticket.Status.OPEN, assignee=agent)
         now = timezone.now().replace(microsecond=654321)
         first = MessageFactory(ticket=ticket, body=f"primeira {name}")
         rows = [first]
