@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 from django.urls import reverse
@@ -10,7 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.datetimes import datetime_out, output_zone
 from tickets.models import Message, MessageEdit
+from tickets.selectors.messages import MESSAGE_EVENT_FIELDS
 
 
 class MessageSendInputSerializer(serializers.Serializer):
@@ -147,17 +150,38 @@ class MessageEditOutputSerializer(serializers.Serializer):
         return None if user is None else {"id": user.pk, "name": user.name or user.email}
 
 
-_datetime = serializers.DateTimeField()
+def message_row(message: Message) -> dict[str, Any]:
+    """Exactly ``MessageOutputSerializer(message).data``, built directly from the instance (its
+    ticket, sender and quote read as the serializer reads them): the serializer's fields,
+    copied for every message written, cost a tenth of a note's CPU. A test keeps the two
+    identical."""
+    values: dict[str, Any] = {name: getattr(message, name) for name in MESSAGE_EVENT_FIELDS}
+    values["t_public_id"] = message.ticket.public_id
+    sender_user = message.sender_user
+    if sender_user is not None:
+        values.update(su_name=sender_user.name, su_email=sender_user.email)
+    quoted = message.quoted
+    if quoted is not None:
+        values.update(
+            q_public_id=quoted.public_id,
+            q_kind=quoted.kind,
+            q_body=quoted.body,
+            q_media_name=quoted.media_name,
+            q_deleted_at=quoted.deleted_at,
+        )
+    return message_row_from_values(values)
 
 
-def _datetime_out(value: Any) -> Any:
-    return None if value is None else _datetime.to_representation(value)
-
-
-def message_row_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
+def message_row_from_values(
+    values: Mapping[str, Any], *, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """Exactly ``MessageOutputSerializer(message).data`` of a message read by
     ``tickets.selectors.messages.message_event_values`` (one ``values()`` query, no model
-    instances; live events send one per message). A test keeps the two identical."""
+    instances; live events send one per message). A test keeps the two identical. ``zone``:
+    ``core.datetimes.output_zone()`` read once by a caller writing many rows (read here when
+    not given)."""
+    if zone is None:
+        zone = output_zone()
     deleted = values["deleted_at"] is not None
     sender_user_id = values["sender_user_id"]
     media = None
@@ -199,13 +223,13 @@ def message_row_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "status": values["status"],
         "error_code": values["error_code"],
         "error_detail": values["error_detail"],
-        "scheduled_at": _datetime_out(values["scheduled_at"]),
-        "dispatched_at": _datetime_out(values["dispatched_at"]),
-        "sent_at": _datetime_out(values["sent_at"]),
-        "delivered_at": _datetime_out(values["delivered_at"]),
-        "read_at": _datetime_out(values["read_at"]),
-        "edited_at": _datetime_out(values["edited_at"]),
-        "deleted_at": _datetime_out(values["deleted_at"]),
-        "created_at": _datetime_out(values["created_at"]),
+        "scheduled_at": datetime_out(values["scheduled_at"], zone),
+        "dispatched_at": datetime_out(values["dispatched_at"], zone),
+        "sent_at": datetime_out(values["sent_at"], zone),
+        "delivered_at": datetime_out(values["delivered_at"], zone),
+        "read_at": datetime_out(values["read_at"], zone),
+        "edited_at": datetime_out(values["edited_at"], zone),
+        "deleted_at": datetime_out(values["deleted_at"], zone),
+        "created_at": datetime_out(values["created_at"], zone),
         "customer_copy": values["customer_copy"],
     }

@@ -5,6 +5,9 @@ Tickets and messages the caller may not see answer 404; the services decide ever
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.requests import AuthenticatedRequest
-from core.pagination import KeysetPagination
+from core.datetimes import output_zone
+from core.pagination import KeysetPagination, KeysetRows
 from core.parsers import JSONParser
 from tickets.api.message_serializers import (
     MessageEditInputSerializer,
@@ -25,6 +29,7 @@ from tickets.api.message_serializers import (
     MessageReactInputSerializer,
     MessageSendInputSerializer,
     NoteAddInputSerializer,
+    message_row,
     message_row_from_values,
 )
 from tickets.errors import MessageNotFound, QuotedMessageInvalid
@@ -34,8 +39,7 @@ from tickets.selectors import (
     message_edits_of,
     message_get_for_agent,
     message_on_ticket,
-    message_page_values,
-    messages_of_ticket,
+    message_page,
     ticket_get_for_agent,
 )
 from tickets.services import messages as services
@@ -71,15 +75,21 @@ class TicketMessagesApi(APIView):
             if before is None:
                 raise MessageNotFound()
         paginator = MessagePagination()
-        page = paginator.paginate_queryset(
-            message_page_values(messages_of_ticket(ticket=ticket, before=before)),
+        # The rows of ``message_page_values(messages_of_ticket(ticket=…, before=…))``, each page
+        # read by ``message_page`` with SQL compiled once per shape.
+        rows = KeysetRows(
+            MessagePagination.ordering, partial(message_page, ticket=ticket, before=before)
+        )
+        page: list[dict[str, Any]] | None = paginator.paginate_queryset(
+            rows,  # type: ignore[arg-type]  # the two steps and the slice the paginator uses
             request,
             view=self,
         )
         # Each row is exactly ``MessageOutputSerializer(message).data``, from plain values.
         on_ticket = {"t_public_id": ticket.public_id}
+        zone = output_zone()
         return paginator.get_paginated_response(
-            [message_row_from_values({**row, **on_ticket}) for row in page or []]
+            [message_row_from_values({**row, **on_ticket}, zone=zone) for row in page or []]
         )
 
     @extend_schema(
@@ -128,7 +138,8 @@ class TicketNoteAddApi(APIView):
         user = request.user
         ticket = ticket_get_for_agent(user=user, public_id=public_id)
         note = services.note_add(ticket=ticket, by=user, body=data.validated_data["body"])
-        return Response(MessageOutputSerializer(note).data, status=status.HTTP_201_CREATED)
+        # Exactly ``MessageOutputSerializer(note).data``, built directly.
+        return Response(message_row(note), status=status.HTTP_201_CREATED)
 
 
 class MessageForwardApi(APIView):

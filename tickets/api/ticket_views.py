@@ -3,7 +3,7 @@ merging contacts. Tickets the caller may not see answer 404; the services decide
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from django.http import QueryDict
@@ -19,8 +19,9 @@ from accounts.roles import require_admin
 from connections.models import ChannelConnection
 from contacts.models import Contact
 from contacts.selectors import contact_get_for_user
+from core.datetimes import output_zone
 from core.exceptions import FieldValidationError
-from core.pagination import KeysetPagination
+from core.pagination import KeysetPagination, KeysetRows
 from tickets.api.ticket_serializers import (
     ContactMergeInputSerializer,
     ContactMergeOutputSerializer,
@@ -35,10 +36,12 @@ from tickets.api.ticket_serializers import (
     TicketTagOutputSerializer,
     TicketTagsSetInputSerializer,
     TicketTransferInputSerializer,
+    ticket_detail_row,
     ticket_row_from_values,
 )
 from tickets.models import Queue
 from tickets.selectors import (
+    ticket_detail_and_tags_for_agent,
     ticket_detail_for_agent,
     ticket_events_of,
     ticket_get_for_agent,
@@ -54,9 +57,10 @@ from tickets.services.conversations import (
 
 
 def _detail(ticket_public_id: Any, user: User) -> Response:
-    ticket = ticket_detail_for_agent(user=user, public_id=ticket_public_id)
+    ticket, tags = ticket_detail_and_tags_for_agent(user=user, public_id=ticket_public_id)
     permissions = services.ticket_permissions(ticket=ticket, user=user)
-    return Response(TicketDetailOutputSerializer(ticket, context={"permissions": permissions}).data)
+    # Exactly ``TicketDetailOutputSerializer(ticket, context=…).data``, built directly.
+    return Response(ticket_detail_row(ticket, tags=tags, permissions=permissions))
 
 
 def _queue_or_error(queue_id: int | None, field: str = "queue") -> Queue | None:
@@ -128,52 +132,6 @@ def _list_filters(query_params: QueryDict) -> dict[str, Any]:
     return dict(_valid_list_filters(params))  # the kept answer stays as it was
 
 
-class _InboxRows:
-    """The inbox's rows as ``TicketPagination`` reads them: it orders them (the inbox order or
-    its reverse), keeps those past a cursor's ``last_message_at`` and slices a page, which
-    ``ticket_inbox_page`` reads with SQL compiled once per shape of the query (the same rows as
-    ``ticket_inbox_rows(ticket_list_for_inbox(…))`` with those steps applied)."""
-
-    def __init__(self, user: User, filters: dict[str, Any], **page: Any) -> None:
-        self.user, self.filters, self.page = user, filters, page
-
-    def order_by(self, *ordering: str) -> _InboxRows:
-        if ordering not in (_ORDER, _REVERSED_ORDER):
-            raise ValueError(f"the inbox is not ordered by {ordering}")
-        return _InboxRows(self.user, self.filters, **self.page, reverse=ordering != _ORDER)
-
-    def filter(self, **lookup: Any) -> _InboxRows:
-        ((key, position),) = lookup.items()
-        field, comparison = key.split("__")
-        if field != "last_message_at" or comparison not in ("lt", "gt"):
-            raise ValueError(f"the inbox is not filtered by {key}")
-        return _InboxRows(self.user, self.filters, **self.page, after=(comparison, position))
-
-    def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
-        start, stop = bounds.start or 0, bounds.stop
-        filters = self.filters
-        return ticket_inbox_page(
-            user=self.user,
-            status=filters["status"],
-            scope=filters["scope"],
-            queue_ids=filters["queue"],
-            tag_ids=filters["tag"],
-            connection_ids=filters["connection"],
-            assignee=filters["assignee"],
-            unread_only=filters["unread"],
-            created_from=filters["created_from"],
-            created_to=filters["created_to"],
-            search=filters["search"],
-            offset=start,
-            limit=stop - start,
-            **self.page,
-        )
-
-
-_ORDER = TicketPagination.ordering
-_REVERSED_ORDER = tuple(field.removeprefix("-") for field in _ORDER)
-
-
 class TicketListApi(APIView):
     """GET: the inbox, filtered. POST: start an outbound ticket with a contact."""
 
@@ -188,13 +146,34 @@ class TicketListApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         filters = _list_filters(request.query_params)
         paginator = TicketPagination()
-        rows = _InboxRows(request.user, filters)
+        # The same rows as ``ticket_inbox_rows(ticket_list_for_inbox(…))``, each page read by
+        # ``ticket_inbox_page`` with SQL compiled once per shape of the query.
+        rows = KeysetRows(
+            TicketPagination.ordering,
+            partial(
+                ticket_inbox_page,
+                user=request.user,
+                status=filters["status"],
+                scope=filters["scope"],
+                queue_ids=filters["queue"],
+                tag_ids=filters["tag"],
+                connection_ids=filters["connection"],
+                assignee=filters["assignee"],
+                unread_only=filters["unread"],
+                created_from=filters["created_from"],
+                created_to=filters["created_to"],
+                search=filters["search"],
+            ),
+        )
         page: list[dict[str, Any]] | None = paginator.paginate_queryset(
             rows,  # type: ignore[arg-type]  # the two steps and the slice the paginator uses
             request,
             view=self,
         )
-        return paginator.get_paginated_response([ticket_row_from_values(row) for row in page or []])
+        zone = output_zone()
+        return paginator.get_paginated_response(
+            [ticket_row_from_values(row, zone=zone) for row in page or []]
+        )
 
     @extend_schema(
         operation_id="tickets_create",

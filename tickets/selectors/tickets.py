@@ -653,10 +653,39 @@ def ticket_detail_for_agent(*, user: User, public_id: UUID | str) -> Ticket:
 
     Admins also find soft-deleted tickets here (to see and restore them); agents never do.
     """
-    hidden = _EVERY_TICKET if user.is_admin else _hidden_for(user)
-    ticket = _ticket_read(_compiled_ticket(hidden, detail=True), user, public_id)
+    ticket = _detail_ticket(user, public_id)
     prefetch_related_objects([ticket], _contact_tags())
     return ticket
+
+
+def ticket_detail_and_tags_for_agent(
+    *, user: User, public_id: UUID | str
+) -> tuple[Ticket, list[dict[str, Any]]]:
+    """``ticket_detail_for_agent``'s ticket (same rule, same relations) and its contact's tags
+    as rows (``id``, ``name``, ``color``, by name then id), not prefetched instances: the API's
+    detail writes them as such, and Django's prefetch built and compiled its query every time
+    (a fifth of a detail's CPU). Two statements, as before."""
+    ticket = _detail_ticket(user, public_id)
+    tags = [
+        {"id": row["tag_id"], "name": row["tag__name"], "color": row["tag__color"]}
+        for row in _contact_tags_statement().rows({"contact": ticket.contact_id})
+    ]
+    return ticket, tags
+
+
+def _detail_ticket(user: User, public_id: UUID | str) -> Ticket:
+    hidden = _EVERY_TICKET if user.is_admin else _hidden_for(user)
+    return _ticket_read(_compiled_ticket(hidden, detail=True), user, public_id)
+
+
+@lru_cache(maxsize=1)
+def _contact_tags_statement() -> CompiledValues:
+    """A contact's tags in ``_contact_tags``' order, compiled once with the contact as a slot."""
+    return values_compiled(
+        Contact.tags.through.objects.filter(contact_id=Slot("contact", IntegerField()))
+        .order_by("tag__name", "tag_id")
+        .values("tag_id", "tag__name", "tag__color")
+    )
 
 
 # --------------------------------------------------------------------------- live-event rows
