@@ -53,6 +53,9 @@ PASSWORD = "Navegador-2026-ok"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 STARTUP_SECONDS = 30.0
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+# Assertions wait as long as actions do (``set_default_timeout`` below): Playwright's own 5 s
+# is short for a page answered by processes sharing two slow cores with the suite.
+expect.set_options(timeout=10_000)
 # What the customer's site, the widget and the quick reply say; the tests look for these.
 WIDGET_TITLE = "Fale com a Loja"
 FAREWELL = "Obrigado pelo contato!"

@@ -19,6 +19,7 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
+WORKER = 20_000  # ms: what waits for the outbound worker and the live event
 
 
 def test_picking_a_quick_reply_with_an_image_sends_the_image_with_its_caption(live_app, open_page):
@@ -70,10 +71,10 @@ def test_picking_a_quick_reply_with_an_image_sends_the_image_with_its_caption(li
     sent = page.get_by_test_id("message").filter(has_text="Here is our catalogue")
     expect(sent.locator("img.media-image")).to_have_attribute("alt", "catalogue.png")
     expect(sent.get_by_test_id("message-tick")).to_have_attribute(
-        "data-status", re.compile("sent|delivered|read")
+        "data-status", re.compile("sent|delivered|read"), timeout=WORKER
     )
     expect(page.get_by_test_id("composer-file")).to_have_text("")
     expect(page.get_by_test_id("composer-file-clear")).to_be_hidden()
     # The customer gets the caption in the chat.
-    expect(chat.get_by_text("Here is our catalogue")).to_be_visible()
+    expect(chat.get_by_text("Here is our catalogue")).to_be_visible(timeout=WORKER)
     shot(page, "quick-reply-image-sent")
