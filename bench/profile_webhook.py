@@ -289,7 +289,9 @@ def run(args: argparse.Namespace) -> int:
     rounds = [_round(handler, poster, args.requests) for _ in range(args.rounds)]
 
     print(f"\n{args.requests} signed Telegram webhooks per round, CPU ms per webhook")
-    print(f"{handler_class.__module__}.{handler_class.__name__}, {len(middleware)} middleware layers")
+    print(
+        f"{handler_class.__module__}.{handler_class.__name__}, {len(middleware)} middleware layers"
+    )
     rows = [
         [str(n + 1), f"{r['mean']:.3f}", f"{r['median']:.3f}", f"{r['statements']:.2f}"]
         for n, r in enumerate(rounds)
@@ -297,7 +299,9 @@ def run(args: argparse.Namespace) -> int:
     means = [r["mean"] for r in rounds]
     medians = [r["median"] for r in rounds]
     rows.append(["min", f"{min(means):.3f}", f"{min(medians):.3f}", ""])
-    rows.append(["median", f"{statistics.median(means):.3f}", f"{statistics.median(medians):.3f}", ""])
+    rows.append(
+        ["median", f"{statistics.median(means):.3f}", f"{statistics.median(medians):.3f}", ""]
+    )
     print(table(rows, header=["round", "CPU ms mean", "CPU ms median", "statements"]))
 
     setattr(settings, layers_setting, _probed(middleware))

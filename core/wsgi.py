@@ -10,7 +10,7 @@ view-level hooks, its exception handling and the request signals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +36,7 @@ class _WebhookHandler(WSGIHandler):
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
         for connection in connections.all(initialized_only=True):
-            connection.health_check_done = True
+            connection.health_check_done = True  # type: ignore[attr-defined]
         return super().get_response(request)
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -57,7 +57,9 @@ class WebhookAwareWSGIHandler(WSGIHandler):
         super().__init__()
         self.webhooks = _WebhookHandler()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> HttpResponseBase:
         if environ.get("PATH_INFO", "").startswith(WEBHOOK_PATH_PREFIX):
             return self.webhooks(environ, start_response)
         return super().__call__(environ, start_response)

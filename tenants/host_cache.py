@@ -189,8 +189,9 @@ def generations_changed(*names: str) -> None:
         if set(entry.generations) & set(names):
             entry.forget()
     read = _request_generations.get()
-    for name in names if read is not None else ():
-        read.pop(name, None)
+    if read is not None:
+        for name in names:
+            read.pop(name, None)
     _redis_skipped_until[0] = 0.0
     transaction.on_commit(lambda: _bump(names))
 

@@ -37,7 +37,7 @@ PLATFORM_HOST = "localhost"
 HANDSHAKE = {"HELLO", "CLIENT", "SELECT", "AUTH", "PING"}
 
 
-def _telegram(tenant) -> ChannelConnection:
+def _telegram(tenant) -> Any:
     with tenant_scope(tenant):
         connection = ConnectionFactory(
             provider="telegram",
@@ -110,9 +110,7 @@ def _update(update_id: int) -> bytes:
     return telegram_text_update(update_id=update_id, chat_id=4242, text=f"oi {update_id}")
 
 
-def test_every_kind_of_delivery_is_answered_as_by_the_whole_stack(
-    alpha, in_test_transaction, published
-):
+def test_every_kind_of_delivery_is_answered_as_by_the_whole_stack(alpha, in_test_transaction):
     """The same requests through the whole stack (Django's handler on ``MIDDLEWARE``) and
     through the application: same status, same body, same headers (the security headers,
     X-Frame-Options, Content-Language, no cookie), for a new update, a redelivery, a wrong
