@@ -43,11 +43,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from bench.common import check_database_name, drop_database, recreate_database, table  # noqa: E402
+from bench.common import (  # noqa: E402
+    check_database_name,
+    drop_database,
+    recreate_database,
+    table,
+    wsgi_environ,
+)
+from bench.profile_request import (  # noqa: E402
+    _layer_costs,
+    _marks,
+    _probed_middleware,
+    probe_clock,
+)
 
 SECRET = "bench-secret"
 
-_marks: list[tuple[str, float]] = []
 _steps: dict[str, float] = defaultdict(float)
 
 
@@ -65,52 +76,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=35, help="functions shown by --profile")
     parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
     return parser.parse_args()
-
-
-class Probe:
-    """Marks the CPU clock when the request passes it, and when the response comes back."""
-
-    label = ""
-
-    def __init__(self, get_response: Callable[[Any], Any]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Any) -> Any:
-        _marks.append((f"in:{self.label}", time.process_time()))
-        response = self.get_response(request)
-        _marks.append((f"out:{self.label}", time.process_time()))
-        return response
-
-
-def _probe_class(index: int) -> str:
-    name = f"Probe{index}"
-    globals()[name] = type(name, (Probe,), {"label": str(index)})
-    return f"{__name__}.{name}"
-
-
-def _probed(middleware: list[str]) -> list[str]:
-    probed = []
-    for index, path in enumerate(middleware):
-        probed += [_probe_class(index), path]
-    probed.append(_probe_class(len(middleware)))
-    return probed
-
-
-def _layer_costs(middleware: list[str]) -> dict[str, float]:
-    at = dict(_marks)
-    costs = {}
-    for index, path in enumerate(middleware):
-        inner = str(index + 1)
-        if f"in:{inner}" not in at:
-            costs[path] = (at[f"out:{index}"] - at[f"in:{index}"]) * 1000
-            continue
-        going_in = at[f"in:{inner}"] - at[f"in:{index}"]
-        coming_out = at[f"out:{index}"] - at[f"out:{inner}"]
-        costs[path] = (going_in + coming_out) * 1000
-    last = str(len(middleware))
-    if f"in:{last}" in at:
-        costs["(URL resolution and the view)"] = (at[f"out:{last}"] - at[f"in:{last}"]) * 1000
-    return costs
 
 
 def _timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -145,32 +110,6 @@ def _wrap_steps() -> list[str]:
     return labels
 
 
-def _environ(path: str, body: bytes) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_X_FORWARDED_PROTO": "https",
-        "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": SECRET,
-        "HTTP_CONNECTION": "close",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-
-
 class Poster:
     """Signed Telegram updates to one connection's URL, each with a new update id."""
 
@@ -192,7 +131,14 @@ class Poster:
         def start_response(line: str, headers: Any, exc_info: Any = None) -> None:
             status.append(line)
 
-        response = handler(_environ(self.path, body), start_response)
+        environ = wsgi_environ(
+            "POST",
+            self.path,
+            host="localhost",
+            body=body,
+            headers={"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": SECRET, "HTTP_CONNECTION": "close"},
+        )
+        response = handler(environ, start_response)
         content = b"".join(response)
         response.close()  # as gunicorn does: request_finished, the connection kept
         return int(status[0].split()[0]), content
@@ -304,7 +250,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(table(rows, header=["round", "CPU ms mean", "CPU ms median", "statements"]))
 
-    setattr(settings, layers_setting, _probed(middleware))
+    probe_clock[0] = time.process_time
+    setattr(settings, layers_setting, _probed_middleware(middleware))
     probed = handler_class()
     step_labels = _wrap_steps()
     layers: dict[str, list[float]] = defaultdict(list)

@@ -6,7 +6,6 @@ caches' generations in one ``MGET``, the coalesced task's flag)."""
 
 from __future__ import annotations
 
-import io
 import json
 import secrets
 import threading
@@ -21,6 +20,7 @@ from django.db import close_old_connections, connections
 from django.middleware.csrf import CsrfViewMiddleware
 from redis.connection import AbstractConnection
 
+from bench.common import wsgi_environ
 from channels_integrations.models import InboundEvent
 from connections.models import ChannelConnection
 from simulator.webhooks import telegram_text_update
@@ -62,36 +62,21 @@ def _call(
     host: str = PLATFORM_HOST,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """One request as gunicorn hands it to the application (behind nginx: HTTPS)."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": host,
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": host,
-        "HTTP_X_FORWARDED_PROTO": "https",
-        "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret,
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+    environ = wsgi_environ(
+        method,
+        path,
+        host=host,
+        body=body,
+        headers={"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret},
+    )
     answer: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         answer.extend([int(status.split()[0]), headers])
 
-    response = application_response = handler(environ, start_response)
+    response = handler(environ, start_response)
     content = b"".join(response)
-    application_response.close()
+    response.close()
     return answer[0], answer[1], content
 
 
