@@ -185,6 +185,37 @@ def write_run_result(
 # ---------------------------------------------------------------- printing
 
 
+def wsgi_environ(
+    method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The WSGI environ of one request as gunicorn hands it to the application behind nginx
+    (``X-Forwarded-Proto: https``); ``headers`` as ``HTTP_*`` keys."""
+    import io
+
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "HTTP_X_FORWARDED_PROTO": "https",
+        **(headers or {}),
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
 def table(rows: list[list[str]], *, header: list[str]) -> str:
     """A plain fixed-width table: first column left-aligned, the others right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

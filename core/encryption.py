@@ -29,10 +29,11 @@ def encryption_keys() -> list[str]:
 
 
 @cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def fernet_for_keys(keys: tuple[str, ...]) -> MultiFernet:
+    """Encrypts with the first of ``keys`` and decrypts with any of them."""
     return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
 def current_fernet() -> MultiFernet:
     """Encrypts with the newest configured key and decrypts with any of them."""
-    return _fernet(tuple(encryption_keys()))
+    return fernet_for_keys(tuple(encryption_keys()))

@@ -136,7 +136,9 @@ def _serves_from_threads(worker: Any) -> bool:
 
 def post_worker_init(worker: Any) -> None:
     """Warm a Django worker before it accepts its first request (another WSGI app: nothing)."""
-    if not type(worker.wsgi).__module__.startswith("django."):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    if not isinstance(worker.wsgi, WSGIHandler):
         return
     started = time.monotonic()
     try:

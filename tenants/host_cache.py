@@ -23,6 +23,14 @@ another request.
 The mechanism is ``GenerationCache``: any in-process cache of rows keyed on one or more named
 generations (the webhook routes, ``channels_integrations.services.webhook_routes``, depend on
 "tenants" and "channels"); ``generations_changed`` is what a write calls.
+
+Within one HTTP request, the generations are read once, all of them in one ``MGET``: the host
+cache's use (the tenant middleware) reads every cache's generations, and the webhook routes'
+use later in the same request takes them from that reading (``request_generations_begin`` and
+``request_generations_end``, on Django's ``request_started`` and ``request_finished``). A change
+committed before the request started is seen by both, as when each read its own; a webhook's
+acknowledgement makes one Redis round trip for them instead of two. Outside a request (tasks,
+commands) every use reads its own.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -54,9 +63,41 @@ def _generation_key(name: str) -> str:
     return redis_key_public(name, "generation")
 
 
+# The generations read during the current HTTP request (name -> value), or None outside one.
+_request_generations: ContextVar[dict[str, str] | None] = ContextVar(
+    "request_generations", default=None
+)
+
+
+def request_generations_begin(**_kwargs: Any) -> None:
+    """An HTTP request starts: the generations it reads are read once (see the docstring)."""
+    _request_generations.set({})
+
+
+def request_generations_end(**_kwargs: Any) -> None:
+    """The request ended: the next one reads the generations afresh."""
+    _request_generations.set(None)
+
+
 def _current_generations(names: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The named generations ("0" before any change) in one Redis round trip; None when Redis
-    fails (or failed less than ``REDIS_RETRY_SECONDS`` ago)."""
+    """The named generations ("0" before any change) in one Redis round trip, or none when the
+    current request read them already; None when Redis fails (or failed less than
+    ``REDIS_RETRY_SECONDS`` ago)."""
+    read = _request_generations.get()
+    if read is None:
+        return _generations_read(names)
+    if any(name not in read for name in names):
+        # Every cache's generations at once: a later use in this request needs no round trip.
+        every = (*names, *(name for entry in _caches for name in entry.generations))
+        unread = tuple(dict.fromkeys(name for name in every if name not in read))
+        values = _generations_read(unread)
+        if values is None:
+            return None
+        read.update(zip(unread, values, strict=True))
+    return tuple(read[name] for name in names)
+
+
+def _generations_read(names: tuple[str, ...]) -> tuple[str, ...] | None:
     if time.monotonic() < _redis_skipped_until[0]:
         return None
     keys = [_generation_key(name) for name in names]
@@ -147,6 +188,10 @@ def generations_changed(*names: str) -> None:
     for entry in _caches:
         if set(entry.generations) & set(names):
             entry.forget()
+    read = _request_generations.get()
+    if read is not None:
+        for name in names:
+            read.pop(name, None)
     _redis_skipped_until[0] = 0.0
     transaction.on_commit(lambda: _bump(names))
 

@@ -2,8 +2,9 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiktickets.settings.prod")
 
-application = get_wsgi_application()
+from core.wsgi import webhook_aware_application  # noqa: E402
+
+# Provider webhooks go through their own, shorter middleware stack (core/wsgi.py).
+application = webhook_aware_application()

@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -134,7 +134,7 @@ def inbound_item_to_json(item: InboundItem) -> tuple[str, dict[str, Any]]:
     """``(kind, data)`` of a neutral item, as stored in ``InboundEvent``: every string made
     storable (``core.text.text_clean``) and a message's text capped at
     ``MESSAGE_TEXT_MAX_CHARS``."""
-    data = data_clean(asdict(item))
+    data = data_clean(item)
     if isinstance(data.get("body"), str) and isinstance(item, InboundMessage):
         data["body"] = text_truncate(data["body"], MESSAGE_TEXT_MAX_CHARS)
     for key in ("sent_at", "at"):

@@ -5,7 +5,7 @@ import base64
 import os
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.db import connection as db
@@ -121,3 +121,31 @@ def test_the_deploy_check_requires_an_explicit_key(settings):
 
     settings.CREDENTIALS_ENCRYPTION_KEY = _key()
     assert "channels_integrations.E002" not in _deploy_check_ids()
+
+
+def test_credentials_are_decrypted_once_a_process_and_not_past_a_dropped_key(
+    in_alpha, settings, monkeypatch
+):
+    """Every webhook's verification reads its connection's credentials: a stored token is
+    decrypted once (each read still gets a dict of its own), and a key dropped from the
+    settings refuses what only it decrypted, as before."""
+    settings.CREDENTIALS_ENCRYPTION_KEY = _key()
+    connection = ConnectionFactory(credentials={"bot_token": TOKEN})
+    decrypted: list[bytes] = []
+    decrypt = MultiFernet.decrypt
+
+    def counted(fernet: MultiFernet, token: bytes, ttl: int | None = None) -> bytes:
+        decrypted.append(token)
+        return decrypt(fernet, token, ttl)
+
+    monkeypatch.setattr(MultiFernet, "decrypt", counted)
+    stored = ChannelConnection.objects.get(pk=connection.pk)
+    first = stored.credentials
+    first["bot_token"] = "changed by its reader"
+
+    assert stored.credentials == {"bot_token": TOKEN}
+    assert ChannelConnection.objects.get(pk=connection.pk).credentials == {"bot_token": TOKEN}
+    assert len(decrypted) == 1
+    settings.CREDENTIALS_ENCRYPTION_KEY = _key()
+    with pytest.raises(CredentialsUnreadable):
+        stored.credentials  # noqa: B018

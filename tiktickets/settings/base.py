@@ -135,6 +135,26 @@ MIDDLEWARE = [
     # X-RateLimit-* headers on the answers to API-key requests (integrations/rate_limits.py).
     "integrations.rate_limits.RateLimitHeadersMiddleware",
 ]
+# The layers that serve provider webhooks (paths under /webhooks/, core/wsgi.py): a provider's
+# server posting a signed body, never a browser. Kept:
+# - security: the HTTPS redirect and the same security headers on every answer;
+# - tenant: the host's tenant and URLs (webhooks answer on the platform host only), unknown
+#   hosts and suspended tenants' hosts refused as before;
+# - common: the redirect of a path without its trailing slash, Content-Length;
+# - tenant locale: the language of the error messages in 4xx bodies and Content-Language;
+# - clickjacking: X-Frame-Options, as on every answer.
+# Left out, each doing nothing for a webhook: the health check (answers /healthz only),
+# WhiteNoise (/static/ only), sessions, CSRF (every webhook view is exempt: the provider's
+# signature or secret is the check), authentication and two-factor enrolment (no user: no
+# webhook view reads request.user), the audit request (the acknowledgement records no audit
+# entry), messages (no page), htmx (no htmx request) and the rate-limit headers (API keys only).
+WEBHOOK_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "tenants.middleware.TenantMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "tenants.middleware.TenantLocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 
 TEMPLATES = [
     {
@@ -197,7 +217,8 @@ TENANT_LIMIT_SET_CALLS = True
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache without a client built per operation (core/redis_cache.py).
+        "BACKEND": "core.redis_cache.KeptClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tt"),
         # Prefixes every key with the current schema, so tenants never share a cache entry.
