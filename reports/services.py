@@ -111,20 +111,30 @@ def attendance_refresh_for_message(*, message_id: int) -> int:
 def attendance_refresh_for_messages(*, message_ids: Sequence[int]) -> int:
     """``attendance_refresh_for_message`` of several messages (an inbound batch's) at once:
     their tickets whose attendance is not settled, refreshed by one upsert."""
-    ticket_ids = set(
-        Message.objects.filter(pk__in=list(message_ids)).values_list("ticket_id", flat=True)
+    return attendances_refresh_for_batch(ticket_ids=(), message_ids=message_ids)
+
+
+def attendances_refresh_for_batch(*, ticket_ids: Sequence[int], message_ids: Sequence[int]) -> int:
+    """An inbound batch's changes in one upsert: the attendances of the changed tickets
+    ``ticket_ids`` (as ``attendances_refresh``) and of the new messages' tickets whose
+    attendance is not settled (as ``attendance_refresh_for_messages``)."""
+    waiting = set(ticket_ids)
+    ticket_ids_of_messages = (
+        set(Message.objects.filter(pk__in=list(message_ids)).values_list("ticket_id", flat=True))
+        - waiting
+        if message_ids
+        else set()
     )
-    if not ticket_ids:
-        return 0
-    settled = set(
-        Attendance.objects.filter(
-            ticket_id__in=ticket_ids,
-            first_inbound_at__isnull=False,
-            first_response_at__isnull=False,
-            first_accepted_at__isnull=False,
-        ).values_list("ticket_id", flat=True)
-    )
-    waiting = sorted(ticket_ids - settled)
+    if ticket_ids_of_messages:
+        settled = set(
+            Attendance.objects.filter(
+                ticket_id__in=ticket_ids_of_messages,
+                first_inbound_at__isnull=False,
+                first_response_at__isnull=False,
+                first_accepted_at__isnull=False,
+            ).values_list("ticket_id", flat=True)
+        )
+        waiting |= ticket_ids_of_messages - settled
     if not waiting:
         return 0
-    return attendances_refresh(ticket_ids=waiting)
+    return attendances_refresh(ticket_ids=sorted(waiting))
