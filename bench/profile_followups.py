@@ -46,34 +46,25 @@ def log(message: str) -> None:
 
 def record_and_process(connection: Any, *, tag: str, senders: range, batch_size: int) -> None:
     """One event per sender, stored and processed ``batch_size`` at a time."""
-    from channels_integrations.providers.base import InboundMessage
+    from bench.profile_inbound import text_items
     from channels_integrations.services.inbound import inbound_events_record
     from channels_integrations.services.inbound_batches import inbound_batch_process
 
     numbers = list(senders)
     for start in range(0, len(numbers), batch_size):
-        items = [
-            InboundMessage(
-                event_id=f"{tag}-{n}",
-                external_id=f"55119{n:08d}",
-                provider_message_id=f"wamid.{tag}.{n}",
-                kind="text",
-                body=f"Olá, mensagem {tag} número {n}",
-                contact_name=f"Cliente {n}",
-                contact_phone=f"55119{n:08d}",
-            )
-            for n in numbers[start : start + batch_size]
-        ]
+        items = text_items(tag, numbers[start : start + batch_size])
         inbound_events_record(connection=connection, items=items)
         while inbound_batch_process(connection_id=connection.pk)[0]:
             pass
 
 
 def run_tasks(
-    published: list[tuple[str, Any, dict[str, Any]]], profiler: cProfile.Profile | None
+    published: list[tuple[str, Any, dict[str, Any]]],
+    profiler: cProfile.Profile | None,
+    show: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Run the recorded tasks in process, from the public schema; per task name: count,
-    statements and CPU seconds."""
+    statements and CPU seconds (``show``: print the statements of the first of each name)."""
     from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import get_public_schema_name
@@ -96,7 +87,7 @@ def run_tasks(
         if result.failed():
             raise RuntimeError(f"{name} failed: {result.result!r}")
         row = figures[name]
-        if os.environ.get("SHOW_SQL") and not row["tasks"]:
+        if show and not row["tasks"]:
             print(name, file=sys.stderr)
             for query in captured.captured_queries:
                 print("   ", query["sql"][:160], file=sys.stderr)
@@ -107,7 +98,7 @@ def run_tasks(
 
 
 def measure(
-    database: str, redis_url: str, events: int, batch_size: int, *, profile: bool
+    database: str, redis_url: str, events: int, batch_size: int, *, profile: bool, show: bool
 ) -> dict[str, Any]:
     os.environ["CHANNEL_LAYER_PREFIX"] = "tt-bench-followups-asgi"
     os.environ["CACHE_KEY_PREFIX"] = "tt-bench-followups"
@@ -142,7 +133,7 @@ def measure(
         run_tasks(list(warm.values()), None)
         profiler = cProfile.Profile(time.process_time) if profile else None
         log(f"running {len(published)} tasks")
-        figures = run_tasks(published, profiler)
+        figures = run_tasks(published, profiler, show)
         for key in redis_client().scan_iter(match=f"{SLUG}:*", count=1000):
             redis_client().delete(key)
     result: dict[str, Any] = {"messages": 2 * events, "tasks": figures}
@@ -162,9 +153,17 @@ def main() -> int:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the tasks' run (CPU)")
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the SQL of the first task of each name"
+    )
     args = parser.parse_args()
     result = measure(
-        args.database, args.redis_url, args.events, args.batch_size, profile=args.profile
+        args.database,
+        args.redis_url,
+        args.events,
+        args.batch_size,
+        profile=args.profile,
+        show=args.show_queries,
     )
     messages = result["messages"]
     rows = []
