@@ -43,6 +43,7 @@ import pstats
 import statistics
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,24 @@ def seed() -> tuple[Any, Any]:
     return tenant, connection
 
 
+def text_items(tag: str, senders: Iterable[int]) -> list[Any]:
+    """A WhatsApp-like text item from each sender number (``InboundMessage``)."""
+    from channels_integrations.providers.base import InboundMessage
+
+    return [
+        InboundMessage(
+            event_id=f"{tag}-{n}",
+            external_id=f"55119{n:08d}",
+            provider_message_id=f"wamid.{tag}.{n}",
+            kind="text",
+            body=f"Olá, mensagem {tag} número {n}",
+            contact_name=f"Cliente {n}",
+            contact_phone=f"55119{n:08d}",
+        )
+        for n in senders
+    ]
+
+
 def phase(
     connection: Any,
     *,
@@ -105,24 +124,12 @@ def phase(
     from django.test.utils import CaptureQueriesContext
 
     from channels_integrations.models import InboundEvent
-    from channels_integrations.providers.base import InboundMessage
     from channels_integrations.services.inbound import (
         inbound_event_process,
         inbound_events_record,
     )
 
-    items = [
-        InboundMessage(
-            event_id=f"{tag}-{n}",
-            external_id=f"55119{n:08d}",
-            provider_message_id=f"wamid.{tag}.{n}",
-            kind="text",
-            body=f"Olá, mensagem {tag} número {n}",
-            contact_name=f"Cliente {n}",
-            contact_phone=f"55119{n:08d}",
-        )
-        for n in senders
-    ]
+    items = text_items(tag, senders)
     event_ids = inbound_events_record(connection=connection, items=items)
     queries: list[int] = []
     millis: list[float] = []

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import CampaignOptOut, CampaignRecipient
 from campaigns.sending import progress_publish
+from core.task_lists import task_list_each
 from tenants.tenant_settings import tenant_setting
 from tickets.models import Message
 
@@ -74,6 +77,37 @@ def campaign_reply_record(*, message_id: int) -> str:
     if recipient is not None:
         progress_publish(recipient.campaign_id, force=True)
     return outcome
+
+
+def campaign_replies_record(*, message_ids: Sequence[int]) -> list[str | None]:
+    """``campaign_reply_record`` of each message of an inbound batch, in order (a failing one
+    does not stop the others: ``core.task_lists``). One statement first reads, for all of
+    them, the text and whether the contact has a campaign message in REPLY_WINDOW still
+    unanswered; a message that is neither an opt-out keyword nor such a reply is ``ignored``
+    with no more statements, the others go through ``campaign_reply_record`` one by one."""
+    unanswered = CampaignRecipient.objects.filter(
+        contact_id=OuterRef("ticket__contact_id"),
+        sent_at__gte=timezone.now() - REPLY_WINDOW,
+        replied_at__isnull=True,
+    )
+    rows = {
+        pk: (body, answers)
+        for pk, body, answers in Message.objects.filter(
+            pk__in=list(message_ids), direction=Message.Direction.INBOUND, is_note=False
+        )
+        .annotate(answers=Exists(unanswered))
+        .values_list("pk", "body", "answers")
+    }
+    keywords = opt_out_keywords() if rows else set()
+
+    def record(message_id: int) -> str:
+        body, answers = rows.get(message_id, ("", False))
+        keyword = _fold(body or "")
+        if not answers and not (keyword and keyword in keywords):
+            return "ignored"
+        return campaign_reply_record(message_id=message_id)
+
+    return task_list_each(message_ids, record)
 
 
 def campaign_status_record(*, connection_id: int, provider_message_id: str, status: str) -> int:

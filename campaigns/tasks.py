@@ -48,10 +48,9 @@ def campaign_reply_record_task(message_id: int) -> str:
 @shared_task(name="campaigns.tasks.campaign_replies_record_task")
 def campaign_replies_record_task(message_ids: list[int]) -> list[str | None]:
     """``campaign_reply_record_task`` for each message of an inbound batch, in order."""
-    from campaigns.replies import campaign_reply_record
-    from core.task_lists import task_list_each
+    from campaigns.replies import campaign_replies_record
 
-    return task_list_each(message_ids, lambda pk: campaign_reply_record(message_id=pk))
+    return campaign_replies_record(message_ids=message_ids)
 
 
 @shared_task(name="campaigns.tasks.campaign_status_record_task")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from reports.models import Attendance
 from reports.selectors.business_time import (
@@ -14,22 +18,29 @@ from reports.selectors.business_time import (
     business_seconds,
 )
 from reports.selectors.rollup import ATTENDANCE_COLUMNS, attendance_rows_raw, attendance_values_raw
-from tickets.models import Message
+from tickets.models import Message, Ticket
+
+# The ticket ids of a refresh, bound as one array: ``_upsert_of_tickets`` compiles the statement
+# once per process with this marker in its parameters.
+_TICKET_IDS = object()
 
 
-@transaction.atomic
-def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
-    """Recompute the Attendance rows of ``ticket_ids`` (every ticket when None); returns how many
-    were written (new or changed).
+@cache
+def _upsert_of_tickets() -> tuple[str, tuple[Any, ...]]:
+    """The upsert of the attendances of the tickets ``_TICKET_IDS`` (its SQL and parameters).
 
-    One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` whose SELECT is ``attendance_values_raw``:
-    the rollup holds exactly what the raw definitions give, and running it again (a retried
-    task, two handlers for one change) writes the same values. Idempotent and safe to run
-    concurrently with itself: the upsert settles races on the primary key.
+    Building and compiling the rollup's statement cost most of a refresh's CPU; it holds no
+    value of a tenant or of the moment (tables are found through the ``search_path``, its
+    other parameters are the model's constants), so one compiled statement serves every call.
     """
-    rows = attendance_rows_raw()
-    if ticket_ids is not None:
-        rows = rows.filter(pk__in=list(ticket_ids))
+    rows = attendance_rows_raw().filter(
+        # The model's own identifiers; the ids are a bound parameter.
+        RawSQL(f'"{Ticket._meta.db_table}"."id" = ANY(%s)', (_TICKET_IDS,), BooleanField())  # noqa: S611
+    )
+    return _upsert_sql(rows)
+
+
+def _upsert_sql(rows: QuerySet[Ticket]) -> tuple[str, tuple[Any, ...]]:
     select_sql, params = attendance_values_raw(rows).query.sql_with_params()
     table = Attendance._meta.db_table
     columns = ", ".join(f'"{column}"' for column in ATTENDANCE_COLUMNS)
@@ -43,6 +54,25 @@ def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
         f'ON CONFLICT ("ticket_id") DO UPDATE SET {updates} '
         f"WHERE ({mine}) IS DISTINCT FROM ({theirs})"
     )
+    return sql, tuple(params)
+
+
+@transaction.atomic
+def attendances_refresh(*, ticket_ids: Sequence[int] | None = None) -> int:
+    """Recompute the Attendance rows of ``ticket_ids`` (every ticket when None); returns how many
+    were written (new or changed).
+
+    One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` whose SELECT is ``attendance_values_raw``:
+    the rollup holds exactly what the raw definitions give, and running it again (a retried
+    task, two handlers for one change) writes the same values. Idempotent and safe to run
+    concurrently with itself: the upsert settles races on the primary key.
+    """
+    if ticket_ids is None:
+        sql, params = _upsert_sql(attendance_rows_raw())
+    else:
+        sql, marked = _upsert_of_tickets()
+        ids = [int(pk) for pk in ticket_ids]
+        params = tuple(ids if param is _TICKET_IDS else param for param in marked)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = cursor.rowcount
@@ -111,20 +141,30 @@ def attendance_refresh_for_message(*, message_id: int) -> int:
 def attendance_refresh_for_messages(*, message_ids: Sequence[int]) -> int:
     """``attendance_refresh_for_message`` of several messages (an inbound batch's) at once:
     their tickets whose attendance is not settled, refreshed by one upsert."""
-    ticket_ids = set(
-        Message.objects.filter(pk__in=list(message_ids)).values_list("ticket_id", flat=True)
+    return attendances_refresh_for_batch(ticket_ids=(), message_ids=message_ids)
+
+
+def attendances_refresh_for_batch(*, ticket_ids: Sequence[int], message_ids: Sequence[int]) -> int:
+    """An inbound batch's changes in one upsert: the attendances of the changed tickets
+    ``ticket_ids`` (as ``attendances_refresh``) and of the new messages' tickets whose
+    attendance is not settled (as ``attendance_refresh_for_messages``)."""
+    waiting = set(ticket_ids)
+    ticket_ids_of_messages = (
+        set(Message.objects.filter(pk__in=list(message_ids)).values_list("ticket_id", flat=True))
+        - waiting
+        if message_ids
+        else set()
     )
-    if not ticket_ids:
-        return 0
-    settled = set(
-        Attendance.objects.filter(
-            ticket_id__in=ticket_ids,
-            first_inbound_at__isnull=False,
-            first_response_at__isnull=False,
-            first_accepted_at__isnull=False,
-        ).values_list("ticket_id", flat=True)
-    )
-    waiting = sorted(ticket_ids - settled)
+    if ticket_ids_of_messages:
+        settled = set(
+            Attendance.objects.filter(
+                ticket_id__in=ticket_ids_of_messages,
+                first_inbound_at__isnull=False,
+                first_response_at__isnull=False,
+                first_accepted_at__isnull=False,
+            ).values_list("ticket_id", flat=True)
+        )
+        waiting |= ticket_ids_of_messages - settled
     if not waiting:
         return 0
-    return attendances_refresh(ticket_ids=waiting)
+    return attendances_refresh(ticket_ids=sorted(waiting))

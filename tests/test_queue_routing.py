@@ -53,6 +53,7 @@ def test_the_follow_ups_of_an_inbound_batch_go_to_the_default_queue():
         "automation.tasks.out_of_hours_notices_send_task",
         "campaigns.tasks.campaign_replies_record_task",
         "reports.tasks.attendance_refresh_for_messages_task",
+        "reports.tasks.attendances_refresh_for_batch_task",
     ):
         assert _queue_of(task) == "default", task
 

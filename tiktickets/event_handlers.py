@@ -11,6 +11,7 @@ them, and their envelopes go out together, before the other handlers of the batc
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from accounts.domain_events import UserPresenceChanged
 from automation.domain_events import BusinessHoursChanged
@@ -23,7 +24,7 @@ from channels_integrations.domain_events import (
     WebchatVisitorTyping,
 )
 from contacts.domain_events import ContactCreated, ContactUpdated, TagChanged
-from core.event_bus import Early, SubscriberTable, Together
+from core.event_bus import Early, SubscriberTable, Together, together_memo
 from integrations import handlers as webhooks
 from privacy.domain_events import PrivacyRequestCreated, PrivacyRequestFulfilled
 from realtime import handlers as realtime
@@ -43,6 +44,9 @@ from tickets.domain_events import (
     TicketTransferred,
     TicketUpdated,
 )
+
+if TYPE_CHECKING:
+    from automation.selectors.in_use import AutomationInUse
 
 
 def _unique(ids: Iterable[int]) -> list[int]:
@@ -100,9 +104,21 @@ def out_of_hours_on_message_received(event: MessageReceived) -> None:
     out_of_hours_notice_send_task.delay(event.message_id)
 
 
+def _automation_in_use() -> AutomationInUse | None:
+    """For an inbound batch's events: whether the tenant has an enabled schedule, a
+    distributing queue (one statement per batch, read after its commit)."""
+    from automation.selectors.in_use import automation_in_use
+
+    return together_memo("automation.in_use", lambda _events: automation_in_use())
+
+
 def out_of_hours_on_messages_received(events: list[MessageReceived]) -> None:
+    """No task while no schedule is enabled: the notice could not be due."""
     from automation.tasks import out_of_hours_notices_send_task
 
+    in_use = _automation_in_use()
+    if in_use is not None and not in_use.out_of_hours:
+        return
     out_of_hours_notices_send_task.delay([event.message_id for event in events])
 
 
@@ -115,8 +131,12 @@ def distribution_on_ticket_entered_queue(event: TicketCreated | TicketTransferre
 
 
 def distribution_on_tickets_entered_queue(events: list[TicketCreated | TicketTransferred]) -> None:
+    """No task while no active queue distributes: no ticket could be handed out."""
     from automation.tasks import tickets_distribute_task
 
+    in_use = _automation_in_use()
+    if in_use is not None and not in_use.distribution:
+        return
     tickets_distribute_task.delay(_unique(event.ticket_id for event in events))
 
 
@@ -172,14 +192,6 @@ def attendance_on_ticket_changed(
     attendances_refresh_task.apply_async(args=(event.ticket_id,))
 
 
-def attendance_on_tickets_changed(
-    events: list[TicketCreated | TicketUpdated | TicketTransferred | TicketClosed],
-) -> None:
-    from reports.tasks import attendances_refresh_many_task
-
-    attendances_refresh_many_task.apply_async(args=(_unique(e.ticket_id for e in events),))
-
-
 def attendance_on_message_created(event: MessageCreated) -> None:
     """A message may be the first inbound, the first response or a bot hand-over; a note is
     none of them (``reports.selectors.rollup``), so it enqueues nothing."""
@@ -190,12 +202,26 @@ def attendance_on_message_created(event: MessageCreated) -> None:
     attendance_refresh_for_message_task.apply_async(args=(event.message_id,))
 
 
-def attendance_on_messages_created(events: list[MessageCreated]) -> None:
-    from reports.tasks import attendance_refresh_for_messages_task
+def attendance_on_change(
+    event: TicketCreated | TicketUpdated | TicketTransferred | TicketClosed | MessageCreated,
+) -> None:
+    if isinstance(event, MessageCreated):
+        attendance_on_message_created(event)
+    else:
+        attendance_on_ticket_changed(event)
 
-    message_ids = [e.message_id for e in events if not e.is_note]
-    if message_ids:
-        attendance_refresh_for_messages_task.apply_async(args=(message_ids,))
+
+def attendance_on_changes(
+    events: list[TicketCreated | TicketUpdated | TicketTransferred | TicketClosed | MessageCreated],
+) -> None:
+    """An inbound batch's ticket changes and new messages: one refresh task for all of them
+    (one upsert; a note is no message of the rollup)."""
+    from reports.tasks import attendances_refresh_for_batch_task
+
+    ticket_ids = _unique(e.ticket_id for e in events if not isinstance(e, MessageCreated))
+    message_ids = [e.message_id for e in events if isinstance(e, MessageCreated) and not e.is_note]
+    if ticket_ids or message_ids:
+        attendances_refresh_for_batch_task.apply_async(args=(ticket_ids, message_ids))
 
 
 def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
@@ -208,8 +234,7 @@ def attendance_on_business_hours_changed(event: BusinessHoursChanged) -> None:
 # The events of an inbound batch publish one task each, with the list (Together); their live
 # updates go out first, for the whole batch, before any other subscriber runs (Early).
 distribution = Together(distribution_on_ticket_entered_queue, distribution_on_tickets_entered_queue)
-attendance_of_tickets = Together(attendance_on_ticket_changed, attendance_on_tickets_changed)
-attendance_of_messages = Together(attendance_on_message_created, attendance_on_messages_created)
+attendance = Together(attendance_on_change, attendance_on_changes)
 out_of_hours = Together(out_of_hours_on_message_received, out_of_hours_on_messages_received)
 campaign_replies = Together(campaign_reply_on_message_received, campaign_reply_on_messages_received)
 
@@ -228,30 +253,30 @@ SUBSCRIBERS: SubscriberTable = {
     TicketCreated: [
         Early(realtime.on_ticket_created),
         distribution,
-        attendance_of_tickets,
+        attendance,
         webhooks.webhooks_on_ticket_created,
     ],
     TicketUpdated: [
         Early(realtime.on_ticket_updated),
-        attendance_of_tickets,
+        attendance,
         webhooks.webhooks_on_ticket_updated,
     ],
     TicketTransferred: [
         Early(realtime.on_ticket_transferred),
         distribution,
-        attendance_of_tickets,
+        attendance,
         webhooks.webhooks_on_ticket_transferred,
     ],
     TicketClosed: [
         Early(realtime.on_ticket_closed),
-        attendance_of_tickets,
+        attendance,
         webhooks.webhooks_on_ticket_closed,
     ],
     MessageCreated: [
         Early(realtime.on_message_created),
         webchat_visitor_on_message_created,
         flow_on_message_created,
-        attendance_of_messages,
+        attendance,
         webhooks.webhooks_on_message_created,
     ],
     MessageUpdated: [Early(realtime.on_message_updated), webhooks.webhooks_on_message_updated],

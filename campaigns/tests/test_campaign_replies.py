@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import CampaignOptOut, CampaignRecipient
@@ -153,3 +155,39 @@ def test_delivery_reports_move_recipients_forward_only(alpha, sim):
 
     assert (read, late_delivered) == (1, 0)
     assert row.state == State.READ
+
+
+def test_a_batchs_messages_that_answer_no_campaign_cost_one_statement_together(alpha, sim):
+    """The list task reads the batch's texts and unanswered campaign messages in one
+    statement; a message that is neither a reply in the window nor an opt-out keyword costs
+    nothing more (before: four statements each), and the others are recorded as before."""
+    with tenant_scope(alpha.tenant):
+        audience = telegram_audience(6)
+        campaign = draft_campaign(audience)
+        campaign_start(campaign=campaign)
+        campaign_send_run(campaign_id=campaign.pk, run_seconds=10)
+        replying, leaving, *late = audience.contacts
+        CampaignRecipient.objects.filter(contact__in=late).update(
+            sent_at=timezone.now() - timedelta(days=30)
+        )
+        ignored = [_reply(audience, contact, "Oi, tudo bem?").pk for contact in late]
+
+        with CaptureQueriesContext(db) as queries:
+            assert campaign_replies_record_task.apply(args=(ignored,)).get() == ["ignored"] * 4
+        assert len(queries) == 1
+
+        ids = [
+            _reply(audience, replying, "Quero saber mais").pk,
+            ignored[0],
+            _reply(audience, leaving, "Stop!").pk,
+            _reply(audience, late[1], "sair").pk,  # an opt-out needs no campaign
+        ]
+        outcomes = campaign_replies_record_task.apply(args=(ids,)).get()
+
+        assert outcomes == ["replied", "ignored", "opted_out", "opted_out"]
+        assert set(CampaignOptOut.objects.values_list("contact_id", flat=True)) == {
+            leaving.pk,
+            late[1].pk,
+        }
+        answered = CampaignRecipient.objects.filter(replied_at__isnull=False)
+        assert set(answered.values_list("contact_id", flat=True)) == {replying.pk, leaving.pk}

@@ -21,7 +21,7 @@ from channels_integrations.services.inbound_batches import (
 from channels_integrations.tests.sample_provider import SampleProvider
 from channels_integrations.tests.support import body_of, sample_connection, text_item
 from tenants.tenancy import tenant_scope
-from tickets.models import Message, Ticket
+from tickets.models import Message, Queue, Ticket
 from tickets.tests.factories import QueueFactory
 
 # 20 follow-ups in one batch, inside the test's transaction (every atomic a savepoint): 9 per
@@ -34,13 +34,15 @@ from tickets.tests.factories import QueueFactory
 # ``message_receive`` looked for the provider id again after the event's own look in the same
 # transaction, 168 while each event looked on its own instead of the batch once, 149 while
 # each event read its customer's identity and locked its ticket on its own and the events were
-# saved by ``bulk_update``; docs/performance.md).
-FOLLOW_UP_BATCH_QUERIES = 111
+# saved by ``bulk_update``; 111 before the batch read once whether the tenant has schedules or
+# distributing queues, which spares the follow-up tasks that could do nothing; docs/performance.md).
+FOLLOW_UP_BATCH_QUERIES = 112
 # 20 first contacts in one batch, inside the test's transaction: 470 while the contact upsert
 # and ``ticket_open_or_reuse`` opened two savepoints each, 310 while ``message_receive`` looked
 # for the provider id a second time, 290 while each event looked once on its own, 271 while
-# each event read its customer's identity and active ticket on its own (docs/performance.md).
-FIRST_CONTACT_BATCH_QUERIES = 232
+# each event read its customer's identity and active ticket on its own, 232 before the batch
+# read once whether the tenant has schedules or distributing queues (docs/performance.md).
+FIRST_CONTACT_BATCH_QUERIES = 233
 BATCH_TASK = "channels_integrations.tasks.inbound_batches_process_task"
 SINGLE_TASK = "channels_integrations.tasks.inbound_event_process_task"
 
@@ -48,7 +50,7 @@ SINGLE_TASK = "channels_integrations.tasks.inbound_event_process_task"
 @pytest.fixture
 def connection(alpha, sample_providers, media_root):
     with tenant_scope(alpha.tenant):
-        queue = QueueFactory()
+        queue = QueueFactory(distribution=Queue.Distribution.ROUND_ROBIN)
         UserFactory.create_batch(3, queues=[queue])
     connection = sample_connection(alpha.tenant, default_queue=queue)
     with tenant_scope(alpha.tenant):
@@ -327,10 +329,11 @@ def test_after_its_commit_a_batch_reads_once_and_publishes_one_task_each_whateve
     connection, published, django_capture_on_commit_callbacks, customers
 ):
     """The subscribers of a batch's domain events: the live events' ticket and message rows,
-    the web chat visitors' check, the chatbot's gate and the webhook subscriptions are read
-    once for the batch (5 statements, not 7 per first contact), and the distribution, the
-    reports' rollup, the out-of-hours notices and the campaign replies get one task each with
-    the batch's ids, in the tenant's schema."""
+    the web chat visitors' check, the chatbot's gate, the webhook subscriptions and whether
+    the tenant has schedules or distributing queues are read once for the batch (6
+    statements, not 7 per first contact), and the distribution, the reports' rollup (tickets
+    and messages together) and the campaign replies get one task each with the batch's ids,
+    in the tenant's schema; no schedule is enabled, so no out-of-hours task."""
     _store(connection, *[text_item(f"n{n}", f"chat-{n}", "hi") for n in range(customers)])
     published.clear()
 
@@ -340,16 +343,14 @@ def test_after_its_commit_a_batch_reads_once_and_publishes_one_task_each_whateve
         for callback in callbacks:
             callback()
 
-    assert len(after_commit) == 5
+    assert len(after_commit) == 6
     tickets = list(Ticket.objects.order_by("id").values_list("pk", flat=True))
     messages = list(Message.objects.order_by("id").values_list("pk", flat=True))
     assert len(tickets) == len(messages) == customers
     assert sorted(published, key=str) == sorted(
         [
             ("automation.tasks.tickets_distribute_task", (tickets,), "alpha"),
-            ("reports.tasks.attendances_refresh_many_task", (tickets,), "alpha"),
-            ("reports.tasks.attendance_refresh_for_messages_task", (messages,), "alpha"),
-            ("automation.tasks.out_of_hours_notices_send_task", (messages,), "alpha"),
+            ("reports.tasks.attendances_refresh_for_batch_task", (tickets, messages), "alpha"),
             ("campaigns.tasks.campaign_replies_record_task", (messages,), "alpha"),
         ],
         key=str,

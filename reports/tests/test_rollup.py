@@ -59,12 +59,12 @@ def _raw(ticket: Ticket) -> dict:
     return attendance_values_raw().filter(pk=ticket.pk).get()
 
 
-def test_an_inbound_batch_refreshes_its_rows_with_one_task_for_tickets_one_for_messages(
+def test_an_inbound_batch_refreshes_its_rows_with_one_task_for_its_tickets_and_messages(
     in_alpha, published, django_capture_on_commit_callbacks
 ):
     """The domain events of an inbound batch (published together) enqueue one refresh with
-    all the batch's tickets and one with all its messages; the rows equal the raw values, and
-    running the tasks again (handed out twice) writes the same rows."""
+    all the batch's tickets and all its messages (two before: one each); the rows equal the
+    raw values, and running the task again (handed out twice) writes the same rows."""
     queue = QueueFactory()
     agent = UserFactory(queues=[queue])
     connection = ConnectionFactory(provider="telegram", default_queue=queue)
@@ -82,10 +82,9 @@ def test_an_inbound_batch_refreshes_its_rows_with_one_task_for_tickets_one_for_m
     tickets = [message.ticket for message in messages]
     refreshes = [(name, args, schema) for name, args, schema in published if "reports." in name]
     assert refreshes == [
-        ("reports.tasks.attendances_refresh_many_task", ([t.pk for t in tickets],), "alpha"),
         (
-            "reports.tasks.attendance_refresh_for_messages_task",
-            ([m.pk for m in messages],),
+            "reports.tasks.attendances_refresh_for_batch_task",
+            ([t.pk for t in tickets], [m.pk for m in messages]),
             "alpha",
         ),
     ]
@@ -100,6 +99,11 @@ def test_an_inbound_batch_refreshes_its_rows_with_one_task_for_tickets_one_for_m
     reply = message_send(ticket=tickets[0], by=agent, body="Olá")
     attendances_refresh(ticket_ids=[tickets[0].pk])
     assert tasks.attendance_refresh_for_messages_task.apply(args=([reply.pk],)).get() == 0
+    assert tasks.attendances_refresh_for_batch_task.apply(args=([], [reply.pk])).get() == 0
+    Attendance.objects.filter(ticket=tickets[0]).update(status="closed")  # made stale
+    refreshed = tasks.attendances_refresh_for_batch_task.apply(args=([tickets[0].pk], [reply.pk]))
+    assert refreshed.get() == 1  # a changed ticket is refreshed even when settled
+    assert _rollup(tickets[0]) == _raw(tickets[0])
 
 
 def test_each_change_refreshes_its_row_to_the_raw_values(
