@@ -244,3 +244,37 @@ def test_a_schedule_change_refreshes_the_business_hours_figures(
     run(lambda: business_hours_delete(by=team["admin"], queue=team["q2"]))
     assert Attendance.objects.get(ticket_id=t5.pk).first_response_business_seconds == 0
     assert Attendance.objects.get(ticket_id=stories[4].pk).resolution_business_seconds == 1800
+
+
+def test_the_refresh_compiled_in_one_tenant_writes_only_the_other_tenants_rows(alpha, beta):
+    """The refresh of given tickets is compiled once per process and serves every tenant: run in
+    beta after alpha compiled it, it reads and writes beta's tables only (even for an id that is
+    one of alpha's tickets too), and alpha's rows stay as they were."""
+    from tenants.tenancy import tenant_scope
+
+    def receive_three() -> list[Ticket]:
+        connection = ConnectionFactory()
+        return [
+            message_receive(
+                received=ReceivedMessage(connection=connection, contact=ContactFactory())
+            )[0].ticket
+            for _ in range(3)
+        ]
+
+    with tenant_scope(alpha.tenant):
+        alpha_tickets = receive_three()
+        Attendance.objects.all().delete()
+        assert attendances_refresh(ticket_ids=[t.pk for t in alpha_tickets]) == 3
+        alpha_rows = list(Attendance.objects.order_by("ticket_id").values(*ATTENDANCE_COLUMNS))
+    with tenant_scope(beta.tenant):
+        beta_tickets = receive_three()
+        Attendance.objects.all().delete()
+        ids = sorted({t.pk for t in beta_tickets} | {t.pk for t in alpha_tickets})
+        assert attendances_refresh(ticket_ids=ids) == 3
+        assert list(Attendance.objects.order_by("ticket_id").values(*ATTENDANCE_COLUMNS)) == list(
+            attendance_values_raw().filter(pk__in=[t.pk for t in beta_tickets]).order_by("pk")
+        )
+    with tenant_scope(alpha.tenant):
+        assert (
+            list(Attendance.objects.order_by("ticket_id").values(*ATTENDANCE_COLUMNS)) == alpha_rows
+        )
