@@ -186,7 +186,13 @@ def write_run_result(
 
 
 def wsgi_environ(
-    method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None
+    method: str,
+    path: str,
+    *,
+    host: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    query: str = "",
 ) -> dict[str, Any]:
     """The WSGI environ of one request as gunicorn hands it to the application behind nginx
     (``X-Forwarded-Proto: https``); ``headers`` as ``HTTP_*`` keys."""
@@ -195,7 +201,7 @@ def wsgi_environ(
     return {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": host,
         "SERVER_PORT": "80",

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 
 from cryptography.fernet import Fernet  # noqa: E402
 
-from bench.common import check_database_name, percentile, table  # noqa: E402
+from bench.common import check_database_name, percentile, table, wsgi_environ  # noqa: E402
 
 SLUG = "benchinbox"
 # Each endpoint of B2's mix and its weight there (bench/locustfile_api.py's tasks).
@@ -105,29 +105,14 @@ def _statements() -> Iterator[list[str]]:
 
 def _environ(method: str, path: str, token: str, body: bytes = b"") -> dict[str, Any]:
     path, _, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": f"{SLUG}.localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": f"{SLUG}.localhost",
-        "HTTP_ACCEPT": "application/json",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "HTTP_X_FORWARDED_PROTO": "https",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+    return wsgi_environ(
+        method,
+        path,
+        host=f"{SLUG}.localhost",
+        body=body,
+        headers={"HTTP_ACCEPT": "application/json", "HTTP_AUTHORIZATION": f"Bearer {token}"},
+        query=query,
+    )
 
 
 def _call(handler: Any, method: str, path: str, token: str, body: bytes = b"") -> int:
