@@ -194,6 +194,7 @@ EXEMPT: dict[str, str] = {
     "reports.services.attendance_refresh_for_messages": DERIVED,
     "reports.services.attendances_business_refresh": DERIVED,
     "reports.services.attendances_refresh": DERIVED,
+    "reports.services.attendances_refresh_for_batch": DERIVED,
     # integrations
     "integrations.services.api_keys.api_key_authenticate": (
         "every API request; refusals answer 401 and are throttled"

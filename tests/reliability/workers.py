@@ -127,10 +127,15 @@ def inbound_outcome(tenant: Any, connection_id: int) -> dict[str, Any]:
         events = InboundEvent.objects.filter(connection_id=connection_id)
         messages = Message.objects.filter(connection_id=connection_id, direction="in")
         per_id = messages.values("provider_message_id").annotate(n=Count("pk"))
+        # The events' counts from one read: read apart, a worker committing in between made
+        # "waiting" 0 while the statuses read just before still showed events received.
+        statuses: dict[str, int] = dict(
+            events.values_list("status").annotate(n=Count("pk")).order_by()
+        )
         return {
-            "events": dict(events.values_list("status").annotate(n=Count("pk")).order_by()),
-            "stored": events.count(),
-            "waiting": events.filter(status=InboundEvent.Status.RECEIVED).count(),
+            "events": statuses,
+            "stored": sum(statuses.values()),
+            "waiting": statuses.get(InboundEvent.Status.RECEIVED, 0),
             "messages": messages.count(),
             "distinct": per_id.count(),
             "doubled": sum(row["n"] - 1 for row in per_id if row["n"] > 1),
