@@ -18,6 +18,11 @@ def close_session_sockets(sender: Any, request: HttpRequest | None = None, **kwa
     key = session.session_key if session is not None else None
     if key:
         group = session_group(key)  # named now, in the request's tenant
+        # The session ends before its sockets are told. Django flushes it only after this
+        # signal, and the close is sent at once (autocommit): a tab that reloads on the close
+        # would otherwise find the session still valid and stay signed in, its sign-out's own
+        # navigation cancelled by the reload. Django's flush then finds nothing left to delete.
+        session.delete()
         transaction.on_commit(
             partial(sockets_disconnect, group, CLOSE_UNAUTHENTICATED), robust=True
         )

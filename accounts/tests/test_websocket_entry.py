@@ -450,3 +450,28 @@ def test_a_client_without_origin_authenticating_with_a_token_is_accepted(alpha):
         await socket.disconnect()
 
     async_to_sync(body)()
+
+
+def test_the_session_has_ended_when_its_sockets_are_told_to_close(alpha):
+    """The sockets' close is sent from ``user_logged_out`` at once (autocommit), and Django
+    flushes the session only after that signal: by the time the close goes out the session row
+    must be gone, or a tab reloading on the close is still signed in."""
+    from django.contrib.auth.signals import user_logged_out
+    from django.contrib.sessions.models import Session
+
+    client = sign_in(host_client(alpha.host), alpha.admin_email, alpha.admin_password)
+    key = client.cookies["sessionid"].value
+    seen: list[bool] = []
+
+    def after_the_close_is_sent(sender, request=None, **kwargs):
+        # Connected after the project's receiver, so it runs after the close was handed on.
+        with tenant_scope(alpha.tenant):
+            seen.append(Session.objects.filter(session_key=key).exists())
+
+    user_logged_out.connect(after_the_close_is_sent, dispatch_uid="test-after-close")
+    try:
+        assert client.post("/accounts/logout/").status_code == 302
+    finally:
+        user_logged_out.disconnect(dispatch_uid="test-after-close")
+    assert seen == [False]
+    assert client.get("/")["Location"].startswith("/accounts/login/")
