@@ -16,7 +16,7 @@ def close_session_sockets(sender: Any, request: HttpRequest | None = None, **kwa
     whether it signed out of the dashboard or the Django admin; other sessions keep theirs."""
     session = getattr(request, "session", None)
     key = session.session_key if session is not None else None
-    if key:
+    if session is not None and key:
         group = session_group(key)  # named now, in the request's tenant
         # The session ends before its sockets are told. Django flushes it only after this
         # signal, and the close is sent at once (autocommit): a tab that reloads on the close
